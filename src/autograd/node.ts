@@ -1,0 +1,18 @@
+import type { NDArray } from '../ndarray/ndarray.js';
+
+/** How a backward pass writes a variable's gradient buffer. */
+export type GradReq = 'write' | 'add' | 'null';
+
+/**
+ * One recorded operation: the arrays it read and a closure that maps the gradient of its output
+ * to gradients of its inputs. The closure is dropped when the graph is freed.
+ */
+export interface GraphNode {
+  readonly op: string;
+  readonly inputs: readonly NDArray[];
+  /** Which inputs need a gradient (recorded variables or outputs of recorded ops). */
+  readonly needsGrad: readonly boolean[];
+  /** Input versions at record time: an input written in place afterwards makes backward throw. */
+  readonly versions: readonly number[];
+  backward: ((gradOutput: NDArray) => readonly (NDArray | null)[]) | null;
+}

@@ -1,0 +1,74 @@
+/**
+ * One definition per differentiable operation: the forward kernel and the backward rule side by
+ * side (MXNet's `autograd.Function`, tfjs's `customGrad`). Primitive ops, losses and user ops are
+ * all made this way, so the recording logic lives in exactly one place.
+ *
+ * Backward rules are written with NDArray ops. With `createGraph` they run while recording, so
+ * the gradient they return is itself differentiable: second derivatives come for free.
+ * @module
+ */
+import type { GraphNode } from '../autograd/node.js';
+import { isRecording, withRecording } from '../autograd/state.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+
+/** What a backward rule receives. */
+export interface BackwardContext<Attrs, Saved> {
+  readonly inputs: readonly NDArray[];
+  readonly output: NDArray;
+  readonly attrs: Attrs;
+  readonly saved: Saved;
+  /** Gradient of the final result with respect to `output`, shaped like it. */
+  readonly gradOutput: NDArray;
+  /** Which inputs need a gradient; a rule may return null for the others. */
+  readonly needsGrad: readonly boolean[];
+}
+
+/** What a forward kernel returns: the output, or the output plus state saved for backward. */
+export type ForwardResult<Saved> = NDArray | { readonly output: NDArray; readonly saved: Saved };
+
+/**
+ * An operation definition. Both halves are required: an op without a backward does not type-check.
+ * The backward must return one entry per input, shaped like that input, or null for no gradient.
+ */
+export interface OpDefinition<Attrs, Saved> {
+  readonly name: string;
+  forward(inputs: readonly NDArray[], attrs: Attrs): ForwardResult<Saved>;
+  backward(context: BackwardContext<Attrs, Saved>): readonly (NDArray | null)[];
+}
+
+/** A defined op: call it with its inputs and attributes. */
+export type Op<Attrs> = (inputs: readonly NDArray[], attrs: Attrs) => NDArray;
+
+function isArrayResult<Saved>(result: ForwardResult<Saved>): result is NDArray {
+  return 'shape' in result && 'data' in result;
+}
+
+/**
+ * Turns a definition into a callable op. The forward runs with recording paused; when recording is
+ * on and any input needs a gradient, the output gets exactly one graph node.
+ */
+export function defineOp<Attrs = undefined, Saved = undefined>(definition: OpDefinition<Attrs, Saved>): Op<Attrs> {
+  return (inputs, attrs) => {
+    const result = withRecording(false, () => definition.forward(inputs, attrs));
+    const output = isArrayResult(result) ? result : result.output;
+    const saved = (isArrayResult(result) ? undefined : result.saved) as Saved;
+    if (!isRecording()) return output;
+    let any = false;
+    const needsGrad = inputs.map((input) => {
+      const needs = input.requiresGrad;
+      any ||= needs;
+      return needs;
+    });
+    if (!any) return output;
+    const node: GraphNode = {
+      op: definition.name,
+      inputs,
+      needsGrad,
+      versions: inputs.map((input) => input._version),
+      backward: (gradOutput) =>
+        definition.backward({ inputs, output, attrs, saved, gradOutput, needsGrad }),
+    };
+    output._node = node;
+    return output;
+  };
+}
