@@ -13,3 +13,4 @@ export { NDArray } from './ndarray/ndarray.js';
 export { AutogradError, ShapeError, ValueError } from './ndarray/errors.js';
 export type { DType } from './ndarray/dtype.js';
 export { checkGradient, numericGradient } from './testing/gradcheck.js';
+export * as gluon from './gluon/index.js';

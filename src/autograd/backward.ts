@@ -16,10 +16,15 @@ export interface BackwardRunOptions {
   createGraph: boolean;
   /** When given, gradients are returned for these arrays instead of written to `.grad`. */
   variables?: readonly NDArray[];
+  /**
+   * Treat `variables` as leaves: do not differentiate past them. Gives partial derivatives with
+   * respect to each variable as if they were independent (used by composed-twin backward).
+   */
+  stopAtVariables?: boolean;
 }
 
 /** Arrays reachable from the heads through recorded nodes, each after all its consumers. */
-function reverseTopologicalOrder(heads: readonly NDArray[]): NDArray[] {
+function reverseTopologicalOrder(heads: readonly NDArray[], stops: ReadonlySet<NDArray>): NDArray[] {
   const order: NDArray[] = [];
   const visited = new Set<NDArray>();
   const stack: { array: NDArray; expanded: boolean }[] = heads.map((array) => ({ array, expanded: false }));
@@ -32,7 +37,7 @@ function reverseTopologicalOrder(heads: readonly NDArray[]): NDArray[] {
     if (visited.has(top.array)) continue;
     visited.add(top.array);
     stack.push({ array: top.array, expanded: true });
-    const node = top.array._node;
+    const node = stops.has(top.array) ? null : top.array._node;
     if (node) {
       for (let i = 0; i < node.inputs.length; i++) {
         const input = node.inputs[i]!;
@@ -70,11 +75,11 @@ export function backward(
     accumulate(head, given ? cast(given, head.dtype) : onesLike(head));
   });
 
-  const order = reverseTopologicalOrder(heads);
   const keep = new Set(options.variables ?? []);
+  const order = reverseTopologicalOrder(heads, options.stopAtVariables ? keep : new Set());
   withRecording(options.createGraph, () => {
     for (const array of order) {
-      const node = array._node;
+      const node = options.stopAtVariables && keep.has(array) ? null : array._node;
       const gradOutput = grads.get(array);
       if (!node || !gradOutput) continue;
       if (!node.backward) {
@@ -107,7 +112,9 @@ export function backward(
   });
 
   if (!options.retainGraph) {
-    for (const array of order) if (array._node) array._node.backward = null;
+    for (const array of order) {
+      if (array._node && !(options.stopAtVariables && keep.has(array))) array._node.backward = null;
+    }
   }
 
   if (options.variables) {

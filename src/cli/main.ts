@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * The `gloss` command line: `gloss <command> [options]`. Each command has `--help`.
+ * @module
+ */
+import { conformanceCommand } from './conformance.js';
+import { demoCommand } from './demo.js';
+
+const COMMANDS: Record<string, { summary: string; run: (argv: string[], out: (line: string) => void) => number | Promise<number> }> = {
+  conformance: { summary: 'check losses against conformance case files', run: conformanceCommand },
+  demo: { summary: 'a short tour of arrays, losses and gradients', run: demoCommand },
+};
+
+export const MAIN_HELP = `Usage: gloss <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`)
+  .join('\n')}
+
+Run 'gloss <command> --help' for a command's options.`;
+
+export async function main(argv: string[], out: (line: string) => void = (line) => console.log(line)): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(MAIN_HELP);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    out(`gloss: unknown command '${name}'\n\n${MAIN_HELP}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, out);
+  } catch (error) {
+    out(`gloss ${name}: ${(error as Error).message}`);
+    return 2;
+  }
+}
+
+const invokedDirectly = import.meta.url === `file://${process.argv[1]}`;
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,5 @@
+/**
+ * The `gluon` namespace: `gluon.loss` (every Gluon loss), `gluon.nn` (layers) and `gluon.Trainer`.
+ * @module
+ */
+export * as loss from '../loss/index.js';

@@ -1,0 +1,473 @@
+/**
+ * The `Loss` base: the one pipeline every Gluon loss runs through.
+ *
+ * For each call it converts the inputs, lets the loss validate and reshape them, runs the loss's
+ * fused forward kernel to get the unreduced loss ℓ, then applies — always in this order —
+ * `sampleWeight` (DECISIONS 6), the scalar `weight`, and the mean over every non-batch axis.
+ * All of that is exactly one autograd node. Its backward scales the incoming per-sample gradient
+ * back into dℓ and calls the loss's analytic backward kernel. When gradients are recorded
+ * (`createGraph`), it differentiates the loss's composed twin instead, so second derivatives of
+ * every loss are right.
+ * @module
+ */
+import { backward as runBackward } from '../autograd/backward.js';
+import { isRecording } from '../autograd/state.js';
+import { asArray, array as makeArray } from '../ndarray/create.js';
+import { allocate, type DType, isFloat, type TypedArray } from '../ndarray/dtype.js';
+import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import type { RandomGenerator } from '../ndarray/random.js';
+import { normalizeAxis, sameShape, sizeOf, stridesOf } from '../ndarray/shape.js';
+import { defineOp } from '../ops/_define.js';
+import { mean } from '../ops/reduce.js';
+import { mul } from '../ops/elementwise.js';
+import { reshape } from '../ops/movement.js';
+
+/** Options every loss accepts. */
+export interface LossOptions {
+  /** Scalar multiplier applied after `sampleWeight`; null (the default) means none. */
+  weight?: number | null;
+  /** The axis that indexes samples (default 0, may be negative). */
+  batchAxis?: number;
+}
+
+/** Anything a loss accepts as an input: an NDArray, nested JS arrays, a typed array or a number. */
+export type LossInput = NDArray | number | readonly unknown[] | TypedArray;
+
+/** What a loss's `prepare` step hands to its kernels. */
+export interface Prepared {
+  /**
+   * The differentiable (or discrete) arrays the kernels read, in a fixed order chosen by the loss.
+   * Gradients are reported for float arrays that need them.
+   */
+  readonly arrays: readonly NDArray[];
+  /**
+   * For each entry of `arrays`, the position of the user's positional input it came from (so
+   * gradients can be reshaped back), or -1 for an internal array.
+   */
+  readonly sources: readonly number[];
+  /** Shape of the unreduced loss ℓ. */
+  readonly lossShape: readonly number[];
+  /** Batch axis of ℓ, already normalised against `lossShape`. */
+  readonly batchAxis: number;
+  /** Scalars and other per-call settings the kernels need (e.g. Poisson's epsilon). */
+  readonly extra?: unknown;
+}
+
+/** Saved state and ℓ from a forward kernel. */
+export interface KernelForward {
+  /** The unreduced loss, laid out as `lossShape`, in float64. */
+  readonly loss: Float64Array;
+  readonly saved?: unknown;
+}
+
+// ---- option checks shared by every loss ---------------------------------------------------
+
+/** Throws a ValueError unless `value` is one of `allowed` (case-sensitive). */
+export function checkChoice<T extends string>(where: string, option: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ValueError(`${where}: option ${option} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+/** Throws a ValueError unless `value` is a finite number. */
+export function checkFinite(where: string, option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ValueError(`${where}: option ${option} must be a finite number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Throws a ValueError unless `value` is a boolean. */
+export function checkBoolean(where: string, option: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new ValueError(`${where}: option ${option} must be true or false, got ${String(value)}`);
+  return value;
+}
+
+/** Throws a ValueError for option names the loss does not know (a typo would otherwise be silent). */
+export function checkKnownOptions(where: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new ValueError(`${where}: unknown option ${key}; the options are ${known.join(', ')}`);
+    }
+  }
+}
+
+// ---- shape helpers for prepare() ----------------------------------------------------------
+
+/**
+ * Gluon's `_reshape_like`: `second` is reshaped to `like`'s shape when the element counts agree;
+ * otherwise a ShapeError names both arguments and shapes (DECISIONS 5).
+ */
+export function reshapeLike(where: string, name: string, second: NDArray, likeName: string, like: NDArray): NDArray {
+  if (sameShape(second.shape, like.shape)) return second;
+  if (second.size !== like.size) {
+    throw new ShapeError(
+      `${where}: ${name} shape ${formatShape(second.shape)} (${second.size} elements) does not match ${likeName} shape ` +
+        `${formatShape(like.shape)} (${like.size} elements); give ${name} the shape ${formatShape(like.shape)}`,
+    );
+  }
+  return reshape(second, [...like.shape]);
+}
+
+/** Throws a ShapeError unless `x` has rank `rank`. */
+export function checkRank(where: string, name: string, x: NDArray, rank: number, layout?: string): void {
+  if (x.ndim !== rank) {
+    throw new ShapeError(
+      `${where}: ${name} must have ${rank} axes${layout ? ` (${layout})` : ''}, got shape ${formatShape(x.shape)}`,
+    );
+  }
+}
+
+/** The floats-of-input dtype for converting nested-array inputs. */
+function floatDType(reference: NDArray | null): DType {
+  return reference && isFloat(reference.dtype) ? reference.dtype : 'float32';
+}
+
+// ---- the base class -----------------------------------------------------------------------
+
+/** Options understood by the base: `weight` and `batchAxis`. */
+const BASE_OPTIONS = ['weight', 'batchAxis'] as const;
+
+/**
+ * Base of every Gluon loss. Subclasses supply `prepare` (validation and reshaping), a fused
+ * `forwardKernel`/`backwardKernel` pair, and `twin`, the same loss composed from differentiable
+ * NDArray ops.
+ */
+export abstract class Loss {
+  /** Brand used by the registry to recognise loss classes. */
+  static readonly isLoss = true;
+  /** Scalar weight, or null for none. */
+  readonly weight: number | null;
+  /** Batch axis as given (may be negative). */
+  readonly batchAxis: number;
+  /** Gluon's positional input names, in order (e.g. pred, label, sampleWeight). */
+  abstract readonly inputNames: readonly string[];
+
+  protected constructor(options: LossOptions & object, known: readonly string[], defaultWeight: number | null = null) {
+    const where = this.constructor.name;
+    if (options === null || typeof options !== 'object') {
+      throw new ValueError(`${where}: options must be an object, got ${String(options)}`);
+    }
+    checkKnownOptions(where, options, [...BASE_OPTIONS, ...known]);
+    const weight = options.weight === undefined ? defaultWeight : options.weight;
+    this.weight = weight === null ? null : checkFinite(where, 'weight', weight);
+    const batchAxis = options.batchAxis ?? 0;
+    if (!Number.isInteger(batchAxis)) throw new ValueError(`${where}: option batchAxis must be an integer, got ${String(batchAxis)}`);
+    this.batchAxis = batchAxis;
+  }
+
+  /** The loss's name in messages (the Gluon class name). */
+  get name(): string {
+    return this.constructor.name;
+  }
+
+  /** Validates and reshapes the positional inputs (sampleWeight excluded). */
+  protected abstract prepare(inputs: readonly (NDArray | null)[], raw: readonly (LossInput | null | undefined)[]): Prepared;
+
+  /** Fused forward: ℓ for every element of `lossShape`, plus whatever backward reuses. */
+  protected abstract forwardKernel(prepared: Prepared): KernelForward;
+
+  /**
+   * Fused backward: given dℓ (the gradient of the result with respect to each element of ℓ),
+   * the gradient for each of `prepared.arrays` that `needsGrad` marks, in float64.
+   */
+  protected abstract backwardKernel(
+    prepared: Prepared,
+    forward: KernelForward,
+    dLoss: Float64Array,
+    needsGrad: readonly boolean[],
+  ): readonly (Float64Array | null)[];
+
+  /** The same ℓ as `forwardKernel`, composed from differentiable ops (slow, obviously right). */
+  abstract twin(prepared: Prepared): NDArray;
+
+  /**
+   * Random inputs for the contract suite, away from kinks, as positional inputs (sampleWeight
+   * excluded). With `extreme`, the logits (or predictions) have magnitude around `extreme` for
+   * the stability checks; return null if the loss has no such input.
+   */
+  abstract sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null;
+
+  /** Index of the sampleWeight input among the positional inputs, or -1 if the loss takes none. */
+  get sampleWeightIndex(): number {
+    return this.inputNames.indexOf('sampleWeight');
+  }
+
+  /** Number of leading positional inputs that are required. */
+  protected get requiredInputs(): number {
+    return 2;
+  }
+
+  /** Gluon-like description, e.g. `HuberLoss(batchAxis=0, w=null)`. */
+  toString(): string {
+    return `${this.name}(batchAxis=${this.batchAxis}, w=${this.weight === null ? 'null' : this.weight})`;
+  }
+
+  // ---- the pipeline ---------------------------------------------------------------------
+
+  private convert(raw: readonly (LossInput | null | undefined)[]): (NDArray | null)[] {
+    const where = this.name;
+    if (raw.length > this.inputNames.length) {
+      throw new ValueError(`${where}: takes at most ${this.inputNames.length} inputs (${this.inputNames.join(', ')}), got ${raw.length}`);
+    }
+    const first = raw[0] instanceof NDArray ? raw[0] : null;
+    return this.inputNames.map((name, i) => {
+      const value = raw[i];
+      if (value === undefined || value === null) {
+        if (i < this.requiredInputs) throw new ValueError(`${where}: input ${name} is required`);
+        return null;
+      }
+      if (value instanceof NDArray) return value;
+      if (typeof value !== 'number' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
+        throw new ValueError(`${where}: input ${name} must be an NDArray, nested array, typed array or number`);
+      }
+      return ArrayBuffer.isView(value)
+        ? asArray(value as TypedArray)
+        : makeArray(value as number, { dtype: floatDType(first) });
+    });
+  }
+
+  /**
+   * Computes the loss: one value per sample (a 1-D array along the batch axis). Inputs follow
+   * Gluon's positional order (`inputNames`), with null for a skipped optional input.
+   */
+  forward(...inputs: (LossInput | null | undefined)[]): NDArray {
+    const converted = this.convert(inputs);
+    const swIndex = this.sampleWeightIndex;
+    const sampleWeight = swIndex >= 0 ? converted[swIndex] ?? null : null;
+    const prepared = this.prepare(
+      converted.map((x, i) => (i === swIndex ? null : x)),
+      inputs,
+    );
+    const weightShape = sampleWeight ? alignSampleWeight(this.name, sampleWeight, prepared) : null;
+    const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
+    const op = defineOp<undefined, { forward: KernelForward }>({
+      name: this.name,
+      forward: () => {
+        const forward = this.forwardKernel(prepared);
+        const output = reduceLoss(forward.loss, prepared, sampleWeight, weightShape, this.weight, outputDType(prepared));
+        return { output, saved: { forward } };
+      },
+      backward: ({ gradOutput, needsGrad, saved }) => {
+        if (isRecording()) return this.twinGradients(prepared, sampleWeight, weightShape, gradOutput);
+        const { dLoss, dSampleWeight } = expandGradient(gradOutput, saved.forward.loss, prepared, sampleWeight, weightShape, this.weight, needsGrad[arrays.length - 1] === true && sampleWeight !== null);
+        const grads = this.backwardKernel(prepared, saved.forward, dLoss, needsGrad.slice(0, prepared.arrays.length));
+        const result: (NDArray | null)[] = prepared.arrays.map((x, i) => {
+          const g = grads[i];
+          if (!needsGrad[i] || !g || !isFloat(x.dtype)) return null;
+          const data = allocate(x.dtype, x.size);
+          data.set(g);
+          return new NDArray(data, x.shape);
+        });
+        if (sampleWeight) {
+          result.push(dSampleWeight ? toArrayOf(dSampleWeight, sampleWeight) : null);
+        }
+        return result;
+      },
+    });
+    return op(arrays, undefined);
+  }
+
+  /** Alias of {@link forward}: `loss.call(pred, label)`. */
+  call(...inputs: (LossInput | null | undefined)[]): NDArray {
+    return this.forward(...inputs);
+  }
+
+  /**
+   * The same loss computed entirely from differentiable ops (the twin, then weighting and the
+   * per-sample mean). Slow; the tests compare it with {@link forward}.
+   */
+  reference(...inputs: (LossInput | null | undefined)[]): NDArray {
+    const converted = this.convert(inputs);
+    const swIndex = this.sampleWeightIndex;
+    const sampleWeight = swIndex >= 0 ? converted[swIndex] ?? null : null;
+    const prepared = this.prepare(
+      converted.map((x, i) => (i === swIndex ? null : x)),
+      inputs,
+    );
+    const weightShape = sampleWeight ? alignSampleWeight(this.name, sampleWeight, prepared) : null;
+    return this.composedPipeline(prepared, sampleWeight, weightShape, prepared.arrays);
+  }
+
+  private composedPipeline(
+    prepared: Prepared,
+    sampleWeight: NDArray | null,
+    weightShape: readonly number[] | null,
+    arrays: readonly NDArray[],
+  ): NDArray {
+    let loss = this.twin({ ...prepared, arrays });
+    if (sampleWeight && weightShape) loss = mul(loss, reshape(sampleWeight, [...weightShape]));
+    if (this.weight !== null) loss = mul(loss, this.weight);
+    const axes = loss.shape.map((_, i) => i).filter((i) => i !== prepared.batchAxis);
+    return axes.length > 0 ? mean(loss, axes) : loss;
+  }
+
+  private twinGradients(
+    prepared: Prepared,
+    sampleWeight: NDArray | null,
+    weightShape: readonly number[] | null,
+    gradOutput: NDArray,
+  ): (NDArray | null)[] {
+    const variables = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
+    const output = this.composedPipeline(prepared, sampleWeight, weightShape, prepared.arrays);
+    if (!output.requiresGrad) return variables.map(() => null);
+    const grads = runBackward([output], [gradOutput], {
+      retainGraph: true,
+      createGraph: true,
+      variables,
+      stopAtVariables: true,
+    })!;
+    return grads.map((g, i) => (isFloat(variables[i]!.dtype) ? g : null));
+  }
+}
+
+function outputDType(prepared: Prepared): DType {
+  const first = prepared.arrays.find((x) => isFloat(x.dtype));
+  return first ? first.dtype : 'float32';
+}
+
+function toArrayOf(values: Float64Array, like: NDArray): NDArray {
+  const data = allocate(isFloat(like.dtype) ? like.dtype : 'float32', like.size);
+  data.set(values);
+  return new NDArray(data, like.shape);
+}
+
+/**
+ * DECISIONS 6: a 1-D weight whose length is the batch size is per sample, laid along the batch
+ * axis; any other weight must broadcast to ℓ without enlarging it. Returns the shape the weight
+ * takes when multiplied into ℓ.
+ */
+function alignSampleWeight(where: string, weight: NDArray, prepared: Prepared): number[] {
+  const lossShape = prepared.lossShape;
+  const batch = lossShape[prepared.batchAxis]!;
+  if (weight.ndim === 1 && weight.shape[0] === batch && lossShape.length > 0) {
+    return lossShape.map((_, i) => (i === prepared.batchAxis ? batch : 1));
+  }
+  const rank = lossShape.length;
+  const fits =
+    weight.ndim <= rank &&
+    weight.shape.every((dim, i) => {
+      const target = lossShape[rank - weight.ndim + i]!;
+      return dim === target || dim === 1;
+    });
+  if (!fits) {
+    const perSample = lossShape.map((d, i) => (i === prepared.batchAxis ? d : 1));
+    throw new ShapeError(
+      `${where}: sampleWeight shape ${formatShape(weight.shape)} does not broadcast to the loss shape ${formatShape(lossShape)} ` +
+        `without enlarging it; use [${batch}] or ${formatShape(perSample)} for one weight per sample, or ${formatShape(lossShape)} for one per element`,
+    );
+  }
+  return [...new Array<number>(rank - weight.ndim).fill(1), ...weight.shape];
+}
+
+/** Offsets of a weight of `weightShape` for each element of ℓ (0 strides on broadcast axes). */
+function weightIndex(lossShape: readonly number[], weightShape: readonly number[]): Int32Array | null {
+  if (sameShape(lossShape, weightShape)) return null;
+  const own = stridesOf(weightShape);
+  const strides = weightShape.map((d, i) => (d === 1 ? 0 : own[i]!));
+  const size = sizeOf(lossShape);
+  const index = new Int32Array(size);
+  const counter = new Array<number>(lossShape.length).fill(0);
+  let offset = 0;
+  for (let k = 0; k < size; k++) {
+    index[k] = offset;
+    for (let axis = lossShape.length - 1; axis >= 0; axis--) {
+      counter[axis]!++;
+      offset += strides[axis]!;
+      if (counter[axis]! < lossShape[axis]!) break;
+      offset -= strides[axis]! * lossShape[axis]!;
+      counter[axis] = 0;
+    }
+  }
+  return index;
+}
+
+/** Position of each element of ℓ's batch index, and how many elements share a sample. */
+function batchLayout(prepared: Prepared): { inner: number; batch: number; count: number } {
+  const shape = prepared.lossShape;
+  const axis = prepared.batchAxis;
+  const inner = sizeOf(shape.slice(axis + 1));
+  const batch = shape[axis] ?? 1;
+  return { inner, batch, count: sizeOf(shape) / Math.max(batch, 1) };
+}
+
+function reduceLoss(
+  loss: Float64Array,
+  prepared: Prepared,
+  sampleWeight: NDArray | null,
+  weightShape: readonly number[] | null,
+  weight: number | null,
+  dtype: DType,
+): NDArray {
+  const { inner, batch, count } = batchLayout(prepared);
+  const totals = new Float64Array(batch);
+  const scale = weight === null ? 1 : weight;
+  if (sampleWeight && weightShape) {
+    const index = weightIndex(prepared.lossShape, weightShape);
+    const w = sampleWeight.data;
+    for (let k = 0; k < loss.length; k++) {
+      totals[Math.floor(k / inner) % batch]! += loss[k]! * w[index ? index[k]! : k]!;
+    }
+  } else if (inner === 1) {
+    for (let k = 0; k < loss.length; k++) totals[k % batch]! += loss[k]!;
+  } else {
+    for (let k = 0; k < loss.length; k++) totals[Math.floor(k / inner) % batch]! += loss[k]!;
+  }
+  const out = allocate(dtype, batch);
+  if (weight === null) {
+    for (let n = 0; n < batch; n++) out[n] = totals[n]! / count;
+  } else {
+    // Scaling each element by w before the mean; w · total is the same product, taken once.
+    for (let n = 0; n < batch; n++) out[n] = (totals[n]! * scale) / count;
+  }
+  return new NDArray(out, [batch]);
+}
+
+function expandGradient(
+  gradOutput: NDArray,
+  loss: Float64Array,
+  prepared: Prepared,
+  sampleWeight: NDArray | null,
+  weightShape: readonly number[] | null,
+  weight: number | null,
+  wantWeightGrad: boolean,
+): { dLoss: Float64Array; dSampleWeight: Float64Array | null } {
+  const { inner, batch, count } = batchLayout(prepared);
+  const scale = (weight === null ? 1 : weight) / count;
+  const g = gradOutput.data;
+  const dLoss = new Float64Array(loss.length);
+  let dSampleWeight: Float64Array | null = null;
+  if (sampleWeight && weightShape) {
+    const index = weightIndex(prepared.lossShape, weightShape);
+    const w = sampleWeight.data;
+    if (wantWeightGrad) dSampleWeight = new Float64Array(sampleWeight.size);
+    for (let k = 0; k < loss.length; k++) {
+      const gn = g[Math.floor(k / inner) % batch]! * scale;
+      const wi = index ? index[k]! : k;
+      dLoss[k] = gn * w[wi]!;
+      if (dSampleWeight) dSampleWeight[wi]! += gn * loss[k]!;
+    }
+  } else {
+    for (let k = 0; k < loss.length; k++) dLoss[k] = g[Math.floor(k / inner) % batch]! * scale;
+  }
+  return { dLoss, dSampleWeight };
+}
+
+/** Sums a gradient laid out as `fromShape` down to `toShape` (used by losses with broadcast inputs). */
+export function sumGradientToShape(grad: Float64Array, fromShape: readonly number[], toShape: readonly number[]): Float64Array {
+  if (sameShape(fromShape, toShape)) return grad;
+  const aligned = [...new Array<number>(fromShape.length - toShape.length).fill(1), ...toShape];
+  const index = weightIndex(fromShape, aligned)!;
+  const out = new Float64Array(sizeOf(toShape));
+  for (let k = 0; k < grad.length; k++) out[index[k]!]! += grad[k]!;
+
+  return out;
+}
+
+/** Normalises a loss's batch axis against the rank of ℓ (ShapeError when out of range). */
+export function lossBatchAxis(where: string, batchAxis: number, lossShape: readonly number[]): number {
+  return normalizeAxis(batchAxis, lossShape.length, where, 'batchAxis');
+}
+
