@@ -190,6 +190,14 @@ export abstract class Loss {
    */
   abstract sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null;
 
+  /**
+   * Inputs that are discrete (class indices, ±1 labels, lengths): they get no gradient. The
+   * contract suite differentiates every other float input.
+   */
+  get discreteInputs(): readonly string[] {
+    return [];
+  }
+
   /** Index of the sampleWeight input among the positional inputs, or -1 if the loss takes none. */
   get sampleWeightIndex(): number {
     return this.inputNames.indexOf('sampleWeight');
