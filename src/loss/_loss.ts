@@ -166,14 +166,42 @@ export abstract class Loss {
   /** Validates and reshapes the positional inputs (sampleWeight excluded). */
   protected abstract prepare(inputs: readonly (NDArray | null)[], raw: readonly (LossInput | null | undefined)[]): Prepared;
 
-  /** Fused forward: ℓ for every element of `lossShape`, plus whatever backward reuses. */
-  protected abstract forwardKernel(prepared: Prepared): KernelForward;
+  /**
+   * Per-call state shared by the forward and backward blocks (for example SoftmaxCE's per-row
+   * log-sum-exp). Keep it O(batch) where the math allows.
+   */
+  protected createState(_prepared: Prepared): unknown {
+    return undefined;
+  }
 
   /**
-   * Fused backward: given dℓ (the gradient of the result with respect to each element of ℓ),
-   * the gradient for each of `prepared.arrays` that `needsGrad` marks, in float64.
+   * Fused forward over a block of ℓ: writes ℓ[k] for `begin <= k < end` (row-major over
+   * `lossShape`) into `out[k - begin]`. The base calls it on small blocks so that ℓ never exists
+   * as a full buffer, and reduces each block (sampleWeight, weight, per-sample mean) while it is
+   * still in cache.
    */
-  protected abstract backwardKernel(
+  protected forwardBlock?(prepared: Prepared, state: unknown, begin: number, end: number, out: Float64Array): void;
+
+  /**
+   * Fused backward over a block of ℓ: given dℓ[k] in `dLoss[k - begin]` for `begin <= k < end`,
+   * adds the gradient contributions of those ℓ elements to `grads[i]` for each entry of
+   * `prepared.arrays` (null where no gradient is needed). The grads start at zero and have the
+   * shape and dtype of their array; an entry touched by exactly one ℓ element may be assigned.
+   */
+  protected backwardBlock?(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    dLoss: Float64Array,
+    grads: readonly (TypedArray | null)[],
+  ): void;
+
+  /** Legacy whole-array forward (ℓ as one float64 buffer); superseded by {@link forwardBlock}. */
+  protected forwardKernel?(prepared: Prepared): KernelForward;
+
+  /** Legacy whole-array backward; superseded by {@link backwardBlock}. */
+  protected backwardKernel?(
     prepared: Prepared,
     forward: KernelForward,
     dLoss: Float64Array,
@@ -251,17 +279,101 @@ export abstract class Loss {
     );
     const weightShape = sampleWeight ? alignSampleWeight(this.name, sampleWeight, prepared) : null;
     const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
-    const op = defineOp<undefined, { forward: KernelForward }>({
+    const op = this.forwardBlock ? this.blockOp(prepared, sampleWeight, weightShape) : this.legacyOp(prepared, sampleWeight, weightShape);
+    return op(arrays, undefined);
+  }
+
+  /** The single autograd node of a call, built on the block kernels. */
+  private blockOp(prepared: Prepared, sampleWeight: NDArray | null, weightShape: readonly number[] | null) {
+    const layout = batchLayout(prepared);
+    const weights = sampleWeight && weightShape ? new WeightReader(sampleWeight, weightShape, prepared) : null;
+    const total = sizeOf(prepared.lossShape);
+    const dtype = outputDType(prepared);
+    const forwardBlock = this.forwardBlock!.bind(this);
+    const backwardBlock = this.backwardBlock!.bind(this);
+    return defineOp<undefined, { state: unknown }>({
       name: this.name,
       forward: () => {
-        const forward = this.forwardKernel(prepared);
+        const state = this.createState(prepared);
+        const totals = new Float64Array(layout.batch);
+        const block = new Float64Array(Math.min(total, BLOCK_SIZE));
+        const samples = new Int32Array(block.length);
+        const offsets = weights ? new Int32Array(block.length) : null;
+        for (const [begin, end, sample] of blocks(total, layout)) {
+          const length = end - begin;
+          forwardBlock(prepared, state, begin, end, block);
+          if (weights && offsets) {
+            sampleIndices(begin, length, layout, samples);
+            weights.offsets(begin, length, offsets);
+            const w = weights.values;
+            for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]! * w[offsets[k]!]!;
+          } else if (sample >= 0) {
+            // The whole block belongs to one sample (batch axis 0): a plain sum.
+            let sum = 0;
+            for (let k = 0; k < length; k++) sum += block[k]!;
+            totals[sample]! += sum;
+          } else {
+            sampleIndices(begin, length, layout, samples);
+            for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]!;
+          }
+        }
+        const scale = (this.weight === null ? 1 : this.weight) / layout.count;
+        const out = allocate(dtype, layout.batch);
+        for (let n = 0; n < layout.batch; n++) out[n] = this.weight === null ? totals[n]! / layout.count : totals[n]! * scale;
+        return { output: new NDArray(out, [layout.batch]), saved: { state } };
+      },
+      backward: ({ gradOutput, needsGrad, saved }) => {
+        if (isRecording()) return this.twinGradients(prepared, sampleWeight, weightShape, gradOutput);
+        const count = prepared.arrays.length;
+        const grads = prepared.arrays.map((x, i) => (needsGrad[i] && isFloat(x.dtype) ? allocate(x.dtype, x.size) : null));
+        const wantWeightGrad = sampleWeight !== null && needsGrad[count] === true;
+        const dWeight = wantWeightGrad ? new Float64Array(sampleWeight!.size) : null;
+        const scale = (this.weight === null ? 1 : this.weight) / layout.count;
+        const g = gradOutput.data;
+        const dLoss = new Float64Array(Math.min(total, BLOCK_SIZE));
+        const values = dWeight ? new Float64Array(dLoss.length) : null;
+        const samples = new Int32Array(dLoss.length);
+        const offsets = weights ? new Int32Array(dLoss.length) : null;
+        for (const [begin, end, sample] of blocks(total, layout)) {
+          const length = end - begin;
+          if (weights && offsets) {
+            sampleIndices(begin, length, layout, samples);
+            weights.offsets(begin, length, offsets);
+            const w = weights.values;
+            for (let k = 0; k < length; k++) dLoss[k] = g[samples[k]!]! * scale * w[offsets[k]!]!;
+            if (dWeight && values) {
+              forwardBlock(prepared, saved.state, begin, end, values);
+              for (let k = 0; k < length; k++) dWeight[offsets[k]!]! += g[samples[k]!]! * scale * values[k]!;
+            }
+          } else if (sample >= 0) {
+            dLoss.fill(g[sample]! * scale, 0, length);
+          } else {
+            sampleIndices(begin, length, layout, samples);
+            for (let k = 0; k < length; k++) dLoss[k] = g[samples[k]!]! * scale;
+          }
+          backwardBlock(prepared, saved.state, begin, end, dLoss, grads);
+        }
+        const result: (NDArray | null)[] = grads.map((data, i) => (data ? new NDArray(data, prepared.arrays[i]!.shape) : null));
+        if (sampleWeight) result.push(dWeight ? toArrayOf(dWeight, sampleWeight) : null);
+        return result;
+      },
+    });
+  }
+
+  /** The autograd node built on the legacy whole-array kernels. */
+  private legacyOp(prepared: Prepared, sampleWeight: NDArray | null, weightShape: readonly number[] | null) {
+    const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
+    return defineOp<undefined, { forward: KernelForward }>({
+      name: this.name,
+      forward: () => {
+        const forward = this.forwardKernel!(prepared);
         const output = reduceLoss(forward.loss, prepared, sampleWeight, weightShape, this.weight, outputDType(prepared));
         return { output, saved: { forward } };
       },
       backward: ({ gradOutput, needsGrad, saved }) => {
         if (isRecording()) return this.twinGradients(prepared, sampleWeight, weightShape, gradOutput);
         const { dLoss, dSampleWeight } = expandGradient(gradOutput, saved.forward.loss, prepared, sampleWeight, weightShape, this.weight, needsGrad[arrays.length - 1] === true && sampleWeight !== null);
-        const grads = this.backwardKernel(prepared, saved.forward, dLoss, needsGrad.slice(0, prepared.arrays.length));
+        const grads = this.backwardKernel!(prepared, saved.forward, dLoss, needsGrad.slice(0, prepared.arrays.length));
         const result: (NDArray | null)[] = prepared.arrays.map((x, i) => {
           const g = grads[i];
           if (!needsGrad[i] || !g || !isFloat(x.dtype)) return null;
@@ -275,7 +387,6 @@ export abstract class Loss {
         return result;
       },
     });
-    return op(arrays, undefined);
   }
 
   /** Alias of {@link forward}: `loss.call(pred, label)`. */
@@ -328,6 +439,81 @@ export abstract class Loss {
       stopAtVariables: true,
     })!;
     return grads.map((g, i) => (isFloat(variables[i]!.dtype) ? g : null));
+  }
+}
+
+/** Elements of ℓ processed per kernel call: small enough to stay in cache. */
+const BLOCK_SIZE = 4096;
+/** Samples smaller than this are grouped into shared blocks (one kernel call per sample would cost more). */
+const MIN_SAMPLE_BLOCK = 256;
+
+/**
+ * Splits ℓ into blocks of at most BLOCK_SIZE elements. When each sample's elements are contiguous
+ * (batch axis 0), blocks never straddle two samples and carry that sample's index; otherwise the
+ * sample is -1 and the caller maps elements to samples itself.
+ */
+function* blocks(total: number, layout: { inner: number; batch: number; count: number }): Generator<[number, number, number]> {
+  if (layout.inner === layout.count && layout.count >= MIN_SAMPLE_BLOCK) {
+    for (let sample = 0; sample < layout.batch; sample++) {
+      const sampleEnd = (sample + 1) * layout.count;
+      for (let begin = sample * layout.count; begin < sampleEnd; begin += BLOCK_SIZE) {
+        yield [begin, Math.min(begin + BLOCK_SIZE, sampleEnd), sample];
+      }
+    }
+    return;
+  }
+  for (let begin = 0; begin < total; begin += BLOCK_SIZE) yield [begin, Math.min(begin + BLOCK_SIZE, total), -1];
+}
+
+/** Fills `out[j]` with the sample (batch index) of ℓ element `begin + j`. */
+function sampleIndices(begin: number, length: number, layout: { inner: number; batch: number }, out: Int32Array): void {
+  const { inner, batch } = layout;
+  let within = begin % inner;
+  let sample = Math.floor(begin / inner) % batch;
+  for (let j = 0; j < length; j++) {
+    out[j] = sample;
+    if (++within === inner) {
+      within = 0;
+      if (++sample === batch) sample = 0;
+    }
+  }
+}
+
+/** Reads sampleWeight values for ℓ elements, whatever broadcast pattern DECISIONS 6 allowed. */
+class WeightReader {
+  readonly values: TypedArray;
+  private readonly mode: 'same' | 'sample' | 'scalar' | 'general';
+  private readonly layout: { inner: number; batch: number };
+  private readonly index: Int32Array | null;
+
+  constructor(weight: NDArray, weightShape: readonly number[], prepared: Prepared) {
+    this.values = weight.data;
+    this.layout = batchLayout(prepared);
+    const lossShape = prepared.lossShape;
+    const perSample = weightShape.every((d, i) => d === 1 || i === prepared.batchAxis);
+    if (sameShape(weightShape, lossShape)) this.mode = 'same';
+    else if (weight.size === 1) this.mode = 'scalar';
+    else if (perSample && weight.size === this.layout.batch) this.mode = 'sample';
+    else this.mode = 'general';
+    this.index = this.mode === 'general' ? weightIndex(lossShape, weightShape) : null;
+  }
+
+  /** Fills `out[j]` with the weight offset of ℓ element `begin + j`. */
+  offsets(begin: number, length: number, out: Int32Array): void {
+    switch (this.mode) {
+      case 'same':
+        for (let j = 0; j < length; j++) out[j] = begin + j;
+        return;
+      case 'scalar':
+        out.fill(0, 0, length);
+        return;
+      case 'sample':
+        sampleIndices(begin, length, this.layout, out);
+        return;
+      case 'general':
+        for (let j = 0; j < length; j++) out[j] = this.index![begin + j]!;
+        return;
+    }
   }
 }
 

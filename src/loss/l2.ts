@@ -1,7 +1,8 @@
 import { sub, square, mul } from '../ops/elementwise.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import type { KernelForward, LossOptions, Prepared } from './_loss.js';
+import type { LossOptions, Prepared } from './_loss.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 
 /** Options of {@link L2Loss}. */
 export interface L2LossOptions extends LossOptions {
@@ -37,33 +38,28 @@ export class L2Loss extends ElementwiseLoss {
     super(options, [], 1);
   }
 
-  protected forwardKernel({ arrays: [pred, label] }: Prepared): KernelForward {
+  // ℓ = ½(y − p)²; dℓ/dp = p − y. Each gradient entry depends on one ℓ element: assigned.
+  protected forwardBlock({ arrays: [pred, label] }: Prepared, _state: unknown, begin: number, end: number, out: Float64Array): void {
     const p = pred!.data;
     const y = label!.data;
-    const loss = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) {
-      const d = y[i]! - p[i]!;
-      loss[i] = 0.5 * d * d;
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      const d = y[k]! - p[k]!;
+      out[j] = 0.5 * d * d;
     }
-    return { loss };
   }
 
-  protected backwardKernel(
+  protected backwardBlock(
     { arrays: [pred, label] }: Prepared,
-    _forward: KernelForward,
+    _state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
     const p = pred!.data;
     const y = label!.data;
-    const dPred = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) dPred[i] = dLoss[i]! * (p[i]! - y[i]!);
-    let dLabel: Float64Array | null = null;
-    if (needsGrad[1]) {
-      dLabel = new Float64Array(p.length);
-      for (let i = 0; i < p.length; i++) dLabel[i] = -dPred[i]!;
-    }
-    return [dPred, dLabel];
+    if (dPred) for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * (p[k]! - y[k]!);
+    if (dLabel) for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = dLoss[j]! * (y[k]! - p[k]!);
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {

@@ -1,0 +1,23 @@
+// TensorFlow.js's ESM files import each other without extensions ('./base'), which Node's ESM
+// resolver rejects. This hook retries such relative imports with '.js' and '/index.js'.
+// Registered with `node --import ./bench/tfjs-resolve-hook.mjs`; used only by the benchmark.
+import { register } from 'node:module';
+
+if (!globalThis.__glossTfjsHook) {
+  globalThis.__glossTfjsHook = true;
+  register(
+    `data:text/javascript,${encodeURIComponent(`
+      export async function resolve(specifier, context, next) {
+        try {
+          return await next(specifier, context);
+        } catch (error) {
+          const fromTfjs = context.parentURL && context.parentURL.includes('/@tensorflow/');
+          if (!fromTfjs || !specifier.startsWith('.')) throw error;
+          for (const suffix of ['.js', '/index.js']) {
+            try { return await next(specifier + suffix, context); } catch {}
+          }
+          throw error;
+        }
+      }`)}`,
+  );
+}
