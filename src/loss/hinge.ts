@@ -1,0 +1,95 @@
+import type { DType } from '../ndarray/dtype.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+import type { RandomGenerator } from '../ndarray/random.js';
+import { mul, relu, sub } from '../ops/elementwise.js';
+import { ElementwiseLoss } from './_elementwise.js';
+import { checkFinite, type KernelForward, type LossOptions, type Prepared } from './_loss.js';
+import { marginInputs } from './_samples.js';
+
+/** Options of {@link HingeLoss}. */
+export interface HingeLossOptions extends LossOptions {
+  /** The margin; a finite number (default 1). */
+  margin?: number;
+}
+
+/**
+ * Hinge loss (SVM):
+ *
+ *     ℓ = max(0, margin − pred · label),  then weight, averaged over the non-batch axes.
+ *
+ * **Inputs**: `pred` any shape, real scores; `label` the same number of elements (reshaped like
+ * `pred`), documented as −1 or 1 but any finite real is accepted (DECISIONS 8); `sampleWeight`
+ * optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
+ *
+ * **Output**: shape `(batch,)`.
+ *
+ * **Options**: `margin` (default 1; must be finite, else a ValueError), `weight` (default none),
+ * `batchAxis` (default 0).
+ *
+ * **Gradient**: −label with respect to `pred` (−pred with respect to `label`) where
+ * margin − pred · label > 0, and 0 elsewhere, including on the hinge itself (DECISIONS 10).
+ *
+ * **Stability**: one product and a max; an overflowing product gives an infinite loss only in its
+ * own sample.
+ *
+ * @example
+ * ```ts
+ * const loss = new gluon.loss.HingeLoss();
+ * loss.forward(nd.array([0.5, 2, -1]), nd.array([1, 1, 1])); // [0.5 0 2]
+ * ```
+ */
+export class HingeLoss extends ElementwiseLoss {
+  /** The margin. */
+  readonly margin: number;
+
+  constructor(options: HingeLossOptions = {}) {
+    super(options, ['margin']);
+    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
+  }
+
+  protected forwardKernel({ arrays: [pred, label] }: Prepared): KernelForward {
+    const p = pred!.data;
+    const y = label!.data;
+    const margin = this.margin;
+    const loss = new Float64Array(p.length);
+    for (let i = 0; i < p.length; i++) {
+      const gap = margin - p[i]! * y[i]!;
+      // relu that lets a NaN gap through (`NaN > 0` is false).
+      loss[i] = gap > 0 || Number.isNaN(gap) ? gap : 0;
+    }
+    return { loss };
+  }
+
+  protected backwardKernel(
+    { arrays: [pred, label] }: Prepared,
+    _forward: KernelForward,
+    dLoss: Float64Array,
+    needsGrad: readonly boolean[],
+  ): (Float64Array | null)[] {
+    const p = pred!.data;
+    const y = label!.data;
+    const margin = this.margin;
+    const dPred = needsGrad[0] ? new Float64Array(p.length) : null;
+    const dLabel = needsGrad[1] ? new Float64Array(p.length) : null;
+    for (let i = 0; i < p.length; i++) {
+      // relu′ is 1 only where the gap is strictly positive: 0 on the hinge (and for a NaN gap).
+      if (!(margin - p[i]! * y[i]! > 0)) continue;
+      if (dPred) dPred[i] = -dLoss[i]! * y[i]!;
+      if (dLabel) dLabel[i] = -dLoss[i]! * p[i]!;
+    }
+    return [dPred, dLabel];
+  }
+
+  twin({ arrays: [pred, label] }: Prepared): NDArray {
+    return relu(sub(this.margin, mul(pred!, label!)));
+  }
+
+  /** ±1 labels with the gap margin − pred · label at least 0.1 away from the hinge. */
+  override sampleInputs(
+    generator: RandomGenerator,
+    dtype: DType,
+    extreme?: number,
+  ): (NDArray | null)[] | null {
+    return marginInputs(generator, dtype, [4, 3], this.margin, extreme);
+  }
+}

@@ -1,0 +1,121 @@
+import type { DType } from '../ndarray/dtype.js';
+import { ValueError } from '../ndarray/errors.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+import type { RandomGenerator } from '../ndarray/random.js';
+import { abs, greater, mul, square, sub, where } from '../ops/elementwise.js';
+import { ElementwiseLoss } from './_elementwise.js';
+import { checkFinite, type KernelForward, type LossOptions, type Prepared } from './_loss.js';
+import { residualInputs } from './_samples.js';
+
+/** Options of {@link HuberLoss}. */
+export interface HuberLossOptions extends LossOptions {
+  /** Where the loss turns from quadratic to linear; a finite number > 0 (default 1). */
+  rho?: number;
+}
+
+/**
+ * Huber loss (smoothed L1), with d = |label − pred|:
+ *
+ *     ℓ = d²/(2ρ)      if d ≤ ρ
+ *     ℓ = d − ρ/2      if d > ρ,          then weight, averaged over the non-batch axes.
+ *
+ * **Inputs**: `pred` any shape, real; `label` the same number of elements (reshaped like `pred`);
+ * `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
+ *
+ * **Output**: shape `(batch,)`.
+ *
+ * **Options**: `rho` (default 1; must be finite and > 0, else a ValueError), `weight` (default
+ * none), `batchAxis` (default 0).
+ *
+ * **Gradient**: (pred − label)/ρ where d ≤ ρ, sign(pred − label) where d > ρ; both branches give ±1
+ * at d = ρ, which takes the quadratic branch (DECISIONS 10). For ρ → ∞ the loss tends to L2Loss/ρ.
+ *
+ * **Stability**: the quadratic branch is only used for d ≤ ρ, so large residuals never square;
+ * an infinite `pred` gives an infinite loss and a finite gradient in its own sample.
+ *
+ * @example
+ * ```ts
+ * const loss = new gluon.loss.HuberLoss({ rho: 1 });
+ * loss.forward(nd.array([1, 2, 3, 4]), nd.array([1, 3, 5, 7])); // [0 0.5 1.5 2.5]
+ * ```
+ */
+export class HuberLoss extends ElementwiseLoss {
+  /** The branch point ρ. */
+  readonly rho: number;
+
+  constructor(options: HuberLossOptions = {}) {
+    super(options, ['rho']);
+    const rho = checkFinite(this.name, 'rho', options.rho === undefined ? 1 : options.rho);
+    if (rho <= 0) throw new ValueError(`${this.name}: option rho must be > 0, got ${rho}`);
+    this.rho = rho;
+  }
+
+  protected forwardKernel({ arrays: [pred, label] }: Prepared): KernelForward {
+    const p = pred!.data;
+    const y = label!.data;
+    const rho = this.rho;
+    const halfOverRho = 0.5 / rho;
+    const halfRho = 0.5 * rho;
+    const loss = new Float64Array(p.length);
+    for (let i = 0; i < p.length; i++) {
+      const d = Math.abs(y[i]! - p[i]!);
+      // A NaN residual fails `d > rho` and takes the quadratic branch, which keeps it NaN.
+      loss[i] = d > rho ? d - halfRho : halfOverRho * d * d;
+    }
+    return { loss };
+  }
+
+  protected backwardKernel(
+    { arrays: [pred, label] }: Prepared,
+    _forward: KernelForward,
+    dLoss: Float64Array,
+    needsGrad: readonly boolean[],
+  ): (Float64Array | null)[] {
+    const p = pred!.data;
+    const y = label!.data;
+    const rho = this.rho;
+    const inverseRho = 1 / rho;
+    const dPred = new Float64Array(p.length);
+    for (let i = 0; i < p.length; i++) {
+      const d = p[i]! - y[i]!;
+      const slope = d > rho ? 1 : d < -rho ? -1 : d * inverseRho;
+      dPred[i] = dLoss[i]! * slope;
+    }
+    let dLabel: Float64Array | null = null;
+    if (needsGrad[1]) {
+      dLabel = new Float64Array(p.length);
+      for (let i = 0; i < p.length; i++) dLabel[i] = -dPred[i]!;
+    }
+    return [needsGrad[0] ? dPred : null, dLabel];
+  }
+
+  twin({ arrays: [pred, label] }: Prepared): NDArray {
+    const residual = sub(label!, pred!);
+    const magnitude = abs(residual);
+    const outside = greater(magnitude, this.rho);
+    const linear = sub(magnitude, 0.5 * this.rho);
+    // The quadratic branch only sees residuals it keeps (0 elsewhere): squaring an infinite
+    // residual there would send 0 · ∞ = NaN back through the branch `where` discards.
+    const quadratic = mul(square(where(outside, 0, residual)), 0.5 / this.rho);
+    return where(outside, linear, quadratic);
+  }
+
+  /** Residuals well inside or well outside ρ, never near the branch point. */
+  override sampleInputs(
+    generator: RandomGenerator,
+    dtype: DType,
+    extreme?: number,
+  ): (NDArray | null)[] | null {
+    const rho = this.rho;
+    return residualInputs(
+      generator,
+      dtype,
+      [4, 3],
+      [
+        [0.1 * rho, 0.8 * rho],
+        [1.2 * rho, 3 * rho],
+      ],
+      extreme,
+    );
+  }
+}

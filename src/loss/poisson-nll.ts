@@ -1,0 +1,232 @@
+import type { DType } from '../ndarray/dtype.js';
+import { ValueError } from '../ndarray/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import type { RandomGenerator } from '../ndarray/random.js';
+import { add, exp, greater, log, mul, sub, where } from '../ops/elementwise.js';
+import { ElementwiseLoss } from './_elementwise.js';
+import {
+  checkBoolean,
+  type KernelForward,
+  type LossInput,
+  type LossOptions,
+  lossBatchAxis,
+  type Prepared,
+  reshapeLike,
+} from './_loss.js';
+import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
+import { coefficientTimesLog } from './_coefficient-times-log.js';
+
+/** Gluon's default `epsilon` (the fourth positional input). */
+const DEFAULT_EPSILON = 1e-8;
+
+/** ½·log(2π), the constant of Stirling's term. */
+const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
+
+/** Options of {@link PoissonNLLLoss}. */
+export interface PoissonNLLLossOptions extends LossOptions {
+  /** `pred` is the log of the rate (default true); otherwise it is the rate itself. */
+  fromLogits?: boolean;
+  /** Add Stirling's approximation of log(target!) where target > 1 (default false). */
+  computeFull?: boolean;
+}
+
+/** What `prepare` passes to the kernels besides the arrays. */
+interface PoissonExtra {
+  readonly epsilon: number;
+}
+
+/**
+ * Negative log-likelihood of a Poisson distribution, with x = pred, t = target:
+ *
+ *     fromLogits (default):  ℓ = exp(x) − t·x
+ *     rates:                 ℓ = x − t·log(x + epsilon)
+ *     computeFull adds, where t > 1:  t·log t − t + ½·log(2π·t)   (Stirling's log t!)
+ *
+ * then weight, averaged over the non-batch axes (one value per sample, DECISIONS 1).
+ *
+ * **Inputs** (positional, Gluon's order): `pred` any shape, real log-rates (or rates ≥ 0 when
+ * `fromLogits` is false); `target` the same number of elements (reshaped like `pred`), counts ≥ 0
+ * (any real accepted); `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch
+ * length is per sample); `epsilon` optional plain number (default 1e-8), used only with rates.
+ *
+ * **Output**: shape `(batch,)`.
+ *
+ * **Options**: `fromLogits` (default true), `computeFull` (default false), `weight` (default
+ * none), `batchAxis` (default 0).
+ *
+ * **Gradient**: with respect to `pred` exp(x) − t, or 1 − t/(x + epsilon) for rates (Stirling's
+ * term does not depend on `pred`); with respect to `target` −x, or −log(x + epsilon), plus
+ * log t + 1/(2t) where t > 1 with `computeFull`.
+ *
+ * **Stability**: Stirling's term is selected where t > 1, never multiplied by a mask, so a target
+ * of 0 gives a finite loss (DECISIONS 11); the value jumps at t = 1. The rate form keeps Gluon's
+ * epsilon (DECISIONS 12) and takes t·log(x + epsilon) as 0 when both factors are 0. exp(x)
+ * overflows to Infinity for logits above ~709 (~88 in float32), where the loss is infinite.
+ *
+ * @example
+ * ```ts
+ * const loss = new gluon.loss.PoissonNLLLoss();
+ * loss.forward(nd.array([[0, 1]]), nd.array([[1, 2]])); // [0.8591409]
+ * ```
+ */
+export class PoissonNLLLoss extends ElementwiseLoss {
+  override readonly inputNames: readonly string[] = ['pred', 'target', 'sampleWeight', 'epsilon'];
+  /** Whether `pred` is the log of the rate. */
+  readonly fromLogits: boolean;
+  /** Whether Stirling's term is added. */
+  readonly computeFull: boolean;
+
+  constructor(options: PoissonNLLLossOptions = {}) {
+    super(options, ['fromLogits', 'computeFull']);
+    this.fromLogits = checkBoolean(
+      this.name,
+      'fromLogits',
+      options.fromLogits === undefined ? true : options.fromLogits,
+    );
+    this.computeFull = checkBoolean(
+      this.name,
+      'computeFull',
+      options.computeFull === undefined ? false : options.computeFull,
+    );
+  }
+
+  protected override prepare(
+    inputs: readonly (NDArray | null)[],
+    raw: readonly (LossInput | null | undefined)[] = inputs,
+  ): Prepared {
+    const pred = inputs[0]!;
+    const target = reshapeLike(this.name, 'target', inputs[1]!, 'pred', pred);
+    const extra: PoissonExtra = { epsilon: this.readEpsilon(raw[3], inputs[3] ?? null) };
+    return {
+      arrays: [pred, target],
+      sources: [0, 1],
+      lossShape: pred.shape,
+      batchAxis: lossBatchAxis(this.name, this.batchAxis, pred.shape),
+      extra,
+    };
+  }
+
+  /**
+   * The epsilon input as a number. A plain number is read from the raw input, before the base's
+   * conversion to an array would round it to pred's dtype; a one-element array is accepted too.
+   */
+  private readEpsilon(raw: LossInput | null | undefined, converted: NDArray | null): number {
+    if (raw === undefined || raw === null) return DEFAULT_EPSILON;
+    const value =
+      typeof raw === 'number' ? raw : converted && converted.size === 1 ? converted.data[0]! : null;
+    if (value === null) {
+      const shape = raw instanceof NDArray ? ` (got shape [${raw.shape.join(', ')}])` : '';
+      throw new ValueError(`${this.name}: input epsilon must be a number${shape}`);
+    }
+    if (!Number.isFinite(value))
+      throw new ValueError(`${this.name}: input epsilon must be finite, got ${value}`);
+    return value;
+  }
+
+  // Stirling: log t! ≈ t·log t − t + ½·log(2π·t) = (t + ½)·log t − t + ½·log 2π (one log),
+  // with derivative log t + 1/(2t).
+  protected forwardKernel({ arrays: [pred, target], extra }: Prepared): KernelForward {
+    const x = pred!.data;
+    const t = target!.data;
+    const loss = new Float64Array(x.length);
+    if (this.fromLogits) {
+      for (let i = 0; i < x.length; i++) loss[i] = Math.exp(x[i]!) - t[i]! * x[i]!;
+    } else {
+      const epsilon = (extra as PoissonExtra).epsilon;
+      for (let i = 0; i < x.length; i++) {
+        const count = t[i]!;
+        const argument = x[i]! + epsilon;
+        // 0·log 0 = 0 (DECISIONS 12); every other case is the product as written.
+        loss[i] = x[i]! - (count === 0 && argument === 0 ? 0 : count * Math.log(argument));
+      }
+    }
+    if (this.computeFull) {
+      for (let i = 0; i < x.length; i++) {
+        const count = t[i]!;
+        if (count > 1) loss[i]! += (count + 0.5) * Math.log(count) - count + HALF_LOG_TWO_PI;
+      }
+    }
+    return { loss };
+  }
+
+  protected backwardKernel(
+    { arrays: [pred, target], extra }: Prepared,
+    _forward: KernelForward,
+    dLoss: Float64Array,
+    needsGrad: readonly boolean[],
+  ): (Float64Array | null)[] {
+    const x = pred!.data;
+    const t = target!.data;
+    const n = x.length;
+    const dPred = needsGrad[0] ? new Float64Array(n) : null;
+    const dTarget = needsGrad[1] ? new Float64Array(n) : null;
+    if (this.fromLogits) {
+      for (let i = 0; i < n; i++) {
+        const g = dLoss[i]!;
+        if (dPred) dPred[i] = g * (Math.exp(x[i]!) - t[i]!);
+        if (dTarget) dTarget[i] = -g * x[i]!;
+      }
+    } else {
+      const epsilon = (extra as PoissonExtra).epsilon;
+      for (let i = 0; i < n; i++) {
+        const g = dLoss[i]!;
+        const count = t[i]!;
+        const argument = x[i]! + epsilon;
+        // The 0·log 0 term is the constant 0: no gradient through it.
+        const zeroTerm = count === 0 && argument === 0;
+        if (dPred) dPred[i] = g * (zeroTerm ? 1 : 1 - count / argument);
+        if (dTarget) dTarget[i] = zeroTerm ? 0 : -g * Math.log(argument);
+      }
+    }
+    if (this.computeFull && dTarget) {
+      for (let i = 0; i < n; i++) {
+        const count = t[i]!;
+        if (count > 1) dTarget[i]! += dLoss[i]! * (Math.log(count) + 0.5 / count);
+      }
+    }
+    return [dPred, dTarget];
+  }
+
+  twin({ arrays: [pred, target], extra }: Prepared): NDArray {
+    const x = pred!;
+    const t = target!;
+    let loss = this.fromLogits
+      ? sub(exp(x), mul(t, x))
+      : sub(x, coefficientTimesLog(t, add(x, (extra as PoissonExtra).epsilon)));
+    if (this.computeFull) {
+      const above = greater(t, 1);
+      // Stirling's term sees only the targets it keeps (2 elsewhere): log 0 at t = 0 would send
+      // 0 · ∞ = NaN back through the branch `where` discards.
+      const kept = where(above, t, 2);
+      const stirling = add(sub(mul(add(kept, 0.5), log(kept)), kept), HALF_LOG_TWO_PI);
+      loss = add(loss, where(above, stirling, 0));
+    }
+    return loss;
+  }
+
+  /**
+   * Log-rates in [-2, 2) (rates in [0.2, 3) when `fromLogits` is false) and non-negative targets
+   * away from the jump at 1; with `extreme`, log-rates of magnitude `extreme` on the negative
+   * side, where the loss is finite (rates of that magnitude when `fromLogits` is false).
+   */
+  override sampleInputs(
+    generator: RandomGenerator,
+    dtype: DType,
+    extreme?: number,
+  ): (NDArray | null)[] | null {
+    const shape = [4, 3];
+    let pred: Float64Array;
+    if (extreme !== undefined) {
+      pred = uniformValues(generator, 12, 0.5 * extreme, extreme);
+      if (this.fromLogits) for (let i = 0; i < pred.length; i++) pred[i] = -pred[i]!;
+    } else {
+      pred = this.fromLogits ? uniformValues(generator, 12, -2, 2) : uniformValues(generator, 12, 0.2, 3);
+    }
+    const target = signedBandValues(generator, 12, [
+      [0.1, 0.8],
+      [1.3, 5],
+    ]);
+    for (let i = 0; i < target.length; i++) target[i] = Math.abs(target[i]!);
+    return [toNDArray(pred, shape, dtype), toNDArray(target, shape, dtype)];
+  }
+}

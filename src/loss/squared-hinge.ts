@@ -1,0 +1,98 @@
+import type { DType } from '../ndarray/dtype.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+import type { RandomGenerator } from '../ndarray/random.js';
+import { mul, relu, square, sub } from '../ops/elementwise.js';
+import { ElementwiseLoss } from './_elementwise.js';
+import { checkFinite, type KernelForward, type LossOptions, type Prepared } from './_loss.js';
+import { marginInputs } from './_samples.js';
+
+/** Options of {@link SquaredHingeLoss}. */
+export interface SquaredHingeLossOptions extends LossOptions {
+  /** The margin; a finite number (default 1). */
+  margin?: number;
+}
+
+/**
+ * Squared hinge loss:
+ *
+ *     ℓ = max(0, margin − pred · label)²,  then weight, averaged over the non-batch axes.
+ *
+ * **Inputs**: `pred` any shape, real scores; `label` the same number of elements (reshaped like
+ * `pred`), documented as −1 or 1 but any finite real is accepted (DECISIONS 8); `sampleWeight`
+ * optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
+ *
+ * **Output**: shape `(batch,)`.
+ *
+ * **Options**: `margin` (default 1; must be finite, else a ValueError), `weight` (default none),
+ * `batchAxis` (default 0).
+ *
+ * **Gradient**: −2 · label · max(0, margin − pred · label) with respect to `pred` (−2 · pred · … with
+ * respect to `label`): continuous, and 0 on the hinge.
+ *
+ * **Stability**: the gap is squared only where it is positive; a gap beyond ~1.3e154 (float64)
+ * overflows to an infinite loss in its own sample.
+ *
+ * @example
+ * ```ts
+ * const loss = new gluon.loss.SquaredHingeLoss();
+ * loss.forward(nd.array([0.5, 2, -1]), nd.array([1, 1, 1])); // [0.25 0 4]
+ * ```
+ */
+export class SquaredHingeLoss extends ElementwiseLoss {
+  /** The margin. */
+  readonly margin: number;
+
+  constructor(options: SquaredHingeLossOptions = {}) {
+    super(options, ['margin']);
+    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
+  }
+
+  protected forwardKernel({ arrays: [pred, label] }: Prepared): KernelForward {
+    const p = pred!.data;
+    const y = label!.data;
+    const margin = this.margin;
+    const loss = new Float64Array(p.length);
+    for (let i = 0; i < p.length; i++) {
+      const gap = margin - p[i]! * y[i]!;
+      // relu that lets a NaN gap through (`NaN > 0` is false), then the square.
+      const active = gap > 0 || Number.isNaN(gap) ? gap : 0;
+      loss[i] = active * active;
+    }
+    return { loss };
+  }
+
+  protected backwardKernel(
+    { arrays: [pred, label] }: Prepared,
+    _forward: KernelForward,
+    dLoss: Float64Array,
+    needsGrad: readonly boolean[],
+  ): (Float64Array | null)[] {
+    const p = pred!.data;
+    const y = label!.data;
+    const margin = this.margin;
+    const dPred = needsGrad[0] ? new Float64Array(p.length) : null;
+    const dLabel = needsGrad[1] ? new Float64Array(p.length) : null;
+    for (let i = 0; i < p.length; i++) {
+      const gap = margin - p[i]! * y[i]!;
+      // d relu(gap)²/d gap = 2 · relu(gap): 0 on and beyond the hinge, NaN for a NaN gap.
+      const active = gap > 0 || Number.isNaN(gap) ? gap : 0;
+      const scale = -2 * dLoss[i]! * active;
+      if (dPred) dPred[i] = scale * y[i]!;
+      if (dLabel) dLabel[i] = scale * p[i]!;
+    }
+    return [dPred, dLabel];
+  }
+
+  twin({ arrays: [pred, label] }: Prepared): NDArray {
+    return square(relu(sub(this.margin, mul(pred!, label!))));
+  }
+
+  /** ±1 labels with the gap margin − pred · label at least 0.1 away from the hinge. */
+  override sampleInputs(
+    generator: RandomGenerator,
+    dtype: DType,
+    extreme?: number,
+  ): (NDArray | null)[] | null {
+    return marginInputs(generator, dtype, [4, 3], this.margin, extreme);
+  }
+}
