@@ -653,7 +653,8 @@ function expandGradient(
 export function sumGradientToShape(grad: Float64Array, fromShape: readonly number[], toShape: readonly number[]): Float64Array {
   if (sameShape(fromShape, toShape)) return grad;
   const aligned = [...new Array<number>(fromShape.length - toShape.length).fill(1), ...toShape];
-  const index = weightIndex(fromShape, aligned)!;
+  const index = weightIndex(fromShape, aligned);
+  if (!index) return grad;
   const out = new Float64Array(sizeOf(toShape));
   for (let k = 0; k < grad.length; k++) out[index[k]!]! += grad[k]!;
 

@@ -1,0 +1,273 @@
+import type { DType } from '../ndarray/dtype.js';
+import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import type { RandomGenerator } from '../ndarray/random.js';
+import { sizeOf } from '../ndarray/shape.js';
+import { allocate } from '../ndarray/dtype.js';
+import { div, greater, maximum, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
+import { reshape } from '../ops/movement.js';
+import { sum } from '../ops/reduce.js';
+import {
+  checkFinite,
+  type KernelForward,
+  Loss,
+  type LossOptions,
+  lossBatchAxis,
+  type Prepared,
+  reshapeLike,
+} from './_loss.js';
+import { signedBandValues, toNDArray } from './_samples.js';
+
+/** Options of {@link CosineEmbeddingLoss}. */
+export interface CosineEmbeddingLossOptions extends LossOptions {
+  /** Similarity below which a dissimilar (label −1) pair costs nothing; finite (default 0). */
+  margin?: number;
+}
+
+/** Gluon's floor on the product of the two norms. */
+const NORM_FLOOR = 1e-12;
+
+/** Per-call settings the kernels read. */
+interface CosineExtra {
+  /** Length D of each vector (the last axis). */
+  readonly length: number;
+  /** The ±1 label of each of the M pairs. */
+  readonly labels: Int8Array;
+}
+
+/** What the forward keeps for the backward pass: four numbers per pair. */
+interface CosineSaved {
+  /** cos of each pair. */
+  readonly cosine: Float64Array;
+  /** 1 / max(‖x1‖ · ‖x2‖, 1e-12). */
+  readonly inverseDenominator: Float64Array;
+  /** cos / ‖x1‖², or 0 where the floor is active (then the denominator is a constant). */
+  readonly cosineOverSquare1: Float64Array;
+  /** cos / ‖x2‖², or 0 where the floor is active. */
+  readonly cosineOverSquare2: Float64Array;
+}
+
+/**
+ * Cosine embedding loss (pairs that should be similar or dissimilar):
+ *
+ *     cos = x1 · x2 / max(‖x1‖ ‖x2‖, 1e-12)          along the last axis
+ *     ℓ = 1 − cos                                      for label 1
+ *     ℓ = clip(cos − margin, 0, 1 − margin)            for label −1
+ *
+ * then `sampleWeight`, `weight` and the per-sample mean (MXNet 2.x, DECISIONS 1).
+ *
+ * **Inputs**: `input1` with as many elements as `input2` (reshaped like it); `input2` of shape
+ * `(..., D)`: every vector along the last axis is one item, so there are M = product of the
+ * leading dimensions pairs (1 for 1-D inputs); `label` M values, each exactly 1 or −1 (any shape;
+ * anything else, NaN included, is a ValueError naming the position, DECISIONS 8);
+ * `sampleWeight` optional, broadcastable to ℓ `(M, 1)` (a 1-D array of length M is per pair).
+ *
+ * **Output**: shape `(M,)` — or `(1,)` with `batchAxis: 1`, which averages the `(M, 1)` column.
+ *
+ * **Options**: `margin` (default 0, finite), `weight` (default none), `batchAxis` (default 0,
+ * normalised against the rank 2 of ℓ).
+ *
+ * **Gradient**: ∂cos/∂x1 = x2 / (‖x1‖‖x2‖) − cos · x1 / ‖x1‖² (symmetrically for x2), times −1
+ * for label 1 and 1 for label −1 where 0 < cos − margin ≤ 1 − margin; 0 at cos − margin = 0
+ * (DECISIONS 10: the lower clip is read as relu with relu′(0) = 0) and above the upper bound.
+ * Where the floor is active (‖x1‖‖x2‖ < 1e-12, e.g. an all-zero vector) cos = x1 · x2 / 1e-12 and
+ * its true derivative x2 / 1e-12 is used (MXNet returns NaN there); the other vector's gradient is
+ * then 0 · 1e12 = 0 when the zero vector is exactly zero.
+ *
+ * **Stability**: the labels and the floor keep every finite input finite; a NaN or infinite
+ * component makes only its own pair NaN.
+ *
+ * @example
+ * ```ts
+ * const loss = new gluon.loss.CosineEmbeddingLoss();
+ * loss.forward(nd.array([[1, 0], [1, 1]]), nd.array([[1, 0], [1, -1]]), nd.array([1, -1])); // [0 0]
+ * ```
+ */
+export class CosineEmbeddingLoss extends Loss {
+  readonly inputNames: readonly string[] = ['input1', 'input2', 'label', 'sampleWeight'];
+  /** The margin for dissimilar pairs. */
+  readonly margin: number;
+
+  constructor(options: CosineEmbeddingLossOptions = {}) {
+    super(options, ['margin']);
+    this.margin = checkFinite(this.name, 'margin', options.margin ?? 0);
+  }
+
+  protected override get requiredInputs(): number {
+    return 3;
+  }
+
+  /** The ±1 labels get no gradient. */
+  override get discreteInputs(): readonly string[] {
+    return ['label'];
+  }
+
+  protected prepare(inputs: readonly (NDArray | null)[]): Prepared {
+    const input2 = inputs[1]!;
+    if (input2.ndim === 0) {
+      throw new ShapeError(
+        `${this.name}: input2 must have at least one axis (the vector axis), got shape ${formatShape(input2.shape)}`,
+      );
+    }
+    const input1 = reshapeLike(this.name, 'input1', inputs[0]!, 'input2', input2);
+    const length = input2.shape[input2.ndim - 1]!;
+    const pairs = sizeOf(input2.shape.slice(0, -1));
+    const label = inputs[2]!;
+    if (label.size !== pairs) {
+      throw new ShapeError(
+        `${this.name}: label shape ${formatShape(label.shape)} (${label.size} elements) must hold one label per vector pair: ` +
+          `input2 ${formatShape(input2.shape)} has ${pairs} vectors along its last axis, so give label the shape [${pairs}]`,
+      );
+    }
+    const labels = new Int8Array(pairs);
+    for (let m = 0; m < pairs; m++) {
+      const v = label.data[m]!;
+      if (v !== 1 && v !== -1) {
+        throw new ValueError(`${this.name}: label at flat position ${m} is ${v}; labels must be 1 or -1`);
+      }
+      labels[m] = v;
+    }
+    const lossShape = [pairs, 1];
+    const extra: CosineExtra = { length, labels };
+    return {
+      arrays: [input1, input2],
+      sources: [0, 1],
+      lossShape,
+      batchAxis: lossBatchAxis(this.name, this.batchAxis, lossShape),
+      extra,
+    };
+  }
+
+  protected forwardKernel(prepared: Prepared): KernelForward {
+    const { length, labels } = prepared.extra as CosineExtra;
+    const a = prepared.arrays[0]!.data;
+    const b = prepared.arrays[1]!.data;
+    const pairs = labels.length;
+    const margin = this.margin;
+    const cap = 1 - margin;
+    const loss = new Float64Array(pairs);
+    const cosine = new Float64Array(pairs);
+    const inverseDenominator = new Float64Array(pairs);
+    const cosineOverSquare1 = new Float64Array(pairs);
+    const cosineOverSquare2 = new Float64Array(pairs);
+    for (let m = 0, base = 0; m < pairs; m++, base += length) {
+      let dot = 0;
+      let square1 = 0;
+      let square2 = 0;
+      for (let j = base; j < base + length; j++) {
+        const u = a[j]!;
+        const v = b[j]!;
+        dot += u * v;
+        square1 += u * u;
+        square2 += v * v;
+      }
+      const normProduct = Math.sqrt(square1) * Math.sqrt(square2);
+      // `<` (not `>=`) so that a NaN product stays NaN instead of taking the floor.
+      const floored = normProduct < NORM_FLOOR;
+      const denominator = floored ? NORM_FLOOR : normProduct;
+      const cos = dot / denominator;
+      cosine[m] = cos;
+      inverseDenominator[m] = 1 / denominator;
+      if (!floored) {
+        cosineOverSquare1[m] = cos / square1;
+        cosineOverSquare2[m] = cos / square2;
+      }
+      if (labels[m] === 1) {
+        loss[m] = 1 - cos;
+      } else {
+        // numpy's clip(v, 0, cap) = min(max(v, 0), cap), with NaN passed through.
+        const shifted = cos - margin;
+        const lower = shifted > 0 ? shifted : Number.isNaN(shifted) ? shifted : 0;
+        loss[m] = Math.min(lower, cap);
+      }
+    }
+    const saved: CosineSaved = { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 };
+    return { loss, saved };
+  }
+
+  protected backwardKernel(
+    prepared: Prepared,
+    forward: KernelForward,
+    dLoss: Float64Array,
+    needsGrad: readonly boolean[],
+  ): (Float64Array | null)[] {
+    const { length, labels } = prepared.extra as CosineExtra;
+    const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = forward.saved as CosineSaved;
+    const a = prepared.arrays[0]!.data;
+    const b = prepared.arrays[1]!.data;
+    const margin = this.margin;
+    const cap = 1 - margin;
+    const dInput1 = needsGrad[0] ? new Float64Array(a.length) : null;
+    const dInput2 = needsGrad[1] ? new Float64Array(b.length) : null;
+    for (let m = 0, base = 0; m < labels.length; m++, base += length) {
+      // dℓ/dcos: −1 for label 1; for label −1, 1 strictly inside (0, cap] of the clip, 0 on the
+      // lower kink and beyond the upper bound, NaN for a NaN cosine.
+      let slope: number;
+      if (labels[m] === 1) slope = -1;
+      else {
+        const shifted = cosine[m]! - margin;
+        slope = shifted > 0 && shifted <= cap ? 1 : Number.isNaN(shifted) ? shifted : 0;
+      }
+      if (slope === 0) continue;
+      const g = dLoss[m]! * slope;
+      const inverse = inverseDenominator[m]!;
+      const c1 = cosineOverSquare1[m]!;
+      const c2 = cosineOverSquare2[m]!;
+      for (let j = base; j < base + length; j++) {
+        const u = a[j]!;
+        const v = b[j]!;
+        if (dInput1) dInput1[j] = g * (v * inverse - c1 * u);
+        if (dInput2) dInput2[j] = g * (u * inverse - c2 * v);
+      }
+    }
+    return [dInput1, dInput2];
+  }
+
+  twin(prepared: Prepared): NDArray {
+    const { labels } = prepared.extra as CosineExtra;
+    const [input1, input2] = prepared.arrays;
+    const column = [labels.length, 1];
+    const dot = reshape(sum(mul(input1!, input2!), -1), column);
+    const square1 = reshape(sum(square(input1!), -1), column);
+    const square2 = reshape(sum(square(input2!), -1), column);
+    // max(‖x1‖‖x2‖, 1e-12) = sqrt(max(‖x1‖²‖x2‖², 1e-24)): the same value, but the square root
+    // never sees 0, so a zero vector gets the floored formula's finite derivative, not 0 · ∞.
+    const denominator = sqrt(maximum(mul(square1, square2), NORM_FLOOR * NORM_FLOOR));
+    const cos = div(dot, denominator);
+    const shifted = sub(cos, this.margin);
+    // relu with relu′(0) = 0; `shifted · 0` keeps a NaN (and gives no gradient).
+    const lower = where(greater(shifted, 0), shifted, mul(shifted, 0));
+    const cap = 1 - this.margin;
+    const dissimilar = where(greater(lower, cap), cap, lower);
+    const isSimilar = allocate(input2!.dtype, labels.length);
+    for (let m = 0; m < labels.length; m++) isSimilar[m] = labels[m] === 1 ? 1 : 0;
+    return where(new NDArray(isSimilar, column), sub(1, cos), dissimilar);
+  }
+
+  /**
+   * Pairs of 3-vectors (magnitude up to 2, or [extreme/2, extreme) with `extreme`) and ±1 labels;
+   * a label −1 is only given where cos − margin is at least 0.1 away from both clip bounds.
+   */
+  sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null {
+    const pairs = 4;
+    const length = 3;
+    const band: readonly [number, number] = extreme === undefined ? [0.2, 2] : [0.5 * extreme, extreme];
+    const x1 = toNDArray(signedBandValues(generator, pairs * length, [band]), [pairs, length], dtype);
+    const x2 = toNDArray(signedBandValues(generator, pairs * length, [band]), [pairs, length], dtype);
+    const label = new Float64Array(pairs);
+    for (let m = 0; m < pairs; m++) {
+      let dot = 0;
+      let square1 = 0;
+      let square2 = 0;
+      for (let j = m * length; j < (m + 1) * length; j++) {
+        dot += x1.data[j]! * x2.data[j]!;
+        square1 += x1.data[j]! ** 2;
+        square2 += x2.data[j]! ** 2;
+      }
+      const shifted = dot / Math.sqrt(square1) / Math.sqrt(square2) - this.margin;
+      const clearOfKinks = Math.abs(shifted) > 0.1 && Math.abs(shifted - (1 - this.margin)) > 0.1;
+      label[m] = m % 2 === 1 && clearOfKinks ? -1 : 1;
+    }
+    return [x1, x2, toNDArray(label, [pairs], dtype)];
+  }
+}

@@ -1,0 +1,298 @@
+import type { DType } from '../ndarray/dtype.js';
+import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import type { RandomGenerator } from '../ndarray/random.js';
+import { normalizeAxis } from '../ndarray/shape.js';
+import { logSoftmax } from '../ops/activation.js';
+import { equal, mul, neg, where } from '../ops/elementwise.js';
+import { checkIndices, pick } from '../ops/movement.js';
+import { sum } from '../ops/reduce.js';
+import { type ClassLayout, classLayout, logSoftmaxRows, type RowNormalizers } from './_class-rows.js';
+import {
+  checkBoolean,
+  type KernelForward,
+  Loss,
+  type LossOptions,
+  lossBatchAxis,
+  type Prepared,
+  reshapeLike,
+} from './_loss.js';
+import { signedBandValues, toNDArray } from './_samples.js';
+
+/** Options of {@link SoftmaxCrossEntropyLoss}. */
+export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
+  /** The class axis of `pred` (default −1, may be negative). */
+  axis?: number;
+  /** Labels are class indices (true, the default) or distributions shaped like `pred` (false). */
+  sparseLabel?: boolean;
+  /** `pred` already holds log-probabilities (Gluon's name; default false: `pred` are logits). */
+  fromLogits?: boolean;
+}
+
+/** Per-call settings the kernels read. */
+interface SoftmaxExtra {
+  readonly axis: number;
+  readonly layout: ClassLayout;
+  /** Validated class index of every row (sparse labels), or null for dense labels. */
+  readonly labels: Int32Array | null;
+}
+
+/**
+ * The term −z · log p of a dense label, with a zero label on an impossible class (log p = −∞)
+ * contributing 0 instead of 0 · ∞ = NaN: such a class is a mask. A NaN still propagates.
+ */
+function denseTerm(z: number, logProbability: number): number {
+  return z === 0 && logProbability === Number.NEGATIVE_INFINITY ? 0 : z * logProbability;
+}
+
+/**
+ * Softmax cross-entropy (categorical cross-entropy with a built-in, stable log-softmax):
+ *
+ *     ℓ = −log softmax(pred)[label]                  (sparse labels, the default)
+ *     ℓ = −Σ_c label_c · log softmax(pred)_c          (dense labels)
+ *
+ * along the class `axis`, then `sampleWeight`, `weight` and the mean over the non-batch axes.
+ * ℓ keeps the class axis with size 1 (so against a `(N, C)` prediction it is `(N, 1)`).
+ *
+ * **Inputs**: `pred` any shape with a class axis of length C, real logits (log-probabilities with
+ * `fromLogits`); `label` — sparse: one class index per row (the element count of `pred` without
+ * its class axis, any shape, e.g. `(N,)` or `(N, 1)`), int32 or float holding integers in
+ * [0, C), anything else is a ValueError naming the first bad position and value (DECISIONS 7);
+ * dense: the same element count as `pred`, reshaped like it, non-negative weights per class
+ * (usually a distribution); `sampleWeight` optional, broadcastable to ℓ (a 1-D array of batch
+ * length is per sample; a per-class `(N, C)` weight would enlarge ℓ and is a ShapeError).
+ *
+ * **Output**: shape `(batch,)`.
+ *
+ * **Options**: `axis` (default −1), `sparseLabel` (default true), `fromLogits` (default false;
+ * true means `pred` already holds log-probabilities, Gluon's misnomer), `weight` (default none),
+ * `batchAxis` (default 0).
+ *
+ * **Gradient**: softmax(pred) − onehot(label) (sparse) or softmax(pred) · Σ_c label_c − label
+ * (dense); −onehot(label) or −label with `fromLogits`. Dense labels also get the gradient
+ * −log softmax(pred).
+ *
+ * **Stability**: the log-sum-exp is shifted by the row maximum, so logits of any finite size
+ * (±1e30 included) give finite losses and gradients. Only two numbers per row are kept for the
+ * backward pass (O(rows) memory; the softmax is recomputed), and a non-last class axis is walked
+ * with strides, never copied. A NaN logit makes its sample's loss and its whole gradient row NaN
+ * and touches nothing else; a −Infinity logit on a class that is not the label is a mask.
+ *
+ * @example
+ * ```ts
+ * const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+ * loss.forward(nd.array([[1, 10], [8, 2]]), nd.array([0, 1])); // [9.000123 6.0024757]
+ * ```
+ */
+export class SoftmaxCrossEntropyLoss extends Loss {
+  readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
+  /** The class axis as given (may be negative). */
+  readonly axis: number;
+  /** Whether labels are class indices. */
+  readonly sparseLabel: boolean;
+  /** Whether `pred` already holds log-probabilities. */
+  readonly fromLogits: boolean;
+
+  constructor(options: SoftmaxCrossEntropyLossOptions = {}) {
+    super(options, ['axis', 'sparseLabel', 'fromLogits']);
+    const axis = options.axis ?? -1;
+    if (!Number.isInteger(axis))
+      throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
+    this.axis = axis;
+    this.sparseLabel = checkBoolean(this.name, 'sparseLabel', options.sparseLabel ?? true);
+    this.fromLogits = checkBoolean(this.name, 'fromLogits', options.fromLogits ?? false);
+  }
+
+  /** Sparse labels are class indices: they get no gradient. */
+  override get discreteInputs(): readonly string[] {
+    return this.sparseLabel ? ['label'] : [];
+  }
+
+  protected prepare(inputs: readonly (NDArray | null)[]): Prepared {
+    const pred = inputs[0]!;
+    const axis = normalizeAxis(this.axis, pred.ndim, this.name, 'axis');
+    const layout = classLayout(pred.shape, axis);
+    const lossShape = pred.shape.map((d, i) => (i === axis ? 1 : d));
+    const batchAxis = lossBatchAxis(this.name, this.batchAxis, lossShape);
+    if (!this.sparseLabel) {
+      const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
+      const extra: SoftmaxExtra = { axis, layout, labels: null };
+      return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra };
+    }
+    const label = inputs[1]!;
+    const rows = layout.outer * layout.inner;
+    if (label.size !== rows) {
+      const perRow = pred.shape.filter((_, i) => i !== axis);
+      throw new ShapeError(
+        `${this.name}: sparse label shape ${formatShape(label.shape)} (${label.size} elements) must hold one class index ` +
+          `per row of pred ${formatShape(pred.shape)} along axis ${axis}: ${rows} elements, e.g. shape ${formatShape(perRow)}`,
+      );
+    }
+    const labels = checkIndices(this.name, 'label', label, layout.size);
+    const extra: SoftmaxExtra = { axis, layout, labels };
+    return { arrays: [pred], sources: [0], lossShape, batchAxis, extra };
+  }
+
+  protected forwardKernel(prepared: Prepared): KernelForward {
+    const { layout, labels } = prepared.extra as SoftmaxExtra;
+    const { outer, size, inner } = layout;
+    const x = prepared.arrays[0]!.data;
+    const loss = new Float64Array(outer * inner);
+    const normalizers = this.fromLogits ? null : logSoftmaxRows(x, layout);
+    if (labels) {
+      // ℓ = −log p_label = logSum − (x_label − shift): the shifted difference keeps the digits
+      // of a small loss even when the logits are huge.
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const r = o * inner + i;
+          const picked = x[(o * size + labels[r]!) * inner + i]!;
+          loss[r] = normalizers ? normalizers.logSum[r]! - (picked - normalizers.shift[r]!) : -picked;
+        }
+      }
+      return { loss, saved: normalizers };
+    }
+    const z = prepared.arrays[1]!.data;
+    for (let o = 0, k = 0; o < outer; o++) {
+      for (let c = 0; c < size; c++) {
+        for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
+          const logProbability = normalizers ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]! : x[k]!;
+          loss[r]! -= denseTerm(z[k]!, logProbability);
+        }
+      }
+    }
+    return { loss, saved: normalizers };
+  }
+
+  protected backwardKernel(
+    prepared: Prepared,
+    forward: KernelForward,
+    dLoss: Float64Array,
+    needsGrad: readonly boolean[],
+  ): (Float64Array | null)[] {
+    const { layout, labels } = prepared.extra as SoftmaxExtra;
+    const { outer, size, inner } = layout;
+    const x = prepared.arrays[0]!.data;
+    const normalizers = forward.saved as RowNormalizers | null;
+    if (labels) return [needsGrad[0] ? this.sparseGradient(x, layout, labels, normalizers, dLoss) : null];
+    // Dense labels: ∂ℓ/∂log p_c = −z_c, and through the log-softmax
+    // ∂ℓ/∂x_j = p_j · Σ_c z_c − z_j (or −z_j with fromLogits); ∂ℓ/∂z_c = −log p_c.
+    const z = prepared.arrays[1]!.data;
+    const rows = outer * inner;
+    let dPred: Float64Array | null = null;
+    if (needsGrad[0]) {
+      dPred = new Float64Array(x.length);
+      if (normalizers) {
+        const labelMass = new Float64Array(rows);
+        for (let o = 0, k = 0; o < outer; o++) {
+          for (let c = 0; c < size; c++) {
+            for (let i = 0, r = o * inner; i < inner; i++, r++, k++) labelMass[r]! += z[k]!;
+          }
+        }
+        const { shift, logSum } = normalizers;
+        for (let o = 0, k = 0; o < outer; o++) {
+          for (let c = 0; c < size; c++) {
+            for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
+              const probability = Math.exp(x[k]! - shift[r]! - logSum[r]!);
+              dPred[k] = dLoss[r]! * (probability * labelMass[r]! - z[k]!);
+            }
+          }
+        }
+      } else {
+        for (let o = 0, k = 0; o < outer; o++) {
+          for (let c = 0; c < size; c++) {
+            for (let i = 0, r = o * inner; i < inner; i++, r++, k++) dPred[k] = -dLoss[r]! * z[k]!;
+          }
+        }
+      }
+    }
+    let dLabel: Float64Array | null = null;
+    if (needsGrad[1]) {
+      dLabel = new Float64Array(x.length);
+      for (let o = 0, k = 0; o < outer; o++) {
+        for (let c = 0; c < size; c++) {
+          for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
+            const logProbability = normalizers
+              ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]!
+              : x[k]!;
+            dLabel[k] = -dLoss[r]! * logProbability;
+          }
+        }
+      }
+    }
+    return [dPred, dLabel];
+  }
+
+  /**
+   * Sparse labels: ∂ℓ/∂x = softmax(x) − onehot(label) per row (−onehot with fromLogits). The
+   * label's entry p − 1 is computed as expm1(log p), which keeps its digits when p is close to 1.
+   */
+  private sparseGradient(
+    x: ArrayLike<number>,
+    layout: ClassLayout,
+    labels: Int32Array,
+    normalizers: RowNormalizers | null,
+    dLoss: Float64Array,
+  ): Float64Array {
+    const { outer, size, inner } = layout;
+    const dPred = new Float64Array(x.length);
+    if (!normalizers) {
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0, r = o * inner; i < inner; i++, r++)
+          dPred[(o * size + labels[r]!) * inner + i] = -dLoss[r]!;
+      }
+      return dPred;
+    }
+    const { shift, logSum } = normalizers;
+    if (inner === 1) {
+      for (let r = 0, k = 0; r < outer; r++) {
+        const g = dLoss[r]!;
+        const m = shift[r]!;
+        const l = logSum[r]!;
+        for (let c = 0; c < size; c++, k++) dPred[k] = g * Math.exp(x[k]! - m - l);
+      }
+    } else {
+      for (let o = 0, k = 0; o < outer; o++) {
+        for (let c = 0; c < size; c++) {
+          for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
+            dPred[k] = dLoss[r]! * Math.exp(x[k]! - shift[r]! - logSum[r]!);
+          }
+        }
+      }
+    }
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0, r = o * inner; i < inner; i++, r++) {
+        const k = (o * size + labels[r]!) * inner + i;
+        dPred[k] = dLoss[r]! * Math.expm1(x[k]! - shift[r]! - logSum[r]!);
+      }
+    }
+    return dPred;
+  }
+
+  twin(prepared: Prepared): NDArray {
+    const { axis, labels } = prepared.extra as SoftmaxExtra;
+    const pred = prepared.arrays[0]!;
+    const logProbabilities = this.fromLogits ? pred : logSoftmax(pred, axis);
+    if (labels) return neg(pick(logProbabilities, new NDArray(labels, prepared.lossShape), axis, true));
+    const label = prepared.arrays[1]!;
+    // A zero label on an impossible class is a mask (see denseTerm): replace that log p by 0
+    // before multiplying, so neither the value nor any gradient sees 0 · ∞.
+    const masked = mul(equal(label, 0), equal(logProbabilities, Number.NEGATIVE_INFINITY));
+    const safe = where(masked, 0, logProbabilities);
+    return neg(sum(mul(label, safe), axis, true));
+  }
+
+  /** Logits of shape (4, 5) (magnitude in [extreme/2, extreme) with `extreme`) and int32 labels. */
+  sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null {
+    const shape = [4, 5];
+    const logits = signedBandValues(generator, 20, [
+      extreme === undefined ? [0, 3] : [0.5 * extreme, extreme],
+    ]);
+    const labels = new Int32Array(4);
+    for (let n = 0; n < 4; n++) labels[n] = generator.nextInt(0, 5);
+    const pred = toNDArray(logits, shape, dtype);
+    if (this.sparseLabel) return [pred, new NDArray(labels, [4])];
+    const dense = new Float64Array(20);
+    for (let n = 0; n < 4; n++) dense[n * 5 + labels[n]!] = 1;
+    return [pred, toNDArray(dense, shape, dtype)];
+  }
+}
