@@ -83,7 +83,8 @@ export function plainCtc(acts: Float32Array, labels: Int32Array, n: number, t: n
       for (let i = 0; i < s; i++) {
         let a = beta[(f + 1) * s + i]!;
         if (i < s - 1) a = logAdd(a, beta[(f + 1) * s + i + 1]!);
-        if (i < s - 2 && label(i) !== 0 && label(i) !== label(i + 2)) a = logAdd(a, beta[(f + 1) * s + i + 2]!);
+        if (i < s - 2 && label(i) !== 0 && label(i) !== label(i + 2))
+          a = logAdd(a, beta[(f + 1) * s + i + 2]!);
         beta[f * s + i] = a + logp[f * c + label(i)]!;
       }
     }
@@ -99,7 +100,8 @@ export function plainCtc(acts: Float32Array, labels: Int32Array, n: number, t: n
       const row = (b * t + f) * c;
       for (let k = 0; k < c; k++) {
         // γ = Σ αβ / (p · y): β includes the emission at f, so divide it out once.
-        grad[row + k] = Math.exp(logp[f * c + k]!) - Math.exp(occupancy[k]! - logp[f * c + k]! - logLikelihood);
+        grad[row + k] =
+          Math.exp(logp[f * c + k]!) - Math.exp(occupancy[k]! - logp[f * c + k]! - logLikelihood);
       }
     }
   }

@@ -18,10 +18,8 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((a) => /^W/.test(a))?.split(',');
 
-interface Step {
-  /** Runs forward + backward once; returns the per-sample losses and the gradient w.r.t. pred. */
-  (): { loss: ArrayLike<number>; grad: ArrayLike<number> };
-}
+/** Runs forward + backward once; returns the per-sample losses and the gradient w.r.t. pred. */
+type Step = () => { loss: ArrayLike<number>; grad: ArrayLike<number> };
 
 interface Workload {
   id: string;
@@ -75,7 +73,9 @@ function floorPass(inputs: Float32Array[], outputs: number[]): () => void {
 }
 
 function tensorsOf(tf: Tf, ...arrays: NDArray[]) {
-  return arrays.map((a) => tf.tensor(a.data as Float32Array, [...a.shape], a.dtype === 'int32' ? 'int32' : 'float32'));
+  return arrays.map((a) =>
+    tf.tensor(a.data as Float32Array, [...a.shape], a.dtype === 'int32' ? 'int32' : 'float32'),
+  );
 }
 
 function workloads(): Workload[] {
@@ -86,12 +86,18 @@ function workloads(): Workload[] {
     n: number,
     d: number,
     make: () => { forward(...x: unknown[]): NDArray },
-    tfLoss: (tf: Tf, label: import('@tensorflow/tfjs-core').Tensor, pred: import('@tensorflow/tfjs-core').Tensor) => import('@tensorflow/tfjs-core').Scalar,
+    tfLoss: (
+      tf: Tf,
+      label: import('@tensorflow/tfjs-core').Tensor,
+      pred: import('@tensorflow/tfjs-core').Tensor,
+    ) => import('@tensorflow/tfjs-core').Scalar,
     labels: 'normal' | 'binary' = 'normal',
   ) => {
     const [pred, label] = seeded(1, () => [
       nd.random.normal(0, 1, [n, d]),
-      labels === 'binary' ? nd.random.randint(0, 2, [n, d]).astype('float32') : nd.random.normal(0, 1, [n, d]),
+      labels === 'binary'
+        ? nd.random.randint(0, 2, [n, d]).astype('float32')
+        : nd.random.normal(0, 1, [n, d]),
     ]);
     list.push({
       id,
@@ -104,7 +110,10 @@ function workloads(): Workload[] {
         const g = tf.valueAndGrad((x: import('@tensorflow/tfjs-core').Tensor) => tfLoss(tf, y!, x));
         return () => {
           const { value, grad } = g(p!);
-          const out = { loss: [(value as import('@tensorflow/tfjs-core').Tensor).dataSync()[0]!], grad: grad.dataSync() };
+          const out = {
+            loss: [(value as import('@tensorflow/tfjs-core').Tensor).dataSync()[0]!],
+            grad: grad.dataSync(),
+          };
           (value as import('@tensorflow/tfjs-core').Tensor).dispose();
           grad.dispose();
           return out;
@@ -113,13 +122,28 @@ function workloads(): Workload[] {
       floor: floorPass([pred!.data as Float32Array, label!.data as Float32Array], [n * d, n]),
     });
   };
-  elementwise('W1', 'L2Loss [4096,1024]', 4096, 1024, () => new gluon.loss.L2Loss(), (tf, y, p) =>
-    tf.mul(tf.losses.meanSquaredError(y, p, undefined, tf.Reduction.SUM), 0.5 / 1024) as never,
+  elementwise(
+    'W1',
+    'L2Loss [4096,1024]',
+    4096,
+    1024,
+    () => new gluon.loss.L2Loss(),
+    (tf, y, p) => tf.mul(tf.losses.meanSquaredError(y, p, undefined, tf.Reduction.SUM), 0.5 / 1024) as never,
   );
-  elementwise('W1s', 'L2Loss [32,10]', 32, 10, () => new gluon.loss.L2Loss(), (tf, y, p) =>
-    tf.mul(tf.losses.meanSquaredError(y, p, undefined, tf.Reduction.SUM), 0.5 / 10) as never,
+  elementwise(
+    'W1s',
+    'L2Loss [32,10]',
+    32,
+    10,
+    () => new gluon.loss.L2Loss(),
+    (tf, y, p) => tf.mul(tf.losses.meanSquaredError(y, p, undefined, tf.Reduction.SUM), 0.5 / 10) as never,
   );
-  const losses = gluon.loss as unknown as Record<string, new (o?: object) => { forward(...x: unknown[]): NDArray }>;
+  const losses = gluon.loss as unknown as Record<
+    string,
+    new (
+      o?: object,
+    ) => { forward(...x: unknown[]): NDArray }
+  >;
   const has = (name: string) => typeof losses[name] === 'function';
 
   const softmax = (id: string, title: string, n: number, c: number) => {
@@ -135,19 +159,26 @@ function workloads(): Workload[] {
       gloss: glossStep(new losses.SoftmaxCrossEntropyLoss!(), logits!, labels!),
       tfjs: (tf) => {
         const [p, y] = tensorsOf(tf, logits!, oneHot);
-        const g = tf.valueAndGrad((x: import('@tensorflow/tfjs-core').Tensor) =>
-          tf.losses.softmaxCrossEntropy(y!, x, undefined, 0, tf.Reduction.SUM) as never,
+        const g = tf.valueAndGrad(
+          (x: import('@tensorflow/tfjs-core').Tensor) =>
+            tf.losses.softmaxCrossEntropy(y!, x, undefined, 0, tf.Reduction.SUM) as never,
         );
         return () => {
           const { value, grad } = g(p!);
-          const out = { loss: [(value as import('@tensorflow/tfjs-core').Tensor).dataSync()[0]!], grad: grad.dataSync() };
+          const out = {
+            loss: [(value as import('@tensorflow/tfjs-core').Tensor).dataSync()[0]!],
+            grad: grad.dataSync(),
+          };
           (value as import('@tensorflow/tfjs-core').Tensor).dispose();
           grad.dispose();
           return out;
         };
       },
       tfjsNote: 'tfjs has no sparse labels: given one-hot labels built outside the timed region',
-      floor: floorPass([logits!.data as Float32Array, labels!.astype('float32').data as Float32Array], [n * c, n]),
+      floor: floorPass(
+        [logits!.data as Float32Array, labels!.astype('float32').data as Float32Array],
+        [n * c, n],
+      ),
       plain: () => plainSoftmaxCe(logits!.data as Float32Array, labels!.data as Int32Array, n, c),
     });
   };
@@ -155,19 +186,39 @@ function workloads(): Workload[] {
   softmax('W2s', 'SoftmaxCrossEntropyLoss sparse [32,10]', 32, 10);
 
   if (has('SigmoidBinaryCrossEntropyLoss')) {
-    elementwise('W3', 'SigmoidBCE from logits [4096,1024]', 4096, 1024, () => new losses.SigmoidBinaryCrossEntropyLoss!(), (tf, y, p) =>
-      tf.div(tf.losses.sigmoidCrossEntropy(y, p, undefined, 0, tf.Reduction.SUM), 1024) as never, 'binary');
+    elementwise(
+      'W3',
+      'SigmoidBCE from logits [4096,1024]',
+      4096,
+      1024,
+      () => new losses.SigmoidBinaryCrossEntropyLoss!(),
+      (tf, y, p) =>
+        tf.div(tf.losses.sigmoidCrossEntropy(y, p, undefined, 0, tf.Reduction.SUM), 1024) as never,
+      'binary',
+    );
     const w3 = list[list.length - 1]!;
-    const [pred, label] = seeded(1, () => [nd.random.normal(0, 1, [4096, 1024]), nd.random.randint(0, 2, [4096, 1024]).astype('float32')]);
+    const [pred, label] = seeded(1, () => [
+      nd.random.normal(0, 1, [4096, 1024]),
+      nd.random.randint(0, 2, [4096, 1024]).astype('float32'),
+    ]);
     w3.plain = () => plainSigmoidBce(pred!.data as Float32Array, label!.data as Float32Array, 4096, 1024);
   }
   if (has('HuberLoss')) {
-    elementwise('W4', 'HuberLoss rho=1 [4096,1024]', 4096, 1024, () => new losses.HuberLoss!({ rho: 1 }), (tf, y, p) =>
-      tf.div(tf.losses.huberLoss(y, p, undefined, 1, tf.Reduction.SUM), 1024) as never);
+    elementwise(
+      'W4',
+      'HuberLoss rho=1 [4096,1024]',
+      4096,
+      1024,
+      () => new losses.HuberLoss!({ rho: 1 }),
+      (tf, y, p) => tf.div(tf.losses.huberLoss(y, p, undefined, 1, tf.Reduction.SUM), 1024) as never,
+    );
   }
   if (has('CTCLoss')) {
     const [T, N, C, L] = [100, 32, 41, 20];
-    const [acts, labels] = seeded(5, () => [nd.random.normal(0, 1, [N, T, C]), nd.random.randint(1, C, [N, L])]);
+    const [acts, labels] = seeded(5, () => [
+      nd.random.normal(0, 1, [N, T, C]),
+      nd.random.randint(1, C, [N, L]),
+    ]);
     list.push({
       id: 'W5',
       title: `CTCLoss T=${T} N=${N} C=${C} L=${L} NTC, blank first`,
@@ -176,13 +227,20 @@ function workloads(): Workload[] {
       gloss: glossStep(new losses.CTCLoss!({ blankLabel: 'first' }), acts!, labels!),
       tfjs: null,
       tfjsNote: 'TF.js has no CTC loss',
-      floor: floorPass([acts!.data as Float32Array, labels!.astype('float32').data as Float32Array], [N * T * C, N]),
+      floor: floorPass(
+        [acts!.data as Float32Array, labels!.astype('float32').data as Float32Array],
+        [N * T * C, N],
+      ),
       plain: () => plainCtc(acts!.data as Float32Array, labels!.data as Int32Array, N, T, C, L),
     });
   }
   if (has('TripletLoss')) {
     const [n, d] = [4096, 256];
-    const [pred, pos, neg] = seeded(6, () => [nd.random.normal(0, 1, [n, d]), nd.random.normal(0, 1, [n, d]), nd.random.normal(0, 1, [n, d])]);
+    const [pred, pos, neg] = seeded(6, () => [
+      nd.random.normal(0, 1, [n, d]),
+      nd.random.normal(0, 1, [n, d]),
+      nd.random.normal(0, 1, [n, d]),
+    ]);
     list.push({
       id: 'W6',
       title: `TripletLoss margin 1 [${n},${d}] x3`,
@@ -191,39 +249,65 @@ function workloads(): Workload[] {
       gloss: glossStep(new losses.TripletLoss!({ margin: 1 }), pred!, pos!, neg!),
       tfjs: (tf) => {
         const [p, a, b] = tensorsOf(tf, pred!, pos!, neg!);
-        const g = tf.valueAndGrad((x: import('@tensorflow/tfjs-core').Tensor) =>
-          tf.sum(tf.relu(tf.add(tf.sum(tf.sub(tf.square(tf.sub(a!, x)), tf.square(tf.sub(b!, x))), 1), 1))) as never,
+        const g = tf.valueAndGrad(
+          (x: import('@tensorflow/tfjs-core').Tensor) =>
+            tf.sum(
+              tf.relu(tf.add(tf.sum(tf.sub(tf.square(tf.sub(a!, x)), tf.square(tf.sub(b!, x))), 1), 1)),
+            ) as never,
         );
         return () => {
           const { value, grad } = g(p!);
-          const out = { loss: [(value as import('@tensorflow/tfjs-core').Tensor).dataSync()[0]!], grad: grad.dataSync() };
+          const out = {
+            loss: [(value as import('@tensorflow/tfjs-core').Tensor).dataSync()[0]!],
+            grad: grad.dataSync(),
+          };
           (value as import('@tensorflow/tfjs-core').Tensor).dispose();
           grad.dispose();
           return out;
         };
       },
       tfjsNote: 'TF.js has no triplet loss: composed from its ops',
-      floor: floorPass([pred!.data as Float32Array, pos!.data as Float32Array, neg!.data as Float32Array], [n * d, n]),
+      floor: floorPass(
+        [pred!.data as Float32Array, pos!.data as Float32Array, neg!.data as Float32Array],
+        [n * d, n],
+      ),
     });
   }
   softmax('W8', 'SoftmaxCrossEntropyLoss vocabulary [64,50000]', 64, 50000);
-  const trainerAvailable = typeof (gluon as Record<string, unknown>).Trainer === 'function' && typeof (gluon as Record<string, unknown>).nn === 'object';
+  const trainerAvailable =
+    typeof (gluon as Record<string, unknown>).Trainer === 'function' &&
+    typeof (gluon as Record<string, unknown>).nn === 'object';
   if (trainerAvailable && has('SoftmaxCrossEntropyLoss')) list.push(trainingStep());
   return list.filter((w) => !only || only.includes(w.id));
 }
 
 function trainingStep(): Workload {
   const g = gluon as unknown as {
-    nn: { Dense: new (units: number, o?: object) => { forward(x: NDArray): NDArray; initialize(): void; collectParams(): unknown; weight: { data(): NDArray; }; bias: { data(): NDArray } } };
+    nn: {
+      Dense: new (
+        units: number,
+        o?: object,
+      ) => {
+        forward(x: NDArray): NDArray;
+        initialize(): void;
+        collectParams(): unknown;
+        weight: { data(): NDArray };
+        bias: { data(): NDArray };
+      };
+    };
     Trainer: new (p: unknown, name: string, o: object) => { step(batch: number): void };
   };
   const batch = 256;
-  const [x, labels] = seeded(7, () => [nd.random.uniform(0, 1, [batch, 784]), nd.random.randint(0, 10, [batch])]);
+  const [x, labels] = seeded(7, () => [
+    nd.random.uniform(0, 1, [batch, 784]),
+    nd.random.randint(0, 10, [batch]),
+  ]);
   const net = new g.nn.Dense(10, { inUnits: 784 });
   nd.random.seed(8);
   net.initialize();
   const trainer = new g.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1 });
-  const loss = new (gluon.loss as unknown as Record<string, new () => { forward(...x: unknown[]): NDArray }>).SoftmaxCrossEntropyLoss!();
+  const loss = new (gluon.loss as unknown as Record<string, new () => { forward(...x: unknown[]): NDArray }>)
+    .SoftmaxCrossEntropyLoss!();
   const initialWeight = Float32Array.from(net.weight.data().data);
   return {
     id: 'W7',
@@ -244,7 +328,14 @@ function trainingStep(): Workload {
       const optimizer = tf.train.sgd(0.1 / batch);
       return () => {
         const value = optimizer.minimize(
-          () => tf.losses.softmaxCrossEntropy(oneHot, tf.add(tf.matMul(input!, weight), bias), undefined, 0, tf.Reduction.SUM) as never,
+          () =>
+            tf.losses.softmaxCrossEntropy(
+              oneHot,
+              tf.add(tf.matMul(input!, weight), bias),
+              undefined,
+              0,
+              tf.Reduction.SUM,
+            ) as never,
           true,
         )!;
         const out = { loss: [value.dataSync()[0]!], grad: tf.transpose(weight).dataSync() };
@@ -259,7 +350,11 @@ function trainingStep(): Workload {
 
 // ---- timing -------------------------------------------------------------------------------
 
-function time(fn: () => unknown, budgetMs: number, maxRuns: number): { median: number; min: number; runs: number } {
+function time(
+  fn: () => unknown,
+  budgetMs: number,
+  maxRuns: number,
+): { median: number; min: number; runs: number } {
   fn();
   const samples: number[] = [];
   const start = performance.now();
@@ -301,12 +396,16 @@ function agree(
   const lb = sum(b.loss);
   const drift = Math.abs(la - lb) / Math.max(1, Math.abs(la));
   if (drift > 1e-2) return `loss ${la} vs ${lb}`;
-  if (drift > 1e-4 && notes) notes.push(`${label}: total loss differs from gloss's float64-accumulated value by ${(drift * 100).toFixed(2)}%`);
+  if (drift > 1e-4 && notes)
+    notes.push(
+      `${label}: total loss differs from gloss's float64-accumulated value by ${(drift * 100).toFixed(2)}%`,
+    );
   if (a.grad.length !== b.grad.length) return `gradient length ${a.grad.length} vs ${b.grad.length}`;
   let scale = 0;
   for (let i = 0; i < b.grad.length; i++) scale = Math.max(scale, Math.abs(b.grad[i]!));
   for (let i = 0; i < a.grad.length; i++) {
-    if (Math.abs(a.grad[i]! - b.grad[i]!) > 1e-3 * scale + 1e-7) return `gradient[${i}] ${a.grad[i]} vs ${b.grad[i]}`;
+    if (Math.abs(a.grad[i]! - b.grad[i]!) > 1e-3 * scale + 1e-7)
+      return `gradient[${i}] ${a.grad[i]} vs ${b.grad[i]}`;
   }
   return null;
 }
@@ -395,7 +494,10 @@ async function main(): Promise<void> {
     );
   }
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  writeFileSync('bench/results.json', `${JSON.stringify({ date: new Date().toISOString(), machine, backends, rows }, null, 1)}\n`);
+  writeFileSync(
+    'bench/results.json',
+    `${JSON.stringify({ date: new Date().toISOString(), machine, backends, rows }, null, 1)}\n`,
+  );
   const fmt = (t: { median: number } | null | undefined) => (t ? t.median.toFixed(2) : 'n/a');
   const ratio = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(2)}x`);
   const table = [

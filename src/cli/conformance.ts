@@ -33,7 +33,11 @@ export function conformanceCommand(argv: string[], out: (line: string) => void):
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { dtype: { type: 'string', default: 'float64' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      dtype: { type: 'string', default: 'float64' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     out(CONFORMANCE_HELP);
