@@ -3,3 +3,5 @@
  * @module
  */
 export * as loss from '../loss/index.js';
+export * as nn from '../nn/index.js';
+export { Trainer } from '../optim/trainer.js';

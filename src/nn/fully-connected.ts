@@ -1,0 +1,104 @@
+/**
+ * The fused affine map behind `Dense` (MXNet's `FullyConnected`): `out = x · Wᵀ + b` as one
+ * autograd node.
+ * @module
+ */
+import { allocate, floatOf, promote } from '../ndarray/dtype.js';
+import { formatShape, ShapeError } from '../ndarray/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { sizeOf } from '../ndarray/shape.js';
+import { defineOp } from '../ops/_define.js';
+import { cast } from '../ops/elementwise.js';
+import { matmul } from '../ops/linalg.js';
+import { reshape, transpose } from '../ops/movement.js';
+import { sum } from '../ops/reduce.js';
+
+/** Options of {@link fullyConnected}. */
+export interface FullyConnectedOptions {
+  /**
+   * true (default): x is reshaped to `(x.shape[0], prod(rest))`, giving `(batch, units)`.
+   * false: the map acts on the last axis, `(..., in) → (..., units)`.
+   */
+  flatten?: boolean;
+}
+
+/** Rows and inner size of `x` as the affine map sees it. */
+function rowsAndInner(shape: readonly number[], flatten: boolean): [number, number] {
+  if (flatten) return [shape[0]!, sizeOf(shape.slice(1))];
+  const inner = shape[shape.length - 1]!;
+  return [sizeOf(shape.slice(0, -1)), inner];
+}
+
+const fullyConnectedOp = defineOp<{ flatten: boolean }>({
+  name: 'fullyConnected',
+  forward: ([x, weight, bias], { flatten }) => {
+    const [rows, inner] = rowsAndInner(x!.shape, flatten);
+    const units = weight!.shape[0]!;
+    const outShape = flatten ? [x!.shape[0]!, units] : [...x!.shape.slice(0, -1), units];
+    const out = new NDArray(allocate(promote(x!.dtype, weight!.dtype), rows * units), outShape);
+    const xs = x!.data;
+    const ws = weight!.data;
+    const bs = bias ? bias.data : null;
+    const o = out.data;
+    // Both x and W are read along contiguous rows of length `inner`: out[i, j] = x[i,:] · W[j,:] + b[j],
+    // accumulated in float64.
+    for (let i = 0; i < rows; i++) {
+      const rowX = i * inner;
+      for (let j = 0; j < units; j++) {
+        const rowW = j * inner;
+        let total = bs ? bs[j]! : 0;
+        for (let k = 0; k < inner; k++) total += xs[rowX + k]! * ws[rowW + k]!;
+        o[i * units + j] = total;
+      }
+    }
+    return out;
+  },
+  // With g the output gradient as (rows, units) and x as (rows, in):
+  //   dx = g · W,  dW = gᵀ · x,  db = Σ_rows g.
+  // Written with differentiable ops, so under createGraph the gradient is itself differentiable.
+  backward: ({ inputs: [x, weight, bias], gradOutput, needsGrad, attrs: { flatten } }) => {
+    const [rows, inner] = rowsAndInner(x!.shape, flatten);
+    const units = weight!.shape[0]!;
+    const g = reshape(gradOutput, [rows, units]);
+    const like = (grad: NDArray, input: NDArray) =>
+      grad.dtype === input.dtype ? grad : cast(grad, input.dtype);
+    const dx = needsGrad[0] ? like(reshape(matmul(g, weight!), [...x!.shape]), x!) : null;
+    const dWeight = needsGrad[1] ? like(matmul(transpose(g), reshape(x!, [rows, inner])), weight!) : null;
+    const dBias = bias && needsGrad[2] ? like(sum(g, 0), bias) : null;
+    return bias ? [dx, dWeight, dBias] : [dx, dWeight];
+  },
+});
+
+/**
+ * `x · Wᵀ + b` with `weight` of shape `[units, in]` and optional `bias` of shape `[units]`,
+ * as one differentiable op (MXNet `FullyConnected`). Integer inputs are converted to the
+ * weight's dtype first.
+ */
+export function fullyConnected(
+  x: NDArray,
+  weight: NDArray,
+  bias: NDArray | null = null,
+  options: FullyConnectedOptions = {},
+): NDArray {
+  const flatten = options.flatten ?? true;
+  const where = 'fullyConnected';
+  if (weight.ndim !== 2)
+    throw new ShapeError(`${where}: weight must have 2 axes [units, in], got ${formatShape(weight.shape)}`);
+  if (x.ndim === 0) {
+    throw new ShapeError(`${where}: input must have at least 1 axis, got ${formatShape(x.shape)}`);
+  }
+  const input = x.dtype === 'int32' ? cast(x, floatOf(weight.dtype)) : x;
+  const [, inner] = rowsAndInner(input.shape, flatten);
+  if (inner !== weight.shape[1]) {
+    throw new ShapeError(
+      `${where}: input ${formatShape(x.shape)} has ${inner} features${flatten ? ' per sample (after flattening)' : ' on its last axis'} ` +
+        `but weight ${formatShape(weight.shape)} expects ${weight.shape[1]}`,
+    );
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
+    throw new ShapeError(
+      `${where}: bias must have shape [${weight.shape[0]}] to match weight ${formatShape(weight.shape)}, got ${formatShape(bias.shape)}`,
+    );
+  }
+  return fullyConnectedOp(bias ? [input, weight, bias] : [input, weight], { flatten });
+}

@@ -1,0 +1,19 @@
+/**
+ * `gloss/node`: Node-only helpers that touch the file system. Everything else is in `gloss`.
+ *
+ * ```ts
+ * import { saveParameters, loadParameters, saveStates, loadStates } from 'gloss/node';
+ * saveParameters(net, 'net.params');
+ * ```
+ * @module
+ */
+export {
+  checkpointPaths,
+  loadCheckpoint,
+  loadParameters,
+  loadStates,
+  saveCheckpoint,
+  saveParameters,
+  saveStates,
+} from './params-file.js';
+export { DEFAULT_FONT_DIR, DEFAULT_PNG_FONT_FAMILY, type PngOptions, PngUnavailableError, pngAvailable, svgToPng } from './png.js';
