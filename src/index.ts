@@ -14,3 +14,6 @@ export { AutogradError, ShapeError, ValueError } from './ndarray/errors.js';
 export type { DType } from './ndarray/dtype.js';
 export { checkGradient, numericGradient } from './testing/gradcheck.js';
 export * as gluon from './gluon/index.js';
+export * as init from './init/index.js';
+export * as optimizer from './optim/index.js';
+export * as plot from './plot/index.js';

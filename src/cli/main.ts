@@ -5,10 +5,25 @@
  */
 import { conformanceCommand } from './conformance.js';
 import { demoCommand } from './demo.js';
+import { plotCommand } from './plot.js';
+import { trainCommand } from './train.js';
+import { tutorialCommand } from './tutorial.js';
 
-const COMMANDS: Record<string, { summary: string; run: (argv: string[], out: (line: string) => void) => number | Promise<number> }> = {
+const COMMANDS: Record<
+  string,
+  { summary: string; run: (argv: string[], out: (line: string) => void) => number | Promise<number> }
+> = {
   conformance: { summary: 'check losses against conformance case files', run: conformanceCommand },
   demo: { summary: 'a short tour of arrays, losses and gradients', run: demoCommand },
+  plot: { summary: 'draw a loss and its gradient against the prediction (SVG, PNG)', run: plotCommand },
+  train: {
+    summary: 'train an MLP on synthetic data with a chosen loss; write its training curve',
+    run: trainCommand,
+  },
+  tutorial: {
+    summary: 'run the seed tutorial in TypeScript; write its charts and an HTML page',
+    run: tutorialCommand,
+  },
 };
 
 export const MAIN_HELP = `Usage: gloss <command> [options]
@@ -20,7 +35,10 @@ ${Object.entries(COMMANDS)
 
 Run 'gloss <command> --help' for a command's options.`;
 
-export async function main(argv: string[], out: (line: string) => void = (line) => console.log(line)): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (line: string) => void = (line) => console.log(line),
+): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out(MAIN_HELP);

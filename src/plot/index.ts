@@ -1,0 +1,15 @@
+/**
+ * `plot`: charts as standalone SVG strings, with no DOM and no Node built-ins — the same code
+ * draws in Node (write the string to a file, or to PNG with `gloss/node`) and in the browser
+ * (`element.innerHTML = svg`).
+ *
+ * ```ts
+ * import { plot } from 'gloss';
+ * const svg = plot.lineChart([{ label: 'loss', x, y }], { title: 'L2Loss', xLabel: 'pred' });
+ * ```
+ * @module
+ */
+export { type LineChartOptions, lineChart } from './line-chart.js';
+export { PALETTE } from './palette.js';
+export type { Series } from './series.js';
+export { DEFAULT_FONT_FAMILY, escapeXml } from './svg.js';

@@ -1,0 +1,73 @@
+/**
+ * Small helpers for writing SVG as text: escaping, attribute lists and the default font.
+ * @module
+ */
+
+/**
+ * The font every chart names first. resvg (our PNG renderer) silently drops text whose font it
+ * cannot find, so charts name one font that the PNG helper loads explicitly; browsers fall back to
+ * their sans-serif when DejaVu Sans is not installed.
+ */
+export const DEFAULT_FONT_FAMILY = "'DejaVu Sans', sans-serif";
+
+/** Escapes the five XML special characters so any label can go into text or an attribute. */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
+}
+
+const XML_ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** A coordinate rounded to 2 decimals (a hundredth of a pixel), without trailing zeros. */
+export function px(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}
+
+/** Attribute value types accepted by {@link element}; null and undefined attributes are left out. */
+export type AttributeValue = string | number | null | undefined;
+
+/**
+ * One SVG element as text. Attribute values are escaped; `children` is raw SVG (already built
+ * by this function) or, with `text`, a string to escape.
+ */
+export function element(
+  name: string,
+  attributes: Readonly<Record<string, AttributeValue>>,
+  content: { children?: readonly string[]; text?: string } = {},
+): string {
+  const attributeText = Object.entries(attributes)
+    .filter(([, value]) => value !== null && value !== undefined)
+    .map(([key, value]) => ` ${key}="${escapeXml(typeof value === 'number' ? px(value) : String(value))}"`)
+    .join('');
+  if (content.text !== undefined) return `<${name}${attributeText}>${escapeXml(content.text)}</${name}>`;
+  if (content.children && content.children.length > 0) {
+    return `<${name}${attributeText}>${content.children.join('')}</${name}>`;
+  }
+  return `<${name}${attributeText}/>`;
+}
+
+/**
+ * A rough width of `text` in pixels at `fontSize`, for layout (margins, legend boxes). DejaVu
+ * Sans averages about 0.6 em per character; being a little generous only widens a margin.
+ */
+export function estimateTextWidth(text: string, fontSize: number): number {
+  return [...text].length * fontSize * 0.62;
+}
+
+/**
+ * A short, deterministic id suffix (FNV-1a of `text`). Charts inlined into one HTML page share
+ * one id namespace, so each chart's clip path gets an id derived from its own content.
+ */
+export function hashId(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(36);
+}

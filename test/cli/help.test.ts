@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runInProcess } from './_run-cli.js';
+
+test('gloss --help lists the plot, train and tutorial commands', async () => {
+  const { code, output } = await runInProcess(['--help']);
+  assert.equal(code, 0);
+  for (const command of ['plot', 'train', 'tutorial'])
+    assert.match(output, new RegExp(`^  ${command} +\\S`, 'm'));
+});
+
+test('--help and -h work on every command and print its usage', async () => {
+  for (const command of ['plot', 'train', 'tutorial', 'conformance', 'demo']) {
+    for (const flag of ['--help', '-h']) {
+      const { code, output } = await runInProcess([command, flag]);
+      assert.equal(code, 0, `${command} ${flag}`);
+      assert.match(output, new RegExp(`^Usage: gloss ${command}`), `${command} ${flag}`);
+    }
+  }
+});
