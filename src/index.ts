@@ -12,7 +12,7 @@ export * as autograd from './autograd/index.js';
 export { NDArray } from './ndarray/ndarray.js';
 export { AutogradError, ShapeError, ValueError } from './ndarray/errors.js';
 export type { DType } from './ndarray/dtype.js';
-export { checkGradient, numericGradient } from './testing/gradcheck.js';
+export { checkGradient, checkSecondGradient, numericGradient } from './testing/gradcheck.js';
 export * as gluon from './gluon/index.js';
 export * as init from './init/index.js';
 export * as optimizer from './optim/index.js';

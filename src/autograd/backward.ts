@@ -5,12 +5,14 @@
  * @module
  */
 import { AutogradError, formatShape, ShapeError } from '../ndarray/errors.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { allocate, type DType, floatOf } from '../ndarray/dtype.js';
 import { sameShape } from '../ndarray/shape.js';
 import { withRecording } from './state.js';
 import { add, cast } from '../ops/elementwise.js';
 import { onesLike, zerosLike } from '../ndarray/create.js';
 
+/** How one backward pass runs: see {@link backward}. */
 export interface BackwardRunOptions {
   retainGraph: boolean;
   createGraph: boolean;
@@ -48,6 +50,11 @@ function reverseTopologicalOrder(heads: readonly NDArray[], stops: ReadonlySet<N
   return order.reverse();
 }
 
+/**
+ * Runs one backward pass from `heads` (head gradients default to ones). With `variables` the
+ * gradients are returned for them; otherwise they are stored in each variable's `.grad` according
+ * to its gradReq. With `createGraph` the pass is itself recorded.
+ */
 export function backward(
   heads: readonly NDArray[],
   headGrads: readonly (NDArray | null | undefined)[],
@@ -95,6 +102,11 @@ export function backward(
           );
         }
       });
+      if (node.outputVersion !== undefined && array._version !== node.outputVersion) {
+        throw new AutogradError(
+          `${where}: the output of '${node.op}' ${formatShape(array.shape)} was written in place after it was recorded`,
+        );
+      }
       const inputGrads = node.backward(gradOutput);
       for (let i = 0; i < node.inputs.length; i++) {
         const grad = inputGrads[i];
@@ -102,7 +114,8 @@ export function backward(
         const input = node.inputs[i]!;
         if (!sameShape(grad.shape, input.shape)) {
           throw new ShapeError(
-            `internal: backward of '${node.op}' returned ${formatShape(grad.shape)} for input ${i} ${formatShape(input.shape)}`,
+            `${where}: the backward of '${node.op}' returned a gradient of shape ${formatShape(grad.shape)} ` +
+              `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
           );
         }
         accumulate(input, grad);
@@ -120,24 +133,79 @@ export function backward(
   if (options.variables) {
     return options.variables.map((variable) => {
       const grad = grads.get(variable);
-      if (grad) return options.createGraph ? grad : grad.detach();
+      // Without createGraph, hand out private copies: a gradient may share its buffer with
+      // another one (add passes the same array to both operands) or with a head gradient.
+      if (grad) return options.createGraph ? grad : privateCopy(grad, floatOf(variable.dtype));
       return zerosLike(variable);
     });
   }
 
   let wrote = false;
-  for (const [array, grad] of grads) {
-    if (array._gradReq === null || array._gradReq === 'null') continue;
+  for (const array of order) {
+    const gradReq = array._gradReq;
+    if (gradReq !== 'write' && gradReq !== 'add') continue;
     wrote = true;
-    const value = options.createGraph ? grad : grad.detach();
-    if (array._gradReq === 'add' && array.grad) {
-      array.grad = withRecording(options.createGraph, () => add(array.grad!, value));
-    } else {
-      array.grad = value.dtype === array.dtype ? value : cast(value, array.dtype);
+    const grad = grads.get(array);
+    if (options.createGraph) {
+      if (!grad) {
+        if (gradReq === 'write') array.grad = zerosLike(array.grad ?? array);
+      } else if (gradReq === 'add' && array.grad) {
+        const previous = array.grad;
+        array.grad = withRecording(true, () => add(previous, grad));
+      } else {
+        array.grad = grad.dtype === floatOf(array.dtype) ? grad : cast(grad, floatOf(array.dtype));
+      }
+      continue;
     }
+    writeGradient(array, grad ?? null, gradReq);
   }
   if (!wrote) {
     throw new AutogradError(`${where}: there are no inputs in the computation graph that require gradients`);
   }
   return undefined;
+}
+
+/** Gradient buffers allocated here or by attachGrad: the only ones written in place. */
+const ownedBuffers = new WeakSet<NDArray>();
+
+/** Registers a freshly allocated gradient buffer (attachGrad) as safe to overwrite in place. */
+export function adoptGradientBuffer(buffer: NDArray): void {
+  ownedBuffers.add(buffer);
+}
+
+function privateCopy(source: NDArray, dtype: DType): NDArray {
+  const data = allocate(dtype, source.size);
+  data.set(source.data);
+  return new NDArray(data, source.shape);
+}
+
+/**
+ * Stores a gradient in `array.grad` as MXNet does: into the existing buffer ('write' overwrites,
+ * 'add' accumulates), so a reference to `x.grad` stays valid across backward passes. A missing
+ * gradient (no path from the heads) writes zeros.
+ */
+function writeGradient(array: NDArray, grad: NDArray | null, gradReq: 'write' | 'add'): void {
+  const dtype = floatOf(array.dtype);
+  let buffer = array.grad;
+  if (
+    !buffer ||
+    !ownedBuffers.has(buffer) ||
+    buffer._node !== null ||
+    !sameShape(buffer.shape, array.shape) ||
+    buffer.dtype !== dtype
+  ) {
+    const fresh = new NDArray(allocate(dtype, array.size), array.shape);
+    if (buffer && gradReq === 'add' && buffer.size === fresh.size) fresh.data.set(buffer.data);
+    ownedBuffers.add(fresh);
+    array.grad = buffer = fresh;
+  }
+  buffer._version++;
+  const target = buffer.data;
+  if (grad === null) {
+    if (gradReq === 'write') target.fill(0);
+    return;
+  }
+  const source = grad.data;
+  if (gradReq === 'write') target.set(source);
+  else for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
 }

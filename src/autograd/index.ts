@@ -78,9 +78,17 @@ export interface GradOptions {
  * Gradients of the heads with respect to `variables`, returned instead of written to `.grad`.
  * With `createGraph` the results are part of the graph: differentiate them for second derivatives.
  */
-export function grad(heads: NDArray | readonly NDArray[], variables: NDArray | readonly NDArray[], options: GradOptions = {}): NDArray[] {
+export function grad(
+  heads: NDArray | readonly NDArray[],
+  variables: NDArray | readonly NDArray[],
+  options: GradOptions = {},
+): NDArray[] {
   const list = asList(heads);
-  const grads = options.headGrads === undefined || options.headGrads === null ? [] : asList(options.headGrads);
+  const grads =
+    options.headGrads === undefined || options.headGrads === null ? [] : asList(options.headGrads);
+  if (grads.length > 0 && grads.length !== list.length) {
+    throw new AutogradError(`autograd.grad: ${list.length} heads but ${grads.length} head gradients`);
+  }
   const createGraph = options.createGraph ?? false;
   const result = runBackward(list, grads, {
     retainGraph: options.retainGraph ?? createGraph,

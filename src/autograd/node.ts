@@ -14,5 +14,7 @@ export interface GraphNode {
   readonly needsGrad: readonly boolean[];
   /** Input versions at record time: an input written in place afterwards makes backward throw. */
   readonly versions: readonly number[];
+  /** Version of the output at record time (backward rules may read the output, e.g. exp). */
+  readonly outputVersion?: number;
   backward: ((gradOutput: NDArray) => readonly (NDArray | null)[]) | null;
 }

@@ -36,7 +36,14 @@ function inferShape(value: unknown, where: string): number[] {
   return shape;
 }
 
-function flattenInto(value: unknown, shape: readonly number[], depth: number, out: TypedArray, offset: { i: number }, where: string): void {
+function flattenInto(
+  value: unknown,
+  shape: readonly number[],
+  depth: number,
+  out: TypedArray,
+  offset: { i: number },
+  where: string,
+): void {
   if (depth === shape.length) {
     if (typeof value !== 'number' && typeof value !== 'boolean') {
       throw new ShapeError(`${where}: nested input is ragged (expected shape ${formatShape(shape)})`);
@@ -89,29 +96,36 @@ export function full(shape: number | readonly number[], value: number, options: 
   return new NDArray(data, dims);
 }
 
+/** An array of `shape` filled with 0 (float32 unless `dtype` says otherwise). */
 export function zeros(shape: number | readonly number[], options: CreateOptions = {}): NDArray {
   return full(shape, 0, options);
 }
 
+/** An array of `shape` filled with 1 (float32 unless `dtype` says otherwise). */
 export function ones(shape: number | readonly number[], options: CreateOptions = {}): NDArray {
   return full(shape, 1, options);
 }
 
+/** Zeros with the shape and dtype of `like`. */
 export function zerosLike(like: NDArray): NDArray {
   return full(like.shape, 0, { dtype: like.dtype });
 }
 
+/** Ones with the shape and dtype of `like`. */
 export function onesLike(like: NDArray): NDArray {
   return full(like.shape, 1, { dtype: like.dtype });
 }
 
+/** An array with the shape and dtype of `like`, filled with `value`. */
 export function fullLike(like: NDArray, value: number): NDArray {
   return full(like.shape, value, { dtype: like.dtype });
 }
 
 /**
  * Evenly spaced values in [start, stop): `ceil((stop - start) / step)` of them, each computed as
- * `start + i * step` (MXNet `arange`). With one argument the range is [0, start).
+ * `start + i * step` in the array's own precision, as MXNet's kernel does. In float32 that is
+ * `f32(f32(start) + f32(i * f32(step)))`, so `arange(-5, 5, 0.1)` ends with 4.9000006, not 4.9.
+ * With one argument the range is [0, start).
  */
 export function arange(start: number, stop?: number, step = 1, options: CreateOptions = {}): NDArray {
   if (stop === undefined) {
@@ -119,12 +133,20 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
     start = 0;
   }
   if (!Number.isFinite(start) || !Number.isFinite(stop) || !Number.isFinite(step) || step === 0) {
-    throw new ValueError(`nd.arange: start ${start}, stop ${stop} and step ${step} must be finite, step non-zero`);
+    throw new ValueError(
+      `nd.arange: start ${start}, stop ${stop} and step ${step} must be finite, step non-zero`,
+    );
   }
   const count = Math.max(0, Math.ceil((stop - start) / step));
   const dtype = checkDType(options.dtype ?? 'float32', 'nd.arange');
   const data = allocate(dtype, count);
-  for (let i = 0; i < count; i++) data[i] = start + i * step;
+  if (dtype === 'float32') {
+    const first = Math.fround(start);
+    const stride = Math.fround(step);
+    for (let i = 0; i < count; i++) data[i] = first + Math.fround(i * stride);
+  } else {
+    for (let i = 0; i < count; i++) data[i] = start + i * step;
+  }
   return new NDArray(data, [count]);
 }
 

@@ -4,8 +4,10 @@ export type DType = 'float32' | 'float64' | 'int32';
 /** The typed array backing an NDArray of each dtype. */
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
+/** Every supported dtype. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
+/** A zero-filled typed array of `size` elements for `dtype`. */
 export function allocate(dtype: DType, size: number): TypedArray {
   switch (dtype) {
     case 'float32':
@@ -17,12 +19,14 @@ export function allocate(dtype: DType, size: number): TypedArray {
   }
 }
 
+/** The dtype stored in a typed array. */
 export function dtypeOf(data: TypedArray): DType {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Float64Array) return 'float64';
   return 'int32';
 }
 
+/** True for float32 and float64. */
 export function isFloat(dtype: DType): boolean {
   return dtype !== 'int32';
 }

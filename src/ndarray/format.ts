@@ -1,40 +1,111 @@
 /**
- * Prints arrays the way MXNet does (numpy's `str` of the values, then `<NDArray 2x3 @cpu(0)>`).
- * Float values use the shortest decimal that round-trips at the array's precision, with numpy's
- * padding rules, so `[0.5, 1]` prints as `[0.5 1. ]`.
+ * Prints arrays the way MXNet does: `str(x.asnumpy())` (numpy 1.x's array printing), so
+ * `[0.5, 1]` in float32 prints as `[0.5 1. ]`. This follows numpy's `FloatingFormat`,
+ * `IntegerFormat` and `_formatArray`: shortest round-trip digits at the array's precision (at most
+ * 8 fractional digits, ties rounded to even), one shared layout (positional or scientific) per
+ * array, rows wrapped at 75 characters, and arrays of more than 1000 elements summarised with
+ * `...` around their first and last 3 entries per axis.
+ * @module
  */
-import type { DType, TypedArray } from './dtype.js';
+import type { DType } from './dtype.js';
 
-const MAX_FRACTION_DIGITS = 8;
+/** numpy's default print options (`np.get_printoptions()`). */
+const LINE_WIDTH = 75;
+const PRECISION = 8;
+const THRESHOLD = 1000;
+const EDGE_ITEMS = 3;
+const SUMMARY = '...';
 
-function shortest(value: number, dtype: DType): string {
-  if (dtype === 'float64') return String(value);
-  for (let precision = 1; precision <= 9; precision++) {
-    const text = value.toPrecision(precision);
-    if (Math.fround(Number(text)) === value) return String(Number(text));
-  }
-  return String(value);
+/** A finite non-negative decimal: `0.d₁d₂d₃… × 10^(exponent + 1)`, i.e. d₁ sits at 10^exponent. */
+interface Decimal {
+  /** Significant digits without leading zeros ('0' for zero). */
+  digits: string;
+  /** Power of ten of the first digit. */
+  exponent: number;
 }
 
-/** Splits a plain decimal (no exponent) into integer and fraction digits. */
-function positional(value: number, dtype: DType): { integer: string; fraction: string } {
-  let text = shortest(value, dtype);
-  if (/e/i.test(text)) text = value.toFixed(MAX_FRACTION_DIGITS).replace(/0+$/, '');
-  const [integer = '', fraction = ''] = text.split('.');
-  if (fraction.length > MAX_FRACTION_DIGITS) {
-    const rounded = value.toFixed(MAX_FRACTION_DIGITS).replace(/0+$/, '');
-    const [i2 = '', f2 = ''] = rounded.split('.');
-    return { integer: i2, fraction: f2 };
-  }
-  return { integer, fraction };
+/** Parses JS number text (`"0.00123"`, `"1.5e-7"`, `"123"`) into significant digits and exponent. */
+function parseDecimal(text: string): Decimal {
+  const [mantissa = '', power = '0'] = text.replace(/^-/, '').split('e');
+  const [integer = '', fraction = ''] = mantissa.split('.');
+  const all = integer + fraction;
+  const leading = all.length - all.replace(/^0+/, '').length;
+  const digits = all.slice(leading).replace(/0+$/, '');
+  if (digits === '') return { digits: '0', exponent: 0 };
+  return { digits, exponent: integer.length - 1 - leading + Number(power) };
 }
 
-function scientific(value: number, digits: number): string {
-  const text = value.toExponential(digits);
-  const [mantissa = '', exponent = ''] = text.split('e');
-  const sign = exponent.startsWith('-') ? '-' : '+';
-  const magnitude = exponent.replace(/^[+-]/, '').padStart(2, '0');
-  return `${digits === 0 ? `${mantissa}.` : mantissa}e${sign}${magnitude}`;
+/** The exact decimal expansion of a double (at most 100 significant digits, enough for ties). */
+function exactDecimal(value: number): Decimal {
+  return parseDecimal(Math.abs(value).toPrecision(100));
+}
+
+/**
+ * Rounds an exact expansion to `keep` significant digits, ties to even: numpy's Dragon4 rounds the
+ * exact binary value this way, where `toPrecision` and `toFixed` would round ties up.
+ */
+function roundDecimal(exact: Decimal, keep: number): Decimal {
+  if (keep <= 0) return { digits: '0', exponent: 0 };
+  if (exact.digits.length <= keep) return exact;
+  const head = exact.digits.slice(0, keep);
+  const next = exact.digits.charCodeAt(keep) - 48;
+  const tie = next === 5 && /^0*$/.test(exact.digits.slice(keep + 1));
+  const roundUp = tie ? (head.charCodeAt(keep - 1) - 48) % 2 === 1 : next >= 5;
+  if (!roundUp) return { digits: head.replace(/0+$/, '') || '0', exponent: exact.exponent };
+  // Add one unit in the last kept place, carrying through nines.
+  const carried = (BigInt(head) + 1n).toString();
+  return { digits: carried.replace(/0+$/, ''), exponent: exact.exponent + (carried.length - head.length) };
+}
+
+function decimalValue({ digits, exponent }: Decimal): number {
+  return Number(`${digits[0]}.${digits.slice(1)}e${exponent}`);
+}
+
+/** The shortest digits that read back as the same value at the array's precision (ties to even). */
+function shortestDecimal(value: number, dtype: DType): Decimal {
+  if (dtype === 'float64') return parseDecimal(Math.abs(value).toExponential());
+  const magnitude = Math.abs(value);
+  const exact = exactDecimal(magnitude);
+  for (let keep = 1; keep < 9; keep++) {
+    const candidate = roundDecimal(exact, keep);
+    if (Math.fround(decimalValue(candidate)) === magnitude) return candidate;
+  }
+  return roundDecimal(exact, 9);
+}
+
+/** numpy `dragon4_positional(x, precision=8, unique=True, trim='.')` digits, split at the point. */
+function positionalParts(value: number, dtype: DType): { integer: string; fraction: string } {
+  let decimal = shortestDecimal(value, dtype);
+  if (decimal.digits.length - 1 - decimal.exponent > PRECISION) {
+    decimal = roundDecimal(exactDecimal(value), decimal.exponent + 1 + PRECISION);
+  }
+  const { digits, exponent } = decimal;
+  let integer: string;
+  let fraction: string;
+  if (digits === '0') {
+    integer = '0';
+    fraction = '';
+  } else if (exponent >= 0) {
+    integer = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
+    fraction = digits.slice(exponent + 1);
+  } else {
+    integer = '0';
+    fraction = '0'.repeat(-exponent - 1) + digits;
+  }
+  const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+  return { integer: sign + integer, fraction: fraction.replace(/0+$/, '') };
+}
+
+/** numpy `dragon4_scientific(x, precision=8, unique=True, trim='.')` as mantissa digits and exponent. */
+function scientificParts(value: number, dtype: DType): { sign: string; digits: string; exponent: number } {
+  let decimal = shortestDecimal(value, dtype);
+  if (decimal.digits.length - 1 > PRECISION) decimal = roundDecimal(exactDecimal(value), PRECISION + 1);
+  const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+  return { sign, digits: decimal.digits, exponent: decimal.digits === '0' ? 0 : decimal.exponent };
+}
+
+function exponentText(exponent: number, width: number): string {
+  return `e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(width, '0')}`;
 }
 
 function nonFinite(value: number): string | null {
@@ -44,59 +115,207 @@ function nonFinite(value: number): string | null {
   return null;
 }
 
-/** Formats every element to a string of equal width, following numpy's FloatingFormat. */
-export function formatElements(data: TypedArray, dtype: DType): string[] {
-  const values = Array.from(data);
+/**
+ * Formats every element to strings of equal width with one shared layout, as numpy's
+ * `FloatingFormat` (floats) or `IntegerFormat` (int32) does for the elements it prints.
+ */
+export function formatElements(values: ArrayLike<number>, dtype: DType): string[] {
+  const count = values.length;
+  const texts = new Array<string>(count);
   if (dtype === 'int32') {
-    const texts = values.map(String);
-    const width = Math.max(0, ...texts.map((t) => t.length));
-    return texts.map((t) => t.padStart(width));
-  }
-  const finite = values.filter((v) => Number.isFinite(v));
-  const magnitudes = finite.map(Math.abs).filter((v) => v !== 0);
-  const maxAbs = magnitudes.length ? Math.max(...magnitudes) : 0;
-  const minAbs = magnitudes.length ? Math.min(...magnitudes) : 0;
-  const useScientific = maxAbs >= 1e8 || (minAbs > 0 && minAbs < 1e-4) || (minAbs > 0 && maxAbs / minAbs > 1e3);
-  let texts: string[];
-  if (useScientific) {
-    // numpy: every element gets as many mantissa digits as the longest shortest-repr needs.
-    const exponential = (v: number) => Number(shortest(v, dtype)).toExponential();
-    let digits = 0;
-    for (const v of finite) {
-      const fraction = exponential(v).split('e')[0]!.split('.')[1] ?? '';
-      digits = Math.max(digits, Math.min(fraction.length, MAX_FRACTION_DIGITS));
+    let width = 0;
+    for (let i = 0; i < count; i++) {
+      texts[i] = String(values[i]);
+      width = Math.max(width, texts[i]!.length);
     }
-    texts = values.map((v) => nonFinite(v) ?? scientific(Number(shortest(v, dtype)), digits));
-  } else {
-    const parts = values.map((v) => (Number.isFinite(v) ? positional(v, dtype) : null));
-    const fractionWidth = Math.max(0, ...parts.map((p) => (p ? p.fraction.length : 0)));
-    texts = values.map((v, i) => {
-      const special = nonFinite(v);
-      if (special !== null) return special;
-      const part = parts[i]!;
-      const integer = part.integer === '' ? '0' : part.integer;
-      const sign = Object.is(v, -0) && integer === '0' ? '-' : '';
-      return `${sign}${integer}.${part.fraction.padEnd(fractionWidth)}`;
-    });
+    for (let i = 0; i < count; i++) texts[i] = texts[i]!.padStart(width);
+    return texts;
   }
-  const width = Math.max(0, ...texts.map((t) => t.length));
-  return texts.map((t) => t.padStart(width));
+  let maxAbs = 0;
+  let minAbs = Infinity;
+  for (let i = 0; i < count; i++) {
+    const magnitude = Math.abs(values[i]!);
+    if (magnitude === 0 || !Number.isFinite(magnitude)) continue;
+    maxAbs = Math.max(maxAbs, magnitude);
+    minAbs = Math.min(minAbs, magnitude);
+  }
+  // numpy divides in the array's own precision (float32 for float32 data).
+  const ratio = dtype === 'float32' ? Math.fround(maxAbs / minAbs) : maxAbs / minAbs;
+  const scientific = maxAbs > 0 && (maxAbs >= 1e8 || minAbs < 1e-4 || ratio > 1000);
+
+  let width = 0;
+  if (scientific) {
+    const parts = new Array<ReturnType<typeof scientificParts> | null>(count);
+    let mantissaDigits = 0;
+    let exponentWidth = 2;
+    for (let i = 0; i < count; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v)) {
+        parts[i] = null;
+        continue;
+      }
+      const part = scientificParts(v, dtype);
+      parts[i] = part;
+      mantissaDigits = Math.max(mantissaDigits, part.digits.length - 1);
+      exponentWidth = Math.max(exponentWidth, String(Math.abs(part.exponent)).length);
+    }
+    for (let i = 0; i < count; i++) {
+      const part = parts[i];
+      if (!part) {
+        texts[i] = nonFinite(values[i]!)!;
+      } else {
+        // numpy prints further digits of the exact value (not zeros) up to the shared precision.
+        const digits =
+          part.digits.length - 1 < mantissaDigits
+            ? roundDecimal(exactDecimal(values[i]!), mantissaDigits + 1)
+            : part;
+        const exponent = digits.digits === '0' ? 0 : digits.exponent;
+        const fraction = digits.digits.slice(1).padEnd(mantissaDigits, '0');
+        texts[i] = `${part.sign}${digits.digits[0]}.${fraction}${exponentText(exponent, exponentWidth)}`;
+      }
+      width = Math.max(width, texts[i]!.length);
+    }
+  } else {
+    const parts = new Array<ReturnType<typeof positionalParts> | null>(count);
+    let integerWidth = 0;
+    let fractionWidth = 0;
+    for (let i = 0; i < count; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v)) {
+        parts[i] = null;
+        continue;
+      }
+      const part = positionalParts(v, dtype);
+      parts[i] = part;
+      integerWidth = Math.max(integerWidth, part.integer.length);
+      fractionWidth = Math.max(fractionWidth, part.fraction.length);
+    }
+    for (let i = 0; i < count; i++) {
+      const part = parts[i];
+      texts[i] = part
+        ? `${part.integer.padStart(integerWidth)}.${part.fraction.padEnd(fractionWidth)}`
+        : nonFinite(values[i]!)!;
+      width = Math.max(width, texts[i]!.length);
+    }
+  }
+  for (let i = 0; i < count; i++) texts[i] = texts[i]!.padStart(width);
+  return texts;
 }
 
-/** numpy-style nested rendering of already formatted elements. */
-export function renderNested(elements: readonly string[], shape: readonly number[]): string {
-  if (shape.length === 0) return elements[0] ?? '';
-  const render = (depth: number, offset: number, indent: string): string => {
-    const dim = shape[depth]!;
-    if (depth === shape.length - 1) {
-      return `[${elements.slice(offset, offset + dim).join(' ')}]`;
+/**
+ * numpy's `str` of a 0-d array, i.e. of the scalar: positional with the shortest digits (at least
+ * one fractional digit) for 1e-4 <= |x| < 1e16 and zero, scientific without trailing zeros otherwise.
+ */
+export function formatScalar(value: number, dtype: DType): string {
+  if (dtype === 'int32') return String(value);
+  const special = nonFinite(value);
+  if (special !== null) return special;
+  const magnitude = Math.abs(value);
+  if (magnitude === 0 || (magnitude >= 1e-4 && magnitude < 1e16)) {
+    const { digits, exponent } = shortestDecimal(value, dtype);
+    const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+    if (digits === '0') return `${sign}0.0`;
+    if (exponent >= 0) {
+      const integer = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
+      return `${sign}${integer}.${digits.slice(exponent + 1) || '0'}`;
     }
-    let block = 1;
-    for (let i = depth + 1; i < shape.length; i++) block *= shape[i]!;
-    const rows: string[] = [];
-    for (let i = 0; i < dim; i++) rows.push(render(depth + 1, offset + i * block, `${indent} `));
-    const separator = `${'\n'.repeat(shape.length - depth - 1)}${indent} `;
-    return `[${rows.join(separator)}]`;
+    return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  }
+  const { digits, exponent } = shortestDecimal(value, dtype);
+  const sign = value < 0 ? '-' : '';
+  const fraction = digits.slice(1);
+  return `${sign}${digits[0]}${fraction ? `.${fraction}` : ''}${exponentText(exponent, 2)}`;
+}
+
+/** The indices printed along an axis of length `dim`: all, or the first and last 3 when summarising. */
+function shownIndices(dim: number, summarize: boolean): number[] {
+  if (summarize && dim > 2 * EDGE_ITEMS) {
+    return [0, 1, 2, dim - 3, dim - 2, dim - 1];
+  }
+  return Array.from({ length: dim }, (_, i) => i);
+}
+
+/** numpy `_extendLine`: appends `word`, first wrapping when the line would grow past `width`. */
+function extendLine(
+  state: { text: string; line: string },
+  word: string,
+  width: number,
+  prefix: string,
+): void {
+  // Wrapping cannot help when the line holds nothing but its indent.
+  if (state.line.length + word.length > width && state.line.length > prefix.length) {
+    state.text += `${state.line.trimEnd()}\n`;
+    state.line = prefix;
+  }
+  state.line += word;
+}
+
+/**
+ * The text numpy's `str()` gives for an array (without MXNet's `<NDArray …>` footer).
+ * @param data row-major elements
+ */
+export function formatArray(data: ArrayLike<number>, shape: readonly number[], dtype: DType): string {
+  if (shape.length === 0) return formatScalar(data[0]!, dtype);
+  if (data.length === 0) return '[]';
+  const summarize = data.length > THRESHOLD;
+  const shown = shape.map((dim) => shownIndices(dim, summarize));
+  const strides = new Array<number>(shape.length);
+  for (let axis = shape.length - 1, stride = 1; axis >= 0; axis--) {
+    strides[axis] = stride;
+    stride *= shape[axis]!;
+  }
+
+  // Only the printed elements decide the layout (numpy formats `_leading_trailing(data)`).
+  const positions: number[] = [];
+  const collect = (axis: number, offset: number): void => {
+    if (axis === shape.length) {
+      positions.push(offset);
+      return;
+    }
+    for (const index of shown[axis]!) collect(axis + 1, offset + index * strides[axis]!);
   };
-  return render(0, 0, '');
+  collect(0, 0);
+  const values = positions.map((p) => data[p]!);
+  const texts = formatElements(values, dtype);
+  const textAt = new Map<number, string>();
+  for (let i = 0; i < positions.length; i++) textAt.set(positions[i]!, texts[i]!);
+
+  // numpy `_formatArray` with separator ' ', prefix ' ' and line width 75.
+  const render = (axis: number, offset: number, indent: string, width: number): string => {
+    if (axis === shape.length) return textAt.get(offset)!;
+    const dim = shape[axis]!;
+    const indices = shown[axis]!;
+    const gap = indices.length < dim ? EDGE_ITEMS : -1;
+    const innerIndent = `${indent} `;
+    const innerWidth = width - 1;
+    let text: string;
+    if (axis === shape.length - 1) {
+      const state = { text: '', line: indent };
+      const elementWidth = width - 1;
+      indices.forEach((index, k) => {
+        if (k === gap) {
+          extendLine(state, SUMMARY, elementWidth, indent);
+          state.line += ' ';
+        }
+        extendLine(
+          state,
+          render(axis + 1, offset + index * strides[axis]!, innerIndent, innerWidth),
+          elementWidth,
+          indent,
+        );
+        if (k < indices.length - 1) state.line += ' ';
+      });
+      text = state.text + state.line;
+    } else {
+      const separator = '\n'.repeat(shape.length - axis - 1);
+      const rows: string[] = [];
+      indices.forEach((index, k) => {
+        if (k === gap) rows.push(indent + SUMMARY);
+        rows.push(indent + render(axis + 1, offset + index * strides[axis]!, innerIndent, innerWidth));
+      });
+      text = rows.join(separator);
+    }
+    return `[${text.slice(indent.length)}]`;
+  };
+  return render(0, 0, ' ', LINE_WIDTH);
 }

@@ -6,10 +6,10 @@
  */
 import type { GradReq, GraphNode } from '../autograd/node.js';
 import { isRecording } from '../autograd/state.js';
-import { backward as runBackward } from '../autograd/backward.js';
-import { type DType, dtypeOf, type TypedArray, allocate } from './dtype.js';
-import { AutogradError, formatShape, ShapeError } from './errors.js';
-import { formatElements, renderNested } from './format.js';
+import { adoptGradientBuffer, backward as runBackward } from '../autograd/backward.js';
+import { allocate, type DType, dtypeOf, floatOf, type TypedArray } from './dtype.js';
+import { AutogradError, formatShape, ShapeError, ValueError } from './errors.js';
+import { formatArray } from './format.js';
 import { sizeOf } from './shape.js';
 import * as elementwise from '../ops/elementwise.js';
 import * as reduce from '../ops/reduce.js';
@@ -29,15 +29,21 @@ export interface BackwardOptions {
 /** Nested JS arrays of numbers, as returned by {@link NDArray.toArray}. */
 export type NestedArray = number | NestedArray[];
 
+/**
+ * An n-dimensional array: contiguous row-major elements in a typed array, a shape and a dtype, plus
+ * autograd state. Every op method returns a new array.
+ */
 export class NDArray {
   /** Dimensions, outermost first. `[]` for a 0-d (scalar) array. */
   readonly shape: readonly number[];
+  /** Element type: 'float32', 'float64' or 'int32'. */
   readonly dtype: DType;
   /** The elements in row-major order. Writing to it bypasses autograd checks. */
   readonly data: TypedArray;
   /**
-   * The gradient buffer written by backward, or null when no gradient is attached.
-   * With gradReq 'write' each backward replaces it; with 'add' it accumulates.
+   * The gradient buffer written by backward, or null when no gradient is attached. Backward writes
+   * into the same buffer each time (as MXNet does): gradReq 'write' overwrites it (with zeros when
+   * the head does not depend on this array), 'add' accumulates into it.
    */
   grad: NDArray | null = null;
   /** @internal The recorded operation that produced this array, or null for a leaf. */
@@ -47,6 +53,7 @@ export class NDArray {
   /** @internal Bumped by every in-place write; recorded nodes compare it at backward time. */
   _version = 0;
 
+  /** Wraps `data` (not copied) as an array of `shape`; the dtype follows the typed array. */
   constructor(data: TypedArray, shape: readonly number[]) {
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError(
@@ -82,11 +89,12 @@ export class NDArray {
    */
   attachGrad(gradReq: GradReq = 'write'): this {
     if (gradReq !== 'write' && gradReq !== 'add' && gradReq !== 'null') {
-      throw new AutogradError(`attachGrad: gradReq must be 'write', 'add' or 'null', got ${String(gradReq)}`);
+      throw new ValueError(`attachGrad: gradReq must be 'write', 'add' or 'null', got ${String(gradReq)}`);
     }
     this._gradReq = gradReq;
     this._node = null;
-    this.grad = gradReq === 'null' ? null : new NDArray(allocate(this.dtype === 'int32' ? 'float32' : this.dtype, this.size), this.shape);
+    this.grad = gradReq === 'null' ? null : new NDArray(allocate(floatOf(this.dtype), this.size), this.shape);
+    if (this.grad) adoptGradientBuffer(this.grad);
     return this;
   }
 
@@ -95,7 +103,10 @@ export class NDArray {
    * so a per-sample loss vector back-propagates its sum (as in MXNet).
    */
   backward(headGrad?: NDArray | null, options: BackwardOptions = {}): void {
-    runBackward([this], [headGrad ?? null], { retainGraph: options.retainGraph ?? false, createGraph: false });
+    runBackward([this], [headGrad ?? null], {
+      retainGraph: options.retainGraph ?? false,
+      createGraph: false,
+    });
   }
 
   /** A new array with the same data, cut from the graph: no gradient flows through it. */
@@ -165,12 +176,8 @@ export class NDArray {
 
   /** Prints like MXNet: the values, then `<NDArray 2x3 @cpu(0)>`. */
   toString(): string {
-    const values =
-      this.shape.length === 0 && this.dtype !== 'int32'
-        ? formatElements(this.data, this.dtype)[0]!.trim().replace(/\.$/, '.0')
-        : renderNested(formatElements(this.data, this.dtype), this.shape);
-    const dims = this.shape.length === 0 ? '' : this.shape.join('x');
-    return `\n${values}\n<NDArray ${dims} @cpu(0)>`;
+    // MXNet's repr: '\n' + str(asnumpy()) + '\n<NDArray 2x3 @cpu(0)>' (a 0-d array has no dims).
+    return `\n${formatArray(this.data, this.shape, this.dtype)}\n<NDArray ${this.shape.join('x')} @cpu(0)>`;
   }
 
   /** A copy of this array, converted to `dtype` (differentiable between float dtypes). */
@@ -185,50 +192,161 @@ export class NDArray {
 
   // ---- elementwise ----------------------------------------------------------------------
 
-  add(other: Operand): NDArray { return elementwise.add(this, other); }
-  sub(other: Operand): NDArray { return elementwise.sub(this, other); }
-  mul(other: Operand): NDArray { return elementwise.mul(this, other); }
-  div(other: Operand): NDArray { return elementwise.div(this, other); }
-  pow(other: Operand): NDArray { return elementwise.pow(this, other); }
-  maximum(other: Operand): NDArray { return elementwise.maximum(this, other); }
-  minimum(other: Operand): NDArray { return elementwise.minimum(this, other); }
-  equal(other: Operand): NDArray { return elementwise.equal(this, other); }
-  notEqual(other: Operand): NDArray { return elementwise.notEqual(this, other); }
-  greater(other: Operand): NDArray { return elementwise.greater(this, other); }
-  greaterEqual(other: Operand): NDArray { return elementwise.greaterEqual(this, other); }
-  lesser(other: Operand): NDArray { return elementwise.lesser(this, other); }
-  lesserEqual(other: Operand): NDArray { return elementwise.lesserEqual(this, other); }
-  neg(): NDArray { return elementwise.neg(this); }
-  abs(): NDArray { return elementwise.abs(this); }
-  exp(): NDArray { return elementwise.exp(this); }
-  expm1(): NDArray { return elementwise.expm1(this); }
-  log(): NDArray { return elementwise.log(this); }
-  log1p(): NDArray { return elementwise.log1p(this); }
-  sqrt(): NDArray { return elementwise.sqrt(this); }
-  square(): NDArray { return elementwise.square(this); }
-  reciprocal(): NDArray { return elementwise.reciprocal(this); }
-  sign(): NDArray { return elementwise.sign(this); }
-  relu(): NDArray { return elementwise.relu(this); }
-  sigmoid(): NDArray { return elementwise.sigmoid(this); }
-  logSigmoid(): NDArray { return elementwise.logSigmoid(this); }
-  tanh(): NDArray { return elementwise.tanh(this); }
-  softplus(): NDArray { return elementwise.softplus(this); }
-  softsign(): NDArray { return elementwise.softsign(this); }
-  sin(): NDArray { return elementwise.sin(this); }
-  cos(): NDArray { return elementwise.cos(this); }
+  /** this + other (numpy broadcasting; a number takes this array's dtype when it fits). */
+  add(other: Operand): NDArray {
+    return elementwise.add(this, other);
+  }
+  /** this − other. */
+  sub(other: Operand): NDArray {
+    return elementwise.sub(this, other);
+  }
+  /** this · other, elementwise. */
+  mul(other: Operand): NDArray {
+    return elementwise.mul(this, other);
+  }
+  /** this / other (true division: int32 gives float32). */
+  div(other: Operand): NDArray {
+    return elementwise.div(this, other);
+  }
+  /** this ^ other. */
+  pow(other: Operand): NDArray {
+    return elementwise.pow(this, other);
+  }
+  /** Elementwise maximum; NaN wins, ties send the gradient to this array. */
+  maximum(other: Operand): NDArray {
+    return elementwise.maximum(this, other);
+  }
+  /** Elementwise minimum; NaN wins, ties send the gradient to this array. */
+  minimum(other: Operand): NDArray {
+    return elementwise.minimum(this, other);
+  }
+  /** 1 where this == other, else 0. */
+  equal(other: Operand): NDArray {
+    return elementwise.equal(this, other);
+  }
+  /** 1 where this != other, else 0. */
+  notEqual(other: Operand): NDArray {
+    return elementwise.notEqual(this, other);
+  }
+  /** 1 where this > other, else 0. */
+  greater(other: Operand): NDArray {
+    return elementwise.greater(this, other);
+  }
+  /** 1 where this >= other, else 0. */
+  greaterEqual(other: Operand): NDArray {
+    return elementwise.greaterEqual(this, other);
+  }
+  /** 1 where this < other, else 0. */
+  lesser(other: Operand): NDArray {
+    return elementwise.lesser(this, other);
+  }
+  /** 1 where this <= other, else 0. */
+  lesserEqual(other: Operand): NDArray {
+    return elementwise.lesserEqual(this, other);
+  }
+  /** −x. */
+  neg(): NDArray {
+    return elementwise.neg(this);
+  }
+  /** |x| (gradient 0 at 0). */
+  abs(): NDArray {
+    return elementwise.abs(this);
+  }
+  /** e^x. */
+  exp(): NDArray {
+    return elementwise.exp(this);
+  }
+  /** e^x − 1, accurate near 0. */
+  expm1(): NDArray {
+    return elementwise.expm1(this);
+  }
+  /** Natural logarithm. */
+  log(): NDArray {
+    return elementwise.log(this);
+  }
+  /** log(1 + x), accurate near 0. */
+  log1p(): NDArray {
+    return elementwise.log1p(this);
+  }
+  /** √x. */
+  sqrt(): NDArray {
+    return elementwise.sqrt(this);
+  }
+  /** x². */
+  square(): NDArray {
+    return elementwise.square(this);
+  }
+  /** 1/x. */
+  reciprocal(): NDArray {
+    return elementwise.reciprocal(this);
+  }
+  /** −1, 0 or 1 (no gradient). */
+  sign(): NDArray {
+    return elementwise.sign(this);
+  }
+  /** max(x, 0); NaN passes through, gradient 0 at 0. */
+  relu(): NDArray {
+    return elementwise.relu(this);
+  }
+  /** 1 / (1 + e^−x), without overflow. */
+  sigmoid(): NDArray {
+    return elementwise.sigmoid(this);
+  }
+  /** log σ(x) = −softplus(−x), without overflow. */
+  logSigmoid(): NDArray {
+    return elementwise.logSigmoid(this);
+  }
+  /** Hyperbolic tangent. */
+  tanh(): NDArray {
+    return elementwise.tanh(this);
+  }
+  /** log(1 + e^x) (MXNet `softrelu`), without overflow. */
+  softplus(): NDArray {
+    return elementwise.softplus(this);
+  }
+  /** x / (1 + |x|). */
+  softsign(): NDArray {
+    return elementwise.softsign(this);
+  }
+  /** Sine. */
+  sin(): NDArray {
+    return elementwise.sin(this);
+  }
+  /** Cosine. */
+  cos(): NDArray {
+    return elementwise.cos(this);
+  }
   /** Clamps every element into [min, max]. */
-  clip(min: number, max: number): NDArray { return elementwise.clip(this, min, max); }
+  clip(min: number, max: number): NDArray {
+    return elementwise.clip(this, min, max);
+  }
 
   // ---- reductions -----------------------------------------------------------------------
 
-  sum(axis?: number | readonly number[] | null, keepDims = false): NDArray { return reduce.sum(this, axis, keepDims); }
-  mean(axis?: number | readonly number[] | null, keepDims = false): NDArray { return reduce.mean(this, axis, keepDims); }
-  max(axis?: number | readonly number[] | null, keepDims = false): NDArray { return reduce.max(this, axis, keepDims); }
-  min(axis?: number | readonly number[] | null, keepDims = false): NDArray { return reduce.min(this, axis, keepDims); }
+  /** Sum over `axis` (all axes by default, giving a 0-d array), accumulated in float64. */
+  sum(axis?: number | readonly number[] | null, keepDims = false): NDArray {
+    return reduce.sum(this, axis, keepDims);
+  }
+  /** Mean over `axis` (all axes by default); int32 gives float32. */
+  mean(axis?: number | readonly number[] | null, keepDims = false): NDArray {
+    return reduce.mean(this, axis, keepDims);
+  }
+  /** Maximum over `axis`; NaN wins; tied maxima share the gradient. */
+  max(axis?: number | readonly number[] | null, keepDims = false): NDArray {
+    return reduce.max(this, axis, keepDims);
+  }
+  /** Minimum over `axis`; NaN wins; tied minima share the gradient. */
+  min(axis?: number | readonly number[] | null, keepDims = false): NDArray {
+    return reduce.min(this, axis, keepDims);
+  }
+  /** log Σ e^x over `axis`, without overflow. */
   logSumExp(axis?: number | readonly number[] | null, keepDims = false): NDArray {
     return reduce.logSumExp(this, axis, keepDims);
   }
-  argmax(axis = -1): NDArray { return reduce.argmax(this, axis); }
+  /** Index of the largest element along `axis` (int32; the first NaN wins). */
+  argmax(axis = -1): NDArray {
+    return reduce.argmax(this, axis);
+  }
   /** L2 norm over `axis` (all axes by default). */
   norm(axis?: number | readonly number[] | null, keepDims = false): NDArray {
     return reduce.sum(elementwise.square(this), axis, keepDims).sqrt();
@@ -238,30 +356,69 @@ export class NDArray {
 
   /** Same data, new shape (one dimension may be -1). */
   reshape(...shape: (number | readonly number[])[]): NDArray {
-    const dims = shape.length === 1 && typeof shape[0] !== 'number' ? [...(shape[0] as readonly number[])] : (shape as number[]);
+    const dims =
+      shape.length === 1 && typeof shape[0] !== 'number'
+        ? [...(shape[0] as readonly number[])]
+        : (shape as number[]);
     return movement.reshape(this, dims);
   }
-  transpose(axes?: readonly number[]): NDArray { return movement.transpose(this, axes); }
-  get T(): NDArray { return movement.transpose(this); }
-  expandDims(axis: number): NDArray { return movement.expandDims(this, axis); }
-  squeeze(axis?: number | readonly number[]): NDArray { return movement.squeeze(this, axis); }
-  flatten(): NDArray { return movement.reshape(this, [this.shape[0] ?? 1, -1]); }
-  broadcastTo(shape: readonly number[]): NDArray { return movement.broadcastTo(this, shape); }
+  /** Permutes the axes (reverses them by default). */
+  transpose(axes?: readonly number[]): NDArray {
+    return movement.transpose(this, axes);
+  }
+  /** The transpose (axes reversed). */
+  get T(): NDArray {
+    return movement.transpose(this);
+  }
+  /** Inserts a size-1 axis at `axis` (negative counts from the end). */
+  expandDims(axis: number): NDArray {
+    return movement.expandDims(this, axis);
+  }
+  /** Removes size-1 axes (all, or those named). */
+  squeeze(axis?: number | readonly number[]): NDArray {
+    return movement.squeeze(this, axis);
+  }
+  /** Reshapes to `[shape[0], rest]`. */
+  flatten(): NDArray {
+    return movement.reshape(this, [this.shape[0] ?? 1, -1]);
+  }
+  /** Repeats size-1 (or missing leading) axes to reach `shape`. */
+  broadcastTo(shape: readonly number[]): NDArray {
+    return movement.broadcastTo(this, shape);
+  }
   /** Elements `begin[i] <= index < end[i]` along each axis (null = whole axis; negatives count from the end). */
   slice(begin: readonly (number | null)[], end: readonly (number | null)[]): NDArray {
     return movement.slice(this, begin, end);
   }
-  sliceAxis(axis: number, begin: number, end: number | null): NDArray { return movement.sliceAxis(this, axis, begin, end); }
+  /** Elements `begin <= index < end` along one axis. */
+  sliceAxis(axis: number, begin: number, end: number | null): NDArray {
+    return movement.sliceAxis(this, axis, begin, end);
+  }
   /** Gathers one element along `axis` per position of `index` (MXNet `pick`). */
   pick(index: NDArray | ArrayLike<number>, axis = -1, keepDims = false): NDArray {
     return movement.pick(this, index, axis, keepDims);
   }
-  oneHot(depth: number, dtype?: DType): NDArray { return movement.oneHot(this, depth, dtype); }
+  /** One-hot encoding of these integer indices along a new last axis of length `depth`. */
+  oneHot(depth: number, dtype?: DType): NDArray {
+    return movement.oneHot(this, depth, dtype);
+  }
 
   // ---- linear algebra and activations -----------------------------------------------------
 
-  dot(other: NDArray): NDArray { return linalg.dot(this, other); }
-  matmul(other: NDArray): NDArray { return linalg.matmul(this, other); }
-  softmax(axis = -1): NDArray { return activation.softmax(this, axis); }
-  logSoftmax(axis = -1): NDArray { return activation.logSoftmax(this, axis); }
+  /** MXNet `dot`: contracts the last axis of this array with the first axis of `other`. */
+  dot(other: NDArray): NDArray {
+    return linalg.dot(this, other);
+  }
+  /** Matrix product with numpy `matmul` semantics (batched, broadcast; 1-D operands allowed). */
+  matmul(other: NDArray): NDArray {
+    return linalg.matmul(this, other);
+  }
+  /** e^x / Σ e^x along `axis` (default last), computed stably. */
+  softmax(axis = -1): NDArray {
+    return activation.softmax(this, axis);
+  }
+  /** x − log Σ e^x along `axis` (default last), computed stably. */
+  logSoftmax(axis = -1): NDArray {
+    return activation.logSoftmax(this, axis);
+  }
 }

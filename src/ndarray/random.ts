@@ -1,6 +1,8 @@
 /**
  * A seeded generator that yields the same stream on every platform: xoshiro128** on 32-bit
- * integer arithmetic (Math.imul), seeded through splitmix32. Normal draws use Box–Muller.
+ * integer arithmetic (Math.imul), seeded through a splitmix-style hash. Normal draws use
+ * Marsaglia's polar method with a logarithm built from IEEE basic operations only, because
+ * `Math.log` and `Math.cos` are only approximated by the spec and differ between JS engines.
  * @module
  */
 import { allocate } from './dtype.js';
@@ -9,6 +11,10 @@ import { NDArray } from './ndarray.js';
 import type { CreateOptions } from './create.js';
 import { normalizeShape, sizeOf } from './shape.js';
 
+/**
+ * A seeded pseudo-random stream (xoshiro128**). Give one to `uniform`/`normal`/`randint` (option
+ * `generator`) for draws that neither read nor advance the global stream.
+ */
 export class RandomGenerator {
   private s0 = 0;
   private s1 = 0;
@@ -21,7 +27,8 @@ export class RandomGenerator {
 
   /** Restarts the stream from `seed` (any finite number; it is reduced to 32 bits). */
   seed(seed: number): void {
-    if (!Number.isFinite(seed)) throw new ValueError(`random.seed: seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed))
+      throw new ValueError(`random.seed: seed must be a finite number, got ${seed}`);
     let state = Math.trunc(seed) >>> 0;
     const next = () => {
       state = (state + 0x9e3779b9) | 0;
@@ -56,18 +63,55 @@ export class RandomGenerator {
     return (high * 67108864 + low) / 9007199254740992;
   }
 
-  /** Standard normal draw (Box–Muller; the sine half is discarded so the stream stays simple). */
+  /**
+   * Standard normal draw: Marsaglia's polar method (the second value of each pair is discarded so
+   * every draw consumes whole pairs and the stream stays simple).
+   */
   nextNormal(): number {
-    let u = 0;
-    while (u === 0) u = this.nextDouble();
-    const v = this.nextDouble();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    for (;;) {
+      const u = 2 * this.nextDouble() - 1;
+      const v = 2 * this.nextDouble() - 1;
+      const s = u * u + v * v;
+      if (s < 1 && s > 0) return u * Math.sqrt((-2 * portableLog(s)) / s);
+    }
   }
 
   /** Uniform integer in [low, high). */
   nextInt(low: number, high: number): number {
     return low + Math.floor(this.nextDouble() * (high - low));
   }
+}
+
+const bits = new DataView(new ArrayBuffer(8));
+// ln 2 split (fdlibm) so that e · LN2_HIGH is exact: the low 21 bits of LN2_HIGH are zero.
+const LN2_HIGH = 0.6931471803691238;
+const LN2_LOW = 1.9082149292705877e-10;
+
+/**
+ * Natural logarithm of a positive finite number using only IEEE basic operations, so the result is
+ * bit-identical on every engine. x = m · 2^e with m in [√½, √2); with f = (m − 1)/(m + 1),
+ * log m = 2 artanh f = 2 (f + f³/3 + f⁵/5 + …), and |f| < 0.172 makes 12 terms exact to the last bit.
+ */
+export function portableLog(x: number): number {
+  let exponentAdjust = 0;
+  if (x < 2.2250738585072014e-308) {
+    x *= 18014398509481984; // 2^54: lift subnormals into the normal range (exact)
+    exponentAdjust = -54;
+  }
+  bits.setFloat64(0, x);
+  const high = bits.getUint32(0);
+  let exponent = ((high >>> 20) & 0x7ff) - 1023 + exponentAdjust;
+  bits.setUint32(0, (high & 0x000fffff) | 0x3ff00000);
+  let m = bits.getFloat64(0); // in [1, 2)
+  if (m > Math.SQRT2) {
+    m /= 2;
+    exponent += 1;
+  }
+  const f = (m - 1) / (m + 1);
+  const f2 = f * f;
+  let series = 1 / 25;
+  for (let k = 11; k >= 0; k--) series = 1 / (2 * k + 1) + f2 * series;
+  return exponent * LN2_HIGH + (exponent * LN2_LOW + 2 * f * series);
 }
 
 function rotl(x: number, k: number): number {
@@ -96,11 +140,16 @@ export function uniform(
   const generator = options.generator ?? globalGenerator;
   const data = allocate(options.dtype ?? 'float32', sizeOf(dims));
   for (let i = 0; i < data.length; i++) {
-    let v: number;
-    do {
+    // Redraw values that round up to `high` in the storage precision; give up (keeping `low`)
+    // only when [low, high) holds no value of that precision at all.
+    for (let attempt = 0; ; attempt++) {
       data[i] = low + (high - low) * generator.nextDouble();
-      v = data[i]!;
-    } while (v >= high && high > low);
+      if (data[i]! < high || high === low) break;
+      if (attempt === 100) {
+        data[i] = low;
+        break;
+      }
+    }
   }
   return new NDArray(data, dims);
 }

@@ -1,3 +1,7 @@
+/**
+ * Shape arithmetic shared by the ops: sizes, strides, numpy broadcasting and axis normalisation.
+ * @module
+ */
 import { formatShape, ShapeError } from './errors.js';
 
 /** Number of elements of an array of this shape (1 for a 0-d array). */
@@ -18,6 +22,7 @@ export function stridesOf(shape: readonly number[]): number[] {
   return strides;
 }
 
+/** True when both shapes have the same dimensions. */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -35,15 +40,26 @@ export function normalizeShape(shape: number | readonly number[], where: string)
   return dims;
 }
 
-/** Broadcast shape of two operands (numpy rules), or a ShapeError naming `where`. */
-export function broadcastShapes(a: readonly number[], b: readonly number[], where: string): number[] {
+/**
+ * Broadcast shape of two operands (numpy rules), or a ShapeError naming `where` and the operands
+ * (`names`, default `a` and `b`).
+ */
+export function broadcastShapes(
+  a: readonly number[],
+  b: readonly number[],
+  where: string,
+  names: readonly [string, string] = ['a', 'b'],
+): number[] {
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {
     const da = a[a.length - rank + i] ?? 1;
     const db = b[b.length - rank + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(`${where}: shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast`);
+      throw new ShapeError(
+        `${where}: shapes of ${names[0]} ${formatShape(a)} and ${names[1]} ${formatShape(b)} do not broadcast ` +
+          `(axis ${i - rank} has ${da} and ${db}; each must be equal or 1)`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }

@@ -9,7 +9,7 @@
  */
 import type { GraphNode } from '../autograd/node.js';
 import { isRecording, withRecording } from '../autograd/state.js';
-import type { NDArray } from '../ndarray/ndarray.js';
+import { NDArray } from '../ndarray/ndarray.js';
 
 /** What a backward rule receives. */
 export interface BackwardContext<Attrs, Saved> {
@@ -47,10 +47,15 @@ function isArrayResult<Saved>(result: ForwardResult<Saved>): result is NDArray {
  * Turns a definition into a callable op. The forward runs with recording paused; when recording is
  * on and any input needs a gradient, the output gets exactly one graph node.
  */
-export function defineOp<Attrs = undefined, Saved = undefined>(definition: OpDefinition<Attrs, Saved>): Op<Attrs> {
+export function defineOp<Attrs = undefined, Saved = undefined>(
+  definition: OpDefinition<Attrs, Saved>,
+): Op<Attrs> {
   return (inputs, attrs) => {
     const result = withRecording(false, () => definition.forward(inputs, attrs));
-    const output = isArrayResult(result) ? result : result.output;
+    let output = isArrayResult(result) ? result : result.output;
+    // A forward that hands back one of its inputs (an identity) must not give that input this
+    // node, or the input would become its own parent: give the output its own array object.
+    if (inputs.includes(output)) output = new NDArray(output.data, output.shape);
     const saved = (isArrayResult(result) ? undefined : result.saved) as Saved;
     if (!isRecording()) return output;
     let any = false;
@@ -60,13 +65,15 @@ export function defineOp<Attrs = undefined, Saved = undefined>(definition: OpDef
       return needs;
     });
     if (!any) return output;
+    const recorded = output;
     const node: GraphNode = {
       op: definition.name,
       inputs,
       needsGrad,
       versions: inputs.map((input) => input._version),
+      outputVersion: output._version,
       backward: (gradOutput) =>
-        definition.backward({ inputs, output, attrs, saved, gradOutput, needsGrad }),
+        definition.backward({ inputs, output: recorded, attrs, saved, gradOutput, needsGrad }),
     };
     output._node = node;
     return output;

@@ -6,6 +6,7 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import { broadcastStrides } from '../ndarray/shape.js';
 
+/** The binary kernels, chosen by one switch outside the element loop. */
 export enum Binary {
   Add,
   Sub,
@@ -22,6 +23,7 @@ export enum Binary {
   LesserEqual,
 }
 
+/** The unary kernels, chosen by one switch outside the element loop. */
 export enum Unary {
   Neg,
   Abs,
@@ -44,7 +46,7 @@ export enum Unary {
   Copy,
 }
 
-/** NaN-propagating maximum (Math.max also propagates NaN, but this avoids the call). */
+/** One strided run of a binary kernel: `n` elements, each operand with its own offset and step. */
 function binaryRun(
   op: Binary,
   a: TypedArray,
@@ -80,14 +82,14 @@ function binaryRun(
       for (let k = outOffset; k < end; k++, i += aStep, j += bStep) {
         const x = a[i]!;
         const y = b[j]!;
-        out[k] = x >= y || x !== x ? x : y;
+        out[k] = x >= y || Number.isNaN(x) ? x : y;
       }
       return;
     case Binary.Minimum:
       for (let k = outOffset; k < end; k++, i += aStep, j += bStep) {
         const x = a[i]!;
         const y = b[j]!;
-        out[k] = x <= y || x !== x ? x : y;
+        out[k] = x <= y || Number.isNaN(x) ? x : y;
       }
       return;
     case Binary.Equal:
@@ -115,7 +117,10 @@ function binaryRun(
  * Merges adjacent axes along which every operand is laid out contiguously, so that a same-shape
  * or scalar operation becomes one long run.
  */
-export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): {
+export function coalesce(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): {
   shape: number[];
   strides: number[][];
 } {
@@ -124,17 +129,16 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
   for (let axis = 0; axis < shape.length; axis++) {
     const dim = shape[axis]!;
     const last = outShape.length - 1;
-    if (
-      last >= 0 &&
-      strides.every((s, k) => outStrides[k]![last] === s[axis]! * dim)
-    ) {
+    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[axis]! * dim)) {
       outShape[last] = outShape[last]! * dim;
       strides.forEach((s, k) => {
         outStrides[k]![last] = s[axis]!;
       });
     } else {
       outShape.push(dim);
-      strides.forEach((s, k) => outStrides[k]!.push(s[axis]!));
+      strides.forEach((s, k) => {
+        outStrides[k]!.push(s[axis]!);
+      });
     }
   }
   return { shape: outShape, strides: outStrides };
@@ -156,7 +160,12 @@ export function forEachRow(
     operandShapes.map((s) => broadcastStrides(s, outShape)),
   );
   if (shape.length === 0) {
-    run(strides.map(() => 0), 0, 1, strides.map(() => 0));
+    run(
+      strides.map(() => 0),
+      0,
+      1,
+      strides.map(() => 0),
+    );
     return;
   }
   const rank = shape.length;
@@ -177,6 +186,10 @@ export function forEachRow(
   }
 }
 
+/**
+ * out = a ∘ b over the broadcast shape: one flat loop when both operands are full-size or scalar,
+ * otherwise one strided run per row of the coalesced iteration space.
+ */
 export function binaryKernel(
   op: Binary,
   a: TypedArray,
@@ -215,6 +228,7 @@ export function sigmoidScalar(x: number): number {
   return e / (1 + e);
 }
 
+/** out[i] = op(a[i]) for every element, computed in float64 and rounded on store. */
 export function unaryKernel(op: Unary, a: TypedArray, out: TypedArray): void {
   const n = out.length;
   switch (op) {
@@ -254,7 +268,7 @@ export function unaryKernel(op: Unary, a: TypedArray, out: TypedArray): void {
     case Unary.Relu:
       for (let i = 0; i < n; i++) {
         const x = a[i]!;
-        out[i] = x > 0 || x !== x ? x : 0;
+        out[i] = x > 0 || Number.isNaN(x) ? x : 0;
       }
       return;
     case Unary.Sigmoid:

@@ -46,6 +46,40 @@ function stridedCopy(
   }
 }
 
+/** The adjoint of {@link stridedCopy}: writes contiguous `source` into `out` at `outStrides` from `outOffset`. */
+function stridedScatter(
+  source: TypedArray,
+  shape: readonly number[],
+  out: TypedArray,
+  outOffset: number,
+  outStrides: readonly number[],
+): void {
+  if (source.length === 0) return;
+  const merged = coalesce(shape, [outStrides, stridesOf(shape)]);
+  const dims = merged.shape;
+  const strides = merged.strides[0]!;
+  const rank = dims.length;
+  if (rank === 0) {
+    out[outOffset] = source[0]!;
+    return;
+  }
+  const rowLength = dims[rank - 1]!;
+  const step = strides[rank - 1]!;
+  const counter = new Array<number>(rank).fill(0);
+  let offset = outOffset;
+  for (let row = 0, k = 0; row < source.length / rowLength; row++) {
+    let i = offset;
+    for (let j = 0; j < rowLength; j++, i += step) out[i] = source[k++]!;
+    for (let axis = rank - 2; axis >= 0; axis--) {
+      counter[axis]!++;
+      offset += strides[axis]!;
+      if (counter[axis]! < dims[axis]!) break;
+      offset -= strides[axis]! * dims[axis]!;
+      counter[axis] = 0;
+    }
+  }
+}
+
 // ---- reshape --------------------------------------------------------------------------------
 
 function resolveShape(x: NDArray, shape: readonly number[]): number[] {
@@ -57,12 +91,16 @@ function resolveShape(x: NDArray, shape: readonly number[]): number[] {
   if (unknown >= 0) {
     const known = dims.reduce((p, d, i) => (i === unknown ? p : p * d), 1);
     if (known === 0 || x.size % known !== 0) {
-      throw new ShapeError(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`);
+      throw new ShapeError(
+        `reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`,
+      );
     }
     dims[unknown] = x.size / known;
   }
   if (sizeOf(dims) !== x.size) {
-    throw new ShapeError(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`);
+    throw new ShapeError(
+      `reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`,
+    );
   }
   return dims;
 }
@@ -80,6 +118,7 @@ export function reshape(x: NDArray, shape: readonly number[]): NDArray {
   return reshapeOp([x], dims);
 }
 
+/** Inserts a size-1 axis at `axis` (which may be negative: -1 appends). Shares the data. */
 export function expandDims(x: NDArray, axis: number): NDArray {
   const position = normalizeAxis(axis, x.ndim + 1, 'expandDims');
   const shape = [...x.shape];
@@ -87,15 +126,20 @@ export function expandDims(x: NDArray, axis: number): NDArray {
   return reshape(x, shape);
 }
 
+/** Removes size-1 axes: all of them, or those named by `axis` (which must have size 1). */
 export function squeeze(x: NDArray, axis?: number | readonly number[]): NDArray {
   const axes =
     axis === undefined
       ? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))
       : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis(a, x.ndim, 'squeeze'));
   for (const a of axes) {
-    if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
+    if (x.shape[a] !== 1)
+      throw new ShapeError(`squeeze: axis ${a} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
   }
-  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
 }
 
 // ---- transpose ------------------------------------------------------------------------------
@@ -106,7 +150,13 @@ const transposeOp: Op<number[]> = defineOp<number[]>({
     const shape = axes.map((a) => x!.shape[a]!);
     const own = stridesOf(x!.shape);
     const out = new NDArray(allocate(x!.dtype, x!.size), shape);
-    stridedCopy(x!.data, 0, axes.map((a) => own[a]!), shape, out.data);
+    stridedCopy(
+      x!.data,
+      0,
+      axes.map((a) => own[a]!),
+      shape,
+      out.data,
+    );
     return out;
   },
   backward: ({ attrs: axes, gradOutput }) => {
@@ -120,7 +170,9 @@ const transposeOp: Op<number[]> = defineOp<number[]>({
 
 /** Permutes the axes (reverses them by default). */
 export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
-  const order = axes ? axes.map((a) => normalizeAxis(a, x.ndim, 'transpose', 'axes')) : x.shape.map((_, i) => x.ndim - 1 - i);
+  const order = axes
+    ? axes.map((a) => normalizeAxis(a, x.ndim, 'transpose', 'axes'))
+    : x.shape.map((_, i) => x.ndim - 1 - i);
   if (order.length !== x.ndim || new Set(order).size !== x.ndim) {
     throw new ShapeError(`transpose: axes ${JSON.stringify(axes)} are not a permutation of ${x.ndim} axes`);
   }
@@ -146,7 +198,7 @@ const broadcastOp = defineOp<number[]>({
 
 /** Repeats size-1 (or missing leading) axes to reach `shape`. */
 export function broadcastTo(x: NDArray, shape: readonly number[]): NDArray {
-  const target = broadcastShapes(x.shape, shape, 'broadcastTo');
+  const target = broadcastShapes(x.shape, shape, 'broadcastTo', ['x', 'shape']);
   if (!sameShape(target, shape)) {
     throw new ShapeError(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
   }
@@ -170,7 +222,9 @@ const sliceOp: Op<SliceAttrs> = defineOp<SliceAttrs>({
     stridedCopy(x!.data, offset, strides, shape, out.data);
     return out;
   },
-  backward: ({ inputs: [x], attrs, gradOutput }) => [padSliceOp([gradOutput], { ...attrs, shape: [...x!.shape] })],
+  backward: ({ inputs: [x], attrs, gradOutput }) => [
+    padSliceOp([gradOutput], { ...attrs, shape: [...x!.shape] }),
+  ],
 });
 
 /** Writes the gradient of a slice back into zeros of the input's shape (the adjoint of slice). */
@@ -180,39 +234,35 @@ const padSliceOp: Op<SliceAttrs> = defineOp<SliceAttrs>({
     const out = new NDArray(allocate(g!.dtype, sizeOf(shape)), shape);
     const strides = stridesOf(shape);
     const offset = begin.reduce((p, b, i) => p + b * strides[i]!, 0);
-    const region = g!.shape;
-    forEachRow(region, [region], (offsets, _o, length, steps) => {
-      // Map the contiguous region offset back to a multi-index, then into the padded array.
-      let remainder = offsets[0]!;
-      let target = offset;
-      for (let axis = 0; axis < region.length; axis++) {
-        const block = sizeOf(region.slice(axis + 1));
-        const index = Math.floor(remainder / block);
-        remainder -= index * block;
-        target += index * strides[axis]!;
-      }
-      const step = region.length ? strides[region.length - 1]! : 1;
-      for (let k = 0, i = offsets[0]!; k < length; k++, i += steps[0]!, target += step) out.data[target] = g!.data[i]!;
-    });
+    stridedScatter(g!.data, g!.shape, out.data, offset, strides);
     return out;
   },
-  backward: ({ inputs: [g], attrs, gradOutput }) => [sliceOp([gradOutput], { begin: attrs.begin, shape: [...g!.shape] })],
+  backward: ({ inputs: [g], attrs, gradOutput }) => [
+    sliceOp([gradOutput], { begin: attrs.begin, shape: [...g!.shape] }),
+  ],
 });
 
 /**
  * Elements with `begin[i] <= index < end[i]` along each axis; null means the whole axis and
  * negative values count from the end. Missing trailing axes are taken whole.
  */
-export function slice(x: NDArray, begin: readonly (number | null)[], end: readonly (number | null)[]): NDArray {
+export function slice(
+  x: NDArray,
+  begin: readonly (number | null)[],
+  end: readonly (number | null)[],
+): NDArray {
   if (begin.length > x.ndim || end.length > x.ndim) {
-    throw new ShapeError(`slice: begin/end of length ${begin.length}/${end.length} exceed the rank ${x.ndim} of ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      `slice: begin/end of length ${begin.length}/${end.length} exceed the rank ${x.ndim} of ${formatShape(x.shape)}`,
+    );
   }
   const starts: number[] = [];
   const shape: number[] = [];
   x.shape.forEach((dim, axis) => {
     const clamp = (v: number | null | undefined, fallback: number) => {
       if (v === null || v === undefined) return fallback;
-      if (!Number.isInteger(v)) throw new ValueError(`slice: bounds must be integers, got ${v} on axis ${axis}`);
+      if (!Number.isInteger(v))
+        throw new ValueError(`slice: bounds must be integers, got ${v} on axis ${axis}`);
       const resolved = v < 0 ? v + dim : v;
       return Math.min(Math.max(resolved, 0), dim);
     };
@@ -224,6 +274,7 @@ export function slice(x: NDArray, begin: readonly (number | null)[], end: readon
   return sliceOp([x], { begin: starts, shape });
 }
 
+/** Elements `begin <= index < end` along one axis (null = to the end; negatives count from the end). */
 export function sliceAxis(x: NDArray, axis: number, begin: number, end: number | null): NDArray {
   const a = normalizeAxis(axis, x.ndim, 'sliceAxis');
   const begins = x.shape.map((_, i) => (i === a ? begin : null));
@@ -268,7 +319,11 @@ export function concat(arrays: readonly NDArray[], axis = 0): NDArray {
   const first = arrays[0]!;
   const a = normalizeAxis(axis, first.ndim, 'concat');
   arrays.forEach((x, i) => {
-    if (x.ndim !== first.ndim || x.shape.some((d, k) => k !== a && d !== first.shape[k]) || x.dtype !== first.dtype) {
+    if (
+      x.ndim !== first.ndim ||
+      x.shape.some((d, k) => k !== a && d !== first.shape[k]) ||
+      x.dtype !== first.dtype
+    ) {
       throw new ShapeError(
         `concat: array ${i} ${formatShape(x.shape)} (${x.dtype}) does not fit array 0 ${formatShape(first.shape)} (${first.dtype}) outside axis ${a}`,
       );
@@ -284,10 +339,15 @@ export function stack(arrays: readonly NDArray[], axis = 0): NDArray {
   const a = normalizeAxis(axis, first.ndim + 1, 'stack');
   arrays.forEach((x, i) => {
     if (!sameShape(x.shape, first.shape)) {
-      throw new ShapeError(`stack: array ${i} ${formatShape(x.shape)} differs from array 0 ${formatShape(first.shape)}`);
+      throw new ShapeError(
+        `stack: array ${i} ${formatShape(x.shape)} differs from array 0 ${formatShape(first.shape)}`,
+      );
     }
   });
-  return concat(arrays.map((x) => expandDims(x, a)), a);
+  return concat(
+    arrays.map((x) => expandDims(x, a)),
+    a,
+  );
 }
 
 // ---- pick and oneHot --------------------------------------------------------------------------
@@ -304,16 +364,21 @@ const pickOp: Op<PickAttrs> = defineOp<PickAttrs>({
   forward: ([x], { axis, keepDims, indices }) => {
     const size = x!.shape[axis]!;
     const inner = sizeOf(x!.shape.slice(axis + 1));
-    const shape = keepDims ? x!.shape.map((d, i) => (i === axis ? 1 : d)) : x!.shape.filter((_, i) => i !== axis);
+    const shape = keepDims
+      ? x!.shape.map((d, i) => (i === axis ? 1 : d))
+      : x!.shape.filter((_, i) => i !== axis);
     const out = new NDArray(allocate(x!.dtype, indices.length), shape);
-    for (let p = 0; p < indices.length; p++) {
-      const o = Math.floor(p / inner);
-      const i = p - o * inner;
-      out.data[p] = x!.data[(o * size + indices[p]!) * inner + i]!;
+    const source = x!.data;
+    const target = out.data;
+    const outer = indices.length / Math.max(inner, 1);
+    for (let o = 0, p = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++, p++) target[p] = source[(o * size + indices[p]!) * inner + i]!;
     }
     return out;
   },
-  backward: ({ inputs: [x], attrs, gradOutput }) => [scatterOp([gradOutput], { ...attrs, shape: [...x!.shape] })],
+  backward: ({ inputs: [x], attrs, gradOutput }) => [
+    scatterOp([gradOutput], { ...attrs, shape: [...x!.shape] }),
+  ],
 });
 
 /** The adjoint of pick: places each gradient at its picked position in zeros of the input's shape. */
@@ -323,10 +388,11 @@ const scatterOp: Op<PickAttrs & { shape: number[] }> = defineOp<PickAttrs & { sh
     const size = shape[axis]!;
     const inner = sizeOf(shape.slice(axis + 1));
     const out = new NDArray(allocate(g!.dtype, sizeOf(shape)), shape);
-    for (let p = 0; p < indices.length; p++) {
-      const o = Math.floor(p / inner);
-      const i = p - o * inner;
-      out.data[(o * size + indices[p]!) * inner + i]! += g!.data[p]!;
+    const source = g!.data;
+    const target = out.data;
+    const outer = indices.length / Math.max(inner, 1);
+    for (let o = 0, p = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++, p++) target[(o * size + indices[p]!) * inner + i]! += source[p]!;
     }
     return out;
   },
@@ -368,7 +434,8 @@ export function pick(x: NDArray, index: NDArray | ArrayLike<number>, axis = -1, 
 
 /** One-hot encoding: a new last axis of length `depth` with 1 at each index. */
 export function oneHot(indices: NDArray, depth: number, dtype: DType = 'float32'): NDArray {
-  if (!Number.isInteger(depth) || depth <= 0) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth <= 0)
+    throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
   const checked = checkIndices('oneHot', 'indices', indices, depth);
   const out = new NDArray(allocate(dtype, indices.size * depth), [...indices.shape, depth]);
   for (let p = 0; p < checked.length; p++) out.data[p * depth + checked[p]!] = 1;

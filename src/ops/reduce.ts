@@ -27,14 +27,19 @@ function outputShape(shape: readonly number[], { axes, keepDims }: ReduceAttrs):
   return keepDims ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
 }
 
-const enum Kind {
+enum Kind {
   Sum,
   Max,
   Min,
 }
 
 /** Reduces `data` into a float64 accumulator laid out like the kept shape. */
-function reduceInto(kind: Kind, data: TypedArray, shape: readonly number[], axes: readonly number[]): Float64Array {
+function reduceInto(
+  kind: Kind,
+  data: TypedArray,
+  shape: readonly number[],
+  axes: readonly number[],
+): Float64Array {
   const kept = keptShape(shape, axes);
   const acc = new Float64Array(sizeOf(kept));
   if (kind === Kind.Max) acc.fill(-Infinity);
@@ -55,12 +60,12 @@ function reduceInto(kind: Kind, data: TypedArray, shape: readonly number[], axes
     } else if (kind === Kind.Max) {
       for (let k = 0; k < length; k++, i += inStep, o += outStep) {
         const v = data[i]!;
-        if (v > acc[o]! || v !== v) acc[o] = v;
+        if (v > acc[o]! || Number.isNaN(v)) acc[o] = v;
       }
     } else {
       for (let k = 0; k < length; k++, i += inStep, o += outStep) {
         const v = data[i]!;
-        if (v < acc[o]! || v !== v) acc[o] = v;
+        if (v < acc[o]! || Number.isNaN(v)) acc[o] = v;
       }
     }
   });
@@ -102,7 +107,8 @@ const meanOp = defineOp<ReduceAttrs>({
 function extremum(name: string, kind: Kind) {
   return defineOp<ReduceAttrs>({
     name,
-    forward: ([x], attrs) => store(reduceInto(kind, x!.data, x!.shape, attrs.axes), x!.dtype, outputShape(x!.shape, attrs)),
+    forward: ([x], attrs) =>
+      store(reduceInto(kind, x!.data, x!.shape, attrs.axes), x!.dtype, outputShape(x!.shape, attrs)),
     // The gradient is shared evenly among tied extrema.
     backward: ({ inputs: [x], output, attrs, gradOutput }) => {
       const hit = cast(equal(x!, expand(output, x!.shape, attrs.axes)), gradOutput.dtype);
@@ -181,7 +187,7 @@ const argmaxOp = defineOp<number>({
         let index = 0;
         for (let c = 0; c < size; c++) {
           const v = x!.data[(o * size + c) * inner + i]!;
-          if (v > best || (v !== v && best === best)) {
+          if (v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
             best = v;
             index = c;
           }
@@ -189,7 +195,10 @@ const argmaxOp = defineOp<number>({
         out[o * inner + i] = index;
       }
     }
-    return new NDArray(out, shape.filter((_, k) => k !== axis));
+    return new NDArray(
+      out,
+      shape.filter((_, k) => k !== axis),
+    );
   },
   backward: () => [null],
 });
@@ -198,4 +207,3 @@ const argmaxOp = defineOp<number>({
 export function argmax(x: NDArray, axis = -1): NDArray {
   return argmaxOp([x], normalizeAxis(axis, x.ndim, 'argmax'));
 }
-

@@ -3,9 +3,9 @@
  * custom ops; the test suite uses it for every op and loss.
  * @module
  */
-import { grad } from '../autograd/index.js';
-import { record } from '../autograd/index.js';
-import { array } from '../ndarray/create.js';
+import { grad, record } from '../autograd/index.js';
+import { array, zerosLike } from '../ndarray/create.js';
+import { concat } from '../ops/movement.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { ValueError } from '../ndarray/errors.js';
 
@@ -51,14 +51,27 @@ export interface GradientCheckResult {
   numeric: Float64Array[];
 }
 
+/** Options of {@link checkGradient}. */
+export interface GradientCheckOptions {
+  /** Finite-difference step (default 1e-6). */
+  step?: number;
+  /** Relative tolerance (default 1e-5). */
+  rtol?: number;
+  /** Absolute tolerance (default 1e-7). */
+  atol?: number;
+  /** Weights of the output elements: the check is on ∂(Σ headGrad · f)/∂x (default ones). */
+  headGrad?: NDArray;
+}
+
 /**
- * Compares autograd's gradient of `Σ f(inputs)` with central finite differences, in float64, for
- * every float input (int32 inputs are passed through unchanged).
+ * Compares autograd's gradient of `Σ headGrad · f(inputs)` with central finite differences, in
+ * float64, for every float input (int32 inputs are passed through unchanged). `f` receives float64
+ * copies, so the caller's arrays are never modified or attached.
  */
 export function checkGradient(
   f: (...inputs: NDArray[]) => NDArray,
   inputs: readonly (NDArray | number[] | number[][])[],
-  options: { step?: number; rtol?: number; atol?: number; headGrad?: NDArray } = {},
+  options: GradientCheckOptions = {},
 ): GradientCheckResult {
   const rtol = options.rtol ?? 1e-5;
   const atol = options.atol ?? 1e-7;
@@ -71,7 +84,10 @@ export function checkGradient(
   for (const v of variables) v.attachGrad();
   const out = record(() => f(...arrays));
   const headGrad = options.headGrad ? array(options.headGrad, { dtype: out.dtype }) : undefined;
-  const analyticArrays = grad(out, variables, headGrad ? { headGrads: headGrad } : {});
+  // An output that does not depend on the inputs at all has a zero gradient.
+  const analyticArrays = out.requiresGrad
+    ? grad(out, variables, headGrad ? { headGrads: headGrad } : {})
+    : variables.map((v) => zerosLike(v));
   let worst = 0;
   const analytic: Float64Array[] = [];
   const numeric: Float64Array[] = [];
@@ -90,4 +106,51 @@ export function checkGradient(
     numeric.push(approx);
   });
   return { ok: worst <= 1, worst, analytic, numeric };
+}
+
+/** Options of {@link checkSecondGradient}. */
+export interface SecondGradientCheckOptions extends GradientCheckOptions {
+  /** Weights `v` of the first differentiation: the first gradient is ∂(Σ v·f)/∂x (default ones). */
+  headGrad?: NDArray;
+  /**
+   * Weights `w` of the second differentiation, one per element of all first gradients laid end to
+   * end (default ones).
+   */
+  gradHeadGrad?: NDArray;
+}
+
+/**
+ * Checks second derivatives. The first gradient `g(x) = ∂(Σ v·f(x))/∂x` comes from
+ * `autograd.grad(..., {createGraph: true})`; autograd then differentiates `Σ w·g(x)` again, and the
+ * result is compared with central finite differences of `g` itself (float64). With several float
+ * inputs, `g` is every input's gradient flattened and laid end to end.
+ */
+export function checkSecondGradient(
+  f: (...inputs: NDArray[]) => NDArray,
+  inputs: readonly (NDArray | number[] | number[][])[],
+  options: SecondGradientCheckOptions = {},
+): GradientCheckResult {
+  const { gradHeadGrad, headGrad, ...tolerances } = options;
+  const firstGradient = (...xs: NDArray[]): NDArray => {
+    // Numeric evaluations pass plain copies: make them variables (sharing the perturbed data).
+    const variables = xs.map((x) => (x.dtype === 'int32' || x.requiresGrad ? x : x.detach().attachGrad()));
+    const floats = variables.filter((x) => x.dtype !== 'int32');
+    const out = record(() => f(...variables));
+    const grads = out.requiresGrad
+      ? grad(out, floats, {
+          createGraph: true,
+          ...(headGrad ? { headGrads: array(headGrad, { dtype: out.dtype }) } : {}),
+        })
+      : floats.map((x) => zerosLike(x));
+    return record(() =>
+      concat(
+        grads.map((g) => g.reshape(-1)),
+        0,
+      ),
+    );
+  };
+  return checkGradient(firstGradient, inputs, {
+    ...tolerances,
+    ...(gradHeadGrad ? { headGrad: gradHeadGrad } : {}),
+  });
 }

@@ -1,6 +1,13 @@
 /**
- * `gloss/testing`: gradient checking for users' own ops and losses.
+ * Testing utilities (`gloss/testing`): gradient checks by central finite differences in float64,
+ * for users who write their own ops with `autograd.customOp`.
  * @module
  */
-export { checkGradient, numericGradient } from './gradcheck.js';
-export type { GradientCheckResult } from './gradcheck.js';
+export {
+  checkGradient,
+  checkSecondGradient,
+  type GradientCheckOptions,
+  type GradientCheckResult,
+  numericGradient,
+  type SecondGradientCheckOptions,
+} from './gradcheck.js';

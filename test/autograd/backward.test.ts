@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { record } from '../../src/autograd/index.js';
+import { AutogradError, ShapeError, ValueError } from '../../src/ndarray/errors.js';
+import * as nd from '../../src/ndarray/index.js';
+import { assertClose, assertThrowsWith } from '../ops/_op-checks.js';
+
+const f64 = { dtype: 'float64' } as const;
+
+describe('backward: head gradients', () => {
+  test('the default head gradient is ones, so a vector head back-propagates its sum', () => {
+    const x = nd.array([1, 2, 3]).attachGrad();
+    const y = record(() => x.mul(x));
+    y.backward();
+    assert.deepEqual(x.grad!.toArray(), [2, 4, 6]);
+  });
+
+  test('an explicit head gradient weights each element', () => {
+    const x = nd.array([1, 2], f64).attachGrad();
+    record(() => x.mul(3)).backward(nd.array([1, 10], f64));
+    assert.deepEqual(x.grad!.toArray(), [3, 30]);
+    // A float32 head gradient for a float64 head is converted.
+    record(() => x.mul(3)).backward(nd.array([2, 2]));
+    assert.deepEqual(x.grad!.toArray(), [6, 6]);
+  });
+
+  test('a head gradient of the wrong shape is a ShapeError with both shapes', () => {
+    const x = nd.array([1, 2]).attachGrad();
+    const y = record(() => x.mul(2));
+    assertThrowsWith(() => y.backward(nd.ones([3])), ShapeError, 'backward', '[3]', '[2]');
+  });
+
+  test('a 0-d head', () => {
+    const x = nd.array([1, 2, 3], f64).attachGrad();
+    record(() => x.square().sum()).backward();
+    assert.deepEqual(x.grad!.toArray(), [2, 4, 6]);
+  });
+});
+
+describe('backward: accumulation through the graph', () => {
+  test('a diamond: y = x·x + x accumulates both paths', () => {
+    const x = nd.array([0.5, -2], f64).attachGrad();
+    record(() => {
+      const squared = x.mul(x);
+      return squared.add(x).add(squared);
+    }).backward();
+    assert.deepEqual(x.grad!.toArray(), [2 * 2 * 0.5 + 1, 2 * 2 * -2 + 1]);
+  });
+
+  test('the same array on both sides of add', () => {
+    const x = nd.array([1, 2], f64).attachGrad();
+    record(() => x.add(x)).backward();
+    assert.deepEqual(x.grad!.toArray(), [2, 2]);
+  });
+
+  test('broadcast operands receive summed gradients', () => {
+    const bias = nd.array([1, 2, 3], f64).attachGrad();
+    const scale = nd.array(2, f64).attachGrad();
+    record(() => nd.ones([4, 3], f64).add(bias).mul(scale)).backward();
+    assert.deepEqual(bias.grad!.toArray(), [8, 8, 8]);
+    assert.equal(scale.grad!.item(), 4 * (2 + 3 + 4));
+  });
+
+  test('a chain of 20 000 ops does not overflow the stack', () => {
+    const x = nd.array([1], f64).attachGrad();
+    const y = record(() => {
+      let v = x;
+      for (let i = 0; i < 20000; i++) v = v.mul(1.0001);
+      return v;
+    });
+    y.backward();
+    assertClose(x.grad!, [1.0001 ** 20000], { rtol: 1e-9 });
+  });
+
+  test('gradients take the variable dtype', () => {
+    const single = nd.array([1, 2]).attachGrad();
+    record(() => single.astype('float64').square()).backward();
+    assert.equal(single.grad!.dtype, 'float32');
+    assert.deepEqual(single.grad!.toArray(), [2, 4]);
+    const ints = nd.array([1, 2], { dtype: 'int32' }).attachGrad();
+    assert.equal(ints.grad!.dtype, 'float32');
+    // An int32 variable gets its true (fractional) gradient, not one truncated to int32.
+    record(() => ints.mul(0.5).add(ints.exp())).backward();
+    assertClose(ints.grad!, [0.5 + Math.E, 0.5 + Math.exp(2)], { rtol: 1e-6 });
+  });
+});
+
+describe('gradient requests', () => {
+  test("'write' overwrites on every backward", () => {
+    const x = nd.array([1, 2], f64).attachGrad('write');
+    record(() => x.mul(2)).backward();
+    record(() => x.mul(5)).backward();
+    assert.deepEqual(x.grad!.toArray(), [5, 5]);
+  });
+
+  test("'write' writes zeros when the head does not depend on the variable through any gradient", () => {
+    const x = nd.array([1, -2], f64).attachGrad();
+    const other = nd.array([3, 4], f64).attachGrad();
+    record(() => x.mul(2)).backward();
+    record(() => x.sign().mul(other)).backward();
+    assert.deepEqual(x.grad!.toArray(), [0, 0]);
+    assert.deepEqual(other.grad!.toArray(), [1, -1]);
+  });
+
+  test("'add' accumulates across backward passes", () => {
+    const x = nd.array([1, 2], f64).attachGrad('add');
+    record(() => x.mul(2)).backward();
+    record(() => x.square()).backward();
+    assert.deepEqual(x.grad!.toArray(), [2 + 2, 2 + 4]);
+    x.grad!.fill(0);
+    record(() => x.mul(3)).backward();
+    assert.deepEqual(x.grad!.toArray(), [3, 3]);
+  });
+
+  test("'null' gets no gradient while other variables still do", () => {
+    const frozen = nd.array([1, 2], f64).attachGrad('null');
+    const trained = nd.array([3, 4], f64).attachGrad();
+    assert.equal(frozen.grad, null);
+    record(() => frozen.mul(trained)).backward();
+    assert.equal(frozen.grad, null);
+    assert.deepEqual(trained.grad!.toArray(), [1, 2]);
+  });
+
+  test('an unknown gradReq is a ValueError', () => {
+    assertThrowsWith(() => nd.ones([1]).attachGrad('sum' as never), ValueError, 'attachGrad', 'sum');
+  });
+
+  test('the gradient buffer is updated in place and never shared between variables', () => {
+    const a = nd.array([1, 2], f64).attachGrad();
+    const b = nd.array([3, 4], f64).attachGrad();
+    const bufferA = a.grad;
+    record(() => a.add(b)).backward();
+    assert.equal(a.grad, bufferA);
+    assert.deepEqual(bufferA!.toArray(), [1, 1]);
+    assert.notEqual(a.grad!.data, b.grad!.data);
+    a.grad!.fill(0);
+    assert.deepEqual(b.grad!.toArray(), [1, 1]);
+    const head = nd.array([5, 6], f64);
+    record(() => a.reshape(2)).backward(head);
+    head.fill(0);
+    assert.deepEqual(a.grad!.toArray(), [5, 6]);
+  });
+});
+
+describe('graph lifetime and misuse', () => {
+  test('backward on an array computed outside record() is an AutogradError', () => {
+    const x = nd.array([1, 2]).attachGrad();
+    const y = x.mul(2);
+    assertThrowsWith(
+      () => y.backward(),
+      AutogradError,
+      'backward',
+      'not part of a recorded graph',
+      'autograd.record',
+    );
+    assertThrowsWith(() => nd.ones([2]).backward(), AutogradError, 'backward');
+  });
+
+  test('a graph whose variables no longer want gradients is an AutogradError', () => {
+    const x = nd.array([1, 2]).attachGrad();
+    const y = record(() => x.mul(2));
+    x.attachGrad('null');
+    assertThrowsWith(() => y.backward(), AutogradError, 'backward', 'no inputs', 'require gradients');
+  });
+
+  test('a second backward needs retainGraph on the first', () => {
+    const x = nd.array([1, 2], f64).attachGrad();
+    const y = record(() => x.square());
+    y.backward(null, { retainGraph: true });
+    y.backward(null, { retainGraph: true });
+    assert.deepEqual(x.grad!.toArray(), [2, 4]);
+    y.backward();
+    assertThrowsWith(() => y.backward(), AutogradError, 'backward', 'freed', 'retainGraph');
+  });
+
+  test('writing in place into a recorded array while recording is an AutogradError', () => {
+    const x = nd.array([1, 2]).attachGrad();
+    record(() => {
+      assertThrowsWith(() => x.fill(0), AutogradError, 'NDArray.fill', 'recorded graph');
+      const y = x.mul(2);
+      assertThrowsWith(() => y.assign([1, 1]), AutogradError, 'NDArray.assign');
+    });
+    // Outside recording the same write is allowed (and there is no graph left to corrupt).
+    x.fill(3);
+    assert.deepEqual(x.toArray(), [3, 3]);
+  });
+
+  test('an input written in place after it was recorded makes backward throw', () => {
+    const x = nd.array([1, 2], f64).attachGrad();
+    const constant = nd.array([5, 6], f64);
+    const y = record(() => x.mul(constant));
+    constant.fill(0);
+    assertThrowsWith(() => y.backward(), AutogradError, 'backward', "'mul'", 'written in place');
+  });
+
+  test('an output written in place after it was recorded makes backward throw', () => {
+    const x = nd.array([1, 2], f64).attachGrad();
+    const y = record(() => x.exp());
+    y.assign([0, 0]);
+    assertThrowsWith(() => y.backward(), AutogradError, "'exp'", 'written in place');
+  });
+
+  test('assign checks the element count', () => {
+    assertThrowsWith(() => nd.zeros([2, 2]).assign([1, 2, 3]), ShapeError, 'NDArray.assign', '3', '[2,2]');
+  });
+});
