@@ -1,9 +1,9 @@
-import type { DType } from '../ndarray/dtype.js';
+import type { DType, TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
 import { mul, relu, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { checkFinite, type KernelForward, type LossOptions, type Prepared } from './_loss.js';
+import { checkFinite, type LossOptions, type Prepared } from './_loss.js';
 import { marginInputs } from './_samples.js';
 
 /** Options of {@link HingeLoss}. */
@@ -47,37 +47,49 @@ export class HingeLoss extends ElementwiseLoss {
     this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
   }
 
-  protected forwardKernel({ arrays: [pred, label] }: Prepared): KernelForward {
+  protected forwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const p = pred!.data;
     const y = label!.data;
     const margin = this.margin;
-    const loss = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) {
-      const gap = margin - p[i]! * y[i]!;
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      const gap = margin - p[k]! * y[k]!;
       // relu that lets a NaN gap through (`NaN > 0` is false).
-      loss[i] = gap > 0 || Number.isNaN(gap) ? gap : 0;
+      out[j] = gap > 0 || Number.isNaN(gap) ? gap : 0;
     }
-    return { loss };
   }
 
-  protected backwardKernel(
+  // relu′ is 1 only where the gap is strictly positive: 0 on the hinge (and for a NaN gap), so
+  // dℓ/dpred = −label and dℓ/dlabel = −pred there. Each gradient entry depends on one ℓ element:
+  // assigned.
+  protected backwardBlock(
     { arrays: [pred, label] }: Prepared,
-    _forward: KernelForward,
+    _state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
     const p = pred!.data;
     const y = label!.data;
     const margin = this.margin;
-    const dPred = needsGrad[0] ? new Float64Array(p.length) : null;
-    const dLabel = needsGrad[1] ? new Float64Array(p.length) : null;
-    for (let i = 0; i < p.length; i++) {
-      // relu′ is 1 only where the gap is strictly positive: 0 on the hinge (and for a NaN gap).
-      if (!(margin - p[i]! * y[i]! > 0)) continue;
-      if (dPred) dPred[i] = -dLoss[i]! * y[i]!;
-      if (dLabel) dLabel[i] = -dLoss[i]! * p[i]!;
+    if (dPred) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const labelValue = y[k]!;
+        dPred[k] = margin - p[k]! * labelValue > 0 ? -dLoss[j]! * labelValue : 0;
+      }
     }
-    return [dPred, dLabel];
+    if (dLabel) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const predValue = p[k]!;
+        dLabel[k] = margin - predValue * y[k]! > 0 ? -dLoss[j]! * predValue : 0;
+      }
+    }
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {

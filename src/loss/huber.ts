@@ -1,10 +1,10 @@
-import type { DType } from '../ndarray/dtype.js';
+import type { DType, TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
 import { abs, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { checkFinite, type KernelForward, type LossOptions, type Prepared } from './_loss.js';
+import { checkFinite, type LossOptions, type Prepared } from './_loss.js';
 import { residualInputs } from './_samples.js';
 
 /** Options of {@link HuberLoss}. */
@@ -50,43 +50,52 @@ export class HuberLoss extends ElementwiseLoss {
     this.rho = rho;
   }
 
-  protected forwardKernel({ arrays: [pred, label] }: Prepared): KernelForward {
+  protected forwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const p = pred!.data;
     const y = label!.data;
     const rho = this.rho;
     const halfOverRho = 0.5 / rho;
     const halfRho = 0.5 * rho;
-    const loss = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) {
-      const d = Math.abs(y[i]! - p[i]!);
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      const d = Math.abs(y[k]! - p[k]!);
       // A NaN residual fails `d > rho` and takes the quadratic branch, which keeps it NaN.
-      loss[i] = d > rho ? d - halfRho : halfOverRho * d * d;
+      out[j] = d > rho ? d - halfRho : halfOverRho * d * d;
     }
-    return { loss };
   }
 
-  protected backwardKernel(
+  // dℓ/dpred = clamp((pred − label)/ρ, −1, 1), written with the branches of the forward so that
+  // d = ±ρ takes the quadratic one; the label's gradient is its negation. Each gradient entry
+  // depends on one ℓ element: assigned.
+  protected backwardBlock(
     { arrays: [pred, label] }: Prepared,
-    _forward: KernelForward,
+    _state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
     const p = pred!.data;
     const y = label!.data;
     const rho = this.rho;
     const inverseRho = 1 / rho;
-    const dPred = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) {
-      const d = p[i]! - y[i]!;
-      const slope = d > rho ? 1 : d < -rho ? -1 : d * inverseRho;
-      dPred[i] = dLoss[i]! * slope;
+    if (dPred) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const d = p[k]! - y[k]!;
+        dPred[k] = dLoss[j]! * (d > rho ? 1 : d < -rho ? -1 : d * inverseRho);
+      }
     }
-    let dLabel: Float64Array | null = null;
-    if (needsGrad[1]) {
-      dLabel = new Float64Array(p.length);
-      for (let i = 0; i < p.length; i++) dLabel[i] = -dPred[i]!;
+    if (dLabel) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const d = p[k]! - y[k]!;
+        dLabel[k] = -(dLoss[j]! * (d > rho ? 1 : d < -rho ? -1 : d * inverseRho));
+      }
     }
-    return [needsGrad[0] ? dPred : null, dLabel];
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {

@@ -1,9 +1,9 @@
 import type { RandomGenerator } from '../ndarray/random.js';
-import type { DType } from '../ndarray/dtype.js';
+import type { DType, TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { abs, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import type { KernelForward, LossOptions, Prepared } from './_loss.js';
+import type { LossOptions, Prepared } from './_loss.js';
 import { residualInputs } from './_samples.js';
 
 /** Options of {@link L1Loss}. */
@@ -41,34 +41,45 @@ export class L1Loss extends ElementwiseLoss {
     super(options, []);
   }
 
-  protected forwardKernel({ arrays: [pred, label] }: Prepared): KernelForward {
+  protected forwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const p = pred!.data;
     const y = label!.data;
-    const loss = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) loss[i] = Math.abs(y[i]! - p[i]!);
-    return { loss };
+    for (let k = begin, j = 0; k < end; k++, j++) out[j] = Math.abs(y[k]! - p[k]!);
   }
 
-  protected backwardKernel(
+  // d|label − pred|/dpred = sign(pred − label): 0 at a zero residual, NaN for a NaN one (d · 0).
+  // The label's gradient is its negation. Each gradient entry depends on one ℓ element: assigned.
+  // The sign is taken as (d > 0) − (d < 0), which compiles without branches (random residual
+  // signs made a `d > 0 ? 1 : d < 0 ? -1 : …` chain mispredict half the time, 3-4× slower);
+  // `|| d · 0` then only runs for ±0 and NaN, keeping −0 and NaN exactly as before.
+  protected backwardBlock(
     { arrays: [pred, label] }: Prepared,
-    _forward: KernelForward,
+    _state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
     const p = pred!.data;
     const y = label!.data;
-    // d|label − pred|/dpred = sign(pred − label): 0 at a zero residual, NaN for a NaN one.
-    const dPred = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) {
-      const d = p[i]! - y[i]!;
-      dPred[i] = dLoss[i]! * (d > 0 ? 1 : d < 0 ? -1 : d * 0);
+    if (dPred) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const d = p[k]! - y[k]!;
+        dPred[k] = dLoss[j]! * (+(d > 0) - +(d < 0) || d * 0);
+      }
     }
-    let dLabel: Float64Array | null = null;
-    if (needsGrad[1]) {
-      dLabel = new Float64Array(p.length);
-      for (let i = 0; i < p.length; i++) dLabel[i] = -dPred[i]!;
+    if (dLabel) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const d = p[k]! - y[k]!;
+        dLabel[k] = -(dLoss[j]! * (+(d > 0) - +(d < 0) || d * 0));
+      }
     }
-    return [needsGrad[0] ? dPred : null, dLabel];
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {

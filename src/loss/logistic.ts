@@ -1,9 +1,9 @@
-import type { DType } from '../ndarray/dtype.js';
+import type { DType, TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { checkChoice, type KernelForward, type LossOptions, type Prepared } from './_loss.js';
+import { checkChoice, type LossOptions, type Prepared } from './_loss.js';
 import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
 
 /** How {@link LogisticLoss} reads its labels. */
@@ -56,44 +56,58 @@ export class LogisticLoss extends ElementwiseLoss {
     this.labelFormat = checkChoice(this.name, 'labelFormat', labelFormat, ['signed', 'binary']);
   }
 
+  /** z = scale · label + shift: (label + 1)/2 for signed labels, the label itself for binary ones. */
+  private get labelScale(): number {
+    return this.labelFormat === 'signed' ? 0.5 : 1;
+  }
+
+  /** The shift of {@link labelScale}'s affine map. */
+  private get labelShift(): number {
+    return this.labelFormat === 'signed' ? 0.5 : 0;
+  }
+
   // With s(x) = log(1 + e^x) and s(x) = x + s(−x):
   //   softplus(x) − x·z = (1 − z)·s(x) + z·s(−x),
   // and s(±x) = max(±x, 0) + log1p(e^−|x|), so one exp and one log1p serve both terms, nothing
   // overflows, and for z in [0, 1] both terms are non-negative (no cancellation).
-  protected forwardKernel({ arrays: [pred, label] }: Prepared): KernelForward {
+  protected forwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const x = pred!.data;
     const y = label!.data;
-    // z = scale · label + shift: (label + 1)/2 for signed labels, the label itself for binary ones.
-    const scale = this.labelFormat === 'signed' ? 0.5 : 1;
-    const shift = this.labelFormat === 'signed' ? 0.5 : 0;
-    const loss = new Float64Array(x.length);
-    for (let i = 0; i < x.length; i++) {
-      const logit = x[i]!;
-      const z = scale * y[i]! + shift;
+    const scale = this.labelScale;
+    const shift = this.labelShift;
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      const logit = x[k]!;
+      const z = scale * y[k]! + shift;
       const tail = Math.log1p(Math.exp(-Math.abs(logit)));
       const softplusPos = Math.max(logit, 0) + tail;
       const softplusNeg = Math.max(-logit, 0) + tail;
-      loss[i] = (1 - z) * softplusPos + z * softplusNeg;
+      out[j] = (1 - z) * softplusPos + z * softplusNeg;
     }
-    return { loss };
   }
 
-  protected backwardKernel(
+  // Each gradient entry depends on one ℓ element: assigned.
+  protected backwardBlock(
     { arrays: [pred, label] }: Prepared,
-    _forward: KernelForward,
+    _state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
     const x = pred!.data;
     const y = label!.data;
-    const scale = this.labelFormat === 'signed' ? 0.5 : 1;
-    const shift = this.labelFormat === 'signed' ? 0.5 : 0;
-    let dPred: Float64Array | null = null;
-    if (needsGrad[0]) {
-      dPred = new Float64Array(x.length);
-      for (let i = 0; i < x.length; i++) {
-        const logit = x[i]!;
-        const z = scale * y[i]! + shift;
+    const scale = this.labelScale;
+    const shift = this.labelShift;
+    if (dPred) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const logit = x[k]!;
+        const z = scale * y[k]! + shift;
         // sigmoid(x) − z = (1 − z)·sigmoid(x) − z·sigmoid(−x): exact for z = 1 even where
         // sigmoid(x) rounds to 1. Each sigmoid is taken on the side where the exponential cannot
         // overflow (0.5 at 0, NaN for NaN).
@@ -102,16 +116,13 @@ export class LogisticLoss extends ElementwiseLoss {
         const small = e / (1 + e);
         const sigmoidPos = logit >= 0 ? large : small;
         const sigmoidNeg = logit >= 0 ? small : large;
-        dPred[i] = dLoss[i]! * ((1 - z) * sigmoidPos - z * sigmoidNeg);
+        dPred[k] = dLoss[j]! * ((1 - z) * sigmoidPos - z * sigmoidNeg);
       }
     }
-    let dLabel: Float64Array | null = null;
-    if (needsGrad[1]) {
+    if (dLabel) {
       // dℓ/dz = s(−x) − s(x) = −x, and dz/dlabel = scale.
-      dLabel = new Float64Array(x.length);
-      for (let i = 0; i < x.length; i++) dLabel[i] = -dLoss[i]! * scale * x[i]!;
+      for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = -dLoss[j]! * scale * x[k]!;
     }
-    return [dPred, dLabel];
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {

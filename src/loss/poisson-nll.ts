@@ -1,4 +1,4 @@
-import type { DType } from '../ndarray/dtype.js';
+import type { DType, TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
@@ -6,7 +6,6 @@ import { add, exp, greater, log, mul, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import {
   checkBoolean,
-  type KernelForward,
   type LossInput,
   type LossOptions,
   lossBatchAxis,
@@ -125,66 +124,92 @@ export class PoissonNLLLoss extends ElementwiseLoss {
 
   // Stirling: log t! ≈ t·log t − t + ½·log(2π·t) = (t + ½)·log t − t + ½·log 2π (one log),
   // with derivative log t + 1/(2t).
-  protected forwardKernel({ arrays: [pred, target], extra }: Prepared): KernelForward {
+  protected forwardBlock(
+    { arrays: [pred, target], extra }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const x = pred!.data;
     const t = target!.data;
-    const loss = new Float64Array(x.length);
     if (this.fromLogits) {
-      for (let i = 0; i < x.length; i++) loss[i] = Math.exp(x[i]!) - t[i]! * x[i]!;
+      for (let k = begin, j = 0; k < end; k++, j++) out[j] = Math.exp(x[k]!) - t[k]! * x[k]!;
     } else {
       const epsilon = (extra as PoissonExtra).epsilon;
-      for (let i = 0; i < x.length; i++) {
-        const count = t[i]!;
-        const argument = x[i]! + epsilon;
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const count = t[k]!;
+        const argument = x[k]! + epsilon;
         // 0·log 0 = 0 (DECISIONS 12); every other case is the product as written.
-        loss[i] = x[i]! - (count === 0 && argument === 0 ? 0 : count * Math.log(argument));
+        out[j] = x[k]! - (count === 0 && argument === 0 ? 0 : count * Math.log(argument));
       }
     }
     if (this.computeFull) {
-      for (let i = 0; i < x.length; i++) {
-        const count = t[i]!;
-        if (count > 1) loss[i]! += (count + 0.5) * Math.log(count) - count + HALF_LOG_TWO_PI;
+      // A second pass over the block while it is in cache: ℓ is float64, so adding here rounds
+      // exactly as adding inside the first loop would.
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const count = t[k]!;
+        if (count > 1) out[j]! += (count + 0.5) * Math.log(count) - count + HALF_LOG_TWO_PI;
       }
     }
-    return { loss };
   }
 
-  protected backwardKernel(
+  // dℓ/dx = exp(x) − t, or 1 − t/(x + epsilon) for rates; dℓ/dt = −x, or −log(x + epsilon), plus
+  // Stirling's log t + 1/(2t) where t > 1. Each gradient entry depends on one ℓ element: assigned,
+  // in one float64 expression so a float32 gradient is rounded once.
+  protected backwardBlock(
     { arrays: [pred, target], extra }: Prepared,
-    _forward: KernelForward,
+    _state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    [dPred, dTarget]: readonly (TypedArray | null)[],
+  ): void {
     const x = pred!.data;
     const t = target!.data;
-    const n = x.length;
-    const dPred = needsGrad[0] ? new Float64Array(n) : null;
-    const dTarget = needsGrad[1] ? new Float64Array(n) : null;
+    const full = this.computeFull;
     if (this.fromLogits) {
-      for (let i = 0; i < n; i++) {
-        const g = dLoss[i]!;
-        if (dPred) dPred[i] = g * (Math.exp(x[i]!) - t[i]!);
-        if (dTarget) dTarget[i] = -g * x[i]!;
+      if (dPred) {
+        for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * (Math.exp(x[k]!) - t[k]!);
       }
-    } else {
-      const epsilon = (extra as PoissonExtra).epsilon;
-      for (let i = 0; i < n; i++) {
-        const g = dLoss[i]!;
-        const count = t[i]!;
-        const argument = x[i]! + epsilon;
-        // The 0·log 0 term is the constant 0: no gradient through it.
-        const zeroTerm = count === 0 && argument === 0;
-        if (dPred) dPred[i] = g * (zeroTerm ? 1 : 1 - count / argument);
-        if (dTarget) dTarget[i] = zeroTerm ? 0 : -g * Math.log(argument);
+      if (dTarget && !full) {
+        for (let k = begin, j = 0; k < end; k++, j++) dTarget[k] = -dLoss[j]! * x[k]!;
+      }
+      if (dTarget && full) {
+        for (let k = begin, j = 0; k < end; k++, j++) {
+          const g = dLoss[j]!;
+          const count = t[k]!;
+          const own = -g * x[k]!;
+          dTarget[k] = count > 1 ? own + g * (Math.log(count) + 0.5 / count) : own;
+        }
+      }
+      return;
+    }
+    const epsilon = (extra as PoissonExtra).epsilon;
+    // The 0·log 0 term is the constant 0: no gradient through it.
+    if (dPred) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const count = t[k]!;
+        const argument = x[k]! + epsilon;
+        dPred[k] = dLoss[j]! * (count === 0 && argument === 0 ? 1 : 1 - count / argument);
       }
     }
-    if (this.computeFull && dTarget) {
-      for (let i = 0; i < n; i++) {
-        const count = t[i]!;
-        if (count > 1) dTarget[i]! += dLoss[i]! * (Math.log(count) + 0.5 / count);
+    if (dTarget && !full) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const count = t[k]!;
+        const argument = x[k]! + epsilon;
+        dTarget[k] = count === 0 && argument === 0 ? 0 : -dLoss[j]! * Math.log(argument);
       }
     }
-    return [dPred, dTarget];
+    if (dTarget && full) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const g = dLoss[j]!;
+        const count = t[k]!;
+        const argument = x[k]! + epsilon;
+        const own = count === 0 && argument === 0 ? 0 : -g * Math.log(argument);
+        dTarget[k] = count > 1 ? own + g * (Math.log(count) + 0.5 / count) : own;
+      }
+    }
   }
 
   twin({ arrays: [pred, target], extra }: Prepared): NDArray {

@@ -1,19 +1,10 @@
-import type { DType } from '../ndarray/dtype.js';
+import type { DType, TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
-import { broadcastStrides, sameShape, sizeOf } from '../ndarray/shape.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import {
-  checkBoolean,
-  type KernelForward,
-  type LossOptions,
-  lossBatchAxis,
-  type Prepared,
-  reshapeLike,
-  sumGradientToShape,
-} from './_loss.js';
+import { checkBoolean, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_loss.js';
 import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 
@@ -28,8 +19,18 @@ export interface SigmoidBinaryCrossEntropyLossOptions extends LossOptions {
 
 /** What `prepare` passes to the kernels besides the arrays. */
 interface BceExtra {
-  /** Offset into posWeight for every element of pred, or null when they have the same layout. */
-  readonly posWeightIndex: Int32Array | null;
+  /** How posWeight's elements pair with pred's. */
+  readonly posWeightLayout: PosWeightLayout;
+}
+
+/** Per-call scratch shared by the forward and backward blocks (only with posWeight). */
+interface BceState {
+  /** posWeight offset of each element of the current block. */
+  offsets: Int32Array;
+  /** Per-element values of the current block shared by two gradient loops. */
+  values: Float64Array;
+  /** posWeight's gradient while it is being summed over its broadcast axes. */
+  readonly posWeightGradient: BroadcastGradient;
 }
 
 /**
@@ -86,120 +87,100 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, pred.shape);
     const posWeight = inputs[3] ?? null;
     if (!posWeight) return { arrays: [pred, label], sources: [0, 1], lossShape: pred.shape, batchAxis };
-    const extra: BceExtra = { posWeightIndex: broadcastIndex(this.name, posWeight, pred) };
+    const extra: BceExtra = { posWeightLayout: new PosWeightLayout(this.name, posWeight, pred) };
     return { arrays: [pred, label, posWeight], sources: [0, 1, 3], lossShape: pred.shape, batchAxis, extra };
   }
 
-  protected forwardKernel(prepared: Prepared): KernelForward {
-    const [pred, label, posWeight] = prepared.arrays;
-    const x = pred!.data;
-    const y = label!.data;
-    const p = posWeight ? posWeight.data : null;
-    const index = posWeight ? (prepared.extra as BceExtra).posWeightIndex : null;
-    const loss = new Float64Array(x.length);
-    if (this.fromSigmoid) {
-      const epsilon = PROBABILITY_EPSILON;
-      for (let i = 0; i < x.length; i++) {
-        const z = y[i]!;
-        const positive = (p ? p[index ? index[i]! : i]! : 1) * z;
-        const negative = 1 - z;
-        const argPositive = x[i]! + epsilon;
-        const argNegative = 1 - x[i]! + epsilon;
-        // 0·log 0 = 0 (DECISIONS 12); every other case is the product as written.
-        const termPositive = positive === 0 && argPositive === 0 ? 0 : positive * Math.log(argPositive);
-        const termNegative = negative === 0 && argNegative === 0 ? 0 : negative * Math.log(argNegative);
-        loss[i] = -(termPositive + termNegative);
-      }
-      return { loss };
-    }
-    // softplus(x) = x + softplus(−x) turns Gluon's x − x·z + (1 + (p − 1)·z)·softplus(−x) into
-    // p·z·softplus(−x) + (1 − z)·softplus(x); with softplus(±x) = max(±x, 0) + log1p(e^−|x|) one
-    // exp and one log1p serve both terms, nothing overflows, and for z in [0, 1] and p ≥ 0 both
-    // terms are non-negative, so there is no cancellation.
-    for (let i = 0; i < x.length; i++) {
-      const logit = x[i]!;
-      const z = y[i]!;
-      const positive = (p ? p[index ? index[i]! : i]! : 1) * z;
-      const tail = Math.log1p(Math.exp(-Math.abs(logit)));
-      const softplusPos = Math.max(logit, 0) + tail;
-      const softplusNeg = Math.max(-logit, 0) + tail;
-      loss[i] = positive * softplusNeg + (1 - z) * softplusPos;
-    }
-    return { loss };
+  protected override createState(prepared: Prepared): BceState | undefined {
+    const posWeight = prepared.arrays[2];
+    if (!posWeight) return undefined;
+    return {
+      offsets: new Int32Array(0),
+      values: new Float64Array(0),
+      posWeightGradient: new BroadcastGradient(posWeight.size, prepared.arrays[0]!.size),
+    };
   }
 
-  protected backwardKernel(
+  protected forwardBlock(
     prepared: Prepared,
-    _forward: KernelForward,
-    dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const [pred, label, posWeight] = prepared.arrays;
     const x = pred!.data;
     const y = label!.data;
-    const p = posWeight ? posWeight.data : null;
-    const index = posWeight ? (prepared.extra as BceExtra).posWeightIndex : null;
-    const n = x.length;
-    const dPred = needsGrad[0] ? new Float64Array(n) : null;
-    const dLabel = needsGrad[1] ? new Float64Array(n) : null;
-    // Per element of pred; summed down to posWeight's own shape at the end.
-    const dPosWeight = posWeight && needsGrad[2] ? new Float64Array(n) : null;
+    if (!posWeight) {
+      if (this.fromSigmoid) forwardProbabilities(x, y, begin, end, out);
+      else forwardLogits(x, y, begin, end, out);
+      return;
+    }
+    const offsets = blockOffsets(prepared, state as BceState, begin, end);
+    if (this.fromSigmoid) forwardProbabilitiesWeighted(x, y, posWeight.data, offsets, begin, end, out);
+    else forwardLogitsWeighted(x, y, posWeight.data, offsets, begin, end, out);
+  }
+
+  // Gradients of pred and label depend on one ℓ element each: assigned. posWeight's is summed
+  // over its broadcast axes (see BroadcastGradient).
+  protected backwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    dLoss: Float64Array,
+    [dPred, dLabel, dPosWeight]: readonly (TypedArray | null)[],
+  ): void {
+    const [pred, label, posWeight] = prepared.arrays;
+    const x = pred!.data;
+    const y = label!.data;
+    if (!posWeight) {
+      if (this.fromSigmoid) backwardProbabilities(x, y, begin, end, dLoss, dPred ?? null, dLabel ?? null);
+      else backwardLogits(x, y, begin, end, dLoss, dPred ?? null, dLabel ?? null);
+      return;
+    }
+    const bceState = state as BceState;
+    const offsets = blockOffsets(prepared, bceState, begin, end);
+    const p = posWeight.data;
+    // The label's and posWeight's gradients share one transcendental per element: softplus(−x)
+    // for logits, log(x + 1e-12) (0 at 0·log 0) for probabilities, computed once into the block
+    // scratch.
+    let shared: Float64Array | null = null;
+    if (dLabel || dPosWeight) {
+      if (bceState.values.length < end - begin) bceState.values = new Float64Array(end - begin);
+      shared = bceState.values;
+    }
     if (this.fromSigmoid) {
-      const epsilon = PROBABILITY_EPSILON;
-      for (let i = 0; i < n; i++) {
-        const g = dLoss[i]!;
-        const z = y[i]!;
-        const weightPositive = p ? p[index ? index[i]! : i]! : 1;
-        const positive = weightPositive * z;
-        const negative = 1 - z;
-        const argPositive = x[i]! + epsilon;
-        const argNegative = 1 - x[i]! + epsilon;
-        // A term at 0·log 0 is the constant 0: it passes no gradient to anything.
-        const zeroPositive = positive === 0 && argPositive === 0;
-        const zeroNegative = negative === 0 && argNegative === 0;
-        const logPositive = zeroPositive ? 0 : Math.log(argPositive);
-        const logNegative = zeroNegative ? 0 : Math.log(argNegative);
-        if (dPred) {
-          const slopePositive = zeroPositive ? 0 : positive / argPositive;
-          const slopeNegative = zeroNegative ? 0 : negative / argNegative;
-          dPred[i] = g * (slopeNegative - slopePositive);
-        }
-        if (dLabel) dLabel[i] = g * (logNegative - weightPositive * logPositive);
-        if (dPosWeight) dPosWeight[i] = -g * z * logPositive;
+      if (dPred) backwardProbabilitiesWeightedPred(x, y, p, offsets, begin, end, dLoss, dPred);
+      if (shared) sharedLogPositive(x, y, p, offsets, begin, end, shared);
+      if (dLabel && shared) {
+        backwardProbabilitiesWeightedLabel(x, y, p, offsets, shared, begin, end, dLoss, dLabel);
       }
     } else {
-      for (let i = 0; i < n; i++) {
-        const g = dLoss[i]!;
-        const logit = x[i]!;
-        const z = y[i]!;
-        const e = Math.exp(-Math.abs(logit));
-        // sigmoid(x) and sigmoid(−x), each on the side where the exponential cannot overflow.
-        const large = 1 / (1 + e);
-        const small = e / (1 + e);
-        const sigmoidPos = logit >= 0 ? large : small;
-        const sigmoidNeg = logit >= 0 ? small : large;
-        const weightPositive = p ? p[index ? index[i]! : i]! : 1;
-        // (1 − z)·sigmoid(x) − p·z·sigmoid(−x) (= sigmoid(x) − z for p = 1, but exact for z = 1
-        // even where sigmoid(x) rounds to 1).
-        if (dPred) dPred[i] = g * ((1 - z) * sigmoidPos - weightPositive * z * sigmoidNeg);
-        if (p) {
-          if (dLabel || dPosWeight) {
-            const softplusNeg = Math.max(-logit, 0) + Math.log1p(e);
-            // dℓ/dz = p·softplus(−x) − softplus(x) = (p − 1)·softplus(−x) − x.
-            if (dLabel) dLabel[i] = g * ((weightPositive - 1) * softplusNeg - logit);
-            if (dPosWeight) dPosWeight[i] = g * z * softplusNeg;
-          }
-        } else if (dLabel) {
-          dLabel[i] = -g * logit;
+      // pred's gradient needs e^−|x| too: one exp serves both when both are wanted.
+      if (dPred && shared) {
+        backwardLogitsWeightedPredSharing(x, y, p, offsets, begin, end, dLoss, dPred, shared);
+      } else if (dPred) {
+        backwardLogitsWeightedPred(x, y, p, offsets, begin, end, dLoss, dPred);
+      } else if (shared) {
+        sharedSoftplusNegative(x, begin, end, shared);
+      }
+      if (dLabel && shared) backwardLogitsWeightedLabel(x, p, offsets, shared, begin, end, dLoss, dLabel);
+    }
+    if (dPosWeight && shared) {
+      // dℓ/dp = z·softplus(−x) for logits, −z·log(x + 1e-12) for probabilities.
+      const sign = this.fromSigmoid ? -1 : 1;
+      const target = bceState.posWeightGradient.begin(dPosWeight);
+      if (target === null) {
+        // Same layout as pred: one ℓ element per entry, assigned.
+        for (let k = begin, j = 0; k < end; k++, j++) dPosWeight[k] = sign * dLoss[j]! * y[k]! * shared[j]!;
+      } else {
+        for (let k = begin, j = 0; k < end; k++, j++) {
+          target[offsets[j]!]! += sign * dLoss[j]! * y[k]! * shared[j]!;
         }
+        bceState.posWeightGradient.done(end - begin, dPosWeight);
       }
     }
-    // Same element count means the same layout (posWeight cannot enlarge pred): nothing to sum.
-    const dPosWeightReduced =
-      dPosWeight && posWeight!.size !== n
-        ? sumGradientToShape(dPosWeight, pred!.shape, posWeight!.shape)
-        : dPosWeight;
-    return posWeight ? [dPred, dLabel, dPosWeightReduced] : [dPred, dLabel];
   }
 
   twin({ arrays: [pred, label, posWeight] }: Prepared): NDArray {
@@ -236,35 +217,437 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
   }
 }
 
-/**
- * For each element of `like`, the offset of the element of `x` it is paired with under numpy
- * broadcasting, or null when both have the same layout. `x` may not enlarge `like` (ShapeError).
- */
-function broadcastIndex(where: string, x: NDArray, like: NDArray): Int32Array | null {
-  const rank = like.ndim;
-  const fits =
-    x.ndim <= rank && x.shape.every((dim, i) => dim === like.shape[rank - x.ndim + i] || dim === 1);
-  if (!fits) {
-    throw new ShapeError(
-      `${where}: posWeight shape ${formatShape(x.shape)} does not broadcast to pred shape ${formatShape(like.shape)} ` +
-        'without enlarging it; give posWeight a shape such as [1, C] or [C] for pred [N, C]',
-    );
+// ---- kernels -------------------------------------------------------------------------------
+//
+// softplus(x) = x + softplus(−x) turns Gluon's x − x·z + (1 + (p − 1)·z)·softplus(−x) into
+// p·z·softplus(−x) + (1 − z)·softplus(x); with softplus(±x) = max(±x, 0) + log1p(e^−|x|) one exp
+// and one log1p serve both terms, nothing overflows, and for z in [0, 1] and p ≥ 0 both terms are
+// non-negative, so there is no cancellation. Without posWeight, p = 1 and p·z is z exactly.
+//
+// The gradient with respect to x is (1 − z)·sigmoid(x) − p·z·sigmoid(−x) (= sigmoid(x) − z for
+// p = 1, but exact for z = 1 even where sigmoid(x) rounds to 1), each sigmoid taken on the side
+// where the exponential cannot overflow. With respect to z it is p·softplus(−x) − softplus(x) =
+// (p − 1)·softplus(−x) − x, so −x without posWeight.
+//
+// The probability form is −(p·z·log(x + ε) + (1 − z)·log(1 − x + ε)) with 0·log 0 = 0 (DECISIONS
+// 12): such a term is the constant 0 and passes no gradient to anything. Separate loops for each
+// option combination keep the option branches out of the element loops.
+
+function forwardLogits(x: TypedArray, y: TypedArray, begin: number, end: number, out: Float64Array): void {
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const logit = x[k]!;
+    const z = y[k]!;
+    const tail = Math.log1p(Math.exp(-Math.abs(logit)));
+    const softplusPos = Math.max(logit, 0) + tail;
+    const softplusNeg = Math.max(-logit, 0) + tail;
+    out[j] = z * softplusNeg + (1 - z) * softplusPos;
   }
-  if (x.size === like.size || sameShape(x.shape, like.shape)) return null;
-  const strides = broadcastStrides(x.shape, like.shape);
-  const size = sizeOf(like.shape);
-  const index = new Int32Array(size);
-  const counter = new Array<number>(rank).fill(0);
-  let offset = 0;
-  for (let k = 0; k < size; k++) {
-    index[k] = offset;
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      counter[axis]!++;
-      offset += strides[axis]!;
-      if (counter[axis]! < like.shape[axis]!) break;
-      offset -= strides[axis]! * like.shape[axis]!;
-      counter[axis] = 0;
+}
+
+function forwardLogitsWeighted(
+  x: TypedArray,
+  y: TypedArray,
+  p: TypedArray,
+  offsets: Int32Array,
+  begin: number,
+  end: number,
+  out: Float64Array,
+): void {
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const logit = x[k]!;
+    const z = y[k]!;
+    const positive = p[offsets[j]!]! * z;
+    const tail = Math.log1p(Math.exp(-Math.abs(logit)));
+    const softplusPos = Math.max(logit, 0) + tail;
+    const softplusNeg = Math.max(-logit, 0) + tail;
+    out[j] = positive * softplusNeg + (1 - z) * softplusPos;
+  }
+}
+
+function forwardProbabilities(
+  x: TypedArray,
+  y: TypedArray,
+  begin: number,
+  end: number,
+  out: Float64Array,
+): void {
+  const epsilon = PROBABILITY_EPSILON;
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const positive = y[k]!;
+    const negative = 1 - positive;
+    const argPositive = x[k]! + epsilon;
+    const argNegative = 1 - x[k]! + epsilon;
+    const termPositive = positive === 0 && argPositive === 0 ? 0 : positive * Math.log(argPositive);
+    const termNegative = negative === 0 && argNegative === 0 ? 0 : negative * Math.log(argNegative);
+    out[j] = -(termPositive + termNegative);
+  }
+}
+
+function forwardProbabilitiesWeighted(
+  x: TypedArray,
+  y: TypedArray,
+  p: TypedArray,
+  offsets: Int32Array,
+  begin: number,
+  end: number,
+  out: Float64Array,
+): void {
+  const epsilon = PROBABILITY_EPSILON;
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const z = y[k]!;
+    const positive = p[offsets[j]!]! * z;
+    const negative = 1 - z;
+    const argPositive = x[k]! + epsilon;
+    const argNegative = 1 - x[k]! + epsilon;
+    const termPositive = positive === 0 && argPositive === 0 ? 0 : positive * Math.log(argPositive);
+    const termNegative = negative === 0 && argNegative === 0 ? 0 : negative * Math.log(argNegative);
+    out[j] = -(termPositive + termNegative);
+  }
+}
+
+function backwardLogits(
+  x: TypedArray,
+  y: TypedArray,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dPred: TypedArray | null,
+  dLabel: TypedArray | null,
+): void {
+  if (dPred) {
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      const logit = x[k]!;
+      const z = y[k]!;
+      const e = Math.exp(-Math.abs(logit));
+      const large = 1 / (1 + e);
+      const small = e / (1 + e);
+      const sigmoidPos = logit >= 0 ? large : small;
+      const sigmoidNeg = logit >= 0 ? small : large;
+      dPred[k] = dLoss[j]! * ((1 - z) * sigmoidPos - z * sigmoidNeg);
     }
   }
-  return index;
+  if (dLabel) for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = -dLoss[j]! * x[k]!;
+}
+
+function backwardLogitsWeightedPred(
+  x: TypedArray,
+  y: TypedArray,
+  p: TypedArray,
+  offsets: Int32Array,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dPred: TypedArray,
+): void {
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const logit = x[k]!;
+    const z = y[k]!;
+    const e = Math.exp(-Math.abs(logit));
+    const large = 1 / (1 + e);
+    const small = e / (1 + e);
+    const sigmoidPos = logit >= 0 ? large : small;
+    const sigmoidNeg = logit >= 0 ? small : large;
+    dPred[k] = dLoss[j]! * ((1 - z) * sigmoidPos - p[offsets[j]!]! * z * sigmoidNeg);
+  }
+}
+
+/** {@link backwardLogitsWeightedPred} that also writes softplus(−x) into `softplusNeg`. */
+function backwardLogitsWeightedPredSharing(
+  x: TypedArray,
+  y: TypedArray,
+  p: TypedArray,
+  offsets: Int32Array,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dPred: TypedArray,
+  softplusNeg: Float64Array,
+): void {
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const logit = x[k]!;
+    const z = y[k]!;
+    const e = Math.exp(-Math.abs(logit));
+    const large = 1 / (1 + e);
+    const small = e / (1 + e);
+    const sigmoidPos = logit >= 0 ? large : small;
+    const sigmoidNeg = logit >= 0 ? small : large;
+    dPred[k] = dLoss[j]! * ((1 - z) * sigmoidPos - p[offsets[j]!]! * z * sigmoidNeg);
+    softplusNeg[j] = Math.max(-logit, 0) + Math.log1p(e);
+  }
+}
+
+/** softplus(−x) = max(−x, 0) + log1p(e^−|x|) for each element of the block. */
+function sharedSoftplusNegative(x: TypedArray, begin: number, end: number, out: Float64Array): void {
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const logit = x[k]!;
+    out[j] = Math.max(-logit, 0) + Math.log1p(Math.exp(-Math.abs(logit)));
+  }
+}
+
+function backwardLogitsWeightedLabel(
+  x: TypedArray,
+  p: TypedArray,
+  offsets: Int32Array,
+  softplusNeg: Float64Array,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dLabel: TypedArray,
+): void {
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    dLabel[k] = dLoss[j]! * ((p[offsets[j]!]! - 1) * softplusNeg[j]! - x[k]!);
+  }
+}
+
+function backwardProbabilities(
+  x: TypedArray,
+  y: TypedArray,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dPred: TypedArray | null,
+  dLabel: TypedArray | null,
+): void {
+  const epsilon = PROBABILITY_EPSILON;
+  if (dPred) {
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      const positive = y[k]!;
+      const negative = 1 - positive;
+      const argPositive = x[k]! + epsilon;
+      const argNegative = 1 - x[k]! + epsilon;
+      const slopePositive = positive === 0 && argPositive === 0 ? 0 : positive / argPositive;
+      const slopeNegative = negative === 0 && argNegative === 0 ? 0 : negative / argNegative;
+      dPred[k] = dLoss[j]! * (slopeNegative - slopePositive);
+    }
+  }
+  if (dLabel) {
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      const positive = y[k]!;
+      const negative = 1 - positive;
+      const argPositive = x[k]! + epsilon;
+      const argNegative = 1 - x[k]! + epsilon;
+      const logPositive = positive === 0 && argPositive === 0 ? 0 : Math.log(argPositive);
+      const logNegative = negative === 0 && argNegative === 0 ? 0 : Math.log(argNegative);
+      dLabel[k] = dLoss[j]! * (logNegative - logPositive);
+    }
+  }
+}
+
+function backwardProbabilitiesWeightedPred(
+  x: TypedArray,
+  y: TypedArray,
+  p: TypedArray,
+  offsets: Int32Array,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dPred: TypedArray,
+): void {
+  const epsilon = PROBABILITY_EPSILON;
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const z = y[k]!;
+    const positive = p[offsets[j]!]! * z;
+    const negative = 1 - z;
+    const argPositive = x[k]! + epsilon;
+    const argNegative = 1 - x[k]! + epsilon;
+    const slopePositive = positive === 0 && argPositive === 0 ? 0 : positive / argPositive;
+    const slopeNegative = negative === 0 && argNegative === 0 ? 0 : negative / argNegative;
+    dPred[k] = dLoss[j]! * (slopeNegative - slopePositive);
+  }
+}
+
+/** log(x + ε) for each element of the block, 0 where the positive term is 0·log 0. */
+function sharedLogPositive(
+  x: TypedArray,
+  y: TypedArray,
+  p: TypedArray,
+  offsets: Int32Array,
+  begin: number,
+  end: number,
+  out: Float64Array,
+): void {
+  const epsilon = PROBABILITY_EPSILON;
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const positive = p[offsets[j]!]! * y[k]!;
+    const argPositive = x[k]! + epsilon;
+    out[j] = positive === 0 && argPositive === 0 ? 0 : Math.log(argPositive);
+  }
+}
+
+function backwardProbabilitiesWeightedLabel(
+  x: TypedArray,
+  y: TypedArray,
+  p: TypedArray,
+  offsets: Int32Array,
+  logPositive: Float64Array,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dLabel: TypedArray,
+): void {
+  const epsilon = PROBABILITY_EPSILON;
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const negative = 1 - y[k]!;
+    const argNegative = 1 - x[k]! + epsilon;
+    const logNegative = negative === 0 && argNegative === 0 ? 0 : Math.log(argNegative);
+    dLabel[k] = dLoss[j]! * (logNegative - p[offsets[j]!]! * logPositive[j]!);
+  }
+}
+
+// ---- posWeight broadcasting --------------------------------------------------------------
+
+/** The posWeight offsets of the block's elements, in the state's scratch array. */
+function blockOffsets(prepared: Prepared, state: BceState, begin: number, end: number): Int32Array {
+  if (state.offsets.length < end - begin) state.offsets = new Int32Array(end - begin);
+  (prepared.extra as BceExtra).posWeightLayout.fill(begin, end - begin, state.offsets);
+  return state.offsets;
+}
+
+/**
+ * How posWeight's elements pair with pred's under numpy broadcasting, without a table of pred's
+ * size. Axes of pred are grouped into runs that posWeight either follows ("kept") or repeats over
+ * ("broadcast"); axes where pred has length 1 belong to neither. The common patterns — the same
+ * layout, one value, [C] or [1, C] against [N, C], [N, 1] against [N, C] — all have at most one
+ * kept run, where pred element k pairs with posWeight offset ⌊k / repeat⌋ mod period (repeat: the
+ * length of the broadcast run after the kept one, period: the kept run's length). Anything else
+ * (e.g. [N, 1, C] against [N, H, C]) walks an odometer over the runs.
+ */
+class PosWeightLayout {
+  /** Length of the broadcast run after the kept one (1 if none). */
+  private readonly repeat: number;
+  /** Length of the kept run: posWeight's element count. */
+  private readonly period: number;
+  /** General pattern: the runs' lengths and posWeight strides (0 on broadcast runs), else null. */
+  private readonly runs: {
+    readonly lengths: Int32Array;
+    readonly strides: Int32Array;
+    readonly counter: Int32Array;
+  } | null;
+
+  /** Throws a ShapeError unless posWeight broadcasts to pred without enlarging it. */
+  constructor(where: string, posWeight: NDArray, pred: NDArray) {
+    const rank = pred.ndim;
+    const lead = rank - posWeight.ndim;
+    const fits = lead >= 0 && posWeight.shape.every((dim, i) => dim === pred.shape[lead + i] || dim === 1);
+    if (!fits) {
+      throw new ShapeError(
+        `${where}: posWeight shape ${formatShape(posWeight.shape)} does not broadcast to pred shape ${formatShape(pred.shape)} ` +
+          'without enlarging it; give posWeight a shape such as [1, C] or [C] for pred [N, C]',
+      );
+    }
+    // Runs of consecutive axes of the same kind, outermost first.
+    const kinds: boolean[] = [];
+    const lengths: number[] = [];
+    for (let axis = 0; axis < rank; axis++) {
+      const length = pred.shape[axis]!;
+      if (length === 1) continue;
+      const kept = axis >= lead && posWeight.shape[axis - lead] === length;
+      if (kinds.length > 0 && kinds[kinds.length - 1] === kept) lengths[lengths.length - 1]! *= length;
+      else {
+        kinds.push(kept);
+        lengths.push(length);
+      }
+    }
+    const keptRuns = kinds.filter((kept) => kept).length;
+    this.period = posWeight.size;
+    if (keptRuns <= 1) {
+      const last = kinds.length - 1;
+      this.repeat = last >= 0 && !kinds[last] && keptRuns === 1 ? lengths[last]! : 1;
+      this.runs = null;
+      return;
+    }
+    this.repeat = 1;
+    const strides = new Int32Array(lengths.length);
+    let stride = 1;
+    for (let run = lengths.length - 1; run >= 0; run--) {
+      if (kinds[run]) {
+        strides[run] = stride;
+        stride *= lengths[run]!;
+      }
+    }
+    this.runs = { lengths: Int32Array.from(lengths), strides, counter: new Int32Array(lengths.length) };
+  }
+
+  /** Fills `out[j]` with the posWeight offset of pred element `begin + j`. */
+  fill(begin: number, length: number, out: Int32Array): void {
+    if (this.runs === null) {
+      const { repeat, period } = this;
+      if (period === 1) {
+        out.fill(0, 0, length);
+        return;
+      }
+      let within = begin % repeat;
+      let offset = Math.floor(begin / repeat) % period;
+      for (let j = 0; j < length; j++) {
+        out[j] = offset;
+        if (++within === repeat) {
+          within = 0;
+          if (++offset === period) offset = 0;
+        }
+      }
+      return;
+    }
+    const { lengths, strides, counter } = this.runs;
+    const last = lengths.length - 1;
+    let offset = 0;
+    let rest = begin;
+    for (let run = last; run >= 0; run--) {
+      counter[run] = rest % lengths[run]!;
+      rest = Math.floor(rest / lengths[run]!);
+      offset += counter[run]! * strides[run]!;
+    }
+    for (let j = 0; j < length; j++) {
+      out[j] = offset;
+      // Odometer step: the innermost run advances; a run that wraps carries into the next one out.
+      for (let run = last; run >= 0; run--) {
+        offset += strides[run]!;
+        if (++counter[run]! < lengths[run]!) break;
+        offset -= strides[run]! * lengths[run]!;
+        counter[run] = 0;
+      }
+    }
+  }
+}
+
+/**
+ * posWeight's gradient summed over its broadcast axes. Summing float32 contributions of many rows
+ * in float32 would lose digits, so the sums live in float64 (the gradient array itself when it is
+ * float64) and are copied into the gradient once every element of pred has been added.
+ */
+class BroadcastGradient {
+  /** The gradient array of the pass in progress. */
+  private gradient: TypedArray | null = null;
+  /** Where that pass's sums go: the gradient itself if float64, else {@link buffer}. */
+  private sums: Float64Array | null = null;
+  private buffer: Float64Array | null = null;
+  /** Elements of pred not yet added in this pass. */
+  private remaining = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly total: number,
+  ) {}
+
+  /**
+   * The float64 array to add contributions into, or null when posWeight has pred's layout (each
+   * entry then gets exactly one contribution and is assigned). A new gradient array (a new
+   * backward pass) restarts the sums.
+   */
+  begin(gradient: TypedArray): Float64Array | null {
+    if (this.size === this.total) return null;
+    if (gradient !== this.gradient) {
+      this.gradient = gradient;
+      this.remaining = this.total;
+      if (gradient instanceof Float64Array) this.sums = gradient;
+      else if (this.buffer === null) this.sums = this.buffer = new Float64Array(this.size);
+      else this.sums = this.buffer.fill(0);
+    }
+    return this.sums;
+  }
+
+  /** Records that `count` more elements of pred were added; copies the sums out after the last. */
+  done(count: number, gradient: TypedArray): void {
+    this.remaining -= count;
+    if (this.remaining === 0 && this.sums !== gradient) gradient.set(this.sums!);
+  }
 }

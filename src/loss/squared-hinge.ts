@@ -1,9 +1,9 @@
-import type { DType } from '../ndarray/dtype.js';
+import type { DType, TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
 import { mul, relu, square, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { checkFinite, type KernelForward, type LossOptions, type Prepared } from './_loss.js';
+import { checkFinite, type LossOptions, type Prepared } from './_loss.js';
 import { marginInputs } from './_samples.js';
 
 /** Options of {@link SquaredHingeLoss}. */
@@ -47,40 +47,52 @@ export class SquaredHingeLoss extends ElementwiseLoss {
     this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
   }
 
-  protected forwardKernel({ arrays: [pred, label] }: Prepared): KernelForward {
+  protected forwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const p = pred!.data;
     const y = label!.data;
     const margin = this.margin;
-    const loss = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) {
-      const gap = margin - p[i]! * y[i]!;
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      const gap = margin - p[k]! * y[k]!;
       // relu that lets a NaN gap through (`NaN > 0` is false), then the square.
       const active = gap > 0 || Number.isNaN(gap) ? gap : 0;
-      loss[i] = active * active;
+      out[j] = active * active;
     }
-    return { loss };
   }
 
-  protected backwardKernel(
+  // d relu(gap)²/d gap = 2 · relu(gap): 0 on and beyond the hinge, NaN for a NaN gap; then
+  // d gap/dpred = −label and d gap/dlabel = −pred. Each gradient entry depends on one ℓ element:
+  // assigned.
+  protected backwardBlock(
     { arrays: [pred, label] }: Prepared,
-    _forward: KernelForward,
+    _state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
     const p = pred!.data;
     const y = label!.data;
     const margin = this.margin;
-    const dPred = needsGrad[0] ? new Float64Array(p.length) : null;
-    const dLabel = needsGrad[1] ? new Float64Array(p.length) : null;
-    for (let i = 0; i < p.length; i++) {
-      const gap = margin - p[i]! * y[i]!;
-      // d relu(gap)²/d gap = 2 · relu(gap): 0 on and beyond the hinge, NaN for a NaN gap.
-      const active = gap > 0 || Number.isNaN(gap) ? gap : 0;
-      const scale = -2 * dLoss[i]! * active;
-      if (dPred) dPred[i] = scale * y[i]!;
-      if (dLabel) dLabel[i] = scale * p[i]!;
+    if (dPred) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const gap = margin - p[k]! * y[k]!;
+        const active = gap > 0 || Number.isNaN(gap) ? gap : 0;
+        dPred[k] = -2 * dLoss[j]! * active * y[k]!;
+      }
     }
-    return [dPred, dLabel];
+    if (dLabel) {
+      for (let k = begin, j = 0; k < end; k++, j++) {
+        const gap = margin - p[k]! * y[k]!;
+        const active = gap > 0 || Number.isNaN(gap) ? gap : 0;
+        dLabel[k] = -2 * dLoss[j]! * active * p[k]!;
+      }
+    }
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {
