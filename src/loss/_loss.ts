@@ -2,12 +2,13 @@
  * The `Loss` base: the one pipeline every Gluon loss runs through.
  *
  * For each call it converts the inputs, lets the loss validate and reshape them, runs the loss's
- * fused forward kernel to get the unreduced loss ℓ, then applies — always in this order —
- * `sampleWeight` (DECISIONS 6), the scalar `weight`, and the mean over every non-batch axis.
- * All of that is exactly one autograd node. Its backward scales the incoming per-sample gradient
- * back into dℓ and calls the loss's analytic backward kernel. When gradients are recorded
- * (`createGraph`), it differentiates the loss's composed twin instead, so second derivatives of
- * every loss are right.
+ * fused forward kernel block by block over the unreduced loss ℓ, and applies to each block —
+ * always in this order — `sampleWeight` (DECISIONS 6), the scalar `weight`, and the mean over
+ * every non-batch axis, so ℓ never exists as a full buffer. All of that is exactly one autograd
+ * node. Its backward scales the incoming per-sample gradient back into dℓ, block by block, and
+ * calls the loss's analytic backward kernel, which writes straight into the final gradient
+ * arrays. When gradients are recorded (`createGraph`), it differentiates the loss's composed twin
+ * instead, so second derivatives of every loss are right.
  * @module
  */
 import { backward as runBackward } from '../autograd/backward.js';
@@ -54,19 +55,19 @@ export interface Prepared {
   readonly extra?: unknown;
 }
 
-/** Saved state and ℓ from a forward kernel. */
-export interface KernelForward {
-  /** The unreduced loss, laid out as `lossShape`, in float64. */
-  readonly loss: Float64Array;
-  readonly saved?: unknown;
-}
-
 // ---- option checks shared by every loss ---------------------------------------------------
 
 /** Throws a ValueError unless `value` is one of `allowed` (case-sensitive). */
-export function checkChoice<T extends string>(where: string, option: string, value: unknown, allowed: readonly T[]): T {
+export function checkChoice<T extends string>(
+  where: string,
+  option: string,
+  value: unknown,
+  allowed: readonly T[],
+): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ValueError(`${where}: option ${option} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+    throw new ValueError(
+      `${where}: option ${option} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`,
+    );
   }
   return value as T;
 }
@@ -81,7 +82,8 @@ export function checkFinite(where: string, option: string, value: unknown): numb
 
 /** Throws a ValueError unless `value` is a boolean. */
 export function checkBoolean(where: string, option: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new ValueError(`${where}: option ${option} must be true or false, got ${String(value)}`);
+  if (typeof value !== 'boolean')
+    throw new ValueError(`${where}: option ${option} must be true or false, got ${String(value)}`);
   return value;
 }
 
@@ -100,7 +102,13 @@ export function checkKnownOptions(where: string, options: object, known: readonl
  * Gluon's `_reshape_like`: `second` is reshaped to `like`'s shape when the element counts agree;
  * otherwise a ShapeError names both arguments and shapes (DECISIONS 5).
  */
-export function reshapeLike(where: string, name: string, second: NDArray, likeName: string, like: NDArray): NDArray {
+export function reshapeLike(
+  where: string,
+  name: string,
+  second: NDArray,
+  likeName: string,
+  like: NDArray,
+): NDArray {
   if (sameShape(second.shape, like.shape)) return second;
   if (second.size !== like.size) {
     throw new ShapeError(
@@ -132,8 +140,8 @@ const BASE_OPTIONS = ['weight', 'batchAxis'] as const;
 
 /**
  * Base of every Gluon loss. Subclasses supply `prepare` (validation and reshaping), a fused
- * `forwardKernel`/`backwardKernel` pair, and `twin`, the same loss composed from differentiable
- * NDArray ops.
+ * `forwardBlock`/`backwardBlock` pair (with optional per-call state from `createState`), and
+ * `twin`, the same loss composed from differentiable NDArray ops.
  */
 export abstract class Loss {
   /** Brand used by the registry to recognise loss classes. */
@@ -145,7 +153,11 @@ export abstract class Loss {
   /** Gluon's positional input names, in order (e.g. pred, label, sampleWeight). */
   abstract readonly inputNames: readonly string[];
 
-  protected constructor(options: LossOptions & object, known: readonly string[], defaultWeight: number | null = null) {
+  protected constructor(
+    options: LossOptions & object,
+    known: readonly string[],
+    defaultWeight: number | null = null,
+  ) {
     const where = this.constructor.name;
     if (options === null || typeof options !== 'object') {
       throw new ValueError(`${where}: options must be an object, got ${String(options)}`);
@@ -154,7 +166,8 @@ export abstract class Loss {
     const weight = options.weight === undefined ? defaultWeight : options.weight;
     this.weight = weight === null ? null : checkFinite(where, 'weight', weight);
     const batchAxis = options.batchAxis ?? 0;
-    if (!Number.isInteger(batchAxis)) throw new ValueError(`${where}: option batchAxis must be an integer, got ${String(batchAxis)}`);
+    if (!Number.isInteger(batchAxis))
+      throw new ValueError(`${where}: option batchAxis must be an integer, got ${String(batchAxis)}`);
     this.batchAxis = batchAxis;
   }
 
@@ -164,11 +177,15 @@ export abstract class Loss {
   }
 
   /** Validates and reshapes the positional inputs (sampleWeight excluded). */
-  protected abstract prepare(inputs: readonly (NDArray | null)[], raw: readonly (LossInput | null | undefined)[]): Prepared;
+  protected abstract prepare(
+    inputs: readonly (NDArray | null)[],
+    raw: readonly (LossInput | null | undefined)[],
+  ): Prepared;
 
   /**
    * Per-call state shared by the forward and backward blocks (for example SoftmaxCE's per-row
-   * log-sum-exp). Keep it O(batch) where the math allows.
+   * log-sum-exp). Keep it O(batch) where the math allows. It is created once per forward call
+   * and kept for that call's backward passes (there may be several, with `retainGraph`).
    */
   protected createState(_prepared: Prepared): unknown {
     return undefined;
@@ -178,17 +195,28 @@ export abstract class Loss {
    * Fused forward over a block of ℓ: writes ℓ[k] for `begin <= k < end` (row-major over
    * `lossShape`) into `out[k - begin]`. The base calls it on small blocks so that ℓ never exists
    * as a full buffer, and reduces each block (sampleWeight, weight, per-sample mean) while it is
-   * still in cache.
+   * still in cache. Every block is forwarded before any is backwarded; the blocks are at most
+   * 4096 elements long but may start and end anywhere, and a block may be forwarded again during
+   * the backward pass (for sampleWeight's gradient), so the same block must give the same ℓ.
    */
-  protected forwardBlock?(prepared: Prepared, state: unknown, begin: number, end: number, out: Float64Array): void;
+  protected abstract forwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void;
 
   /**
    * Fused backward over a block of ℓ: given dℓ[k] in `dLoss[k - begin]` for `begin <= k < end`,
    * adds the gradient contributions of those ℓ elements to `grads[i]` for each entry of
    * `prepared.arrays` (null where no gradient is needed). The grads start at zero and have the
-   * shape and dtype of their array; an entry touched by exactly one ℓ element may be assigned.
+   * shape and dtype of their array (new arrays for each backward pass); an entry touched by
+   * exactly one ℓ element may be assigned, one touched by several must be accumulated — in
+   * float64 across blocks, copied out when the pass has seen every ℓ element, where float32
+   * rounding per term would lose precision.
    */
-  protected backwardBlock?(
+  protected abstract backwardBlock(
     prepared: Prepared,
     state: unknown,
     begin: number,
@@ -197,18 +225,7 @@ export abstract class Loss {
     grads: readonly (TypedArray | null)[],
   ): void;
 
-  /** Legacy whole-array forward (ℓ as one float64 buffer); superseded by {@link forwardBlock}. */
-  protected forwardKernel?(prepared: Prepared): KernelForward;
-
-  /** Legacy whole-array backward; superseded by {@link backwardBlock}. */
-  protected backwardKernel?(
-    prepared: Prepared,
-    forward: KernelForward,
-    dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): readonly (Float64Array | null)[];
-
-  /** The same ℓ as `forwardKernel`, composed from differentiable ops (slow, obviously right). */
+  /** The same ℓ as `forwardBlock`, composed from differentiable ops (slow, obviously right). */
   abstract twin(prepared: Prepared): NDArray;
 
   /**
@@ -216,7 +233,11 @@ export abstract class Loss {
    * excluded). With `extreme`, the logits (or predictions) have magnitude around `extreme` for
    * the stability checks; return null if the loss has no such input.
    */
-  abstract sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null;
+  abstract sampleInputs(
+    generator: RandomGenerator,
+    dtype: DType,
+    extreme?: number,
+  ): (NDArray | null)[] | null;
 
   /**
    * Inputs that are discrete (class indices, ±1 labels, lengths): they get no gradient. The
@@ -246,7 +267,9 @@ export abstract class Loss {
   private convert(raw: readonly (LossInput | null | undefined)[]): (NDArray | null)[] {
     const where = this.name;
     if (raw.length > this.inputNames.length) {
-      throw new ValueError(`${where}: takes at most ${this.inputNames.length} inputs (${this.inputNames.join(', ')}), got ${raw.length}`);
+      throw new ValueError(
+        `${where}: takes at most ${this.inputNames.length} inputs (${this.inputNames.join(', ')}), got ${raw.length}`,
+      );
     }
     const first = raw[0] instanceof NDArray ? raw[0] : null;
     return this.inputNames.map((name, i) => {
@@ -257,7 +280,9 @@ export abstract class Loss {
       }
       if (value instanceof NDArray) return value;
       if (typeof value !== 'number' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
-        throw new ValueError(`${where}: input ${name} must be an NDArray, nested array, typed array or number`);
+        throw new ValueError(
+          `${where}: input ${name} must be an NDArray, nested array, typed array or number`,
+        );
       }
       return ArrayBuffer.isView(value)
         ? asArray(value as TypedArray)
@@ -272,25 +297,25 @@ export abstract class Loss {
   forward(...inputs: (LossInput | null | undefined)[]): NDArray {
     const converted = this.convert(inputs);
     const swIndex = this.sampleWeightIndex;
-    const sampleWeight = swIndex >= 0 ? converted[swIndex] ?? null : null;
+    const sampleWeight = swIndex >= 0 ? (converted[swIndex] ?? null) : null;
     const prepared = this.prepare(
       converted.map((x, i) => (i === swIndex ? null : x)),
       inputs,
     );
     const weightShape = sampleWeight ? alignSampleWeight(this.name, sampleWeight, prepared) : null;
     const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
-    const op = this.forwardBlock ? this.blockOp(prepared, sampleWeight, weightShape) : this.legacyOp(prepared, sampleWeight, weightShape);
-    return op(arrays, undefined);
+    return this.blockOp(prepared, sampleWeight, weightShape)(arrays, undefined);
   }
 
   /** The single autograd node of a call, built on the block kernels. */
   private blockOp(prepared: Prepared, sampleWeight: NDArray | null, weightShape: readonly number[] | null) {
     const layout = batchLayout(prepared);
-    const weights = sampleWeight && weightShape ? new WeightReader(sampleWeight, weightShape, prepared) : null;
+    const weights =
+      sampleWeight && weightShape ? new WeightReader(sampleWeight, weightShape, prepared) : null;
     const total = sizeOf(prepared.lossShape);
     const dtype = outputDType(prepared);
-    const forwardBlock = this.forwardBlock!.bind(this);
-    const backwardBlock = this.backwardBlock!.bind(this);
+    const forwardBlock = this.forwardBlock.bind(this);
+    const backwardBlock = this.backwardBlock.bind(this);
     return defineOp<undefined, { state: unknown }>({
       name: this.name,
       forward: () => {
@@ -319,13 +344,16 @@ export abstract class Loss {
         }
         const scale = (this.weight === null ? 1 : this.weight) / layout.count;
         const out = allocate(dtype, layout.batch);
-        for (let n = 0; n < layout.batch; n++) out[n] = this.weight === null ? totals[n]! / layout.count : totals[n]! * scale;
+        for (let n = 0; n < layout.batch; n++)
+          out[n] = this.weight === null ? totals[n]! / layout.count : totals[n]! * scale;
         return { output: new NDArray(out, [layout.batch]), saved: { state } };
       },
       backward: ({ gradOutput, needsGrad, saved }) => {
         if (isRecording()) return this.twinGradients(prepared, sampleWeight, weightShape, gradOutput);
         const count = prepared.arrays.length;
-        const grads = prepared.arrays.map((x, i) => (needsGrad[i] && isFloat(x.dtype) ? allocate(x.dtype, x.size) : null));
+        const grads = prepared.arrays.map((x, i) =>
+          needsGrad[i] && isFloat(x.dtype) ? allocate(x.dtype, x.size) : null,
+        );
         const wantWeightGrad = sampleWeight !== null && needsGrad[count] === true;
         const dWeight = wantWeightGrad ? new Float64Array(sampleWeight!.size) : null;
         const scale = (this.weight === null ? 1 : this.weight) / layout.count;
@@ -353,37 +381,10 @@ export abstract class Loss {
           }
           backwardBlock(prepared, saved.state, begin, end, dLoss, grads);
         }
-        const result: (NDArray | null)[] = grads.map((data, i) => (data ? new NDArray(data, prepared.arrays[i]!.shape) : null));
+        const result: (NDArray | null)[] = grads.map((data, i) =>
+          data ? new NDArray(data, prepared.arrays[i]!.shape) : null,
+        );
         if (sampleWeight) result.push(dWeight ? toArrayOf(dWeight, sampleWeight) : null);
-        return result;
-      },
-    });
-  }
-
-  /** The autograd node built on the legacy whole-array kernels. */
-  private legacyOp(prepared: Prepared, sampleWeight: NDArray | null, weightShape: readonly number[] | null) {
-    const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
-    return defineOp<undefined, { forward: KernelForward }>({
-      name: this.name,
-      forward: () => {
-        const forward = this.forwardKernel!(prepared);
-        const output = reduceLoss(forward.loss, prepared, sampleWeight, weightShape, this.weight, outputDType(prepared));
-        return { output, saved: { forward } };
-      },
-      backward: ({ gradOutput, needsGrad, saved }) => {
-        if (isRecording()) return this.twinGradients(prepared, sampleWeight, weightShape, gradOutput);
-        const { dLoss, dSampleWeight } = expandGradient(gradOutput, saved.forward.loss, prepared, sampleWeight, weightShape, this.weight, needsGrad[arrays.length - 1] === true && sampleWeight !== null);
-        const grads = this.backwardKernel!(prepared, saved.forward, dLoss, needsGrad.slice(0, prepared.arrays.length));
-        const result: (NDArray | null)[] = prepared.arrays.map((x, i) => {
-          const g = grads[i];
-          if (!needsGrad[i] || !g || !isFloat(x.dtype)) return null;
-          const data = allocate(x.dtype, x.size);
-          data.set(g);
-          return new NDArray(data, x.shape);
-        });
-        if (sampleWeight) {
-          result.push(dSampleWeight ? toArrayOf(dSampleWeight, sampleWeight) : null);
-        }
         return result;
       },
     });
@@ -401,7 +402,7 @@ export abstract class Loss {
   reference(...inputs: (LossInput | null | undefined)[]): NDArray {
     const converted = this.convert(inputs);
     const swIndex = this.sampleWeightIndex;
-    const sampleWeight = swIndex >= 0 ? converted[swIndex] ?? null : null;
+    const sampleWeight = swIndex >= 0 ? (converted[swIndex] ?? null) : null;
     const prepared = this.prepare(
       converted.map((x, i) => (i === swIndex ? null : x)),
       inputs,
@@ -452,7 +453,10 @@ const MIN_SAMPLE_BLOCK = 256;
  * (batch axis 0), blocks never straddle two samples and carry that sample's index; otherwise the
  * sample is -1 and the caller maps elements to samples itself.
  */
-function* blocks(total: number, layout: { inner: number; batch: number; count: number }): Generator<[number, number, number]> {
+function* blocks(
+  total: number,
+  layout: { inner: number; batch: number; count: number },
+): Generator<[number, number, number]> {
   if (layout.inner === layout.count && layout.count >= MIN_SAMPLE_BLOCK) {
     for (let sample = 0; sample < layout.batch; sample++) {
       const sampleEnd = (sample + 1) * layout.count;
@@ -462,11 +466,17 @@ function* blocks(total: number, layout: { inner: number; batch: number; count: n
     }
     return;
   }
-  for (let begin = 0; begin < total; begin += BLOCK_SIZE) yield [begin, Math.min(begin + BLOCK_SIZE, total), -1];
+  for (let begin = 0; begin < total; begin += BLOCK_SIZE)
+    yield [begin, Math.min(begin + BLOCK_SIZE, total), -1];
 }
 
 /** Fills `out[j]` with the sample (batch index) of ℓ element `begin + j`. */
-function sampleIndices(begin: number, length: number, layout: { inner: number; batch: number }, out: Int32Array): void {
+function sampleIndices(
+  begin: number,
+  length: number,
+  layout: { inner: number; batch: number },
+  out: Int32Array,
+): void {
   const { inner, batch } = layout;
   let within = begin % inner;
   let sample = Math.floor(begin / inner) % batch;
@@ -587,82 +597,7 @@ function batchLayout(prepared: Prepared): { inner: number; batch: number; count:
   return { inner, batch, count: sizeOf(shape) / Math.max(batch, 1) };
 }
 
-function reduceLoss(
-  loss: Float64Array,
-  prepared: Prepared,
-  sampleWeight: NDArray | null,
-  weightShape: readonly number[] | null,
-  weight: number | null,
-  dtype: DType,
-): NDArray {
-  const { inner, batch, count } = batchLayout(prepared);
-  const totals = new Float64Array(batch);
-  const scale = weight === null ? 1 : weight;
-  if (sampleWeight && weightShape) {
-    const index = weightIndex(prepared.lossShape, weightShape);
-    const w = sampleWeight.data;
-    for (let k = 0; k < loss.length; k++) {
-      totals[Math.floor(k / inner) % batch]! += loss[k]! * w[index ? index[k]! : k]!;
-    }
-  } else if (inner === 1) {
-    for (let k = 0; k < loss.length; k++) totals[k % batch]! += loss[k]!;
-  } else {
-    for (let k = 0; k < loss.length; k++) totals[Math.floor(k / inner) % batch]! += loss[k]!;
-  }
-  const out = allocate(dtype, batch);
-  if (weight === null) {
-    for (let n = 0; n < batch; n++) out[n] = totals[n]! / count;
-  } else {
-    // Scaling each element by w before the mean; w · total is the same product, taken once.
-    for (let n = 0; n < batch; n++) out[n] = (totals[n]! * scale) / count;
-  }
-  return new NDArray(out, [batch]);
-}
-
-function expandGradient(
-  gradOutput: NDArray,
-  loss: Float64Array,
-  prepared: Prepared,
-  sampleWeight: NDArray | null,
-  weightShape: readonly number[] | null,
-  weight: number | null,
-  wantWeightGrad: boolean,
-): { dLoss: Float64Array; dSampleWeight: Float64Array | null } {
-  const { inner, batch, count } = batchLayout(prepared);
-  const scale = (weight === null ? 1 : weight) / count;
-  const g = gradOutput.data;
-  const dLoss = new Float64Array(loss.length);
-  let dSampleWeight: Float64Array | null = null;
-  if (sampleWeight && weightShape) {
-    const index = weightIndex(prepared.lossShape, weightShape);
-    const w = sampleWeight.data;
-    if (wantWeightGrad) dSampleWeight = new Float64Array(sampleWeight.size);
-    for (let k = 0; k < loss.length; k++) {
-      const gn = g[Math.floor(k / inner) % batch]! * scale;
-      const wi = index ? index[k]! : k;
-      dLoss[k] = gn * w[wi]!;
-      if (dSampleWeight) dSampleWeight[wi]! += gn * loss[k]!;
-    }
-  } else {
-    for (let k = 0; k < loss.length; k++) dLoss[k] = g[Math.floor(k / inner) % batch]! * scale;
-  }
-  return { dLoss, dSampleWeight };
-}
-
-/** Sums a gradient laid out as `fromShape` down to `toShape` (used by losses with broadcast inputs). */
-export function sumGradientToShape(grad: Float64Array, fromShape: readonly number[], toShape: readonly number[]): Float64Array {
-  if (sameShape(fromShape, toShape)) return grad;
-  const aligned = [...new Array<number>(fromShape.length - toShape.length).fill(1), ...toShape];
-  const index = weightIndex(fromShape, aligned);
-  if (!index) return grad;
-  const out = new Float64Array(sizeOf(toShape));
-  for (let k = 0; k < grad.length; k++) out[index[k]!]! += grad[k]!;
-
-  return out;
-}
-
 /** Normalises a loss's batch axis against the rank of ℓ (ShapeError when out of range). */
 export function lossBatchAxis(where: string, batchAxis: number, lossShape: readonly number[]): number {
   return normalizeAxis(batchAxis, lossShape.length, where, 'batchAxis');
 }
-

@@ -3,19 +3,11 @@ import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
 import { sizeOf } from '../ndarray/shape.js';
-import { allocate } from '../ndarray/dtype.js';
+import { allocate, type TypedArray } from '../ndarray/dtype.js';
 import { div, greater, maximum, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
-import {
-  checkFinite,
-  type KernelForward,
-  Loss,
-  type LossOptions,
-  lossBatchAxis,
-  type Prepared,
-  reshapeLike,
-} from './_loss.js';
+import { checkFinite, Loss, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_loss.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 
 /** Options of {@link CosineEmbeddingLoss}. */
@@ -35,8 +27,8 @@ interface CosineExtra {
   readonly labels: Int8Array;
 }
 
-/** What the forward keeps for the backward pass: four numbers per pair. */
-interface CosineSaved {
+/** What the forward blocks keep for the backward ones: four numbers per pair. */
+interface CosineState {
   /** cos of each pair. */
   readonly cosine: Float64Array;
   /** 1 / max(‖x1‖ · ‖x2‖, 1e-12). */
@@ -138,25 +130,38 @@ export class CosineEmbeddingLoss extends Loss {
     };
   }
 
-  protected forwardKernel(prepared: Prepared): KernelForward {
+  /** Four numbers per pair (see CosineState), filled by the forward blocks. */
+  protected override createState(prepared: Prepared): CosineState {
+    const pairs = (prepared.extra as CosineExtra).labels.length;
+    return {
+      cosine: new Float64Array(pairs),
+      inverseDenominator: new Float64Array(pairs),
+      cosineOverSquare1: new Float64Array(pairs),
+      cosineOverSquare2: new Float64Array(pairs),
+    };
+  }
+
+  // ℓ is (M, 1): the block [begin, end) is the pairs [begin, end).
+  protected forwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const { length, labels } = prepared.extra as CosineExtra;
+    const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state as CosineState;
     const a = prepared.arrays[0]!.data;
     const b = prepared.arrays[1]!.data;
-    const pairs = labels.length;
     const margin = this.margin;
     const cap = 1 - margin;
-    const loss = new Float64Array(pairs);
-    const cosine = new Float64Array(pairs);
-    const inverseDenominator = new Float64Array(pairs);
-    const cosineOverSquare1 = new Float64Array(pairs);
-    const cosineOverSquare2 = new Float64Array(pairs);
-    for (let m = 0, base = 0; m < pairs; m++, base += length) {
+    for (let m = begin, j = 0, base = begin * length; m < end; m++, j++, base += length) {
       let dot = 0;
       let square1 = 0;
       let square2 = 0;
-      for (let j = base; j < base + length; j++) {
-        const u = a[j]!;
-        const v = b[j]!;
+      for (let k = base; k < base + length; k++) {
+        const u = a[k]!;
+        const v = b[k]!;
         dot += u * v;
         square1 += u * u;
         square2 += v * v;
@@ -168,38 +173,35 @@ export class CosineEmbeddingLoss extends Loss {
       const cos = dot / denominator;
       cosine[m] = cos;
       inverseDenominator[m] = 1 / denominator;
-      if (!floored) {
-        cosineOverSquare1[m] = cos / square1;
-        cosineOverSquare2[m] = cos / square2;
-      }
+      cosineOverSquare1[m] = floored ? 0 : cos / square1;
+      cosineOverSquare2[m] = floored ? 0 : cos / square2;
       if (labels[m] === 1) {
-        loss[m] = 1 - cos;
+        out[j] = 1 - cos;
       } else {
         // numpy's clip(v, 0, cap) = min(max(v, 0), cap), with NaN passed through.
         const shifted = cos - margin;
         const lower = shifted > 0 ? shifted : Number.isNaN(shifted) ? shifted : 0;
-        loss[m] = Math.min(lower, cap);
+        out[j] = Math.min(lower, cap);
       }
     }
-    const saved: CosineSaved = { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 };
-    return { loss, saved };
   }
 
-  protected backwardKernel(
+  // Each entry of input1 and input2 belongs to one pair, so to one ℓ element: assigned.
+  protected backwardBlock(
     prepared: Prepared,
-    forward: KernelForward,
+    state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    [dInput1, dInput2]: readonly (TypedArray | null)[],
+  ): void {
     const { length, labels } = prepared.extra as CosineExtra;
-    const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = forward.saved as CosineSaved;
+    const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state as CosineState;
     const a = prepared.arrays[0]!.data;
     const b = prepared.arrays[1]!.data;
     const margin = this.margin;
     const cap = 1 - margin;
-    const dInput1 = needsGrad[0] ? new Float64Array(a.length) : null;
-    const dInput2 = needsGrad[1] ? new Float64Array(b.length) : null;
-    for (let m = 0, base = 0; m < labels.length; m++, base += length) {
+    for (let m = begin, j = 0, base = begin * length; m < end; m++, j++, base += length) {
       // dℓ/dcos: −1 for label 1; for label −1, 1 strictly inside (0, cap] of the clip, 0 on the
       // lower kink and beyond the upper bound, NaN for a NaN cosine.
       let slope: number;
@@ -209,18 +211,17 @@ export class CosineEmbeddingLoss extends Loss {
         slope = shifted > 0 && shifted <= cap ? 1 : Number.isNaN(shifted) ? shifted : 0;
       }
       if (slope === 0) continue;
-      const g = dLoss[m]! * slope;
+      const g = dLoss[j]! * slope;
       const inverse = inverseDenominator[m]!;
-      const c1 = cosineOverSquare1[m]!;
-      const c2 = cosineOverSquare2[m]!;
-      for (let j = base; j < base + length; j++) {
-        const u = a[j]!;
-        const v = b[j]!;
-        if (dInput1) dInput1[j] = g * (v * inverse - c1 * u);
-        if (dInput2) dInput2[j] = g * (u * inverse - c2 * v);
+      if (dInput1) {
+        const c1 = cosineOverSquare1[m]!;
+        for (let k = base; k < base + length; k++) dInput1[k] = g * (b[k]! * inverse - c1 * a[k]!);
+      }
+      if (dInput2) {
+        const c2 = cosineOverSquare2[m]!;
+        for (let k = base; k < base + length; k++) dInput2[k] = g * (a[k]! * inverse - c2 * b[k]!);
       }
     }
-    return [dInput1, dInput2];
   }
 
   twin(prepared: Prepared): NDArray {

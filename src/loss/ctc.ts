@@ -1,4 +1,4 @@
-import { allocate, type DType, floatOf } from '../ndarray/dtype.js';
+import { allocate, type DType, floatOf, type TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { normal, type RandomGenerator } from '../ndarray/random.js';
@@ -15,15 +15,8 @@ import {
   transpose,
 } from '../ops/movement.js';
 import { logSumExp } from '../ops/reduce.js';
-import {
-  checkBoolean,
-  checkChoice,
-  checkRank,
-  type KernelForward,
-  Loss,
-  type LossOptions,
-  type Prepared,
-} from './_loss.js';
+import { rowMaximumIndex, sumExpShifted, writeScaledExp } from './_class-rows.js';
+import { checkBoolean, checkChoice, checkRank, Loss, type LossOptions, type Prepared } from './_loss.js';
 
 /** Options of {@link CTCLoss}. There is no `batchAxis`: the batch axis follows `labelLayout`. */
 export interface CTCLossOptions extends Omit<LossOptions, 'batchAxis'> {
@@ -65,14 +58,24 @@ interface CTCSetup {
   readonly zeroInfinity: boolean;
 }
 
-/** What the forward kernel keeps for the backward one. */
-interface CTCSaved {
-  /** log α_t(s) for sample b at `((b·T + t)·(2L+1) + s)`. */
+/** What the block kernels share within one call (created once per call, reused by every block). */
+interface CTCState {
+  /** log α_t(s) for sample b at `((b·T + t)·(2L+1) + s)`, written by the forward blocks. */
   readonly alphas: Float64Array;
   /** log Σ_k exp(x[b,t,k]) at `b·T + t`: the log-softmax normaliser of every used frame. */
   readonly logNormalizers: Float64Array;
   /** 1 where the sample's gradient is zero by definition (no alignment has non-zero probability). */
   readonly zeroGradient: Uint8Array;
+  /** Scratch of one sample: its extended label and allowed jumps (see extendLabel). */
+  readonly extended: Int32Array;
+  readonly skip: Uint8Array;
+  /** Scratch of the backward pass: two β rows, the emission-weighted β ahead, the occupancies. */
+  readonly beta: Float64Array;
+  readonly betaNext: Float64Array;
+  readonly ahead: Float64Array;
+  readonly occupancy: Float64Array;
+  /** Scratch: one frame's gradient in float64, written to the gradient once (one rounding). */
+  readonly frame: Float64Array;
 }
 
 const CTC_OPTIONS = ['layout', 'labelLayout', 'blankLabel', 'zeroInfinity'] as const;
@@ -263,46 +266,56 @@ export class CTCLoss extends Loss {
 
   // ---- fused kernels ---------------------------------------------------------------------
 
+  /** α for every sample (O(N·T·S), as the recursion needs), frame normalisers, and scratch rows. */
+  protected override createState(prepared: Prepared): CTCState {
+    const { batch, time, classes, width } = prepared.extra as CTCSetup;
+    const states = 2 * width + 1;
+    return {
+      alphas: new Float64Array(batch * time * states),
+      logNormalizers: new Float64Array(batch * time),
+      zeroGradient: new Uint8Array(batch),
+      extended: new Int32Array(states),
+      skip: new Uint8Array(states),
+      beta: new Float64Array(states),
+      betaNext: new Float64Array(states),
+      ahead: new Float64Array(states + 2),
+      occupancy: new Float64Array(states),
+      frame: new Float64Array(classes),
+    };
+  }
+
   /*
    * Forward, per sample b with T_b frames and extended label l' (S = 2L_b + 1 states):
    *   log y_t(k) = x_t(k) − log Σ_j e^{x_t(j)}                         (log-softmax, max shifted)
    *   α_0(0) = log y_0(blank),  α_0(1) = log y_0(l'_1),  α_0(s > 1) = −∞
    *   α_t(s) = log y_t(l'_s) + lse(α_{t−1}(s), α_{t−1}(s−1), α_{t−1}(s−2) if l'_s ≠ blank and l'_s ≠ l'_{s−2})
    *   log p = lse(α_{T_b−1}(S−1), α_{T_b−1}(S−2)),  ℓ = −log p
-   * α includes the emission at t. It is saved whole (O(T·S) per sample) for the backward.
+   * α includes the emission at t. It is kept whole (O(T·S) per sample) in the state for the
+   * backward. ℓ is (N,): the block [begin, end) is the samples [begin, end).
    */
-  protected forwardKernel(prepared: Prepared): KernelForward {
+  protected forwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const setup = prepared.extra as CTCSetup;
-    const { batch, time, classes, width, batchStride, timeStride, blank, predLengths, feasible } = setup;
+    const { time, classes, width, batchStride, timeStride, blank, predLengths, feasible } = setup;
+    const { alphas, logNormalizers, zeroGradient, extended, skip } = state as CTCState;
     const x = prepared.arrays[0]!.data;
     const states = 2 * width + 1;
-    const loss = new Float64Array(batch);
-    const alphas = new Float64Array(batch * time * states);
-    const logNormalizers = new Float64Array(batch * time);
-    const zeroGradient = new Uint8Array(batch);
-    const extended = new Int32Array(states);
-    const skip = new Uint8Array(states);
-    for (let b = 0; b < batch; b++) {
+    for (let b = begin, j = 0; b < end; b++, j++) {
+      zeroGradient[b] = 0;
       if (!feasible[b]) {
-        loss[b] = setup.zeroInfinity ? 0 : Number.POSITIVE_INFINITY;
+        out[j] = setup.zeroInfinity ? 0 : Number.POSITIVE_INFINITY;
         zeroGradient[b] = 1;
         continue;
       }
       const frames = predLengths[b]!;
       const count = extendLabel(setup, b, extended, skip);
-      // log Σ_k e^{x_t(k)} = m + log Σ_k e^{x_t(k) − m} with m the frame maximum: nothing overflows.
       for (let t = 0; t < frames; t++) {
-        const base = b * batchStride + t * timeStride;
-        let maximum = Number.NEGATIVE_INFINITY;
-        for (let k = 0; k < classes; k++) {
-          const v = x[base + k]!;
-          if (v > maximum) maximum = v;
-        }
-        // A NaN logit needs no special case: its exp makes the normaliser NaN.
-        const shift = Number.isFinite(maximum) ? maximum : 0;
-        let total = 0;
-        for (let k = 0; k < classes; k++) total += Math.exp(x[base + k]! - shift);
-        logNormalizers[b * time + t] = shift + Math.log(total);
+        logNormalizers[b * time + t] = frameLogNormalizer(x, b * batchStride + t * timeStride, classes);
       }
       let logP = 0; // no frames and (feasibility) no labels: the empty alignment, probability 1
       if (frames > 0) {
@@ -336,14 +349,12 @@ export class CTCLoss extends Loss {
       }
       if (logP === Number.NEGATIVE_INFINITY) {
         // Feasible by length, but every alignment has probability 0 (−∞ logits): infeasible too.
-        loss[b] = setup.zeroInfinity ? 0 : Number.POSITIVE_INFINITY;
+        out[j] = setup.zeroInfinity ? 0 : Number.POSITIVE_INFINITY;
         zeroGradient[b] = 1;
       } else {
-        loss[b] = -logP;
+        out[j] = -logP;
       }
     }
-    const saved: CTCSaved = { alphas, logNormalizers, zeroGradient };
-    return { loss, saved };
   }
 
   /*
@@ -358,33 +369,31 @@ export class CTCLoss extends Loss {
    * Normalising per frame (instead of dividing by the forward p) is the same in exact arithmetic,
    * but keeps γ_t a distribution when α + β carries large rounding errors (logits near 1e30).
    * Since ℓ = −log p with log y = x − logsumexp(x), ∂ℓ/∂x_t(k) = y_t(k) − γ_t(k), and each row
-   * sums to 0. Only two β rows are kept.
+   * sums to 0. Only two β rows are kept. Each frame's gradient is built in float64 and written
+   * once; every entry of pred belongs to one sample, so to one ℓ element.
    */
-  protected backwardKernel(
+  protected backwardBlock(
     prepared: Prepared,
-    forward: KernelForward,
+    state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
-    const grads: (Float64Array | null)[] = prepared.arrays.map(() => null);
-    if (!needsGrad[0]) return grads;
+    [dPred]: readonly (TypedArray | null)[],
+  ): void {
+    if (!dPred) return;
     const setup = prepared.extra as CTCSetup;
-    const { batch, time, classes, width, batchStride, timeStride, predLengths } = setup;
-    const { alphas, logNormalizers, zeroGradient } = forward.saved as CTCSaved;
+    const { time, classes, width, batchStride, timeStride, predLengths } = setup;
+    const ctcState = state as CTCState;
+    const { alphas, logNormalizers, zeroGradient, extended, skip, ahead, occupancy, frame } = ctcState;
     const x = prepared.arrays[0]!.data;
     const states = 2 * width + 1;
-    const dPred = new Float64Array(x.length);
-    const extended = new Int32Array(states);
-    const skip = new Uint8Array(states);
-    let beta = new Float64Array(states);
-    let betaNext = new Float64Array(states);
-    const ahead = new Float64Array(states + 2);
-    const occupancy = new Float64Array(states);
-    for (let b = 0; b < batch; b++) {
+    let beta = ctcState.beta;
+    let betaNext = ctcState.betaNext;
+    for (let b = begin, j = 0; b < end; b++, j++) {
       if (zeroGradient[b]) continue;
       const frames = predLengths[b]!;
       const count = extendLabel(setup, b, extended, skip);
-      const scale = dLoss[b]!;
+      const scale = dLoss[j]!;
       for (let s = 0; s < count; s++) beta[s] = s >= count - 2 ? 0 : Number.NEGATIVE_INFINITY;
       for (let t = frames - 1; t >= 0; t--) {
         // The same window as the forward: outside it α or β is −∞, so γ gets nothing from there.
@@ -410,8 +419,8 @@ export class CTCLoss extends Loss {
           betaNext = swap;
         }
         const base = b * batchStride + t * timeStride;
-        const norm = logNormalizers[b * time + t]!;
-        for (let k = 0; k < classes; k++) dPred[base + k] = scale * Math.exp(x[base + k]! - norm);
+        // dℓ · y_t: the softmax of the frame, scaled.
+        writeScaledExp(x, base, classes, logNormalizers[b * time + t]!, 0, scale, frame, 0);
         const row = (b * time + t) * states;
         let peak = Number.NEGATIVE_INFINITY;
         for (let s = low; s <= high; s++) {
@@ -419,19 +428,19 @@ export class CTCLoss extends Loss {
           occupancy[s] = joint;
           if (joint > peak) peak = joint;
         }
-        if (peak === Number.NEGATIVE_INFINITY) continue;
-        let total = 0;
-        for (let s = low; s <= high; s++) {
-          const share = Math.exp(occupancy[s]! - peak);
-          occupancy[s] = share;
-          total += share;
+        if (peak !== Number.NEGATIVE_INFINITY) {
+          let total = 0;
+          for (let s = low; s <= high; s++) {
+            const share = Math.exp(occupancy[s]! - peak);
+            occupancy[s] = share;
+            total += share;
+          }
+          const factor = scale / total;
+          for (let s = low; s <= high; s++) frame[extended[s]!]! -= factor * occupancy[s]!;
         }
-        const factor = scale / total;
-        for (let s = low; s <= high; s++) dPred[base + extended[s]!]! -= factor * occupancy[s]!;
+        dPred.set(frame, base);
       }
     }
-    grads[0] = dPred;
-    return grads;
   }
 
   // ---- the composed twin -----------------------------------------------------------------
@@ -565,6 +574,17 @@ function logAddExp3(a: number, b: number, c: number): number {
   }
   if (a === Number.NEGATIVE_INFINITY) return a + b + c;
   return a + Math.log1p(Math.exp(b - a) + Math.exp(c - a));
+}
+
+/**
+ * log Σ_k e^{x_t(k)} of the frame at `base` (classes contiguous) = m + log Σ_k e^{x_t(k) − m}
+ * with m the frame maximum: nothing overflows. A frame whose maximum is not finite is shifted by
+ * 0 (a NaN logit needs no special case: its exp makes the normaliser NaN).
+ */
+function frameLogNormalizer(x: TypedArray, base: number, classes: number): number {
+  const maximum = x[base + rowMaximumIndex(x, base, classes)]!;
+  const shift = Number.isFinite(maximum) ? maximum : 0;
+  return shift + Math.log(sumExpShifted(x, base, classes, shift));
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { DType } from '../ndarray/dtype.js';
+import type { DType, TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
@@ -6,17 +6,14 @@ import { normalizeAxis, sameShape, sizeOf, stridesOf } from '../ndarray/shape.js
 import { logSoftmax } from '../ops/activation.js';
 import { abs, add, equal, log, mul, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { type ClassLayout, classLayout, logSoftmaxRows, type RowNormalizers } from './_class-rows.js';
 import {
-  checkBoolean,
-  checkChoice,
-  type KernelForward,
-  Loss,
-  type LossOptions,
-  lossBatchAxis,
-  type Prepared,
-  sumGradientToShape,
-} from './_loss.js';
+  allocateNormalizers,
+  type ClassLayout,
+  classLayout,
+  logSoftmaxRows,
+  type RowNormalizers,
+} from './_class-rows.js';
+import { checkBoolean, checkChoice, Loss, type LossOptions, lossBatchAxis, type Prepared } from './_loss.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 
 /** How ℓ is reduced over the class axis before the per-sample mean. */
@@ -175,94 +172,85 @@ export class KLDivLoss extends Loss {
     return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra };
   }
 
-  protected forwardKernel(prepared: Prepared): KernelForward {
+  /**
+   * The per-row log-softmax normalisers (computed here for every row: with the Gluon mean a block
+   * of ℓ may cover part of a row, whose normaliser needs all of it), the float64 sums of a
+   * broadcast label's gradient, and the per-row sums the mean mode's pred gradient needs.
+   */
+  protected override createState(prepared: Prepared): KLState {
+    const { layout, labelIndex } = prepared.extra as KLExtra;
+    const [pred, label] = prepared.arrays;
+    const rows = layout.outer * layout.inner;
+    let normalizers: RowNormalizers | null = null;
+    if (!this.fromLogits) {
+      normalizers = allocateNormalizers(rows);
+      logSoftmaxRows(pred!.data, layout, 0, rows, normalizers);
+    }
+    const lossSize = sizeOf(prepared.lossShape);
+    return {
+      normalizers,
+      labelSum: labelIndex ? new BlockSum(label!.size, lossSize) : null,
+      rowMass: normalizers && this.classReduction === 'mean' ? new RowMass(rows) : null,
+    };
+  }
+
+  protected forwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const { layout, labelIndex } = prepared.extra as KLExtra;
     const x = prepared.arrays[0]!.data;
     const z = prepared.arrays[1]!.data;
-    const summed = this.classReduction === 'sum';
-    if (this.fromLogits && !summed) {
+    const { normalizers } = state as KLState;
+    if (this.classReduction === 'sum') {
+      sumForward(x, z, labelIndex, layout, normalizers, begin, end, out);
+    } else if (normalizers) {
+      meanForward(x, z, labelIndex, layout, normalizers, begin, end, out);
+    } else if (labelIndex) {
       // Gluon's default: purely elementwise.
-      const loss = new Float64Array(x.length);
-      if (labelIndex) for (let k = 0; k < x.length; k++) loss[k] = klTerm(z[labelIndex[k]!]!, x[k]!);
-      else for (let k = 0; k < x.length; k++) loss[k] = klTerm(z[k]!, x[k]!);
-      return { loss };
+      for (let k = begin, j = 0; k < end; k++, j++) out[j] = klTerm(z[labelIndex[k]!]!, x[k]!);
+    } else {
+      for (let k = begin, j = 0; k < end; k++, j++) out[j] = klTerm(z[k]!, x[k]!);
     }
-    const { outer, size, inner } = layout;
-    const normalizers = this.fromLogits ? null : logSoftmaxRows(x, layout);
-    const loss = new Float64Array(summed ? outer * inner : x.length);
-    for (let o = 0, k = 0; o < outer; o++) {
-      for (let c = 0; c < size; c++) {
-        for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
-          // log p = (x − shift) − logSum: the log-softmax from the row normalisers.
-          const logProbability = normalizers ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]! : x[k]!;
-          const term = klTerm(z[labelIndex ? labelIndex[k]! : k]!, logProbability);
-          if (summed) loss[r]! += term;
-          else loss[k] = term;
-        }
-      }
-    }
-    return { loss, saved: normalizers };
   }
 
-  protected backwardKernel(
+  // pred's gradient: assigned per element, except that through the log-softmax of the Gluon mean
+  // every ℓ element of a row touches the whole row (see RowMass). label's gradient: each entry
+  // gets one term (added onto its zero), or, when the label was broadcast, the terms are summed
+  // in float64 over the broadcast axes (see BlockSum).
+  protected backwardBlock(
     prepared: Prepared,
-    forward: KernelForward,
+    state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
     const { layout, labelIndex } = prepared.extra as KLExtra;
-    const pred = prepared.arrays[0]!;
-    const label = prepared.arrays[1]!;
-    const x = pred.data;
-    const z = label.data;
-    const { outer, size, inner } = layout;
+    const x = prepared.arrays[0]!.data;
+    const z = prepared.arrays[1]!.data;
+    const { normalizers, labelSum, rowMass } = state as KLState;
     const summed = this.classReduction === 'sum';
-    const normalizers = forward.saved as RowNormalizers | undefined;
-    const rows = outer * inner;
-    // g_k = ∂/∂ℓ for element k: per element (mean) or per class row (sum).
-    let dPred: Float64Array | null = null;
-    if (needsGrad[0]) {
-      dPred = new Float64Array(x.length);
-      // ∂ℓ/∂log p_k = −g_k · z_k; through the log-softmax ∂/∂x_j = −g_j z_j + p_j · Σ_c g_c z_c.
-      const rowMass = normalizers ? new Float64Array(rows) : null;
-      for (let o = 0, k = 0; o < outer; o++) {
-        for (let c = 0; c < size; c++) {
-          for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
-            const weighted = (summed ? dLoss[r]! : dLoss[k]!) * z[labelIndex ? labelIndex[k]! : k]!;
-            dPred[k] = -weighted;
-            if (rowMass) rowMass[r]! += weighted;
-          }
-        }
-      }
-      if (normalizers && rowMass) {
-        const { shift, logSum } = normalizers;
-        for (let o = 0, k = 0; o < outer; o++) {
-          for (let c = 0; c < size; c++) {
-            for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
-              dPred[k]! += Math.exp(x[k]! - shift[r]! - logSum[r]!) * rowMass[r]!;
-            }
-          }
-        }
+    if (dPred) {
+      if (summed) {
+        sumPredBackward(x, z, labelIndex, layout, normalizers, begin, end, dLoss, dPred);
+      } else if (normalizers && rowMass) {
+        meanPredBackward(x, z, labelIndex, layout, normalizers, rowMass, begin, end, dLoss, dPred);
+      } else {
+        // Elementwise: ∂ℓ_k/∂x_k = −z_k.
+        for (let k = begin, j = 0; k < end; k++, j++)
+          dPred[k] = -dLoss[j]! * z[labelIndex ? labelIndex[k]! : k]!;
       }
     }
-    let dLabel: Float64Array | null = null;
-    if (needsGrad[1]) {
-      const full = new Float64Array(x.length);
-      for (let o = 0, k = 0; o < outer; o++) {
-        for (let c = 0; c < size; c++) {
-          for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
-            const logProbability = normalizers
-              ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]!
-              : x[k]!;
-            full[k] =
-              (summed ? dLoss[r]! : dLoss[k]!) *
-              klLabelDerivative(z[labelIndex ? labelIndex[k]! : k]!, logProbability);
-          }
-        }
-      }
-      dLabel = labelIndex ? sumGradientToShape(full, pred.shape, label.shape) : full;
+    if (dLabel) {
+      const target = labelSum ? labelSum.begin(dLabel) : dLabel;
+      if (summed) sumLabelBackward(x, z, labelIndex, layout, normalizers, begin, end, dLoss, target);
+      else meanLabelBackward(x, z, labelIndex, layout, normalizers, begin, end, dLoss, target);
+      labelSum?.done(end - begin, dLabel);
     }
-    return [dPred, dLabel];
   }
 
   twin(prepared: Prepared): NDArray {
@@ -295,5 +283,316 @@ export class KLDivLoss extends Loss {
       toNDArray(Float64Array.from(pred.data), shape, dtype),
       toNDArray(Float64Array.from(label.data), shape, dtype),
     ];
+  }
+}
+
+// ---- block kernels ---------------------------------------------------------------------------
+//
+// With the Gluon mean, ℓ is laid out like pred and a block [begin, end) is a range of elements
+// k = (o · size + c) · inner + i, walked with counters that track its row r = o · inner + i. With
+// classReduction 'sum', ℓ has one element per row and the block is the rows [begin, end), which
+// form segments [first, last) of outer blocks o, walked class by class.
+
+/** What the block kernels share within one call. */
+interface KLState {
+  /** log-softmax normalisers of every row, or null with `fromLogits`. */
+  readonly normalizers: RowNormalizers | null;
+  /** Sums of a broadcast label's gradient, or null when label has pred's shape. */
+  readonly labelSum: BlockSum | null;
+  /** Per-row sums for pred's gradient (Gluon mean through the log-softmax only). */
+  readonly rowMass: RowMass | null;
+}
+
+/**
+ * A gradient that many ℓ elements add into (a broadcast input), summed in float64 across the
+ * blocks of one backward pass and copied into the final array once every ℓ element has been
+ * added, so a float32 gradient is rounded once, not once per term.
+ */
+class BlockSum {
+  /** The gradient array of the pass in progress. */
+  private gradient: TypedArray | null = null;
+  /** Where that pass's sums go: the gradient itself if float64, else {@link buffer}. */
+  private sums: Float64Array | null = null;
+  private buffer: Float64Array | null = null;
+  /** ℓ elements not yet added in this pass. */
+  private remaining = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly lossSize: number,
+  ) {}
+
+  /** The float64 array to add into; a new gradient array (a new backward pass) restarts the sums. */
+  begin(gradient: TypedArray): Float64Array {
+    if (gradient !== this.gradient) {
+      this.gradient = gradient;
+      this.remaining = this.lossSize;
+      if (gradient instanceof Float64Array) this.sums = gradient;
+      else if (this.buffer === null) this.sums = this.buffer = new Float64Array(this.size);
+      else this.sums = this.buffer.fill(0);
+    }
+    return this.sums!;
+  }
+
+  /** Records that `count` more ℓ elements were added; copies the sums out after the last. */
+  done(count: number, gradient: TypedArray): void {
+    this.remaining -= count;
+    if (this.remaining === 0 && this.sums !== gradient) gradient.set(this.sums!);
+  }
+}
+
+/**
+ * Through the log-softmax, ∂ℓ_j/∂x_k = [j = k] · (−z_j) + p_k · z_j for the ℓ elements j of k's
+ * row, so pred's gradient is −g_k z_k + p_k · Σ_j g_j z_j: its second part needs the whole row's
+ * dℓ, which a block boundary may split. Each block assigns the first part and adds g_j z_j to its
+ * row's float64 sum; the block that completes a row (the last of its `size` elements) adds
+ * p_k · sum to the whole row — or, when the whole row lies in that block (the usual case),
+ * rewrites it from both parts at once, so a float32 gradient is rounded once. Every row
+ * completes once per pass, so this is linear.
+ */
+class RowMass {
+  /** Σ g_j z_j over the elements of each row seen so far in this pass. */
+  readonly mass: Float64Array;
+  /** How many elements of each row have been seen in this pass. */
+  readonly seen: Int32Array;
+  private gradient: TypedArray | null = null;
+
+  constructor(rows: number) {
+    this.mass = new Float64Array(rows);
+    this.seen = new Int32Array(rows);
+  }
+
+  /** A new gradient array (a new backward pass) restarts the sums. */
+  begin(gradient: TypedArray): void {
+    if (gradient === this.gradient) return;
+    this.gradient = gradient;
+    this.mass.fill(0);
+    this.seen.fill(0);
+  }
+}
+
+/** Gluon mean through the log-softmax: ℓ_k = z_k · (log(z_k + ε) − log p_k). */
+function meanForward(
+  x: TypedArray,
+  z: TypedArray,
+  labelIndex: Int32Array | null,
+  { size, inner }: ClassLayout,
+  { shift, logSum }: RowNormalizers,
+  begin: number,
+  end: number,
+  out: Float64Array,
+): void {
+  const span = size * inner;
+  const o = Math.floor(begin / span);
+  let c = Math.floor((begin - o * span) / inner);
+  let i = begin - o * span - c * inner;
+  let rowBase = o * inner;
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const r = rowBase + i;
+    // log p = (x − shift) − logSum: the log-softmax from the row normalisers.
+    out[j] = klTerm(z[labelIndex ? labelIndex[k]! : k]!, x[k]! - shift[r]! - logSum[r]!);
+    if (++i === inner) {
+      i = 0;
+      if (++c === size) {
+        c = 0;
+        rowBase += inner;
+      }
+    }
+  }
+}
+
+/** classReduction 'sum': ℓ_r = Σ_c z_c · (log(z_c + ε) − log p_c) over row r. */
+function sumForward(
+  x: TypedArray,
+  z: TypedArray,
+  labelIndex: Int32Array | null,
+  { size, inner }: ClassLayout,
+  normalizers: RowNormalizers | null,
+  begin: number,
+  end: number,
+  out: Float64Array,
+): void {
+  out.fill(0, 0, end - begin);
+  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
+    const rowBase = o * inner;
+    const first = Math.max(begin - rowBase, 0);
+    const last = Math.min(end - rowBase, inner);
+    const at = rowBase - begin;
+    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
+      for (let i = first, r = rowBase + first; i < last; i++, r++) {
+        const k = p + i;
+        const logProbability = normalizers ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]! : x[k]!;
+        out[at + i]! += klTerm(z[labelIndex ? labelIndex[k]! : k]!, logProbability);
+      }
+    }
+  }
+}
+
+/** Gluon mean through the log-softmax: ∂/∂x_k = −g_k z_k + p_k · Σ_{j in k's row} g_j z_j (see RowMass). */
+function meanPredBackward(
+  x: TypedArray,
+  z: TypedArray,
+  labelIndex: Int32Array | null,
+  { size, inner }: ClassLayout,
+  { shift, logSum }: RowNormalizers,
+  rowMass: RowMass,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dPred: TypedArray,
+): void {
+  rowMass.begin(dPred);
+  const { mass, seen } = rowMass;
+  const span = size * inner;
+  let o = Math.floor(begin / span);
+  let c = Math.floor((begin - o * span) / inner);
+  let i = begin - o * span - c * inner;
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const r = o * inner + i;
+    const weighted = dLoss[j]! * z[labelIndex ? labelIndex[k]! : k]!;
+    dPred[k] = -weighted;
+    mass[r]! += weighted;
+    if (++seen[r]! === size) {
+      const m = shift[r]!;
+      const l = logSum[r]!;
+      const total = mass[r]!;
+      const rowStart = o * span + i;
+      const rowEnd = rowStart + span;
+      if (rowStart >= begin && rowEnd - inner < end) {
+        // The whole row is in this block: write each entry once, from its own dℓ (one rounding).
+        for (let q = rowStart; q < rowEnd; q += inner) {
+          const own = dLoss[q - begin]! * z[labelIndex ? labelIndex[q]! : q]!;
+          dPred[q] = Math.exp(x[q]! - m - l) * total - own;
+        }
+      } else {
+        for (let q = rowStart; q < rowEnd; q += inner) dPred[q]! += Math.exp(x[q]! - m - l) * total;
+      }
+      mass[r] = 0;
+      seen[r] = 0;
+    }
+    if (++i === inner) {
+      i = 0;
+      if (++c === size) {
+        c = 0;
+        o++;
+      }
+    }
+  }
+}
+
+/**
+ * classReduction 'sum': ∂ℓ_r/∂log p_c = −g_r z_c; through the log-softmax
+ * ∂/∂x_c = −g_r z_c + p_c · g_r Σ_j z_j (−g_r z_c alone with `fromLogits`).
+ */
+function sumPredBackward(
+  x: TypedArray,
+  z: TypedArray,
+  labelIndex: Int32Array | null,
+  { size, inner }: ClassLayout,
+  normalizers: RowNormalizers | null,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dPred: TypedArray,
+): void {
+  // g_r Σ_c z_c for each row of a segment.
+  const rowMass = normalizers ? new Float64Array(Math.min(inner, end - begin)) : null;
+  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
+    const rowBase = o * inner;
+    const first = Math.max(begin - rowBase, 0);
+    const last = Math.min(end - rowBase, inner);
+    const at = rowBase - begin;
+    const blockBase = o * size * inner;
+    if (!normalizers || !rowMass) {
+      for (let c = 0, p = blockBase; c < size; c++, p += inner) {
+        for (let i = first; i < last; i++) {
+          const k = p + i;
+          dPred[k] = -dLoss[at + i]! * z[labelIndex ? labelIndex[k]! : k]!;
+        }
+      }
+      continue;
+    }
+    const { shift, logSum } = normalizers;
+    rowMass.fill(0);
+    for (let c = 0, p = blockBase; c < size; c++, p += inner) {
+      for (let i = first; i < last; i++) {
+        const k = p + i;
+        rowMass[i - first]! += dLoss[at + i]! * z[labelIndex ? labelIndex[k]! : k]!;
+      }
+    }
+    for (let c = 0, p = blockBase; c < size; c++, p += inner) {
+      for (let i = first, r = rowBase + first; i < last; i++, r++) {
+        const k = p + i;
+        const weighted = dLoss[at + i]! * z[labelIndex ? labelIndex[k]! : k]!;
+        dPred[k] = Math.exp(x[k]! - shift[r]! - logSum[r]!) * rowMass[i - first]! - weighted;
+      }
+    }
+  }
+}
+
+/** Gluon mean: ∂ℓ_k/∂z_k = log(z_k + ε) + z_k / (z_k + ε) − log p_k, added at the label's own offset. */
+function meanLabelBackward(
+  x: TypedArray,
+  z: TypedArray,
+  labelIndex: Int32Array | null,
+  { size, inner }: ClassLayout,
+  normalizers: RowNormalizers | null,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dLabel: TypedArray,
+): void {
+  if (!normalizers) {
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      const at = labelIndex ? labelIndex[k]! : k;
+      dLabel[at]! += dLoss[j]! * klLabelDerivative(z[at]!, x[k]!);
+    }
+    return;
+  }
+  const { shift, logSum } = normalizers;
+  const span = size * inner;
+  const o = Math.floor(begin / span);
+  let c = Math.floor((begin - o * span) / inner);
+  let i = begin - o * span - c * inner;
+  let rowBase = o * inner;
+  for (let k = begin, j = 0; k < end; k++, j++) {
+    const r = rowBase + i;
+    const at = labelIndex ? labelIndex[k]! : k;
+    dLabel[at]! += dLoss[j]! * klLabelDerivative(z[at]!, x[k]! - shift[r]! - logSum[r]!);
+    if (++i === inner) {
+      i = 0;
+      if (++c === size) {
+        c = 0;
+        rowBase += inner;
+      }
+    }
+  }
+}
+
+/** classReduction 'sum': ∂ℓ_r/∂z_c = g_r · (log(z_c + ε) + z_c / (z_c + ε) − log p_c). */
+function sumLabelBackward(
+  x: TypedArray,
+  z: TypedArray,
+  labelIndex: Int32Array | null,
+  { size, inner }: ClassLayout,
+  normalizers: RowNormalizers | null,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dLabel: TypedArray,
+): void {
+  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
+    const rowBase = o * inner;
+    const first = Math.max(begin - rowBase, 0);
+    const last = Math.min(end - rowBase, inner);
+    const at = rowBase - begin;
+    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
+      for (let i = first, r = rowBase + first; i < last; i++, r++) {
+        const k = p + i;
+        const logProbability = normalizers ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]! : x[k]!;
+        const offset = labelIndex ? labelIndex[k]! : k;
+        dLabel[offset]! += dLoss[at + i]! * klLabelDerivative(z[offset]!, logProbability);
+      }
+    }
   }
 }

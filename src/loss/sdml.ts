@@ -2,12 +2,12 @@ import type { DType } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
-import { allocate } from '../ndarray/dtype.js';
+import { allocate, type TypedArray } from '../ndarray/dtype.js';
 import { logSoftmax } from '../ops/activation.js';
 import { abs, add, equal, log, mul, neg, square, sub, where } from '../ops/elementwise.js';
 import { expandDims } from '../ops/movement.js';
 import { mean, sum } from '../ops/reduce.js';
-import { checkFinite, type KernelForward, Loss, type LossOptions, type Prepared } from './_loss.js';
+import { checkFinite, Loss, type LossOptions, type Prepared } from './_loss.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 
 /** Options of {@link SDMLLoss}. */
@@ -23,13 +23,75 @@ export interface SDMLLossOptions extends LossOptions {
 /** The epsilon of the inner KLDivLoss's log(label + ε), kept for value parity. */
 const EPSILON = 1e-12;
 
-/** What the forward keeps for the backward pass. */
-interface SDMLSaved {
-  /** d_ij = |x1_i − x2_j|², row-major N × N. */
-  readonly distances: Float64Array;
+/** What the block kernels share within one call. */
+interface SDMLState {
   /** Per row i: max_j (−d_ij) (0 when not finite) and log Σ_j exp(−d_ij − shift). */
   readonly shift: Float64Array;
   readonly logSum: Float64Array;
+  /** Scratch: d_ij = |x1_i − x2_j|² of the row in progress. */
+  readonly distances: Float64Array;
+  /** Scratch: the gradient of the x1 row in progress, summed in float64. */
+  readonly x1Row: Float64Array;
+  /** The float64 sums of x2's gradient across the blocks. */
+  readonly x2Sum: BlockSum;
+}
+
+/** d_ij = |x1_i − x2_j|² for every j, summed from differences (identical pairs give exactly 0). */
+function rowDistances(
+  a: TypedArray,
+  b: TypedArray,
+  i: number,
+  batch: number,
+  length: number,
+  out: Float64Array,
+): void {
+  const rowA = i * length;
+  for (let j = 0, rowB = 0; j < batch; j++, rowB += length) {
+    let total = 0;
+    for (let k = 0; k < length; k++) {
+      const d = a[rowA + k]! - b[rowB + k]!;
+      total += d * d;
+    }
+    out[j] = total;
+  }
+}
+
+/**
+ * A gradient that every ℓ element adds into (x2's), summed in float64 across the blocks of one
+ * backward pass and copied into the final array once every ℓ element has been added, so a
+ * float32 gradient is rounded once, not once per sample.
+ */
+class BlockSum {
+  /** The gradient array of the pass in progress. */
+  private gradient: TypedArray | null = null;
+  /** Where that pass's sums go: the gradient itself if float64, else {@link buffer}. */
+  private sums: Float64Array | null = null;
+  private buffer: Float64Array | null = null;
+  /** ℓ elements not yet added in this pass. */
+  private remaining = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly lossSize: number,
+  ) {}
+
+  /** The float64 array to add into; a new gradient array (a new backward pass) restarts the sums. */
+  begin(gradient: TypedArray): Float64Array {
+    if (gradient !== this.gradient) {
+      this.gradient = gradient;
+      this.remaining = this.lossSize;
+      if (gradient instanceof Float64Array) this.sums = gradient;
+      else if (this.buffer === null) this.sums = this.buffer = new Float64Array(this.size);
+      else this.sums = this.buffer.fill(0);
+    }
+    return this.sums!;
+  }
+
+  /** Records that `count` more ℓ elements were added; copies the sums out after the last. */
+  done(count: number, gradient: TypedArray): void {
+    this.remaining -= count;
+    if (this.remaining === 0 && this.sums !== gradient) gradient.set(this.sums!);
+  }
 }
 
 /**
@@ -53,7 +115,9 @@ interface SDMLSaved {
  * `weight` is still a ValueError).
  *
  * **Gradient**: with g_ij = (L_ij − softmax(−d)_ij · Σ_k L_ik) / N = ∂ℓ_i/∂d_ij,
- * ∂/∂x1_i = Σ_j 2 g_ij (x1_i − x2_j) and ∂/∂x2_j = −Σ_i 2 g_ij (x1_i − x2_j).
+ * ∂/∂x1_i = Σ_j 2 g_ij (x1_i − x2_j) and ∂/∂x2_j = −Σ_i 2 g_ij (x1_i − x2_j). The backward pass
+ * recomputes each row of distances instead of keeping the N × N matrix (O(N + D) extra memory,
+ * plus float64 sums for a float32 x2 gradient, which every sample adds into).
  *
  * **Stability**: distances are summed from differences (no |a|² + |b|² − 2a·b cancellation, so
  * identical pairs give exactly 0), and the log-softmax is shifted by the row minimum distance, so
@@ -108,91 +172,97 @@ export class SDMLLoss extends Loss {
     return { diagonal: 1 - s, offDiagonal: batch > 1 ? s / (batch - 1) : 0 };
   }
 
-  protected forwardKernel(prepared: Prepared): KernelForward {
+  /** Per-row normalisers and scratch rows (O(N + D)), and the float64 sums of x2's gradient. */
+  protected override createState(prepared: Prepared): SDMLState {
+    const [batch, length] = prepared.arrays[0]!.shape as [number, number];
+    return {
+      shift: new Float64Array(batch),
+      logSum: new Float64Array(batch),
+      distances: new Float64Array(batch),
+      x1Row: new Float64Array(length),
+      x2Sum: new BlockSum(batch * length, batch),
+    };
+  }
+
+  // ℓ is (N,): the block [begin, end) is the rows [begin, end) of x1, each against all of x2.
+  protected forwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const [x1, x2] = prepared.arrays;
     const a = x1!.data;
     const b = x2!.data;
     const [batch, length] = x1!.shape as [number, number];
-    const distances = new Float64Array(batch * batch);
-    for (let i = 0; i < batch; i++) {
-      const rowA = i * length;
-      for (let j = 0; j < batch; j++) {
-        const rowB = j * length;
-        let total = 0;
-        for (let k = 0; k < length; k++) {
-          const d = a[rowA + k]! - b[rowB + k]!;
-          total += d * d;
-        }
-        distances[i * batch + j] = total;
-      }
-    }
+    const { shift, logSum, distances } = state as SDMLState;
     const { diagonal, offDiagonal } = this.labels(batch);
     // Σ_j L_ij log(L_ij + ε) is the same for every row; 0 · log(0 + ε) is 0.
     const entropyTerm =
       diagonal * Math.log(diagonal + EPSILON) +
       (batch - 1) * (offDiagonal === 0 ? 0 : offDiagonal * Math.log(offDiagonal + EPSILON));
-    const shift = new Float64Array(batch);
-    const logSum = new Float64Array(batch);
-    const loss = new Float64Array(batch);
-    for (let i = 0; i < batch; i++) {
-      const row = i * batch;
+    for (let i = begin, at = 0; i < end; i++, at++) {
+      rowDistances(a, b, i, batch, length, distances);
       // log_softmax(−d): shifted by max_j(−d_ij) = −min_j d_ij, NaN-propagating.
       let minimum = Number.POSITIVE_INFINITY;
       for (let j = 0; j < batch; j++) {
-        const d = distances[row + j]!;
+        const d = distances[j]!;
         if (d < minimum || Number.isNaN(d)) minimum = d;
       }
       const m = minimum - minimum === 0 ? -minimum : 0;
       let total = 0;
-      for (let j = 0; j < batch; j++) total += Math.exp(-distances[row + j]! - m);
+      for (let j = 0; j < batch; j++) total += Math.exp(-distances[j]! - m);
       const l = Math.log(total);
       shift[i] = m;
       logSum[i] = l;
       // Σ_j L_ij P_ij, with P_ij = (−d_ij − shift) − logSum; a zero label skips its (maybe −∞) P.
-      let weighted = diagonal * (-distances[row + i]! - m - l);
+      let weighted = diagonal * (-distances[i]! - m - l);
       if (offDiagonal !== 0) {
         let others = 0;
-        for (let j = 0; j < batch; j++) if (j !== i) others += -distances[row + j]! - m - l;
+        for (let j = 0; j < batch; j++) if (j !== i) others += -distances[j]! - m - l;
         weighted += offDiagonal * others;
       }
-      loss[i] = (entropyTerm - weighted) / batch;
+      out[at] = (entropyTerm - weighted) / batch;
     }
-    const saved: SDMLSaved = { distances, shift, logSum };
-    return { loss, saved };
   }
 
-  protected backwardKernel(
+  // Row i of x1 gets contributions from ℓ_i only: summed in a float64 row, then assigned. Every
+  // ℓ_i touches every row of x2: summed in float64 across the blocks (see BlockSum).
+  protected backwardBlock(
     prepared: Prepared,
-    forward: KernelForward,
+    state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    [dX1, dX2]: readonly (TypedArray | null)[],
+  ): void {
     const [x1, x2] = prepared.arrays;
     const a = x1!.data;
     const b = x2!.data;
     const [batch, length] = x1!.shape as [number, number];
-    const { distances, shift, logSum } = forward.saved as SDMLSaved;
+    const { shift, logSum, distances, x1Row, x2Sum } = state as SDMLState;
     const { diagonal, offDiagonal } = this.labels(batch);
     const labelMass = diagonal + (batch - 1) * offDiagonal;
-    const dX1 = needsGrad[0] ? new Float64Array(a.length) : null;
-    const dX2 = needsGrad[1] ? new Float64Array(b.length) : null;
-    for (let i = 0; i < batch; i++) {
-      const row = i * batch;
+    const x2Sums = dX2 ? x2Sum.begin(dX2) : null;
+    for (let i = begin, at = 0; i < end; i++, at++) {
+      // The distances again (O(N) memory instead of keeping the N × N matrix).
+      rowDistances(a, b, i, batch, length, distances);
       const rowA = i * length;
-      const scale = dLoss[i]! / batch;
+      const scale = dLoss[at]! / batch;
+      x1Row.fill(0);
       for (let j = 0; j < batch; j++) {
         // ∂ℓ_i/∂d_ij = (L_ij − q_ij Σ_k L_ik) / N with q = softmax(−d_i·); times 2(x1_i − x2_j) for x1.
-        const probability = Math.exp(-distances[row + j]! - shift[i]! - logSum[i]!);
+        const probability = Math.exp(-distances[j]! - shift[i]! - logSum[i]!);
         const slope = 2 * scale * ((i === j ? diagonal : offDiagonal) - probability * labelMass);
         const rowB = j * length;
-        for (let k = 0; k < length; k++) {
-          const contribution = slope * (a[rowA + k]! - b[rowB + k]!);
-          if (dX1) dX1[rowA + k]! += contribution;
-          if (dX2) dX2[rowB + k]! -= contribution;
-        }
+        if (dX1) for (let k = 0; k < length; k++) x1Row[k]! += slope * (a[rowA + k]! - b[rowB + k]!);
+        if (x2Sums)
+          for (let k = 0; k < length; k++) x2Sums[rowB + k]! -= slope * (a[rowA + k]! - b[rowB + k]!);
       }
+      if (dX1) for (let k = 0; k < length; k++) dX1[rowA + k] = x1Row[k]!;
     }
-    return [dX1, dX2];
+    if (dX2) x2Sum.done(end - begin, dX2);
   }
 
   twin(prepared: Prepared): NDArray {

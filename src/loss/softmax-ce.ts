@@ -1,4 +1,4 @@
-import type { DType } from '../ndarray/dtype.js';
+import type { DType, TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
@@ -7,16 +7,15 @@ import { logSoftmax } from '../ops/activation.js';
 import { equal, mul, neg, where } from '../ops/elementwise.js';
 import { checkIndices, pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
-import { type ClassLayout, classLayout, logSoftmaxRows, type RowNormalizers } from './_class-rows.js';
 import {
-  checkBoolean,
-  type KernelForward,
-  Loss,
-  type LossOptions,
-  lossBatchAxis,
-  type Prepared,
-  reshapeLike,
-} from './_loss.js';
+  allocateNormalizers,
+  type ClassLayout,
+  classLayout,
+  logSoftmaxRows,
+  type RowNormalizers,
+  writeScaledExp,
+} from './_class-rows.js';
+import { checkBoolean, Loss, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_loss.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 
 /** Options of {@link SoftmaxCrossEntropyLoss}. */
@@ -133,139 +132,52 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     return { arrays: [pred], sources: [0], lossShape, batchAxis, extra };
   }
 
-  protected forwardKernel(prepared: Prepared): KernelForward {
-    const { layout, labels } = prepared.extra as SoftmaxExtra;
-    const { outer, size, inner } = layout;
-    const x = prepared.arrays[0]!.data;
-    const loss = new Float64Array(outer * inner);
-    const normalizers = this.fromLogits ? null : logSoftmaxRows(x, layout);
-    if (labels) {
-      // ℓ = −log p_label = logSum − (x_label − shift): the shifted difference keeps the digits
-      // of a small loss even when the logits are huge.
-      for (let o = 0; o < outer; o++) {
-        for (let i = 0; i < inner; i++) {
-          const r = o * inner + i;
-          const picked = x[(o * size + labels[r]!) * inner + i]!;
-          loss[r] = normalizers ? normalizers.logSum[r]! - (picked - normalizers.shift[r]!) : -picked;
-        }
-      }
-      return { loss, saved: normalizers };
-    }
-    const z = prepared.arrays[1]!.data;
-    for (let o = 0, k = 0; o < outer; o++) {
-      for (let c = 0; c < size; c++) {
-        for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
-          const logProbability = normalizers ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]! : x[k]!;
-          loss[r]! -= denseTerm(z[k]!, logProbability);
-        }
-      }
-    }
-    return { loss, saved: normalizers };
-  }
-
-  protected backwardKernel(
-    prepared: Prepared,
-    forward: KernelForward,
-    dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
-    const { layout, labels } = prepared.extra as SoftmaxExtra;
-    const { outer, size, inner } = layout;
-    const x = prepared.arrays[0]!.data;
-    const normalizers = forward.saved as RowNormalizers | null;
-    if (labels) return [needsGrad[0] ? this.sparseGradient(x, layout, labels, normalizers, dLoss) : null];
-    // Dense labels: ∂ℓ/∂log p_c = −z_c, and through the log-softmax
-    // ∂ℓ/∂x_j = p_j · Σ_c z_c − z_j (or −z_j with fromLogits); ∂ℓ/∂z_c = −log p_c.
-    const z = prepared.arrays[1]!.data;
-    const rows = outer * inner;
-    let dPred: Float64Array | null = null;
-    if (needsGrad[0]) {
-      dPred = new Float64Array(x.length);
-      if (normalizers) {
-        const labelMass = new Float64Array(rows);
-        for (let o = 0, k = 0; o < outer; o++) {
-          for (let c = 0; c < size; c++) {
-            for (let i = 0, r = o * inner; i < inner; i++, r++, k++) labelMass[r]! += z[k]!;
-          }
-        }
-        const { shift, logSum } = normalizers;
-        for (let o = 0, k = 0; o < outer; o++) {
-          for (let c = 0; c < size; c++) {
-            for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
-              const probability = Math.exp(x[k]! - shift[r]! - logSum[r]!);
-              dPred[k] = dLoss[r]! * (probability * labelMass[r]! - z[k]!);
-            }
-          }
-        }
-      } else {
-        for (let o = 0, k = 0; o < outer; o++) {
-          for (let c = 0; c < size; c++) {
-            for (let i = 0, r = o * inner; i < inner; i++, r++, k++) dPred[k] = -dLoss[r]! * z[k]!;
-          }
-        }
-      }
-    }
-    let dLabel: Float64Array | null = null;
-    if (needsGrad[1]) {
-      dLabel = new Float64Array(x.length);
-      for (let o = 0, k = 0; o < outer; o++) {
-        for (let c = 0; c < size; c++) {
-          for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
-            const logProbability = normalizers
-              ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]!
-              : x[k]!;
-            dLabel[k] = -dLoss[r]! * logProbability;
-          }
-        }
-      }
-    }
-    return [dPred, dLabel];
-  }
-
   /**
-   * Sparse labels: ∂ℓ/∂x = softmax(x) − onehot(label) per row (−onehot with fromLogits). The
-   * label's entry p − 1 is computed as expm1(log p), which keeps its digits when p is close to 1.
+   * The per-row log-softmax normalisers (null with `fromLogits`): two numbers per row, filled by
+   * the forward blocks (every row of ℓ is one row of pred) and read by the backward ones.
    */
-  private sparseGradient(
-    x: ArrayLike<number>,
-    layout: ClassLayout,
-    labels: Int32Array,
-    normalizers: RowNormalizers | null,
+  protected override createState(prepared: Prepared): RowNormalizers | null {
+    if (this.fromLogits) return null;
+    const { outer, inner } = (prepared.extra as SoftmaxExtra).layout;
+    return allocateNormalizers(outer * inner);
+  }
+
+  // ℓ has one element per row (the class axis has size 1), so the block [begin, end) of ℓ is the
+  // rows [begin, end) of pred.
+  protected forwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
+    const { layout, labels } = prepared.extra as SoftmaxExtra;
+    const x = prepared.arrays[0]!.data;
+    const normalizers = state as RowNormalizers | null;
+    if (normalizers) logSoftmaxRows(x, layout, begin, end, normalizers);
+    if (labels) sparseForward(x, layout, labels, normalizers, begin, end, out);
+    else denseForward(x, prepared.arrays[1]!.data, layout, normalizers, begin, end, out);
+  }
+
+  // Every entry of pred and label belongs to one row, so one ℓ element: the gradients are assigned.
+  protected backwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-  ): Float64Array {
-    const { outer, size, inner } = layout;
-    const dPred = new Float64Array(x.length);
-    if (!normalizers) {
-      for (let o = 0; o < outer; o++) {
-        for (let i = 0, r = o * inner; i < inner; i++, r++)
-          dPred[(o * size + labels[r]!) * inner + i] = -dLoss[r]!;
-      }
-      return dPred;
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
+    const { layout, labels } = prepared.extra as SoftmaxExtra;
+    const x = prepared.arrays[0]!.data;
+    const normalizers = state as RowNormalizers | null;
+    if (labels) {
+      if (dPred) sparseBackward(x, layout, labels, normalizers, begin, end, dLoss, dPred);
+      return;
     }
-    const { shift, logSum } = normalizers;
-    if (inner === 1) {
-      for (let r = 0, k = 0; r < outer; r++) {
-        const g = dLoss[r]!;
-        const m = shift[r]!;
-        const l = logSum[r]!;
-        for (let c = 0; c < size; c++, k++) dPred[k] = g * Math.exp(x[k]! - m - l);
-      }
-    } else {
-      for (let o = 0, k = 0; o < outer; o++) {
-        for (let c = 0; c < size; c++) {
-          for (let i = 0, r = o * inner; i < inner; i++, r++, k++) {
-            dPred[k] = dLoss[r]! * Math.exp(x[k]! - shift[r]! - logSum[r]!);
-          }
-        }
-      }
-    }
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0, r = o * inner; i < inner; i++, r++) {
-        const k = (o * size + labels[r]!) * inner + i;
-        dPred[k] = dLoss[r]! * Math.expm1(x[k]! - shift[r]! - logSum[r]!);
-      }
-    }
-    return dPred;
+    const z = prepared.arrays[1]!.data;
+    if (dPred) densePredBackward(x, z, layout, normalizers, begin, end, dLoss, dPred);
+    if (dLabel) denseLabelBackward(x, layout, normalizers, begin, end, dLoss, dLabel);
   }
 
   twin(prepared: Prepared): NDArray {
@@ -294,5 +206,181 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     const dense = new Float64Array(20);
     for (let n = 0; n < 4; n++) dense[n * 5 + labels[n]!] = 1;
     return [pred, toNDArray(dense, shape, dtype)];
+  }
+}
+
+// ---- block kernels ---------------------------------------------------------------------------
+//
+// Rows [begin, end) of the (outer, size, inner) layout. With the class axis last (inner = 1) a
+// row is contiguous and handled whole by the row loops of _class-rows.ts; otherwise the rows form
+// segments [first, last) of outer blocks o, each walked class by class so that the inner loop
+// reads contiguous memory.
+
+/** Sparse labels: ℓ = −log p_label = logSum − (x_label − shift), or −x_label with `fromLogits`. */
+function sparseForward(
+  x: TypedArray,
+  { size, inner }: ClassLayout,
+  labels: Int32Array,
+  normalizers: RowNormalizers | null,
+  begin: number,
+  end: number,
+  out: Float64Array,
+): void {
+  // The shifted difference keeps the digits of a small loss even when the logits are huge.
+  for (let r = begin, j = 0; r < end; r++, j++) {
+    const o = Math.floor(r / inner);
+    const picked = x[(o * size + labels[r]!) * inner + (r - o * inner)]!;
+    out[j] = normalizers ? normalizers.logSum[r]! - (picked - normalizers.shift[r]!) : -picked;
+  }
+}
+
+/** Dense labels: ℓ = −Σ_c z_c · log p_c (see denseTerm for the masked classes). */
+function denseForward(
+  x: TypedArray,
+  z: TypedArray,
+  { size, inner }: ClassLayout,
+  normalizers: RowNormalizers | null,
+  begin: number,
+  end: number,
+  out: Float64Array,
+): void {
+  out.fill(0, 0, end - begin);
+  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
+    const rowBase = o * inner;
+    const first = Math.max(begin - rowBase, 0);
+    const last = Math.min(end - rowBase, inner);
+    const at = rowBase - begin;
+    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
+      if (normalizers) {
+        const { shift, logSum } = normalizers;
+        for (let i = first; i < last; i++) {
+          const r = rowBase + i;
+          out[at + i]! -= denseTerm(z[p + i]!, x[p + i]! - shift[r]! - logSum[r]!);
+        }
+      } else {
+        for (let i = first; i < last; i++) out[at + i]! -= denseTerm(z[p + i]!, x[p + i]!);
+      }
+    }
+  }
+}
+
+/**
+ * Sparse labels: ∂ℓ/∂x = softmax(x) − onehot(label) per row (−onehot with fromLogits). The
+ * label's entry p − 1 is computed as expm1(log p), which keeps its digits when p is close to 1.
+ */
+function sparseBackward(
+  x: TypedArray,
+  layout: ClassLayout,
+  labels: Int32Array,
+  normalizers: RowNormalizers | null,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dPred: TypedArray,
+): void {
+  const { size, inner } = layout;
+  if (!normalizers) {
+    for (let r = begin, j = 0; r < end; r++, j++) {
+      const o = Math.floor(r / inner);
+      dPred[(o * size + labels[r]!) * inner + (r - o * inner)] = -dLoss[j]!;
+    }
+    return;
+  }
+  const { shift, logSum } = normalizers;
+  if (inner === 1) {
+    for (let r = begin, j = 0, base = begin * size; r < end; r++, j++, base += size) {
+      const g = dLoss[j]!;
+      const m = shift[r]!;
+      const l = logSum[r]!;
+      writeScaledExp(x, base, size, m, l, g, dPred, base);
+      const k = base + labels[r]!;
+      dPred[k] = g * Math.expm1(x[k]! - m - l);
+    }
+    return;
+  }
+  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
+    const rowBase = o * inner;
+    const first = Math.max(begin - rowBase, 0);
+    const last = Math.min(end - rowBase, inner);
+    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
+      for (let i = first, r = rowBase + first; i < last; i++, r++) {
+        dPred[p + i] = dLoss[r - begin]! * Math.exp(x[p + i]! - shift[r]! - logSum[r]!);
+      }
+    }
+  }
+  for (let r = begin, j = 0; r < end; r++, j++) {
+    const o = Math.floor(r / inner);
+    const k = (o * size + labels[r]!) * inner + (r - o * inner);
+    dPred[k] = dLoss[j]! * Math.expm1(x[k]! - shift[r]! - logSum[r]!);
+  }
+}
+
+/**
+ * Dense labels: ∂ℓ/∂log p_c = −z_c, and through the log-softmax ∂ℓ/∂x_j = p_j · Σ_c z_c − z_j
+ * (or −z_j with fromLogits).
+ */
+function densePredBackward(
+  x: TypedArray,
+  z: TypedArray,
+  { size, inner }: ClassLayout,
+  normalizers: RowNormalizers | null,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dPred: TypedArray,
+): void {
+  // Σ_c z_c of each row of a segment.
+  const labelMass = normalizers ? new Float64Array(Math.min(inner, end - begin)) : null;
+  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
+    const rowBase = o * inner;
+    const first = Math.max(begin - rowBase, 0);
+    const last = Math.min(end - rowBase, inner);
+    const at = rowBase - begin;
+    const blockBase = o * size * inner;
+    if (!normalizers || !labelMass) {
+      for (let c = 0, p = blockBase; c < size; c++, p += inner) {
+        for (let i = first; i < last; i++) dPred[p + i] = -dLoss[at + i]! * z[p + i]!;
+      }
+      continue;
+    }
+    const { shift, logSum } = normalizers;
+    labelMass.fill(0);
+    for (let c = 0, p = blockBase; c < size; c++, p += inner) {
+      for (let i = first; i < last; i++) labelMass[i - first]! += z[p + i]!;
+    }
+    for (let c = 0, p = blockBase; c < size; c++, p += inner) {
+      for (let i = first, r = rowBase + first; i < last; i++, r++) {
+        const probability = Math.exp(x[p + i]! - shift[r]! - logSum[r]!);
+        dPred[p + i] = dLoss[at + i]! * (probability * labelMass[i - first]! - z[p + i]!);
+      }
+    }
+  }
+}
+
+/** Dense labels: ∂ℓ/∂z_c = −log p_c. */
+function denseLabelBackward(
+  x: TypedArray,
+  { size, inner }: ClassLayout,
+  normalizers: RowNormalizers | null,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dLabel: TypedArray,
+): void {
+  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
+    const rowBase = o * inner;
+    const first = Math.max(begin - rowBase, 0);
+    const last = Math.min(end - rowBase, inner);
+    const at = rowBase - begin;
+    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
+      if (normalizers) {
+        const { shift, logSum } = normalizers;
+        for (let i = first, r = rowBase + first; i < last; i++, r++) {
+          dLabel[p + i] = -dLoss[at + i]! * (x[p + i]! - shift[r]! - logSum[r]!);
+        }
+      } else {
+        for (let i = first; i < last; i++) dLabel[p + i] = -dLoss[at + i]! * x[p + i]!;
+      }
+    }
   }
 }

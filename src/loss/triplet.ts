@@ -1,18 +1,11 @@
-import type { DType } from '../ndarray/dtype.js';
+import type { DType, TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
 import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import {
-  checkFinite,
-  type KernelForward,
-  Loss,
-  type LossOptions,
-  type Prepared,
-  reshapeLike,
-} from './_loss.js';
+import { checkFinite, Loss, type LossOptions, type Prepared, reshapeLike } from './_loss.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 
 /** Options of {@link TripletLoss}. */
@@ -98,62 +91,73 @@ export class TripletLoss extends Loss {
     };
   }
 
-  protected forwardKernel(prepared: Prepared): KernelForward {
+  /** ℓ of every sample, kept by the forward blocks: its sign is the backward pass's switch. */
+  protected override createState(prepared: Prepared): Float64Array {
+    return new Float64Array((prepared.extra as TripletExtra).batch);
+  }
+
+  // ℓ is (N,): the block [begin, end) is the samples [begin, end), each spread over `outer`
+  // runs of `inner` contiguous elements.
+  protected forwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const { outer, batch, inner } = prepared.extra as TripletExtra;
     const [pred, positive, negative] = prepared.arrays;
     const a = pred!.data;
     const p = positive!.data;
     const q = negative!.data;
-    const distances = new Float64Array(batch);
-    for (let o = 0, k = 0; o < outer; o++) {
-      for (let n = 0; n < batch; n++) {
+    const losses = state as Float64Array;
+    for (let n = begin, j = 0; n < end; n++, j++) {
+      let distance = 0;
+      for (let o = 0; o < outer; o++) {
         let total = 0;
-        for (let i = 0; i < inner; i++, k++) {
+        for (let k = (o * batch + n) * inner, last = k + inner; k < last; k++) {
           const toPositive = p[k]! - a[k]!;
           const toNegative = q[k]! - a[k]!;
           total += toPositive * toPositive - toNegative * toNegative;
         }
-        distances[n]! += total;
+        distance += total;
       }
-    }
-    const loss = new Float64Array(batch);
-    for (let n = 0; n < batch; n++) {
-      const gap = distances[n]! + this.margin;
+      const gap = distance + this.margin;
       // relu that lets a NaN gap through (`NaN > 0` is false).
-      loss[n] = gap > 0 || Number.isNaN(gap) ? gap : 0;
+      const loss = gap > 0 || Number.isNaN(gap) ? gap : 0;
+      losses[n] = loss;
+      out[j] = loss;
     }
-    return { loss };
   }
 
-  protected backwardKernel(
+  // Each entry belongs to one sample, so to one ℓ element: assigned.
+  protected backwardBlock(
     prepared: Prepared,
-    forward: KernelForward,
+    state: unknown,
+    begin: number,
+    end: number,
     dLoss: Float64Array,
-    needsGrad: readonly boolean[],
-  ): (Float64Array | null)[] {
+    [dPred, dPositive, dNegative]: readonly (TypedArray | null)[],
+  ): void {
     const { outer, batch, inner } = prepared.extra as TripletExtra;
     const [pred, positive, negative] = prepared.arrays;
     const a = pred!.data;
     const p = positive!.data;
     const q = negative!.data;
-    const loss = forward.loss;
-    const dPred = needsGrad[0] ? new Float64Array(a.length) : null;
-    const dPositive = needsGrad[1] ? new Float64Array(a.length) : null;
-    const dNegative = needsGrad[2] ? new Float64Array(a.length) : null;
-    for (let o = 0; o < outer; o++) {
-      for (let n = 0; n < batch; n++) {
-        // ℓ > 0 exactly where the sample is active (s + margin > 0); a NaN ℓ makes the slope NaN.
-        const value = loss[n]!;
-        if (value === 0) continue;
-        const g = 2 * dLoss[n]! * (Number.isNaN(value) ? value : 1);
-        for (let i = 0, k = (o * batch + n) * inner; i < inner; i++, k++) {
-          if (dPred) dPred[k] = g * (q[k]! - p[k]!);
-          if (dPositive) dPositive[k] = g * (p[k]! - a[k]!);
-          if (dNegative) dNegative[k] = g * (a[k]! - q[k]!);
-        }
+    const losses = state as Float64Array;
+    for (let n = begin, j = 0; n < end; n++, j++) {
+      // ℓ > 0 exactly where the sample is active (s + margin > 0); a NaN ℓ makes the slope NaN.
+      const value = losses[n]!;
+      if (value === 0) continue;
+      const g = 2 * dLoss[j]! * (Number.isNaN(value) ? value : 1);
+      for (let o = 0; o < outer; o++) {
+        const first = (o * batch + n) * inner;
+        const last = first + inner;
+        if (dPred) for (let k = first; k < last; k++) dPred[k] = g * (q[k]! - p[k]!);
+        if (dPositive) for (let k = first; k < last; k++) dPositive[k] = g * (p[k]! - a[k]!);
+        if (dNegative) for (let k = first; k < last; k++) dNegative[k] = g * (a[k]! - q[k]!);
       }
     }
-    return [dPred, dPositive, dNegative];
   }
 
   twin(prepared: Prepared): NDArray {

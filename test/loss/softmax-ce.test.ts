@@ -24,11 +24,11 @@ function crossEntropy(row: readonly number[], label: number): number {
   return m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0)) - row[label]!;
 }
 
-/** Exposes the forward kernel's saved state (to check what the backward pass keeps). */
+/** Exposes the per-call kernel state (to check what the backward pass keeps). */
 class Probe extends SoftmaxCrossEntropyLoss {
   savedState(pred: NDArray, label: NDArray): unknown {
     const prepared: Prepared = this.prepare([pred, label]);
-    return this.forwardKernel(prepared).saved;
+    return this.createState(prepared);
   }
 }
 
