@@ -15,6 +15,7 @@ import {
 } from './_class-rows.js';
 import { checkBoolean, checkChoice, Loss, type LossOptions, lossBatchAxis, type Prepared } from './_loss.js';
 import { signedBandValues, toNDArray } from './_samples.js';
+import { BlockSum } from './_block-sum.js';
 
 /** How ℓ is reduced over the class axis before the per-sample mean. */
 export type KLClassReduction = 'mean' | 'sum';
@@ -301,44 +302,6 @@ interface KLState {
   readonly labelSum: BlockSum | null;
   /** Per-row sums for pred's gradient (Gluon mean through the log-softmax only). */
   readonly rowMass: RowMass | null;
-}
-
-/**
- * A gradient that many ℓ elements add into (a broadcast input), summed in float64 across the
- * blocks of one backward pass and copied into the final array once every ℓ element has been
- * added, so a float32 gradient is rounded once, not once per term.
- */
-class BlockSum {
-  /** The gradient array of the pass in progress. */
-  private gradient: TypedArray | null = null;
-  /** Where that pass's sums go: the gradient itself if float64, else {@link buffer}. */
-  private sums: Float64Array | null = null;
-  private buffer: Float64Array | null = null;
-  /** ℓ elements not yet added in this pass. */
-  private remaining = 0;
-
-  constructor(
-    private readonly size: number,
-    private readonly lossSize: number,
-  ) {}
-
-  /** The float64 array to add into; a new gradient array (a new backward pass) restarts the sums. */
-  begin(gradient: TypedArray): Float64Array {
-    if (gradient !== this.gradient) {
-      this.gradient = gradient;
-      this.remaining = this.lossSize;
-      if (gradient instanceof Float64Array) this.sums = gradient;
-      else if (this.buffer === null) this.sums = this.buffer = new Float64Array(this.size);
-      else this.sums = this.buffer.fill(0);
-    }
-    return this.sums!;
-  }
-
-  /** Records that `count` more ℓ elements were added; copies the sums out after the last. */
-  done(count: number, gradient: TypedArray): void {
-    this.remaining -= count;
-    if (this.remaining === 0 && this.sums !== gradient) gradient.set(this.sums!);
-  }
 }
 
 /**

@@ -7,6 +7,7 @@ import { ElementwiseLoss } from './_elementwise.js';
 import { checkBoolean, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_loss.js';
 import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
+import { BlockSum } from './_block-sum.js';
 
 /** Gluon's epsilon inside the logarithms of the probability form (kept for value parity, DECISIONS 12). */
 const PROBABILITY_EPSILON = 1e-12;
@@ -29,8 +30,8 @@ interface BceState {
   offsets: Int32Array;
   /** Per-element values of the current block shared by two gradient loops. */
   values: Float64Array;
-  /** posWeight's gradient while it is being summed over its broadcast axes. */
-  readonly posWeightGradient: BroadcastGradient;
+  /** posWeight's gradient while it is summed over its broadcast axes; null when it has pred's layout. */
+  readonly posWeightGradient: BlockSum | null;
 }
 
 /**
@@ -97,7 +98,10 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
     return {
       offsets: new Int32Array(0),
       values: new Float64Array(0),
-      posWeightGradient: new BroadcastGradient(posWeight.size, prepared.arrays[0]!.size),
+      posWeightGradient:
+        posWeight.size === prepared.arrays[0]!.size
+          ? null
+          : new BlockSum(posWeight.size, prepared.arrays[0]!.size),
     };
   }
 
@@ -122,7 +126,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
   }
 
   // Gradients of pred and label depend on one ℓ element each: assigned. posWeight's is summed
-  // over its broadcast axes (see BroadcastGradient).
+  // over its broadcast axes (see BlockSum).
   protected backwardBlock(
     prepared: Prepared,
     state: unknown,
@@ -170,15 +174,16 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
     if (dPosWeight && shared) {
       // dℓ/dp = z·softplus(−x) for logits, −z·log(x + 1e-12) for probabilities.
       const sign = this.fromSigmoid ? -1 : 1;
-      const target = bceState.posWeightGradient.begin(dPosWeight);
-      if (target === null) {
+      const sum = bceState.posWeightGradient;
+      if (sum === null) {
         // Same layout as pred: one ℓ element per entry, assigned.
         for (let k = begin, j = 0; k < end; k++, j++) dPosWeight[k] = sign * dLoss[j]! * y[k]! * shared[j]!;
       } else {
+        const target = sum.begin(dPosWeight);
         for (let k = begin, j = 0; k < end; k++, j++) {
           target[offsets[j]!]! += sign * dLoss[j]! * y[k]! * shared[j]!;
         }
-        bceState.posWeightGradient.done(end - begin, dPosWeight);
+        sum.done(end - begin, dPosWeight);
       }
     }
   }
@@ -606,48 +611,5 @@ class PosWeightLayout {
         counter[run] = 0;
       }
     }
-  }
-}
-
-/**
- * posWeight's gradient summed over its broadcast axes. Summing float32 contributions of many rows
- * in float32 would lose digits, so the sums live in float64 (the gradient array itself when it is
- * float64) and are copied into the gradient once every element of pred has been added.
- */
-class BroadcastGradient {
-  /** The gradient array of the pass in progress. */
-  private gradient: TypedArray | null = null;
-  /** Where that pass's sums go: the gradient itself if float64, else {@link buffer}. */
-  private sums: Float64Array | null = null;
-  private buffer: Float64Array | null = null;
-  /** Elements of pred not yet added in this pass. */
-  private remaining = 0;
-
-  constructor(
-    private readonly size: number,
-    private readonly total: number,
-  ) {}
-
-  /**
-   * The float64 array to add contributions into, or null when posWeight has pred's layout (each
-   * entry then gets exactly one contribution and is assigned). A new gradient array (a new
-   * backward pass) restarts the sums.
-   */
-  begin(gradient: TypedArray): Float64Array | null {
-    if (this.size === this.total) return null;
-    if (gradient !== this.gradient) {
-      this.gradient = gradient;
-      this.remaining = this.total;
-      if (gradient instanceof Float64Array) this.sums = gradient;
-      else if (this.buffer === null) this.sums = this.buffer = new Float64Array(this.size);
-      else this.sums = this.buffer.fill(0);
-    }
-    return this.sums;
-  }
-
-  /** Records that `count` more elements of pred were added; copies the sums out after the last. */
-  done(count: number, gradient: TypedArray): void {
-    this.remaining -= count;
-    if (this.remaining === 0 && this.sums !== gradient) gradient.set(this.sums!);
   }
 }
