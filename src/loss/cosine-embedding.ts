@@ -176,7 +176,10 @@ export class CosineEmbeddingLoss extends Loss {
       cosineOverSquare1[m] = floored ? 0 : cos / square1;
       cosineOverSquare2[m] = floored ? 0 : cos / square2;
       if (labels[m] === 1) {
-        out[j] = 1 - cos;
+        // |cos| <= 1 by Cauchy–Schwarz, but rounding can push it an ulp past 1 (identical vectors
+        // gave 1 − cos = −2.2e-16); capping keeps the loss of a perfect match exactly 0, as
+        // MXNet prints it. The floored case is a different formula and is left alone.
+        out[j] = 1 - (floored ? cos : Math.min(cos, 1));
       } else {
         // numpy's clip(v, 0, cap) = min(max(v, 0), cap), with NaN passed through.
         const shifted = cos - margin;
