@@ -17,3 +17,4 @@ export * as gluon from './gluon/index.js';
 export * as init from './init/index.js';
 export * as optimizer from './optim/index.js';
 export * as plot from './plot/index.js';
+export { ensureWasm, kernelBackend, setKernelBackend } from './wasm/index.js';

@@ -1,0 +1,38 @@
+/**
+ * Argument checks shared by the kernel wrappers: a kernel reads or writes `count` elements of
+ * an array from `offset` on, and a span that runs off the array would otherwise be clamped
+ * silently by `subarray` or fail deep inside `set`.
+ * @module
+ */
+import { ValueError } from '../ndarray/errors.js';
+
+/** Arrays of floats a kernel reads or writes. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Throws a ValueError unless `array[offset … offset + count)` exists and the numbers are integers ≥ 0. */
+export function checkSpan(
+  where: string,
+  name: string,
+  array: { readonly length: number },
+  offset: number,
+  count: number,
+): void {
+  if (
+    !Number.isInteger(offset) ||
+    !Number.isInteger(count) ||
+    offset < 0 ||
+    count < 0 ||
+    offset + count > array.length
+  ) {
+    throw new ValueError(
+      `${where}: ${name} needs elements [${offset}, ${offset + count}) but has length ${array.length}`,
+    );
+  }
+}
+
+/** Throws a ValueError unless `value` is an integer ≥ 0. */
+export function checkCount(where: string, name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ValueError(`${where}: ${name} must be an integer >= 0, got ${String(value)}`);
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Binary cross-entropy from logits, elementwise, for SigmoidBinaryCrossEntropyLoss (labels z,
+ * optional positive weight p) and LogisticLoss (signed labels y mapped to z = (y + 1)/2 by
+ * `labelScale = 0.5, labelShift = 0.5`). With s(x) = log(1 + e^x):
+ *
+ *     ℓ = p·z·s(−x) + (1 − z)·s(x)
+ *     ∂ℓ/∂x = (1 − z)·σ(x) − p·z·σ(−x)
+ *     ∂ℓ/∂label = ((p − 1)·s(−x) − x) · labelScale      (−x · labelScale without p)
+ *     ∂ℓ/∂p = z·s(−x)
+ *
+ * which is Gluon's x − x·z + (1 + (p − 1)·z)·s(−x) rearranged so that one exponential serves
+ * every term, nothing overflows, and for z in [0, 1], p ≥ 0 no term cancels. Element i of a
+ * call is logits/labels[offset + i] with posWeight[posWeightOffset + i] (so a broadcast
+ * posWeight can be passed gathered into a block buffer, and its gradient received the same way). Float32 logits run through the wasm SIMD kernels (float32 arithmetic, loss
+ * widened to float64); float64 logits and the `'js'` backend use Math in float64.
+ * @module
+ */
+import { ValueError } from '../ndarray/errors.js';
+import { checkSpan, type FloatArray } from './_spans.js';
+import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
+
+/** Elements per wasm call. */
+const CHUNK = 4096;
+
+/** Byte offsets of the scratch regions of one chunk (float32 regions of CHUNK, float64 of CHUNK). */
+const F32_REGION = regionBytes(CHUNK * 4);
+const F64_REGION = regionBytes(CHUNK * 8);
+const X_AT = SCRATCH_BASE;
+const Z_AT = X_AT + F32_REGION;
+const P_AT = Z_AT + F32_REGION;
+const WIDE_AT = P_AT + F32_REGION;
+const DZ_AT = WIDE_AT + F64_REGION;
+const DP_AT = DZ_AT + F32_REGION;
+const SCRATCH_BYTES = DP_AT + F32_REGION - SCRATCH_BASE;
+
+function checkInputs(
+  where: string,
+  logits: FloatArray,
+  labels: FloatArray,
+  offset: number,
+  count: number,
+  posWeight: FloatArray | null,
+  posWeightOffset: number,
+): void {
+  checkSpan(where, 'logits', logits, offset, count);
+  checkSpan(where, 'labels', labels, offset, count);
+  if (posWeight) checkSpan(where, 'posWeight', posWeight, posWeightOffset, count);
+}
+
+/** Copies `length` elements of the inputs, from `offset` (`posWeightOffset`), into the scratch regions. */
+function copyInputs(
+  scratch: Scratch,
+  logits: Float32Array,
+  labels: FloatArray,
+  offset: number,
+  posWeight: FloatArray | null,
+  posWeightOffset: number,
+  length: number,
+): void {
+  scratch.f32.set(logits.subarray(offset, offset + length), X_AT >> 2);
+  scratch.f32.set(labels.subarray(offset, offset + length), Z_AT >> 2);
+  if (posWeight) scratch.f32.set(posWeight.subarray(posWeightOffset, posWeightOffset + length), P_AT >> 2);
+}
+
+/**
+ * Writes ℓ (see the module comment) of elements `offset … offset + count` into
+ * `loss[lossOffset …]`. `posWeight` null means p = 1.
+ */
+export function sigmoidBinaryCrossEntropyForward(
+  logits: FloatArray,
+  labels: FloatArray,
+  offset: number,
+  count: number,
+  posWeight: FloatArray | null,
+  posWeightOffset: number,
+  labelScale: number,
+  labelShift: number,
+  loss: Float64Array,
+  lossOffset: number,
+): void {
+  const where = 'sigmoidBinaryCrossEntropyForward';
+  checkInputs(where, logits, labels, offset, count, posWeight, posWeightOffset);
+  checkSpan(where, 'loss', loss, lossOffset, count);
+  const scratch = reserveScratch(logits instanceof Float32Array ? wasmScratch() : null, SCRATCH_BYTES);
+  if (!scratch) {
+    for (let i = 0; i < count; i++) {
+      const x = logits[offset + i]!;
+      const z = labelScale * labels[offset + i]! + labelShift;
+      const positive = (posWeight ? posWeight[posWeightOffset + i]! : 1) * z;
+      const tail = Math.log1p(Math.exp(-Math.abs(x)));
+      loss[lossOffset + i] = positive * (Math.max(-x, 0) + tail) + (1 - z) * (Math.max(x, 0) + tail);
+    }
+    return;
+  }
+  for (let start = 0; start < count; start += CHUNK) {
+    const length = Math.min(CHUNK, count - start);
+    copyInputs(
+      scratch,
+      logits as Float32Array,
+      labels,
+      offset + start,
+      posWeight,
+      posWeightOffset + start,
+      length,
+    );
+    const p = posWeight ? P_AT : 0;
+    scratch.kernels.sigmoidCrossEntropyForward(X_AT, Z_AT, p, length, labelScale, labelShift, WIDE_AT);
+    loss.set(scratch.f64.subarray(WIDE_AT >> 3, (WIDE_AT >> 3) + length), lossOffset + start);
+  }
+}
+
+/**
+ * Assigns the gradients of elements `offset … offset + count`, each times
+ * `dLoss[dLossOffset + i]`: to `dLogits[gradOffset + i]`, `dLabels[gradOffset + i]` and
+ * `dPosWeight[dPosWeightOffset + i]` (each null when not wanted; `dPosWeight` needs
+ * `posWeight`). See the module comment.
+ */
+export function sigmoidBinaryCrossEntropyBackward(
+  logits: FloatArray,
+  labels: FloatArray,
+  offset: number,
+  count: number,
+  posWeight: FloatArray | null,
+  posWeightOffset: number,
+  labelScale: number,
+  labelShift: number,
+  dLoss: Float64Array,
+  dLossOffset: number,
+  dLogits: FloatArray | null,
+  dLabels: FloatArray | null,
+  gradOffset: number,
+  dPosWeight: FloatArray | null,
+  dPosWeightOffset: number,
+): void {
+  const where = 'sigmoidBinaryCrossEntropyBackward';
+  checkInputs(where, logits, labels, offset, count, posWeight, posWeightOffset);
+  checkSpan(where, 'dLoss', dLoss, dLossOffset, count);
+  if (dLogits) checkSpan(where, 'dLogits', dLogits, gradOffset, count);
+  if (dLabels) checkSpan(where, 'dLabels', dLabels, gradOffset, count);
+  if (dPosWeight) {
+    if (!posWeight) throw new ValueError(`${where}: dPosWeight needs posWeight, got null`);
+    checkSpan(where, 'dPosWeight', dPosWeight, dPosWeightOffset, count);
+  }
+  const scratch = reserveScratch(logits instanceof Float32Array ? wasmScratch() : null, SCRATCH_BYTES);
+  if (!scratch) {
+    for (let i = 0; i < count; i++) {
+      const g = dLoss[dLossOffset + i]!;
+      const x = logits[offset + i]!;
+      const z = labelScale * labels[offset + i]! + labelShift;
+      const p = posWeight ? posWeight[posWeightOffset + i]! : 1;
+      const e = Math.exp(-Math.abs(x));
+      // σ(x) and σ(−x), each on the side where the exponential cannot overflow.
+      const large = 1 / (1 + e);
+      const small = e / (1 + e);
+      if (dLogits)
+        dLogits[gradOffset + i] = g * ((1 - z) * (x >= 0 ? large : small) - p * z * (x >= 0 ? small : large));
+      if (dLabels || dPosWeight) {
+        const softplusNegative = Math.max(-x, 0) + Math.log1p(e);
+        if (dLabels)
+          dLabels[gradOffset + i] = g * labelScale * (posWeight ? (p - 1) * softplusNegative - x : -x);
+        if (dPosWeight) dPosWeight[dPosWeightOffset + i] = g * z * softplusNegative;
+      }
+    }
+    return;
+  }
+  const f32 = scratch.f32;
+  for (let start = 0; start < count; start += CHUNK) {
+    const length = Math.min(CHUNK, count - start);
+    copyInputs(
+      scratch,
+      logits as Float32Array,
+      labels,
+      offset + start,
+      posWeight,
+      posWeightOffset + start,
+      length,
+    );
+    scratch.f64.set(dLoss.subarray(dLossOffset + start, dLossOffset + start + length), WIDE_AT >> 3);
+    // dX overwrites the logits in place (the kernel reads each vector before writing it).
+    scratch.kernels.sigmoidCrossEntropyBackward(
+      X_AT,
+      Z_AT,
+      posWeight ? P_AT : 0,
+      length,
+      labelScale,
+      labelShift,
+      WIDE_AT,
+      dLogits ? X_AT : 0,
+      dLabels ? DZ_AT : 0,
+      dPosWeight ? DP_AT : 0,
+    );
+    if (dLogits) dLogits.set(f32.subarray(X_AT >> 2, (X_AT >> 2) + length), gradOffset + start);
+    if (dLabels) dLabels.set(f32.subarray(DZ_AT >> 2, (DZ_AT >> 2) + length), gradOffset + start);
+    if (dPosWeight) dPosWeight.set(f32.subarray(DP_AT >> 2, (DP_AT >> 2) + length), dPosWeightOffset + start);
+  }
+}

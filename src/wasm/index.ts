@@ -1,0 +1,35 @@
+/**
+ * gloss's fast kernels: WebAssembly SIMD (hand-written WAT in this folder, built by
+ * scripts/build-wasm.mjs into kernels.generated.ts) with a pure TypeScript twin of each kernel.
+ *
+ * Every kernel takes typed arrays with offsets and counts, never allocates per call (beyond
+ * small subarray views), and picks its implementation itself: the wasm one for float32 data when
+ * the `'wasm'` backend is active (the default where WebAssembly SIMD loads), the TypeScript one
+ * (float64 Math) otherwise. {@link setKernelBackend} switches globally, for tests and for
+ * debugging; {@link ensureWasm} loads the module asynchronously where synchronous compilation is
+ * not allowed (a browser's main thread).
+ * @module
+ */
+export {
+  sigmoidBinaryCrossEntropyBackward,
+  sigmoidBinaryCrossEntropyForward,
+} from './binary-cross-entropy.js';
+export {
+  expInto,
+  log1pInto,
+  logInto,
+  sigmoidInto,
+  sigmoidScalar,
+  softplusInto,
+  softplusScalar,
+} from './elementwise.js';
+export { matmul } from './matmul.js';
+export {
+  ensureWasm,
+  type KernelBackend,
+  type KernelBackendChoice,
+  kernelBackend,
+  setKernelBackend,
+} from './runtime.js';
+export { softmaxGradientRows, softmaxRowNormalizers, sparseSoftmaxCrossEntropyRows } from './softmax.js';
+export type { FloatArray } from './_spans.js';

@@ -1,0 +1,219 @@
+/**
+ * The WebAssembly kernel module at run time: loading it, choosing between it and the pure
+ * TypeScript kernels, and the scratch memory every wasm kernel works in.
+ *
+ * Data path: the module's linear memory is scratch space only. A kernel wrapper reserves a
+ * few regions (inputs, outputs) at fixed offsets from {@link SCRATCH_BASE}, copies one chunk of
+ * its typed-array inputs in with `TypedArray.set` (a memcpy), runs the kernel on it and copies
+ * the results out the same way. Chunks are a few tens of KiB, so the copy-in lands in cache and
+ * the kernel reads it from there; the copies cost about what the kernel's own loads and stores
+ * would, and NDArray storage stays ordinary JS typed arrays. The memory only grows (to the
+ * largest chunk seen) and nothing is allocated per call except small subarray views.
+ *
+ * Loading: in Node the module is compiled synchronously on first use (about 4 KiB). Browsers
+ * may refuse a synchronous compile on the main thread; call {@link ensureWasm} once at start-up
+ * there. Until the module is ready (or where WebAssembly SIMD is missing) every kernel runs its
+ * TypeScript version, which computes the same values in float64.
+ * @module
+ */
+import { ValueError } from '../ndarray/errors.js';
+import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
+
+/** Which implementation runs the kernels. */
+export type KernelBackend = 'wasm' | 'js';
+
+/** A backend request: `'auto'` (the default) uses wasm when it loads and TypeScript otherwise. */
+export type KernelBackendChoice = KernelBackend | 'auto';
+
+/** The exports of the kernel module (pointers are byte offsets into its memory). */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  mapExp(src: number, dst: number, count: number): void;
+  mapLog(src: number, dst: number, count: number): void;
+  mapLog1p(src: number, dst: number, count: number): void;
+  mapSoftplus(src: number, dst: number, count: number): void;
+  mapSigmoid(src: number, dst: number, count: number): void;
+  softmaxRowStatistics(x: number, rows: number, classes: number, maxOut: number, restOut: number): void;
+  softmaxRowsScaled(
+    x: number,
+    rows: number,
+    classes: number,
+    shift: number,
+    coefficient: number,
+    out: number,
+  ): void;
+  sigmoidCrossEntropyForward(
+    x: number,
+    z: number,
+    posWeight: number,
+    count: number,
+    labelScale: number,
+    labelShift: number,
+    loss: number,
+  ): void;
+  sigmoidCrossEntropyBackward(
+    x: number,
+    z: number,
+    posWeight: number,
+    count: number,
+    labelScale: number,
+    labelShift: number,
+    dLoss: number,
+    dX: number,
+    dZ: number,
+    dP: number,
+  ): void;
+  matmul(a: number, b: number, c: number, rows: number, columns: number, inner: number): void;
+  packRowPanels(
+    src: number,
+    rowStride: number,
+    columnStride: number,
+    rows: number,
+    inner: number,
+    dst: number,
+  ): void;
+  packRows(
+    src: number,
+    rowStride: number,
+    columnStride: number,
+    rows: number,
+    columns: number,
+    dst: number,
+    paddedColumns: number,
+  ): void;
+}
+
+/** The module plus current views of its memory (refreshed whenever the memory grows). */
+export interface Scratch {
+  readonly kernels: KernelExports;
+  f32: Float32Array;
+  f64: Float64Array;
+}
+
+/** First byte offset handed out; below it nothing is stored, so pointer 0 can mean "none". */
+export const SCRATCH_BASE = 64;
+
+const PAGE_BYTES = 65536;
+
+/** Reads GLOSS_KERNELS (js | wasm | auto) when a `process` global exists; no Node import. */
+function initialChoice(): KernelBackendChoice {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = env?.GLOSS_KERNELS;
+  return value === 'js' || value === 'wasm' ? value : 'auto';
+}
+
+let choice: KernelBackendChoice = initialChoice();
+let scratch: Scratch | null = null;
+/** Why the module cannot load here (no WebAssembly, no SIMD, ...); null while it may still load. */
+let loadError: Error | null = null;
+/** Set once a synchronous compile was refused (browser main thread): only ensureWasm can load it. */
+let syncRefused = false;
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const text = atob(KERNELS_WASM_BASE64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+function adopt(instance: WebAssembly.Instance): Scratch {
+  const kernels = instance.exports as unknown as KernelExports;
+  const buffer = kernels.memory.buffer;
+  scratch = { kernels, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+  return scratch;
+}
+
+/** Compiles synchronously (Node, workers); a refusal (browser main thread) leaves it to ensureWasm. */
+function loadSync(): Scratch | null {
+  if (scratch || loadError || syncRefused) return scratch;
+  if (typeof WebAssembly !== 'object') {
+    loadError = new Error('WebAssembly is not available');
+    return null;
+  }
+  try {
+    return adopt(new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), {}));
+  } catch (error) {
+    // A RangeError is the browser's limit on synchronous compiles: the async path may still work.
+    if (error instanceof RangeError) syncRefused = true;
+    else loadError = error as Error;
+    return null;
+  }
+}
+
+/**
+ * Compiles and instantiates the kernel module asynchronously (allowed everywhere, including a
+ * browser's main thread). Resolves to whether the wasm kernels are available; never rejects.
+ * Calling it again is free.
+ */
+export async function ensureWasm(): Promise<boolean> {
+  if (scratch) return true;
+  if (loadError || typeof WebAssembly !== 'object') return false;
+  try {
+    const module = await WebAssembly.compile(moduleBytes());
+    adopt(await WebAssembly.instantiate(module, {}));
+    return true;
+  } catch (error) {
+    loadError = error as Error;
+    return false;
+  }
+}
+
+/**
+ * Selects the kernel implementation: `'wasm'` (throws a ValueError if the module cannot load
+ * synchronously here; await {@link ensureWasm} first in a browser), `'js'` (pure TypeScript,
+ * float64 arithmetic), or `'auto'` (the default: wasm when available). The environment variable
+ * GLOSS_KERNELS sets the initial choice.
+ */
+export function setKernelBackend(backend: KernelBackendChoice): void {
+  if (backend !== 'wasm' && backend !== 'js' && backend !== 'auto') {
+    throw new ValueError(
+      `setKernelBackend: backend must be 'wasm', 'js' or 'auto', got ${JSON.stringify(backend)}`,
+    );
+  }
+  if (backend === 'wasm' && !loadSync()) {
+    throw new ValueError(
+      `setKernelBackend: the WebAssembly SIMD kernels are not available here (${loadError ? loadError.message : 'synchronous compilation refused; await ensureWasm() first'})`,
+    );
+  }
+  choice = backend;
+}
+
+/** The implementation kernels use right now. */
+export function kernelBackend(): KernelBackend {
+  return wasmScratch() ? 'wasm' : 'js';
+}
+
+/** The loaded module when the wasm backend is in use, else null (callers then run TypeScript). */
+export function wasmScratch(): Scratch | null {
+  if (choice === 'js') return null;
+  return scratch ?? loadSync();
+}
+
+/**
+ * Makes `bytes` of scratch, starting at {@link SCRATCH_BASE}, addressable, growing the memory if
+ * needed, and returns the module with views that are current; null when the memory cannot grow
+ * that far (wasm32's 4 GiB, or the host's limit), and the caller then runs its TypeScript path.
+ */
+export function reserveScratch(state: Scratch | null, bytes: number): Scratch | null {
+  if (!state) return null;
+  const memory = state.kernels.memory;
+  const needed = SCRATCH_BASE + bytes;
+  if (memory.buffer.byteLength < needed) {
+    try {
+      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
+    } catch (error) {
+      if (error instanceof RangeError) return null;
+      throw error;
+    }
+  }
+  if (state.f32.buffer !== memory.buffer) {
+    state.f32 = new Float32Array(memory.buffer);
+    state.f64 = new Float64Array(memory.buffer);
+  }
+  return state;
+}
+
+/** `bytes` rounded up to a multiple of 32, the unit scratch regions are laid out in. */
+export function regionBytes(bytes: number): number {
+  return Math.ceil(bytes / 32) * 32;
+}

@@ -1,0 +1,313 @@
+// Binary cross-entropy from logits (SigmoidBCE with posWeight, LogisticLoss's signed labels) on
+// both backends against float64 references written in Gluon's own form.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  setKernelBackend,
+  sigmoidBinaryCrossEntropyBackward,
+  sigmoidBinaryCrossEntropyForward,
+} from '../../src/wasm/index.js';
+import { firstMismatch, uniforms } from './_ulp.js';
+
+/** log(1 + e^t) in float64, stably. */
+function softplus(t: number): number {
+  return Math.max(t, 0) + Math.log1p(Math.exp(-Math.abs(t)));
+}
+
+/**
+ * Gluon: ℓ = x − x·z + (1 + (p − 1)·z)·s(−x); its derivatives in that form:
+ * ∂ℓ/∂x = 1 − z − (1 + (p − 1)·z)·σ(−x), ∂ℓ/∂z = −x + (p − 1)·s(−x), ∂ℓ/∂p = z·s(−x).
+ */
+function gluonReference(x: number, z: number, p: number) {
+  const weight = 1 + (p - 1) * z;
+  const sigmoidNeg = 1 / (1 + Math.exp(x));
+  return {
+    loss: x - x * z + weight * softplus(-x),
+    dx: 1 - z - weight * sigmoidNeg,
+    dz: -x + (p - 1) * softplus(-x),
+    dp: z * softplus(-x),
+  };
+}
+
+function sample(count: number, seed: number, spread: number) {
+  const next = uniforms(seed);
+  const logits = new Float32Array(count);
+  const labels = new Float32Array(count);
+  const posWeight = new Float32Array(count);
+  const dLoss = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    logits[i] = (next() - 0.5) * 2 * spread;
+    labels[i] = i % 3 === 0 ? next() : i % 3 === 1 ? 1 : 0;
+    posWeight[i] = 0.5 + 2 * next();
+    dLoss[i] = 0.1 + next();
+  }
+  return { logits, labels, posWeight, dLoss };
+}
+
+function runBoth(data: ReturnType<typeof sample>, withPosWeight: boolean, labelScale = 1, labelShift = 0) {
+  const n = data.logits.length;
+  const p = withPosWeight ? data.posWeight : null;
+  const loss = new Float64Array(n);
+  sigmoidBinaryCrossEntropyForward(data.logits, data.labels, 0, n, p, 0, labelScale, labelShift, loss, 0);
+  const dx = new Float32Array(n);
+  const dz = new Float32Array(n);
+  const dp = withPosWeight ? new Float32Array(n) : null;
+  sigmoidBinaryCrossEntropyBackward(
+    data.logits,
+    data.labels,
+    0,
+    n,
+    p,
+    0,
+    labelScale,
+    labelShift,
+    data.dLoss,
+    0,
+    dx,
+    dz,
+    0,
+    dp,
+    0,
+  );
+  return { loss, dx, dz, dp };
+}
+
+describe('binary cross-entropy from logits', () => {
+  for (const backend of ['wasm', 'js'] as const) {
+    for (const withPosWeight of [false, true]) {
+      it(`${backend}${withPosWeight ? ' with posWeight' : ''}: loss and gradients match Gluon's float64 form`, () => {
+        setKernelBackend(backend);
+        const data = sample(10_003, withPosWeight ? 11 : 12, 12);
+        const got = runBoth(data, withPosWeight);
+        const n = data.logits.length;
+        const want = {
+          loss: new Float64Array(n),
+          dx: new Float64Array(n),
+          dz: new Float64Array(n),
+          dp: new Float64Array(n),
+        };
+        for (let i = 0; i < n; i++) {
+          const r = gluonReference(data.logits[i]!, data.labels[i]!, withPosWeight ? data.posWeight[i]! : 1);
+          const g = data.dLoss[i]!;
+          want.loss[i] = r.loss;
+          want.dx[i] = g * r.dx;
+          want.dz[i] = g * r.dz;
+          want.dp[i] = g * r.dp;
+        }
+        // Float32 arithmetic: relative 1e−6 on the loss (its terms never cancel); gradients may
+        // cancel (σ(x) ≈ z), so they also get an absolute 1e−6 scaled by the logit's size.
+        let at = firstMismatch(got.loss, want.loss, 1e-6, 1e-9);
+        assert.equal(at, -1, `loss[${at}] ${got.loss[at]} vs ${want.loss[at]}`);
+        at = firstMismatch(got.dx, want.dx, 1e-5, 1e-6);
+        assert.equal(at, -1, `dx[${at}] ${got.dx[at]} vs ${want.dx[at]}`);
+        at = firstMismatch(got.dz, want.dz, 1e-5, 1e-5);
+        assert.equal(at, -1, `dz[${at}] ${got.dz[at]} vs ${want.dz[at]}`);
+        if (got.dp) {
+          at = firstMismatch(got.dp, want.dp, 1e-5, 1e-7);
+          assert.equal(at, -1, `dp[${at}] ${got.dp[at]} vs ${want.dp[at]}`);
+        }
+      });
+    }
+
+    it(`${backend}: LogisticLoss's signed labels (z = (y + 1)/2) give softplus(−x·y)`, () => {
+      setKernelBackend(backend);
+      const data = sample(999, 13, 30);
+      for (let i = 0; i < data.labels.length; i++) data.labels[i] = i % 2 === 0 ? 1 : -1;
+      const got = runBoth(data, false, 0.5, 0.5);
+      for (let i = 0; i < data.labels.length; i++) {
+        const x = data.logits[i]!;
+        const y = data.labels[i]!;
+        const loss = softplus(-x * y);
+        assert.ok(
+          Math.abs(got.loss[i]! - loss) <= 1e-6 * loss + 1e-30,
+          `loss[${i}] ${got.loss[i]} vs ${loss}`,
+        );
+        const dx = (-y / (1 + Math.exp(x * y))) * data.dLoss[i]!;
+        assert.ok(Math.abs(got.dx[i]! - dx) <= 1e-6 * Math.abs(dx) + 1e-30, `dx[${i}] ${got.dx[i]} vs ${dx}`);
+        // ∂ℓ/∂y = ∂ℓ/∂z · ½ = −x/2 (times dℓ)
+        assert.ok(Math.abs(got.dz[i]! + 0.5 * x * data.dLoss[i]!) <= 1e-6 * Math.abs(x), `dz[${i}]`);
+      }
+    });
+
+    it(`${backend}: NaN, ±Infinity and extreme logits`, () => {
+      setKernelBackend(backend);
+      const I = Number.POSITIVE_INFINITY;
+      const logits = Float32Array.from([Number.NaN, I, -I, 1e30, -1e30, 80, -80, 0]);
+      const labels = Float32Array.from([1, 0, 1, 1, 0, 1, 0, 1]);
+      const n = logits.length;
+      const dLoss = new Float64Array(n).fill(1);
+      const loss = new Float64Array(n);
+      sigmoidBinaryCrossEntropyForward(logits, labels, 0, n, null, 0, 1, 0, loss, 0);
+      const dx = new Float32Array(n);
+      sigmoidBinaryCrossEntropyBackward(logits, labels, 0, n, null, 0, 1, 0, dLoss, 0, dx, null, 0, null, 0);
+      assert.ok(Number.isNaN(loss[0]!) && Number.isNaN(dx[0]!), 'NaN in, NaN out');
+      assert.equal(loss[1], I, 'x = +∞ with z = 0 costs +∞');
+      assert.equal(loss[2], I, 'x = −∞ with z = 1 costs +∞');
+      assert.equal(dx[1], 1);
+      assert.equal(dx[2], -1);
+      assert.equal(loss[3], 0, 'confident and right: exactly 0');
+      assert.equal(loss[4], 0);
+      assert.ok(Math.abs(loss[5]! / Math.exp(-80) - 1) < 1e-6, `tiny loss keeps its digits: ${loss[5]}`);
+      assert.ok(
+        Math.abs(dx[5]! / -Math.exp(-80) - 1) < 1e-6,
+        `σ(x) − 1 for z = 1 keeps its digits: ${dx[5]}`,
+      );
+      assert.ok(Math.abs(loss[7]! - Math.LN2) < 1e-7);
+      assert.equal(dx[7], -0.5);
+    });
+
+    it(`${backend}: offsets, spans across chunks, float64 gradients, only some gradients`, () => {
+      setKernelBackend(backend);
+      const data = sample(9_001, 14, 5);
+      const n = 9_000;
+      const loss = new Float64Array(n + 2).fill(-1);
+      sigmoidBinaryCrossEntropyForward(data.logits, data.labels, 1, n, null, 0, 1, 0, loss, 2);
+      assert.equal(loss[1], -1);
+      const dz = new Float64Array(n + 1);
+      sigmoidBinaryCrossEntropyBackward(
+        data.logits,
+        data.labels,
+        1,
+        n,
+        null,
+        0,
+        1,
+        0,
+        data.dLoss,
+        1,
+        null,
+        dz,
+        1,
+        null,
+        0,
+      );
+      for (let i = 0; i < n; i++) {
+        const r = gluonReference(data.logits[1 + i]!, data.labels[1 + i]!, 1);
+        assert.ok(Math.abs(loss[2 + i]! - r.loss) <= 1e-6 * r.loss, `loss ${i}`);
+        assert.ok(
+          Math.abs(dz[1 + i]! - data.dLoss[1 + i]! * r.dz) <= 1e-6 * Math.abs(r.dz) + 1e-12,
+          `dz ${i}`,
+        );
+      }
+    });
+  }
+
+  it('wasm and js agree within float32 tolerance', () => {
+    const data = sample(4096 * 3 + 1, 15, 20);
+    setKernelBackend('wasm');
+    const a = runBoth(data, true);
+    setKernelBackend('js');
+    const b = runBoth(data, true);
+    setKernelBackend('auto');
+    assert.equal(firstMismatch(a.loss, b.loss, 1e-6, 1e-9), -1);
+    assert.equal(firstMismatch(a.dx, b.dx, 1e-5, 1e-6), -1);
+    assert.equal(firstMismatch(a.dz, b.dz, 1e-5, 1e-5), -1);
+    assert.equal(firstMismatch(a.dp!, b.dp!, 1e-5, 1e-7), -1);
+  });
+
+  it('rejects a dPosWeight without posWeight and spans that run off an array', () => {
+    const x = new Float32Array(4);
+    assert.throws(
+      () =>
+        sigmoidBinaryCrossEntropyBackward(
+          x,
+          x,
+          0,
+          4,
+          null,
+          0,
+          1,
+          0,
+          new Float64Array(4),
+          0,
+          null,
+          null,
+          0,
+          x,
+          0,
+        ),
+      /dPosWeight needs posWeight/,
+    );
+    assert.throws(
+      () =>
+        sigmoidBinaryCrossEntropyForward(x, new Float32Array(3), 0, 4, null, 0, 1, 0, new Float64Array(4), 0),
+      /labels needs elements \[0, 4\)/,
+    );
+  });
+});
+
+describe('binary cross-entropy with a gathered posWeight block', () => {
+  for (const backend of ['wasm', 'js'] as const) {
+    it(`${backend}: posWeight and its gradient at their own offsets equal the elementwise call`, () => {
+      setKernelBackend(backend);
+      const data = sample(5_000, 16, 6);
+      const n = 4_000;
+      const begin = 600;
+      // posWeight gathered into a block buffer at offset 3, its gradient received at offset 5.
+      const block = new Float32Array(n + 3);
+      block.set(data.posWeight.subarray(begin, begin + n), 3);
+      const lossA = new Float64Array(n);
+      const lossB = new Float64Array(n);
+      sigmoidBinaryCrossEntropyForward(data.logits, data.labels, begin, n, block, 3, 1, 0, lossA, 0);
+      sigmoidBinaryCrossEntropyForward(
+        data.logits,
+        data.labels,
+        begin,
+        n,
+        data.posWeight,
+        begin,
+        1,
+        0,
+        lossB,
+        0,
+      );
+      assert.deepEqual(lossA, lossB);
+      const dpA = new Float32Array(n + 5);
+      const dpB = new Float32Array(data.logits.length);
+      const dx = new Float32Array(data.logits.length);
+      sigmoidBinaryCrossEntropyBackward(
+        data.logits,
+        data.labels,
+        begin,
+        n,
+        block,
+        3,
+        1,
+        0,
+        data.dLoss,
+        0,
+        dx,
+        null,
+        begin,
+        dpA,
+        5,
+      );
+      sigmoidBinaryCrossEntropyBackward(
+        data.logits,
+        data.labels,
+        begin,
+        n,
+        data.posWeight,
+        begin,
+        1,
+        0,
+        data.dLoss,
+        0,
+        null,
+        null,
+        0,
+        dpB,
+        begin,
+      );
+      assert.deepEqual(dpA.subarray(5), dpB.subarray(begin, begin + n));
+      for (let i = 0; i < 10; i++) {
+        const r = gluonReference(
+          data.logits[begin + i]!,
+          data.labels[begin + i]!,
+          data.posWeight[begin + i]!,
+        );
+        assert.ok(Math.abs(dx[begin + i]! - data.dLoss[i]! * r.dx) < 1e-6, `dx ${i}`);
+      }
+    });
+  }
+});

@@ -1,0 +1,204 @@
+// Softmax row kernels (normalisers, sparse cross-entropy, gradient) on both backends against a
+// float64 reference written out here, including NaN, ±Infinity, masked classes and huge logits.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  setKernelBackend,
+  softmaxGradientRows,
+  softmaxRowNormalizers,
+  sparseSoftmaxCrossEntropyRows,
+} from '../../src/wasm/index.js';
+import { firstMismatch, uniforms } from './_ulp.js';
+
+/** Float64 reference: per row log Σ e^x (max-shifted), ℓ = lse − x_label, grad = s·(p − onehot). */
+function reference(x: ArrayLike<number>, rows: number, classes: number, labels: Int32Array, scale: number[]) {
+  const loss = new Float64Array(rows);
+  const grad = new Float64Array(rows * classes);
+  for (let r = 0; r < rows; r++) {
+    let maximum = Number.NEGATIVE_INFINITY;
+    let nan = false;
+    for (let c = 0; c < classes; c++) {
+      const v = x[r * classes + c]!;
+      if (Number.isNaN(v)) nan = true;
+      maximum = Math.max(maximum, v);
+    }
+    let total = 0;
+    for (let c = 0; c < classes; c++) total += Math.exp(x[r * classes + c]! - maximum);
+    const lse = nan ? Number.NaN : maximum + Math.log(total);
+    loss[r] = lse - x[r * classes + labels[r]!]!;
+    for (let c = 0; c < classes; c++) {
+      grad[r * classes + c] = scale[r]! * (Math.exp(x[r * classes + c]! - lse) - (c === labels[r] ? 1 : 0));
+    }
+  }
+  return { loss, grad };
+}
+
+function run(
+  x: Float32Array | Float64Array,
+  rows: number,
+  classes: number,
+  labels: Int32Array,
+  scale: Float64Array,
+) {
+  const shift = new Float64Array(rows);
+  const logSum = new Float64Array(rows);
+  const loss = new Float64Array(rows);
+  sparseSoftmaxCrossEntropyRows(x, 0, rows, classes, labels, 0, shift, logSum, 0, loss, 0);
+  const grad = new Float32Array(rows * classes);
+  softmaxGradientRows(x, 0, rows, classes, shift, logSum, 0, scale, 0, labels, 0, grad, 0);
+  return { loss, grad, shift, logSum };
+}
+
+function randomCase(rows: number, classes: number, spread: number, seed: number) {
+  const next = uniforms(seed);
+  const x = new Float32Array(rows * classes);
+  for (let i = 0; i < x.length; i++) x[i] = (next() - 0.5) * 2 * spread;
+  const labels = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) labels[r] = Math.floor(next() * classes);
+  const scale = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) scale[r] = 0.25 + next();
+  return { x, labels, scale };
+}
+
+const BACKENDS = ['wasm', 'js'] as const;
+
+describe('softmax row kernels', () => {
+  for (const backend of BACKENDS) {
+    for (const [rows, classes] of [
+      [7, 1],
+      [9, 3],
+      [33, 13],
+      [64, 1000],
+      [3, 20_000], // one row per chunk
+    ] as const) {
+      it(`${backend}: [${rows}, ${classes}] matches the float64 reference (rtol 1e-6)`, () => {
+        setKernelBackend(backend);
+        const { x, labels, scale } = randomCase(rows, classes, 8, rows * 31 + classes);
+        const got = run(x, rows, classes, labels, scale);
+        const want = reference(x, rows, classes, labels, [...scale]);
+        const lossAt = firstMismatch(got.loss, want.loss, 1e-6, 1e-7);
+        assert.equal(lossAt, -1, `loss[${lossAt}] ${got.loss[lossAt]} vs ${want.loss[lossAt]}`);
+        const gradAt = firstMismatch(got.grad, want.grad, 1e-6, 1e-8);
+        assert.equal(gradAt, -1, `grad[${gradAt}] ${got.grad[gradAt]} vs ${want.grad[gradAt]}`);
+        // Each gradient row sums to s·(1 − 1) = 0.
+        for (let r = 0; r < rows; r++) {
+          let sum = 0;
+          for (let c = 0; c < classes; c++) sum += got.grad[r * classes + c]!;
+          assert.ok(Math.abs(sum) < 1e-5 * scale[r]!, `row ${r} sums to ${sum}`);
+        }
+      });
+    }
+
+    it(`${backend}: NaN rows, +Infinity rows, −Infinity masks, ties and huge logits`, () => {
+      setKernelBackend(backend);
+      const classes = 6;
+      const I = Number.POSITIVE_INFINITY;
+      const rowsData = [
+        [1, 2, Number.NaN, 0, 0, 0], // NaN anywhere: loss and whole gradient row NaN
+        [-I, 2, 1, -I, 0, 3], // masked classes: probability exactly 0, gradient 0
+        [-I, -I, -I, -I, -I, -I], // nothing possible
+        [I, 0, 0, 0, 0, 0], // +Infinity logit
+        [5, 5, 5, 5, 1, 5], // ties at the maximum
+        [1e30, 0, -1e30, 1e30 * 0.5, 3, 1e30], // huge logits
+        [60, 0, 0, 0, 0, 0], // near-certain: the loss is 5e−26, not 0
+        [0, 0, 0, 0, 0, 0],
+      ];
+      const rows = rowsData.length;
+      const x = Float32Array.from(rowsData.flat());
+      const labels = Int32Array.from([0, 5, 2, 1, 4, 0, 0, 3]);
+      const scale = new Float64Array(rows).fill(1);
+      const got = run(x, rows, classes, labels, scale);
+      assert.ok(Number.isNaN(got.loss[0]!));
+      for (let c = 0; c < classes; c++) assert.ok(Number.isNaN(got.grad[c]!), `NaN row gradient ${c}`);
+      const lse1 = 3 + Math.log(Math.exp(2 - 3) + Math.exp(1 - 3) + 1 + Math.exp(-3));
+      assert.ok(Math.abs(got.loss[1]! - (lse1 - 3)) < 1e-6);
+      assert.equal(got.grad[classes + 0], 0);
+      assert.equal(got.grad[classes + 3], 0);
+      assert.ok(Number.isNaN(got.loss[2]!), 'a row of −Infinity has no probability to pick');
+      assert.equal(got.loss[3], Number.POSITIVE_INFINITY, '+Infinity logit on another class: p(label) = 0');
+      assert.ok(
+        Math.abs(got.loss[4]! - (4 + Math.log(5 + Math.exp(-4)))) < 1e-6,
+        'ties: lse = 5 + log(5 + e^−4)',
+      );
+      assert.ok(Math.abs(got.loss[5]! - Math.log(2)) < 1e-6, 'two classes share the huge maximum');
+      assert.equal(got.grad[5 * classes + 0], -0.5);
+      assert.equal(got.grad[5 * classes + 5], 0.5);
+      assert.ok(Math.abs(got.loss[6]! / (5 * Math.exp(-60)) - 1) < 1e-6, `near-certain loss ${got.loss[6]}`);
+      assert.ok(Math.abs(got.grad[6 * classes]! / (-5 * Math.exp(-60)) - 1) < 1e-6, 'p − 1 via expm1');
+      assert.ok(Math.abs(got.loss[7]! - Math.log(6)) < 1e-6);
+    });
+
+    it(`${backend}: offsets, a scalar scale, no labels, and float64 output`, () => {
+      setKernelBackend(backend);
+      const { x, labels } = randomCase(12, 5, 3, 7);
+      const padded = new Float32Array(x.length + 10);
+      padded.set(x, 10);
+      const shift = new Float64Array(14);
+      const logSum = new Float64Array(14);
+      softmaxRowNormalizers(padded, 10, 12, 5, shift, logSum, 2);
+      const out = new Float64Array(5 + 12 * 5);
+      softmaxGradientRows(padded, 10, 12, 5, shift, logSum, 2, 2, 0, null, 0, out, 5);
+      const want = reference(x, 12, 5, labels, new Array(12).fill(2)).grad;
+      // Without labels the one-hot term is absent: want + 2 at each label.
+      for (let r = 0; r < 12; r++) want[r * 5 + labels[r]!]! += 2;
+      const at = firstMismatch(out.subarray(5), want, 1e-6, 1e-8);
+      assert.equal(at, -1, `grad[${at}]`);
+      for (let r = 0; r < 12; r++) {
+        let max = Number.NEGATIVE_INFINITY;
+        for (let c = 0; c < 5; c++) max = Math.max(max, x[r * 5 + c]!);
+        assert.equal(shift[2 + r], max, 'shift is the row maximum');
+      }
+    });
+  }
+
+  it('wasm and js agree within float32 tolerance on a large random batch', () => {
+    const { x, labels, scale } = randomCase(256, 100, 20, 99);
+    setKernelBackend('wasm');
+    const a = run(x, 256, 100, labels, scale);
+    setKernelBackend('js');
+    const b = run(x, 256, 100, labels, scale);
+    assert.equal(firstMismatch(a.loss, b.loss, 1e-6, 1e-7), -1);
+    assert.equal(firstMismatch(a.grad, b.grad, 1e-5, 1e-7), -1);
+    assert.equal(firstMismatch(a.logSum, b.logSum, 1e-6, 1e-9), -1);
+    setKernelBackend('auto');
+  });
+
+  it('float64 logits keep float64 precision (they never go through float32)', () => {
+    setKernelBackend('wasm');
+    const x = Float64Array.from([0.1, 0.2, 0.3, 1e-9, 0.1 + 1e-12]);
+    const shift = new Float64Array(1);
+    const logSum = new Float64Array(1);
+    const loss = new Float64Array(1);
+    sparseSoftmaxCrossEntropyRows(x, 0, 1, 5, Int32Array.from([4]), 0, shift, logSum, 0, loss, 0);
+    const want = reference(x, 1, 5, Int32Array.from([4]), [1]).loss[0]!;
+    assert.ok(Math.abs(loss[0]! - want) < 1e-14);
+    setKernelBackend('auto');
+  });
+
+  it('rejects labels outside [0, classes), overlapping output and short arrays', () => {
+    const x = new Float32Array(6);
+    const stats = () => new Float64Array(2);
+    assert.throws(
+      () =>
+        sparseSoftmaxCrossEntropyRows(
+          x,
+          0,
+          2,
+          3,
+          Int32Array.from([0, 3]),
+          0,
+          stats(),
+          stats(),
+          0,
+          stats(),
+          0,
+        ),
+      /labels\[1\] = 3 is not a class index in \[0, 3\)/,
+    );
+    assert.throws(
+      () => softmaxGradientRows(x, 0, 2, 3, stats(), stats(), 0, 1, 0, null, 0, x, 0),
+      /out must not overlap x/,
+    );
+    assert.throws(() => softmaxRowNormalizers(x, 1, 2, 3, stats(), stats(), 0), /x needs elements \[1, 7\)/);
+  });
+});
