@@ -59,7 +59,9 @@ function toNDArray(arg: CaseArray, floatDType: DType): NDArray {
   const dtype: DType = arg.dtype === 'int32' ? 'int32' : floatDType;
   const values = arg.data.map(decode);
   const flat = array(values, { dtype });
-  return arg.shape.length === 1 && arg.shape[0] === values.length ? flat : flat.reshape(arg.shape.length ? arg.shape : []);
+  return arg.shape.length === 1 && arg.shape[0] === values.length
+    ? flat
+    : flat.reshape(arg.shape.length ? arg.shape : []);
 }
 
 /** Tolerances of one case at a dtype, per the conformance README. */
@@ -71,8 +73,13 @@ export function tolerance(testCase: ConformanceCase, dtype: DType): { rtol: numb
 }
 
 /** Worst error of `got` against `expected`, as a fraction of the allowed error; Infinity on a pattern mismatch. */
-function compare(got: NDArray, expected: CaseArray, tol: { rtol: number; atol: number }): { worst: number; detail: string } {
-  const shapeOk = got.shape.length === expected.shape.length && got.shape.every((d, i) => d === expected.shape[i]);
+function compare(
+  got: NDArray,
+  expected: CaseArray,
+  tol: { rtol: number; atol: number },
+): { worst: number; detail: string } {
+  const shapeOk =
+    got.shape.length === expected.shape.length && got.shape.every((d, i) => d === expected.shape[i]);
   if (!shapeOk) return { worst: Infinity, detail: `shape [${got.shape}] != expected [${expected.shape}]` };
   let worst = 0;
   let detail = '';
@@ -80,7 +87,8 @@ function compare(got: NDArray, expected: CaseArray, tol: { rtol: number; atol: n
     const want = decode(raw);
     const have = got.data[i]!;
     let ratio: number;
-    if (!Number.isFinite(want)) ratio = Object.is(want, have) || (Number.isNaN(want) && Number.isNaN(have)) ? 0 : Infinity;
+    if (!Number.isFinite(want))
+      ratio = Object.is(want, have) || (Number.isNaN(want) && Number.isNaN(have)) ? 0 : Infinity;
     else if (!Number.isFinite(have)) ratio = Infinity;
     else ratio = Math.abs(have - want) / (tol.atol + tol.rtol * Math.abs(want));
     if (ratio > worst || (ratio === Infinity && detail === '')) {
@@ -92,7 +100,8 @@ function compare(got: NDArray, expected: CaseArray, tol: { rtol: number; atol: n
 }
 
 function construct(lossName: string, options: Record<string, unknown>) {
-  const cls = (ALL_LOSSES as Record<string, unknown>)[lossName] ?? (losses as Record<string, unknown>)[lossName];
+  const cls =
+    (ALL_LOSSES as Record<string, unknown>)[lossName] ?? (losses as Record<string, unknown>)[lossName];
   if (typeof cls !== 'function') throw new Error(`no loss named ${lossName}`);
   return new (cls as new (o: Record<string, unknown>) => { forward(...x: unknown[]): NDArray })(options);
 }
@@ -110,12 +119,23 @@ export function runCase(testCase: ConformanceCase, fileLoss: string | undefined,
       return toNDArray(arg, dtype);
     });
   } catch (error) {
-    return { ...base, passed: false, worst: Infinity, message: `bad case input: ${(error as Error).message}` };
+    return {
+      ...base,
+      passed: false,
+      worst: Infinity,
+      message: `bad case input: ${(error as Error).message}`,
+    };
   }
   const named = new Map<string, NDArray>();
   testCase.args.forEach((arg, i) => {
     const x = inputs[i];
-    if (arg?.name && x && typeof x !== 'number' && x.dtype !== 'int32' && testCase.expected.grads?.[arg.name]) {
+    if (
+      arg?.name &&
+      x &&
+      typeof x !== 'number' &&
+      x.dtype !== 'int32' &&
+      testCase.expected.grads?.[arg.name]
+    ) {
       x.attachGrad();
       named.set(arg.name, x);
     }
@@ -129,11 +149,22 @@ export function runCase(testCase: ConformanceCase, fileLoss: string | undefined,
     if (expectedError) {
       return kind === expectedError
         ? { ...base, passed: true, worst: 0 }
-        : { ...base, passed: false, worst: Infinity, message: `expected ${expectedError}, got ${kind}: ${(error as Error).message}` };
+        : {
+            ...base,
+            passed: false,
+            worst: Infinity,
+            message: `expected ${expectedError}, got ${kind}: ${(error as Error).message}`,
+          };
     }
     return { ...base, passed: false, worst: Infinity, message: `threw ${kind}: ${(error as Error).message}` };
   }
-  if (expectedError) return { ...base, passed: false, worst: Infinity, message: `expected ${expectedError}, but nothing was thrown` };
+  if (expectedError)
+    return {
+      ...base,
+      passed: false,
+      worst: Infinity,
+      message: `expected ${expectedError}, but nothing was thrown`,
+    };
   const tol = tolerance(testCase, dtype);
   let worst = 0;
   let message = '';
@@ -148,10 +179,21 @@ export function runCase(testCase: ConformanceCase, fileLoss: string | undefined,
   if (gradNames.length > 0) {
     try {
       const head = testCase.headGrad ? toNDArray(testCase.headGrad, output.dtype) : null;
-      const grads = grad(output, gradNames.map((n) => named.get(n)!), head ? { headGrads: head } : {});
-      gradNames.forEach((n, k) => note(`grad ${n}`, compare(grads[k]!, testCase.expected.grads![n]!, tol)));
+      const grads = grad(
+        output,
+        gradNames.map((n) => named.get(n)!),
+        head ? { headGrads: head } : {},
+      );
+      gradNames.forEach((n, k) => {
+        note(`grad ${n}`, compare(grads[k]!, testCase.expected.grads![n]!, tol));
+      });
     } catch (error) {
-      return { ...base, passed: false, worst: Infinity, message: `backward threw ${(error as Error).name}: ${(error as Error).message}` };
+      return {
+        ...base,
+        passed: false,
+        worst: Infinity,
+        message: `backward threw ${(error as Error).name}: ${(error as Error).message}`,
+      };
     }
   }
   return worst <= 1 ? { ...base, passed: true, worst } : { ...base, passed: false, worst, message };

@@ -17,7 +17,8 @@ export type LossClass = (new (options?: Record<string, unknown>) => Loss) & { re
 export const ALL_LOSSES: Readonly<Record<string, LossClass>> = Object.freeze(
   Object.fromEntries(
     Object.entries(exported).filter(
-      ([name, value]) => typeof value === 'function' && (value as { isLoss?: boolean }).isLoss === true && value.name === name,
+      ([name, value]) =>
+        typeof value === 'function' && (value as { isLoss?: boolean }).isLoss === true && value.name === name,
     ),
   ) as Record<string, LossClass>,
 );

@@ -16,4 +16,11 @@ export {
   saveParameters,
   saveStates,
 } from './params-file.js';
-export { DEFAULT_FONT_DIR, DEFAULT_PNG_FONT_FAMILY, type PngOptions, PngUnavailableError, pngAvailable, svgToPng } from './png.js';
+export {
+  DEFAULT_FONT_DIR,
+  DEFAULT_PNG_FONT_FAMILY,
+  type PngOptions,
+  PngUnavailableError,
+  pngAvailable,
+  svgToPng,
+} from './png.js';

@@ -8,9 +8,15 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { type CaseFile, runCase, tolerance } from '../../src/conformance/run.js';
 
-const root = process.env.GLOSS_SHARED ? join(process.env.GLOSS_SHARED, 'conformance') : '../shared/conformance';
+const root = process.env.GLOSS_SHARED
+  ? join(process.env.GLOSS_SHARED, 'conformance')
+  : '../shared/conformance';
 const files = existsSync(root)
-  ? [...readdirSync(join(root, 'cases')).map((f) => join(root, 'cases', f)), join(root, 'tutorial.json'), join(root, 'kinks.json')]
+  ? [
+      ...readdirSync(join(root, 'cases')).map((f) => join(root, 'cases', f)),
+      join(root, 'tutorial.json'),
+      join(root, 'kinks.json'),
+    ]
   : [];
 
 test('the shared conformance cases are present', () => {

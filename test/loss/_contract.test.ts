@@ -15,7 +15,13 @@ import { ALL_LOSSES } from '../../src/loss/index.js';
 import type { Loss } from '../../src/loss/_loss.js';
 import { numericGradient } from '../../src/testing/gradcheck.js';
 
-function closeTo(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
+function closeTo(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  what: string,
+): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i]!;
@@ -80,7 +86,9 @@ for (const [name, LossClass] of Object.entries(ALL_LOSSES)) {
       indices.forEach((inputIndex, k) => {
         const what = `${name} d/d${loss.inputNames[inputIndex]}`;
         closeTo(fused[k]!.data, twin[k]!.data, 1e-9, 1e-11, `${what} (twin)`);
-        const numeric = numericGradient((...xs) => loss.forward(...xs), inputs as NDArray[], inputIndex, { headGrad: head });
+        const numeric = numericGradient((...xs) => loss.forward(...xs), inputs as NDArray[], inputIndex, {
+          headGrad: head,
+        });
         closeTo(fused[k]!.data, numeric, 1e-5, 1e-7, `${what} (finite differences)`);
       });
     });
@@ -89,7 +97,10 @@ for (const [name, LossClass] of Object.entries(ALL_LOSSES)) {
       const inputs = samples(loss, 6);
       const [first] = differentiable(loss, inputs);
       const x = inputs[first!]!;
-      const direction = array(Array.from({ length: x.size }, (_, i) => Math.cos(i + 1)), { dtype: 'float64' }).reshape(x.shape);
+      const direction = array(
+        Array.from({ length: x.size }, (_, i) => Math.cos(i + 1)),
+        { dtype: 'float64' },
+      ).reshape(x.shape);
       x.attachGrad();
       // d/dx ⟨∇ₓ Σℓ, v⟩ by double backward …
       const out = record(() => loss.forward(...inputs));
@@ -117,10 +128,25 @@ for (const [name, LossClass] of Object.entries(ALL_LOSSES)) {
       withOnes[loss.sampleWeightIndex] = array(new Array(base.size).fill(1), { dtype: 'float64' });
       closeTo(loss.forward(...withOnes).data, base.data, 1e-12, 0, `${name} sampleWeight ones`);
       const doubled = new LossClass({ weight: 2 * (loss.weight ?? 1) }).forward(...inputs);
-      closeTo(doubled.data, Array.from(base.data, (v) => 2 * v), 1e-12, 1e-300, `${name} weight x2`);
+      closeTo(
+        doubled.data,
+        Array.from(base.data, (v) => 2 * v),
+        1e-12,
+        1e-300,
+        `${name} weight x2`,
+      );
       const halfWeights = [...withOnes];
-      halfWeights[loss.sampleWeightIndex] = array(Array.from({ length: base.size }, (_, i) => i + 1), { dtype: 'float64' });
-      closeTo(loss.forward(...halfWeights).data, Array.from(base.data, (v, i) => v * (i + 1)), 1e-12, 1e-300, `${name} per-sample weights`);
+      halfWeights[loss.sampleWeightIndex] = array(
+        Array.from({ length: base.size }, (_, i) => i + 1),
+        { dtype: 'float64' },
+      );
+      closeTo(
+        loss.forward(...halfWeights).data,
+        Array.from(base.data, (v, i) => v * (i + 1)),
+        1e-12,
+        1e-300,
+        `${name} per-sample weights`,
+      );
     });
 
     test('stays finite at extreme logits (±88, ±1e4, ±1e30)', () => {
@@ -132,9 +158,12 @@ for (const [name, LossClass] of Object.entries(ALL_LOSSES)) {
         const out = record(() => loss.forward(...inputs));
         assert.ok(Array.from(out.data).every(Number.isFinite), `${name} loss at ${extreme}: ${out.data}`);
         const grads = grad(out, variables);
-        grads.forEach((g, k) =>
-          assert.ok(Array.from(g.data).every(Number.isFinite), `${name} d/d${loss.inputNames[indices[k]!]} at ${extreme}`),
-        );
+        grads.forEach((g, k) => {
+          assert.ok(
+            Array.from(g.data).every(Number.isFinite),
+            `${name} d/d${loss.inputNames[indices[k]!]} at ${extreme}`,
+          );
+        });
       }
       const float32 = loss.sampleInputs(new RandomGenerator(9), 'float32', 88);
       if (float32) {
@@ -158,7 +187,9 @@ for (const [name, LossClass] of Object.entries(ALL_LOSSES)) {
     test('a second input with the wrong element count is a ShapeError naming the loss', () => {
       const inputs = samples(loss, 11);
       const second = inputs[1]!;
-      const wrong = array(new Array(second.size + 1).fill(second.dtype === 'int32' ? 0 : 0.5), { dtype: second.dtype });
+      const wrong = array(new Array(second.size + 1).fill(second.dtype === 'int32' ? 0 : 0.5), {
+        dtype: second.dtype,
+      });
       const bad = [...inputs];
       bad[1] = wrong;
       assert.throws(

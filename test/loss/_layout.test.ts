@@ -4,14 +4,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ALL_LOSSES } from '../../src/loss/index.js';
 
-const sources = readdirSync('src/loss').filter((f) => f.endsWith('.ts') && !f.startsWith('_') && f !== 'index.ts' && f !== 'exports.ts');
+const sources = readdirSync('src/loss').filter(
+  (f) => f.endsWith('.ts') && !f.startsWith('_') && f !== 'index.ts' && f !== 'exports.ts',
+);
 const exportsFile = readFileSync('src/loss/exports.ts', 'utf8');
 
 test('every loss source file is exported and has a test file', () => {
   assert.ok(sources.length > 0);
   for (const file of sources) {
-    assert.ok(exportsFile.includes(`'./${file.replace(/\.ts$/, '.js')}'`), `${file} has no export line in src/loss/exports.ts`);
-    assert.ok(readdirSync('test/loss').includes(file.replace(/\.ts$/, '.test.ts')), `${file} has no test/loss test file`);
+    assert.ok(
+      exportsFile.includes(`'./${file.replace(/\.ts$/, '.js')}'`),
+      `${file} has no export line in src/loss/exports.ts`,
+    );
+    assert.ok(
+      readdirSync('test/loss').includes(file.replace(/\.ts$/, '.test.ts')),
+      `${file} has no test/loss test file`,
+    );
   }
 });
 
