@@ -39,7 +39,13 @@ export class L2Loss extends ElementwiseLoss {
   }
 
   // ℓ = ½(y − p)²; dℓ/dp = p − y. Each gradient entry depends on one ℓ element: assigned.
-  protected forwardBlock({ arrays: [pred, label] }: Prepared, _state: unknown, begin: number, end: number, out: Float64Array): void {
+  protected forwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
     const p = pred!.data;
     const y = label!.data;
     for (let k = begin, j = 0; k < end; k++, j++) {
