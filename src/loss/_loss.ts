@@ -146,6 +146,11 @@ const BASE_OPTIONS = ['weight', 'batchAxis'] as const;
 export abstract class Loss {
   /** Brand used by the registry to recognise loss classes. */
   static readonly isLoss = true;
+  /**
+   * The Gluon class name. Every loss declares it, because bundlers that minify rename classes and
+   * `constructor.name` would then print mangled names in messages and the registry.
+   */
+  static readonly lossName?: string;
   /** Scalar weight, or null for none. */
   readonly weight: number | null;
   /** Batch axis as given (may be negative). */
@@ -158,7 +163,7 @@ export abstract class Loss {
     known: readonly string[],
     defaultWeight: number | null = null,
   ) {
-    const where = this.constructor.name;
+    const where = (this.constructor as { lossName?: string }).lossName ?? this.constructor.name;
     if (options === null || typeof options !== 'object') {
       throw new ValueError(`${where}: options must be an object, got ${String(options)}`);
     }
@@ -173,7 +178,8 @@ export abstract class Loss {
 
   /** The loss's name in messages (the Gluon class name). */
   get name(): string {
-    return this.constructor.name;
+    const own = this.constructor as { lossName?: string; name: string };
+    return own.lossName ?? own.name;
   }
 
   /** Validates and reshapes the positional inputs (sampleWeight excluded). */

@@ -76,6 +76,9 @@ interface CosineState {
  * ```
  */
 export class CosineEmbeddingLoss extends Loss {
+  /** The Gluon class name, kept through minification (messages, registry, toString). */
+  static readonly lossName = 'CosineEmbeddingLoss';
+
   readonly inputNames: readonly string[] = ['input1', 'input2', 'label', 'sampleWeight'];
   /** The margin for dissimilar pairs. */
   readonly margin: number;

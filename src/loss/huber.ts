@@ -40,6 +40,9 @@ export interface HuberLossOptions extends LossOptions {
  * ```
  */
 export class HuberLoss extends ElementwiseLoss {
+  /** The Gluon class name, kept through minification (messages, registry, toString). */
+  static readonly lossName = 'HuberLoss';
+
   /** The branch point ρ. */
   readonly rho: number;
 

@@ -17,8 +17,11 @@ export type LossClass = (new (options?: Record<string, unknown>) => Loss) & { re
 export const ALL_LOSSES: Readonly<Record<string, LossClass>> = Object.freeze(
   Object.fromEntries(
     Object.entries(exported).filter(
+      // Aliases (SoftmaxCELoss …) export a class under another name: only the Gluon name counts.
       ([name, value]) =>
-        typeof value === 'function' && (value as { isLoss?: boolean }).isLoss === true && value.name === name,
+        typeof value === 'function' &&
+        (value as { isLoss?: boolean }).isLoss === true &&
+        ((value as { lossName?: string }).lossName ?? value.name) === name,
     ),
   ) as Record<string, LossClass>,
 );

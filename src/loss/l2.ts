@@ -34,6 +34,9 @@ export interface L2LossOptions extends LossOptions {
  * ```
  */
 export class L2Loss extends ElementwiseLoss {
+  /** The Gluon class name, kept through minification (messages, registry, toString). */
+  static readonly lossName = 'L2Loss';
+
   constructor(options: L2LossOptions = {}) {
     super(options, [], 1);
   }

@@ -95,6 +95,9 @@ function rowDistances(
  * ```
  */
 export class SDMLLoss extends Loss {
+  /** The Gluon class name, kept through minification (messages, registry, toString). */
+  static readonly lossName = 'SDMLLoss';
+
   readonly inputNames: readonly string[] = ['x1', 'x2'];
   /** The label smoothing s. */
   readonly smoothingParameter: number;
