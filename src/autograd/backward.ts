@@ -11,6 +11,7 @@ import { sameShape } from '../ndarray/shape.js';
 import { withRecording } from './state.js';
 import { add, cast } from '../ops/elementwise.js';
 import { onesLike, zerosLike } from '../ndarray/create.js';
+import type { GraphNode } from './node.js';
 
 /** How one backward pass runs: see {@link backward}. */
 export interface BackwardRunOptions {
@@ -84,45 +85,57 @@ export function backward(
 
   const keep = new Set(options.variables ?? []);
   const order = reverseTopologicalOrder(heads, options.stopAtVariables ? keep : new Set());
-  withRecording(options.createGraph, () => {
-    for (const array of order) {
-      const node = options.stopAtVariables && keep.has(array) ? null : array._node;
-      const gradOutput = grads.get(array);
-      if (!node || !gradOutput) continue;
-      if (!node.backward) {
-        throw new AutogradError(
-          `${where}: the graph through '${node.op}' was freed by an earlier backward; ` +
-            'pass {retainGraph: true} to the first backward to run it again',
-        );
-      }
-      node.inputs.forEach((input, i) => {
-        if (input._version !== node.versions[i]) {
+  const offers =
+    options.variables || options.createGraph ? null : gradientBufferOffers(order, heads, headGrads);
+  const outerOffers = activeOffers;
+  const outerNode = activeNode;
+  activeOffers = offers;
+  try {
+    withRecording(options.createGraph, () => {
+      for (const array of order) {
+        const node = options.stopAtVariables && keep.has(array) ? null : array._node;
+        const gradOutput = grads.get(array);
+        if (!node || !gradOutput) continue;
+        if (!node.backward) {
           throw new AutogradError(
-            `${where}: input ${i} of '${node.op}' ${formatShape(input.shape)} was written in place after it was recorded`,
+            `${where}: the graph through '${node.op}' was freed by an earlier backward; ` +
+              'pass {retainGraph: true} to the first backward to run it again',
           );
         }
-      });
-      if (node.outputVersion !== undefined && array._version !== node.outputVersion) {
-        throw new AutogradError(
-          `${where}: the output of '${node.op}' ${formatShape(array.shape)} was written in place after it was recorded`,
-        );
-      }
-      const inputGrads = node.backward(gradOutput);
-      for (let i = 0; i < node.inputs.length; i++) {
-        const grad = inputGrads[i];
-        if (!node.needsGrad[i] || !grad) continue;
-        const input = node.inputs[i]!;
-        if (!sameShape(grad.shape, input.shape)) {
-          throw new ShapeError(
-            `${where}: the backward of '${node.op}' returned a gradient of shape ${formatShape(grad.shape)} ` +
-              `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
+        node.inputs.forEach((input, i) => {
+          if (input._version !== node.versions[i]) {
+            throw new AutogradError(
+              `${where}: input ${i} of '${node.op}' ${formatShape(input.shape)} was written in place after it was recorded`,
+            );
+          }
+        });
+        if (node.outputVersion !== undefined && array._version !== node.outputVersion) {
+          throw new AutogradError(
+            `${where}: the output of '${node.op}' ${formatShape(array.shape)} was written in place after it was recorded`,
           );
         }
-        accumulate(input, grad);
+        activeNode = node;
+        const inputGrads = node.backward(gradOutput);
+        activeNode = null;
+        for (let i = 0; i < node.inputs.length; i++) {
+          const grad = inputGrads[i];
+          if (!node.needsGrad[i] || !grad) continue;
+          const input = node.inputs[i]!;
+          if (!sameShape(grad.shape, input.shape)) {
+            throw new ShapeError(
+              `${where}: the backward of '${node.op}' returned a gradient of shape ${formatShape(grad.shape)} ` +
+                `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
+            );
+          }
+          accumulate(input, grad);
+        }
+        if (array._gradReq === null && !keep.has(array)) grads.delete(array);
       }
-      if (array._gradReq === null && !keep.has(array)) grads.delete(array);
-    }
-  });
+    });
+  } finally {
+    activeOffers = outerOffers;
+    activeNode = outerNode;
+  }
 
   if (!options.retainGraph) {
     for (const array of order) {
@@ -168,6 +181,100 @@ export function backward(
 /** Gradient buffers allocated here or by attachGrad: the only ones written in place. */
 const ownedBuffers = new WeakSet<NDArray>();
 
+// ---- gradient buffers offered to the node that produces the gradient --------------------------
+//
+// Without an offer, a variable's gradient is computed into a fresh array and copied into its
+// `.grad` buffer at the end of the pass: for a large input (a loss over logits of 16 MB) the
+// fresh allocation (zeroed, then page-faulted in) and the copy cost as much as a fused kernel.
+// A node may instead write the gradient straight into the `.grad` buffer when that gives exactly
+// the same final state, which holds when all of these do:
+// - the pass writes `.grad` (not autograd.grad's returned gradients, not createGraph);
+// - the variable is a leaf with gradReq 'write' (the buffer is overwritten anyway) whose buffer
+//   writeGradient would reuse (owned, the variable's shape and float dtype);
+// - exactly one input slot of one node in the pass reads the variable, so no other gradient is
+//   added to it and nothing else is written into the buffer;
+// - nothing the pass reads shares the buffer's memory: no node input or output, no head, no
+//   head gradient (so no backward rule can see the buffer change under it), and no other
+//   variable of the pass has the same buffer.
+// The node's backward returns an array over the buffer's memory, and writeGradient then has
+// nothing to copy.
+
+/** A gradient buffer offered to the one node that reads its variable. */
+interface Offer {
+  readonly node: GraphNode;
+  readonly buffer: NDArray;
+}
+
+/** The offers of the pass in progress (null outside a pass, or in a pass that makes none). */
+let activeOffers: ReadonlyMap<NDArray, Offer> | null = null;
+/** The node whose backward is running. */
+let activeNode: GraphNode | null = null;
+
+/**
+ * The `.grad` buffer of `input` when the node whose backward is running now may write `input`'s
+ * gradient straight into it (see the conditions above), else null. A node that takes the offer
+ * must write every element (the buffer holds the previous gradient) and return its gradient as
+ * an array over that memory.
+ */
+export function offeredGradientBuffer(input: NDArray): NDArray | null {
+  const offer = activeOffers?.get(input);
+  return offer && offer.node === activeNode ? offer.buffer : null;
+}
+
+/** Whether writeGradient keeps `buffer` as `array`'s gradient (else it allocates a new one). */
+function reusableBuffer(buffer: NDArray, array: NDArray): boolean {
+  return (
+    ownedBuffers.has(buffer) &&
+    buffer._node === null &&
+    sameShape(buffer.shape, array.shape) &&
+    buffer.dtype === floatOf(array.dtype)
+  );
+}
+
+/** The gradient buffers a pass over `order` may offer, keyed by variable (null when none). */
+function gradientBufferOffers(
+  order: readonly NDArray[],
+  heads: readonly NDArray[],
+  headGrads: readonly (NDArray | null | undefined)[],
+): Map<NDArray, Offer> | null {
+  const readers = new Map<NDArray, { node: GraphNode; slots: number }>();
+  const memoryInUse = new Set<ArrayBufferLike>();
+  for (const head of heads) memoryInUse.add(head.data.buffer);
+  for (const given of headGrads) if (given) memoryInUse.add(given.data.buffer);
+  for (const array of order) {
+    memoryInUse.add(array.data.buffer);
+    const node = array._node;
+    if (!node) continue;
+    for (const input of node.inputs) {
+      memoryInUse.add(input.data.buffer);
+      const seen = readers.get(input);
+      if (seen) seen.slots++;
+      else readers.set(input, { node, slots: 1 });
+    }
+  }
+  const candidates: [NDArray, Offer][] = [];
+  const buffersOfCandidates = new Map<ArrayBufferLike, number>();
+  for (const [input, { node, slots }] of readers) {
+    const buffer = input.grad;
+    if (slots !== 1 || input._node !== null || input._gradReq !== 'write' || heads.includes(input)) continue;
+    if (!buffer || !reusableBuffer(buffer, input) || memoryInUse.has(buffer.data.buffer)) continue;
+    candidates.push([input, { node, buffer }]);
+    buffersOfCandidates.set(buffer.data.buffer, (buffersOfCandidates.get(buffer.data.buffer) ?? 0) + 1);
+  }
+  const offers = candidates.filter(([, { buffer }]) => buffersOfCandidates.get(buffer.data.buffer) === 1);
+  return offers.length > 0 ? new Map(offers) : null;
+}
+
+/** Whether two arrays are views of the same memory (a gradient written straight into its buffer). */
+function sameMemory(first: ArrayBufferView, second: ArrayBufferView): boolean {
+  return (
+    first.buffer === second.buffer &&
+    first.byteOffset === second.byteOffset &&
+    first.byteLength === second.byteLength &&
+    first.constructor === second.constructor
+  );
+}
+
 /** Registers a freshly allocated gradient buffer (attachGrad) as safe to overwrite in place. */
 export function adoptGradientBuffer(buffer: NDArray): void {
   ownedBuffers.add(buffer);
@@ -187,13 +294,7 @@ function privateCopy(source: NDArray, dtype: DType): NDArray {
 function writeGradient(array: NDArray, grad: NDArray | null, gradReq: 'write' | 'add'): void {
   const dtype = floatOf(array.dtype);
   let buffer = array.grad;
-  if (
-    !buffer ||
-    !ownedBuffers.has(buffer) ||
-    buffer._node !== null ||
-    !sameShape(buffer.shape, array.shape) ||
-    buffer.dtype !== dtype
-  ) {
+  if (!buffer || !reusableBuffer(buffer, array)) {
     const fresh = new NDArray(allocate(dtype, array.size), array.shape);
     if (buffer && gradReq === 'add' && buffer.size === fresh.size) fresh.data.set(buffer.data);
     ownedBuffers.add(fresh);
@@ -206,6 +307,8 @@ function writeGradient(array: NDArray, grad: NDArray | null, gradReq: 'write' | 
     return;
   }
   const source = grad.data;
-  if (gradReq === 'write') target.set(source);
-  else for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
+  // A node that took the offered buffer wrote the gradient in place already.
+  if (gradReq === 'write') {
+    if (!sameMemory(source, target)) target.set(source);
+  } else for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
 }

@@ -11,7 +11,7 @@
  * instead, so second derivatives of every loss are right.
  * @module
  */
-import { backward as runBackward } from '../autograd/backward.js';
+import { offeredGradientBuffer, backward as runBackward } from '../autograd/backward.js';
 import { isRecording } from '../autograd/state.js';
 import { asArray, array as makeArray } from '../ndarray/create.js';
 import { allocate, type DType, isFloat, type TypedArray } from '../ndarray/dtype.js';
@@ -216,11 +216,12 @@ export abstract class Loss {
   /**
    * Fused backward over a block of ℓ: given dℓ[k] in `dLoss[k - begin]` for `begin <= k < end`,
    * adds the gradient contributions of those ℓ elements to `grads[i]` for each entry of
-   * `prepared.arrays` (null where no gradient is needed). The grads start at zero and have the
-   * shape and dtype of their array (new arrays for each backward pass); an entry touched by
-   * exactly one ℓ element may be assigned, one touched by several must be accumulated — in
-   * float64 across blocks, copied out when the pass has seen every ℓ element, where float32
-   * rounding per term would lose precision.
+   * `prepared.arrays` (null where no gradient is needed). The grads start at zero (unless
+   * {@link assignsGradient} says the loss assigns every element) and have the shape and dtype of
+   * their array (new array objects for each backward pass; the memory may be the variable's own
+   * `.grad` buffer); an entry touched by exactly one ℓ element may be assigned, one touched by
+   * several must be accumulated — in float64 across blocks, copied out when the pass has seen
+   * every ℓ element, where float32 rounding per term would lose precision.
    */
   protected abstract backwardBlock(
     prepared: Prepared,
@@ -230,6 +231,16 @@ export abstract class Loss {
     dLoss: Float64Array,
     grads: readonly (TypedArray | null)[],
   ): void;
+
+  /**
+   * Whether `backwardBlock` assigns every element of `prepared.arrays[index]`'s gradient over a
+   * pass (each element written, none only accumulated into). Then a gradient written straight
+   * into the variable's existing `.grad` buffer (see offeredGradientBuffer) need not be zeroed
+   * first. Default false; a loss overrides it for the arrays where it holds.
+   */
+  protected assignsGradient(_prepared: Prepared, _index: number): boolean {
+    return false;
+  }
 
   /** The same ℓ as `forwardBlock`, composed from differentiable ops (slow, obviously right). */
   abstract twin(prepared: Prepared): NDArray;
@@ -340,9 +351,20 @@ export abstract class Loss {
             for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]! * w[offsets[k]!]!;
           } else if (sample >= 0) {
             // The whole block belongs to one sample (batch axis 0): a plain sum.
-            let sum = 0;
-            for (let k = 0; k < length; k++) sum += block[k]!;
-            totals[sample]! += sum;
+            // Four partial sums: one chain of dependent float64 adds costs ~4 cycles per element.
+            let s0 = 0;
+            let s1 = 0;
+            let s2 = 0;
+            let s3 = 0;
+            let k = 0;
+            for (; k + 4 <= length; k += 4) {
+              s0 += block[k]!;
+              s1 += block[k + 1]!;
+              s2 += block[k + 2]!;
+              s3 += block[k + 3]!;
+            }
+            for (; k < length; k++) s0 += block[k]!;
+            totals[sample]! += s0 + s1 + (s2 + s3);
           } else {
             sampleIndices(begin, length, layout, samples);
             for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]!;
@@ -358,7 +380,7 @@ export abstract class Loss {
         if (isRecording()) return this.twinGradients(prepared, sampleWeight, weightShape, gradOutput);
         const count = prepared.arrays.length;
         const grads = prepared.arrays.map((x, i) =>
-          needsGrad[i] && isFloat(x.dtype) ? allocate(x.dtype, x.size) : null,
+          needsGrad[i] && isFloat(x.dtype) ? this.gradientArray(prepared, i) : null,
         );
         const wantWeightGrad = sampleWeight !== null && needsGrad[count] === true;
         const dWeight = wantWeightGrad ? new Float64Array(sampleWeight!.size) : null;
@@ -394,6 +416,29 @@ export abstract class Loss {
         return result;
       },
     });
+  }
+
+  /**
+   * The array `backwardBlock` writes the gradient of `prepared.arrays[index]` into: the
+   * variable's own `.grad` memory when the autograd pass offers it (no fresh allocation, no copy
+   * afterwards; zeroed first unless the loss assigns every element), else a new zeroed array.
+   * The offered buffer is wrapped in a new view object per pass, so per-pass bookkeeping keyed by
+   * the array (BlockSum) sees a new pass.
+   */
+  private gradientArray(prepared: Prepared, index: number): TypedArray {
+    const x = prepared.arrays[index]!;
+    const offered = offeredGradientBuffer(x);
+    if (!offered || offered.dtype !== x.dtype || offered.size !== x.size) return allocate(x.dtype, x.size);
+    const memory = offered.data;
+    const view = new (
+      memory.constructor as new (
+        buffer: ArrayBufferLike,
+        byteOffset: number,
+        length: number,
+      ) => TypedArray
+    )(memory.buffer, memory.byteOffset, memory.length);
+    if (!this.assignsGradient(prepared, index)) view.fill(0);
+    return view;
   }
 
   /** Alias of {@link forward}: `loss.call(pred, label)`. */

@@ -5,6 +5,11 @@ import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import { checkChoice, type LossOptions, type Prepared } from './_loss.js';
 import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
+import {
+  isFloatArray,
+  sigmoidBinaryCrossEntropyBackward,
+  sigmoidBinaryCrossEntropyForward,
+} from '../wasm/index.js';
 
 /** How {@link LogisticLoss} reads its labels. */
 export type LogisticLabelFormat = 'signed' | 'binary';
@@ -47,6 +52,9 @@ export interface LogisticLossOptions extends LossOptions {
  * ```
  */
 export class LogisticLoss extends ElementwiseLoss {
+  /** The Gluon class name, kept through minification (messages, registry, toString). */
+  static readonly lossName = 'LogisticLoss';
+
   /** How labels are read. */
   readonly labelFormat: LogisticLabelFormat;
 
@@ -66,6 +74,11 @@ export class LogisticLoss extends ElementwiseLoss {
     return this.labelFormat === 'signed' ? 0.5 : 0;
   }
 
+  /** Each gradient element belongs to one ℓ element and is assigned. */
+  protected override assignsGradient(): boolean {
+    return true;
+  }
+
   // With s(x) = log(1 + e^x) and s(x) = x + s(−x):
   //   softplus(x) − x·z = (1 − z)·s(x) + z·s(−x),
   // and s(±x) = max(±x, 0) + log1p(e^−|x|), so one exp and one log1p serve both terms, nothing
@@ -81,6 +94,12 @@ export class LogisticLoss extends ElementwiseLoss {
     const y = label!.data;
     const scale = this.labelScale;
     const shift = this.labelShift;
+    if (isFloatArray(x) && isFloatArray(y)) {
+      // The kernel layer's fused BCE with z = scale · label + shift (wasm SIMD for float32, the
+      // formulas below in float64 otherwise).
+      sigmoidBinaryCrossEntropyForward(x, y, begin, end - begin, null, 0, scale, shift, out, 0);
+      return;
+    }
     for (let k = begin, j = 0; k < end; k++, j++) {
       const logit = x[k]!;
       const z = scale * y[k]! + shift;
@@ -104,6 +123,32 @@ export class LogisticLoss extends ElementwiseLoss {
     const y = label!.data;
     const scale = this.labelScale;
     const shift = this.labelShift;
+    if (
+      isFloatArray(x) &&
+      isFloatArray(y) &&
+      (!dPred || isFloatArray(dPred)) &&
+      (!dLabel || isFloatArray(dLabel))
+    ) {
+      const n = end - begin;
+      sigmoidBinaryCrossEntropyBackward(
+        x,
+        y,
+        begin,
+        n,
+        null,
+        0,
+        scale,
+        shift,
+        dLoss,
+        0,
+        dPred ?? null,
+        dLabel ?? null,
+        begin,
+        null,
+        0,
+      );
+      return;
+    }
     if (dPred) {
       for (let k = begin, j = 0; k < end; k++, j++) {
         const logit = x[k]!;

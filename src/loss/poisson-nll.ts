@@ -14,6 +14,7 @@ import {
 } from './_loss.js';
 import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
+import { expInto, isFloatArray } from '../wasm/index.js';
 
 /** Gluon's default `epsilon` (the fourth positional input). */
 const DEFAULT_EPSILON = 1e-8;
@@ -32,6 +33,18 @@ export interface PoissonNLLLossOptions extends LossOptions {
 /** What `prepare` passes to the kernels besides the arrays. */
 interface PoissonExtra {
   readonly epsilon: number;
+}
+
+/** Per-call scratch of the log-rate form: e^x of the current block. */
+interface PoissonState {
+  exponentials: Float64Array;
+}
+
+/** e^x for pred elements [begin, end) in the state's scratch (kernel layer: wasm SIMD for float32). */
+function blockExponentials(x: Float32Array | Float64Array, state: PoissonState, begin: number, end: number) {
+  if (state.exponentials.length < end - begin) state.exponentials = new Float64Array(end - begin);
+  expInto(x, begin, end - begin, state.exponentials, 0);
+  return state.exponentials;
 }
 
 /**
@@ -69,6 +82,9 @@ interface PoissonExtra {
  * ```
  */
 export class PoissonNLLLoss extends ElementwiseLoss {
+  /** The Gluon class name, kept through minification (messages, registry, toString). */
+  static readonly lossName = 'PoissonNLLLoss';
+
   override readonly inputNames: readonly string[] = ['pred', 'target', 'sampleWeight', 'epsilon'];
   /** Whether `pred` is the log of the rate. */
   readonly fromLogits: boolean;
@@ -122,18 +138,30 @@ export class PoissonNLLLoss extends ElementwiseLoss {
     return value;
   }
 
+  /** Each gradient element belongs to one ℓ element and is assigned. */
+  protected override assignsGradient(): boolean {
+    return true;
+  }
+
+  protected override createState(): PoissonState | undefined {
+    return this.fromLogits ? { exponentials: new Float64Array(0) } : undefined;
+  }
+
   // Stirling: log t! ≈ t·log t − t + ½·log(2π·t) = (t + ½)·log t − t + ½·log 2π (one log),
   // with derivative log t + 1/(2t).
   protected forwardBlock(
     { arrays: [pred, target], extra }: Prepared,
-    _state: unknown,
+    state: unknown,
     begin: number,
     end: number,
     out: Float64Array,
   ): void {
     const x = pred!.data;
     const t = target!.data;
-    if (this.fromLogits) {
+    if (this.fromLogits && isFloatArray(x)) {
+      const e = blockExponentials(x, state as PoissonState, begin, end);
+      for (let k = begin, j = 0; k < end; k++, j++) out[j] = e[j]! - t[k]! * x[k]!;
+    } else if (this.fromLogits) {
       for (let k = begin, j = 0; k < end; k++, j++) out[j] = Math.exp(x[k]!) - t[k]! * x[k]!;
     } else {
       const epsilon = (extra as PoissonExtra).epsilon;
@@ -159,7 +187,7 @@ export class PoissonNLLLoss extends ElementwiseLoss {
   // in one float64 expression so a float32 gradient is rounded once.
   protected backwardBlock(
     { arrays: [pred, target], extra }: Prepared,
-    _state: unknown,
+    state: unknown,
     begin: number,
     end: number,
     dLoss: Float64Array,
@@ -169,7 +197,10 @@ export class PoissonNLLLoss extends ElementwiseLoss {
     const t = target!.data;
     const full = this.computeFull;
     if (this.fromLogits) {
-      if (dPred) {
+      if (dPred && isFloatArray(x)) {
+        const e = blockExponentials(x, state as PoissonState, begin, end);
+        for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * (e[j]! - t[k]!);
+      } else if (dPred) {
         for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * (Math.exp(x[k]!) - t[k]!);
       }
       if (dTarget && !full) {

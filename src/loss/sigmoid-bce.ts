@@ -8,6 +8,11 @@ import { checkBoolean, type LossOptions, lossBatchAxis, type Prepared, reshapeLi
 import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 import { BlockSum } from './_block-sum.js';
+import {
+  isFloatArray,
+  sigmoidBinaryCrossEntropyBackward,
+  sigmoidBinaryCrossEntropyForward,
+} from '../wasm/index.js';
 
 /** Gluon's epsilon inside the logarithms of the probability form (kept for value parity, DECISIONS 12). */
 const PROBABILITY_EPSILON = 1e-12;
@@ -32,6 +37,10 @@ interface BceState {
   values: Float64Array;
   /** posWeight's gradient while it is summed over its broadcast axes; null when it has pred's layout. */
   readonly posWeightGradient: BlockSum | null;
+  /** A broadcast posWeight gathered for the current block (one value per element), for the kernel layer. */
+  gathered: Float64Array;
+  /** The kernel layer's per-element posWeight gradient of the current block, before it is summed. */
+  blockGradient: Float64Array;
 }
 
 /**
@@ -69,6 +78,9 @@ interface BceState {
  * ```
  */
 export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
+  /** The Gluon class name, kept through minification (messages, registry, toString). */
+  static readonly lossName = 'SigmoidBinaryCrossEntropyLoss';
+
   override readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight', 'posWeight'];
   /** Whether `pred` holds probabilities rather than logits. */
   readonly fromSigmoid: boolean;
@@ -93,16 +105,22 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
   }
 
   protected override createState(prepared: Prepared): BceState | undefined {
+    const pred = prepared.arrays[0]!;
     const posWeight = prepared.arrays[2];
     if (!posWeight) return undefined;
     return {
       offsets: new Int32Array(0),
       values: new Float64Array(0),
-      posWeightGradient:
-        posWeight.size === prepared.arrays[0]!.size
-          ? null
-          : new BlockSum(posWeight.size, prepared.arrays[0]!.size),
+      gathered: new Float64Array(0),
+      blockGradient: new Float64Array(0),
+      posWeightGradient: posWeight.size === pred.size ? null : new BlockSum(posWeight.size, pred.size),
     };
+  }
+
+  // Every element of pred's and label's gradients belongs to one ℓ element and is assigned; so is
+  // posWeight's when it has pred's layout (a broadcast one is summed through BlockSum).
+  protected override assignsGradient(prepared: Prepared, index: number): boolean {
+    return index < 2 || prepared.arrays[2]!.size === prepared.arrays[0]!.size;
   }
 
   protected forwardBlock(
@@ -115,6 +133,13 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
     const [pred, label, posWeight] = prepared.arrays;
     const x = pred!.data;
     const y = label!.data;
+    if (!this.fromSigmoid && isFloatArray(x) && isFloatArray(y)) {
+      // Logits: the kernel layer's fused BCE (wasm SIMD for float32, these loops' float64
+      // formulas otherwise).
+      const [p, pOffset] = posWeightOperand(prepared, state as BceState | undefined, begin, end);
+      sigmoidBinaryCrossEntropyForward(x, y, begin, end - begin, p, pOffset, 1, 0, out, 0);
+      return;
+    }
     if (!posWeight) {
       if (this.fromSigmoid) forwardProbabilities(x, y, begin, end, out);
       else forwardLogits(x, y, begin, end, out);
@@ -138,6 +163,21 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
     const [pred, label, posWeight] = prepared.arrays;
     const x = pred!.data;
     const y = label!.data;
+    if (
+      !this.fromSigmoid &&
+      isFloatArray(x) &&
+      isFloatArray(y) &&
+      (!dPred || isFloatArray(dPred)) &&
+      (!dLabel || isFloatArray(dLabel)) &&
+      (!dPosWeight || isFloatArray(dPosWeight))
+    ) {
+      backwardLogitsKernel(prepared, state as BceState | undefined, begin, end, dLoss, [
+        dPred ?? null,
+        dLabel ?? null,
+        dPosWeight ?? null,
+      ]);
+      return;
+    }
     if (!posWeight) {
       if (this.fromSigmoid) backwardProbabilities(x, y, begin, end, dLoss, dPred ?? null, dLabel ?? null);
       else backwardLogits(x, y, begin, end, dLoss, dPred ?? null, dLabel ?? null);
@@ -497,6 +537,95 @@ function backwardProbabilitiesWeightedLabel(
     const logNegative = negative === 0 && argNegative === 0 ? 0 : Math.log(argNegative);
     dLabel[k] = dLoss[j]! * (logNegative - p[offsets[j]!]! * logPositive[j]!);
   }
+}
+
+// ---- the kernel layer's path (logits) ------------------------------------------------------
+
+/**
+ * posWeight as the kernel layer reads it for elements [begin, end): null (p = 1), posWeight's own
+ * data at offset `begin` when it has pred's layout, or the block's values gathered into the
+ * state's scratch (offset 0) when it is broadcast.
+ */
+function posWeightOperand(
+  prepared: Prepared,
+  state: BceState | undefined,
+  begin: number,
+  end: number,
+): [Float32Array | Float64Array | null, number] {
+  const posWeight = prepared.arrays[2];
+  if (!posWeight || !state) return [null, 0];
+  const p = posWeight.data;
+  if (state.posWeightGradient === null && isFloatArray(p)) return [p, begin];
+  const length = end - begin;
+  const offsets = blockOffsets(prepared, state, begin, end);
+  if (state.gathered.length < length) state.gathered = new Float64Array(length);
+  const gathered = state.gathered;
+  for (let j = 0; j < length; j++) gathered[j] = p[offsets[j]!]!;
+  return [gathered, 0];
+}
+
+/**
+ * Backward of the logits form through the kernel layer. pred's and label's gradients (and
+ * posWeight's when it has pred's layout) are assigned by the kernel; a broadcast posWeight's
+ * per-element gradient lands in the block scratch first and is summed into its BlockSum.
+ */
+function backwardLogitsKernel(
+  prepared: Prepared,
+  state: BceState | undefined,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  [dPred, dLabel, dPosWeight]: readonly (Float32Array | Float64Array | null)[],
+): void {
+  const x = prepared.arrays[0]!.data as Float32Array | Float64Array;
+  const y = prepared.arrays[1]!.data as Float32Array | Float64Array;
+  const length = end - begin;
+  const [p, pOffset] = posWeightOperand(prepared, state, begin, end);
+  const sum = state?.posWeightGradient ?? null;
+  if (!dPosWeight || !state || sum === null) {
+    sigmoidBinaryCrossEntropyBackward(
+      x,
+      y,
+      begin,
+      length,
+      p,
+      pOffset,
+      1,
+      0,
+      dLoss,
+      0,
+      dPred ?? null,
+      dLabel ?? null,
+      begin,
+      dPosWeight ?? null,
+      begin,
+    );
+    return;
+  }
+  if (state.blockGradient.length < length) state.blockGradient = new Float64Array(length);
+  const blockGradient = state.blockGradient;
+  sigmoidBinaryCrossEntropyBackward(
+    x,
+    y,
+    begin,
+    length,
+    p,
+    pOffset,
+    1,
+    0,
+    dLoss,
+    0,
+    dPred ?? null,
+    dLabel ?? null,
+    begin,
+    blockGradient,
+    0,
+  );
+  // posWeightOperand filled the state's offsets for this block.
+  const offsets = state.offsets;
+  const target = sum.begin(dPosWeight);
+  for (let j = 0; j < length; j++) target[offsets[j]!]! += blockGradient[j]!;
+  sum.done(length, dPosWeight);
 }
 
 // ---- posWeight broadcasting --------------------------------------------------------------

@@ -15,6 +15,7 @@ import {
   type RowNormalizers,
   writeScaledExp,
 } from './_class-rows.js';
+import { isFloatArray, softmaxGradientRows, sparseSoftmaxCrossEntropyRows } from '../wasm/index.js';
 import { checkBoolean, Loss, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_loss.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 
@@ -84,6 +85,9 @@ function denseTerm(z: number, logProbability: number): number {
  * ```
  */
 export class SoftmaxCrossEntropyLoss extends Loss {
+  /** The Gluon class name, kept through minification (messages, registry, toString). */
+  static readonly lossName = 'SoftmaxCrossEntropyLoss';
+
   readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
   /** The class axis as given (may be negative). */
   readonly axis: number;
@@ -142,6 +146,14 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     return allocateNormalizers(outer * inner);
   }
 
+  /**
+   * Every gradient element is assigned, except with sparse labels and `fromLogits`, where only
+   * the label's entry of each row is written (the others are 0).
+   */
+  protected override assignsGradient(): boolean {
+    return !(this.sparseLabel && this.fromLogits);
+  }
+
   // ℓ has one element per row (the class axis has size 1), so the block [begin, end) of ℓ is the
   // rows [begin, end) of pred.
   protected forwardBlock(
@@ -154,6 +166,26 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     const { layout, labels } = prepared.extra as SoftmaxExtra;
     const x = prepared.arrays[0]!.data;
     const normalizers = state as RowNormalizers | null;
+    if (labels && normalizers && layout.inner === 1 && isFloatArray(x)) {
+      // The common case (logits, class axis last): contiguous rows, the kernel layer's row
+      // kernel (wasm SIMD for float32, the same float64 formulas as below otherwise).
+      const { size } = layout;
+      const { shift, logSum } = normalizers;
+      sparseSoftmaxCrossEntropyRows(
+        x,
+        begin * size,
+        end - begin,
+        size,
+        labels,
+        begin,
+        shift,
+        logSum,
+        begin,
+        out,
+        0,
+      );
+      return;
+    }
     if (normalizers) logSoftmaxRows(x, layout, begin, end, normalizers);
     if (labels) sparseForward(x, layout, labels, normalizers, begin, end, out);
     else denseForward(x, prepared.arrays[1]!.data, layout, normalizers, begin, end, out);
@@ -171,6 +203,26 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     const { layout, labels } = prepared.extra as SoftmaxExtra;
     const x = prepared.arrays[0]!.data;
     const normalizers = state as RowNormalizers | null;
+    if (labels && normalizers && layout.inner === 1 && isFloatArray(x) && dPred && isFloatArray(dPred)) {
+      const { size } = layout;
+      const { shift, logSum } = normalizers;
+      softmaxGradientRows(
+        x,
+        begin * size,
+        end - begin,
+        size,
+        shift,
+        logSum,
+        begin,
+        dLoss,
+        0,
+        labels,
+        begin,
+        dPred,
+        begin * size,
+      );
+      return;
+    }
     if (labels) {
       if (dPred) sparseBackward(x, layout, labels, normalizers, begin, end, dLoss, dPred);
       return;

@@ -3,6 +3,7 @@
  * autograd node.
  * @module
  */
+import { isRecording } from '../autograd/state.js';
 import { allocate, floatOf, promote } from '../ndarray/dtype.js';
 import { formatShape, ShapeError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
@@ -12,6 +13,7 @@ import { cast } from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
 import { reshape, transpose } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
+import { kernelBackend, matmul as matmulKernel } from '../wasm/index.js';
 
 /** Options of {@link fullyConnected}. */
 export interface FullyConnectedOptions {
@@ -29,6 +31,20 @@ function rowsAndInner(shape: readonly number[], flatten: boolean): [number, numb
   return [sizeOf(shape.slice(0, -1)), inner];
 }
 
+/**
+ * Whether the products run on the wasm SIMD matrix kernel: float32 operands (and bias) with the
+ * wasm backend active. It accumulates in float32, like any float32 BLAS; float64 keeps the
+ * float64-accumulating loops.
+ */
+function useKernel(x: NDArray, weight: NDArray, bias: NDArray | null | undefined): boolean {
+  return (
+    x.data instanceof Float32Array &&
+    weight.data instanceof Float32Array &&
+    (!bias || bias.data instanceof Float32Array) &&
+    kernelBackend() === 'wasm'
+  );
+}
+
 const fullyConnectedOp = defineOp<{ flatten: boolean }>({
   name: 'fullyConnected',
   forward: ([x, weight, bias], { flatten }) => {
@@ -40,6 +56,26 @@ const fullyConnectedOp = defineOp<{ flatten: boolean }>({
     const ws = weight!.data;
     const bs = bias ? bias.data : null;
     const o = out.data;
+    if (useKernel(x!, weight!, bias)) {
+      // out = x · Wᵀ: W is stored as [units, in], i.e. Wᵀ transposed.
+      matmulKernel(
+        xs as Float32Array,
+        0,
+        ws as Float32Array,
+        0,
+        o as Float32Array,
+        0,
+        rows,
+        units,
+        inner,
+        false,
+        true,
+      );
+      if (bs) {
+        for (let i = 0; i < rows; i++) for (let j = 0; j < units; j++) o[i * units + j]! += bs[j]!;
+      }
+      return out;
+    }
     // Both x and W are read along contiguous rows of length `inner`: out[i, j] = x[i,:] · W[j,:] + b[j],
     // accumulated in float64.
     for (let i = 0; i < rows; i++) {
@@ -59,6 +95,9 @@ const fullyConnectedOp = defineOp<{ flatten: boolean }>({
   backward: ({ inputs: [x, weight, bias], gradOutput, needsGrad, attrs: { flatten } }) => {
     const [rows, inner] = rowsAndInner(x!.shape, flatten);
     const units = weight!.shape[0]!;
+    if (!isRecording() && gradOutput.data instanceof Float32Array && useKernel(x!, weight!, bias)) {
+      return kernelGradients(x!, weight!, bias ?? null, gradOutput.data, needsGrad, rows, inner, units);
+    }
     const g = reshape(gradOutput, [rows, units]);
     const like = (grad: NDArray, input: NDArray) =>
       grad.dtype === input.dtype ? grad : cast(grad, input.dtype);
@@ -68,6 +107,44 @@ const fullyConnectedOp = defineOp<{ flatten: boolean }>({
     return bias ? [dx, dWeight, dBias] : [dx, dWeight];
   },
 });
+
+/**
+ * The backward on the wasm matrix kernel (float32, not recording): dx = g · W,
+ * dW = gᵀ · x (the kernel reads g transposed in place), db = Σ_rows g (summed in float64).
+ */
+function kernelGradients(
+  x: NDArray,
+  weight: NDArray,
+  bias: NDArray | null,
+  g: Float32Array,
+  needsGrad: readonly boolean[],
+  rows: number,
+  inner: number,
+  units: number,
+): (NDArray | null)[] {
+  const xs = x.data as Float32Array;
+  const ws = weight.data as Float32Array;
+  let dx: NDArray | null = null;
+  if (needsGrad[0]) {
+    const data = new Float32Array(rows * inner);
+    matmulKernel(g, 0, ws, 0, data, 0, rows, inner, units);
+    dx = new NDArray(data, x.shape);
+  }
+  let dWeight: NDArray | null = null;
+  if (needsGrad[1]) {
+    const data = new Float32Array(units * inner);
+    matmulKernel(g, 0, xs, 0, data, 0, units, inner, rows, true, false);
+    dWeight = new NDArray(data, weight.shape);
+  }
+  if (!bias) return [dx, dWeight];
+  let dBias: NDArray | null = null;
+  if (needsGrad[2]) {
+    const sums = new Float64Array(units);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < units; j++) sums[j]! += g[i * units + j]!;
+    dBias = new NDArray(Float32Array.from(sums), bias.shape);
+  }
+  return [dx, dWeight, dBias];
+}
 
 /**
  * `x · Wᵀ + b` with `weight` of shape `[units, in]` and optional `bias` of shape `[units]`,

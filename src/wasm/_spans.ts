@@ -9,6 +9,11 @@ import { ValueError } from '../ndarray/errors.js';
 /** Arrays of floats a kernel reads or writes. */
 export type FloatArray = Float32Array | Float64Array;
 
+/** Whether `data` is an array the kernels take (float32 or float64; not int32 and the like). */
+export function isFloatArray(data: ArrayBufferView): data is FloatArray {
+  return data instanceof Float32Array || data instanceof Float64Array;
+}
+
 /** Throws a ValueError unless `array[offset … offset + count)` exists and the numbers are integers ≥ 0. */
 export function checkSpan(
   where: string,

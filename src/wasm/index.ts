@@ -32,4 +32,4 @@ export {
   setKernelBackend,
 } from './runtime.js';
 export { softmaxGradientRows, softmaxRowNormalizers, sparseSoftmaxCrossEntropyRows } from './softmax.js';
-export type { FloatArray } from './_spans.js';
+export { type FloatArray, isFloatArray } from './_spans.js';

@@ -5,7 +5,9 @@
  *
  * The wasm kernel packs both operands into its scratch memory (A in panels of 4 rows, B with
  * columns padded to 8; a transposed operand is packed by a strided copy, so every orientation
- * runs the same product), then runs a cache-blocked 4 × 8 SIMD tile loop with float32
+ * runs the same product; a row-major A is packed by 4 × 4 register transposes, and a row-major
+ * B or product whose width is a multiple of 8 is already in packed layout and only copied),
+ * then runs a cache-blocked 4 × 8 SIMD tile loop with float32
  * accumulation (like a plain float32 loop; no fused multiply-add in wasm SIMD). The scratch
  * holds both operands and the product at once, so it grows to about
  * 4·(rows·inner + inner·columns + 2·rows·columns) bytes. Float64 operands and the `'js'` backend
@@ -150,19 +152,46 @@ function matmulWasm(
   const { kernels } = scratch;
   const stagingAt = staging >> 2;
   scratch.f32.set(a.subarray(aOffset, aOffset + rows * inner), stagingAt);
-  // op(A)(i, k) sits at i·inner + k, or at k·rows + i when A is stored transposed.
-  kernels.packRowPanels(staging, transposeA ? 1 : inner, transposeA ? rows : 1, rows, inner, packedA);
-  scratch.f32.set(b.subarray(bOffset, bOffset + inner * columns), stagingAt);
-  kernels.packRows(
-    staging,
-    transposeB ? 1 : columns,
-    transposeB ? inner : 1,
-    inner,
-    columns,
-    packedB,
-    paddedColumns,
-  );
+  if (transposeA) {
+    // op(A)(i, k) sits at k·rows + i: a strided copy.
+    kernels.packRowPanels(staging, 1, rows, rows, inner, packedA);
+  } else {
+    // Row-major: whole panels of 4 rows by 4 × 4 register transposes, the ragged last panel
+    // (rows % 4, padded with zero rows) by the strided copy.
+    const whole = rows & ~3;
+    kernels.packRowPanelsContiguous(staging, whole, inner, packedA);
+    if (whole < rows) {
+      kernels.packRowPanels(
+        staging + whole * inner * 4,
+        inner,
+        1,
+        rows - whole,
+        inner,
+        packedA + whole * inner * 4,
+      );
+    }
+  }
+  if (!transposeB && columns === paddedColumns) {
+    // Already the packed layout: B row-major with no padding columns.
+    scratch.f32.set(b.subarray(bOffset, bOffset + inner * columns), packedB >> 2);
+  } else {
+    scratch.f32.set(b.subarray(bOffset, bOffset + inner * columns), stagingAt);
+    kernels.packRows(
+      staging,
+      transposeB ? 1 : columns,
+      transposeB ? inner : 1,
+      inner,
+      columns,
+      packedB,
+      paddedColumns,
+    );
+  }
   kernels.matmul(packedA, packedB, product, paddedRows, paddedColumns, inner);
+  if (columns === paddedColumns) {
+    // The first rows of the padded product are the result, contiguous.
+    out.set(scratch.f32.subarray(product >> 2, (product >> 2) + rows * columns), outOffset);
+    return;
+  }
   kernels.packRows(product, paddedColumns, 1, rows, columns, staging, columns);
   out.set(scratch.f32.subarray(stagingAt, stagingAt + rows * columns), outOffset);
 }

@@ -172,3 +172,64 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $row)))
   )
+
+  ;; packRowPanels for a row-major src (rowStride = inner, columnStride 1) and `rows` a multiple
+  ;; of 4: each panel's 4 × 4 blocks are transposed in registers (8 shuffles) and stored as 4
+  ;; vectors, a quarter of the scalar loop's work; the last inner % 4 columns go one by one.
+  (func (export "packRowPanelsContiguous")
+    (param $src i32) (param $rows i32) (param $inner i32) (param $dst i32)
+    (local $i i32) (local $k i32) (local $vectorEnd i32) (local $rowBytes i32)
+    (local $r0 i32) (local $to i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $low01 v128) (local $high01 v128) (local $low23 v128) (local $high23 v128)
+    (local.set $rowBytes (i32.shl (local.get $inner) (i32.const 2)))
+    (local.set $vectorEnd (i32.and (local.get $inner) (i32.const -4)))
+    (local.set $i (i32.const 0))
+    (block $panelsDone
+      (loop $panel
+        (br_if $panelsDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $r0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $to (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $i) (local.get $inner)) (i32.const 2))))
+        (local.set $k (i32.const 0))
+        (block $vectorsDone
+          (loop $vector
+            (br_if $vectorsDone (i32.ge_u (local.get $k) (local.get $vectorEnd)))
+            ;; rows i … i+3, columns k … k+3
+            (local.set $v0 (v128.load (local.get $r0)))
+            (local.set $v1 (v128.load (i32.add (local.get $r0) (local.get $rowBytes))))
+            (local.set $v2 (v128.load (i32.add (local.get $r0) (i32.shl (local.get $rowBytes) (i32.const 1)))))
+            (local.set $v3 (v128.load (i32.add (local.get $r0) (i32.mul (local.get $rowBytes) (i32.const 3)))))
+            ;; [a0 b0 a1 b1], [a2 b2 a3 b3], [c0 d0 c1 d1], [c2 d2 c3 d3]
+            (local.set $low01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+            (local.set $high01 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+            (local.set $low23 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+            (local.set $high23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+            ;; column c of the block: [a_c b_c c_c d_c]
+            (v128.store (local.get $to)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $low01) (local.get $low23)))
+            (v128.store offset=16 (local.get $to)
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $low01) (local.get $low23)))
+            (v128.store offset=32 (local.get $to)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $high01) (local.get $high23)))
+            (v128.store offset=48 (local.get $to)
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $high01) (local.get $high23)))
+            (local.set $r0 (i32.add (local.get $r0) (i32.const 16)))
+            (local.set $to (i32.add (local.get $to) (i32.const 64)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $vector)))
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $k) (local.get $inner)))
+            (f32.store (local.get $to) (f32.load (local.get $r0)))
+            (f32.store offset=4 (local.get $to) (f32.load (i32.add (local.get $r0) (local.get $rowBytes))))
+            (f32.store offset=8 (local.get $to)
+              (f32.load (i32.add (local.get $r0) (i32.shl (local.get $rowBytes) (i32.const 1)))))
+            (f32.store offset=12 (local.get $to)
+              (f32.load (i32.add (local.get $r0) (i32.mul (local.get $rowBytes) (i32.const 3)))))
+            (local.set $r0 (i32.add (local.get $r0) (i32.const 4)))
+            (local.set $to (i32.add (local.get $to) (i32.const 16)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $tail)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $panel)))
+  )

@@ -72,6 +72,7 @@ export interface KernelExports {
     inner: number,
     dst: number,
   ): void;
+  packRowPanelsContiguous(src: number, rows: number, inner: number, dst: number): void;
   packRows(
     src: number,
     rowStride: number,

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { record } from '../../src/autograd/index.js';
+import { grad, record } from '../../src/autograd/index.js';
+import { CTCLoss } from '../../src/loss/ctc.js';
+import { L2Loss } from '../../src/loss/l2.js';
+import { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
 import { AutogradError, ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import * as nd from '../../src/ndarray/index.js';
 import { assertClose, assertThrowsWith } from '../ops/_op-checks.js';
@@ -202,5 +205,145 @@ describe('graph lifetime and misuse', () => {
 
   test('assign checks the element count', () => {
     assertThrowsWith(() => nd.zeros([2, 2]).assign([1, 2, 3]), ShapeError, 'NDArray.assign', '3', '[2,2]');
+  });
+});
+
+describe('gradient buffers written in place by the node that produces the gradient', () => {
+  // A loss node may write a leaf variable's gradient straight into its existing `.grad` buffer
+  // (no fresh array, no copy). These cases must give exactly what computing the gradient apart
+  // and copying it in gives: autograd.grad (which never takes the offer) is the reference.
+  const bce = new SigmoidBinaryCrossEntropyLoss();
+  const inputs = (seed: number) => {
+    const generator = new nd.random.RandomGenerator(seed);
+    return {
+      x: nd.random.uniform(-3, 3, [4, 300], { dtype: 'float32', generator }),
+      z: nd.random.uniform(0, 1, [4, 300], { dtype: 'float32', generator }),
+    };
+  };
+
+  test('a loss on a variable: the same buffer object, the same values as autograd.grad', () => {
+    const { x, z } = inputs(1);
+    x.attachGrad();
+    const buffer = x.grad!;
+    buffer.fill(7); // the previous gradient must not leak into the new one
+    const [expected] = grad(
+      record(() => bce.forward(x, z)),
+      [x],
+    );
+    record(() => bce.forward(x, z)).backward();
+    assert.equal(x.grad, buffer);
+    assert.deepEqual(Array.from(buffer.data), Array.from(expected!.data));
+    // A loss that does not assign every element (CTC) gets a zeroed buffer first.
+    const pred = nd.random.normal(0, 1, [2, 6, 4], { generator: new nd.random.RandomGenerator(2) });
+    const label = nd.array(
+      [
+        [0, 1, -1],
+        [2, -1, -1],
+      ],
+      { dtype: 'int32' },
+    );
+    const lengths = nd.array([6, 3], { dtype: 'int32' });
+    pred.attachGrad().grad!.fill(5);
+    const ctc = new CTCLoss();
+    const [ctcExpected] = grad(
+      record(() => ctc.forward(pred, label, lengths)),
+      [pred],
+    );
+    record(() => ctc.forward(pred, label, lengths)).backward();
+    assert.deepEqual(Array.from(pred.grad!.data), Array.from(ctcExpected!.data));
+    assert.equal(pred.grad!.data[1 * 24 + 3 * 4], 0, 'frames past the length stay 0');
+  });
+
+  test('two losses on one variable, and one variable in two slots of one loss, add up', () => {
+    const { x, z } = inputs(3);
+    x.attachGrad();
+    const twice = () => record(() => bce.forward(x, z).add(new L2Loss().forward(x, z)));
+    const [expected] = grad(twice(), [x]);
+    twice().backward();
+    assertClose(x.grad!.data, expected!.data, { rtol: 0, atol: 0 });
+    const both = () => record(() => bce.forward(x, x));
+    const [bothExpected] = grad(both(), [x]);
+    both().backward();
+    assertClose(x.grad!.data, bothExpected!.data, { rtol: 0, atol: 0 });
+  });
+
+  test("retainGraph passes, gradReq 'add' and a broadcast posWeight summed across blocks", () => {
+    const { x, z } = inputs(4);
+    const posWeight = nd.random.uniform(0.5, 2, [1, 300], { dtype: 'float32' });
+    x.attachGrad();
+    posWeight.attachGrad();
+    const [dx, dp] = grad(
+      record(() => bce.forward(x, z, null, posWeight)),
+      [x, posWeight],
+    );
+    const out = record(() => bce.forward(x, z, null, posWeight));
+    for (let pass = 0; pass < 2; pass++) {
+      out.backward(null, { retainGraph: true });
+      assertClose(x.grad!.data, dx!.data, { rtol: 0, atol: 0 });
+      assertClose(posWeight.grad!.data, dp!.data, { rtol: 0, atol: 0 });
+    }
+    const accumulating = inputs(4).x.attachGrad('add');
+    const [once] = grad(
+      record(() => bce.forward(accumulating, z)),
+      [accumulating],
+    );
+    for (let pass = 1; pass <= 3; pass++) {
+      record(() => bce.forward(accumulating, z)).backward();
+      assertClose(
+        accumulating.grad!.data,
+        Array.from(once!.data, (v) => pass * v),
+        { rtol: 1e-6, atol: 0 },
+      );
+    }
+  });
+
+  test('createGraph gradients (never written in place) stay independent of a later pass', () => {
+    const x = nd.array([[0.5, -1, 2]], f64).attachGrad();
+    const z = nd.array([[1, 0, 0.25]], f64);
+    const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+    const [first] = grad(
+      record(() => bce.forward(x, z)),
+      [x],
+      { createGraph: true },
+    );
+    const firstValues = [0.5, -1, 2].map((v, i) => (sigmoid(v) - [1, 0, 0.25][i]!) / 3);
+    record(() => bce.forward(x, nd.array([[0, 1, 1]], f64))).backward();
+    assertClose(first!.data, firstValues, { rtol: 1e-15, atol: 0 });
+    const [second] = grad(
+      record(() => first!.sum()),
+      [x],
+    );
+    assertClose(
+      second!.data,
+      [0.5, -1, 2].map((v) => (sigmoid(v) * (1 - sigmoid(v))) / 3),
+      { rtol: 1e-12, atol: 0 },
+    );
+  });
+
+  test('a buffer the pass reads (an input, a view of it, or a head gradient) is not written early', () => {
+    const { x, z } = inputs(5);
+    x.attachGrad();
+    record(() => bce.forward(x, z)).backward();
+    // The label is computed from the old x.grad (through a reshape view), so the label's
+    // producer reads that buffer in its backward, which runs after the loss's.
+    const w = nd.ones([4, 300], { dtype: 'float32' }).attachGrad();
+    const make = () => record(() => bce.forward(x, w.mul(x.grad!.reshape([4, 300]))));
+    const [dx, dw] = grad(make(), [x, w]);
+    make().backward();
+    assertClose(w.grad!.data, dw!.data, { rtol: 0, atol: 0 });
+    assertClose(x.grad!.data, dx!.data, { rtol: 0, atol: 0 });
+    // A head gradient that is x's own gradient buffer (x 1-D, one loss value per element).
+    const v = nd.array([0.5, -2, 3], { dtype: 'float32' }).attachGrad();
+    const label = nd.array([1, 0, 1], { dtype: 'float32' });
+    v.grad!.data.set([1, 2, 3]);
+    const [weighted] = grad(
+      record(() => bce.forward(v, label)),
+      [v],
+      {
+        headGrads: nd.array([1, 2, 3], { dtype: 'float32' }),
+      },
+    );
+    record(() => bce.forward(v, label)).backward(v.grad);
+    assertClose(v.grad!.data, weighted!.data, { rtol: 0, atol: 0 });
   });
 });

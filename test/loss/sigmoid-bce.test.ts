@@ -5,6 +5,8 @@ import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { RandomGenerator, randint, uniform } from '../../src/ndarray/random.js';
 import { SigmoidBCELoss } from '../../src/loss/exports.js';
 import { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
+import type { NDArray } from '../../src/ndarray/ndarray.js';
+import { setKernelBackend } from '../../src/wasm/index.js';
 import {
   assertClose,
   assertConformance,
@@ -169,6 +171,52 @@ describe('SigmoidBinaryCrossEntropyLoss', () => {
     assertGradients(fromSigmoid, [probability, z]);
     assertGradients(fromSigmoid, [probability, z, f64([[0.5, 2, 1, 3]])], [0, 1, 3]);
   });
+
+  for (const backend of ['wasm', 'js'] as const) {
+    test(`float32 logits through the kernel layer (${backend}): every posWeight broadcast agrees with float64`, () => {
+      setKernelBackend(backend);
+      try {
+        const generator = new RandomGenerator(31);
+        // 1200 elements per sample: one block per sample, six blocks summed into a broadcast
+        // posWeight's gradient; 30 classes leave a ragged last vector.
+        const shape = [6, 40, 30];
+        const x = uniform(-6, 6, shape, { dtype: 'float32', generator });
+        const z = uniform(0, 1, shape, { dtype: 'float32', generator });
+        const sampleWeight = uniform(0.5, 2, [6], { dtype: 'float32', generator });
+        const loss = new SigmoidBinaryCrossEntropyLoss();
+        const wide = (a: NDArray) => a.astype('float64');
+        for (const weightShape of [
+          [30],
+          [1, 30],
+          [1, 1, 30],
+          [6, 1, 1],
+          [6, 1, 30],
+          [1, 40, 1],
+          [1],
+          shape,
+        ]) {
+          const posWeight = uniform(0.2, 3, weightShape, { dtype: 'float32', generator });
+          const got = valueAndGradients(loss, [x, z, sampleWeight, posWeight]);
+          const want = valueAndGradients(loss, [wide(x), wide(z), wide(sampleWeight), wide(posWeight)]);
+          const what = `posWeight ${JSON.stringify(weightShape)}`;
+          assertClose(got.loss.data, want.loss.data, 2e-6, 0, `${what} loss`);
+          const names = ['pred', 'label', 'sampleWeight', 'posWeight'];
+          got.grads.forEach((g, i) => {
+            const reference = want.grads[i]!.data;
+            const scale = Array.from(reference).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+            assertClose(g.data, reference, 2e-5, 1e-6 * scale, `${what} d${names[i]}`);
+          });
+          // The same through backward(), which writes straight into the variables' .grad.
+          const out = record(() => loss.forward(x, z, sampleWeight, posWeight));
+          out.backward();
+          assertClose(x.grad!.data, got.grads[0]!.data, 0, 0, `${what} x.grad`);
+          assertClose(posWeight.grad!.data, got.grads[3]!.data, 0, 0, `${what} posWeight.grad`);
+        }
+      } finally {
+        setKernelBackend('auto');
+      }
+    });
+  }
 
   test('second derivatives (double backward vs finite differences)', () => {
     const x = f64([

@@ -4,7 +4,10 @@ import { array } from '../../src/ndarray/create.js';
 import { ShapeError } from '../../src/ndarray/errors.js';
 import { RandomGenerator, uniform } from '../../src/ndarray/random.js';
 import { fullyConnected } from '../../src/nn/fully-connected.js';
+import { grad, record } from '../../src/autograd/index.js';
+import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { checkGradient, checkSecondGradient } from '../../src/testing/gradcheck.js';
+import { kernelBackend, setKernelBackend } from '../../src/wasm/index.js';
 
 const f64 = (values: number[] | number[][]) => array(values, { dtype: 'float64' });
 const random = (shape: number[], seedValue: number) =>
@@ -64,6 +67,56 @@ describe('fullyConnected', () => {
     );
     assert.ok(result.ok, `worst ${result.worst}`);
   });
+
+  for (const backend of ['wasm', 'js'] as const) {
+    test(`float32 (${backend} kernels): values and gradients agree with the float64 computation`, () => {
+      setKernelBackend(backend);
+      try {
+        assert.equal(kernelBackend(), backend);
+        const cases: [number[], number[], boolean][] = [
+          [[37, 19], [13, 19], true], // ragged rows (not a multiple of 4) and columns (not of 8)
+          [[256, 784], [10, 784], true], // the training workload's shape
+          [[5, 3, 8], [16, 24], true], // flatten folds (3, 8); 16 units need no padding
+          [[2, 3, 8], [6, 8], false], // the last axis only
+        ];
+        cases.forEach(([xShape, wShape, flatten], c) => {
+          const x = uniform(-1, 1, xShape, { dtype: 'float32', generator: new RandomGenerator(40 + c) });
+          const w = uniform(-1, 1, wShape, { dtype: 'float32', generator: new RandomGenerator(50 + c) });
+          const b = uniform(-1, 1, [wShape[0]!], {
+            dtype: 'float32',
+            generator: new RandomGenerator(60 + c),
+          });
+          const run = (xs: NDArray, ws: NDArray, bs: NDArray) => {
+            const out = record(() => fullyConnected(xs, ws, bs, { flatten }).square().sum());
+            return { out: fullyConnected(xs, ws, bs, { flatten }), grads: grad(out, [xs, ws, bs]) };
+          };
+          for (const v of [x, w, b]) v.attachGrad();
+          const got = run(x, w, b);
+          const wide = [x, w, b].map((v) => v.astype('float64').attachGrad());
+          const want = run(wide[0]!, wide[1]!, wide[2]!);
+          assert.equal(got.out.dtype, 'float32');
+          // Float32 sums of up to 784 products: within 1e-5 of the largest entry (an index or
+          // transposition mistake is off by the entries' own size).
+          const compare = (have: ArrayLike<number>, expected: ArrayLike<number>, what: string) => {
+            assert.equal(have.length, expected.length);
+            const scale = Array.from(expected).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+            for (let i = 0; i < have.length; i++) {
+              assert.ok(
+                Math.abs(have[i]! - expected[i]!) <= 1e-5 * scale,
+                `case ${c} ${what}[${i}]: ${have[i]} vs ${expected[i]}`,
+              );
+            }
+          };
+          compare(got.out.data, want.out.data, 'out');
+          for (const [i, name] of ['x', 'weight', 'bias'].entries()) {
+            compare(got.grads[i]!.data, want.grads[i]!.data, `d${name}`);
+          }
+        });
+      } finally {
+        setKernelBackend('auto');
+      }
+    });
+  }
 
   test('integer inputs are converted to the weight dtype', () => {
     const out = fullyConnected(array([[1, 2]], { dtype: 'int32' }), f64([[0.5, 0.25]]));

@@ -39,6 +39,7 @@ describe('matmul', () => {
       [4, 8, 256],
       [37, 19, 300], // crosses the 256-wide inner block, ragged rows and columns
       [9, 300, 5], // crosses the 256-wide column block
+      [8, 16, 6], // whole row panels with a ragged inner tail; B and the product need no padding
     ] as const) {
       for (const [ta, tb] of [
         [false, false],
