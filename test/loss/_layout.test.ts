@@ -27,6 +27,8 @@ test('every registered loss is a distinct Gluon class with positional input name
   for (const [name, LossClass] of Object.entries(ALL_LOSSES)) {
     const loss = new LossClass();
     assert.equal(loss.name, name);
+    // Declared, not taken from constructor.name, so minified bundles keep the Gluon names.
+    assert.equal((LossClass as unknown as { lossName?: string }).lossName, name, `${name} declares static lossName`);
     assert.ok(loss.inputNames.length >= 2, `${name} has input names`);
   }
 });
