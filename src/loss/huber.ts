@@ -65,10 +65,16 @@ export class HuberLoss extends ElementwiseLoss {
     const rho = this.rho;
     const halfOverRho = 0.5 / rho;
     const halfRho = 0.5 * rho;
+    // The branch is taken about half the time on real residuals and mispredicts, so it is a
+    // select: with q ∈ {0, 1}, q·a + (1 − q)·b is exactly a or b (0·x + b = b). Only an infinite
+    // (or overflowing) residual makes 0·∞ = NaN; that rare case takes the exact branch.
     for (let k = begin, j = 0; k < end; k++, j++) {
       const d = Math.abs(y[k]! - p[k]!);
+      const outside = +(d > rho);
+      let value = outside * (d - halfRho) + (1 - outside) * (halfOverRho * d * d);
       // A NaN residual fails `d > rho` and takes the quadratic branch, which keeps it NaN.
-      out[j] = d > rho ? d - halfRho : halfOverRho * d * d;
+      if (value !== value && d === d) value = d > rho ? d - halfRho : halfOverRho * d * d;
+      out[j] = value;
     }
   }
 
@@ -88,16 +94,12 @@ export class HuberLoss extends ElementwiseLoss {
     const rho = this.rho;
     const inverseRho = 1 / rho;
     if (dPred) {
-      for (let k = begin, j = 0; k < end; k++, j++) {
-        const d = p[k]! - y[k]!;
-        dPred[k] = dLoss[j]! * (d > rho ? 1 : d < -rho ? -1 : d * inverseRho);
-      }
+      for (let k = begin, j = 0; k < end; k++, j++)
+        dPred[k] = dLoss[j]! * clampedSlope(p[k]! - y[k]!, rho, inverseRho);
     }
     if (dLabel) {
-      for (let k = begin, j = 0; k < end; k++, j++) {
-        const d = p[k]! - y[k]!;
-        dLabel[k] = -(dLoss[j]! * (d > rho ? 1 : d < -rho ? -1 : d * inverseRho));
-      }
+      for (let k = begin, j = 0; k < end; k++, j++)
+        dLabel[k] = -(dLoss[j]! * clampedSlope(p[k]! - y[k]!, rho, inverseRho));
     }
   }
 
@@ -130,4 +132,17 @@ export class HuberLoss extends ElementwiseLoss {
       extreme,
     );
   }
+}
+
+/**
+ * dℓ/dd = clamp(d/ρ, −1, 1) with the quadratic branch at |d| = ρ, as a branch-free select (see
+ * forwardBlock): exactly 1, −1 or d/ρ. Only an infinite d makes 0·∞ = NaN; it takes the exact
+ * branch. A NaN d stays NaN.
+ */
+function clampedSlope(d: number, rho: number, inverseRho: number): number {
+  const above = +(d > rho);
+  const below = +(d < -rho);
+  const slope = above - below + (1 - above - below) * (d * inverseRho);
+  if (slope !== slope && d === d) return d > 0 ? 1 : -1;
+  return slope;
 }
