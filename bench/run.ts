@@ -52,9 +52,13 @@ function glossStep(loss: { forward(...x: unknown[]): NDArray }, pred: NDArray, .
   };
 }
 
+/**
+ * The floor: one plain pass that reads every input once and writes every output once, into
+ * buffers allocated up front — as gloss writes gradients into an existing .grad buffer.
+ */
 function floorPass(inputs: Float32Array[], outputs: number[]): () => void {
+  const outs = outputs.map((n) => new Float32Array(n));
   return () => {
-    const outs = outputs.map((n) => new Float32Array(n));
     const first = inputs[0]!;
     const out = outs[0]!;
     if (inputs.length === 1) for (let k = 0; k < out.length; k++) out[k] = first[k]!;
