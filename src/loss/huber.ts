@@ -73,7 +73,7 @@ export class HuberLoss extends ElementwiseLoss {
       const outside = +(d > rho);
       let value = outside * (d - halfRho) + (1 - outside) * (halfOverRho * d * d);
       // A NaN residual fails `d > rho` and takes the quadratic branch, which keeps it NaN.
-      if (value !== value && d === d) value = d > rho ? d - halfRho : halfOverRho * d * d;
+      if (Number.isNaN(value) && !Number.isNaN(d)) value = d > rho ? d - halfRho : halfOverRho * d * d;
       out[j] = value;
     }
   }
@@ -143,6 +143,6 @@ function clampedSlope(d: number, rho: number, inverseRho: number): number {
   const above = +(d > rho);
   const below = +(d < -rho);
   const slope = above - below + (1 - above - below) * (d * inverseRho);
-  if (slope !== slope && d === d) return d > 0 ? 1 : -1;
+  if (Number.isNaN(slope) && !Number.isNaN(d)) return d > 0 ? 1 : -1;
   return slope;
 }
