@@ -28,7 +28,11 @@ test('every registered loss is a distinct Gluon class with positional input name
     const loss = new LossClass();
     assert.equal(loss.name, name);
     // Declared, not taken from constructor.name, so minified bundles keep the Gluon names.
-    assert.equal((LossClass as unknown as { lossName?: string }).lossName, name, `${name} declares static lossName`);
+    assert.equal(
+      (LossClass as unknown as { lossName?: string }).lossName,
+      name,
+      `${name} declares static lossName`,
+    );
     assert.ok(loss.inputNames.length >= 2, `${name} has input names`);
   }
 });
