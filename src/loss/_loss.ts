@@ -88,7 +88,7 @@ export function checkBoolean(where: string, option: string, value: unknown): boo
 }
 
 /** Throws a ValueError for option names the loss does not know (a typo would otherwise be silent). */
-export function checkKnownOptions(where: string, options: object, known: readonly string[]): void {
+function checkKnownOptions(where: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       throw new ValueError(`${where}: unknown option ${key}; the options are ${known.join(', ')}`);
