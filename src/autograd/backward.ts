@@ -115,7 +115,7 @@ export function backward(
           );
         }
         activeNode = node;
-        const inputGrads = node.backward(gradOutput);
+        const inputGrads = node.backward(gradOutput, options.retainGraph);
         activeNode = null;
         for (let i = 0; i < node.inputs.length; i++) {
           const grad = inputGrads[i];

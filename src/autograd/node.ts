@@ -16,5 +16,6 @@ export interface GraphNode {
   readonly versions: readonly number[];
   /** Version of the output at record time (backward rules may read the output, e.g. exp). */
   readonly outputVersion?: number;
-  backward: ((gradOutput: NDArray) => readonly (NDArray | null)[]) | null;
+  /** The backward rule; `retainGraph` false means this pass frees the graph afterwards. */
+  backward: ((gradOutput: NDArray, retainGraph?: boolean) => readonly (NDArray | null)[]) | null;
 }

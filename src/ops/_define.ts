@@ -21,6 +21,11 @@ export interface BackwardContext<Attrs, Saved> {
   readonly gradOutput: NDArray;
   /** Which inputs need a gradient; a rule may return null for the others. */
   readonly needsGrad: readonly boolean[];
+  /**
+   * Whether the graph is kept after this pass (`retainGraph`), so the rule may run again; when
+   * false this is the rule's last run and it may hand buffers in `saved` on.
+   */
+  readonly retainGraph: boolean;
 }
 
 /** What a forward kernel returns: the output, or the output plus state saved for backward. */
@@ -72,8 +77,8 @@ export function defineOp<Attrs = undefined, Saved = undefined>(
       needsGrad,
       versions: inputs.map((input) => input._version),
       outputVersion: output._version,
-      backward: (gradOutput) =>
-        definition.backward({ inputs, output: recorded, attrs, saved, gradOutput, needsGrad }),
+      backward: (gradOutput, retainGraph = true) =>
+        definition.backward({ inputs, output: recorded, attrs, saved, gradOutput, needsGrad, retainGraph }),
     };
     output._node = node;
     return output;
