@@ -24,6 +24,7 @@ const FRAGMENTS = [
   'elementwise.wat',
   'softmax.wat',
   'binary-cross-entropy.wat',
+  'residual.wat',
   'matmul.wat',
 ];
 const GENERATED = join(sourceDir, 'kernels.generated.ts');

@@ -22,6 +22,7 @@ import { normalizeAxis, sameShape, sizeOf, stridesOf } from '../ndarray/shape.js
 import { defineOp } from '../ops/_define.js';
 import { mean } from '../ops/reduce.js';
 import { mul } from '../ops/elementwise.js';
+import { type Lease, leasedFloat32, lendFloat32 } from '../wasm/runtime.js';
 import { reshape } from '../ops/movement.js';
 
 /** Options every loss accepts. */
@@ -242,6 +243,27 @@ export abstract class Loss {
     return false;
   }
 
+  /**
+   * Optional fused forward and backward, for losses whose ℓ element k depends on element k of
+   * `prepared.arrays[0]` alone (ℓ has that array's shape — the elementwise losses). With ℓ laid
+   * out as consecutive samples of `sampleSize` elements (as many as `scales` has entries), writes
+   * `sums[s] = Σ ℓ` over sample s (the same ℓ as `forwardBlock`) and assigns
+   * `gradient[k] = scales[s] · ∂ℓ[k]/∂arrays[0][k]` for each of its elements.
+   *
+   * In a recorded call where only `arrays[0]` needs a gradient (and any sampleWeight is one value
+   * per sample and needs none) the base runs this instead of `forwardBlock`, so a training step
+   * reads the inputs once: the backward only multiplies the stored gradient by the head gradient
+   * (a plain copy for the usual head of ones).
+   */
+  protected forwardGradient?(
+    prepared: Prepared,
+    state: unknown,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void;
+
   /** The same ℓ as `forwardBlock`, composed from differentiable ops (slow, obviously right). */
   abstract twin(prepared: Prepared): NDArray;
 
@@ -321,18 +343,129 @@ export abstract class Loss {
     );
     const weightShape = sampleWeight ? alignSampleWeight(this.name, sampleWeight, prepared) : null;
     const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
-    return this.blockOp(prepared, sampleWeight, weightShape)(arrays, undefined);
+    const weights =
+      sampleWeight && weightShape ? new WeightReader(sampleWeight, weightShape, prepared) : null;
+    const fused = this.fusesGradient(prepared, sampleWeight, weights);
+    return (fused ? this.fusedOp(prepared, weights) : this.blockOp(prepared, sampleWeight, weights))(
+      arrays,
+      undefined,
+    );
+  }
+
+  /**
+   * Whether this call computes `arrays[0]`'s gradient during its forward: a recorded call of a
+   * loss with {@link forwardGradient}, where that array is the only float input that needs
+   * a gradient, each sample's ℓ elements are contiguous, and a sampleWeight (if any) is one
+   * value per sample that needs no gradient.
+   */
+  private fusesGradient(
+    prepared: Prepared,
+    sampleWeight: NDArray | null,
+    weights: WeightReader | null,
+  ): boolean {
+    if (!this.forwardGradient || !isRecording()) return false;
+    const [first, ...rest] = prepared.arrays;
+    if (!first || !isFloat(first.dtype) || !first.requiresGrad || first.size !== sizeOf(prepared.lossShape))
+      return false;
+    if (rest.some((x) => isFloat(x.dtype) && x.requiresGrad)) return false;
+    if (sampleWeight && (sampleWeight.requiresGrad || !weights?.perSample)) return false;
+    const layout = batchLayout(prepared);
+    return layout.inner === layout.count && layout.count > 0;
+  }
+
+  /**
+   * The autograd node of a fused call (see {@link forwardGradient}): the forward sums ℓ per
+   * sample and fills a gradient buffer already scaled by weight, sampleWeight and 1/M; the
+   * backward multiplies it by the head gradient into `arrays[0]`'s gradient.
+   */
+  private fusedOp(prepared: Prepared, weights: WeightReader | null) {
+    const layout = batchLayout(prepared);
+    const pred = prepared.arrays[0]!;
+    const dtype = outputDType(prepared);
+    const fused = this.forwardGradient!.bind(this);
+    return defineOp<undefined, FusedSaved>({
+      name: this.name,
+      forward: () => {
+        const state = this.createState(prepared);
+        // Float32 gradients go to wasm memory, where the wasm kernels write them without a copy;
+        // a later call may take that memory back, and this call's backward then recomputes.
+        const lease = pred.dtype === 'float32' ? lendFloat32(pred.size) : null;
+        const leased = lease ? leasedFloat32(lease) : null;
+        const gradient = leased ?? this.borrowGradientBuffer(pred);
+        const unit = (this.weight === null ? 1 : this.weight) / layout.count;
+        const scales = new Float64Array(layout.batch);
+        for (let sample = 0; sample < layout.batch; sample++)
+          scales[sample] = weights ? unit * weights.ofSample(sample) : unit;
+        const sums = new Float64Array(layout.batch);
+        fused(prepared, state, layout.count, scales, sums, gradient);
+        const out = allocate(dtype, layout.batch);
+        for (let sample = 0; sample < layout.batch; sample++) {
+          const total = weights ? sums[sample]! * weights.ofSample(sample) : sums[sample]!;
+          out[sample] = this.weight === null ? total / layout.count : total * unit;
+        }
+        const saved: FusedSaved = { state, gradient: leased ? null : gradient, lease: leased ? lease : null };
+        return { output: new NDArray(out, [layout.batch]), saved };
+      },
+      backward: ({ gradOutput, saved, retainGraph, needsGrad }) => {
+        if (isRecording()) {
+          if (!retainGraph && saved.gradient) this.returnGradientBuffer(saved.gradient);
+          if (!retainGraph) saved.gradient = null;
+          const sampleWeight = weights ? weights.array : null;
+          const shape = weights ? weights.shape : null;
+          return this.twinGradients(prepared, sampleWeight, shape, gradOutput);
+        }
+        const stored = saved.lease ? leasedFloat32(saved.lease) : saved.gradient;
+        if (!stored) return this.blockBackward(prepared, weights, saved.state, gradOutput, needsGrad);
+        const head = gradOutput.data;
+        let ones = true;
+        for (let n = 0; n < head.length && ones; n++) ones = head[n] === 1;
+        const offered = this.offeredMemory(pred);
+        let result: TypedArray;
+        if (!offered && ones && !retainGraph && saved.gradient) {
+          // The buffer itself becomes the gradient: nothing else holds it any more.
+          result = saved.gradient;
+          saved.gradient = null;
+        } else {
+          result = offered ?? allocate(pred.dtype, pred.size);
+          if (ones) result.set(stored);
+          else scaleBySample(stored, head, layout.count, result);
+          if (!retainGraph && saved.gradient) {
+            this.returnGradientBuffer(saved.gradient);
+            saved.gradient = null;
+          }
+        }
+        const nulls = prepared.arrays.slice(1).map(() => null);
+        if (weights) nulls.push(null);
+        return [new NDArray(result, pred.shape), ...nulls];
+      },
+    });
+  }
+
+  /** A spare gradient buffer kept from an earlier call (fresh memory is slow to fault in). */
+  private spareGradient: TypedArray | null = null;
+
+  /** A buffer of `like`'s dtype and size for a fused gradient: the spare one if it fits. */
+  private borrowGradientBuffer(like: NDArray): TypedArray {
+    const spare = this.spareGradient;
+    if (spare && spare.length === like.size && spare.constructor === like.data.constructor) {
+      this.spareGradient = null;
+      return spare;
+    }
+    return allocate(like.dtype, like.size);
+  }
+
+  /** Keeps a fused gradient buffer that nothing references any more for the next call. */
+  private returnGradientBuffer(buffer: TypedArray): void {
+    this.spareGradient = buffer;
   }
 
   /** The single autograd node of a call, built on the block kernels. */
-  private blockOp(prepared: Prepared, sampleWeight: NDArray | null, weightShape: readonly number[] | null) {
+  private blockOp(prepared: Prepared, sampleWeight: NDArray | null, weights: WeightReader | null) {
     const layout = batchLayout(prepared);
-    const weights =
-      sampleWeight && weightShape ? new WeightReader(sampleWeight, weightShape, prepared) : null;
+    const weightShape = weights ? weights.shape : null;
     const total = sizeOf(prepared.lossShape);
     const dtype = outputDType(prepared);
     const forwardBlock = this.forwardBlock.bind(this);
-    const backwardBlock = this.backwardBlock.bind(this);
     return defineOp<undefined, { state: unknown }>({
       name: this.name,
       forward: () => {
@@ -378,44 +511,58 @@ export abstract class Loss {
       },
       backward: ({ gradOutput, needsGrad, saved }) => {
         if (isRecording()) return this.twinGradients(prepared, sampleWeight, weightShape, gradOutput);
-        const count = prepared.arrays.length;
-        const grads = prepared.arrays.map((x, i) =>
-          needsGrad[i] && isFloat(x.dtype) ? this.gradientArray(prepared, i) : null,
-        );
-        const wantWeightGrad = sampleWeight !== null && needsGrad[count] === true;
-        const dWeight = wantWeightGrad ? new Float64Array(sampleWeight!.size) : null;
-        const scale = (this.weight === null ? 1 : this.weight) / layout.count;
-        const g = gradOutput.data;
-        const dLoss = new Float64Array(Math.min(total, BLOCK_SIZE));
-        const values = dWeight ? new Float64Array(dLoss.length) : null;
-        const samples = new Int32Array(dLoss.length);
-        const offsets = weights ? new Int32Array(dLoss.length) : null;
-        for (const [begin, end, sample] of blocks(total, layout)) {
-          const length = end - begin;
-          if (weights && offsets) {
-            sampleIndices(begin, length, layout, samples);
-            weights.offsets(begin, length, offsets);
-            const w = weights.values;
-            for (let k = 0; k < length; k++) dLoss[k] = g[samples[k]!]! * scale * w[offsets[k]!]!;
-            if (dWeight && values) {
-              forwardBlock(prepared, saved.state, begin, end, values);
-              for (let k = 0; k < length; k++) dWeight[offsets[k]!]! += g[samples[k]!]! * scale * values[k]!;
-            }
-          } else if (sample >= 0) {
-            dLoss.fill(g[sample]! * scale, 0, length);
-          } else {
-            sampleIndices(begin, length, layout, samples);
-            for (let k = 0; k < length; k++) dLoss[k] = g[samples[k]!]! * scale;
-          }
-          backwardBlock(prepared, saved.state, begin, end, dLoss, grads);
-        }
-        const result: (NDArray | null)[] = grads.map((data, i) =>
-          data ? new NDArray(data, prepared.arrays[i]!.shape) : null,
-        );
-        if (sampleWeight) result.push(dWeight ? toArrayOf(dWeight, sampleWeight) : null);
-        return result;
+        return this.blockBackward(prepared, weights, saved.state, gradOutput, needsGrad);
       },
     });
+  }
+
+  /** The backward of a block call: dℓ block by block, then the loss's backwardBlock. */
+  private blockBackward(
+    prepared: Prepared,
+    weights: WeightReader | null,
+    state: unknown,
+    gradOutput: NDArray,
+    needsGrad: readonly boolean[],
+  ): (NDArray | null)[] {
+    const layout = batchLayout(prepared);
+    const total = sizeOf(prepared.lossShape);
+    const sampleWeight = weights ? weights.array : null;
+    const count = prepared.arrays.length;
+    const grads = prepared.arrays.map((x, i) =>
+      needsGrad[i] && isFloat(x.dtype) ? this.gradientArray(prepared, i) : null,
+    );
+    const wantWeightGrad = sampleWeight !== null && needsGrad[count] === true;
+    const dWeight = wantWeightGrad ? new Float64Array(sampleWeight!.size) : null;
+    const scale = (this.weight === null ? 1 : this.weight) / layout.count;
+    const g = gradOutput.data;
+    const dLoss = new Float64Array(Math.min(total, BLOCK_SIZE));
+    const values = dWeight ? new Float64Array(dLoss.length) : null;
+    const samples = new Int32Array(dLoss.length);
+    const offsets = weights ? new Int32Array(dLoss.length) : null;
+    for (const [begin, end, sample] of blocks(total, layout)) {
+      const length = end - begin;
+      if (weights && offsets) {
+        sampleIndices(begin, length, layout, samples);
+        weights.offsets(begin, length, offsets);
+        const w = weights.values;
+        for (let k = 0; k < length; k++) dLoss[k] = g[samples[k]!]! * scale * w[offsets[k]!]!;
+        if (dWeight && values) {
+          this.forwardBlock(prepared, state, begin, end, values);
+          for (let k = 0; k < length; k++) dWeight[offsets[k]!]! += g[samples[k]!]! * scale * values[k]!;
+        }
+      } else if (sample >= 0) {
+        dLoss.fill(g[sample]! * scale, 0, length);
+      } else {
+        sampleIndices(begin, length, layout, samples);
+        for (let k = 0; k < length; k++) dLoss[k] = g[samples[k]!]! * scale;
+      }
+      this.backwardBlock(prepared, state, begin, end, dLoss, grads);
+    }
+    const result: (NDArray | null)[] = grads.map((data, i) =>
+      data ? new NDArray(data, prepared.arrays[i]!.shape) : null,
+    );
+    if (sampleWeight) result.push(dWeight ? toArrayOf(dWeight, sampleWeight) : null);
+    return result;
   }
 
   /**
@@ -427,18 +574,27 @@ export abstract class Loss {
    */
   private gradientArray(prepared: Prepared, index: number): TypedArray {
     const x = prepared.arrays[index]!;
+    const view = this.offeredMemory(x);
+    if (!view) return allocate(x.dtype, x.size);
+    if (!this.assignsGradient(prepared, index)) view.fill(0);
+    return view;
+  }
+
+  /**
+   * A new view of `x`'s own `.grad` memory when the autograd pass offers it for this node (it
+   * holds the previous gradient: every element must be written), else null.
+   */
+  private offeredMemory(x: NDArray): TypedArray | null {
     const offered = offeredGradientBuffer(x);
-    if (!offered || offered.dtype !== x.dtype || offered.size !== x.size) return allocate(x.dtype, x.size);
+    if (!offered || offered.dtype !== x.dtype || offered.size !== x.size) return null;
     const memory = offered.data;
-    const view = new (
+    return new (
       memory.constructor as new (
         buffer: ArrayBufferLike,
         byteOffset: number,
         length: number,
       ) => TypedArray
     )(memory.buffer, memory.byteOffset, memory.length);
-    if (!this.assignsGradient(prepared, index)) view.fill(0);
-    return view;
   }
 
   /** Alias of {@link forward}: `loss.call(pred, label)`. */
@@ -494,6 +650,13 @@ export abstract class Loss {
   }
 }
 
+/** What a fused call keeps for its backward: its gradient, in a buffer of its own or leased. */
+interface FusedSaved {
+  readonly state: unknown;
+  gradient: TypedArray | null;
+  readonly lease: Lease | null;
+}
+
 /** Elements of ℓ processed per kernel call: small enough to stay in cache. */
 const BLOCK_SIZE = 4096;
 /** Samples smaller than this are grouped into shared blocks (one kernel call per sample would cost more). */
@@ -547,7 +710,13 @@ class WeightReader {
   private readonly layout: { inner: number; batch: number };
   private readonly index: Int32Array | null;
 
-  constructor(weight: NDArray, weightShape: readonly number[], prepared: Prepared) {
+  constructor(
+    readonly array: NDArray,
+    readonly shape: readonly number[],
+    prepared: Prepared,
+  ) {
+    const weight = array;
+    const weightShape = shape;
     this.values = weight.data;
     this.layout = batchLayout(prepared);
     const lossShape = prepared.lossShape;
@@ -557,6 +726,16 @@ class WeightReader {
     else if (perSample && weight.size === this.layout.batch) this.mode = 'sample';
     else this.mode = 'general';
     this.index = this.mode === 'general' ? weightIndex(lossShape, weightShape) : null;
+  }
+
+  /** Whether the weight is one value per sample (or one for all), see {@link ofSample}. */
+  get perSample(): boolean {
+    return this.mode === 'sample' || this.mode === 'scalar';
+  }
+
+  /** The weight of every ℓ element of `sample`; only when {@link perSample}. */
+  ofSample(sample: number): number {
+    return this.values[this.mode === 'scalar' ? 0 : sample]!;
   }
 
   /** Fills `out[j]` with the weight offset of ℓ element `begin + j`. */
@@ -575,6 +754,14 @@ class WeightReader {
         for (let j = 0; j < length; j++) out[j] = this.index![begin + j]!;
         return;
     }
+  }
+}
+
+/** `out[k] = gradient[k] · head[sample of k]`, with `count` contiguous elements per sample. */
+function scaleBySample(gradient: TypedArray, head: TypedArray, count: number, out: TypedArray): void {
+  for (let sample = 0, k = 0; sample < head.length; sample++) {
+    const factor = head[sample]!;
+    for (const end = k + count; k < end; k++) out[k] = gradient[k]! * factor;
   }
 }
 

@@ -6,6 +6,7 @@ import { abs, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import { checkFinite, type LossOptions, type Prepared } from './_loss.js';
 import { residualInputs } from './_samples.js';
+import { type ResidualLoss, residualLossGradient } from '../wasm/residual.js';
 
 /** Options of {@link HuberLoss}. */
 export interface HuberLossOptions extends LossOptions {
@@ -51,7 +52,11 @@ export class HuberLoss extends ElementwiseLoss {
     const rho = checkFinite(this.name, 'rho', options.rho === undefined ? 1 : options.rho);
     if (rho <= 0) throw new ValueError(`${this.name}: option rho must be > 0, got ${rho}`);
     this.rho = rho;
+    this.residual = { kind: 'huber', rho };
   }
+
+  /** The wasm kernel's description of this loss. */
+  private readonly residual: ResidualLoss;
 
   protected forwardBlock(
     { arrays: [pred, label] }: Prepared,
@@ -65,17 +70,8 @@ export class HuberLoss extends ElementwiseLoss {
     const rho = this.rho;
     const halfOverRho = 0.5 / rho;
     const halfRho = 0.5 * rho;
-    // The branch is taken about half the time on real residuals and mispredicts, so it is a
-    // select: with q ∈ {0, 1}, q·a + (1 − q)·b is exactly a or b (0·x + b = b). Only an infinite
-    // (or overflowing) residual makes 0·∞ = NaN; that rare case takes the exact branch.
-    for (let k = begin, j = 0; k < end; k++, j++) {
-      const d = Math.abs(y[k]! - p[k]!);
-      const outside = +(d > rho);
-      let value = outside * (d - halfRho) + (1 - outside) * (halfOverRho * d * d);
-      // A NaN residual fails `d > rho` and takes the quadratic branch, which keeps it NaN.
-      if (Number.isNaN(value) && !Number.isNaN(d)) value = d > rho ? d - halfRho : halfOverRho * d * d;
-      out[j] = value;
-    }
+    for (let k = begin, j = 0; k < end; k++, j++)
+      out[j] = huberValue(Math.abs(y[k]! - p[k]!), rho, halfRho, halfOverRho);
   }
 
   // dℓ/dpred = clamp((pred − label)/ρ, −1, 1), written with the branches of the forward so that
@@ -100,6 +96,34 @@ export class HuberLoss extends ElementwiseLoss {
     if (dLabel) {
       for (let k = begin, j = 0; k < end; k++, j++)
         dLabel[k] = -(dLoss[j]! * clampedSlope(p[k]! - y[k]!, rho, inverseRho));
+    }
+  }
+
+  // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
+  protected override forwardGradient(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void {
+    const p = pred!.data;
+    const y = label!.data;
+    const rho = this.rho;
+    if (residualLossGradient(this.residual, p, y, sampleSize, scales, sums, gradient)) return;
+    const halfOverRho = 0.5 / rho;
+    const halfRho = 0.5 * rho;
+    const inverseRho = 1 / rho;
+    for (let sample = 0, k = 0; sample < scales.length; sample++) {
+      const scale = scales[sample]!;
+      let sum = 0;
+      for (const end = k + sampleSize; k < end; k++) {
+        const d = p[k]! - y[k]!;
+        sum += huberValue(Math.abs(d), rho, halfRho, halfOverRho);
+        gradient[k] = scale * clampedSlope(d, rho, inverseRho);
+      }
+      sums[sample] = sum;
     }
   }
 
@@ -132,6 +156,20 @@ export class HuberLoss extends ElementwiseLoss {
       extreme,
     );
   }
+}
+
+/**
+ * ℓ of a residual magnitude d ≥ 0: d²/(2ρ) up to ρ, d − ρ/2 beyond. The branch is taken about
+ * half the time on real residuals and mispredicts, so it is a select: with q ∈ {0, 1},
+ * q·a + (1 − q)·b is exactly a or b (0·x + b = b). Only an infinite (or overflowing) residual
+ * makes 0·∞ = NaN; that rare case takes the exact branch. A NaN d fails `d > rho` and takes the
+ * quadratic branch, which keeps it NaN.
+ */
+function huberValue(d: number, rho: number, halfRho: number, halfOverRho: number): number {
+  const outside = +(d > rho);
+  const value = outside * (d - halfRho) + (1 - outside) * (halfOverRho * d * d);
+  if (Number.isNaN(value) && !Number.isNaN(d)) return d > rho ? d - halfRho : halfOverRho * d * d;
+  return value;
 }
 
 /**

@@ -5,6 +5,9 @@ import { abs, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import type { LossOptions, Prepared } from './_loss.js';
 import { residualInputs } from './_samples.js';
+import { type ResidualLoss, residualLossGradient } from '../wasm/residual.js';
+
+const ABSOLUTE: ResidualLoss = { kind: 'absolute' };
 
 /** Options of {@link L1Loss}. */
 export interface L1LossOptions extends LossOptions {
@@ -82,6 +85,30 @@ export class L1Loss extends ElementwiseLoss {
         const d = p[k]! - y[k]!;
         dLabel[k] = -(dLoss[j]! * (+(d > 0) - +(d < 0) || d * 0));
       }
+    }
+  }
+
+  // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
+  protected override forwardGradient(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void {
+    const p = pred!.data;
+    const y = label!.data;
+    if (residualLossGradient(ABSOLUTE, p, y, sampleSize, scales, sums, gradient)) return;
+    for (let sample = 0, k = 0; sample < scales.length; sample++) {
+      const scale = scales[sample]!;
+      let sum = 0;
+      for (const end = k + sampleSize; k < end; k++) {
+        const d = p[k]! - y[k]!;
+        sum += Math.abs(d);
+        gradient[k] = scale * (+(d > 0) - +(d < 0) || d * 0);
+      }
+      sums[sample] = sum;
     }
   }
 

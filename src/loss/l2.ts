@@ -3,6 +3,9 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import type { LossOptions, Prepared } from './_loss.js';
 import type { TypedArray } from '../ndarray/dtype.js';
+import { type ResidualLoss, residualLossGradient } from '../wasm/residual.js';
+
+const SQUARED: ResidualLoss = { kind: 'squared' };
 
 /** Options of {@link L2Loss}. */
 export interface L2LossOptions extends LossOptions {
@@ -69,6 +72,41 @@ export class L2Loss extends ElementwiseLoss {
     const y = label!.data;
     if (dPred) for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * (p[k]! - y[k]!);
     if (dLabel) for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = dLoss[j]! * (y[k]! - p[k]!);
+  }
+
+  // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient). Two
+  // partial sums: one chain of dependent float64 adds would bound the loop.
+  protected override forwardGradient(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void {
+    const p = pred!.data;
+    const y = label!.data;
+    if (residualLossGradient(SQUARED, p, y, sampleSize, scales, sums, gradient)) return;
+    for (let sample = 0, k = 0; sample < scales.length; sample++) {
+      const scale = scales[sample]!;
+      const end = k + sampleSize;
+      let even = 0;
+      let odd = 0;
+      for (; k + 2 <= end; k += 2) {
+        const d0 = p[k]! - y[k]!;
+        const d1 = p[k + 1]! - y[k + 1]!;
+        even += d0 * d0;
+        odd += d1 * d1;
+        gradient[k] = scale * d0;
+        gradient[k + 1] = scale * d1;
+      }
+      if (k < end) {
+        const d = p[k]! - y[k]!;
+        even += d * d;
+        gradient[k++] = scale * d;
+      }
+      sums[sample] = 0.5 * (even + odd);
+    }
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {

@@ -24,6 +24,7 @@ export {
   softplusScalar,
 } from './elementwise.js';
 export { matmul } from './matmul.js';
+export { type ResidualLoss, residualLossGradient } from './residual.js';
 export {
   ensureWasm,
   type KernelBackend,

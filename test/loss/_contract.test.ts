@@ -93,6 +93,71 @@ for (const [name, LossClass] of Object.entries(ALL_LOSSES)) {
       });
     });
 
+    test('differentiating only the first input (fused where the loss allows) matches the general path', () => {
+      for (const dtype of ['float64', 'float32'] as const) {
+        const rtol = dtype === 'float64' ? 1e-12 : 2e-6;
+        const atol = dtype === 'float64' ? 1e-15 : 1e-7;
+        const make = () => loss.sampleInputs(new RandomGenerator(12), dtype)!;
+        const withWeights = (inputs: (NDArray | null)[], weights: NDArray | null) => {
+          const all = [...inputs];
+          if (weights === null || loss.sampleWeightIndex < 0) return all;
+          while (all.length < loss.sampleWeightIndex) all.push(null);
+          all[loss.sampleWeightIndex] = weights;
+          return all;
+        };
+        const batch = loss.forward(...make()).size;
+        const weightOptions: (NDArray | null)[] = [
+          null,
+          array(
+            Array.from({ length: batch }, (_, i) => 0.5 + i),
+            { dtype },
+          ),
+        ];
+        for (const weights of weightOptions) {
+          const what = `${name} ${dtype}${weights ? ' per-sample weights' : ''}`;
+          const head = array(
+            Array.from({ length: batch }, (_, i) => 1.5 - i / 4),
+            { dtype },
+          );
+          // The general path: every differentiable input recorded.
+          const general = make();
+          const indices = differentiable(loss, general);
+          const variables = indices.map((i) => general[i]!.attachGrad());
+          const generalOut = record(() => loss.forward(...withWeights(general, weights)));
+          const generalGrad = grad(generalOut, variables, { headGrads: head })[0]!;
+          const generalOnes = grad(
+            record(() => loss.forward(...withWeights(general, weights))),
+            variables,
+          )[0]!;
+          // Only the first: the fused path for the elementwise losses.
+          const only = make();
+          const x = only[indices[0]!]!.attachGrad();
+          const out = record(() => loss.forward(...withWeights(only, weights)));
+          closeTo(out.data, generalOut.data, rtol, atol, `${what} loss`);
+          closeTo(
+            grad(out, [x], { headGrads: head, retainGraph: true })[0]!.data,
+            generalGrad.data,
+            rtol,
+            atol,
+            `${what} head`,
+          );
+          // Into x.grad (the buffer the pass offers), twice from a retained graph.
+          out.backward(undefined, { retainGraph: true });
+          closeTo(x.grad!.data, generalOnes.data, rtol, atol, `${what} backward`);
+          x.grad!.data.fill(7);
+          out.backward();
+          closeTo(x.grad!.data, generalOnes.data, rtol, atol, `${what} second backward`);
+          // A second recorded call before the first one's backward (it may take the first's
+          // gradient memory, which the first must then do without).
+          const firstCall = record(() => loss.forward(...withWeights(only, weights)));
+          const secondCall = record(() => loss.forward(...withWeights(make(), weights)));
+          firstCall.backward();
+          closeTo(x.grad!.data, generalOnes.data, rtol, atol, `${what} after a second call`);
+          assert.ok(secondCall.size === batch);
+        }
+      }
+    });
+
     test('second derivatives equal finite differences of the first', () => {
       const inputs = samples(loss, 6);
       const [first] = differentiable(loss, inputs);

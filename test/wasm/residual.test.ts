@@ -1,0 +1,180 @@
+// The one-pass residual kernels (L2, L1, Huber) against float64 references, with every
+// segment shape the wrapper handles (tails shorter than a vector pair, many samples per chunk,
+// samples longer than a chunk), special values, per-sample scales, and a gradient written in
+// place into leased wasm memory.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { type ResidualLoss, residualLossGradient, setKernelBackend } from '../../src/wasm/index.js';
+import { leasedFloat32, lendFloat32 } from '../../src/wasm/runtime.js';
+
+const LOSSES: ResidualLoss[] = [
+  { kind: 'squared' },
+  { kind: 'absolute' },
+  { kind: 'huber', rho: 1 },
+  { kind: 'huber', rho: 0.3 },
+];
+
+/** ℓ and ∂ℓ/∂pred of a residual d = pred − label, in float64. */
+function reference(loss: ResidualLoss, d: number): { value: number; slope: number } {
+  switch (loss.kind) {
+    case 'squared':
+      return { value: 0.5 * d * d, slope: d };
+    case 'absolute':
+      return { value: Math.abs(d), slope: Number.isNaN(d) ? d : Math.sign(d) };
+    case 'huber': {
+      const a = Math.abs(d);
+      if (a > loss.rho) return { value: a - 0.5 * loss.rho, slope: Math.sign(d) };
+      return { value: (0.5 / loss.rho) * a * a, slope: d / loss.rho };
+    }
+  }
+}
+
+/** Deterministic float32 inputs: residuals spread over both Huber branches. */
+function inputs(total: number, seed: number): { pred: Float32Array; label: Float32Array } {
+  const pred = new Float32Array(total);
+  const label = new Float32Array(total);
+  for (let k = 0; k < total; k++) {
+    pred[k] = 3 * Math.sin(seed + 1.7 * k);
+    label[k] = Math.cos(seed * 2 + 0.9 * k);
+  }
+  return { pred, label };
+}
+
+function check(
+  loss: ResidualLoss,
+  pred: Float32Array,
+  label: Float32Array,
+  sampleSize: number,
+  scales: Float64Array,
+  gradient: Float32Array,
+  what: string,
+): void {
+  const sums = new Float64Array(scales.length);
+  assert.equal(residualLossGradient(loss, pred, label, sampleSize, scales, sums, gradient), true, what);
+  for (let sample = 0; sample < scales.length; sample++) {
+    let expected = 0;
+    let magnitude = 0;
+    for (let k = sample * sampleSize; k < (sample + 1) * sampleSize; k++) {
+      // The kernel subtracts in float32: the reference starts from the same rounded residual.
+      const d = Math.fround(pred[k]! - label[k]!);
+      const { value, slope } = reference(loss, d);
+      expected += value;
+      magnitude += Math.abs(value);
+      const want = scales[sample]! * slope;
+      const got = gradient[k]!;
+      if (Number.isNaN(want)) assert.ok(Number.isNaN(got), `${what} gradient[${k}] should be NaN`);
+      else if (!Number.isFinite(want)) assert.equal(got, want, `${what} gradient[${k}]`);
+      else
+        assert.ok(
+          Math.abs(got - want) <= 4e-7 * Math.abs(want) + 1e-30,
+          `${what} gradient[${k}]: ${got} vs ${want}`,
+        );
+    }
+    const got = sums[sample]!;
+    if (!Number.isFinite(expected)) assert.equal(got, expected, `${what} sum[${sample}]`);
+    else
+      assert.ok(
+        Math.abs(got - expected) <= 3e-7 * magnitude + 1e-300,
+        `${what} sum[${sample}]: ${got} vs ${expected}`,
+      );
+  }
+}
+
+describe('residual loss kernels', () => {
+  afterEach(() => setKernelBackend('auto'));
+
+  for (const loss of LOSSES) {
+    const name = loss.kind === 'huber' ? `huber rho=${loss.rho}` : loss.kind;
+    it(`${name}: sample sizes around the vector pair and the chunk`, () => {
+      for (const [samples, sampleSize] of [
+        [5, 1],
+        [3, 7],
+        [4, 8],
+        [9, 13],
+        [70, 300],
+        [2, 16384],
+        [2, 16384 + 9],
+        [1, 40000],
+      ] as const) {
+        const { pred, label } = inputs(samples * sampleSize, samples + sampleSize);
+        const scales = Float64Array.from({ length: samples }, (_, s) => (s + 1) / sampleSize);
+        check(
+          loss,
+          pred,
+          label,
+          sampleSize,
+          scales,
+          new Float32Array(pred.length),
+          `${name} [${samples}, ${sampleSize}]`,
+        );
+      }
+    });
+
+    it(`${name}: NaN stays in its own sample; infinities and zeros`, () => {
+      const pred = Float32Array.from([
+        Number.NaN,
+        1,
+        2,
+        Number.POSITIVE_INFINITY,
+        -0,
+        0,
+        5,
+        Number.NEGATIVE_INFINITY,
+        3,
+      ]);
+      const label = Float32Array.from([0, 1, 0, 0, 0, 0, 1, 0, 3]);
+      const scales = Float64Array.from([1, 0.5, 2]);
+      check(loss, pred, label, 3, scales, new Float32Array(9), `${name} specials`);
+    });
+
+    it(`${name}: a leased gradient is written in place and equals the copied one`, () => {
+      const { pred, label } = inputs(3 * 5000, 4);
+      const scales = Float64Array.from([0.25, 0.5, 1]);
+      const copied = new Float32Array(pred.length);
+      const sumsCopied = new Float64Array(3);
+      residualLossGradient(loss, pred, label, 5000, scales, sumsCopied, copied);
+      const lease = lendFloat32(pred.length)!;
+      const view = leasedFloat32(lease)!;
+      const sumsLeased = new Float64Array(3);
+      residualLossGradient(loss, pred, label, 5000, scales, sumsLeased, view);
+      assert.deepEqual(Array.from(view), Array.from(copied));
+      assert.deepEqual(Array.from(sumsLeased), Array.from(sumsCopied));
+    });
+  }
+
+  it('declines float64 predictions and the js backend (the loss then runs TypeScript)', () => {
+    const sums = new Float64Array(1);
+    const scales = Float64Array.from([1]);
+    const f64 = new Float64Array(4);
+    assert.equal(residualLossGradient({ kind: 'squared' }, f64, f64, 4, scales, sums, f64), false);
+    setKernelBackend('js');
+    const f32 = new Float32Array(4);
+    assert.equal(residualLossGradient({ kind: 'squared' }, f32, f32, 4, scales, sums, f32), false);
+  });
+
+  it('rejects short arrays and a sample size that is not a positive integer', () => {
+    const f32 = new Float32Array(6);
+    const scales = Float64Array.from([1, 1]);
+    const sums = new Float64Array(2);
+    assert.throws(() => residualLossGradient({ kind: 'squared' }, f32, f32, 4, scales, sums, f32), /pred/);
+    assert.throws(
+      () => residualLossGradient({ kind: 'squared' }, f32, f32, 0, scales, sums, f32),
+      /sampleSize/,
+    );
+  });
+});
+
+describe('leased wasm memory', () => {
+  it('a lease reads as null once a later lend takes the memory, and survives growth until then', () => {
+    const first = lendFloat32(10)!;
+    const view = leasedFloat32(first)!;
+    view.fill(3);
+    assert.equal(leasedFloat32(first)![9], 3);
+    const second = lendFloat32(4_000_000)!;
+    assert.equal(leasedFloat32(first), null);
+    const grown = leasedFloat32(second)!;
+    assert.equal(grown.length, 4_000_000);
+    grown[3_999_999] = 1;
+    assert.equal(leasedFloat32(second)![3_999_999], 1);
+  });
+});
