@@ -55,25 +55,41 @@ function glossStep(loss: { forward(...x: unknown[]): NDArray }, pred: NDArray, .
 /**
  * The floor: one plain pass that reads every input once and writes every output once, into
  * buffers allocated up front — as gloss writes gradients into an existing .grad buffer.
+ *
+ * The pass is generated as its own function per workload (`new Function`), with the arrays bound
+ * as constants of its closure: V8 then specialises the loop to those arrays (no per-element
+ * reloads of their length and data pointer), which makes it 2-2.5x faster than the same loop
+ * taking the arrays as parameters. A floor should be the fastest plain pass, not a generic one.
  */
 function floorPass(inputs: Float32Array[], outputs: number[]): () => void {
   const outs = outputs.map((n) => new Float32Array(n));
-  return () => {
-    const first = inputs[0]!;
-    const out = outs[0]!;
-    if (inputs.length === 1) for (let k = 0; k < out.length; k++) out[k] = first[k]!;
-    else {
-      const second = inputs[1]!;
-      for (let k = 0; k < out.length; k++) out[k] = first[k]! + second[k % second.length]!;
-    }
-    for (let i = 2; i < inputs.length; i++) {
-      const extra = inputs[i]!;
-      let s = 0;
-      for (let k = 0; k < extra.length; k++) s += extra[k]!;
-      out[0] = s;
-    }
-    for (let i = 1; i < outs.length; i++) outs[i]!.fill(1);
-  };
+  const out = outs[0]!;
+  const lines: string[] = [];
+  if (inputs.length === 1)
+    lines.push('out.set(first.length === out.length ? first : first.subarray(0, out.length));');
+  else if (inputs[1]!.length === out.length)
+    lines.push('for (let k = 0; k < size; k++) out[k] = first[k] + second[k];');
+  else
+    lines.push(
+      'for (let k = 0, j = 0; k < size; k++) { out[k] = first[k] + second[j]; if (++j === period) j = 0; }',
+    );
+  for (let i = 2; i < inputs.length; i++)
+    lines.push(
+      `{ const x = extra[${i - 2}]; let s = 0; for (let k = 0; k < x.length; k++) s += x[k]; out[0] = s; }`,
+    );
+  for (let i = 1; i < outs.length; i++) lines.push(`outs[${i}].fill(1);`);
+  const make = new Function(
+    'first',
+    'second',
+    'extra',
+    'out',
+    'outs',
+    'size',
+    'period',
+    `return () => { ${lines.join(' ')} };`,
+  ) as (...args: unknown[]) => () => void;
+  const second = inputs[1] ?? null;
+  return make(inputs[0]!, second, inputs.slice(2), out, outs, out.length, second ? second.length : 1);
 }
 
 function tensorsOf(tf: Tf, ...arrays: NDArray[]) {
@@ -371,6 +387,37 @@ function time(
   return { median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, runs: samples.length };
 }
 
+/**
+ * Times two functions in alternation (one run of each per round), so that both see the same
+ * machine state: on a shared VM the speed drifts by tens of percent over seconds, and a ratio of
+ * two separately timed medians would carry that drift.
+ */
+function timePair(
+  first: () => unknown,
+  second: () => unknown,
+  budgetMs: number,
+  maxRuns: number,
+): [{ median: number; min: number; runs: number }, { median: number; min: number; runs: number }] {
+  first();
+  second();
+  const a: number[] = [];
+  const b: number[] = [];
+  const start = performance.now();
+  while (a.length < maxRuns && (a.length < 3 || performance.now() - start < 2 * budgetMs)) {
+    let t = performance.now();
+    first();
+    a.push(performance.now() - t);
+    t = performance.now();
+    second();
+    b.push(performance.now() - t);
+  }
+  const stats = (samples: number[]) => {
+    samples.sort((x, y) => x - y);
+    return { median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, runs: samples.length };
+  };
+  return [stats(a), stats(b)];
+}
+
 function peakExtraBytes(fn: () => unknown): number {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
@@ -471,8 +518,7 @@ async function main(): Promise<void> {
       const mismatch = agree(w.gloss(), w.plain());
       if (mismatch) throw new Error(`${w.id}: gloss and the plain JS loop disagree: ${mismatch}`);
     }
-    const gloss = time(w.gloss, budget, quick ? 50 : 500);
-    const floor = time(w.floor, budget, quick ? 50 : 500);
+    const [gloss, floor] = timePair(w.gloss, w.floor, budget, quick ? 50 : 500);
     const plain = w.plain ? time(w.plain, budget, quick ? 20 : 200) : null;
     const peak = peakExtraBytes(w.gloss);
     const tfTimes = Object.values(tfjs).filter((t): t is { median: number; min: number } => t !== null);

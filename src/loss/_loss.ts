@@ -264,6 +264,11 @@ export abstract class Loss {
     gradient: TypedArray,
   ): void;
 
+  /** Whether this call may use {@link forwardGradient} (default: whenever the loss has one). */
+  protected canFuseGradient(_prepared: Prepared): boolean {
+    return true;
+  }
+
   /** The same ℓ as `forwardBlock`, composed from differentiable ops (slow, obviously right). */
   abstract twin(prepared: Prepared): NDArray;
 
@@ -363,7 +368,7 @@ export abstract class Loss {
     sampleWeight: NDArray | null,
     weights: WeightReader | null,
   ): boolean {
-    if (!this.forwardGradient || !isRecording()) return false;
+    if (!this.forwardGradient || !isRecording() || !this.canFuseGradient(prepared)) return false;
     const [first, ...rest] = prepared.arrays;
     if (!first || !isFloat(first.dtype) || !first.requiresGrad || first.size !== sizeOf(prepared.lossShape))
       return false;

@@ -9,6 +9,7 @@ import {
   isFloatArray,
   sigmoidBinaryCrossEntropyBackward,
   sigmoidBinaryCrossEntropyForward,
+  sigmoidBinaryCrossEntropyGradient,
 } from '../wasm/index.js';
 
 /** How {@link LogisticLoss} reads its labels. */
@@ -108,6 +109,27 @@ export class LogisticLoss extends ElementwiseLoss {
       const softplusNeg = Math.max(-logit, 0) + tail;
       out[j] = (1 - z) * softplusPos + z * softplusNeg;
     }
+  }
+
+  // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
+  protected override forwardGradient(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void {
+    sigmoidBinaryCrossEntropyGradient(
+      pred!.data,
+      label!.data,
+      this.labelScale,
+      this.labelShift,
+      sampleSize,
+      scales,
+      sums,
+      gradient,
+    );
   }
 
   // Each gradient entry depends on one ℓ element: assigned.

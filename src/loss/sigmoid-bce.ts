@@ -12,6 +12,7 @@ import {
   isFloatArray,
   sigmoidBinaryCrossEntropyBackward,
   sigmoidBinaryCrossEntropyForward,
+  sigmoidBinaryCrossEntropyGradient,
 } from '../wasm/index.js';
 
 /** Gluon's epsilon inside the logarithms of the probability form (kept for value parity, DECISIONS 12). */
@@ -148,6 +149,24 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
     const offsets = blockOffsets(prepared, state as BceState, begin, end);
     if (this.fromSigmoid) forwardProbabilitiesWeighted(x, y, posWeight.data, offsets, begin, end, out);
     else forwardLogitsWeighted(x, y, posWeight.data, offsets, begin, end, out);
+  }
+
+  /** The one-pass kernel covers logits without posWeight. */
+  protected override canFuseGradient(prepared: Prepared): boolean {
+    return !this.fromSigmoid && prepared.arrays.length === 2;
+  }
+
+  // The same ℓ and gradient in one pass, for recorded calls on logits without posWeight (see
+  // Loss.forwardGradient).
+  protected override forwardGradient(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void {
+    sigmoidBinaryCrossEntropyGradient(pred!.data, label!.data, 1, 0, sampleSize, scales, sums, gradient);
   }
 
   // Gradients of pred and label depend on one ℓ element each: assigned. posWeight's is summed

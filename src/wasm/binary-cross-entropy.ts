@@ -18,6 +18,8 @@
 import { ValueError } from '../ndarray/errors.js';
 import { checkSpan, type FloatArray } from './_spans.js';
 import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
+import { runSegments } from './_segments.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 
 /** Elements per wasm call. */
 const CHUNK = 4096;
@@ -192,5 +194,61 @@ export function sigmoidBinaryCrossEntropyBackward(
     if (dLogits) dLogits.set(f32.subarray(X_AT >> 2, (X_AT >> 2) + length), gradOffset + start);
     if (dLabels) dLabels.set(f32.subarray(DZ_AT >> 2, (DZ_AT >> 2) + length), gradOffset + start);
     if (dPosWeight) dPosWeight.set(f32.subarray(DP_AT >> 2, (DP_AT >> 2) + length), dPosWeightOffset + start);
+  }
+}
+
+/**
+ * One pass for a recorded call without posWeight: for samples of `sampleSize` consecutive
+ * elements (as many as `scales` has entries), `sums[s] = Σ ℓ` over sample s and
+ * `gradient[k] = scales[s] · ∂ℓ/∂logits[k]` (see the module comment, p = 1). Float32 logits run
+ * through the wasm SIMD kernel; float64 logits and the `'js'` backend use Math in float64.
+ */
+export function sigmoidBinaryCrossEntropyGradient(
+  logits: TypedArray,
+  labels: TypedArray,
+  labelScale: number,
+  labelShift: number,
+  sampleSize: number,
+  scales: Float64Array,
+  sums: Float64Array,
+  gradient: TypedArray,
+): void {
+  const fast = runSegments(
+    'sigmoidBinaryCrossEntropyGradient',
+    (k, x, z, length, segments, scaleAt, gradientAt, sumsAt) =>
+      k.sigmoidCrossEntropySegments(
+        x,
+        z,
+        length,
+        segments,
+        scaleAt,
+        labelScale,
+        labelShift,
+        gradientAt,
+        sumsAt,
+      ),
+    logits,
+    labels,
+    sampleSize,
+    scales,
+    sums,
+    gradient,
+  );
+  if (fast) return;
+  for (let sample = 0, k = 0; sample < scales.length; sample++) {
+    const scale = scales[sample]!;
+    let sum = 0;
+    for (const end = k + sampleSize; k < end; k++) {
+      const x = logits[k]!;
+      const z = labelScale * labels[k]! + labelShift;
+      const e = Math.exp(-Math.abs(x));
+      const tail = Math.log1p(e);
+      sum += z * (Math.max(-x, 0) + tail) + (1 - z) * (Math.max(x, 0) + tail);
+      // σ(x) and σ(−x), each on the side where the exponential cannot overflow.
+      const large = 1 / (1 + e);
+      const small = e * large;
+      gradient[k] = scale * ((1 - z) * (x >= 0 ? large : small) - z * (x >= 0 ? small : large));
+    }
+    sums[sample] = sum;
   }
 }

@@ -13,6 +13,7 @@
 export {
   sigmoidBinaryCrossEntropyBackward,
   sigmoidBinaryCrossEntropyForward,
+  sigmoidBinaryCrossEntropyGradient,
 } from './binary-cross-entropy.js';
 export {
   expInto,

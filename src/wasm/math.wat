@@ -255,3 +255,16 @@
       (f32x4.demote_f64x2_zero (local.get $low))
       (f32x4.demote_f64x2_zero (local.get $high)))
   )
+
+  ;; Σ of the float64 lanes of four partial sums.
+  ;; @inline
+  (func $sumFour (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result f64)
+    (local.set $a (f64x2.add (f64x2.add (local.get $a) (local.get $b)) (f64x2.add (local.get $c) (local.get $d))))
+    (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a)))
+  )
+
+  ;; The high two float32 lanes of v, widened.
+  ;; @inline
+  (func $promoteHigh (param $v v128) (result v128)
+    (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+  )

@@ -16,20 +16,6 @@
 ;; in lane 0 of a vector whose other lanes are 0 (d = 0 adds ℓ = 0), so nothing is read or
 ;; written past a segment and segments need no padding.
 
-  ;; Σ of the float64 lanes of four partial sums.
-  ;; @inline
-  (func $sumFour (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result f64)
-    (local.set $a (f64x2.add (f64x2.add (local.get $a) (local.get $b)) (f64x2.add (local.get $c) (local.get $d))))
-    (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a)))
-  )
-
-  ;; The high two float32 lanes of v, widened.
-  ;; @inline
-  (func $promoteHigh (param $v v128) (result v128)
-    (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
-  )
-
-
   ;; sign(d) with sign(±0) = 0 and NaN kept: (d > 0) − (d < 0), then d itself in NaN lanes.
   ;; @inline
   (func $sign4 (param $d v128) (result v128)

@@ -93,6 +93,17 @@ export interface KernelExports {
     gradient: number,
     sums: number,
   ): void;
+  sigmoidCrossEntropySegments(
+    x: number,
+    z: number,
+    length: number,
+    segments: number,
+    scales: number,
+    labelScale: number,
+    labelShift: number,
+    gradient: number,
+    sums: number,
+  ): void;
   matmul(a: number, b: number, c: number, rows: number, columns: number, inner: number): void;
   packRowPanels(
     src: number,

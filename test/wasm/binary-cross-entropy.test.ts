@@ -6,6 +6,7 @@ import {
   setKernelBackend,
   sigmoidBinaryCrossEntropyBackward,
   sigmoidBinaryCrossEntropyForward,
+  sigmoidBinaryCrossEntropyGradient,
 } from '../../src/wasm/index.js';
 import { firstMismatch, uniforms } from './_ulp.js';
 
@@ -309,5 +310,96 @@ describe('binary cross-entropy with a gathered posWeight block', () => {
         assert.ok(Math.abs(dx[begin + i]! - data.dLoss[i]! * r.dx) < 1e-6, `dx ${i}`);
       }
     });
+  }
+});
+
+describe('binary cross-entropy in one pass (loss sums and scaled gradient)', () => {
+  for (const backend of ['wasm', 'js'] as const) {
+    for (const [labelScale, labelShift] of [
+      [1, 0],
+      [0.5, 0.5],
+    ] as const) {
+      it(`${backend} z = ${labelScale}·label + ${labelShift}: per-sample sums and gradients match the elementwise kernels`, () => {
+        setKernelBackend(backend);
+        try {
+          for (const [samples, sampleSize] of [
+            [3, 1],
+            [5, 7],
+            [40, 300],
+            [2, 16384 + 3],
+          ] as const) {
+            const data = sample(samples * sampleSize, samples + sampleSize, 12);
+            if (labelShift !== 0)
+              for (let i = 0; i < data.labels.length; i++) data.labels[i] = i % 2 ? 1 : -1;
+            data.logits[1] = Number.NaN;
+            const n = data.logits.length;
+            const scales = Float64Array.from({ length: samples }, (_, s) => (s + 1) / sampleSize);
+            const sums = new Float64Array(samples);
+            const gradient = new Float32Array(n);
+            sigmoidBinaryCrossEntropyGradient(
+              data.logits,
+              data.labels,
+              labelScale,
+              labelShift,
+              sampleSize,
+              scales,
+              sums,
+              gradient,
+            );
+            // The elementwise kernels with dℓ = the sample's scale are the reference.
+            const loss = new Float64Array(n);
+            sigmoidBinaryCrossEntropyForward(
+              data.logits,
+              data.labels,
+              0,
+              n,
+              null,
+              0,
+              labelScale,
+              labelShift,
+              loss,
+              0,
+            );
+            const dLoss = Float64Array.from({ length: n }, (_, k) => scales[Math.floor(k / sampleSize)]!);
+            const dx = new Float32Array(n);
+            sigmoidBinaryCrossEntropyBackward(
+              data.logits,
+              data.labels,
+              0,
+              n,
+              null,
+              0,
+              labelScale,
+              labelShift,
+              dLoss,
+              0,
+              dx,
+              null,
+              0,
+              null,
+              0,
+            );
+            for (let s = 0; s < samples; s++) {
+              let expected = 0;
+              let magnitude = 0;
+              for (let k = s * sampleSize; k < (s + 1) * sampleSize; k++) {
+                expected += loss[k]!;
+                magnitude += Math.abs(loss[k]!);
+              }
+              if (Number.isNaN(expected)) assert.ok(Number.isNaN(sums[s]!), `sample ${s} should be NaN`);
+              else
+                assert.ok(
+                  Math.abs(sums[s]! - expected) <= 1e-6 * magnitude,
+                  `sum[${s}] ${sums[s]} vs ${expected}`,
+                );
+            }
+            const at = firstMismatch(gradient, dx, 1e-6, 1e-12);
+            assert.equal(at, -1, `[${samples}, ${sampleSize}] gradient[${at}]: ${gradient[at]} vs ${dx[at]}`);
+          }
+        } finally {
+          setKernelBackend('auto');
+        }
+      });
+    }
   }
 });

@@ -1,0 +1,119 @@
+/**
+ * The driver shared by the one-pass kernels (residual losses, binary cross-entropy): elements
+ * laid out as samples of `sampleSize` consecutive elements, two input arrays, a per-sample scale
+ * and sum, and a gradient with the inputs' layout. It copies whole samples (or, for a sample
+ * longer than a chunk, pieces of one) into the arena's scratch, runs the kernel, and writes the
+ * gradient straight into leased arena memory (see lendFloat32) or copies it out.
+ * @module
+ */
+import type { TypedArray } from '../ndarray/dtype.js';
+import { ValueError } from '../ndarray/errors.js';
+import { checkSpan } from './_spans.js';
+import {
+  ARENA_SCRATCH_BYTES,
+  arenaScratch,
+  type KernelExports,
+  regionBytes,
+  reserveScratch,
+  SCRATCH_BASE,
+} from './runtime.js';
+
+/** Elements per kernel call: three float32 regions of this fit in a core's L2 cache. */
+const CHUNK = 16384;
+const F32_REGION = regionBytes(CHUNK * 4);
+const FIRST_AT = SCRATCH_BASE;
+const SECOND_AT = FIRST_AT + F32_REGION;
+const GRADIENT_AT = SECOND_AT + F32_REGION;
+const SCALES_AT = GRADIENT_AT + F32_REGION;
+const SUMS_AT = SCALES_AT + F32_REGION;
+const SCRATCH_BYTES = SUMS_AT + regionBytes(CHUNK * 8) - SCRATCH_BASE;
+if (SCRATCH_BYTES > ARENA_SCRATCH_BYTES)
+  throw new Error('_segments.ts: scratch exceeds the arena scratch area');
+
+/**
+ * A kernel over `segments` segments of `length` elements at byte offsets `first`/`second`, with
+ * float32 `scales` and float64 `sums` per segment and the float32 `gradient`.
+ */
+export type SegmentKernel = (
+  kernels: KernelExports,
+  first: number,
+  second: number,
+  length: number,
+  segments: number,
+  scales: number,
+  gradient: number,
+  sums: number,
+) => void;
+
+/**
+ * Runs `kernel` over every sample (as many as `scales` has entries): `sums[s]` gets sample s's
+ * total, `gradient` its elements' gradients. Returns false (nothing written) unless `first` is
+ * float32 and the wasm backend is active.
+ */
+export function runSegments(
+  where: string,
+  kernel: SegmentKernel,
+  first: TypedArray,
+  second: TypedArray,
+  sampleSize: number,
+  scales: Float64Array,
+  sums: Float64Array,
+  gradient: TypedArray,
+): boolean {
+  if (!(first instanceof Float32Array)) return false;
+  // Run on the arena instance, so a gradient leased there (lendFloat32) is written in place.
+  const scratch = reserveScratch(arenaScratch(), SCRATCH_BYTES);
+  if (!scratch) return false;
+  if (!Number.isInteger(sampleSize) || sampleSize < 1)
+    throw new ValueError(`${where}: sampleSize must be a positive integer, got ${sampleSize}`);
+  const samples = scales.length;
+  const total = samples * sampleSize;
+  checkSpan(where, 'first input', first, 0, total);
+  checkSpan(where, 'second input', second, 0, total);
+  checkSpan(where, 'gradient', gradient, 0, total);
+  checkSpan(where, 'sums', sums, 0, samples);
+  const { f32, f64, kernels } = scratch;
+  const inPlace = gradient instanceof Float32Array && gradient.buffer === f32.buffer;
+  const run = (start: number, length: number, segments: number, firstSample: number) => {
+    const count = length * segments;
+    f32.set(first.subarray(start, start + count), FIRST_AT >> 2);
+    f32.set(second.subarray(start, start + count), SECOND_AT >> 2);
+    f32.set(scales.subarray(firstSample, firstSample + segments), SCALES_AT >> 2);
+    if (inPlace) {
+      kernel(
+        kernels,
+        FIRST_AT,
+        SECOND_AT,
+        length,
+        segments,
+        SCALES_AT,
+        gradient.byteOffset + 4 * start,
+        SUMS_AT,
+      );
+    } else {
+      kernel(kernels, FIRST_AT, SECOND_AT, length, segments, SCALES_AT, GRADIENT_AT, SUMS_AT);
+      gradient.set(f32.subarray(GRADIENT_AT >> 2, (GRADIENT_AT >> 2) + count), start);
+    }
+  };
+  if (sampleSize <= CHUNK) {
+    // Whole samples per call, as many as fit in a chunk.
+    const perCall = Math.floor(CHUNK / sampleSize);
+    for (let sample = 0; sample < samples; sample += perCall) {
+      const segments = Math.min(perCall, samples - sample);
+      run(sample * sampleSize, sampleSize, segments, sample);
+      sums.set(f64.subarray(SUMS_AT >> 3, (SUMS_AT >> 3) + segments), sample);
+    }
+    return true;
+  }
+  // A sample larger than a chunk: its pieces' sums are added up.
+  for (let sample = 0; sample < samples; sample++) {
+    let sum = 0;
+    for (let offset = 0; offset < sampleSize; offset += CHUNK) {
+      const length = Math.min(CHUNK, sampleSize - offset);
+      run(sample * sampleSize + offset, length, 1, sample);
+      sum += f64[SUMS_AT >> 3]!;
+    }
+    sums[sample] = sum;
+  }
+  return true;
+}
