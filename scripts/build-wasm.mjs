@@ -25,6 +25,7 @@ const FRAGMENTS = [
   'softmax.wat',
   'binary-cross-entropy.wat',
   'residual.wat',
+  'triplet.wat',
   'matmul.wat',
 ];
 const GENERATED = join(sourceDir, 'kernels.generated.ts');

@@ -244,16 +244,17 @@ export abstract class Loss {
   }
 
   /**
-   * Optional fused forward and backward, for losses whose ℓ element k depends on element k of
-   * `prepared.arrays[0]` alone (ℓ has that array's shape — the elementwise losses). With ℓ laid
-   * out as consecutive samples of `sampleSize` elements (as many as `scales` has entries), writes
-   * `sums[s] = Σ ℓ` over sample s (the same ℓ as `forwardBlock`) and assigns
-   * `gradient[k] = scales[s] · ∂ℓ[k]/∂arrays[0][k]` for each of its elements.
+   * Optional fused forward and backward. `prepared.arrays[0]` must hold each sample's elements
+   * contiguously, `sampleSize` of them per sample (as many samples as `scales` has entries), and
+   * the loss must assign every gradient element. Writes `sums[s] = Σ ℓ` over sample s's ℓ
+   * elements (the same ℓ as `forwardBlock`) and `gradient[k] = scales[s] · ∂(Σ ℓ)/∂arrays[0][k]`
+   * for each element k of sample s. For the elementwise losses ℓ has arrays[0]'s shape; for
+   * TripletLoss a sample has one ℓ element and a row of arrays[0].
    *
    * In a recorded call where only `arrays[0]` needs a gradient (and any sampleWeight is one value
    * per sample and needs none) the base runs this instead of `forwardBlock`, so a training step
    * reads the inputs once: the backward only multiplies the stored gradient by the head gradient
-   * (a plain copy for the usual head of ones).
+   * (a plain copy for the usual head of ones). {@link canFuseGradient} may decline per call.
    */
   protected forwardGradient?(
     prepared: Prepared,
@@ -264,7 +265,11 @@ export abstract class Loss {
     gradient: TypedArray,
   ): void;
 
-  /** Whether this call may use {@link forwardGradient} (default: whenever the loss has one). */
+  /**
+   * Whether this call may use {@link forwardGradient} (default: whenever the loss has one); a
+   * loss declines options its one-pass kernel does not cover, or a layout where arrays[0]'s
+   * samples are not contiguous.
+   */
   protected canFuseGradient(_prepared: Prepared): boolean {
     return true;
   }
@@ -370,8 +375,7 @@ export abstract class Loss {
   ): boolean {
     if (!this.forwardGradient || !isRecording() || !this.canFuseGradient(prepared)) return false;
     const [first, ...rest] = prepared.arrays;
-    if (!first || !isFloat(first.dtype) || !first.requiresGrad || first.size !== sizeOf(prepared.lossShape))
-      return false;
+    if (!first || !isFloat(first.dtype) || !first.requiresGrad) return false;
     if (rest.some((x) => isFloat(x.dtype) && x.requiresGrad)) return false;
     if (sampleWeight && (sampleWeight.requiresGrad || !weights?.perSample)) return false;
     const layout = batchLayout(prepared);
@@ -388,6 +392,7 @@ export abstract class Loss {
     const pred = prepared.arrays[0]!;
     const dtype = outputDType(prepared);
     const fused = this.forwardGradient!.bind(this);
+    const perSample = pred.size / layout.batch;
     return defineOp<undefined, FusedSaved>({
       name: this.name,
       forward: () => {
@@ -402,7 +407,7 @@ export abstract class Loss {
         for (let sample = 0; sample < layout.batch; sample++)
           scales[sample] = weights ? unit * weights.ofSample(sample) : unit;
         const sums = new Float64Array(layout.batch);
-        fused(prepared, state, layout.count, scales, sums, gradient);
+        fused(prepared, state, perSample, scales, sums, gradient);
         const out = allocate(dtype, layout.batch);
         for (let sample = 0; sample < layout.batch; sample++) {
           const total = weights ? sums[sample]! * weights.ofSample(sample) : sums[sample]!;
@@ -433,7 +438,7 @@ export abstract class Loss {
         } else {
           result = offered ?? allocate(pred.dtype, pred.size);
           if (ones) result.set(stored);
-          else scaleBySample(stored, head, layout.count, result);
+          else scaleBySample(stored, head, perSample, result);
           if (!retainGraph && saved.gradient) {
             this.returnGradientBuffer(saved.gradient);
             saved.gradient = null;

@@ -7,6 +7,7 @@ import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { checkFinite, Loss, type LossOptions, type Prepared, reshapeLike } from './_loss.js';
 import { signedBandValues, toNDArray } from './_samples.js';
+import { tripletLossGradient } from '../wasm/triplet.js';
 
 /** Options of {@link TripletLoss}. */
 export interface TripletLossOptions extends LossOptions {
@@ -163,6 +164,28 @@ export class TripletLoss extends Loss {
     }
   }
 
+  /** One pass needs each sample's row of pred contiguous: the batch axis leads. */
+  protected override canFuseGradient(prepared: Prepared): boolean {
+    return (prepared.extra as TripletExtra).outer === 1;
+  }
+
+  // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
+  // each row is read twice while it is in cache, once for its distance and, when the sample is
+  // active, once for 2·scale·(negative − positive).
+  protected override forwardGradient(
+    prepared: Prepared,
+    _state: unknown,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void {
+    const [pred, positive, negative] = prepared.arrays;
+    const [a, p, q] = [pred!.data, positive!.data, negative!.data];
+    if (tripletLossGradient(a, p, q, this.margin, sampleSize, scales, sums, gradient)) return;
+    tripletOnePass(a, p, q, this.margin, sampleSize, scales, sums, gradient);
+  }
+
   twin(prepared: Prepared): NDArray {
     const [pred, positive, negative] = prepared.arrays;
     const axis = normalizeAxis(this.batchAxis, pred!.ndim, this.name, 'batchAxis');
@@ -208,5 +231,38 @@ export class TripletLoss extends Loss {
       for (let j = n * length; j < (n + 1) * length; j++) negative[j] = pred.data[j]! + scale * direction[j]!;
     }
     return [pred, positive, toNDArray(negative, [batch, length], dtype)];
+  }
+}
+
+/** TripletLoss.forwardGradient's loops, on rows of `sampleSize` contiguous elements. */
+function tripletOnePass(
+  a: TypedArray,
+  p: TypedArray,
+  q: TypedArray,
+  margin: number,
+  sampleSize: number,
+  scales: Float64Array,
+  sums: Float64Array,
+  gradient: TypedArray,
+): void {
+  for (let n = 0; n < scales.length; n++) {
+    const first = n * sampleSize;
+    const last = first + sampleSize;
+    let distance = 0;
+    for (let k = first; k < last; k++) {
+      const toPositive = p[k]! - a[k]!;
+      const toNegative = q[k]! - a[k]!;
+      distance += toPositive * toPositive - toNegative * toNegative;
+    }
+    const gap = distance + margin;
+    // relu that lets a NaN gap through (`NaN > 0` is false); an inactive sample has slope 0.
+    const loss = gap > 0 || Number.isNaN(gap) ? gap : 0;
+    sums[n] = loss;
+    if (loss === 0) {
+      gradient.fill(0, first, last);
+      continue;
+    }
+    const g = 2 * scales[n]! * (Number.isNaN(loss) ? loss : 1);
+    for (let k = first; k < last; k++) gradient[k] = g * (q[k]! - p[k]!);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The driver shared by the one-pass kernels (residual losses, binary cross-entropy): elements
- * laid out as samples of `sampleSize` consecutive elements, two input arrays, a per-sample scale
- * and sum, and a gradient with the inputs' layout. It copies whole samples (or, for a sample
+ * The driver shared by the one-pass kernels (residual losses, binary cross-entropy, triplet):
+ * elements laid out as samples of `sampleSize` consecutive elements, two or three input arrays,
+ * a per-sample scale and sum, and a gradient with the inputs' layout. It copies whole samples (or, for a sample
  * longer than a chunk, pieces of one) into the arena's scratch, runs the kernel, and writes the
  * gradient straight into leased arena memory (see lendFloat32) or copies it out.
  * @module
@@ -18,12 +18,12 @@ import {
   SCRATCH_BASE,
 } from './runtime.js';
 
-/** Elements per kernel call: three float32 regions of this fit in a core's L2 cache. */
+/** Elements per kernel call: the float32 regions of a call fit in a core's L2 cache. */
 const CHUNK = 16384;
 const F32_REGION = regionBytes(CHUNK * 4);
-const FIRST_AT = SCRATCH_BASE;
-const SECOND_AT = FIRST_AT + F32_REGION;
-const GRADIENT_AT = SECOND_AT + F32_REGION;
+/** The input regions (at most three inputs). */
+const INPUTS_AT = [SCRATCH_BASE, SCRATCH_BASE + F32_REGION, SCRATCH_BASE + 2 * F32_REGION] as const;
+const GRADIENT_AT = SCRATCH_BASE + 3 * F32_REGION;
 const SCALES_AT = GRADIENT_AT + F32_REGION;
 const SUMS_AT = SCALES_AT + F32_REGION;
 const SCRATCH_BYTES = SUMS_AT + regionBytes(CHUNK * 8) - SCRATCH_BASE;
@@ -31,13 +31,13 @@ if (SCRATCH_BYTES > ARENA_SCRATCH_BYTES)
   throw new Error('_segments.ts: scratch exceeds the arena scratch area');
 
 /**
- * A kernel over `segments` segments of `length` elements at byte offsets `first`/`second`, with
- * float32 `scales` and float64 `sums` per segment and the float32 `gradient`.
+ * A kernel over `segments` segments of `length` elements of each input (byte offsets in
+ * `inputs`, in the order given to runSegments; `names` name them in errors), with float32 `scales` and float64 `sums` per
+ * segment and the float32 `gradient`.
  */
 export type SegmentKernel = (
   kernels: KernelExports,
-  first: number,
-  second: number,
+  inputs: readonly number[],
   length: number,
   segments: number,
   scales: number,
@@ -47,20 +47,26 @@ export type SegmentKernel = (
 
 /**
  * Runs `kernel` over every sample (as many as `scales` has entries): `sums[s]` gets sample s's
- * total, `gradient` its elements' gradients. Returns false (nothing written) unless `first` is
- * float32 and the wasm backend is active.
+ * total, `gradient` its elements' gradients. With `piecewise` (the default) a sample longer than
+ * a chunk is run in pieces whose sums are added; without it such samples are declined. Returns false (nothing written) unless the first
+ * input is float32 and the wasm backend is active.
  */
 export function runSegments(
   where: string,
   kernel: SegmentKernel,
-  first: TypedArray,
-  second: TypedArray,
+  inputs: readonly TypedArray[],
+  names: readonly string[],
   sampleSize: number,
   scales: Float64Array,
   sums: Float64Array,
   gradient: TypedArray,
+  options: { readonly piecewise: boolean } = { piecewise: true },
 ): boolean {
-  if (!(first instanceof Float32Array)) return false;
+  if (!(inputs[0] instanceof Float32Array)) return false;
+  // A per-sample value that is not a sum over elements (TripletLoss's max(Σ + margin, 0)) cannot
+  // be assembled from pieces of a sample: such kernels take samples that fit a chunk.
+  if (!options.piecewise && sampleSize > CHUNK) return false;
+  if (inputs.length > INPUTS_AT.length) throw new ValueError(`${where}: at most ${INPUTS_AT.length} inputs`);
   // Run on the arena instance, so a gradient leased there (lendFloat32) is written in place.
   const scratch = reserveScratch(arenaScratch(), SCRATCH_BYTES);
   if (!scratch) return false;
@@ -68,30 +74,20 @@ export function runSegments(
     throw new ValueError(`${where}: sampleSize must be a positive integer, got ${sampleSize}`);
   const samples = scales.length;
   const total = samples * sampleSize;
-  checkSpan(where, 'first input', first, 0, total);
-  checkSpan(where, 'second input', second, 0, total);
+  inputs.forEach((input, i) => checkSpan(where, names[i] ?? `input ${i}`, input, 0, total));
   checkSpan(where, 'gradient', gradient, 0, total);
   checkSpan(where, 'sums', sums, 0, samples);
   const { f32, f64, kernels } = scratch;
   const inPlace = gradient instanceof Float32Array && gradient.buffer === f32.buffer;
   const run = (start: number, length: number, segments: number, firstSample: number) => {
     const count = length * segments;
-    f32.set(first.subarray(start, start + count), FIRST_AT >> 2);
-    f32.set(second.subarray(start, start + count), SECOND_AT >> 2);
+    for (let i = 0; i < inputs.length; i++)
+      f32.set(inputs[i]!.subarray(start, start + count), INPUTS_AT[i]! >> 2);
     f32.set(scales.subarray(firstSample, firstSample + segments), SCALES_AT >> 2);
     if (inPlace) {
-      kernel(
-        kernels,
-        FIRST_AT,
-        SECOND_AT,
-        length,
-        segments,
-        SCALES_AT,
-        gradient.byteOffset + 4 * start,
-        SUMS_AT,
-      );
+      kernel(kernels, INPUTS_AT, length, segments, SCALES_AT, gradient.byteOffset + 4 * start, SUMS_AT);
     } else {
-      kernel(kernels, FIRST_AT, SECOND_AT, length, segments, SCALES_AT, GRADIENT_AT, SUMS_AT);
+      kernel(kernels, INPUTS_AT, length, segments, SCALES_AT, GRADIENT_AT, SUMS_AT);
       gradient.set(f32.subarray(GRADIENT_AT >> 2, (GRADIENT_AT >> 2) + count), start);
     }
   };

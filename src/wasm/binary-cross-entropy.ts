@@ -215,10 +215,10 @@ export function sigmoidBinaryCrossEntropyGradient(
 ): void {
   const fast = runSegments(
     'sigmoidBinaryCrossEntropyGradient',
-    (k, x, z, length, segments, scaleAt, gradientAt, sumsAt) =>
+    (k, [x, z], length, segments, scaleAt, gradientAt, sumsAt) =>
       k.sigmoidCrossEntropySegments(
-        x,
-        z,
+        x!,
+        z!,
         length,
         segments,
         scaleAt,
@@ -227,8 +227,8 @@ export function sigmoidBinaryCrossEntropyGradient(
         gradientAt,
         sumsAt,
       ),
-    logits,
-    labels,
+    [logits, labels],
+    ['logits', 'labels'],
     sampleSize,
     scales,
     sums,

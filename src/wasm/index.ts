@@ -33,5 +33,6 @@ export {
   kernelBackend,
   setKernelBackend,
 } from './runtime.js';
+export { tripletLossGradient } from './triplet.js';
 export { softmaxGradientRows, softmaxRowNormalizers, sparseSoftmaxCrossEntropyRows } from './softmax.js';
 export { type FloatArray, isFloatArray } from './_spans.js';

@@ -15,10 +15,10 @@ export type ResidualLoss =
   | { readonly kind: 'absolute' }
   | { readonly kind: 'huber'; readonly rho: number };
 
-const squared: SegmentKernel = (k, pred, label, length, segments, scales, gradient, sums) =>
-  k.squaredResidualSegments(pred, label, length, segments, scales, 1, gradient, sums);
-const absolute: SegmentKernel = (k, pred, label, length, segments, scales, gradient, sums) =>
-  k.absoluteResidualSegments(pred, label, length, segments, scales, 1, gradient, sums);
+const squared: SegmentKernel = (k, [pred, label], length, segments, scales, gradient, sums) =>
+  k.squaredResidualSegments(pred!, label!, length, segments, scales, 1, gradient, sums);
+const absolute: SegmentKernel = (k, [pred, label], length, segments, scales, gradient, sums) =>
+  k.absoluteResidualSegments(pred!, label!, length, segments, scales, 1, gradient, sums);
 
 /**
  * For samples of `sampleSize` consecutive elements (as many as `scales` has entries): writes
@@ -39,7 +39,16 @@ export function residualLossGradient(
       ? squared
       : loss.kind === 'absolute'
         ? absolute
-        : (k, p, y, length, segments, s, g, out) =>
-            k.huberResidualSegments(p, y, length, segments, s, loss.rho, g, out);
-  return runSegments('residualLossGradient', kernel, pred, label, sampleSize, scales, sums, gradient);
+        : (k, [p, y], length, segments, s, g, out) =>
+            k.huberResidualSegments(p!, y!, length, segments, s, loss.rho, g, out);
+  return runSegments(
+    'residualLossGradient',
+    kernel,
+    [pred, label],
+    ['pred', 'label'],
+    sampleSize,
+    scales,
+    sums,
+    gradient,
+  );
 }

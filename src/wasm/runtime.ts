@@ -104,6 +104,17 @@ export interface KernelExports {
     gradient: number,
     sums: number,
   ): void;
+  tripletSegments(
+    anchor: number,
+    positive: number,
+    negative: number,
+    length: number,
+    segments: number,
+    scales: number,
+    margin: number,
+    gradient: number,
+    sums: number,
+  ): void;
   matmul(a: number, b: number, c: number, rows: number, columns: number, inner: number): void;
   packRowPanels(
     src: number,

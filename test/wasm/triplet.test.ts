@@ -1,0 +1,111 @@
+// The one-pass TripletLoss kernel against a float64 reference: active and inactive rows, rows
+// with a tail shorter than a vector, rows longer than a chunk, NaN and infinite inputs.
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { setKernelBackend, tripletLossGradient } from '../../src/wasm/index.js';
+
+/** Odd samples have the negative right next to the anchor (active), even ones far (inactive). */
+function rows(samples: number, sampleSize: number, seed: number) {
+  const total = samples * sampleSize;
+  const anchor = new Float32Array(total);
+  const positive = new Float32Array(total);
+  const negative = new Float32Array(total);
+  for (let k = 0; k < total; k++) {
+    anchor[k] = Math.sin(seed + 0.7 * k);
+    positive[k] = anchor[k]! + 0.3 * Math.cos(seed + 1.3 * k);
+    const near = Math.floor(k / sampleSize) % 2 === 1;
+    negative[k] = near ? anchor[k]! + 0.1 * Math.cos(seed + k) : 3 * Math.cos(seed * 3 + 0.4 * k);
+  }
+  return { anchor, positive, negative };
+}
+
+function reference(
+  a: Float32Array,
+  p: Float32Array,
+  q: Float32Array,
+  margin: number,
+  sampleSize: number,
+  scales: Float64Array,
+) {
+  const sums = new Float64Array(scales.length);
+  const gradient = new Float64Array(a.length);
+  for (let s = 0; s < scales.length; s++) {
+    let distance = 0;
+    for (let k = s * sampleSize; k < (s + 1) * sampleSize; k++) {
+      // The kernel's terms are float32: the reference rounds them the same way.
+      const toPositive = Math.fround(p[k]! - a[k]!);
+      const toNegative = Math.fround(q[k]! - a[k]!);
+      distance += toPositive * toPositive - toNegative * toNegative;
+    }
+    const gap = distance + margin;
+    const loss = gap > 0 || Number.isNaN(gap) ? gap : 0;
+    sums[s] = loss;
+    for (let k = s * sampleSize; k < (s + 1) * sampleSize; k++)
+      gradient[k] = loss === 0 ? 0 : 2 * scales[s]! * (Number.isNaN(loss) ? loss : 1) * (q[k]! - p[k]!);
+  }
+  return { sums, gradient };
+}
+
+describe('triplet loss kernel', () => {
+  beforeEach(() => setKernelBackend('wasm'));
+  afterEach(() => setKernelBackend('auto'));
+
+  it('matches the float64 reference for row lengths around a vector and past a chunk', () => {
+    for (const [samples, sampleSize, margin] of [
+      [6, 1, 0.5],
+      [5, 7, 1],
+      [64, 256, 1],
+      [9, 33, -0.2],
+      [2, 16384, 30],
+    ] as const) {
+      const { anchor, positive, negative } = rows(samples, sampleSize, samples);
+      const scales = Float64Array.from({ length: samples }, (_, s) => 0.5 + s);
+      const sums = new Float64Array(samples);
+      const gradient = new Float32Array(anchor.length);
+      assert.equal(
+        tripletLossGradient(anchor, positive, negative, margin, sampleSize, scales, sums, gradient),
+        true,
+      );
+      const want = reference(anchor, positive, negative, margin, sampleSize, scales);
+      const active = Array.from(want.sums).filter((v) => v > 0).length;
+      assert.ok(margin > 10 || (active > 0 && active < samples), `both kinds of rows (${active} active)`);
+      for (let s = 0; s < samples; s++)
+        assert.ok(
+          Math.abs(sums[s]! - want.sums[s]!) <= 1e-6 * (1 + Math.abs(want.sums[s]!)) * sampleSize ** 0.5,
+          `[${samples}, ${sampleSize}] sum[${s}] ${sums[s]} vs ${want.sums[s]}`,
+        );
+      for (let k = 0; k < anchor.length; k++)
+        assert.ok(
+          Math.abs(gradient[k]! - want.gradient[k]!) <= 3e-7 * Math.abs(want.gradient[k]!),
+          `[${samples}, ${sampleSize}] gradient[${k}] ${gradient[k]} vs ${want.gradient[k]}`,
+        );
+    }
+  });
+
+  it('a NaN row is NaN; an infinitely far negative makes an exact 0 loss and gradient', () => {
+    const anchor = Float32Array.from([Number.NaN, 0, 0, 1, 0, 0]);
+    const positive = Float32Array.from([0, 0, 0, 1, 1, 1]);
+    const negative = Float32Array.from([0, 0, 0, Number.POSITIVE_INFINITY, 0, 0]);
+    const sums = new Float64Array(2);
+    const gradient = new Float32Array(6).fill(9);
+    tripletLossGradient(anchor, positive, negative, 1, 3, Float64Array.from([1, 1]), sums, gradient);
+    assert.ok(Number.isNaN(sums[0]!));
+    assert.ok(Array.from(gradient.subarray(0, 3)).every(Number.isNaN));
+    assert.equal(sums[1], 0);
+    assert.deepEqual(Array.from(gradient.subarray(3)), [0, 0, 0]);
+  });
+
+  it('declines rows longer than a chunk (the loss then runs TypeScript), float64 anchors and the js backend', () => {
+    const long = new Float32Array(16385);
+    assert.equal(
+      tripletLossGradient(long, long, long, 1, 16385, Float64Array.from([1]), new Float64Array(1), long),
+      false,
+    );
+    const f64 = new Float64Array(3);
+    const args = [1, 3, Float64Array.from([1]), new Float64Array(1)] as const;
+    assert.equal(tripletLossGradient(f64, f64, f64, ...args, f64), false);
+    setKernelBackend('js');
+    const f32 = new Float32Array(3);
+    assert.equal(tripletLossGradient(f32, f32, f32, ...args, f32), false);
+  });
+});
