@@ -16,15 +16,14 @@
 ;; in lane 0 of a vector whose other lanes are 0 (d = 0 adds ℓ = 0), so nothing is read or
 ;; written past a segment and segments need no padding.
 
-  ;; sign(d) with sign(±0) = 0 and NaN kept: (d > 0) − (d < 0), then d itself in NaN lanes.
+  ;; sign(d) with sign(±0) = ±0 and NaN kept: ±1 with d's sign bit where |d| > 0, d itself where
+  ;; it is zero or NaN (|NaN| > 0 is false).
   ;; @inline
   (func $sign4 (param $d v128) (result v128)
     (v128.bitselect
+      (v128.or (v128.and (local.get $d) (global.get $signMask)) (global.get $one))
       (local.get $d)
-      (f32x4.sub
-        (v128.and (f32x4.gt (local.get $d) (f32x4.splat (f32.const 0))) (global.get $one))
-        (v128.and (f32x4.lt (local.get $d) (f32x4.splat (f32.const 0))) (global.get $one)))
-      (f32x4.ne (local.get $d) (local.get $d)))
+      (f32x4.gt (f32x4.abs (local.get $d)) (f32x4.splat (f32.const 0))))
   )
 
   ;; The three losses' ℓ and ∂ℓ/∂pred of a residual vector d. Huber's |d| = ρ takes the
@@ -51,23 +50,26 @@
     (call $sign4 (local.get $d))
   )
 
+  ;; Huber with a = |d|, c = min(a, ρ) and t = c/ρ (= |slope|): ℓ = t·(a − c/2), which is
+  ;; a²/(2ρ) inside and (ρ/ρ)·(a − ρ/2) outside; t ≤ 1, so nothing overflows that ℓ itself does
+  ;; not, and an infinite d gives ℓ = ∞ with slope ±1. The slope is t with d's sign bit.
+  ;; pmin(a, ρ) with a first keeps a NaN. (The two functions repeat abs and min; the compiler
+  ;; computes them once.)
   ;; @inline
-  (func $huberLoss4 (param $d v128) (param $rho v128) (param $halfRho v128) (param $halfOverRho v128)
-    (result v128)
-    (local $magnitude v128)
+  (func $huberLoss4 (param $d v128) (param $rho v128) (param $inverseRho v128) (result v128)
+    (local $magnitude v128) (local $clamped v128)
     (local.set $magnitude (f32x4.abs (local.get $d)))
-    (v128.bitselect
-      (f32x4.sub (local.get $magnitude) (local.get $halfRho))
-      (f32x4.mul (local.get $halfOverRho) (f32x4.mul (local.get $magnitude) (local.get $magnitude)))
-      (f32x4.gt (local.get $magnitude) (local.get $rho)))
+    (local.set $clamped (f32x4.pmin (local.get $magnitude) (local.get $rho)))
+    (f32x4.mul
+      (f32x4.mul (local.get $clamped) (local.get $inverseRho))
+      (f32x4.sub (local.get $magnitude) (f32x4.mul (local.get $clamped) (f32x4.splat (f32.const 0.5)))))
   )
 
   ;; @inline
   (func $huberSlope4 (param $d v128) (param $rho v128) (param $inverseRho v128) (result v128)
-    (v128.bitselect
-      (v128.or (v128.and (local.get $d) (global.get $signMask)) (global.get $one))
-      (f32x4.mul (local.get $d) (local.get $inverseRho))
-      (f32x4.gt (f32x4.abs (local.get $d)) (local.get $rho)))
+    (v128.or
+      (v128.and (local.get $d) (global.get $signMask))
+      (f32x4.mul (f32x4.pmin (f32x4.abs (local.get $d)) (local.get $rho)) (local.get $inverseRho)))
   )
 
   ;; The kernels: sums[j] = Σ ℓ over segment j (float64); gradient[i] = scales[j] · ∂ℓ/∂pred[i]
@@ -235,9 +237,9 @@
             (local.set $d1
               (f32x4.sub (v128.load offset=16 (local.get $pred)) (v128.load offset=16 (local.get $label))))
             (local.set $loss0
-              (call $huberLoss4 (local.get $d0) (local.get $rho) (local.get $halfRho) (local.get $halfOverRho)))
+              (call $huberLoss4 (local.get $d0) (local.get $rho) (local.get $inverseRho)))
             (local.set $loss1
-              (call $huberLoss4 (local.get $d1) (local.get $rho) (local.get $halfRho) (local.get $halfOverRho)))
+              (call $huberLoss4 (local.get $d1) (local.get $rho) (local.get $inverseRho)))
             (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $loss0))))
             (local.set $s1 (f64x2.add (local.get $s1) (call $promoteHigh (local.get $loss0))))
             (local.set $s2 (f64x2.add (local.get $s2) (f64x2.promote_low_f32x4 (local.get $loss1))))
@@ -257,7 +259,7 @@
             (br_if $tailDone (i32.ge_u (local.get $pred) (local.get $segmentEnd)))
             (local.set $d0 (f32x4.sub (v128.load32_zero (local.get $pred)) (v128.load32_zero (local.get $label))))
             (local.set $loss0
-              (call $huberLoss4 (local.get $d0) (local.get $rho) (local.get $halfRho) (local.get $halfOverRho)))
+              (call $huberLoss4 (local.get $d0) (local.get $rho) (local.get $inverseRho)))
             (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $loss0))))
             (v128.store32_lane 0 (local.get $gradient)
               (f32x4.mul (local.get $factor)
