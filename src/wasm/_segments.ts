@@ -74,7 +74,7 @@ export function runSegments(
     throw new ValueError(`${where}: sampleSize must be a positive integer, got ${sampleSize}`);
   const samples = scales.length;
   const total = samples * sampleSize;
-  inputs.forEach((input, i) => checkSpan(where, names[i] ?? `input ${i}`, input, 0, total));
+  for (let i = 0; i < inputs.length; i++) checkSpan(where, names[i] ?? `input ${i}`, inputs[i]!, 0, total);
   checkSpan(where, 'gradient', gradient, 0, total);
   checkSpan(where, 'sums', sums, 0, samples);
   const { f32, f64, kernels } = scratch;
