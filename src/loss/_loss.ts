@@ -9,6 +9,14 @@
  * calls the loss's analytic backward kernel, which writes straight into the final gradient
  * arrays. When gradients are recorded (`createGraph`), it differentiates the loss's composed twin
  * instead, so second derivatives of every loss are right.
+ *
+ * A recorded call that differentiates only the prediction (the usual training step) takes a
+ * one-pass path where the loss offers one (`forwardGradient`: L2, L1, Huber, SigmoidBCE on
+ * logits, Logistic, Triplet): the forward computes the per-sample sums and the gradient already
+ * scaled by weight, sampleWeight and 1/M, and the backward only multiplies it by the head
+ * gradient. Float32 gradients live in memory leased from the wasm arena (no copy out of the
+ * kernels; the arena keeps the largest such buffer for reuse); if a later call takes the lease
+ * first, the backward recomputes through the block kernels.
  * @module
  */
 import { offeredGradientBuffer, backward as runBackward } from '../autograd/backward.js';
