@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { autograd, gluon, nd, type NDArray } from '../src/index.js';
+import { kernelThreadsReady, useKernelThreads } from '../src/node/index.js';
 import { plainCtc, plainSigmoidBce, plainSoftmaxCe } from './plain-loops.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
@@ -34,6 +35,8 @@ interface Workload {
   tfjsNote?: string;
   floor: () => void;
   plain?: Step;
+  /** Threads for gloss's compute-bound kernels during this workload (gloss/node useKernelThreads). */
+  threads?: number;
   /** Optional note on memory (W8). */
   logitsBytes?: number;
 }
@@ -222,6 +225,22 @@ function workloads(): Workload[] {
       nd.random.randint(0, 2, [4096, 1024]).astype('float32'),
     ]);
     w3.plain = () => plainSigmoidBce(pred!.data as Float32Array, label!.data as Float32Array, 4096, 1024);
+    if ((os.availableParallelism?.() ?? os.cpus().length) >= 2) {
+      // The same workload with gloss/node's opt-in kernel threads (this thread and one worker).
+      elementwise(
+        'W3t',
+        'SigmoidBCE from logits [4096,1024], useKernelThreads(2)',
+        4096,
+        1024,
+        () => new losses.SigmoidBinaryCrossEntropyLoss!(),
+        (tf, y, p) =>
+          tf.div(tf.losses.sigmoidCrossEntropy(y, p, undefined, 0, tf.Reduction.SUM), 1024) as never,
+        'binary',
+      );
+      const w3t = list[list.length - 1]!;
+      w3t.plain = w3.plain;
+      w3t.threads = 2;
+    }
   }
   if (has('HuberLoss')) {
     elementwise(
@@ -500,6 +519,13 @@ async function main(): Promise<void> {
   for (const w of workloads()) {
     const notes: string[] = [];
     if (w.tfjsNote) notes.push(w.tfjsNote);
+    if (w.threads) {
+      useKernelThreads(w.threads);
+      if (!(await kernelThreadsReady())) throw new Error(`${w.id}: the kernel threads did not start`);
+      notes.push(
+        `gloss with useKernelThreads(${w.threads}) (gloss/node): the calling thread and ${w.threads - 1} worker`,
+      );
+    }
     const reference = w.gloss();
     const tfjs: Row['tfjs'] = {};
     for (const backend of backends) {
@@ -539,6 +565,7 @@ async function main(): Promise<void> {
       peakExtraOverLogits: w.logitsBytes ? peak / w.logitsBytes : null,
       notes,
     });
+    if (w.threads) useKernelThreads(1);
     console.log(
       `${w.id.padEnd(4)} gloss ${gloss.median.toFixed(2)} ms | ${backends.map((b) => `tfjs-${b} ${tfjs[b] ? tfjs[b]!.median.toFixed(2) : 'n/a'}`).join(' | ')} | floor ${floor.median.toFixed(2)}${plain ? ` | plain JS ${plain.median.toFixed(2)}` : ''} ms`,
     );

@@ -1,5 +1,6 @@
 /**
- * `gloss/node`: Node-only helpers that touch the file system. Everything else is in `gloss`.
+ * `gloss/node`: Node-only helpers that touch the file system or start threads. Everything else
+ * is in `gloss`.
  *
  * ```ts
  * import { saveParameters, loadParameters, saveStates, loadStates } from 'gloss/node';
@@ -24,3 +25,4 @@ export {
   pngAvailable,
   svgToPng,
 } from './png.js';
+export { KernelThreadError, kernelThreadsReady, useKernelThreads } from './kernel-threads.js';

@@ -9,6 +9,7 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { checkSpan } from './_spans.js';
+import { kernelThreadPool, PARALLEL_MINIMUM } from './threads.js';
 import {
   ARENA_SCRATCH_BYTES,
   arenaScratch,
@@ -45,6 +46,20 @@ export type SegmentKernel = (
   sums: number,
 ) => void;
 
+/** How runSegments may split a call. */
+export interface SegmentOptions {
+  /**
+   * Whether a sample longer than a chunk may run in pieces whose sums are added (default true;
+   * false for a per-sample value that is not a sum over elements).
+   */
+  readonly piecewise?: boolean;
+  /**
+   * The kernel's name in SEGMENT_KERNELS and its parameters, for a compute-bound kernel that
+   * may hand shares of a large call to a kernel thread pool (see threads.ts).
+   */
+  readonly parallel?: { readonly kernel: string; readonly parameters: readonly number[] };
+}
+
 /**
  * Runs `kernel` over every sample (as many as `scales` has entries): `sums[s]` gets sample s's
  * total, `gradient` its elements' gradients. With `piecewise` (the default) a sample longer than
@@ -60,12 +75,12 @@ export function runSegments(
   scales: Float64Array,
   sums: Float64Array,
   gradient: TypedArray,
-  options: { readonly piecewise: boolean } = { piecewise: true },
+  options: SegmentOptions = {},
 ): boolean {
   if (!(inputs[0] instanceof Float32Array)) return false;
   // A per-sample value that is not a sum over elements (TripletLoss's max(Σ + margin, 0)) cannot
   // be assembled from pieces of a sample: such kernels take samples that fit a chunk.
-  if (!options.piecewise && sampleSize > CHUNK) return false;
+  if (options.piecewise === false && sampleSize > CHUNK) return false;
   if (inputs.length > INPUTS_AT.length) throw new ValueError(`${where}: at most ${INPUTS_AT.length} inputs`);
   // Run on the arena instance, so a gradient leased there (lendFloat32) is written in place.
   const scratch = reserveScratch(arenaScratch(), SCRATCH_BYTES);
@@ -79,6 +94,27 @@ export function runSegments(
   checkSpan(where, 'sums', sums, 0, samples);
   const { f32, f64, kernels } = scratch;
   const inPlace = gradient instanceof Float32Array && gradient.buffer === f32.buffer;
+  // With a kernel thread pool, the other threads take the later samples while this one runs the
+  // first share; their results land in `sums` and `gradient` when `finish` returns.
+  const threads = options.parallel ? kernelThreadPool() : null;
+  let mine = samples;
+  let pending: { finish(): void } | null = null;
+  if (threads && options.parallel && threads.ready > 0 && total >= PARALLEL_MINIMUM && samples > 1) {
+    const shares = Math.min(threads.ready + 1, samples);
+    const bounds = Array.from({ length: shares + 1 }, (_, i) => Math.round((samples * i) / shares));
+    mine = bounds[1]!;
+    const jobs = bounds.slice(1, -1).map((begin, i) => ({
+      ...options.parallel!,
+      inputs,
+      sampleSize,
+      scales,
+      sums,
+      gradient,
+      begin,
+      end: bounds[i + 2]!,
+    }));
+    pending = threads.start(jobs);
+  }
   const run = (start: number, length: number, segments: number, firstSample: number) => {
     const count = length * segments;
     for (let i = 0; i < inputs.length; i++)
@@ -91,17 +127,32 @@ export function runSegments(
       gradient.set(f32.subarray(GRADIENT_AT >> 2, (GRADIENT_AT >> 2) + count), start);
     }
   };
-  if (sampleSize <= CHUNK) {
-    // Whole samples per call, as many as fit in a chunk.
-    const perCall = Math.floor(CHUNK / sampleSize);
-    for (let sample = 0; sample < samples; sample += perCall) {
-      const segments = Math.min(perCall, samples - sample);
-      run(sample * sampleSize, sampleSize, segments, sample);
-      sums.set(f64.subarray(SUMS_AT >> 3, (SUMS_AT >> 3) + segments), sample);
+  try {
+    if (sampleSize <= CHUNK) {
+      // Whole samples per call, as many as fit in a chunk.
+      const perCall = Math.floor(CHUNK / sampleSize);
+      for (let sample = 0; sample < mine; sample += perCall) {
+        const segments = Math.min(perCall, mine - sample);
+        run(sample * sampleSize, sampleSize, segments, sample);
+        sums.set(f64.subarray(SUMS_AT >> 3, (SUMS_AT >> 3) + segments), sample);
+      }
+      return true;
     }
+    runLongSamples(run, f64, sampleSize, mine, sums);
     return true;
+  } finally {
+    pending?.finish();
   }
-  // A sample larger than a chunk: its pieces' sums are added up.
+}
+
+/** Samples longer than a chunk, one piece at a time: the pieces' sums are added up. */
+function runLongSamples(
+  run: (start: number, length: number, segments: number, firstSample: number) => void,
+  f64: Float64Array,
+  sampleSize: number,
+  samples: number,
+  sums: Float64Array,
+): void {
   for (let sample = 0; sample < samples; sample++) {
     let sum = 0;
     for (let offset = 0; offset < sampleSize; offset += CHUNK) {
@@ -111,5 +162,25 @@ export function runSegments(
     }
     sums[sample] = sum;
   }
-  return true;
 }
+
+/**
+ * The kernels a thread pool may run, by name, built from their numeric parameters (a share of a
+ * call crosses threads as data, not as a closure).
+ */
+export const SEGMENT_KERNELS: Readonly<Record<string, (parameters: readonly number[]) => SegmentKernel>> = {
+  sigmoidCrossEntropy:
+    ([labelScale, labelShift]) =>
+    (k, [x, z], length, segments, scales, gradient, sums) =>
+      k.sigmoidCrossEntropySegments(
+        x!,
+        z!,
+        length,
+        segments,
+        scales,
+        labelScale!,
+        labelShift!,
+        gradient,
+        sums,
+      ),
+};

@@ -18,7 +18,7 @@
 import { ValueError } from '../ndarray/errors.js';
 import { checkSpan, type FloatArray } from './_spans.js';
 import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
-import { runSegments } from './_segments.js';
+import { runSegments, SEGMENT_KERNELS } from './_segments.js';
 import type { TypedArray } from '../ndarray/dtype.js';
 
 /** Elements per wasm call. */
@@ -213,26 +213,17 @@ export function sigmoidBinaryCrossEntropyGradient(
   sums: Float64Array,
   gradient: TypedArray,
 ): void {
+  const parameters = [labelScale, labelShift];
   const fast = runSegments(
     'sigmoidBinaryCrossEntropyGradient',
-    (k, [x, z], length, segments, scaleAt, gradientAt, sumsAt) =>
-      k.sigmoidCrossEntropySegments(
-        x!,
-        z!,
-        length,
-        segments,
-        scaleAt,
-        labelScale,
-        labelShift,
-        gradientAt,
-        sumsAt,
-      ),
+    SEGMENT_KERNELS.sigmoidCrossEntropy!(parameters),
     [logits, labels],
     ['logits', 'labels'],
     sampleSize,
     scales,
     sums,
     gradient,
+    { parallel: { kernel: 'sigmoidCrossEntropy', parameters } },
   );
   if (fast) return;
   for (let sample = 0, k = 0; sample < scales.length; sample++) {

@@ -1,0 +1,211 @@
+/**
+ * Worker threads for the compute-bound kernels (opt-in, Node only):
+ *
+ * ```ts
+ * import { useKernelThreads } from 'gloss/node';
+ * useKernelThreads(2); // this thread and one worker
+ * ```
+ *
+ * A large one-pass binary cross-entropy call (SigmoidBCE on logits, Logistic) then hands the
+ * later samples to the workers: their inputs are copied into shared memory, each worker runs the
+ * same wasm kernel on its share while the calling thread runs the first one, and the calling
+ * thread blocks until the workers' sums and gradients are copied back. Results are identical to
+ * one thread's (every sample is computed whole by one thread with the same kernel). Off by
+ * default: it pays only where another core is free and the kernel is compute-bound; the
+ * memory-bound kernels never use it (the copy to shared memory would cost what they save).
+ * Workers start in the background and are used once ready; they never keep the process alive.
+ * @module
+ */
+import { Worker } from 'node:worker_threads';
+import { ValueError } from '../ndarray/errors.js';
+import { type KernelThreadPool, type SegmentJob, setKernelThreadPool } from '../wasm/threads.js';
+
+/** Status words of a worker's status buffer: job state, readiness. */
+export const STATUS = 0;
+export const STATUS_READY = 1;
+export const JOB_IDLE = 0;
+export const JOB_RUNNING = 1;
+export const JOB_DONE = 2;
+export const JOB_FAILED = 3;
+/** Bytes for a failed job's message, after the status words. */
+export const ERROR_BYTES = 1024;
+
+/** Byte offsets of a job's arrays in its shared buffer. */
+interface JobLayout {
+  readonly inputs: readonly number[];
+  readonly scales: number;
+  readonly sums: number;
+  readonly gradient: number;
+}
+
+/** What the calling thread posts to a worker. */
+export interface JobMessage {
+  readonly buffer: SharedArrayBuffer;
+  readonly layout: JobLayout;
+  readonly kernel: string;
+  readonly parameters: readonly number[];
+  readonly samples: number;
+  readonly sampleSize: number;
+}
+
+/** A kernel thread failed or stopped answering. */
+export class KernelThreadError extends Error {
+  override readonly name = 'KernelThreadError';
+}
+
+function layoutFor(inputs: number, samples: number, count: number): { layout: JobLayout; bytes: number } {
+  const floats = Math.ceil((count * 4) / 8) * 8;
+  const list: number[] = [];
+  let at = 0;
+  for (let i = 0; i < inputs; i++, at += floats) list.push(at);
+  const scales = at;
+  const sums = scales + samples * 8;
+  const gradient = sums + samples * 8;
+  return { layout: { inputs: list, scales, sums, gradient }, bytes: gradient + floats };
+}
+
+class Thread {
+  readonly status = new SharedArrayBuffer(16 + ERROR_BYTES);
+  readonly words = new Int32Array(this.status, 0, 4);
+  readonly worker: Worker;
+  buffer = new SharedArrayBuffer(0);
+
+  constructor() {
+    const source = import.meta.url.endsWith('.ts');
+    const url = new URL(`./kernel-thread-worker${source ? '.ts' : '.js'}`, import.meta.url);
+    const workerData = { status: this.status };
+    // Run from TypeScript sources (tsx: tests, benchmarks), the worker registers tsx itself
+    // before loading its module: the calling thread's loader hooks do not reach workers.
+    this.worker = source
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})` +
+            `.then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`,
+          { eval: true, workerData },
+        )
+      : new Worker(url, { workerData });
+    this.worker.unref();
+    // A worker that dies while idle is simply not ready any more.
+    this.worker.on('error', () => Atomics.store(this.words, STATUS_READY, 0));
+    this.worker.on('exit', () => Atomics.store(this.words, STATUS_READY, 0));
+  }
+
+  get ready(): boolean {
+    return Atomics.load(this.words, STATUS_READY) === 1 && Atomics.load(this.words, STATUS) !== JOB_RUNNING;
+  }
+
+  /** Copies the job's share in and posts it; returns what finish needs. */
+  post(job: SegmentJob): () => void {
+    const samples = job.end - job.begin;
+    const count = samples * job.sampleSize;
+    const first = job.begin * job.sampleSize;
+    const { layout, bytes } = layoutFor(job.inputs.length, samples, count);
+    if (this.buffer.byteLength < bytes) this.buffer = new SharedArrayBuffer(bytes);
+    const buffer = this.buffer;
+    job.inputs.forEach((input, i) => {
+      new Float32Array(buffer, layout.inputs[i]!, count).set(input.subarray(first, first + count));
+    });
+    new Float64Array(buffer, layout.scales, samples).set(job.scales.subarray(job.begin, job.end));
+    Atomics.store(this.words, STATUS, JOB_RUNNING);
+    const message: JobMessage = {
+      buffer,
+      layout,
+      kernel: job.kernel,
+      parameters: job.parameters,
+      samples,
+      sampleSize: job.sampleSize,
+    };
+    this.worker.postMessage(message);
+    return () => {
+      this.wait(count);
+      job.gradient.set(new Float32Array(buffer, layout.gradient, count), first);
+      job.sums.set(new Float64Array(buffer, layout.sums, samples), job.begin);
+    };
+  }
+
+  /** Blocks until the job is done; a failure or silence becomes a KernelThreadError. */
+  private wait(count: number): void {
+    // Generous: a share runs at well over 10 M elements/s.
+    const deadline = performance.now() + 10_000 + count / 1000;
+    for (;;) {
+      const state = Atomics.load(this.words, STATUS);
+      if (state === JOB_DONE) {
+        Atomics.store(this.words, STATUS, JOB_IDLE);
+        return;
+      }
+      if (state === JOB_FAILED) {
+        const bytes = new Uint8Array(this.status, 16, ERROR_BYTES);
+        const end = bytes.indexOf(0);
+        const text = new TextDecoder().decode(bytes.slice(0, end < 0 ? ERROR_BYTES : end));
+        Atomics.store(this.words, STATUS, JOB_IDLE);
+        throw new KernelThreadError(`a kernel thread failed: ${text}`);
+      }
+      if (performance.now() > deadline) {
+        Atomics.store(this.words, STATUS_READY, 0);
+        void this.worker.terminate();
+        throw new KernelThreadError(
+          'a kernel thread stopped answering; it was stopped and will not be used again',
+        );
+      }
+      Atomics.wait(this.words, STATUS, JOB_RUNNING, 100);
+    }
+  }
+}
+
+class NodeKernelThreads implements KernelThreadPool {
+  constructor(readonly threads: readonly Thread[]) {}
+
+  get ready(): number {
+    return this.threads.filter((t) => t.ready).length;
+  }
+
+  start(jobs: readonly SegmentJob[]): { finish(): void } {
+    const ready = this.threads.filter((t) => t.ready);
+    const finishers = jobs.map((job, i) => ready[i]!.post(job));
+    return {
+      finish() {
+        let failure: unknown = null;
+        for (const finish of finishers) {
+          try {
+            finish();
+          } catch (error) {
+            failure ??= error;
+          }
+        }
+        if (failure) throw failure;
+      },
+    };
+  }
+
+  stop(): void {
+    for (const t of this.threads) void t.worker.terminate();
+  }
+}
+
+let current: NodeKernelThreads | null = null;
+
+/**
+ * Sets how many threads the compute-bound kernels may use, counting the calling one: 1 (the
+ * default) turns the workers off, n starts n − 1 worker threads. Throws a ValueError for
+ * anything but a positive integer.
+ */
+export function useKernelThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new ValueError(`useKernelThreads: threads must be a positive integer, got ${String(threads)}`);
+  }
+  current?.stop();
+  current = null;
+  setKernelThreadPool(null);
+  if (threads === 1) return;
+  current = new NodeKernelThreads(Array.from({ length: threads - 1 }, () => new Thread()));
+  setKernelThreadPool(current);
+}
+
+/** Resolves once every worker started by useKernelThreads can take work (for tests and benchmarks). */
+export async function kernelThreadsReady(timeoutMs = 10_000): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (current && current.ready < current.threads.length) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return current !== null;
+}

@@ -1,0 +1,46 @@
+/**
+ * The hook through which a platform layer (gloss/node's `useKernelThreads`) lends the kernels
+ * other threads. The core never starts threads itself: it has no Node built-ins, and a browser's
+ * main thread may not block on another thread. Only compute-bound one-pass kernels (binary
+ * cross-entropy) hand work to the pool; memory-bound ones would spend more on copying their
+ * inputs to shared memory than another core saves them.
+ * @module
+ */
+import type { TypedArray } from '../ndarray/dtype.js';
+
+/** A share of a one-pass kernel call: samples `[begin, end)` of the call's arrays. */
+export interface SegmentJob {
+  /** The kernel's name in SEGMENT_KERNELS and its numeric parameters. */
+  readonly kernel: string;
+  readonly parameters: readonly number[];
+  readonly inputs: readonly TypedArray[];
+  readonly sampleSize: number;
+  readonly scales: Float64Array;
+  readonly sums: Float64Array;
+  readonly gradient: TypedArray;
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** Other threads that run shares of kernel calls. */
+export interface KernelThreadPool {
+  /** Threads ready to take a share now (they start asynchronously). */
+  readonly ready: number;
+  /** Hands `jobs` (one per ready thread) to the threads; `finish` blocks until their results are written. */
+  start(jobs: readonly SegmentJob[]): { finish(): void };
+}
+
+let pool: KernelThreadPool | null = null;
+
+/** Installs (or with null removes) the pool the kernels may use. */
+export function setKernelThreadPool(next: KernelThreadPool | null): void {
+  pool = next;
+}
+
+/** The installed pool, if any. */
+export function kernelThreadPool(): KernelThreadPool | null {
+  return pool;
+}
+
+/** Calls smaller than this (elements per input) stay on the calling thread. */
+export const PARALLEL_MINIMUM = 1 << 18;
