@@ -64,6 +64,8 @@ function glossStep(loss: { forward(...x: unknown[]): NDArray }, pred: NDArray, .
  * reloads of their length and data pointer), which makes it 2-2.5x faster than the same loop
  * taking the arrays as parameters. A floor should be the fastest plain pass, not a generic one.
  */
+let floorCount = 0;
+
 function floorPass(inputs: Float32Array[], outputs: number[]): () => void {
   const outs = outputs.map((n) => new Float32Array(n));
   const out = outs[0]!;
@@ -81,6 +83,10 @@ function floorPass(inputs: Float32Array[], outputs: number[]): () => void {
       `{ const x = extra[${i - 2}]; let s = 0; for (let k = 0; k < x.length; k++) s += x[k]; out[0] = s; }`,
     );
   for (let i = 1; i < outs.length; i++) lines.push(`outs[${i}].fill(1);`);
+  // The numbered comment makes every source text distinct: V8 caches `new Function` by source,
+  // so two workloads with the same floor code would share one function, specialised to the
+  // first workload's arrays and then deoptimised to the slow generic loop for the second.
+  lines.push(`/* floor ${++floorCount} */`);
   const make = new Function(
     'first',
     'second',
