@@ -15,7 +15,13 @@ import {
   type RowNormalizers,
   writeScaledExp,
 } from './_class-rows.js';
-import { isFloatArray, softmaxGradientRows, sparseSoftmaxCrossEntropyRows } from '../wasm/index.js';
+import {
+  type FloatArray,
+  isFloatArray,
+  softmaxGradientRows,
+  sparseSoftmaxCrossEntropyGradientRows,
+  sparseSoftmaxCrossEntropyRows,
+} from '../wasm/index.js';
 import { checkBoolean, Loss, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_loss.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 
@@ -36,6 +42,9 @@ interface SoftmaxExtra {
   /** Validated class index of every row (sparse labels), or null for dense labels. */
   readonly labels: Int32Array | null;
 }
+
+/** Classes up to which a recorded call may take the one-pass path (see canFuseGradient). */
+const ONE_PASS_MAX_CLASSES = 16384;
 
 /**
  * The term −z · log p of a dense label, with a zero label on an impossible class (log p = −∞)
@@ -189,6 +198,42 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     if (normalizers) logSoftmaxRows(x, layout, begin, end, normalizers);
     if (labels) sparseForward(x, layout, labels, normalizers, begin, end, out);
     else denseForward(x, prepared.arrays[1]!.data, layout, normalizers, begin, end, out);
+  }
+
+  /**
+   * The one-pass kernel covers sparse labels on logits with the class axis last, up to
+   * ONE_PASS_MAX_CLASSES classes. It keeps a gradient the size of pred until the backward; a
+   * large vocabulary keeps the block path instead, which holds two numbers per row and
+   * recomputes the softmax, so no second logits-sized buffer ever exists.
+   */
+  protected override canFuseGradient(prepared: Prepared): boolean {
+    const { layout, labels } = prepared.extra as SoftmaxExtra;
+    return labels !== null && !this.fromLogits && layout.inner === 1 && layout.size <= ONE_PASS_MAX_CLASSES;
+  }
+
+  // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
+  // each exponential is taken once, where the block path takes it for ℓ and again for the
+  // gradient. A sample holds sampleSize / classes consecutive rows.
+  protected override forwardGradient(
+    prepared: Prepared,
+    _state: unknown,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void {
+    const { layout, labels } = prepared.extra as SoftmaxExtra;
+    const x = prepared.arrays[0]!.data as FloatArray;
+    const classes = layout.size;
+    const rows = x.length / classes;
+    const rowsPerSample = sampleSize / classes;
+    const rowScales = new Float64Array(rows);
+    for (let row = 0; row < rows; row++) rowScales[row] = scales[Math.floor(row / rowsPerSample)]!;
+    const rowLosses = rowsPerSample === 1 ? sums : new Float64Array(rows);
+    sparseSoftmaxCrossEntropyGradientRows(x, rows, classes, labels!, rowScales, rowLosses, gradient);
+    if (rowLosses === sums) return;
+    sums.fill(0);
+    for (let row = 0; row < rows; row++) sums[Math.floor(row / rowsPerSample)]! += rowLosses[row]!;
   }
 
   // Every entry of pred and label belongs to one row, so one ℓ element: the gradients are assigned.

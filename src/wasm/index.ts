@@ -34,5 +34,10 @@ export {
   setKernelBackend,
 } from './runtime.js';
 export { tripletLossGradient } from './triplet.js';
-export { softmaxGradientRows, softmaxRowNormalizers, sparseSoftmaxCrossEntropyRows } from './softmax.js';
+export {
+  softmaxGradientRows,
+  softmaxRowNormalizers,
+  sparseSoftmaxCrossEntropyGradientRows,
+  sparseSoftmaxCrossEntropyRows,
+} from './softmax.js';
 export { type FloatArray, isFloatArray } from './_spans.js';

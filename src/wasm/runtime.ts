@@ -34,6 +34,15 @@ export interface KernelExports {
   mapSoftplus(src: number, dst: number, count: number): void;
   mapSigmoid(src: number, dst: number, count: number): void;
   softmaxRowStatistics(x: number, rows: number, classes: number, maxOut: number, restOut: number): void;
+  softmaxCrossEntropyGradientRows(
+    x: number,
+    rows: number,
+    classes: number,
+    scales: number,
+    maxOut: number,
+    restOut: number,
+    out: number,
+  ): void;
   softmaxRowsScaled(
     x: number,
     rows: number,

@@ -15,6 +15,7 @@
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 import { checkCount, checkSpan, type FloatArray } from './_spans.js';
 import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
 
@@ -325,6 +326,99 @@ function gradientWasm(
           out[to + r * classes + c] = s * Math.exp(x[from + r * classes + c]! - rowShift - rowLogSum);
         }
       }
+    }
+  }
+}
+
+/**
+ * Sparse softmax cross-entropy and its scaled gradient in one pass, for a recorded call: for
+ * rows r < rows of `x` (from offset 0), `loss[r] = −log softmax(x_r)[label_r]` (as
+ * {@link sparseSoftmaxCrossEntropyRows}) and
+ * `out[r·classes + c] = scales[r] · (softmax(x_r)_c − [c = label_r])` (as
+ * {@link softmaxGradientRows}, the label's entry s · expm1(log p)). Float32 logits run through a
+ * wasm kernel that takes each exponential once (stored, then scaled in cache) instead of once
+ * for the loss and again for the gradient; float64 logits, the `'js'` backend and rows whose
+ * maximum is not finite use the two functions above.
+ */
+export function sparseSoftmaxCrossEntropyGradientRows(
+  x: FloatArray,
+  rows: number,
+  classes: number,
+  labels: Int32Array,
+  scales: Float64Array,
+  loss: Float64Array,
+  out: TypedArray,
+): void {
+  const where = 'sparseSoftmaxCrossEntropyGradientRows';
+  checkCount(where, 'rows', rows);
+  checkCount(where, 'classes', classes);
+  checkSpan(where, 'x', x, 0, rows * classes);
+  checkSpan(where, 'labels', labels, 0, rows);
+  checkSpan(where, 'scales', scales, 0, rows);
+  checkSpan(where, 'loss', loss, 0, rows);
+  checkSpan(where, 'out', out, 0, rows * classes);
+  for (let r = 0; r < rows; r++) checkLabel(where, labels[r]!, r, classes);
+  const rowsPerChunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_FLOATS / Math.max(classes, 1))));
+  // Logits and out, each padded by 16 bytes (a row's last partial vector is read whole), then
+  // per row: the scale (f32), the maximum (f32), the rest sum (f64).
+  const xAt = SCRATCH_BASE;
+  const outAt = xAt + regionBytes(rowsPerChunk * classes * 4 + 16);
+  const scalesAt = outAt + regionBytes(rowsPerChunk * classes * 4 + 16);
+  const maxAt = scalesAt + regionBytes(rowsPerChunk * 4);
+  const restAt = maxAt + regionBytes(rowsPerChunk * 4);
+  const bytes = restAt + regionBytes(rowsPerChunk * 8) - SCRATCH_BASE;
+  const scratch = reserveScratch(x instanceof Float32Array ? wasmScratch() : null, bytes);
+  if (!scratch || !(out instanceof Float32Array || out instanceof Float64Array)) {
+    const shift = new Float64Array(rows);
+    const logSum = new Float64Array(rows);
+    sparseSoftmaxCrossEntropyRows(x, 0, rows, classes, labels, 0, shift, logSum, 0, loss, 0);
+    softmaxGradientRows(x, 0, rows, classes, shift, logSum, 0, scales, 0, labels, 0, out as FloatArray, 0);
+    return;
+  }
+  const maxima = new Float32Array(rowsPerChunk);
+  const rests = new Float64Array(rowsPerChunk);
+  for (let start = 0; start < rows; start += rowsPerChunk) {
+    const count = Math.min(rowsPerChunk, rows - start);
+    const from = start * classes;
+    const { f32, f64, kernels } = scratch;
+    f32.set((x as Float32Array).subarray(from, from + count * classes), xAt >> 2);
+    f32.set(scales.subarray(start, start + count), scalesAt >> 2);
+    kernels.softmaxCrossEntropyGradientRows(xAt, count, classes, scalesAt, maxAt, restAt, outAt);
+    out.set(f32.subarray(outAt >> 2, (outAt >> 2) + count * classes), from);
+    // Copied out before any row below reruns on the same scratch.
+    maxima.set(f32.subarray(maxAt >> 2, (maxAt >> 2) + count));
+    rests.set(f64.subarray(restAt >> 3, (restAt >> 3) + count));
+    for (let r = 0; r < count; r++) {
+      const row = start + r;
+      const label = labels[row]!;
+      const maximum = maxima[r]!;
+      if (maximum - maximum !== 0) {
+        // NaN or an infinite maximum: the IEEE answers of the general functions.
+        const shift = new Float64Array(1);
+        const logSum = new Float64Array(1);
+        sparseSoftmaxCrossEntropyRows(x, row * classes, 1, classes, labels, row, shift, logSum, 0, loss, row);
+        softmaxGradientRows(
+          x,
+          row * classes,
+          1,
+          classes,
+          shift,
+          logSum,
+          0,
+          scales,
+          row,
+          labels,
+          row,
+          out,
+          row * classes,
+        );
+        continue;
+      }
+      // log p_label = (x_label − m) − log1p(rest): the shifted difference keeps a small loss's digits.
+      const logSum = Math.log1p(rests[r]!);
+      const shifted = x[row * classes + label]! - maximum;
+      loss[row] = logSum - shifted;
+      out[row * classes + label] = scales[row]! * Math.expm1(shifted - logSum);
     }
   }
 }

@@ -150,3 +150,115 @@
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $nextRow)))
   )
+
+  ;; One pass for sparse softmax cross-entropy in a recorded call: per row, the statistics of
+  ;; softmaxRowStatistics (maxOut, restOut) and, for a row whose maximum m is finite,
+  ;; out[r, c] = scales[r] · e^{x_c − m} / (1 + rest), each exponential taken once (stored, then
+  ;; scaled while the row is in cache). The caller fixes the label's entry (s · expm1(log p)) and
+  ;; handles rows whose maximum is not finite (their out is left unspecified).
+  (func (export "softmaxCrossEntropyGradientRows")
+    (param $x i32) (param $rows i32) (param $classes i32) (param $scales i32)
+    (param $maxOut i32) (param $restOut i32) (param $out i32)
+    (local $rowBytes i32) (local $fullBytes i32) (local $hasTail i32) (local $tailMask v128)
+    (local $p i32) (local $q i32) (local $fullEnd i32) (local $largest v128) (local $maximum f32)
+    (local $splatMax v128) (local $v v128) (local $e v128) (local $equal v128) (local $sum v128)
+    (local $ties v128) (local $nan v128) (local $rest f64) (local $factor v128)
+    (local.set $rowBytes (i32.shl (local.get $classes) (i32.const 2)))
+    (local.set $fullBytes (i32.shl (i32.and (local.get $classes) (i32.const -4)) (i32.const 2)))
+    (local.set $hasTail (i32.ne (i32.and (local.get $classes) (i32.const 3)) (i32.const 0)))
+    (local.set $tailMask (call $firstLanes (i32.and (local.get $classes) (i32.const 3))))
+    (block $rowsDone
+      (loop $nextRow
+        (br_if $rowsDone (i32.eqz (local.get $rows)))
+        (local.set $fullEnd (i32.add (local.get $x) (local.get $fullBytes)))
+        ;; The maximum, NaN tracked apart as in softmaxRowStatistics.
+        (local.set $largest (global.get $negativeInfinity))
+        (local.set $nan (v128.const i64x2 0 0))
+        (local.set $p (local.get $x))
+        (block $maxDone
+          (loop $maxNext
+            (br_if $maxDone (i32.ge_u (local.get $p) (local.get $fullEnd)))
+            (local.set $v (v128.load (local.get $p)))
+            (local.set $largest (f32x4.pmax (local.get $largest) (local.get $v)))
+            (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (br $maxNext)))
+        (if (local.get $hasTail)
+          (then
+            (local.set $v (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))
+            (local.set $largest (f32x4.pmax (local.get $largest) (local.get $v)))
+            (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))))
+        (local.set $maximum (call $maxLanes (local.get $largest)))
+        (if (v128.any_true (local.get $nan)) (then (local.set $maximum (f32.const nan))))
+        (f32.store (local.get $maxOut) (local.get $maximum))
+        (f64.store (local.get $restOut) (f64.const 0))
+        (if (f32.eq (f32.sub (local.get $maximum) (local.get $maximum)) (f32.const 0))
+          (then
+            ;; The exponentials, stored; rest sums those of non-maximal classes (ties counted).
+            (local.set $splatMax (f32x4.splat (local.get $maximum)))
+            (local.set $sum (v128.const i64x2 0 0))
+            (local.set $ties (v128.const i64x2 0 0))
+            (local.set $p (local.get $x))
+            (local.set $q (local.get $out))
+            (block $sumDone
+              (loop $sumNext
+                (br_if $sumDone (i32.ge_u (local.get $p) (local.get $fullEnd)))
+                (local.set $v (v128.load (local.get $p)))
+                (local.set $e (call $exp4 (f32x4.sub (local.get $v) (local.get $splatMax))))
+                (v128.store (local.get $q) (local.get $e))
+                (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
+                (local.set $sum (call $accumulateWide (local.get $sum) (v128.andnot (local.get $e) (local.get $equal))))
+                (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (br $sumNext)))
+            (if (local.get $hasTail)
+              (then
+                (local.set $v
+                  (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))
+                (local.set $e (call $exp4 (f32x4.sub (local.get $v) (local.get $splatMax))))
+                (v128.store (local.get $q) (v128.bitselect (local.get $e) (v128.load (local.get $q)) (local.get $tailMask)))
+                (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
+                (local.set $sum (call $accumulateWide (local.get $sum) (v128.andnot (local.get $e) (local.get $equal))))
+                (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))))
+            (local.set $rest
+              (f64.add
+                (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum)))
+                (f64.convert_i32_s
+                  (i32.sub
+                    (i32.add
+                      (i32.add (i32x4.extract_lane 0 (local.get $ties)) (i32x4.extract_lane 1 (local.get $ties)))
+                      (i32.add (i32x4.extract_lane 2 (local.get $ties)) (i32x4.extract_lane 3 (local.get $ties))))
+                    (i32.const 1)))))
+            (f64.store (local.get $restOut) (local.get $rest))
+            ;; Scale the stored exponentials by s / (1 + rest) while they are in cache.
+            (local.set $factor
+              (f32x4.splat
+                (f32.demote_f64
+                  (f64.div
+                    (f64.promote_f32 (f32.load (local.get $scales)))
+                    (f64.add (f64.const 1) (local.get $rest))))))
+            (local.set $q (local.get $out))
+            (local.set $p (i32.add (local.get $out) (local.get $fullBytes)))
+            (block $scaleDone
+              (loop $scaleNext
+                (br_if $scaleDone (i32.ge_u (local.get $q) (local.get $p)))
+                (v128.store (local.get $q) (f32x4.mul (v128.load (local.get $q)) (local.get $factor)))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (br $scaleNext)))
+            (if (local.get $hasTail)
+              (then
+                (v128.store
+                  (local.get $q)
+                  (v128.bitselect
+                    (f32x4.mul (v128.load (local.get $q)) (local.get $factor))
+                    (v128.load (local.get $q))
+                    (local.get $tailMask)))))))
+        (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
+        (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+        (local.set $scales (i32.add (local.get $scales) (i32.const 4)))
+        (local.set $maxOut (i32.add (local.get $maxOut) (i32.const 4)))
+        (local.set $restOut (i32.add (local.get $restOut) (i32.const 8)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $nextRow)))
+  )

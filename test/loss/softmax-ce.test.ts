@@ -123,6 +123,16 @@ describe('SoftmaxCrossEntropyLoss', () => {
     ]);
     const configurations: { options: object; pred: NDArray; label: NDArray; weight?: NDArray }[] = [
       { options: {}, pred: logits(2, [4, 5]), label: i32([4, 0, 2, 1]) },
+      // Class axis last with three rows per sample: the one-pass path sums rows per sample.
+      {
+        options: {},
+        pred: logits(13, [2, 3, 4]),
+        label: i32([
+          [0, 3, 1],
+          [2, 2, 0],
+        ]),
+        weight: f64([0.5, 2]),
+      },
       { options: { axis: 1 }, pred: logits(3, [2, 3, 3]), label: sparse },
       { options: { axis: 0, batchAxis: 1 }, pred: logits(4, [3, 4]), label: i32([0, 2, 1, 2]) },
       { options: { fromLogits: true, weight: 0.7 }, pred: logits(5, [3, 4]), label: i32([3, 1, 0]) },

@@ -6,6 +6,7 @@ import {
   setKernelBackend,
   softmaxGradientRows,
   softmaxRowNormalizers,
+  sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from '../../src/wasm/index.js';
 import { firstMismatch, uniforms } from './_ulp.js';
@@ -200,5 +201,87 @@ describe('softmax row kernels', () => {
       /out must not overlap x/,
     );
     assert.throws(() => softmaxRowNormalizers(x, 1, 2, 3, stats(), stats(), 0), /x needs elements \[1, 7\)/);
+  });
+});
+
+describe('sparse softmax cross-entropy and gradient in one pass', () => {
+  for (const backend of BACKENDS) {
+    it(`${backend}: equals the two-call path (loss, then gradient), special rows included`, () => {
+      setKernelBackend(backend);
+      try {
+        const I = Number.POSITIVE_INFINITY;
+        const special = [
+          [Number.NaN, 0, 1, 2, 3, 4],
+          [2, 1, 3, 0, -I, -I],
+          [-I, -I, -I, -I, -I, -I],
+          [I, 0, 0, 0, 0, 0],
+          [5, 5, 5, 5, 1, 5],
+          [1e30, 0, -1e30, 1e30 * 0.5, 3, 1e30],
+          [60, 0, 0, 0, 0, 0],
+          [0, 0, 0, 0, 0, 0],
+        ];
+        const cases = [
+          {
+            x: Float32Array.from(special.flat()),
+            labels: Int32Array.from([0, 5, 2, 1, 4, 0, 0, 3]),
+            classes: 6,
+          },
+          ...[
+            [3, 1],
+            [5, 7],
+            [40, 1000],
+            [2, 20000],
+          ].map(([rows, classes]) => ({
+            ...randomCase(rows!, classes!, 12, rows! + classes!),
+            classes: classes!,
+          })),
+        ];
+        for (const { x, labels, classes } of cases) {
+          const rows = labels.length;
+          const scale = Float64Array.from({ length: rows }, (_, r) => 0.5 + r / 7);
+          const want = run(x, rows, classes, labels, scale);
+          const loss = new Float64Array(rows);
+          const grad = new Float32Array(rows * classes);
+          sparseSoftmaxCrossEntropyGradientRows(x, rows, classes, labels, scale, loss, grad);
+          let at = firstMismatch(loss, want.loss, 1e-6, 1e-30);
+          assert.equal(at, -1, `[${rows}, ${classes}] loss[${at}]: ${loss[at]} vs ${want.loss[at]}`);
+          at = firstMismatch(grad, want.grad, 4e-7, 1e-30);
+          assert.equal(at, -1, `[${rows}, ${classes}] gradient[${at}]: ${grad[at]} vs ${want.grad[at]}`);
+        }
+      } finally {
+        setKernelBackend('auto');
+      }
+    });
+  }
+
+  it('rejects a label outside [0, classes) and short arrays', () => {
+    const x = new Float32Array(6);
+    const scale = Float64Array.from([1, 1]);
+    assert.throws(
+      () =>
+        sparseSoftmaxCrossEntropyGradientRows(
+          x,
+          2,
+          3,
+          Int32Array.from([0, 3]),
+          scale,
+          new Float64Array(2),
+          x,
+        ),
+      /labels\[1\] = 3/,
+    );
+    assert.throws(
+      () =>
+        sparseSoftmaxCrossEntropyGradientRows(
+          x,
+          2,
+          3,
+          Int32Array.from([0, 1]),
+          scale,
+          new Float64Array(1),
+          x,
+        ),
+      /loss/,
+    );
   });
 });
