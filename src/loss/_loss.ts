@@ -12,9 +12,9 @@
  *
  * A recorded call that differentiates only the prediction (the usual training step) takes a
  * one-pass path where the loss offers one (`forwardGradient`: L2, L1, Huber, SigmoidBCE on
- * logits, Logistic, Triplet, SoftmaxCE with sparse labels): the forward computes the per-sample sums and the gradient already
- * scaled by weight, sampleWeight and 1/M, and the backward only multiplies it by the head
- * gradient. Float32 gradients live in memory leased from the wasm arena (no copy out of the
+ * logits, Logistic, Triplet, SoftmaxCE with sparse labels): the forward computes the per-sample
+ * sums and the gradient already scaled by weight, sampleWeight and 1/M, and the backward only
+ * multiplies it by the head gradient. Float32 gradients live in memory leased from the wasm arena (no copy out of the
  * kernels; the arena keeps the largest such buffer for reuse); if a later call takes the lease
  * first, the backward recomputes through the block kernels.
  * @module

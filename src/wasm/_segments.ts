@@ -1,9 +1,10 @@
 /**
  * The driver shared by the one-pass kernels (residual losses, binary cross-entropy, triplet):
  * elements laid out as samples of `sampleSize` consecutive elements, two or three input arrays,
- * a per-sample scale and sum, and a gradient with the inputs' layout. It copies whole samples (or, for a sample
- * longer than a chunk, pieces of one) into the arena's scratch, runs the kernel, and writes the
- * gradient straight into leased arena memory (see lendFloat32) or copies it out.
+ * a per-sample scale and sum, and a gradient with the inputs' layout. It copies whole samples
+ * (or, for a sample longer than a chunk, pieces of one) into the arena's scratch, runs the
+ * kernel, and writes the gradient straight into leased arena memory (see lendFloat32) or copies
+ * it out.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
@@ -33,7 +34,7 @@ if (SCRATCH_BYTES > ARENA_SCRATCH_BYTES)
 
 /**
  * A kernel over `segments` segments of `length` elements of each input (byte offsets in
- * `inputs`, in the order given to runSegments; `names` name them in errors), with float32 `scales` and float64 `sums` per
+ * `inputs`, in the order given to runSegments), with float32 `scales` and float64 `sums` per
  * segment and the float32 `gradient`.
  */
 export type SegmentKernel = (
@@ -62,9 +63,9 @@ export interface SegmentOptions {
 
 /**
  * Runs `kernel` over every sample (as many as `scales` has entries): `sums[s]` gets sample s's
- * total, `gradient` its elements' gradients. With `piecewise` (the default) a sample longer than
- * a chunk is run in pieces whose sums are added; without it such samples are declined. Returns false (nothing written) unless the first
- * input is float32 and the wasm backend is active.
+ * total, `gradient` its elements' gradients; `names` name the inputs in errors. Returns false
+ * (nothing written) unless the first input is float32 and the wasm backend is active, or when
+ * `piecewise` is false and a sample is longer than a chunk (see SegmentOptions).
  */
 export function runSegments(
   where: string,
