@@ -147,11 +147,16 @@
     (local $sumsEnd i32) (local $segmentEnd i32) (local $vectorEnd i32)
     (local $factor v128) (local $d0 v128) (local $d1 v128) (local $loss0 v128) (local $loss1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $signBit v128) (local $ones v128) (local $magnitude0 v128) (local $magnitude1 v128)
     (local $rho v128) (local $halfRho v128) (local $halfOverRho v128) (local $inverseRho v128)
     (local.set $rho (f32x4.splat (local.get $rhoValue)))
     (local.set $halfRho (f32x4.splat (f32.mul (f32.const 0.5) (local.get $rhoValue))))
     (local.set $halfOverRho (f32x4.splat (f32.div (f32.const 0.5) (local.get $rhoValue))))
     (local.set $inverseRho (f32x4.splat (f32.div (f32.const 1) (local.get $rhoValue))))
+    ;; Constants in locals: V8 keeps them in registers instead of rebuilding or reloading them
+    ;; for every vector.
+    (local.set $signBit (global.get $signMask))
+    (local.set $ones (global.get $one))
     (local.set $sumsEnd (i32.add (local.get $sums) (i32.shl (local.get $segments) (i32.const 3))))
     (block $allDone
       (loop $segment
@@ -170,20 +175,29 @@
             (local.set $d0 (f32x4.sub (v128.load (local.get $pred)) (v128.load (local.get $label))))
             (local.set $d1
               (f32x4.sub (v128.load offset=16 (local.get $pred)) (v128.load offset=16 (local.get $label))))
-            (local.set $loss0
-              (call $absoluteLoss4 (local.get $d0) (local.get $rho) (local.get $halfRho) (local.get $halfOverRho)))
-            (local.set $loss1
-              (call $absoluteLoss4 (local.get $d1) (local.get $rho) (local.get $halfRho) (local.get $halfOverRho)))
+            ;; |d| and sign(d) written out with the constants in locals (see $sign4).
+            (local.set $magnitude0 (v128.andnot (local.get $d0) (local.get $signBit)))
+            (local.set $magnitude1 (v128.andnot (local.get $d1) (local.get $signBit)))
+            (local.set $loss0 (local.get $magnitude0))
+            (local.set $loss1 (local.get $magnitude1))
             (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $loss0))))
             (local.set $s1 (f64x2.add (local.get $s1) (call $promoteHigh (local.get $loss0))))
             (local.set $s2 (f64x2.add (local.get $s2) (f64x2.promote_low_f32x4 (local.get $loss1))))
             (local.set $s3 (f64x2.add (local.get $s3) (call $promoteHigh (local.get $loss1))))
             (v128.store (local.get $gradient)
-              (f32x4.mul (local.get $factor)
-                (call $absoluteSlope4 (local.get $d0) (local.get $rho) (local.get $inverseRho))))
+              (f32x4.mul
+                (local.get $factor)
+                (v128.bitselect
+                  (v128.or (v128.and (local.get $d0) (local.get $signBit)) (local.get $ones))
+                  (local.get $d0)
+                  (f32x4.gt (local.get $magnitude0) (v128.const i64x2 0 0)))))
             (v128.store offset=16 (local.get $gradient)
-              (f32x4.mul (local.get $factor)
-                (call $absoluteSlope4 (local.get $d1) (local.get $rho) (local.get $inverseRho))))
+              (f32x4.mul
+                (local.get $factor)
+                (v128.bitselect
+                  (v128.or (v128.and (local.get $d1) (local.get $signBit)) (local.get $ones))
+                  (local.get $d1)
+                  (f32x4.gt (local.get $magnitude1) (v128.const i64x2 0 0)))))
             (local.set $pred (i32.add (local.get $pred) (i32.const 32)))
             (local.set $label (i32.add (local.get $label) (i32.const 32)))
             (local.set $gradient (i32.add (local.get $gradient) (i32.const 32)))
@@ -213,11 +227,15 @@
     (local $sumsEnd i32) (local $segmentEnd i32) (local $vectorEnd i32)
     (local $factor v128) (local $d0 v128) (local $d1 v128) (local $loss0 v128) (local $loss1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $rho v128) (local $halfRho v128) (local $halfOverRho v128) (local $inverseRho v128)
+    (local $rho v128) (local $inverseRho v128) (local $half v128)
+    (local $magnitude0 v128) (local $magnitude1 v128) (local $clamped0 v128) (local $clamped1 v128)
+    (local $ratio0 v128) (local $ratio1 v128) (local $signBit v128)
+    ;; Constants in locals: V8 keeps them in registers instead of rebuilding or reloading them
+    ;; for every vector.
+    (local.set $signBit (global.get $signMask))
     (local.set $rho (f32x4.splat (local.get $rhoValue)))
-    (local.set $halfRho (f32x4.splat (f32.mul (f32.const 0.5) (local.get $rhoValue))))
-    (local.set $halfOverRho (f32x4.splat (f32.div (f32.const 0.5) (local.get $rhoValue))))
     (local.set $inverseRho (f32x4.splat (f32.div (f32.const 1) (local.get $rhoValue))))
+    (local.set $half (f32x4.splat (f32.const 0.5)))
     (local.set $sumsEnd (i32.add (local.get $sums) (i32.shl (local.get $segments) (i32.const 3))))
     (block $allDone
       (loop $segment
@@ -236,20 +254,34 @@
             (local.set $d0 (f32x4.sub (v128.load (local.get $pred)) (v128.load (local.get $label))))
             (local.set $d1
               (f32x4.sub (v128.load offset=16 (local.get $pred)) (v128.load offset=16 (local.get $label))))
+            ;; The lane functions' formulas written out, so that |d|, min(|d|, ρ) and their ratio
+            ;; to ρ are computed once for ℓ and the slope.
+            (local.set $magnitude0 (v128.andnot (local.get $d0) (local.get $signBit)))
+            (local.set $magnitude1 (v128.andnot (local.get $d1) (local.get $signBit)))
+            (local.set $clamped0 (f32x4.pmin (local.get $magnitude0) (local.get $rho)))
+            (local.set $clamped1 (f32x4.pmin (local.get $magnitude1) (local.get $rho)))
+            (local.set $ratio0 (f32x4.mul (local.get $clamped0) (local.get $inverseRho)))
+            (local.set $ratio1 (f32x4.mul (local.get $clamped1) (local.get $inverseRho)))
             (local.set $loss0
-              (call $huberLoss4 (local.get $d0) (local.get $rho) (local.get $inverseRho)))
+              (f32x4.mul
+                (local.get $ratio0)
+                (f32x4.sub (local.get $magnitude0) (f32x4.mul (local.get $clamped0) (local.get $half)))))
             (local.set $loss1
-              (call $huberLoss4 (local.get $d1) (local.get $rho) (local.get $inverseRho)))
+              (f32x4.mul
+                (local.get $ratio1)
+                (f32x4.sub (local.get $magnitude1) (f32x4.mul (local.get $clamped1) (local.get $half)))))
             (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $loss0))))
             (local.set $s1 (f64x2.add (local.get $s1) (call $promoteHigh (local.get $loss0))))
             (local.set $s2 (f64x2.add (local.get $s2) (f64x2.promote_low_f32x4 (local.get $loss1))))
             (local.set $s3 (f64x2.add (local.get $s3) (call $promoteHigh (local.get $loss1))))
             (v128.store (local.get $gradient)
-              (f32x4.mul (local.get $factor)
-                (call $huberSlope4 (local.get $d0) (local.get $rho) (local.get $inverseRho))))
+              (f32x4.mul
+                (local.get $factor)
+                (v128.or (v128.and (local.get $d0) (local.get $signBit)) (local.get $ratio0))))
             (v128.store offset=16 (local.get $gradient)
-              (f32x4.mul (local.get $factor)
-                (call $huberSlope4 (local.get $d1) (local.get $rho) (local.get $inverseRho))))
+              (f32x4.mul
+                (local.get $factor)
+                (v128.or (v128.and (local.get $d1) (local.get $signBit)) (local.get $ratio1))))
             (local.set $pred (i32.add (local.get $pred) (i32.const 32)))
             (local.set $label (i32.add (local.get $label) (i32.const 32)))
             (local.set $gradient (i32.add (local.get $gradient) (i32.const 32)))
