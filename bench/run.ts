@@ -215,27 +215,16 @@ function workloads(): Workload[] {
   softmax('W2s', 'SoftmaxCrossEntropyLoss sparse [32,10]', 32, 10);
 
   if (has('SigmoidBinaryCrossEntropyLoss')) {
-    elementwise(
-      'W3',
-      'SigmoidBCE from logits [4096,1024]',
-      4096,
-      1024,
-      () => new losses.SigmoidBinaryCrossEntropyLoss!(),
-      (tf, y, p) =>
-        tf.div(tf.losses.sigmoidCrossEntropy(y, p, undefined, 0, tf.Reduction.SUM), 1024) as never,
-      'binary',
-    );
-    const w3 = list[list.length - 1]!;
-    const [pred, label] = seeded(1, () => [
-      nd.random.normal(0, 1, [4096, 1024]),
-      nd.random.randint(0, 2, [4096, 1024]).astype('float32'),
-    ]);
-    w3.plain = () => plainSigmoidBce(pred!.data as Float32Array, label!.data as Float32Array, 4096, 1024);
-    if ((os.availableParallelism?.() ?? os.cpus().length) >= 2) {
-      // The same workload with gloss/node's opt-in kernel threads (this thread and one worker).
+    // W3, and W3t: the same workload with gloss/node's opt-in kernel threads (this thread and
+    // one worker), where the machine has a second core.
+    const twoCores = (os.availableParallelism?.() ?? os.cpus().length) >= 2;
+    for (const [id, title] of [
+      ['W3', 'SigmoidBCE from logits [4096,1024]'],
+      ...(twoCores ? [['W3t', 'SigmoidBCE from logits [4096,1024], useKernelThreads(2)']] : []),
+    ] as const) {
       elementwise(
-        'W3t',
-        'SigmoidBCE from logits [4096,1024], useKernelThreads(2)',
+        id,
+        title,
         4096,
         1024,
         () => new losses.SigmoidBinaryCrossEntropyLoss!(),
@@ -243,10 +232,15 @@ function workloads(): Workload[] {
           tf.div(tf.losses.sigmoidCrossEntropy(y, p, undefined, 0, tf.Reduction.SUM), 1024) as never,
         'binary',
       );
-      const w3t = list[list.length - 1]!;
-      w3t.plain = w3.plain;
-      w3t.threads = 2;
     }
+    const [pred, label] = seeded(1, () => [
+      nd.random.normal(0, 1, [4096, 1024]),
+      nd.random.randint(0, 2, [4096, 1024]).astype('float32'),
+    ]);
+    const plain = () => plainSigmoidBce(pred!.data as Float32Array, label!.data as Float32Array, 4096, 1024);
+    for (const w of list.filter((w) => w.id === 'W3' || w.id === 'W3t')) w.plain = plain;
+    const w3t = list.find((w) => w.id === 'W3t');
+    if (w3t) w3t.threads = 2;
   }
   if (has('HuberLoss')) {
     elementwise(

@@ -25,6 +25,21 @@ export type KernelBackend = 'wasm' | 'js';
 /** A backend request: `'auto'` (the default) uses wasm when it loads and TypeScript otherwise. */
 export type KernelBackendChoice = KernelBackend | 'auto';
 
+/**
+ * A one-pass residual kernel (residual.wat): `segments` segments of `length` elements of pred
+ * and label, a float32 scale and a float64 sum per segment, Huber's ρ (ignored by the others).
+ */
+export type ResidualSegmentsKernel = (
+  pred: number,
+  label: number,
+  length: number,
+  segments: number,
+  scales: number,
+  rho: number,
+  gradient: number,
+  sums: number,
+) => void;
+
 /** The exports of the kernel module (pointers are byte offsets into its memory). */
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
@@ -72,36 +87,9 @@ export interface KernelExports {
     dZ: number,
     dP: number,
   ): void;
-  squaredResidualSegments(
-    pred: number,
-    label: number,
-    length: number,
-    segments: number,
-    scales: number,
-    rho: number,
-    gradient: number,
-    sums: number,
-  ): void;
-  absoluteResidualSegments(
-    pred: number,
-    label: number,
-    length: number,
-    segments: number,
-    scales: number,
-    rho: number,
-    gradient: number,
-    sums: number,
-  ): void;
-  huberResidualSegments(
-    pred: number,
-    label: number,
-    length: number,
-    segments: number,
-    scales: number,
-    rho: number,
-    gradient: number,
-    sums: number,
-  ): void;
+  squaredResidualSegments: ResidualSegmentsKernel;
+  absoluteResidualSegments: ResidualSegmentsKernel;
+  huberResidualSegments: ResidualSegmentsKernel;
   sigmoidCrossEntropySegments(
     x: number,
     z: number,
