@@ -211,13 +211,17 @@ function workloads(): Workload[] {
       plain: () => plainSoftmaxCe(logits!.data as Float32Array, labels!.data as Int32Array, n, c),
     });
   };
+  // W2t and W3t: W2 and W3 with gloss/node's opt-in kernel threads (this thread and one
+  // worker), where the machine has a second core.
+  const twoCores = (os.availableParallelism?.() ?? os.cpus().length) >= 2;
   softmax('W2', 'SoftmaxCrossEntropyLoss sparse [4096,1000]', 4096, 1000);
+  if (twoCores) {
+    softmax('W2t', 'SoftmaxCrossEntropyLoss sparse [4096,1000], useKernelThreads(2)', 4096, 1000);
+    list[list.length - 1]!.threads = 2;
+  }
   softmax('W2s', 'SoftmaxCrossEntropyLoss sparse [32,10]', 32, 10);
 
   if (has('SigmoidBinaryCrossEntropyLoss')) {
-    // W3, and W3t: the same workload with gloss/node's opt-in kernel threads (this thread and
-    // one worker), where the machine has a second core.
-    const twoCores = (os.availableParallelism?.() ?? os.cpus().length) >= 2;
     for (const [id, title] of [
       ['W3', 'SigmoidBCE from logits [4096,1024]'],
       ...(twoCores ? [['W3t', 'SigmoidBCE from logits [4096,1024], useKernelThreads(2)']] : []),

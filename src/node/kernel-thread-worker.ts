@@ -4,7 +4,7 @@
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runSegments, SEGMENT_KERNELS } from '../wasm/_segments.js';
+import { runShare } from '../wasm/_shares.js';
 import { ensureWasm } from '../wasm/runtime.js';
 import {
   ERROR_BYTES,
@@ -28,22 +28,15 @@ function fail(error: unknown): void {
 
 parentPort!.on('message', (job: JobMessage) => {
   try {
-    const { layout } = job;
-    const count = job.samples * job.sampleSize;
-    const inputs = layout.inputs.map((at) => new Float32Array(job.buffer, at, count));
-    const kernel = SEGMENT_KERNELS[job.kernel];
-    if (!kernel) throw new Error(`no kernel named ${job.kernel}`);
-    const ran = runSegments(
-      `kernel thread ${job.kernel}`,
-      kernel(job.parameters),
-      inputs,
-      inputs.map((_, i) => `input ${i}`),
-      job.sampleSize,
-      new Float64Array(job.buffer, layout.scales, job.samples),
-      new Float64Array(job.buffer, layout.sums, job.samples),
-      new Float32Array(job.buffer, layout.gradient, count),
-    );
-    if (!ran) throw new Error('the WebAssembly kernels are not available in the kernel thread');
+    const { layout, buffer, samples, sampleSize } = job;
+    const count = samples * sampleSize;
+    runShare(job.kernel, job.parameters, sampleSize, {
+      inputs: layout.inputs.map((at) => new Float32Array(buffer, at, count)),
+      labels: layout.labels === null ? null : new Int32Array(buffer, layout.labels, samples),
+      scales: new Float64Array(buffer, layout.scales, samples),
+      sums: new Float64Array(buffer, layout.sums, samples),
+      gradient: new Float32Array(buffer, layout.gradient, count),
+    });
     Atomics.store(status, STATUS, JOB_DONE);
     Atomics.notify(status, STATUS);
   } catch (error) {

@@ -6,8 +6,8 @@
  * useKernelThreads(2); // this thread and one worker
  * ```
  *
- * A large one-pass binary cross-entropy call (SigmoidBCE on logits, Logistic) then hands the
- * later samples to the workers: their inputs are copied into shared memory, each worker runs the
+ * A large one-pass binary cross-entropy call (SigmoidBCE on logits, Logistic) or sparse softmax
+ * cross-entropy call (SoftmaxCE, class axis last) then hands the later samples to the workers: their inputs are copied into shared memory, each worker runs the
  * same wasm kernel on its share while the calling thread runs the first one, and the calling
  * thread blocks until the workers' sums and gradients are copied back. Results are identical to
  * one thread's (every sample is computed whole by one thread with the same kernel). Off by
@@ -33,6 +33,8 @@ export const ERROR_BYTES = 1024;
 /** Byte offsets of a job's arrays in its shared buffer. */
 interface JobLayout {
   readonly inputs: readonly number[];
+  /** The share's labels (Int32), or null. */
+  readonly labels: number | null;
   readonly scales: number;
   readonly sums: number;
   readonly gradient: number;
@@ -53,15 +55,21 @@ export class KernelThreadError extends Error {
   override readonly name = 'KernelThreadError';
 }
 
-function layoutFor(inputs: number, samples: number, count: number): { layout: JobLayout; bytes: number } {
+function layoutFor(
+  inputs: number,
+  withLabels: boolean,
+  samples: number,
+  count: number,
+): { layout: JobLayout; bytes: number } {
   const floats = Math.ceil((count * 4) / 8) * 8;
   const list: number[] = [];
   let at = 0;
   for (let i = 0; i < inputs; i++, at += floats) list.push(at);
-  const scales = at;
+  const labels = withLabels ? at : null;
+  const scales = at + (withLabels ? Math.ceil((samples * 4) / 8) * 8 : 0);
   const sums = scales + samples * 8;
   const gradient = sums + samples * 8;
-  return { layout: { inputs: list, scales, sums, gradient }, bytes: gradient + floats };
+  return { layout: { inputs: list, labels, scales, sums, gradient }, bytes: gradient + floats };
 }
 
 class Thread {
@@ -98,12 +106,14 @@ class Thread {
     const samples = job.end - job.begin;
     const count = samples * job.sampleSize;
     const first = job.begin * job.sampleSize;
-    const { layout, bytes } = layoutFor(job.inputs.length, samples, count);
+    const { layout, bytes } = layoutFor(job.inputs.length, job.labels !== undefined, samples, count);
     if (this.buffer.byteLength < bytes) this.buffer = new SharedArrayBuffer(bytes);
     const buffer = this.buffer;
     job.inputs.forEach((input, i) => {
       new Float32Array(buffer, layout.inputs[i]!, count).set(input.subarray(first, first + count));
     });
+    if (job.labels && layout.labels !== null)
+      new Int32Array(buffer, layout.labels, samples).set(job.labels.subarray(job.begin, job.end));
     new Float64Array(buffer, layout.scales, samples).set(job.scales.subarray(job.begin, job.end));
     Atomics.store(this.words, STATUS, JOB_RUNNING);
     const message: JobMessage = {

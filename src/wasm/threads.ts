@@ -2,18 +2,23 @@
  * The hook through which a platform layer (gloss/node's `useKernelThreads`) lends the kernels
  * other threads. The core never starts threads itself: it has no Node built-ins, and a browser's
  * main thread may not block on another thread. Only compute-bound one-pass kernels (binary
- * cross-entropy) hand work to the pool; memory-bound ones would spend more on copying their
- * inputs to shared memory than another core saves them.
+ * cross-entropy, sparse softmax cross-entropy) hand work to the pool; memory-bound ones would
+ * spend more on copying their inputs to shared memory than another core saves them.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 
-/** A share of a one-pass kernel call: samples `[begin, end)` of the call's arrays. */
+/**
+ * A share of a one-pass kernel call: samples `[begin, end)` of the call's arrays (see
+ * runShare for the kernels a share may name).
+ */
 export interface SegmentJob {
-  /** The kernel's name in SEGMENT_KERNELS and its numeric parameters. */
+  /** The kernel's name (a SEGMENT_KERNELS entry or 'softmaxCrossEntropy') and its parameters. */
   readonly kernel: string;
   readonly parameters: readonly number[];
   readonly inputs: readonly TypedArray[];
+  /** One class index per sample (sparse softmax cross-entropy), or undefined. */
+  readonly labels?: Int32Array;
   readonly sampleSize: number;
   readonly scales: Float64Array;
   readonly sums: Float64Array;

@@ -8,6 +8,8 @@ import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { normal, RandomGenerator, uniform } from '../../src/ndarray/random.js';
 import { LogisticLoss } from '../../src/loss/logistic.js';
 import { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
+import { SoftmaxCrossEntropyLoss } from '../../src/loss/softmax-ce.js';
+import { array } from '../../src/ndarray/create.js';
 import { kernelThreadsReady, useKernelThreads } from '../../src/node/kernel-threads.js';
 import { kernelThreadPool, PARALLEL_MINIMUM } from '../../src/wasm/threads.js';
 
@@ -22,7 +24,7 @@ function step(loss: { forward(...x: NDArray[]): NDArray }, pred: NDArray, label:
 describe('kernel worker threads', () => {
   after(() => useKernelThreads(1));
 
-  test('split calls equal single-thread calls exactly (SigmoidBCE and Logistic, uneven batches)', async () => {
+  test('split calls equal single-thread calls exactly (SigmoidBCE, Logistic, SoftmaxCE; uneven batches)', async () => {
     const generator = new RandomGenerator(3);
     // 601 samples: the shares are uneven; 601 · 512 elements is above the parallel minimum.
     const pred = normal(0, 3, [601, 512], { dtype: 'float32', generator });
@@ -33,9 +35,15 @@ describe('kernel worker threads', () => {
       binary.data[i] = binary.data[i]! < 0.5 ? 0 : 1;
       signed.data[i] = signed.data[i]! < 0 ? -1 : 1;
     }
+    // Sparse class indices for SoftmaxCE over the 512 classes of each row.
+    const classes = array(
+      Array.from({ length: 601 }, (_, i) => (i * 37) % 512),
+      { dtype: 'int32' },
+    );
     const cases = [
       { loss: new SigmoidBinaryCrossEntropyLoss(), label: binary },
       { loss: new LogisticLoss({ labelFormat: 'signed' }), label: signed },
+      { loss: new SoftmaxCrossEntropyLoss(), label: classes },
     ];
     const single = cases.map(({ loss, label }) => step(loss, pred, label));
     useKernelThreads(3);
