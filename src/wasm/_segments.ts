@@ -10,7 +10,7 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { checkSpan } from './_spans.js';
-import { kernelThreadPool, PARALLEL_MINIMUM } from './threads.js';
+import { startShares } from './threads.js';
 import {
   ARENA_SCRATCH_BYTES,
   arenaScratch,
@@ -97,25 +97,10 @@ export function runSegments(
   const inPlace = gradient instanceof Float32Array && gradient.buffer === f32.buffer;
   // With a kernel thread pool, the other threads take the later samples while this one runs the
   // first share; their results land in `sums` and `gradient` when `finish` returns.
-  const threads = options.parallel ? kernelThreadPool() : null;
-  let mine = samples;
-  let pending: { finish(): void } | null = null;
-  if (threads && options.parallel && threads.ready > 0 && total >= PARALLEL_MINIMUM && samples > 1) {
-    const shares = Math.min(threads.ready + 1, samples);
-    const bounds = Array.from({ length: shares + 1 }, (_, i) => Math.round((samples * i) / shares));
-    mine = bounds[1]!;
-    const jobs = bounds.slice(1, -1).map((begin, i) => ({
-      ...options.parallel!,
-      inputs,
-      sampleSize,
-      scales,
-      sums,
-      gradient,
-      begin,
-      end: bounds[i + 2]!,
-    }));
-    pending = threads.start(jobs);
-  }
+  const split = options.parallel
+    ? startShares(samples, total, { ...options.parallel, inputs, sampleSize, scales, sums, gradient })
+    : null;
+  const mine = split ? split.mine : samples;
   const run = (start: number, length: number, segments: number, firstSample: number) => {
     const count = length * segments;
     for (let i = 0; i < inputs.length; i++)
@@ -142,7 +127,7 @@ export function runSegments(
     runLongSamples(run, f64, sampleSize, mine, sums);
     return true;
   } finally {
-    pending?.finish();
+    split?.pending.finish();
   }
 }
 

@@ -17,7 +17,7 @@
 import { ValueError } from '../ndarray/errors.js';
 import type { TypedArray } from '../ndarray/dtype.js';
 import { checkCount, checkSpan, type FloatArray } from './_spans.js';
-import { kernelThreadPool, PARALLEL_MINIMUM } from './threads.js';
+import { startShares } from './threads.js';
 import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
 
 /** Floats of logits per wasm call (64 KiB): rows per chunk = CHUNK_FLOATS / classes, at least 1. */
@@ -361,40 +361,24 @@ export function sparseSoftmaxCrossEntropyGradientRows(
   for (let r = 0; r < rows; r++) checkLabel(where, labels[r]!, r, classes);
   // With a kernel thread pool (gloss/node useKernelThreads), the other threads take the later
   // rows of a large float32 call while this one runs the first share.
-  const threads = kernelThreadPool();
-  if (
-    threads &&
-    threads.ready > 0 &&
-    x instanceof Float32Array &&
-    wasmScratch() &&
-    rows > 1 &&
-    rows * classes >= PARALLEL_MINIMUM
-  ) {
-    const shares = Math.min(threads.ready + 1, rows);
-    const bounds = Array.from({ length: shares + 1 }, (_, i) => Math.round((rows * i) / shares));
-    const mine = bounds[1]!;
-    const pending = threads.start(
-      bounds.slice(1, -1).map((begin, i) => ({
-        kernel: 'softmaxCrossEntropy',
-        parameters: [],
-        inputs: [x],
-        labels,
-        sampleSize: classes,
-        scales,
-        sums: loss,
-        gradient: out,
-        begin,
-        end: bounds[i + 2]!,
-      })),
-    );
-    try {
-      oneThreadRows(x, mine, classes, labels, scales, loss, out);
-    } finally {
-      pending.finish();
-    }
-    return;
+  const split =
+    x instanceof Float32Array && wasmScratch()
+      ? startShares(rows, rows * classes, {
+          kernel: 'softmaxCrossEntropy',
+          parameters: [],
+          inputs: [x],
+          labels,
+          sampleSize: classes,
+          scales,
+          sums: loss,
+          gradient: out,
+        })
+      : null;
+  try {
+    oneThreadRows(x, split ? split.mine : rows, classes, labels, scales, loss, out);
+  } finally {
+    split?.pending.finish();
   }
-  oneThreadRows(x, rows, classes, labels, scales, loss, out);
 }
 
 /** sparseSoftmaxCrossEntropyGradientRows on the calling thread, arguments already checked. */
@@ -407,11 +391,9 @@ function oneThreadRows(
   loss: Float64Array,
   out: TypedArray,
 ): void {
-  const rowsPerChunk = Math.max(1, Math.min(rows, Math.floor(CHUNK_FLOATS / Math.max(classes, 1))));
-  // Logits and out, each padded by 16 bytes (a row's last partial vector is read whole), then
-  // per row: the scale (f32), the maximum (f32), the rest sum (f64).
-  const xAt = SCRATCH_BASE;
-  const outAt = xAt + regionBytes(rowsPerChunk * classes * 4 + 16);
+  // rowLayout's logits region, then out (also padded by 16 bytes: a row's last partial vector is
+  // read whole) and per row: the scale (f32), the maximum (f32), the rest sum (f64).
+  const { rowsPerChunk, x: xAt, first: outAt } = rowLayout(rows, classes);
   const scalesAt = outAt + regionBytes(rowsPerChunk * classes * 4 + 16);
   const maxAt = scalesAt + regionBytes(rowsPerChunk * 4);
   const restAt = maxAt + regionBytes(rowsPerChunk * 4);

@@ -49,3 +49,22 @@ export function kernelThreadPool(): KernelThreadPool | null {
 
 /** Calls smaller than this (elements per input) stay on the calling thread. */
 export const PARALLEL_MINIMUM = 1 << 18;
+
+/**
+ * Hands the later samples of a call to the pool's ready threads, one equal share each, and
+ * returns how many leading samples the calling thread keeps and the pending shares (whose
+ * `finish` blocks until their results are written). Null, leaving the whole call to the caller,
+ * when there is no ready thread, the call is smaller than PARALLEL_MINIMUM elements or it has a
+ * single sample.
+ */
+export function startShares(
+  samples: number,
+  elements: number,
+  job: Omit<SegmentJob, 'begin' | 'end'>,
+): { mine: number; pending: { finish(): void } } | null {
+  if (!pool || pool.ready === 0 || elements < PARALLEL_MINIMUM || samples < 2) return null;
+  const shares = Math.min(pool.ready + 1, samples);
+  const bounds = Array.from({ length: shares + 1 }, (_, i) => Math.round((samples * i) / shares));
+  const jobs = bounds.slice(1, -1).map((begin, i) => ({ ...job, begin, end: bounds[i + 2]! }));
+  return { mine: bounds[1]!, pending: pool.start(jobs) };
+}
