@@ -1,7 +1,9 @@
 /**
  * Reverse-mode differentiation over the recorded graph: an iterative topological sort (no
  * recursion, so long chains cannot overflow the stack), ones as the default head gradient,
- * accumulation by addition, and freeing of the graph unless it is retained.
+ * accumulation by addition, gradients staged until the whole pass has succeeded, and freeing of
+ * the graph unless it is retained. The engine keeps no state between passes or in module
+ * variables: what a rule needs to know about its pass arrives as an argument (BackwardPass).
  * @module
  */
 import { AutogradError, formatShape, ShapeError } from '../ndarray/errors.js';
@@ -55,6 +57,10 @@ function reverseTopologicalOrder(heads: readonly NDArray[], stops: ReadonlySet<N
  * Runs one backward pass from `heads` (head gradients default to ones). With `variables` the
  * gradients are returned for them; otherwise they are stored in each variable's `.grad` according
  * to its gradReq. With `createGraph` the pass is itself recorded.
+ *
+ * The pass is all-or-nothing: every gradient is computed into arrays of the pass's own (staged)
+ * and written into the `.grad` buffers only after every backward rule has run; a rule or a check
+ * that throws leaves every `.grad` and the graph exactly as they were, so the pass can be run again.
  */
 export function backward(
   heads: readonly NDArray[],
@@ -85,199 +91,145 @@ export function backward(
 
   const keep = new Set(options.variables ?? []);
   const order = reverseTopologicalOrder(heads, options.stopAtVariables ? keep : new Set());
-  const offers =
-    options.variables || options.createGraph ? null : gradientBufferOffers(order, heads, headGrads);
-  const outerOffers = activeOffers;
-  const outerNode = activeNode;
-  activeOffers = offers;
-  try {
-    withRecording(options.createGraph, () => {
-      for (const array of order) {
-        const node = options.stopAtVariables && keep.has(array) ? null : array._node;
-        const gradOutput = grads.get(array);
-        if (!node || !gradOutput) continue;
-        if (!node.backward) {
-          throw new AutogradError(
-            `${where}: the graph through '${node.op}' was freed by an earlier backward; ` +
-              'pass {retainGraph: true} to the first backward to run it again',
+  const nodeOf = (array: NDArray) => (options.stopAtVariables && keep.has(array) ? null : array._node);
+  // Every check that does not need a rule to run comes first, so most failures throw before any
+  // rule has run at all.
+  for (const array of order) {
+    const node = nodeOf(array);
+    if (node) checkRunnable(where, node, array);
+  }
+  const graphFreed: (() => void)[] = [];
+  const pass: BackwardPass = {
+    retainGraph: options.retainGraph,
+    onGraphFreed: (callback) => {
+      if (!options.retainGraph) graphFreed.push(callback);
+    },
+  };
+  withRecording(options.createGraph, () => {
+    for (const array of order) {
+      const node = nodeOf(array);
+      const gradOutput = grads.get(array);
+      if (!node || !gradOutput) continue;
+      checkRunnable(where, node, array);
+      const inputGrads = node.backward!(gradOutput, pass);
+      for (let i = 0; i < node.inputs.length; i++) {
+        const grad = inputGrads[i];
+        if (!node.needsGrad[i] || !grad) continue;
+        const input = node.inputs[i]!;
+        if (!sameShape(grad.shape, input.shape)) {
+          throw new ShapeError(
+            `${where}: the backward of '${node.op}' returned a gradient of shape ${formatShape(grad.shape)} ` +
+              `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
           );
         }
-        node.inputs.forEach((input, i) => {
-          if (input._version !== node.versions[i]) {
-            throw new AutogradError(
-              `${where}: input ${i} of '${node.op}' ${formatShape(input.shape)} was written in place after it was recorded`,
-            );
-          }
-        });
-        if (node.outputVersion !== undefined && array._version !== node.outputVersion) {
-          throw new AutogradError(
-            `${where}: the output of '${node.op}' ${formatShape(array.shape)} was written in place after it was recorded`,
-          );
-        }
-        activeNode = node;
-        const inputGrads = node.backward(gradOutput, options.retainGraph);
-        activeNode = null;
-        for (let i = 0; i < node.inputs.length; i++) {
-          const grad = inputGrads[i];
-          if (!node.needsGrad[i] || !grad) continue;
-          const input = node.inputs[i]!;
-          if (!sameShape(grad.shape, input.shape)) {
-            throw new ShapeError(
-              `${where}: the backward of '${node.op}' returned a gradient of shape ${formatShape(grad.shape)} ` +
-                `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
-            );
-          }
-          accumulate(input, grad);
-        }
-        if (array._gradReq === null && !keep.has(array)) grads.delete(array);
+        accumulate(input, grad);
       }
+      if (array._gradReq === null && !keep.has(array)) grads.delete(array);
+    }
+  });
+
+  let result: NDArray[] | undefined;
+  if (options.variables) {
+    result = options.variables.map((variable) => {
+      const grad = grads.get(variable);
+      // Without createGraph, hand out private copies: a gradient may share its buffer with
+      // another one (add passes the same array to both operands), with a head gradient, or with
+      // memory a rule gets back once the graph is freed.
+      if (grad) return options.createGraph ? grad : privateCopy(grad, floatOf(variable.dtype));
+      return zerosLike(variable);
     });
-  } finally {
-    activeOffers = outerOffers;
-    activeNode = outerNode;
+  } else {
+    const writes = plannedWrites(where, order, grads, options.createGraph);
+    // Nothing has been written yet: from here on nothing can fail.
+    for (const write of writes) write();
   }
 
   if (!options.retainGraph) {
     for (const array of order) {
-      if (array._node && !(options.stopAtVariables && keep.has(array))) array._node.backward = null;
+      const node = nodeOf(array);
+      if (node) node.backward = null;
     }
+    // The graph can never run again and every gradient of the pass has been copied out: rules
+    // may now take back memory they handed out during the pass.
+    for (const callback of graphFreed) callback();
   }
+  return result;
+}
 
-  if (options.variables) {
-    return options.variables.map((variable) => {
-      const grad = grads.get(variable);
-      // Without createGraph, hand out private copies: a gradient may share its buffer with
-      // another one (add passes the same array to both operands) or with a head gradient.
-      if (grad) return options.createGraph ? grad : privateCopy(grad, floatOf(variable.dtype));
-      return zerosLike(variable);
-    });
+/** What a backward rule is told about the pass running it. */
+export interface BackwardPass {
+  /** Whether the graph is kept after this pass, so the rule may run again. */
+  readonly retainGraph: boolean;
+  /**
+   * Registers `callback` to run once this pass has succeeded, written every gradient and freed
+   * the graph (never when it throws, never when the graph is retained). By then no array the
+   * rule returned is read any more, so the rule may take back memory it handed out.
+   */
+  onGraphFreed(callback: () => void): void;
+}
+
+/** Throws unless `node` can run its backward rule now (graph not freed, nothing written in place). */
+function checkRunnable(where: string, node: GraphNode, array: NDArray): void {
+  if (!node.backward) {
+    throw new AutogradError(
+      `${where}: the graph through '${node.op}' was freed by an earlier backward; ` +
+        'pass {retainGraph: true} to the first backward to run it again',
+    );
   }
+  node.inputs.forEach((input, i) => {
+    if (input._version !== node.versions[i]) {
+      throw new AutogradError(
+        `${where}: input ${i} of '${node.op}' ${formatShape(input.shape)} was written in place after it was recorded`,
+      );
+    }
+  });
+  if (node.outputVersion !== undefined && array._version !== node.outputVersion) {
+    throw new AutogradError(
+      `${where}: the output of '${node.op}' ${formatShape(array.shape)} was written in place after it was recorded`,
+    );
+  }
+}
 
-  let wrote = false;
+/**
+ * The writes of a pass into the variables' `.grad`, prepared so that running them cannot fail:
+ * every computation that may throw (casts, the recorded additions of createGraph, allocating a
+ * new buffer) happens here, before any `.grad` changes.
+ */
+function plannedWrites(
+  where: string,
+  order: readonly NDArray[],
+  grads: ReadonlyMap<NDArray, NDArray>,
+  createGraph: boolean,
+): (() => void)[] {
+  const writes: (() => void)[] = [];
+  let variables = 0;
   for (const array of order) {
     const gradReq = array._gradReq;
     if (gradReq !== 'write' && gradReq !== 'add') continue;
-    wrote = true;
-    const grad = grads.get(array);
-    if (options.createGraph) {
+    variables++;
+    const grad = grads.get(array) ?? null;
+    if (createGraph) {
+      let next: NDArray;
       if (!grad) {
-        if (gradReq === 'write') array.grad = zerosLike(array.grad ?? array);
+        if (gradReq === 'add' && array.grad) continue;
+        next = zerosLike(array.grad ?? array);
       } else if (gradReq === 'add' && array.grad) {
         const previous = array.grad;
-        array.grad = withRecording(true, () => add(previous, grad));
+        next = withRecording(true, () => add(previous, grad));
       } else {
-        array.grad = grad.dtype === floatOf(array.dtype) ? grad : cast(grad, floatOf(array.dtype));
+        next = grad.dtype === floatOf(array.dtype) ? grad : cast(grad, floatOf(array.dtype));
       }
+      writes.push(() => {
+        array.grad = next;
+      });
       continue;
     }
-    writeGradient(array, grad ?? null, gradReq);
+    writes.push(gradientWrite(array, grad, gradReq));
   }
-  if (!wrote) {
+  if (variables === 0) {
     throw new AutogradError(`${where}: there are no inputs in the computation graph that require gradients`);
   }
-  return undefined;
-}
-
-/** Gradient buffers allocated here or by attachGrad: the only ones written in place. */
-const ownedBuffers = new WeakSet<NDArray>();
-
-// ---- gradient buffers offered to the node that produces the gradient --------------------------
-//
-// Without an offer, a variable's gradient is computed into a fresh array and copied into its
-// `.grad` buffer at the end of the pass: for a large input (a loss over logits of 16 MB) the
-// fresh allocation (zeroed, then page-faulted in) and the copy cost as much as a fused kernel.
-// A node may instead write the gradient straight into the `.grad` buffer when that gives exactly
-// the same final state, which holds when all of these do:
-// - the pass writes `.grad` (not autograd.grad's returned gradients, not createGraph);
-// - the variable is a leaf with gradReq 'write' (the buffer is overwritten anyway) whose buffer
-//   writeGradient would reuse (owned, the variable's shape and float dtype);
-// - exactly one input slot of one node in the pass reads the variable, so no other gradient is
-//   added to it and nothing else is written into the buffer;
-// - nothing the pass reads shares the buffer's memory: no node input or output, no head, no
-//   head gradient (so no backward rule can see the buffer change under it), and no other
-//   variable of the pass has the same buffer.
-// The node's backward returns an array over the buffer's memory, and writeGradient then has
-// nothing to copy.
-
-/** A gradient buffer offered to the one node that reads its variable. */
-interface Offer {
-  readonly node: GraphNode;
-  readonly buffer: NDArray;
-}
-
-/** The offers of the pass in progress (null outside a pass, or in a pass that makes none). */
-let activeOffers: ReadonlyMap<NDArray, Offer> | null = null;
-/** The node whose backward is running. */
-let activeNode: GraphNode | null = null;
-
-/**
- * The `.grad` buffer of `input` when the node whose backward is running now may write `input`'s
- * gradient straight into it (see the conditions above), else null. A node that takes the offer
- * must write every element (the buffer holds the previous gradient) and return its gradient as
- * an array over that memory.
- */
-export function offeredGradientBuffer(input: NDArray): NDArray | null {
-  const offer = activeOffers?.get(input);
-  return offer && offer.node === activeNode ? offer.buffer : null;
-}
-
-/** Whether writeGradient keeps `buffer` as `array`'s gradient (else it allocates a new one). */
-function reusableBuffer(buffer: NDArray, array: NDArray): boolean {
-  return (
-    ownedBuffers.has(buffer) &&
-    buffer._node === null &&
-    sameShape(buffer.shape, array.shape) &&
-    buffer.dtype === floatOf(array.dtype)
-  );
-}
-
-/** The gradient buffers a pass over `order` may offer, keyed by variable (null when none). */
-function gradientBufferOffers(
-  order: readonly NDArray[],
-  heads: readonly NDArray[],
-  headGrads: readonly (NDArray | null | undefined)[],
-): Map<NDArray, Offer> | null {
-  const readers = new Map<NDArray, { node: GraphNode; slots: number }>();
-  const memoryInUse = new Set<ArrayBufferLike>();
-  for (const head of heads) memoryInUse.add(head.data.buffer);
-  for (const given of headGrads) if (given) memoryInUse.add(given.data.buffer);
-  for (const array of order) {
-    memoryInUse.add(array.data.buffer);
-    const node = array._node;
-    if (!node) continue;
-    for (const input of node.inputs) {
-      memoryInUse.add(input.data.buffer);
-      const seen = readers.get(input);
-      if (seen) seen.slots++;
-      else readers.set(input, { node, slots: 1 });
-    }
-  }
-  const candidates: [NDArray, Offer][] = [];
-  const buffersOfCandidates = new Map<ArrayBufferLike, number>();
-  for (const [input, { node, slots }] of readers) {
-    const buffer = input.grad;
-    if (slots !== 1 || input._node !== null || input._gradReq !== 'write' || heads.includes(input)) continue;
-    if (!buffer || !reusableBuffer(buffer, input) || memoryInUse.has(buffer.data.buffer)) continue;
-    candidates.push([input, { node, buffer }]);
-    buffersOfCandidates.set(buffer.data.buffer, (buffersOfCandidates.get(buffer.data.buffer) ?? 0) + 1);
-  }
-  const offers = candidates.filter(([, { buffer }]) => buffersOfCandidates.get(buffer.data.buffer) === 1);
-  return offers.length > 0 ? new Map(offers) : null;
-}
-
-/** Whether two arrays are views of the same memory (a gradient written straight into its buffer). */
-function sameMemory(first: ArrayBufferView, second: ArrayBufferView): boolean {
-  return (
-    first.buffer === second.buffer &&
-    first.byteOffset === second.byteOffset &&
-    first.byteLength === second.byteLength &&
-    first.constructor === second.constructor
-  );
-}
-
-/** Registers a freshly allocated gradient buffer (attachGrad) as safe to overwrite in place. */
-export function adoptGradientBuffer(buffer: NDArray): void {
-  ownedBuffers.add(buffer);
+  return writes;
 }
 
 function privateCopy(source: NDArray, dtype: DType): NDArray {
@@ -287,28 +239,37 @@ function privateCopy(source: NDArray, dtype: DType): NDArray {
 }
 
 /**
- * Stores a gradient in `array.grad` as MXNet does: into the existing buffer ('write' overwrites,
- * 'add' accumulates), so a reference to `x.grad` stays valid across backward passes. A missing
- * gradient (no path from the heads) writes zeros.
+ * How a gradient is stored in `array.grad`, as MXNet does: into the existing buffer ('write'
+ * overwrites, 'add' accumulates), so a reference to `x.grad` stays valid across backward passes.
+ * A missing gradient (no path from the heads) writes zeros. The buffer is reused only when this
+ * engine allocated it for `array` (see NDArray._ownedGrad): an array the user assigned to `.grad`
+ * is replaced, never written into. Any new buffer is allocated now; the returned write cannot fail.
  */
-function writeGradient(array: NDArray, grad: NDArray | null, gradReq: 'write' | 'add'): void {
+function gradientWrite(array: NDArray, grad: NDArray | null, gradReq: 'write' | 'add'): () => void {
   const dtype = floatOf(array.dtype);
-  let buffer = array.grad;
-  if (!buffer || !reusableBuffer(buffer, array)) {
-    const fresh = new NDArray(allocate(dtype, array.size), array.shape);
-    if (buffer && gradReq === 'add' && buffer.size === fresh.size) fresh.data.set(buffer.data);
-    ownedBuffers.add(fresh);
-    array.grad = buffer = fresh;
-  }
-  buffer._version++;
-  const target = buffer.data;
-  if (grad === null) {
-    if (gradReq === 'write') target.fill(0);
-    return;
-  }
-  const source = grad.data;
-  // A node that took the offered buffer wrote the gradient in place already.
-  if (gradReq === 'write') {
-    if (!sameMemory(source, target)) target.set(source);
-  } else for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
+  const current = array.grad;
+  const reusable =
+    current !== null &&
+    current === array._ownedGrad &&
+    current._node === null &&
+    sameShape(current.shape, array.shape) &&
+    current.dtype === dtype;
+  const buffer = reusable ? current : new NDArray(allocate(dtype, array.size), array.shape);
+  const previous = !reusable && current && gradReq === 'add' && current.size === buffer.size ? current : null;
+  return () => {
+    if (buffer !== current) {
+      if (previous) buffer.data.set(previous.data);
+      array.grad = buffer;
+      array._ownedGrad = buffer;
+    }
+    buffer._version++;
+    const target = buffer.data;
+    if (grad === null) {
+      if (gradReq === 'write') target.fill(0);
+      return;
+    }
+    const source = grad.data;
+    if (gradReq === 'write') target.set(source);
+    else for (let i = 0; i < target.length; i++) target[i]! += source[i]!;
+  };
 }

@@ -1,4 +1,5 @@
 import type { NDArray } from '../ndarray/ndarray.js';
+import type { BackwardPass } from './backward.js';
 
 /** How a backward pass writes a variable's gradient buffer. */
 export type GradReq = 'write' | 'add' | 'null';
@@ -16,6 +17,6 @@ export interface GraphNode {
   readonly versions: readonly number[];
   /** Version of the output at record time (backward rules may read the output, e.g. exp). */
   readonly outputVersion?: number;
-  /** The backward rule; `retainGraph` false means this pass frees the graph afterwards. */
-  backward: ((gradOutput: NDArray, retainGraph?: boolean) => readonly (NDArray | null)[]) | null;
+  /** The backward rule, told about the pass that runs it; null once the graph is freed. */
+  backward: ((gradOutput: NDArray, pass: BackwardPass) => readonly (NDArray | null)[]) | null;
 }

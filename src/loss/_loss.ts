@@ -14,12 +14,14 @@
  * one-pass path where the loss offers one (`forwardGradient`: L2, L1, Huber, SigmoidBCE on
  * logits, Logistic, Triplet, SoftmaxCE with sparse labels): the forward computes the per-sample
  * sums and the gradient already scaled by weight, sampleWeight and 1/M, and the backward only
- * multiplies it by the head gradient. Float32 gradients live in memory leased from the wasm arena (no copy out of the
- * kernels; the arena keeps the largest such buffer for reuse); if a later call takes the lease
- * first, the backward recomputes through the block kernels.
+ * multiplies it by the head gradient. That gradient belongs to the call's node until the graph is
+ * freed; only then does it go back to the loss's {@link CallMemory} for a later call, so no call
+ * can ever be handed memory another call still needs. Gradients of the block path come from the
+ * same memory and go back the same way; the autograd engine copies every gradient into `.grad`
+ * only when the whole pass has succeeded.
  * @module
  */
-import { offeredGradientBuffer, backward as runBackward } from '../autograd/backward.js';
+import { backward as runBackward } from '../autograd/backward.js';
 import { isRecording } from '../autograd/state.js';
 import { asArray, array as makeArray } from '../ndarray/create.js';
 import { allocate, type DType, isFloat, type TypedArray } from '../ndarray/dtype.js';
@@ -30,8 +32,8 @@ import { normalizeAxis, sameShape, sizeOf, stridesOf } from '../ndarray/shape.js
 import { defineOp } from '../ops/_define.js';
 import { mean } from '../ops/reduce.js';
 import { mul } from '../ops/elementwise.js';
-import { type Lease, leasedFloat32, lendFloat32 } from '../wasm/runtime.js';
 import { reshape } from '../ops/movement.js';
+import { CallMemory } from './_call-memory.js';
 
 /** Options every loss accepts. */
 export interface LossOptions {
@@ -364,10 +366,12 @@ export abstract class Loss {
     const weights =
       sampleWeight && weightShape ? new WeightReader(sampleWeight, weightShape, prepared) : null;
     const fused = this.fusesGradient(prepared, sampleWeight, weights);
-    return (fused ? this.fusedOp(prepared, weights) : this.blockOp(prepared, sampleWeight, weights))(
-      arrays,
-      undefined,
-    );
+    // Whether the op below builds a graph node, i.e. whether a backward may still read the call's
+    // state after its forward (the forward itself runs with recording paused).
+    const recorded = isRecording() && arrays.some((x) => x.requiresGrad);
+    return (
+      fused ? this.fusedOp(prepared, weights) : this.blockOp(prepared, sampleWeight, weights, recorded)
+    )(arrays, undefined);
   }
 
   /**
@@ -405,11 +409,8 @@ export abstract class Loss {
       name: this.name,
       forward: () => {
         const state = this.createState(prepared);
-        // Float32 gradients go to wasm memory, where the wasm kernels write them without a copy;
-        // a later call may take that memory back, and this call's backward then recomputes.
-        const lease = pred.dtype === 'float32' ? lendFloat32(pred.size) : null;
-        const leased = lease ? leasedFloat32(lease) : null;
-        const gradient = leased ?? this.borrowGradientBuffer(pred);
+        // The gradient belongs to this call's node until its graph is freed (see CallMemory).
+        const gradient = this.callMemory.takeArray(pred.dtype, pred.size);
         const unit = (this.weight === null ? 1 : this.weight) / layout.count;
         const scales = new Float64Array(layout.batch);
         for (let sample = 0; sample < layout.batch; sample++)
@@ -421,36 +422,31 @@ export abstract class Loss {
           const total = weights ? sums[sample]! * weights.ofSample(sample) : sums[sample]!;
           out[sample] = this.weight === null ? total / layout.count : total * unit;
         }
-        const saved: FusedSaved = { state, gradient: leased ? null : gradient, lease: leased ? lease : null };
-        return { output: new NDArray(out, [layout.batch]), saved };
+        return { output: new NDArray(out, [layout.batch]), saved: { state, gradient } };
       },
-      backward: ({ gradOutput, saved, retainGraph, needsGrad }) => {
+      backward: ({ gradOutput, saved, retainGraph, onGraphFreed }) => {
+        onGraphFreed(() => this.callMemory.giveBackArray(saved.gradient));
         if (isRecording()) {
-          if (!retainGraph && saved.gradient) this.returnGradientBuffer(saved.gradient);
-          if (!retainGraph) saved.gradient = null;
           const sampleWeight = weights ? weights.array : null;
           const shape = weights ? weights.shape : null;
           return this.twinGradients(prepared, sampleWeight, shape, gradOutput);
         }
-        const stored = saved.lease ? leasedFloat32(saved.lease) : saved.gradient;
-        if (!stored) return this.blockBackward(prepared, weights, saved.state, gradOutput, needsGrad);
+        const stored = saved.gradient;
         const head = gradOutput.data;
         let ones = true;
         for (let n = 0; n < head.length && ones; n++) ones = head[n] === 1;
-        const offered = this.offeredMemory(pred);
         let result: TypedArray;
-        if (!offered && ones && !retainGraph && saved.gradient) {
-          // The buffer itself becomes the gradient: nothing else holds it any more.
-          result = saved.gradient;
-          saved.gradient = null;
+        if (ones && !retainGraph) {
+          // This is the last run: the stored gradient itself is the result (the engine copies it
+          // into .grad before the graph is freed and the memory goes back).
+          result = stored;
         } else {
-          result = offered ?? allocate(pred.dtype, pred.size);
-          if (ones) result.set(stored);
-          else scaleBySample(stored, head, perSample, result);
-          if (!retainGraph && saved.gradient) {
-            this.returnGradientBuffer(saved.gradient);
-            saved.gradient = null;
-          }
+          // A retained graph may run again, so the stored gradient must stay as it is.
+          const scaled = this.callMemory.takeArray(pred.dtype, pred.size);
+          onGraphFreed(() => this.callMemory.giveBackArray(scaled));
+          if (ones) scaled.set(stored);
+          else scaleBySample(stored, head, perSample, scaled);
+          result = scaled;
         }
         const nulls = prepared.arrays.slice(1).map(() => null);
         if (weights) nulls.push(null);
@@ -459,26 +455,27 @@ export abstract class Loss {
     });
   }
 
-  /** A spare gradient buffer kept from an earlier call (fresh memory is slow to fault in). */
-  private spareGradient: TypedArray | null = null;
+  /**
+   * Memory this loss object reuses across its calls: a call's gradient and, for some losses, its
+   * state go back here once its graph is freed (see CallMemory for why that is safe).
+   */
+  protected readonly callMemory = new CallMemory();
 
-  /** A buffer of `like`'s dtype and size for a fused gradient: the spare one if it fits. */
-  private borrowGradientBuffer(like: NDArray): TypedArray {
-    const spare = this.spareGradient;
-    if (spare && spare.length === like.size && spare.constructor === like.data.constructor) {
-      this.spareGradient = null;
-      return spare;
-    }
-    return allocate(like.dtype, like.size);
-  }
-
-  /** Keeps a fused gradient buffer that nothing references any more for the next call. */
-  private returnGradientBuffer(buffer: TypedArray): void {
-    this.spareGradient = buffer;
-  }
+  /**
+   * Called with a call's state (from {@link createState}) once nothing can read it any more: right
+   * after the forward of a call that built no graph node, or when the call's graph was freed by a
+   * successful backward pass. A loss whose state is large gives it back to {@link callMemory}
+   * here; the default does nothing.
+   */
+  protected releaseState(_state: unknown): void {}
 
   /** The single autograd node of a call, built on the block kernels. */
-  private blockOp(prepared: Prepared, sampleWeight: NDArray | null, weights: WeightReader | null) {
+  private blockOp(
+    prepared: Prepared,
+    sampleWeight: NDArray | null,
+    weights: WeightReader | null,
+    recorded: boolean,
+  ) {
     const layout = batchLayout(prepared);
     const weightShape = weights ? weights.shape : null;
     const total = sizeOf(prepared.lossShape);
@@ -525,11 +522,17 @@ export abstract class Loss {
         const out = allocate(dtype, layout.batch);
         for (let n = 0; n < layout.batch; n++)
           out[n] = this.weight === null ? totals[n]! / layout.count : totals[n]! * scale;
+        if (!recorded) this.releaseState(state);
         return { output: new NDArray(out, [layout.batch]), saved: { state } };
       },
-      backward: ({ gradOutput, needsGrad, saved }) => {
+      backward: ({ gradOutput, needsGrad, saved, onGraphFreed }) => {
+        onGraphFreed(() => this.releaseState(saved.state));
         if (isRecording()) return this.twinGradients(prepared, sampleWeight, weightShape, gradOutput);
-        return this.blockBackward(prepared, weights, saved.state, gradOutput, needsGrad);
+        const grads = this.blockBackward(prepared, weights, saved.state, gradOutput, needsGrad);
+        onGraphFreed(() => {
+          for (const grad of grads) if (grad) this.callMemory.giveBackArray(grad.data);
+        });
+        return grads;
       },
     });
   }
@@ -584,35 +587,15 @@ export abstract class Loss {
   }
 
   /**
-   * The array `backwardBlock` writes the gradient of `prepared.arrays[index]` into: the
-   * variable's own `.grad` memory when the autograd pass offers it (no fresh allocation, no copy
-   * afterwards; zeroed first unless the loss assigns every element), else a new zeroed array.
-   * The offered buffer is wrapped in a new view object per pass, so per-pass bookkeeping keyed by
-   * the array (BlockSum) sees a new pass.
+   * The array `backwardBlock` writes the gradient of `prepared.arrays[index]` into: memory of this
+   * loss object's earlier calls when there is some (zeroed first unless the loss assigns every
+   * element), else a new zeroed array. It belongs to this call until its graph is freed.
    */
   private gradientArray(prepared: Prepared, index: number): TypedArray {
     const x = prepared.arrays[index]!;
-    const view = this.offeredMemory(x);
-    if (!view) return allocate(x.dtype, x.size);
-    if (!this.assignsGradient(prepared, index)) view.fill(0);
-    return view;
-  }
-
-  /**
-   * A new view of `x`'s own `.grad` memory when the autograd pass offers it for this node (it
-   * holds the previous gradient: every element must be written), else null.
-   */
-  private offeredMemory(x: NDArray): TypedArray | null {
-    const offered = offeredGradientBuffer(x);
-    if (!offered || offered.dtype !== x.dtype || offered.size !== x.size) return null;
-    const memory = offered.data;
-    return new (
-      memory.constructor as new (
-        buffer: ArrayBufferLike,
-        byteOffset: number,
-        length: number,
-      ) => TypedArray
-    )(memory.buffer, memory.byteOffset, memory.length);
+    const memory = this.callMemory.takeArray(x.dtype, x.size);
+    if (!this.assignsGradient(prepared, index)) memory.fill(0);
+    return memory;
   }
 
   /** Alias of {@link forward}: `loss.call(pred, label)`. */
@@ -668,11 +651,10 @@ export abstract class Loss {
   }
 }
 
-/** What a fused call keeps for its backward: its gradient, in a buffer of its own or leased. */
+/** What a fused call keeps for its backward: its state and its gradient, owned by the call. */
 interface FusedSaved {
   readonly state: unknown;
-  gradient: TypedArray | null;
-  readonly lease: Lease | null;
+  readonly gradient: TypedArray;
 }
 
 /** Elements of ℓ processed per kernel call: small enough to stay in cache. */

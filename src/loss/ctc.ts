@@ -17,16 +17,7 @@ import {
 import { logSumExp } from '../ops/reduce.js';
 import { isFloatArray, softmaxGradientRows, softmaxRowNormalizers } from '../wasm/index.js';
 import { rowMaximumIndex, sumExpShifted } from './_class-rows.js';
-import type { GraphNode } from '../autograd/node.js';
-import {
-  checkBoolean,
-  checkChoice,
-  checkRank,
-  Loss,
-  type LossInput,
-  type LossOptions,
-  type Prepared,
-} from './_loss.js';
+import { checkBoolean, checkChoice, checkRank, Loss, type LossOptions, type Prepared } from './_loss.js';
 
 /** Options of {@link CTCLoss}. There is no `batchAxis`: the batch axis follows `labelLayout`. */
 export interface CTCLossOptions extends Omit<LossOptions, 'batchAxis'> {
@@ -305,48 +296,20 @@ export class CTCLoss extends Loss {
   // ---- fused kernels ---------------------------------------------------------------------
 
   /**
-   * The latest call's state and its graph node (null when the call was not recorded), so that
-   * the next call can reuse the state's buffers once that graph can no longer run a backward
-   * pass. Allocating them afresh costs more than the recursion where fresh memory is slow to
-   * fault in, and a training loop calls the loss with the same sizes every step.
-   */
-  private previousCall: { readonly state: CTCState; readonly node: GraphNode | null } | null = null;
-  /** The state the call in progress created (read back by forward). */
-  private createdState: CTCState | null = null;
-
-  /** Runs the Loss pipeline, then remembers the call's state for reuse (see createState). */
-  override forward(...inputs: (LossInput | null | undefined)[]): NDArray {
-    this.createdState = null;
-    const out = super.forward(...inputs);
-    if (this.createdState) this.previousCall = { state: this.createdState, node: out._node };
-    this.createdState = null;
-    return out;
-  }
-
-  /**
    * α for every sample (O(N·T·S), as the recursion needs), frame normalisers, and scratch rows.
-   * The previous call's buffers are reused when they have the same sizes and nothing can read
-   * them any more: its call was not recorded, or its graph was freed by a backward pass (a
-   * retained graph keeps them). Every element the kernels read is written first in the call.
+   * A training loop calls the loss with the same sizes every step, and allocating these afresh
+   * costs more than the recursion where fresh memory is slow to fault in, so the state of a
+   * finished call is reused (see CallMemory: a call gives its state back only once nothing can
+   * read it). Every element the kernels read is written first in the call.
    */
   protected override createState(prepared: Prepared): CTCState {
     const { batch, time, width } = prepared.extra as CTCSetup;
-    const previous = this.previousCall;
-    let state: CTCState;
-    if (
-      previous &&
-      (previous.node === null || previous.node.backward === null) &&
-      previous.state.batch === batch &&
-      previous.state.time === time &&
-      previous.state.width === width
-    ) {
-      state = previous.state;
-      this.previousCall = null;
-    } else {
-      state = allocateState(batch, time, width);
-    }
-    this.createdState = state;
-    return state;
+    return this.callMemory.take(stateKind(batch, time, width), () => allocateState(batch, time, width));
+  }
+
+  protected override releaseState(state: unknown): void {
+    const { batch, time, width } = state as CTCState;
+    this.callMemory.giveBack(stateKind(batch, time, width), state as CTCState);
   }
 
   /*
@@ -541,6 +504,11 @@ export class CTCLoss extends Loss {
 }
 
 /** Fresh state buffers for `batch` samples of `time` frames and labels up to `width` long. */
+/** The CallMemory kind of a state for `batch` samples of `time` frames and labels of `width`. */
+function stateKind(batch: number, time: number, width: number): string {
+  return `ctc-state ${batch}x${time}x${width}`;
+}
+
 function allocateState(batch: number, time: number, width: number): CTCState {
   const states = 2 * width + 1;
   return {

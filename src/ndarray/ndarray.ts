@@ -6,7 +6,7 @@
  */
 import type { GradReq, GraphNode } from '../autograd/node.js';
 import { isRecording } from '../autograd/state.js';
-import { adoptGradientBuffer, backward as runBackward } from '../autograd/backward.js';
+import { backward as runBackward } from '../autograd/backward.js';
 import { allocate, type DType, dtypeOf, floatOf, type TypedArray } from './dtype.js';
 import { AutogradError, formatShape, ShapeError, ValueError } from './errors.js';
 import { formatArray } from './format.js';
@@ -52,6 +52,12 @@ export class NDArray {
   _gradReq: GradReq | null = null;
   /** @internal Bumped by every in-place write; recorded nodes compare it at backward time. */
   _version = 0;
+  /**
+   * @internal The gradient buffer backward allocated for this array (attachGrad or a backward
+   * pass). Backward writes in place only into this one: an array the user assigned to `grad`
+   * instead is replaced, never overwritten.
+   */
+  _ownedGrad: NDArray | null = null;
 
   /** Wraps `data` (not copied) as an array of `shape`; the dtype follows the typed array. */
   constructor(data: TypedArray, shape: readonly number[]) {
@@ -94,7 +100,7 @@ export class NDArray {
     this._gradReq = gradReq;
     this._node = null;
     this.grad = gradReq === 'null' ? null : new NDArray(allocate(floatOf(this.dtype), this.size), this.shape);
-    if (this.grad) adoptGradientBuffer(this.grad);
+    this._ownedGrad = this.grad;
     return this;
   }
 

@@ -26,6 +26,13 @@ export interface BackwardContext<Attrs, Saved> {
    * false this is the rule's last run and it may hand buffers in `saved` on.
    */
   readonly retainGraph: boolean;
+  /**
+   * Registers `callback` to run once the pass has succeeded, written every gradient and freed the
+   * graph (never when the pass throws or the graph is retained). A rule that hands out memory it
+   * wants back (a buffer reused by its loss's next call) takes it back there, when nothing can
+   * read it any more. An array a rule receives (gradOutput) is valid only during the rule's run.
+   */
+  onGraphFreed(callback: () => void): void;
 }
 
 /** What a forward kernel returns: the output, or the output plus state saved for backward. */
@@ -77,8 +84,17 @@ export function defineOp<Attrs = undefined, Saved = undefined>(
       needsGrad,
       versions: inputs.map((input) => input._version),
       outputVersion: output._version,
-      backward: (gradOutput, retainGraph = true) =>
-        definition.backward({ inputs, output: recorded, attrs, saved, gradOutput, needsGrad, retainGraph }),
+      backward: (gradOutput, pass) =>
+        definition.backward({
+          inputs,
+          output: recorded,
+          attrs,
+          saved,
+          gradOutput,
+          needsGrad,
+          retainGraph: pass.retainGraph,
+          onGraphFreed: pass.onGraphFreed,
+        }),
     };
     output._node = node;
     return output;

@@ -2,23 +2,16 @@
  * The driver shared by the one-pass kernels (residual losses, binary cross-entropy, triplet):
  * elements laid out as samples of `sampleSize` consecutive elements, two or three input arrays,
  * a per-sample scale and sum, and a gradient with the inputs' layout. It copies whole samples
- * (or, for a sample longer than a chunk, pieces of one) into the arena's scratch, runs the
- * kernel, and writes the gradient straight into leased arena memory (see lendFloat32) or copies
- * it out.
+ * (or, for a sample longer than a chunk, pieces of one) into the module's scratch memory, runs
+ * the kernel, and copies the gradient chunk out while it is still in cache. The scratch holds
+ * nothing between calls.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { checkSpan } from './_spans.js';
 import { startShares } from './threads.js';
-import {
-  ARENA_SCRATCH_BYTES,
-  arenaScratch,
-  type KernelExports,
-  regionBytes,
-  reserveScratch,
-  SCRATCH_BASE,
-} from './runtime.js';
+import { type KernelExports, regionBytes, reserveScratch, SCRATCH_BASE, wasmScratch } from './runtime.js';
 
 /** Elements per kernel call: the float32 regions of a call fit in a core's L2 cache. */
 const CHUNK = 16384;
@@ -29,8 +22,6 @@ const GRADIENT_AT = SCRATCH_BASE + 3 * F32_REGION;
 const SCALES_AT = GRADIENT_AT + F32_REGION;
 const SUMS_AT = SCALES_AT + F32_REGION;
 const SCRATCH_BYTES = SUMS_AT + regionBytes(CHUNK * 8) - SCRATCH_BASE;
-if (SCRATCH_BYTES > ARENA_SCRATCH_BYTES)
-  throw new Error('_segments.ts: scratch exceeds the arena scratch area');
 
 /**
  * A kernel over `segments` segments of `length` elements of each input (byte offsets in
@@ -83,8 +74,7 @@ export function runSegments(
   // be assembled from pieces of a sample: such kernels take samples that fit a chunk.
   if (options.piecewise === false && sampleSize > CHUNK) return false;
   if (inputs.length > INPUTS_AT.length) throw new ValueError(`${where}: at most ${INPUTS_AT.length} inputs`);
-  // Run on the arena instance, so a gradient leased there (lendFloat32) is written in place.
-  const scratch = reserveScratch(arenaScratch(), SCRATCH_BYTES);
+  const scratch = reserveScratch(wasmScratch(), SCRATCH_BYTES);
   if (!scratch) return false;
   if (!Number.isInteger(sampleSize) || sampleSize < 1)
     throw new ValueError(`${where}: sampleSize must be a positive integer, got ${sampleSize}`);
@@ -94,7 +84,6 @@ export function runSegments(
   checkSpan(where, 'gradient', gradient, 0, total);
   checkSpan(where, 'sums', sums, 0, samples);
   const { f32, f64, kernels } = scratch;
-  const inPlace = gradient instanceof Float32Array && gradient.buffer === f32.buffer;
   // With a kernel thread pool, the other threads take the later samples while this one runs the
   // first share; their results land in `sums` and `gradient` when `finish` returns.
   const split = options.parallel
@@ -106,12 +95,8 @@ export function runSegments(
     for (let i = 0; i < inputs.length; i++)
       f32.set(inputs[i]!.subarray(start, start + count), INPUTS_AT[i]! >> 2);
     f32.set(scales.subarray(firstSample, firstSample + segments), SCALES_AT >> 2);
-    if (inPlace) {
-      kernel(kernels, INPUTS_AT, length, segments, SCALES_AT, gradient.byteOffset + 4 * start, SUMS_AT);
-    } else {
-      kernel(kernels, INPUTS_AT, length, segments, SCALES_AT, GRADIENT_AT, SUMS_AT);
-      gradient.set(f32.subarray(GRADIENT_AT >> 2, (GRADIENT_AT >> 2) + count), start);
-    }
+    kernel(kernels, INPUTS_AT, length, segments, SCALES_AT, GRADIENT_AT, SUMS_AT);
+    gradient.set(f32.subarray(GRADIENT_AT >> 2, (GRADIENT_AT >> 2) + count), start);
   };
   try {
     if (sampleSize <= CHUNK) {

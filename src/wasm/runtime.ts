@@ -154,14 +154,6 @@ function initialChoice(): KernelBackendChoice {
 
 let choice: KernelBackendChoice = initialChoice();
 let scratch: Scratch | null = null;
-/**
- * A second instance of the module, whose memory holds, after a small scratch area of its own,
- * one buffer lent to a caller at a time (see lendFloat32): kernels run on this instance can
- * write their output straight into that buffer instead of copying it out.
- */
-let arena: Scratch | null = null;
-/** Counts lends; a lease is valid while it holds the latest count. */
-let leaseGeneration = 0;
 /** Why the module cannot load here (no WebAssembly, no SIMD, ...); null while it may still load. */
 let loadError: Error | null = null;
 /** Set once a synchronous compile was refused (browser main thread): only ensureWasm can load it. */
@@ -180,10 +172,9 @@ function viewsOf(instance: WebAssembly.Instance): Scratch {
   return { kernels, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
 }
 
-/** Takes the two instances of the module: the scratch one and the arena (see lendFloat32). */
-function adopt(first: WebAssembly.Instance, second: WebAssembly.Instance): Scratch {
-  arena = viewsOf(second);
-  scratch = viewsOf(first);
+/** Takes the instance of the module whose memory every kernel uses as scratch. */
+function adopt(instance: WebAssembly.Instance): Scratch {
+  scratch = viewsOf(instance);
   return scratch;
 }
 
@@ -196,7 +187,7 @@ function loadSync(): Scratch | null {
   }
   try {
     const module = new WebAssembly.Module(moduleBytes());
-    return adopt(new WebAssembly.Instance(module, {}), new WebAssembly.Instance(module, {}));
+    return adopt(new WebAssembly.Instance(module, {}));
   } catch (error) {
     // A RangeError is the browser's limit on synchronous compiles: the async path may still work.
     if (error instanceof RangeError) syncRefused = true;
@@ -215,7 +206,7 @@ export async function ensureWasm(): Promise<boolean> {
   if (loadError || typeof WebAssembly !== 'object') return false;
   try {
     const module = await WebAssembly.compile(moduleBytes());
-    adopt(await WebAssembly.instantiate(module, {}), await WebAssembly.instantiate(module, {}));
+    adopt(await WebAssembly.instantiate(module, {}));
     return true;
   } catch (error) {
     loadError = error as Error;
@@ -281,39 +272,4 @@ export function reserveScratch(state: Scratch | null, bytes: number): Scratch | 
 /** `bytes` rounded up to a multiple of 32, the unit scratch regions are laid out in. */
 export function regionBytes(bytes: number): number {
   return Math.ceil(bytes / 32) * 32;
-}
-
-/** Bytes at the start of the arena's memory (after SCRATCH_BASE) for its kernels' scratch. */
-export const ARENA_SCRATCH_BYTES = 512 * 1024;
-/** Where the lent buffer starts in the arena's memory. */
-const LEASE_AT = SCRATCH_BASE + ARENA_SCRATCH_BYTES;
-
-/** The arena instance when the wasm backend is in use (for kernels that write into a lease). */
-export function arenaScratch(): Scratch | null {
-  return wasmScratch() ? arena : null;
-}
-
-/** A claim on the arena's lent buffer, valid until the next {@link lendFloat32}. */
-export interface Lease {
-  readonly generation: number;
-  readonly length: number;
-}
-
-/**
- * Lends `length` float32 elements of the arena's memory to the caller, taking them from whoever
- * held them before (whose lease then reads as null: it must be able to do without). Null when
- * the wasm backend is off or the memory cannot grow that far. The memory stays allocated for
- * reuse by the next lend.
- */
-export function lendFloat32(length: number): Lease | null {
-  const state = arenaScratch();
-  if (!state || !reserveScratch(state, ARENA_SCRATCH_BYTES + length * 4)) return null;
-  leaseGeneration++;
-  return { generation: leaseGeneration, length };
-}
-
-/** A view of a lease's memory, or null when a later lend has taken it. */
-export function leasedFloat32(lease: Lease): Float32Array | null {
-  if (!arena || lease.generation !== leaseGeneration) return null;
-  return new Float32Array(arena.kernels.memory.buffer, LEASE_AT, lease.length);
 }
