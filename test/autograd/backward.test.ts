@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { grad, record } from '../../src/autograd/index.js';
+import { customOp, grad, record } from '../../src/autograd/index.js';
 import { CTCLoss } from '../../src/loss/ctc.js';
 import { L2Loss } from '../../src/loss/l2.js';
 import { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
@@ -208,10 +208,10 @@ describe('graph lifetime and misuse', () => {
   });
 });
 
-describe('gradient buffers written in place by the node that produces the gradient', () => {
-  // A loss node may write a leaf variable's gradient straight into its existing `.grad` buffer
-  // (no fresh array, no copy). These cases must give exactly what computing the gradient apart
-  // and copying it in gives: autograd.grad (which never takes the offer) is the reference.
+describe('gradient buffers of the variables, written once the pass has succeeded', () => {
+  // Backward stages every gradient and copies it into the variable's existing `.grad` buffer at
+  // the end; loss nodes hand out memory they reuse in later calls. These cases must give exactly
+  // what autograd.grad (which returns private copies) gives.
   const bce = new SigmoidBinaryCrossEntropyLoss();
   const inputs = (seed: number) => {
     const generator = new nd.random.RandomGenerator(seed);
@@ -345,5 +345,86 @@ describe('gradient buffers written in place by the node that produces the gradie
     );
     record(() => bce.forward(v, label)).backward(v.grad);
     assertClose(v.grad!.data, weighted!.data, { rtol: 0, atol: 0 });
+  });
+});
+
+describe('backward is all-or-nothing', () => {
+  /** A variable whose gradient buffer holds a recognisable previous gradient. */
+  const variable = (values: number[]) => {
+    const x = nd.array(values, f64).attachGrad();
+    x.grad!.data.set(values.map((v) => v * 100 + 7));
+    return x;
+  };
+  const snapshot = (...xs: nd.NDArray[]) =>
+    xs.map((x) => ({ buffer: x.grad, values: Array.from(x.grad!.data) }));
+  const assertUnchanged = (before: ReturnType<typeof snapshot>, ...xs: nd.NDArray[]) =>
+    xs.forEach((x, i) => {
+      assert.equal(x.grad, before[i]!.buffer, 'the same gradient buffer');
+      assert.deepEqual(Array.from(x.grad!.data), before[i]!.values, 'the previous gradient, untouched');
+    });
+
+  test('an input written in place after recording: every .grad stays as it was', () => {
+    // a's gradient would be ready (and, with in-place writes, written) before the failing node runs.
+    const a = variable([1, 2]);
+    const b = variable([3, 4]);
+    const loss = new L2Loss();
+    const c = nd.array([5, 6], f64);
+    const out = record(() => loss.forward(a, nd.zeros([2], f64)).add(b.mul(c).sum()));
+    c.data[0] = 50; // written in place after it was recorded
+    c._version++;
+    const before = snapshot(a, b);
+    assert.throws(() => out.backward(), AutogradError);
+    assertUnchanged(before, a, b);
+  });
+
+  test('a backward rule that throws midway: nothing written, graph intact, a retry succeeds', () => {
+    const a = variable([1, 2, 3]);
+    const b = variable([-1, 0.5, 2]);
+    let failures = 1;
+    const flaky = customOp<undefined, undefined>({
+      name: 'flaky',
+      forward: ([x]) => x!.mul(2),
+      backward: ({ gradOutput }) => {
+        if (failures-- > 0) throw new Error('flaky backward');
+        return [gradOutput.mul(2)];
+      },
+    });
+    const bce = new SigmoidBinaryCrossEntropyLoss();
+    const label = nd.array([1, 0, 1], f64);
+    const out = record(() => bce.forward(a, label).add(flaky([b], undefined).sum()));
+    const before = snapshot(a, b);
+    assert.throws(() => out.backward(), /flaky backward/);
+    assertUnchanged(before, a, b);
+    // Nothing was freed or consumed by the failed pass: running it again gives the true gradients.
+    out.backward();
+    const [expectedA] = grad(
+      record(() => bce.forward(a, label)),
+      [a],
+    );
+    assertClose(a.grad!.data, expectedA!.data, { rtol: 0, atol: 0 });
+    // The 0-d sum is broadcast over the loss's 3 values, so 3 × the op's factor 2.
+    assert.deepEqual(Array.from(b.grad!.data), [6, 6, 6]);
+  });
+
+  test('a freed graph is found before any rule runs', () => {
+    const a = variable([1, 2]);
+    const first = record(() => a.mul(a));
+    const out = record(() => first.sum().add(a.sum()));
+    first.backward();
+    const before = snapshot(a);
+    assert.throws(() => out.backward(), /freed by an earlier backward/);
+    assertUnchanged(before, a);
+  });
+
+  test('a gradient assigned by the user is replaced, never written into', () => {
+    const a = nd.array([1, 2], f64).attachGrad();
+    const mine = nd.array([9, 9], f64);
+    a.grad = mine;
+    record(() => a.mul(a).sum()).backward();
+    assert.deepEqual(Array.from(mine.data), [9, 9]);
+    assert.deepEqual(Array.from(a.grad!.data), [2, 4]);
+    const buffer = a.grad;
+    record(() => a.mul(3).sum()).backward();
+    assert.equal(a.grad, buffer, 'a buffer backward allocated is then reused in place');
   });
 });

@@ -1,0 +1,124 @@
+// CallMemory and the rule that makes it safe: a loss call gives memory back only once its graph
+// is freed by a successful pass (or right after an unrecorded forward), so memory in the free
+// lists never belongs to a live call.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { customOp, record } from '../../src/autograd/index.js';
+import { arrayKind, CallMemory } from '../../src/loss/_call-memory.js';
+import { L2Loss } from '../../src/loss/l2.js';
+import * as nd from '../../src/ndarray/index.js';
+import { assertClose } from '../ops/_op-checks.js';
+
+/** The loss's CallMemory (protected: reached here for the test only). */
+const memoryOf = (loss: L2Loss) => (loss as unknown as { callMemory: CallMemory }).callMemory;
+
+describe('CallMemory', () => {
+  test('take returns what was given back, once; new values otherwise', () => {
+    const memory = new CallMemory();
+    const first = memory.takeArray('float32', 8);
+    assert.equal(memory.freeCount(arrayKind('float32', 8)), 0);
+    memory.giveBackArray(first);
+    memory.giveBackArray(first); // a second give-back of the same array is ignored
+    assert.equal(memory.freeCount(arrayKind('float32', 8)), 1);
+    assert.equal(memory.takeArray('float32', 8), first);
+    assert.notEqual(memory.takeArray('float32', 8), first);
+    assert.ok(memory.takeArray('float64', 8) instanceof Float64Array);
+  });
+
+  test('keeps a bounded number of buffers', () => {
+    const memory = new CallMemory();
+    for (let i = 0; i < 5; i++) memory.giveBackArray(new Float32Array(4));
+    assert.equal(memory.freeCount(arrayKind('float32', 4)), 2);
+    for (let size = 1; size <= 6; size++) memory.giveBackArray(new Float32Array(size + 10));
+    const kept = [1, 2, 3, 4, 5, 6].filter((size) => memory.freeCount(arrayKind('float32', size + 10)) > 0);
+    assert.deepEqual(kept, [3, 4, 5, 6], 'the four kinds given back last');
+  });
+});
+
+describe('a loss call gives its memory back only when nothing can read it', () => {
+  const inputs = () => {
+    const pred = nd
+      .array([
+        [1, 2, 3],
+        [4, 5, 6],
+      ])
+      .attachGrad();
+    return { pred, label: nd.zeros([2, 3]) };
+  };
+  const kind = arrayKind('float32', 6);
+
+  test('after a successful pass that frees the graph, not before', () => {
+    const loss = new L2Loss();
+    const { pred, label } = inputs();
+    const out = record(() => loss.forward(pred, label));
+    assert.equal(memoryOf(loss).freeCount(kind), 0, 'the live call owns its gradient');
+    out.backward(undefined, { retainGraph: true });
+    assert.equal(memoryOf(loss).freeCount(kind), 0, 'a retained graph may run again');
+    out.backward();
+    assert.equal(memoryOf(loss).freeCount(kind), 1);
+  });
+
+  test('never after a failed pass; the failed call still runs correctly afterwards', () => {
+    const loss = new L2Loss();
+    const { pred, label } = inputs();
+    let fail = true;
+    const gate = customOp<undefined, undefined>({
+      name: 'gate',
+      forward: ([x]) => x!.mul(1),
+      backward: ({ gradOutput }) => {
+        if (fail) throw new Error('gate');
+        return [gradOutput];
+      },
+    });
+    const out = record(() => loss.forward(gate([pred], undefined), label));
+    assert.throws(() => out.backward(), /gate/);
+    assert.equal(memoryOf(loss).freeCount(kind), 0);
+    // Another call now cannot take the failed call's gradient memory.
+    record(() =>
+      loss.forward(
+        nd
+          .array([
+            [9, 9, 9],
+            [9, 9, 9],
+          ])
+          .attachGrad(),
+        label,
+      ),
+    ).backward();
+    fail = false;
+    out.backward();
+    assertClose(
+      pred.grad!.data,
+      [1, 2, 3, 4, 5, 6].map((v) => v / 3),
+      { rtol: 1e-6, atol: 0 },
+    );
+  });
+
+  test('two live calls of one loss object never share memory', () => {
+    const loss = new L2Loss();
+    const a = inputs();
+    const b = inputs();
+    b.pred.data.set([6, 5, 4, 3, 2, 1]);
+    const outA = record(() => loss.forward(a.pred, a.label));
+    const outB = record(() => loss.forward(b.pred, b.label));
+    outB.backward();
+    // outB's memory is free now; a third call takes it, and outA's must still be intact.
+    record(() =>
+      loss.forward(
+        nd
+          .array([
+            [0, 0, 0],
+            [0, 0, 7],
+          ])
+          .attachGrad(),
+        a.label,
+      ),
+    );
+    outA.backward();
+    assertClose(
+      a.pred.grad!.data,
+      [1, 2, 3, 4, 5, 6].map((v) => v / 3),
+      { rtol: 1e-6, atol: 0 },
+    );
+  });
+});
