@@ -43,9 +43,6 @@ interface SoftmaxExtra {
   readonly labels: Int32Array | null;
 }
 
-/** Classes up to which a recorded call may take the one-pass path (see canFuseGradient). */
-const ONE_PASS_MAX_CLASSES = 16384;
-
 /**
  * The term −z · log p of a dense label, with a zero label on an impossible class (log p = −∞)
  * contributing 0 instead of 0 · ∞ = NaN: such a class is a mask. A NaN still propagates.
@@ -201,14 +198,14 @@ export class SoftmaxCrossEntropyLoss extends Loss {
   }
 
   /**
-   * The one-pass kernel covers sparse labels on logits with the class axis last, up to
-   * ONE_PASS_MAX_CLASSES classes. It keeps a gradient the size of pred until the backward; a
-   * large vocabulary keeps the block path instead, which holds two numbers per row and
-   * recomputes the softmax, so no second logits-sized buffer ever exists.
+   * The one-pass kernel covers sparse labels on logits with the class axis last, at any class
+   * count (a row longer than a kernel chunk runs one row per call). It keeps a gradient the size
+   * of pred until the backward, as the block path's backward would hold one until the autograd
+   * pass writes it into `.grad`, and takes each exponential once instead of twice.
    */
   protected override canFuseGradient(prepared: Prepared): boolean {
     const { layout, labels } = prepared.extra as SoftmaxExtra;
-    return labels !== null && !this.fromLogits && layout.inner === 1 && layout.size <= ONE_PASS_MAX_CLASSES;
+    return labels !== null && !this.fromLogits && layout.inner === 1;
   }
 
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):

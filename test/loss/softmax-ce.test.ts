@@ -315,6 +315,30 @@ describe('SoftmaxCrossEntropyLoss', () => {
     assertClose(dense.data, [crossEntropy([0.5, 2], 0)], 1e-15, 0, 'dense masked loss');
   });
 
+  test('a vocabulary larger than a kernel chunk (20,000 classes): one pass, float32 equals float64', () => {
+    // A row longer than the kernels' 16,384-float chunk runs one row per kernel call.
+    const loss = new SoftmaxCrossEntropyLoss();
+    const wide = logits(40, [3, 20000], 3);
+    const labels = i32([0, 12345, 19999]);
+    const {
+      loss: loss64,
+      grads: [grad64],
+    } = lossAndGradients(loss, ([x]) => [x!, labels], [wide]);
+    const narrow = array(wide, { dtype: 'float32' });
+    const {
+      loss: loss32,
+      grads: [grad32],
+    } = lossAndGradients(loss, ([x]) => [x!, labels], [narrow]);
+    assertClose(loss32.data, loss64.data, 2e-6, 0, 'float32 loss');
+    assertClose(grad32!.data, grad64!.data, 1e-4, 1e-9, 'float32 gradient');
+    // Every row's gradient sums to 0 (softmax minus a one-hot).
+    for (let row = 0; row < 3; row++) {
+      let total = 0;
+      for (let c = 0; c < 20000; c++) total += grad64!.data[row * 20000 + c]!;
+      assert.ok(Math.abs(total) < 1e-12, `row ${row} sums to ${total}`);
+    }
+  });
+
   test('dense labels: equal to sparse for one-hot labels, label gradient −log p', () => {
     const pred = logits(19, [3, 4]);
     const sparse = new SoftmaxCrossEntropyLoss().forward(pred, i32([2, 0, 3]));
