@@ -336,7 +336,6 @@ export class CTCLoss extends Loss {
     const setup = prepared.extra as CTCSetup;
     const ctc = state as CTCState;
     const x = prepared.arrays[0]!.data;
-    ctcKernelProbe.modes = ctc.modes;
     frameNormalizers(setup, ctc, x, begin, end);
     for (let b = begin, j = 0; b < end; b++, j++) {
       ctc.modes[b] = ZERO_GRADIENT;
@@ -346,7 +345,7 @@ export class CTCLoss extends Loss {
       }
       const count = extendLabel(setup, b, ctc.extended, ctc.skip);
       let mode = LINEAR;
-      let logP = ctcKernelProbe.linearSpace ? linearForward(setup, ctc, x, b, count) : null;
+      let logP = this.linearSpace ? linearForward(setup, ctc, x, b, count) : null;
       if (logP === null) {
         mode = LOG_SPACE;
         logP = logSpaceForward(setup, ctc, x, b, count);
@@ -360,7 +359,22 @@ export class CTCLoss extends Loss {
       ctc.logLikelihoods[b] = logP;
       out[j] = -logP;
     }
+    this.observeModes(ctc.modes, 'forward');
   }
+
+  /**
+   * Whether samples may take the rescaled linear-space recursion (true). A subclass may turn it
+   * off to run every sample in log space: the tests compare both paths that way.
+   */
+  protected get linearSpace(): boolean {
+    return true;
+  }
+
+  /**
+   * Sees the call's per-sample recursion modes (0 gradient 0, 1 linear space, 2 log space) after
+   * each forward and backward block; does nothing here. The tests override it to see which path ran.
+   */
+  protected observeModes(_modes: Uint8Array, _after: 'forward' | 'backward'): void {}
 
   /*
    * Backward, per sample: β_t(s) = p(rest of the label after frame t | state s at t), the mirror
@@ -403,6 +417,7 @@ export class CTCLoss extends Loss {
       if (ctc.modes[b] === LOG_SPACE) logSpaceBackward(setup, ctc, x, b, count, scale);
       subtractOccupancies(setup, ctc, b, count, dPred);
     }
+    this.observeModes(ctc.modes, 'backward');
   }
 
   // ---- the composed twin -----------------------------------------------------------------
@@ -542,16 +557,6 @@ const ZERO_GRADIENT = 0;
 const LINEAR = 1;
 /** α (and β) in log space: the fallback for samples the rescaled recursion cannot carry. */
 const LOG_SPACE = 2;
-
-/**
- * @internal A seam for the tests: `linearSpace = false` makes every sample take the log-space
- * path, and `modes` is the per-sample mode array of the latest call (ZERO_GRADIENT 0, LINEAR 1,
- * LOG_SPACE 2), so the tests can compare both paths and see which one ran.
- */
-export const ctcKernelProbe: { linearSpace: boolean; modes: Uint8Array | null } = {
-  linearSpace: true,
-  modes: null,
-};
 
 /** The smallest normal float64: a value below it has lost relative precision (or is 0). */
 const MIN_NORMAL = 2 ** -1022;

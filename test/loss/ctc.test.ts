@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { grad, record } from '../../src/autograd/index.js';
 import { type CaseFile, runFile } from '../../src/conformance/run.js';
-import { CTCLoss, type CTCLossOptions, ctcKernelProbe } from '../../src/loss/ctc.js';
+import { CTCLoss, type CTCLossOptions } from '../../src/loss/ctc.js';
 import { array, ones } from '../../src/ndarray/create.js';
 import type { DType } from '../../src/ndarray/dtype.js';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
@@ -571,24 +571,46 @@ describe('CTCLoss', () => {
     const LINEAR = 1;
     const LOG_SPACE = 2;
 
+    /** CTCLoss with the linear-space recursion on or off, recording the modes of its last call. */
+    class ProbedCTC extends CTCLoss {
+      readonly modes = { forward: [] as number[], backward: [] as number[] };
+      constructor(
+        options: CTCLossOptions,
+        private readonly allowLinear: boolean,
+      ) {
+        super(options);
+      }
+      protected override get linearSpace(): boolean {
+        return this.allowLinear;
+      }
+      protected override observeModes(modes: Uint8Array, after: 'forward' | 'backward'): void {
+        this.modes[after] = Array.from(modes);
+      }
+    }
+
     /** Loss, gradient and the per-sample modes after forward and after backward. */
     function run(loss: CTCLoss, inputs: readonly (NDArray | null)[], linearSpace: boolean) {
-      ctcKernelProbe.linearSpace = linearSpace;
-      try {
-        const pred = inputs[0]!;
-        pred.attachGrad();
-        const out = record(() => loss.forward(...inputs));
-        const afterForward = Array.from(ctcKernelProbe.modes!);
-        out.backward();
-        return {
-          loss: Array.from(out.data),
-          grad: Array.from(pred.grad!.data),
-          afterForward,
-          afterBackward: Array.from(ctcKernelProbe.modes!),
-        };
-      } finally {
-        ctcKernelProbe.linearSpace = true;
-      }
+      const probed = new ProbedCTC(
+        {
+          layout: loss.layout,
+          labelLayout: loss.labelLayout,
+          blankLabel: loss.blankLabel,
+          zeroInfinity: loss.zeroInfinity,
+          weight: loss.weight,
+        },
+        linearSpace,
+      );
+      const pred = inputs[0]!;
+      pred.attachGrad();
+      const out = record(() => probed.forward(...inputs));
+      const afterForward = probed.modes.forward;
+      out.backward();
+      return {
+        loss: Array.from(out.data),
+        grad: Array.from(pred.grad!.data),
+        afterForward,
+        afterBackward: probed.modes.backward,
+      };
     }
 
     /** Frames given as rows of logits, shaped (1, T, C) in `dtype`. */
