@@ -221,16 +221,16 @@ export function sigmoidBinaryCrossEntropyGradient(
   const fast =
     scalesFitFloat32(scales) &&
     runSegments(
-    'sigmoidBinaryCrossEntropyGradient',
-    SEGMENT_KERNELS.sigmoidCrossEntropy!(parameters),
-    [logits, labels],
-    ['logits', 'labels'],
-    sampleSize,
-    scales,
-    sums,
-    gradient,
-    { parallel: { kernel: 'sigmoidCrossEntropy', parameters } },
-  );
+      'sigmoidBinaryCrossEntropyGradient',
+      SEGMENT_KERNELS.sigmoidCrossEntropy!(parameters),
+      [logits, labels],
+      ['logits', 'labels'],
+      sampleSize,
+      scales,
+      sums,
+      gradient,
+      { parallel: { kernel: 'sigmoidCrossEntropy', parameters } },
+    );
   if (fast) return;
   for (let sample = 0, k = 0; sample < scales.length; sample++) {
     const scale = scales[sample]!;
