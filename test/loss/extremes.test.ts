@@ -219,6 +219,8 @@ function expectClosedForm(
   shape: readonly number[],
   differentiable: readonly number[],
   expected: Readonly<Record<string, readonly number[]>>,
+  /** Input index → shape, for inputs not shaped like `shape` (sampleWeight is [batch]). */
+  shapes: Readonly<Record<number, readonly number[]>> = {},
 ): void {
   for (const dtype of ['float32', 'float64'] as const) {
     // Values float32 can hold, so that both dtypes compute on the same numbers.
@@ -226,7 +228,7 @@ function expectClosedForm(
       values
         ? {
             values: values.map(Math.fround),
-            shape: i === loss.sampleWeightIndex ? [shape[0]!] : shape,
+            shape: shapes[i] ?? (i === loss.sampleWeightIndex ? [shape[0]!] : shape),
             dtype,
           }
         : null,
@@ -378,6 +380,76 @@ describe('closed forms at float32 extremes (both backends, both dtypes)', () => 
       {
         loss: [Math.fround(1e-45)],
         'd/dpred (one-pass)': [0.5, -0.5],
+      },
+    );
+  });
+
+  test('TripletLoss: two equal squared distances of (6.8e38)² cancel exactly, ℓ = margin + 1', () => {
+    // p − a = q − a = −6.8e38 in the first element, (1, 0) in the second: Σ (p − a)² − (q − a)²
+    // = 1, ℓ = 1 + margin = 2; ∂ℓ/∂a = 2·(q − p) = (0, −2). Float32 squares were ∞ − ∞ = NaN.
+    // (∂ℓ/∂p = 2·(p − a) = −1.4e39 is a true float32 overflow.)
+    expectClosedForm(
+      new ALL_LOSSES.TripletLoss!(),
+      [
+        [MAX, 0],
+        [-MAX, 1],
+        [-MAX, 0],
+      ],
+      [1, 2],
+      [0, 1, 2],
+      {
+        loss: [2],
+        'recorded loss (one-pass)': [2],
+        'd/dpred (one-pass)': [0, -2],
+      },
+    );
+  });
+
+  test('SoftmaxCrossEntropyLoss: −log softmax = 6.8e38 times a sampleWeight of 0.25 is finite', () => {
+    // logsumexp(M, −M) − (−M) = 2M exactly; ∂/∂x = w·(softmax(x) − onehot) = (0.25, −0.25).
+    expectClosedForm(
+      new ALL_LOSSES.SoftmaxCrossEntropyLoss!(),
+      [[MAX, -MAX], [1], [0.25]],
+      [1, 2],
+      [0],
+      {
+        loss: [MAX / 2],
+        'recorded loss (one-pass)': [MAX / 2],
+        'd/dpred (one-pass)': [0.25, -0.25],
+      },
+      { 1: [1] },
+    );
+  });
+
+  test('PoissonNLLLoss: exp(100) exceeds float32, exp(100)·1e-40 does not', () => {
+    const w = Math.fround(1e-40);
+    expectClosedForm(new PoissonNLLLoss(), [[100], [0], [w]], [1, 1], [0], {
+      loss: [Math.exp(100) * w],
+      'd/dpred (one-pass)': [Math.exp(100) * w],
+    });
+  });
+
+  test('a per-sample scale below the float32 normal range keeps its precision (L2, Logistic, Triplet)', () => {
+    // sampleWeight 1e-40 over 3 elements: the scale w/3 is a float32 subnormal with ~13 bits,
+    // and the slope 1e30 carries its rounding into a normal gradient, 1e30·w/3 ≈ 3.3e-11.
+    const w = Math.fround(1e-40);
+    const x = Math.fround(1e30);
+    expectClosedForm(new L2Loss(), [[x, 0, 0], [0, 0, 0], [w]], [1, 3], [0], {
+      'd/dpred (one-pass)': [(x * w) / 3, 0, 0],
+    });
+    // Logistic (signed) with label −3: ∂ℓ/∂x = σ(x) − z = 1 − (−1) = 2.
+    expectClosedForm(new LogisticLoss(), [[x, 0, 0], [-3, 1, 1], [w]], [1, 3], [0], {
+      'd/dpred (one-pass)': [(2 * w) / 3, (0.5 - 1) * (w / 3), (0.5 - 1) * (w / 3)],
+    });
+    // Triplet (one ℓ per sample, weight 1/3 for the same scale w/3): ∂ℓ/∂a = 2·(q − p)·w/3 with
+    // q − p = −1e30 on an active sample (distance 1e60 + margin > 0).
+    expectClosedForm(
+      new ALL_LOSSES.TripletLoss!({ weight: 1 / 3 }),
+      [[0, 0, 0], [x, 0, 0], [0, 0, 0], [w]],
+      [1, 3],
+      [0],
+      {
+        'd/dpred (one-pass)': [(-2 * x * w) / 3, 0, 0],
       },
     );
   });
