@@ -23,7 +23,7 @@ import {
   SigmoidBinaryCrossEntropyLoss,
 } from '../../src/loss/index.js';
 import type { Loss } from '../../src/loss/_loss.js';
-import { kernelBackend } from '../../src/wasm/index.js';
+import { kernelBackend, setKernelBackend } from '../../src/wasm/index.js';
 import type { DType } from '../../src/ndarray/dtype.js';
 import { CONFIGURATIONS, type Configuration, inputsFor } from './_extreme-configurations.js';
 import {
@@ -164,8 +164,13 @@ function checkFinite(config: Configuration, dtype: DType, outcome: Outcome, trut
 }
 
 describe('losses at float32 extremes: wasm and TypeScript kernels agree, no NaN, no spurious overflow', () => {
-  test('the wasm kernels are loaded (otherwise both runs would be TypeScript)', () => {
-    assert.equal(kernelBackend(), 'wasm');
+  test('the wasm kernels load (otherwise both runs would be TypeScript), whatever GLOSS_KERNELS says', () => {
+    setKernelBackend('wasm');
+    try {
+      assert.equal(kernelBackend(), 'wasm');
+    } finally {
+      setKernelBackend('auto');
+    }
   });
 
   test('every registered loss has a configuration here', () => {
