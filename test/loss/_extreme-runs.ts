@@ -24,8 +24,9 @@ export type Domain =
   | 'weight'; // sampleWeight and posWeight: non-negative, mostly ordinary
 
 /** The scenarios: which extremes the inputs are drawn from. */
-export type Scenario = 'max' | 'large' | 'tiny' | 'mixed';
-export const SCENARIOS: readonly Scenario[] = ['max', 'large', 'tiny', 'mixed'];
+export type Scenario = 'max' | 'large' | 'tiny' | 'mixed' | 'weights';
+/** 'weights': ordinary inputs with sampleWeight and posWeight at the extremes. */
+export const SCENARIOS: readonly Scenario[] = ['max', 'large', 'tiny', 'mixed', 'weights'];
 
 const TINY = [1e-45, -1e-45, 1e-40, -1e-40, 0, -0];
 
@@ -35,36 +36,42 @@ const POOLS: Record<Domain, Record<Scenario, readonly number[]>> = {
     large: [1e30, -1e30, 1e30, -2e30, 3, -0],
     tiny: TINY,
     mixed: [MAX, -MAX, 1e30, -1e30, 1e-45, -1e-40, 0, -0, 3, -3, 100, -100],
+    weights: [0.5, -2, 3, -0.25, 1, 0],
   },
   label: {
     max: [1, -1, 3, -3, 0, 1],
     large: [1, 0, -1, 0.5, 3, -3],
     tiny: [1e-45, 1e-40, -1e-45, 0, -0, 1],
     mixed: [1, -1, 0, 3, -3, 1e-45, 0.25],
+    weights: [1, 0, -1, 0.5],
   },
   probability: {
     max: [1, 0, 1, 0.5],
     large: [1, 0, 1e-30, 0.5],
     tiny: [1e-45, 1e-40, 0, 1],
     mixed: [1, 0, 1e-45, 1e-40, 0.5, 1e-30],
+    weights: [1, 0, 0.25, 0.5],
   },
   nonNegative: {
     max: [MAX, 0, MAX, 1],
     large: [1e30, 0, 2e30, 3],
     tiny: [1e-45, 1e-40, 0, 1e-45],
     mixed: [MAX, 1e30, 0, 1e-45, 1e-40, 3],
+    weights: [0.5, 2, 0, 3],
   },
   logProbability: {
     max: [-MAX, 0, -MAX, -1],
     large: [-1e30, 0, -2e30, -3],
     tiny: [-1e-45, -1e-40, -0, 0],
     mixed: [-MAX, -1e30, -0, -1e-45, -1e-40, -3],
+    weights: [-0.5, -2, 0, -3],
   },
   weight: {
     max: [1, 0.5, 2, 1],
     large: [0.5, 2, 1, 0.25],
     tiny: [1e-45, 1e-40, 0, 1],
     mixed: [1, 1e-40, 2, 0],
+    weights: [MAX, 1e30, 1e-45, 0, 1e-40, 3],
   },
 };
 
