@@ -11,13 +11,16 @@
  * which is Gluon's x − x·z + (1 + (p − 1)·z)·s(−x) rearranged so that one exponential serves
  * every term, nothing overflows, and for z in [0, 1], p ≥ 0 no term cancels. Element i of a
  * call is logits/labels[offset + i] with posWeight[posWeightOffset + i] (so a broadcast
- * posWeight can be passed gathered into a block buffer, and its gradient received the same way). Float32 logits run through the wasm SIMD kernels (float32 arithmetic, loss
- * widened to float64); float64 logits and the `'js'` backend use Math in float64.
+ * posWeight can be passed gathered into a block buffer, and its gradient received the same way).
+ * Float32 logits run through the wasm SIMD kernels (float32 exponentials and logarithms of
+ * bounded arguments, float64 for every term that involves the unbounded inputs, see
+ * binary-cross-entropy.wat); float64 logits and the `'js'` backend use Math in float64.
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
 import { checkSpan, type FloatArray } from './_spans.js';
 import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
+import { scalesFitFloat32 } from './_scales.js';
 import { runSegments, SEGMENT_KERNELS } from './_segments.js';
 import type { TypedArray } from '../ndarray/dtype.js';
 
@@ -201,7 +204,7 @@ export function sigmoidBinaryCrossEntropyBackward(
  * One pass for a recorded call without posWeight: for samples of `sampleSize` consecutive
  * elements (as many as `scales` has entries), `sums[s] = Σ ℓ` over sample s and
  * `gradient[k] = scales[s] · ∂ℓ/∂logits[k]` (see the module comment, p = 1). Float32 logits run
- * through the wasm SIMD kernel; float64 logits and the `'js'` backend use Math in float64.
+ * through the wasm SIMD kernel (unless a scale would lose precision as a float32); float64 logits and the `'js'` backend use Math in float64.
  */
 export function sigmoidBinaryCrossEntropyGradient(
   logits: TypedArray,
@@ -214,17 +217,20 @@ export function sigmoidBinaryCrossEntropyGradient(
   gradient: TypedArray,
 ): void {
   const parameters = [labelScale, labelShift];
-  const fast = runSegments(
-    'sigmoidBinaryCrossEntropyGradient',
-    SEGMENT_KERNELS.sigmoidCrossEntropy!(parameters),
-    [logits, labels],
-    ['logits', 'labels'],
-    sampleSize,
-    scales,
-    sums,
-    gradient,
-    { parallel: { kernel: 'sigmoidCrossEntropy', parameters } },
-  );
+  // Scales that lose precision as float32 run the float64 loop below (see scalesFitFloat32).
+  const fast =
+    scalesFitFloat32(scales) &&
+    runSegments(
+      'sigmoidBinaryCrossEntropyGradient',
+      SEGMENT_KERNELS.sigmoidCrossEntropy!(parameters),
+      [logits, labels],
+      ['logits', 'labels'],
+      sampleSize,
+      scales,
+      sums,
+      gradient,
+      { parallel: { kernel: 'sigmoidCrossEntropy', parameters } },
+    );
   if (fast) return;
   for (let sample = 0, k = 0; sample < scales.length; sample++) {
     const scale = scales[sample]!;

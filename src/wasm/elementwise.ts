@@ -1,7 +1,8 @@
 /**
  * Vectorised transcendental maps, `dst[dstOffset + i] = f(src[srcOffset + i])` for i < count:
  * exp, log, log1p, softplus and sigmoid. Float32 sources run through the wasm SIMD kernels
- * (within 2 ulp of the correctly rounded float32 result); float64 sources, and every source
+ * (within 2 ulp of the correctly rounded float32 result; exp into a float64 destination keeps
+ * float64's range, see widenOverflows); float64 sources, and every source
  * under the `'js'` backend, use Math in float64. `dst` may be either float type (and may be
  * `src` itself).
  * @module
@@ -55,6 +56,27 @@ function map(
     scratch.f32.set(src.subarray(srcOffset + start, srcOffset + start + length), at);
     run(SCRATCH_BASE, SCRATCH_BASE, length);
     dst.set(scratch.f32.subarray(at, at + length), dstOffset + start);
+    if (kernel === 'mapExp' && dst instanceof Float64Array)
+      widenOverflows(src, srcOffset + start, length, dst, dstOffset + start);
+  }
+}
+
+/**
+ * e^x exceeds float32's range for x > 88.72 but float64's only past 709.78: where a float64
+ * destination got +Infinity from the float32 kernel, the float64 value is taken instead
+ * (DECISIONS 15: float64 intermediates). A caller that weights or averages e^x in float64 (e.g.
+ * PoissonNLLLoss's exp(x) − t·x times a small sampleWeight) then keeps a finite result the
+ * TypeScript kernels also give. A scan for +Infinity costs little next to the exponentials.
+ */
+function widenOverflows(
+  src: FloatArray,
+  srcOffset: number,
+  count: number,
+  dst: Float64Array,
+  dstOffset: number,
+) {
+  for (let i = 0; i < count; i++) {
+    if (dst[dstOffset + i] === Number.POSITIVE_INFINITY) dst[dstOffset + i] = Math.exp(src[srcOffset + i]!);
   }
 }
 

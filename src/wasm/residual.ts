@@ -1,12 +1,13 @@
 /**
  * Residual losses in one pass (L2Loss, L1Loss, HuberLoss): with d = pred − label, the sum of
  * ℓ(d) per sample and `gradient[k] = scale(sample of k) · ℓ′(d[k])` (see residual.wat for the
- * formulas). Float32 predictions run through the wasm SIMD kernels (float32 arithmetic, the sums
- * in float64); otherwise the function returns false and the loss runs its TypeScript loop, which
+ * formulas). Float32 predictions run through the wasm SIMD kernels (float64 arithmetic on the
+ * widened inputs, the gradient rounded to float32 on store); otherwise the function returns false and the loss runs its TypeScript loop, which
  * is the reference the kernels are tested against.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
+import { scalesFitFloat32 } from './_scales.js';
 import { runSegments, type SegmentKernel } from './_segments.js';
 
 /** Which residual loss: d²/2, |d|, or Huber's with a given ρ. */
@@ -23,7 +24,8 @@ const absolute: SegmentKernel = (k, [pred, label], length, segments, scales, gra
 /**
  * For samples of `sampleSize` consecutive elements (as many as `scales` has entries): writes
  * `sums[s] = Σ ℓ` over sample s and `gradient[k] = scales[s] · ∂ℓ/∂pred[k]` for its elements.
- * Returns false (nothing written) unless `pred` is float32 and the wasm backend is active.
+ * Returns false (nothing written) unless `pred` is float32 and the wasm backend is active, or
+ * when a scale would lose precision as a float32 (see scalesFitFloat32).
  */
 export function residualLossGradient(
   loss: ResidualLoss,
@@ -34,6 +36,7 @@ export function residualLossGradient(
   sums: Float64Array,
   gradient: TypedArray,
 ): boolean {
+  if (!scalesFitFloat32(scales)) return false;
   const kernel: SegmentKernel =
     loss.kind === 'squared'
       ? squared

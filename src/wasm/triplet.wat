@@ -2,17 +2,34 @@
 ;; (A fragment of the gloss kernel module, see memory.wat.)
 ;;
 ;; For segment (sample) j of `length` elements of the anchor a, positive p and negative q:
-;;   distance = Σ (p − a)² − (q − a)²   (float32 terms, summed in float64)
+;;   distance = Σ (p − a)² − (q − a)²   (float64 terms and sums)
 ;;   ℓ = max(distance + margin, 0), NaN kept            → sums[j]
 ;;   gradient[i] = scales[j] · 2 · (q − p)[i] where ℓ > 0 (NaN where ℓ is NaN), else 0
 ;; The row is read twice while it is in cache: once for the distance, once for the gradient.
 ;; Whole vectors first, then one element at a time in lane 0 (zero lanes add nothing).
+;;
+;; Float64 arithmetic on the widened inputs (DECISIONS 15): in float32, (p − a)² overflows for
+;; |p − a| ≥ 1.9e19 (and p − a itself at ±3.4e38), and two infinite squares then cancel to NaN
+;; where the true distance — two equal huge squares — is 0 and ℓ = margin. In float64 every
+;; difference of two float32 values is exact or correctly rounded and its square (≤ 4.6e77)
+;; cannot overflow; the gradient 2·scale·(q − p) is rounded to float32 once, on store.
+
+  ;; (p − a)² − (q − a)² of float64 pairs.
+  ;; @inline
+  (func $tripletTerm2 (param $anchor v128) (param $positive v128) (param $negative v128) (result v128)
+    (local $toPositive v128) (local $toNegative v128)
+    (local.set $toPositive (f64x2.sub (local.get $positive) (local.get $anchor)))
+    (local.set $toNegative (f64x2.sub (local.get $negative) (local.get $anchor)))
+    (f64x2.sub
+      (f64x2.mul (local.get $toPositive) (local.get $toPositive))
+      (f64x2.mul (local.get $toNegative) (local.get $toNegative)))
+  )
 
   (func (export "tripletSegments")
     (param $a i32) (param $p i32) (param $q i32) (param $length i32) (param $segments i32)
     (param $scales i32) (param $margin f64) (param $gradient i32) (param $sums i32)
     (local $sumsEnd i32) (local $row i32) (local $vectorBytes i32) (local $rowBytes i32) (local $k i32)
-    (local $toPositive v128) (local $toNegative v128) (local $term v128) (local $s0 v128) (local $s1 v128)
+    (local $anchor v128) (local $positive v128) (local $negative v128) (local $s0 v128) (local $s1 v128)
     (local $gap f64) (local $factor v128)
     (local.set $sumsEnd (i32.add (local.get $sums) (i32.shl (local.get $segments) (i32.const 3))))
     (local.set $rowBytes (i32.shl (local.get $length) (i32.const 2)))
@@ -27,38 +44,32 @@
         (block $vectorsDone
           (loop $vectors
             (br_if $vectorsDone (i32.ge_u (local.get $k) (local.get $vectorBytes)))
-            (local.set $toPositive
-              (f32x4.sub
-                (v128.load (i32.add (local.get $p) (local.get $k)))
-                (v128.load (i32.add (local.get $a) (local.get $k)))))
-            (local.set $toNegative
-              (f32x4.sub
-                (v128.load (i32.add (local.get $q) (local.get $k)))
-                (v128.load (i32.add (local.get $a) (local.get $k)))))
-            (local.set $term
-              (f32x4.sub
-                (f32x4.mul (local.get $toPositive) (local.get $toPositive))
-                (f32x4.mul (local.get $toNegative) (local.get $toNegative))))
-            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $term))))
-            (local.set $s1 (f64x2.add (local.get $s1) (call $promoteHigh (local.get $term))))
+            (local.set $anchor (v128.load (i32.add (local.get $a) (local.get $k))))
+            (local.set $positive (v128.load (i32.add (local.get $p) (local.get $k))))
+            (local.set $negative (v128.load (i32.add (local.get $q) (local.get $k))))
+            (local.set $s0
+              (f64x2.add (local.get $s0)
+                (call $tripletTerm2
+                  (f64x2.promote_low_f32x4 (local.get $anchor))
+                  (f64x2.promote_low_f32x4 (local.get $positive))
+                  (f64x2.promote_low_f32x4 (local.get $negative)))))
+            (local.set $s1
+              (f64x2.add (local.get $s1)
+                (call $tripletTerm2
+                  (call $promoteHigh (local.get $anchor))
+                  (call $promoteHigh (local.get $positive))
+                  (call $promoteHigh (local.get $negative)))))
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (br $vectors)))
         (block $tailDone
           (loop $tail
             (br_if $tailDone (i32.ge_u (local.get $k) (local.get $rowBytes)))
-            (local.set $toPositive
-              (f32x4.sub
-                (v128.load32_zero (i32.add (local.get $p) (local.get $k)))
-                (v128.load32_zero (i32.add (local.get $a) (local.get $k)))))
-            (local.set $toNegative
-              (f32x4.sub
-                (v128.load32_zero (i32.add (local.get $q) (local.get $k)))
-                (v128.load32_zero (i32.add (local.get $a) (local.get $k)))))
-            (local.set $term
-              (f32x4.sub
-                (f32x4.mul (local.get $toPositive) (local.get $toPositive))
-                (f32x4.mul (local.get $toNegative) (local.get $toNegative))))
-            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $term))))
+            (local.set $s0
+              (f64x2.add (local.get $s0)
+                (call $tripletTerm2
+                  (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $a) (local.get $k))))
+                  (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $p) (local.get $k))))
+                  (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $q) (local.get $k)))))))
             (local.set $k (i32.add (local.get $k) (i32.const 4)))
             (br $tail)))
         (local.set $gap
@@ -77,31 +88,34 @@
           (then (memory.fill (local.get $gradient) (i32.const 0) (local.get $rowBytes)))
           (else
             (local.set $factor
-              (f32x4.splat
-                (f32.mul
-                  (f32.mul (f32.const 2) (f32.load (local.get $scales)))
-                  (select (f32.const nan) (f32.const 1) (f64.ne (local.get $gap) (local.get $gap))))))
+              (f64x2.splat
+                (f64.mul
+                  (f64.mul (f64.const 2) (f64.promote_f32 (f32.load (local.get $scales))))
+                  (select (f64.const nan) (f64.const 1) (f64.ne (local.get $gap) (local.get $gap))))))
             (local.set $k (i32.const 0))
             (block $gradientVectorsDone
               (loop $gradientVectors
                 (br_if $gradientVectorsDone (i32.ge_u (local.get $k) (local.get $vectorBytes)))
+                (local.set $positive (v128.load (i32.add (local.get $p) (local.get $k))))
+                (local.set $negative (v128.load (i32.add (local.get $q) (local.get $k))))
                 (v128.store (i32.add (local.get $gradient) (local.get $k))
-                  (f32x4.mul
-                    (local.get $factor)
-                    (f32x4.sub
-                      (v128.load (i32.add (local.get $q) (local.get $k)))
-                      (v128.load (i32.add (local.get $p) (local.get $k))))))
+                  (call $narrowPair
+                    (f64x2.mul (local.get $factor)
+                      (f64x2.sub (f64x2.promote_low_f32x4 (local.get $negative)) (f64x2.promote_low_f32x4 (local.get $positive))))
+                    (f64x2.mul (local.get $factor)
+                      (f64x2.sub (call $promoteHigh (local.get $negative)) (call $promoteHigh (local.get $positive))))))
                 (local.set $k (i32.add (local.get $k) (i32.const 16)))
                 (br $gradientVectors)))
             (block $gradientTailDone
               (loop $gradientTail
                 (br_if $gradientTailDone (i32.ge_u (local.get $k) (local.get $rowBytes)))
                 (f32.store (i32.add (local.get $gradient) (local.get $k))
-                  (f32.mul
-                    (f32x4.extract_lane 0 (local.get $factor))
-                    (f32.sub
-                      (f32.load (i32.add (local.get $q) (local.get $k)))
-                      (f32.load (i32.add (local.get $p) (local.get $k))))))
+                  (f32.demote_f64
+                    (f64.mul
+                      (f64x2.extract_lane 0 (local.get $factor))
+                      (f64.sub
+                        (f64.promote_f32 (f32.load (i32.add (local.get $q) (local.get $k))))
+                        (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $k))))))))
                 (local.set $k (i32.add (local.get $k) (i32.const 4)))
                 (br $gradientTail)))))
         (local.set $a (i32.add (local.get $a) (local.get $rowBytes)))

@@ -32,9 +32,9 @@ function reference(
   for (let s = 0; s < scales.length; s++) {
     let distance = 0;
     for (let k = s * sampleSize; k < (s + 1) * sampleSize; k++) {
-      // The kernel's terms are float32: the reference rounds them the same way.
-      const toPositive = Math.fround(p[k]! - a[k]!);
-      const toNegative = Math.fround(q[k]! - a[k]!);
+      // The kernel computes in float64 from the float32 inputs, as this reference does.
+      const toPositive = p[k]! - a[k]!;
+      const toNegative = q[k]! - a[k]!;
       distance += toPositive * toPositive - toNegative * toNegative;
     }
     const gap = distance + margin;

@@ -1,0 +1,23 @@
+/**
+ * The one-pass kernels receive their per-sample scales (weight · sampleWeight / M) as float32
+ * (see _segments.ts). Rounding a scale to float32 costs at most half an ulp while it is a
+ * normal float32, but a scale below 2^−126 keeps only a few significant bits as a subnormal (a
+ * sampleWeight of 1e-40 over 12 elements is 8.3e-42: 1e-4 relative error, which a large slope
+ * then carries into a normal gradient), and one beyond 3.4e38 becomes Infinity. Such calls run
+ * the float64 TypeScript kernels instead.
+ * @module
+ */
+
+/** Smallest positive normal float32, 2^−126. */
+const SMALLEST_NORMAL = 2 ** -126;
+/** Largest finite float32. */
+const LARGEST = 3.4028234663852886e38;
+
+/** Whether every scale is 0 or keeps its precision as a float32 (normal, finite after rounding). */
+export function scalesFitFloat32(scales: Float64Array): boolean {
+  for (let i = 0; i < scales.length; i++) {
+    const magnitude = Math.abs(scales[i]!);
+    if (magnitude !== 0 && !(magnitude >= SMALLEST_NORMAL && Math.fround(magnitude) <= LARGEST)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,148 @@
+/**
+ * The configurations extremes.test.ts runs: every registered loss, with the options that choose
+ * different kernels, and the domain each continuous input is drawn from; and the inputs of one
+ * run (sample shapes from the loss, values from the extreme pools of _extreme-runs.ts).
+ */
+import type { DType } from '../../src/ndarray/dtype.js';
+import { RandomGenerator } from '../../src/ndarray/random.js';
+import {
+  ALL_LOSSES,
+  HuberLoss,
+  L1Loss,
+  L2Loss,
+  LogisticLoss,
+  PoissonNLLLoss,
+  SigmoidBinaryCrossEntropyLoss,
+} from '../../src/loss/index.js';
+import type { Loss } from '../../src/loss/_loss.js';
+import { type Domain, extremeValues, type InputSpec, type Scenario } from './_extreme-runs.js';
+
+/** A loss with options, and the domain of each of its continuous inputs. */
+export interface Configuration {
+  readonly name: string;
+  readonly make: () => Loss;
+  /** Input name → domain; inputs not listed keep their sample values (discrete labels). */
+  readonly domains: Readonly<Record<string, Domain>>;
+}
+
+export const CONFIGURATIONS: readonly Configuration[] = [
+  { name: 'L2Loss', make: () => new L2Loss(), domains: { pred: 'real', label: 'real' } },
+  { name: 'L1Loss', make: () => new L1Loss(), domains: { pred: 'real', label: 'real' } },
+  { name: 'HuberLoss', make: () => new HuberLoss(), domains: { pred: 'real', label: 'real' } },
+  { name: 'HingeLoss', make: () => new ALL_LOSSES.HingeLoss!(), domains: { pred: 'real', label: 'label' } },
+  {
+    name: 'SquaredHingeLoss',
+    make: () => new ALL_LOSSES.SquaredHingeLoss!(),
+    domains: { pred: 'real', label: 'label' },
+  },
+  { name: 'LogisticLoss', make: () => new LogisticLoss(), domains: { pred: 'real', label: 'label' } },
+  {
+    name: 'LogisticLoss(binary)',
+    make: () => new LogisticLoss({ labelFormat: 'binary' }),
+    domains: { pred: 'real', label: 'label' },
+  },
+  {
+    name: 'SigmoidBinaryCrossEntropyLoss',
+    make: () => new SigmoidBinaryCrossEntropyLoss(),
+    domains: { pred: 'real', label: 'label' },
+  },
+  {
+    name: 'SigmoidBinaryCrossEntropyLoss(posWeight)',
+    make: () => new SigmoidBinaryCrossEntropyLoss(),
+    domains: { pred: 'real', label: 'label', posWeight: 'weight' },
+  },
+  {
+    name: 'SigmoidBinaryCrossEntropyLoss(fromSigmoid)',
+    make: () => new SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true }),
+    domains: { pred: 'probability', label: 'probability' },
+  },
+  {
+    name: 'SigmoidBinaryCrossEntropyLoss(fromSigmoid, posWeight)',
+    make: () => new SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true }),
+    domains: { pred: 'probability', label: 'probability', posWeight: 'weight' },
+  },
+  {
+    name: 'PoissonNLLLoss',
+    make: () => new PoissonNLLLoss(),
+    domains: { pred: 'real', target: 'nonNegative' },
+  },
+  {
+    name: 'PoissonNLLLoss(rates, computeFull)',
+    make: () => new PoissonNLLLoss({ fromLogits: false, computeFull: true }),
+    domains: { pred: 'nonNegative', target: 'nonNegative' },
+  },
+  {
+    name: 'SoftmaxCrossEntropyLoss',
+    make: () => new ALL_LOSSES.SoftmaxCrossEntropyLoss!(),
+    domains: { pred: 'real' },
+  },
+  {
+    name: 'SoftmaxCrossEntropyLoss(dense)',
+    make: () => new ALL_LOSSES.SoftmaxCrossEntropyLoss!({ sparseLabel: false }),
+    domains: { pred: 'real', label: 'probability' },
+  },
+  {
+    name: 'KLDivLoss',
+    make: () => new ALL_LOSSES.KLDivLoss!(),
+    domains: { pred: 'logProbability', label: 'probability' },
+  },
+  {
+    name: 'KLDivLoss(logits, sum)',
+    make: () => new ALL_LOSSES.KLDivLoss!({ fromLogits: false, classReduction: 'sum' }),
+    domains: { pred: 'real', label: 'probability' },
+  },
+  {
+    name: 'CosineEmbeddingLoss',
+    make: () => new ALL_LOSSES.CosineEmbeddingLoss!(),
+    domains: { input1: 'real', input2: 'real' },
+  },
+  {
+    name: 'TripletLoss',
+    make: () => new ALL_LOSSES.TripletLoss!(),
+    domains: { pred: 'real', positive: 'real', negative: 'real' },
+  },
+  { name: 'SDMLLoss', make: () => new ALL_LOSSES.SDMLLoss!(), domains: { x1: 'real', x2: 'real' } },
+  { name: 'CTCLoss', make: () => new ALL_LOSSES.CTCLoss!(), domains: { pred: 'real' } },
+];
+
+/**
+ * The inputs of one run: the loss's sample inputs (for shapes and discrete labels), continuous
+ * ones replaced by extreme values of their domain (float32-representable, so both dtypes see
+ * the same numbers), a per-sample sampleWeight and a posWeight where configured; and the indices
+ * of the inputs that get gradients.
+ */
+export function inputsFor(config: Configuration, loss: Loss, dtype: DType, scenario: Scenario, seed: number) {
+  const sample = loss.sampleInputs(new RandomGenerator(seed), dtype)!;
+  const names = loss.inputNames;
+  const specs: (InputSpec | null)[] = names.map(() => null);
+  const differentiable: number[] = [];
+  sample.forEach((x, i) => {
+    if (!x) return;
+    const domain = config.domains[names[i]!];
+    const values = domain
+      ? extremeValues(domain, scenario, x.size, seed * 7 + i).map(Math.fround)
+      : Array.from(x.data);
+    specs[i] = { values, shape: x.shape, dtype: x.dtype };
+    if (domain) differentiable.push(i);
+  });
+  const batch = sample[0]!.shape[0]!;
+  const sw = loss.sampleWeightIndex;
+  if (sw >= 0) {
+    const values = extremeValues('weight', scenario, batch, seed + 11).map(Math.fround);
+    specs[sw] = { values, shape: [batch], dtype };
+    differentiable.push(sw);
+  }
+  const pw = names.indexOf('posWeight');
+  if (pw >= 0 && config.domains.posWeight) {
+    const pred = specs[0]!;
+    specs[pw] = {
+      values: extremeValues(config.domains.posWeight, scenario, pred.values.length, seed + 13).map(
+        Math.fround,
+      ),
+      shape: pred.shape,
+      dtype,
+    };
+    differentiable.push(pw);
+  }
+  return { specs, differentiable };
+}
