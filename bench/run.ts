@@ -9,8 +9,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { autograd, gluon, nd, type NDArray } from '../src/index.js';
-import { kernelThreadsReady, useKernelThreads } from '../src/node/index.js';
+import { autograd, gluon, nd, type NDArray } from 'gloss-ml';
+import { kernelThreadsReady, useKernelThreads } from 'gloss-ml/node';
 import { plainCtc, plainSigmoidBce, plainSoftmaxCe } from './plain-loops.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
