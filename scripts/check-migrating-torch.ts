@@ -73,6 +73,18 @@ const rows: [string, number | number[], number | number[]][] = [
     valuesOf(new L.PoissonNLLLoss({ fromLogits: true }).forward(x!, y!.abs())),
   ],
   [
+    'ctc_loss(blank 0, (T, N, C)) = CTCLoss(TNC, first)',
+    torch.ctc,
+    valuesOf(
+      new L.CTCLoss({ layout: 'TNC', blankLabel: 'first' }).forward(
+        A(inputs.ctc_act).logSoftmax(),
+        A(inputs.ctc_lab),
+        null,
+        A(inputs.ctc_len),
+      ),
+    ),
+  ],
+  [
     'cosine_embedding_loss = CosineEmbeddingLoss',
     torch.cosine,
     valuesOf(new L.CosineEmbeddingLoss({ margin: 0.2 }).forward(a!, p!, A([1, -1, 1, -1]))),
