@@ -89,6 +89,7 @@ describe('the packed and installed package', { skip: npmMissing && 'npm is not o
       'package.json',
       'bin/gloss.js',
       'examples/tutorial.ts',
+      'docs/migrating.md',
       'dist/index.js',
       'dist/index.d.ts',
       'dist/plot/index.js',
