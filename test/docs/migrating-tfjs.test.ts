@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { gluon, type NDArray, nd } from '../../src/index.js';
+import { gluon, type NDArray, nd } from 'gloss-ml';
 
 // The CommonJS builds load without the ESM resolve hook the benchmark needs.
 const require = createRequire(import.meta.url);

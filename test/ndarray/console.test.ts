@@ -5,9 +5,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { describe, test } from 'node:test';
-import { autograd } from '../../src/index.js';
-import { ShapeError } from '../../src/ndarray/errors.js';
-import * as nd from '../../src/ndarray/index.js';
+import { autograd, nd, ShapeError } from 'gloss-ml';
 
 describe('util.inspect and console.log', () => {
   test('print the array as toString(), without a leading newline', () => {
