@@ -2,7 +2,8 @@
  * The package as users get it: `npm pack` (which runs `prepare`, a fresh build), then
  * `npm install <tarball>` into an empty folder, then the installed `gloss` command and entries.
  * Checks the tarball's file list, `gloss --version`, that `gloss tutorial` writes the same out/ as
- * the checkout's `npm start`, and that the core entry loads nothing outside its own dist/ files.
+ * the checkout's `npm start`, that the core entry loads nothing outside its own dist/ files, and
+ * that the shipped .d.ts files type-check a strict consumer.
  * The install prefers npm's cache (`--prefer-offline`): the checkout's `npm ci` filled it with every
  * dependency, so no download is needed on CI. Skipped, with a message, only when npm is missing.
  */
@@ -178,6 +179,36 @@ console.log(loss.forward(nd.array([[1, 10], [8, 2]]), nd.array([0, 1])).toString
     );
     const probe = run(process.execPath, ['--import', './register.mjs', 'probe.mjs'], app);
     assert.equal(succeeded(probe, 'node probe.mjs').trim(), '[9.000123  6.0024757]\n<NDArray 2 @cpu(0)>');
+  });
+
+  test('the shipped types check a strict consumer of every entry (skipLibCheck off)', () => {
+    writeFileSync(
+      join(app, 'consumer.ts'),
+      `import { type NDArray, gluon, nd } from 'gloss-ml';
+import { lineChart } from 'gloss-ml/plot';
+import { checkGradient } from 'gloss-ml/testing';
+import { saveParameters } from 'gloss-ml/node';
+import { cell, display } from 'gloss-ml/notebook';
+const l: NDArray = new gluon.loss.L2Loss().forward(nd.ones([2]), nd.zeros([2]));
+const items: number[] = [...l].map((item) => item.item());
+const svg: string = lineChart([{ x: [0, 1], y: [1, 0] }]);
+cell(1, () => display([items, svg.length, typeof checkGradient, typeof saveParameters]));
+`,
+    );
+    // A browser user's setup: DOM types, no @types/node (the core declares no Node types).
+    const compilerOptions = {
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      target: 'ES2022',
+      lib: ['ES2022', 'DOM'],
+      types: [],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+    };
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
+    const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+    succeeded(run(process.execPath, [tsc, '-p', 'tsconfig.json'], app), 'tsc on a consumer of gloss-ml');
   });
 
   test('gloss-ml/plot loads its d3 dependencies and draws an SVG', () => {
