@@ -4,7 +4,7 @@
  * same memory traffic (the floor), so the ratio says how close a kernel is to memory speed.
  * A benchmark, not a test: nothing here asserts timings.
  */
-import { nd } from '../src/index.js';
+import { nd } from 'gloss-ml';
 
 const SIZE = 4 * 1024 * 1024;
 const quick = process.argv.includes('--quick');

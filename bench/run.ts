@@ -9,8 +9,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { autograd, gluon, nd, type NDArray } from '../src/index.js';
-import { kernelThreadsReady, useKernelThreads } from '../src/node/index.js';
+import { autograd, gluon, nd, type NDArray } from 'gloss-ml';
+import { kernelThreadsReady, useKernelThreads } from 'gloss-ml/node';
 import { plainCtc, plainSigmoidBce, plainSoftmaxCe } from './plain-loops.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
@@ -35,7 +35,7 @@ interface Workload {
   tfjsNote?: string;
   floor: () => void;
   plain?: Step;
-  /** Threads for gloss's compute-bound kernels during this workload (gloss/node useKernelThreads). */
+  /** Threads for gloss's compute-bound kernels during this workload (gloss-ml/node useKernelThreads). */
   threads?: number;
   /** Optional note on memory (W8). */
   logitsBytes?: number;
@@ -211,7 +211,7 @@ function workloads(): Workload[] {
       plain: () => plainSoftmaxCe(logits!.data as Float32Array, labels!.data as Int32Array, n, c),
     });
   };
-  // W2t and W3t: W2 and W3 with gloss/node's opt-in kernel threads (this thread and one
+  // W2t and W3t: W2 and W3 with gloss-ml/node's opt-in kernel threads (this thread and one
   // worker), where the machine has a second core.
   const twoCores = (os.availableParallelism?.() ?? os.cpus().length) >= 2;
   softmax('W2', 'SoftmaxCrossEntropyLoss sparse [4096,1000]', 4096, 1000);
@@ -527,7 +527,7 @@ async function main(): Promise<void> {
       useKernelThreads(w.threads);
       if (!(await kernelThreadsReady())) throw new Error(`${w.id}: the kernel threads did not start`);
       notes.push(
-        `gloss with useKernelThreads(${w.threads}) (gloss/node): the calling thread and ${w.threads - 1} worker`,
+        `gloss with useKernelThreads(${w.threads}) (gloss-ml/node): the calling thread and ${w.threads - 1} worker`,
       );
     }
     const reference = w.gloss();

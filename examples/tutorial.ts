@@ -31,8 +31,8 @@
 // We'll first import the modules, where the `mxnet.gluon.loss` module is imported as `gloss` to avoid the commonly used name `loss`.
 
 // %% [1]
-import { autograd, gluon, type NDArray, nd } from '../src/index.js';
-import { cell, display, print, show } from '../src/cli/_notebook.js';
+import { autograd, gluon, type NDArray, nd } from 'gloss-ml';
+import { cell, display, print, show } from 'gloss-ml/notebook';
 
 // `from mxnet.gluon import nn, loss as gloss`; IPython's display and matplotlib's plt.show()
 // become the notebook runtime's `display` and `show`.

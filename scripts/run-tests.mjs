@@ -4,7 +4,7 @@
 // empty list is an error. Extra arguments are passed through (e.g. a file filter).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 function collect(dir) {
   const files = [];
@@ -23,7 +23,10 @@ if (files.length === 0) {
   console.error('run-tests: no test files found under test/');
   process.exit(1);
 }
+// Tests that start the CLI in a temporary folder still map `gloss-ml` to src/ (tsconfig.json
+// paths): tsx looks for tsconfig.json in the working folder unless TSX_TSCONFIG_PATH names it.
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
+  env: { ...process.env, TSX_TSCONFIG_PATH: resolve('tsconfig.json') },
 });
 process.exit(result.status ?? 1);

@@ -2,9 +2,12 @@
  * gloss: MXNet Gluon's loss functions, NDArray and autograd in TypeScript.
  *
  * ```ts
- * import { nd, autograd, gluon } from 'gloss';
+ * import { nd, autograd, gluon } from 'gloss-ml';
  * const { nn, loss: gloss } = gluon;
  * ```
+ *
+ * This entry loads no other package (charts are in `gloss-ml/plot`, which uses d3; files, PNG and
+ * threads in `gloss-ml/node`).
  * @module
  */
 export * as nd from './ndarray/index.js';
@@ -16,5 +19,4 @@ export { checkGradient, checkSecondGradient, numericGradient } from './testing/g
 export * as gluon from './gluon/index.js';
 export * as init from './init/index.js';
 export * as optimizer from './optim/index.js';
-export * as plot from './plot/index.js';
 export { ensureWasm, kernelBackend, setKernelBackend } from './wasm/index.js';

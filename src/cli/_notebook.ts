@@ -140,16 +140,26 @@ function pythonRepr(value: unknown): string {
   return String(value);
 }
 
+/**
+ * MXNet's `repr` of an array (what the notebook shows, starting with a newline): `repr()` when
+ * the twin's copy of gloss has it, else its `toString()` with the newline added.
+ */
+function mxnetRepr(value: { toString(): string; repr?: () => string }): string {
+  if (typeof value.repr === 'function') return value.repr();
+  const text = value.toString();
+  return text.startsWith('\n') ? text : `\n${text}`;
+}
+
 /** Python's `str`: strings as they are, lists as Python prints them, arrays as MXNet prints them. */
 function pythonStr(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (isNDArray(value)) return value.toString();
+  if (isNDArray(value)) return mxnetRepr(value);
   return pythonRepr(value);
 }
 
 /** The value a notebook shows for a cell's last expression (`Out[n]`); NDArrays print as MXNet's repr. */
 export function display(value: unknown): void {
-  if (isNDArray(value)) emit({ kind: 'value', text: value.toString(), array: recordArray(value) });
+  if (isNDArray(value)) emit({ kind: 'value', text: mxnetRepr(value), array: recordArray(value) });
   else emit({ kind: 'value', text: pythonStr(value) });
 }
 

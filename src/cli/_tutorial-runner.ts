@@ -8,8 +8,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beginSession, type CellOutput, endSession } from './_notebook.js';
 import { type NotebookBlock, parseNotebookSource } from './_notebook-source.js';
 
-/** The twin of the seed tutorial, found from this file in `src/cli/` and in `dist/cli/` alike. */
+/**
+ * The twin of the seed tutorial, found from this file in `src/cli/` and in `dist/cli/` alike: the
+ * package ships it (its text is the page's prose and code), so an installed CLI finds it too.
+ */
 export const TUTORIAL_SOURCE = fileURLToPath(new URL('../../examples/tutorial.ts', import.meta.url));
+
+/**
+ * The twin compiled by `npm run build` (tsconfig.examples.json). The compiled CLI runs this one, so
+ * an installed package needs no TypeScript runtime; from `src/cli/` this path does not exist.
+ */
+const COMPILED_TUTORIAL = fileURLToPath(new URL('../examples/tutorial.js', import.meta.url));
 
 /** What one code cell produced. */
 export interface CellRun {
@@ -29,34 +38,34 @@ export interface NotebookRun {
 let runCount = 0;
 
 /**
- * Loads the twin as a fresh module, so each run executes every cell again. From source (tsx)
- * a query string makes a new module instance; from the compiled CLI, tsx's `tsImport` compiles
- * the TypeScript (tsx is a development dependency).
+ * Loads the twin as a fresh module, so each run executes every cell again (a query string makes a
+ * new module instance). From source (tsx) the TypeScript is imported directly; the compiled CLI
+ * imports the compiled seed twin, and needs tsx (a development dependency) only for another
+ * TypeScript notebook.
  */
 async function importFresh(path: string): Promise<void> {
-  const url = pathToFileURL(path).href;
   runCount++;
   if (import.meta.url.endsWith('.ts')) {
-    await import(`${url}?run=${runCount}`);
+    await import(`${pathToFileURL(path).href}?run=${runCount}`);
+    return;
+  }
+  if (path === TUTORIAL_SOURCE && existsSync(COMPILED_TUTORIAL)) {
+    await import(`${pathToFileURL(COMPILED_TUTORIAL).href}?run=${runCount}`);
     return;
   }
   let api: typeof import('tsx/esm/api');
   try {
     api = await import('tsx/esm/api');
   } catch {
-    throw new Error(
-      `the tutorial is TypeScript (${path}); running it needs tsx: npm i -D tsx, or run npm start`,
-    );
+    throw new Error(`the notebook ${path} is TypeScript; running it needs tsx: npm i -D tsx`);
   }
-  await api.tsImport(url, import.meta.url);
+  await api.tsImport(pathToFileURL(path).href, import.meta.url);
 }
 
 /** Runs the notebook twin at `path` (default: the seed tutorial's) and returns what each cell produced. */
 export async function runNotebook(path: string = TUTORIAL_SOURCE): Promise<NotebookRun> {
   if (!existsSync(path)) {
-    throw new Error(
-      `the notebook ${path} was not found; the tutorial runs from a checkout of the gloss repository`,
-    );
+    throw new Error(`the notebook ${path} was not found`);
   }
   const blocks = parseNotebookSource(readFileSync(path, 'utf8'));
   const cells: CellRun[] = [];

@@ -12,13 +12,13 @@ export function demoCommand(argv: string[], out: (line: string) => void): number
   const x = nd.ones([2]);
   const y = nd.ones([2]).mul(2);
   const loss = new gluon.loss.L2Loss();
-  out(`x = nd.ones([2]); y = x * 2${x.toString()}${y.toString()}`);
-  out(`\nL2Loss()(x, y)${loss.forward(x, y).toString()}`);
+  out(`x = nd.ones([2]); y = x * 2${x.repr()}${y.repr()}`);
+  out(`\nL2Loss()(x, y)${loss.forward(x, y).repr()}`);
   const pred = nd.array([0.5, 1.5, 3]);
   pred.attachGrad();
   const label = nd.array([1, 1, 1]);
   const l = autograd.record(() => loss.forward(pred, label));
   l.backward();
-  out(`\npred = [0.5, 1.5, 3]; label = 1; d L2 / d pred = pred - label${pred.grad!.toString()}`);
+  out(`\npred = [0.5, 1.5, 3]; label = 1; d L2 / d pred = pred - label${pred.grad!.repr()}`);
   return 0;
 }

@@ -3,6 +3,7 @@
  * The `gloss` command line: `gloss <command> [options]`. Each command has `--help`.
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { conformanceCommand } from './conformance.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
@@ -26,12 +27,23 @@ const COMMANDS: Record<
   },
 };
 
+/** The package's version, read from package.json two folders up (from src/cli/ and dist/cli/ alike). */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String(manifest.version);
+}
+
 export const MAIN_HELP = `Usage: gloss <command> [options]
+       gloss --version
 
 Commands:
 ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`)
   .join('\n')}
+
+Options:
+  -v, --version   print the version of gloss-ml
+  -h, --help      show this help
 
 Run 'gloss <command> --help' for a command's options.`;
 
@@ -40,6 +52,10 @@ export async function main(
   out: (line: string) => void = (line) => console.log(line),
 ): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    out(packageVersion());
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out(MAIN_HELP);
     return name ? 0 : 2;

@@ -180,10 +180,47 @@ export class NDArray {
     return this.data[0]!;
   }
 
-  /** Prints like MXNet: the values, then `<NDArray 2x3 @cpu(0)>`. */
+  /**
+   * Prints like MXNet: the values as numpy prints them, then `<NDArray 2x3 @cpu(0)>`, e.g.
+   * `[0.5 1. ]\n<NDArray 2 @cpu(0)>`. MXNet's `repr` also starts with a newline: see {@link repr}.
+   */
   toString(): string {
-    // MXNet's repr: '\n' + str(asnumpy()) + '\n<NDArray 2x3 @cpu(0)>' (a 0-d array has no dims).
-    return `\n${formatArray(this.data, this.shape, this.dtype)}\n<NDArray ${this.shape.join('x')} @cpu(0)>`;
+    return `${formatArray(this.data, this.shape, this.dtype)}\n<NDArray ${this.shape.join('x')} @cpu(0)>`;
+  }
+
+  /**
+   * Exactly MXNet's `repr(x)` (also what `print(x)` and a notebook's `Out[n]` show): a newline,
+   * then {@link toString}. The tutorial prints this form, to match the notebook character for character.
+   */
+  repr(): string {
+    return `\n${this.toString()}`;
+  }
+
+  /**
+   * How Node's `console.log(x)` and `util.inspect(x)` show the array: as {@link toString}. Keyed by
+   * the registered symbol, so the core needs no Node import (browsers simply ignore it).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  /**
+   * Walks the first axis, as iterating a numpy array or a PyTorch tensor does: an array of shape
+   * `[n, ...rest]` yields `n` arrays of shape `rest`, so a 1-D array yields 0-d arrays (call
+   * `.item()` for the number, or iterate `x.data` for plain numbers). Each item is `x[i]`, a copy
+   * recorded by autograd like any op. Iterating a 0-d array throws a `ShapeError`, as numpy
+   * raises "iteration over a 0-d array".
+   */
+  [Symbol.iterator](): IterableIterator<NDArray> {
+    if (this.shape.length === 0) {
+      throw new ShapeError('NDArray[Symbol.iterator]: iteration over a 0-d array (use item() for its value)');
+    }
+    const rest = this.shape.slice(1);
+    const rows = this.shape[0]!;
+    const iterate = function* (array: NDArray): IterableIterator<NDArray> {
+      for (let i = 0; i < rows; i++) yield array.sliceAxis(0, i, i + 1).reshape(rest);
+    };
+    return iterate(this);
   }
 
   /** A copy of this array, converted to `dtype` (differentiable between float dtypes). */

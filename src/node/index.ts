@@ -1,9 +1,9 @@
 /**
- * `gloss/node`: Node-only helpers that touch the file system or start threads. Everything else
- * is in `gloss`.
+ * `gloss-ml/node`: Node-only helpers that touch the file system or start threads. Everything else
+ * is in `gloss-ml` (and charts in `gloss-ml/plot`).
  *
  * ```ts
- * import { saveParameters, loadParameters, saveStates, loadStates } from 'gloss/node';
+ * import { saveParameters, loadParameters, saveStates, loadStates } from 'gloss-ml/node';
  * saveParameters(net, 'net.params');
  * ```
  * @module

@@ -2,7 +2,7 @@
  * Worker threads for the compute-bound kernels (opt-in, Node only):
  *
  * ```ts
- * import { useKernelThreads } from 'gloss/node';
+ * import { useKernelThreads } from 'gloss-ml/node';
  * useKernelThreads(2); // this thread and one worker
  * ```
  *

@@ -91,9 +91,9 @@ function fontFilesIn(dir: string): string[] {
  * @example
  * ```ts
  * import { writeFileSync } from 'node:fs';
- * import { plot } from 'gloss';
- * import { svgToPng } from 'gloss/node';
- * writeFileSync('chart.png', await svgToPng(plot.lineChart([{ x: [0, 1], y: [1, 0] }])));
+ * import { lineChart } from 'gloss-ml/plot';
+ * import { svgToPng } from 'gloss-ml/node';
+ * writeFileSync('chart.png', await svgToPng(lineChart([{ x: [0, 1], y: [1, 0] }])));
  * ```
  * @throws PngUnavailableError when `@resvg/resvg-js` is not installed.
  * @throws Error when the SVG has text but no font file was found (rather than a PNG without text).

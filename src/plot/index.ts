@@ -1,11 +1,11 @@
 /**
- * `plot`: charts as standalone SVG strings, with no DOM and no Node built-ins — the same code
- * draws in Node (write the string to a file, or to PNG with `gloss/node`) and in the browser
+ * `gloss-ml/plot`: charts as standalone SVG strings, with no DOM and no Node built-ins — the same code
+ * draws in Node (write the string to a file, or to PNG with `gloss-ml/node`) and in the browser
  * (`element.innerHTML = svg`).
  *
  * ```ts
- * import { plot } from 'gloss';
- * const svg = plot.lineChart([{ label: 'loss', x, y }], { title: 'L2Loss', xLabel: 'pred' });
+ * import { lineChart } from 'gloss-ml/plot';
+ * const svg = lineChart([{ label: 'loss', x, y }], { title: 'L2Loss', xLabel: 'pred' });
  * ```
  * @module
  */

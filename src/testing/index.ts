@@ -1,5 +1,5 @@
 /**
- * Testing utilities (`gloss/testing`): gradient checks by central finite differences in float64,
+ * Testing utilities (`gloss-ml/testing`): gradient checks by central finite differences in float64,
  * for users who write their own ops with `autograd.customOp`.
  * @module
  */

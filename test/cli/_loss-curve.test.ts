@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { linspace, lossCurve } from '../../src/cli/_loss-curve.js';
 import { LOSS_VIEWS, plottableLossNames, resolveLossView } from '../../src/cli/_loss-views.js';
-import { gluon } from '../../src/index.js';
+import { gluon } from 'gloss-ml';
 
 test('linspace includes both ends and spaces evenly', () => {
   assert.deepEqual(Array.from(linspace(-1, 1, 5)), [-1, -0.5, 0, 0.5, 1]);

@@ -9,7 +9,7 @@ import {
   print,
   show,
 } from '../../src/cli/_notebook.js';
-import { nd } from '../../src/index.js';
+import { nd } from 'gloss-ml';
 
 /** Runs `body` with a session installed and returns the outputs by cell. */
 function capture(body: () => void): Map<number, CellOutput[]> {

@@ -6,7 +6,7 @@ import type { NDArray } from '../../src/ndarray/ndarray.js';
 
 // Expected strings are MXNet's repr: '\n' + str(x.asnumpy()) + '\n<NDArray 2x3 @cpu(0)>', produced
 // by numpy with np.set_printoptions(legacy='2.2') (numpy 1.x print rules, which MXNet users saw).
-describe('toString prints like MXNet (numpy str, then <NDArray dims @cpu(0)>)', () => {
+describe('repr() prints exactly like MXNet (newline, numpy str, then <NDArray dims @cpu(0)>); toString() without the newline', () => {
   const cases: [string, () => NDArray, string][] = [
     ['L2 tutorial values', () => nd.array([0.5, 1]), '\n[0.5 1. ]\n<NDArray 2 @cpu(0)>'],
     [
@@ -126,7 +126,11 @@ describe('toString prints like MXNet (numpy str, then <NDArray dims @cpu(0)>)', 
     ['0-d NaN', () => nd.array(Number.NaN), '\nnan\n<NDArray  @cpu(0)>'],
   ];
   for (const [name, make, expected] of cases) {
-    test(name, () => assert.equal(make().toString(), expected));
+    test(name, () => {
+      const array = make();
+      assert.equal(array.repr(), expected);
+      assert.equal(array.toString(), expected.slice(1));
+    });
   }
 });
 
