@@ -24,8 +24,11 @@ const FRAGMENTS = [
   'elementwise.wat',
   'softmax.wat',
   'binary-cross-entropy.wat',
+  'binary-cross-entropy-narrow.wat',
   'residual.wat',
+  'residual-narrow.wat',
   'triplet.wat',
+  'triplet-narrow.wat',
   'matmul.wat',
 ];
 const GENERATED = join(sourceDir, 'kernels.generated.ts');

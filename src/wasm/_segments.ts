@@ -38,6 +38,21 @@ export type SegmentKernel = (
   sums: number,
 ) => void;
 
+/**
+ * A one-pass kernel in two precisions (see residual-narrow.wat): `narrow` computes in float32
+ * lanes, twice as many per vector, and is exact while no term overflows float32; `wide` computes
+ * every term that scales with the inputs in float64, so it agrees with the float64 TypeScript
+ * kernels up to ±3.4e38 and down to subnormals. Each chunk runs `narrow`, and runs again through
+ * `wide` when one of its segment sums is not finite: an overflowing float32 term makes ℓ
+ * infinite or NaN (the losses whose slopes can overflow have an ℓ that overflows with them), so
+ * a finite sum means the narrow results stand. A chunk with a NaN or infinite input also takes
+ * the wide kernel, which gives the same non-finite values the TypeScript kernels give.
+ */
+export interface SegmentKernels {
+  readonly narrow: SegmentKernel;
+  readonly wide: SegmentKernel;
+}
+
 /** How runSegments may split a call. */
 export interface SegmentOptions {
   /**
@@ -60,7 +75,7 @@ export interface SegmentOptions {
  */
 export function runSegments(
   where: string,
-  kernel: SegmentKernel,
+  kernel: SegmentKernels,
   inputs: readonly TypedArray[],
   names: readonly string[],
   sampleSize: number,
@@ -95,7 +110,9 @@ export function runSegments(
     for (let i = 0; i < inputs.length; i++)
       f32.set(inputs[i]!.subarray(start, start + count), INPUTS_AT[i]! >> 2);
     f32.set(scales.subarray(firstSample, firstSample + segments), SCALES_AT >> 2);
-    kernel(kernels, INPUTS_AT, length, segments, SCALES_AT, GRADIENT_AT, SUMS_AT);
+    kernel.narrow(kernels, INPUTS_AT, length, segments, SCALES_AT, GRADIENT_AT, SUMS_AT);
+    if (!allFinite(f64, SUMS_AT >> 3, segments))
+      kernel.wide(kernels, INPUTS_AT, length, segments, SCALES_AT, GRADIENT_AT, SUMS_AT);
     gradient.set(f32.subarray(GRADIENT_AT >> 2, (GRADIENT_AT >> 2) + count), start);
   };
   try {
@@ -114,6 +131,15 @@ export function runSegments(
   } finally {
     split?.pending.finish();
   }
+}
+
+/** Whether `count` values of `values` from `start` are all finite. */
+function allFinite(values: Float64Array, start: number, count: number): boolean {
+  // One sum: finite exactly when every term is (a NaN or ±Infinity term makes it NaN or infinite,
+  // and finite float64 sums of float32-sized terms cannot overflow).
+  let total = 0;
+  for (let i = start; i < start + count; i++) total += values[i]! * 0;
+  return total === 0;
 }
 
 /** Samples longer than a chunk, one piece at a time: the pieces' sums are added up. */
@@ -139,10 +165,21 @@ function runLongSamples(
  * The kernels a thread pool may run, by name, built from their numeric parameters (a share of a
  * call crosses threads as data, not as a closure).
  */
-export const SEGMENT_KERNELS: Readonly<Record<string, (parameters: readonly number[]) => SegmentKernel>> = {
-  sigmoidCrossEntropy:
-    ([labelScale, labelShift]) =>
-    (k, [x, z], length, segments, scales, gradient, sums) =>
+export const SEGMENT_KERNELS: Readonly<Record<string, (parameters: readonly number[]) => SegmentKernels>> = {
+  sigmoidCrossEntropy: ([labelScale, labelShift]) => ({
+    narrow: (k, [x, z], length, segments, scales, gradient, sums) =>
+      k.sigmoidCrossEntropySegmentsNarrow(
+        x!,
+        z!,
+        length,
+        segments,
+        scales,
+        labelScale!,
+        labelShift!,
+        gradient,
+        sums,
+      ),
+    wide: (k, [x, z], length, segments, scales, gradient, sums) =>
       k.sigmoidCrossEntropySegments(
         x!,
         z!,
@@ -154,4 +191,5 @@ export const SEGMENT_KERNELS: Readonly<Record<string, (parameters: readonly numb
         gradient,
         sums,
       ),
+  }),
 };

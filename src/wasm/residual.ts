@@ -8,7 +8,8 @@
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 import { scalesFitFloat32 } from './_scales.js';
-import { runSegments, type SegmentKernel } from './_segments.js';
+import { runSegments, type SegmentKernels } from './_segments.js';
+import type { KernelExports, ResidualSegmentsKernel } from './runtime.js';
 
 /** Which residual loss: d²/2, |d|, or Huber's with a given ρ. */
 export type ResidualLoss =
@@ -16,10 +17,30 @@ export type ResidualLoss =
   | { readonly kind: 'absolute' }
   | { readonly kind: 'huber'; readonly rho: number };
 
-const squared: SegmentKernel = (k, [pred, label], length, segments, scales, gradient, sums) =>
-  k.squaredResidualSegments(pred!, label!, length, segments, scales, 1, gradient, sums);
-const absolute: SegmentKernel = (k, [pred, label], length, segments, scales, gradient, sums) =>
-  k.absoluteResidualSegments(pred!, label!, length, segments, scales, 1, gradient, sums);
+/** The kernel pair of `narrow` and `wide` residual kernels with Huber's ρ (1 for the others). */
+function residualKernels(
+  narrow: (k: KernelExports) => ResidualSegmentsKernel,
+  wide: (k: KernelExports) => ResidualSegmentsKernel,
+  rho: number,
+): SegmentKernels {
+  return {
+    narrow: (k, [pred, label], length, segments, scales, gradient, sums) =>
+      narrow(k)(pred!, label!, length, segments, scales, rho, gradient, sums),
+    wide: (k, [pred, label], length, segments, scales, gradient, sums) =>
+      wide(k)(pred!, label!, length, segments, scales, rho, gradient, sums),
+  };
+}
+
+const squared = residualKernels(
+  (k) => k.squaredResidualSegmentsNarrow,
+  (k) => k.squaredResidualSegments,
+  1,
+);
+const absolute = residualKernels(
+  (k) => k.absoluteResidualSegmentsNarrow,
+  (k) => k.absoluteResidualSegments,
+  1,
+);
 
 /**
  * For samples of `sampleSize` consecutive elements (as many as `scales` has entries): writes
@@ -37,13 +58,16 @@ export function residualLossGradient(
   gradient: TypedArray,
 ): boolean {
   if (!scalesFitFloat32(scales)) return false;
-  const kernel: SegmentKernel =
+  const kernel =
     loss.kind === 'squared'
       ? squared
       : loss.kind === 'absolute'
         ? absolute
-        : (k, [p, y], length, segments, s, g, out) =>
-            k.huberResidualSegments(p!, y!, length, segments, s, loss.rho, g, out);
+        : residualKernels(
+            (k) => k.huberResidualSegmentsNarrow,
+            (k) => k.huberResidualSegments,
+            loss.rho,
+          );
   return runSegments(
     'residualLossGradient',
     kernel,

@@ -90,6 +90,10 @@ export interface KernelExports {
   squaredResidualSegments: ResidualSegmentsKernel;
   absoluteResidualSegments: ResidualSegmentsKernel;
   huberResidualSegments: ResidualSegmentsKernel;
+  /** The float32-lane twins of the three above (residual-narrow.wat). */
+  squaredResidualSegmentsNarrow: ResidualSegmentsKernel;
+  absoluteResidualSegmentsNarrow: ResidualSegmentsKernel;
+  huberResidualSegmentsNarrow: ResidualSegmentsKernel;
   sigmoidCrossEntropySegments(
     x: number,
     z: number,
@@ -101,7 +105,31 @@ export interface KernelExports {
     gradient: number,
     sums: number,
   ): void;
+  /** The float32-lane twin of sigmoidCrossEntropySegments (binary-cross-entropy-narrow.wat). */
+  sigmoidCrossEntropySegmentsNarrow(
+    x: number,
+    z: number,
+    length: number,
+    segments: number,
+    scales: number,
+    labelScale: number,
+    labelShift: number,
+    gradient: number,
+    sums: number,
+  ): void;
   tripletSegments(
+    anchor: number,
+    positive: number,
+    negative: number,
+    length: number,
+    segments: number,
+    scales: number,
+    margin: number,
+    gradient: number,
+    sums: number,
+  ): void;
+  /** The float32-lane twin of tripletSegments (triplet-narrow.wat). */
+  tripletSegmentsNarrow(
     anchor: number,
     positive: number,
     negative: number,

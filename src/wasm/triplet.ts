@@ -29,8 +29,12 @@ export function tripletLossGradient(
   if (!scalesFitFloat32(scales)) return false;
   return runSegments(
     'tripletLossGradient',
-    (k, [a, p, q], length, segments, scaleAt, gradientAt, sumsAt) =>
-      k.tripletSegments(a!, p!, q!, length, segments, scaleAt, margin, gradientAt, sumsAt),
+    {
+      narrow: (k, [a, p, q], length, segments, scaleAt, gradientAt, sumsAt) =>
+        k.tripletSegmentsNarrow(a!, p!, q!, length, segments, scaleAt, margin, gradientAt, sumsAt),
+      wide: (k, [a, p, q], length, segments, scaleAt, gradientAt, sumsAt) =>
+        k.tripletSegments(a!, p!, q!, length, segments, scaleAt, margin, gradientAt, sumsAt),
+    },
     [anchor, positive, negative],
     ['anchor', 'positive', 'negative'],
     sampleSize,
