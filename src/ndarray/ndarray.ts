@@ -148,22 +148,25 @@ export class NDArray {
 
   // ---- conversion -----------------------------------------------------------------------
 
-  /** The elements as nested JS arrays (a number for a 0-d array), like `asnumpy().tolist()`. */
+  /**
+   * The elements as nested JS arrays (a number for a 0-d array), like `asnumpy().tolist()`. Built
+   * level by level from the innermost axis outwards, without recursion, so any rank works.
+   */
   toArray(): NestedArray {
-    if (this.shape.length === 0) return this.data[0]!;
-    const build = (depth: number, offset: number): NestedArray[] => {
-      const dim = this.shape[depth]!;
-      const out: NestedArray[] = new Array(dim);
-      if (depth === this.shape.length - 1) {
-        for (let i = 0; i < dim; i++) out[i] = this.data[offset + i]!;
-        return out;
-      }
-      let block = 1;
-      for (let i = depth + 1; i < this.shape.length; i++) block *= this.shape[i]!;
-      for (let i = 0; i < dim; i++) out[i] = build(depth + 1, offset + i * block);
-      return out;
-    };
-    return build(0, 0);
+    const rank = this.shape.length;
+    if (rank === 0) return this.data[0]!;
+    // rows[axis] = how many arrays the level of `axis` holds (the product of the outer dims).
+    const rows = new Array<number>(rank);
+    rows[0] = 1;
+    for (let axis = 1; axis < rank; axis++) rows[axis] = rows[axis - 1]! * this.shape[axis - 1]!;
+    let level: NestedArray[] = Array.from(this.data);
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      const dim = this.shape[axis]!;
+      const grouped: NestedArray[] = new Array(rows[axis]!);
+      for (let row = 0; row < grouped.length; row++) grouped[row] = level.slice(row * dim, (row + 1) * dim);
+      level = grouped;
+    }
+    return level[0]!;
   }
 
   /** The single element of a one-element array as a number. */
