@@ -263,18 +263,30 @@ export class Parameter {
   }
 
   /**
+   * True when {@link setData} accepts a value of `shape`: the parameter's shape once it is
+   * initialized, otherwise any shape that fills in its unknown (0) dimensions.
+   */
+  acceptsValueShape(shape: readonly number[]): boolean {
+    if (this.value) return sameShape(shape, this.value.shape);
+    const current = this.currentShape;
+    return shape.length === current.length && shape.every((d, i) => current[i] === 0 || current[i] === d);
+  }
+
+  /**
    * Replaces the values. On an initialized parameter the data array is updated in place (so
    * references stay valid); otherwise the value initializes it, filling in unknown dimensions.
+   * The checks all run before anything is written, so a rejected value changes nothing.
    */
   setData(source: NDArray | ArrayInput): void {
     const where = `Parameter '${this.name}'.setData`;
     const array = asArray(source as ArrayInput);
+    if (!this.acceptsValueShape(array.shape)) {
+      throw new ShapeError(
+        `${where}: value shape ${formatShape(array.shape)} differs from the parameter shape ${formatShape(this.currentShape)}` +
+          (this.shapeKnown ? '' : ' (0 = any size)'),
+      );
+    }
     if (this.value) {
-      if (!sameShape(array.shape, this.value.shape)) {
-        throw new ShapeError(
-          `${where}: value shape ${formatShape(array.shape)} differs from the parameter shape ${formatShape(this.value.shape)}`,
-        );
-      }
       if (isRecording()) {
         throw new AutogradError(`${where}: cannot overwrite a parameter inside autograd.record()`);
       }
