@@ -7,7 +7,7 @@
 import type { GradReq, GraphNode } from '../autograd/node.js';
 import { isRecording } from '../autograd/state.js';
 import { adoptGradientBuffer, backward as runBackward } from '../autograd/backward.js';
-import { allocate, type DType, dtypeOf, floatOf, type TypedArray } from './dtype.js';
+import { allocate, type DType, dtypeOf, floatOf, isFloat, type TypedArray } from './dtype.js';
 import { AutogradError, formatShape, ShapeError, ValueError } from './errors.js';
 import { formatArray } from './format.js';
 import { sizeOf } from './shape.js';
@@ -84,12 +84,22 @@ export class NDArray {
 
   /**
    * Marks this array as a variable and allocates a zero gradient buffer (MXNet `attach_grad`).
+   * Only float32 and float64 arrays can require a gradient (PyTorch's rule); on an int32 array
+   * anything but 'null' is an AutogradError.
    * @param gradReq 'write' (default) overwrites the gradient on each backward, 'add' accumulates,
    *   'null' requests none.
    */
   attachGrad(gradReq: GradReq = 'write'): this {
     if (gradReq !== 'write' && gradReq !== 'add' && gradReq !== 'null') {
       throw new ValueError(`attachGrad: gradReq must be 'write', 'add' or 'null', got ${String(gradReq)}`);
+    }
+    // PyTorch's rule: only floating arrays can require gradients. An int32 variable would get a
+    // gradient from some ops and silently none from others (losses treat int inputs as labels).
+    if (!isFloat(this.dtype) && gradReq !== 'null') {
+      throw new AutogradError(
+        `attachGrad: an ${this.dtype} array of shape ${formatShape(this.shape)} cannot require a gradient; ` +
+          `only float32 and float64 arrays can. Convert it first: x = x.astype('float32')`,
+      );
     }
     this._gradReq = gradReq;
     this._node = null;
