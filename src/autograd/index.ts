@@ -3,7 +3,8 @@
  * `with autograd.record():`, and `pause(fn)` is `with autograd.pause():`.
  * @module
  */
-import { AutogradError } from '../ndarray/errors.js';
+import { isFloat } from '../ndarray/dtype.js';
+import { AutogradError, formatShape } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { backward as runBackward } from './backward.js';
 import { isRecording, isTraining, withState } from './state.js';
@@ -89,11 +90,22 @@ export function grad(
   if (grads.length > 0 && grads.length !== list.length) {
     throw new AutogradError(`autograd.grad: ${list.length} heads but ${grads.length} head gradients`);
   }
+  const variableList = asList(variables);
+  variableList.forEach((variable, index) => {
+    // Only floating arrays can require gradients; an int32 one would silently get zeros.
+    if (!isFloat(variable.dtype)) {
+      throw new AutogradError(
+        `autograd.grad: variable ${index} is an ${variable.dtype} array of shape ${formatShape(variable.shape)}, ` +
+          `which cannot have a gradient; only float32 and float64 arrays can. Convert it before recording: ` +
+          `x = x.astype('float32')`,
+      );
+    }
+  });
   const createGraph = options.createGraph ?? false;
   const result = runBackward(list, grads, {
     retainGraph: options.retainGraph ?? createGraph,
     createGraph,
-    variables: asList(variables),
+    variables: variableList,
   });
   return result!;
 }

@@ -13,7 +13,7 @@ import { BlockSum } from './_block-sum.js';
 
 /** Options of {@link SDMLLoss}. */
 export interface SDMLLossOptions extends LossOptions {
-  /** Label smoothing s in [0, 1) (default 0.3): the positive pair gets 1 − s, each other pair s / (N − 1). */
+  /** Label smoothing s in [0, 1] (default 0.3): the positive pair gets 1 − s, each other pair s / (N − 1). */
   smoothingParameter?: number;
   /** Accepted (and checked to be finite) but never applied, as in Gluon. */
   weight?: number | null;
@@ -73,8 +73,8 @@ function rowDistances(
  *
  * **Output**: shape `(N,)`.
  *
- * **Options**: `smoothingParameter` (default 0.3, in [0, 1), else a ValueError at construction,
- * DECISIONS 9b). `weight` and `batchAxis` are accepted and ignored, as in Gluon (a non-finite
+ * **Options**: `smoothingParameter` (default 0.3, in [0, 1], else a ValueError at construction,
+ * DECISIONS 9b; at 1 the target puts all its mass on the negatives and is still a distribution). `weight` and `batchAxis` are accepted and ignored, as in Gluon (a non-finite
  * `weight` is still a ValueError).
  *
  * **Gradient**: with g_ij = (L_ij − softmax(−d)_ij · Σ_k L_ik) / N = ∂ℓ_i/∂d_ij,
@@ -84,7 +84,7 @@ function rowDistances(
  *
  * **Stability**: distances are summed from differences (no |a|² + |b|² − 2a·b cancellation, so
  * identical pairs give exactly 0), and the log-softmax is shifted by the row minimum distance, so
- * distances of any finite size work. A zero smoothed label (s = 0) contributes 0, never 0 · ∞. A
+ * distances of any finite size work. A zero smoothed label (s = 0 or 1) contributes 0, never 0 · ∞. A
  * NaN in x1_i makes sample i NaN only; a NaN in x2_j is a negative for every sample, so it makes
  * every sample NaN (the formula couples them).
  *
@@ -116,8 +116,8 @@ export class SDMLLoss extends Loss {
       'smoothingParameter',
     ]);
     const smoothing = checkFinite(this.name, 'smoothingParameter', options.smoothingParameter ?? 0.3);
-    if (smoothing < 0 || smoothing >= 1) {
-      throw new ValueError(`${this.name}: option smoothingParameter must lie in [0, 1), got ${smoothing}`);
+    if (smoothing < 0 || smoothing > 1) {
+      throw new ValueError(`${this.name}: option smoothingParameter must lie in [0, 1], got ${smoothing}`);
     }
     this.smoothingParameter = smoothing;
   }
@@ -182,8 +182,9 @@ export class SDMLLoss extends Loss {
       const l = Math.log(total);
       shift[i] = m;
       logSum[i] = l;
-      // Σ_j L_ij P_ij, with P_ij = (−d_ij − shift) − logSum; a zero label skips its (maybe −∞) P.
-      let weighted = diagonal * (-distances[i]! - m - l);
+      // Σ_j L_ij P_ij, with P_ij = (−d_ij − shift) − logSum; a zero label (the diagonal at s = 1,
+      // the rest at s = 0) skips its P, which may be −∞.
+      let weighted = diagonal === 0 ? 0 : diagonal * (-distances[i]! - m - l);
       if (offDiagonal !== 0) {
         let others = 0;
         for (let j = 0; j < batch; j++) if (j !== i) others += -distances[j]! - m - l;

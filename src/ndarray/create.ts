@@ -23,6 +23,10 @@ function checkDType(dtype: DType, where: string): DType {
   return dtype;
 }
 
+/**
+ * The shape of nested input, read along the first element of each level (a loop, not recursion,
+ * so deep nesting cannot overflow the stack). The rest is checked against it while flattening.
+ */
 function inferShape(value: unknown, where: string): number[] {
   const shape: number[] = [];
   let cursor = value;
@@ -36,74 +40,132 @@ function inferShape(value: unknown, where: string): number[] {
   return shape;
 }
 
-function flattenInto(
-  value: unknown,
-  shape: readonly number[],
-  depth: number,
-  out: TypedArray,
-  offset: { i: number },
+function raggedError(
   where: string,
-): void {
-  if (depth === shape.length) {
-    if (typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new ShapeError(`${where}: nested input is ragged (expected shape ${formatShape(shape)})`);
+  shape: readonly number[],
+  position: readonly number[],
+  found: unknown,
+): ShapeError {
+  const what = Array.isArray(found) ? `an array of length ${found.length}` : `a ${typeof found}`;
+  return new ShapeError(
+    `${where}: nested input is ragged: the first elements give shape ${formatShape(shape)}, ` +
+      `but element ${formatShape(position)} is ${what}`,
+  );
+}
+
+/** The index of an element being checked: each parent's position already points one past it. */
+function elementIndex(positions: readonly number[], depth: number, last: number): number[] {
+  return [...positions.slice(0, depth).map((next) => next - 1), last];
+}
+
+/**
+ * Copies nested input of the given shape into `out` in row-major order, checking every level.
+ * The walk keeps its own stack of (array, next index) pairs instead of recursing, so input
+ * nested 20,000 levels deep works like any other (JS recursion overflows around 10,000 frames).
+ */
+function flattenInto(source: unknown, shape: readonly number[], out: TypedArray, where: string): void {
+  const rank = shape.length;
+  if (!Array.isArray(source) || source.length !== shape[0]) throw raggedError(where, shape, [], source);
+  const arrays: unknown[][] = [source];
+  const positions: number[] = [0];
+  let written = 0;
+  while (arrays.length > 0) {
+    const depth = arrays.length - 1;
+    const current = arrays[depth]!;
+    if (depth === rank - 1) {
+      // The innermost level: copy the numbers in one loop, then return to the parent.
+      for (let i = 0; i < current.length; i++) {
+        const item = current[i];
+        if (typeof item === 'number' || typeof item === 'boolean') out[written++] = Number(item);
+        else if (Array.isArray(item))
+          throw raggedError(where, shape, elementIndex(positions, depth, i), item);
+        else
+          throw new ValueError(
+            `${where}: elements must be numbers, got ${typeof item} at ${formatShape(elementIndex(positions, depth, i))}`,
+          );
+      }
+      arrays.pop();
+      positions.pop();
+      continue;
     }
-    out[offset.i++] = Number(value);
-    return;
+    const position = positions[depth]!;
+    if (position === current.length) {
+      arrays.pop();
+      positions.pop();
+      continue;
+    }
+    const item = current[position];
+    if (!Array.isArray(item) || item.length !== shape[depth + 1]) {
+      throw raggedError(where, shape, elementIndex(positions, depth, position), item);
+    }
+    positions[depth] = position + 1;
+    arrays.push(item);
+    positions.push(0);
   }
-  if (!Array.isArray(value) || value.length !== shape[depth]) {
-    throw new ShapeError(`${where}: nested input is ragged (expected shape ${formatShape(shape)})`);
-  }
-  for (const item of value) flattenInto(item, shape, depth + 1, out, offset, where);
 }
 
 /**
  * Makes an array from nested JS arrays, a typed array (1-D, copied), a number (0-d) or another
- * NDArray (copied). Defaults to float32, as `mx.nd.array` does.
+ * NDArray (copied). Defaults to float32, as `mx.nd.array` does. Nesting depth is not limited.
  */
 export function array(source: ArrayInput, options: CreateOptions = {}): NDArray {
   const where = 'nd.array';
   if (source instanceof NDArray) {
     const dtype = checkDType(options.dtype ?? source.dtype, where);
-    const data = allocate(dtype, source.size);
+    const data = allocate(dtype, source.size, where, source.shape);
     data.set(source.data);
     return new NDArray(data, source.shape);
   }
   if (ArrayBuffer.isView(source)) {
     const typed = source as TypedArray;
     const dtype = checkDType(options.dtype ?? dtypeOf(typed), where);
-    const data = allocate(dtype, typed.length);
+    const data = allocate(dtype, typed.length, where);
     data.set(typed);
     return new NDArray(data, [typed.length]);
   }
   const dtype = checkDType(options.dtype ?? 'float32', where);
   if (typeof source === 'number' || typeof source === 'boolean') {
-    const data = allocate(dtype, 1);
+    const data = allocate(dtype, 1, where);
     data[0] = Number(source);
     return new NDArray(data, []);
   }
+  if (!Array.isArray(source)) {
+    throw new ValueError(
+      `${where}: source must be a number, nested arrays of numbers, a typed array or an NDArray, got ${typeof source}`,
+    );
+  }
   const shape = inferShape(source, where);
-  const data = allocate(dtype, sizeOf(shape));
-  flattenInto(source, shape, 0, data, { i: 0 }, where);
+  const data = allocate(dtype, sizeOf(shape), where, shape);
+  flattenInto(source, shape, data, where);
   return new NDArray(data, shape);
 }
 
-/** An array of `shape` filled with `value`. */
-export function full(shape: number | readonly number[], value: number, options: CreateOptions = {}): NDArray {
-  const dims = normalizeShape(shape, 'nd.full');
-  const data = allocate(checkDType(options.dtype ?? 'float32', 'nd.full'), sizeOf(dims));
+/** A filled array, with errors naming the public function `where`. */
+function filled(
+  shape: number | readonly number[],
+  value: number,
+  options: CreateOptions,
+  where: string,
+): NDArray {
+  const dims = normalizeShape(shape, where);
+  const data = allocate(checkDType(options.dtype ?? 'float32', where), sizeOf(dims), where, dims);
   if (value !== 0) data.fill(value);
   return new NDArray(data, dims);
 }
 
+/** An array of `shape` filled with `value`. */
+export function full(shape: number | readonly number[], value: number, options: CreateOptions = {}): NDArray {
+  return filled(shape, value, options, 'nd.full');
+}
+
 /** An array of `shape` filled with 0 (float32 unless `dtype` says otherwise). */
 export function zeros(shape: number | readonly number[], options: CreateOptions = {}): NDArray {
-  return full(shape, 0, options);
+  return filled(shape, 0, options, 'nd.zeros');
 }
 
 /** An array of `shape` filled with 1 (float32 unless `dtype` says otherwise). */
 export function ones(shape: number | readonly number[], options: CreateOptions = {}): NDArray {
-  return full(shape, 1, options);
+  return filled(shape, 1, options, 'nd.ones');
 }
 
 /** Zeros with the shape and dtype of `like`. */
@@ -139,7 +201,7 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
   }
   const count = Math.max(0, Math.ceil((stop - start) / step));
   const dtype = checkDType(options.dtype ?? 'float32', 'nd.arange');
-  const data = allocate(dtype, count);
+  const data = allocate(dtype, count, 'nd.arange', [count]);
   if (dtype === 'float32') {
     const first = Math.fround(start);
     const stride = Math.fround(step);

@@ -1,3 +1,5 @@
+import { formatShape, ShapeError } from './errors.js';
+
 /** Element types an NDArray can hold. float32 is the default, as in MXNet. */
 export type DType = 'float32' | 'float64' | 'int32';
 
@@ -7,15 +9,61 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 /** Every supported dtype. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
-/** A zero-filled typed array of `size` elements for `dtype`. */
-export function allocate(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'int32':
-      return new Int32Array(size);
+/**
+ * The most elements one array may hold: 2^31 - 1. Positions are stored in int32 arrays (argmax,
+ * pick and one-hot indices), so a larger array could not be indexed; engines also refuse typed
+ * arrays much past this length.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
+
+/**
+ * Throws a ShapeError naming `where` and `shape` unless `size` is a whole number of elements in
+ * [0, MAX_ELEMENTS]. Shapes are multiplied in doubles, so an impossible shape shows up here as a
+ * huge (or infinite) size rather than wrapping around.
+ */
+export function checkElementCount(size: number, where: string, shape: readonly number[]): void {
+  if (size > MAX_ELEMENTS) {
+    throw new ShapeError(
+      `${where}: shape ${formatShape(shape)} needs ${size} elements, more than the limit of ` +
+        `${MAX_ELEMENTS} (2^31 - 1) elements per array`,
+    );
+  }
+  if (!Number.isInteger(size) || size < 0) {
+    throw new ShapeError(
+      `${where}: shape ${formatShape(shape)} gives ${size} elements; an array needs a whole number >= 0`,
+    );
+  }
+}
+
+/**
+ * A zero-filled typed array of `size` elements for `dtype`: the one place arrays get their memory.
+ * An impossible size, or one the engine cannot allocate, is a ShapeError naming `where` (the
+ * function or op that asked) and `shape` (default `[size]`) instead of the engine's RangeError.
+ */
+export function allocate(
+  dtype: DType,
+  size: number,
+  where = 'allocate',
+  shape: readonly number[] = [size],
+): TypedArray {
+  checkElementCount(size, where, shape);
+  try {
+    switch (dtype) {
+      case 'float32':
+        return new Float32Array(size);
+      case 'float64':
+        return new Float64Array(size);
+      case 'int32':
+        return new Int32Array(size);
+    }
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ShapeError(
+      `${where}: cannot allocate ${size} ${dtype} elements (${size * BYTES_PER_ELEMENT[dtype]} bytes) ` +
+        `for shape ${formatShape(shape)}: ${error.message}`,
+    );
   }
 }
 

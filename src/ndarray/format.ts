@@ -265,57 +265,77 @@ export function formatArray(data: ArrayLike<number>, shape: readonly number[], d
     stride *= shape[axis]!;
   }
 
-  // Only the printed elements decide the layout (numpy formats `_leading_trailing(data)`).
+  // Only the printed elements decide the layout (numpy formats `_leading_trailing(data)`). Both
+  // walks below loop with explicit counters and stacks rather than recursing once per axis, so
+  // arrays of any rank print (nd.array accepts nesting thousands of levels deep).
+  const rank = shape.length;
   const positions: number[] = [];
-  const collect = (axis: number, offset: number): void => {
-    if (axis === shape.length) {
-      positions.push(offset);
-      return;
-    }
-    for (const index of shown[axis]!) collect(axis + 1, offset + index * strides[axis]!);
-  };
-  collect(0, 0);
+  const counters = new Array<number>(rank).fill(0);
+  for (;;) {
+    let offset = 0;
+    for (let axis = 0; axis < rank; axis++) offset += shown[axis]![counters[axis]!]! * strides[axis]!;
+    positions.push(offset);
+    let axis = rank - 1;
+    while (axis >= 0 && ++counters[axis]! === shown[axis]!.length) counters[axis--] = 0;
+    if (axis < 0) break;
+  }
   const values = positions.map((p) => data[p]!);
   const texts = formatElements(values, dtype);
   const textAt = new Map<number, string>();
   for (let i = 0; i < positions.length; i++) textAt.set(positions[i]!, texts[i]!);
 
   // numpy `_formatArray` with separator ' ', prefix ' ' and line width 75.
-  const render = (axis: number, offset: number, indent: string, width: number): string => {
-    if (axis === shape.length) return textAt.get(offset)!;
-    const dim = shape[axis]!;
+  const gapOf = (axis: number): number => (shown[axis]!.length < shape[axis]! ? EDGE_ITEMS : -1);
+  // The last axis: its elements, wrapped at `width`.
+  const renderRow = (offset: number, indent: string, width: number): string => {
+    const axis = rank - 1;
+    const gap = gapOf(axis);
     const indices = shown[axis]!;
-    const gap = indices.length < dim ? EDGE_ITEMS : -1;
-    const innerIndent = `${indent} `;
-    const innerWidth = width - 1;
-    let text: string;
-    if (axis === shape.length - 1) {
-      const state = { text: '', line: indent };
-      const elementWidth = width - 1;
-      indices.forEach((index, k) => {
-        if (k === gap) {
-          extendLine(state, SUMMARY, elementWidth, indent);
-          state.line += ' ';
-        }
-        extendLine(
-          state,
-          render(axis + 1, offset + index * strides[axis]!, innerIndent, innerWidth),
-          elementWidth,
-          indent,
-        );
-        if (k < indices.length - 1) state.line += ' ';
-      });
-      text = state.text + state.line;
-    } else {
-      const separator = '\n'.repeat(shape.length - axis - 1);
-      const rows: string[] = [];
-      indices.forEach((index, k) => {
-        if (k === gap) rows.push(indent + SUMMARY);
-        rows.push(indent + render(axis + 1, offset + index * strides[axis]!, innerIndent, innerWidth));
-      });
-      text = rows.join(separator);
-    }
-    return `[${text.slice(indent.length)}]`;
+    const state = { text: '', line: indent };
+    const elementWidth = width - 1;
+    indices.forEach((index, k) => {
+      if (k === gap) {
+        extendLine(state, SUMMARY, elementWidth, indent);
+        state.line += ' ';
+      }
+      extendLine(state, textAt.get(offset + index * strides[axis]!)!, elementWidth, indent);
+      if (k < indices.length - 1) state.line += ' ';
+    });
+    return `[${(state.text + state.line).slice(indent.length)}]`;
   };
-  return render(0, 0, ' ', LINE_WIDTH);
+  if (rank === 1) return renderRow(0, ' ', LINE_WIDTH);
+  // The outer axes: each frame collects its rows (the child's text, indented after the first
+  // row); a finished frame's text becomes a row of its parent. Rows are separated by one newline
+  // per axis below. Strings are only ever joined, never sliced, so deep nesting stays linear.
+  interface Frame {
+    axis: number;
+    offset: number;
+    indent: string;
+    width: number;
+    next: number;
+    rows: string[];
+  }
+  const pushRow = (frame: Frame, text: string): void => {
+    frame.rows.push(frame.rows.length === 0 ? text : frame.indent + text);
+  };
+  const stack: Frame[] = [{ axis: 0, offset: 0, indent: ' ', width: LINE_WIDTH, next: 0, rows: [] }];
+  for (;;) {
+    const frame = stack[stack.length - 1]!;
+    const indices = shown[frame.axis]!;
+    if (frame.next === indices.length) {
+      stack.pop();
+      const rows = frame.rows;
+      const text = rows.length === 1 ? `[${rows[0]}]` : `[${rows.join('\n'.repeat(rank - frame.axis - 1))}]`;
+      const parent = stack[stack.length - 1];
+      if (!parent) return text;
+      pushRow(parent, text);
+      continue;
+    }
+    const k = frame.next++;
+    if (k === gapOf(frame.axis)) pushRow(frame, SUMMARY);
+    const offset = frame.offset + indices[k]! * strides[frame.axis]!;
+    const indent = `${frame.indent} `;
+    if (frame.axis + 1 === rank - 1) pushRow(frame, renderRow(offset, indent, frame.width - 1));
+    else stack.push({ axis: frame.axis + 1, offset, indent, width: frame.width - 1, next: 0, rows: [] });
+  }
 }

@@ -7,7 +7,7 @@
 import type { GradReq, GraphNode } from '../autograd/node.js';
 import { isRecording } from '../autograd/state.js';
 import { backward as runBackward } from '../autograd/backward.js';
-import { allocate, type DType, dtypeOf, floatOf, type TypedArray } from './dtype.js';
+import { allocate, type DType, dtypeOf, floatOf, isFloat, type TypedArray } from './dtype.js';
 import { AutogradError, formatShape, ShapeError, ValueError } from './errors.js';
 import { formatArray } from './format.js';
 import { sizeOf } from './shape.js';
@@ -90,12 +90,22 @@ export class NDArray {
 
   /**
    * Marks this array as a variable and allocates a zero gradient buffer (MXNet `attach_grad`).
+   * Only float32 and float64 arrays can require a gradient (PyTorch's rule); on an int32 array
+   * anything but 'null' is an AutogradError.
    * @param gradReq 'write' (default) overwrites the gradient on each backward, 'add' accumulates,
    *   'null' requests none.
    */
   attachGrad(gradReq: GradReq = 'write'): this {
     if (gradReq !== 'write' && gradReq !== 'add' && gradReq !== 'null') {
       throw new ValueError(`attachGrad: gradReq must be 'write', 'add' or 'null', got ${String(gradReq)}`);
+    }
+    // PyTorch's rule: only floating arrays can require gradients. An int32 variable would get a
+    // gradient from some ops and silently none from others (losses treat int inputs as labels).
+    if (!isFloat(this.dtype) && gradReq !== 'null') {
+      throw new AutogradError(
+        `attachGrad: an ${this.dtype} array of shape ${formatShape(this.shape)} cannot require a gradient; ` +
+          `only float32 and float64 arrays can. Convert it first: x = x.astype('float32')`,
+      );
     }
     this._gradReq = gradReq;
     this._node = null;
@@ -154,22 +164,25 @@ export class NDArray {
 
   // ---- conversion -----------------------------------------------------------------------
 
-  /** The elements as nested JS arrays (a number for a 0-d array), like `asnumpy().tolist()`. */
+  /**
+   * The elements as nested JS arrays (a number for a 0-d array), like `asnumpy().tolist()`. Built
+   * level by level from the innermost axis outwards, without recursion, so any rank works.
+   */
   toArray(): NestedArray {
-    if (this.shape.length === 0) return this.data[0]!;
-    const build = (depth: number, offset: number): NestedArray[] => {
-      const dim = this.shape[depth]!;
-      const out: NestedArray[] = new Array(dim);
-      if (depth === this.shape.length - 1) {
-        for (let i = 0; i < dim; i++) out[i] = this.data[offset + i]!;
-        return out;
-      }
-      let block = 1;
-      for (let i = depth + 1; i < this.shape.length; i++) block *= this.shape[i]!;
-      for (let i = 0; i < dim; i++) out[i] = build(depth + 1, offset + i * block);
-      return out;
-    };
-    return build(0, 0);
+    const rank = this.shape.length;
+    if (rank === 0) return this.data[0]!;
+    // rows[axis] = how many arrays the level of `axis` holds (the product of the outer dims).
+    const rows = new Array<number>(rank);
+    rows[0] = 1;
+    for (let axis = 1; axis < rank; axis++) rows[axis] = rows[axis - 1]! * this.shape[axis - 1]!;
+    let level: NestedArray[] = Array.from(this.data);
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      const dim = this.shape[axis]!;
+      const grouped: NestedArray[] = new Array(rows[axis]!);
+      for (let row = 0; row < grouped.length; row++) grouped[row] = level.slice(row * dim, (row + 1) * dim);
+      level = grouped;
+    }
+    return level[0]!;
   }
 
   /** The single element of a one-element array as a number. */

@@ -138,7 +138,7 @@ export function uniform(
   }
   const dims = normalizeShape(shape, 'random.uniform');
   const generator = options.generator ?? globalGenerator;
-  const data = allocate(options.dtype ?? 'float32', sizeOf(dims));
+  const data = allocate(options.dtype ?? 'float32', sizeOf(dims), 'random.uniform', dims);
   for (let i = 0; i < data.length; i++) {
     // Redraw values that round up to `high` in the storage precision; give up (keeping `low`)
     // only when [low, high) holds no value of that precision at all.
@@ -166,7 +166,7 @@ export function normal(
   }
   const dims = normalizeShape(shape, 'random.normal');
   const generator = options.generator ?? globalGenerator;
-  const data = allocate(options.dtype ?? 'float32', sizeOf(dims));
+  const data = allocate(options.dtype ?? 'float32', sizeOf(dims), 'random.normal', dims);
   for (let i = 0; i < data.length; i++) data[i] = loc + scale * generator.nextNormal();
   return new NDArray(data, dims);
 }
@@ -183,7 +183,7 @@ export function randint(
   }
   const dims = normalizeShape(shape, 'random.randint');
   const generator = options.generator ?? globalGenerator;
-  const data = allocate(options.dtype ?? 'int32', sizeOf(dims));
+  const data = allocate(options.dtype ?? 'int32', sizeOf(dims), 'random.randint', dims);
   for (let i = 0; i < data.length; i++) data[i] = generator.nextInt(low, high);
   return new NDArray(data, dims);
 }

@@ -2,6 +2,7 @@
  * Shape arithmetic shared by the ops: sizes, strides, numpy broadcasting and axis normalisation.
  * @module
  */
+import { checkElementCount } from './dtype.js';
 import { formatShape, ShapeError } from './errors.js';
 
 /** Number of elements of an array of this shape (1 for a 0-d array). */
@@ -29,14 +30,23 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/** Validates and normalises a shape given as a number or an array of non-negative integers. */
+/**
+ * Validates and normalises a shape given as a number or an array of non-negative integers whose
+ * product is at most MAX_ELEMENTS; anything else is a ShapeError naming `where`.
+ */
 export function normalizeShape(shape: number | readonly number[], where: string): number[] {
-  const dims = typeof shape === 'number' ? [shape] : [...shape];
-  for (const dim of dims) {
-    if (!Number.isInteger(dim) || dim < 0) {
-      throw new ShapeError(`${where}: shape ${formatShape(dims)} must hold non-negative integers`);
-    }
+  if (typeof shape !== 'number' && !Array.isArray(shape)) {
+    throw new ShapeError(`${where}: shape must be a number or an array of numbers, got ${String(shape)}`);
   }
+  const dims: number[] = typeof shape === 'number' ? [shape] : [...shape];
+  dims.forEach((dim, axis) => {
+    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0) {
+      throw new ShapeError(
+        `${where}: shape ${formatShape(dims)} must hold non-negative integers; axis ${axis} is ${String(dim)}`,
+      );
+    }
+  });
+  checkElementCount(sizeOf(dims), where, dims);
   return dims;
 }
 

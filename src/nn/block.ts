@@ -4,7 +4,8 @@
  * @module
  */
 import { create as createInitializer, type InitializerLike, Uniform } from '../init/initializer.js';
-import { ValueError } from '../ndarray/errors.js';
+import { isRecording } from '../autograd/state.js';
+import { AutogradError, formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { Parameter } from './parameter.js';
 import { type InitializeOptions, ParameterDict } from './parameter-dict.js';
@@ -119,11 +120,12 @@ export abstract class Block {
   /**
    * Loads values written by {@link parametersToBytes} (Gluon's `load_parameters`). Uninitialized
    * and deferred parameters are initialized from the file; values are converted to each
-   * parameter's dtype.
+   * parameter's dtype. Every value is checked against its parameter before any is written, so a
+   * file that does not fit (another architecture, a corrupt file) leaves the block unchanged.
    */
   loadParametersFromBytes(bytes: Uint8Array, options: LoadParametersOptions = {}): void {
     const where = `${this.constructor.name}.loadParameters`;
-    const { arrays } = decodeArrays(bytes, PARAMETERS_KIND);
+    const { arrays } = decodeArrays(bytes, PARAMETERS_KIND, where);
     const params = this.collectParams();
     if (!options.allowMissing) {
       for (const name of params.keys()) {
@@ -145,7 +147,25 @@ export abstract class Block {
         }
       }
     }
-    for (const [name, value] of arrays) params.get(name)?.setData(value);
+    const updates: [Parameter, NDArray][] = [];
+    for (const [name, value] of arrays) {
+      const parameter = params.get(name);
+      if (!parameter) continue;
+      // Named by the full path ('1.weight'): the parameter itself only knows 'weight'.
+      if (!parameter.acceptsValueShape(value.shape)) {
+        throw new ShapeError(
+          `${where}: parameter '${name}' has shape ${formatShape(value.shape)} in the file but ` +
+            `${formatShape(parameter.shape)} in this block${parameter.shapeKnown ? '' : ' (0 = any size)'}; nothing was loaded`,
+        );
+      }
+      if (parameter.isInitialized && isRecording()) {
+        throw new AutogradError(
+          `${where}: cannot overwrite parameter '${name}' inside autograd.record() (nothing was loaded)`,
+        );
+      }
+      updates.push([parameter, value]);
+    }
+    for (const [parameter, value] of updates) parameter.setData(value);
   }
 
   /** Gluon-like description: the class name and, indented, each child. */

@@ -13,11 +13,11 @@ import {
   Uniform,
 } from '../init/initializer.js';
 import { asArray, type ArrayInput, zeros } from '../ndarray/create.js';
-import type { DType } from '../ndarray/dtype.js';
+import { checkElementCount, type DType } from '../ndarray/dtype.js';
 import { AutogradError, formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { globalGenerator, type RandomGenerator } from '../ndarray/random.js';
-import { sameShape } from '../ndarray/shape.js';
+import { sameShape, sizeOf } from '../ndarray/shape.js';
 
 /**
  * Thrown when a parameter's data is read before its shape is known (MXNet
@@ -115,6 +115,8 @@ export class Parameter {
         `${where}: shape must hold integers >= 0 (0 = unknown), got ${formatShape(shape)}`,
       );
     }
+    // Unknown (0) dimensions count as 1 here; inferShape checks the completed shape again.
+    checkElementCount(sizeOf(shape.map((d) => d || 1)), where, shape);
     this.currentShape = [...shape];
     const dtype = options.dtype ?? 'float32';
     if (dtype !== 'float32' && dtype !== 'float64') {
@@ -197,6 +199,7 @@ export class Parameter {
         `${where}: inferred shape ${formatShape(shape)} is incompatible with the declared shape ${formatShape(this.currentShape)}`,
       );
     }
+    checkElementCount(sizeOf(shape), where, shape);
     this.currentShape = [...shape];
     if (this.pending && this.shapeKnown) {
       const { initializer, generator } = this.pending;
@@ -263,18 +266,30 @@ export class Parameter {
   }
 
   /**
+   * True when {@link setData} accepts a value of `shape`: the parameter's shape once it is
+   * initialized, otherwise any shape that fills in its unknown (0) dimensions.
+   */
+  acceptsValueShape(shape: readonly number[]): boolean {
+    if (this.value) return sameShape(shape, this.value.shape);
+    const current = this.currentShape;
+    return shape.length === current.length && shape.every((d, i) => current[i] === 0 || current[i] === d);
+  }
+
+  /**
    * Replaces the values. On an initialized parameter the data array is updated in place (so
    * references stay valid); otherwise the value initializes it, filling in unknown dimensions.
+   * The checks all run before anything is written, so a rejected value changes nothing.
    */
   setData(source: NDArray | ArrayInput): void {
     const where = `Parameter '${this.name}'.setData`;
     const array = asArray(source as ArrayInput);
+    if (!this.acceptsValueShape(array.shape)) {
+      throw new ShapeError(
+        `${where}: value shape ${formatShape(array.shape)} differs from the parameter shape ${formatShape(this.currentShape)}` +
+          (this.shapeKnown ? '' : ' (0 = any size)'),
+      );
+    }
     if (this.value) {
-      if (!sameShape(array.shape, this.value.shape)) {
-        throw new ShapeError(
-          `${where}: value shape ${formatShape(array.shape)} differs from the parameter shape ${formatShape(this.value.shape)}`,
-        );
-      }
       if (isRecording()) {
         throw new AutogradError(`${where}: cannot overwrite a parameter inside autograd.record()`);
       }

@@ -4,6 +4,7 @@
  * @module
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { ShapeError, ValueError } from '../ndarray/errors.js';
 import type { Block, LoadParametersOptions } from '../nn/block.js';
 import type { Trainer } from '../optim/trainer.js';
 
@@ -14,10 +15,13 @@ export function saveParameters(block: Block, path: string): void {
 
 /**
  * Loads parameters written by {@link saveParameters} into `block` (Gluon `load_parameters`).
- * Parameters not initialized yet (including deferred ones) are initialized from the file.
+ * Parameters not initialized yet (including deferred ones) are initialized from the file. A file
+ * that is corrupt or does not fit the block is a ValueError or ShapeError naming `path`, and the
+ * block is left unchanged.
  */
 export function loadParameters(block: Block, path: string, options: LoadParametersOptions = {}): void {
-  block.loadParametersFromBytes(readBytes(path), options);
+  const bytes = readBytes(path);
+  naming('loadParameters', path, () => block.loadParametersFromBytes(bytes, options));
 }
 
 /** Writes the trainer's optimizer, update counts and state arrays to `path` (Gluon `save_states`). */
@@ -27,7 +31,8 @@ export function saveStates(trainer: Trainer, path: string): void {
 
 /** Restores what {@link saveStates} wrote (Gluon `load_states`). */
 export function loadStates(trainer: Trainer, path: string): void {
-  trainer.loadStatesFromBytes(readBytes(path));
+  const bytes = readBytes(path);
+  naming('loadStates', path, () => trainer.loadStatesFromBytes(bytes));
 }
 
 /** The file names of a checkpoint: `<prefix>-0100.params` and `<prefix>-0100.states` for epoch 100. */
@@ -57,6 +62,24 @@ export function loadCheckpoint(prefix: string, epoch: number, block: Block, trai
   const paths = checkpointPaths(prefix, epoch);
   loadParameters(block, paths.params);
   if (trainer) loadStates(trainer, paths.states);
+}
+
+/**
+ * Runs `load`, prefixing the message of a ValueError or ShapeError with `where` and the path: the
+ * core only sees bytes, and a user with several files needs to know which one is bad.
+ */
+function naming(where: string, path: string, load: () => void): void {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ValueError) {
+      throw new ValueError(`${where}(${JSON.stringify(path)}): ${error.message}`, { cause: error });
+    }
+    if (error instanceof ShapeError) {
+      throw new ShapeError(`${where}(${JSON.stringify(path)}): ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 function readBytes(path: string): Uint8Array {

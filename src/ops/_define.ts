@@ -9,6 +9,7 @@
  */
 import type { GraphNode } from '../autograd/node.js';
 import { isRecording, withRecording } from '../autograd/state.js';
+import { isFloat } from '../ndarray/dtype.js';
 import { NDArray } from '../ndarray/ndarray.js';
 
 /** What a backward rule receives. */
@@ -57,7 +58,8 @@ function isArrayResult<Saved>(result: ForwardResult<Saved>): result is NDArray {
 
 /**
  * Turns a definition into a callable op. The forward runs with recording paused; when recording is
- * on and any input needs a gradient, the output gets exactly one graph node.
+ * on, any input needs a gradient and the output is floating point, the output gets exactly one
+ * graph node. An int32 output never gets one: only floating arrays can require gradients.
  */
 export function defineOp<Attrs = undefined, Saved = undefined>(
   definition: OpDefinition<Attrs, Saved>,
@@ -69,7 +71,9 @@ export function defineOp<Attrs = undefined, Saved = undefined>(
     // node, or the input would become its own parent: give the output its own array object.
     if (inputs.includes(output)) output = new NDArray(output.data, output.shape);
     const saved = (isArrayResult(result) ? undefined : result.saved) as Saved;
-    if (!isRecording()) return output;
+    // Only floating arrays can require gradients (the rule attachGrad enforces): an int32 output,
+    // such as argmax or a cast to int32, is a constant, so nothing flows back through it.
+    if (!isRecording() || !isFloat(output.dtype)) return output;
     let any = false;
     const needsGrad = inputs.map((input) => {
       const needs = input.requiresGrad;

@@ -90,7 +90,7 @@ function defineBinary(
     name,
     forward: ([a, b]) => {
       const shape = broadcastShapes(a!.shape, b!.shape, name);
-      const out = new NDArray(allocate(resultDType(a!.dtype, b!.dtype), sizeOf(shape)), shape);
+      const out = new NDArray(allocate(resultDType(a!.dtype, b!.dtype), sizeOf(shape), name, shape), shape);
       binaryKernel(code, a!.data, a!.shape, b!.data, b!.shape, out.data, shape);
       return out;
     },
@@ -215,7 +215,7 @@ const whereOp = defineOp({
   forward: ([condition, a, b]) => {
     const ab = broadcastShapes(a!.shape, b!.shape, 'where');
     const shape = broadcastShapes(condition!.shape, ab, 'where', ['condition', 'a and b']);
-    const out = new NDArray(allocate(promote(a!.dtype, b!.dtype), sizeOf(shape)), shape);
+    const out = new NDArray(allocate(promote(a!.dtype, b!.dtype), sizeOf(shape), 'where', shape), shape);
     const c = condition!.data;
     const x = a!.data;
     const y = b!.data;

@@ -158,7 +158,8 @@ const matmulOp = defineOp({
     const batchB = b!.shape.slice(0, -2);
     const batch = broadcastShapes(batchA, batchB, 'matmul');
     const count = sizeOf(batch);
-    const out = new NDArray(allocate(promote(a!.dtype, b!.dtype), count * m * n), [...batch, m, n]);
+    const shape = [...batch, m, n];
+    const out = new NDArray(allocate(promote(a!.dtype, b!.dtype), count * m * n, 'matmul', shape), shape);
     const acc = new Float64Array(m * n);
     // Matrix index of each operand for every batch position (broadcast batch axes repeat).
     const indexA = batchIndices(batch, batchA);

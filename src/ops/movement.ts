@@ -7,7 +7,14 @@ import { allocate, type DType, type TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { asArray } from '../ndarray/create.js';
-import { broadcastShapes, normalizeAxis, sameShape, sizeOf, stridesOf } from '../ndarray/shape.js';
+import {
+  broadcastShapes,
+  normalizeAxis,
+  normalizeShape,
+  sameShape,
+  sizeOf,
+  stridesOf,
+} from '../ndarray/shape.js';
 import { coalesce, forEachRow } from './_kernels.js';
 import { defineOp, type Op } from './_define.js';
 import { sumToShape } from './elementwise.js';
@@ -198,6 +205,7 @@ const broadcastOp = defineOp<number[]>({
 
 /** Repeats size-1 (or missing leading) axes to reach `shape`. */
 export function broadcastTo(x: NDArray, shape: readonly number[]): NDArray {
+  normalizeShape(shape, 'broadcastTo');
   const target = broadcastShapes(x.shape, shape, 'broadcastTo', ['x', 'shape']);
   if (!sameShape(target, shape)) {
     throw new ShapeError(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
@@ -437,7 +445,8 @@ export function oneHot(indices: NDArray, depth: number, dtype: DType = 'float32'
   if (!Number.isInteger(depth) || depth <= 0)
     throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
   const checked = checkIndices('oneHot', 'indices', indices, depth);
-  const out = new NDArray(allocate(dtype, indices.size * depth), [...indices.shape, depth]);
+  const shape = [...indices.shape, depth];
+  const out = new NDArray(allocate(dtype, indices.size * depth, 'oneHot', shape), shape);
   for (let p = 0; p < checked.length; p++) out.data[p * depth + checked[p]!] = 1;
   return out;
 }

@@ -161,7 +161,7 @@ export class Trainer {
    */
   loadStatesFromBytes(bytes: Uint8Array): void {
     const where = 'Trainer.loadStates';
-    const { arrays, meta } = decodeArrays(bytes, TRAINER_STATES_KIND);
+    const { arrays, meta } = decodeArrays(bytes, TRAINER_STATES_KIND, where);
     if (meta.optimizer !== this.optimizer.name) {
       throw new ValueError(
         `${where}: the file holds '${String(meta.optimizer)}' states but this trainer uses '${this.optimizer.name}'`,

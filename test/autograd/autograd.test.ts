@@ -225,6 +225,21 @@ describe('autograd.grad', () => {
     );
   });
 
+  test('an int32 variable is an AutogradError, not a silent zero gradient', () => {
+    const x = nd.array([1, 2], f64).attachGrad();
+    const labels = nd.array([3, 4], { dtype: 'int32' });
+    const y = autograd.record(() => x.mul(labels).sum());
+    assertThrowsWith(
+      () => autograd.grad(y, [x, labels]),
+      AutogradError,
+      'autograd.grad',
+      'variable 1',
+      'int32',
+      ".astype('float32')",
+    );
+    assert.deepEqual(autograd.grad(y, x)[0]!.toArray(), [3, 4]);
+  });
+
   test('a head that is not recorded is an AutogradError naming autograd.grad', () => {
     const x = nd.array([1]).attachGrad();
     assertThrowsWith(() => autograd.grad(x.mul(2), x), AutogradError, 'autograd.grad', 'head 0');

@@ -13,8 +13,11 @@ import type { NDArray } from '../../src/ndarray/ndarray.js';
 import type { Loss } from '../../src/loss/_loss.js';
 import { checkGradient, numericGradient } from '../../src/testing/gradcheck.js';
 
-/** Shared conformance data, relative to the repository root (where the tests run). */
-export const CONFORMANCE = '../shared/conformance';
+/**
+ * Shared conformance data: under GLOSS_SHARED when set (as the other suites read it, so a git
+ * worktree can point at the one shared folder), else relative to the repository root.
+ */
+export const CONFORMANCE = `${process.env.GLOSS_SHARED ?? '../shared'}/conformance`;
 
 /** Asserts |actual − expected| ≤ atol + rtol·|expected| elementwise; NaN and infinities must match exactly. */
 export function assertClose(

@@ -47,6 +47,8 @@ describe('SDMLLoss', () => {
       [2, 7, 0.2],
       [3, 2, 0],
       [4, 4, 0.6],
+      [5, 6, 1],
+      [6, 2, 1],
     ] as const) {
       const x1 = embeddings(seed, [n, 3]);
       const x2 = x1.add(embeddings(seed + 10, [n, 3], 0.3));
@@ -105,12 +107,61 @@ describe('SDMLLoss', () => {
     assert.ok(mean < 0.05, `mean loss after 20 steps: ${mean}`);
   });
 
+  test('smoothingParameter 1 (DECISIONS 9b): all mass on the negatives, a closed form for N = 2', () => {
+    // With s = 1 and N = 2 the target of row i is 1 on its negative j, so
+    // ℓ_i = ½ (log(1 + 1e-12) − log_softmax(−d)_ij) = ½ (log(1 + 1e-12) + log(1 + exp(d_ij − d_ii))).
+    const x1 = f64([
+      [0, 0],
+      [3, 4],
+    ]);
+    const x2 = f64([
+      [0, 1],
+      [3, 3],
+    ]);
+    const d = distances(x1, x2); // [[1, 18], [20, 1]]
+    const loss = new SDMLLoss({ smoothingParameter: 1 });
+    assert.equal(loss.smoothingParameter, 1);
+    const out = loss.forward(x1, x2);
+    const expected = [0, 1].map(
+      (i) => 0.5 * (Math.log(1 + 1e-12) + Math.log1p(Math.exp(d[i]![1 - i]! - d[i]![i]!))),
+    );
+    assertClose(out.data, expected, 1e-14, 0, 's = 1, N = 2');
+    // ∂ℓ_i/∂x1_i = σ(t_i) (x2_i − x2_j) with t_i = d_ij − d_ii: only ℓ_i depends on x1_i.
+    const { grads } = lossAndGradients(loss, ([a, b]) => [a!, b!], [x1, x2]);
+    const sigmoid = (t: number) => 1 / (1 + Math.exp(-t));
+    const expectedX1 = [0, 1].flatMap((i) => {
+      const weight = sigmoid(d[i]![1 - i]! - d[i]![i]!);
+      return [0, 1].map((k) => weight * (x2.data[i * 2 + k]! - x2.data[(1 - i) * 2 + k]!));
+    });
+    assertClose(grads[0]!.data, expectedX1, 1e-12, 1e-15, 's = 1, N = 2, gradient of x1');
+  });
+
+  test('smoothingParameter 1 with an infinitely distant positive: its zero label adds 0, not NaN', () => {
+    const x1 = f64([
+      [0, 0],
+      [0, 0],
+    ]);
+    const x2 = f64([
+      [0, 0],
+      [1e200, 0],
+    ]);
+    // d = [[0, ∞], [0, ∞]]. Sample 0's only target is its negative at distance ∞: loss +∞.
+    // Sample 1's target is its negative at distance 0 (P = 0); its positive has label 0 at s = 1,
+    // so the −∞ log-probability there must not turn 0 · (−∞) into NaN.
+    const loss = new SDMLLoss({ smoothingParameter: 1 });
+    const expected = [Number.POSITIVE_INFINITY, 0.5 * Math.log(1 + 1e-12)];
+    assertClose(loss.forward(x1, x2).data, expected, 1e-14, 0, 'fused');
+    assertClose(loss.reference(x1, x2).data, expected, 1e-14, 0, 'twin');
+  });
+
   test('gradients: fused vs finite differences vs twin, across smoothing values and shapes', () => {
     for (const [seed, shape, s] of [
       [5, [4, 3], 0.3],
       [6, [3, 2], 0],
       [7, [5, 1], 0.6],
       [8, [2, 4], 0.9],
+      [9, [4, 3], 1],
+      [10, [2, 2], 1],
     ] as const) {
       const x1 = embeddings(seed, [...shape]);
       const x2 = x1.add(embeddings(seed + 10, [...shape], 0.5));
@@ -185,7 +236,14 @@ describe('SDMLLoss', () => {
     );
     assert.throws(() => loss.forward(x, embeddings(18, [5, 4])), ShapeError);
     assert.throws(() => loss.forward(f64([1, 2, 3]), f64([1, 2, 3])), ShapeError);
-    for (const bad of [-0.1, 1, 1.5, Number.NaN]) {
+    for (const bad of [
+      -0.1,
+      -Number.MIN_VALUE,
+      1 + Number.EPSILON,
+      1.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ]) {
       assert.throws(
         () => new SDMLLoss({ smoothingParameter: bad }),
         (e: Error) => e instanceof ValueError && /smoothingParameter/.test(e.message),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { MAX_ELEMENTS } from '../../src/ndarray/dtype.js';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import * as nd from '../../src/ndarray/index.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
@@ -68,6 +69,54 @@ describe('nd.array', () => {
     assertThrowsWith(() => nd.array([1], { dtype: 'float16' as never }), ValueError, 'nd.array', 'float16');
   });
 
+  test('input nested 20,000 levels deep works (no recursion) and round-trips through toArray', () => {
+    let nested: unknown = [7];
+    for (let level = 1; level < 20000; level++) nested = [nested];
+    const x = nd.array(nested as number[]);
+    assert.equal(x.ndim, 20000);
+    assert.ok(x.shape.every((dim) => dim === 1));
+    assert.deepEqual(Array.from(x.data), [7]);
+    let back = x.toArray();
+    let depth = 0;
+    while (Array.isArray(back)) {
+      assert.equal(back.length, 1);
+      back = back[0]!;
+      depth++;
+    }
+    assert.deepEqual([depth, back], [20000, 7]);
+  });
+
+  test('ragged input deep down is a ShapeError naming the first element that does not fit', () => {
+    let nested: unknown = [1, 2];
+    for (let level = 1; level < 20000; level++) nested = [nested];
+    let ragged: unknown = [3];
+    for (let level = 1; level < 19999; level++) ragged = [ragged];
+    const both = [(nested as unknown[])[0], ragged];
+    assertThrowsWith(() => nd.array(both as number[]), ShapeError, 'nd.array', 'ragged', 'length 1');
+    assertThrowsWith(
+      () =>
+        nd.array([
+          [[1], [2]],
+          [[3], [4, 5]],
+        ]),
+      ShapeError,
+      'nd.array',
+      'shape [2,2,1]',
+      'element [1,1] is an array of length 2',
+    );
+    assertThrowsWith(() => nd.array([[1, 2], 3] as never), ShapeError, 'element [1] is a number');
+    assertThrowsWith(
+      () =>
+        nd.array([
+          [1, 2],
+          [3, 'x'],
+        ] as never),
+      ValueError,
+      'string at [1,1]',
+    );
+    assertThrowsWith(() => nd.array('12' as never), ValueError, 'nd.array', 'string');
+  });
+
   test('the constructor checks that data and shape agree', () => {
     assertThrowsWith(() => new NDArray(new Float32Array(5), [2, 3]), ShapeError, 'NDArray', '5', '[2,3]');
     const x = new NDArray(new Float64Array([1, 2]), [2]);
@@ -102,9 +151,27 @@ describe('constant makers', () => {
     assert.deepEqual(nd.fullLike(x, 3).toArray(), [[3, 3]]);
   });
 
-  test('negative or fractional dimensions are ShapeErrors naming the function', () => {
-    assertThrowsWith(() => nd.zeros([2, -1]), ShapeError, 'nd.full', '[2,-1]');
-    assertThrowsWith(() => nd.ones(1.5), ShapeError, 'nd.full', '1.5');
+  test('negative, fractional or NaN dimensions are ShapeErrors naming the function and the axis', () => {
+    assertThrowsWith(() => nd.zeros([2, -1]), ShapeError, 'nd.zeros', '[2,-1]', 'axis 1 is -1');
+    assertThrowsWith(() => nd.ones(1.5), ShapeError, 'nd.ones', '1.5');
+    assertThrowsWith(() => nd.full([Number.NaN, 2], 3), ShapeError, 'nd.full', 'axis 0 is NaN');
+    assertThrowsWith(() => nd.zeros([Number.POSITIVE_INFINITY]), ShapeError, 'nd.zeros', 'Infinity');
+    assertThrowsWith(() => nd.zeros('3' as never), ShapeError, 'nd.zeros', 'shape must be');
+  });
+
+  test('impossible sizes are ShapeErrors naming the function, the shape and the element limit', () => {
+    const limit = String(MAX_ELEMENTS);
+    assertThrowsWith(() => nd.zeros([1e10]), ShapeError, 'nd.zeros', '[10000000000]', limit);
+    assertThrowsWith(() => nd.ones([1e5, 1e5]), ShapeError, 'nd.ones', '[100000,100000]', limit);
+    assertThrowsWith(() => nd.full([2 ** 16, 2 ** 16], 1), ShapeError, 'nd.full', '[65536,65536]', limit);
+    // The product, not a single dimension, is what is limited; it may even overflow to Infinity.
+    assertThrowsWith(() => nd.zeros([1e200, 1e200]), ShapeError, 'nd.zeros', 'Infinity elements', limit);
+    assertThrowsWith(() => nd.random.uniform(0, 1, [1e10]), ShapeError, 'random.uniform', limit);
+    assertThrowsWith(() => nd.random.normal(0, 1, [1e5, 1e5]), ShapeError, 'random.normal', limit);
+    assertThrowsWith(() => nd.random.randint(0, 3, [1e10]), ShapeError, 'random.randint', limit);
+    assertThrowsWith(() => nd.arange(0, 1e10), ShapeError, 'nd.arange', '[10000000000]', limit);
+    // A dimension of 0 makes any shape empty, however large the other dimensions.
+    assert.equal(nd.zeros([0, 1e10]).size, 0);
   });
 });
 

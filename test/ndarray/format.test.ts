@@ -153,4 +153,18 @@ describe('formatting internals', () => {
     assert.ok(!nd.arange(1000).toString().includes('...'));
     assert.ok(nd.arange(1001).toString().includes('...'));
   });
+
+  test('an array nested 20,000 levels deep prints (no recursion per axis), like numpy at low rank', () => {
+    // numpy: str(np.ones((1,) * n, np.float32)) is n brackets, '1.', n brackets.
+    let nested: unknown = [1];
+    for (let level = 1; level < 20000; level++) nested = [nested];
+    const text = nd.array(nested as number[]).toString();
+    assert.equal(
+      text,
+      `\n${'['.repeat(20000)}1.${']'.repeat(20000)}\n<NDArray ${Array(20000).fill(1).join('x')} @cpu(0)>`,
+    );
+    // Two elements on the first axis separate their rows by one newline per axis below.
+    const twoRows = nd.array([[[[1]]], [[[2]]]]).toString();
+    assert.equal(twoRows, '\n[[[[1.]]]\n\n\n [[[2.]]]]\n<NDArray 2x1x1x1 @cpu(0)>');
+  });
 });

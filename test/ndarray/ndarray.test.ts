@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { record } from '../../src/autograd/index.js';
-import { ShapeError } from '../../src/ndarray/errors.js';
+import { L2Loss } from '../../src/loss/l2.js';
+import { AutogradError, ShapeError } from '../../src/ndarray/errors.js';
 import * as nd from '../../src/ndarray/index.js';
 import { assertThrowsWith } from '../ops/_op-checks.js';
 
@@ -78,6 +79,30 @@ describe('NDArray basics', () => {
     record(() => y.square()).backward();
     assert.deepEqual(y.grad!.toArray(), [6, 12]);
     assert.deepEqual(x.grad!.toArray(), [0, 0]);
+  });
+
+  test('attachGrad on an int32 array is an AutogradError suggesting astype; a float copy works', () => {
+    const labels = nd.array([1, 2, 3], { dtype: 'int32' });
+    for (const gradReq of ['write', 'add'] as const) {
+      assertThrowsWith(
+        () => labels.attachGrad(gradReq),
+        AutogradError,
+        'attachGrad',
+        'int32',
+        '[3]',
+        ".astype('float32')",
+      );
+    }
+    assert.equal(labels.requiresGrad, false);
+    assert.equal(labels.grad, null);
+    // 'null' requests no gradient, so it is allowed and changes nothing.
+    assert.equal(labels.attachGrad('null').requiresGrad, false);
+    // The suggested fix: through a loss the float copy gets d/dx ½(x − y)² = x − y, like x·x does.
+    const x = labels.astype('float32').attachGrad();
+    record(() => new L2Loss().forward(x, nd.zeros([3]))).backward();
+    assert.deepEqual(x.grad!.toArray(), [1, 2, 3]);
+    record(() => x.mul(x).sum()).backward();
+    assert.deepEqual(x.grad!.toArray(), [2, 4, 6]);
   });
 
   test('T, flatten, norm and the method forms of every op family', () => {

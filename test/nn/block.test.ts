@@ -2,13 +2,25 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Constant, One, Xavier } from '../../src/init/initializer.js';
 import { array } from '../../src/ndarray/create.js';
-import { ValueError } from '../../src/ndarray/errors.js';
+import { record } from '../../src/autograd/index.js';
+import { AutogradError, ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { seed, uniform } from '../../src/ndarray/random.js';
 import { Block } from '../../src/nn/block.js';
 import { Dense } from '../../src/nn/dense.js';
 import { Parameter } from '../../src/nn/parameter.js';
 import { Sequential } from '../../src/nn/sequential.js';
+import { assertThrowsWith } from '../ops/_op-checks.js';
+import { corruptParameterFiles, validParameterFile, WEIGHT_VALUES } from './_corrupt-parameter-files.js';
+
+/** Every initialized parameter's bytes (and which are initialized), by structural name. */
+function snapshot(block: Block): Map<string, Uint8Array | null> {
+  const bytes = new Map<string, Uint8Array | null>();
+  for (const [name, parameter] of block.collectParams()) {
+    bytes.set(name, parameter.isInitialized ? new Uint8Array(parameter.data().data.slice().buffer) : null);
+  }
+  return bytes;
+}
 
 /** A user-defined block: a scale parameter and a Dense child. */
 class Scaled extends Block {
@@ -132,10 +144,87 @@ describe('Block', () => {
     test('a shape mismatch is reported', () => {
       const small = new Dense(2, { inUnits: 2 }).initialize();
       const large = new Dense(2, { inUnits: 3 }).initialize();
-      assert.throws(
+      assertThrowsWith(
         () => small.loadParametersFromBytes(large.parametersToBytes()),
-        /differs from the parameter shape/,
+        ShapeError,
+        "Dense.loadParameters: parameter 'weight' has shape [2,3] in the file but [2,2] in this block",
       );
+    });
+
+    test('a file from another architecture changes nothing and names the full path', () => {
+      // 0.weight and 0.bias fit; 1.weight does not. Loading used to write 0.* before failing.
+      const target = new Sequential()
+        .add(new Dense(4, { inUnits: 3 }), new Dense(1, { inUnits: 4 }))
+        .initialize(new Xavier());
+      const other = new Sequential()
+        .add(new Dense(4, { inUnits: 3 }), new Dense(2, { inUnits: 4 }))
+        .initialize(new Constant(7));
+      const before = snapshot(target);
+      assertThrowsWith(
+        () => target.loadParametersFromBytes(other.parametersToBytes()),
+        ShapeError,
+        'Sequential.loadParameters',
+        "parameter '1.weight' has shape [2,4] in the file but [1,4] in this block",
+        'nothing was loaded',
+      );
+      assert.deepEqual(snapshot(target), before);
+    });
+
+    test('a file from another architecture leaves a deferred network uninitialized', () => {
+      // The weights wait for the first input (their shapes are [4,0] and [1,0]); the biases exist.
+      const target = new Sequential().add(new Dense(4), new Dense(1)).initialize(new One());
+      const other = new Sequential()
+        .add(new Dense(4, { inUnits: 3 }), new Dense(2, { inUnits: 4 }))
+        .initialize(new Constant(7));
+      const before = snapshot(target);
+      assertThrowsWith(
+        () => target.loadParametersFromBytes(other.parametersToBytes()),
+        ShapeError,
+        "parameter '1.weight' has shape [2,4] in the file but [1,0] in this block (0 = any size)",
+      );
+      assert.deepEqual(snapshot(target), before);
+      const firstWeight = target.at(0).collectParams().get('weight')!;
+      assert.equal(firstWeight.isDeferred, true);
+      assert.deepEqual(firstWeight.shape, [4, 0]);
+    });
+
+    test('loading inside autograd.record() is refused before anything is written', () => {
+      // 0.weight is deferred (a load would initialize it, which record allows); 0.bias is
+      // initialized and may not be overwritten while recording.
+      const target = new Sequential().add(new Dense(4), new Dense(1, { inUnits: 4 })).initialize(new One());
+      const source = new Sequential()
+        .add(new Dense(4, { inUnits: 3 }), new Dense(1, { inUnits: 4 }))
+        .initialize(new Constant(7));
+      const before = snapshot(target);
+      assertThrowsWith(
+        () => record(() => target.loadParametersFromBytes(source.parametersToBytes())),
+        AutogradError,
+        "parameter '0.bias'",
+        'nothing was loaded',
+      );
+      assert.deepEqual(snapshot(target), before);
+      target.loadParametersFromBytes(source.parametersToBytes());
+      assert.deepEqual(
+        Array.from(target.at(0).collectParams().get('weight')!.data().data),
+        Array(12).fill(7),
+      );
+    });
+
+    test('a corrupt file is a ValueError naming the loader, and the block keeps its values', () => {
+      const valid = new Dense(2, { inUnits: 3 }).initialize(new Constant(9));
+      valid.loadParametersFromBytes(validParameterFile());
+      assert.deepEqual(Array.from(valid.weight.data().data), WEIGHT_VALUES);
+      for (const corruption of corruptParameterFiles()) {
+        const block = new Dense(2, { inUnits: 3 }).initialize(new Constant(9));
+        const before = snapshot(block);
+        assertThrowsWith(
+          () => block.loadParametersFromBytes(corruption.bytes),
+          ValueError,
+          'Dense.loadParameters: not a valid gloss parameter file',
+          corruption.fragment,
+        );
+        assert.deepEqual(snapshot(block), before, corruption.name);
+      }
     });
 
     test('saving an uninitialized network explains why it cannot', () => {

@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { record } from '../../src/autograd/index.js';
 import { Constant, One, Zero } from '../../src/init/initializer.js';
-import { array } from '../../src/ndarray/create.js';
+import { array, zeros } from '../../src/ndarray/create.js';
+import { MAX_ELEMENTS } from '../../src/ndarray/dtype.js';
 import { AutogradError, ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { seed } from '../../src/ndarray/random.js';
+import { Dense } from '../../src/nn/dense.js';
 import {
   DeferredInitializationError,
   Parameter,
   ParameterNotInitializedError,
 } from '../../src/nn/parameter.js';
+import { assertThrowsWith } from '../ops/_op-checks.js';
 
 /** Runs `fn` with console.warn captured; returns the warnings. */
 function captureWarnings(fn: () => void): string[] {
@@ -136,6 +139,27 @@ describe('Parameter', () => {
     p.setData([7, 8]);
     assert.ok(!p.isDeferred);
     assert.deepEqual(Array.from(p.data().data), [7, 8]);
+  });
+
+  test('an impossible shape is a ShapeError naming the parameter and the limit, declared or inferred', () => {
+    const limit = String(MAX_ELEMENTS);
+    assertThrowsWith(
+      () => new Parameter('weight', { shape: [1e5, 1e5] }),
+      ShapeError,
+      "Parameter 'weight'",
+      '[100000,100000]',
+      limit,
+    );
+    assertThrowsWith(() => new Parameter('weight', { shape: [1e5, 0, 1e5] }), ShapeError, limit);
+    const deferred = new Parameter('weight', { shape: [1e5, 0] });
+    deferred.initialize();
+    assertThrowsWith(() => deferred.inferShape([1e5, 1e5]), ShapeError, "Parameter 'weight'", limit);
+    assert.deepEqual(deferred.shape, [1e5, 0]);
+    assert.equal(deferred.isDeferred, true);
+    assertThrowsWith(() => new Dense(1e5, { inUnits: 1e5 }), ShapeError, "Parameter 'weight'", limit);
+    // A deferred layer meets the limit on its first input instead.
+    const dense = new Dense(1e5).initialize();
+    assertThrowsWith(() => dense.forward(zeros([1, 1e5])), ShapeError, "Parameter 'weight'", limit);
   });
 
   test('constructor validation and toString', () => {

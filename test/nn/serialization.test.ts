@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { array } from '../../src/ndarray/create.js';
 import { ValueError } from '../../src/ndarray/errors.js';
 import { decodeArrays, encodeArrays } from '../../src/nn/serialization.js';
+import { assertThrowsWith } from '../ops/_op-checks.js';
+import {
+  BIAS_VALUES,
+  corruptParameterFiles,
+  validParameterFile,
+  WEIGHT_VALUES,
+} from './_corrupt-parameter-files.js';
 
 test('named arrays of every dtype round-trip bit for bit, with shapes, order and metadata', () => {
   const f32 = array([
@@ -58,5 +65,32 @@ test('invalid input is a ValueError that says what is wrong', () => {
     () => decodeArrays(new TextEncoder().encode('NOTGLOSS and more bytes')),
     /does not start with "GLOSSNDA"/,
   );
-  assert.throws(() => decodeArrays(bytes.subarray(0, bytes.length - 8)), /runs past the end/);
+  assert.throws(() => decodeArrays(bytes.subarray(0, bytes.length - 8)), /truncated/);
+});
+
+test('the hand-built reference file decodes, so each corruption below is the only fault', () => {
+  const { arrays } = decodeArrays(validParameterFile(), 'parameters');
+  assert.deepEqual([...arrays.keys()], ['weight', 'bias']);
+  assert.deepEqual(arrays.get('weight')!.shape, [2, 3]);
+  assert.deepEqual(Array.from(arrays.get('weight')!.data), WEIGHT_VALUES);
+  assert.deepEqual(Array.from(arrays.get('bias')!.data), BIAS_VALUES);
+});
+
+describe('every malformed file is a ValueError saying what is wrong, never a crash', () => {
+  for (const corruption of corruptParameterFiles()) {
+    test(corruption.name, () => {
+      assertThrowsWith(
+        () => decodeArrays(corruption.bytes, 'parameters'),
+        ValueError,
+        'decodeArrays: not a valid gloss parameter file',
+        corruption.fragment,
+      );
+    });
+  }
+});
+
+test('a wrong-typed argument is a ValueError, not a TypeError', () => {
+  for (const bad of [null, 'GLOSSNDA', new ArrayBuffer(16), [71, 76]]) {
+    assertThrowsWith(() => decodeArrays(bad as never), ValueError, 'expected a Uint8Array');
+  }
 });

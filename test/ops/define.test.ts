@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as autograd from '../../src/autograd/index.js';
-import { ShapeError } from '../../src/ndarray/errors.js';
+import { AutogradError, ShapeError } from '../../src/ndarray/errors.js';
 import * as nd from '../../src/ndarray/index.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { defineOp } from '../../src/ops/_define.js';
@@ -67,6 +67,29 @@ describe('defineOp / autograd.customOp', () => {
     const constant = nd.array([1, 2], f64);
     assert.equal(autograd.record(() => cube([constant], undefined))._node, null);
     assert.notEqual(autograd.record(() => cube([x], undefined))._node, null);
+  });
+
+  test('an int32 output never requires a gradient, whatever its inputs (one rule with attachGrad)', () => {
+    const floor = defineOp<undefined, undefined>({
+      name: 'floorToInt',
+      forward: ([x]) => x!.astype('int32'),
+      backward: ({ gradOutput }) => [gradOutput],
+    });
+    const x = nd.array([1.5, -2.5], f64).attachGrad();
+    const [custom, cast, argmax] = autograd.record(() => [
+      floor([x], undefined),
+      x.astype('int32'),
+      x.argmax(0),
+    ]);
+    for (const output of [custom, cast, argmax]) {
+      assert.equal(output!.dtype, 'int32');
+      assert.equal(output!._node, null);
+      assert.equal(output!.requiresGrad, false);
+    }
+    assertThrowsWith(() => custom!.backward(), AutogradError);
+    // Used as a constant beside the variable, the int32 result contributes no gradient path.
+    autograd.record(() => x.mul(floor([x], undefined))).backward();
+    assert.deepEqual(x.grad!.toArray(), [1, -2]);
   });
 
   test('an identity forward does not make its input its own parent', () => {
