@@ -161,7 +161,7 @@ describe('formatting internals', () => {
     const text = nd.array(nested as number[]).toString();
     assert.equal(
       text,
-      `\n${'['.repeat(20000)}1.${']'.repeat(20000)}\n<NDArray ${Array(20000).fill(1).join('x')} @cpu(0)>`,
+      `${'['.repeat(20000)}1.${']'.repeat(20000)}\n<NDArray ${Array(20000).fill(1).join('x')} @cpu(0)>`,
     );
     // Two elements on the first axis separate their rows by one newline per axis below.
     const twoRows = nd.array([[[[1]]], [[[2]]]]).toString();
