@@ -30,9 +30,12 @@
 //
 // We'll first import the modules, where the `mxnet.gluon.loss` module is imported as `gloss` to avoid the commonly used name `loss`.
 
-// %% [1]
-import { autograd, gluon, type NDArray, nd } from '../src/index.js';
+// The notebook runtime (IPython's display and plt.show) sits outside the cells: the page shows the
+// gloss-ml import only. `gloss-ml` resolves to src/ through tsconfig.json's paths.
 import { cell, display, print, show } from '../src/cli/_notebook.js';
+
+// %% [1]
+import { autograd, gluon, type NDArray, nd } from 'gloss-ml';
 
 // `from mxnet.gluon import nn, loss as gloss`; IPython's display and matplotlib's plt.show()
 // become the notebook runtime's `display` and `show`.

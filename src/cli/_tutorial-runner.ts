@@ -48,7 +48,9 @@ async function importFresh(path: string): Promise<void> {
       `the tutorial is TypeScript (${path}); running it needs tsx: npm i -D tsx, or run npm start`,
     );
   }
-  await api.tsImport(url, import.meta.url);
+  // The twin imports `gloss-ml`, which the repository's tsconfig.json maps to src/.
+  const tsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
+  await api.tsImport(url, { parentURL: import.meta.url, tsconfig });
 }
 
 /** Runs the notebook twin at `path` (default: the seed tutorial's) and returns what each cell produced. */
