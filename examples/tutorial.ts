@@ -115,10 +115,10 @@ cell(6, () => {
  * with `x.attachGrad()` and ran `y.backward()`): a 1-D input makes every element its own sample,
  * so `x.grad` holds each point's derivative.
  */
-function plot(x: NDArray, y: NDArray, title: string): void {
+function plot(x: NDArray, y: NDArray, title: string, label: number): void {
   show(
     [
-      { label: 'loss', x: x.data, y: y.data },
+      { label: `loss at label ${label}`, x: x.data, y: y.data },
       { label: 'gradient', x: x.data, y: x.grad!.data, dashed: true },
     ],
     { title, xLabel: 'x', yLabel: 'loss' },
@@ -130,7 +130,7 @@ function showRegressionLoss(loss: gluon.loss.Loss): void {
   x.attachGrad();
   const y = autograd.record(() => loss.forward(x, nd.zerosLike(x)));
   y.backward();
-  plot(x, y, loss.name);
+  plot(x, y, loss.name, 0);
 }
 
 cell(7);
@@ -144,7 +144,7 @@ function showClassificationLoss(loss: gluon.loss.Loss): void {
   x.attachGrad();
   const y = autograd.record(() => loss.forward(x, nd.onesLike(x)));
   y.backward();
-  plot(x, y, loss.name);
+  plot(x, y, loss.name, 1);
 }
 
 cell(8);

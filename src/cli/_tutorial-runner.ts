@@ -26,20 +26,13 @@ export interface NotebookRun {
   readonly missing: readonly number[];
 }
 
-let runCount = 0;
-
 /**
- * Loads the twin as a fresh module, so each run executes every cell again. From source (tsx)
- * a query string makes a new module instance; from the compiled CLI, tsx's `tsImport` compiles
- * the TypeScript (tsx is a development dependency).
+ * Loads the twin as a fresh module, so each run executes every cell again: tsx's `tsImport`
+ * compiles the TypeScript into a module namespace of its own per call (tsx is a development
+ * dependency). It is given the repository's tsconfig.json explicitly, whatever the working
+ * folder, because the twin imports `gloss-ml` and that file's paths map it to src/.
  */
 async function importFresh(path: string): Promise<void> {
-  const url = pathToFileURL(path).href;
-  runCount++;
-  if (import.meta.url.endsWith('.ts')) {
-    await import(`${url}?run=${runCount}`);
-    return;
-  }
   let api: typeof import('tsx/esm/api');
   try {
     api = await import('tsx/esm/api');
@@ -48,9 +41,8 @@ async function importFresh(path: string): Promise<void> {
       `the tutorial is TypeScript (${path}); running it needs tsx: npm i -D tsx, or run npm start`,
     );
   }
-  // The twin imports `gloss-ml`, which the repository's tsconfig.json maps to src/.
   const tsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
-  await api.tsImport(url, { parentURL: import.meta.url, tsconfig });
+  await api.tsImport(pathToFileURL(path).href, { parentURL: import.meta.url, tsconfig });
 }
 
 /** Runs the notebook twin at `path` (default: the seed tutorial's) and returns what each cell produced. */

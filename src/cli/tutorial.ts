@@ -9,6 +9,7 @@ import { ValueError } from '../ndarray/errors.js';
 import { parseLooseArgs } from './_args.js';
 import { writeFigure, writeText } from './_figures.js';
 import type { CellOutput } from './_notebook.js';
+import { tutorialImageFigures } from './_tutorial-figures.js';
 import { tutorialPage } from './_tutorial-page.js';
 import { type NotebookRun, runNotebook } from './_tutorial-runner.js';
 
@@ -65,7 +66,7 @@ export async function tutorialCommand(argv: string[], out: (line: string) => voi
     }
   }
   const pagePath = join(dir, 'tutorial.html');
-  writeText(pagePath, tutorialPage(run, figureFiles));
+  writeText(pagePath, tutorialPage(run, figureFiles, tutorialImageFigures()));
 
   printTranscript(run, figureFiles, dir, options.has('code'), out);
   const errors = run.cells.filter((c) => c.outputs.some((o) => o.kind === 'error')).map((c) => c.cell);
