@@ -214,7 +214,7 @@ export function galleryLosses(): string[] {
 export const DOCS_CSS = `
 .gloss-loss-chart svg, .gloss-gallery svg { max-width: 100%; height: auto; }
 .gloss-loss-chart figcaption, .gloss-gallery figcaption { font-size: 0.9em; color: var(--color-text-aside); }
-.gloss-gallery-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
+.gloss-gallery-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px; }
 .gloss-gallery-cell { margin: 0; }
 .katex-display { overflow-x: auto; overflow-y: hidden; }
 `;
