@@ -77,7 +77,8 @@ export function tutorialPage(
 <main>
 <p class="note">The MXNet Gluon tutorial “${escapeHtml(title)}”, run by <code>gloss tutorial</code>: each code cell is its
 TypeScript twin from <code>examples/tutorial.ts</code>, followed by what it printed and drew with gloss. The charts
-also show each loss's gradient (dashed).</p>
+also show each loss's gradient (dashed). The original's two pictures (triplet and CTC) are replaced by figures gloss
+draws from short training runs with those losses.</p>
 ${body.join('\n')}
 </main>
 </body>

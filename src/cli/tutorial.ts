@@ -18,7 +18,9 @@ export const TUTORIAL_HELP = `Usage: gloss tutorial [--out DIR] [--code]
 Runs every code cell of the seed tutorial "Loss functions" in TypeScript (examples/tutorial.ts),
 prints each cell's output as the notebook would, and writes into DIR:
   cellNN-LOSS.svg / .png   each chart (a loss and its gradient against the prediction)
-  tutorial.html            the tutorial's text with each cell's code, output and charts
+  tutorial.html            the tutorial's text with each cell's code, output and charts; its
+                           math rendered by KaTeX and its two pictures (triplet, CTC) drawn by
+                           gloss; one file that reads offline, with no script
 
 Options:
   --out DIR    output folder (default ./out)
