@@ -66,7 +66,7 @@ const TRIPLETS = {
   ],
 };
 
-/** Triplet steps and learning rate: enough for every triplet to clear the margin. */
+/** Gradient steps of the triplet run (learning rate 0.05): enough for every triplet to clear the margin. */
 export const TRIPLET_STEPS = 25;
 
 /** The triplet figure: embeddings before and after {@link TRIPLET_STEPS} steps, side by side. */
