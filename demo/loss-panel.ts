@@ -1,9 +1,10 @@
 /**
  * The first panel: pick a loss, set its options, the fixed label and the prediction range, and
- * see the loss and its gradient drawn by `plot.lineChart`, the same SVG code as `gloss plot`.
+ * see the loss and its gradient drawn by `lineChart` from `gloss-ml/plot`, the same SVG code as `gloss plot`.
  * @module
  */
-import { autograd, gluon, nd, plot } from 'gloss';
+import { autograd, gluon, nd } from 'gloss-ml';
+import { lineChart } from 'gloss-ml/plot';
 import {
   describeLoss,
   LOSS_VIEWS,
@@ -144,7 +145,7 @@ export function startLossPanel(elements: LossPanelElements, initialLoss = 'Huber
       if (!(from < to)) throw new Error(`the range needs from < to, got from ${from}, to ${to}`);
       const curve = lossCurve(new lossClass(values), linspace(from, to, POINTS), label);
       const title = `${describeLoss(name, values)}, ${view.labelName} = ${label}`;
-      elements.chart.innerHTML = plot.lineChart(
+      elements.chart.innerHTML = lineChart(
         [
           { label: 'loss', x: curve.x, y: curve.loss },
           { label: 'gradient d loss / d pred', x: curve.x, y: curve.gradient, dashed: true },

@@ -1,7 +1,8 @@
 /**
- * The gloss demo page: gloss running in the browser, imported through the package entry only.
- * Three panels — a loss and its gradient drawn with `plot.lineChart`, the tutorial's basic cells
- * and their printed NDArrays, and a small MLP trained frame by frame.
+ * The gloss demo page: gloss running in the browser, imported through the package entries only
+ * (`gloss-ml` and `gloss-ml/plot`). Three panels — a loss and its gradient drawn with
+ * `lineChart`, the tutorial's basic cells and their printed NDArrays, and a small MLP trained
+ * frame by frame, for regression or for classification with its decision boundary.
  * @module
  */
 import { startLossPanel } from './loss-panel.js';
@@ -32,4 +33,5 @@ startTrainingPanel({
   restart: byId('training-restart'),
   status: byId('training-status'),
   chart: byId('training-chart'),
+  boundary: byId('training-boundary'),
 });

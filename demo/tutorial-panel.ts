@@ -4,7 +4,7 @@
  * text `gloss tutorial` prints in Node).
  * @module
  */
-import { autograd, gluon, type NDArray, nd } from 'gloss';
+import { autograd, gluon, type NDArray, nd } from 'gloss-ml';
 
 const { nn, loss: gloss } = gluon;
 

@@ -30,9 +30,12 @@
 //
 // We'll first import the modules, where the `mxnet.gluon.loss` module is imported as `gloss` to avoid the commonly used name `loss`.
 
+// The notebook runtime (IPython's display and plt.show) sits outside the cells: the page shows the
+// gloss-ml import only. In the checkout `gloss-ml` resolves to src/ through tsconfig.json's paths.
+import { cell, display, print, show } from 'gloss-ml/notebook';
+
 // %% [1]
 import { autograd, gluon, type NDArray, nd } from 'gloss-ml';
-import { cell, display, print, show } from 'gloss-ml/notebook';
 
 // `from mxnet.gluon import nn, loss as gloss`; IPython's display and matplotlib's plt.show()
 // become the notebook runtime's `display` and `show`.
@@ -112,10 +115,10 @@ cell(6, () => {
  * with `x.attachGrad()` and ran `y.backward()`): a 1-D input makes every element its own sample,
  * so `x.grad` holds each point's derivative.
  */
-function plot(x: NDArray, y: NDArray, title: string): void {
+function plot(x: NDArray, y: NDArray, title: string, label: number): void {
   show(
     [
-      { label: 'loss', x: x.data, y: y.data },
+      { label: `loss at label ${label}`, x: x.data, y: y.data },
       { label: 'gradient', x: x.data, y: x.grad!.data, dashed: true },
     ],
     { title, xLabel: 'x', yLabel: 'loss' },
@@ -127,7 +130,7 @@ function showRegressionLoss(loss: gluon.loss.Loss): void {
   x.attachGrad();
   const y = autograd.record(() => loss.forward(x, nd.zerosLike(x)));
   y.backward();
-  plot(x, y, loss.name);
+  plot(x, y, loss.name, 0);
 }
 
 cell(7);
@@ -141,7 +144,7 @@ function showClassificationLoss(loss: gluon.loss.Loss): void {
   x.attachGrad();
   const y = autograd.record(() => loss.forward(x, nd.onesLike(x)));
   y.backward();
-  plot(x, y, loss.name);
+  plot(x, y, loss.name, 1);
 }
 
 cell(8);

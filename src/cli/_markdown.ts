@@ -1,9 +1,14 @@
 /**
  * Just enough Markdown for the tutorial page: headings, paragraphs, lists, fenced code, inline
- * code, links, images (shown as their alt text: the tutorial's pictures are not shipped) and
- * bold. TeX math (`$…$`, `$$…$$`) is kept as TeX source in styled spans, with no renderer.
+ * code, links, images and bold. TeX math (`$…$`, `$$…$$`) is rendered by KaTeX while the page is
+ * built. The seed's pictures are not shipped: an image is replaced by a figure gloss drew (the
+ * `figures` option, by alt text) or else shown as its alt text.
  * @module
  */
+import { renderTex } from './_math.js';
+
+/** HTML to show in place of `![alt](…)` images, by alt text. */
+export type ImageFigures = Readonly<Record<string, string>>;
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -21,8 +26,8 @@ const HTML_ENTITIES: Readonly<Record<string, string>> = {
 /** Relative links in the seed point into the MXNet documentation site. */
 const LINK_BASE = 'https://mxnet.apache.org';
 
-/** Renders `markdown` to HTML. */
-export function renderMarkdown(markdown: string): string {
+/** Renders `markdown` to HTML; `figures` replace the images with those alt texts. */
+export function renderMarkdown(markdown: string, figures: ImageFigures = {}): string {
   const lines = markdown.split(/\r?\n/);
   const html: string[] = [];
   let i = 0;
@@ -35,7 +40,7 @@ export function renderMarkdown(markdown: string): string {
     const heading = /^(#{1,6})\s+(.*)$/.exec(line);
     if (heading) {
       const level = heading[1]!.length;
-      html.push(`<h${level}>${renderInline(heading[2]!.trim())}</h${level}>`);
+      html.push(`<h${level}>${renderInline(heading[2]!.trim(), figures)}</h${level}>`);
       i++;
       continue;
     }
@@ -57,13 +62,17 @@ export function renderMarkdown(markdown: string): string {
         else items[items.length - 1] += ` ${lines[i]!.trim()}`;
         i++;
       }
-      html.push(`<ul>${items.map((item) => `<li>${renderInline(item.trim())}</li>`).join('')}</ul>`);
+      html.push(`<ul>${items.map((item) => `<li>${renderInline(item.trim(), figures)}</li>`).join('')}</ul>`);
       continue;
     }
     const paragraph: string[] = [];
     while (i < lines.length && lines[i]!.trim() !== '' && !startsBlock(lines[i]!, paragraph))
       paragraph.push(lines[i++]!);
-    html.push(`<p>${renderInline(paragraph.join('\n'))}</p>`);
+    const text = paragraph.join('\n');
+    // A paragraph that is only an image becomes the figure itself: a <figure> may not sit in a <p>.
+    const lone = /^!\[([^\]]*)\]\([^)\s]+\)$/.exec(text.trim());
+    if (lone && figures[lone[1]!] !== undefined) html.push(figures[lone[1]!]!);
+    else html.push(`<p>${renderInline(text, figures)}</p>`);
   }
   return html.join('\n');
 }
@@ -77,10 +86,10 @@ function startsBlock(line: string, paragraph: readonly string[]): boolean {
 }
 
 /**
- * Inline Markdown. Code spans and math are cut out first (their text is shown as written), the
- * rest is escaped, then links, images and bold are turned into HTML.
+ * Inline Markdown. Code spans and math are cut out first (code is shown as written, math is
+ * rendered by KaTeX), the rest is escaped, then links, images and bold are turned into HTML.
  */
-export function renderInline(text: string): string {
+export function renderInline(text: string, figures: ImageFigures = {}): string {
   const kept: string[] = [];
   const keep = (html: string) => `\uE000${kept.push(html) - 1}\uE000`;
   let rest = text
@@ -92,13 +101,13 @@ export function renderInline(text: string): string {
       const end = offset + match.length;
       const ownLines =
         (offset === 0 || whole[offset - 1] === '\n') && (end === whole.length || whole[end] === '\n');
-      return keep(`<span class="math${ownLines ? ' display' : ''}">${escapeHtml(tex.trim())}</span>`);
+      return keep(renderTex(tex.trim(), ownLines));
     })
-    .replace(/\$([^$\n]+?)\$/g, (_, tex: string) => keep(`<span class="math">${escapeHtml(tex)}</span>`));
+    .replace(/\$([^$\n]+?)\$/g, (_, tex: string) => keep(renderTex(tex, false)));
   rest = escapeHtml(rest)
     .replace(
       /!\[([^\]]*)\]\(([^)\s]+)\)/g,
-      (_, alt: string) => `<span class="image-missing">[image: ${alt}]</span>`,
+      (_, alt: string) => figures[alt] ?? `<span class="image-missing">[image: ${alt}]</span>`,
     )
     .replace(
       /\[([^\]]+)\]\(([^)\s]+)\)/g,

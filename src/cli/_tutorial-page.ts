@@ -1,12 +1,14 @@
 /**
  * The tutorial as one HTML page: the notebook's text, each cell's TypeScript code, its output and
  * its charts (inline SVG, with links to the SVG and PNG files). Self-contained: no scripts, no
- * external styles or fonts.
+ * external styles or fonts — the math is KaTeX HTML rendered at build time, with KaTeX's style
+ * sheet and fonts inlined.
  * @module
  */
 import type { CellOutput } from './_notebook.js';
 import type { NotebookRun } from './_tutorial-runner.js';
-import { escapeHtml, renderMarkdown } from './_markdown.js';
+import { escapeHtml, type ImageFigures, renderMarkdown } from './_markdown.js';
+import { inlineKatexCss } from './_math.js';
 
 /** The files a figure was written to, relative to the page. */
 export type FigureFiles = ReadonlyMap<CellOutput, readonly string[]>;
@@ -27,18 +29,27 @@ pre.error { background: #fdecea; color: #a12622; }
 figure { margin: 8px 0; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 13px; color: #555; }
-.math { font-family: 'DejaVu Sans Mono', ui-monospace, monospace; font-size: 0.9em; color: #444; white-space: pre-wrap; }
-.math.display { display: block; margin: 8px 0; padding: 6px 10px; background: #fbfbfb; border-left: 2px solid #ccc; }
+.katex-display { overflow-x: auto; overflow-y: hidden; padding: 2px 0; }
+.math-error { color: #a12622; }
 .image-missing { color: #777; font-style: italic; }
+figure.drawn { margin: 16px 0; }
 `;
 
-/** The whole page. `figureFiles` gives, for each figure output, the files it was saved as. */
-export function tutorialPage(run: NotebookRun, figureFiles: FigureFiles, title = 'Loss functions'): string {
+/**
+ * The whole page. `figureFiles` gives, for each figure output, the files it was saved as;
+ * `drawnFigures` replace the seed's images (by alt text) with figures gloss drew.
+ */
+export function tutorialPage(
+  run: NotebookRun,
+  figureFiles: FigureFiles,
+  drawnFigures: ImageFigures = {},
+  title = 'Loss functions',
+): string {
   const outputsByCell = new Map<number, CellOutput[]>();
   for (const cell of run.cells)
     outputsByCell.set(cell.cell, [...(outputsByCell.get(cell.cell) ?? []), ...cell.outputs]);
   const body = run.blocks.map((block) => {
-    if (block.kind === 'markdown') return renderMarkdown(block.text);
+    if (block.kind === 'markdown') return renderMarkdown(block.text, drawnFigures);
     const ran = outputsByCell.has(block.cell);
     const outputs = (outputsByCell.get(block.cell) ?? []).map((output) =>
       renderOutput(block.cell, output, figureFiles),
@@ -59,13 +70,15 @@ export function tutorialPage(run: NotebookRun, figureFiles: FigureFiles, title =
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} — gloss tutorial</title>
 <link rel="icon" href="data:,">
+<style>${inlineKatexCss()}</style>
 <style>${STYLE}</style>
 </head>
 <body>
 <main>
 <p class="note">The MXNet Gluon tutorial “${escapeHtml(title)}”, run by <code>gloss tutorial</code>: each code cell is its
 TypeScript twin from <code>examples/tutorial.ts</code>, followed by what it printed and drew with gloss. The charts
-also show each loss's gradient (dashed).</p>
+also show each loss's gradient (dashed). The original's two pictures (triplet and CTC) are replaced by figures gloss
+draws from short training runs with those losses.</p>
 ${body.join('\n')}
 </main>
 </body>

@@ -35,6 +35,7 @@ export interface NotebookRun {
   readonly missing: readonly number[];
 }
 
+/** Counts runs: each import of the twin gets a new query string, so a new module instance. */
 let runCount = 0;
 
 /**
@@ -59,7 +60,13 @@ async function importFresh(path: string): Promise<void> {
   } catch {
     throw new Error(`the notebook ${path} is TypeScript; running it needs tsx: npm i -D tsx`);
   }
-  await api.tsImport(pathToFileURL(path).href, import.meta.url);
+  // In the checkout, the repository's tsconfig.json maps `gloss-ml` to src/ whatever the working
+  // folder; an installed package has no tsconfig and resolves the name through its exports.
+  const tsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
+  await api.tsImport(
+    pathToFileURL(path).href,
+    existsSync(tsconfig) ? { parentURL: import.meta.url, tsconfig } : import.meta.url,
+  );
 }
 
 /** Runs the notebook twin at `path` (default: the seed tutorial's) and returns what each cell produced. */

@@ -104,14 +104,21 @@ export async function plotCommand(argv: string[], out: (line: string) => void): 
   return 0;
 }
 
-/** The chart of a loss curve: the loss solid, its gradient dashed, on shared axes. */
-export function lossCurveChart(curve: LossCurve, title: string): string {
+/**
+ * The chart of a loss curve: the loss solid, its gradient dashed, on shared axes. The title
+ * should name the label the curve was drawn at. `size` defaults to the line chart's.
+ */
+export function lossCurveChart(
+  curve: LossCurve,
+  title: string,
+  size?: { readonly width: number; readonly height: number },
+): string {
   return lineChart(
     [
       { label: 'loss', x: curve.x, y: curve.loss },
       { label: 'gradient d loss / d pred', x: curve.x, y: curve.gradient, dashed: true },
     ],
-    { title, xLabel: 'pred', yLabel: 'loss' },
+    { title, xLabel: 'pred', yLabel: 'loss', ...size },
   );
 }
 

@@ -9,6 +9,7 @@ import { ValueError } from '../ndarray/errors.js';
 import { parseLooseArgs } from './_args.js';
 import { writeFigure, writeText } from './_figures.js';
 import type { CellOutput } from './_notebook.js';
+import { tutorialImageFigures } from './_tutorial-figures.js';
 import { tutorialPage } from './_tutorial-page.js';
 import { type NotebookRun, runNotebook } from './_tutorial-runner.js';
 
@@ -17,7 +18,9 @@ export const TUTORIAL_HELP = `Usage: gloss tutorial [--out DIR] [--code]
 Runs every code cell of the seed tutorial "Loss functions" in TypeScript (examples/tutorial.ts),
 prints each cell's output as the notebook would, and writes into DIR:
   cellNN-LOSS.svg / .png   each chart (a loss and its gradient against the prediction)
-  tutorial.html            the tutorial's text with each cell's code, output and charts
+  tutorial.html            the tutorial's text with each cell's code, output and charts; its
+                           math rendered by KaTeX and its two pictures (triplet, CTC) drawn by
+                           gloss; one file that reads offline, with no script
 
 Options:
   --out DIR    output folder (default ./out)
@@ -65,7 +68,7 @@ export async function tutorialCommand(argv: string[], out: (line: string) => voi
     }
   }
   const pagePath = join(dir, 'tutorial.html');
-  writeText(pagePath, tutorialPage(run, figureFiles));
+  writeText(pagePath, tutorialPage(run, figureFiles, tutorialImageFigures()));
 
   printTranscript(run, figureFiles, dir, options.has('code'), out);
   const errors = run.cells.filter((c) => c.outputs.some((o) => o.kind === 'error')).map((c) => c.cell);

@@ -1,6 +1,6 @@
 /**
  * `coefficient · log(argument)` composed from differentiable ops, with the convention
- * 0 · log 0 = 0 (DECISIONS 12) that the probability-form kernels use too.
+ * 0 · log 0 = 0 (a zero coefficient gives 0 whatever the logarithm) that the probability-form kernels use too.
  * @module
  */
 import type { NDArray } from '../ndarray/ndarray.js';

@@ -3,7 +3,8 @@
  *
  * For each call it converts the inputs, lets the loss validate and reshape them, runs the loss's
  * fused forward kernel block by block over the unreduced loss ℓ, and applies to each block —
- * always in this order — `sampleWeight` (DECISIONS 6), the scalar `weight`, and the mean over
+ * always in this order — `sampleWeight` (per sample when it is 1-D of batch length, otherwise
+ * broadcast to ℓ), the scalar `weight`, and the mean over
  * every non-batch axis, so ℓ never exists as a full buffer. All of that is exactly one autograd
  * node. Its backward scales the incoming per-sample gradient back into dℓ, block by block, and
  * calls the loss's analytic backward kernel, which writes straight into the final gradient
@@ -111,7 +112,7 @@ function checkKnownOptions(where: string, options: object, known: readonly strin
 
 /**
  * Gluon's `_reshape_like`: `second` is reshaped to `like`'s shape when the element counts agree;
- * otherwise a ShapeError names both arguments and shapes (DECISIONS 5).
+ * otherwise a ShapeError names both arguments and shapes.
  */
 export function reshapeLike(
   where: string,
@@ -703,7 +704,7 @@ function sampleIndices(
   }
 }
 
-/** Reads sampleWeight values for ℓ elements, whatever broadcast pattern DECISIONS 6 allowed. */
+/** Reads sampleWeight values for ℓ elements, whatever broadcast pattern the weight has. */
 class WeightReader {
   readonly values: TypedArray;
   private readonly mode: 'same' | 'sample' | 'scalar' | 'general';
@@ -777,7 +778,7 @@ function toArrayOf(values: Float64Array, like: NDArray): NDArray {
 }
 
 /**
- * DECISIONS 6: a 1-D weight whose length is the batch size is per sample, laid along the batch
+ * A 1-D weight whose length is the batch size is per sample, laid along the batch
  * axis; any other weight must broadcast to ℓ without enlarging it. Returns the shape the weight
  * takes when multiplied into ℓ.
  */

@@ -42,16 +42,17 @@ interface CosineState {
 /**
  * Cosine embedding loss (pairs that should be similar or dissimilar):
  *
- *     cos = x1 · x2 / max(‖x1‖ ‖x2‖, 1e-12)          along the last axis
- *     ℓ = 1 − cos                                      for label 1
- *     ℓ = clip(cos − margin, 0, 1 − margin)            for label −1
+ * $$
+ * \cos = \frac{x_1 \cdot x_2}{\max(\lVert x_1 \rVert \, \lVert x_2 \rVert,\ 10^{-12})} \ \text{(along the last axis)}, \qquad
+ * \ell = \begin{cases} 1 - \cos & \text{label} = 1 \\ \operatorname{clip}(\cos - \text{margin},\ 0,\ 1 - \text{margin}) & \text{label} = -1 \end{cases}
+ * $$
  *
- * then `sampleWeight`, `weight` and the per-sample mean (MXNet 2.x, DECISIONS 1).
+ * then `sampleWeight`, `weight` and the mean over each sample, one value per sample (as MXNet 2.x).
  *
  * **Inputs**: `input1` with as many elements as `input2` (reshaped like it); `input2` of shape
  * `(..., D)`: every vector along the last axis is one item, so there are M = product of the
  * leading dimensions pairs (1 for 1-D inputs); `label` M values, each exactly 1 or −1 (any shape;
- * anything else, NaN included, is a ValueError naming the position, DECISIONS 8);
+ * anything else, NaN included, is a ValueError naming the position);
  * `sampleWeight` optional, broadcastable to ℓ `(M, 1)` (a 1-D array of length M is per pair).
  *
  * **Output**: shape `(M,)` — or `(1,)` with `batchAxis: 1`, which averages the `(M, 1)` column.
@@ -61,7 +62,7 @@ interface CosineState {
  *
  * **Gradient**: ∂cos/∂x1 = x2 / (‖x1‖‖x2‖) − cos · x1 / ‖x1‖² (symmetrically for x2), times −1
  * for label 1 and 1 for label −1 where 0 < cos − margin ≤ 1 − margin; 0 at cos − margin = 0
- * (DECISIONS 10: the lower clip is read as relu with relu′(0) = 0) and above the upper bound.
+ * (the lower clip acts as a relu, whose derivative at 0 is taken as 0) and above the upper bound.
  * Where the floor is active (‖x1‖‖x2‖ < 1e-12, e.g. an all-zero vector) cos = x1 · x2 / 1e-12 and
  * its true derivative x2 / 1e-12 is used (MXNet returns NaN there); the other vector's gradient is
  * then 0 · 1e12 = 0 when the zero vector is exactly zero.

@@ -113,7 +113,9 @@ const DEAD = -1e30;
  * Connectionist Temporal Classification loss (Graves et al. 2006; MXNet's `CTCLoss`): the
  * negative log-likelihood of a label sequence summed over every frame alignment.
  *
- *     ℓ_b = −log Σ_{π ∈ B⁻¹(l_b)} Π_{t < T_b} softmax(pred[b, t, ·])[π_t],   then weighting.
+ * $$ \ell_b = -\log \sum_{\pi \in B^{-1}(l_b)} \prod_{t < T_b} \operatorname{softmax}(\text{pred}[b, t, \cdot])_{\pi_t} $$
+ *
+ * then weighting.
  *
  * B collapses repeated symbols and then removes blanks, so an alignment π of length T_b emits
  * the label l_b (e.g. `a a – b – –` → `a b`). The sum runs over the extended

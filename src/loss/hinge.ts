@@ -15,10 +15,12 @@ export interface HingeLossOptions extends LossOptions {
 /**
  * Hinge loss (SVM):
  *
- *     ℓ = max(0, margin − pred · label),  then weight, averaged over the non-batch axes.
+ * $$ \ell = \max(0,\ \text{margin} - \text{pred} \cdot \text{label}) $$
+ *
+ * then weight, averaged over the non-batch axes.
  *
  * **Inputs**: `pred` any shape, real scores; `label` the same number of elements (reshaped like
- * `pred`), documented as −1 or 1 but any finite real is accepted (DECISIONS 8); `sampleWeight`
+ * `pred`), documented as −1 or 1 but any finite real is accepted and used as written; `sampleWeight`
  * optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
  *
  * **Output**: shape `(batch,)`.
@@ -27,7 +29,7 @@ export interface HingeLossOptions extends LossOptions {
  * `batchAxis` (default 0).
  *
  * **Gradient**: −label with respect to `pred` (−pred with respect to `label`) where
- * margin − pred · label > 0, and 0 elsewhere, including on the hinge itself (DECISIONS 10).
+ * margin − pred · label > 0, and 0 elsewhere, including on the hinge itself.
  *
  * **Stability**: one product and a max; an overflowing product gives an infinite loss only in its
  * own sample.

@@ -17,8 +17,9 @@ export interface HuberLossOptions extends LossOptions {
 /**
  * Huber loss (smoothed L1), with d = |label − pred|:
  *
- *     ℓ = d²/(2ρ)      if d ≤ ρ
- *     ℓ = d − ρ/2      if d > ρ,          then weight, averaged over the non-batch axes.
+ * $$ \ell = \begin{cases} \dfrac{d^2}{2\rho} & \text{if } d \le \rho \\[4pt] d - \dfrac{\rho}{2} & \text{if } d > \rho \end{cases} $$
+ *
+ * then weight, averaged over the non-batch axes.
  *
  * **Inputs**: `pred` any shape, real; `label` the same number of elements (reshaped like `pred`);
  * `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
@@ -29,7 +30,7 @@ export interface HuberLossOptions extends LossOptions {
  * none), `batchAxis` (default 0).
  *
  * **Gradient**: (pred − label)/ρ where d ≤ ρ, sign(pred − label) where d > ρ; both branches give ±1
- * at d = ρ, which takes the quadratic branch (DECISIONS 10). For ρ → ∞ the loss tends to L2Loss/ρ.
+ * at d = ρ, which takes the quadratic branch. For ρ → ∞ the loss tends to L2Loss/ρ.
  *
  * **Stability**: the quadratic branch is only used for d ≤ ρ, so large residuals never square;
  * an infinite `pred` gives an infinite loss and a finite gradient in its own sample.

@@ -30,12 +30,12 @@ export interface KLDivLossOptions extends LossOptions {
    * 'mean' (default, Gluon 2.x): ℓ is averaged over every non-batch axis, classes included, so a
    * `(N, C)` input gives KL / C. 'sum': ℓ is summed over the class `axis` first — the true KL
    * divergence per distribution — and only the remaining non-batch axes are averaged
-   * (DECISIONS 3; MXNet 1.9.x's value for 2-D inputs).
+   * (MXNet 1.9.x's value for 2-D inputs).
    */
   classReduction?: KLClassReduction;
 }
 
-/** The epsilon Gluon adds inside log(label + ε), kept for value parity (DECISIONS 12). */
+/** The epsilon Gluon adds inside log(label + ε), kept so values match Gluon's. */
 const EPSILON = 1e-12;
 
 /** Per-call settings the kernels read. */
@@ -49,8 +49,8 @@ interface KLExtra {
 }
 
 /**
- * One term z · (log(z + ε) − log p). A zero label contributes 0 whatever log p is (0 · log 0 = 0,
- * DECISIONS 12: an impossible class with no label mass is not an error), except that a NaN
+ * One term z · (log(z + ε) − log p). A zero label contributes 0 whatever log p is (0 · log 0 = 0:
+ * an impossible class with no label mass is not an error), except that a NaN
  * prediction still propagates.
  */
 function klTerm(z: number, logProbability: number): number {
@@ -89,16 +89,16 @@ function broadcastIndex(shape: readonly number[], from: readonly number[]): Int3
 /**
  * Kullback–Leibler divergence of the prediction from the label distribution:
  *
- *     ℓ = label · (log(label + 1e-12) − pred),   pred = log-probabilities
+ * $$ \ell = \text{label} \cdot \bigl(\log(\text{label} + 10^{-12}) - \text{pred}\bigr), \qquad \text{pred} = \text{log-probabilities} $$
  *
  * (with `fromLogits: false`, pred ← log_softmax(pred, axis) first), then `sampleWeight`, `weight`
  * and the mean over the non-batch axes — classes included, so the Gluon value for a `(N, C)`
- * input is KL / C (the seed tutorial's "about 0.02" is 0.0254242, DECISIONS 3). With
+ * input is KL / C (the Gluon tutorial's "about 0.02" is 0.0254242 = KL / 4). With
  * `classReduction: 'sum'` the class axis is summed instead, giving the true KL (0.1016968 there).
  *
  * **Inputs**: `pred` any shape, log-probabilities (logits with `fromLogits: false`); `label`
  * probabilities (≥ 0; a zero gives a zero term), NOT reshaped: it must broadcast to `pred`'s shape
- * without enlarging it, e.g. `(1, C)` against `(N, C)`, otherwise a ShapeError (DECISIONS 9a);
+ * without enlarging it, e.g. `(1, C)` against `(N, C)`, otherwise a ShapeError;
  * `sampleWeight` optional, broadcastable to ℓ (a 1-D array of batch length is per sample).
  *
  * **Output**: shape `(batch,)`.

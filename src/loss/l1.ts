@@ -18,7 +18,9 @@ export interface L1LossOptions extends LossOptions {
 /**
  * Absolute error (mean absolute error):
  *
- *     ℓ = weight · |label − pred|,  averaged over the non-batch axes.
+ * $$ \ell = \text{weight} \cdot \lvert \text{label} - \text{pred} \rvert $$
+ *
+ * averaged over the non-batch axes.
  *
  * **Inputs**: `pred` any shape, real; `label` the same number of elements (reshaped like `pred`);
  * `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
@@ -28,7 +30,7 @@ export interface L1LossOptions extends LossOptions {
  * **Options**: `weight` (default none), `batchAxis` (default 0).
  *
  * **Gradient**: weight · sign(pred − label) / M, with M the elements per sample; 0 where
- * pred = label (|x|′(0) = 0, DECISIONS 10).
+ * pred = label (the derivative of |x| at 0 is taken as 0).
  *
  * **Stability**: a difference and an absolute value; an infinite `pred` gives an infinite loss in
  * its own sample and a finite gradient (±1/M).

@@ -16,7 +16,9 @@ export interface L2LossOptions extends LossOptions {
 /**
  * Squared error (mean squared error with Gluon's ½):
  *
- *     ℓ = weight / 2 · (label − pred)²,  averaged over the non-batch axes.
+ * $$ \ell = \frac{\text{weight}}{2} \, (\text{label} - \text{pred})^2 $$
+ *
+ * averaged over the non-batch axes.
  *
  * **Inputs**: `pred` any shape, real; `label` the same number of elements (reshaped like `pred`);
  * `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch length is per sample).

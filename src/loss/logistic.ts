@@ -25,13 +25,13 @@ export interface LogisticLossOptions extends LossOptions {
  * Logistic loss: binary cross-entropy on logits, with z the label as a probability of class 1
  * (z = (label + 1)/2 for `'signed'` labels, z = label for `'binary'` ones):
  *
- *     ℓ = softplus(pred) − pred · z  =  log(1 + exp(−pred · label))  for signed labels ±1,
+ * $$ \ell = \operatorname{softplus}(\text{pred}) - \text{pred} \cdot z = \log\bigl(1 + e^{-\text{pred} \cdot \text{label}}\bigr) \quad \text{for signed labels } \pm 1, $$
  *
  * then weight, averaged over the non-batch axes.
  *
  * **Inputs**: `pred` any shape, real logits; `label` the same number of elements (reshaped like
  * `pred`): documented as −1/1 (`'signed'`) or 0/1 (`'binary'`), but any finite real, e.g. a soft
- * label, is accepted and used as written (DECISIONS 8); `sampleWeight` optional, broadcastable to
+ * label, is accepted and used as written; `sampleWeight` optional, broadcastable to
  * `pred` (a 1-D array of batch length is per sample).
  *
  * **Output**: shape `(batch,)`.
@@ -39,7 +39,7 @@ export interface LogisticLossOptions extends LossOptions {
  * **Options**: `labelFormat` (`'signed'` by default, or `'binary'`; anything else is a ValueError),
  * `weight` (default none), `batchAxis` (default 0).
  *
- * **Gradient**: sigmoid(pred) − z everywhere, including pred = 0 (DECISIONS 10; MXNet returns −z
+ * **Gradient**: sigmoid(pred) − z everywhere, including pred = 0 (MXNet returns −z
  * there); with respect to the label −pred (binary) or −pred/2 (signed).
  *
  * **Stability**: computed as (1 − z)·softplus(pred) + z·softplus(−pred) with one shared

@@ -50,11 +50,17 @@ function blockExponentials(x: Float32Array | Float64Array, state: PoissonState, 
 /**
  * Negative log-likelihood of a Poisson distribution, with x = pred, t = target:
  *
- *     fromLogits (default):  ℓ = exp(x) − t·x
- *     rates:                 ℓ = x − t·log(x + epsilon)
- *     computeFull adds, where t > 1:  t·log t − t + ½·log(2π·t)   (Stirling's log t!)
+ * $$
+ * \begin{aligned}
+ * \text{fromLogits (default):} \quad \ell &= e^{x} - t x \\
+ * \text{rates:} \quad \ell &= x - t \log(x + \epsilon)
+ * \end{aligned}
+ * $$
  *
- * then weight, averaged over the non-batch axes (one value per sample, DECISIONS 1).
+ * and `computeFull` adds Stirling's approximation of log t! where t > 1:
+ * $$ t \log t - t + \tfrac{1}{2} \log(2 \pi t) $$
+ *
+ * then weight, averaged over the non-batch axes (one value per sample).
  *
  * **Inputs** (positional, Gluon's order): `pred` any shape, real log-rates (or rates ≥ 0 when
  * `fromLogits` is false); `target` the same number of elements (reshaped like `pred`), counts ≥ 0
@@ -71,8 +77,8 @@ function blockExponentials(x: Float32Array | Float64Array, state: PoissonState, 
  * log t + 1/(2t) where t > 1 with `computeFull`.
  *
  * **Stability**: Stirling's term is selected where t > 1, never multiplied by a mask, so a target
- * of 0 gives a finite loss (DECISIONS 11); the value jumps at t = 1. The rate form keeps Gluon's
- * epsilon (DECISIONS 12) and takes t·log(x + epsilon) as 0 when both factors are 0. exp(x)
+ * of 0 gives a finite loss; the value jumps at t = 1. The rate form keeps Gluon's
+ * epsilon and takes t·log(x + epsilon) as 0 when both factors are 0. exp(x)
  * overflows to Infinity for logits above ~709 (~88 in float32), where the loss is infinite.
  *
  * @example
@@ -168,7 +174,7 @@ export class PoissonNLLLoss extends ElementwiseLoss {
       for (let k = begin, j = 0; k < end; k++, j++) {
         const count = t[k]!;
         const argument = x[k]! + epsilon;
-        // 0·log 0 = 0 (DECISIONS 12); every other case is the product as written.
+        // 0·log 0 = 0; every other case is the product as written.
         out[j] = x[k]! - (count === 0 && argument === 0 ? 0 : count * Math.log(argument));
       }
     }

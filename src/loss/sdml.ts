@@ -61,20 +61,23 @@ function rowDistances(
  * Smoothed deep metric learning loss (Bonadiman et al., 2019): each x1_i should lie closer to its
  * own x2_i than to every other x2_j of the batch, which act as negatives.
  *
- *     d_ij = |x1_i − x2_j|²,   P = log_softmax(−d, axis 1)
- *     L_ij = 1 − s on the diagonal, s / (N − 1) elsewhere
- *     ℓ_i = (1/N) Σ_j L_ij · (log(L_ij + 1e-12) − P_ij)
+ * $$
+ * d_{ij} = \lVert x1_i - x2_j \rVert^2, \qquad P_{ij} = \log \operatorname{softmax}_j(-d_{ij}), \qquad
+ * L_{ij} = \begin{cases} 1 - s & i = j \\ \dfrac{s}{N - 1} & i \ne j \end{cases}
+ * $$
+ * $$ \ell_i = \frac{1}{N} \sum_j L_{ij} \bigl(\log(L_{ij} + 10^{-12}) - P_{ij}\bigr) $$
  *
  * i.e. Gluon's KLDivLoss (from logits, mean over the row) of P against the smoothed identity; no
- * weighting (DECISIONS 3: the 2.x value, the 1.9 value divided by N).
+ * weighting (MXNet 2.x's value: MXNet 1.9's divided by N).
  *
  * **Inputs**: `x1`, `x2` both of shape `(N, D)` (otherwise a ShapeError); row i of each forms the
  * positive pair. No `sampleWeight`.
  *
  * **Output**: shape `(N,)`.
  *
- * **Options**: `smoothingParameter` (default 0.3, in [0, 1], else a ValueError at construction,
- * DECISIONS 9b; at 1 the target puts all its mass on the negatives and is still a distribution). `weight` and `batchAxis` are accepted and ignored, as in Gluon (a non-finite
+ * **Options**: `smoothingParameter` (default 0.3, in [0, 1], else a ValueError at construction;
+ * at 1 the target puts all its mass on the negatives and is still a distribution). `weight` and
+ * `batchAxis` are accepted and ignored, as in Gluon (a non-finite
  * `weight` is still a ValueError).
  *
  * **Gradient**: with g_ij = (L_ij − softmax(−d)_ij · Σ_k L_ik) / N = ∂ℓ_i/∂d_ij,

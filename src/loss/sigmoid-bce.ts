@@ -15,7 +15,7 @@ import {
   sigmoidBinaryCrossEntropyGradient,
 } from '../wasm/index.js';
 
-/** Gluon's epsilon inside the logarithms of the probability form (kept for value parity, DECISIONS 12). */
+/** Gluon's epsilon inside the logarithms of the probability form (kept so values match Gluon's). */
 const PROBABILITY_EPSILON = 1e-12;
 
 /** Options of {@link SigmoidBinaryCrossEntropyLoss}. */
@@ -47,15 +47,19 @@ interface BceState {
 /**
  * Binary cross-entropy with an optional weight p on the positive term, with x = pred, z = label:
  *
- *     logits (default):  ℓ = p·z·softplus(−x) + (1 − z)·softplus(x)
- *                          = x − x·z + (1 + (p − 1)·z)·softplus(−x)
- *     fromSigmoid:       ℓ = −( p·z·log(x + 1e-12) + (1 − z)·log(1 − x + 1e-12) )
+ * $$
+ * \begin{aligned}
+ * \text{logits (default):} \quad \ell &= p z \operatorname{softplus}(-x) + (1 - z) \operatorname{softplus}(x) \\
+ * &= x - x z + \bigl(1 + (p - 1) z\bigr) \operatorname{softplus}(-x) \\
+ * \text{fromSigmoid:} \quad \ell &= -\bigl(p z \log(x + 10^{-12}) + (1 - z) \log(1 - x + 10^{-12})\bigr)
+ * \end{aligned}
+ * $$
  *
  * then weight, averaged over the non-batch axes. Without `posWeight`, p = 1.
  *
  * **Inputs** (positional, Gluon's order): `pred` any shape, real logits (or probabilities in
  * [0, 1] with `fromSigmoid`); `label` the same number of elements (reshaped like `pred`),
- * documented as 0/1, any finite real (a soft label) accepted (DECISIONS 8); `sampleWeight`
+ * documented as 0/1, but any finite real (a soft label) is accepted and used as written; `sampleWeight`
  * optional, broadcastable to `pred` (a 1-D array of batch length is per sample); `posWeight`
  * optional, broadcastable to `pred` without enlarging it (e.g. `[1, C]` against `[N, C]`).
  *
@@ -64,12 +68,12 @@ interface BceState {
  * **Options**: `fromSigmoid` (default false), `weight` (default none), `batchAxis` (default 0).
  *
  * **Gradient** (logits): sigmoid(x) − z without posWeight, (1 − z)·sigmoid(x) − p·z·sigmoid(−x)
- * with it, everywhere including x = 0 (DECISIONS 10; MXNet returns −z there). `label` and
+ * with it, everywhere including x = 0 (MXNet returns −z there). `label` and
  * `posWeight` get gradients too (posWeight's summed over its broadcast axes).
  *
  * **Stability**: the logit form shares one log1p(exp(−|x|)) between softplus(x) and softplus(−x):
  * finite for every finite logit (±1e30 included), no cancellation for labels in [0, 1]. The
- * probability form keeps Gluon's 1e-12 (DECISIONS 12), so p = 0 or 1 gives a large finite loss;
+ * probability form keeps Gluon's 1e-12, so p = 0 or 1 gives a large finite loss;
  * a term whose coefficient and log argument are both 0 counts as 0 (0·log 0 = 0).
  *
  * @example
@@ -293,8 +297,8 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
 // where the exponential cannot overflow. With respect to z it is p·softplus(−x) − softplus(x) =
 // (p − 1)·softplus(−x) − x, so −x without posWeight.
 //
-// The probability form is −(p·z·log(x + ε) + (1 − z)·log(1 − x + ε)) with 0·log 0 = 0 (DECISIONS
-// 12): such a term is the constant 0 and passes no gradient to anything. Separate loops for each
+// The probability form is −(p·z·log(x + ε) + (1 − z)·log(1 − x + ε)) with 0·log 0 = 0: such a
+// term is the constant 0 and passes no gradient to anything. Separate loops for each
 // option combination keep the option branches out of the element loops.
 
 function forwardLogits(x: TypedArray, y: TypedArray, begin: number, end: number, out: Float64Array): void {

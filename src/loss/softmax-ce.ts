@@ -54,8 +54,12 @@ function denseTerm(z: number, logProbability: number): number {
 /**
  * Softmax cross-entropy (categorical cross-entropy with a built-in, stable log-softmax):
  *
- *     ℓ = −log softmax(pred)[label]                  (sparse labels, the default)
- *     ℓ = −Σ_c label_c · log softmax(pred)_c          (dense labels)
+ * $$
+ * \begin{aligned}
+ * \ell &= -\log \operatorname{softmax}(\text{pred})_{\text{label}} && \text{(sparse labels, the default)} \\
+ * \ell &= -\textstyle\sum_c \text{label}_c \log \operatorname{softmax}(\text{pred})_c && \text{(dense labels)}
+ * \end{aligned}
+ * $$
  *
  * along the class `axis`, then `sampleWeight`, `weight` and the mean over the non-batch axes.
  * ℓ keeps the class axis with size 1 (so against a `(N, C)` prediction it is `(N, 1)`).
@@ -63,7 +67,7 @@ function denseTerm(z: number, logProbability: number): number {
  * **Inputs**: `pred` any shape with a class axis of length C, real logits (log-probabilities with
  * `fromLogits`); `label` — sparse: one class index per row (the element count of `pred` without
  * its class axis, any shape, e.g. `(N,)` or `(N, 1)`), int32 or float holding integers in
- * [0, C), anything else is a ValueError naming the first bad position and value (DECISIONS 7);
+ * [0, C), anything else is a ValueError naming the first bad position and value;
  * dense: the same element count as `pred`, reshaped like it, non-negative weights per class
  * (usually a distribution); `sampleWeight` optional, broadcastable to ℓ (a 1-D array of batch
  * length is per sample; a per-class `(N, C)` weight would enlarge ℓ and is a ShapeError).

@@ -15,10 +15,12 @@ export interface SquaredHingeLossOptions extends LossOptions {
 /**
  * Squared hinge loss:
  *
- *     ℓ = max(0, margin − pred · label)²,  then weight, averaged over the non-batch axes.
+ * $$ \ell = \max(0,\ \text{margin} - \text{pred} \cdot \text{label})^2 $$
+ *
+ * then weight, averaged over the non-batch axes.
  *
  * **Inputs**: `pred` any shape, real scores; `label` the same number of elements (reshaped like
- * `pred`), documented as −1 or 1 but any finite real is accepted (DECISIONS 8); `sampleWeight`
+ * `pred`), documented as −1 or 1 but any finite real is accepted and used as written; `sampleWeight`
  * optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
  *
  * **Output**: shape `(batch,)`.

@@ -25,11 +25,13 @@ interface TripletExtra {
 /**
  * Triplet loss (metric learning with an anchor, a positive and a negative):
  *
- *     s_n = Σ_{non-batch axes} ((positive − pred)² − (negative − pred)²)
- *     ℓ_n = max(0, s_n + margin)
+ * $$
+ * s_n = \sum_{\text{non-batch axes}} \bigl((\text{positive} - \text{pred})^2 - (\text{negative} - \text{pred})^2\bigr), \qquad
+ * \ell_n = \max(0,\ s_n + \text{margin})
+ * $$
  *
  * one value per sample — the squared distances are summed, not averaged — then `sampleWeight` and
- * `weight` (MXNet 2.x, DECISIONS 4).
+ * `weight` (as MXNet 2.x).
  *
  * **Inputs**: `pred` (the anchors) any shape with at least one axis; `positive` and `negative` the
  * same number of elements (reshaped like `pred`); `sampleWeight` optional, one weight per sample
@@ -42,7 +44,7 @@ interface TripletExtra {
  *
  * **Gradient**: 2 · (negative − positive) with respect to `pred`, 2 · (positive − pred) and
  * 2 · (pred − negative) for the others, in samples where s_n + margin > 0; 0 elsewhere,
- * including on the kink itself (relu′(0) = 0, DECISIONS 10).
+ * including on the kink itself (where the derivative is taken as 0).
  *
  * **Stability**: differences and squares accumulated in float64; an infinite input gives an
  * infinite or NaN loss in its own sample only, and an inactive sample (s_n + margin ≤ 0, even

@@ -13,3 +13,8 @@ export { type LineChartOptions, lineChart } from './line-chart.js';
 export { PALETTE } from './palette.js';
 export type { Series } from './series.js';
 export { DEFAULT_FONT_FAMILY, escapeXml } from './svg.js';
+export { type DecisionMapOptions, decisionMap, type ScoreGrid } from './decision-map.js';
+export { type HeatmapOptions, heatmap } from './heatmap.js';
+export { sideBySide } from './panels.js';
+export { type PointSeries, type ScatterChartOptions, type Segment, scatterChart } from './scatter-chart.js';
+export type { MarkerShape } from './svg.js';

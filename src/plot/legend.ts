@@ -4,13 +4,15 @@
  * @module
  */
 import type { PlotArea } from './axis.js';
-import { element, estimateTextWidth, px } from './svg.js';
+import { element, estimateTextWidth, type MarkerShape, marker, px } from './svg.js';
 
 /** One legend entry. */
 export interface LegendEntry {
   readonly label: string;
   readonly color: string;
   readonly dashed: boolean;
+  /** Draws a point marker instead of a line sample (scatter charts). */
+  readonly marker?: MarkerShape;
 }
 
 const SAMPLE_LENGTH = 24;
@@ -78,15 +80,17 @@ export function renderLegend(
       { class: 'legend-entry', 'data-label': entry.label },
       {
         children: [
-          element('line', {
-            x1: PADDING,
-            x2: PADDING + SAMPLE_LENGTH,
-            y1: y,
-            y2: y,
-            stroke: entry.color,
-            'stroke-width': 2,
-            'stroke-dasharray': entry.dashed ? '6 4' : undefined,
-          }),
+          entry.marker
+            ? marker(entry.marker, PADDING + SAMPLE_LENGTH / 2, y, 5, entry.color)
+            : element('line', {
+                x1: PADDING,
+                x2: PADDING + SAMPLE_LENGTH,
+                y1: y,
+                y2: y,
+                stroke: entry.color,
+                'stroke-width': 2,
+                'stroke-dasharray': entry.dashed ? '6 4' : undefined,
+              }),
           element('text', { x: PADDING + SAMPLE_LENGTH + 6, y, dy: '0.32em' }, { text: entry.label }),
         ],
       },

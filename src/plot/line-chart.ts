@@ -10,6 +10,7 @@ import { ValueError } from '../ndarray/errors.js';
 import { axisTicks, bottomAxis, leftAxis, type PlotArea, type TickScale } from './axis.js';
 import { type LegendEntry, legendPosition, legendSize, renderLegend } from './legend.js';
 import { seriesColor } from './palette.js';
+import { pullIntoRange, readableYRange } from './readable-range.js';
 import { checkSeries, extentOf, type Series } from './series.js';
 import { DEFAULT_FONT_FAMILY, element, estimateTextWidth, hashId, px } from './svg.js';
 
@@ -43,6 +44,12 @@ export interface LineChartOptions {
   readonly fontSize?: number;
   /** Background fill (default `'white'`; `'none'` for transparent). */
   readonly background?: string;
+  /**
+   * Keep the y axis readable when a curve runs off towards ±∞ (default true on a linear scale
+   * without `yDomain`): the range follows the bulk of the values, curves that leave it are drawn
+   * running off the edge, and a note under the title says how far they go.
+   */
+  readonly clampY?: boolean;
 }
 
 const WHERE = 'lineChart';
@@ -64,12 +71,23 @@ const CLIP_MARGIN = 2;
  * ```
  * @throws ValueError for no series, series whose x and y lengths differ, or invalid options.
  */
-export function lineChart(series: readonly Series[], options: LineChartOptions = {}): string {
+export function lineChart(input: readonly Series[], options: LineChartOptions = {}): string {
+  let series = input;
   checkSeries(WHERE, series);
   const width = positive('width', options.width ?? 640);
   const height = positive('height', options.height ?? 400);
   const fontSize = positive('fontSize', options.fontSize ?? 12);
   const logY = checkScaleKind(options.yScale ?? 'linear') === 'log';
+
+  const clamp =
+    options.clampY !== false && !logY && !options.yDomain
+      ? readableYRange(series, options.xLabel || 'x')
+      : { domain: null, notes: [] };
+  if (clamp.domain) {
+    const domain = clamp.domain;
+    series = series.map((s) => ({ ...s, y: Array.from(s.y, (v) => pullIntoRange(v, domain)) }));
+  }
+  const clipNote = clamp.notes.length > 0 ? `y axis clipped: ${clamp.notes.join('; ')}` : '';
 
   const xDomain = options.xDomain
     ? checkDomain('xDomain', options.xDomain, false)
@@ -77,7 +95,7 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
   const keepY = logY ? (v: number) => Number.isFinite(v) && v > 0 : Number.isFinite;
   const yDomain = options.yDomain
     ? checkDomain('yDomain', options.yDomain, logY)
-    : padded(extentOf(series, 'y', keepY), logY);
+    : (clamp.domain ?? padded(extentOf(series, 'y', keepY), logY));
 
   const xTickCount = Math.max(2, Math.round(width / 80));
   const yTickCount = Math.max(2, Math.round(height / 50));
@@ -95,7 +113,7 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
     ),
   );
   const left = 9 + yTickLabelWidth + (options.yLabel ? fontSize * 1.8 : 0) + 8;
-  const top = options.title ? fontSize * 3 : fontSize;
+  const top = (options.title ? fontSize * 3 : fontSize) + (clipNote ? fontSize * 1.3 : 0);
   const bottom = 9 + fontSize * 1.2 + (options.xLabel ? fontSize * 1.6 : 0) + 8;
   const right = 20;
   const area: PlotArea = { left, top, width: width - left - right, height: height - top - bottom };
@@ -221,6 +239,21 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
           { text: options.title },
         )
       : '',
+    clipNote
+      ? element(
+          'text',
+          {
+            class: 'clip-note',
+            x: width / 2,
+            y: top - fontSize * 0.7,
+            'text-anchor': 'middle',
+            'font-size': fontSize * 0.95,
+            'font-style': 'italic',
+            fill: '#a12622',
+          },
+          { text: clipNote },
+        )
+      : '',
   ];
   return `${element(
     'svg',
@@ -231,6 +264,7 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
       viewBox: `0 0 ${px(width)} ${px(height)}`,
       role: 'img',
       'aria-label': options.title,
+      'data-y-clipped': clipNote ? 'true' : undefined,
       'font-family': options.fontFamily ?? DEFAULT_FONT_FAMILY,
       'font-size': fontSize,
     },

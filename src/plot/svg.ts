@@ -71,3 +71,31 @@ export function hashId(text: string): string {
   }
   return hash.toString(36);
 }
+
+/** The point markers of scatter charts. */
+export type MarkerShape = 'circle' | 'square' | 'triangle' | 'diamond';
+
+/** A filled marker of `shape` centred on (x, y), `radius` pixels from centre to edge. */
+export function marker(shape: MarkerShape, x: number, y: number, radius: number, color: string): string {
+  const style = { fill: color, stroke: 'white', 'stroke-width': 1 };
+  if (shape === 'circle') return element('circle', { cx: x, cy: y, r: radius, ...style });
+  if (shape === 'square')
+    return element('rect', { x: x - radius, y: y - radius, width: 2 * radius, height: 2 * radius, ...style });
+  const corners =
+    shape === 'triangle'
+      ? [
+          [x, y - radius * 1.2],
+          [x + radius * 1.1, y + radius * 0.8],
+          [x - radius * 1.1, y + radius * 0.8],
+        ]
+      : [
+          [x, y - radius * 1.3],
+          [x + radius, y],
+          [x, y + radius * 1.3],
+          [x - radius, y],
+        ];
+  return element('polygon', {
+    points: corners.map(([cx, cy]) => `${px(cx!)},${px(cy!)}`).join(' '),
+    ...style,
+  });
+}

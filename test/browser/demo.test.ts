@@ -10,34 +10,26 @@
  * (CI set) and is skipped, with that hint, elsewhere.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build, createServer, type PreviewServer, preview, type ViteDevServer } from 'vite';
+import { build, createServer, type ViteDevServer } from 'vite';
 import { autograd, gluon, nd } from '../../src/index.js';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  collectErrors,
+  requireChromium,
+  type StaticServer,
+  serveFolder,
+  skipWithoutChromium,
+} from './_chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const CONFIG_FILE = fileURLToPath(new URL('../../demo/vite.config.ts', import.meta.url));
 const SCREENSHOT = fileURLToPath(new URL('../../.tmp/demo.png', import.meta.url));
-
-const chromiumMissing = !existsSync(CHROMIUM);
-const skip =
-  chromiumMissing && !process.env.CI
-    ? `${CHROMIUM} not found: install it with "apt-get install -y chromium" to run the browser test`
-    : false;
 
 /** The tutorial's Dense cell (In [5]–[6]) run in Node: the page must print the same text. */
 function denseCellInNode(): string[] {
@@ -50,22 +42,28 @@ function denseCellInNode(): string[] {
   return [l.toString(), net.weight.grad().toString()].map((text) => text.replace(/^\n/, ''));
 }
 
-/** Everything the page reports as an error: console errors, uncaught exceptions, failed requests. */
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`page: ${error.message}`));
-  page.on('requestfailed', (request) =>
-    errors.push(`request: ${request.url()} ${request.failure()?.errorText}`),
-  );
-  return errors;
-}
-
 /** The printed outputs of tutorial cell `cell`. */
 function cellOutputs(page: Page, cell: string): Promise<string[]> {
   return page.locator(`#tutorial-cells article[data-cell="${cell}"] pre.output`).allTextContents();
+}
+
+/**
+ * Picks `loss` in the training panel and waits until the classifier has trained `epochs` epochs;
+ * returns the status element's data (task, epoch, losses, accuracy).
+ */
+async function trainClassifier(page: Page, loss: string, epochs: number): Promise<Record<string, string>> {
+  await page.locator('#training-loss').selectOption(loss);
+  await page.waitForFunction(
+    (wanted) => {
+      const status = document.getElementById('training-status');
+      return status?.dataset.task === 'classification' && Number(status.dataset.epoch) >= wanted;
+    },
+    epochs,
+    { timeout: 30_000 },
+  );
+  return page
+    .locator('#training-status')
+    .evaluate((element) => ({ ...(element as HTMLElement).dataset }) as Record<string, string>);
 }
 
 /** The `d` attribute of the chart's path for the series labelled `label`. */
@@ -73,13 +71,11 @@ function seriesPath(page: Page, chart: string, label: string): Promise<string | 
   return page.locator(`${chart} g.series[data-label="${label}"] path`).getAttribute('d');
 }
 
-test('the demo page runs gloss in Chromium', { skip, timeout: 60_000 }, async (t) => {
-  if (chromiumMissing) {
-    throw new Error(`${CHROMIUM} not found; CI must install it: apt-get install -y chromium`);
-  }
+test('the demo page runs gloss in Chromium', { skip: skipWithoutChromium, timeout: 120_000 }, async (t) => {
+  requireChromium();
   const workDir = mkdtempSync(join(tmpdir(), 'gloss-demo-test-'));
   let server: ViteDevServer | undefined;
-  let previewServer: PreviewServer | undefined;
+  let staticServer: StaticServer | undefined;
   let context: BrowserContext | undefined;
   try {
     server = await createServer({
@@ -198,6 +194,35 @@ test('the demo page runs gloss in Chromium', { skip, timeout: 60_000 }, async (t
       assert.equal(await page.locator('#training-chart g.series path').count(), 1);
     });
 
+    await t.test('a classification loss trains on two moons and draws its decision boundary', async () => {
+      const data = await trainClassifier(page, 'SoftmaxCrossEntropyLoss', 25);
+      assert.ok(Number(data.loss) < 0.5 * Number(data.firstLoss), JSON.stringify(data));
+      assert.ok(Number(data.accuracy) >= 0.9, `training accuracy ${data.accuracy}`);
+      const map = page.locator('#training-boundary svg');
+      assert.match((await map.locator('.title').textContent()) ?? '', /^decision boundary after epoch \d+$/);
+      assert.ok(Number(await map.locator('path.boundary').getAttribute('data-segments')) > 10);
+      assert.equal(Number(await map.locator('g.points').getAttribute('data-points')), 256);
+      assert.match(
+        (await page.locator('#training-chart .title').textContent()) ?? '',
+        /→ 2, SoftmaxCrossEntropyLoss,/,
+      );
+      // Each of the panel's classification losses trains from the same seed.
+      for (const loss of ['SigmoidBinaryCrossEntropyLoss', 'HingeLoss', 'LogisticLoss']) {
+        const run = await trainClassifier(page, loss, 3);
+        assert.ok(
+          Number.isFinite(Number(run.loss)) && Number(run.accuracy) > 0.5,
+          `${loss}: ${JSON.stringify(run)}`,
+        );
+        assert.equal(await page.locator('#training-boundary svg path.boundary').count(), 1, loss);
+      }
+      // Back to regression: the boundary panel empties.
+      await page.locator('#training-loss').selectOption('L2Loss');
+      await page.waitForFunction(
+        () => document.getElementById('training-status')?.dataset.task === 'regression',
+      );
+      assert.equal(await page.locator('#training-boundary svg').count(), 0);
+    });
+
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
@@ -205,32 +230,36 @@ test('the demo page runs gloss in Chromium', { skip, timeout: 60_000 }, async (t
       assert.deepEqual(errors, []);
     });
 
-    await t.test('the minified production build keeps the loss names and runs', async () => {
+    await t.test('the minified build runs from a subpath of a static server', async () => {
       const outDir = join(workDir, 'dist');
       await build({ configFile: CONFIG_FILE, logLevel: 'error', build: { outDir } });
-      previewServer = await preview({
-        configFile: CONFIG_FILE,
-        logLevel: 'error',
-        build: { outDir },
-        preview: { host: '127.0.0.1', port: 0, strictPort: true },
-      });
-      const builtUrl = previewServer.resolvedUrls?.local[0];
-      assert.ok(builtUrl, 'the preview server reports its URL');
+      // A plain file server under /sub/path/: every asset URL must be relative to the page.
+      staticServer = await serveFolder(outDir, '/sub/path');
       const built = await context!.newPage();
       const builtErrors = collectErrors(built);
-      await built.goto(builtUrl, { waitUntil: 'load' });
+      const requested: string[] = [];
+      built.on('request', (request) => requested.push(new URL(request.url()).pathname));
+      await built.goto(staticServer.url, { waitUntil: 'load' });
       // The tutorial cells render first; the picker is filled right after, in the same task.
       await built.locator('#tutorial-cells pre.output').nth(4).waitFor();
       assert.deepEqual(await cellOutputs(built, '13'), ['[9.000123  6.0024757]\n<NDArray 2 @cpu(0)>']);
+      // The minifier keeps the loss class names: ALL_LOSSES is complete.
       const listed = await built.locator('#loss-picker option').allTextContents();
       assert.deepEqual([...listed].sort(), Object.keys(gluon.loss.ALL_LOSSES).sort());
       await built.locator('#loss-chart svg').waitFor();
       assert.match((await built.locator('#loss-chart .title').textContent()) ?? '', /^HuberLoss\(rho=1\)/);
+      const run = await trainClassifier(built, 'HingeLoss', 5);
+      assert.ok(Number(run.accuracy) > 0.5, JSON.stringify(run));
+      assert.equal(await built.locator('#training-boundary svg path.boundary').count(), 1);
+      assert.ok(
+        requested.length > 1 && requested.every((path) => path.startsWith('/sub/path/')),
+        requested.join(', '),
+      );
       assert.deepEqual(builtErrors, []);
     });
   } finally {
     await context?.close();
-    await previewServer?.close();
+    await staticServer?.close();
     await server?.close();
     rmSync(workDir, { recursive: true, force: true });
   }

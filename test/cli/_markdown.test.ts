@@ -30,7 +30,7 @@ test('inline code (single or triple backticks) is shown as written', () => {
   );
 });
 
-test('links to the MXNet site become absolute; images show their alt text', () => {
+test('links to the MXNet site become absolute; images show their alt text unless gloss drew them', () => {
   assert.equal(renderInline('[L1](/api/x.html#a)'), '<a href="https://mxnet.apache.org/api/x.html#a">L1</a>');
   assert.equal(
     renderInline('[d](https://distill.pub/2017/ctc/)'),
@@ -40,18 +40,42 @@ test('links to the MXNet site become absolute; images show their alt text', () =
     renderInline('![triplet_loss](triplet_loss.png)'),
     '<span class="image-missing">[image: triplet_loss]</span>',
   );
+  const figures = { triplet_loss: '<figure>drawn</figure>' };
+  assert.equal(
+    renderMarkdown('see:\n\n![triplet_loss](triplet_loss.png)\n\nafter', figures),
+    '<p>see:</p>\n<figure>drawn</figure>\n<p>after</p>',
+  );
 });
 
-test('math stays TeX: inline in sentences, set apart on its own lines, never parsed as markdown', () => {
-  assert.equal(renderInline('the $\\ell_2$ loss'), 'the <span class="math">\\ell_2</span> loss');
-  assert.equal(
+test('math is rendered by KaTeX: inline in sentences, set apart on its own lines, never parsed as markdown', () => {
+  const inline = renderInline('the $\\ell_2$ loss');
+  assert.match(inline, /^the <span class="katex">.*<\/span> loss$/);
+  assert.ok(!inline.includes('katex-display'));
+  assert.match(
     renderInline('a threshold $$\\rho$$, otherwise'),
-    'a threshold <span class="math">\\rho</span>, otherwise',
+    /^a threshold <span class="katex">.*ρ.*, otherwise$/,
   );
-  assert.equal(
-    renderInline('defined as:\n$$ a_i * b_i < c $$\nthen'),
-    'defined as:\n<span class="math display">a_i * b_i &lt; c</span>\nthen',
+  const display = renderInline('defined as:\n$$ a_i * b_i < c $$\nthen');
+  assert.match(display, /^defined as:\n<span class="katex-display">.*<\/span>\nthen$/);
+  // Markdown never reaches into the formula (a_i * b_i is not emphasis).
+  assert.ok(!display.includes('<em>'));
+});
+
+test('a formula KaTeX cannot read is shown as its source, marked as an error', () => {
+  assert.match(
+    renderInline('$\\frac{1}{$'),
+    /^<code class="math-error" title="[^"]+">\\frac\{1\}\{<\/code>$/,
   );
+});
+
+test("the tutorial's macros and environments all render", () => {
+  for (const tex of [
+    'p = \\softmax({pred})',
+    '\\begin{split}a &= b \\\\ c &= d\\end{split}',
+    '\\mu ^ {\\kern 0.08 em x}',
+  ]) {
+    assert.ok(!renderInline(`$$${tex}$$`).includes('math-error'), tex);
+  }
 });
 
 test('text is escaped, bold is kept', () => {

@@ -40,7 +40,14 @@ test('gloss tutorial prints every cell and writes the charts and the page into .
   assert.ok(page.startsWith('<!doctype html>'));
   for (let cell = 1; cell <= 19; cell++)
     assert.ok(page.includes(`<section class="cell" id="cell-${cell}">`), `cell ${cell}`);
-  assert.equal(page.match(/<svg /g)?.length, 6);
+  // 6 loss charts, the CTC heatmap, and the triplet figure (one SVG holding two panels).
+  assert.equal(page.match(/<svg /g)?.length, 10);
+  assert.ok(page.includes('<figure class="drawn" id="figure-triplet_loss">'));
+  assert.ok(page.includes('<figure class="drawn" id="figure-ctc_loss">'));
+  assert.ok(!page.includes('[image:'));
+  assert.ok(page.includes('<span class="katex-display">'));
+  assert.ok(!page.includes('class="math-error"'));
+  assert.ok(page.includes('import { autograd, gluon, type NDArray, nd } from &#39;gloss-ml&#39;;'));
   assert.ok(page.includes('<h1>Loss functions</h1>'));
   assert.ok(page.includes('<h2>Advanced: Weighted Loss</h2>'));
   assert.ok(page.includes('showRegressionLoss(new gloss.HuberLoss({ rho: 1 }));'));

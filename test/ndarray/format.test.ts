@@ -165,6 +165,6 @@ describe('formatting internals', () => {
     );
     // Two elements on the first axis separate their rows by one newline per axis below.
     const twoRows = nd.array([[[[1]]], [[[2]]]]).toString();
-    assert.equal(twoRows, '\n[[[[1.]]]\n\n\n [[[2.]]]]\n<NDArray 2x1x1x1 @cpu(0)>');
+    assert.equal(twoRows, '[[[[1.]]]\n\n\n [[[2.]]]]\n<NDArray 2x1x1x1 @cpu(0)>');
   });
 });

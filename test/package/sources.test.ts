@@ -66,7 +66,8 @@ test('package.json declares the ESM, side-effect-free package gloss-ml with type
   assert.equal(pkg.scripts.test, 'node scripts/run-tests.mjs');
   // A fresh clone's `npm ci` builds dist/, so bin/gloss.js works without another command.
   assert.match(pkg.scripts.prepare, /build/);
-  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['cli-progress', 'd3-scale', 'd3-shape']);
+  // Dependencies of the optional entries only (CLI progress bars, plot scales, the tutorial page's math).
+  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['cli-progress', 'd3-scale', 'd3-shape', 'katex']);
 });
 
 test('the core entry does not re-export the plot module (it would load d3)', () => {
