@@ -35,6 +35,7 @@ import { mean } from '../ops/reduce.js';
 import { mul } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { CallMemory } from './_call-memory.js';
+import { type ArenaRegion, allocateRegion, regionView, releaseRegion } from '../wasm/arena.js';
 
 /** Options every loss accepts. */
 export interface LossOptions {
@@ -410,8 +411,15 @@ export abstract class Loss {
       name: this.name,
       forward: () => {
         const state = this.createState(prepared);
-        // The gradient belongs to this call's node until its graph is freed (see CallMemory).
-        const gradient = this.callMemory.takeArray(pred.dtype, pred.size);
+        // The gradient belongs to this call's node until its graph is freed: a float32 one in a
+        // region of the kernels' arena memory, which the one-pass kernels write in place (see
+        // arena.ts), otherwise memory of this loss's earlier calls (see CallMemory).
+        const owner: FusedSaved = { state, gradient: null, region: null };
+        if (pred.dtype === 'float32') owner.region = allocateRegion(pred.size, owner);
+        const gradient = owner.region
+          ? regionView(owner.region)
+          : this.callMemory.takeArray(pred.dtype, pred.size);
+        if (!owner.region) owner.gradient = gradient;
         const unit = (this.weight === null ? 1 : this.weight) / layout.count;
         const scales = new Float64Array(layout.batch);
         for (let sample = 0; sample < layout.batch; sample++)
@@ -423,16 +431,20 @@ export abstract class Loss {
           const total = weights ? sums[sample]! * weights.ofSample(sample) : sums[sample]!;
           out[sample] = this.weight === null ? total / layout.count : total * unit;
         }
-        return { output: new NDArray(out, [layout.batch]), saved: { state, gradient } };
+        return { output: new NDArray(out, [layout.batch]), saved: owner };
       },
       backward: ({ gradOutput, saved, retainGraph, onGraphFreed }) => {
-        onGraphFreed(() => this.callMemory.giveBackArray(saved.gradient));
+        onGraphFreed(() => {
+          if (saved.region) releaseRegion(saved.region);
+          if (saved.gradient) this.callMemory.giveBackArray(saved.gradient);
+        });
         if (isRecording()) {
           const sampleWeight = weights ? weights.array : null;
           const shape = weights ? weights.shape : null;
           return this.twinGradients(prepared, sampleWeight, shape, gradOutput);
         }
-        const stored = saved.gradient;
+        // A view made now: the region stays allocated, and so unmoved, until the graph is freed.
+        const stored = saved.region ? regionView(saved.region) : saved.gradient!;
         const head = gradOutput.data;
         let ones = true;
         for (let n = 0; n < head.length && ones; n++) ones = head[n] === 1;
@@ -652,10 +664,14 @@ export abstract class Loss {
   }
 }
 
-/** What a fused call keeps for its backward: its state and its gradient, owned by the call. */
+/**
+ * What a fused call keeps for its backward: its state and its gradient, owned by the call, in an
+ * arena region or else in ordinary memory.
+ */
 interface FusedSaved {
   readonly state: unknown;
-  readonly gradient: TypedArray;
+  gradient: TypedArray | null;
+  region: ArenaRegion | null;
 }
 
 /** Elements of ℓ processed per kernel call: small enough to stay in cache. */

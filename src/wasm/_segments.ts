@@ -2,16 +2,24 @@
  * The driver shared by the one-pass kernels (residual losses, binary cross-entropy, triplet):
  * elements laid out as samples of `sampleSize` consecutive elements, two or three input arrays,
  * a per-sample scale and sum, and a gradient with the inputs' layout. It copies whole samples
- * (or, for a sample longer than a chunk, pieces of one) into the module's scratch memory, runs
- * the kernel, and copies the gradient chunk out while it is still in cache. The scratch holds
- * nothing between calls.
+ * (or, for a sample longer than a chunk, pieces of one) into the arena instance's scratch, runs
+ * the kernel, and writes the gradient in place when it lives in a region of that instance's
+ * memory that the calling loss owns (arena.ts), else copies each chunk out while it is in cache.
+ * The scratch holds nothing between calls.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { checkSpan } from './_spans.js';
 import { startShares } from './threads.js';
-import { type KernelExports, regionBytes, reserveScratch, SCRATCH_BASE, wasmScratch } from './runtime.js';
+import {
+  ARENA_SCRATCH_BYTES,
+  arenaScratch,
+  type KernelExports,
+  regionBytes,
+  reserveScratch,
+  SCRATCH_BASE,
+} from './runtime.js';
 
 /** Elements per kernel call: the float32 regions of a call fit in a core's L2 cache. */
 const CHUNK = 16384;
@@ -22,6 +30,9 @@ const GRADIENT_AT = SCRATCH_BASE + 3 * F32_REGION;
 const SCALES_AT = GRADIENT_AT + F32_REGION;
 const SUMS_AT = SCALES_AT + F32_REGION;
 const SCRATCH_BYTES = SUMS_AT + regionBytes(CHUNK * 8) - SCRATCH_BASE;
+// The arena's scratch area is reserved when the module loads, so a call never grows its memory.
+if (SCRATCH_BYTES > ARENA_SCRATCH_BYTES)
+  throw new Error('_segments.ts: scratch exceeds the arena scratch area');
 
 /**
  * A kernel over `segments` segments of `length` elements of each input (byte offsets in
@@ -89,7 +100,8 @@ export function runSegments(
   // be assembled from pieces of a sample: such kernels take samples that fit a chunk.
   if (options.piecewise === false && sampleSize > CHUNK) return false;
   if (inputs.length > INPUTS_AT.length) throw new ValueError(`${where}: at most ${INPUTS_AT.length} inputs`);
-  const scratch = reserveScratch(wasmScratch(), SCRATCH_BYTES);
+  // The arena instance: a gradient in one of its regions (arena.ts) is written in place.
+  const scratch = reserveScratch(arenaScratch(), SCRATCH_BYTES);
   if (!scratch) return false;
   if (!Number.isInteger(sampleSize) || sampleSize < 1)
     throw new ValueError(`${where}: sampleSize must be a positive integer, got ${sampleSize}`);
@@ -99,6 +111,7 @@ export function runSegments(
   checkSpan(where, 'gradient', gradient, 0, total);
   checkSpan(where, 'sums', sums, 0, samples);
   const { f32, f64, kernels } = scratch;
+  const inPlace = gradient instanceof Float32Array && gradient.buffer === f32.buffer;
   // With a kernel thread pool, the other threads take the later samples while this one runs the
   // first share; their results land in `sums` and `gradient` when `finish` returns.
   const split = options.parallel
@@ -110,10 +123,11 @@ export function runSegments(
     for (let i = 0; i < inputs.length; i++)
       f32.set(inputs[i]!.subarray(start, start + count), INPUTS_AT[i]! >> 2);
     f32.set(scales.subarray(firstSample, firstSample + segments), SCALES_AT >> 2);
-    kernel.narrow(kernels, INPUTS_AT, length, segments, SCALES_AT, GRADIENT_AT, SUMS_AT);
+    const gradientAt = inPlace ? gradient.byteOffset + 4 * start : GRADIENT_AT;
+    kernel.narrow(kernels, INPUTS_AT, length, segments, SCALES_AT, gradientAt, SUMS_AT);
     if (!allFinite(f64, SUMS_AT >> 3, segments))
-      kernel.wide(kernels, INPUTS_AT, length, segments, SCALES_AT, GRADIENT_AT, SUMS_AT);
-    gradient.set(f32.subarray(GRADIENT_AT >> 2, (GRADIENT_AT >> 2) + count), start);
+      kernel.wide(kernels, INPUTS_AT, length, segments, SCALES_AT, gradientAt, SUMS_AT);
+    if (!inPlace) gradient.set(f32.subarray(GRADIENT_AT >> 2, (GRADIENT_AT >> 2) + count), start);
   };
   try {
     if (sampleSize <= CHUNK) {

@@ -182,6 +182,12 @@ function initialChoice(): KernelBackendChoice {
 
 let choice: KernelBackendChoice = initialChoice();
 let scratch: Scratch | null = null;
+/**
+ * A second instance of the module whose memory holds, after a fixed scratch area of its own,
+ * regions that loss calls own until their backward (see arena.ts): the one-pass kernels run on
+ * this instance and write gradients into those regions in place.
+ */
+let arena: Scratch | null = null;
 /** Why the module cannot load here (no WebAssembly, no SIMD, ...); null while it may still load. */
 let loadError: Error | null = null;
 /** Set once a synchronous compile was refused (browser main thread): only ensureWasm can load it. */
@@ -200,9 +206,16 @@ function viewsOf(instance: WebAssembly.Instance): Scratch {
   return { kernels, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
 }
 
-/** Takes the instance of the module whose memory every kernel uses as scratch. */
-function adopt(instance: WebAssembly.Instance): Scratch {
-  scratch = viewsOf(instance);
+/**
+ * Takes the two instances of the module: the scratch one, and the arena, whose scratch area is
+ * reserved now so that only the region allocator ever grows its memory (arena.ts).
+ */
+function adopt(first: WebAssembly.Instance, second: WebAssembly.Instance): Scratch {
+  const lent = viewsOf(second);
+  if (!reserveScratch(lent, ARENA_SCRATCH_BYTES))
+    throw new RangeError('the arena scratch cannot be reserved');
+  arena = lent;
+  scratch = viewsOf(first);
   return scratch;
 }
 
@@ -215,7 +228,7 @@ function loadSync(): Scratch | null {
   }
   try {
     const module = new WebAssembly.Module(moduleBytes());
-    return adopt(new WebAssembly.Instance(module, {}));
+    return adopt(new WebAssembly.Instance(module, {}), new WebAssembly.Instance(module, {}));
   } catch (error) {
     // A RangeError is the browser's limit on synchronous compiles: the async path may still work.
     if (error instanceof RangeError) syncRefused = true;
@@ -234,7 +247,7 @@ export async function ensureWasm(): Promise<boolean> {
   if (loadError || typeof WebAssembly !== 'object') return false;
   try {
     const module = await WebAssembly.compile(moduleBytes());
-    adopt(await WebAssembly.instantiate(module, {}));
+    adopt(await WebAssembly.instantiate(module, {}), await WebAssembly.instantiate(module, {}));
     return true;
   } catch (error) {
     loadError = error as Error;
@@ -300,4 +313,20 @@ export function reserveScratch(state: Scratch | null, bytes: number): Scratch | 
 /** `bytes` rounded up to a multiple of 32, the unit scratch regions are laid out in. */
 export function regionBytes(bytes: number): number {
   return Math.ceil(bytes / 32) * 32;
+}
+
+/** Bytes at the start of the arena's memory (after SCRATCH_BASE) for its kernels' scratch. */
+export const ARENA_SCRATCH_BYTES = 512 * 1024;
+
+/** The arena instance when the wasm backend is in use (see arena.ts), else null. */
+export function arenaScratch(): Scratch | null {
+  return wasmScratch() ? arena : null;
+}
+
+/**
+ * The arena's memory whatever the backend choice, once the module has loaded (views of regions
+ * allocated while the wasm backend was on stay readable after a switch to 'js').
+ */
+export function arenaMemory(): WebAssembly.Memory | null {
+  return arena ? arena.kernels.memory : null;
 }

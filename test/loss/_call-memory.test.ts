@@ -2,12 +2,14 @@
 // is freed by a successful pass (or right after an unrecorded forward), so memory in the free
 // lists never belongs to a live call.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { customOp, record } from '../../src/autograd/index.js';
 import { arrayKind, CallMemory } from '../../src/loss/_call-memory.js';
 import { L2Loss } from '../../src/loss/l2.js';
 import * as nd from '../../src/ndarray/index.js';
 import { assertClose } from '../ops/_op-checks.js';
+import { liveRegionCount } from '../../src/wasm/arena.js';
+import { setKernelBackend } from '../../src/wasm/index.js';
 
 /** The loss's CallMemory (protected: reached here for the test only). */
 const memoryOf = (loss: L2Loss) => (loss as unknown as { callMemory: CallMemory }).callMemory;
@@ -36,16 +38,21 @@ describe('CallMemory', () => {
 });
 
 describe('a loss call gives its memory back only when nothing can read it', () => {
+  // float64: float32 gradients on the wasm backend live in arena regions (tested below).
+  const f64 = { dtype: 'float64' } as const;
   const inputs = () => {
     const pred = nd
-      .array([
-        [1, 2, 3],
-        [4, 5, 6],
-      ])
+      .array(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        f64,
+      )
       .attachGrad();
-    return { pred, label: nd.zeros([2, 3]) };
+    return { pred, label: nd.zeros([2, 3], f64) };
   };
-  const kind = arrayKind('float32', 6);
+  const kind = arrayKind('float64', 6);
 
   test('after a successful pass that frees the graph, not before', () => {
     const loss = new L2Loss();
@@ -77,10 +84,13 @@ describe('a loss call gives its memory back only when nothing can read it', () =
     record(() =>
       loss.forward(
         nd
-          .array([
-            [9, 9, 9],
-            [9, 9, 9],
-          ])
+          .array(
+            [
+              [9, 9, 9],
+              [9, 9, 9],
+            ],
+            f64,
+          )
           .attachGrad(),
         label,
       ),
@@ -90,7 +100,7 @@ describe('a loss call gives its memory back only when nothing can read it', () =
     assertClose(
       pred.grad!.data,
       [1, 2, 3, 4, 5, 6].map((v) => v / 3),
-      { rtol: 1e-6, atol: 0 },
+      { rtol: 1e-15, atol: 0 },
     );
   });
 
@@ -106,10 +116,13 @@ describe('a loss call gives its memory back only when nothing can read it', () =
     record(() =>
       loss.forward(
         nd
-          .array([
-            [0, 0, 0],
-            [0, 0, 7],
-          ])
+          .array(
+            [
+              [0, 0, 0],
+              [0, 0, 7],
+            ],
+            f64,
+          )
           .attachGrad(),
         a.label,
       ),
@@ -117,6 +130,33 @@ describe('a loss call gives its memory back only when nothing can read it', () =
     outA.backward();
     assertClose(
       a.pred.grad!.data,
+      [1, 2, 3, 4, 5, 6].map((v) => v / 3),
+      { rtol: 1e-15, atol: 0 },
+    );
+  });
+});
+
+describe('a float32 call on the wasm backend owns an arena region until its graph is freed', () => {
+  after(() => setKernelBackend('auto'));
+
+  test('allocated by the recorded forward, kept through retained passes, released after the last', () => {
+    setKernelBackend('wasm');
+    const before = liveRegionCount();
+    const loss = new L2Loss();
+    const pred = nd
+      .array([
+        [1, 2, 3],
+        [4, 5, 6],
+      ])
+      .attachGrad();
+    const out = record(() => loss.forward(pred, nd.zeros([2, 3])));
+    assert.equal(liveRegionCount(), before + 1);
+    out.backward(undefined, { retainGraph: true });
+    assert.equal(liveRegionCount(), before + 1);
+    out.backward();
+    assert.equal(liveRegionCount(), before);
+    assertClose(
+      pred.grad!.data,
       [1, 2, 3, 4, 5, 6].map((v) => v / 3),
       { rtol: 1e-6, atol: 0 },
     );
