@@ -198,10 +198,27 @@ export class CTCLoss extends Loss {
     // Gluon's batch_axis is the position of N in label_layout; the loss itself is always (N,).
     const batchAxis = isObject && (given as CTCLossOptions).labelLayout === 'TN' ? 1 : 0;
     super(isObject ? { ...options, batchAxis } : (given as LossOptions), CTC_OPTIONS);
-    this.layout = checkChoice(this.name, 'layout', options.layout ?? 'NTC', ['NTC', 'TNC']);
-    this.labelLayout = checkChoice(this.name, 'labelLayout', options.labelLayout ?? 'NT', ['NT', 'TN']);
-    this.blankLabel = checkChoice(this.name, 'blankLabel', options.blankLabel ?? 'last', ['last', 'first']);
-    this.zeroInfinity = checkBoolean(this.name, 'zeroInfinity', options.zeroInfinity ?? false);
+    this.layout = checkChoice(this.name, 'layout', options.layout === undefined ? 'NTC' : options.layout, [
+      'NTC',
+      'TNC',
+    ]);
+    this.labelLayout = checkChoice(
+      this.name,
+      'labelLayout',
+      options.labelLayout === undefined ? 'NT' : options.labelLayout,
+      ['NT', 'TN'],
+    );
+    this.blankLabel = checkChoice(
+      this.name,
+      'blankLabel',
+      options.blankLabel === undefined ? 'last' : options.blankLabel,
+      ['last', 'first'],
+    );
+    this.zeroInfinity = checkBoolean(
+      this.name,
+      'zeroInfinity',
+      options.zeroInfinity === undefined ? false : options.zeroInfinity,
+    );
   }
 
   // ---- validation ------------------------------------------------------------------------

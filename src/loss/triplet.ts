@@ -65,7 +65,7 @@ export class TripletLoss extends Loss {
 
   constructor(options: TripletLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin ?? 1);
+    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
   }
 
   protected override get requiredInputs(): number {
