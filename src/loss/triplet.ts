@@ -182,7 +182,10 @@ export class TripletLoss extends Loss {
   ): void {
     const [pred, positive, negative] = prepared.arrays;
     const [a, p, q] = [pred!.data, positive!.data, negative!.data];
-    if (tripletLossGradient(a, p, q, this.margin, sampleSize, scales, sums, gradient)) return;
+    // The wasm kernel reads every input as float32: a float64 positive or negative would be
+    // rounded first. Mixed dtypes take the float64 loop.
+    const sameType = p.constructor === a.constructor && q.constructor === a.constructor;
+    if (sameType && tripletLossGradient(a, p, q, this.margin, sampleSize, scales, sums, gradient)) return;
     tripletOnePass(a, p, q, this.margin, sampleSize, scales, sums, gradient);
   }
 
