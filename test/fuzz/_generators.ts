@@ -269,6 +269,7 @@ function klDiv(g: RandomGenerator, dtype: DType): Draft {
   const pred = input('pred', shape, dtype, 'real', draw(g, count(shape), 'real'), layout);
   // The label is not reshaped (DECISIONS 9a): pred's shape, or size 1 on some axes (then shared).
   const broadcast = chance(g, 0.2);
+  // (breakShape grows pred's last axis: a grown broadcast label could still broadcast.)
   const labelShape = broadcast ? shape.map((d, i) => (i === axis ? d : 1)) : [...shape];
   const label = input(
     'label',
@@ -287,7 +288,7 @@ function klDiv(g: RandomGenerator, dtype: DType): Draft {
     breakShape:
       count(shape) > 0
         ? () => {
-            resize(label, grown(labelShape), g);
+            resize(label, grown(shape), g);
             return 'label';
           }
         : undefined,
