@@ -171,11 +171,27 @@ function elementwise(
       const posShape = rank >= 2 && chance(g, 0.5) ? [1, last] : [last];
       inputs[3] = input('posWeight', posShape, dtype, 'nonnegative', draw(g, last, 'nonnegative'), null);
     }
+    // PoissonNLL's epsilon, a plain number after sampleWeight (used with rates only).
+    const epsilon =
+      labelName === 'target' && chance(g, 0.3)
+        ? {
+            ...input('epsilon', [], dtype, 'discrete', Float64Array.of(pick(g, [1e-8, 0.5, 0])), null),
+            scalar: true,
+          }
+        : null;
+    if (epsilon) inputs.push(null, epsilon);
     const draft: Draft = {
       options,
       inputs,
       batch,
       lossRank: rank,
+      // An epsilon that is not a finite number is a ValueError naming it.
+      breakValue: epsilon
+        ? () => {
+            epsilon.values[0] = pick(g, [Number.NaN, Number.POSITIVE_INFINITY]);
+            return 'epsilon';
+          }
+        : undefined,
       sampleWeightIndex: 2,
       breakShape:
         count(shape) > 0

@@ -14,7 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { record } from '../../src/autograd/index.js';
+import { backward, record } from '../../src/autograd/index.js';
 import type { DType } from '../../src/ndarray/dtype.js';
 import { AutogradError, ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
@@ -70,6 +70,16 @@ const KNOWN: readonly { loss: string; check: string; when: (c: FuzzCase) => bool
     when: (c: FuzzCase) => c.perturbation === 'extreme' && c.dtype === 'float32',
     reason: 'wasm triplet kernel overflows in float32 at ±3.4e38 (src/wasm/triplet.wat)',
   })),
+  // In progress (a): SoftmaxCE with another recorded call in the same graph gets wrong float32
+  // gradients under wasm (the second call takes the first's leased gradient; the first's
+  // recomputing backward reads row normalisers the one-pass forward never filled).
+  // Reproducer: GLOSS_FUZZ_CASE=SoftmaxCrossEntropyLoss:20261206550002 (pred [1,1], label [0]).
+  {
+    loss: 'SoftmaxCrossEntropyLoss',
+    check: 'two-calls',
+    when: (c) => c.dtype === 'float32',
+    reason: 'two recorded SoftmaxCE calls in one graph, float32 wasm (in progress (a))',
+  },
   // The base class reads `options.batchAxis ?? 0`, so batchAxis: null is taken as the default
   // (every other option rejects null). Reproducer: new L2Loss({ batchAxis: null }) does not throw.
   ...Object.keys(ALL_LOSSES).map((loss) => ({
@@ -98,6 +108,11 @@ const FINITE_EXCEPTIONS: readonly { loss: string; when: (c: FuzzCase) => boolean
     when: (c) => c.options.fromLogits !== false && c.inputs[0]!.values.some((v) => v > 709),
     reason: 'exp(pred) of a log-rate above ~709.8 overflows float64: the true loss is that large',
   },
+  {
+    loss: 'PoissonNLLLoss',
+    when: (c) => c.options.fromLogits === false && c.inputs[3]?.values[0] === 0,
+    reason: 'rates with epsilon 0: a rate of 0 has log 0 = −Infinity, an infinite true loss',
+  },
 ];
 
 function describeCase(c: FuzzCase): string {
@@ -110,17 +125,21 @@ function describeCase(c: FuzzCase): string {
   return `${c.lossName} seed=${c.seed} [${c.perturbation}] dtype=${c.dtype} options={${options}} inputs=${inputs} (GLOSS_FUZZ_CASE=${c.lossName}:${c.seed})`;
 }
 
+/**
+ * The inputs as arrays of their dtypes; with `float`, float inputs are then widened to it (the
+ * float64 reference sees exactly the values the float32 call saw, not the unrounded draws).
+ */
 function build(specs: readonly (InputSpec | null)[], float?: DType): (NDArray | number | null)[] {
   return specs.map((spec) => {
     if (!spec) return null;
     if (spec.scalar) return spec.values[0]!;
-    const dtype = float && spec.dtype !== 'int32' ? float : spec.dtype;
-    const data =
-      dtype === 'int32'
+    const stored =
+      spec.dtype === 'int32'
         ? new Int32Array(spec.values)
-        : dtype === 'float64'
+        : spec.dtype === 'float64'
           ? new Float64Array(spec.values)
           : new Float32Array(spec.values);
+    const data = float === 'float64' && spec.dtype !== 'int32' ? Float64Array.from(stored) : stored;
     return new NDArray(data, spec.shape);
   });
 }
@@ -135,6 +154,8 @@ interface Run {
   readonly recorded?: NDArray;
   /** Gradients of the inputs at `variables`. */
   readonly grads?: (NDArray | null)[];
+  /** The same gradients from a graph holding two calls (so twice as large). */
+  readonly twice?: (NDArray | null)[];
   readonly inputs: (NDArray | number | null)[];
   readonly before: (Float64Array | null)[];
 }
@@ -164,7 +185,17 @@ function runOn(
     const recorded = record(() => loss.forward(...inputs));
     // With no float input to differentiate (int32 pred) nothing was recorded: no backward.
     if (variables.length > 0) recorded.backward();
-    return { error: null, out, repeat, recorded, grads: variables.map((v) => v.grad), inputs, before };
+    // Copies in the gradient's dtype: the backward below may write into the same .grad memory.
+    const grads = variables.map((v) => (v.grad ? new NDArray(v.grad.data.slice(), v.shape) : null));
+    // Two recorded calls in one graph, the second before the first's backward (it may take the
+    // first's leased gradient memory): each variable must get twice the single-call gradient.
+    let twice: (NDArray | null)[] = [];
+    if (variables.length > 0) {
+      const [first, second] = record(() => [loss.forward(...inputs), loss.forward(...inputs)]);
+      backward([first!, second!]);
+      twice = variables.map((v) => v.grad);
+    }
+    return { error: null, out, repeat, recorded, grads, twice, inputs, before };
   } catch (error) {
     return { error: error as Error, inputs, before };
   }
@@ -290,7 +321,8 @@ function checkCase(
     // The one-pass path of a recorded call sums each sample in another order: a few ulps apart.
     // Under wasm it runs the wasm kernels where the unrecorded call ran TypeScript (float64): that
     // is a comparison of backends, with their tolerance.
-    const ulps = 8 * (out.dtype === 'float64' ? 2.2e-16 : 1.2e-7);
+    // At ±3.4e38 a sample's terms reach 1e77 and cancel: the order moves the last ~12 digits.
+    const ulps = c.perturbation === 'extreme' ? 1e-6 : 8 * (out.dtype === 'float64' ? 2.2e-16 : 1.2e-7);
     const recordedDiffers =
       backend === 'wasm' && out.dtype === 'float32'
         ? firstMismatch(out.data, run.recorded!.data)
@@ -301,6 +333,17 @@ function checkCase(
       () =>
         `${on} sample ${recordedDiffers}: unrecorded ${out.data[recordedDiffers]}, recorded ${run.recorded!.data[recordedDiffers]}`,
     );
+    run.twice!.forEach((g, k) => {
+      // Doubled in the gradient's own dtype: where 2g overflows float32, so does the sum.
+      const once = run.grads![k]!.data.map((v) => 2 * v);
+      const bad = g ? firstMismatch(once, g.data) : 0;
+      const name = c.inputs[variablesOf(c)[k]!]!.name;
+      expect(
+        bad < 0,
+        'two-calls',
+        () => `${on} d/d${name}[${bad}]: one call ×2 ${once[bad]}, two calls ${g?.data[bad]}`,
+      );
+    });
     if (c.finite) checkFinite(c, loss, backend, run, expect);
     if (c.poisonedSample !== null && c.batch >= 2) checkConfined(c, loss, backend, run, expect);
   }
@@ -331,14 +374,16 @@ function closeUlps(a: number, b: number, relative: number): boolean {
   return (
     Number.isFinite(a) &&
     Number.isFinite(b) &&
-    Math.abs(a - b) <= relative * Math.max(Math.abs(a), Math.abs(b))
+    // (Plus a subnormal floor: one path may round a 5e-324 sum to 0.)
+    Math.abs(a - b) <= relative * Math.max(Math.abs(a), Math.abs(b)) + 1e-300
   );
 }
 
 /**
- * Index of the first element outside float32 tolerance, or -1: relative 1e-5, plus 1e-6 of the
- * array's largest magnitude (at least 1, as a float32 log-probability is only that accurate: CTC's
- * wasm normalisers give a loss of ±6e-9 where the float64 one is 0).
+ * Index of the first element outside float32 tolerance, or -1: relative 1e-5, plus 1e-5 of the
+ * array's largest magnitude (at least 1). The absolute part is for sums that cancel: the wasm
+ * kernels round terms to float32 (the triplet kernel's (p − a)² − (q − a)² by design), and a
+ * float32 log-probability is only that accurate (CTC's wasm normalisers give ±6e-9 for a float64 0).
  */
 function firstMismatch(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let scale = 0;
@@ -348,7 +393,7 @@ function firstMismatch(a: ArrayLike<number>, b: ArrayLike<number>): number {
     const y = b[i]!;
     if (same(x, y)) continue;
     if (!Number.isFinite(x) || !Number.isFinite(y)) return i;
-    if (Math.abs(x - y) > 1e-5 * Math.max(Math.abs(x), Math.abs(y)) + 1e-6 * Math.max(scale, 1)) return i;
+    if (Math.abs(x - y) > 1e-5 * (Math.max(Math.abs(x), Math.abs(y)) + Math.max(scale, 1))) return i;
   }
   return -1;
 }
@@ -433,7 +478,9 @@ describe('loss fuzz', () => {
   });
   names.forEach((name, lossIndex) => {
     if (ONLY && ONLY[0] !== name) return;
-    test(`${name}: ${ONLY ? 1 : CASES_PER_LOSS} seeded cases on ${backends.join(' and ')}`, (t) => {
+    test(`${name}: ${ONLY ? 1 : CASES_PER_LOSS} seeded cases on ${backends.join(' and ')}`, {
+      timeout: 60_000,
+    }, (t) => {
       const known = new Map<string, number>();
       const failures: Failure[] = [];
       const seeds = ONLY
