@@ -30,6 +30,8 @@ export interface InputSpec {
   readonly layout: SampleLayout | null;
   /** Passed as a plain JS number instead of an NDArray (PoissonNLL's epsilon). */
   readonly scalar?: boolean;
+  /** Passed as is instead of an array: something no loss accepts (a string, an object). */
+  raw?: unknown;
 }
 
 /** The typed error a case must raise, and the argument (input or option) its message must name. */
@@ -66,6 +68,9 @@ interface Draft {
   expected?: Expected;
   /** Rank of ℓ (for an out-of-range batchAxis). */
   lossRank: number;
+  /** ℓ's shape and batch axis, for sampleWeights that broadcast (none for SDML). */
+  lossShape?: number[];
+  lossAxis?: number;
   /** Makes one input's shape invalid; returns the input's name. */
   breakShape?: () => string;
   /** Puts an out-of-range value into a discrete input; returns the input's name. */
@@ -185,6 +190,8 @@ function elementwise(
       inputs,
       batch,
       lossRank: rank,
+      lossShape: shape,
+      lossAxis: axis,
       // An epsilon that is not a finite number is a ValueError naming it.
       breakValue: epsilon
         ? () => {
@@ -250,6 +257,8 @@ function softmaxCE(g: RandomGenerator, dtype: DType): Draft {
     inputs: [pred, label],
     batch,
     lossRank: rank,
+    lossShape,
+    lossAxis: axis,
     sampleWeightIndex: 2,
     breakShape:
       count(shape) > 0
@@ -300,6 +309,8 @@ function klDiv(g: RandomGenerator, dtype: DType): Draft {
     inputs: [pred, label],
     batch: summed && classAxis === axis ? 1 : batch,
     lossRank: rank,
+    lossShape: summed ? shape.map((d, k) => (k === classAxis ? 1 : d)) : shape,
+    lossAxis: axis,
     sampleWeightIndex: 2,
     breakShape:
       count(shape) > 0
@@ -337,6 +348,8 @@ function cosine(g: RandomGenerator, dtype: DType): Draft {
     inputs: [input1, input2, label],
     batch,
     lossRank: 2,
+    lossShape: [pairs, 1],
+    lossAxis,
     sampleWeightIndex: 3,
     breakShape:
       count(shape) > 0
@@ -375,6 +388,8 @@ function triplet(g: RandomGenerator, dtype: DType): Draft {
     inputs: [pred, positive, make('negative')],
     batch,
     lossRank: rank,
+    lossShape: [batch],
+    lossAxis: 0,
     sampleWeightIndex: 3,
     breakShape:
       count(shape) > 0
@@ -443,6 +458,8 @@ function ctc(g: RandomGenerator, dtype: DType): Draft {
     inputs,
     batch,
     lossRank: 1,
+    lossShape: [batch],
+    lossAxis: 0,
     sampleWeightIndex: 4,
     infiniteSamples: zeroInfinity ? [] : infiniteSamples,
     breakShape: () => {
@@ -598,6 +615,7 @@ const PERTURBATIONS: readonly [string, number][] = [
   ['wrongShape', 7],
   ['outOfRangeLabel', 8],
   ['badSampleWeight', 4],
+  ['badInput', 4],
 ];
 
 function weighted(g: RandomGenerator): string {
@@ -639,12 +657,21 @@ export function makeCase(lossName: string, seed: number): FuzzCase {
   if (swIndex >= 0 && chance(g, 0.35)) {
     // One weight per sample (DECISIONS 6); shared by nothing else. Not 'real': a weight of
     // 3.4e38 would only amplify float32 rounding of ℓ past any tolerance.
+    // DECISIONS 6 shapes: [batch], one per element of ℓ, or ℓ's shape with 1 off the batch axis.
     while (c.inputs.length < swIndex) c.inputs.push(null);
-    const values = draw(g, draft.batch, 'nonnegative');
-    c.inputs[swIndex] = input('sampleWeight', [draft.batch], dtype, 'nonnegative', values, {
-      inner: 1,
-      batch: draft.batch,
-    });
+    const lossShape = draft.lossShape ?? [draft.batch];
+    const lossAxis = draft.lossAxis ?? 0;
+    const shape = pick(g, [[draft.batch], lossShape, lossShape.map((d, i) => (i === lossAxis ? d : 1))]);
+    const layout = { inner: innerOf(shape, lossAxis), batch: draft.batch };
+    const values = draw(g, count(shape), 'nonnegative');
+    c.inputs[swIndex] = input(
+      'sampleWeight',
+      shape,
+      dtype,
+      'nonnegative',
+      values,
+      shape.length === 1 ? { inner: 1, batch: draft.batch } : layout,
+    );
   }
   // Discrete inputs stay integers; one float input may come in the other float dtype.
   const floats = c.inputs.filter((x): x is InputSpec => x !== null && x.role !== 'discrete');
@@ -730,6 +757,17 @@ function applyPerturbation(g: RandomGenerator, c: FuzzCase, draft: Draft): void 
     case 'outOfRangeLabel':
       if (draft.breakValue) expectForward(draft.breakValue());
       break;
+    case 'badInput': {
+      // A required input left out, or something that is no array at all: a ValueError naming it.
+      const spec = pick(g, present.length > 0 ? present : [null]);
+      if (!spec || spec.scalar) break;
+      const slot = c.inputs.indexOf(spec);
+      if (slot === 1 && chance(g, 0.4)) c.inputs[1] = null;
+      else spec.raw = pick(g, ['abc', {}, true, [[1], [2, 3]]]);
+      expectForward(spec.name);
+      c.perturbation += ` ${spec.name}`;
+      break;
+    }
     case 'badSampleWeight':
       if (draft.sampleWeightIndex >= 0) {
         // Rank 6 is above every loss's rank: it can only enlarge ℓ (DECISIONS 6).
