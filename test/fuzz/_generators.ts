@@ -34,10 +34,14 @@ export interface InputSpec {
   raw?: unknown;
 }
 
+export type ErrorClass = 'ShapeError' | 'ValueError';
+
 /** The typed error a case must raise, and the argument (input or option) its message must name. */
 export interface Expected {
   /** The message must name one of these (a case broken twice may report either). */
   readonly arguments: readonly string[];
+  /** …and be one of these classes (DECISIONS 5-9b: shapes are ShapeErrors, values ValueErrors). */
+  readonly classes: readonly ErrorClass[];
   readonly when: 'construct' | 'forward';
 }
 
@@ -209,7 +213,7 @@ function elementwise(
           : undefined,
     };
     // A 0-d pred has no batch axis: DECISIONS 9b makes batchAxis 0 a ShapeError there.
-    if (rank === 0) draft.expected = { arguments: ['batchAxis'], when: 'forward' };
+    if (rank === 0) draft.expected = { arguments: ['batchAxis'], classes: ['ShapeError'], when: 'forward' };
     return draft;
   };
 }
@@ -320,7 +324,8 @@ function klDiv(g: RandomGenerator, dtype: DType): Draft {
           }
         : undefined,
   };
-  if (summed && classAxis === axis) draft.expected = { arguments: ['classReduction'], when: 'forward' };
+  if (summed && classAxis === axis)
+    draft.expected = { arguments: ['classReduction'], classes: ['ShapeError'], when: 'forward' };
   return draft;
 }
 
@@ -367,7 +372,7 @@ function cosine(g: RandomGenerator, dtype: DType): Draft {
           }
         : undefined,
   };
-  if (rank === 0) draft.expected = { arguments: ['input2'], when: 'forward' };
+  if (rank === 0) draft.expected = { arguments: ['input2'], classes: ['ShapeError'], when: 'forward' };
   return draft;
 }
 
@@ -399,7 +404,7 @@ function triplet(g: RandomGenerator, dtype: DType): Draft {
           }
         : undefined,
   };
-  if (rank === 0) draft.expected = { arguments: ['pred'], when: 'forward' };
+  if (rank === 0) draft.expected = { arguments: ['pred'], classes: ['ShapeError'], when: 'forward' };
   return draft;
 }
 
@@ -468,23 +473,25 @@ function ctc(g: RandomGenerator, dtype: DType): Draft {
     },
     // DECISIONS 13a: a used label outside the alphabet (or the blank, or a fraction), or a length
     // outside its range, is a ValueError naming that input.
-    breakValue: () => {
-      if (usedSample >= 0 && chance(g, 0.6)) {
-        // With blankLabel 'first' the blank 0 is also the padding, valid unless labelLengths is given.
-        const blank = last || withLabelLengths ? [last ? classes - 1 : 0] : [];
-        const at = nt ? usedSample * width : usedSample;
-        label.values[at] = badValue(g, label, [classes, ...blank, 0.5, Number.NaN, -3]);
-        return 'label';
-      }
-      const which = inputs[3] && chance(g, 0.5) ? 3 : 2;
-      const bound = which === 3 ? width : time;
-      const spec = inputs[which] ?? (inputs[2] = lengthInput('predLengths', frames));
-      if (batch === 0) spec.shape = [1];
-      spec.values = Float64Array.from({ length: spec.shape[0]! }, () =>
-        badValue(g, spec, [bound + 1, -1, 0.5, Number.NaN]),
-      );
-      return spec.name;
-    },
+    breakValue:
+      batch === 0
+        ? undefined
+        : () => {
+            if (usedSample >= 0 && chance(g, 0.6)) {
+              // With blankLabel 'first' the blank 0 is also the padding, valid unless labelLengths is given.
+              const blank = last || withLabelLengths ? [last ? classes - 1 : 0] : [];
+              const at = nt ? usedSample * width : usedSample;
+              label.values[at] = badValue(g, label, [classes, ...blank, 0.5, Number.NaN, -3]);
+              return 'label';
+            }
+            const which = inputs[3] && chance(g, 0.5) ? 3 : 2;
+            const bound = which === 3 ? width : time;
+            const spec = inputs[which] ?? (inputs[2] = lengthInput('predLengths', frames));
+            spec.values = Float64Array.from({ length: spec.shape[0]! }, () =>
+              badValue(g, spec, [bound + 1, -1, 0.5, Number.NaN]),
+            );
+            return spec.name;
+          },
   };
 }
 
@@ -512,7 +519,7 @@ function sdml(g: RandomGenerator, dtype: DType): Draft {
       return 'x2';
     },
   };
-  if (rank !== 2) draft.expected = { arguments: ['x1'], when: 'forward' };
+  if (rank !== 2) draft.expected = { arguments: ['x1'], classes: ['ShapeError'], when: 'forward' };
   return draft;
 }
 
@@ -687,8 +694,13 @@ function applyPerturbation(g: RandomGenerator, c: FuzzCase, draft: Draft): void 
   const present = c.inputs.filter((x): x is InputSpec => x !== null && x.values.length > 0);
   const continuous = present.filter((x) => x.role !== 'discrete' && !x.scalar);
   // A case the draft already made invalid (a 0-d pred, …) may report either problem first.
-  const expectForward = (argument: string) => {
-    c.expected = { arguments: [...(c.expected?.arguments ?? []), argument], when: 'forward' };
+  const expectForward = (argument: string, kind: ErrorClass) => {
+    const previous = c.expected ?? { arguments: [], classes: [] };
+    c.expected = {
+      arguments: [...previous.arguments, argument],
+      classes: [...previous.classes, kind],
+      when: 'forward',
+    };
   };
   switch (c.perturbation) {
     case 'nan':
@@ -737,7 +749,7 @@ function applyPerturbation(g: RandomGenerator, c: FuzzCase, draft: Draft): void 
           ? pick(g, ['notAnOption', 'Weight', 'batch_axis', 'reduction'])
           : pick(g, known);
       c.options[key] = c.perturbation === 'unknownOption' ? 1 : pick(g, BAD_OPTIONS[key]!);
-      c.expected = { arguments: [key], when: 'construct' };
+      c.expected = { arguments: [key], classes: ['ValueError'], when: 'construct' };
       c.perturbation += ` ${key}=${String(c.options[key])}`;
       break;
     }
@@ -745,26 +757,26 @@ function applyPerturbation(g: RandomGenerator, c: FuzzCase, draft: Draft): void 
       if (c.lossName === 'CTCLoss') {
         // CTC has no batchAxis option at all.
         c.options.batchAxis = 0;
-        c.expected = { arguments: ['batchAxis'], when: 'construct' };
+        c.expected = { arguments: ['batchAxis'], classes: ['ValueError'], when: 'construct' };
       } else if (c.lossName !== 'SDMLLoss') {
         c.options.batchAxis = pick(g, [draft.lossRank, -draft.lossRank - 1, 9]);
-        expectForward('batchAxis');
+        expectForward('batchAxis', 'ShapeError');
       }
       break;
     case 'wrongShape':
-      if (draft.breakShape) expectForward(draft.breakShape());
+      if (draft.breakShape) expectForward(draft.breakShape(), 'ShapeError');
       break;
     case 'outOfRangeLabel':
-      if (draft.breakValue) expectForward(draft.breakValue());
+      if (draft.breakValue) expectForward(draft.breakValue(), 'ValueError');
       break;
     case 'badInput': {
       // A required input left out, or something that is no array at all: a ValueError naming it.
       const spec = pick(g, present.length > 0 ? present : [null]);
       if (!spec || spec.scalar) break;
       const slot = c.inputs.indexOf(spec);
-      if (slot === 1 && chance(g, 0.4)) c.inputs[1] = null;
-      else spec.raw = pick(g, ['abc', {}, true, [[1], [2, 3]]]);
-      expectForward(spec.name);
+      spec.raw = slot === 1 && chance(g, 0.4) ? null : pick(g, ['abc', {}, true, [[1], [2, 3]]]);
+      // A ragged nested array is a shape problem (nd.array's ShapeError).
+      expectForward(spec.name, Array.isArray(spec.raw) ? 'ShapeError' : 'ValueError');
       c.perturbation += ` ${spec.name}`;
       break;
     }
@@ -781,7 +793,7 @@ function applyPerturbation(g: RandomGenerator, c: FuzzCase, draft: Draft): void 
           draw(g, 6, 'real'),
           null,
         );
-        expectForward('sampleWeight');
+        expectForward('sampleWeight', 'ShapeError');
       }
       break;
   }

@@ -21,7 +21,14 @@ import { NDArray } from '../../src/ndarray/ndarray.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
 import type { Loss } from '../../src/loss/_loss.js';
 import { setKernelBackend } from '../../src/wasm/index.js';
-import { FLOAT32_MAX, type FuzzCase, type InputSpec, makeCase, sampleOf } from './_generators.js';
+import {
+  type ErrorClass,
+  FLOAT32_MAX,
+  type FuzzCase,
+  type InputSpec,
+  makeCase,
+  sampleOf,
+} from './_generators.js';
 
 const BASE_SEED = Number(process.env.GLOSS_FUZZ_SEED ?? 20261206);
 const CASES_PER_LOSS = Number(process.env.GLOSS_FUZZ_CASES ?? 150);
@@ -144,7 +151,7 @@ function describeCase(c: FuzzCase): string {
 function build(specs: readonly (InputSpec | null)[], float?: DType): (NDArray | number | null)[] {
   return specs.map((spec) => {
     if (!spec) return null;
-    if (spec.raw !== undefined) return spec.raw as number;
+    if (spec.raw !== undefined) return spec.raw as number | null;
     if (spec.scalar) return spec.values[0]!;
     const stored =
       spec.dtype === 'int32'
@@ -255,6 +262,12 @@ function checkCase(
       () => `expected ${wanted.join(' or ')} in ${error.name}: ${error.message}`,
     );
     if (!c.expected || c.perturbation.startsWith('int32')) return;
+    const classes = c.expected.classes;
+    expect(
+      classes.includes(error.name as ErrorClass),
+      'error-class',
+      () => `expected ${classes.join(' or ')}, got ${error.name}: ${error.message}`,
+    );
     expect(
       c.expected.when === when,
       'expected-error',
