@@ -21,6 +21,7 @@ import { NDArray } from '../../src/ndarray/ndarray.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
 import type { Loss } from '../../src/loss/_loss.js';
 import { setKernelBackend } from '../../src/wasm/index.js';
+import { build, closeUlps, describeCase, firstMismatch, same } from './_compare.js';
 import {
   type ErrorClass,
   FLOAT32_MAX,
@@ -49,7 +50,7 @@ interface Failure {
  */
 const KNOWN: readonly { loss: string; check: string; when: (c: FuzzCase) => boolean; reason: string }[] = [
   // In progress (b): the wasm kernels disagree with the TypeScript ones at ±3.4e38 logits
-  // (NaN or ±Infinity where the loss is finite). Reproducer: GLOSS_FUZZ_CASE=LogisticLoss:20268338.
+  // (NaN or ±Infinity where the loss is finite). Reproducer: GLOSS_FUZZ_CASE=LogisticLoss:20261206350113.
   ...['LogisticLoss', 'SigmoidBinaryCrossEntropyLoss'].flatMap((loss) =>
     ['backends-agree', 'finite', 'recorded'].map((check) => ({
       loss,
@@ -60,7 +61,8 @@ const KNOWN: readonly { loss: string; check: string; when: (c: FuzzCase) => bool
   ),
   // The one-pass wasm residual kernel (recorded float32 calls of L1, L2, Huber) takes pred − label
   // in float32: 3.4e38 − (−3.4e38) = Infinity where the float64 JS path gives a finite loss and
-  // gradient. Reproducer: GLOSS_FUZZ_CASE=L1Loss:20266236 (L2Loss:20267594 for the gradient).
+  // gradient. Reproducer: recorded new L1Loss().forward([[3.4e38, 0]], [[-3.4e38, 0]]) is Infinity
+  // under wasm, 3.4e38 under JS (GLOSS_FUZZ_CASE=L2Loss:20261206300684).
   ...['L1Loss', 'L2Loss', 'HuberLoss'].flatMap((loss) =>
     ['backends-agree', 'finite', 'recorded'].map((check) => ({
       loss,
@@ -70,7 +72,8 @@ const KNOWN: readonly { loss: string; check: string; when: (c: FuzzCase) => bool
     })),
   ),
   // The one-pass wasm triplet kernel (recorded float32 calls) overflows the same way and turns
-  // Infinity − Infinity into NaN losses and gradients. Reproducer: GLOSS_FUZZ_CASE=TripletLoss:20274254.
+  // Infinity − Infinity into NaN losses and gradients. Reproducer: recorded new TripletLoss().forward(
+  // [[0, 1]], [[3e38, 1]], [[3e38, 3]]) is NaN under wasm, 0 under JS (GLOSS_FUZZ_CASE=TripletLoss:20261206650084).
   ...['backends-agree', 'finite', 'recorded'].map((check) => ({
     loss: 'TripletLoss',
     check,
@@ -80,7 +83,9 @@ const KNOWN: readonly { loss: string; check: string; when: (c: FuzzCase) => bool
   // In progress (a): SoftmaxCE with another recorded call in the same graph gets wrong float32
   // gradients under wasm (the second call takes the first's leased gradient; the first's
   // recomputing backward reads row normalisers the one-pass forward never filled).
-  // Reproducer: GLOSS_FUZZ_CASE=SoftmaxCrossEntropyLoss:20261206550002 (pred [1,1], label [0]).
+  // Reproducer: pred [[1, 2, 3]] float32, label [0], two calls recorded together then
+  // backward([first, second]): [0.808, 7.634, 20.75] instead of 2 × [-0.910, 0.245, 0.665], i.e.
+  // one call's part is exp(x) − onehot (normalisers 0) (GLOSS_FUZZ_CASE=SoftmaxCrossEntropyLoss:20261206550000).
   {
     loss: 'SoftmaxCrossEntropyLoss',
     check: 'two-calls',
@@ -133,38 +138,6 @@ const FINITE_EXCEPTIONS: readonly { loss: string; when: (c: FuzzCase) => boolean
     reason: 'rates with epsilon 0: a rate of 0 has log 0 = −Infinity, an infinite true loss',
   },
 ];
-
-function describeCase(c: FuzzCase): string {
-  const options = Object.entries(c.options)
-    .map(([k, v]) => `${k}: ${typeof v === 'string' ? `'${v}'` : String(v)}`)
-    .join(', ');
-  const inputs = c.inputs
-    .map((x) => (x ? `${x.name}${JSON.stringify(x.shape)}:${x.dtype}` : 'null'))
-    .join(' ');
-  return `${c.lossName} seed=${c.seed} [${c.perturbation}] dtype=${c.dtype} options={${options}} inputs=${inputs} (GLOSS_FUZZ_CASE=${c.lossName}:${c.seed})`;
-}
-
-/**
- * The inputs as arrays of their dtypes; with `float`, float inputs are then widened to it (the
- * float64 reference sees exactly the values the float32 call saw, not the unrounded draws).
- */
-function build(specs: readonly (InputSpec | null)[], float?: DType): (NDArray | number | null)[] {
-  return specs.map((spec) => {
-    if (!spec) return null;
-    if (spec.raw !== undefined) return spec.raw as number | null;
-    if (spec.scalar) return spec.values[0]!;
-    const stored =
-      spec.dtype === 'int32'
-        ? new Int32Array(spec.values)
-        : spec.dtype === 'float64'
-          ? new Float64Array(spec.values)
-          : new Float32Array(spec.values);
-    const data = float === 'float64' && spec.dtype !== 'int32' ? Float64Array.from(stored) : stored;
-    return new NDArray(data, spec.shape);
-  });
-}
-
-const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 
 /** One backend's view of a case: the unrecorded forward (twice), the recorded one and gradients. */
 interface Run {
@@ -221,16 +194,16 @@ function runOn(
   }
 }
 
-/** Checks one case on both backends; returns the failures. */
 /** Counts how each kind of case ended (for the coverage line each loss prints). */
 function tally(counts: Map<string, number>, c: FuzzCase, outcome: string): void {
   const key = `${c.perturbation.split(' ')[0]} ${outcome}`;
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
+/** Checks one case on both backends; returns the failures. */
 function checkCase(
   c: FuzzCase,
-  known: Map<string, number>,
+  known: Map<string, { count: number; example: string }>,
   backends: readonly ('js' | 'wasm')[],
   counts: Map<string, number>,
 ): Failure[] {
@@ -238,8 +211,13 @@ function checkCase(
   const expect = (ok: boolean, check: string, what: () => string) => {
     if (ok) return;
     const entry = KNOWN.find((k) => k.loss === c.lossName && k.check === check && k.when(c));
-    if (entry) known.set(entry.reason, (known.get(entry.reason) ?? 0) + 1);
-    else failures.push({ check, message: `${check}: ${what()}\n    ${describeCase(c)}` });
+    if (entry) {
+      const seen = known.get(entry.reason);
+      known.set(entry.reason, {
+        count: (seen?.count ?? 0) + 1,
+        example: seen?.example ?? `${c.lossName}:${c.seed}`,
+      });
+    } else failures.push({ check, message: `${check}: ${what()}\n    ${describeCase(c)}` });
   };
   const LossClass = ALL_LOSSES[c.lossName]!;
   const names = [
@@ -394,36 +372,6 @@ function checkCase(
   return failures;
 }
 
-/** Equal within `relative` of the larger magnitude; NaN and infinities must match exactly. */
-function closeUlps(a: number, b: number, relative: number): boolean {
-  if (same(a, b)) return true;
-  return (
-    Number.isFinite(a) &&
-    Number.isFinite(b) &&
-    // (Plus a subnormal floor: one path may round a 5e-324 sum to 0.)
-    Math.abs(a - b) <= relative * Math.max(Math.abs(a), Math.abs(b)) + 1e-300
-  );
-}
-
-/**
- * Index of the first element outside float32 tolerance, or -1: relative 1e-5, plus 1e-5 of the
- * array's largest magnitude (at least 1). The absolute part is for sums that cancel: the wasm
- * kernels round terms to float32 (the triplet kernel's (p − a)² − (q − a)² by design), and a
- * float32 log-probability is only that accurate (CTC's wasm normalisers give ±6e-9 for a float64 0).
- */
-function firstMismatch(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!)) scale = Math.max(scale, Math.abs(a[i]!));
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (same(x, y)) continue;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) return i;
-    if (Math.abs(x - y) > 1e-5 * (Math.max(Math.abs(x), Math.abs(y)) + Math.max(scale, 1))) return i;
-  }
-  return -1;
-}
-
 type Expect = (ok: boolean, check: string, what: () => string) => void;
 
 /**
@@ -507,7 +455,7 @@ describe('loss fuzz', () => {
     test(`${name}: ${ONLY ? 1 : CASES_PER_LOSS} seeded cases on ${backends.join(' and ')}`, {
       timeout: 60_000,
     }, (t) => {
-      const known = new Map<string, number>();
+      const known = new Map<string, { count: number; example: string }>();
       const failures: Failure[] = [];
       const seeds = ONLY
         ? [Number(ONLY[1])]
@@ -520,7 +468,8 @@ describe('loss fuzz', () => {
           .map(([key, n]) => `${key}: ${n}`)
           .join(', '),
       );
-      for (const [reason, count] of known) t.diagnostic(`KNOWN (${count} cases): ${reason}`);
+      for (const [reason, { count, example }] of known)
+        t.diagnostic(`KNOWN (${count} checks, e.g. GLOSS_FUZZ_CASE=${example}): ${reason}`);
       setKernelBackend('auto');
       const checks = [...new Set(failures.map((f) => f.check))].join(', ');
       assert.equal(
