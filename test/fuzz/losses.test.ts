@@ -34,6 +34,7 @@ import {
 const BASE_SEED = Number(process.env.GLOSS_FUZZ_SEED ?? 20261206);
 const CASES_PER_LOSS = Number(process.env.GLOSS_FUZZ_CASES ?? 150);
 const ONLY = process.env.GLOSS_FUZZ_CASE?.split(':');
+const INITIAL_BACKEND = ((k) => (k === 'js' || k === 'wasm' ? k : 'auto'))(process.env.GLOSS_KERNELS);
 
 /** Distinct seeds for every (base seed, loss, case); < 2^53 and reduced to 32 bits by the generator. */
 const caseSeed = (lossIndex: number, i: number): number => BASE_SEED * 1_000_000 + lossIndex * 50_000 + i;
@@ -325,8 +326,11 @@ function checkCase(
     // The one-pass path of a recorded call sums each sample in another order: a few ulps apart.
     // Under wasm it runs the wasm kernels where the unrecorded call ran TypeScript (float64): that
     // is a comparison of backends, with their tolerance.
-    // At ±3.4e38 a sample's terms reach 1e77 and cancel: the order moves the last ~12 digits.
-    const ulps = c.perturbation === 'extreme' ? 1e-6 : 8 * (out.dtype === 'float64' ? 2.2e-16 : 1.2e-7);
+    // A sum of n terms in another order differs by up to ~n ulps. At ±3.4e38 a sample's terms
+    // reach 1e77 and cancel: the order moves the last ~12 digits.
+    const perSample = c.batch > 0 ? c.inputs[0]!.values.length / c.batch : 1;
+    const epsilon = out.dtype === 'float64' ? 2.2e-16 : 1.2e-7;
+    const ulps = c.perturbation === 'extreme' ? 1e-6 : (8 + perSample) * epsilon;
     const recordedDiffers =
       backend === 'wasm' && out.dtype === 'float32'
         ? firstMismatch(out.data, run.recorded!.data)
@@ -470,7 +474,8 @@ describe('loss fuzz', () => {
       );
       for (const [reason, { count, example }] of known)
         t.diagnostic(`KNOWN (${count} checks, e.g. GLOSS_FUZZ_CASE=${example}): ${reason}`);
-      setKernelBackend('auto');
+      // Back to the backend the environment chose (GLOSS_KERNELS), for anything after this test.
+      setKernelBackend(INITIAL_BACKEND);
       const checks = [...new Set(failures.map((f) => f.check))].join(', ');
       assert.equal(
         failures.length,
