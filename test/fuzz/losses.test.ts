@@ -3,11 +3,13 @@
  *
  * Each case (test/fuzz/_generators.ts) draws random shapes (batch 0 and 1, ranks 0-4, odd sizes),
  * dtypes, options (valid, invalid, unknown keys) and inputs with one perturbation (NaN or ±Infinity
- * in one sample, ±3.4e38, subnormals, int32, labels out of range, wrong shapes). Every case must
- * either throw a typed gloss error naming the loss and the argument, or return one value per
- * sample that is finite for finite inputs (exceptions below), confines a NaN to its sample, leaves
- * its inputs untouched, repeats bit for bit, is the same recorded and unrecorded, and agrees
- * between the wasm and the TypeScript kernels within float32 tolerance.
+ * in one sample, ±3.4e38, subnormals, int32, labels out of range, wrong shapes, bad sampleWeights,
+ * missing or non-array inputs). Every case must either throw a typed gloss error of the right
+ * class naming the loss and the argument, or return one value per sample that is finite for
+ * finite inputs (exceptions below), confines a NaN to its sample, leaves its inputs untouched,
+ * repeats bit for bit, is the same recorded and unrecorded, gives twice the gradient from two
+ * calls in one graph, and agrees between the wasm and the TypeScript kernels within float32
+ * tolerance. Each loss prints how its cases ended, and the KNOWN failures it skipped.
  *
  * Reproduce one case: GLOSS_FUZZ_CASE=<LossName>:<seed> node scripts/run-tests.mjs test/fuzz
  * Other streams:      GLOSS_FUZZ_SEED=<n> (base seed), GLOSS_FUZZ_CASES=<n> (cases per loss).
