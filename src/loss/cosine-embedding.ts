@@ -86,7 +86,7 @@ export class CosineEmbeddingLoss extends Loss {
 
   constructor(options: CosineEmbeddingLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin ?? 0);
+    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 0 : options.margin);
   }
 
   protected override get requiredInputs(): number {

@@ -191,10 +191,27 @@ export class CTCLoss extends Loss {
     // Gluon's batch_axis is the position of N in label_layout; the loss itself is always (N,).
     const batchAxis = isObject && (given as CTCLossOptions).labelLayout === 'TN' ? 1 : 0;
     super(isObject ? { ...options, batchAxis } : (given as LossOptions), CTC_OPTIONS);
-    this.layout = checkChoice(this.name, 'layout', options.layout ?? 'NTC', ['NTC', 'TNC']);
-    this.labelLayout = checkChoice(this.name, 'labelLayout', options.labelLayout ?? 'NT', ['NT', 'TN']);
-    this.blankLabel = checkChoice(this.name, 'blankLabel', options.blankLabel ?? 'last', ['last', 'first']);
-    this.zeroInfinity = checkBoolean(this.name, 'zeroInfinity', options.zeroInfinity ?? false);
+    this.layout = checkChoice(this.name, 'layout', options.layout === undefined ? 'NTC' : options.layout, [
+      'NTC',
+      'TNC',
+    ]);
+    this.labelLayout = checkChoice(
+      this.name,
+      'labelLayout',
+      options.labelLayout === undefined ? 'NT' : options.labelLayout,
+      ['NT', 'TN'],
+    );
+    this.blankLabel = checkChoice(
+      this.name,
+      'blankLabel',
+      options.blankLabel === undefined ? 'last' : options.blankLabel,
+      ['last', 'first'],
+    );
+    this.zeroInfinity = checkBoolean(
+      this.name,
+      'zeroInfinity',
+      options.zeroInfinity === undefined ? false : options.zeroInfinity,
+    );
   }
 
   // ---- validation ------------------------------------------------------------------------
@@ -407,17 +424,23 @@ export class CTCLoss extends Loss {
     if (!dPred || !isFloatArray(dPred) || !isFloatArray(x)) return;
     const setup = prepared.extra as CTCSetup;
     const ctc = state as CTCState;
-    writeSoftmaxTerms(setup, ctc, x, begin, end, dLoss, dPred);
+    // The terms dℓ·y and dℓ·γ are stored (and subtracted) in dPred's dtype. In float32 a dℓ near
+    // 3.4e38 (huge weights) overflows dℓ·y although dℓ·(y − γ) fits: such samples run with dℓ
+    // scaled down by a power of two, and their gradient is scaled back up at the end (exact).
+    const scaled = dPred instanceof Float32Array ? largeScales(dLoss, end - begin) : null;
+    const scales = scaled ?? dLoss;
+    writeSoftmaxTerms(setup, ctc, x, begin, end, scales, dPred);
     for (let b = begin, j = 0; b < end; b++, j++) {
       if (ctc.modes[b] === ZERO_GRADIENT) continue;
       const count = extendLabel(setup, b, ctc.extended, ctc.skip);
-      const scale = dLoss[j]!;
+      const scale = scales[j]!;
       if (ctc.modes[b] === LINEAR && !linearBackward(setup, ctc, b, count, scale)) {
         alphasToLogSpace(setup, ctc, b, count);
         ctc.modes[b] = LOG_SPACE;
       }
       if (ctc.modes[b] === LOG_SPACE) logSpaceBackward(setup, ctc, x, b, count, scale);
       subtractOccupancies(setup, ctc, b, count, dPred);
+      if (scale !== dLoss[j]) rescaleSample(setup, b, dPred, dLoss[j]! / scale);
     }
     this.observeModes(ctc.modes, 'backward');
   }
@@ -1006,6 +1029,32 @@ function subtractOccupancies(
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
+
+/** Above this |dℓ| a float32 gradient row may overflow in its terms (see backwardBlock). */
+const LARGE_SCALE = 2 ** 100;
+
+/**
+ * A copy of `dLoss[0 … length)` with every magnitude above LARGE_SCALE divided by 2^100 (exact),
+ * or null when there is none (the usual case: no copy).
+ */
+function largeScales(dLoss: Float64Array, length: number): Float64Array | null {
+  let out: Float64Array | null = null;
+  for (let j = 0; j < length; j++) {
+    if (Math.abs(dLoss[j]!) <= LARGE_SCALE) continue;
+    out ??= dLoss.slice(0, length);
+    out[j] = dLoss[j]! / LARGE_SCALE;
+  }
+  return out;
+}
+
+/** Multiplies sample b's gradient rows (its first predLengths[b] frames) by `factor`. */
+function rescaleSample(setup: CTCSetup, b: number, dPred: Float32Array | Float64Array, factor: number): void {
+  const { classes, batchRowStride, timeRowStride } = setup;
+  for (let t = 0; t < setup.predLengths[b]!; t++) {
+    const base = (b * batchRowStride + t * timeRowStride) * classes;
+    for (let k = base; k < base + classes; k++) dPred[k] = dPred[k]! * factor;
+  }
+}
 
 /**
  * log(e^a + e^b) = max + log1p(e^{min − max}): one exp and one log, nothing overflows. −∞ is the

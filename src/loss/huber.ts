@@ -112,7 +112,13 @@ export class HuberLoss extends ElementwiseLoss {
     const p = pred!.data;
     const y = label!.data;
     const rho = this.rho;
-    if (residualLossGradient(this.residual, p, y, sampleSize, scales, sums, gradient)) return;
+    // The wasm kernel reads label as float32: a float64 label would be rounded first (at a tiny
+    // residual that flips L1's gradient sign). Mixed dtypes take the float64 loop below.
+    if (
+      p.constructor === y.constructor &&
+      residualLossGradient(this.residual, p, y, sampleSize, scales, sums, gradient)
+    )
+      return;
     const halfOverRho = 0.5 / rho;
     const halfRho = 0.5 * rho;
     const inverseRho = 1 / rho;

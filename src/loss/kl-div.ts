@@ -137,15 +137,21 @@ export class KLDivLoss extends Loss {
 
   constructor(options: KLDivLossOptions = {}) {
     super(options, ['fromLogits', 'axis', 'classReduction']);
-    this.fromLogits = checkBoolean(this.name, 'fromLogits', options.fromLogits ?? true);
-    const axis = options.axis ?? -1;
+    this.fromLogits = checkBoolean(
+      this.name,
+      'fromLogits',
+      options.fromLogits === undefined ? true : options.fromLogits,
+    );
+    const axis = options.axis === undefined ? -1 : options.axis;
     if (!Number.isInteger(axis))
       throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
     this.axis = axis;
-    this.classReduction = checkChoice(this.name, 'classReduction', options.classReduction ?? 'mean', [
-      'mean',
-      'sum',
-    ]);
+    this.classReduction = checkChoice(
+      this.name,
+      'classReduction',
+      options.classReduction === undefined ? 'mean' : options.classReduction,
+      ['mean', 'sum'],
+    );
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared {

@@ -88,7 +88,13 @@ export class L2Loss extends ElementwiseLoss {
   ): void {
     const p = pred!.data;
     const y = label!.data;
-    if (residualLossGradient(SQUARED, p, y, sampleSize, scales, sums, gradient)) return;
+    // The wasm kernel reads label as float32: a float64 label would be rounded first (at a tiny
+    // residual that flips L1's gradient sign). Mixed dtypes take the float64 loop below.
+    if (
+      p.constructor === y.constructor &&
+      residualLossGradient(SQUARED, p, y, sampleSize, scales, sums, gradient)
+    )
+      return;
     for (let sample = 0, k = 0; sample < scales.length; sample++) {
       const scale = scales[sample]!;
       const end = k + sampleSize;

@@ -43,8 +43,13 @@ interface PoissonState {
 /** e^x for pred elements [begin, end) in the state's scratch (kernel layer: wasm SIMD for float32). */
 function blockExponentials(x: Float32Array | Float64Array, state: PoissonState, begin: number, end: number) {
   if (state.exponentials.length < end - begin) state.exponentials = new Float64Array(end - begin);
-  expInto(x, begin, end - begin, state.exponentials, 0);
-  return state.exponentials;
+  const e = state.exponentials;
+  expInto(x, begin, end - begin, e, 0);
+  // The wasm kernel exponentiates in float32: beyond ~88.72 it gives Infinity where float64 does
+  // not (e^100 ≈ 2.7e43), and ℓ stays float64 until weighting and the mean (a weight of 0 or
+  // 1e-30 keeps it finite). Those few are recomputed; a NaN stays NaN.
+  for (let j = 0, k = begin; k < end; j++, k++) if (e[j] === Number.POSITIVE_INFINITY) e[j] = Math.exp(x[k]!);
+  return e;
 }
 
 /**

@@ -108,12 +108,20 @@ export class SoftmaxCrossEntropyLoss extends Loss {
 
   constructor(options: SoftmaxCrossEntropyLossOptions = {}) {
     super(options, ['axis', 'sparseLabel', 'fromLogits']);
-    const axis = options.axis ?? -1;
+    const axis = options.axis === undefined ? -1 : options.axis;
     if (!Number.isInteger(axis))
       throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
     this.axis = axis;
-    this.sparseLabel = checkBoolean(this.name, 'sparseLabel', options.sparseLabel ?? true);
-    this.fromLogits = checkBoolean(this.name, 'fromLogits', options.fromLogits ?? false);
+    this.sparseLabel = checkBoolean(
+      this.name,
+      'sparseLabel',
+      options.sparseLabel === undefined ? true : options.sparseLabel,
+    );
+    this.fromLogits = checkBoolean(
+      this.name,
+      'fromLogits',
+      options.fromLogits === undefined ? false : options.fromLogits,
+    );
   }
 
   /** Sparse labels are class indices: they get no gradient. */

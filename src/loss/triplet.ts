@@ -67,7 +67,7 @@ export class TripletLoss extends Loss {
 
   constructor(options: TripletLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin ?? 1);
+    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
   }
 
   protected override get requiredInputs(): number {
@@ -174,9 +174,12 @@ export class TripletLoss extends Loss {
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
   // each row is read twice while it is in cache, once for its distance and, when the sample is
   // active, once for 2·scale·(negative − positive).
+  // The per-sample ℓ goes into the state as well: when a later recorded call takes this call's
+  // leased gradient memory, the backward recomputes through backwardBlock, whose switch is that
+  // ℓ (left at 0 it gave a zero gradient).
   protected override forwardGradient(
     prepared: Prepared,
-    _state: unknown,
+    state: unknown,
     sampleSize: number,
     scales: Float64Array,
     sums: Float64Array,
@@ -184,8 +187,13 @@ export class TripletLoss extends Loss {
   ): void {
     const [pred, positive, negative] = prepared.arrays;
     const [a, p, q] = [pred!.data, positive!.data, negative!.data];
-    if (tripletLossGradient(a, p, q, this.margin, sampleSize, scales, sums, gradient)) return;
-    tripletOnePass(a, p, q, this.margin, sampleSize, scales, sums, gradient);
+    // The wasm kernel reads every input as float32: a float64 positive or negative would be
+    // rounded first. Mixed dtypes take the float64 loop.
+    const sameType = p.constructor === a.constructor && q.constructor === a.constructor;
+    if (!sameType || !tripletLossGradient(a, p, q, this.margin, sampleSize, scales, sums, gradient)) {
+      tripletOnePass(a, p, q, this.margin, sampleSize, scales, sums, gradient);
+    }
+    (state as Float64Array).set(sums);
   }
 
   twin(prepared: Prepared): NDArray {

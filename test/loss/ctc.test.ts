@@ -954,4 +954,32 @@ describe('CTCLoss', () => {
       assertClose(fused.data, loss.reference(...inputs).data, 1e-12, 0, `sampleInputs ${extreme}`);
     }
   });
+
+  test('a float32 gradient whose terms exceed float32 but whose value does not stays finite', () => {
+    // dℓ = 9e38 (weight 3 × sampleWeight 3e38): dℓ·y overflows float32 before dℓ·γ is subtracted,
+    // while dℓ·(y − γ) = ±1.5e38 fits. Sample 1 (weight 1) must not change.
+    for (const backend of ['js', 'wasm'] as const) {
+      for (const layout of ['NTC', 'TNC'] as const) {
+        setKernelBackend(backend);
+        const pred = array(
+          new Array(2).fill([
+            [0, 0],
+            [0, 0],
+          ]),
+        ).attachGrad();
+        const loss = new CTCLoss({ weight: 3, layout });
+        const out = record(() => loss.forward(pred, i32([[0], [0]]), null, null, array([3e38, 1])));
+        out.backward();
+        const big = layout === 'NTC' ? [0, 1, 2, 3] : [0, 1, 4, 5];
+        Array.from(pred.grad!.data).forEach((g, k) => {
+          const expected = (big.includes(k) ? 9e38 : 3) * (k % 2 === 0 ? -1 / 6 : 1 / 6);
+          assert.ok(
+            Math.abs(g - expected) <= 1e-6 * Math.abs(expected),
+            `${backend} ${layout} [${k}]: ${g}, expected ${expected}`,
+          );
+        });
+      }
+    }
+    setKernelBackend('auto');
+  });
 });

@@ -1,0 +1,801 @@
+/**
+ * Case generators for the loss fuzz test (losses.test.ts). A case is a pure description — options,
+ * positional inputs as plain numbers with shapes and dtypes, the perturbation applied, and what
+ * must happen — built from one seed, so any failure reproduces from the seed the test prints.
+ *
+ * Every per-loss generator draws *valid* inputs by construction (random rank, odd sizes, batch 0
+ * and 1 included); the shared layer then applies one perturbation (a NaN or an infinity in one
+ * sample, extreme or subnormal values, a wrong shape, an out-of-range label, a bad option, …) and
+ * records the error it must cause, if any.
+ */
+import type { DType } from '../../src/ndarray/dtype.js';
+import { RandomGenerator } from '../../src/ndarray/random.js';
+
+/** What an input's values mean: decides which perturbations may touch it. */
+export type Role = 'real' | 'probability' | 'nonnegative' | 'discrete';
+
+/** How an input's elements map to samples: sample = floor(flat / inner) % batch. */
+export interface SampleLayout {
+  readonly inner: number;
+  readonly batch: number;
+}
+
+export interface InputSpec {
+  readonly name: string;
+  shape: number[];
+  dtype: DType;
+  readonly role: Role;
+  values: Float64Array;
+  /** null when elements are shared by several samples (a broadcast posWeight, SDML's x2). */
+  readonly layout: SampleLayout | null;
+  /** Passed as a plain JS number instead of an NDArray (PoissonNLL's epsilon). */
+  readonly scalar?: boolean;
+  /** Passed as is instead of an array: something no loss accepts (a string, an object). */
+  raw?: unknown;
+}
+
+export type ErrorClass = 'ShapeError' | 'ValueError';
+
+/** The typed error a case must raise, and the argument (input or option) its message must name. */
+export interface Expected {
+  /** The message must name one of these (a case broken twice may report either). */
+  readonly arguments: readonly string[];
+  /** …and be one of these classes (DECISIONS 5-9b: shapes are ShapeErrors, values ValueErrors). */
+  readonly classes: readonly ErrorClass[];
+  readonly when: 'construct' | 'forward';
+}
+
+export interface FuzzCase {
+  readonly lossName: string;
+  readonly seed: number;
+  readonly dtype: DType;
+  options: Record<string, unknown>;
+  inputs: (InputSpec | null)[];
+  /** Expected output length (the batch axis of ℓ). */
+  batch: number;
+  perturbation: string;
+  expected: Expected | null;
+  /** Every input value finite: losses and gradients must then be finite (see the exceptions). */
+  finite: boolean;
+  /** The poisoned sample (NaN / ±Infinity cases), to compare the others with `clean`. */
+  poisonedSample: number | null;
+  clean: (InputSpec | null)[] | null;
+  /** Samples whose loss is +Infinity by definition (CTC, infeasible alignments). */
+  infiniteSamples: number[];
+}
+
+/** A loss generator's valid draw, plus ways to break it deliberately. */
+interface Draft {
+  options: Record<string, unknown>;
+  inputs: (InputSpec | null)[];
+  batch: number;
+  expected?: Expected;
+  /** Rank of ℓ (for an out-of-range batchAxis). */
+  lossRank: number;
+  /** ℓ's shape and batch axis, for sampleWeights that broadcast (none for SDML). */
+  lossShape?: number[];
+  lossAxis?: number;
+  /** Makes one input's shape invalid; returns the input's name. */
+  breakShape?: () => string;
+  /** Puts an out-of-range value into a discrete input; returns the input's name. */
+  breakValue?: () => string;
+  infiniteSamples?: number[];
+  sampleWeightIndex: number;
+}
+
+// ---- small drawing helpers ------------------------------------------------------------------
+
+const pick = <T>(g: RandomGenerator, items: readonly T[]): T => items[g.nextInt(0, items.length)]!;
+const chance = (g: RandomGenerator, p: number): boolean => g.nextDouble() < p;
+/** One of `candidates` that `spec` can hold (an int32 array cannot hold NaN or 0.5). */
+const badValue = (g: RandomGenerator, spec: InputSpec, candidates: number[]): number =>
+  pick(g, spec.dtype === 'int32' ? candidates.filter(Number.isInteger) : candidates);
+/** Odd and small sizes; 0 only where a generator asks for a batch. */
+const dim = (g: RandomGenerator): number => pick(g, [1, 2, 3, 5, 7]);
+const batchSize = (g: RandomGenerator): number => pick(g, [0, 1, 1, 2, 3, 5, 6]);
+const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+const innerOf = (shape: readonly number[], axis: number): number => count(shape.slice(axis + 1));
+
+function draw(g: RandomGenerator, n: number, role: Role): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (role === 'real') out[i] = 3 * (2 * g.nextDouble() - 1);
+    else if (role === 'probability') out[i] = g.nextDouble();
+    else out[i] = 4 * g.nextDouble();
+  }
+  return out;
+}
+
+function input(
+  name: string,
+  shape: number[],
+  dtype: DType,
+  role: Role,
+  values: Float64Array,
+  layout: SampleLayout | null,
+): InputSpec {
+  return { name, shape, dtype, role, values, layout };
+}
+
+/** A shape of `rank` with `batch` at `axis` (when axis >= 0) and small odd sizes elsewhere. */
+function shapeWith(g: RandomGenerator, rank: number, axis: number, batch: number): number[] {
+  return Array.from({ length: rank }, (_, i) => (i === axis ? batch : dim(g)));
+}
+
+/** Same element count, maybe another shape (Gluon reshapes a label like pred). */
+function sameCount(g: RandomGenerator, shape: number[]): number[] {
+  if (shape.length === 0 || !chance(g, 0.3)) return [...shape];
+  return chance(g, 0.5) ? [count(shape)] : [...shape].reverse();
+}
+
+/** A shape that cannot pass for `shape`: the last axis two longer (rank kept), or [2] for a scalar. */
+function grown(shape: number[]): number[] {
+  return shape.length === 0 ? [2] : [...shape.slice(0, -1), shape[shape.length - 1]! + 2];
+}
+
+function resize(spec: InputSpec, shape: number[], g: RandomGenerator): void {
+  spec.shape = shape;
+  spec.values = draw(g, count(shape), spec.role === 'discrete' ? 'nonnegative' : spec.role);
+  if (spec.role === 'discrete') spec.values = spec.values.map(Math.floor);
+}
+
+const floatOrInt = (g: RandomGenerator, dtype: DType): DType => (chance(g, 0.5) ? 'int32' : dtype);
+
+/** Random valid batchAxis for a loss of rank `rank` (default 0 half the time). */
+function batchAxisOption(g: RandomGenerator, rank: number, options: Record<string, unknown>): number {
+  if (rank === 0 || chance(g, 0.5)) return 0;
+  const axis = g.nextInt(-rank, rank);
+  options.batchAxis = axis;
+  return axis < 0 ? axis + rank : axis;
+}
+
+// ---- per-loss generators --------------------------------------------------------------------
+
+type Generator = (g: RandomGenerator, dtype: DType) => Draft;
+
+/** L1, L2, Huber, Hinge, SquaredHinge, Logistic, SigmoidBCE and PoissonNLL: ℓ shaped like pred. */
+function elementwise(
+  extraOptions: (g: RandomGenerator, options: Record<string, unknown>) => void,
+  roles: (options: Record<string, unknown>) => [pred: Role, label: Role, labelValues?: number[]],
+  labelName = 'label',
+): Generator {
+  return (g, dtype) => {
+    const options: Record<string, unknown> = {};
+    extraOptions(g, options);
+    const rank = g.nextInt(0, 5);
+    const axis = batchAxisOption(g, rank, options);
+    const batch = rank === 0 ? 1 : batchSize(g);
+    const shape = shapeWith(g, rank, axis, batch);
+    const layout = { inner: innerOf(shape, axis), batch };
+    const [predRole, labelRole, labelValues] = roles(options);
+    const pred = input('pred', shape, dtype, predRole, draw(g, count(shape), predRole), layout);
+    const labelShape = sameCount(g, shape);
+    const label = input(labelName, labelShape, dtype, labelRole, draw(g, count(shape), labelRole), layout);
+    if (labelValues) label.values = label.values.map(() => pick(g, labelValues));
+    const inputs: (InputSpec | null)[] = [pred, label];
+    if (options.fromSigmoid !== undefined && rank > 0 && chance(g, 0.3)) {
+      // SigmoidBCE's posWeight, broadcast along every axis but the last: shared by samples.
+      const last = shape[rank - 1]!;
+      inputs[2] = null;
+      const posShape = rank >= 2 && chance(g, 0.5) ? [1, last] : [last];
+      inputs[3] = input('posWeight', posShape, dtype, 'nonnegative', draw(g, last, 'nonnegative'), null);
+    }
+    // PoissonNLL's epsilon, a plain number after sampleWeight (used with rates only).
+    const epsilon =
+      labelName === 'target' && chance(g, 0.3)
+        ? {
+            ...input('epsilon', [], dtype, 'discrete', Float64Array.of(pick(g, [1e-8, 0.5, 0])), null),
+            scalar: true,
+          }
+        : null;
+    if (epsilon) inputs.push(null, epsilon);
+    const draft: Draft = {
+      options,
+      inputs,
+      batch,
+      lossRank: rank,
+      lossShape: shape,
+      lossAxis: axis,
+      // An epsilon that is not a finite number is a ValueError naming it.
+      breakValue: epsilon
+        ? () => {
+            epsilon.values[0] = pick(g, [Number.NaN, Number.POSITIVE_INFINITY]);
+            return 'epsilon';
+          }
+        : undefined,
+      sampleWeightIndex: 2,
+      breakShape:
+        count(shape) > 0
+          ? () => {
+              resize(label, grown(labelShape), g);
+              return labelName;
+            }
+          : undefined,
+    };
+    // A 0-d pred has no batch axis: DECISIONS 9b makes batchAxis 0 a ShapeError there.
+    if (rank === 0) draft.expected = { arguments: ['batchAxis'], classes: ['ShapeError'], when: 'forward' };
+    return draft;
+  };
+}
+
+const boolOption = (key: string) => (g: RandomGenerator, options: Record<string, unknown>) => {
+  if (chance(g, 0.7)) options[key] = chance(g, 0.5);
+};
+
+function softmaxCE(g: RandomGenerator, dtype: DType): Draft {
+  const options: Record<string, unknown> = {};
+  const sparse = chance(g, 0.7);
+  if (!sparse || chance(g, 0.3)) options.sparseLabel = sparse;
+  if (chance(g, 0.3)) options.fromLogits = chance(g, 0.5);
+  const rank = g.nextInt(1, 5);
+  const classAxis = chance(g, 0.5) ? rank - 1 : g.nextInt(0, rank);
+  if (classAxis !== rank - 1 || chance(g, 0.3)) options.axis = chance(g, 0.5) ? classAxis : classAxis - rank;
+  const axis = batchAxisOption(g, rank, options);
+  const classes = dim(g);
+  const batch = axis === classAxis ? 1 : batchSize(g);
+  const shape = shapeWith(g, rank, axis, batch).map((d, i) => (i === classAxis ? classes : d));
+  const lossShape = shape.map((d, i) => (i === classAxis ? 1 : d));
+  const pred = input('pred', shape, dtype, 'real', draw(g, count(shape), 'real'), {
+    inner: innerOf(shape, axis),
+    batch,
+  });
+  const rows = count(lossShape);
+  const rowLayout = { inner: innerOf(lossShape, axis), batch };
+  let label: InputSpec;
+  if (sparse) {
+    const labelShape = pick(g, [shape.filter((_, i) => i !== classAxis), lossShape, [rows]]);
+    const values = new Float64Array(rows).map(() => g.nextInt(0, classes));
+    label = input('label', labelShape, floatOrInt(g, dtype), 'discrete', values, rowLayout);
+  } else {
+    label = input(
+      'label',
+      sameCount(g, shape),
+      dtype,
+      'probability',
+      draw(g, count(shape), 'probability'),
+      pred.layout,
+    );
+  }
+  return {
+    options,
+    inputs: [pred, label],
+    batch,
+    lossRank: rank,
+    lossShape,
+    lossAxis: axis,
+    sampleWeightIndex: 2,
+    breakShape:
+      count(shape) > 0
+        ? () => {
+            resize(label, grown(label.shape), g);
+            return 'label';
+          }
+        : undefined,
+    // DECISIONS 7: an index outside [0, C), a fraction or a NaN is a ValueError naming the label.
+    breakValue:
+      sparse && rows > 0
+        ? () => {
+            label.values[g.nextInt(0, rows)] = badValue(g, label, [classes, -1, 0.5, Number.NaN, 1e9]);
+            return 'label';
+          }
+        : undefined,
+  };
+}
+
+function klDiv(g: RandomGenerator, dtype: DType): Draft {
+  const options: Record<string, unknown> = {};
+  if (chance(g, 0.5)) options.fromLogits = chance(g, 0.5);
+  const summed = chance(g, 0.3);
+  if (summed || chance(g, 0.2)) options.classReduction = summed ? 'sum' : 'mean';
+  const rank = g.nextInt(1, 5);
+  const classAxis = g.nextInt(0, rank);
+  if (classAxis !== rank - 1 || chance(g, 0.3)) options.axis = classAxis - (chance(g, 0.5) ? rank : 0);
+  const axis = batchAxisOption(g, rank, options);
+  const batch = batchSize(g);
+  const shape = shapeWith(g, rank, axis, batch);
+  const softmaxAcrossSamples = options.fromLogits === false && classAxis === axis;
+  const layout = softmaxAcrossSamples ? null : { inner: innerOf(shape, axis), batch };
+  const pred = input('pred', shape, dtype, 'real', draw(g, count(shape), 'real'), layout);
+  // The label is not reshaped (DECISIONS 9a): pred's shape, or size 1 on some axes (then shared).
+  const broadcast = chance(g, 0.2);
+  // (breakShape grows pred's last axis: a grown broadcast label could still broadcast.)
+  const labelShape = broadcast ? shape.map((d, i) => (i === axis ? d : 1)) : [...shape];
+  const label = input(
+    'label',
+    labelShape,
+    dtype,
+    'probability',
+    draw(g, count(labelShape), 'probability'),
+    broadcast ? null : layout,
+  );
+  const draft: Draft = {
+    options,
+    inputs: [pred, label],
+    batch: summed && classAxis === axis ? 1 : batch,
+    lossRank: rank,
+    lossShape: summed ? shape.map((d, k) => (k === classAxis ? 1 : d)) : shape,
+    lossAxis: axis,
+    sampleWeightIndex: 2,
+    breakShape:
+      count(shape) > 0
+        ? () => {
+            resize(label, grown(shape), g);
+            return 'label';
+          }
+        : undefined,
+  };
+  if (summed && classAxis === axis)
+    draft.expected = { arguments: ['classReduction'], classes: ['ShapeError'], when: 'forward' };
+  return draft;
+}
+
+function cosine(g: RandomGenerator, dtype: DType): Draft {
+  const options: Record<string, unknown> = {};
+  if (chance(g, 0.4)) options.margin = pick(g, [-0.5, 0, 0.3, 0.9, 2]);
+  const rank = g.nextInt(0, 4) + (chance(g, 0.9) ? 1 : 0);
+  const shape = Array.from({ length: rank }, (_, i) => (i === 0 && rank > 1 ? batchSize(g) : dim(g)));
+  const pairs = count(shape.slice(0, -1));
+  // ℓ is (pairs, 1): batchAxis 1 (or -1) makes the whole batch one sample.
+  // (Not for zero pairs: a mean over no elements is 0/0.)
+  const lossAxis = pairs > 0 ? batchAxisOption(g, 2, options) : 0;
+  const batch = lossAxis === 0 ? pairs : 1;
+  const vector = shape[rank - 1] ?? 1;
+  const layout = { inner: vector, batch: Math.max(batch, 1) };
+  const input2 = input('input2', shape, dtype, 'real', draw(g, count(shape), 'real'), layout);
+  const input1 = input('input1', sameCount(g, shape), dtype, 'real', draw(g, count(shape), 'real'), layout);
+  const labels = new Float64Array(pairs).map(() => pick(g, [1, -1]));
+  const label = input('label', [pairs], floatOrInt(g, dtype), 'discrete', labels, {
+    inner: 1,
+    batch: Math.max(batch, 1),
+  });
+  const draft: Draft = {
+    options,
+    inputs: [input1, input2, label],
+    batch,
+    lossRank: 2,
+    lossShape: [pairs, 1],
+    lossAxis,
+    sampleWeightIndex: 3,
+    breakShape:
+      count(shape) > 0
+        ? () => {
+            resize(input1, grown(input1.shape), g);
+            return 'input1';
+          }
+        : undefined,
+    // DECISIONS 8: labels must be 1 or -1.
+    breakValue:
+      pairs > 0
+        ? () => {
+            label.values[g.nextInt(0, pairs)] = badValue(g, label, [0, 2, 0.5, Number.NaN]);
+            return 'label';
+          }
+        : undefined,
+  };
+  if (rank === 0) draft.expected = { arguments: ['input2'], classes: ['ShapeError'], when: 'forward' };
+  return draft;
+}
+
+function triplet(g: RandomGenerator, dtype: DType): Draft {
+  const options: Record<string, unknown> = {};
+  if (chance(g, 0.4)) options.margin = pick(g, [-1, 0, 0.5, 1, 3]);
+  const rank = g.nextInt(0, 5);
+  const axis = batchAxisOption(g, rank, options);
+  const batch = rank === 0 ? 1 : batchSize(g);
+  const shape = shapeWith(g, rank, axis, batch);
+  const layout = { inner: innerOf(shape, axis), batch };
+  const make = (name: string) =>
+    input(name, sameCount(g, shape), dtype, 'real', draw(g, count(shape), 'real'), layout);
+  const pred = input('pred', shape, dtype, 'real', draw(g, count(shape), 'real'), layout);
+  const positive = make('positive');
+  const draft: Draft = {
+    options,
+    inputs: [pred, positive, make('negative')],
+    batch,
+    lossRank: rank,
+    lossShape: [batch],
+    lossAxis: 0,
+    sampleWeightIndex: 3,
+    breakShape:
+      count(shape) > 0
+        ? () => {
+            resize(positive, grown(positive.shape), g);
+            return 'positive';
+          }
+        : undefined,
+  };
+  if (rank === 0) draft.expected = { arguments: ['pred'], classes: ['ShapeError'], when: 'forward' };
+  return draft;
+}
+
+function ctc(g: RandomGenerator, dtype: DType): Draft {
+  const options: Record<string, unknown> = {};
+  const ntc = chance(g, 0.6);
+  const nt = chance(g, 0.6);
+  const last = chance(g, 0.7);
+  if (!ntc || chance(g, 0.2)) options.layout = ntc ? 'NTC' : 'TNC';
+  if (!nt || chance(g, 0.2)) options.labelLayout = nt ? 'NT' : 'TN';
+  if (!last || chance(g, 0.2)) options.blankLabel = last ? 'last' : 'first';
+  const zeroInfinity = chance(g, 0.3);
+  if (zeroInfinity) options.zeroInfinity = true;
+  const batch = batchSize(g);
+  const time = pick(g, [1, 2, 3, 5, 8]);
+  const classes = pick(g, [1, 2, 3, 5]);
+  const width = g.nextInt(0, time + 1);
+  const predShape = ntc ? [batch, time, classes] : [time, batch, classes];
+  const pred = input('pred', predShape, dtype, 'real', draw(g, count(predShape), 'real'), {
+    inner: ntc ? time * classes : classes,
+    batch,
+  });
+  const [lowest, highest, padding] = last ? [0, classes - 2, -1] : [1, classes - 1, 0];
+  const withLabelLengths = chance(g, 0.3);
+  const withPredLengths = chance(g, 0.3);
+  const lengths = Array.from({ length: batch }, () => (highest < lowest ? 0 : g.nextInt(0, width + 1)));
+  const frames = Array.from({ length: batch }, () => (withPredLengths ? g.nextInt(0, time + 1) : time));
+  const labels = new Float64Array(batch * width);
+  const infiniteSamples: number[] = [];
+  for (let b = 0; b < batch; b++) {
+    let repeats = 0;
+    for (let j = 0; j < width; j++) {
+      const used = j < lengths[b]!;
+      const value = used || withLabelLengths ? g.nextInt(lowest, Math.max(highest, lowest) + 1) : padding;
+      labels[nt ? b * width + j : j * batch + b] = used || highest >= lowest ? value : padding;
+      if (used && j > 0 && labels[nt ? b * width + j - 1 : (j - 1) * batch + b] === value) repeats++;
+    }
+    if (lengths[b]! + repeats > frames[b]!) infiniteSamples.push(b);
+  }
+  const labelShape = nt ? [batch, width] : [width, batch];
+  const label = input('label', labelShape, floatOrInt(g, dtype), 'discrete', labels, {
+    inner: nt ? width : 1,
+    batch,
+  });
+  const lengthInput = (name: string, values: number[]) =>
+    input(name, [batch], floatOrInt(g, dtype), 'discrete', Float64Array.from(values), { inner: 1, batch });
+  const inputs: (InputSpec | null)[] = [
+    pred,
+    label,
+    withPredLengths ? lengthInput('predLengths', frames) : null,
+  ];
+  if (withLabelLengths) inputs[3] = lengthInput('labelLengths', lengths);
+  const usedSample = lengths.findIndex((n) => n > 0);
+  return {
+    options,
+    inputs,
+    batch,
+    lossRank: 1,
+    lossShape: [batch],
+    lossAxis: 0,
+    sampleWeightIndex: 4,
+    infiniteSamples: zeroInfinity ? [] : infiniteSamples,
+    breakShape: () => {
+      label.shape = [...labelShape, 1];
+      return 'label';
+    },
+    // DECISIONS 13a: a used label outside the alphabet (or the blank, or a fraction), or a length
+    // outside its range, is a ValueError naming that input.
+    breakValue:
+      batch === 0
+        ? undefined
+        : () => {
+            if (usedSample >= 0 && chance(g, 0.6)) {
+              // With blankLabel 'first' the blank 0 is also the padding, valid unless labelLengths is given.
+              const blank = last || withLabelLengths ? [last ? classes - 1 : 0] : [];
+              const at = nt ? usedSample * width : usedSample;
+              label.values[at] = badValue(g, label, [classes, ...blank, 0.5, Number.NaN, -3]);
+              return 'label';
+            }
+            const which = inputs[3] && chance(g, 0.5) ? 3 : 2;
+            const bound = which === 3 ? width : time;
+            const spec = inputs[which] ?? (inputs[2] = lengthInput('predLengths', frames));
+            spec.values = Float64Array.from({ length: spec.shape[0]! }, () =>
+              badValue(g, spec, [bound + 1, -1, 0.5, Number.NaN]),
+            );
+            return spec.name;
+          },
+  };
+}
+
+function sdml(g: RandomGenerator, dtype: DType): Draft {
+  const options: Record<string, unknown> = {};
+  if (chance(g, 0.4)) options.smoothingParameter = pick(g, [0, 0.1, 0.3, 0.99]);
+  const batch = batchSize(g);
+  const width = dim(g);
+  const rank = chance(g, 0.9) ? 2 : pick(g, [1, 3]);
+  const shape = rank === 2 ? [batch, width] : rank === 1 ? [batch] : [batch, width, 1];
+  const x1 = input('x1', shape, dtype, 'real', draw(g, count(shape), 'real'), {
+    inner: count(shape.slice(1)),
+    batch,
+  });
+  // Every row of x2 enters every sample's softmax: its elements belong to no single sample.
+  const x2 = input('x2', [...shape], dtype, 'real', draw(g, count(shape), 'real'), null);
+  const draft: Draft = {
+    options,
+    inputs: [x1, x2],
+    batch,
+    lossRank: 1,
+    sampleWeightIndex: -1,
+    breakShape: () => {
+      resize(x2, grown(shape), g);
+      return 'x2';
+    },
+  };
+  if (rank !== 2) draft.expected = { arguments: ['x1'], classes: ['ShapeError'], when: 'forward' };
+  return draft;
+}
+
+const signs = [-1, 1];
+export const GENERATORS: Readonly<Record<string, Generator>> = {
+  L1Loss: elementwise(
+    () => {},
+    () => ['real', 'real'],
+  ),
+  L2Loss: elementwise(
+    () => {},
+    () => ['real', 'real'],
+  ),
+  HuberLoss: elementwise(
+    (g, o) => chance(g, 0.5) && (o.rho = pick(g, [0.1, 1, 2.5, 1e6])),
+    () => ['real', 'real'],
+  ),
+  HingeLoss: elementwise(
+    (g, o) => chance(g, 0.4) && (o.margin = pick(g, [-1, 0, 1, 3])),
+    () => ['real', 'real', signs],
+  ),
+  SquaredHingeLoss: elementwise(
+    (g, o) => chance(g, 0.4) && (o.margin = pick(g, [-1, 0, 1, 3])),
+    () => ['real', 'real', signs],
+  ),
+  LogisticLoss: elementwise(
+    (g, o) => chance(g, 0.6) && (o.labelFormat = pick(g, ['signed', 'binary'])),
+    (o) => (o.labelFormat === 'binary' ? ['real', 'probability', [0, 1]] : ['real', 'real', signs]),
+  ),
+  SigmoidBinaryCrossEntropyLoss: elementwise(
+    (g, o) => (o.fromSigmoid = chance(g, 0.3)),
+    (o) => [o.fromSigmoid ? 'probability' : 'real', 'probability'],
+  ),
+  PoissonNLLLoss: elementwise(
+    (g, o) => {
+      boolOption('fromLogits')(g, o);
+      boolOption('computeFull')(g, o);
+    },
+    (o) => [o.fromLogits === false ? 'nonnegative' : 'real', 'nonnegative'],
+    'target',
+  ),
+  SoftmaxCrossEntropyLoss: softmaxCE,
+  KLDivLoss: klDiv,
+  CosineEmbeddingLoss: cosine,
+  TripletLoss: triplet,
+  CTCLoss: ctc,
+  SDMLLoss: sdml,
+};
+
+/** Invalid values of each option (DECISIONS 9b), and option names every loss must reject. */
+const BAD_OPTIONS: Readonly<Record<string, readonly unknown[]>> = {
+  weight: [Number.NaN, Number.POSITIVE_INFINITY, '2', true],
+  // null is "none" only for weight; for every other option it is a mistake, not the default.
+  batchAxis: [1.5, Number.NaN, '0', null],
+  rho: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1', null],
+  margin: [Number.NaN, Number.NEGATIVE_INFINITY, '1', null],
+  labelFormat: ['Signed', 'sign', 1, null],
+  fromSigmoid: [1, 'true', null],
+  fromLogits: [0, 'false', null],
+  computeFull: [1, 'yes', null],
+  sparseLabel: [1, 'true', null],
+  axis: [0.5, Number.NaN, '1', null],
+  classReduction: ['Sum', 'batchmean', 3, null],
+  layout: ['ntc', 'NCT', 0, null],
+  labelLayout: ['nt', 'NTC', null],
+  blankLabel: ['Last', 0, 'middle', null],
+  zeroInfinity: [1, 'false', null],
+  smoothingParameter: [1, -0.1, Number.NaN, 2, '0.3', null],
+};
+const LOSS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  HuberLoss: ['rho'],
+  HingeLoss: ['margin'],
+  SquaredHingeLoss: ['margin'],
+  LogisticLoss: ['labelFormat'],
+  SigmoidBinaryCrossEntropyLoss: ['fromSigmoid'],
+  PoissonNLLLoss: ['fromLogits', 'computeFull'],
+  SoftmaxCrossEntropyLoss: ['axis', 'sparseLabel', 'fromLogits'],
+  KLDivLoss: ['fromLogits', 'axis', 'classReduction'],
+  CosineEmbeddingLoss: ['margin'],
+  TripletLoss: ['margin'],
+  CTCLoss: ['layout', 'labelLayout', 'blankLabel', 'zeroInfinity'],
+  SDMLLoss: ['smoothingParameter'],
+};
+
+/** Largest finite float32, and values whose products or exponentials overflow. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+const EXTREMES = [3.4e38, -3.4e38, FLOAT32_MAX, 1e30, -88.8, 100];
+const SUBNORMALS = [1e-40, -1e-40, 1.4e-45, 5e-324, -0];
+
+const PERTURBATIONS: readonly [string, number][] = [
+  ['clean', 14],
+  ['nan', 14],
+  ['infinity', 10],
+  ['extreme', 14],
+  ['subnormal', 8],
+  ['int32', 5],
+  ['badOption', 8],
+  ['unknownOption', 3],
+  ['batchAxisOutOfRange', 3],
+  ['wrongShape', 7],
+  ['outOfRangeLabel', 8],
+  ['badSampleWeight', 4],
+  ['badInput', 4],
+];
+
+function weighted(g: RandomGenerator): string {
+  const total = PERTURBATIONS.reduce((s, [, w]) => s + w, 0);
+  let r = g.nextDouble() * total;
+  for (const [name, w] of PERTURBATIONS) if ((r -= w) < 0) return name;
+  return 'clean';
+}
+
+const cloneInputs = (inputs: (InputSpec | null)[]) =>
+  inputs.map((x) => (x ? { ...x, shape: [...x.shape], values: x.values.slice() } : null));
+
+/** Element `flat` of a spec belongs to this sample (layouts are never null here). */
+export const sampleOf = (layout: SampleLayout, flat: number): number =>
+  layout.batch === 0 ? -1 : Math.floor(flat / layout.inner) % layout.batch;
+
+/** Builds the case of `seed` for `lossName`: a valid draft, then one perturbation. */
+export function makeCase(lossName: string, seed: number): FuzzCase {
+  const g = new RandomGenerator(seed);
+  const dtype: DType = chance(g, 0.6) ? 'float32' : 'float64';
+  const draft = GENERATORS[lossName]!(g, dtype);
+  const options = draft.options;
+  if (chance(g, 0.3)) options.weight = pick(g, [null, 0, 0.5, 2, -1.5]);
+  const c: FuzzCase = {
+    lossName,
+    seed,
+    dtype,
+    options,
+    inputs: draft.inputs,
+    batch: draft.batch,
+    perturbation: weighted(g),
+    expected: draft.expected ?? null,
+    finite: true,
+    poisonedSample: null,
+    clean: null,
+    infiniteSamples: draft.infiniteSamples ?? [],
+  };
+  const swIndex = draft.sampleWeightIndex;
+  if (swIndex >= 0 && chance(g, 0.35)) {
+    // One weight per sample (DECISIONS 6); shared by nothing else. Not 'real': a weight of
+    // 3.4e38 would only amplify float32 rounding of ℓ past any tolerance.
+    // DECISIONS 6 shapes: [batch], one per element of ℓ, or ℓ's shape with 1 off the batch axis.
+    while (c.inputs.length < swIndex) c.inputs.push(null);
+    const lossShape = draft.lossShape ?? [draft.batch];
+    const lossAxis = draft.lossAxis ?? 0;
+    const shape = pick(g, [[draft.batch], lossShape, lossShape.map((d, i) => (i === lossAxis ? d : 1))]);
+    const layout = { inner: innerOf(shape, lossAxis), batch: draft.batch };
+    const values = draw(g, count(shape), 'nonnegative');
+    c.inputs[swIndex] = input(
+      'sampleWeight',
+      shape,
+      dtype,
+      'nonnegative',
+      values,
+      shape.length === 1 ? { inner: 1, batch: draft.batch } : layout,
+    );
+  }
+  // Discrete inputs stay integers; one float input may come in the other float dtype.
+  const floats = c.inputs.filter((x): x is InputSpec => x !== null && x.role !== 'discrete');
+  if (floats.length > 1 && chance(g, 0.1)) {
+    const other = pick(g, floats.slice(1));
+    other.dtype = other.dtype === 'float32' ? 'float64' : 'float32';
+  }
+  applyPerturbation(g, c, draft);
+  return c;
+}
+
+function applyPerturbation(g: RandomGenerator, c: FuzzCase, draft: Draft): void {
+  const present = c.inputs.filter((x): x is InputSpec => x !== null && x.values.length > 0);
+  const continuous = present.filter((x) => x.role !== 'discrete' && !x.scalar);
+  // A case the draft already made invalid (a 0-d pred, …) may report either problem first.
+  const expectForward = (argument: string, kind: ErrorClass) => {
+    const previous = c.expected ?? { arguments: [], classes: [] };
+    c.expected = {
+      arguments: [...previous.arguments, argument],
+      classes: [...previous.classes, kind],
+      when: 'forward',
+    };
+  };
+  switch (c.perturbation) {
+    case 'nan':
+    case 'infinity': {
+      // One element of one sample: the other samples' losses and gradients must not change.
+      const target = continuous.filter((x) => x.layout !== null);
+      if (target.length === 0) break;
+      const spec = pick(g, target);
+      const at = g.nextInt(0, spec.values.length);
+      c.clean = cloneInputs(c.inputs);
+      c.poisonedSample = sampleOf(spec.layout!, at);
+      spec.values[at] = c.perturbation === 'nan' ? Number.NaN : pick(g, [1, -1]) * Number.POSITIVE_INFINITY;
+      c.finite = false;
+      c.perturbation += ` in ${spec.name}[${at}] (sample ${c.poisonedSample})`;
+      break;
+    }
+    case 'extreme':
+    case 'subnormal': {
+      const real = c.perturbation === 'extreme';
+      const targets = real ? continuous.filter((x) => x.role === 'real') : continuous;
+      for (const spec of targets) {
+        for (let i = 0; i < spec.values.length; i++) {
+          if (chance(g, 0.4)) spec.values[i] = pick(g, real ? EXTREMES : SUBNORMALS);
+        }
+      }
+      break;
+    }
+    case 'int32': {
+      const real = continuous.filter((x) => x.role === 'real');
+      if (real.length === 0) break;
+      const spec = pick(g, real);
+      spec.dtype = 'int32';
+      spec.values = spec.values.map(Math.round);
+      c.perturbation += ` ${spec.name}`;
+      break;
+    }
+    case 'badOption':
+    case 'unknownOption': {
+      const known = [
+        ...(LOSS_OPTIONS[c.lossName] ?? []),
+        'weight',
+        ...(c.lossName === 'CTCLoss' ? [] : ['batchAxis']),
+      ];
+      const key =
+        c.perturbation === 'unknownOption'
+          ? pick(g, ['notAnOption', 'Weight', 'batch_axis', 'reduction'])
+          : pick(g, known);
+      c.options[key] = c.perturbation === 'unknownOption' ? 1 : pick(g, BAD_OPTIONS[key]!);
+      c.expected = { arguments: [key], classes: ['ValueError'], when: 'construct' };
+      c.perturbation += ` ${key}=${String(c.options[key])}`;
+      break;
+    }
+    case 'batchAxisOutOfRange':
+      if (c.lossName === 'CTCLoss') {
+        // CTC has no batchAxis option at all.
+        c.options.batchAxis = 0;
+        c.expected = { arguments: ['batchAxis'], classes: ['ValueError'], when: 'construct' };
+      } else if (c.lossName !== 'SDMLLoss') {
+        c.options.batchAxis = pick(g, [draft.lossRank, -draft.lossRank - 1, 9]);
+        expectForward('batchAxis', 'ShapeError');
+      }
+      break;
+    case 'wrongShape':
+      if (draft.breakShape) expectForward(draft.breakShape(), 'ShapeError');
+      break;
+    case 'outOfRangeLabel':
+      if (draft.breakValue) expectForward(draft.breakValue(), 'ValueError');
+      break;
+    case 'badInput': {
+      // A required input left out, or something that is no array at all: a ValueError naming it.
+      const spec = pick(g, present.length > 0 ? present : [null]);
+      if (!spec || spec.scalar) break;
+      const slot = c.inputs.indexOf(spec);
+      spec.raw = slot === 1 && chance(g, 0.4) ? null : pick(g, ['abc', {}, true, [[1], [2, 3]]]);
+      // A ragged nested array is a shape problem (nd.array's ShapeError).
+      expectForward(spec.name, Array.isArray(spec.raw) ? 'ShapeError' : 'ValueError');
+      c.perturbation += ` ${spec.name}`;
+      break;
+    }
+    case 'badSampleWeight':
+      if (draft.sampleWeightIndex >= 0) {
+        // Rank 6 is above every loss's rank: it can only enlarge ℓ (DECISIONS 6).
+        while (c.inputs.length < draft.sampleWeightIndex) c.inputs.push(null);
+        const shape = [2, 1, 1, 1, 1, 3];
+        c.inputs[draft.sampleWeightIndex] = input(
+          'sampleWeight',
+          shape,
+          c.dtype,
+          'real',
+          draw(g, 6, 'real'),
+          null,
+        );
+        expectForward('sampleWeight', 'ShapeError');
+      }
+      break;
+  }
+  c.finite = c.inputs.every((x) => !x || x.values.every(Number.isFinite));
+}
