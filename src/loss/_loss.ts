@@ -183,7 +183,8 @@ export abstract class Loss {
     checkKnownOptions(where, options, [...BASE_OPTIONS, ...known]);
     const weight = options.weight === undefined ? defaultWeight : options.weight;
     this.weight = weight === null ? null : checkFinite(where, 'weight', weight);
-    const batchAxis = options.batchAxis ?? 0;
+    // undefined means the default; null is rejected like any other non-integer, as for every option.
+    const batchAxis = options.batchAxis === undefined ? 0 : options.batchAxis;
     if (!Number.isInteger(batchAxis))
       throw new ValueError(`${where}: option batchAxis must be an integer, got ${String(batchAxis)}`);
     this.batchAxis = batchAxis;
@@ -345,9 +346,17 @@ export abstract class Loss {
           `${where}: input ${name} must be an NDArray, nested array, typed array or number`,
         );
       }
-      return ArrayBuffer.isView(value)
-        ? asArray(value as TypedArray)
-        : makeArray(value as number, { dtype: floatDType(first) });
+      if (ArrayBuffer.isView(value)) return asArray(value as TypedArray);
+      try {
+        return makeArray(value as number, { dtype: floatDType(first) });
+      } catch (error) {
+        // Name the loss and the input: nd.array's own message names neither.
+        if (error instanceof ShapeError || error instanceof ValueError) {
+          const Type = error.constructor as new (message: string) => Error;
+          throw new Type(`${where}: input ${name}: ${error.message}`);
+        }
+        throw error;
+      }
     });
   }
 

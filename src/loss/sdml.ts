@@ -118,7 +118,11 @@ export class SDMLLoss extends Loss {
     super(options === null || typeof options !== 'object' ? options : { ...options, weight: null }, [
       'smoothingParameter',
     ]);
-    const smoothing = checkFinite(this.name, 'smoothingParameter', options.smoothingParameter ?? 0.3);
+    const smoothing = checkFinite(
+      this.name,
+      'smoothingParameter',
+      options.smoothingParameter === undefined ? 0.3 : options.smoothingParameter,
+    );
     if (smoothing < 0 || smoothing > 1) {
       throw new ValueError(`${this.name}: option smoothingParameter must lie in [0, 1], got ${smoothing}`);
     }

@@ -174,12 +174,9 @@ export class TripletLoss extends Loss {
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
   // each row is read twice while it is in cache, once for its distance and, when the sample is
   // active, once for 2·scale·(negative − positive).
-  // The per-sample ℓ goes into the state as well: when a later recorded call takes this call's
-  // leased gradient memory, the backward recomputes through backwardBlock, whose switch is that
-  // ℓ (left at 0 it gave a zero gradient).
   protected override forwardGradient(
     prepared: Prepared,
-    state: unknown,
+    _state: unknown,
     sampleSize: number,
     scales: Float64Array,
     sums: Float64Array,
@@ -193,7 +190,6 @@ export class TripletLoss extends Loss {
     if (!sameType || !tripletLossGradient(a, p, q, this.margin, sampleSize, scales, sums, gradient)) {
       tripletOnePass(a, p, q, this.margin, sampleSize, scales, sums, gradient);
     }
-    (state as Float64Array).set(sums);
   }
 
   twin(prepared: Prepared): NDArray {

@@ -53,8 +53,8 @@ export type SegmentKernel = (
  * A one-pass kernel in two precisions (see residual-narrow.wat): `narrow` computes in float32
  * lanes, twice as many per vector, and is exact while no term overflows float32; `wide` computes
  * every term that scales with the inputs in float64, so it agrees with the float64 TypeScript
- * kernels up to ±3.4e38 and down to subnormals. Each chunk runs `narrow`, and runs again through
- * `wide` when one of its segment sums is not finite: an overflowing float32 term makes ℓ
+ * kernels up to ±3.4e38 and down to subnormals. Each chunk runs `narrow`, and each segment whose
+ * sum is not finite runs again, on its own, through `wide`: an overflowing float32 term makes ℓ
  * infinite or NaN (the losses whose slopes can overflow have an ℓ that overflows with them), so
  * a finite sum means the narrow results stand. A chunk with a NaN or infinite input also takes
  * the wide kernel, which gives the same non-finite values the TypeScript kernels give.
@@ -125,8 +125,23 @@ export function runSegments(
     f32.set(scales.subarray(firstSample, firstSample + segments), SCALES_AT >> 2);
     const gradientAt = inPlace ? gradient.byteOffset + 4 * start : GRADIENT_AT;
     kernel.narrow(kernels, INPUTS_AT, length, segments, SCALES_AT, gradientAt, SUMS_AT);
-    if (!allFinite(f64, SUMS_AT >> 3, segments))
-      kernel.wide(kernels, INPUTS_AT, length, segments, SCALES_AT, gradientAt, SUMS_AT);
+    if (!allFinite(f64, SUMS_AT >> 3, segments)) {
+      // Only the segments whose sum is not finite run again, each on its own, so every other
+      // sample keeps its float32-lane result whatever shares its chunk.
+      for (let segment = 0; segment < segments; segment++) {
+        if (Number.isFinite(f64[(SUMS_AT >> 3) + segment]!)) continue;
+        const offset = 4 * length * segment;
+        kernel.wide(
+          kernels,
+          INPUTS_AT.slice(0, inputs.length).map((at) => at + offset),
+          length,
+          1,
+          SCALES_AT + 4 * segment,
+          gradientAt + offset,
+          SUMS_AT + 8 * segment,
+        );
+      }
+    }
     if (!inPlace) gradient.set(f32.subarray(GRADIENT_AT >> 2, (GRADIENT_AT >> 2) + count), start);
   };
   try {

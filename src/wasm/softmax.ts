@@ -17,6 +17,7 @@
 import { ValueError } from '../ndarray/errors.js';
 import type { TypedArray } from '../ndarray/dtype.js';
 import { checkCount, checkSpan, type FloatArray } from './_spans.js';
+import { scalesFitFloat32 } from './_scales.js';
 import { startShares } from './threads.js';
 import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
 
@@ -240,7 +241,14 @@ export function softmaxGradientRows(
     );
   }
   const layout = rowLayout(rows, classes);
-  const scratch = reserveScratch(x instanceof Float32Array ? wasmScratch() : null, layoutEnd(layout, 4));
+  // The wasm kernel takes the scales as float32: one that would lose its value there (a huge
+  // or subnormal sampleWeight) runs the float64 loop below instead.
+  const scalesFit =
+    typeof scale === 'number'
+      ? scalesFitFloat32(Float64Array.of(scale))
+      : scalesFitFloat32(scale.subarray(scaleOffset, scaleOffset + rows));
+  const wasm = x instanceof Float32Array && scalesFit ? wasmScratch() : null;
+  const scratch = reserveScratch(wasm, layoutEnd(layout, 4));
   if (scratch) {
     gradientWasm(
       scratch,
@@ -362,7 +370,7 @@ export function sparseSoftmaxCrossEntropyGradientRows(
   // With a kernel thread pool (gloss/node useKernelThreads), the other threads take the later
   // rows of a large float32 call while this one runs the first share.
   const split =
-    x instanceof Float32Array && wasmScratch()
+    x instanceof Float32Array && wasmScratch() && scalesFitFloat32(scales)
       ? startShares(rows, rows * classes, {
           kernel: 'softmaxCrossEntropy',
           parameters: [],
@@ -398,7 +406,9 @@ function oneThreadRows(
   const maxAt = scalesAt + regionBytes(rowsPerChunk * 4);
   const restAt = maxAt + regionBytes(rowsPerChunk * 4);
   const bytes = restAt + regionBytes(rowsPerChunk * 8) - SCRATCH_BASE;
-  const scratch = reserveScratch(x instanceof Float32Array ? wasmScratch() : null, bytes);
+  // Scales that lose their value as float32 run the float64 functions (see scalesFitFloat32).
+  const wasm = x instanceof Float32Array && scalesFitFloat32(scales.subarray(0, rows)) ? wasmScratch() : null;
+  const scratch = reserveScratch(wasm, bytes);
   if (!scratch || !(out instanceof Float32Array || out instanceof Float64Array)) {
     const shift = new Float64Array(rows);
     const logSum = new Float64Array(rows);

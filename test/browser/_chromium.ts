@@ -97,6 +97,9 @@ export async function serveFolder(folder: string, prefix = ''): Promise<StaticSe
 
 /** The page's visible text must hold no TeX source: KaTeX rendered every formula. */
 export async function rawTexIn(page: Page): Promise<string[]> {
+  // TypeDoc's pages keep the body hidden until their script shows it, and the innerText of a
+  // hidden element is its raw text (TeX annotations included): read it once the body shows.
+  await page.waitForFunction(() => getComputedStyle(document.body).display !== 'none');
   const text = await page.evaluate(() => document.body.innerText);
   return ['\\begin', '\\sum', '\\frac', '\\ell', '$$'].filter((tex) => text.includes(tex));
 }

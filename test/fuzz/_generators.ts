@@ -497,7 +497,7 @@ function ctc(g: RandomGenerator, dtype: DType): Draft {
 
 function sdml(g: RandomGenerator, dtype: DType): Draft {
   const options: Record<string, unknown> = {};
-  if (chance(g, 0.4)) options.smoothingParameter = pick(g, [0, 0.1, 0.3, 0.99]);
+  if (chance(g, 0.4)) options.smoothingParameter = pick(g, [0, 0.1, 0.3, 0.99, 1]);
   const batch = batchSize(g);
   const width = dim(g);
   const rank = chance(g, 0.9) ? 2 : pick(g, [1, 3]);
@@ -587,7 +587,7 @@ const BAD_OPTIONS: Readonly<Record<string, readonly unknown[]>> = {
   labelLayout: ['nt', 'NTC', null],
   blankLabel: ['Last', 0, 'middle', null],
   zeroInfinity: [1, 'false', null],
-  smoothingParameter: [1, -0.1, Number.NaN, 2, '0.3', null],
+  smoothingParameter: [1.0001, -0.1, Number.NaN, 2, '0.3', null],
 };
 const LOSS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   HuberLoss: ['rho'],

@@ -52,77 +52,8 @@ interface Failure {
  * the assertion running everywhere else; a failure it matches is counted, not reported.
  */
 const KNOWN: readonly { loss: string; check: string; when: (c: FuzzCase) => boolean; reason: string }[] = [
-  // In progress (b): the wasm kernels disagree with the TypeScript ones at ±3.4e38 logits
-  // (NaN or ±Infinity where the loss is finite). Reproducer: GLOSS_FUZZ_CASE=LogisticLoss:20261206350113.
-  ...['LogisticLoss', 'SigmoidBinaryCrossEntropyLoss'].flatMap((loss) =>
-    ['backends-agree', 'finite', 'recorded'].map((check) => ({
-      loss,
-      check,
-      when: (c: FuzzCase) => c.perturbation === 'extreme' && c.dtype === 'float32',
-      reason: 'wasm BCE kernels at ±3.4e38 (src/wasm/binary-cross-entropy.wat, in progress (b))',
-    })),
-  ),
-  // The one-pass wasm residual kernel (recorded float32 calls of L1, L2, Huber) takes pred − label
-  // in float32: 3.4e38 − (−3.4e38) = Infinity where the float64 JS path gives a finite loss and
-  // gradient. Reproducer: recorded new L1Loss().forward([[3.4e38, 0]], [[-3.4e38, 0]]) is Infinity
-  // under wasm, 3.4e38 under JS (GLOSS_FUZZ_CASE=L2Loss:20261206300684).
-  ...['L1Loss', 'L2Loss', 'HuberLoss'].flatMap((loss) =>
-    ['backends-agree', 'finite', 'recorded'].map((check) => ({
-      loss,
-      check,
-      when: (c: FuzzCase) => c.perturbation === 'extreme' && c.dtype === 'float32',
-      reason: 'wasm residual kernel overflows in float32 at ±3.4e38 (src/wasm/residual.wat)',
-    })),
-  ),
-  // The one-pass wasm triplet kernel (recorded float32 calls) overflows the same way and turns
-  // Infinity − Infinity into NaN losses and gradients. Reproducer: recorded new TripletLoss().forward(
-  // [[0, 1]], [[3e38, 1]], [[3e38, 3]]) is NaN under wasm, 0 under JS (GLOSS_FUZZ_CASE=TripletLoss:20261206650084).
-  ...['backends-agree', 'finite', 'recorded'].map((check) => ({
-    loss: 'TripletLoss',
-    check,
-    when: (c: FuzzCase) => c.perturbation === 'extreme' && c.dtype === 'float32',
-    reason: 'wasm triplet kernel overflows in float32 at ±3.4e38 (src/wasm/triplet.wat)',
-  })),
-  // In progress (a): SoftmaxCE with another recorded call in the same graph gets wrong float32
-  // gradients under wasm (the second call takes the first's leased gradient; the first's
-  // recomputing backward reads row normalisers the one-pass forward never filled).
-  // Reproducer: pred [[1, 2, 3]] float32, label [0], two calls recorded together then
-  // backward([first, second]): [0.808, 7.634, 20.75] instead of 2 × [-0.910, 0.245, 0.665], i.e.
-  // one call's part is exp(x) − onehot (normalisers 0) (GLOSS_FUZZ_CASE=SoftmaxCrossEntropyLoss:20261206550000).
-  {
-    loss: 'SoftmaxCrossEntropyLoss',
-    check: 'two-calls',
-    when: (c) => c.dtype === 'float32',
-    reason: 'two recorded SoftmaxCE calls in one graph, float32 wasm (in progress (a))',
-  },
-  // A ragged nested array is converted by nd.array inside the base's input conversion, whose
-  // ShapeError names neither the loss nor the input. Reproducer:
-  // new L2Loss().forward([[1], [2, 3]], [1, 2]) → "nd.array: nested input is ragged …".
-  ...['error-names-loss', 'error-names-argument'].flatMap((check) =>
-    Object.keys(ALL_LOSSES).map((loss) => ({
-      loss,
-      check,
-      when: (c: FuzzCase) => c.inputs.some((x) => Array.isArray(x?.raw)),
-      reason:
-        'ragged nested input: error from nd.array without loss or input name (src/loss/_loss.ts convert)',
-    })),
-  ),
-  // The base class reads `options.batchAxis ?? 0`, so batchAxis: null is taken as the default
-  // (every other option rejects null). Reproducer: new L2Loss({ batchAxis: null }) does not throw.
-  ...Object.keys(ALL_LOSSES).map((loss) => ({
-    loss,
-    check: 'expected-error',
-    when: (c: FuzzCase) => c.options.batchAxis === null,
-    reason: 'batchAxis: null accepted (src/loss/_loss.ts)',
-  })),
-  // SDML's option checks read `options.smoothingParameter ?? 0.3`: null is taken as the default.
-  // Reproducer: new SDMLLoss({ smoothingParameter: null }) does not throw.
-  {
-    loss: 'SDMLLoss',
-    check: 'expected-error',
-    when: (c) => c.options.smoothingParameter === null,
-    reason: 'smoothingParameter: null accepted (src/loss/sdml.ts option checks)',
-  },
+  // Empty: every failure this test found is fixed. An entry names the loss, the check and the
+  // cases it covers, with a minimal reproducer in a comment.
 ];
 
 /**

@@ -9,6 +9,8 @@ import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { normal, RandomGenerator, uniform } from '../../src/ndarray/random.js';
 import { assertFusedGradients, assertSecondDerivative, lossAndGradients } from './_closure-checks.js';
 import { assertClose, assertConformance, f32, f64 } from './_elementwise-checks.js';
+import { record } from '../../src/autograd/index.js';
+import { setKernelBackend } from '../../src/wasm/index.js';
 
 const NAME = 'SoftmaxCrossEntropyLoss';
 const i32 = (values: Parameters<typeof array>[0]) => array(values, { dtype: 'int32' });
@@ -313,6 +315,27 @@ describe('SoftmaxCrossEntropyLoss', () => {
       f64([[1, 0, 0]]),
     );
     assertClose(dense.data, [crossEntropy([0.5, 2], 0)], 1e-15, 0, 'dense masked loss');
+  });
+
+  test('a sampleWeight beyond float32 scales: finite gradients, the same on both kernel backends', () => {
+    // weight × sampleWeight = 9e38 overflows a float32 scale; the gradient itself stays finite.
+    const results = (['wasm', 'js'] as const).map((backend) => {
+      setKernelBackend(backend);
+      try {
+        const loss = new SoftmaxCrossEntropyLoss({ weight: 3 });
+        const pred = f32([
+          [0.5, -1, 2],
+          [0.3, 0.1, -0.2],
+        ]).attachGrad();
+        const out = record(() => loss.forward(pred, i32([2, 0]), f32([3e38, 1])));
+        out.backward();
+        return { loss: Array.from(out.data), grad: Array.from(pred.grad!.data) };
+      } finally {
+        setKernelBackend('auto');
+      }
+    });
+    assert.ok(results[0]!.grad.every(Number.isFinite), `wasm gradient ${results[0]!.grad}`);
+    assert.deepEqual(results[0], results[1]);
   });
 
   test('a vocabulary larger than a kernel chunk (20,000 classes): one pass, float32 equals float64', () => {
