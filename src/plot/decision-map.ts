@@ -6,7 +6,7 @@
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
-import { DEFAULT_FONT_FAMILY, element, marker, px } from './svg.js';
+import { element, marker, px, svgDocument, titleText } from './svg.js';
 
 /** Classifier scores on a regular grid over [xMin, xMax] × [yMin, yMax]. */
 export interface ScoreGrid {
@@ -122,33 +122,7 @@ export function decisionMap(grid: ScoreGrid, options: DecisionMapOptions = {}): 
     }),
     element('g', { class: 'points', 'data-points': markers.length }, { children: markers }),
     element('rect', { x: margin, y: top, width: size, height: plotHeight, fill: 'none', stroke: '#999' }),
-    options.title
-      ? element(
-          'text',
-          {
-            class: 'title',
-            x: width / 2,
-            y: fontSize * 1.7,
-            'text-anchor': 'middle',
-            'font-size': fontSize * 1.15,
-            'font-weight': 'bold',
-          },
-          { text: options.title },
-        )
-      : '',
+    titleText(options.title, width, fontSize, { baseline: 1.7, scale: 1.15 }),
   ];
-  return `${element(
-    'svg',
-    {
-      xmlns: 'http://www.w3.org/2000/svg',
-      width,
-      height,
-      viewBox: `0 0 ${px(width)} ${px(height)}`,
-      role: 'img',
-      'aria-label': options.title,
-      'font-family': DEFAULT_FONT_FAMILY,
-      'font-size': fontSize,
-    },
-    { children: children.filter((c) => c !== '') },
-  )}\n`;
+  return svgDocument({ width, height, title: options.title, fontSize }, children);
 }

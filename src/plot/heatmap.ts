@@ -5,7 +5,7 @@
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
-import { DEFAULT_FONT_FAMILY, element, estimateTextWidth, px } from './svg.js';
+import { element, estimateTextWidth, px, svgDocument, titleText } from './svg.js';
 
 /** Options of {@link heatmap}. */
 export interface HeatmapOptions {
@@ -227,33 +227,10 @@ export function heatmap(values: ArrayLike<number>, options: HeatmapOptions): str
     element('g', { class: 'path', 'data-cells': path.length }, { children: pathMarks }),
     pathLegend,
     colourBar,
-    options.title
-      ? element(
-          'text',
-          {
-            class: 'title',
-            x: width / 2,
-            y: fontSize * 1.8,
-            'text-anchor': 'middle',
-            'font-size': fontSize * 1.25,
-            'font-weight': 'bold',
-          },
-          { text: options.title },
-        )
-      : '',
+    titleText(options.title, width, fontSize),
   ];
-  return `${element(
-    'svg',
-    {
-      xmlns: 'http://www.w3.org/2000/svg',
-      width,
-      height,
-      viewBox: `0 0 ${px(width)} ${px(height)}`,
-      role: 'img',
-      'aria-label': options.title,
-      'font-family': options.fontFamily ?? DEFAULT_FONT_FAMILY,
-      'font-size': fontSize,
-    },
-    { children: children.filter((c) => c !== '') },
-  )}\n`;
+  return svgDocument(
+    { width, height, title: options.title, fontSize, fontFamily: options.fontFamily },
+    children,
+  );
 }

@@ -12,7 +12,7 @@ import { type LegendEntry, legendPosition, legendSize, renderLegend } from './le
 import { seriesColor } from './palette.js';
 import { pullIntoRange, readableYRange } from './readable-range.js';
 import { checkSeries, extentOf, type Series } from './series.js';
-import { DEFAULT_FONT_FAMILY, element, estimateTextWidth, hashId, px } from './svg.js';
+import { element, estimateTextWidth, hashId, svgDocument, titleText } from './svg.js';
 
 /** Options of {@link lineChart}. Every one is optional. */
 export interface LineChartOptions {
@@ -225,20 +225,7 @@ export function lineChart(input: readonly Series[], options: LineChartOptions = 
     yAxis.axis,
     element('g', { class: 'plot-area', 'clip-path': `url(#${clipId})` }, { children: seriesGroups }),
     legend,
-    options.title
-      ? element(
-          'text',
-          {
-            class: 'title',
-            x: width / 2,
-            y: fontSize * 1.8,
-            'text-anchor': 'middle',
-            'font-size': fontSize * 1.25,
-            'font-weight': 'bold',
-          },
-          { text: options.title },
-        )
-      : '',
+    titleText(options.title, width, fontSize),
     clipNote
       ? element(
           'text',
@@ -255,21 +242,17 @@ export function lineChart(input: readonly Series[], options: LineChartOptions = 
         )
       : '',
   ];
-  return `${element(
-    'svg',
+  return svgDocument(
     {
-      xmlns: 'http://www.w3.org/2000/svg',
       width,
       height,
-      viewBox: `0 0 ${px(width)} ${px(height)}`,
-      role: 'img',
-      'aria-label': options.title,
-      'data-y-clipped': clipNote ? 'true' : undefined,
-      'font-family': options.fontFamily ?? DEFAULT_FONT_FAMILY,
-      'font-size': fontSize,
+      title: options.title,
+      fontSize,
+      fontFamily: options.fontFamily,
+      attributes: { 'data-y-clipped': clipNote ? 'true' : undefined },
     },
-    { children: children.filter((c) => c !== '') },
-  )}\n`;
+    children,
+  );
 }
 
 function positive(name: string, value: number): number {

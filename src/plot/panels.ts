@@ -4,7 +4,7 @@
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
-import { DEFAULT_FONT_FAMILY, element, px } from './svg.js';
+import { element, px, svgDocument, titleText } from './svg.js';
 
 function sizeOf(svg: string): { width: number; height: number } {
   const open = /^\s*<svg\b[^>]*>/.exec(svg)?.[0] ?? '';
@@ -32,34 +32,10 @@ export function sideBySide(
   });
   const width = x;
   const height = top + Math.max(...charts.map((c) => sizeOf(c).height));
-  const title = options.title
-    ? element(
-        'text',
-        {
-          class: 'title',
-          x: width / 2,
-          y: fontSize * 1.7,
-          'text-anchor': 'middle',
-          'font-size': fontSize * 1.35,
-          'font-weight': 'bold',
-        },
-        { text: options.title },
-      )
-    : '';
-  return `${element(
-    'svg',
-    {
-      xmlns: 'http://www.w3.org/2000/svg',
-      width,
-      height,
-      viewBox: `0 0 ${px(width)} ${px(height)}`,
-      role: 'img',
-      'aria-label': options.title,
-      'font-family': DEFAULT_FONT_FAMILY,
-      'font-size': fontSize,
-    },
-    {
-      children: [element('rect', { width, height, fill: 'white' }), title, ...nested].filter((c) => c !== ''),
-    },
-  )}\n`;
+  const title = titleText(options.title, width, fontSize, { baseline: 1.7, scale: 1.35 });
+  return svgDocument({ width, height, title: options.title, fontSize }, [
+    element('rect', { width, height, fill: 'white' }),
+    title,
+    ...nested,
+  ]);
 }

@@ -10,7 +10,7 @@ import { axisTicks, bottomAxis, leftAxis, type PlotArea, type TickScale } from '
 import { type LegendEntry, legendPosition, legendSize, renderLegend } from './legend.js';
 import { seriesColor } from './palette.js';
 import { checkSeries, extentOf } from './series.js';
-import { DEFAULT_FONT_FAMILY, element, estimateTextWidth, type MarkerShape, marker, px } from './svg.js';
+import { element, estimateTextWidth, type MarkerShape, marker, svgDocument, titleText } from './svg.js';
 
 /** One group of points, drawn with one marker and colour and named once in the legend. */
 export interface PointSeries {
@@ -126,35 +126,12 @@ export function scatterChart(points: readonly PointSeries[], options: ScatterCha
     element('g', { class: 'segments' }, { children: lines }),
     ...groups,
     legend,
-    options.title
-      ? element(
-          'text',
-          {
-            class: 'title',
-            x: width / 2,
-            y: fontSize * 1.8,
-            'text-anchor': 'middle',
-            'font-size': fontSize * 1.25,
-            'font-weight': 'bold',
-          },
-          { text: options.title },
-        )
-      : '',
+    titleText(options.title, width, fontSize),
   ];
-  return `${element(
-    'svg',
-    {
-      xmlns: 'http://www.w3.org/2000/svg',
-      width,
-      height,
-      viewBox: `0 0 ${px(width)} ${px(height)}`,
-      role: 'img',
-      'aria-label': options.title,
-      'font-family': options.fontFamily ?? DEFAULT_FONT_FAMILY,
-      'font-size': fontSize,
-    },
-    { children: children.filter((c) => c !== '') },
-  )}\n`;
+  return svgDocument(
+    { width, height, title: options.title, fontSize, fontFamily: options.fontFamily },
+    children,
+  );
 }
 
 function axes(

@@ -99,3 +99,58 @@ export function marker(shape: MarkerShape, x: number, y: number, radius: number,
     ...style,
   });
 }
+
+/**
+ * A chart's bold title centred above it, or '' without one. `baseline` and `scale` are in units
+ * of the chart's font size (the single charts use 1.8 and 1.25; panels and maps a little less).
+ */
+export function titleText(
+  title: string | undefined,
+  width: number,
+  fontSize: number,
+  placement: { readonly baseline: number; readonly scale: number } = { baseline: 1.8, scale: 1.25 },
+): string {
+  if (!title) return '';
+  return element(
+    'text',
+    {
+      class: 'title',
+      x: width / 2,
+      y: fontSize * placement.baseline,
+      'text-anchor': 'middle',
+      'font-size': fontSize * placement.scale,
+      'font-weight': 'bold',
+    },
+    { text: title },
+  );
+}
+
+/** What every chart's root `<svg>` carries. */
+export interface SvgFrame {
+  readonly width: number;
+  readonly height: number;
+  readonly title?: string | undefined;
+  readonly fontSize: number;
+  readonly fontFamily?: string | undefined;
+  /** Further attributes of the root (e.g. data-* flags the tests read). */
+  readonly attributes?: Readonly<Record<string, AttributeValue>>;
+}
+
+/** A whole SVG document: the root element with its size, label and font, around `children`. */
+export function svgDocument(frame: SvgFrame, children: readonly string[]): string {
+  return `${element(
+    'svg',
+    {
+      xmlns: 'http://www.w3.org/2000/svg',
+      width: frame.width,
+      height: frame.height,
+      viewBox: `0 0 ${px(frame.width)} ${px(frame.height)}`,
+      role: 'img',
+      'aria-label': frame.title,
+      ...frame.attributes,
+      'font-family': frame.fontFamily ?? DEFAULT_FONT_FAMILY,
+      'font-size': frame.fontSize,
+    },
+    { children: children.filter((c) => c !== '') },
+  )}\n`;
+}

@@ -17,6 +17,7 @@ import {
   arenaScratch,
   type KernelExports,
   regionBytes,
+  type SigmoidCrossEntropySegmentsKernel,
   reserveScratch,
   SCRATCH_BASE,
 } from './runtime.js';
@@ -195,30 +196,14 @@ function runLongSamples(
  * call crosses threads as data, not as a closure).
  */
 export const SEGMENT_KERNELS: Readonly<Record<string, (parameters: readonly number[]) => SegmentKernels>> = {
-  sigmoidCrossEntropy: ([labelScale, labelShift]) => ({
-    narrow: (k, [x, z], length, segments, scales, gradient, sums) =>
-      k.sigmoidCrossEntropySegmentsNarrow(
-        x!,
-        z!,
-        length,
-        segments,
-        scales,
-        labelScale!,
-        labelShift!,
-        gradient,
-        sums,
-      ),
-    wide: (k, [x, z], length, segments, scales, gradient, sums) =>
-      k.sigmoidCrossEntropySegments(
-        x!,
-        z!,
-        length,
-        segments,
-        scales,
-        labelScale!,
-        labelShift!,
-        gradient,
-        sums,
-      ),
-  }),
+  sigmoidCrossEntropy: ([labelScale, labelShift]) => {
+    const segmentKernel =
+      (pick: (k: KernelExports) => SigmoidCrossEntropySegmentsKernel): SegmentKernel =>
+      (k, [x, z], length, segments, scales, gradient, sums) =>
+        pick(k)(x!, z!, length, segments, scales, labelScale!, labelShift!, gradient, sums);
+    return {
+      narrow: segmentKernel((k) => k.sigmoidCrossEntropySegmentsNarrow),
+      wide: segmentKernel((k) => k.sigmoidCrossEntropySegments),
+    };
+  },
 };

@@ -40,6 +40,35 @@ export type ResidualSegmentsKernel = (
   sums: number,
 ) => void;
 
+/**
+ * The one-pass binary cross-entropy kernels: `segments` segments of `length` logits x and labels
+ * z (z taken as labelScale · label + labelShift), a float32 scale and a float64 sum per segment.
+ */
+export type SigmoidCrossEntropySegmentsKernel = (
+  x: number,
+  z: number,
+  length: number,
+  segments: number,
+  scales: number,
+  labelScale: number,
+  labelShift: number,
+  gradient: number,
+  sums: number,
+) => void;
+
+/** The one-pass triplet kernels: anchor, positive and negative rows, a scale and a sum per row. */
+export type TripletSegmentsKernel = (
+  anchor: number,
+  positive: number,
+  negative: number,
+  length: number,
+  segments: number,
+  scales: number,
+  margin: number,
+  gradient: number,
+  sums: number,
+) => void;
+
 /** The exports of the kernel module (pointers are byte offsets into its memory). */
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
@@ -94,52 +123,12 @@ export interface KernelExports {
   squaredResidualSegmentsNarrow: ResidualSegmentsKernel;
   absoluteResidualSegmentsNarrow: ResidualSegmentsKernel;
   huberResidualSegmentsNarrow: ResidualSegmentsKernel;
-  sigmoidCrossEntropySegments(
-    x: number,
-    z: number,
-    length: number,
-    segments: number,
-    scales: number,
-    labelScale: number,
-    labelShift: number,
-    gradient: number,
-    sums: number,
-  ): void;
+  sigmoidCrossEntropySegments: SigmoidCrossEntropySegmentsKernel;
   /** The float32-lane twin of sigmoidCrossEntropySegments (binary-cross-entropy-narrow.wat). */
-  sigmoidCrossEntropySegmentsNarrow(
-    x: number,
-    z: number,
-    length: number,
-    segments: number,
-    scales: number,
-    labelScale: number,
-    labelShift: number,
-    gradient: number,
-    sums: number,
-  ): void;
-  tripletSegments(
-    anchor: number,
-    positive: number,
-    negative: number,
-    length: number,
-    segments: number,
-    scales: number,
-    margin: number,
-    gradient: number,
-    sums: number,
-  ): void;
+  sigmoidCrossEntropySegmentsNarrow: SigmoidCrossEntropySegmentsKernel;
+  tripletSegments: TripletSegmentsKernel;
   /** The float32-lane twin of tripletSegments (triplet-narrow.wat). */
-  tripletSegmentsNarrow(
-    anchor: number,
-    positive: number,
-    negative: number,
-    length: number,
-    segments: number,
-    scales: number,
-    margin: number,
-    gradient: number,
-    sums: number,
-  ): void;
+  tripletSegmentsNarrow: TripletSegmentsKernel;
   matmul(a: number, b: number, c: number, rows: number, columns: number, inner: number): void;
   packRowPanels(
     src: number,
