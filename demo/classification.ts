@@ -4,7 +4,7 @@
  * input square, boundary and points) redrawn as the network trains.
  * @module
  */
-import { gluon, type NDArray, nd } from 'gloss-ml';
+import { type gluon, type NDArray, nd } from 'gloss-ml';
 import { decisionMap } from 'gloss-ml/plot';
 
 /** The classification losses the panel trains with. */

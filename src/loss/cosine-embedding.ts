@@ -78,7 +78,7 @@ interface CosineState {
  */
 export class CosineEmbeddingLoss extends Loss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'CosineEmbeddingLoss';
+  static override readonly lossName = 'CosineEmbeddingLoss';
 
   readonly inputNames: readonly string[] = ['input1', 'input2', 'label', 'sampleWeight'];
   /** The margin for dissimilar pairs. */

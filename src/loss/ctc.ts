@@ -170,7 +170,7 @@ const DEAD = -1e30;
  */
 export class CTCLoss extends Loss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'CTCLoss';
+  static override readonly lossName = 'CTCLoss';
 
   readonly inputNames: readonly string[] = ['pred', 'label', 'predLengths', 'labelLengths', 'sampleWeight'];
   /** Layout of `pred`. */

@@ -42,7 +42,7 @@ export interface HingeLossOptions extends LossOptions {
  */
 export class HingeLoss extends ElementwiseLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'HingeLoss';
+  static override readonly lossName = 'HingeLoss';
 
   /** The margin. */
   readonly margin: number;

@@ -43,7 +43,7 @@ export interface HuberLossOptions extends LossOptions {
  */
 export class HuberLoss extends ElementwiseLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'HuberLoss';
+  static override readonly lossName = 'HuberLoss';
 
   /** The branch point ρ. */
   readonly rho: number;

@@ -125,7 +125,7 @@ function broadcastIndex(shape: readonly number[], from: readonly number[]): Int3
  */
 export class KLDivLoss extends Loss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'KLDivLoss';
+  static override readonly lossName = 'KLDivLoss';
 
   readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
   /** Whether `pred` already holds log-probabilities. */

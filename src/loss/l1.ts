@@ -43,7 +43,7 @@ export interface L1LossOptions extends LossOptions {
  */
 export class L1Loss extends ElementwiseLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'L1Loss';
+  static override readonly lossName = 'L1Loss';
 
   constructor(options: L1LossOptions = {}) {
     super(options, []);

@@ -40,7 +40,7 @@ export interface L2LossOptions extends LossOptions {
  */
 export class L2Loss extends ElementwiseLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'L2Loss';
+  static override readonly lossName = 'L2Loss';
 
   constructor(options: L2LossOptions = {}) {
     super(options, [], 1);

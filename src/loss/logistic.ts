@@ -54,7 +54,7 @@ export interface LogisticLossOptions extends LossOptions {
  */
 export class LogisticLoss extends ElementwiseLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'LogisticLoss';
+  static override readonly lossName = 'LogisticLoss';
 
   /** How labels are read. */
   readonly labelFormat: LogisticLabelFormat;

@@ -94,7 +94,7 @@ function blockExponentials(x: Float32Array | Float64Array, state: PoissonState, 
  */
 export class PoissonNLLLoss extends ElementwiseLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'PoissonNLLLoss';
+  static override readonly lossName = 'PoissonNLLLoss';
 
   override readonly inputNames: readonly string[] = ['pred', 'target', 'sampleWeight', 'epsilon'];
   /** Whether `pred` is the log of the rate. */

@@ -99,7 +99,7 @@ function rowDistances(
  */
 export class SDMLLoss extends Loss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'SDMLLoss';
+  static override readonly lossName = 'SDMLLoss';
 
   readonly inputNames: readonly string[] = ['x1', 'x2'];
   /** The label smoothing s. */

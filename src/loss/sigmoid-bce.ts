@@ -84,7 +84,7 @@ interface BceState {
  */
 export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'SigmoidBinaryCrossEntropyLoss';
+  static override readonly lossName = 'SigmoidBinaryCrossEntropyLoss';
 
   override readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight', 'posWeight'];
   /** Whether `pred` holds probabilities rather than logits. */

@@ -96,7 +96,7 @@ function denseTerm(z: number, logProbability: number): number {
  */
 export class SoftmaxCrossEntropyLoss extends Loss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'SoftmaxCrossEntropyLoss';
+  static override readonly lossName = 'SoftmaxCrossEntropyLoss';
 
   readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
   /** The class axis as given (may be negative). */

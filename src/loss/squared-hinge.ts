@@ -42,7 +42,7 @@ export interface SquaredHingeLossOptions extends LossOptions {
  */
 export class SquaredHingeLoss extends ElementwiseLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'SquaredHingeLoss';
+  static override readonly lossName = 'SquaredHingeLoss';
 
   /** The margin. */
   readonly margin: number;

@@ -59,7 +59,7 @@ interface TripletExtra {
  */
 export class TripletLoss extends Loss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
-  static readonly lossName = 'TripletLoss';
+  static override readonly lossName = 'TripletLoss';
 
   readonly inputNames: readonly string[] = ['pred', 'positive', 'negative', 'sampleWeight'];
   /** The margin. */

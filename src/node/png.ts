@@ -126,7 +126,8 @@ export async function svgToPng(svg: string, options: PngOptions = {}): Promise<U
       sansSerifFamily: family,
     },
     fitTo: { mode: 'zoom', value: scale },
-    background: options.background,
+    // Only when given: resvg's option is optional, not undefined-able.
+    ...(options.background === undefined ? {} : { background: options.background }),
     logLevel: 'off',
   });
   return new Uint8Array(renderer.render().asPng());

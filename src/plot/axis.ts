@@ -26,9 +26,9 @@ export interface AxisOptions {
   /** Roughly how many ticks to aim for (d3 picks "nice" values near it). */
   readonly tickCount: number;
   /** d3-format specifier for tick labels; undefined lets the scale choose. */
-  readonly tickFormat?: string;
+  readonly tickFormat?: string | undefined;
   /** Axis title, drawn centred outside the tick labels. */
-  readonly label?: string;
+  readonly label?: string | undefined;
   readonly fontSize: number;
 }
 

@@ -76,9 +76,9 @@ interface Draft {
   lossShape?: number[];
   lossAxis?: number;
   /** Makes one input's shape invalid; returns the input's name. */
-  breakShape?: () => string;
+  breakShape?: (() => string) | undefined;
   /** Puts an out-of-range value into a discrete input; returns the input's name. */
-  breakValue?: () => string;
+  breakValue?: (() => string) | undefined;
   infiniteSamples?: number[];
   sampleWeightIndex: number;
 }

@@ -47,7 +47,7 @@ test('points sit where the scales put them: equal x steps, y distances proportio
     }),
   );
   const [points] = pathRuns(byClass(svg, 'line')[0]!.attributes.d!);
-  const [[x0, y0], [x1, y1], [x2, y2]] = points as [number, number][];
+  const [[x0, y0], [x1, y1], [x2, y2]] = points as [[number, number], [number, number], [number, number]];
   assert.ok(Math.abs(x1! - x0! - (x2! - x1!)) < 0.02, 'x steps are equal');
   assert.ok(x2! > x1! && y1! < y0!, 'x grows to the right, y grows upwards');
   assert.ok(Math.abs(y1! - y2! - 3 * (y0! - y1!)) < 0.05, 'the second rise is three times the first');
