@@ -7,7 +7,7 @@
 import type { DType } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normal, type RandomGenerator, uniform } from '../ndarray/random.js';
-import { Loss, lossBatchAxis, type Prepared, reshapeLike } from './_loss.js';
+import { Loss, lossBatchAxis, type Prepared, reshapeLike } from './_base/index.js';
 
 export abstract class ElementwiseLoss extends Loss {
   readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];

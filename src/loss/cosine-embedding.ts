@@ -7,7 +7,14 @@ import { allocate, type TypedArray } from '../ndarray/dtype.js';
 import { div, greater, maximum, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
-import { checkFinite, Loss, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_loss.js';
+import {
+  checkFinite,
+  Loss,
+  type LossOptions,
+  lossBatchAxis,
+  type Prepared,
+  reshapeLike,
+} from './_base/index.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 
 /** Options of {@link CosineEmbeddingLoss}. */

@@ -17,7 +17,14 @@ import {
 import { logSumExp } from '../ops/reduce.js';
 import { isFloatArray, softmaxGradientRows, softmaxRowNormalizers } from '../wasm/index.js';
 import { rowMaximumIndex, sumExpShifted } from './_class-rows.js';
-import { checkBoolean, checkChoice, checkRank, Loss, type LossOptions, type Prepared } from './_loss.js';
+import {
+  checkBoolean,
+  checkChoice,
+  checkRank,
+  Loss,
+  type LossOptions,
+  type Prepared,
+} from './_base/index.js';
 
 /** Options of {@link CTCLoss}. There is no `batchAxis`: the batch axis follows `labelLayout`. */
 export interface CTCLossOptions extends Omit<LossOptions, 'batchAxis'> {

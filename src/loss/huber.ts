@@ -4,7 +4,7 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
 import { abs, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { checkFinite, type LossOptions, type Prepared } from './_loss.js';
+import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
 import { residualInputs } from './_samples.js';
 import { type ResidualLoss, residualLossGradient } from '../wasm/residual.js';
 

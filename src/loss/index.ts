@@ -4,11 +4,11 @@
  * @module
  */
 import * as exported from './exports.js';
-import type { Loss } from './_loss.js';
+import type { Loss } from './_base/index.js';
 
 export * from './exports.js';
-export { Loss } from './_loss.js';
-export type { LossInput, LossOptions } from './_loss.js';
+export { Loss } from './_base/index.js';
+export type { LossInput, LossOptions } from './_base/index.js';
 
 /** A loss class: constructible from its options object. */
 export type LossClass = (new (options?: Record<string, unknown>) => Loss) & { readonly isLoss: true };

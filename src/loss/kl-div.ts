@@ -13,7 +13,14 @@ import {
   logSoftmaxRows,
   type RowNormalizers,
 } from './_class-rows.js';
-import { checkBoolean, checkChoice, Loss, type LossOptions, lossBatchAxis, type Prepared } from './_loss.js';
+import {
+  checkBoolean,
+  checkChoice,
+  Loss,
+  type LossOptions,
+  lossBatchAxis,
+  type Prepared,
+} from './_base/index.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 import { BlockSum } from './_block-sum.js';
 

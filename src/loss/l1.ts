@@ -3,7 +3,7 @@ import type { DType, TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { abs, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import type { LossOptions, Prepared } from './_loss.js';
+import type { LossOptions, Prepared } from './_base/index.js';
 import { residualInputs } from './_samples.js';
 import { type ResidualLoss, residualLossGradient } from '../wasm/residual.js';
 

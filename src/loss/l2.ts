@@ -1,7 +1,7 @@
 import { sub, square, mul } from '../ops/elementwise.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import type { LossOptions, Prepared } from './_loss.js';
+import type { LossOptions, Prepared } from './_base/index.js';
 import type { TypedArray } from '../ndarray/dtype.js';
 import { type ResidualLoss, residualLossGradient } from '../wasm/residual.js';
 

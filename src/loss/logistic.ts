@@ -3,7 +3,7 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { checkChoice, type LossOptions, type Prepared } from './_loss.js';
+import { checkChoice, type LossOptions, type Prepared } from './_base/index.js';
 import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
 import {
   isFloatArray,

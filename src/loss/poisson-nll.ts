@@ -11,7 +11,7 @@ import {
   lossBatchAxis,
   type Prepared,
   reshapeLike,
-} from './_loss.js';
+} from './_base/index.js';
 import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 import { expInto, isFloatArray } from '../wasm/index.js';

@@ -7,7 +7,7 @@ import { logSoftmax } from '../ops/activation.js';
 import { abs, add, equal, log, mul, neg, square, sub, where } from '../ops/elementwise.js';
 import { expandDims } from '../ops/movement.js';
 import { mean, sum } from '../ops/reduce.js';
-import { checkFinite, Loss, type LossOptions, type Prepared } from './_loss.js';
+import { checkFinite, Loss, type LossOptions, type Prepared } from './_base/index.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 import { BlockSum } from './_block-sum.js';
 

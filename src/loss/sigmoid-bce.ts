@@ -4,7 +4,7 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { checkBoolean, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_loss.js';
+import { checkBoolean, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_base/index.js';
 import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 import { BlockSum } from './_block-sum.js';

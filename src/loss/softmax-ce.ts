@@ -22,7 +22,14 @@ import {
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from '../wasm/index.js';
-import { checkBoolean, Loss, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_loss.js';
+import {
+  checkBoolean,
+  Loss,
+  type LossOptions,
+  lossBatchAxis,
+  type Prepared,
+  reshapeLike,
+} from './_base/index.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 
 /** Options of {@link SoftmaxCrossEntropyLoss}. */

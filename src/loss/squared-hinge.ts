@@ -3,7 +3,7 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
 import { mul, relu, square, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { checkFinite, type LossOptions, type Prepared } from './_loss.js';
+import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
 import { marginInputs } from './_samples.js';
 
 /** Options of {@link SquaredHingeLoss}. */

@@ -5,7 +5,7 @@ import type { RandomGenerator } from '../ndarray/random.js';
 import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { checkFinite, Loss, type LossOptions, type Prepared, reshapeLike } from './_loss.js';
+import { checkFinite, Loss, type LossOptions, type Prepared, reshapeLike } from './_base/index.js';
 import { signedBandValues, toNDArray } from './_samples.js';
 import { tripletLossGradient } from '../wasm/triplet.js';
 

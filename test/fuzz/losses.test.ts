@@ -21,7 +21,7 @@ import type { DType } from '../../src/ndarray/dtype.js';
 import { AutogradError, ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
-import type { Loss } from '../../src/loss/_loss.js';
+import type { Loss } from '../../src/loss/_base/index.js';
 import { setKernelBackend } from '../../src/wasm/index.js';
 import { build, closeUlps, describeCase, firstMismatch, same } from './_compare.js';
 import {

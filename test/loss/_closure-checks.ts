@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { grad, record } from '../../src/autograd/index.js';
 import { array } from '../../src/ndarray/create.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
-import type { Loss } from '../../src/loss/_loss.js';
+import type { Loss } from '../../src/loss/_base/index.js';
 import { checkGradient, numericGradient } from '../../src/testing/gradcheck.js';
 import { assertClose } from './_elementwise-checks.js';
 

@@ -17,7 +17,7 @@ import type { DType } from '../../src/ndarray/dtype.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { RandomGenerator } from '../../src/ndarray/random.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
-import type { Loss } from '../../src/loss/_loss.js';
+import type { Loss } from '../../src/loss/_base/index.js';
 import { setKernelBackend } from '../../src/wasm/index.js';
 
 type LossClass = new (options?: Record<string, unknown>) => Loss;

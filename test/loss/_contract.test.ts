@@ -12,7 +12,7 @@ import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { RandomGenerator } from '../../src/ndarray/random.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
-import type { Loss } from '../../src/loss/_loss.js';
+import type { Loss } from '../../src/loss/_base/index.js';
 import { numericGradient } from '../../src/testing/gradcheck.js';
 
 function closeTo(

@@ -10,7 +10,7 @@ import { type CaseFile, runFile } from '../../src/conformance/run.js';
 import { array } from '../../src/ndarray/create.js';
 import type { DType } from '../../src/ndarray/dtype.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
-import type { Loss } from '../../src/loss/_loss.js';
+import type { Loss } from '../../src/loss/_base/index.js';
 import { checkGradient, numericGradient } from '../../src/testing/gradcheck.js';
 
 /**

@@ -14,7 +14,7 @@ import {
   PoissonNLLLoss,
   SigmoidBinaryCrossEntropyLoss,
 } from '../../src/loss/index.js';
-import type { Loss } from '../../src/loss/_loss.js';
+import type { Loss } from '../../src/loss/_base/index.js';
 import { type Domain, extremeValues, type InputSpec, type Scenario } from './_extreme-runs.js';
 
 /** A loss with options, and the domain of each of its continuous inputs. */

@@ -6,7 +6,7 @@
 import { grad, record } from '../../src/autograd/index.js';
 import { allocate, type DType } from '../../src/ndarray/dtype.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
-import type { Loss } from '../../src/loss/_loss.js';
+import type { Loss } from '../../src/loss/_base/index.js';
 import { type KernelBackend, setKernelBackend } from '../../src/wasm/index.js';
 import { orderedBits } from '../wasm/_ulp.js';
 

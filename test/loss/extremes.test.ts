@@ -22,7 +22,7 @@ import {
   PoissonNLLLoss,
   SigmoidBinaryCrossEntropyLoss,
 } from '../../src/loss/index.js';
-import type { Loss } from '../../src/loss/_loss.js';
+import type { Loss } from '../../src/loss/_base/index.js';
 import { kernelBackend, setKernelBackend } from '../../src/wasm/index.js';
 import type { DType } from '../../src/ndarray/dtype.js';
 import { CONFIGURATIONS, type Configuration, inputsFor } from './_extreme-configurations.js';

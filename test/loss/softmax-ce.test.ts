@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Prepared } from '../../src/loss/_loss.js';
+import type { Prepared } from '../../src/loss/_base/index.js';
 import { SoftmaxCELoss } from '../../src/loss/exports.js';
 import { SoftmaxCrossEntropyLoss } from '../../src/loss/softmax-ce.js';
 import { array } from '../../src/ndarray/create.js';

@@ -24,7 +24,7 @@ import { describe, test } from 'node:test';
 import { record } from '../../src/autograd/index.js';
 import { type Initializer, Normal, Uniform, Xavier } from '../../src/init/initializer.js';
 import * as losses from '../../src/loss/index.js';
-import type { Loss } from '../../src/loss/_loss.js';
+import type { Loss } from '../../src/loss/_base/index.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { RandomGenerator, randint, seed, uniform } from '../../src/ndarray/random.js';
 import { Dense } from '../../src/nn/dense.js';

@@ -1,0 +1,14 @@
+/**
+ * The loss base: the `Loss` class, the pipelines its calls run through, ℓ's layout and the
+ * shared option and shape checks. Loss files import from here.
+ * @module
+ */
+export { type LossInput, type LossOptions, Loss, type Prepared } from './loss.js';
+export {
+  checkBoolean,
+  checkChoice,
+  checkFinite,
+  checkRank,
+  lossBatchAxis,
+  reshapeLike,
+} from './validation.js';

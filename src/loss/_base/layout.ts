@@ -1,0 +1,188 @@
+/**
+ * How ℓ is laid out for the pipelines: blocks of elements, the sample each element belongs to,
+ * and the sampleWeight value of each element, whatever broadcast pattern it was given in.
+ * @module
+ */
+import { allocate, type DType, isFloat, type TypedArray } from '../../ndarray/dtype.js';
+import { formatShape, ShapeError } from '../../ndarray/errors.js';
+import { NDArray } from '../../ndarray/ndarray.js';
+import { sameShape, sizeOf, stridesOf } from '../../ndarray/shape.js';
+import type { Prepared } from './loss.js';
+
+/** Elements of ℓ processed per kernel call: small enough to stay in cache. */
+export const BLOCK_SIZE = 4096;
+/** Samples smaller than this are grouped into shared blocks (one kernel call per sample would cost more). */
+const MIN_SAMPLE_BLOCK = 256;
+
+/**
+ * Splits ℓ into blocks of at most BLOCK_SIZE elements. When each sample's elements are contiguous
+ * (batch axis 0), blocks never straddle two samples and carry that sample's index; otherwise the
+ * sample is -1 and the caller maps elements to samples itself.
+ */
+export function* blocks(
+  total: number,
+  layout: { inner: number; batch: number; count: number },
+): Generator<[number, number, number]> {
+  if (layout.inner === layout.count && layout.count >= MIN_SAMPLE_BLOCK) {
+    for (let sample = 0; sample < layout.batch; sample++) {
+      const sampleEnd = (sample + 1) * layout.count;
+      for (let begin = sample * layout.count; begin < sampleEnd; begin += BLOCK_SIZE) {
+        yield [begin, Math.min(begin + BLOCK_SIZE, sampleEnd), sample];
+      }
+    }
+    return;
+  }
+  for (let begin = 0; begin < total; begin += BLOCK_SIZE)
+    yield [begin, Math.min(begin + BLOCK_SIZE, total), -1];
+}
+
+/** Fills `out[j]` with the sample (batch index) of ℓ element `begin + j`. */
+export function sampleIndices(
+  begin: number,
+  length: number,
+  layout: { inner: number; batch: number },
+  out: Int32Array,
+): void {
+  const { inner, batch } = layout;
+  let within = begin % inner;
+  let sample = Math.floor(begin / inner) % batch;
+  for (let j = 0; j < length; j++) {
+    out[j] = sample;
+    if (++within === inner) {
+      within = 0;
+      if (++sample === batch) sample = 0;
+    }
+  }
+}
+
+/** Reads sampleWeight values for ℓ elements, whatever broadcast pattern the weight has. */
+export class WeightReader {
+  readonly values: TypedArray;
+  private readonly mode: 'same' | 'sample' | 'scalar' | 'general';
+  private readonly layout: { inner: number; batch: number };
+  private readonly index: Int32Array | null;
+
+  constructor(
+    readonly array: NDArray,
+    readonly shape: readonly number[],
+    prepared: Prepared,
+  ) {
+    const weight = array;
+    const weightShape = shape;
+    this.values = weight.data;
+    this.layout = batchLayout(prepared);
+    const lossShape = prepared.lossShape;
+    const perSample = weightShape.every((d, i) => d === 1 || i === prepared.batchAxis);
+    if (sameShape(weightShape, lossShape)) this.mode = 'same';
+    else if (weight.size === 1) this.mode = 'scalar';
+    else if (perSample && weight.size === this.layout.batch) this.mode = 'sample';
+    else this.mode = 'general';
+    this.index = this.mode === 'general' ? weightIndex(lossShape, weightShape) : null;
+  }
+
+  /** Whether the weight is one value per sample (or one for all), see {@link ofSample}. */
+  get perSample(): boolean {
+    return this.mode === 'sample' || this.mode === 'scalar';
+  }
+
+  /** The weight of every ℓ element of `sample`; only when {@link perSample}. */
+  ofSample(sample: number): number {
+    return this.values[this.mode === 'scalar' ? 0 : sample]!;
+  }
+
+  /** Fills `out[j]` with the weight offset of ℓ element `begin + j`. */
+  offsets(begin: number, length: number, out: Int32Array): void {
+    switch (this.mode) {
+      case 'same':
+        for (let j = 0; j < length; j++) out[j] = begin + j;
+        return;
+      case 'scalar':
+        out.fill(0, 0, length);
+        return;
+      case 'sample':
+        sampleIndices(begin, length, this.layout, out);
+        return;
+      case 'general':
+        for (let j = 0; j < length; j++) out[j] = this.index![begin + j]!;
+        return;
+    }
+  }
+}
+
+/** `out[k] = gradient[k] · head[sample of k]`, with `count` contiguous elements per sample. */
+export function scaleBySample(gradient: TypedArray, head: TypedArray, count: number, out: TypedArray): void {
+  for (let sample = 0, k = 0; sample < head.length; sample++) {
+    const factor = head[sample]!;
+    for (const end = k + count; k < end; k++) out[k] = gradient[k]! * factor;
+  }
+}
+
+export function outputDType(prepared: Prepared): DType {
+  const first = prepared.arrays.find((x) => isFloat(x.dtype));
+  return first ? first.dtype : 'float32';
+}
+
+export function toArrayOf(values: Float64Array, like: NDArray): NDArray {
+  const data = allocate(isFloat(like.dtype) ? like.dtype : 'float32', like.size);
+  data.set(values);
+  return new NDArray(data, like.shape);
+}
+
+/**
+ * A 1-D weight whose length is the batch size is per sample, laid along the batch
+ * axis; any other weight must broadcast to ℓ without enlarging it. Returns the shape the weight
+ * takes when multiplied into ℓ.
+ */
+export function alignSampleWeight(where: string, weight: NDArray, prepared: Prepared): number[] {
+  const lossShape = prepared.lossShape;
+  const batch = lossShape[prepared.batchAxis]!;
+  if (weight.ndim === 1 && weight.shape[0] === batch && lossShape.length > 0) {
+    return lossShape.map((_, i) => (i === prepared.batchAxis ? batch : 1));
+  }
+  const rank = lossShape.length;
+  const fits =
+    weight.ndim <= rank &&
+    weight.shape.every((dim, i) => {
+      const target = lossShape[rank - weight.ndim + i]!;
+      return dim === target || dim === 1;
+    });
+  if (!fits) {
+    const perSample = lossShape.map((d, i) => (i === prepared.batchAxis ? d : 1));
+    throw new ShapeError(
+      `${where}: sampleWeight shape ${formatShape(weight.shape)} does not broadcast to the loss shape ${formatShape(lossShape)} ` +
+        `without enlarging it; use [${batch}] or ${formatShape(perSample)} for one weight per sample, or ${formatShape(lossShape)} for one per element`,
+    );
+  }
+  return [...new Array<number>(rank - weight.ndim).fill(1), ...weight.shape];
+}
+
+/** Offsets of a weight of `weightShape` for each element of ℓ (0 strides on broadcast axes). */
+function weightIndex(lossShape: readonly number[], weightShape: readonly number[]): Int32Array | null {
+  if (sameShape(lossShape, weightShape)) return null;
+  const own = stridesOf(weightShape);
+  const strides = weightShape.map((d, i) => (d === 1 ? 0 : own[i]!));
+  const size = sizeOf(lossShape);
+  const index = new Int32Array(size);
+  const counter = new Array<number>(lossShape.length).fill(0);
+  let offset = 0;
+  for (let k = 0; k < size; k++) {
+    index[k] = offset;
+    for (let axis = lossShape.length - 1; axis >= 0; axis--) {
+      counter[axis]!++;
+      offset += strides[axis]!;
+      if (counter[axis]! < lossShape[axis]!) break;
+      offset -= strides[axis]! * lossShape[axis]!;
+      counter[axis] = 0;
+    }
+  }
+  return index;
+}
+
+/** Position of each element of ℓ's batch index, and how many elements share a sample. */
+export function batchLayout(prepared: Prepared): { inner: number; batch: number; count: number } {
+  const shape = prepared.lossShape;
+  const axis = prepared.batchAxis;
+  const inner = sizeOf(shape.slice(axis + 1));
+  const batch = shape[axis] ?? 1;
+  return { inner, batch, count: sizeOf(shape) / Math.max(batch, 1) };
+}

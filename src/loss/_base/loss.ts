@@ -1,0 +1,426 @@
+/**
+ * The `Loss` base class: what a loss states (its inputs, validation, kernels and twin as hooks)
+ * and the public API every loss shares (forward, reference, options). The autograd nodes a call
+ * becomes are in pipelines.ts, ℓ's layout and sampleWeight alignment in layout.ts, the shared
+ * option and shape checks in validation.ts.
+ *
+ * For each call it converts the inputs, lets the loss validate and reshape them, runs the loss's
+ * fused forward kernel block by block over the unreduced loss ℓ, and applies to each block —
+ * always in this order — `sampleWeight` (per sample when it is 1-D of batch length, otherwise
+ * broadcast to ℓ), the scalar `weight`, and the mean over
+ * every non-batch axis, so ℓ never exists as a full buffer. All of that is exactly one autograd
+ * node. Its backward scales the incoming per-sample gradient back into dℓ, block by block, and
+ * calls the loss's analytic backward kernel, which writes straight into the final gradient
+ * arrays. When gradients are recorded (`createGraph`), it differentiates the loss's composed twin
+ * instead, so second derivatives of every loss are right.
+ *
+ * A recorded call that differentiates only the prediction (the usual training step) takes a
+ * one-pass path where the loss offers one (`forwardGradient`: L2, L1, Huber, SigmoidBCE on
+ * logits, Logistic, Triplet, SoftmaxCE with sparse labels): the forward computes the per-sample
+ * sums and the gradient already scaled by weight, sampleWeight and 1/M, and the backward only
+ * multiplies it by the head gradient. That gradient belongs to the call's node until the graph is
+ * freed; only then does it go back to the loss's {@link CallMemory} for a later call, so no call
+ * can ever be handed memory another call still needs. Gradients of the block path come from the
+ * same memory and go back the same way; the autograd engine copies every gradient into `.grad`
+ * only when the whole pass has succeeded.
+ * @module
+ */
+import { backward as runBackward } from '../../autograd/backward.js';
+import { isRecording } from '../../autograd/state.js';
+import { asArray, array as makeArray } from '../../ndarray/create.js';
+import { type DType, isFloat, type TypedArray } from '../../ndarray/dtype.js';
+import { ShapeError, ValueError } from '../../ndarray/errors.js';
+import { NDArray } from '../../ndarray/ndarray.js';
+import type { RandomGenerator } from '../../ndarray/random.js';
+import { mean } from '../../ops/reduce.js';
+import { mul } from '../../ops/elementwise.js';
+import { reshape } from '../../ops/movement.js';
+import { CallMemory } from '../_call-memory.js';
+import { alignSampleWeight, batchLayout, WeightReader } from './layout.js';
+import { blockOp, type LossHooks, onePassOp } from './pipelines.js';
+import { checkFinite, checkKnownOptions } from './validation.js';
+
+/** Options every loss accepts. */
+export interface LossOptions {
+  /** Scalar multiplier applied after `sampleWeight`; null (the default) means none. */
+  weight?: number | null;
+  /** The axis that indexes samples (default 0, may be negative). */
+  batchAxis?: number;
+}
+
+/** Anything a loss accepts as an input: an NDArray, nested JS arrays, a typed array or a number. */
+export type LossInput = NDArray | number | readonly unknown[] | TypedArray;
+
+/** What a loss's `prepare` step hands to its kernels. */
+export interface Prepared {
+  /**
+   * The differentiable (or discrete) arrays the kernels read, in a fixed order chosen by the loss.
+   * Gradients are reported for float arrays that need them.
+   */
+  readonly arrays: readonly NDArray[];
+  /**
+   * For each entry of `arrays`, the position of the user's positional input it came from (so
+   * gradients can be reshaped back), or -1 for an internal array.
+   */
+  readonly sources: readonly number[];
+  /** Shape of the unreduced loss ℓ. */
+  readonly lossShape: readonly number[];
+  /** Batch axis of ℓ, already normalised against `lossShape`. */
+  readonly batchAxis: number;
+  /** Scalars and other per-call settings the kernels need (e.g. Poisson's epsilon). */
+  readonly extra?: unknown;
+}
+
+/** The floats-of-input dtype for converting nested-array inputs. */
+function floatDType(reference: NDArray | null): DType {
+  return reference && isFloat(reference.dtype) ? reference.dtype : 'float32';
+}
+
+// ---- the base class -----------------------------------------------------------------------
+
+/** Options understood by the base: `weight` and `batchAxis`. */
+const BASE_OPTIONS = ['weight', 'batchAxis'] as const;
+
+/**
+ * Base of every Gluon loss. Subclasses supply `prepare` (validation and reshaping), a fused
+ * `forwardBlock`/`backwardBlock` pair (with optional per-call state from `createState`), and
+ * `twin`, the same loss composed from differentiable NDArray ops.
+ */
+export abstract class Loss {
+  /** Brand used by the registry to recognise loss classes. */
+  static readonly isLoss = true;
+  /**
+   * The Gluon class name. Every loss declares it, because bundlers that minify rename classes and
+   * `constructor.name` would then print mangled names in messages and the registry.
+   */
+  static readonly lossName?: string;
+  /** Scalar weight, or null for none. */
+  readonly weight: number | null;
+  /** Batch axis as given (may be negative). */
+  readonly batchAxis: number;
+  /** Gluon's positional input names, in order (e.g. pred, label, sampleWeight). */
+  abstract readonly inputNames: readonly string[];
+
+  protected constructor(
+    options: LossOptions & object,
+    known: readonly string[],
+    defaultWeight: number | null = null,
+  ) {
+    const where = (this.constructor as { lossName?: string }).lossName ?? this.constructor.name;
+    if (options === null || typeof options !== 'object') {
+      throw new ValueError(`${where}: options must be an object, got ${String(options)}`);
+    }
+    checkKnownOptions(where, options, [...BASE_OPTIONS, ...known]);
+    const weight = options.weight === undefined ? defaultWeight : options.weight;
+    this.weight = weight === null ? null : checkFinite(where, 'weight', weight);
+    // undefined means the default; null is rejected like any other non-integer, as for every option.
+    const batchAxis = options.batchAxis === undefined ? 0 : options.batchAxis;
+    if (!Number.isInteger(batchAxis))
+      throw new ValueError(`${where}: option batchAxis must be an integer, got ${String(batchAxis)}`);
+    this.batchAxis = batchAxis;
+  }
+
+  /** The loss's name in messages (the Gluon class name). */
+  get name(): string {
+    const own = this.constructor as { lossName?: string; name: string };
+    return own.lossName ?? own.name;
+  }
+
+  /** Validates and reshapes the positional inputs (sampleWeight excluded). */
+  protected abstract prepare(
+    inputs: readonly (NDArray | null)[],
+    raw: readonly (LossInput | null | undefined)[],
+  ): Prepared;
+
+  /**
+   * Per-call state shared by the forward and backward blocks (for example SoftmaxCE's per-row
+   * log-sum-exp). Keep it O(batch) where the math allows. It is created once per forward call
+   * and kept for that call's backward passes (there may be several, with `retainGraph`).
+   */
+  protected createState(_prepared: Prepared): unknown {
+    return undefined;
+  }
+
+  /**
+   * Fused forward over a block of ℓ: writes ℓ[k] for `begin <= k < end` (row-major over
+   * `lossShape`) into `out[k - begin]`. The base calls it on small blocks so that ℓ never exists
+   * as a full buffer, and reduces each block (sampleWeight, weight, per-sample mean) while it is
+   * still in cache. Every block is forwarded before any is backwarded; the blocks are at most
+   * 4096 elements long but may start and end anywhere, and a block may be forwarded again during
+   * the backward pass (for sampleWeight's gradient), so the same block must give the same ℓ.
+   */
+  protected abstract forwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void;
+
+  /**
+   * Fused backward over a block of ℓ: given dℓ[k] in `dLoss[k - begin]` for `begin <= k < end`,
+   * adds the gradient contributions of those ℓ elements to `grads[i]` for each entry of
+   * `prepared.arrays` (null where no gradient is needed). The grads start at zero (unless
+   * {@link assignsGradient} says the loss assigns every element) and have the shape and dtype of
+   * their array (new array objects for each backward pass; the memory may be the variable's own
+   * `.grad` buffer); an entry touched by exactly one ℓ element may be assigned, one touched by
+   * several must be accumulated — in float64 across blocks, copied out when the pass has seen
+   * every ℓ element, where float32 rounding per term would lose precision.
+   */
+  protected abstract backwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    dLoss: Float64Array,
+    grads: readonly (TypedArray | null)[],
+  ): void;
+
+  /**
+   * Whether `backwardBlock` assigns every element of `prepared.arrays[index]`'s gradient over a
+   * pass (each element written, none only accumulated into). Then a gradient written straight
+   * into the variable's existing `.grad` buffer (see offeredGradientBuffer) need not be zeroed
+   * first. Default false; a loss overrides it for the arrays where it holds.
+   */
+  protected assignsGradient(_prepared: Prepared, _index: number): boolean {
+    return false;
+  }
+
+  /**
+   * Optional fused forward and backward. `prepared.arrays[0]` must hold each sample's elements
+   * contiguously, `sampleSize` of them per sample (as many samples as `scales` has entries), and
+   * the loss must assign every gradient element. Writes `sums[s] = Σ ℓ` over sample s's ℓ
+   * elements (the same ℓ as `forwardBlock`) and `gradient[k] = scales[s] · ∂(Σ ℓ)/∂arrays[0][k]`
+   * for each element k of sample s. For the elementwise losses ℓ has arrays[0]'s shape; for
+   * TripletLoss a sample has one ℓ element and a row of arrays[0].
+   *
+   * In a recorded call where only `arrays[0]` needs a gradient (and any sampleWeight is one value
+   * per sample and needs none) the base runs this instead of `forwardBlock`, so a training step
+   * reads the inputs once: the backward only multiplies the stored gradient by the head gradient
+   * (a plain copy for the usual head of ones). {@link canFuseGradient} may decline per call.
+   */
+  protected forwardGradient?(
+    prepared: Prepared,
+    state: unknown,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void;
+
+  /**
+   * Whether this call may use {@link forwardGradient} (default: whenever the loss has one); a
+   * loss declines options its one-pass kernel does not cover, or a layout where arrays[0]'s
+   * samples are not contiguous.
+   */
+  protected canFuseGradient(_prepared: Prepared): boolean {
+    return true;
+  }
+
+  /** The same ℓ as `forwardBlock`, composed from differentiable ops (slow, obviously right). */
+  abstract twin(prepared: Prepared): NDArray;
+
+  /**
+   * Random inputs for the contract suite, away from kinks, as positional inputs (sampleWeight
+   * excluded). With `extreme`, the logits (or predictions) have magnitude around `extreme` for
+   * the stability checks; return null if the loss has no such input.
+   */
+  abstract sampleInputs(
+    generator: RandomGenerator,
+    dtype: DType,
+    extreme?: number,
+  ): (NDArray | null)[] | null;
+
+  /**
+   * Inputs that are discrete (class indices, ±1 labels, lengths): they get no gradient. The
+   * contract suite differentiates every other float input.
+   */
+  get discreteInputs(): readonly string[] {
+    return [];
+  }
+
+  /** Index of the sampleWeight input among the positional inputs, or -1 if the loss takes none. */
+  get sampleWeightIndex(): number {
+    return this.inputNames.indexOf('sampleWeight');
+  }
+
+  /** Number of leading positional inputs that are required. */
+  protected get requiredInputs(): number {
+    return 2;
+  }
+
+  /** Gluon-like description, e.g. `HuberLoss(batchAxis=0, w=null)`. */
+  toString(): string {
+    return `${this.name}(batchAxis=${this.batchAxis}, w=${this.weight === null ? 'null' : this.weight})`;
+  }
+
+  // ---- the pipeline ---------------------------------------------------------------------
+
+  private convert(raw: readonly (LossInput | null | undefined)[]): (NDArray | null)[] {
+    const where = this.name;
+    if (raw.length > this.inputNames.length) {
+      throw new ValueError(
+        `${where}: takes at most ${this.inputNames.length} inputs (${this.inputNames.join(', ')}), got ${raw.length}`,
+      );
+    }
+    const first = raw[0] instanceof NDArray ? raw[0] : null;
+    return this.inputNames.map((name, i) => {
+      const value = raw[i];
+      if (value === undefined || value === null) {
+        if (i < this.requiredInputs) throw new ValueError(`${where}: input ${name} is required`);
+        return null;
+      }
+      if (value instanceof NDArray) return value;
+      if (typeof value !== 'number' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
+        throw new ValueError(
+          `${where}: input ${name} must be an NDArray, nested array, typed array or number`,
+        );
+      }
+      if (ArrayBuffer.isView(value)) return asArray(value as TypedArray);
+      try {
+        return makeArray(value as number, { dtype: floatDType(first) });
+      } catch (error) {
+        // Name the loss and the input: nd.array's own message names neither.
+        if (error instanceof ShapeError || error instanceof ValueError) {
+          const Type = error.constructor as new (message: string) => Error;
+          throw new Type(`${where}: input ${name}: ${error.message}`);
+        }
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Computes the loss: one value per sample (a 1-D array along the batch axis). Inputs follow
+   * Gluon's positional order (`inputNames`), with null for a skipped optional input.
+   */
+  forward(...inputs: (LossInput | null | undefined)[]): NDArray {
+    const converted = this.convert(inputs);
+    const swIndex = this.sampleWeightIndex;
+    const sampleWeight = swIndex >= 0 ? (converted[swIndex] ?? null) : null;
+    const prepared = this.prepare(
+      converted.map((x, i) => (i === swIndex ? null : x)),
+      inputs,
+    );
+    const weightShape = sampleWeight ? alignSampleWeight(this.name, sampleWeight, prepared) : null;
+    const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
+    const weights =
+      sampleWeight && weightShape ? new WeightReader(sampleWeight, weightShape, prepared) : null;
+    const fused = this.fusesGradient(prepared, sampleWeight, weights);
+    // Whether the op below builds a graph node, i.e. whether a backward may still read the call's
+    // state after its forward (the forward itself runs with recording paused).
+    const recorded = isRecording() && arrays.some((x) => x.requiresGrad);
+    const hooks = this.hooks();
+    const op = fused
+      ? onePassOp(hooks, prepared, weights)
+      : blockOp(hooks, prepared, sampleWeight, weights, recorded);
+    return op(arrays, undefined);
+  }
+
+  /** This loss's hooks bound to it, for the pipelines (pipelines.ts); made once, never changed. */
+  private boundHooks: LossHooks | null = null;
+
+  private hooks(): LossHooks {
+    this.boundHooks ??= {
+      name: this.name,
+      weight: this.weight,
+      callMemory: this.callMemory,
+      createState: (prepared) => this.createState(prepared),
+      releaseState: (state) => this.releaseState(state),
+      forwardBlock: (prepared, state, begin, end, out) => this.forwardBlock(prepared, state, begin, end, out),
+      backwardBlock: (prepared, state, begin, end, dLoss, grads) =>
+        this.backwardBlock(prepared, state, begin, end, dLoss, grads),
+      assignsGradient: (prepared, index) => this.assignsGradient(prepared, index),
+      forwardGradient: this.forwardGradient?.bind(this),
+      twinGradients: (prepared, sampleWeight, weightShape, gradOutput) =>
+        this.twinGradients(prepared, sampleWeight, weightShape, gradOutput),
+    };
+    return this.boundHooks;
+  }
+
+  /**
+   * Whether this call computes `arrays[0]`'s gradient during its forward: a recorded call of a
+   * loss with {@link forwardGradient}, where that array is the only float input that needs
+   * a gradient, each sample's ℓ elements are contiguous, and a sampleWeight (if any) is one
+   * value per sample that needs no gradient.
+   */
+  private fusesGradient(
+    prepared: Prepared,
+    sampleWeight: NDArray | null,
+    weights: WeightReader | null,
+  ): boolean {
+    if (!this.forwardGradient || !isRecording() || !this.canFuseGradient(prepared)) return false;
+    const [first, ...rest] = prepared.arrays;
+    if (!first || !isFloat(first.dtype) || !first.requiresGrad) return false;
+    if (rest.some((x) => isFloat(x.dtype) && x.requiresGrad)) return false;
+    if (sampleWeight && (sampleWeight.requiresGrad || !weights?.perSample)) return false;
+    const layout = batchLayout(prepared);
+    return layout.inner === layout.count && layout.count > 0;
+  }
+
+  /**
+   * Memory this loss object reuses across its calls: a call's gradient and, for some losses, its
+   * state go back here once its graph is freed (see CallMemory for why that is safe).
+   */
+  protected readonly callMemory = new CallMemory();
+
+  /**
+   * Called with a call's state (from {@link createState}) once nothing can read it any more: right
+   * after the forward of a call that built no graph node, or when the call's graph was freed by a
+   * successful backward pass. A loss whose state is large gives it back to {@link callMemory}
+   * here; the default does nothing.
+   */
+  protected releaseState(_state: unknown): void {}
+
+  /** Alias of {@link forward}: `loss.call(pred, label)`. */
+  call(...inputs: (LossInput | null | undefined)[]): NDArray {
+    return this.forward(...inputs);
+  }
+
+  /**
+   * The same loss computed entirely from differentiable ops (the twin, then weighting and the
+   * per-sample mean). Slow; the tests compare it with {@link forward}.
+   */
+  reference(...inputs: (LossInput | null | undefined)[]): NDArray {
+    const converted = this.convert(inputs);
+    const swIndex = this.sampleWeightIndex;
+    const sampleWeight = swIndex >= 0 ? (converted[swIndex] ?? null) : null;
+    const prepared = this.prepare(
+      converted.map((x, i) => (i === swIndex ? null : x)),
+      inputs,
+    );
+    const weightShape = sampleWeight ? alignSampleWeight(this.name, sampleWeight, prepared) : null;
+    return this.composedPipeline(prepared, sampleWeight, weightShape, prepared.arrays);
+  }
+
+  private composedPipeline(
+    prepared: Prepared,
+    sampleWeight: NDArray | null,
+    weightShape: readonly number[] | null,
+    arrays: readonly NDArray[],
+  ): NDArray {
+    let loss = this.twin({ ...prepared, arrays });
+    if (sampleWeight && weightShape) loss = mul(loss, reshape(sampleWeight, [...weightShape]));
+    if (this.weight !== null) loss = mul(loss, this.weight);
+    const axes = loss.shape.map((_, i) => i).filter((i) => i !== prepared.batchAxis);
+    return axes.length > 0 ? mean(loss, axes) : loss;
+  }
+
+  private twinGradients(
+    prepared: Prepared,
+    sampleWeight: NDArray | null,
+    weightShape: readonly number[] | null,
+    gradOutput: NDArray,
+  ): (NDArray | null)[] {
+    const variables = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
+    const output = this.composedPipeline(prepared, sampleWeight, weightShape, prepared.arrays);
+    if (!output.requiresGrad) return variables.map(() => null);
+    const grads = runBackward([output], [gradOutput], {
+      retainGraph: true,
+      createGraph: true,
+      variables,
+      stopAtVariables: true,
+    })!;
+    return grads.map((g, i) => (isFloat(variables[i]!.dtype) ? g : null));
+  }
+}

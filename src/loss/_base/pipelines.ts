@@ -1,0 +1,279 @@
+/**
+ * The two autograd nodes a loss call can become, both driven by the loss's hooks:
+ * - the **one-pass** node (a recorded call that differentiates only the prediction): the forward
+ *   computes the per-sample sums and the gradient, already scaled by weight, sampleWeight and 1/M,
+ *   into memory the call owns (an arena region for float32 on the wasm backend, else CallMemory);
+ *   the backward hands that gradient on (or scales it by a non-unit head gradient);
+ * - the **block** node: ℓ is computed block by block and reduced while in cache (sampleWeight,
+ *   weight, the per-sample mean), and its backward scales the head gradient back into dℓ block
+ *   by block for the loss's backwardBlock.
+ * Under createGraph both differentiate the loss's composed twin instead. Memory a call owns goes
+ * back only when its graph was freed by a successful pass (onGraphFreed).
+ * @module
+ */
+import { isRecording } from '../../autograd/state.js';
+import { allocate, isFloat, type TypedArray } from '../../ndarray/dtype.js';
+import { NDArray } from '../../ndarray/ndarray.js';
+import { sizeOf } from '../../ndarray/shape.js';
+import { defineOp } from '../../ops/_define.js';
+import { type ArenaRegion, allocateRegion, regionView, releaseRegion } from '../../wasm/arena.js';
+import type { CallMemory } from '../_call-memory.js';
+import {
+  BLOCK_SIZE,
+  batchLayout,
+  blocks,
+  outputDType,
+  sampleIndices,
+  scaleBySample,
+  toArrayOf,
+  type WeightReader,
+} from './layout.js';
+import type { Prepared } from './loss.js';
+
+/** What the pipelines need from a loss: its name, weight and memory, and its hooks bound to it. */
+export interface LossHooks {
+  readonly name: string;
+  readonly weight: number | null;
+  readonly callMemory: CallMemory;
+  createState(prepared: Prepared): unknown;
+  releaseState(state: unknown): void;
+  forwardBlock(prepared: Prepared, state: unknown, begin: number, end: number, out: Float64Array): void;
+  backwardBlock(
+    prepared: Prepared,
+    state: unknown,
+    begin: number,
+    end: number,
+    dLoss: Float64Array,
+    grads: readonly (TypedArray | null)[],
+  ): void;
+  assignsGradient(prepared: Prepared, index: number): boolean;
+  readonly forwardGradient:
+    | ((
+        prepared: Prepared,
+        state: unknown,
+        sampleSize: number,
+        scales: Float64Array,
+        sums: Float64Array,
+        gradient: TypedArray,
+      ) => void)
+    | undefined;
+  twinGradients(
+    prepared: Prepared,
+    sampleWeight: NDArray | null,
+    weightShape: readonly number[] | null,
+    gradOutput: NDArray,
+  ): (NDArray | null)[];
+}
+
+/**
+ * The autograd node of a fused call (see Loss.forwardGradient): the forward sums ℓ per
+ * sample and fills a gradient buffer already scaled by weight, sampleWeight and 1/M; the
+ * backward multiplies it by the head gradient into `arrays[0]`'s gradient.
+ */
+export function onePassOp(hooks: LossHooks, prepared: Prepared, weights: WeightReader | null) {
+  const layout = batchLayout(prepared);
+  const pred = prepared.arrays[0]!;
+  const dtype = outputDType(prepared);
+  const fused = hooks.forwardGradient!;
+  const perSample = pred.size / layout.batch;
+  return defineOp<undefined, FusedSaved>({
+    name: hooks.name,
+    forward: () => {
+      const state = hooks.createState(prepared);
+      // The gradient belongs to this call's node until its graph is freed: a float32 one in a
+      // region of the kernels' arena memory, which the one-pass kernels write in place (see
+      // arena.ts), otherwise memory of this loss's earlier calls (see CallMemory).
+      const owner: FusedSaved = { state, gradient: null, region: null };
+      if (pred.dtype === 'float32') owner.region = allocateRegion(pred.size, owner);
+      const gradient = owner.region
+        ? regionView(owner.region)
+        : hooks.callMemory.takeArray(pred.dtype, pred.size);
+      if (!owner.region) owner.gradient = gradient;
+      const unit = (hooks.weight === null ? 1 : hooks.weight) / layout.count;
+      const scales = new Float64Array(layout.batch);
+      for (let sample = 0; sample < layout.batch; sample++)
+        scales[sample] = weights ? unit * weights.ofSample(sample) : unit;
+      const sums = new Float64Array(layout.batch);
+      fused(prepared, state, perSample, scales, sums, gradient);
+      const out = allocate(dtype, layout.batch);
+      for (let sample = 0; sample < layout.batch; sample++) {
+        const total = weights ? sums[sample]! * weights.ofSample(sample) : sums[sample]!;
+        out[sample] = hooks.weight === null ? total / layout.count : total * unit;
+      }
+      return { output: new NDArray(out, [layout.batch]), saved: owner };
+    },
+    backward: ({ gradOutput, saved, retainGraph, onGraphFreed }) => {
+      onGraphFreed(() => {
+        if (saved.region) releaseRegion(saved.region);
+        if (saved.gradient) hooks.callMemory.giveBackArray(saved.gradient);
+      });
+      if (isRecording()) {
+        const sampleWeight = weights ? weights.array : null;
+        const shape = weights ? weights.shape : null;
+        return hooks.twinGradients(prepared, sampleWeight, shape, gradOutput);
+      }
+      // A view made now: the region stays allocated, and so unmoved, until the graph is freed.
+      const stored = saved.region ? regionView(saved.region) : saved.gradient!;
+      const head = gradOutput.data;
+      let ones = true;
+      for (let n = 0; n < head.length && ones; n++) ones = head[n] === 1;
+      let result: TypedArray;
+      if (ones && !retainGraph) {
+        // This is the last run: the stored gradient itself is the result (the engine copies it
+        // into .grad before the graph is freed and the memory goes back).
+        result = stored;
+      } else {
+        // A retained graph may run again, so the stored gradient must stay as it is.
+        const scaled = hooks.callMemory.takeArray(pred.dtype, pred.size);
+        onGraphFreed(() => hooks.callMemory.giveBackArray(scaled));
+        if (ones) scaled.set(stored);
+        else scaleBySample(stored, head, perSample, scaled);
+        result = scaled;
+      }
+      const nulls = prepared.arrays.slice(1).map(() => null);
+      if (weights) nulls.push(null);
+      return [new NDArray(result, pred.shape), ...nulls];
+    },
+  });
+}
+
+/** The single autograd node of a call, built on the block kernels. */
+export function blockOp(
+  hooks: LossHooks,
+  prepared: Prepared,
+  sampleWeight: NDArray | null,
+  weights: WeightReader | null,
+  recorded: boolean,
+) {
+  const layout = batchLayout(prepared);
+  const weightShape = weights ? weights.shape : null;
+  const total = sizeOf(prepared.lossShape);
+  const dtype = outputDType(prepared);
+  const forwardBlock = hooks.forwardBlock;
+  return defineOp<undefined, { state: unknown }>({
+    name: hooks.name,
+    forward: () => {
+      const state = hooks.createState(prepared);
+      const totals = new Float64Array(layout.batch);
+      const block = new Float64Array(Math.min(total, BLOCK_SIZE));
+      const samples = new Int32Array(block.length);
+      const offsets = weights ? new Int32Array(block.length) : null;
+      for (const [begin, end, sample] of blocks(total, layout)) {
+        const length = end - begin;
+        forwardBlock(prepared, state, begin, end, block);
+        if (weights && offsets) {
+          sampleIndices(begin, length, layout, samples);
+          weights.offsets(begin, length, offsets);
+          const w = weights.values;
+          for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]! * w[offsets[k]!]!;
+        } else if (sample >= 0) {
+          // The whole block belongs to one sample (batch axis 0): a plain sum.
+          // Four partial sums: one chain of dependent float64 adds costs ~4 cycles per element.
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          let k = 0;
+          for (; k + 4 <= length; k += 4) {
+            s0 += block[k]!;
+            s1 += block[k + 1]!;
+            s2 += block[k + 2]!;
+            s3 += block[k + 3]!;
+          }
+          for (; k < length; k++) s0 += block[k]!;
+          totals[sample]! += s0 + s1 + (s2 + s3);
+        } else {
+          sampleIndices(begin, length, layout, samples);
+          for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]!;
+        }
+      }
+      const scale = (hooks.weight === null ? 1 : hooks.weight) / layout.count;
+      const out = allocate(dtype, layout.batch);
+      for (let n = 0; n < layout.batch; n++)
+        out[n] = hooks.weight === null ? totals[n]! / layout.count : totals[n]! * scale;
+      if (!recorded) hooks.releaseState(state);
+      return { output: new NDArray(out, [layout.batch]), saved: { state } };
+    },
+    backward: ({ gradOutput, needsGrad, saved, onGraphFreed }) => {
+      onGraphFreed(() => hooks.releaseState(saved.state));
+      if (isRecording()) return hooks.twinGradients(prepared, sampleWeight, weightShape, gradOutput);
+      const grads = blockBackward(hooks, prepared, weights, saved.state, gradOutput, needsGrad);
+      onGraphFreed(() => {
+        for (const grad of grads) if (grad) hooks.callMemory.giveBackArray(grad.data);
+      });
+      return grads;
+    },
+  });
+}
+
+/** The backward of a block call: dℓ block by block, then the loss's backwardBlock. */
+function blockBackward(
+  hooks: LossHooks,
+  prepared: Prepared,
+  weights: WeightReader | null,
+  state: unknown,
+  gradOutput: NDArray,
+  needsGrad: readonly boolean[],
+): (NDArray | null)[] {
+  const layout = batchLayout(prepared);
+  const total = sizeOf(prepared.lossShape);
+  const sampleWeight = weights ? weights.array : null;
+  const count = prepared.arrays.length;
+  const grads = prepared.arrays.map((x, i) =>
+    needsGrad[i] && isFloat(x.dtype) ? gradientArray(hooks, prepared, i) : null,
+  );
+  const wantWeightGrad = sampleWeight !== null && needsGrad[count] === true;
+  const dWeight = wantWeightGrad ? new Float64Array(sampleWeight!.size) : null;
+  const scale = (hooks.weight === null ? 1 : hooks.weight) / layout.count;
+  const g = gradOutput.data;
+  const dLoss = new Float64Array(Math.min(total, BLOCK_SIZE));
+  const values = dWeight ? new Float64Array(dLoss.length) : null;
+  const samples = new Int32Array(dLoss.length);
+  const offsets = weights ? new Int32Array(dLoss.length) : null;
+  for (const [begin, end, sample] of blocks(total, layout)) {
+    const length = end - begin;
+    if (weights && offsets) {
+      sampleIndices(begin, length, layout, samples);
+      weights.offsets(begin, length, offsets);
+      const w = weights.values;
+      for (let k = 0; k < length; k++) dLoss[k] = g[samples[k]!]! * scale * w[offsets[k]!]!;
+      if (dWeight && values) {
+        hooks.forwardBlock(prepared, state, begin, end, values);
+        for (let k = 0; k < length; k++) dWeight[offsets[k]!]! += g[samples[k]!]! * scale * values[k]!;
+      }
+    } else if (sample >= 0) {
+      dLoss.fill(g[sample]! * scale, 0, length);
+    } else {
+      sampleIndices(begin, length, layout, samples);
+      for (let k = 0; k < length; k++) dLoss[k] = g[samples[k]!]! * scale;
+    }
+    hooks.backwardBlock(prepared, state, begin, end, dLoss, grads);
+  }
+  const result: (NDArray | null)[] = grads.map((data, i) =>
+    data ? new NDArray(data, prepared.arrays[i]!.shape) : null,
+  );
+  if (sampleWeight) result.push(dWeight ? toArrayOf(dWeight, sampleWeight) : null);
+  return result;
+}
+
+/**
+ * The array `backwardBlock` writes the gradient of `prepared.arrays[index]` into: memory of this
+ * loss object's earlier calls when there is some (zeroed first unless the loss assigns every
+ * element), else a new zeroed array. It belongs to this call until its graph is freed.
+ */
+function gradientArray(hooks: LossHooks, prepared: Prepared, index: number): TypedArray {
+  const x = prepared.arrays[index]!;
+  const memory = hooks.callMemory.takeArray(x.dtype, x.size);
+  if (!hooks.assignsGradient(prepared, index)) memory.fill(0);
+  return memory;
+}
+
+/**
+ * What a fused call keeps for its backward: its state and its gradient, owned by the call, in an
+ * arena region or else in ordinary memory.
+ */
+interface FusedSaved {
+  readonly state: unknown;
+  gradient: TypedArray | null;
+  region: ArenaRegion | null;
+}

@@ -1,0 +1,83 @@
+/**
+ * The option and shape checks every loss shares: each throws a ValueError or ShapeError that
+ * names the loss, the option or argument, and what is wrong.
+ * @module
+ */
+import { formatShape, ShapeError, ValueError } from '../../ndarray/errors.js';
+import type { NDArray } from '../../ndarray/ndarray.js';
+import { normalizeAxis, sameShape } from '../../ndarray/shape.js';
+import { reshape } from '../../ops/movement.js';
+
+/** Throws a ValueError unless `value` is one of `allowed` (case-sensitive). */
+export function checkChoice<T extends string>(
+  where: string,
+  option: string,
+  value: unknown,
+  allowed: readonly T[],
+): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ValueError(
+      `${where}: option ${option} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as T;
+}
+
+/** Throws a ValueError unless `value` is a finite number. */
+export function checkFinite(where: string, option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ValueError(`${where}: option ${option} must be a finite number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Throws a ValueError unless `value` is a boolean. */
+export function checkBoolean(where: string, option: string, value: unknown): boolean {
+  if (typeof value !== 'boolean')
+    throw new ValueError(`${where}: option ${option} must be true or false, got ${String(value)}`);
+  return value;
+}
+
+/** Throws a ValueError for option names the loss does not know (a typo would otherwise be silent). */
+export function checkKnownOptions(where: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new ValueError(`${where}: unknown option ${key}; the options are ${known.join(', ')}`);
+    }
+  }
+}
+
+/**
+ * Gluon's `_reshape_like`: `second` is reshaped to `like`'s shape when the element counts agree;
+ * otherwise a ShapeError names both arguments and shapes.
+ */
+export function reshapeLike(
+  where: string,
+  name: string,
+  second: NDArray,
+  likeName: string,
+  like: NDArray,
+): NDArray {
+  if (sameShape(second.shape, like.shape)) return second;
+  if (second.size !== like.size) {
+    throw new ShapeError(
+      `${where}: ${name} shape ${formatShape(second.shape)} (${second.size} elements) does not match ${likeName} shape ` +
+        `${formatShape(like.shape)} (${like.size} elements); give ${name} the shape ${formatShape(like.shape)}`,
+    );
+  }
+  return reshape(second, [...like.shape]);
+}
+
+/** Throws a ShapeError unless `x` has rank `rank`. */
+export function checkRank(where: string, name: string, x: NDArray, rank: number, layout?: string): void {
+  if (x.ndim !== rank) {
+    throw new ShapeError(
+      `${where}: ${name} must have ${rank} axes${layout ? ` (${layout})` : ''}, got shape ${formatShape(x.shape)}`,
+    );
+  }
+}
+
+/** Normalises a loss's batch axis against the rank of ℓ (ShapeError when out of range). */
+export function lossBatchAxis(where: string, batchAxis: number, lossShape: readonly number[]): number {
+  return normalizeAxis(batchAxis, lossShape.length, where, 'batchAxis');
+}
