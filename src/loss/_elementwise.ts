@@ -9,10 +9,14 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { normal, type RandomGenerator, uniform } from '../ndarray/random.js';
 import { Loss, lossBatchAxis, type Prepared, reshapeLike } from './_base/index.js';
 
-export abstract class ElementwiseLoss extends Loss {
+/**
+ * Base of the elementwise losses. `Extra` and `State` are the loss's per-call settings and state
+ * (see Loss); most elementwise losses have neither.
+ */
+export abstract class ElementwiseLoss<Extra = undefined, State = undefined> extends Loss<Extra, State> {
   readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared {
+  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<Extra> {
     const pred = inputs[0]!;
     const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
     return {

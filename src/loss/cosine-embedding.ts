@@ -83,7 +83,7 @@ interface CosineState {
  * loss.forward(nd.array([[1, 0], [1, 1]]), nd.array([[1, 0], [1, -1]]), nd.array([1, -1])); // [0 0]
  * ```
  */
-export class CosineEmbeddingLoss extends Loss {
+export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'CosineEmbeddingLoss';
 
@@ -105,7 +105,7 @@ export class CosineEmbeddingLoss extends Loss {
     return ['label'];
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared {
+  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<CosineExtra> {
     const input2 = inputs[1]!;
     if (input2.ndim === 0) {
       throw new ShapeError(
@@ -142,8 +142,8 @@ export class CosineEmbeddingLoss extends Loss {
   }
 
   /** Four numbers per pair (see CosineState), filled by the forward blocks. */
-  protected override createState(prepared: Prepared): CosineState {
-    const pairs = (prepared.extra as CosineExtra).labels.length;
+  protected override createState(prepared: Prepared<CosineExtra>): CosineState {
+    const pairs = prepared.extra!.labels.length;
     return {
       cosine: new Float64Array(pairs),
       inverseDenominator: new Float64Array(pairs),
@@ -154,14 +154,14 @@ export class CosineEmbeddingLoss extends Loss {
 
   // ℓ is (M, 1): the block [begin, end) is the pairs [begin, end).
   protected forwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<CosineExtra>,
+    state: CosineState,
     begin: number,
     end: number,
     out: Float64Array,
   ): void {
-    const { length, labels } = prepared.extra as CosineExtra;
-    const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state as CosineState;
+    const { length, labels } = prepared.extra!;
+    const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state;
     const a = prepared.arrays[0]!.data;
     const b = prepared.arrays[1]!.data;
     const margin = this.margin;
@@ -202,15 +202,15 @@ export class CosineEmbeddingLoss extends Loss {
 
   // Each entry of input1 and input2 belongs to one pair, so to one ℓ element: assigned.
   protected backwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<CosineExtra>,
+    state: CosineState,
     begin: number,
     end: number,
     dLoss: Float64Array,
     [dInput1, dInput2]: readonly (TypedArray | null)[],
   ): void {
-    const { length, labels } = prepared.extra as CosineExtra;
-    const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state as CosineState;
+    const { length, labels } = prepared.extra!;
+    const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state;
     const a = prepared.arrays[0]!.data;
     const b = prepared.arrays[1]!.data;
     const margin = this.margin;
@@ -238,8 +238,8 @@ export class CosineEmbeddingLoss extends Loss {
     }
   }
 
-  twin(prepared: Prepared): NDArray {
-    const { labels } = prepared.extra as CosineExtra;
+  twin(prepared: Prepared<CosineExtra>): NDArray {
+    const { labels } = prepared.extra!;
     const [input1, input2] = prepared.arrays;
     const column = [labels.length, 1];
     const dot = reshape(sum(mul(input1!, input2!), -1), column);

@@ -130,7 +130,7 @@ function broadcastIndex(shape: readonly number[], from: readonly number[]): Int3
  * new gluon.loss.KLDivLoss({ fromLogits: false, classReduction: 'sum' }).forward(output, target); // [0.10169686]
  * ```
  */
-export class KLDivLoss extends Loss {
+export class KLDivLoss extends Loss<KLExtra, KLState> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'KLDivLoss';
 
@@ -161,7 +161,7 @@ export class KLDivLoss extends Loss {
     );
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared {
+  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<KLExtra> {
     const pred = inputs[0]!;
     const label = inputs[1]!;
     const fits =
@@ -194,8 +194,8 @@ export class KLDivLoss extends Loss {
    * of ℓ may cover part of a row, whose normaliser needs all of it), the float64 sums of a
    * broadcast label's gradient, and the per-row sums the mean mode's pred gradient needs.
    */
-  protected override createState(prepared: Prepared): KLState {
-    const { layout, labelIndex } = prepared.extra as KLExtra;
+  protected override createState(prepared: Prepared<KLExtra>): KLState {
+    const { layout, labelIndex } = prepared.extra!;
     const [pred, label] = prepared.arrays;
     const rows = layout.outer * layout.inner;
     let normalizers: RowNormalizers | null = null;
@@ -212,16 +212,16 @@ export class KLDivLoss extends Loss {
   }
 
   protected forwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<KLExtra>,
+    state: KLState,
     begin: number,
     end: number,
     out: Float64Array,
   ): void {
-    const { layout, labelIndex } = prepared.extra as KLExtra;
+    const { layout, labelIndex } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     const z = prepared.arrays[1]!.data;
-    const { normalizers } = state as KLState;
+    const { normalizers } = state;
     if (this.classReduction === 'sum') {
       sumForward(x, z, labelIndex, layout, normalizers, begin, end, out);
     } else if (normalizers) {
@@ -239,17 +239,17 @@ export class KLDivLoss extends Loss {
   // gets one term (added onto its zero), or, when the label was broadcast, the terms are summed
   // in float64 over the broadcast axes (see BlockSum).
   protected backwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<KLExtra>,
+    state: KLState,
     begin: number,
     end: number,
     dLoss: Float64Array,
     [dPred, dLabel]: readonly (TypedArray | null)[],
   ): void {
-    const { layout, labelIndex } = prepared.extra as KLExtra;
+    const { layout, labelIndex } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     const z = prepared.arrays[1]!.data;
-    const { normalizers, labelSum, rowMass } = state as KLState;
+    const { normalizers, labelSum, rowMass } = state;
     const summed = this.classReduction === 'sum';
     if (dPred) {
       if (summed) {
@@ -270,8 +270,8 @@ export class KLDivLoss extends Loss {
     }
   }
 
-  twin(prepared: Prepared): NDArray {
-    const { axis } = prepared.extra as KLExtra;
+  twin(prepared: Prepared<KLExtra>): NDArray {
+    const { axis } = prepared.extra!;
     const [pred, label] = prepared.arrays;
     const logProbabilities = this.fromLogits ? pred! : logSoftmax(pred!, axis);
     // A zero label beside an infinite log p contributes 0 (see klTerm): replace that log p by 0

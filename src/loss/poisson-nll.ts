@@ -92,7 +92,7 @@ function blockExponentials(x: Float32Array | Float64Array, state: PoissonState, 
  * loss.forward(nd.array([[0, 1]]), nd.array([[1, 2]])); // [0.8591409]
  * ```
  */
-export class PoissonNLLLoss extends ElementwiseLoss {
+export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState | undefined> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'PoissonNLLLoss';
 
@@ -119,7 +119,7 @@ export class PoissonNLLLoss extends ElementwiseLoss {
   protected override prepare(
     inputs: readonly (NDArray | null)[],
     raw: readonly (LossInput | null | undefined)[] = inputs,
-  ): Prepared {
+  ): Prepared<PoissonExtra> {
     const pred = inputs[0]!;
     const target = reshapeLike(this.name, 'target', inputs[1]!, 'pred', pred);
     const extra: PoissonExtra = { epsilon: this.readEpsilon(raw[3], inputs[3] ?? null) };
@@ -161,8 +161,8 @@ export class PoissonNLLLoss extends ElementwiseLoss {
   // Stirling: log t! ≈ t·log t − t + ½·log(2π·t) = (t + ½)·log t − t + ½·log 2π (one log),
   // with derivative log t + 1/(2t).
   protected forwardBlock(
-    { arrays: [pred, target], extra }: Prepared,
-    state: unknown,
+    { arrays: [pred, target], extra }: Prepared<PoissonExtra>,
+    state: PoissonState | undefined,
     begin: number,
     end: number,
     out: Float64Array,
@@ -170,12 +170,12 @@ export class PoissonNLLLoss extends ElementwiseLoss {
     const x = pred!.data;
     const t = target!.data;
     if (this.fromLogits && isFloatArray(x)) {
-      const e = blockExponentials(x, state as PoissonState, begin, end);
+      const e = blockExponentials(x, state!, begin, end);
       for (let k = begin, j = 0; k < end; k++, j++) out[j] = e[j]! - t[k]! * x[k]!;
     } else if (this.fromLogits) {
       for (let k = begin, j = 0; k < end; k++, j++) out[j] = Math.exp(x[k]!) - t[k]! * x[k]!;
     } else {
-      const epsilon = (extra as PoissonExtra).epsilon;
+      const epsilon = extra!.epsilon;
       for (let k = begin, j = 0; k < end; k++, j++) {
         const count = t[k]!;
         const argument = x[k]! + epsilon;
@@ -197,8 +197,8 @@ export class PoissonNLLLoss extends ElementwiseLoss {
   // Stirling's log t + 1/(2t) where t > 1. Each gradient entry depends on one ℓ element: assigned,
   // in one float64 expression so a float32 gradient is rounded once.
   protected backwardBlock(
-    { arrays: [pred, target], extra }: Prepared,
-    state: unknown,
+    { arrays: [pred, target], extra }: Prepared<PoissonExtra>,
+    state: PoissonState | undefined,
     begin: number,
     end: number,
     dLoss: Float64Array,
@@ -209,7 +209,7 @@ export class PoissonNLLLoss extends ElementwiseLoss {
     const full = this.computeFull;
     if (this.fromLogits) {
       if (dPred && isFloatArray(x)) {
-        const e = blockExponentials(x, state as PoissonState, begin, end);
+        const e = blockExponentials(x, state!, begin, end);
         for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * (e[j]! - t[k]!);
       } else if (dPred) {
         for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * (Math.exp(x[k]!) - t[k]!);
@@ -227,7 +227,7 @@ export class PoissonNLLLoss extends ElementwiseLoss {
       }
       return;
     }
-    const epsilon = (extra as PoissonExtra).epsilon;
+    const epsilon = extra!.epsilon;
     // The 0·log 0 term is the constant 0: no gradient through it.
     if (dPred) {
       for (let k = begin, j = 0; k < end; k++, j++) {
@@ -254,12 +254,12 @@ export class PoissonNLLLoss extends ElementwiseLoss {
     }
   }
 
-  twin({ arrays: [pred, target], extra }: Prepared): NDArray {
+  twin({ arrays: [pred, target], extra }: Prepared<PoissonExtra>): NDArray {
     const x = pred!;
     const t = target!;
     let loss = this.fromLogits
       ? sub(exp(x), mul(t, x))
-      : sub(x, coefficientTimesLog(t, add(x, (extra as PoissonExtra).epsilon)));
+      : sub(x, coefficientTimesLog(t, add(x, extra!.epsilon)));
     if (this.computeFull) {
       const above = greater(t, 1);
       // Stirling's term sees only the targets it keeps (2 elsewhere): log 0 at t = 0 would send

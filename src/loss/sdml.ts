@@ -97,7 +97,7 @@ function rowDistances(
  * loss.forward(nd.array([[0, 0], [3, 4]]), nd.array([[0, 0], [3, 4]])); // [3.444568 3.444568]
  * ```
  */
-export class SDMLLoss extends Loss {
+export class SDMLLoss extends Loss<undefined, SDMLState> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'SDMLLoss';
 
@@ -129,7 +129,7 @@ export class SDMLLoss extends Loss {
     this.smoothingParameter = smoothing;
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared {
+  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<undefined> {
     const [x1, x2] = inputs;
     if (x1!.ndim !== 2 || x2!.ndim !== 2 || x1!.shape[0] !== x2!.shape[0] || x1!.shape[1] !== x2!.shape[1]) {
       throw new ShapeError(
@@ -146,7 +146,7 @@ export class SDMLLoss extends Loss {
   }
 
   /** Per-row normalisers and scratch rows (O(N + D)), and the float64 sums of x2's gradient. */
-  protected override createState(prepared: Prepared): SDMLState {
+  protected override createState(prepared: Prepared<undefined>): SDMLState {
     const [batch, length] = prepared.arrays[0]!.shape as [number, number];
     return {
       shift: new Float64Array(batch),
@@ -159,8 +159,8 @@ export class SDMLLoss extends Loss {
 
   // ℓ is (N,): the block [begin, end) is the rows [begin, end) of x1, each against all of x2.
   protected forwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<undefined>,
+    state: SDMLState,
     begin: number,
     end: number,
     out: Float64Array,
@@ -169,7 +169,7 @@ export class SDMLLoss extends Loss {
     const a = x1!.data;
     const b = x2!.data;
     const [batch, length] = x1!.shape as [number, number];
-    const { shift, logSum, distances } = state as SDMLState;
+    const { shift, logSum, distances } = state;
     const { diagonal, offDiagonal } = this.labels(batch);
     // Σ_j L_ij log(L_ij + ε) is the same for every row; 0 · log(0 + ε) is 0.
     const entropyTerm =
@@ -204,8 +204,8 @@ export class SDMLLoss extends Loss {
   // Row i of x1 gets contributions from ℓ_i only: summed in a float64 row, then assigned. Every
   // ℓ_i touches every row of x2: summed in float64 across the blocks (see BlockSum).
   protected backwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<undefined>,
+    state: SDMLState,
     begin: number,
     end: number,
     dLoss: Float64Array,
@@ -215,7 +215,7 @@ export class SDMLLoss extends Loss {
     const a = x1!.data;
     const b = x2!.data;
     const [batch, length] = x1!.shape as [number, number];
-    const { shift, logSum, distances, x1Row, x2Sum } = state as SDMLState;
+    const { shift, logSum, distances, x1Row, x2Sum } = state;
     const { diagonal, offDiagonal } = this.labels(batch);
     const labelMass = diagonal + (batch - 1) * offDiagonal;
     const x2Sums = dX2 ? x2Sum.begin(dX2) : null;
@@ -239,7 +239,7 @@ export class SDMLLoss extends Loss {
     if (dX2) x2Sum.done(end - begin, dX2);
   }
 
-  twin(prepared: Prepared): NDArray {
+  twin(prepared: Prepared<undefined>): NDArray {
     const [x1, x2] = prepared.arrays;
     const batch = x1!.shape[0]!;
     const distances = sum(square(sub(expandDims(x1!, 1), expandDims(x2!, 0))), 2);

@@ -82,7 +82,7 @@ interface BceState {
  * loss.forward(nd.array([[0, 2]]), nd.array([[1, 0]])); // [1.410038]
  * ```
  */
-export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
+export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, BceState | undefined> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'SigmoidBinaryCrossEntropyLoss';
 
@@ -99,7 +99,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
     );
   }
 
-  protected override prepare(inputs: readonly (NDArray | null)[]): Prepared {
+  protected override prepare(inputs: readonly (NDArray | null)[]): Prepared<BceExtra> {
     const pred = inputs[0]!;
     const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, pred.shape);
@@ -109,7 +109,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
     return { arrays: [pred, label, posWeight], sources: [0, 1, 3], lossShape: pred.shape, batchAxis, extra };
   }
 
-  protected override createState(prepared: Prepared): BceState | undefined {
+  protected override createState(prepared: Prepared<BceExtra>): BceState | undefined {
     const pred = prepared.arrays[0]!;
     const posWeight = prepared.arrays[2];
     if (!posWeight) return undefined;
@@ -124,13 +124,13 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
 
   // Every element of pred's and label's gradients belongs to one ℓ element and is assigned; so is
   // posWeight's when it has pred's layout (a broadcast one is summed through BlockSum).
-  protected override assignsGradient(prepared: Prepared, index: number): boolean {
+  protected override assignsGradient(prepared: Prepared<BceExtra>, index: number): boolean {
     return index < 2 || prepared.arrays[2]!.size === prepared.arrays[0]!.size;
   }
 
   protected forwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<BceExtra>,
+    state: BceState | undefined,
     begin: number,
     end: number,
     out: Float64Array,
@@ -141,7 +141,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
     if (!this.fromSigmoid && isFloatArray(x) && isFloatArray(y)) {
       // Logits: the kernel layer's fused BCE (wasm SIMD for float32, these loops' float64
       // formulas otherwise).
-      const [p, pOffset] = posWeightOperand(prepared, state as BceState | undefined, begin, end);
+      const [p, pOffset] = posWeightOperand(prepared, state, begin, end);
       sigmoidBinaryCrossEntropyForward(x, y, begin, end - begin, p, pOffset, 1, 0, out, 0);
       return;
     }
@@ -150,21 +150,21 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
       else forwardLogits(x, y, begin, end, out);
       return;
     }
-    const offsets = blockOffsets(prepared, state as BceState, begin, end);
+    const offsets = blockOffsets(prepared, state!, begin, end);
     if (this.fromSigmoid) forwardProbabilitiesWeighted(x, y, posWeight.data, offsets, begin, end, out);
     else forwardLogitsWeighted(x, y, posWeight.data, offsets, begin, end, out);
   }
 
   /** The one-pass kernel covers logits without posWeight. */
-  protected override canFuseGradient(prepared: Prepared): boolean {
+  protected override canFuseGradient(prepared: Prepared<BceExtra>): boolean {
     return !this.fromSigmoid && prepared.arrays.length === 2;
   }
 
   // The same ℓ and gradient in one pass, for recorded calls on logits without posWeight (see
   // Loss.forwardGradient).
   protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
+    { arrays: [pred, label] }: Prepared<BceExtra>,
+    _state: BceState | undefined,
     sampleSize: number,
     scales: Float64Array,
     sums: Float64Array,
@@ -176,8 +176,8 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
   // Gradients of pred and label depend on one ℓ element each: assigned. posWeight's is summed
   // over its broadcast axes (see BlockSum).
   protected backwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<BceExtra>,
+    state: BceState | undefined,
     begin: number,
     end: number,
     dLoss: Float64Array,
@@ -194,7 +194,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
       (!dLabel || isFloatArray(dLabel)) &&
       (!dPosWeight || isFloatArray(dPosWeight))
     ) {
-      backwardLogitsKernel(prepared, state as BceState | undefined, begin, end, dLoss, [
+      backwardLogitsKernel(prepared, state, begin, end, dLoss, [
         dPred ?? null,
         dLabel ?? null,
         dPosWeight ?? null,
@@ -206,7 +206,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
       else backwardLogits(x, y, begin, end, dLoss, dPred ?? null, dLabel ?? null);
       return;
     }
-    const bceState = state as BceState;
+    const bceState = state!;
     const offsets = blockOffsets(prepared, bceState, begin, end);
     const p = posWeight.data;
     // The label's and posWeight's gradients share one transcendental per element: softplus(−x)
@@ -251,7 +251,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss {
     }
   }
 
-  twin({ arrays: [pred, label, posWeight] }: Prepared): NDArray {
+  twin({ arrays: [pred, label, posWeight] }: Prepared<BceExtra>): NDArray {
     const x = pred!;
     const z = label!;
     const positive = posWeight ? mul(posWeight, z) : z;
@@ -570,7 +570,7 @@ function backwardProbabilitiesWeightedLabel(
  * state's scratch (offset 0) when it is broadcast.
  */
 function posWeightOperand(
-  prepared: Prepared,
+  prepared: Prepared<BceExtra>,
   state: BceState | undefined,
   begin: number,
   end: number,
@@ -593,7 +593,7 @@ function posWeightOperand(
  * per-element gradient lands in the block scratch first and is summed into its BlockSum.
  */
 function backwardLogitsKernel(
-  prepared: Prepared,
+  prepared: Prepared<BceExtra>,
   state: BceState | undefined,
   begin: number,
   end: number,
@@ -654,9 +654,9 @@ function backwardLogitsKernel(
 // ---- posWeight broadcasting --------------------------------------------------------------
 
 /** The posWeight offsets of the block's elements, in the state's scratch array. */
-function blockOffsets(prepared: Prepared, state: BceState, begin: number, end: number): Int32Array {
+function blockOffsets(prepared: Prepared<BceExtra>, state: BceState, begin: number, end: number): Int32Array {
   if (state.offsets.length < end - begin) state.offsets = new Int32Array(end - begin);
-  (prepared.extra as BceExtra).posWeightLayout.fill(begin, end - begin, state.offsets);
+  prepared.extra!.posWeightLayout.fill(begin, end - begin, state.offsets);
   return state.offsets;
 }
 

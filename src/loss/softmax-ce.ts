@@ -101,7 +101,7 @@ function denseTerm(z: number, logProbability: number): number {
  * loss.forward(nd.array([[1, 10], [8, 2]]), nd.array([0, 1])); // [9.000123 6.0024757]
  * ```
  */
-export class SoftmaxCrossEntropyLoss extends Loss {
+export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers | null> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'SoftmaxCrossEntropyLoss';
 
@@ -136,7 +136,7 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     return this.sparseLabel ? ['label'] : [];
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared {
+  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<SoftmaxExtra> {
     const pred = inputs[0]!;
     const axis = normalizeAxis(this.axis, pred.ndim, this.name, 'axis');
     const layout = classLayout(pred.shape, axis);
@@ -165,9 +165,9 @@ export class SoftmaxCrossEntropyLoss extends Loss {
    * The per-row log-softmax normalisers (null with `fromLogits`): two numbers per row, filled by
    * the forward blocks (every row of ℓ is one row of pred) and read by the backward ones.
    */
-  protected override createState(prepared: Prepared): RowNormalizers | null {
+  protected override createState(prepared: Prepared<SoftmaxExtra>): RowNormalizers | null {
     if (this.fromLogits) return null;
-    const { outer, inner } = (prepared.extra as SoftmaxExtra).layout;
+    const { outer, inner } = prepared.extra!.layout;
     return allocateNormalizers(outer * inner);
   }
 
@@ -182,15 +182,15 @@ export class SoftmaxCrossEntropyLoss extends Loss {
   // ℓ has one element per row (the class axis has size 1), so the block [begin, end) of ℓ is the
   // rows [begin, end) of pred.
   protected forwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<SoftmaxExtra>,
+    state: RowNormalizers | null,
     begin: number,
     end: number,
     out: Float64Array,
   ): void {
-    const { layout, labels } = prepared.extra as SoftmaxExtra;
+    const { layout, labels } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
-    const normalizers = state as RowNormalizers | null;
+    const normalizers = state;
     if (labels && normalizers && layout.inner === 1 && isFloatArray(x)) {
       // The common case (logits, class axis last): contiguous rows, the kernel layer's row
       // kernel (wasm SIMD for float32, the same float64 formulas as below otherwise).
@@ -222,8 +222,8 @@ export class SoftmaxCrossEntropyLoss extends Loss {
    * of pred until the backward, as the block path's backward would hold one until the autograd
    * pass writes it into `.grad`, and takes each exponential once instead of twice.
    */
-  protected override canFuseGradient(prepared: Prepared): boolean {
-    const { layout, labels } = prepared.extra as SoftmaxExtra;
+  protected override canFuseGradient(prepared: Prepared<SoftmaxExtra>): boolean {
+    const { layout, labels } = prepared.extra!;
     return labels !== null && !this.fromLogits && layout.inner === 1;
   }
 
@@ -231,14 +231,14 @@ export class SoftmaxCrossEntropyLoss extends Loss {
   // each exponential is taken once, where the block path takes it for ℓ and again for the
   // gradient. A sample holds sampleSize / classes consecutive rows.
   protected override forwardGradient(
-    prepared: Prepared,
-    _state: unknown,
+    prepared: Prepared<SoftmaxExtra>,
+    _state: RowNormalizers | null,
     sampleSize: number,
     scales: Float64Array,
     sums: Float64Array,
     gradient: TypedArray,
   ): void {
-    const { layout, labels } = prepared.extra as SoftmaxExtra;
+    const { layout, labels } = prepared.extra!;
     const x = prepared.arrays[0]!.data as FloatArray;
     const classes = layout.size;
     const rows = x.length / classes;
@@ -254,16 +254,16 @@ export class SoftmaxCrossEntropyLoss extends Loss {
 
   // Every entry of pred and label belongs to one row, so one ℓ element: the gradients are assigned.
   protected backwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<SoftmaxExtra>,
+    state: RowNormalizers | null,
     begin: number,
     end: number,
     dLoss: Float64Array,
     [dPred, dLabel]: readonly (TypedArray | null)[],
   ): void {
-    const { layout, labels } = prepared.extra as SoftmaxExtra;
+    const { layout, labels } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
-    const normalizers = state as RowNormalizers | null;
+    const normalizers = state;
     if (labels && normalizers && layout.inner === 1 && isFloatArray(x) && dPred && isFloatArray(dPred)) {
       const { size } = layout;
       const { shift, logSum } = normalizers;
@@ -293,8 +293,8 @@ export class SoftmaxCrossEntropyLoss extends Loss {
     if (dLabel) denseLabelBackward(x, layout, normalizers, begin, end, dLoss, dLabel);
   }
 
-  twin(prepared: Prepared): NDArray {
-    const { axis, labels } = prepared.extra as SoftmaxExtra;
+  twin(prepared: Prepared<SoftmaxExtra>): NDArray {
+    const { axis, labels } = prepared.extra!;
     const pred = prepared.arrays[0]!;
     const logProbabilities = this.fromLogits ? pred : logSoftmax(pred, axis);
     if (labels) return neg(pick(logProbabilities, new NDArray(labels, prepared.lossShape), axis, true));

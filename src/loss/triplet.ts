@@ -57,7 +57,7 @@ interface TripletExtra {
  * loss.forward(nd.array([1, 2, 3, 4]), label, label.neg()); // [6 0 0 0]
  * ```
  */
-export class TripletLoss extends Loss {
+export class TripletLoss extends Loss<TripletExtra, Float64Array> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'TripletLoss';
 
@@ -74,7 +74,7 @@ export class TripletLoss extends Loss {
     return 3;
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared {
+  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<TripletExtra> {
     const pred = inputs[0]!;
     if (pred.ndim === 0) {
       throw new ShapeError(`${this.name}: pred must have a batch axis, got shape ${formatShape(pred.shape)}`);
@@ -98,25 +98,25 @@ export class TripletLoss extends Loss {
   }
 
   /** ℓ of every sample, kept by the forward blocks: its sign is the backward pass's switch. */
-  protected override createState(prepared: Prepared): Float64Array {
-    return new Float64Array((prepared.extra as TripletExtra).batch);
+  protected override createState(prepared: Prepared<TripletExtra>): Float64Array {
+    return new Float64Array(prepared.extra!.batch);
   }
 
   // ℓ is (N,): the block [begin, end) is the samples [begin, end), each spread over `outer`
   // runs of `inner` contiguous elements.
   protected forwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<TripletExtra>,
+    state: Float64Array,
     begin: number,
     end: number,
     out: Float64Array,
   ): void {
-    const { outer, batch, inner } = prepared.extra as TripletExtra;
+    const { outer, batch, inner } = prepared.extra!;
     const [pred, positive, negative] = prepared.arrays;
     const a = pred!.data;
     const p = positive!.data;
     const q = negative!.data;
-    const losses = state as Float64Array;
+    const losses = state;
     for (let n = begin, j = 0; n < end; n++, j++) {
       let distance = 0;
       for (let o = 0; o < outer; o++) {
@@ -138,19 +138,19 @@ export class TripletLoss extends Loss {
 
   // Each entry belongs to one sample, so to one ℓ element: assigned.
   protected backwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<TripletExtra>,
+    state: Float64Array,
     begin: number,
     end: number,
     dLoss: Float64Array,
     [dPred, dPositive, dNegative]: readonly (TypedArray | null)[],
   ): void {
-    const { outer, batch, inner } = prepared.extra as TripletExtra;
+    const { outer, batch, inner } = prepared.extra!;
     const [pred, positive, negative] = prepared.arrays;
     const a = pred!.data;
     const p = positive!.data;
     const q = negative!.data;
-    const losses = state as Float64Array;
+    const losses = state;
     for (let n = begin, j = 0; n < end; n++, j++) {
       // ℓ > 0 exactly where the sample is active (s + margin > 0); a NaN ℓ makes the slope NaN.
       const value = losses[n]!;
@@ -167,16 +167,16 @@ export class TripletLoss extends Loss {
   }
 
   /** One pass needs each sample's row of pred contiguous: the batch axis leads. */
-  protected override canFuseGradient(prepared: Prepared): boolean {
-    return (prepared.extra as TripletExtra).outer === 1;
+  protected override canFuseGradient(prepared: Prepared<TripletExtra>): boolean {
+    return prepared.extra!.outer === 1;
   }
 
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
   // each row is read twice while it is in cache, once for its distance and, when the sample is
   // active, once for 2·scale·(negative − positive).
   protected override forwardGradient(
-    prepared: Prepared,
-    _state: unknown,
+    prepared: Prepared<TripletExtra>,
+    _state: Float64Array,
     sampleSize: number,
     scales: Float64Array,
     sums: Float64Array,
@@ -192,7 +192,7 @@ export class TripletLoss extends Loss {
     }
   }
 
-  twin(prepared: Prepared): NDArray {
+  twin(prepared: Prepared<TripletExtra>): NDArray {
     const [pred, positive, negative] = prepared.arrays;
     const axis = normalizeAxis(this.batchAxis, pred!.ndim, this.name, 'batchAxis');
     const terms = sub(square(sub(positive!, pred!)), square(sub(negative!, pred!)));

@@ -100,6 +100,7 @@ export async function rawTexIn(page: Page): Promise<string[]> {
   // TypeDoc's pages keep the body hidden until their script shows it, and the innerText of a
   // hidden element is its raw text (TeX annotations included): read it once the body shows.
   await page.waitForFunction(() => getComputedStyle(document.body).display !== 'none');
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point: KaTeX hides its TeX annotations with CSS
   const text = await page.evaluate(() => document.body.innerText);
   return ['\\begin', '\\sum', '\\frac', '\\ell', '$$'].filter((tex) => text.includes(tex));
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Prepared } from '../../src/loss/_base/index.js';
 import { SoftmaxCELoss } from '../../src/loss/exports.js';
 import { SoftmaxCrossEntropyLoss } from '../../src/loss/softmax-ce.js';
 import { array } from '../../src/ndarray/create.js';
@@ -29,7 +28,7 @@ function crossEntropy(row: readonly number[], label: number): number {
 /** Exposes the per-call kernel state (to check what the backward pass keeps). */
 class Probe extends SoftmaxCrossEntropyLoss {
   savedState(pred: NDArray, label: NDArray): unknown {
-    const prepared: Prepared = this.prepare([pred, label]);
+    const prepared = this.prepare([pred, label]);
     return this.createState(prepared);
   }
 }

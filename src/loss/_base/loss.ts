@@ -52,7 +52,7 @@ export interface LossOptions {
 export type LossInput = NDArray | number | readonly unknown[] | TypedArray;
 
 /** What a loss's `prepare` step hands to its kernels. */
-export interface Prepared {
+export interface Prepared<Extra = unknown> {
   /**
    * The differentiable (or discrete) arrays the kernels read, in a fixed order chosen by the loss.
    * Gradients are reported for float arrays that need them.
@@ -68,7 +68,7 @@ export interface Prepared {
   /** Batch axis of ℓ, already normalised against `lossShape`. */
   readonly batchAxis: number;
   /** Scalars and other per-call settings the kernels need (e.g. Poisson's epsilon). */
-  readonly extra?: unknown;
+  readonly extra?: Extra;
 }
 
 /** The floats-of-input dtype for converting nested-array inputs. */
@@ -86,7 +86,11 @@ const BASE_OPTIONS = ['weight', 'batchAxis'] as const;
  * `forwardBlock`/`backwardBlock` pair (with optional per-call state from `createState`), and
  * `twin`, the same loss composed from differentiable NDArray ops.
  */
-export abstract class Loss {
+// The defaults are `any` so that `Loss`, written without arguments, is the type of every loss
+// (user code writes `let loss: gluon.loss.Loss`): with `unknown` the protected hooks, which take
+// Extra and State as parameters, would make L2Loss not assignable to it.
+// biome-ignore lint/suspicious/noExplicitAny: the type of any loss, whatever its Extra and State
+export abstract class Loss<Extra = any, State = any> {
   /** Brand used by the registry to recognise loss classes. */
   static readonly isLoss = true;
   /**
@@ -130,15 +134,16 @@ export abstract class Loss {
   protected abstract prepare(
     inputs: readonly (NDArray | null)[],
     raw: readonly (LossInput | null | undefined)[],
-  ): Prepared;
+  ): Prepared<Extra>;
 
   /**
    * Per-call state shared by the forward and backward blocks (for example SoftmaxCE's per-row
    * log-sum-exp). Keep it O(batch) where the math allows. It is created once per forward call
    * and kept for that call's backward passes (there may be several, with `retainGraph`).
    */
-  protected createState(_prepared: Prepared): unknown {
-    return undefined;
+  protected createState(_prepared: Prepared<Extra>): State {
+    // A loss without per-call state declares State = undefined (the default of its base).
+    return undefined as State;
   }
 
   /**
@@ -150,8 +155,8 @@ export abstract class Loss {
    * the backward pass (for sampleWeight's gradient), so the same block must give the same ℓ.
    */
   protected abstract forwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<Extra>,
+    state: State,
     begin: number,
     end: number,
     out: Float64Array,
@@ -168,8 +173,8 @@ export abstract class Loss {
    * every ℓ element, where float32 rounding per term would lose precision.
    */
   protected abstract backwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<Extra>,
+    state: State,
     begin: number,
     end: number,
     dLoss: Float64Array,
@@ -182,7 +187,7 @@ export abstract class Loss {
    * into the variable's existing `.grad` buffer (see offeredGradientBuffer) need not be zeroed
    * first. Default false; a loss overrides it for the arrays where it holds.
    */
-  protected assignsGradient(_prepared: Prepared, _index: number): boolean {
+  protected assignsGradient(_prepared: Prepared<Extra>, _index: number): boolean {
     return false;
   }
 
@@ -200,8 +205,8 @@ export abstract class Loss {
    * (a plain copy for the usual head of ones). {@link canFuseGradient} may decline per call.
    */
   protected forwardGradient?(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<Extra>,
+    state: State,
     sampleSize: number,
     scales: Float64Array,
     sums: Float64Array,
@@ -213,12 +218,12 @@ export abstract class Loss {
    * loss declines options its one-pass kernel does not cover, or a layout where arrays[0]'s
    * samples are not contiguous.
    */
-  protected canFuseGradient(_prepared: Prepared): boolean {
+  protected canFuseGradient(_prepared: Prepared<Extra>): boolean {
     return true;
   }
 
   /** The same ℓ as `forwardBlock`, composed from differentiable ops (slow, obviously right). */
-  abstract twin(prepared: Prepared): NDArray;
+  abstract twin(prepared: Prepared<Extra>): NDArray;
 
   /**
    * Random inputs for the contract suite, away from kinks, as positional inputs (sampleWeight
@@ -318,9 +323,9 @@ export abstract class Loss {
   }
 
   /** This loss's hooks bound to it, for the pipelines (pipelines.ts); made once, never changed. */
-  private boundHooks: LossHooks | null = null;
+  private boundHooks: LossHooks<Extra, State> | null = null;
 
-  private hooks(): LossHooks {
+  private hooks(): LossHooks<Extra, State> {
     this.boundHooks ??= {
       name: this.name,
       weight: this.weight,
@@ -345,7 +350,7 @@ export abstract class Loss {
    * value per sample that needs no gradient.
    */
   private fusesGradient(
-    prepared: Prepared,
+    prepared: Prepared<Extra>,
     sampleWeight: NDArray | null,
     weights: WeightReader | null,
   ): boolean {
@@ -370,7 +375,7 @@ export abstract class Loss {
    * successful backward pass. A loss whose state is large gives it back to {@link callMemory}
    * here; the default does nothing.
    */
-  protected releaseState(_state: unknown): void {}
+  protected releaseState(_state: State): void {}
 
   /** Alias of {@link forward}: `loss.call(pred, label)`. */
   call(...inputs: (LossInput | null | undefined)[]): NDArray {
@@ -394,7 +399,7 @@ export abstract class Loss {
   }
 
   private composedPipeline(
-    prepared: Prepared,
+    prepared: Prepared<Extra>,
     sampleWeight: NDArray | null,
     weightShape: readonly number[] | null,
     arrays: readonly NDArray[],
@@ -407,7 +412,7 @@ export abstract class Loss {
   }
 
   private twinGradients(
-    prepared: Prepared,
+    prepared: Prepared<Extra>,
     sampleWeight: NDArray | null,
     weightShape: readonly number[] | null,
     gradOutput: NDArray,

@@ -31,26 +31,26 @@ import {
 import type { Prepared } from './loss.js';
 
 /** What the pipelines need from a loss: its name, weight and memory, and its hooks bound to it. */
-export interface LossHooks {
+export interface LossHooks<Extra, State> {
   readonly name: string;
   readonly weight: number | null;
   readonly callMemory: CallMemory;
-  createState(prepared: Prepared): unknown;
-  releaseState(state: unknown): void;
-  forwardBlock(prepared: Prepared, state: unknown, begin: number, end: number, out: Float64Array): void;
+  createState(prepared: Prepared<Extra>): State;
+  releaseState(state: State): void;
+  forwardBlock(prepared: Prepared<Extra>, state: State, begin: number, end: number, out: Float64Array): void;
   backwardBlock(
-    prepared: Prepared,
-    state: unknown,
+    prepared: Prepared<Extra>,
+    state: State,
     begin: number,
     end: number,
     dLoss: Float64Array,
     grads: readonly (TypedArray | null)[],
   ): void;
-  assignsGradient(prepared: Prepared, index: number): boolean;
+  assignsGradient(prepared: Prepared<Extra>, index: number): boolean;
   readonly forwardGradient:
     | ((
-        prepared: Prepared,
-        state: unknown,
+        prepared: Prepared<Extra>,
+        state: State,
         sampleSize: number,
         scales: Float64Array,
         sums: Float64Array,
@@ -58,7 +58,7 @@ export interface LossHooks {
       ) => void)
     | undefined;
   twinGradients(
-    prepared: Prepared,
+    prepared: Prepared<Extra>,
     sampleWeight: NDArray | null,
     weightShape: readonly number[] | null,
     gradOutput: NDArray,
@@ -70,20 +70,24 @@ export interface LossHooks {
  * sample and fills a gradient buffer already scaled by weight, sampleWeight and 1/M; the
  * backward multiplies it by the head gradient into `arrays[0]`'s gradient.
  */
-export function onePassOp(hooks: LossHooks, prepared: Prepared, weights: WeightReader | null) {
+export function onePassOp<Extra, State>(
+  hooks: LossHooks<Extra, State>,
+  prepared: Prepared<Extra>,
+  weights: WeightReader | null,
+) {
   const layout = batchLayout(prepared);
   const pred = prepared.arrays[0]!;
   const dtype = outputDType(prepared);
   const fused = hooks.forwardGradient!;
   const perSample = pred.size / layout.batch;
-  return defineOp<undefined, FusedSaved>({
+  return defineOp<undefined, FusedSaved<State>>({
     name: hooks.name,
     forward: () => {
       const state = hooks.createState(prepared);
       // The gradient belongs to this call's node until its graph is freed: a float32 one in a
       // region of the kernels' arena memory, which the one-pass kernels write in place (see
       // arena.ts), otherwise memory of this loss's earlier calls (see CallMemory).
-      const owner: FusedSaved = { state, gradient: null, region: null };
+      const owner: FusedSaved<State> = { state, gradient: null, region: null };
       if (pred.dtype === 'float32') owner.region = allocateRegion(pred.size, owner);
       const gradient = owner.region
         ? regionView(owner.region)
@@ -138,9 +142,9 @@ export function onePassOp(hooks: LossHooks, prepared: Prepared, weights: WeightR
 }
 
 /** The single autograd node of a call, built on the block kernels. */
-export function blockOp(
-  hooks: LossHooks,
-  prepared: Prepared,
+export function blockOp<Extra, State>(
+  hooks: LossHooks<Extra, State>,
+  prepared: Prepared<Extra>,
   sampleWeight: NDArray | null,
   weights: WeightReader | null,
   recorded: boolean,
@@ -150,7 +154,7 @@ export function blockOp(
   const total = sizeOf(prepared.lossShape);
   const dtype = outputDType(prepared);
   const forwardBlock = hooks.forwardBlock;
-  return defineOp<undefined, { state: unknown }>({
+  return defineOp<undefined, { state: State }>({
     name: hooks.name,
     forward: () => {
       const state = hooks.createState(prepared);
@@ -207,11 +211,11 @@ export function blockOp(
 }
 
 /** The backward of a block call: dℓ block by block, then the loss's backwardBlock. */
-function blockBackward(
-  hooks: LossHooks,
-  prepared: Prepared,
+function blockBackward<Extra, State>(
+  hooks: LossHooks<Extra, State>,
+  prepared: Prepared<Extra>,
   weights: WeightReader | null,
-  state: unknown,
+  state: State,
   gradOutput: NDArray,
   needsGrad: readonly boolean[],
 ): (NDArray | null)[] {
@@ -261,7 +265,11 @@ function blockBackward(
  * loss object's earlier calls when there is some (zeroed first unless the loss assigns every
  * element), else a new zeroed array. It belongs to this call until its graph is freed.
  */
-function gradientArray(hooks: LossHooks, prepared: Prepared, index: number): TypedArray {
+function gradientArray<Extra, State>(
+  hooks: LossHooks<Extra, State>,
+  prepared: Prepared<Extra>,
+  index: number,
+): TypedArray {
   const x = prepared.arrays[index]!;
   const memory = hooks.callMemory.takeArray(x.dtype, x.size);
   if (!hooks.assignsGradient(prepared, index)) memory.fill(0);
@@ -272,8 +280,8 @@ function gradientArray(hooks: LossHooks, prepared: Prepared, index: number): Typ
  * What a fused call keeps for its backward: its state and its gradient, owned by the call, in an
  * arena region or else in ordinary memory.
  */
-interface FusedSaved {
-  readonly state: unknown;
+interface FusedSaved<State> {
+  readonly state: State;
   gradient: TypedArray | null;
   region: ArenaRegion | null;
 }
