@@ -44,7 +44,10 @@ test('every view has a weight option, a finite label and a range inside its doma
     const [from, to] = view.defaultRange({});
     assert.ok(Number.isFinite(from) && Number.isFinite(to) && from < to, `${name}: ${from} to ${to}`);
   }
-  assert.deepEqual(lossViews.SigmoidBinaryCrossEntropyLoss!.defaultRange({ fromSigmoid: true }), [0.001, 0.999]);
+  assert.deepEqual(
+    lossViews.SigmoidBinaryCrossEntropyLoss!.defaultRange({ fromSigmoid: true }),
+    [0.001, 0.999],
+  );
   assert.deepEqual(lossViews.PoissonNLLLoss!.defaultRange({ fromLogits: false }), [0.05, 5]);
   assert.match(lossViews.KLDivLoss!.unsupported!({ fromLogits: false }) ?? '', /log-softmax/);
   assert.equal(lossViews.KLDivLoss!.unsupported!({}), null);
