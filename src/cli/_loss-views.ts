@@ -17,8 +17,6 @@ import {
 } from '../plot/loss-views.js';
 import { kebabCase } from './_args.js';
 
-export { describeLoss } from '../plot/loss-views.js';
-
 /** The loss classes exported from `gluon.loss`, aliases included, by exported name. */
 function exportedLossClasses(): Map<string, LossClass> {
   const result = new Map<string, LossClass>();

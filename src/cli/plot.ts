@@ -11,6 +11,7 @@ import {
   type LossCurve,
   linspace,
   lossViewChart,
+  lossesWithoutView,
   lossViews,
   lossViewTitle,
 } from '../plot/loss-views.js';
@@ -22,7 +23,10 @@ import { describeViewOptions, plottableLossNames, readViewOptions, resolveLossVi
 /** Options of `gloss plot` itself; every other `--name` is an option of the loss. */
 const OWN_OPTIONS = new Set(['label', 'from', 'to', 'points', 'out', 'help']);
 
-/** The help text of `gloss plot`, with every plottable loss and its options. */
+/**
+ * The help text of `gloss plot`, with every plottable loss and its options, and the losses it
+ * cannot draw (asking for one prints why), so the whole registry shows up somewhere.
+ */
 export function plotHelp(): string {
   const losses = plottableLossNames()
     .map((name) => {
@@ -30,6 +34,7 @@ export function plotHelp(): string {
       return `  ${name.padEnd(31)} ${view.labelName} ${view.defaultLabel({})}; ${describeViewOptions(view)}`;
     })
     .join('\n');
+  const withoutView = Object.keys(lossesWithoutView).join(', ');
   return `Usage: gloss plot LOSS [--OPTION VALUE ...] [--label V] [--from A --to B] [--points N] [--out FILE]
 
 Draws LOSS and its gradient against the prediction, with the label fixed, and writes the chart
@@ -48,7 +53,9 @@ Options:
   -h, --help         show this help
 
 Losses, their default label and options:
-${losses}`;
+${losses}
+
+Losses without a one-dimensional view (gloss plot LOSS says why): ${withoutView}`;
 }
 
 /** Runs `gloss plot`. Returns the exit code. */

@@ -121,4 +121,8 @@ test('gloss plot --help lists every loss with a view and its options', async () 
     result.output,
     /PoissonNLLLoss\s+target 1; --from-logits true\|false, --compute-full true\|false/,
   );
+  assert.match(
+    result.output,
+    /Losses without a one-dimensional view \(gloss plot LOSS says why\): .*CTCLoss/,
+  );
 });
