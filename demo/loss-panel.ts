@@ -1,20 +1,23 @@
 /**
  * The first panel: pick a loss, set its options, the fixed label and the prediction range, and
- * see the loss and its gradient drawn by `lineChart` from `gloss-ml/plot`, the same SVG code as `gloss plot`.
+ * see the loss and its gradient drawn by `lossViewChart` from `gloss-ml/plot`, the same SVG code
+ * as `gloss plot`. Which losses can be drawn, and how, is the plot entry's table of loss views,
+ * the one `gloss plot` and the API docs read.
  * @module
  */
 import { autograd, gluon, nd } from 'gloss-ml';
-import { lineChart } from 'gloss-ml/plot';
 import {
-  describeLoss,
-  LOSS_VIEWS,
+  LOSS_VIEW_POINTS,
+  type LossCurve,
+  type LossOptionKind,
   type LossOptionValues,
   type LossView,
-  type OptionKind,
-} from './loss-views.js';
-
-/** Predictions sampled along the range, ends included (as `gloss plot`). */
-const POINTS = 201;
+  linspace,
+  lossView,
+  lossViewChart,
+  lossViewTitle,
+  whyNoLossView,
+} from 'gloss-ml/plot';
 
 type LossClass = (typeof gluon.loss.ALL_LOSSES)[string];
 
@@ -30,24 +33,11 @@ export interface LossPanelElements {
   readonly chart: HTMLElement;
 }
 
-/** The loss ℓ(x) and dℓ/dx at each prediction x, with the label held fixed. */
-interface LossCurve {
-  readonly x: Float64Array;
-  readonly loss: Float64Array;
-  readonly gradient: Float64Array;
-}
-
-/** `points` evenly spaced values from `from` to `to`, both included. */
-function linspace(from: number, to: number, points: number): Float64Array {
-  const values = new Float64Array(points);
-  for (let i = 0; i < points; i++) values[i] = from + ((to - from) * i) / (points - 1);
-  return values;
-}
-
 /**
  * Evaluates `loss` at every prediction against the constant `label`, and its gradient. A 1-D
  * input makes every element its own sample, so the gradient of the summed loss is exactly the
- * elementwise derivative dℓ/dx.
+ * elementwise derivative dℓ/dx. (The CLI's twin, src/cli/_loss-curve.ts, is not in a package
+ * entry: the plot entry stays free of autograd.)
  */
 function lossCurve(loss: gluon.loss.Loss, x: Float64Array, label: number): LossCurve {
   const pred = nd.array(x, { dtype: 'float64' });
@@ -66,7 +56,7 @@ function defaultOption(lossClass: LossClass, option: string): unknown {
   return (new lossClass() as unknown as Record<string, unknown>)[option];
 }
 
-function optionInput(name: string, kind: OptionKind, initial: unknown): HTMLElement {
+function optionInput(name: string, kind: LossOptionKind, initial: unknown): HTMLElement {
   const wrapper = document.createElement('label');
   wrapper.append(`${name} `);
   let input: HTMLInputElement | HTMLSelectElement;
@@ -110,19 +100,24 @@ function readOptions(view: LossView, container: HTMLElement): LossOptionValues {
  */
 export function startLossPanel(elements: LossPanelElements, initialLoss = 'HuberLoss'): void {
   const { picker } = elements;
-  const drawable = Object.keys(gluon.loss.ALL_LOSSES).filter((name) => name in LOSS_VIEWS);
-  const others = Object.keys(gluon.loss.ALL_LOSSES).filter((name) => !(name in LOSS_VIEWS));
+  const drawable = Object.keys(gluon.loss.ALL_LOSSES).filter((name) => lossView(name) !== undefined);
+  const others = Object.keys(gluon.loss.ALL_LOSSES).filter((name) => lossView(name) === undefined);
   for (const name of drawable) picker.add(new Option(name, name, false, name === initialLoss));
   if (others.length > 0) {
     const group = document.createElement('optgroup');
     group.label = 'no one-dimensional view (several values per sample)';
-    for (const name of others) group.append(Object.assign(new Option(name, name), { disabled: true }));
+    // The table's reason shows as the option's tooltip, so the page says why it cannot draw it.
+    for (const name of others) {
+      const option = Object.assign(new Option(name, name), { disabled: true });
+      option.title = whyNoLossView(name) ?? '';
+      group.append(option);
+    }
     picker.append(group);
   }
 
   const current = () => {
     const name = picker.value;
-    return { name, lossClass: gluon.loss.ALL_LOSSES[name]!, view: LOSS_VIEWS[name]! };
+    return { name, lossClass: gluon.loss.ALL_LOSSES[name]!, view: lossView(name)! };
   };
 
   const resetRange = (view: LossView, values: LossOptionValues) => {
@@ -143,16 +138,9 @@ export function startLossPanel(elements: LossPanelElements, initialLoss = 'Huber
       const to = elements.to.valueAsNumber;
       if (!Number.isFinite(label)) throw new Error(`${view.labelName} must be a number`);
       if (!(from < to)) throw new Error(`the range needs from < to, got from ${from}, to ${to}`);
-      const curve = lossCurve(new lossClass(values), linspace(from, to, POINTS), label);
-      const title = `${describeLoss(name, values)}, ${view.labelName} = ${label}`;
-      elements.chart.innerHTML = lineChart(
-        [
-          { label: 'loss', x: curve.x, y: curve.loss },
-          { label: 'gradient d loss / d pred', x: curve.x, y: curve.gradient, dashed: true },
-        ],
-        { title, xLabel: 'pred', yLabel: 'loss' },
-      );
-      elements.status.textContent = `${POINTS} predictions from ${from} to ${to}`;
+      const curve = lossCurve(new lossClass(values), linspace(from, to, LOSS_VIEW_POINTS), label);
+      elements.chart.innerHTML = lossViewChart(curve, lossViewTitle(view, values, label));
+      elements.status.textContent = `${LOSS_VIEW_POINTS} predictions from ${from} to ${to}`;
     } catch (error) {
       // The loss's own ValueError says which option is wrong; show it where the chart was.
       elements.chart.replaceChildren();
@@ -169,7 +157,7 @@ export function startLossPanel(elements: LossPanelElements, initialLoss = 'Huber
       ),
     );
     elements.labelName.textContent = view.labelName;
-    elements.label.value = String(view.defaultLabel);
+    elements.label.value = String(view.defaultLabel({}));
     resetRange(view, readOptions(view, elements.options));
     draw();
   };

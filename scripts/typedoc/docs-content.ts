@@ -10,14 +10,20 @@
  * - The gallery: every loss, side by side, grouped by task.
  * @module
  */
-import { linspace, lossCurve } from '../../src/cli/_loss-curve.js';
-import { describeLoss, LOSS_VIEWS, resolveLossClass } from '../../src/cli/_loss-views.js';
+import { lossCurve } from '../../src/cli/_loss-curve.js';
 import { renderTex } from '../../src/cli/_math.js';
 import { ctcFigureSvg, tripletFigureSvg } from '../../src/cli/_tutorial-figures.js';
-import { lossCurveChart } from '../../src/cli/plot.js';
 import { autograd, type NDArray, nd } from '../../src/index.js';
 import * as losses from '../../src/loss/index.js';
-import { lineChart } from '../../src/plot/index.js';
+import {
+  LOSS_VIEW_POINTS,
+  lineChart,
+  linspace,
+  lossView,
+  lossViewChart,
+  lossViewTitle,
+  whyNoLossView,
+} from '../../src/plot/index.js';
 
 const PLACEHOLDER = /GLOSSMATH(\d+)X/g;
 
@@ -61,20 +67,19 @@ export function takeOutMath(markdown: string): PendingMath {
 }
 
 /** The chart of `name` (a loss with a one-dimensional view) at its default label and range, or null. */
-export function lossViewChart(name: string, size?: { width: number; height: number }): string | null {
-  const view = LOSS_VIEWS[name];
-  if (!view) return null;
-  const { lossClass } = resolveLossClass(name, [name]);
+export function lossPageChart(name: string, size?: { width: number; height: number }): string | null {
+  const view = lossView(name);
+  const lossClass = losses.ALL_LOSSES[name];
+  if (!view || !lossClass) return null;
   const label = view.defaultLabel({});
   const [from, to] = view.defaultRange({});
-  const curve = lossCurve(new lossClass({}), linspace(from, to, 201), label);
-  const title = `${describeLoss(name, {})}, ${view.labelName} = ${label}`;
-  return lossCurveChart(curve, title, size);
+  const curve = lossCurve(new lossClass({}), linspace(from, to, LOSS_VIEW_POINTS), label);
+  return lossViewChart(curve, lossViewTitle(view, {}, label), size);
 }
 
 /** The `<figure>` a loss's API page gets under its description. */
 export function lossPageFigure(name: string): string | null {
-  const svg = lossViewChart(name);
+  const svg = lossPageChart(name);
   if (!svg) return null;
   return `<figure class="gloss-loss-chart" id="loss-chart">${svg}<figcaption>${name} (solid) and its gradient with respect to the prediction (dashed), drawn by gloss when these docs were built.</figcaption></figure>`;
 }
@@ -109,8 +114,10 @@ function sweep(
 const f64 = { dtype: 'float64' } as const;
 
 /**
- * Charts for the losses that couple several values per sample: each varies one input with the
- * others fixed, and its title says what is held fixed (the label included).
+ * Charts for the losses without a one-dimensional view (the plot module's `lossesWithoutView`
+ * says why each has none): each varies one input with the others fixed, and its title says what
+ * is held fixed (the label included). They depend on the inputs picked here, which is why they
+ * are the gallery's pictures rather than views `gloss plot` offers.
  */
 const COUPLED_VIEWS: Record<string, (size: { width: number; height: number }) => string> = {
   SoftmaxCrossEntropyLoss: (size) =>
@@ -179,14 +186,18 @@ export const GALLERY_GROUPS: readonly { readonly task: string; readonly losses: 
 
 const GALLERY_SIZE = { width: 380, height: 270 };
 
-/** The chart of one loss for the gallery. */
+/**
+ * The chart of one loss for the gallery: its view when it has one, otherwise a picture that
+ * varies one input (or, for CTC, the tutorial's trained sequence).
+ */
 export function galleryChart(name: string): string {
+  const chart = lossPageChart(name, GALLERY_SIZE);
+  if (chart) return chart;
+  if (whyNoLossView(name) === undefined) throw new Error(`${name} is in neither table of loss views`);
   if (name === 'CTCLoss') return ctcFigureSvg();
   const coupled = COUPLED_VIEWS[name];
-  if (coupled) return coupled(GALLERY_SIZE);
-  const chart = lossViewChart(name, GALLERY_SIZE);
-  if (!chart) throw new Error(`the gallery has no chart for ${name}`);
-  return chart;
+  if (!coupled) throw new Error(`the gallery has no chart for ${name}`);
+  return coupled(GALLERY_SIZE);
 }
 
 /**

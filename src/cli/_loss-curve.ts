@@ -1,30 +1,14 @@
 /**
  * A loss and its derivative along a sweep of predictions with the label held fixed — the
- * numbers behind the tutorial's `show_regression_loss` / `show_classification_loss` plots.
+ * numbers behind the tutorial's `show_regression_loss` / `show_classification_loss` plots. The
+ * sweep and the chart are the plot module's (src/plot/loss-views.ts); this half needs autograd,
+ * which the plot module does not load.
  * @module
  */
 import { autograd, nd } from '../index.js';
 import type { Loss } from '../loss/index.js';
 import { formatShape, ValueError } from '../ndarray/errors.js';
-
-/** Sampled loss curve: ℓ(x) and dℓ/dx at each prediction x. */
-export interface LossCurve {
-  readonly x: Float64Array;
-  readonly loss: Float64Array;
-  readonly gradient: Float64Array;
-}
-
-/** `points` evenly spaced values from `from` to `to`, both included. */
-export function linspace(from: number, to: number, points: number): Float64Array {
-  if (!Number.isFinite(from) || !Number.isFinite(to) || !(from < to)) {
-    throw new ValueError(`linspace: need finite from < to, got from ${from}, to ${to}`);
-  }
-  if (!Number.isInteger(points) || points < 2)
-    throw new ValueError(`linspace: points must be an integer >= 2, got ${points}`);
-  const values = new Float64Array(points);
-  for (let i = 0; i < points; i++) values[i] = from + ((to - from) * i) / (points - 1);
-  return values;
-}
+import type { LossCurve } from '../plot/loss-views.js';
 
 /**
  * Evaluates `loss` at every prediction in `x` against the constant `label`, and its gradient

@@ -1,96 +1,21 @@
 /**
- * Which losses can be drawn as a curve of one prediction: the "one-dimensional view" behind
- * `gloss plot` and the tutorial's `show_*_loss` cells. A loss has one when each element's loss
- * depends only on its own prediction and label (the elementwise losses), so a 1-D sweep of
- * predictions against a fixed label is exactly the function of one variable.
+ * `gloss plot`'s and `gloss train`'s reading of loss names and options typed on the command line.
+ * The views themselves (which losses can be drawn against one prediction, and how) live in one
+ * table in the plot module (src/plot/loss-views.ts), shared with the demo and the API docs.
  * @module
  */
 import type { LossClass } from '../loss/index.js';
 import * as losses from '../loss/index.js';
 import { ValueError } from '../ndarray/errors.js';
+import {
+  type LossOptionKind,
+  type LossOptionValues,
+  type LossView,
+  lossView,
+  lossViews,
+  whyNoLossView,
+} from '../plot/loss-views.js';
 import { kebabCase } from './_args.js';
-
-/** How an option's text is read. */
-export type OptionKind = 'number' | 'boolean' | { readonly choices: readonly string[] };
-
-/** Loss option values as the loss constructors take them. */
-export type LossOptionValues = Record<string, number | boolean | string>;
-
-/** A loss that can be drawn against one prediction. */
-export interface LossView {
-  /** Gluon class name. */
-  readonly name: string;
-  /** The options that make sense in this view, with their kinds (`weight` always included). */
-  readonly options: Readonly<Record<string, OptionKind>>;
-  /** What the second input is called (`label`, or `target` for PoissonNLLLoss). */
-  readonly labelName: string;
-  /** The fixed label the tutorial would use: 0 for regression, 1 for classification. */
-  defaultLabel(options: LossOptionValues): number;
-  /** The prediction range drawn when none is given. */
-  defaultRange(options: LossOptionValues): readonly [number, number];
-  /** Why these options have no one-dimensional view, or null when they do. */
-  unsupported?(options: LossOptionValues): string | null;
-}
-
-const WEIGHT: Readonly<Record<string, OptionKind>> = { weight: 'number' };
-const SYMMETRIC: readonly [number, number] = [-5, 5];
-
-function regression(name: string, extra: Readonly<Record<string, OptionKind>> = {}): LossView {
-  return {
-    name,
-    options: { ...extra, ...WEIGHT },
-    labelName: 'label',
-    defaultLabel: () => 0,
-    defaultRange: () => SYMMETRIC,
-  };
-}
-
-function classification(name: string, extra: Readonly<Record<string, OptionKind>> = {}): LossView {
-  return {
-    name,
-    options: { ...extra, ...WEIGHT },
-    labelName: 'label',
-    defaultLabel: () => 1,
-    defaultRange: () => SYMMETRIC,
-  };
-}
-
-const VIEWS: Record<string, LossView> = {
-  L1Loss: regression('L1Loss'),
-  L2Loss: regression('L2Loss'),
-  HuberLoss: regression('HuberLoss', { rho: 'number' }),
-  HingeLoss: classification('HingeLoss', { margin: 'number' }),
-  SquaredHingeLoss: classification('SquaredHingeLoss', { margin: 'number' }),
-  LogisticLoss: classification('LogisticLoss', { labelFormat: { choices: ['signed', 'binary'] } }),
-  SigmoidBinaryCrossEntropyLoss: {
-    ...classification('SigmoidBinaryCrossEntropyLoss', { fromSigmoid: 'boolean' }),
-    // With fromSigmoid the prediction is a probability; stay inside (0, 1).
-    defaultRange: (options) => (options.fromSigmoid === true ? [0.001, 0.999] : SYMMETRIC),
-  },
-  KLDivLoss: {
-    name: 'KLDivLoss',
-    options: { fromLogits: 'boolean', ...WEIGHT },
-    labelName: 'label',
-    defaultLabel: () => 0.5,
-    // pred is a log-probability, so at most 0.
-    defaultRange: () => [-5, 0],
-    unsupported: (options) =>
-      options.fromLogits === false
-        ? 'with fromLogits false the loss applies a log-softmax across all predictions, so no prediction has a loss of its own; keep fromLogits true (the default)'
-        : null,
-  },
-  PoissonNLLLoss: {
-    name: 'PoissonNLLLoss',
-    options: { fromLogits: 'boolean', computeFull: 'boolean', ...WEIGHT },
-    labelName: 'target',
-    defaultLabel: () => 1,
-    // fromLogits: pred is log(rate) and any real works; otherwise pred is the rate itself, > 0.
-    defaultRange: (options) => (options.fromLogits === false ? [0.05, 5] : [-3, 3]),
-  },
-};
-
-/** Every loss with a one-dimensional view, by Gluon class name. */
-export const LOSS_VIEWS: Readonly<Record<string, LossView>> = Object.freeze(VIEWS);
 
 /** The loss classes exported from `gluon.loss`, aliases included, by exported name. */
 function exportedLossClasses(): Map<string, LossClass> {
@@ -106,7 +31,7 @@ function exportedLossClasses(): Map<string, LossClass> {
 /** The names of the losses that `gloss plot` can draw (those with a view that are implemented). */
 export function plottableLossNames(): string[] {
   const classes = exportedLossClasses();
-  return Object.keys(LOSS_VIEWS).filter((name) => classes.has(name));
+  return Object.keys(lossViews).filter((name) => classes.has(name));
 }
 
 /** A resolved loss: its class, its Gluon name and its view. */
@@ -142,15 +67,17 @@ export function resolveLossClass(
 
 /**
  * Finds the loss a user typed (see {@link resolveLossClass}) and its one-dimensional view. A loss
- * without one is a ValueError that lists the losses with one.
+ * without one is a ValueError that says why, in the table's words, and lists the losses with one.
  */
 export function resolveLossView(typed: string): ResolvedLoss {
   const plottable = plottableLossNames();
   const { lossClass, name } = resolveLossClass(typed, plottable);
-  const view = LOSS_VIEWS[name];
+  const view = lossView(name);
   if (view === undefined) {
+    const reason = whyNoLossView(name) ?? 'it is not in the table of loss views (src/plot/loss-views.ts)';
     throw new ValueError(
-      `${name} has no one-dimensional view (its loss couples several values per sample); ` +
+      `${name} has no one-dimensional view, so gloss plot cannot draw it: ${reason}. ` +
+        `gloss plot draws a loss against one prediction with the label held fixed; ` +
         `the losses with one are ${plottable.join(', ')}`,
     );
   }
@@ -164,7 +91,7 @@ export function describeViewOptions(view: LossView): string {
     .join(', ');
 }
 
-function kindText(kind: OptionKind): string {
+function kindText(kind: LossOptionKind): string {
   if (kind === 'number') return 'NUMBER';
   if (kind === 'boolean') return 'true|false';
   return kind.choices.join('|');
@@ -194,7 +121,7 @@ export function readViewOptions(view: LossView, given: ReadonlyMap<string, strin
 function readValue(
   loss: string,
   name: string,
-  kind: OptionKind,
+  kind: LossOptionKind,
   raw: string | true,
   known: string,
 ): number | boolean | string {
@@ -212,10 +139,4 @@ function readValue(
     return raw === 'false' ? false : fail('true or false');
   }
   return raw !== true && kind.choices.includes(raw) ? raw : fail(`one of ${kind.choices.join(', ')}`);
-}
-
-/** A readable name of a configured loss: `HuberLoss(rho=1)`, `L2Loss()`. */
-export function describeLoss(name: string, options: LossOptionValues): string {
-  const parts = Object.entries(options).map(([key, value]) => `${key}=${value}`);
-  return `${name}(${parts.join(', ')})`;
 }

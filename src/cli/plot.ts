@@ -5,31 +5,36 @@
  * @module
  */
 import { join } from 'node:path';
-import { lineChart } from '../plot/index.js';
 import { ValueError } from '../ndarray/errors.js';
+import {
+  LOSS_VIEW_POINTS,
+  type LossCurve,
+  linspace,
+  lossViewChart,
+  lossesWithoutView,
+  lossViews,
+  lossViewTitle,
+} from '../plot/loss-views.js';
 import { countOption, numberOption, parseLooseArgs } from './_args.js';
 import { writeFigure } from './_figures.js';
-import { type LossCurve, linspace, lossCurve } from './_loss-curve.js';
-import {
-  describeLoss,
-  describeViewOptions,
-  LOSS_VIEWS,
-  plottableLossNames,
-  readViewOptions,
-  resolveLossView,
-} from './_loss-views.js';
+import { lossCurve } from './_loss-curve.js';
+import { describeViewOptions, plottableLossNames, readViewOptions, resolveLossView } from './_loss-views.js';
 
 /** Options of `gloss plot` itself; every other `--name` is an option of the loss. */
 const OWN_OPTIONS = new Set(['label', 'from', 'to', 'points', 'out', 'help']);
 
-/** The help text of `gloss plot`, with every plottable loss and its options. */
+/**
+ * The help text of `gloss plot`, with every plottable loss and its options, and the losses it
+ * cannot draw (asking for one prints why), so the whole registry shows up somewhere.
+ */
 export function plotHelp(): string {
   const losses = plottableLossNames()
     .map((name) => {
-      const view = LOSS_VIEWS[name]!;
+      const view = lossViews[name]!;
       return `  ${name.padEnd(31)} ${view.labelName} ${view.defaultLabel({})}; ${describeViewOptions(view)}`;
     })
     .join('\n');
+  const withoutView = Object.keys(lossesWithoutView).join(', ');
   return `Usage: gloss plot LOSS [--OPTION VALUE ...] [--label V] [--from A --to B] [--points N] [--out FILE]
 
 Draws LOSS and its gradient against the prediction, with the label fixed, and writes the chart
@@ -48,7 +53,9 @@ Options:
   -h, --help         show this help
 
 Losses, their default label and options:
-${losses}`;
+${losses}
+
+Losses without a one-dimensional view (gloss plot LOSS says why): ${withoutView}`;
 }
 
 /** Runs `gloss plot`. Returns the exit code. */
@@ -76,12 +83,12 @@ export async function plotCommand(argv: string[], out: (line: string) => void): 
   const from = options.has('from') ? numberOption('from', options.get('from')!) : defaultFrom;
   const to = options.has('to') ? numberOption('to', options.get('to')!) : defaultTo;
   if (!(from < to)) throw new ValueError(`--from must be below --to, got --from ${from} --to ${to}`);
-  const points = options.has('points') ? countOption('points', options.get('points')!) : 201;
+  const points = options.has('points') ? countOption('points', options.get('points')!) : LOSS_VIEW_POINTS;
   if (points < 2) throw new ValueError(`--points must be at least 2, got ${points}`);
 
-  const title = `${describeLoss(name, values)}, ${view.labelName} = ${label}`;
+  const title = lossViewTitle(view, values, label);
   const curve = lossCurve(loss, linspace(from, to, points), label);
-  const svg = lossCurveChart(curve, title);
+  const svg = lossViewChart(curve, title);
 
   const target = options.get('out');
   if (target === true) throw new ValueError('--out needs a file name ending in .svg or .png');
@@ -102,24 +109,6 @@ export async function plotCommand(argv: string[], out: (line: string) => void): 
     throw new ValueError('nothing was written (PNG output needs @resvg/resvg-js)');
   out(`wrote ${written.files.join(', ')}`);
   return 0;
-}
-
-/**
- * The chart of a loss curve: the loss solid, its gradient dashed, on shared axes. The title
- * should name the label the curve was drawn at. `size` defaults to the line chart's.
- */
-export function lossCurveChart(
-  curve: LossCurve,
-  title: string,
-  size?: { readonly width: number; readonly height: number },
-): string {
-  return lineChart(
-    [
-      { label: 'loss', x: curve.x, y: curve.loss },
-      { label: 'gradient d loss / d pred', x: curve.x, y: curve.gradient, dashed: true },
-    ],
-    { title, xLabel: 'pred', yLabel: 'loss', ...size },
-  );
 }
 
 /** One line: where the loss is smallest and its largest value over the range. */

@@ -10,9 +10,10 @@ import type { Loss } from '../loss/index.js';
 import { ValueError } from '../ndarray/errors.js';
 import { RandomGenerator } from '../ndarray/random.js';
 import { lineChart } from '../plot/index.js';
+import { describeLoss } from '../plot/loss-views.js';
 import { countOption, kebabCase, numberOption, parseLooseArgs } from './_args.js';
 import { writeFigure } from './_figures.js';
-import { describeLoss, resolveLossClass } from './_loss-views.js';
+import { resolveLossClass } from './_loss-views.js';
 import { batchOf, type Dataset, TRAINABLE_LOSSES, type TrainingTask, taskFor } from './_train-tasks.js';
 
 const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;

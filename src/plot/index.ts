@@ -15,6 +15,21 @@ export type { Series } from './series.js';
 export { DEFAULT_FONT_FAMILY, escapeXml } from './svg.js';
 export { type DecisionMapOptions, decisionMap, type ScoreGrid } from './decision-map.js';
 export { type HeatmapOptions, heatmap } from './heatmap.js';
+export {
+  describeLoss,
+  LOSS_VIEW_POINTS,
+  type LossCurve,
+  type LossOptionKind,
+  type LossOptionValues,
+  type LossView,
+  linspace,
+  lossesWithoutView,
+  lossView,
+  lossViewChart,
+  lossViews,
+  lossViewTitle,
+  whyNoLossView,
+} from './loss-views.js';
 export { sideBySide } from './panels.js';
 export { type PointSeries, type ScatterChartOptions, type Segment, scatterChart } from './scatter-chart.js';
 export type { MarkerShape } from './svg.js';

@@ -120,6 +120,11 @@ test('the demo page runs gloss in Chromium', { skip: skipWithoutChromium, timeou
         drawable.includes('HuberLoss') && drawable.includes('L2Loss') && !drawable.includes('CTCLoss'),
       );
       assert.equal(await page.locator('#loss-picker').inputValue(), 'HuberLoss');
+      // A loss the page cannot draw says why (the table's reason) as its tooltip.
+      assert.match(
+        (await page.locator('#loss-picker option[value="CTCLoss"]').getAttribute('title')) ?? '',
+        /sequence of per-frame predictions/,
+      );
 
       const chart = '#loss-chart svg';
       assert.equal(await page.locator(chart).count(), 1);

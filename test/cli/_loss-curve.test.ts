@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { linspace, lossCurve } from '../../src/cli/_loss-curve.js';
-import { LOSS_VIEWS, plottableLossNames, resolveLossView } from '../../src/cli/_loss-views.js';
+import { lossCurve } from '../../src/cli/_loss-curve.js';
+import { plottableLossNames, resolveLossView } from '../../src/cli/_loss-views.js';
+import { linspace, lossView } from '../../src/plot/loss-views.js';
 import { gluon } from 'gloss-ml';
 
 test('linspace includes both ends and spaces evenly', () => {
@@ -65,6 +66,6 @@ test('views exist only for losses with elementwise semantics', () => {
     'CosineEmbeddingLoss',
     'SDMLLoss',
   ]) {
-    assert.equal(LOSS_VIEWS[name], undefined, name);
+    assert.equal(lossView(name), undefined, name);
   }
 });

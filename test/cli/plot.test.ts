@@ -83,9 +83,15 @@ test('errors list the valid loss names and options', async () => {
     [['plot', 'l'], /'l' could be L1Loss, L2Loss, LogisticLoss/],
     [
       ['plot', 'softmaxce'],
-      /SoftmaxCrossEntropyLoss has no one-dimensional view .*the losses with one are L1Loss/,
+      /SoftmaxCrossEntropyLoss has no one-dimensional view, so gloss plot cannot draw it: each sample's loss is a softmax over all of its class scores.*the losses with one are L1Loss/,
     ],
-    [['plot', 'ctc'], /CTCLoss has no one-dimensional view/],
+    [
+      ['plot', 'ctc'],
+      /CTCLoss has no one-dimensional view, so gloss plot cannot draw it: it scores a whole sequence of per-frame predictions/,
+    ],
+    [['plot', 'triplet'], /TripletLoss has no one-dimensional view.*three embeddings per sample/],
+    [['plot', 'cosine'], /CosineEmbeddingLoss has no one-dimensional view.*two embedding vectors/],
+    [['plot', 'sdml'], /SDMLLoss has no one-dimensional view.*the whole batch/],
     [
       ['plot', 'huber', '--rhoo', '2'],
       /HuberLoss has no option --rhoo; its options are --rho NUMBER, --weight NUMBER/,
@@ -114,5 +120,9 @@ test('gloss plot --help lists every loss with a view and its options', async () 
   assert.match(
     result.output,
     /PoissonNLLLoss\s+target 1; --from-logits true\|false, --compute-full true\|false/,
+  );
+  assert.match(
+    result.output,
+    /Losses without a one-dimensional view \(gloss plot LOSS says why\): .*CTCLoss/,
   );
 });
