@@ -11,9 +11,10 @@ import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { normal, RandomGenerator } from '../../src/ndarray/random.js';
 import { checkGradient } from '../../src/testing/gradcheck.js';
 import { setKernelBackend } from '../../src/wasm/index.js';
+import { CONFORMANCE } from './_elementwise-checks.js';
 
-/** The shared conformance cases, relative to the repository root (where the tests run). */
-const CASES = '../shared/conformance/cases/CTCLoss.json';
+/** The shared conformance cases (under GLOSS_SHARED when set, so a git worktree finds them too). */
+const CASES = `${CONFORMANCE}/cases/CTCLoss.json`;
 
 const f64 = (values: unknown) => array(values as number[], { dtype: 'float64' });
 const i32 = (values: unknown) => array(values as number[], { dtype: 'int32' });
