@@ -108,6 +108,7 @@ export function onePassOp<Extra, State>(
     },
     backward: ({ gradOutput, saved, retainGraph, onGraphFreed }) => {
       onGraphFreed(() => {
+        hooks.releaseState(saved.state);
         if (saved.region) releaseRegion(saved.region);
         if (saved.gradient) hooks.callMemory.giveBackArray(saved.gradient);
       });

@@ -1,0 +1,219 @@
+// The base's two pipelines, driven directly by a toy loss ℓ = c·(x − y)² whose hooks count their
+// calls: which path a call takes, the weighting and per-sample mean both apply, head gradients,
+// retained graphs, createGraph through the twin, and when a call's state is released.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { grad, record } from '../../../src/autograd/index.js';
+import { Loss, type LossOptions, type Prepared } from '../../../src/loss/_base/index.js';
+import { array } from '../../../src/ndarray/create.js';
+import type { DType, TypedArray } from '../../../src/ndarray/dtype.js';
+import type { NDArray } from '../../../src/ndarray/ndarray.js';
+import type { RandomGenerator } from '../../../src/ndarray/random.js';
+import { mul, square, sub } from '../../../src/ops/elementwise.js';
+import { assertClose } from '../../ops/_op-checks.js';
+
+interface ToyState {
+  readonly id: number;
+}
+
+/** ℓ = c·(x − y)² elementwise, with a one-pass hook; counts what the pipelines call. */
+class ToyLoss extends Loss<{ readonly c: number }, ToyState> {
+  static override readonly lossName = 'ToyLoss';
+  override readonly inputNames = ['pred', 'label', 'sampleWeight'];
+  readonly calls = { onePass: 0, forwardBlock: 0, backwardBlock: 0, created: 0, released: [] as number[] };
+  fuse = true;
+
+  constructor(options: LossOptions & { c?: number } = {}) {
+    super(options, ['c']);
+  }
+
+  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<{ readonly c: number }> {
+    const [x, y] = inputs as NDArray[];
+    return { arrays: [x!, y!], sources: [0, 1], lossShape: x!.shape, batchAxis: 0, extra: { c: 3 } };
+  }
+
+  protected override createState(): ToyState {
+    return { id: ++this.calls.created };
+  }
+
+  protected override releaseState(state: ToyState): void {
+    this.calls.released.push(state.id);
+  }
+
+  protected forwardBlock(
+    prepared: Prepared<{ readonly c: number }>,
+    _state: ToyState,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
+    this.calls.forwardBlock++;
+    const [x, y] = prepared.arrays.map((a) => a.data);
+    for (let k = begin; k < end; k++) out[k - begin] = prepared.extra!.c * (x![k]! - y![k]!) ** 2;
+  }
+
+  protected backwardBlock(
+    prepared: Prepared<{ readonly c: number }>,
+    _state: ToyState,
+    begin: number,
+    end: number,
+    dLoss: Float64Array,
+    [dx, dy]: readonly (TypedArray | null)[],
+  ): void {
+    this.calls.backwardBlock++;
+    const [x, y] = prepared.arrays.map((a) => a.data);
+    for (let k = begin; k < end; k++) {
+      const slope = 2 * prepared.extra!.c * (x![k]! - y![k]!) * dLoss[k - begin]!;
+      if (dx) dx[k] = slope;
+      if (dy) dy[k] = -slope;
+    }
+  }
+
+  protected override assignsGradient(): boolean {
+    return true;
+  }
+
+  protected override canFuseGradient(): boolean {
+    return this.fuse;
+  }
+
+  protected override forwardGradient(
+    prepared: Prepared<{ readonly c: number }>,
+    _state: ToyState,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void {
+    this.calls.onePass++;
+    const [x, y] = prepared.arrays.map((a) => a.data);
+    const c = prepared.extra!.c;
+    for (let s = 0, k = 0; s < scales.length; s++) {
+      let sum = 0;
+      for (const end = k + sampleSize; k < end; k++) {
+        const d = x![k]! - y![k]!;
+        sum += c * d * d;
+        gradient[k] = scales[s]! * 2 * c * d;
+      }
+      sums[s] = sum;
+    }
+  }
+
+  twin(prepared: Prepared<{ readonly c: number }>): NDArray {
+    const [x, y] = prepared.arrays;
+    return mul(square(sub(x!, y!)), prepared.extra!.c);
+  }
+
+  sampleInputs(_generator: RandomGenerator, dtype: DType): (NDArray | null)[] {
+    return [
+      array(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype },
+      ),
+      array(
+        [
+          [0, 0],
+          [1, 1],
+        ],
+        { dtype },
+      ),
+    ];
+  }
+}
+
+const f64 = { dtype: 'float64' } as const;
+const x0 = [
+  [1, 2, -1],
+  [0.5, 3, 2],
+];
+const y0 = [
+  [0, 1, 1],
+  [1, 1, 0],
+];
+/** The expected per-sample loss and d/dx for weight w and per-sample weights s. */
+function expected(w: number, s: number[]) {
+  const loss = x0.map(
+    (row, n) => (w * s[n]! * row.reduce((a, v, j) => a + 3 * (v - y0[n]![j]!) ** 2, 0)) / 3,
+  );
+  const dx = x0.flatMap((row, n) => row.map((v, j) => (w * s[n]! * 2 * 3 * (v - y0[n]![j]!)) / 3));
+  return { loss, dx };
+}
+
+describe('loss pipelines (a toy loss through the base)', () => {
+  test('unrecorded: block forward, weight and per-sample weights, the state released at once', () => {
+    const loss = new ToyLoss({ weight: 2 });
+    const out = loss.forward(array(x0, f64), array(y0, f64), array([1, 0.5], f64));
+    assertClose(out.data, expected(2, [1, 0.5]).loss, { rtol: 1e-15, atol: 0 });
+    assert.deepEqual(loss.calls.released, [1]);
+    assert.equal(loss.calls.onePass, 0);
+  });
+
+  test('recorded, only pred differentiated: one pass; a head gradient scales each sample', () => {
+    const loss = new ToyLoss();
+    const x = array(x0, f64).attachGrad();
+    const out = record(() => loss.forward(x, array(y0, f64), array([2, 1], f64)));
+    assert.equal(loss.calls.onePass, 1);
+    assert.equal(loss.calls.forwardBlock, 0);
+    assertClose(out.data, expected(1, [2, 1]).loss, { rtol: 1e-15, atol: 0 });
+    out.backward(array([1, -3], f64), { retainGraph: true });
+    const scaled = expected(1, [2, 1]).dx.map((g, k) => g * (k < 3 ? 1 : -3));
+    assertClose(x.grad!.data, scaled, { rtol: 1e-15, atol: 0 });
+    assert.deepEqual(loss.calls.released, [], 'a retained graph keeps its state');
+    out.backward();
+    assertClose(x.grad!.data, expected(1, [2, 1]).dx, { rtol: 1e-15, atol: 0 });
+    assert.deepEqual(loss.calls.released, [1], 'released once the graph is freed');
+  });
+
+  test('recorded with the label differentiated too: the block path gives both gradients', () => {
+    const loss = new ToyLoss();
+    const x = array(x0, f64).attachGrad();
+    const y = array(y0, f64).attachGrad();
+    record(() => loss.forward(x, y)).backward();
+    assert.equal(loss.calls.onePass, 0);
+    assert.ok(loss.calls.backwardBlock > 0);
+    const dx = expected(1, [1, 1]).dx;
+    assertClose(x.grad!.data, dx, { rtol: 1e-15, atol: 0 });
+    assertClose(
+      y.grad!.data,
+      dx.map((g) => -g),
+      { rtol: 1e-15, atol: 0 },
+    );
+  });
+
+  test('a loss may decline the one pass per call; the block path then gives the same gradient', () => {
+    const loss = new ToyLoss();
+    loss.fuse = false;
+    const x = array(x0, f64).attachGrad();
+    record(() => loss.forward(x, array(y0, f64))).backward();
+    assert.equal(loss.calls.onePass, 0);
+    assertClose(x.grad!.data, expected(1, [1, 1]).dx, { rtol: 1e-15, atol: 0 });
+  });
+
+  test('a sampleWeight that needs a gradient: d/dweight is the per-sample loss before weighting', () => {
+    const loss = new ToyLoss();
+    const x = array(x0, f64);
+    const weights = array([2, 0.5], f64).attachGrad();
+    record(() => loss.forward(x, array(y0, f64), weights)).backward();
+    assertClose(weights.grad!.data, expected(1, [1, 1]).loss, { rtol: 1e-15, atol: 0 });
+  });
+
+  test('createGraph differentiates the twin: second derivatives are right on both paths', () => {
+    for (const differentiateLabel of [false, true]) {
+      const loss = new ToyLoss();
+      const x = array(x0, f64).attachGrad();
+      const y = array(y0, f64);
+      if (differentiateLabel) y.attachGrad();
+      const out = record(() => loss.forward(x, y));
+      const [dx] = grad(out, [x], { createGraph: true });
+      const [second] = grad(
+        record(() => dx!.sum()),
+        [x],
+      );
+      // d/dx of Σ 2c(x − y)/3 = 2c/3 = 2 for every element.
+      assertClose(second!.data, new Array(6).fill(2), { rtol: 1e-15, atol: 0 });
+    }
+  });
+});
