@@ -24,15 +24,9 @@ import {
   type LossOptions,
   type Prepared,
 } from './_base/index.js';
-import {
-  allocateState,
-  backwardSamples,
-  type CTCSetup,
-  type CTCState,
-  extendLabel,
-  forwardSamples,
-  stateKind,
-} from './_ctc-recursions.js';
+import { backwardSamples } from './_ctc-backward.js';
+import { forwardSamples } from './_ctc-forward.js';
+import { allocateState, type CTCSetup, type CTCState, extendLabel, stateKind } from './_ctc-lattice.js';
 
 /** Options of {@link CTCLoss}. There is no `batchAxis`: the batch axis follows `labelLayout`. */
 export interface CTCLossOptions extends Omit<LossOptions, 'batchAxis'> {
@@ -287,7 +281,7 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
 
   /**
    * ℓ of samples [begin, end) by the α recursion, rescaled in linear space with a log-space
-   * fallback per sample (the derivation is at forwardSamples in _ctc-recursions.ts); α and the
+   * fallback per sample (the derivation is at forwardSamples in _ctc-forward.ts); α and the
    * per-sample modes stay in the state for the backward.
    */
   protected forwardBlock(
@@ -325,7 +319,7 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
 
   /**
    * dℓ · (softmax(x_t) − γ_t) for samples [begin, end), γ from the β recursion and the α the
-   * forward kept (the derivation is at backwardSamples in _ctc-recursions.ts).
+   * forward kept (the derivation is at backwardSamples in _ctc-backward.ts).
    */
   protected backwardBlock(
     prepared: Prepared<CTCSetup>,
