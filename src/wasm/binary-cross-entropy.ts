@@ -249,3 +249,115 @@ export function sigmoidBinaryCrossEntropyGradient(
     sums[sample] = sum;
   }
 }
+
+// ---- the probability form (float64 in JS for every dtype) ----------------------------------
+
+/** Gluon's epsilon inside the logarithms of the probability form (kept so values match Gluon's). */
+export const PROBABILITY_EPSILON = 1e-12;
+
+/**
+ * The inputs of the probability-form kernels: element i of a call is
+ * probabilities/labels[offset + i] with posWeight[posWeightOffset + i] (null: p = 1).
+ */
+export interface ProbabilityCrossEntropyInputs {
+  readonly probabilities: FloatArray;
+  readonly labels: FloatArray;
+  readonly offset: number;
+  readonly count: number;
+  readonly posWeight: FloatArray | null;
+  readonly posWeightOffset: number;
+}
+
+/**
+ * Where the probability-form backward writes: element i's gradients, each times
+ * `dLoss[dLossOffset + i]`, are assigned to `dProbabilities`/`dLabels[gradOffset + i]` and
+ * `dPosWeight[dPosWeightOffset + i]` (each null when not wanted; `dPosWeight` needs posWeight).
+ */
+export interface ProbabilityCrossEntropyGradients {
+  readonly dLoss: Float64Array;
+  readonly dLossOffset: number;
+  readonly dProbabilities: FloatArray | null;
+  readonly dLabels: FloatArray | null;
+  readonly gradOffset: number;
+  readonly dPosWeight: FloatArray | null;
+  readonly dPosWeightOffset: number;
+}
+
+function checkProbabilityInputs(where: string, inputs: ProbabilityCrossEntropyInputs): void {
+  const { probabilities, labels, offset, count, posWeight, posWeightOffset } = inputs;
+  checkInputs(where, probabilities, labels, offset, count, posWeight, posWeightOffset);
+}
+
+// With x a probability, z the label and p the positive weight (ε = PROBABILITY_EPSILON):
+//
+//     ℓ = −(p·z·log(x + ε) + (1 − z)·log(1 − x + ε))
+//     ∂ℓ/∂x = (1 − z)/(1 − x + ε) − p·z/(x + ε)
+//     ∂ℓ/∂z = log(1 − x + ε) − p·log(x + ε)
+//     ∂ℓ/∂p = −z·log(x + ε)
+//
+// A term whose coefficient and log argument are both 0 is 0·log 0 = 0: the constant 0, which
+// passes no gradient to anything (so its slope and its logarithm count as 0 below).
+
+/** Writes ℓ of the probability form (see above) of the inputs' elements into `loss[lossOffset …]`. */
+export function probabilityCrossEntropyForward(
+  inputs: ProbabilityCrossEntropyInputs,
+  loss: Float64Array,
+  lossOffset: number,
+): void {
+  const where = 'probabilityCrossEntropyForward';
+  checkProbabilityInputs(where, inputs);
+  const { probabilities, labels, offset, count, posWeight, posWeightOffset } = inputs;
+  checkSpan(where, 'loss', loss, lossOffset, count);
+  for (let i = 0; i < count; i++) {
+    const x = probabilities[offset + i]!;
+    const z = labels[offset + i]!;
+    const positive = (posWeight ? posWeight[posWeightOffset + i]! : 1) * z;
+    const negative = 1 - z;
+    const argPositive = x + PROBABILITY_EPSILON;
+    const argNegative = 1 - x + PROBABILITY_EPSILON;
+    const termPositive = positive === 0 && argPositive === 0 ? 0 : positive * Math.log(argPositive);
+    const termNegative = negative === 0 && argNegative === 0 ? 0 : negative * Math.log(argNegative);
+    loss[lossOffset + i] = -(termPositive + termNegative);
+  }
+}
+
+/** Assigns the probability form's gradients (see above) of the inputs' elements. */
+export function probabilityCrossEntropyBackward(
+  inputs: ProbabilityCrossEntropyInputs,
+  gradients: ProbabilityCrossEntropyGradients,
+): void {
+  const where = 'probabilityCrossEntropyBackward';
+  checkProbabilityInputs(where, inputs);
+  const { probabilities, labels, offset, count, posWeight, posWeightOffset } = inputs;
+  const { dLoss, dLossOffset, dProbabilities, dLabels, gradOffset, dPosWeight, dPosWeightOffset } = gradients;
+  checkSpan(where, 'dLoss', dLoss, dLossOffset, count);
+  if (dProbabilities) checkSpan(where, 'dProbabilities', dProbabilities, gradOffset, count);
+  if (dLabels) checkSpan(where, 'dLabels', dLabels, gradOffset, count);
+  if (dPosWeight) {
+    if (!posWeight) throw new ValueError(`${where}: dPosWeight needs posWeight, got null`);
+    checkSpan(where, 'dPosWeight', dPosWeight, dPosWeightOffset, count);
+  }
+  for (let i = 0; i < count; i++) {
+    const g = dLoss[dLossOffset + i]!;
+    const x = probabilities[offset + i]!;
+    const z = labels[offset + i]!;
+    const p = posWeight ? posWeight[posWeightOffset + i]! : 1;
+    const positive = p * z;
+    const negative = 1 - z;
+    const argPositive = x + PROBABILITY_EPSILON;
+    const argNegative = 1 - x + PROBABILITY_EPSILON;
+    if (dProbabilities) {
+      const slopePositive = positive === 0 && argPositive === 0 ? 0 : positive / argPositive;
+      const slopeNegative = negative === 0 && argNegative === 0 ? 0 : negative / argNegative;
+      dProbabilities[gradOffset + i] = g * (slopeNegative - slopePositive);
+    }
+    if (dLabels || dPosWeight) {
+      const logPositive = positive === 0 && argPositive === 0 ? 0 : Math.log(argPositive);
+      if (dLabels) {
+        const logNegative = negative === 0 && argNegative === 0 ? 0 : Math.log(argNegative);
+        dLabels[gradOffset + i] = g * (logNegative - p * logPositive);
+      }
+      if (dPosWeight) dPosWeight[dPosWeightOffset + i] = -g * z * logPositive;
+    }
+  }
+}
