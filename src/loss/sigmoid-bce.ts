@@ -225,7 +225,9 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   ): void {
     const block = blockOperands(prepared, state, begin, end);
     const { pred, label, offset, count, posWeight, posWeightOffset } = block;
-    const [dPred, dLabel, dPosWeight] = [0, 1, 2].map((i) => floatGradient(gradients[i]));
+    const dPred = floatGradient(gradients[0]);
+    const dLabel = floatGradient(gradients[1]);
+    const dPosWeight = floatGradient(gradients[2]);
     const sum = dPosWeight && state ? state.posWeightGradient : null;
     if (sum && state!.blockGradient.length < count) state!.blockGradient = new Float64Array(count);
     const posWeightTarget = sum ? state!.blockGradient : (dPosWeight ?? null);
@@ -353,13 +355,24 @@ function blockOperands(
   end: number,
 ): BlockOperands {
   const count = end - begin;
-  const operands = { pred: floatData(pred!), label: floatData(label!), offset: begin, count };
-  if (!posWeight || !state) return { ...operands, posWeight: null, posWeightOffset: 0 };
-  const p = floatData(posWeight);
-  const offsets = extra!.posWeightOffsets;
-  if (offsets === null) return { ...operands, posWeight: p, posWeightOffset: begin };
-  if (state.gathered.length < count) state.gathered = new Float64Array(count);
-  const gathered = state.gathered;
-  for (let j = 0; j < count; j++) gathered[j] = p[offsets[begin + j]!]!;
-  return { ...operands, posWeight: gathered, posWeightOffset: 0 };
+  let p: FloatArray | null = posWeight && state ? floatData(posWeight) : null;
+  let posWeightOffset = begin;
+  const offsets = extra?.posWeightOffsets ?? null;
+  if (p && offsets) {
+    if (state!.gathered.length < count) state!.gathered = new Float64Array(count);
+    const gathered = state!.gathered;
+    for (let j = 0; j < count; j++) gathered[j] = p[offsets[begin + j]!]!;
+    p = gathered;
+    posWeightOffset = 0;
+  }
+  // One literal of one shape for every case (spreading a partial object costs more than the
+  // block's arithmetic at small sizes).
+  return {
+    pred: floatData(pred!),
+    label: floatData(label!),
+    offset: begin,
+    count,
+    posWeight: p,
+    posWeightOffset,
+  };
 }
