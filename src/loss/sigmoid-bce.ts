@@ -18,6 +18,7 @@ import {
   sigmoidBinaryCrossEntropyGradient,
 } from '../wasm/index.js';
 import {
+  type CrossEntropyInputs,
   PROBABILITY_EPSILON,
   probabilityCrossEntropyBackward,
   probabilityCrossEntropyForward,
@@ -46,17 +47,6 @@ interface BceState {
   gathered: Float64Array;
   /** The kernels' per-element posWeight gradient of the current block, before it is summed. */
   blockGradient: Float64Array;
-}
-
-/** One block's operands as the kernels read them: elements `offset … offset + count` of pred and label. */
-interface BlockOperands {
-  readonly pred: FloatArray;
-  readonly label: FloatArray;
-  readonly offset: number;
-  readonly count: number;
-  /** p of element i at posWeight[posWeightOffset + i]; null means p = 1. */
-  readonly posWeight: FloatArray | null;
-  readonly posWeightOffset: number;
 }
 
 /**
@@ -186,11 +176,11 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     out: Float64Array,
   ): void {
     const block = blockOperands(prepared, state, begin, end);
-    const { pred, label, offset, count, posWeight, posWeightOffset } = block;
+    const { pred, labels, offset, count, posWeight, posWeightOffset } = block;
     if (this.fromSigmoid) {
-      probabilityCrossEntropyForward({ ...block, probabilities: pred, labels: label }, out, 0);
+      probabilityCrossEntropyForward(block, out, 0);
     } else {
-      sigmoidBinaryCrossEntropyForward(pred, label, offset, count, posWeight, posWeightOffset, 1, 0, out, 0);
+      sigmoidBinaryCrossEntropyForward(pred, labels, offset, count, posWeight, posWeightOffset, 1, 0, out, 0);
     }
   }
 
@@ -224,7 +214,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     gradients: readonly (TypedArray | null)[],
   ): void {
     const block = blockOperands(prepared, state, begin, end);
-    const { pred, label, offset, count, posWeight, posWeightOffset } = block;
+    const { pred, labels, offset, count, posWeight, posWeightOffset } = block;
     const dPred = floatGradient(gradients[0]);
     const dLabel = floatGradient(gradients[1]);
     const dPosWeight = floatGradient(gradients[2]);
@@ -233,22 +223,19 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     const posWeightTarget = sum ? state!.blockGradient : (dPosWeight ?? null);
     const targetOffset = sum ? 0 : begin;
     if (this.fromSigmoid) {
-      probabilityCrossEntropyBackward(
-        { ...block, probabilities: pred, labels: label },
-        {
-          dLoss,
-          dLossOffset: 0,
-          dProbabilities: dPred ?? null,
-          dLabels: dLabel ?? null,
-          gradOffset: begin,
-          dPosWeight: posWeightTarget,
-          dPosWeightOffset: targetOffset,
-        },
-      );
+      probabilityCrossEntropyBackward(block, {
+        dLoss,
+        dLossOffset: 0,
+        dPred: dPred ?? null,
+        dLabels: dLabel ?? null,
+        gradOffset: begin,
+        dPosWeight: posWeightTarget,
+        dPosWeightOffset: targetOffset,
+      });
     } else {
       sigmoidBinaryCrossEntropyBackward(
         pred,
-        label,
+        labels,
         offset,
         count,
         posWeight,
@@ -353,7 +340,7 @@ function blockOperands(
   state: BceState | undefined,
   begin: number,
   end: number,
-): BlockOperands {
+): CrossEntropyInputs {
   const count = end - begin;
   let p: FloatArray | null = posWeight && state ? floatData(posWeight) : null;
   let posWeightOffset = begin;
@@ -369,7 +356,7 @@ function blockOperands(
   // block's arithmetic at small sizes).
   return {
     pred: floatData(pred!),
-    label: floatData(label!),
+    labels: floatData(label!),
     offset: begin,
     count,
     posWeight: p,

@@ -52,6 +52,37 @@ function checkInputs(
   if (posWeight) checkSpan(where, 'posWeight', posWeight, posWeightOffset, count);
 }
 
+/**
+ * Where a backward writes: element i's gradients, each times `dLoss[dLossOffset + i]`, are
+ * assigned to `dPred[1]`/`dLabels[gradOffset + i]` and `dPosWeight[dPosWeightOffset + i]` (each
+ * null when not wanted; `dPosWeight` needs posWeight). `dPred[0]` names pred in messages.
+ */
+export interface CrossEntropyGradients {
+  readonly dLoss: Float64Array;
+  readonly dLossOffset: number;
+  readonly dPred: readonly [name: string, gradient: FloatArray | null];
+  readonly dLabels: FloatArray | null;
+  readonly gradOffset: number;
+  readonly dPosWeight: FloatArray | null;
+  readonly dPosWeightOffset: number;
+}
+
+function checkGradients(
+  where: string,
+  count: number,
+  posWeight: FloatArray | null,
+  gradients: CrossEntropyGradients,
+): void {
+  const { dLoss, dLossOffset, dPred, dLabels, gradOffset, dPosWeight, dPosWeightOffset } = gradients;
+  checkSpan(where, 'dLoss', dLoss, dLossOffset, count);
+  if (dPred[1]) checkSpan(where, dPred[0], dPred[1], gradOffset, count);
+  if (dLabels) checkSpan(where, 'dLabels', dLabels, gradOffset, count);
+  if (dPosWeight) {
+    if (!posWeight) throw new ValueError(`${where}: dPosWeight needs posWeight, got null`);
+    checkSpan(where, 'dPosWeight', dPosWeight, dPosWeightOffset, count);
+  }
+}
+
 /** Copies `length` elements of the inputs, from `offset` (`posWeightOffset`), into the scratch regions. */
 function copyInputs(
   scratch: Scratch,
@@ -139,13 +170,15 @@ export function sigmoidBinaryCrossEntropyBackward(
 ): void {
   const where = 'sigmoidBinaryCrossEntropyBackward';
   checkInputs(where, logits, labels, offset, count, posWeight, posWeightOffset);
-  checkSpan(where, 'dLoss', dLoss, dLossOffset, count);
-  if (dLogits) checkSpan(where, 'dLogits', dLogits, gradOffset, count);
-  if (dLabels) checkSpan(where, 'dLabels', dLabels, gradOffset, count);
-  if (dPosWeight) {
-    if (!posWeight) throw new ValueError(`${where}: dPosWeight needs posWeight, got null`);
-    checkSpan(where, 'dPosWeight', dPosWeight, dPosWeightOffset, count);
-  }
+  checkGradients(where, count, posWeight, {
+    dLoss,
+    dLossOffset,
+    dPred: ['dLogits', dLogits],
+    dLabels,
+    gradOffset,
+    dPosWeight,
+    dPosWeightOffset,
+  });
   const scratch = reserveScratch(logits instanceof Float32Array ? wasmScratch() : null, SCRATCH_BYTES);
   if (!scratch) {
     for (let i = 0; i < count; i++) {
@@ -256,11 +289,11 @@ export function sigmoidBinaryCrossEntropyGradient(
 export const PROBABILITY_EPSILON = 1e-12;
 
 /**
- * The inputs of the probability-form kernels: element i of a call is
- * probabilities/labels[offset + i] with posWeight[posWeightOffset + i] (null: p = 1).
+ * The inputs of the probability-form kernels: element i of a call is pred/labels[offset + i]
+ * (pred: probabilities) with posWeight[posWeightOffset + i] (null: p = 1).
  */
-export interface ProbabilityCrossEntropyInputs {
-  readonly probabilities: FloatArray;
+export interface CrossEntropyInputs {
+  readonly pred: FloatArray;
   readonly labels: FloatArray;
   readonly offset: number;
   readonly count: number;
@@ -268,24 +301,9 @@ export interface ProbabilityCrossEntropyInputs {
   readonly posWeightOffset: number;
 }
 
-/**
- * Where the probability-form backward writes: element i's gradients, each times
- * `dLoss[dLossOffset + i]`, are assigned to `dProbabilities`/`dLabels[gradOffset + i]` and
- * `dPosWeight[dPosWeightOffset + i]` (each null when not wanted; `dPosWeight` needs posWeight).
- */
-export interface ProbabilityCrossEntropyGradients {
-  readonly dLoss: Float64Array;
-  readonly dLossOffset: number;
-  readonly dProbabilities: FloatArray | null;
-  readonly dLabels: FloatArray | null;
-  readonly gradOffset: number;
-  readonly dPosWeight: FloatArray | null;
-  readonly dPosWeightOffset: number;
-}
-
-function checkProbabilityInputs(where: string, inputs: ProbabilityCrossEntropyInputs): void {
-  const { probabilities, labels, offset, count, posWeight, posWeightOffset } = inputs;
-  checkInputs(where, probabilities, labels, offset, count, posWeight, posWeightOffset);
+function checkProbabilityInputs(where: string, inputs: CrossEntropyInputs): void {
+  const { pred, labels, offset, count, posWeight, posWeightOffset } = inputs;
+  checkInputs(where, pred, labels, offset, count, posWeight, posWeightOffset);
 }
 
 // With x a probability, z the label and p the positive weight (ε = PROBABILITY_EPSILON):
@@ -295,68 +313,66 @@ function checkProbabilityInputs(where: string, inputs: ProbabilityCrossEntropyIn
 //     ∂ℓ/∂z = log(1 − x + ε) − p·log(x + ε)
 //     ∂ℓ/∂p = −z·log(x + ε)
 //
-// A term whose coefficient and log argument are both 0 is 0·log 0 = 0: the constant 0, which
-// passes no gradient to anything (so its slope and its logarithm count as 0 below).
+// A term c·log(a) whose coefficient and argument are both 0 is 0·log 0 = 0: the constant 0,
+// which passes no gradient to anything (so its logarithm and its slope c/a count as 0).
+
+/** log(argument) in the term coefficient·log(argument); 0 where that term is 0·log 0. */
+function termLog(coefficient: number, argument: number): number {
+  return coefficient === 0 && argument === 0 ? 0 : Math.log(argument);
+}
+
+/** The slope coefficient/argument of coefficient·log(argument); 0 where that term is 0·log 0. */
+function termSlope(coefficient: number, argument: number): number {
+  return coefficient === 0 && argument === 0 ? 0 : coefficient / argument;
+}
 
 /** Writes ℓ of the probability form (see above) of the inputs' elements into `loss[lossOffset …]`. */
 export function probabilityCrossEntropyForward(
-  inputs: ProbabilityCrossEntropyInputs,
+  inputs: CrossEntropyInputs,
   loss: Float64Array,
   lossOffset: number,
 ): void {
   const where = 'probabilityCrossEntropyForward';
   checkProbabilityInputs(where, inputs);
-  const { probabilities, labels, offset, count, posWeight, posWeightOffset } = inputs;
+  const { pred, labels, offset, count, posWeight, posWeightOffset } = inputs;
   checkSpan(where, 'loss', loss, lossOffset, count);
   for (let i = 0; i < count; i++) {
-    const x = probabilities[offset + i]!;
-    const z = labels[offset + i]!;
-    const positive = (posWeight ? posWeight[posWeightOffset + i]! : 1) * z;
-    const negative = 1 - z;
+    const x = pred[offset + i]!;
+    const positive = (posWeight ? posWeight[posWeightOffset + i]! : 1) * labels[offset + i]!;
+    const negative = 1 - labels[offset + i]!;
     const argPositive = x + PROBABILITY_EPSILON;
     const argNegative = 1 - x + PROBABILITY_EPSILON;
-    const termPositive = positive === 0 && argPositive === 0 ? 0 : positive * Math.log(argPositive);
-    const termNegative = negative === 0 && argNegative === 0 ? 0 : negative * Math.log(argNegative);
-    loss[lossOffset + i] = -(termPositive + termNegative);
+    loss[lossOffset + i] = -(
+      positive * termLog(positive, argPositive) +
+      negative * termLog(negative, argNegative)
+    );
   }
 }
 
-/** Assigns the probability form's gradients (see above) of the inputs' elements. */
+/**
+ * Assigns the probability form's gradients (see above) of the inputs' elements; `dPred` is the
+ * gradient with respect to the probabilities.
+ */
 export function probabilityCrossEntropyBackward(
-  inputs: ProbabilityCrossEntropyInputs,
-  gradients: ProbabilityCrossEntropyGradients,
+  inputs: CrossEntropyInputs,
+  gradients: Omit<CrossEntropyGradients, 'dPred'> & { readonly dPred: FloatArray | null },
 ): void {
   const where = 'probabilityCrossEntropyBackward';
   checkProbabilityInputs(where, inputs);
-  const { probabilities, labels, offset, count, posWeight, posWeightOffset } = inputs;
-  const { dLoss, dLossOffset, dProbabilities, dLabels, gradOffset, dPosWeight, dPosWeightOffset } = gradients;
-  checkSpan(where, 'dLoss', dLoss, dLossOffset, count);
-  if (dProbabilities) checkSpan(where, 'dProbabilities', dProbabilities, gradOffset, count);
-  if (dLabels) checkSpan(where, 'dLabels', dLabels, gradOffset, count);
-  if (dPosWeight) {
-    if (!posWeight) throw new ValueError(`${where}: dPosWeight needs posWeight, got null`);
-    checkSpan(where, 'dPosWeight', dPosWeight, dPosWeightOffset, count);
-  }
+  const { pred, labels, offset, count, posWeight, posWeightOffset } = inputs;
+  const { dLoss, dLossOffset, dPred, dLabels, gradOffset, dPosWeight, dPosWeightOffset } = gradients;
+  checkGradients(where, count, posWeight, { ...gradients, dPred: ['dPred', dPred] });
   for (let i = 0; i < count; i++) {
     const g = dLoss[dLossOffset + i]!;
-    const x = probabilities[offset + i]!;
+    const x = pred[offset + i]!;
     const z = labels[offset + i]!;
     const p = posWeight ? posWeight[posWeightOffset + i]! : 1;
-    const positive = p * z;
-    const negative = 1 - z;
     const argPositive = x + PROBABILITY_EPSILON;
     const argNegative = 1 - x + PROBABILITY_EPSILON;
-    if (dProbabilities) {
-      const slopePositive = positive === 0 && argPositive === 0 ? 0 : positive / argPositive;
-      const slopeNegative = negative === 0 && argNegative === 0 ? 0 : negative / argNegative;
-      dProbabilities[gradOffset + i] = g * (slopeNegative - slopePositive);
-    }
+    if (dPred) dPred[gradOffset + i] = g * (termSlope(1 - z, argNegative) - termSlope(p * z, argPositive));
     if (dLabels || dPosWeight) {
-      const logPositive = positive === 0 && argPositive === 0 ? 0 : Math.log(argPositive);
-      if (dLabels) {
-        const logNegative = negative === 0 && argNegative === 0 ? 0 : Math.log(argNegative);
-        dLabels[gradOffset + i] = g * (logNegative - p * logPositive);
-      }
+      const logPositive = termLog(p * z, argPositive);
+      if (dLabels) dLabels[gradOffset + i] = g * (termLog(1 - z, argNegative) - p * logPositive);
       if (dPosWeight) dPosWeight[dPosWeightOffset + i] = -g * z * logPositive;
     }
   }
