@@ -220,14 +220,14 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     const dPosWeight = floatGradient(gradients[2]);
     const sum = dPosWeight && state ? state.posWeightGradient : null;
     if (sum && state!.blockGradient.length < count) state!.blockGradient = new Float64Array(count);
-    const posWeightTarget = sum ? state!.blockGradient : (dPosWeight ?? null);
+    const posWeightTarget = sum ? state!.blockGradient : dPosWeight;
     const targetOffset = sum ? 0 : begin;
     if (this.fromSigmoid) {
       probabilityCrossEntropyBackward(block, {
         dLoss,
         dLossOffset: 0,
-        dPred: dPred ?? null,
-        dLabels: dLabel ?? null,
+        dPred,
+        dLabels: dLabel,
         gradOffset: begin,
         dPosWeight: posWeightTarget,
         dPosWeightOffset: targetOffset,
@@ -244,8 +244,8 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
         0,
         dLoss,
         0,
-        dPred ?? null,
-        dLabel ?? null,
+        dPred,
+        dLabel,
         begin,
         posWeightTarget,
         targetOffset,

@@ -15,6 +15,10 @@
  * Float32 logits run through the wasm SIMD kernels (float32 exponentials and logarithms of
  * bounded arguments, float64 for every term that involves the unbounded inputs, see
  * binary-cross-entropy.wat); float64 logits and the `'js'` backend use Math in float64.
+ *
+ * The probability form of SigmoidBinaryCrossEntropyLoss (`fromSigmoid`) is here too, in float64
+ * Math for every dtype (see probabilityCrossEntropyForward), so each formula of the loss has
+ * one home.
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
