@@ -15,6 +15,10 @@
  * Float32 logits run through the wasm SIMD kernels (float32 exponentials and logarithms of
  * bounded arguments, float64 for every term that involves the unbounded inputs, see
  * binary-cross-entropy.wat); float64 logits and the `'js'` backend use Math in float64.
+ *
+ * The probability form of SigmoidBinaryCrossEntropyLoss (`fromSigmoid`) is here too, in float64
+ * Math for every dtype (see probabilityCrossEntropyForward), so each formula of the loss has
+ * one home.
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
@@ -50,6 +54,37 @@ function checkInputs(
   checkSpan(where, 'logits', logits, offset, count);
   checkSpan(where, 'labels', labels, offset, count);
   if (posWeight) checkSpan(where, 'posWeight', posWeight, posWeightOffset, count);
+}
+
+/**
+ * Where a backward writes: element i's gradients, each times `dLoss[dLossOffset + i]`, are
+ * assigned to `dPred[1]`/`dLabels[gradOffset + i]` and `dPosWeight[dPosWeightOffset + i]` (each
+ * null when not wanted; `dPosWeight` needs posWeight). `dPred[0]` names pred in messages.
+ */
+export interface CrossEntropyGradients {
+  readonly dLoss: Float64Array;
+  readonly dLossOffset: number;
+  readonly dPred: readonly [name: string, gradient: FloatArray | null];
+  readonly dLabels: FloatArray | null;
+  readonly gradOffset: number;
+  readonly dPosWeight: FloatArray | null;
+  readonly dPosWeightOffset: number;
+}
+
+function checkGradients(
+  where: string,
+  count: number,
+  posWeight: FloatArray | null,
+  gradients: CrossEntropyGradients,
+): void {
+  const { dLoss, dLossOffset, dPred, dLabels, gradOffset, dPosWeight, dPosWeightOffset } = gradients;
+  checkSpan(where, 'dLoss', dLoss, dLossOffset, count);
+  if (dPred[1]) checkSpan(where, dPred[0], dPred[1], gradOffset, count);
+  if (dLabels) checkSpan(where, 'dLabels', dLabels, gradOffset, count);
+  if (dPosWeight) {
+    if (!posWeight) throw new ValueError(`${where}: dPosWeight needs posWeight, got null`);
+    checkSpan(where, 'dPosWeight', dPosWeight, dPosWeightOffset, count);
+  }
 }
 
 /** Copies `length` elements of the inputs, from `offset` (`posWeightOffset`), into the scratch regions. */
@@ -139,13 +174,15 @@ export function sigmoidBinaryCrossEntropyBackward(
 ): void {
   const where = 'sigmoidBinaryCrossEntropyBackward';
   checkInputs(where, logits, labels, offset, count, posWeight, posWeightOffset);
-  checkSpan(where, 'dLoss', dLoss, dLossOffset, count);
-  if (dLogits) checkSpan(where, 'dLogits', dLogits, gradOffset, count);
-  if (dLabels) checkSpan(where, 'dLabels', dLabels, gradOffset, count);
-  if (dPosWeight) {
-    if (!posWeight) throw new ValueError(`${where}: dPosWeight needs posWeight, got null`);
-    checkSpan(where, 'dPosWeight', dPosWeight, dPosWeightOffset, count);
-  }
+  checkGradients(where, count, posWeight, {
+    dLoss,
+    dLossOffset,
+    dPred: ['dLogits', dLogits],
+    dLabels,
+    gradOffset,
+    dPosWeight,
+    dPosWeightOffset,
+  });
   const scratch = reserveScratch(logits instanceof Float32Array ? wasmScratch() : null, SCRATCH_BYTES);
   if (!scratch) {
     for (let i = 0; i < count; i++) {
@@ -247,5 +284,100 @@ export function sigmoidBinaryCrossEntropyGradient(
       gradient[k] = scale * ((1 - z) * (x >= 0 ? large : small) - z * (x >= 0 ? small : large));
     }
     sums[sample] = sum;
+  }
+}
+
+// ---- the probability form (float64 in JS for every dtype) ----------------------------------
+
+/** Gluon's epsilon inside the logarithms of the probability form (kept so values match Gluon's). */
+export const PROBABILITY_EPSILON = 1e-12;
+
+/**
+ * The inputs of the probability-form kernels: element i of a call is pred/labels[offset + i]
+ * (pred: probabilities) with posWeight[posWeightOffset + i] (null: p = 1).
+ */
+export interface CrossEntropyInputs {
+  readonly pred: FloatArray;
+  readonly labels: FloatArray;
+  readonly offset: number;
+  readonly count: number;
+  readonly posWeight: FloatArray | null;
+  readonly posWeightOffset: number;
+}
+
+function checkProbabilityInputs(where: string, inputs: CrossEntropyInputs): void {
+  const { pred, labels, offset, count, posWeight, posWeightOffset } = inputs;
+  checkInputs(where, pred, labels, offset, count, posWeight, posWeightOffset);
+}
+
+// With x a probability, z the label and p the positive weight (ε = PROBABILITY_EPSILON):
+//
+//     ℓ = −(p·z·log(x + ε) + (1 − z)·log(1 − x + ε))
+//     ∂ℓ/∂x = (1 − z)/(1 − x + ε) − p·z/(x + ε)
+//     ∂ℓ/∂z = log(1 − x + ε) − p·log(x + ε)
+//     ∂ℓ/∂p = −z·log(x + ε)
+//
+// A term c·log(a) whose coefficient and argument are both 0 is 0·log 0 = 0: the constant 0,
+// which passes no gradient to anything (so its logarithm and its slope c/a count as 0).
+
+/** log(argument) in the term coefficient·log(argument); 0 where that term is 0·log 0. */
+function termLog(coefficient: number, argument: number): number {
+  return coefficient === 0 && argument === 0 ? 0 : Math.log(argument);
+}
+
+/** The slope coefficient/argument of coefficient·log(argument); 0 where that term is 0·log 0. */
+function termSlope(coefficient: number, argument: number): number {
+  return coefficient === 0 && argument === 0 ? 0 : coefficient / argument;
+}
+
+/** Writes ℓ of the probability form (see above) of the inputs' elements into `loss[lossOffset …]`. */
+export function probabilityCrossEntropyForward(
+  inputs: CrossEntropyInputs,
+  loss: Float64Array,
+  lossOffset: number,
+): void {
+  const where = 'probabilityCrossEntropyForward';
+  checkProbabilityInputs(where, inputs);
+  const { pred, labels, offset, count, posWeight, posWeightOffset } = inputs;
+  checkSpan(where, 'loss', loss, lossOffset, count);
+  for (let i = 0; i < count; i++) {
+    const x = pred[offset + i]!;
+    const positive = (posWeight ? posWeight[posWeightOffset + i]! : 1) * labels[offset + i]!;
+    const negative = 1 - labels[offset + i]!;
+    const argPositive = x + PROBABILITY_EPSILON;
+    const argNegative = 1 - x + PROBABILITY_EPSILON;
+    loss[lossOffset + i] = -(
+      positive * termLog(positive, argPositive) +
+      negative * termLog(negative, argNegative)
+    );
+  }
+}
+
+/**
+ * Assigns the probability form's gradients (see above) of the inputs' elements; `dPred` is the
+ * gradient with respect to the probabilities.
+ */
+export function probabilityCrossEntropyBackward(
+  inputs: CrossEntropyInputs,
+  gradients: Omit<CrossEntropyGradients, 'dPred'> & { readonly dPred: FloatArray | null },
+): void {
+  const where = 'probabilityCrossEntropyBackward';
+  checkProbabilityInputs(where, inputs);
+  const { pred, labels, offset, count, posWeight, posWeightOffset } = inputs;
+  const { dLoss, dLossOffset, dPred, dLabels, gradOffset, dPosWeight, dPosWeightOffset } = gradients;
+  checkGradients(where, count, posWeight, { ...gradients, dPred: ['dPred', dPred] });
+  for (let i = 0; i < count; i++) {
+    const g = dLoss[dLossOffset + i]!;
+    const x = pred[offset + i]!;
+    const z = labels[offset + i]!;
+    const p = posWeight ? posWeight[posWeightOffset + i]! : 1;
+    const argPositive = x + PROBABILITY_EPSILON;
+    const argNegative = 1 - x + PROBABILITY_EPSILON;
+    if (dPred) dPred[gradOffset + i] = g * (termSlope(1 - z, argNegative) - termSlope(p * z, argPositive));
+    if (dLabels || dPosWeight) {
+      const logPositive = termLog(p * z, argPositive);
+      if (dLabels) dLabels[gradOffset + i] = g * (termLog(1 - z, argNegative) - p * logPositive);
+      if (dPosWeight) dPosWeight[dPosWeightOffset + i] = -g * z * logPositive;
+    }
   }
 }

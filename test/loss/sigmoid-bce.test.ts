@@ -5,7 +5,7 @@ import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { RandomGenerator, randint, uniform } from '../../src/ndarray/random.js';
 import { SigmoidBCELoss } from '../../src/loss/exports.js';
 import { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
-import type { NDArray } from '../../src/ndarray/ndarray.js';
+import { NDArray } from '../../src/ndarray/ndarray.js';
 import { setKernelBackend } from '../../src/wasm/index.js';
 import {
   assertClose,
@@ -372,6 +372,37 @@ describe('SigmoidBinaryCrossEntropyLoss', () => {
         (e: Error) =>
           e instanceof ShapeError && e.message.startsWith('SigmoidBinaryCrossEntropyLoss: posWeight'),
         `posWeight ${shape}`,
+      );
+    }
+  });
+
+  test('integer labels and posWeight: the values and pred gradient of their float copies, the same output dtype', () => {
+    const generator = new RandomGenerator(23);
+    const labels = randint(0, 2, [5, 40], { generator });
+    const weights = randint(0, 4, [1, 40], { generator });
+    const asFloat64 = (x: NDArray) => new NDArray(Float64Array.from(x.data), x.shape);
+    for (const fromSigmoid of [false, true]) {
+      const loss = new SigmoidBinaryCrossEntropyLoss({ fromSigmoid });
+      const x = fromSigmoid
+        ? uniform(0.05, 0.95, [5, 40], { dtype: 'float64', generator })
+        : uniform(-4, 4, [5, 40], { dtype: 'float64', generator });
+      for (const posWeight of [null, weights]) {
+        const x1 = new NDArray(Float64Array.from(x.data), x.shape).attachGrad();
+        const got = record(() => loss.forward(x1, labels, null, posWeight));
+        const [dGot] = grad(got, [x1]);
+        const x2 = new NDArray(Float64Array.from(x.data), x.shape).attachGrad();
+        const want = record(() =>
+          loss.forward(x2, asFloat64(labels), null, posWeight && asFloat64(posWeight)),
+        );
+        const [dWant] = grad(want, [x2]);
+        const what = `fromSigmoid ${fromSigmoid}, posWeight ${posWeight ? 'int32' : 'none'}`;
+        assertClose(got.data, want.data, 0, 0, `${what}: loss`);
+        assertClose(dGot!.data, dWant!.data, 0, 0, `${what}: d/dpred`);
+      }
+      // Every input int32: the output is float32, as for any loss without a float input.
+      assert.equal(
+        loss.forward(randint(0, 2, [2, 3], { generator }), randint(0, 2, [2, 3], { generator })).dtype,
+        'float32',
       );
     }
   });

@@ -77,7 +77,7 @@ export class WeightReader {
     else if (weight.size === 1) this.mode = 'scalar';
     else if (perSample && weight.size === this.layout.batch) this.mode = 'sample';
     else this.mode = 'general';
-    this.index = this.mode === 'general' ? weightIndex(lossShape, weightShape) : null;
+    this.index = this.mode === 'general' ? broadcastOffsets(lossShape, weightShape) : null;
   }
 
   /** Whether the weight is one value per sample (or one for all), see {@link ofSample}. */
@@ -156,26 +156,43 @@ export function alignSampleWeight(where: string, weight: NDArray, prepared: Prep
   return [...new Array<number>(rank - weight.ndim).fill(1), ...weight.shape];
 }
 
-/** Offsets of a weight of `weightShape` for each element of ℓ (0 strides on broadcast axes). */
-function weightIndex(lossShape: readonly number[], weightShape: readonly number[]): Int32Array | null {
-  if (sameShape(lossShape, weightShape)) return null;
-  const own = stridesOf(weightShape);
-  const strides = weightShape.map((d, i) => (d === 1 ? 0 : own[i]!));
-  const size = sizeOf(lossShape);
-  const index = new Int32Array(size);
-  const counter = new Array<number>(lossShape.length).fill(0);
+/**
+ * For each element of an array of `targetShape`, in row-major order, the offset of the element of
+ * an array of `sourceShape` that numpy broadcasting pairs it with: `sourceShape` is aligned with
+ * the trailing axes of `targetShape`, and its axes of length 1 (and the missing leading ones)
+ * repeat. Null when the shapes are the same (element k then pairs with offset k). The caller
+ * checks beforehand that `sourceShape` broadcasts to `targetShape` without enlarging it.
+ *
+ * Used for sampleWeight (see WeightReader) and for per-element weights such as SigmoidBCE's
+ * posWeight; the table has one entry per target element.
+ */
+export function broadcastOffsets(
+  targetShape: readonly number[],
+  sourceShape: readonly number[],
+): Int32Array | null {
+  if (sameShape(targetShape, sourceShape)) return null;
+  const lead = targetShape.length - sourceShape.length;
+  const own = stridesOf(sourceShape);
+  // A repeated axis has stride 0: the offset stays while the target's index moves along it.
+  const strides = targetShape.map((_, axis) =>
+    axis < lead || sourceShape[axis - lead] === 1 ? 0 : own[axis - lead]!,
+  );
+  const size = sizeOf(targetShape);
+  const offsets = new Int32Array(size);
+  const counter = new Array<number>(targetShape.length).fill(0);
   let offset = 0;
   for (let k = 0; k < size; k++) {
-    index[k] = offset;
-    for (let axis = lossShape.length - 1; axis >= 0; axis--) {
+    offsets[k] = offset;
+    // Odometer step: the innermost axis advances; one that wraps carries into the next one out.
+    for (let axis = targetShape.length - 1; axis >= 0; axis--) {
       counter[axis]!++;
       offset += strides[axis]!;
-      if (counter[axis]! < lossShape[axis]!) break;
-      offset -= strides[axis]! * lossShape[axis]!;
+      if (counter[axis]! < targetShape[axis]!) break;
+      offset -= strides[axis]! * targetShape[axis]!;
       counter[axis] = 0;
     }
   }
-  return index;
+  return offsets;
 }
 
 /** Position of each element of ℓ's batch index, and how many elements share a sample. */
