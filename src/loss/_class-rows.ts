@@ -7,7 +7,9 @@
  *
  * The per-row loops over contiguous classes ({@link rowMaximumIndex}, {@link sumExpShifted},
  * {@link writeScaledExp}) are small separate functions on purpose: they are the hot loops of
- * SoftmaxCE and CTC, and the place where a SIMD kernel can be swapped in.
+ * SoftmaxCE and CTC, and the place where a SIMD kernel can be swapped in. The walkers at the end
+ * ({@link forEachRowElement}, {@link forEachElement}) are the one place that maps a block of a
+ * loss to elements of pred, their rows and their log-probabilities, for every layout.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
@@ -176,4 +178,138 @@ export function logSoftmaxRows(
       logSum[rowBase + i] = at[i - first] === -1 ? Math.log(total) : Math.log1p(total);
     }
   }
+}
+
+// ---- walking a block of any layout ---------------------------------------------------------
+
+/** A block of a loss over pred's class rows, and how to read log p from pred. */
+export interface ClassRows {
+  /** pred: logits when `normalizers` is given, log-probabilities when it is null. */
+  readonly x: TypedArray;
+  readonly layout: ClassLayout;
+  readonly normalizers: RowNormalizers | null;
+  /** The block [begin, end): rows for {@link forEachRowElement}, elements for {@link forEachElement}. */
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** A dense label read per element k of pred: `z[labelIndex[k]]` when broadcast, else `z[k]`. */
+export interface DenseLabel {
+  readonly z: TypedArray;
+  /** For each element of pred, the offset of its label value; null when the shapes are equal. */
+  readonly labelIndex: Int32Array | null;
+}
+
+/**
+ * Visits an element: `k` in pred, `r` its row, `j` its loss element within the block, and
+ * `logProbability` = log p_k.
+ */
+export type ElementVisitor = (k: number, r: number, j: number, logProbability: number) => void;
+
+/** The offset in `label.z` of the label value element `k` of pred reads. */
+export function labelOffset({ labelIndex }: DenseLabel, k: number): number {
+  return labelIndex ? labelIndex[k]! : k;
+}
+
+/**
+ * log p_k = (x_k − shift_r) − logSum_r, subtracted in that order (x − shift is exact near the
+ * maximum of huge logits); x_k itself when pred already holds log-probabilities.
+ */
+function logProbabilityAt(x: TypedArray, normalizers: RowNormalizers | null, k: number, r: number): number {
+  return normalizers ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]! : x[k]!;
+}
+
+/**
+ * Every element of the rows [begin, end), for a loss with one element per row (j = r − begin).
+ * The rows form segments [first, last) of outer blocks o, each walked class by class so that the
+ * inner loop reads contiguous memory; a row therefore sees its classes in order.
+ */
+export function forEachRowElement(rows: ClassRows, visit: ElementVisitor): void {
+  const { x, normalizers, begin, end } = rows;
+  const { size, inner } = rows.layout;
+  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
+    const rowBase = o * inner;
+    const first = Math.max(begin - rowBase, 0);
+    const last = Math.min(end - rowBase, inner);
+    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
+      for (let i = first, r = rowBase + first; i < last; i++, r++) {
+        visit(p + i, r, r - begin, logProbabilityAt(x, normalizers, p + i, r));
+      }
+    }
+  }
+}
+
+/**
+ * The elements [begin, end) of pred in memory order, for a loss laid out like pred (j = k − begin).
+ * Element k = (o · size + c) · inner + i is in row o · inner + i, tracked with counters.
+ */
+export function forEachElement(rows: ClassRows, visit: ElementVisitor): void {
+  const { x, normalizers, begin, end } = rows;
+  const { size, inner } = rows.layout;
+  const span = size * inner;
+  const o = Math.floor(begin / span);
+  let c = Math.floor((begin - o * span) / inner);
+  let i = begin - o * span - c * inner;
+  let rowBase = o * inner;
+  for (let k = begin; k < end; k++) {
+    const r = rowBase + i;
+    visit(k, r, k - begin, logProbabilityAt(x, normalizers, k, r));
+    if (++i === inner) {
+      i = 0;
+      if (++c === size) {
+        c = 0;
+        rowBase += inner;
+      }
+    }
+  }
+}
+
+/**
+ * The term −z · log p of a dense label, with a zero label on an impossible class (log p = −∞)
+ * contributing 0 instead of 0 · ∞ = NaN: such a class is a mask. A NaN still propagates.
+ */
+export function crossEntropyTerm(z: number, logProbability: number): number {
+  return z === 0 && logProbability === Number.NEGATIVE_INFINITY ? 0 : -(z * logProbability);
+}
+
+/** `out[r − begin] = Σ_c term(z_c, log p_c)` over each row r of the block, in class order, in float64. */
+export function sumRowTerms(
+  rows: ClassRows,
+  label: DenseLabel,
+  term: (z: number, logProbability: number) => number,
+  out: Float64Array,
+): void {
+  const { z } = label;
+  out.fill(0, 0, rows.end - rows.begin);
+  forEachRowElement(rows, (k, _r, j, logProbability) => {
+    out[j]! += term(z[labelOffset(label, k)]!, logProbability);
+  });
+}
+
+/**
+ * pred's gradient, assigned, of ℓ_r = −Σ_c z_c log p_c + (terms without x) over the rows of the
+ * block: ∂ℓ_r/∂log p_c = −z_c, and through the log-softmax ∂/∂x_c = p_c · Σ_j g_r z_j − g_r z_c
+ * (−g_r z_c alone when pred holds log-probabilities). Σ_j g_r z_j is summed in float64 first, so
+ * a float32 gradient is rounded once.
+ */
+export function denseSoftmaxGradient(
+  rows: ClassRows,
+  label: DenseLabel,
+  dLoss: Float64Array,
+  dPred: TypedArray,
+): void {
+  const { z } = label;
+  if (!rows.normalizers) {
+    forEachRowElement(rows, (k, _r, j) => {
+      dPred[k] = -dLoss[j]! * z[labelOffset(label, k)]!;
+    });
+    return;
+  }
+  const mass = new Float64Array(rows.end - rows.begin);
+  forEachRowElement(rows, (k, _r, j) => {
+    mass[j]! += dLoss[j]! * z[labelOffset(label, k)]!;
+  });
+  forEachRowElement(rows, (k, _r, j, logProbability) => {
+    dPred[k] = Math.exp(logProbability) * mass[j]! - dLoss[j]! * z[labelOffset(label, k)]!;
+  });
 }
