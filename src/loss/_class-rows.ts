@@ -5,15 +5,14 @@
  * of being transposed or copied: element `(o, c, i)` sits at `(o · size + c) · inner + i` and
  * belongs to row `o · inner + i`.
  *
- * The per-row loops over contiguous classes ({@link rowMaximumIndex}, {@link sumExpShifted},
- * {@link writeScaledExp}) are small separate functions on purpose: they are the hot loops of
- * SoftmaxCE and CTC, and the place where a SIMD kernel can be swapped in. The walkers at the end
+ * Contiguous rows use the float64 reference loops of wasm/softmax.ts. The walkers at the end
  * ({@link forEachRowElement}, {@link forEachElement}) are the one place that maps a block of a
  * loss to elements of pred, their rows and their log-probabilities, for every layout.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 import { sizeOf } from '../ndarray/shape.js';
+import { rowNormalizers } from '../wasm/softmax.js';
 
 /** The `(outer, size, inner)` view of an array around its class axis. */
 export interface ClassLayout {
@@ -46,58 +45,9 @@ export function allocateNormalizers(rows: number): RowNormalizers {
   return { shift: new Float64Array(rows), logSum: new Float64Array(rows) };
 }
 
-// ---- contiguous row loops ------------------------------------------------------------------
-
-/**
- * Index (relative to `offset`) of the maximum of `data[offset … offset + length)`: the first
- * maximum, except that a NaN wins (nothing is greater than NaN afterwards). 0 for a row of −∞.
- */
-export function rowMaximumIndex(data: TypedArray, offset: number, length: number): number {
-  let maximum = Number.NEGATIVE_INFINITY;
-  let at = 0;
-  for (let c = 0; c < length; c++) {
-    const v = data[offset + c]!;
-    if (v > maximum || Number.isNaN(v)) {
-      maximum = v;
-      at = c;
-    }
-  }
-  return at;
-}
-
-/**
- * Σ exp(data[offset + c] − shift) over `c < length` except `c = skip` (−1 skips nothing),
- * accumulated in float64 in class order.
- */
-export function sumExpShifted(
-  data: TypedArray,
-  offset: number,
-  length: number,
-  shift: number,
-  skip = -1,
-): number {
-  let total = 0;
-  for (let c = 0; c < skip; c++) total += Math.exp(data[offset + c]! - shift);
-  for (let c = skip + 1; c < length; c++) total += Math.exp(data[offset + c]! - shift);
-  return total;
-}
-
-/**
- * `out[outOffset + c] = scale · exp(data[offset + c] − shift − logSum)` for `c < length`: a
- * softmax row (or a scaled one, the gradient of a log-sum-exp) written straight into `out`.
- */
-export function writeScaledExp(
-  data: TypedArray,
-  offset: number,
-  length: number,
-  shift: number,
-  logSum: number,
-  scale: number,
-  out: TypedArray,
-  outOffset: number,
-): void {
-  for (let c = 0; c < length; c++) out[outOffset + c] = scale * Math.exp(data[offset + c]! - shift - logSum);
-}
+// The contiguous row loops are the float64 reference of the kernel layer (wasm/softmax.ts),
+// re-exported here for CTC's frames.
+export { rowMaximumIndex, sumExpShifted, writeScaledExp } from '../wasm/softmax.js';
 
 // ---- log-softmax normalisers ---------------------------------------------------------------
 
@@ -122,17 +72,8 @@ export function logSoftmaxRows(
   const { size, inner } = layout;
   const { shift, logSum } = normalizers;
   if (inner === 1) {
-    for (let r = begin, base = begin * size; r < end; r++, base += size) {
-      const at = rowMaximumIndex(data, base, size);
-      const maximum = data[base + at]!;
-      if (maximum - maximum === 0) {
-        shift[r] = maximum;
-        logSum[r] = Math.log1p(sumExpShifted(data, base, size, maximum, at));
-      } else {
-        shift[r] = 0;
-        logSum[r] = Math.log(sumExpShifted(data, base, size, 0));
-      }
-    }
+    for (let r = begin, base = begin * size; r < end; r++, base += size)
+      rowNormalizers(data, base, size, normalizers, r);
     return;
   }
   // A non-last axis: walk each outer block class by class, so the inner loop reads contiguous
