@@ -78,8 +78,8 @@ function klLabelDerivative(z: number, logProbability: number): number {
   return Math.log(z + EPSILON) + z / (z + EPSILON) - logProbability;
 }
 
-/** For each element of `shape`, the offset of the element of `from` (broadcast to it) it reads. */
 // TODO(restructure): use broadcastOffsets from _base/layout.ts
+/** For each element of `shape`, the offset of the element of `from` (broadcast to it) it reads. */
 function broadcastIndex(shape: readonly number[], from: readonly number[]): Int32Array {
   const rank = shape.length;
   const aligned = [...new Array<number>(rank - from.length).fill(1), ...from];

@@ -195,6 +195,7 @@ function normalize(rows: Rows, stats: Stats): void {
       scratch.kernels.softmaxRowStatistics(layout.x, count, classes, layout.first, layout.second);
     }
     for (let r = 0; r < count; r++) {
+      // Without wasm, NaN sends every row to the reference below.
       const maximum = scratch ? scratch.f32[(layout.first >> 2) + r]! : Number.NaN;
       if (maximum - maximum === 0) {
         stats.shift[stats.statOffset + start + r] = maximum;
@@ -491,7 +492,10 @@ function oneThreadRows(
   }
 }
 
-/** Loss and gradient of checked rows by the two-pass functions (the rows' own offsets, from 0 in the rest). */
+/**
+ * Loss and gradient of checked rows by the two-pass functions: `x` is read from `rows.xOffset`,
+ * the other arrays from their start.
+ */
 function rowsLossAndGradient(
   rows: Rows,
   stats: Stats,
