@@ -47,7 +47,7 @@ export function allocateNormalizers(rows: number): RowNormalizers {
 
 // The contiguous row loops are the float64 reference of the kernel layer (wasm/softmax.ts),
 // re-exported here for CTC's frames.
-export { rowMaximumIndex, sumExpShifted, writeScaledExp } from '../wasm/softmax.js';
+export { rowMaximumIndex, sumExpShifted } from '../wasm/softmax.js';
 
 // ---- log-softmax normalisers ---------------------------------------------------------------
 

@@ -87,24 +87,6 @@ export function sumExpShifted(
   return total;
 }
 
-/**
- * `out[outOffset + c] = scale · exp(data[offset + c] − shift − logSum)` for `c < length`: a
- * softmax row (or a scaled one, the gradient of a log-sum-exp) written straight into `out`.
- * (x − shift) − logSum, in that order: x − shift is exact near the maximum of huge logits.
- */
-export function writeScaledExp(
-  data: TypedArray,
-  offset: number,
-  length: number,
-  shift: number,
-  logSum: number,
-  scale: number,
-  out: TypedArray,
-  outOffset: number,
-): void {
-  for (let c = 0; c < length; c++) out[outOffset + c] = scale * Math.exp(data[offset + c]! - shift - logSum);
-}
-
 /** Per-row normalisers, row r of a call at `statOffset + r`. */
 interface Stats {
   readonly shift: Float64Array;
@@ -356,16 +338,10 @@ function softmaxGradient(rows: Rows, stats: Stats, gradient: Gradient): void {
       if (scratch && rowLogSum - rowLogSum === 0) continue;
       const rowShift = shift[statOffset + start + r]!;
       const s = scaleOf(gradient, start + r);
-      writeScaledExp(
-        x,
-        from + r * classes,
-        classes,
-        rowShift,
-        rowLogSum,
-        s,
-        out,
-        outOffset + (start + r) * classes,
-      );
+      const row = from + r * classes;
+      const to = outOffset + (start + r) * classes;
+      // (x − shift) − logSum, in that order: x − shift is exact near the maximum of huge logits.
+      for (let c = 0; c < classes; c++) out[to + c] = s * Math.exp(x[row + c]! - rowShift - rowLogSum);
     }
   }
   if (!labels) return;
