@@ -5,8 +5,8 @@
  * of being transposed or copied: element `(o, c, i)` sits at `(o · size + c) · inner + i` and
  * belongs to row `o · inner + i`.
  *
- * Contiguous rows use the float64 reference loops of wasm/softmax.ts. The walkers at the end
- * ({@link forEachRowElement}, {@link forEachElement}) are the one place that maps a block of a
+ * Contiguous rows use the float64 reference loops of wasm/softmax.ts. The walks at the end
+ * ({@link RowWalk}, {@link ElementWalk}) are the one place that maps a block of a
  * loss to elements of pred, their rows and their log-probabilities, for every layout.
  * @module
  */
@@ -129,7 +129,7 @@ export interface ClassRows {
   readonly x: TypedArray;
   readonly layout: ClassLayout;
   readonly normalizers: RowNormalizers | null;
-  /** The block [begin, end): rows for {@link forEachRowElement}, elements for {@link forEachElement}. */
+  /** The block [begin, end): rows for {@link RowWalk}, elements for {@link ElementWalk}. */
   readonly begin: number;
   readonly end: number;
 }
@@ -141,23 +141,48 @@ export interface DenseLabel {
   readonly labelIndex: Int32Array | null;
 }
 
-/**
- * Visits an element: `k` in pred, `r` its row, `j` its loss element within the block, and
- * `logProbability` = log p_k.
- */
-export type ElementVisitor = (k: number, r: number, j: number, logProbability: number) => void;
-
 /** The offset in `label.z` of the label value element `k` of pred reads. */
 export function labelOffset({ labelIndex }: DenseLabel, k: number): number {
   return labelIndex ? labelIndex[k]! : k;
 }
 
 /**
- * log p_k = (x_k − shift_r) − logSum_r, subtracted in that order (x − shift is exact near the
- * maximum of huge logits); x_k itself when pred already holds log-probabilities.
+ * A cursor over a block: after `next()` returns true, `k` is an element of pred, `r` its row and
+ * `j` its loss element within the block. A cursor rather than a callback per element: the loop
+ * body stays in the caller, and V8 inlines the one `next` of each class at every call site.
  */
-function logProbabilityAt(x: TypedArray, normalizers: RowNormalizers | null, k: number, r: number): number {
-  return normalizers ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]! : x[k]!;
+abstract class ClassWalk {
+  k = 0;
+  r = 0;
+  j = -1;
+  protected readonly x: TypedArray;
+  private readonly shift: Float64Array | null;
+  private readonly logSum: Float64Array | null;
+  protected readonly size: number;
+  protected readonly inner: number;
+  protected readonly begin: number;
+  protected readonly end: number;
+
+  constructor({ x, layout, normalizers, begin, end }: ClassRows) {
+    this.x = x;
+    this.shift = normalizers ? normalizers.shift : null;
+    this.logSum = normalizers ? normalizers.logSum : null;
+    this.size = layout.size;
+    this.inner = layout.inner;
+    this.begin = begin;
+    this.end = end;
+  }
+
+  /**
+   * log p_k = (x_k − shift_r) − logSum_r, subtracted in that order (x − shift is exact near the
+   * maximum of huge logits); x_k itself when pred already holds log-probabilities.
+   */
+  logProbability(): number {
+    const v = this.x[this.k]!;
+    return this.shift ? v - this.shift[this.r]! - this.logSum![this.r]! : v;
+  }
+
+  abstract next(): boolean;
 }
 
 /**
@@ -165,18 +190,61 @@ function logProbabilityAt(x: TypedArray, normalizers: RowNormalizers | null, k: 
  * The rows form segments [first, last) of outer blocks o, each walked class by class so that the
  * inner loop reads contiguous memory; a row therefore sees its classes in order.
  */
-export function forEachRowElement(rows: ClassRows, visit: ElementVisitor): void {
-  const { x, normalizers, begin, end } = rows;
-  const { size, inner } = rows.layout;
-  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
-    const rowBase = o * inner;
-    const first = Math.max(begin - rowBase, 0);
-    const last = Math.min(end - rowBase, inner);
-    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
-      for (let i = first, r = rowBase + first; i < last; i++, r++) {
-        visit(p + i, r, r - begin, logProbabilityAt(x, normalizers, p + i, r));
-      }
+export class RowWalk extends ClassWalk {
+  /** Position within the current run and its end: a run is one row (class axis last) or [first, last) of one class. */
+  private i = 0;
+  private last = 0;
+  /** Row step within a run: 0 along a contiguous row, 1 across the rows of a class. */
+  private readonly step: number;
+  private o: number;
+  private c: number;
+  private first = 0;
+
+  constructor(rows: ClassRows) {
+    super(rows);
+    this.step = this.inner === 1 ? 0 : 1;
+    // Positioned at the end of the run before the first: next() opens the first run.
+    this.o = this.inner === 1 ? this.begin - 1 : Math.floor(this.begin / this.inner) - 1;
+    this.c = this.size - 1;
+    if (this.begin >= this.end || this.size === 0) this.o = Number.POSITIVE_INFINITY;
+  }
+
+  next(): boolean {
+    if (++this.i < this.last) {
+      this.k++;
+      this.r += this.step;
+      this.j += this.step;
+      return true;
     }
+    return this.nextRun();
+  }
+
+  /** Opens the next run: the next row (class axis last), the next class, or the next outer block. */
+  private nextRun(): boolean {
+    const inner = this.inner;
+    if (inner === 1) {
+      if (!(++this.o < this.end)) return false;
+      this.i = 0;
+      this.last = this.size;
+      this.k = this.o * this.size;
+      this.r = this.o;
+      this.j = this.o - this.begin;
+      return true;
+    }
+    if (++this.c < this.size) {
+      this.k += inner - (this.last - this.first) + 1;
+    } else {
+      const rowBase = ++this.o * inner;
+      if (!(rowBase < this.end)) return false;
+      this.first = Math.max(this.begin - rowBase, 0);
+      this.last = Math.min(this.end - rowBase, inner);
+      this.c = 0;
+      this.k = this.o * this.size * inner + this.first;
+    }
+    this.i = this.first;
+    this.r = this.o * inner + this.first;
+    this.j = this.r - this.begin;
+    return true;
   }
 }
 
@@ -184,24 +252,34 @@ export function forEachRowElement(rows: ClassRows, visit: ElementVisitor): void 
  * The elements [begin, end) of pred in memory order, for a loss laid out like pred (j = k − begin).
  * Element k = (o · size + c) · inner + i is in row o · inner + i, tracked with counters.
  */
-export function forEachElement(rows: ClassRows, visit: ElementVisitor): void {
-  const { x, normalizers, begin, end } = rows;
-  const { size, inner } = rows.layout;
-  const span = size * inner;
-  const o = Math.floor(begin / span);
-  let c = Math.floor((begin - o * span) / inner);
-  let i = begin - o * span - c * inner;
-  let rowBase = o * inner;
-  for (let k = begin; k < end; k++) {
-    const r = rowBase + i;
-    visit(k, r, k - begin, logProbabilityAt(x, normalizers, k, r));
-    if (++i === inner) {
-      i = 0;
-      if (++c === size) {
-        c = 0;
-        rowBase += inner;
+export class ElementWalk extends ClassWalk {
+  private c: number;
+  private i: number;
+  private rowBase: number;
+
+  constructor(rows: ClassRows) {
+    super(rows);
+    const span = this.size * this.inner;
+    const o = Math.floor(this.begin / span);
+    // The counters are those of the next element.
+    this.c = Math.floor((this.begin - o * span) / this.inner);
+    this.i = this.begin - o * span - this.c * this.inner;
+    this.rowBase = o * this.inner;
+    this.k = this.begin - 1;
+  }
+
+  next(): boolean {
+    if (++this.k >= this.end) return false;
+    this.j++;
+    this.r = this.rowBase + this.i;
+    if (++this.i === this.inner) {
+      this.i = 0;
+      if (++this.c === this.size) {
+        this.c = 0;
+        this.rowBase += this.inner;
       }
     }
+    return true;
   }
 }
 
@@ -222,9 +300,8 @@ export function sumRowTerms(
 ): void {
   const { z } = label;
   out.fill(0, 0, rows.end - rows.begin);
-  forEachRowElement(rows, (k, _r, j, logProbability) => {
-    out[j]! += term(z[labelOffset(label, k)]!, logProbability);
-  });
+  for (const at = new RowWalk(rows); at.next(); )
+    out[at.j]! += term(z[labelOffset(label, at.k)]!, at.logProbability());
 }
 
 /**
@@ -241,16 +318,13 @@ export function denseSoftmaxGradient(
 ): void {
   const { z } = label;
   if (!rows.normalizers) {
-    forEachRowElement(rows, (k, _r, j) => {
-      dPred[k] = -dLoss[j]! * z[labelOffset(label, k)]!;
-    });
+    for (const at = new RowWalk(rows); at.next(); )
+      dPred[at.k] = -dLoss[at.j]! * z[labelOffset(label, at.k)]!;
     return;
   }
   const mass = new Float64Array(rows.end - rows.begin);
-  forEachRowElement(rows, (k, _r, j) => {
-    mass[j]! += dLoss[j]! * z[labelOffset(label, k)]!;
-  });
-  forEachRowElement(rows, (k, _r, j, logProbability) => {
-    dPred[k] = Math.exp(logProbability) * mass[j]! - dLoss[j]! * z[labelOffset(label, k)]!;
-  });
+  for (const at = new RowWalk(rows); at.next(); ) mass[at.j]! += dLoss[at.j]! * z[labelOffset(label, at.k)]!;
+  for (const at = new RowWalk(rows); at.next(); ) {
+    dPred[at.k] = Math.exp(at.logProbability()) * mass[at.j]! - dLoss[at.j]! * z[labelOffset(label, at.k)]!;
+  }
 }

@@ -13,10 +13,10 @@ import {
   classLayout,
   type DenseLabel,
   denseSoftmaxGradient,
-  forEachElement,
-  forEachRowElement,
+  ElementWalk,
   labelOffset,
   logSoftmaxRows,
+  RowWalk,
   type RowNormalizers,
   sumRowTerms,
 } from './_class-rows.js';
@@ -232,12 +232,16 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     if (this.classReduction === 'sum') {
       // ℓ_r = Σ_c z_c · (log(z_c + ε) − log p_c) over row r.
       sumRowTerms(rows, label, klTerm, out);
-    } else {
-      // Gluon mean: ℓ_k = z_k · (log(z_k + ε) − log p_k), elementwise without the log-softmax.
+    } else if (state.normalizers) {
+      // Gluon mean through the log-softmax: ℓ_k = z_k · (log(z_k + ε) − log p_k).
       const { z } = label;
-      forEachElement(rows, (k, _r, j, logProbability) => {
-        out[j] = klTerm(z[labelOffset(label, k)]!, logProbability);
-      });
+      for (const at = new ElementWalk(rows); at.next(); )
+        out[at.j] = klTerm(z[labelOffset(label, at.k)]!, at.logProbability());
+    } else {
+      // Gluon's default: purely elementwise, no rows (a plain loop: this is the common case).
+      const { x } = rows;
+      const { z } = label;
+      for (let k = begin, j = 0; k < end; k++, j++) out[j] = klTerm(z[labelOffset(label, k)]!, x[k]!);
     }
   }
 
@@ -263,19 +267,25 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
       else {
         // Elementwise: ∂ℓ_k/∂x_k = −z_k.
         const { z } = label;
-        forEachElement(rows, (k, _r, j) => {
-          dPred[k] = -dLoss[j]! * z[labelOffset(label, k)]!;
-        });
+        for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = -dLoss[j]! * z[labelOffset(label, k)]!;
       }
     }
     if (dLabel) {
       // ∂ℓ/∂z_c = g · (log(z_c + ε) + z_c / (z_c + ε) − log p_c), added at the label's own offset.
       const target = state.labelSum ? state.labelSum.begin(dLabel) : dLabel;
       const { z } = label;
-      (summed ? forEachRowElement : forEachElement)(rows, (k, _r, j, logProbability) => {
-        const at = labelOffset(label, k);
-        target[at]! += dLoss[j]! * klLabelDerivative(z[at]!, logProbability);
-      });
+      if (!summed && !state.normalizers) {
+        // Elementwise (Gluon's default): a plain loop, log p = x.
+        for (let k = begin, j = 0; k < end; k++, j++) {
+          const offset = labelOffset(label, k);
+          target[offset]! += dLoss[j]! * klLabelDerivative(z[offset]!, rows.x[k]!);
+        }
+      } else {
+        for (const at = summed ? new RowWalk(rows) : new ElementWalk(rows); at.next(); ) {
+          const offset = labelOffset(label, at.k);
+          target[offset]! += dLoss[at.j]! * klLabelDerivative(z[offset]!, at.logProbability());
+        }
+      }
       state.labelSum?.done(end - begin, dLabel);
     }
   }
@@ -384,11 +394,12 @@ function meanPredBackward(
   const { size, inner } = rows.layout;
   const { shift, logSum } = rows.normalizers!;
   const { z } = label;
-  forEachElement(rows, (k, r, j) => {
-    const weighted = dLoss[j]! * z[labelOffset(label, k)]!;
+  for (const at = new ElementWalk(rows); at.next(); ) {
+    const { k, r } = at;
+    const weighted = dLoss[at.j]! * z[labelOffset(label, k)]!;
     dPred[k] = -weighted;
     mass[r]! += weighted;
-    if (++seen[r]! < size) return;
+    if (++seen[r]! < size) continue;
     const m = shift[r]!;
     const l = logSum[r]!;
     const total = mass[r]!;
@@ -406,5 +417,5 @@ function meanPredBackward(
     }
     mass[r] = 0;
     seen[r] = 0;
-  });
+  }
 }

@@ -14,9 +14,9 @@ import {
   classLayout,
   crossEntropyTerm,
   denseSoftmaxGradient,
-  forEachRowElement,
   logSoftmaxRows,
   type RowNormalizers,
+  RowWalk,
   sumRowTerms,
 } from './_class-rows.js';
 import {
@@ -289,9 +289,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     if (dPred) denseSoftmaxGradient(rows, { z: prepared.arrays[1]!.data, labelIndex: null }, dLoss, dPred);
     // ∂ℓ/∂z_c = −log p_c.
     if (dLabel) {
-      forEachRowElement(rows, (k, _r, j, logProbability) => {
-        dLabel[k] = -dLoss[j]! * logProbability;
-      });
+      for (const at = new RowWalk(rows); at.next(); ) dLabel[at.k] = -dLoss[at.j]! * at.logProbability();
     }
   }
 
@@ -326,7 +324,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
 
 // ---- block kernels ---------------------------------------------------------------------------
 //
-// Rows [begin, end) of the (outer, size, inner) layout, walked by the row walkers of
+// Rows [begin, end) of the (outer, size, inner) layout, walked by the RowWalk of
 // _class-rows.ts; the contiguous sparse case goes to the kernel layer above instead.
 
 function classRows(
@@ -364,9 +362,8 @@ function sparseForward(
 function sparseBackward(rows: ClassRows, labels: Int32Array, dLoss: Float64Array, dPred: TypedArray): void {
   const { x, layout, normalizers, begin, end } = rows;
   if (normalizers) {
-    forEachRowElement(rows, (k, _r, j, logProbability) => {
-      dPred[k] = dLoss[j]! * Math.exp(logProbability);
-    });
+    for (const at = new RowWalk(rows); at.next(); )
+      dPred[at.k] = dLoss[at.j]! * Math.exp(at.logProbability());
   }
   for (let r = begin, j = 0; r < end; r++, j++) {
     const k = entryOf(layout, r, labels[r]!);

@@ -1,4 +1,4 @@
-/** The row walkers of _class-rows.ts against a direct (outer, size, inner) index computation. */
+/** The walks of _class-rows.ts against a direct (outer, size, inner) index computation. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
@@ -7,9 +7,9 @@ import {
   classLayout,
   crossEntropyTerm,
   denseSoftmaxGradient,
-  forEachElement,
-  forEachRowElement,
+  ElementWalk,
   logSoftmaxRows,
+  RowWalk,
 } from '../../src/loss/_class-rows.js';
 
 /** Logits of shape [2, 3, 4] (class axis 1: inner 4) or [2, 4, 3] (class axis last). */
@@ -29,7 +29,7 @@ for (const [shape, axis] of [
   logSoftmaxRows(x, layout, 0, rowCount, normalizers);
   const rowOf = (k: number) => Math.floor(k / (size * inner)) * inner + (k % inner);
 
-  test(`row walker over shape [${shape}] axis ${axis}: every element of a row block once, classes in order`, () => {
+  test(`RowWalk over shape [${shape}] axis ${axis}: every element of a row block once, classes in order`, () => {
     for (const [begin, end] of [
       [0, rowCount],
       [1, rowCount - 2],
@@ -37,7 +37,9 @@ for (const [shape, axis] of [
     ] as const) {
       const seen: number[] = [];
       const lastClass = new Map<number, number>();
-      forEachRowElement({ x, layout, normalizers, begin, end }, (k, r, j, logProbability) => {
+      for (const at = new RowWalk({ x, layout, normalizers, begin, end }); at.next(); ) {
+        const { k, r, j } = at;
+        const logProbability = at.logProbability();
         assert.equal(r, rowOf(k));
         assert.equal(j, r - begin);
         const c = Math.floor(k / inner) % size;
@@ -45,7 +47,7 @@ for (const [shape, axis] of [
         lastClass.set(r, c);
         assert.equal(logProbability, x[k]! - normalizers.shift[r]! - normalizers.logSum[r]!);
         seen.push(k);
-      });
+      }
       const expected = [...x.keys()].filter((k) => rowOf(k) >= begin && rowOf(k) < end);
       assert.deepEqual(
         seen.sort((a, b) => a - b),
@@ -54,16 +56,17 @@ for (const [shape, axis] of [
     }
   });
 
-  test(`element walker over shape [${shape}] axis ${axis}: memory order with each element's row`, () => {
+  test(`ElementWalk over shape [${shape}] axis ${axis}: memory order with each element's row`, () => {
     const begin = 5;
     const end = x.length - 3;
     let next = begin;
-    forEachElement({ x, layout, normalizers: null, begin, end }, (k, r, j, logProbability) => {
+    for (const at = new ElementWalk({ x, layout, normalizers: null, begin, end }); at.next(); ) {
+      const { k, r, j } = at;
       assert.equal(k, next++);
       assert.equal(r, rowOf(k));
       assert.equal(j, k - begin);
-      assert.equal(logProbability, x[k]);
-    });
+      assert.equal(at.logProbability(), x[k]);
+    }
     assert.equal(next, end);
   });
 
@@ -88,4 +91,16 @@ test('the cross-entropy term: −z · log p, a zero label on an impossible class
   assert.equal(crossEntropyTerm(0, Number.NEGATIVE_INFINITY), 0);
   assert.ok(Number.isNaN(crossEntropyTerm(0, Number.NaN)));
   assert.equal(crossEntropyTerm(1, Number.NEGATIVE_INFINITY), Number.POSITIVE_INFINITY);
+});
+
+test('walks of empty blocks visit nothing', () => {
+  const layout = classLayout([2, 3, 4], 1);
+  const x = new Float64Array(24);
+  for (const [begin, end] of [
+    [0, 0],
+    [5, 5],
+  ] as const) {
+    assert.equal(new RowWalk({ x, layout, normalizers: null, begin, end }).next(), false);
+    assert.equal(new ElementWalk({ x, layout, normalizers: null, begin, end }).next(), false);
+  }
 });
