@@ -5,8 +5,8 @@
  * of being transposed or copied: element `(o, c, i)` sits at `(o · size + c) · inner + i` and
  * belongs to row `o · inner + i`.
  *
- * Contiguous rows use the float64 reference loops of wasm/softmax.ts. The walks at the end
- * ({@link RowWalk}, {@link ElementWalk}) are the one place that maps a block of a
+ * Contiguous rows use the float64 reference loops of wasm/softmax.ts. The runs at the end
+ * ({@link Runs}) are the one place that maps a block of a
  * loss to elements of pred, their rows and their log-probabilities, for every layout.
  * @module
  */
@@ -129,7 +129,7 @@ export interface ClassRows {
   readonly x: TypedArray;
   readonly layout: ClassLayout;
   readonly normalizers: RowNormalizers | null;
-  /** The block [begin, end): rows for {@link RowWalk}, elements for {@link ElementWalk}. */
+  /** The block [begin, end): rows or elements (see {@link Runs}). */
   readonly begin: number;
   readonly end: number;
 }
@@ -147,137 +147,107 @@ export function labelOffset({ labelIndex }: DenseLabel, k: number): number {
 }
 
 /**
- * A cursor over a block: after `next()` returns true, `k` is an element of pred, `r` its row and
- * `j` its loss element within the block. A cursor rather than a callback per element: the loop
- * body stays in the caller, and V8 inlines the one `next` of each class at every call site.
+ * log p_k = (x_k − shift_r) − logSum_r, subtracted in that order (x − shift is exact near the
+ * maximum of huge logits); x_k itself when pred already holds log-probabilities.
  */
-abstract class ClassWalk {
+export function logProbabilityAt(
+  x: TypedArray,
+  normalizers: RowNormalizers | null,
+  k: number,
+  r: number,
+): number {
+  return normalizers ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]! : x[k]!;
+}
+
+/**
+ * A block as runs of consecutive elements of pred: after `next()` returns true, the run holds the
+ * `count` elements k = `k` + e, e < count, in rows r = `r` + e · `step` (step 0 along a
+ * contiguous row, 1 across the rows of one class), with loss elements j = `j` + e · `jStep`.
+ * Runs rather than a cursor or a callback per element: the caller's inner loop is a plain
+ * counted loop, as fast as a hand-written one, while the layout arithmetic lives here once.
+ *
+ * `byRow` (a loss with one element per row, the block [begin, end) of rows, j = r − begin):
+ * each row's classes are visited in class order, an outer block at a time, class by class, so
+ * that a non-last class axis is read in contiguous memory. Otherwise (a loss laid out like pred,
+ * the block [begin, end) of elements, j = k − begin): memory order.
+ */
+export class Runs {
   k = 0;
   r = 0;
-  j = -1;
-  protected readonly x: TypedArray;
-  private readonly shift: Float64Array | null;
-  private readonly logSum: Float64Array | null;
-  protected readonly size: number;
-  protected readonly inner: number;
-  protected readonly begin: number;
-  protected readonly end: number;
+  j = 0;
+  count = 0;
+  step = 0;
+  jStep = 0;
+  private readonly size: number;
+  private readonly inner: number;
+  private readonly begin: number;
+  private readonly end: number;
+  private readonly byRow: boolean;
+  /** byRow: the outer block o and class c of the next run; otherwise the next element. */
+  private o: number;
+  private c = 0;
+  private next_: number;
 
-  constructor({ x, layout, normalizers, begin, end }: ClassRows) {
-    this.x = x;
-    this.shift = normalizers ? normalizers.shift : null;
-    this.logSum = normalizers ? normalizers.logSum : null;
+  constructor(
+    readonly rows: ClassRows,
+    byRow: boolean,
+  ) {
+    const { layout, begin, end } = rows;
     this.size = layout.size;
     this.inner = layout.inner;
     this.begin = begin;
     this.end = end;
-  }
-
-  /**
-   * log p_k = (x_k − shift_r) − logSum_r, subtracted in that order (x − shift is exact near the
-   * maximum of huge logits); x_k itself when pred already holds log-probabilities.
-   */
-  logProbability(): number {
-    const v = this.x[this.k]!;
-    return this.shift ? v - this.shift[this.r]! - this.logSum![this.r]! : v;
-  }
-
-  abstract next(): boolean;
-}
-
-/**
- * Every element of the rows [begin, end), for a loss with one element per row (j = r − begin).
- * The rows form segments [first, last) of outer blocks o, each walked class by class so that the
- * inner loop reads contiguous memory; a row therefore sees its classes in order.
- */
-export class RowWalk extends ClassWalk {
-  /** Position within the current run and its end: a run is one row (class axis last) or [first, last) of one class. */
-  private i = 0;
-  private last = 0;
-  /** Row step within a run: 0 along a contiguous row, 1 across the rows of a class. */
-  private readonly step: number;
-  private o: number;
-  private c: number;
-  private first = 0;
-
-  constructor(rows: ClassRows) {
-    super(rows);
-    this.step = this.inner === 1 ? 0 : 1;
-    // Positioned at the end of the run before the first: next() opens the first run.
-    this.o = this.inner === 1 ? this.begin - 1 : Math.floor(this.begin / this.inner) - 1;
-    this.c = this.size - 1;
-    if (this.begin >= this.end || this.size === 0) this.o = Number.POSITIVE_INFINITY;
+    this.byRow = byRow;
+    this.o = layout.inner === 1 ? begin : Math.floor(begin / layout.inner);
+    this.next_ = begin;
+    if (layout.size === 0 || begin >= end) {
+      this.o = Number.POSITIVE_INFINITY;
+      this.next_ = end;
+    }
   }
 
   next(): boolean {
-    if (++this.i < this.last) {
-      this.k++;
-      this.r += this.step;
-      this.j += this.step;
+    const { size, inner, begin, end } = this;
+    if (!this.byRow) {
+      const k = this.next_;
+      if (k >= end) return false;
+      const span = size * inner;
+      const o = Math.floor(k / span);
+      const c = Math.floor((k - o * span) / inner);
+      const i = k - o * span - c * inner;
+      // The rest of a contiguous row, or the rest of one class of an outer block.
+      this.count = Math.min(inner === 1 ? size - c : inner - i, end - k);
+      this.step = inner === 1 ? 0 : 1;
+      this.k = k;
+      this.r = o * inner + i;
+      this.j = k - begin;
+      this.jStep = 1;
+      this.next_ = k + this.count;
       return true;
     }
-    return this.nextRun();
-  }
-
-  /** Opens the next run: the next row (class axis last), the next class, or the next outer block. */
-  private nextRun(): boolean {
-    const inner = this.inner;
     if (inner === 1) {
-      if (!(++this.o < this.end)) return false;
-      this.i = 0;
-      this.last = this.size;
-      this.k = this.o * this.size;
+      // One whole contiguous row per run.
+      if (this.o >= end) return false;
+      this.k = this.o * size;
       this.r = this.o;
-      this.j = this.o - this.begin;
+      this.j = this.o - begin;
+      this.count = size;
+      this.step = this.jStep = 0;
+      this.o++;
       return true;
     }
-    if (++this.c < this.size) {
-      this.k += inner - (this.last - this.first) + 1;
-    } else {
-      const rowBase = ++this.o * inner;
-      if (!(rowBase < this.end)) return false;
-      this.first = Math.max(this.begin - rowBase, 0);
-      this.last = Math.min(this.end - rowBase, inner);
+    // Rows [first, last) of outer block o, one class per run.
+    const rowBase = this.o * inner;
+    if (rowBase >= end) return false;
+    const first = Math.max(begin - rowBase, 0);
+    this.k = (this.o * size + this.c) * inner + first;
+    this.r = rowBase + first;
+    this.j = this.r - begin;
+    this.count = Math.min(end - rowBase, inner) - first;
+    this.step = this.jStep = 1;
+    if (++this.c === size) {
       this.c = 0;
-      this.k = this.o * this.size * inner + this.first;
-    }
-    this.i = this.first;
-    this.r = this.o * inner + this.first;
-    this.j = this.r - this.begin;
-    return true;
-  }
-}
-
-/**
- * The elements [begin, end) of pred in memory order, for a loss laid out like pred (j = k − begin).
- * Element k = (o · size + c) · inner + i is in row o · inner + i, tracked with counters.
- */
-export class ElementWalk extends ClassWalk {
-  private c: number;
-  private i: number;
-  private rowBase: number;
-
-  constructor(rows: ClassRows) {
-    super(rows);
-    const span = this.size * this.inner;
-    const o = Math.floor(this.begin / span);
-    // The counters are those of the next element.
-    this.c = Math.floor((this.begin - o * span) / this.inner);
-    this.i = this.begin - o * span - this.c * this.inner;
-    this.rowBase = o * this.inner;
-    this.k = this.begin - 1;
-  }
-
-  next(): boolean {
-    if (++this.k >= this.end) return false;
-    this.j++;
-    this.r = this.rowBase + this.i;
-    if (++this.i === this.inner) {
-      this.i = 0;
-      if (++this.c === this.size) {
-        this.c = 0;
-        this.rowBase += this.inner;
-      }
+      this.o++;
     }
     return true;
   }
@@ -289,19 +259,6 @@ export class ElementWalk extends ClassWalk {
  */
 export function crossEntropyTerm(z: number, logProbability: number): number {
   return z === 0 && logProbability === Number.NEGATIVE_INFINITY ? 0 : -(z * logProbability);
-}
-
-/** `out[r − begin] = Σ_c term(z_c, log p_c)` over each row r of the block, in class order, in float64. */
-export function sumRowTerms(
-  rows: ClassRows,
-  label: DenseLabel,
-  term: (z: number, logProbability: number) => number,
-  out: Float64Array,
-): void {
-  const { z } = label;
-  out.fill(0, 0, rows.end - rows.begin);
-  for (const at = new RowWalk(rows); at.next(); )
-    out[at.j]! += term(z[labelOffset(label, at.k)]!, at.logProbability());
 }
 
 /**
@@ -316,15 +273,27 @@ export function denseSoftmaxGradient(
   dLoss: Float64Array,
   dPred: TypedArray,
 ): void {
+  const { x, normalizers } = rows;
   const { z } = label;
-  if (!rows.normalizers) {
-    for (const at = new RowWalk(rows); at.next(); )
-      dPred[at.k] = -dLoss[at.j]! * z[labelOffset(label, at.k)]!;
-    return;
-  }
   const mass = new Float64Array(rows.end - rows.begin);
-  for (const at = new RowWalk(rows); at.next(); ) mass[at.j]! += dLoss[at.j]! * z[labelOffset(label, at.k)]!;
-  for (const at = new RowWalk(rows); at.next(); ) {
-    dPred[at.k] = Math.exp(at.logProbability()) * mass[at.j]! - dLoss[at.j]! * z[labelOffset(label, at.k)]!;
+  if (normalizers) {
+    for (const run = new Runs(rows, true); run.next(); ) {
+      const { jStep } = run;
+      for (let k = run.k, j = run.j, last = run.k + run.count; k < last; k++, j += jStep)
+        mass[j]! += dLoss[j]! * z[labelOffset(label, k)]!;
+    }
+  }
+  for (const run = new Runs(rows, true); run.next(); ) {
+    const { step, jStep } = run;
+    for (
+      let k = run.k, r = run.r, j = run.j, last = run.k + run.count;
+      k < last;
+      k++, r += step, j += jStep
+    ) {
+      const weighted = dLoss[j]! * z[labelOffset(label, k)]!;
+      dPred[k] = normalizers
+        ? Math.exp(logProbabilityAt(x, normalizers, k, r)) * mass[j]! - weighted
+        : -weighted;
+    }
   }
 }

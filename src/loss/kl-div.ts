@@ -13,12 +13,11 @@ import {
   classLayout,
   type DenseLabel,
   denseSoftmaxGradient,
-  ElementWalk,
   labelOffset,
+  logProbabilityAt,
   logSoftmaxRows,
-  RowWalk,
   type RowNormalizers,
-  sumRowTerms,
+  Runs,
 } from './_class-rows.js';
 import {
   checkBoolean,
@@ -56,7 +55,7 @@ const EPSILON = 1e-12;
 interface KLExtra {
   /** The class axis, or −1 when neither the log-softmax nor the class sum needs it. */
   readonly axis: number;
-  /** The layout around the class axis (the whole array as one class of one row when unused). */
+  /** The layout around the class axis; when unused, the whole array as one row (one run per block). */
   readonly layout: ClassLayout;
   /** For each element of pred, the offset of its label value; null when the shapes are equal. */
   readonly labelIndex: Int32Array | null;
@@ -185,7 +184,7 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     const summed = this.classReduction === 'sum';
     const needsAxis = summed || !this.fromLogits;
     const axis = needsAxis ? normalizeAxis(this.axis, pred.ndim, this.name, 'axis') : -1;
-    const layout = needsAxis ? classLayout(pred.shape, axis) : { outer: pred.size, size: 1, inner: 1 };
+    const layout = needsAxis ? classLayout(pred.shape, axis) : { outer: 1, size: pred.size, inner: 1 };
     const lossShape = summed ? pred.shape.map((d, i) => (i === axis ? 1 : d)) : pred.shape;
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, lossShape);
     if (summed && batchAxis === axis) {
@@ -229,19 +228,23 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
   ): void {
     const rows = classRows(prepared, state, begin, end);
     const label = denseLabel(prepared);
-    if (this.classReduction === 'sum') {
-      // ℓ_r = Σ_c z_c · (log(z_c + ε) − log p_c) over row r.
-      sumRowTerms(rows, label, klTerm, out);
-    } else if (state.normalizers) {
-      // Gluon mean through the log-softmax: ℓ_k = z_k · (log(z_k + ε) − log p_k).
-      const { z } = label;
-      for (const at = new ElementWalk(rows); at.next(); )
-        out[at.j] = klTerm(z[labelOffset(label, at.k)]!, at.logProbability());
-    } else {
-      // Gluon's default: purely elementwise, no rows (a plain loop: this is the common case).
-      const { x } = rows;
-      const { z } = label;
-      for (let k = begin, j = 0; k < end; k++, j++) out[j] = klTerm(z[labelOffset(label, k)]!, x[k]!);
+    const { x, normalizers } = rows;
+    const { z } = label;
+    // classReduction 'sum': ℓ_r = Σ_c z_c · (log(z_c + ε) − log p_c) over row r; the Gluon mean:
+    // ℓ_k = z_k · (log(z_k + ε) − log p_k), elementwise without the log-softmax.
+    const summed = this.classReduction === 'sum';
+    if (summed) out.fill(0, 0, end - begin);
+    for (const run = new Runs(rows, summed); run.next(); ) {
+      const { step, jStep } = run;
+      for (
+        let k = run.k, r = run.r, j = run.j, last = run.k + run.count;
+        k < last;
+        k++, r += step, j += jStep
+      ) {
+        const term = klTerm(z[labelOffset(label, k)]!, logProbabilityAt(x, normalizers, k, r));
+        if (summed) out[j]! += term;
+        else out[j] = term;
+      }
     }
   }
 
@@ -274,16 +277,17 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
       // ∂ℓ/∂z_c = g · (log(z_c + ε) + z_c / (z_c + ε) − log p_c), added at the label's own offset.
       const target = state.labelSum ? state.labelSum.begin(dLabel) : dLabel;
       const { z } = label;
-      if (!summed && !state.normalizers) {
-        // Elementwise (Gluon's default): a plain loop, log p = x.
-        for (let k = begin, j = 0; k < end; k++, j++) {
+      const { x, normalizers } = rows;
+      for (const run = new Runs(rows, summed); run.next(); ) {
+        const { step, jStep } = run;
+        for (
+          let k = run.k, r = run.r, j = run.j, last = run.k + run.count;
+          k < last;
+          k++, r += step, j += jStep
+        ) {
           const offset = labelOffset(label, k);
-          target[offset]! += dLoss[j]! * klLabelDerivative(z[offset]!, rows.x[k]!);
-        }
-      } else {
-        for (const at = summed ? new RowWalk(rows) : new ElementWalk(rows); at.next(); ) {
-          const offset = labelOffset(label, at.k);
-          target[offset]! += dLoss[at.j]! * klLabelDerivative(z[offset]!, at.logProbability());
+          target[offset]! +=
+            dLoss[j]! * klLabelDerivative(z[offset]!, logProbabilityAt(x, normalizers, k, r));
         }
       }
       state.labelSum?.done(end - begin, dLabel);
@@ -394,28 +398,30 @@ function meanPredBackward(
   const { size, inner } = rows.layout;
   const { shift, logSum } = rows.normalizers!;
   const { z } = label;
-  for (const at = new ElementWalk(rows); at.next(); ) {
-    const { k, r } = at;
-    const weighted = dLoss[at.j]! * z[labelOffset(label, k)]!;
-    dPred[k] = -weighted;
-    mass[r]! += weighted;
-    if (++seen[r]! < size) continue;
-    const m = shift[r]!;
-    const l = logSum[r]!;
-    const total = mass[r]!;
-    // Row r = o · inner + i holds the elements o · size · inner + i + c · inner.
-    const rowStart = (r - (r % inner)) * size + (r % inner);
-    const rowEnd = rowStart + size * inner;
-    if (rowStart >= begin && rowEnd - inner < end) {
-      // The whole row is in this block: write each entry once, from its own dℓ (one rounding).
-      for (let q = rowStart; q < rowEnd; q += inner) {
-        const own = dLoss[q - begin]! * z[labelOffset(label, q)]!;
-        dPred[q] = Math.exp(x[q]! - m - l) * total - own;
+  for (const run = new Runs(rows, false); run.next(); ) {
+    const { step } = run;
+    for (let k = run.k, r = run.r, j = run.j, last = run.k + run.count; k < last; k++, r += step, j++) {
+      const weighted = dLoss[j]! * z[labelOffset(label, k)]!;
+      dPred[k] = -weighted;
+      mass[r]! += weighted;
+      if (++seen[r]! < size) continue;
+      const m = shift[r]!;
+      const l = logSum[r]!;
+      const total = mass[r]!;
+      // Row r = o · inner + i holds the elements o · size · inner + i + c · inner.
+      const rowStart = (r - (r % inner)) * size + (r % inner);
+      const rowEnd = rowStart + size * inner;
+      if (rowStart >= begin && rowEnd - inner < end) {
+        // The whole row is in this block: write each entry once, from its own dℓ (one rounding).
+        for (let q = rowStart; q < rowEnd; q += inner) {
+          const own = dLoss[q - begin]! * z[labelOffset(label, q)]!;
+          dPred[q] = Math.exp(x[q]! - m - l) * total - own;
+        }
+      } else {
+        for (let q = rowStart; q < rowEnd; q += inner) dPred[q]! += Math.exp(x[q]! - m - l) * total;
       }
-    } else {
-      for (let q = rowStart; q < rowEnd; q += inner) dPred[q]! += Math.exp(x[q]! - m - l) * total;
+      mass[r] = 0;
+      seen[r] = 0;
     }
-    mass[r] = 0;
-    seen[r] = 0;
   }
 }

@@ -14,10 +14,10 @@ import {
   classLayout,
   crossEntropyTerm,
   denseSoftmaxGradient,
+  logProbabilityAt,
   logSoftmaxRows,
   type RowNormalizers,
-  RowWalk,
-  sumRowTerms,
+  Runs,
 } from './_class-rows.js';
 import {
   type FloatArray,
@@ -210,7 +210,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     if (normalizers) logSoftmaxRows(x, layout, begin, end, normalizers);
     const rows = classRows(prepared, normalizers, begin, end);
     if (labels) sparseForward(rows, labels, out);
-    else sumRowTerms(rows, { z: prepared.arrays[1]!.data, labelIndex: null }, crossEntropyTerm, out);
+    else denseForward(rows, prepared.arrays[1]!.data, out);
   }
 
   /**
@@ -289,7 +289,16 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     if (dPred) denseSoftmaxGradient(rows, { z: prepared.arrays[1]!.data, labelIndex: null }, dLoss, dPred);
     // ∂ℓ/∂z_c = −log p_c.
     if (dLabel) {
-      for (const at = new RowWalk(rows); at.next(); ) dLabel[at.k] = -dLoss[at.j]! * at.logProbability();
+      const { x } = rows;
+      for (const run = new Runs(rows, true); run.next(); ) {
+        const { step, jStep } = run;
+        for (
+          let k = run.k, r = run.r, j = run.j, last = run.k + run.count;
+          k < last;
+          k++, r += step, j += jStep
+        )
+          dLabel[k] = -dLoss[j]! * logProbabilityAt(x, normalizers, k, r);
+      }
     }
   }
 
@@ -324,7 +333,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
 
 // ---- block kernels ---------------------------------------------------------------------------
 //
-// Rows [begin, end) of the (outer, size, inner) layout, walked by the RowWalk of
+// Rows [begin, end) of the (outer, size, inner) layout, walked as the Runs of
 // _class-rows.ts; the contiguous sparse case goes to the kernel layer above instead.
 
 function classRows(
@@ -340,6 +349,17 @@ function classRows(
 function entryOf({ size, inner }: ClassLayout, r: number, label: number): number {
   const o = Math.floor(r / inner);
   return (o * size + label) * inner + (r - o * inner);
+}
+
+/** Dense labels: ℓ_r = Σ_c −z_c · log p_c, in class order in float64 (see crossEntropyTerm for the masked classes). */
+function denseForward(rows: ClassRows, z: TypedArray, out: Float64Array): void {
+  const { x, normalizers } = rows;
+  out.fill(0, 0, rows.end - rows.begin);
+  for (const run = new Runs(rows, true); run.next(); ) {
+    const { step, jStep } = run;
+    for (let k = run.k, r = run.r, j = run.j, last = run.k + run.count; k < last; k++, r += step, j += jStep)
+      out[j]! += crossEntropyTerm(z[k]!, logProbabilityAt(x, normalizers, k, r));
+  }
 }
 
 /** Sparse labels: ℓ = −log p_label = logSum − (x_label − shift), or −x_label with `fromLogits`. */
@@ -362,8 +382,15 @@ function sparseForward(
 function sparseBackward(rows: ClassRows, labels: Int32Array, dLoss: Float64Array, dPred: TypedArray): void {
   const { x, layout, normalizers, begin, end } = rows;
   if (normalizers) {
-    for (const at = new RowWalk(rows); at.next(); )
-      dPred[at.k] = dLoss[at.j]! * Math.exp(at.logProbability());
+    for (const run = new Runs(rows, true); run.next(); ) {
+      const { step, jStep } = run;
+      for (
+        let k = run.k, r = run.r, j = run.j, last = run.k + run.count;
+        k < last;
+        k++, r += step, j += jStep
+      )
+        dPred[k] = dLoss[j]! * Math.exp(logProbabilityAt(x, normalizers, k, r));
+    }
   }
   for (let r = begin, j = 0; r < end; r++, j++) {
     const k = entryOf(layout, r, labels[r]!);

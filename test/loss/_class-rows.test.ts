@@ -1,4 +1,4 @@
-/** The walks of _class-rows.ts against a direct (outer, size, inner) index computation. */
+/** The runs of _class-rows.ts against a direct (outer, size, inner) index computation. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
@@ -7,10 +7,22 @@ import {
   classLayout,
   crossEntropyTerm,
   denseSoftmaxGradient,
-  ElementWalk,
+  logProbabilityAt,
   logSoftmaxRows,
-  RowWalk,
+  Runs,
 } from '../../src/loss/_class-rows.js';
+
+/** The elements of every run as [k, r, j, log p]. */
+function* elements(runs: Runs): Generator<[number, number, number, number]> {
+  const { x, normalizers } = runs.rows;
+  while (runs.next()) {
+    for (let e = 0; e < runs.count; e++) {
+      const k = runs.k + e;
+      const r = runs.r + e * runs.step;
+      yield [k, r, runs.j + e * runs.jStep, logProbabilityAt(x, normalizers, k, r)];
+    }
+  }
+}
 
 /** Logits of shape [2, 3, 4] (class axis 1: inner 4) or [2, 4, 3] (class axis last). */
 function logits(count: number): Float64Array {
@@ -29,7 +41,7 @@ for (const [shape, axis] of [
   logSoftmaxRows(x, layout, 0, rowCount, normalizers);
   const rowOf = (k: number) => Math.floor(k / (size * inner)) * inner + (k % inner);
 
-  test(`RowWalk over shape [${shape}] axis ${axis}: every element of a row block once, classes in order`, () => {
+  test(`runs by row over shape [${shape}] axis ${axis}: every element of a row block once, classes in order`, () => {
     for (const [begin, end] of [
       [0, rowCount],
       [1, rowCount - 2],
@@ -37,9 +49,9 @@ for (const [shape, axis] of [
     ] as const) {
       const seen: number[] = [];
       const lastClass = new Map<number, number>();
-      for (const at = new RowWalk({ x, layout, normalizers, begin, end }); at.next(); ) {
-        const { k, r, j } = at;
-        const logProbability = at.logProbability();
+      for (const [k, r, j, logProbability] of elements(
+        new Runs({ x, layout, normalizers, begin, end }, true),
+      )) {
         assert.equal(r, rowOf(k));
         assert.equal(j, r - begin);
         const c = Math.floor(k / inner) % size;
@@ -56,16 +68,17 @@ for (const [shape, axis] of [
     }
   });
 
-  test(`ElementWalk over shape [${shape}] axis ${axis}: memory order with each element's row`, () => {
+  test(`runs by element over shape [${shape}] axis ${axis}: memory order with each element's row`, () => {
     const begin = 5;
     const end = x.length - 3;
     let next = begin;
-    for (const at = new ElementWalk({ x, layout, normalizers: null, begin, end }); at.next(); ) {
-      const { k, r, j } = at;
+    for (const [k, r, j, logProbability] of elements(
+      new Runs({ x, layout, normalizers: null, begin, end }, false),
+    )) {
       assert.equal(k, next++);
       assert.equal(r, rowOf(k));
       assert.equal(j, k - begin);
-      assert.equal(at.logProbability(), x[k]);
+      assert.equal(logProbability, x[k]);
     }
     assert.equal(next, end);
   });
@@ -100,7 +113,7 @@ test('walks of empty blocks visit nothing', () => {
     [0, 0],
     [5, 5],
   ] as const) {
-    assert.equal(new RowWalk({ x, layout, normalizers: null, begin, end }).next(), false);
-    assert.equal(new ElementWalk({ x, layout, normalizers: null, begin, end }).next(), false);
+    assert.equal(new Runs({ x, layout, normalizers: null, begin, end }, true).next(), false);
+    assert.equal(new Runs({ x, layout, normalizers: null, begin, end }, false).next(), false);
   }
 });
