@@ -374,7 +374,7 @@ class RowMass {
   }
 }
 
-/** The block [begin, end) of pred's rows (or elements, with the Gluon mean) as the walkers read it. */
+/** The block [begin, end) of pred's rows (or elements, with the Gluon mean) as the runs read it. */
 function classRows(prepared: Prepared<KLExtra>, state: KLState, begin: number, end: number): ClassRows {
   const { layout } = prepared.extra!;
   return { x: prepared.arrays[0]!.data, layout, normalizers: state.normalizers, begin, end };
