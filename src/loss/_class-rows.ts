@@ -173,6 +173,8 @@ export function logProbabilityAt(
  */
 export class Runs {
   k = 0;
+  /** One past the run's last element: k + count. */
+  last = 0;
   r = 0;
   j = 0;
   count = 0;
@@ -223,6 +225,7 @@ export class Runs {
       this.j = k - begin;
       this.jStep = 1;
       this.next_ = k + this.count;
+      this.last = this.k + this.count;
       return true;
     }
     if (inner === 1) {
@@ -234,6 +237,7 @@ export class Runs {
       this.count = size;
       this.step = this.jStep = 0;
       this.o++;
+      this.last = this.k + this.count;
       return true;
     }
     // Rows [first, last) of outer block o, one class per run.
@@ -249,6 +253,7 @@ export class Runs {
       this.c = 0;
       this.o++;
     }
+    this.last = this.k + this.count;
     return true;
   }
 }
@@ -278,18 +283,14 @@ export function denseSoftmaxGradient(
   const mass = new Float64Array(rows.end - rows.begin);
   if (normalizers) {
     for (const run = new Runs(rows, true); run.next(); ) {
-      const { jStep } = run;
-      for (let k = run.k, j = run.j, last = run.k + run.count; k < last; k++, j += jStep)
+      const { jStep, last } = run;
+      for (let k = run.k, j = run.j; k < last; k++, j += jStep)
         mass[j]! += dLoss[j]! * z[labelOffset(label, k)]!;
     }
   }
   for (const run = new Runs(rows, true); run.next(); ) {
-    const { step, jStep } = run;
-    for (
-      let k = run.k, r = run.r, j = run.j, last = run.k + run.count;
-      k < last;
-      k++, r += step, j += jStep
-    ) {
+    const { step, jStep, last } = run;
+    for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep) {
       const weighted = dLoss[j]! * z[labelOffset(label, k)]!;
       dPred[k] = normalizers
         ? Math.exp(logProbabilityAt(x, normalizers, k, r)) * mass[j]! - weighted

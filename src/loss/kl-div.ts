@@ -235,12 +235,8 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     const summed = this.classReduction === 'sum';
     if (summed) out.fill(0, 0, end - begin);
     for (const run = new Runs(rows, summed); run.next(); ) {
-      const { step, jStep } = run;
-      for (
-        let k = run.k, r = run.r, j = run.j, last = run.k + run.count;
-        k < last;
-        k++, r += step, j += jStep
-      ) {
+      const { step, jStep, last } = run;
+      for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep) {
         const term = klTerm(z[labelOffset(label, k)]!, logProbabilityAt(x, normalizers, k, r));
         if (summed) out[j]! += term;
         else out[j] = term;
@@ -279,12 +275,8 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
       const { z } = label;
       const { x, normalizers } = rows;
       for (const run = new Runs(rows, summed); run.next(); ) {
-        const { step, jStep } = run;
-        for (
-          let k = run.k, r = run.r, j = run.j, last = run.k + run.count;
-          k < last;
-          k++, r += step, j += jStep
-        ) {
+        const { step, jStep, last } = run;
+        for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep) {
           const offset = labelOffset(label, k);
           target[offset]! +=
             dLoss[j]! * klLabelDerivative(z[offset]!, logProbabilityAt(x, normalizers, k, r));
@@ -399,8 +391,8 @@ function meanPredBackward(
   const { shift, logSum } = rows.normalizers!;
   const { z } = label;
   for (const run = new Runs(rows, false); run.next(); ) {
-    const { step } = run;
-    for (let k = run.k, r = run.r, j = run.j, last = run.k + run.count; k < last; k++, r += step, j++) {
+    const { step, last } = run;
+    for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j++) {
       const weighted = dLoss[j]! * z[labelOffset(label, k)]!;
       dPred[k] = -weighted;
       mass[r]! += weighted;

@@ -291,12 +291,8 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     if (dLabel) {
       const { x } = rows;
       for (const run = new Runs(rows, true); run.next(); ) {
-        const { step, jStep } = run;
-        for (
-          let k = run.k, r = run.r, j = run.j, last = run.k + run.count;
-          k < last;
-          k++, r += step, j += jStep
-        )
+        const { step, jStep, last } = run;
+        for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
           dLabel[k] = -dLoss[j]! * logProbabilityAt(x, normalizers, k, r);
       }
     }
@@ -356,8 +352,8 @@ function denseForward(rows: ClassRows, z: TypedArray, out: Float64Array): void {
   const { x, normalizers } = rows;
   out.fill(0, 0, rows.end - rows.begin);
   for (const run = new Runs(rows, true); run.next(); ) {
-    const { step, jStep } = run;
-    for (let k = run.k, r = run.r, j = run.j, last = run.k + run.count; k < last; k++, r += step, j += jStep)
+    const { step, jStep, last } = run;
+    for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
       out[j]! += crossEntropyTerm(z[k]!, logProbabilityAt(x, normalizers, k, r));
   }
 }
@@ -383,12 +379,8 @@ function sparseBackward(rows: ClassRows, labels: Int32Array, dLoss: Float64Array
   const { x, layout, normalizers, begin, end } = rows;
   if (normalizers) {
     for (const run = new Runs(rows, true); run.next(); ) {
-      const { step, jStep } = run;
-      for (
-        let k = run.k, r = run.r, j = run.j, last = run.k + run.count;
-        k < last;
-        k++, r += step, j += jStep
-      )
+      const { step, jStep, last } = run;
+      for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
         dPred[k] = dLoss[j]! * Math.exp(logProbabilityAt(x, normalizers, k, r));
     }
   }
