@@ -9,9 +9,15 @@ import { sum } from '../ops/reduce.js';
 import {
   allocateNormalizers,
   type ClassLayout,
+  type ClassRows,
   classLayout,
+  type DenseLabel,
+  denseSoftmaxGradient,
+  labelOffset,
+  logProbabilityAt,
   logSoftmaxRows,
   type RowNormalizers,
+  Runs,
 } from './_class-rows.js';
 import {
   checkBoolean,
@@ -49,16 +55,17 @@ const EPSILON = 1e-12;
 interface KLExtra {
   /** The class axis, or −1 when neither the log-softmax nor the class sum needs it. */
   readonly axis: number;
-  /** The layout around the class axis (the whole array as one class of one row when unused). */
+  /** The layout around the class axis; when unused, the whole array as one row (one run per block). */
   readonly layout: ClassLayout;
   /** For each element of pred, the offset of its label value; null when the shapes are equal. */
   readonly labelIndex: Int32Array | null;
 }
 
 /**
- * One term z · (log(z + ε) − log p). A zero label contributes 0 whatever log p is (0 · log 0 = 0:
- * an impossible class with no label mass is not an error), except that a NaN
- * prediction still propagates.
+ * One term z · (log(z + ε) − log p). Its −z · log p part is crossEntropyTerm of _class-rows.ts,
+ * kept inside one product here (Gluon's rounding) and with its own zero-label rule: a zero label
+ * contributes 0 whatever log p is (0 · log 0 = 0: an impossible class with no label mass is not
+ * an error), except that a NaN prediction still propagates.
  */
 function klTerm(z: number, logProbability: number): number {
   if (z === 0) return Number.isNaN(logProbability) ? logProbability : 0;
@@ -70,6 +77,7 @@ function klLabelDerivative(z: number, logProbability: number): number {
   return Math.log(z + EPSILON) + z / (z + EPSILON) - logProbability;
 }
 
+// TODO(restructure): use broadcastOffsets from _base/layout.ts
 /** For each element of `shape`, the offset of the element of `from` (broadcast to it) it reads. */
 function broadcastIndex(shape: readonly number[], from: readonly number[]): Int32Array {
   const rank = shape.length;
@@ -176,7 +184,7 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     const summed = this.classReduction === 'sum';
     const needsAxis = summed || !this.fromLogits;
     const axis = needsAxis ? normalizeAxis(this.axis, pred.ndim, this.name, 'axis') : -1;
-    const layout = needsAxis ? classLayout(pred.shape, axis) : { outer: pred.size, size: 1, inner: 1 };
+    const layout = needsAxis ? classLayout(pred.shape, axis) : { outer: 1, size: pred.size, inner: 1 };
     const lossShape = summed ? pred.shape.map((d, i) => (i === axis ? 1 : d)) : pred.shape;
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, lossShape);
     if (summed && batchAxis === axis) {
@@ -218,19 +226,21 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     end: number,
     out: Float64Array,
   ): void {
-    const { layout, labelIndex } = prepared.extra!;
-    const x = prepared.arrays[0]!.data;
-    const z = prepared.arrays[1]!.data;
-    const { normalizers } = state;
-    if (this.classReduction === 'sum') {
-      sumForward(x, z, labelIndex, layout, normalizers, begin, end, out);
-    } else if (normalizers) {
-      meanForward(x, z, labelIndex, layout, normalizers, begin, end, out);
-    } else if (labelIndex) {
-      // Gluon's default: purely elementwise.
-      for (let k = begin, j = 0; k < end; k++, j++) out[j] = klTerm(z[labelIndex[k]!]!, x[k]!);
-    } else {
-      for (let k = begin, j = 0; k < end; k++, j++) out[j] = klTerm(z[k]!, x[k]!);
+    const rows = classRows(prepared, state, begin, end);
+    const label = denseLabel(prepared);
+    const { x, normalizers } = rows;
+    const { z } = label;
+    // classReduction 'sum': ℓ_r = Σ_c z_c · (log(z_c + ε) − log p_c) over row r; the Gluon mean:
+    // ℓ_k = z_k · (log(z_k + ε) − log p_k), elementwise without the log-softmax.
+    const summed = this.classReduction === 'sum';
+    if (summed) out.fill(0, 0, end - begin);
+    for (const run = new Runs(rows, summed); run.next(); ) {
+      const { step, jStep, last } = run;
+      for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep) {
+        const term = klTerm(z[labelOffset(label, k)]!, logProbabilityAt(x, normalizers, k, r));
+        if (summed) out[j]! += term;
+        else out[j] = term;
+      }
     }
   }
 
@@ -246,27 +256,33 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     dLoss: Float64Array,
     [dPred, dLabel]: readonly (TypedArray | null)[],
   ): void {
-    const { layout, labelIndex } = prepared.extra!;
-    const x = prepared.arrays[0]!.data;
-    const z = prepared.arrays[1]!.data;
-    const { normalizers, labelSum, rowMass } = state;
+    const rows = classRows(prepared, state, begin, end);
+    const label = denseLabel(prepared);
     const summed = this.classReduction === 'sum';
     if (dPred) {
-      if (summed) {
-        sumPredBackward(x, z, labelIndex, layout, normalizers, begin, end, dLoss, dPred);
-      } else if (normalizers && rowMass) {
-        meanPredBackward(x, z, labelIndex, layout, normalizers, rowMass, begin, end, dLoss, dPred);
-      } else {
+      // classReduction 'sum' is −Σ_c z_c log p_c plus terms without pred, per row.
+      if (summed) denseSoftmaxGradient(rows, label, dLoss, dPred);
+      else if (state.rowMass) meanPredBackward(rows, label, state.rowMass, dLoss, dPred);
+      else {
         // Elementwise: ∂ℓ_k/∂x_k = −z_k.
-        for (let k = begin, j = 0; k < end; k++, j++)
-          dPred[k] = -dLoss[j]! * z[labelIndex ? labelIndex[k]! : k]!;
+        const { z } = label;
+        for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = -dLoss[j]! * z[labelOffset(label, k)]!;
       }
     }
     if (dLabel) {
-      const target = labelSum ? labelSum.begin(dLabel) : dLabel;
-      if (summed) sumLabelBackward(x, z, labelIndex, layout, normalizers, begin, end, dLoss, target);
-      else meanLabelBackward(x, z, labelIndex, layout, normalizers, begin, end, dLoss, target);
-      labelSum?.done(end - begin, dLabel);
+      // ∂ℓ/∂z_c = g · (log(z_c + ε) + z_c / (z_c + ε) − log p_c), added at the label's own offset.
+      const target = state.labelSum ? state.labelSum.begin(dLabel) : dLabel;
+      const { z } = label;
+      const { x, normalizers } = rows;
+      for (const run = new Runs(rows, summed); run.next(); ) {
+        const { step, jStep, last } = run;
+        for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep) {
+          const offset = labelOffset(label, k);
+          target[offset]! +=
+            dLoss[j]! * klLabelDerivative(z[offset]!, logProbabilityAt(x, normalizers, k, r));
+        }
+      }
+      state.labelSum?.done(end - begin, dLabel);
     }
   }
 
@@ -350,97 +366,47 @@ class RowMass {
   }
 }
 
-/** Gluon mean through the log-softmax: ℓ_k = z_k · (log(z_k + ε) − log p_k). */
-function meanForward(
-  x: TypedArray,
-  z: TypedArray,
-  labelIndex: Int32Array | null,
-  { size, inner }: ClassLayout,
-  { shift, logSum }: RowNormalizers,
-  begin: number,
-  end: number,
-  out: Float64Array,
-): void {
-  const span = size * inner;
-  const o = Math.floor(begin / span);
-  let c = Math.floor((begin - o * span) / inner);
-  let i = begin - o * span - c * inner;
-  let rowBase = o * inner;
-  for (let k = begin, j = 0; k < end; k++, j++) {
-    const r = rowBase + i;
-    // log p = (x − shift) − logSum: the log-softmax from the row normalisers.
-    out[j] = klTerm(z[labelIndex ? labelIndex[k]! : k]!, x[k]! - shift[r]! - logSum[r]!);
-    if (++i === inner) {
-      i = 0;
-      if (++c === size) {
-        c = 0;
-        rowBase += inner;
-      }
-    }
-  }
+/** The block [begin, end) of pred's rows (or elements, with the Gluon mean) as the runs read it. */
+function classRows(prepared: Prepared<KLExtra>, state: KLState, begin: number, end: number): ClassRows {
+  const { layout } = prepared.extra!;
+  return { x: prepared.arrays[0]!.data, layout, normalizers: state.normalizers, begin, end };
 }
 
-/** classReduction 'sum': ℓ_r = Σ_c z_c · (log(z_c + ε) − log p_c) over row r. */
-function sumForward(
-  x: TypedArray,
-  z: TypedArray,
-  labelIndex: Int32Array | null,
-  { size, inner }: ClassLayout,
-  normalizers: RowNormalizers | null,
-  begin: number,
-  end: number,
-  out: Float64Array,
-): void {
-  out.fill(0, 0, end - begin);
-  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
-    const rowBase = o * inner;
-    const first = Math.max(begin - rowBase, 0);
-    const last = Math.min(end - rowBase, inner);
-    const at = rowBase - begin;
-    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
-      for (let i = first, r = rowBase + first; i < last; i++, r++) {
-        const k = p + i;
-        const logProbability = normalizers ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]! : x[k]!;
-        out[at + i]! += klTerm(z[labelIndex ? labelIndex[k]! : k]!, logProbability);
-      }
-    }
-  }
+function denseLabel(prepared: Prepared<KLExtra>): DenseLabel {
+  return { z: prepared.arrays[1]!.data, labelIndex: prepared.extra!.labelIndex };
 }
 
 /** Gluon mean through the log-softmax: ∂/∂x_k = −g_k z_k + p_k · Σ_{j in k's row} g_j z_j (see RowMass). */
 function meanPredBackward(
-  x: TypedArray,
-  z: TypedArray,
-  labelIndex: Int32Array | null,
-  { size, inner }: ClassLayout,
-  { shift, logSum }: RowNormalizers,
+  rows: ClassRows,
+  label: DenseLabel,
   rowMass: RowMass,
-  begin: number,
-  end: number,
   dLoss: Float64Array,
   dPred: TypedArray,
 ): void {
   rowMass.begin(dPred);
   const { mass, seen } = rowMass;
-  const span = size * inner;
-  let o = Math.floor(begin / span);
-  let c = Math.floor((begin - o * span) / inner);
-  let i = begin - o * span - c * inner;
-  for (let k = begin, j = 0; k < end; k++, j++) {
-    const r = o * inner + i;
-    const weighted = dLoss[j]! * z[labelIndex ? labelIndex[k]! : k]!;
-    dPred[k] = -weighted;
-    mass[r]! += weighted;
-    if (++seen[r]! === size) {
+  const { x, begin, end } = rows;
+  const { size, inner } = rows.layout;
+  const { shift, logSum } = rows.normalizers!;
+  const { z } = label;
+  for (const run = new Runs(rows, false); run.next(); ) {
+    const { step, last } = run;
+    for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j++) {
+      const weighted = dLoss[j]! * z[labelOffset(label, k)]!;
+      dPred[k] = -weighted;
+      mass[r]! += weighted;
+      if (++seen[r]! < size) continue;
       const m = shift[r]!;
       const l = logSum[r]!;
       const total = mass[r]!;
-      const rowStart = o * span + i;
-      const rowEnd = rowStart + span;
+      // Row r = o · inner + i holds the elements o · size · inner + i + c · inner.
+      const rowStart = (r - (r % inner)) * size + (r % inner);
+      const rowEnd = rowStart + size * inner;
       if (rowStart >= begin && rowEnd - inner < end) {
         // The whole row is in this block: write each entry once, from its own dℓ (one rounding).
         for (let q = rowStart; q < rowEnd; q += inner) {
-          const own = dLoss[q - begin]! * z[labelIndex ? labelIndex[q]! : q]!;
+          const own = dLoss[q - begin]! * z[labelOffset(label, q)]!;
           dPred[q] = Math.exp(x[q]! - m - l) * total - own;
         }
       } else {
@@ -448,130 +414,6 @@ function meanPredBackward(
       }
       mass[r] = 0;
       seen[r] = 0;
-    }
-    if (++i === inner) {
-      i = 0;
-      if (++c === size) {
-        c = 0;
-        o++;
-      }
-    }
-  }
-}
-
-/**
- * classReduction 'sum': ∂ℓ_r/∂log p_c = −g_r z_c; through the log-softmax
- * ∂/∂x_c = −g_r z_c + p_c · g_r Σ_j z_j (−g_r z_c alone with `fromLogits`).
- */
-function sumPredBackward(
-  x: TypedArray,
-  z: TypedArray,
-  labelIndex: Int32Array | null,
-  { size, inner }: ClassLayout,
-  normalizers: RowNormalizers | null,
-  begin: number,
-  end: number,
-  dLoss: Float64Array,
-  dPred: TypedArray,
-): void {
-  // g_r Σ_c z_c for each row of a segment.
-  const rowMass = normalizers ? new Float64Array(Math.min(inner, end - begin)) : null;
-  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
-    const rowBase = o * inner;
-    const first = Math.max(begin - rowBase, 0);
-    const last = Math.min(end - rowBase, inner);
-    const at = rowBase - begin;
-    const blockBase = o * size * inner;
-    if (!normalizers || !rowMass) {
-      for (let c = 0, p = blockBase; c < size; c++, p += inner) {
-        for (let i = first; i < last; i++) {
-          const k = p + i;
-          dPred[k] = -dLoss[at + i]! * z[labelIndex ? labelIndex[k]! : k]!;
-        }
-      }
-      continue;
-    }
-    const { shift, logSum } = normalizers;
-    rowMass.fill(0);
-    for (let c = 0, p = blockBase; c < size; c++, p += inner) {
-      for (let i = first; i < last; i++) {
-        const k = p + i;
-        rowMass[i - first]! += dLoss[at + i]! * z[labelIndex ? labelIndex[k]! : k]!;
-      }
-    }
-    for (let c = 0, p = blockBase; c < size; c++, p += inner) {
-      for (let i = first, r = rowBase + first; i < last; i++, r++) {
-        const k = p + i;
-        const weighted = dLoss[at + i]! * z[labelIndex ? labelIndex[k]! : k]!;
-        dPred[k] = Math.exp(x[k]! - shift[r]! - logSum[r]!) * rowMass[i - first]! - weighted;
-      }
-    }
-  }
-}
-
-/** Gluon mean: ∂ℓ_k/∂z_k = log(z_k + ε) + z_k / (z_k + ε) − log p_k, added at the label's own offset. */
-function meanLabelBackward(
-  x: TypedArray,
-  z: TypedArray,
-  labelIndex: Int32Array | null,
-  { size, inner }: ClassLayout,
-  normalizers: RowNormalizers | null,
-  begin: number,
-  end: number,
-  dLoss: Float64Array,
-  dLabel: TypedArray,
-): void {
-  if (!normalizers) {
-    for (let k = begin, j = 0; k < end; k++, j++) {
-      const at = labelIndex ? labelIndex[k]! : k;
-      dLabel[at]! += dLoss[j]! * klLabelDerivative(z[at]!, x[k]!);
-    }
-    return;
-  }
-  const { shift, logSum } = normalizers;
-  const span = size * inner;
-  const o = Math.floor(begin / span);
-  let c = Math.floor((begin - o * span) / inner);
-  let i = begin - o * span - c * inner;
-  let rowBase = o * inner;
-  for (let k = begin, j = 0; k < end; k++, j++) {
-    const r = rowBase + i;
-    const at = labelIndex ? labelIndex[k]! : k;
-    dLabel[at]! += dLoss[j]! * klLabelDerivative(z[at]!, x[k]! - shift[r]! - logSum[r]!);
-    if (++i === inner) {
-      i = 0;
-      if (++c === size) {
-        c = 0;
-        rowBase += inner;
-      }
-    }
-  }
-}
-
-/** classReduction 'sum': ∂ℓ_r/∂z_c = g_r · (log(z_c + ε) + z_c / (z_c + ε) − log p_c). */
-function sumLabelBackward(
-  x: TypedArray,
-  z: TypedArray,
-  labelIndex: Int32Array | null,
-  { size, inner }: ClassLayout,
-  normalizers: RowNormalizers | null,
-  begin: number,
-  end: number,
-  dLoss: Float64Array,
-  dLabel: TypedArray,
-): void {
-  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
-    const rowBase = o * inner;
-    const first = Math.max(begin - rowBase, 0);
-    const last = Math.min(end - rowBase, inner);
-    const at = rowBase - begin;
-    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
-      for (let i = first, r = rowBase + first; i < last; i++, r++) {
-        const k = p + i;
-        const logProbability = normalizers ? x[k]! - normalizers.shift[r]! - normalizers.logSum[r]! : x[k]!;
-        const offset = labelIndex ? labelIndex[k]! : k;
-        dLabel[offset]! += dLoss[at + i]! * klLabelDerivative(z[offset]!, logProbability);
-      }
     }
   }
 }

@@ -10,10 +10,14 @@ import { sum } from '../ops/reduce.js';
 import {
   allocateNormalizers,
   type ClassLayout,
+  type ClassRows,
   classLayout,
+  crossEntropyTerm,
+  denseSoftmaxGradient,
+  logProbabilityAt,
   logSoftmaxRows,
   type RowNormalizers,
-  writeScaledExp,
+  Runs,
 } from './_class-rows.js';
 import {
   type FloatArray,
@@ -48,14 +52,6 @@ interface SoftmaxExtra {
   readonly layout: ClassLayout;
   /** Validated class index of every row (sparse labels), or null for dense labels. */
   readonly labels: Int32Array | null;
-}
-
-/**
- * The term −z · log p of a dense label, with a zero label on an impossible class (log p = −∞)
- * contributing 0 instead of 0 · ∞ = NaN: such a class is a mask. A NaN still propagates.
- */
-function denseTerm(z: number, logProbability: number): number {
-  return z === 0 && logProbability === Number.NEGATIVE_INFINITY ? 0 : z * logProbability;
 }
 
 /**
@@ -212,8 +208,9 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
       return;
     }
     if (normalizers) logSoftmaxRows(x, layout, begin, end, normalizers);
-    if (labels) sparseForward(x, layout, labels, normalizers, begin, end, out);
-    else denseForward(x, prepared.arrays[1]!.data, layout, normalizers, begin, end, out);
+    const rows = classRows(prepared, normalizers, begin, end);
+    if (labels) sparseForward(rows, labels, out);
+    else denseForward(rows, prepared.arrays[1]!.data, out);
   }
 
   /**
@@ -284,13 +281,21 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
       );
       return;
     }
+    const rows = classRows(prepared, normalizers, begin, end);
     if (labels) {
-      if (dPred) sparseBackward(x, layout, labels, normalizers, begin, end, dLoss, dPred);
+      if (dPred) sparseBackward(rows, labels, dLoss, dPred);
       return;
     }
-    const z = prepared.arrays[1]!.data;
-    if (dPred) densePredBackward(x, z, layout, normalizers, begin, end, dLoss, dPred);
-    if (dLabel) denseLabelBackward(x, layout, normalizers, begin, end, dLoss, dLabel);
+    if (dPred) denseSoftmaxGradient(rows, { z: prepared.arrays[1]!.data, labelIndex: null }, dLoss, dPred);
+    // ∂ℓ/∂z_c = −log p_c.
+    if (dLabel) {
+      const { x } = rows;
+      for (const run = new Runs(rows, true); run.next(); ) {
+        const { step, jStep, last } = run;
+        for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
+          dLabel[k] = -dLoss[j]! * logProbabilityAt(x, normalizers, k, r);
+      }
+    }
   }
 
   twin(prepared: Prepared<SoftmaxExtra>): NDArray {
@@ -299,7 +304,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const logProbabilities = this.fromLogits ? pred : logSoftmax(pred, axis);
     if (labels) return neg(pick(logProbabilities, new NDArray(labels, prepared.lossShape), axis, true));
     const label = prepared.arrays[1]!;
-    // A zero label on an impossible class is a mask (see denseTerm): replace that log p by 0
+    // A zero label on an impossible class is a mask (see crossEntropyTerm in _class-rows.ts): replace that log p by 0
     // before multiplying, so neither the value nor any gradient sees 0 · ∞.
     const masked = mul(equal(label, 0), equal(logProbabilities, Number.NEGATIVE_INFINITY));
     const safe = where(masked, 0, logProbabilities);
@@ -324,56 +329,45 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
 
 // ---- block kernels ---------------------------------------------------------------------------
 //
-// Rows [begin, end) of the (outer, size, inner) layout. With the class axis last (inner = 1) a
-// row is contiguous and handled whole by the row loops of _class-rows.ts; otherwise the rows form
-// segments [first, last) of outer blocks o, each walked class by class so that the inner loop
-// reads contiguous memory.
+// Rows [begin, end) of the (outer, size, inner) layout, walked as the Runs of
+// _class-rows.ts; the contiguous sparse case goes to the kernel layer above instead.
+
+function classRows(
+  prepared: Prepared<SoftmaxExtra>,
+  state: RowNormalizers | null,
+  begin: number,
+  end: number,
+): ClassRows {
+  return { x: prepared.arrays[0]!.data, layout: prepared.extra!.layout, normalizers: state, begin, end };
+}
+
+/** The offset in pred of row r's entry of class `label`. */
+function entryOf({ size, inner }: ClassLayout, r: number, label: number): number {
+  const o = Math.floor(r / inner);
+  return (o * size + label) * inner + (r - o * inner);
+}
+
+/** Dense labels: ℓ_r = Σ_c −z_c · log p_c, in class order in float64 (see crossEntropyTerm for the masked classes). */
+function denseForward(rows: ClassRows, z: TypedArray, out: Float64Array): void {
+  const { x, normalizers } = rows;
+  out.fill(0, 0, rows.end - rows.begin);
+  for (const run = new Runs(rows, true); run.next(); ) {
+    const { step, jStep, last } = run;
+    for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
+      out[j]! += crossEntropyTerm(z[k]!, logProbabilityAt(x, normalizers, k, r));
+  }
+}
 
 /** Sparse labels: ℓ = −log p_label = logSum − (x_label − shift), or −x_label with `fromLogits`. */
 function sparseForward(
-  x: TypedArray,
-  { size, inner }: ClassLayout,
+  { x, layout, normalizers, begin, end }: ClassRows,
   labels: Int32Array,
-  normalizers: RowNormalizers | null,
-  begin: number,
-  end: number,
   out: Float64Array,
 ): void {
   // The shifted difference keeps the digits of a small loss even when the logits are huge.
   for (let r = begin, j = 0; r < end; r++, j++) {
-    const o = Math.floor(r / inner);
-    const picked = x[(o * size + labels[r]!) * inner + (r - o * inner)]!;
+    const picked = x[entryOf(layout, r, labels[r]!)]!;
     out[j] = normalizers ? normalizers.logSum[r]! - (picked - normalizers.shift[r]!) : -picked;
-  }
-}
-
-/** Dense labels: ℓ = −Σ_c z_c · log p_c (see denseTerm for the masked classes). */
-function denseForward(
-  x: TypedArray,
-  z: TypedArray,
-  { size, inner }: ClassLayout,
-  normalizers: RowNormalizers | null,
-  begin: number,
-  end: number,
-  out: Float64Array,
-): void {
-  out.fill(0, 0, end - begin);
-  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
-    const rowBase = o * inner;
-    const first = Math.max(begin - rowBase, 0);
-    const last = Math.min(end - rowBase, inner);
-    const at = rowBase - begin;
-    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
-      if (normalizers) {
-        const { shift, logSum } = normalizers;
-        for (let i = first; i < last; i++) {
-          const r = rowBase + i;
-          out[at + i]! -= denseTerm(z[p + i]!, x[p + i]! - shift[r]! - logSum[r]!);
-        }
-      } else {
-        for (let i = first; i < last; i++) out[at + i]! -= denseTerm(z[p + i]!, x[p + i]!);
-      }
-    }
   }
 }
 
@@ -381,119 +375,19 @@ function denseForward(
  * Sparse labels: ∂ℓ/∂x = softmax(x) − onehot(label) per row (−onehot with fromLogits). The
  * label's entry p − 1 is computed as expm1(log p), which keeps its digits when p is close to 1.
  */
-function sparseBackward(
-  x: TypedArray,
-  layout: ClassLayout,
-  labels: Int32Array,
-  normalizers: RowNormalizers | null,
-  begin: number,
-  end: number,
-  dLoss: Float64Array,
-  dPred: TypedArray,
-): void {
-  const { size, inner } = layout;
-  if (!normalizers) {
-    for (let r = begin, j = 0; r < end; r++, j++) {
-      const o = Math.floor(r / inner);
-      dPred[(o * size + labels[r]!) * inner + (r - o * inner)] = -dLoss[j]!;
-    }
-    return;
-  }
-  const { shift, logSum } = normalizers;
-  if (inner === 1) {
-    for (let r = begin, j = 0, base = begin * size; r < end; r++, j++, base += size) {
-      const g = dLoss[j]!;
-      const m = shift[r]!;
-      const l = logSum[r]!;
-      writeScaledExp(x, base, size, m, l, g, dPred, base);
-      const k = base + labels[r]!;
-      dPred[k] = g * Math.expm1(x[k]! - m - l);
-    }
-    return;
-  }
-  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
-    const rowBase = o * inner;
-    const first = Math.max(begin - rowBase, 0);
-    const last = Math.min(end - rowBase, inner);
-    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
-      for (let i = first, r = rowBase + first; i < last; i++, r++) {
-        dPred[p + i] = dLoss[r - begin]! * Math.exp(x[p + i]! - shift[r]! - logSum[r]!);
-      }
+function sparseBackward(rows: ClassRows, labels: Int32Array, dLoss: Float64Array, dPred: TypedArray): void {
+  const { x, layout, normalizers, begin, end } = rows;
+  if (normalizers) {
+    for (const run = new Runs(rows, true); run.next(); ) {
+      const { step, jStep, last } = run;
+      for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
+        dPred[k] = dLoss[j]! * Math.exp(logProbabilityAt(x, normalizers, k, r));
     }
   }
   for (let r = begin, j = 0; r < end; r++, j++) {
-    const o = Math.floor(r / inner);
-    const k = (o * size + labels[r]!) * inner + (r - o * inner);
-    dPred[k] = dLoss[j]! * Math.expm1(x[k]! - shift[r]! - logSum[r]!);
-  }
-}
-
-/**
- * Dense labels: ∂ℓ/∂log p_c = −z_c, and through the log-softmax ∂ℓ/∂x_j = p_j · Σ_c z_c − z_j
- * (or −z_j with fromLogits).
- */
-function densePredBackward(
-  x: TypedArray,
-  z: TypedArray,
-  { size, inner }: ClassLayout,
-  normalizers: RowNormalizers | null,
-  begin: number,
-  end: number,
-  dLoss: Float64Array,
-  dPred: TypedArray,
-): void {
-  // Σ_c z_c of each row of a segment.
-  const labelMass = normalizers ? new Float64Array(Math.min(inner, end - begin)) : null;
-  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
-    const rowBase = o * inner;
-    const first = Math.max(begin - rowBase, 0);
-    const last = Math.min(end - rowBase, inner);
-    const at = rowBase - begin;
-    const blockBase = o * size * inner;
-    if (!normalizers || !labelMass) {
-      for (let c = 0, p = blockBase; c < size; c++, p += inner) {
-        for (let i = first; i < last; i++) dPred[p + i] = -dLoss[at + i]! * z[p + i]!;
-      }
-      continue;
-    }
-    const { shift, logSum } = normalizers;
-    labelMass.fill(0);
-    for (let c = 0, p = blockBase; c < size; c++, p += inner) {
-      for (let i = first; i < last; i++) labelMass[i - first]! += z[p + i]!;
-    }
-    for (let c = 0, p = blockBase; c < size; c++, p += inner) {
-      for (let i = first, r = rowBase + first; i < last; i++, r++) {
-        const probability = Math.exp(x[p + i]! - shift[r]! - logSum[r]!);
-        dPred[p + i] = dLoss[at + i]! * (probability * labelMass[i - first]! - z[p + i]!);
-      }
-    }
-  }
-}
-
-/** Dense labels: ∂ℓ/∂z_c = −log p_c. */
-function denseLabelBackward(
-  x: TypedArray,
-  { size, inner }: ClassLayout,
-  normalizers: RowNormalizers | null,
-  begin: number,
-  end: number,
-  dLoss: Float64Array,
-  dLabel: TypedArray,
-): void {
-  for (let o = Math.floor(begin / inner); o * inner < end; o++) {
-    const rowBase = o * inner;
-    const first = Math.max(begin - rowBase, 0);
-    const last = Math.min(end - rowBase, inner);
-    const at = rowBase - begin;
-    for (let c = 0, p = o * size * inner; c < size; c++, p += inner) {
-      if (normalizers) {
-        const { shift, logSum } = normalizers;
-        for (let i = first, r = rowBase + first; i < last; i++, r++) {
-          dLabel[p + i] = -dLoss[at + i]! * (x[p + i]! - shift[r]! - logSum[r]!);
-        }
-      } else {
-        for (let i = first; i < last; i++) dLabel[p + i] = -dLoss[at + i]! * x[p + i]!;
-      }
-    }
+    const k = entryOf(layout, r, labels[r]!);
+    dPred[k] = normalizers
+      ? dLoss[j]! * Math.expm1(x[k]! - normalizers.shift[r]! - normalizers.logSum[r]!)
+      : -dLoss[j]!;
   }
 }

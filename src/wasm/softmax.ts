@@ -19,7 +19,7 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import { checkCount, checkSpan, type FloatArray } from './_spans.js';
 import { scalesFitFloat32 } from './_scales.js';
 import { startShares } from './threads.js';
-import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
+import { regionBytes, reserveScratch, SCRATCH_BASE, wasmScratch } from './runtime.js';
 
 /** Floats of logits per wasm call (64 KiB): rows per chunk = CHUNK_FLOATS / classes, at least 1. */
 const CHUNK_FLOATS = 16384;
@@ -48,103 +48,146 @@ function layoutEnd(layout: RowLayout, secondBytesPerRow: number): number {
   return layout.second + regionBytes(layout.rowsPerChunk * secondBytesPerRow) - SCRATCH_BASE;
 }
 
-function checkLabel(where: string, label: number, at: number, classes: number): void {
-  if (!(label >= 0 && label < classes)) {
-    throw new ValueError(`${where}: labels[${at}] = ${label} is not a class index in [0, ${classes})`);
+// ---- the float64 reference row loops ---------------------------------------------------------
+//
+// Float64 logits, the 'js' backend and rows whose maximum is not finite run these; the losses'
+// rows of any layout (_class-rows.ts) and CTC's frames use them too.
+
+/**
+ * Index (relative to `offset`) of the maximum of `data[offset … offset + length)`: the first
+ * maximum, except that a NaN wins (nothing is greater than NaN afterwards). 0 for a row of −∞.
+ */
+export function rowMaximumIndex(data: TypedArray, offset: number, length: number): number {
+  let maximum = Number.NEGATIVE_INFINITY;
+  let at = 0;
+  for (let c = 0; c < length; c++) {
+    const v = data[offset + c]!;
+    if (v > maximum || Number.isNaN(v)) {
+      maximum = v;
+      at = c;
+    }
   }
+  return at;
 }
 
-/** Normalisers of a row whose maximum is not finite: shift 0, logSum = log Σ e^{x_c}. */
-function nonFiniteRowLogSum(x: FloatArray, start: number, classes: number): number {
+/**
+ * Σ exp(data[offset + c] − shift) over `c < length` except `c = skip` (−1 skips nothing),
+ * accumulated in float64 in class order.
+ */
+export function sumExpShifted(
+  data: TypedArray,
+  offset: number,
+  length: number,
+  shift: number,
+  skip = -1,
+): number {
   let total = 0;
-  for (let c = 0; c < classes; c++) total += Math.exp(x[start + c]!);
-  return Math.log(total);
+  for (let c = 0; c < skip; c++) total += Math.exp(data[offset + c]! - shift);
+  for (let c = skip + 1; c < length; c++) total += Math.exp(data[offset + c]! - shift);
+  return total;
 }
 
-function normalizersJs(
-  x: FloatArray,
-  xOffset: number,
-  rows: number,
-  classes: number,
-  shift: Float64Array,
-  logSum: Float64Array,
-  statOffset: number,
+/** Per-row normalisers, row r of a call at `statOffset + r`. */
+interface Stats {
+  readonly shift: Float64Array;
+  readonly logSum: Float64Array;
+  readonly statOffset: number;
+}
+
+/**
+ * Writes the normalisers (see the module comment) of the contiguous row
+ * `data[offset … offset + length)` at index `at` of `into`.
+ */
+export function rowNormalizers(
+  data: TypedArray,
+  offset: number,
+  length: number,
+  into: { readonly shift: Float64Array; readonly logSum: Float64Array },
+  at: number,
 ): void {
-  for (let r = 0; r < rows; r++) {
-    const base = xOffset + r * classes;
-    let maximum = Number.NEGATIVE_INFINITY;
-    let at = 0;
-    for (let c = 0; c < classes; c++) {
-      const v = x[base + c]!;
-      // A NaN wins, and nothing is greater than NaN afterwards.
-      if (v > maximum || Number.isNaN(v)) {
-        maximum = v;
-        at = c;
-      }
-    }
-    if (maximum - maximum === 0) {
-      let rest = 0;
-      for (let c = 0; c < at; c++) rest += Math.exp(x[base + c]! - maximum);
-      for (let c = at + 1; c < classes; c++) rest += Math.exp(x[base + c]! - maximum);
-      shift[statOffset + r] = maximum;
-      logSum[statOffset + r] = Math.log1p(rest);
-    } else {
-      shift[statOffset + r] = 0;
-      logSum[statOffset + r] = nonFiniteRowLogSum(x, base, classes);
-    }
+  const maximumAt = rowMaximumIndex(data, offset, length);
+  const maximum = data[offset + maximumAt]!;
+  if (maximum - maximum === 0) {
+    into.shift[at] = maximum;
+    into.logSum[at] = Math.log1p(sumExpShifted(data, offset, length, maximum, maximumAt));
+  } else {
+    into.shift[at] = 0;
+    into.logSum[at] = Math.log(sumExpShifted(data, offset, length, 0));
   }
 }
 
-function normalizersWasm(
-  scratch: Scratch,
-  layout: RowLayout,
-  x: Float32Array,
-  xOffset: number,
-  rows: number,
-  classes: number,
-  shift: Float64Array,
-  logSum: Float64Array,
-  statOffset: number,
-): void {
-  const { rowsPerChunk } = layout;
-  const maxAt = layout.first >> 2;
-  const restAt = layout.second >> 3;
-  for (let start = 0; start < rows; start += rowsPerChunk) {
-    const count = Math.min(rowsPerChunk, rows - start);
-    const from = xOffset + start * classes;
-    scratch.f32.set(x.subarray(from, from + count * classes), layout.x >> 2);
-    scratch.kernels.softmaxRowStatistics(layout.x, count, classes, layout.first, layout.second);
-    const f32 = scratch.f32;
-    const f64 = scratch.f64;
-    for (let r = 0; r < count; r++) {
-      const maximum = f32[maxAt + r]!;
-      const out = statOffset + start + r;
-      if (maximum - maximum === 0) {
-        shift[out] = maximum;
-        logSum[out] = Math.log1p(f64[restAt + r]!);
-      } else {
-        shift[out] = 0;
-        logSum[out] = nonFiniteRowLogSum(x, from + r * classes, classes);
-      }
-    }
-  }
+// ---- the checked kernels ----------------------------------------------------------------------
+
+/** `rows` contiguous rows of `classes` logits from `x[xOffset]`. */
+interface Rows {
+  readonly x: FloatArray;
+  readonly xOffset: number;
+  readonly rows: number;
+  readonly classes: number;
+}
+
+/** A scaled softmax gradient's arguments (see {@link softmaxGradientRows}). */
+interface Gradient {
+  readonly scale: number | Float64Array;
+  readonly scaleOffset: number;
+  readonly labels: Int32Array | null;
+  readonly labelOffset: number;
+  readonly out: FloatArray;
+  readonly outOffset: number;
+}
+
+function scaleOf({ scale, scaleOffset }: Gradient, row: number): number {
+  return typeof scale === 'number' ? scale : scale[scaleOffset + row]!;
 }
 
 function checkRows(
   where: string,
-  x: FloatArray,
-  xOffset: number,
-  rows: number,
-  classes: number,
-  shift: Float64Array,
-  logSum: Float64Array,
-  statOffset: number,
+  { x, xOffset, rows, classes }: Rows,
+  { shift, logSum, statOffset }: Stats,
 ): void {
   checkCount(where, 'rows', rows);
   checkCount(where, 'classes', classes);
   checkSpan(where, 'x', x, xOffset, rows * classes);
   checkSpan(where, 'shift', shift, statOffset, rows);
   checkSpan(where, 'logSum', logSum, statOffset, rows);
+}
+
+function checkLabels(where: string, labels: Int32Array, offset: number, { rows, classes }: Rows): void {
+  checkSpan(where, 'labels', labels, offset, rows);
+  for (let r = 0; r < rows; r++) {
+    const label = labels[offset + r]!;
+    if (!(label >= 0 && label < classes)) {
+      throw new ValueError(
+        `${where}: labels[${offset + r}] = ${label} is not a class index in [0, ${classes})`,
+      );
+    }
+  }
+}
+
+/** The normalisers of checked rows: the wasm row statistics for float32 logits, else float64. */
+function normalize(rows: Rows, stats: Stats): void {
+  const { x, xOffset, classes } = rows;
+  const layout = rowLayout(rows.rows, classes);
+  const scratch = reserveScratch(x instanceof Float32Array ? wasmScratch() : null, layoutEnd(layout, 8));
+  for (let start = 0; start < rows.rows; start += layout.rowsPerChunk) {
+    const count = Math.min(layout.rowsPerChunk, rows.rows - start);
+    const from = xOffset + start * classes;
+    if (scratch) {
+      scratch.f32.set(x.subarray(from, from + count * classes), layout.x >> 2);
+      scratch.kernels.softmaxRowStatistics(layout.x, count, classes, layout.first, layout.second);
+    }
+    for (let r = 0; r < count; r++) {
+      // Without wasm, NaN sends every row to the reference below.
+      const maximum = scratch ? scratch.f32[(layout.first >> 2) + r]! : Number.NaN;
+      if (maximum - maximum === 0) {
+        stats.shift[stats.statOffset + start + r] = maximum;
+        stats.logSum[stats.statOffset + start + r] = Math.log1p(scratch!.f64[(layout.second >> 3) + r]!);
+      } else {
+        // No wasm, or a row whose maximum is not finite: the float64 reference.
+        rowNormalizers(x, from + r * classes, classes, stats, stats.statOffset + start + r);
+      }
+    }
+  }
 }
 
 /**
@@ -161,12 +204,27 @@ export function softmaxRowNormalizers(
   logSum: Float64Array,
   statOffset: number,
 ): void {
-  checkRows('softmaxRowNormalizers', x, xOffset, rows, classes, shift, logSum, statOffset);
-  const layout = rowLayout(rows, classes);
-  const scratch = reserveScratch(x instanceof Float32Array ? wasmScratch() : null, layoutEnd(layout, 8));
-  if (scratch)
-    normalizersWasm(scratch, layout, x as Float32Array, xOffset, rows, classes, shift, logSum, statOffset);
-  else normalizersJs(x, xOffset, rows, classes, shift, logSum, statOffset);
+  const span: Rows = { x, xOffset, rows, classes };
+  const stats: Stats = { shift, logSum, statOffset };
+  checkRows('softmaxRowNormalizers', span, stats);
+  normalize(span, stats);
+}
+
+/** ℓ_r = −log softmax(x_r)[label_r] = logSum − (x_label − shift): the difference keeps a small loss's digits. */
+function sparseLosses(
+  rows: Rows,
+  stats: Stats,
+  labels: Int32Array,
+  labelOffset: number,
+  loss: Float64Array,
+  lossOffset: number,
+): void {
+  const { x, xOffset, classes } = rows;
+  for (let r = 0; r < rows.rows; r++) {
+    const picked = x[xOffset + r * classes + labels[labelOffset + r]!]!;
+    loss[lossOffset + r] =
+      stats.logSum[stats.statOffset + r]! - (picked - stats.shift[stats.statOffset + r]!);
+  }
 }
 
 /**
@@ -190,15 +248,14 @@ export function sparseSoftmaxCrossEntropyRows(
   lossOffset: number,
 ): void {
   const where = 'sparseSoftmaxCrossEntropyRows';
-  checkRows(where, x, xOffset, rows, classes, shift, logSum, statOffset);
+  const span: Rows = { x, xOffset, rows, classes };
+  const stats: Stats = { shift, logSum, statOffset };
+  checkRows(where, span, stats);
   checkSpan(where, 'labels', labels, labelOffset, rows);
   checkSpan(where, 'loss', loss, lossOffset, rows);
-  for (let r = 0; r < rows; r++) checkLabel(where, labels[labelOffset + r]!, labelOffset + r, classes);
-  softmaxRowNormalizers(x, xOffset, rows, classes, shift, logSum, statOffset);
-  for (let r = 0; r < rows; r++) {
-    const picked = x[xOffset + r * classes + labels[labelOffset + r]!]!;
-    loss[lossOffset + r] = logSum[statOffset + r]! - (picked - shift[statOffset + r]!);
-  }
+  checkLabels(where, labels, labelOffset, span);
+  normalize(span, stats);
+  sparseLosses(span, stats, labels, labelOffset, loss, lossOffset);
 }
 
 /**
@@ -224,12 +281,11 @@ export function softmaxGradientRows(
   outOffset: number,
 ): void {
   const where = 'softmaxGradientRows';
-  checkRows(where, x, xOffset, rows, classes, shift, logSum, statOffset);
+  const span: Rows = { x, xOffset, rows, classes };
+  const stats: Stats = { shift, logSum, statOffset };
+  checkRows(where, span, stats);
   if (typeof scale !== 'number') checkSpan(where, 'scale', scale, scaleOffset, rows);
-  if (labels) {
-    checkSpan(where, 'labels', labels, labelOffset, rows);
-    for (let r = 0; r < rows; r++) checkLabel(where, labels[labelOffset + r]!, labelOffset + r, classes);
-  }
+  if (labels) checkLabels(where, labels, labelOffset, span);
   checkSpan(where, 'out', out, outOffset, rows * classes);
   if (
     (out as unknown) === x &&
@@ -240,102 +296,61 @@ export function softmaxGradientRows(
       `${where}: out must not overlap x (the label entries and non-finite rows re-read x)`,
     );
   }
-  const layout = rowLayout(rows, classes);
-  // The wasm kernel takes the scales as float32: one that would lose its value there (a huge
-  // or subnormal sampleWeight) runs the float64 loop below instead.
-  const scalesFit =
-    typeof scale === 'number'
-      ? scalesFitFloat32(Float64Array.of(scale))
-      : scalesFitFloat32(scale.subarray(scaleOffset, scaleOffset + rows));
-  const wasm = x instanceof Float32Array && scalesFit ? wasmScratch() : null;
-  const scratch = reserveScratch(wasm, layoutEnd(layout, 4));
-  if (scratch) {
-    gradientWasm(
-      scratch,
-      layout,
-      x as Float32Array,
-      xOffset,
-      rows,
-      classes,
-      shift,
-      logSum,
-      statOffset,
-      scale,
-      scaleOffset,
-      out,
-      outOffset,
-    );
-  } else {
-    for (let r = 0; r < rows; r++) {
-      const s = typeof scale === 'number' ? scale : scale[scaleOffset + r]!;
-      const rowShift = shift[statOffset + r]!;
-      const rowLogSum = logSum[statOffset + r]!;
-      const from = xOffset + r * classes;
-      const to = outOffset + r * classes;
-      // (x − shift) − logSum, in that order: x − shift is exact near the maximum of huge logits.
-      for (let c = 0; c < classes; c++) out[to + c] = s * Math.exp(x[from + c]! - rowShift - rowLogSum);
-    }
-  }
-  if (labels) {
-    for (let r = 0; r < rows; r++) {
-      const s = typeof scale === 'number' ? scale : scale[scaleOffset + r]!;
-      const label = labels[labelOffset + r]!;
-      const logProbability =
-        x[xOffset + r * classes + label]! - shift[statOffset + r]! - logSum[statOffset + r]!;
-      // p − 1 = expm1(log p): no cancellation when p is within rounding of 1.
-      out[outOffset + r * classes + label] = s * Math.expm1(logProbability);
-    }
-  }
+  softmaxGradient(span, stats, { scale, scaleOffset, labels, labelOffset, out, outOffset });
 }
 
-function gradientWasm(
-  scratch: Scratch,
-  layout: RowLayout,
-  x: Float32Array,
-  xOffset: number,
-  rows: number,
-  classes: number,
-  shift: Float64Array,
-  logSum: Float64Array,
-  statOffset: number,
-  scale: number | Float64Array,
-  scaleOffset: number,
-  out: FloatArray,
-  outOffset: number,
-): void {
-  const { rowsPerChunk } = layout;
+/** softmaxGradientRows of checked arguments. */
+function softmaxGradient(rows: Rows, stats: Stats, gradient: Gradient): void {
+  const { x, xOffset, classes } = rows;
+  const { shift, logSum, statOffset } = stats;
+  const { scale, scaleOffset, labels, labelOffset, out, outOffset } = gradient;
+  const layout = rowLayout(rows.rows, classes);
+  // The wasm kernel takes the scales as float32: one that would lose its value there (a huge
+  // or subnormal sampleWeight) runs the float64 loop instead.
+  const scalesFit = scalesFitFloat32(
+    typeof scale === 'number' ? Float64Array.of(scale) : scale.subarray(scaleOffset, scaleOffset + rows.rows),
+  );
+  const scratch = reserveScratch(
+    x instanceof Float32Array && scalesFit ? wasmScratch() : null,
+    layoutEnd(layout, 4),
+  );
   const shiftAt = layout.first >> 2;
   const coefficientAt = layout.second >> 2;
   const xAt = layout.x >> 2;
-  for (let start = 0; start < rows; start += rowsPerChunk) {
-    const count = Math.min(rowsPerChunk, rows - start);
+  for (let start = 0; start < rows.rows; start += layout.rowsPerChunk) {
+    const count = Math.min(layout.rowsPerChunk, rows.rows - start);
     const from = xOffset + start * classes;
-    const f32 = scratch.f32;
-    f32.set(x.subarray(from, from + count * classes), xAt);
-    let nonFinite = false;
-    for (let r = 0; r < count; r++) {
-      const s = typeof scale === 'number' ? scale : scale[scaleOffset + start + r]!;
-      const rowLogSum = logSum[statOffset + start + r]!;
-      // s · e^{x − shift − logSum} = (s · e^{−logSum}) · e^{x − shift}: one multiply per element.
-      f32[shiftAt + r] = shift[statOffset + start + r]!;
-      f32[coefficientAt + r] = s * Math.exp(-rowLogSum);
-      if (rowLogSum - rowLogSum !== 0) nonFinite = true;
-    }
-    scratch.kernels.softmaxRowsScaled(layout.x, count, classes, layout.first, layout.second, layout.x);
-    const to = outOffset + start * classes;
-    out.set(f32.subarray(xAt, xAt + count * classes), to);
-    if (nonFinite) {
-      // Rows with a NaN or infinite normaliser follow the plain formula (NaN rows stay NaN).
+    if (scratch) {
+      const f32 = scratch.f32;
+      f32.set(x.subarray(from, from + count * classes), xAt);
       for (let r = 0; r < count; r++) {
-        const rowLogSum = logSum[statOffset + start + r]!;
-        if (rowLogSum - rowLogSum === 0) continue;
-        const s = typeof scale === 'number' ? scale : scale[scaleOffset + start + r]!;
-        const rowShift = shift[statOffset + start + r]!;
-        for (let c = 0; c < classes; c++) {
-          out[to + r * classes + c] = s * Math.exp(x[from + r * classes + c]! - rowShift - rowLogSum);
-        }
+        // s · e^{x − shift − logSum} = (s · e^{−logSum}) · e^{x − shift}: one multiply per element.
+        f32[shiftAt + r] = shift[statOffset + start + r]!;
+        f32[coefficientAt + r] = scaleOf(gradient, start + r) * Math.exp(-logSum[statOffset + start + r]!);
       }
+      scratch.kernels.softmaxRowsScaled(layout.x, count, classes, layout.first, layout.second, layout.x);
+      out.set(f32.subarray(xAt, xAt + count * classes), outOffset + start * classes);
     }
+    for (let r = 0; r < count; r++) {
+      const rowLogSum = logSum[statOffset + start + r]!;
+      // Without wasm every row, with it the rows with a NaN or infinite normaliser, follow the
+      // plain formula (NaN rows stay NaN).
+      if (scratch && rowLogSum - rowLogSum === 0) continue;
+      const rowShift = shift[statOffset + start + r]!;
+      const s = scaleOf(gradient, start + r);
+      const row = from + r * classes;
+      const to = outOffset + (start + r) * classes;
+      // (x − shift) − logSum, in that order: x − shift is exact near the maximum of huge logits.
+      for (let c = 0; c < classes; c++) out[to + c] = s * Math.exp(x[row + c]! - rowShift - rowLogSum);
+    }
+  }
+  if (!labels) return;
+  for (let r = 0; r < rows.rows; r++) {
+    const label = labels[labelOffset + r]!;
+    const logProbability =
+      x[xOffset + r * classes + label]! - shift[statOffset + r]! - logSum[statOffset + r]!;
+    // p − 1 = expm1(log p): no cancellation when p is within rounding of 1.
+    out[outOffset + r * classes + label] = scaleOf(gradient, r) * Math.expm1(logProbability);
   }
 }
 
@@ -366,7 +381,7 @@ export function sparseSoftmaxCrossEntropyGradientRows(
   checkSpan(where, 'scales', scales, 0, rows);
   checkSpan(where, 'loss', loss, 0, rows);
   checkSpan(where, 'out', out, 0, rows * classes);
-  for (let r = 0; r < rows; r++) checkLabel(where, labels[r]!, r, classes);
+  checkLabels(where, labels, 0, { x, xOffset: 0, rows, classes });
   // With a kernel thread pool (gloss/node useKernelThreads), the other threads take the later
   // rows of a large float32 call while this one runs the first share.
   const split =
@@ -410,10 +425,8 @@ function oneThreadRows(
   const wasm = x instanceof Float32Array && scalesFitFloat32(scales.subarray(0, rows)) ? wasmScratch() : null;
   const scratch = reserveScratch(wasm, bytes);
   if (!scratch || !(out instanceof Float32Array || out instanceof Float64Array)) {
-    const shift = new Float64Array(rows);
-    const logSum = new Float64Array(rows);
-    sparseSoftmaxCrossEntropyRows(x, 0, rows, classes, labels, 0, shift, logSum, 0, loss, 0);
-    softmaxGradientRows(x, 0, rows, classes, shift, logSum, 0, scales, 0, labels, 0, out as FloatArray, 0);
+    const stats: Stats = { shift: new Float64Array(rows), logSum: new Float64Array(rows), statOffset: 0 };
+    rowsLossAndGradient({ x, xOffset: 0, rows, classes }, stats, labels, scales, loss, out as FloatArray);
     return;
   }
   const maxima = new Float32Array(rowsPerChunk);
@@ -435,23 +448,14 @@ function oneThreadRows(
       const maximum = maxima[r]!;
       if (maximum - maximum !== 0) {
         // NaN or an infinite maximum: the IEEE answers of the general functions.
-        const shift = new Float64Array(1);
-        const logSum = new Float64Array(1);
-        sparseSoftmaxCrossEntropyRows(x, row * classes, 1, classes, labels, row, shift, logSum, 0, loss, row);
-        softmaxGradientRows(
-          x,
-          row * classes,
-          1,
-          classes,
-          shift,
-          logSum,
-          0,
-          scales,
-          row,
-          labels,
-          row,
-          out,
-          row * classes,
+        const stats: Stats = { shift: new Float64Array(1), logSum: new Float64Array(1), statOffset: 0 };
+        rowsLossAndGradient(
+          { x, xOffset: row * classes, rows: 1, classes },
+          stats,
+          labels.subarray(row),
+          scales.subarray(row),
+          loss.subarray(row),
+          out.subarray(row * classes),
         );
         continue;
       }
@@ -462,4 +466,21 @@ function oneThreadRows(
       out[row * classes + label] = scales[row]! * Math.expm1(shifted - logSum);
     }
   }
+}
+
+/**
+ * Loss and gradient of checked rows by the two-pass functions: `x` is read from `rows.xOffset`,
+ * the other arrays from their start.
+ */
+function rowsLossAndGradient(
+  rows: Rows,
+  stats: Stats,
+  labels: Int32Array,
+  scales: Float64Array,
+  loss: Float64Array,
+  out: FloatArray,
+): void {
+  normalize(rows, stats);
+  sparseLosses(rows, stats, labels, 0, loss, 0);
+  softmaxGradient(rows, stats, { scale: scales, scaleOffset: 0, labels, labelOffset: 0, out, outOffset: 0 });
 }
