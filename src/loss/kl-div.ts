@@ -2,7 +2,7 @@ import type { DType, TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { RandomGenerator } from '../ndarray/random.js';
-import { normalizeAxis, sameShape, sizeOf, stridesOf } from '../ndarray/shape.js';
+import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { logSoftmax } from '../ops/activation.js';
 import { abs, add, equal, log, mul, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
@@ -20,6 +20,7 @@ import {
   Runs,
 } from './_class-rows.js';
 import {
+  broadcastOffsets,
   checkBoolean,
   checkChoice,
   Loss,
@@ -75,30 +76,6 @@ function klTerm(z: number, logProbability: number): number {
 /** ∂/∂z of z · (log(z + ε) − log p): log(z + ε) + z / (z + ε) − log p. */
 function klLabelDerivative(z: number, logProbability: number): number {
   return Math.log(z + EPSILON) + z / (z + EPSILON) - logProbability;
-}
-
-// TODO(restructure): use broadcastOffsets from _base/layout.ts
-/** For each element of `shape`, the offset of the element of `from` (broadcast to it) it reads. */
-function broadcastIndex(shape: readonly number[], from: readonly number[]): Int32Array {
-  const rank = shape.length;
-  const aligned = [...new Array<number>(rank - from.length).fill(1), ...from];
-  const own = stridesOf(aligned);
-  const strides = aligned.map((d, i) => (d === 1 ? 0 : own[i]!));
-  const size = sizeOf(shape);
-  const index = new Int32Array(size);
-  const counter = new Array<number>(rank).fill(0);
-  let offset = 0;
-  for (let k = 0; k < size; k++) {
-    index[k] = offset;
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      counter[axis]!++;
-      offset += strides[axis]!;
-      if (counter[axis]! < shape[axis]!) break;
-      offset -= strides[axis]! * shape[axis]!;
-      counter[axis] = 0;
-    }
-  }
-  return index;
 }
 
 /**
@@ -192,7 +169,7 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
         `${this.name}: classReduction 'sum' sums over axis ${axis}, which is also the batch axis of pred ${formatShape(pred.shape)}`,
       );
     }
-    const labelIndex = sameShape(label.shape, pred.shape) ? null : broadcastIndex(pred.shape, label.shape);
+    const labelIndex = broadcastOffsets(pred.shape, label.shape);
     const extra: KLExtra = { axis, layout, labelIndex };
     return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra };
   }

@@ -1,7 +1,7 @@
 /** broadcastOffsets: the base's table of which source element each target element pairs with. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { broadcastOffsets } from '../../src/loss/_base/layout.js';
+import { broadcastOffsets } from '../../../src/loss/_base/layout.js';
 
 /** The numpy rule written out per element: unravel k in the target, clamp each index to the source. */
 function bruteForce(target: readonly number[], source: readonly number[]): number[] {
