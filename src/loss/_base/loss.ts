@@ -296,10 +296,10 @@ export abstract class Loss<Extra = any, State = any> {
   }
 
   /**
-   * Computes the loss: one value per sample (a 1-D array along the batch axis). Inputs follow
-   * Gluon's positional order (`inputNames`), with null for a skipped optional input.
+   * A call's inputs converted, validated and reshaped by the loss (`prepare`), with the
+   * sampleWeight apart and the shape it takes against ℓ.
    */
-  forward(...inputs: (LossInput | null | undefined)[]): NDArray {
+  private prepareCall(inputs: readonly (LossInput | null | undefined)[]) {
     const converted = this.convert(inputs);
     const swIndex = this.sampleWeightIndex;
     const sampleWeight = swIndex >= 0 ? (converted[swIndex] ?? null) : null;
@@ -308,6 +308,15 @@ export abstract class Loss<Extra = any, State = any> {
       inputs,
     );
     const weightShape = sampleWeight ? alignSampleWeight(this.name, sampleWeight, prepared) : null;
+    return { prepared, sampleWeight, weightShape };
+  }
+
+  /**
+   * Computes the loss: one value per sample (a 1-D array along the batch axis). Inputs follow
+   * Gluon's positional order (`inputNames`), with null for a skipped optional input.
+   */
+  forward(...inputs: (LossInput | null | undefined)[]): NDArray {
+    const { prepared, sampleWeight, weightShape } = this.prepareCall(inputs);
     const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
     const weights =
       sampleWeight && weightShape ? new WeightReader(sampleWeight, weightShape, prepared) : null;
@@ -387,14 +396,7 @@ export abstract class Loss<Extra = any, State = any> {
    * per-sample mean). Slow; the tests compare it with {@link forward}.
    */
   reference(...inputs: (LossInput | null | undefined)[]): NDArray {
-    const converted = this.convert(inputs);
-    const swIndex = this.sampleWeightIndex;
-    const sampleWeight = swIndex >= 0 ? (converted[swIndex] ?? null) : null;
-    const prepared = this.prepare(
-      converted.map((x, i) => (i === swIndex ? null : x)),
-      inputs,
-    );
-    const weightShape = sampleWeight ? alignSampleWeight(this.name, sampleWeight, prepared) : null;
+    const { prepared, sampleWeight, weightShape } = this.prepareCall(inputs);
     return this.composedPipeline(prepared, sampleWeight, weightShape, prepared.arrays);
   }
 
