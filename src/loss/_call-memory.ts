@@ -17,7 +17,7 @@
  * {@link FREE_PER_KIND} buffers of each kind and {@link KINDS} kinds.
  * @module
  */
-import { allocate, type DType, type TypedArray } from '../ndarray/dtype.js';
+import { allocate, type DType, dtypeOf, type TypedArray } from '../ndarray/dtype.js';
 
 /** Free buffers kept per kind (two calls of one loss in one graph is the common worst case). */
 const FREE_PER_KIND = 2;
@@ -69,10 +69,4 @@ export class CallMemory {
 /** The kind of a typed array of `dtype` and `length`. */
 export function arrayKind(dtype: DType, length: number): string {
   return `${dtype}[${length}]`;
-}
-
-function dtypeOf(array: TypedArray): DType {
-  if (array instanceof Float32Array) return 'float32';
-  if (array instanceof Float64Array) return 'float64';
-  return 'int32';
 }

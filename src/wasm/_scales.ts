@@ -13,14 +13,17 @@ const SMALLEST_NORMAL = 2 ** -126;
 /** Largest finite float32. */
 const LARGEST = 3.4028234663852886e38;
 
-/** Whether every scale keeps its value as a float32: 0, NaN, ±Infinity, or normal and finite after rounding. */
+/** Whether one scale keeps its value as a float32: 0, NaN, ±Infinity, or normal and finite after rounding. */
+export function scaleFitsFloat32(scale: number): boolean {
+  const magnitude = Math.abs(scale);
+  // NaN and ±Infinity are exact in float32 (a NaN or infinite sampleWeight keeps its sample
+  // non-finite, whose segment the float64 kernel then reruns on its own).
+  if (magnitude === 0 || Number.isNaN(magnitude) || magnitude === Number.POSITIVE_INFINITY) return true;
+  return magnitude >= SMALLEST_NORMAL && Math.fround(magnitude) <= LARGEST;
+}
+
+/** Whether every scale keeps its value as a float32 (see scaleFitsFloat32). */
 export function scalesFitFloat32(scales: Float64Array): boolean {
-  for (let i = 0; i < scales.length; i++) {
-    const magnitude = Math.abs(scales[i]!);
-    // NaN and ±Infinity are exact in float32 (a NaN or infinite sampleWeight keeps its sample
-    // non-finite, whose segment the float64 kernel then reruns on its own).
-    if (magnitude === 0 || Number.isNaN(magnitude) || magnitude === Number.POSITIVE_INFINITY) continue;
-    if (!(magnitude >= SMALLEST_NORMAL && Math.fround(magnitude) <= LARGEST)) return false;
-  }
+  for (let i = 0; i < scales.length; i++) if (!scaleFitsFloat32(scales[i]!)) return false;
   return true;
 }

@@ -32,6 +32,11 @@ const PAGE_BYTES = 65536;
 /** Regions start on 64-byte boundaries (a cache line). */
 const ALIGN = 64;
 
+/** Bytes a region of `length` float32 elements takes, up to the next ALIGN boundary. */
+function alignedBytes(length: number): number {
+  return Math.ceil((length * 4) / ALIGN) * ALIGN;
+}
+
 /** The live regions, by offset. */
 const live: ArenaRegion[] = [];
 /** Bytes of regions that did not fit while others were live: grown to when none is live. */
@@ -46,11 +51,11 @@ const finalizer = new FinalizationRegistry<ArenaRegion>((region) => releaseRegio
 export function allocateRegion(length: number, owner: object): ArenaRegion | null {
   const arena = arenaScratch();
   if (!arena || length <= 0) return null;
-  const bytes = Math.ceil((length * 4) / ALIGN) * ALIGN;
+  const bytes = alignedBytes(length);
   let at = REGIONS_AT;
   for (const region of live) {
     if (region.byteOffset - at >= bytes) break;
-    at = region.byteOffset + Math.ceil((region.length * 4) / ALIGN) * ALIGN;
+    at = region.byteOffset + alignedBytes(region.length);
   }
   const memory = arena.kernels.memory;
   if (at + bytes > memory.buffer.byteLength) {

@@ -17,7 +17,7 @@
 import { ValueError } from '../ndarray/errors.js';
 import type { TypedArray } from '../ndarray/dtype.js';
 import { checkCount, checkSpan, type FloatArray } from './_spans.js';
-import { scalesFitFloat32 } from './_scales.js';
+import { scaleFitsFloat32, scalesFitFloat32 } from './_scales.js';
 import { startShares } from './threads.js';
 import { regionBytes, reserveScratch, SCRATCH_BASE, wasmScratch } from './runtime.js';
 
@@ -307,9 +307,10 @@ function softmaxGradient(rows: Rows, stats: Stats, gradient: Gradient): void {
   const layout = rowLayout(rows.rows, classes);
   // The wasm kernel takes the scales as float32: one that would lose its value there (a huge
   // or subnormal sampleWeight) runs the float64 loop instead.
-  const scalesFit = scalesFitFloat32(
-    typeof scale === 'number' ? Float64Array.of(scale) : scale.subarray(scaleOffset, scaleOffset + rows.rows),
-  );
+  const scalesFit =
+    typeof scale === 'number'
+      ? scaleFitsFloat32(scale)
+      : scalesFitFloat32(scale.subarray(scaleOffset, scaleOffset + rows.rows));
   const scratch = reserveScratch(
     x instanceof Float32Array && scalesFit ? wasmScratch() : null,
     layoutEnd(layout, 4),
