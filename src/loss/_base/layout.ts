@@ -109,7 +109,7 @@ export class WeightReader {
   }
 }
 
-/** `out[k] = gradient[k] · head[sample of k]`, with `count` contiguous elements per sample. */
+/** `out[k] = gradient[k] · head[sample of k]`, with `count` contiguous elements per sample (`out` may be `gradient`). */
 export function scaleBySample(gradient: TypedArray, head: TypedArray, count: number, out: TypedArray): void {
   for (let sample = 0, k = 0; sample < head.length; sample++) {
     const factor = head[sample]!;

@@ -123,9 +123,11 @@ export function onePassOp<Extra, State>(
       let ones = true;
       for (let n = 0; n < head.length && ones; n++) ones = head[n] === 1;
       let result: TypedArray;
-      if (ones && !retainGraph) {
-        // This is the last run: the stored gradient itself is the result (the engine copies it
-        // into .grad before the graph is freed and the memory goes back).
+      if (!retainGraph) {
+        // This is the last run: the stored gradient itself becomes the result, scaled in place
+        // by a non-unit head (the engine copies it into .grad before the graph is freed and the
+        // memory goes back).
+        if (!ones) scaleBySample(stored, head, perSample, stored);
         result = stored;
       } else {
         // A retained graph may run again, so the stored gradient must stay as it is.
