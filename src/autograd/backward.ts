@@ -110,6 +110,8 @@ export function backward(
       const node = nodeOf(array);
       const gradOutput = grads.get(array);
       if (!node || !gradOutput) continue;
+      // Again, now: a rule that ran before this one may have written one of this node's inputs
+      // in place (a customOp's backward), which the check before the pass could not see.
       checkRunnable(where, node, array);
       const inputGrads = node.backward!(gradOutput, pass);
       for (let i = 0; i < node.inputs.length; i++) {
