@@ -431,3 +431,47 @@ describe('backward is all-or-nothing', () => {
     assert.equal(a.grad, buffer, 'a buffer backward allocated is then reused in place');
   });
 });
+
+describe('BackwardContext.onGraphFreed', () => {
+  /** A customOp that records when its rule's onGraphFreed callbacks run. */
+  const tracked = (log: string[], fail: { now: boolean }) =>
+    customOp<undefined, undefined>({
+      name: 'tracked',
+      forward: ([x]) => x!.mul(2),
+      backward: ({ gradOutput, onGraphFreed }) => {
+        onGraphFreed(() => log.push('freed'));
+        if (fail.now) throw new Error('tracked backward');
+        log.push('rule');
+        return [gradOutput.mul(2)];
+      },
+    });
+
+  test('runs after the gradients are written and the graph freed; not for retained graphs or failed passes', () => {
+    const log: string[] = [];
+    const fail = { now: true };
+    const x = nd.array([1, 2], f64).attachGrad();
+    const out = record(() => tracked(log, fail)([x], undefined).sum());
+    assert.throws(() => out.backward(), /tracked backward/);
+    assert.deepEqual(log, [], 'a failed pass runs no callback');
+    fail.now = false;
+    out.backward(undefined, { retainGraph: true });
+    assert.deepEqual(log, ['rule'], 'a retained graph runs no callback');
+    let gradientWhenFreed: number[] = [];
+    log.length = 0;
+    const seen = customOp<undefined, undefined>({
+      name: 'seen',
+      forward: ([y]) => y!.mul(1),
+      backward: ({ gradOutput, onGraphFreed }) => {
+        onGraphFreed(() => {
+          gradientWhenFreed = Array.from(x.grad!.data);
+        });
+        return [gradOutput];
+      },
+    });
+    x.grad!.data.fill(0);
+    record(() => seen([x], undefined).sum()).backward();
+    assert.deepEqual(gradientWhenFreed, [1, 1], '.grad is already written when the callback runs');
+    out.backward();
+    assert.deepEqual(log, ['rule', 'freed']);
+  });
+});
