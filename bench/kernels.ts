@@ -1,5 +1,5 @@
 /**
- * Micro-benchmark of the kernel layer (src/wasm) against the plain hand-fused Math.exp/Math.log
+ * Micro-benchmark of the kernel layer (src/kernels) against the plain hand-fused Math.exp/Math.log
  * loops of bench/plain-loops.ts, on the sizes of the performance issue's W2, W3 and W5, plus the
  * float32 matrix product against a plain JS loop. Not a test: it prints medians and ratios from
  * one run. Each kernel step does what the loss's block kernels will do (forward with ℓ in
@@ -15,7 +15,7 @@ import {
   softmaxGradientRows,
   softmaxRowNormalizers,
   sparseSoftmaxCrossEntropyRows,
-} from '../src/wasm/index.js';
+} from '../src/kernels/index.js';
 import { plainCtc, plainSigmoidBce, plainSoftmaxCe } from './plain-loops.js';
 
 const quick = process.argv.includes('--quick');

@@ -1,6 +1,6 @@
 // Build-time inlining for the hand-written WAT kernels (used by scripts/build-wasm.mjs).
 //
-// The lane functions of src/wasm/math.wat ($exp4, $log4, ...) are small and called once per
+// The lane functions of src/kernels/math.wat ($exp4, $log4, ...) are small and called once per
 // vector from every kernel's inner loop. V8 (Node 20) does not inline wasm calls, and a call costs
 // a frame, argument moves and constant reloads: a large share of a 40-instruction function. So a
 // function preceded by the comment line `;; @inline` is expanded at each `(call $name args...)`:

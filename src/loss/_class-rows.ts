@@ -5,14 +5,14 @@
  * of being transposed or copied: element `(o, c, i)` sits at `(o · size + c) · inner + i` and
  * belongs to row `o · inner + i`.
  *
- * Contiguous rows use the float64 reference loops of wasm/softmax.ts. {@link Runs} is the one
+ * Contiguous rows use the float64 reference loops of kernels/softmax.ts. {@link Runs} is the one
  * place that maps a block of a loss to elements of pred and their rows for every layout, and
  * {@link logProbabilityAt} the one place that reads log p from the row normalisers.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 import { sizeOf } from '../ndarray/shape.js';
-import { rowNormalizers } from '../wasm/softmax.js';
+import { rowNormalizers } from '../kernels/softmax.js';
 
 /** The `(outer, size, inner)` view of an array around its class axis. */
 export interface ClassLayout {
@@ -45,9 +45,9 @@ export function allocateNormalizers(rows: number): RowNormalizers {
   return { shift: new Float64Array(rows), logSum: new Float64Array(rows) };
 }
 
-// The contiguous row loops are the float64 reference of the kernel layer (wasm/softmax.ts),
+// The contiguous row loops are the float64 reference of the kernel layer (kernels/softmax.ts),
 // re-exported here for CTC's frames.
-export { rowMaximumIndex, sumExpShifted } from '../wasm/softmax.js';
+export { rowMaximumIndex, sumExpShifted } from '../kernels/softmax.js';
 
 // ---- log-softmax normalisers ---------------------------------------------------------------
 

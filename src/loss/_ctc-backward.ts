@@ -5,7 +5,7 @@
  * forward (_ctc-forward.ts) left in the state; everything else here is a step of it.
  * @module
  */
-import { softmaxGradientRows } from '../wasm/index.js';
+import { softmaxGradientRows } from '../kernels/index.js';
 import {
   type CTCBackwardBlock,
   type CTCSetup,

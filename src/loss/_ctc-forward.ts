@@ -5,7 +5,7 @@
  * (_ctc-backward.ts) reads the α, modes and normalisers it leaves in the state.
  * @module
  */
-import { isFloatArray, softmaxRowNormalizers } from '../wasm/index.js';
+import { isFloatArray, softmaxRowNormalizers } from '../kernels/index.js';
 import { rowMaximumIndex, sumExpShifted } from './_class-rows.js';
 import {
   type CTCBlock,

@@ -15,7 +15,7 @@ import {
   transpose,
 } from '../ops/movement.js';
 import { logSumExp } from '../ops/reduce.js';
-import { isFloatArray } from '../wasm/index.js';
+import { isFloatArray } from '../kernels/index.js';
 import {
   checkBoolean,
   checkChoice,

@@ -6,7 +6,7 @@ import { abs, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
 import { residualInputs } from './_samples.js';
-import { type ResidualLoss, residualLossGradient } from '../wasm/residual.js';
+import { type ResidualLoss, residualLossGradient } from '../kernels/residual.js';
 
 /** Options of {@link HuberLoss}. */
 export interface HuberLossOptions extends LossOptions {

@@ -5,7 +5,7 @@ import { abs, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import type { LossOptions, Prepared } from './_base/index.js';
 import { residualInputs } from './_samples.js';
-import { type ResidualLoss, residualLossGradient } from '../wasm/residual.js';
+import { type ResidualLoss, residualLossGradient } from '../kernels/residual.js';
 
 const ABSOLUTE: ResidualLoss = { kind: 'absolute' };
 

@@ -3,7 +3,7 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import type { LossOptions, Prepared } from './_base/index.js';
 import type { TypedArray } from '../ndarray/dtype.js';
-import { type ResidualLoss, residualLossGradient } from '../wasm/residual.js';
+import { type ResidualLoss, residualLossGradient } from '../kernels/residual.js';
 
 const SQUARED: ResidualLoss = { kind: 'squared' };
 

@@ -10,7 +10,7 @@ import {
   sigmoidBinaryCrossEntropyBackward,
   sigmoidBinaryCrossEntropyForward,
   sigmoidBinaryCrossEntropyGradient,
-} from '../wasm/index.js';
+} from '../kernels/index.js';
 
 /** How {@link LogisticLoss} reads its labels. */
 export type LogisticLabelFormat = 'signed' | 'binary';

@@ -14,7 +14,7 @@ import {
 } from './_base/index.js';
 import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
-import { expInto, isFloatArray } from '../wasm/index.js';
+import { expInto, isFloatArray } from '../kernels/index.js';
 
 /** Gluon's default `epsilon` (the fourth positional input). */
 const DEFAULT_EPSILON = 1e-8;

@@ -16,13 +16,13 @@ import {
   sigmoidBinaryCrossEntropyBackward,
   sigmoidBinaryCrossEntropyForward,
   sigmoidBinaryCrossEntropyGradient,
-} from '../wasm/index.js';
+} from '../kernels/index.js';
 import {
   type CrossEntropyInputs,
   PROBABILITY_EPSILON,
   probabilityCrossEntropyBackward,
   probabilityCrossEntropyForward,
-} from '../wasm/binary-cross-entropy.js';
+} from '../kernels/binary-cross-entropy.js';
 
 /** Options of {@link SigmoidBinaryCrossEntropyLoss}. */
 export interface SigmoidBinaryCrossEntropyLossOptions extends LossOptions {
@@ -167,7 +167,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
 
   // Logits go through the kernel layer's fused BCE (wasm SIMD for float32, float64 Math
   // otherwise); probabilities through its float64 loop. Both are written out in
-  // src/wasm/binary-cross-entropy.ts.
+  // src/kernels/binary-cross-entropy.ts.
   protected forwardBlock(
     prepared: Prepared<BceExtra>,
     state: BceState | undefined,

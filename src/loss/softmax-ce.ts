@@ -25,7 +25,7 @@ import {
   softmaxGradientRows,
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
-} from '../wasm/index.js';
+} from '../kernels/index.js';
 import {
   checkBoolean,
   Loss,

@@ -7,7 +7,7 @@ import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { checkFinite, Loss, type LossOptions, type Prepared, reshapeLike } from './_base/index.js';
 import { signedBandValues, toNDArray } from './_samples.js';
-import { tripletLossGradient } from '../wasm/triplet.js';
+import { tripletLossGradient } from '../kernels/triplet.js';
 
 /** Options of {@link TripletLoss}. */
 export interface TripletLossOptions extends LossOptions {

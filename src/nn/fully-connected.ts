@@ -13,7 +13,7 @@ import { cast } from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
 import { reshape, transpose } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
-import { kernelBackend, matmul as matmulKernel } from '../wasm/index.js';
+import { kernelBackend, matmul as matmulKernel } from '../kernels/index.js';
 
 /** Options of {@link fullyConnected}. */
 export interface FullyConnectedOptions {

@@ -4,8 +4,8 @@
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runShare } from '../wasm/_shares.js';
-import { ensureWasm } from '../wasm/runtime.js';
+import { runShare } from '../kernels/_shares.js';
+import { ensureWasm } from '../kernels/runtime.js';
 import {
   ERROR_BYTES,
   JOB_DONE,

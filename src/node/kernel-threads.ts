@@ -18,7 +18,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ValueError } from '../ndarray/errors.js';
-import { type KernelThreadPool, type SegmentJob, setKernelThreadPool } from '../wasm/threads.js';
+import { type KernelThreadPool, type SegmentJob, setKernelThreadPool } from '../kernels/threads.js';
 
 /** Status words of a worker's status buffer: job state, readiness. */
 export const STATUS = 0;

@@ -22,7 +22,7 @@ import { AutogradError, ShapeError, ValueError } from '../../src/ndarray/errors.
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
 import type { Loss } from '../../src/loss/_base/index.js';
-import { setKernelBackend } from '../../src/wasm/index.js';
+import { setKernelBackend } from '../../src/kernels/index.js';
 import { build, closeUlps, describeCase, firstMismatch, same } from './_compare.js';
 import {
   type ErrorClass,

@@ -8,8 +8,8 @@ import { arrayKind, CallMemory } from '../../src/loss/_call-memory.js';
 import { L2Loss } from '../../src/loss/l2.js';
 import * as nd from '../../src/ndarray/index.js';
 import { assertClose } from '../ops/_op-checks.js';
-import { liveRegionCount } from '../../src/wasm/arena.js';
-import { setKernelBackend } from '../../src/wasm/index.js';
+import { liveRegionCount } from '../../src/kernels/arena.js';
+import { setKernelBackend } from '../../src/kernels/index.js';
 
 /** The loss's CallMemory (protected: reached here for the test only). */
 const memoryOf = (loss: L2Loss) => (loss as unknown as { callMemory: CallMemory }).callMemory;

@@ -18,7 +18,7 @@ import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { RandomGenerator } from '../../src/ndarray/random.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
 import type { Loss } from '../../src/loss/_base/index.js';
-import { setKernelBackend } from '../../src/wasm/index.js';
+import { setKernelBackend } from '../../src/kernels/index.js';
 
 type LossClass = new (options?: Record<string, unknown>) => Loss;
 const registry = Object.entries(ALL_LOSSES) as [string, LossClass][];

@@ -7,8 +7,8 @@ import { grad, record } from '../../src/autograd/index.js';
 import { allocate, type DType } from '../../src/ndarray/dtype.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import type { Loss } from '../../src/loss/_base/index.js';
-import { type KernelBackend, setKernelBackend } from '../../src/wasm/index.js';
-import { orderedBits } from '../wasm/_ulp.js';
+import { type KernelBackend, setKernelBackend } from '../../src/kernels/index.js';
+import { orderedBits } from '../kernels/_ulp.js';
 
 /** The largest finite float32 rounded down to 3.4e38 (as the issue states it), and its neighbours. */
 export const F32_MAX = 3.4028234663852886e38;

@@ -10,7 +10,7 @@ import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { normal, RandomGenerator } from '../../src/ndarray/random.js';
 import { checkGradient } from '../../src/testing/gradcheck.js';
-import { setKernelBackend } from '../../src/wasm/index.js';
+import { setKernelBackend } from '../../src/kernels/index.js';
 import { CONFORMANCE } from './_elementwise-checks.js';
 
 /** The shared conformance cases (under GLOSS_SHARED when set, so a git worktree finds them too). */

@@ -23,7 +23,7 @@ import {
   SigmoidBinaryCrossEntropyLoss,
 } from '../../src/loss/index.js';
 import type { Loss } from '../../src/loss/_base/index.js';
-import { kernelBackend, setKernelBackend } from '../../src/wasm/index.js';
+import { kernelBackend, setKernelBackend } from '../../src/kernels/index.js';
 import type { DType } from '../../src/ndarray/dtype.js';
 import { CONFIGURATIONS, type Configuration, inputsFor } from './_extreme-configurations.js';
 import {

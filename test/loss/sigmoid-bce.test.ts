@@ -6,7 +6,7 @@ import { RandomGenerator, randint, uniform } from '../../src/ndarray/random.js';
 import { SigmoidBCELoss } from '../../src/loss/exports.js';
 import { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
-import { setKernelBackend } from '../../src/wasm/index.js';
+import { setKernelBackend } from '../../src/kernels/index.js';
 import {
   assertClose,
   assertConformance,

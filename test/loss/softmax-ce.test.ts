@@ -9,7 +9,7 @@ import { normal, RandomGenerator, uniform } from '../../src/ndarray/random.js';
 import { assertFusedGradients, assertSecondDerivative, lossAndGradients } from './_closure-checks.js';
 import { assertClose, assertConformance, f32, f64 } from './_elementwise-checks.js';
 import { record } from '../../src/autograd/index.js';
-import { setKernelBackend } from '../../src/wasm/index.js';
+import { setKernelBackend } from '../../src/kernels/index.js';
 
 const NAME = 'SoftmaxCrossEntropyLoss';
 const i32 = (values: Parameters<typeof array>[0]) => array(values, { dtype: 'int32' });

@@ -7,7 +7,7 @@ import { fullyConnected } from '../../src/nn/fully-connected.js';
 import { grad, record } from '../../src/autograd/index.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { checkGradient, checkSecondGradient } from '../../src/testing/gradcheck.js';
-import { kernelBackend, setKernelBackend } from '../../src/wasm/index.js';
+import { kernelBackend, setKernelBackend } from '../../src/kernels/index.js';
 
 const f64 = (values: number[] | number[][]) => array(values, { dtype: 'float64' });
 const random = (shape: number[], seedValue: number) =>

@@ -11,7 +11,7 @@ import { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
 import { SoftmaxCrossEntropyLoss } from '../../src/loss/softmax-ce.js';
 import { array } from '../../src/ndarray/create.js';
 import { kernelThreadsReady, useKernelThreads } from '../../src/node/kernel-threads.js';
-import { kernelThreadPool, PARALLEL_MINIMUM } from '../../src/wasm/threads.js';
+import { kernelThreadPool, PARALLEL_MINIMUM } from '../../src/kernels/threads.js';
 
 /** Loss values and the prediction's gradient of one recorded call. */
 function step(loss: { forward(...x: NDArray[]): NDArray }, pred: NDArray, label: NDArray) {

@@ -10,7 +10,7 @@ import { array } from '../../src/ndarray/create.js';
 import { normal, RandomGenerator, seed } from '../../src/ndarray/random.js';
 import { Dense } from '../../src/nn/dense.js';
 import { Trainer } from '../../src/optim/trainer.js';
-import { setKernelBackend } from '../../src/wasm/index.js';
+import { setKernelBackend } from '../../src/kernels/index.js';
 
 const STEPS = 300;
 

@@ -16,7 +16,7 @@ import { allocate, isFloat, type TypedArray } from '../../ndarray/dtype.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { sizeOf } from '../../ndarray/shape.js';
 import { defineOp } from '../../ops/_define.js';
-import { type ArenaRegion, allocateRegion, regionView, releaseRegion } from '../../wasm/arena.js';
+import { type ArenaRegion, allocateRegion, regionView, releaseRegion } from '../../kernels/arena.js';
 import type { CallMemory } from '../_call-memory.js';
 import {
   BLOCK_SIZE,

@@ -4,7 +4,7 @@
 // caller-owned memory at any offset.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { type ResidualLoss, residualLossGradient, setKernelBackend } from '../../src/wasm/index.js';
+import { type ResidualLoss, residualLossGradient, setKernelBackend } from '../../src/kernels/index.js';
 
 const LOSSES: ResidualLoss[] = [
   { kind: 'squared' },

@@ -1,9 +1,9 @@
 ;; Vectorised float32 transcendental functions on four lanes at a time (f32x4).
 ;;
 ;; A fragment of the gloss kernel module: scripts/build-wasm.mjs concatenates the .wat fragments
-;; of src/wasm (memory.wat first) inside one `(module ...)`, so every kernel can call these.
+;; of src/kernels (memory.wat first) inside one `(module ...)`, so every kernel can call these.
 ;;
-;; Accuracy (test/wasm/math.test.ts checks millions of points against Math.exp/Math.log rounded
+;; Accuracy (test/kernels/math.test.ts checks millions of points against Math.exp/Math.log rounded
 ;; to float32, subnormals and the overflow edges included): exp and log are within 1 ulp, log1p,
 ;; softplus and sigmoid within 2 ulp. NaN in gives NaN out in every lane function.
 ;;

@@ -1,7 +1,7 @@
 // The float32 matrix product on both backends, every transposition, against a float64 reference.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { matmul, setKernelBackend } from '../../src/wasm/index.js';
+import { matmul, setKernelBackend } from '../../src/kernels/index.js';
 import { uniforms } from './_ulp.js';
 
 function random(count: number, seed: number): Float32Array {

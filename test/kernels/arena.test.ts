@@ -2,9 +2,9 @@
 // the memory grows only while no region is live (growth detaches views).
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { allocateRegion, liveRegionCount, regionView, releaseRegion } from '../../src/wasm/arena.js';
-import { setKernelBackend } from '../../src/wasm/index.js';
-import { arenaMemory } from '../../src/wasm/runtime.js';
+import { allocateRegion, liveRegionCount, regionView, releaseRegion } from '../../src/kernels/arena.js';
+import { setKernelBackend } from '../../src/kernels/index.js';
+import { arenaMemory } from '../../src/kernels/runtime.js';
 
 describe('arena regions', () => {
   beforeEach(() => setKernelBackend('wasm'));

@@ -8,7 +8,7 @@ import {
   kernelBackend,
   setKernelBackend,
   softmaxRowNormalizers,
-} from '../../src/wasm/index.js';
+} from '../../src/kernels/index.js';
 
 describe('kernel runtime', () => {
   it('ensureWasm resolves to true where WebAssembly SIMD works (Node 20)', async () => {
@@ -57,7 +57,7 @@ describe('kernel runtime', () => {
     setKernelBackend('auto');
   });
 
-  it('src/wasm/kernels.generated.ts is the build of the current .wat sources', () => {
+  it('src/kernels/kernels.generated.ts is the build of the current .wat sources', () => {
     const result = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr || result.stdout);
   });

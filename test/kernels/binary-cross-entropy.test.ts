@@ -7,7 +7,7 @@ import {
   sigmoidBinaryCrossEntropyBackward,
   sigmoidBinaryCrossEntropyForward,
   sigmoidBinaryCrossEntropyGradient,
-} from '../../src/wasm/index.js';
+} from '../../src/kernels/index.js';
 import { firstMismatch, uniforms } from './_ulp.js';
 
 /** log(1 + e^t) in float64, stably. */

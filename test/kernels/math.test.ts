@@ -1,4 +1,4 @@
-// Accuracy of the vectorised float32 exp, log, log1p, softplus and sigmoid (src/wasm/math.wat)
+// Accuracy of the vectorised float32 exp, log, log1p, softplus and sigmoid (src/kernels/math.wat)
 // against Math in float64 rounded to float32, on dense sweeps of the float32 range.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import {
   sigmoidScalar,
   softplusInto,
   softplusScalar,
-} from '../../src/wasm/index.js';
+} from '../../src/kernels/index.js';
 import { sweep, worstUlp } from './_ulp.js';
 
 type Map = typeof expInto;

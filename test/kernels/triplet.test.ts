@@ -2,7 +2,7 @@
 // with a tail shorter than a vector, rows longer than a chunk, NaN and infinite inputs.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { setKernelBackend, tripletLossGradient } from '../../src/wasm/index.js';
+import { setKernelBackend, tripletLossGradient } from '../../src/kernels/index.js';
 
 /** Odd samples have the negative right next to the anchor (active), even ones far (inactive). */
 function rows(samples: number, sampleSize: number, seed: number) {

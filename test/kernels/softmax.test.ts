@@ -8,7 +8,7 @@ import {
   softmaxRowNormalizers,
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
-} from '../../src/wasm/index.js';
+} from '../../src/kernels/index.js';
 import { firstMismatch, uniforms } from './_ulp.js';
 
 /** Float64 reference: per row log Σ e^x (max-shifted), ℓ = lse − x_label, grad = s·(p − onehot). */
