@@ -1,12 +1,4 @@
-/**
- * Shared `prepare` for the elementwise losses (L1, L2, Huber, Hinge, SquaredHinge, Logistic,
- * SigmoidBCE, PoissonNLL): `pred` of any shape, `label` reshaped like it (Gluon `_reshape_like`),
- * ℓ shaped like `pred`.
- * @module
- */
-import type { DType } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { normal, type RandomGenerator, uniform } from '../ndarray/random.js';
 import { Loss, lossBatchAxis, type Prepared, reshapeLike } from './_base/index.js';
 
 /**
@@ -25,12 +17,5 @@ export abstract class ElementwiseLoss<Extra = undefined, State = undefined> exte
       lossShape: pred.shape,
       batchAxis: lossBatchAxis(this.name, this.batchAxis, pred.shape),
     };
-  }
-
-  /** Real-valued predictions and labels; with `extreme`, predictions of that magnitude. */
-  sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null {
-    const pred = normal(0, extreme ?? 1, [4, 3], { dtype, generator });
-    const label = uniform(-1, 1, [4, 3], { dtype, generator });
-    return [pred, label];
   }
 }

@@ -1,7 +1,5 @@
-import type { DType } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import type { RandomGenerator } from '../ndarray/random.js';
 import { sizeOf } from '../ndarray/shape.js';
 import { allocate, type TypedArray } from '../ndarray/dtype.js';
 import { div, greater, maximum, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
@@ -15,7 +13,6 @@ import {
   type Prepared,
   reshapeLike,
 } from './_base/index.js';
-import { signedBandValues, toNDArray } from './_samples.js';
 
 /** Options of {@link CosineEmbeddingLoss}. */
 export interface CosineEmbeddingLossOptions extends LossOptions {
@@ -257,32 +254,5 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
     const isSimilar = allocate(input2!.dtype, labels.length);
     for (let m = 0; m < labels.length; m++) isSimilar[m] = labels[m] === 1 ? 1 : 0;
     return where(new NDArray(isSimilar, column), sub(1, cos), dissimilar);
-  }
-
-  /**
-   * Pairs of 3-vectors (magnitude up to 2, or [extreme/2, extreme) with `extreme`) and ±1 labels;
-   * a label −1 is only given where cos − margin is at least 0.1 away from both clip bounds.
-   */
-  sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null {
-    const pairs = 4;
-    const length = 3;
-    const band: readonly [number, number] = extreme === undefined ? [0.2, 2] : [0.5 * extreme, extreme];
-    const x1 = toNDArray(signedBandValues(generator, pairs * length, [band]), [pairs, length], dtype);
-    const x2 = toNDArray(signedBandValues(generator, pairs * length, [band]), [pairs, length], dtype);
-    const label = new Float64Array(pairs);
-    for (let m = 0; m < pairs; m++) {
-      let dot = 0;
-      let square1 = 0;
-      let square2 = 0;
-      for (let j = m * length; j < (m + 1) * length; j++) {
-        dot += x1.data[j]! * x2.data[j]!;
-        square1 += x1.data[j]! ** 2;
-        square2 += x2.data[j]! ** 2;
-      }
-      const shifted = dot / Math.sqrt(square1) / Math.sqrt(square2) - this.margin;
-      const clearOfKinks = Math.abs(shifted) > 0.1 && Math.abs(shifted - (1 - this.margin)) > 0.1;
-      label[m] = m % 2 === 1 && clearOfKinks ? -1 : 1;
-    }
-    return [x1, x2, toNDArray(label, [pairs], dtype)];
   }
 }

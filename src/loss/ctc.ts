@@ -1,7 +1,6 @@
 import { allocate, type DType, floatOf, type TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { normal, type RandomGenerator } from '../ndarray/random.js';
 import { logSoftmax } from '../ops/activation.js';
 import { add, neg, where } from '../ops/elementwise.js';
 import {
@@ -422,22 +421,6 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
     const feasibleMask = constant(dtype, [batch], 0);
     feasibleMask.data.set(feasible);
     return where(feasibleMask, loss, setup.zeroInfinity ? 0 : Number.POSITIVE_INFINITY);
-  }
-
-  /**
-   * Three sequences of 6 frames over 4 classes (blank last) with random labels of length 0–3,
-   * padded with -1; with `extreme`, logits of that magnitude.
-   */
-  sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null {
-    const batch = 3;
-    const width = 3;
-    const pred = normal(0, extreme ?? 1, [batch, 6, 4], { dtype, generator });
-    const label = new NDArray(new Int32Array(batch * width).fill(-1), [batch, width]);
-    for (let b = 0; b < batch; b++) {
-      const length = generator.nextInt(0, width + 1);
-      for (let j = 0; j < length; j++) label.data[b * width + j] = generator.nextInt(0, 3);
-    }
-    return [pred, label];
   }
 }
 

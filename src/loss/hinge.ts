@@ -1,10 +1,8 @@
-import type { DType, TypedArray } from '../ndarray/dtype.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import type { RandomGenerator } from '../ndarray/random.js';
 import { mul, relu, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
-import { marginInputs } from './_samples.js';
 
 /** Options of {@link HingeLoss}. */
 export interface HingeLossOptions extends LossOptions {
@@ -99,14 +97,5 @@ export class HingeLoss extends ElementwiseLoss {
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {
     return relu(sub(this.margin, mul(pred!, label!)));
-  }
-
-  /** ±1 labels with the gap margin − pred · label at least 0.1 away from the hinge. */
-  override sampleInputs(
-    generator: RandomGenerator,
-    dtype: DType,
-    extreme?: number,
-  ): (NDArray | null)[] | null {
-    return marginInputs(generator, dtype, [4, 3], this.margin, extreme);
   }
 }

@@ -1,11 +1,9 @@
-import type { DType, TypedArray } from '../ndarray/dtype.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import type { RandomGenerator } from '../ndarray/random.js';
 import { abs, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
-import { residualInputs } from './_samples.js';
 import { type ResidualLoss, residualLossGradient } from '../kernels/residual.js';
 
 /** Options of {@link HuberLoss}. */
@@ -143,25 +141,6 @@ export class HuberLoss extends ElementwiseLoss {
     // residual there would send 0 · ∞ = NaN back through the branch `where` discards.
     const quadratic = mul(square(where(outside, 0, residual)), 0.5 / this.rho);
     return where(outside, linear, quadratic);
-  }
-
-  /** Residuals well inside or well outside ρ, never near the branch point. */
-  override sampleInputs(
-    generator: RandomGenerator,
-    dtype: DType,
-    extreme?: number,
-  ): (NDArray | null)[] | null {
-    const rho = this.rho;
-    return residualInputs(
-      generator,
-      dtype,
-      [4, 3],
-      [
-        [0.1 * rho, 0.8 * rho],
-        [1.2 * rho, 3 * rho],
-      ],
-      extreme,
-    );
   }
 }
 

@@ -1,7 +1,6 @@
-import type { DType, TypedArray } from '../ndarray/dtype.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import type { RandomGenerator } from '../ndarray/random.js';
 import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { logSoftmax } from '../ops/activation.js';
 import { abs, add, equal, log, mul, sub, where } from '../ops/elementwise.js';
@@ -28,7 +27,6 @@ import {
   lossBatchAxis,
   type Prepared,
 } from './_base/index.js';
-import { signedBandValues, toNDArray } from './_samples.js';
 import { BlockSum } from './_block-sum.js';
 
 /** How ℓ is reduced over the class axis before the per-sample mean. */
@@ -273,26 +271,6 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     const safe = where(masked, 0, logProbabilities);
     const terms = mul(label!, sub(log(add(label!, EPSILON)), safe));
     return this.classReduction === 'sum' ? sum(terms, axis, true) : terms;
-  }
-
-  /**
-   * Label distributions of shape (4, 3) bounded away from 0, and predictions: log-probabilities
-   * (logits with `fromLogits: false`) from logits of magnitude up to 3, or in
-   * [extreme/2, extreme) with `extreme`.
-   */
-  sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null {
-    const shape = [4, 3];
-    const logits = toNDArray(
-      signedBandValues(generator, 12, [extreme === undefined ? [0, 3] : [0.5 * extreme, extreme]]),
-      shape,
-      'float64',
-    );
-    const pred = this.fromLogits ? logSoftmax(logits, -1) : logits;
-    const label = toNDArray(signedBandValues(generator, 12, [[0, 1]]), shape, 'float64').softmax(-1);
-    return [
-      toNDArray(Float64Array.from(pred.data), shape, dtype),
-      toNDArray(Float64Array.from(label.data), shape, dtype),
-    ];
   }
 }
 

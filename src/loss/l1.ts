@@ -1,10 +1,8 @@
-import type { RandomGenerator } from '../ndarray/random.js';
-import type { DType, TypedArray } from '../ndarray/dtype.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { abs, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import type { LossOptions, Prepared } from './_base/index.js';
-import { residualInputs } from './_samples.js';
 import { type ResidualLoss, residualLossGradient } from '../kernels/residual.js';
 
 const ABSOLUTE: ResidualLoss = { kind: 'absolute' };
@@ -122,14 +120,5 @@ export class L1Loss extends ElementwiseLoss {
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {
     return abs(sub(label!, pred!));
-  }
-
-  /** Predictions with labels at least 0.1 away from them, so no residual sits on the kink at 0. */
-  override sampleInputs(
-    generator: RandomGenerator,
-    dtype: DType,
-    extreme?: number,
-  ): (NDArray | null)[] | null {
-    return residualInputs(generator, dtype, [4, 3], [[0.1, 1]], extreme);
   }
 }

@@ -1,10 +1,8 @@
-import type { DType, TypedArray } from '../ndarray/dtype.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import type { RandomGenerator } from '../ndarray/random.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import { checkChoice, type LossOptions, type Prepared } from './_base/index.js';
-import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
 import {
   isFloatArray,
   sigmoidBinaryCrossEntropyBackward,
@@ -195,21 +193,5 @@ export class LogisticLoss extends ElementwiseLoss {
   twin({ arrays: [pred, label] }: Prepared): NDArray {
     const z = this.labelFormat === 'signed' ? mul(add(label!, 1), 0.5) : label!;
     return add(mul(sub(1, z), softplus(pred!)), mul(z, softplus(neg(pred!))));
-  }
-
-  /** Normal logits (or logits of magnitude `extreme`) with labels of the chosen format. */
-  override sampleInputs(
-    generator: RandomGenerator,
-    dtype: DType,
-    extreme?: number,
-  ): (NDArray | null)[] | null {
-    const shape = [4, 3];
-    const bands = extreme === undefined ? ([[0.05, 3]] as const) : ([[0.5 * extreme, extreme]] as const);
-    const pred = signedBandValues(generator, 12, bands);
-    const label =
-      this.labelFormat === 'signed'
-        ? uniformValues(generator, 12, -1, 1)
-        : uniformValues(generator, 12, 0, 1);
-    return [toNDArray(pred, shape, dtype), toNDArray(label, shape, dtype)];
   }
 }

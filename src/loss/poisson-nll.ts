@@ -1,7 +1,6 @@
-import type { DType, TypedArray } from '../ndarray/dtype.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import type { RandomGenerator } from '../ndarray/random.js';
 import { add, exp, greater, log, mul, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import {
@@ -12,7 +11,6 @@ import {
   type Prepared,
   reshapeLike,
 } from './_base/index.js';
-import { signedBandValues, toNDArray, uniformValues } from './_samples.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 import { expInto, isFloatArray } from '../kernels/index.js';
 
@@ -269,31 +267,5 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
       loss = add(loss, where(above, stirling, 0));
     }
     return loss;
-  }
-
-  /**
-   * Log-rates in [-2, 2) (rates in [0.2, 3) when `fromLogits` is false) and non-negative targets
-   * away from the jump at 1; with `extreme`, log-rates of magnitude `extreme` on the negative
-   * side, where the loss is finite (rates of that magnitude when `fromLogits` is false).
-   */
-  override sampleInputs(
-    generator: RandomGenerator,
-    dtype: DType,
-    extreme?: number,
-  ): (NDArray | null)[] | null {
-    const shape = [4, 3];
-    let pred: Float64Array;
-    if (extreme !== undefined) {
-      pred = uniformValues(generator, 12, 0.5 * extreme, extreme);
-      if (this.fromLogits) for (let i = 0; i < pred.length; i++) pred[i] = -pred[i]!;
-    } else {
-      pred = this.fromLogits ? uniformValues(generator, 12, -2, 2) : uniformValues(generator, 12, 0.2, 3);
-    }
-    const target = signedBandValues(generator, 12, [
-      [0.1, 0.8],
-      [1.3, 5],
-    ]);
-    for (let i = 0; i < target.length; i++) target[i] = Math.abs(target[i]!);
-    return [toNDArray(pred, shape, dtype), toNDArray(target, shape, dtype)];
   }
 }

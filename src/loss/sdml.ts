@@ -1,14 +1,11 @@
-import type { DType } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import type { RandomGenerator } from '../ndarray/random.js';
 import { allocate, type TypedArray } from '../ndarray/dtype.js';
 import { logSoftmax } from '../ops/activation.js';
 import { abs, add, equal, log, mul, neg, square, sub, where } from '../ops/elementwise.js';
 import { expandDims } from '../ops/movement.js';
 import { mean, sum } from '../ops/reduce.js';
 import { checkFinite, Loss, type LossOptions, type Prepared } from './_base/index.js';
-import { signedBandValues, toNDArray } from './_samples.js';
 import { BlockSum } from './_block-sum.js';
 
 /** Options of {@link SDMLLoss}. */
@@ -254,18 +251,5 @@ export class SDMLLoss extends Loss<undefined, SDMLState> {
     const masked = mul(equal(labels, 0), equal(abs(logProbabilities), Number.POSITIVE_INFINITY));
     const safe = where(masked, 0, logProbabilities);
     return mean(mul(labels, sub(log(add(labels, EPSILON)), safe)), 1);
-  }
-
-  /**
-   * Anchors x1 of shape (4, 3) with magnitude up to 2 (or in [extreme/2, extreme) with `extreme`)
-   * and positives x2 = x1 plus noise of a tenth of that size.
-   */
-  sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null {
-    const size = 12;
-    const scale = extreme ?? 2;
-    const x1 = signedBandValues(generator, size, [[extreme === undefined ? 0 : 0.5 * scale, scale]]);
-    const noise = signedBandValues(generator, size, [[0, 0.1 * scale]]);
-    const x2 = x1.map((v, i) => v + noise[i]!);
-    return [toNDArray(x1, [4, 3], dtype), toNDArray(x2, [4, 3], dtype)];
   }
 }

@@ -1,7 +1,6 @@
-import type { DType, TypedArray } from '../ndarray/dtype.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import type { RandomGenerator } from '../ndarray/random.js';
 import { normalizeAxis } from '../ndarray/shape.js';
 import { logSoftmax } from '../ops/activation.js';
 import { equal, mul, neg, where } from '../ops/elementwise.js';
@@ -34,7 +33,6 @@ import {
   type Prepared,
   reshapeLike,
 } from './_base/index.js';
-import { signedBandValues, toNDArray } from './_samples.js';
 
 /** Options of {@link SoftmaxCrossEntropyLoss}. */
 export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
@@ -309,21 +307,6 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const masked = mul(equal(label, 0), equal(logProbabilities, Number.NEGATIVE_INFINITY));
     const safe = where(masked, 0, logProbabilities);
     return neg(sum(mul(label, safe), axis, true));
-  }
-
-  /** Logits of shape (4, 5) (magnitude in [extreme/2, extreme) with `extreme`) and int32 labels. */
-  sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null {
-    const shape = [4, 5];
-    const logits = signedBandValues(generator, 20, [
-      extreme === undefined ? [0, 3] : [0.5 * extreme, extreme],
-    ]);
-    const labels = new Int32Array(4);
-    for (let n = 0; n < 4; n++) labels[n] = generator.nextInt(0, 5);
-    const pred = toNDArray(logits, shape, dtype);
-    if (this.sparseLabel) return [pred, new NDArray(labels, [4])];
-    const dense = new Float64Array(20);
-    for (let n = 0; n < 4; n++) dense[n * 5 + labels[n]!] = 1;
-    return [pred, toNDArray(dense, shape, dtype)];
   }
 }
 

@@ -1,12 +1,10 @@
-import type { DType, TypedArray } from '../ndarray/dtype.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import type { RandomGenerator } from '../ndarray/random.js';
 import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { checkFinite, Loss, type LossOptions, type Prepared, reshapeLike } from './_base/index.js';
-import { signedBandValues, toNDArray } from './_samples.js';
 import { tripletLossGradient } from '../kernels/triplet.js';
 
 /** Options of {@link TripletLoss}. */
@@ -201,42 +199,6 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
     const gap = add(distances, this.margin);
     // relu with relu′(0) = 0; `gap · 0` keeps a NaN (and gives no gradient).
     return where(greater(gap, 0), gap, mul(gap, 0));
-  }
-
-  /**
-   * Triplets of shape (4, 3). Without `extreme` the negative is placed so that s + margin is at
-   * least 0.1 away from the kink (random sign); with `extreme` every input has magnitude in
-   * [extreme/2, extreme).
-   */
-  sampleInputs(generator: RandomGenerator, dtype: DType, extreme?: number): (NDArray | null)[] | null {
-    const batch = 4;
-    const length = 3;
-    const size = batch * length;
-    if (extreme !== undefined) {
-      const band: readonly [number, number][] = [[0.5 * extreme, extreme]];
-      return [0, 1, 2].map(() => toNDArray(signedBandValues(generator, size, band), [batch, length], dtype));
-    }
-    const pred = toNDArray(signedBandValues(generator, size, [[0, 2]]), [batch, length], dtype);
-    const positive = toNDArray(signedBandValues(generator, size, [[0, 2]]), [batch, length], dtype);
-    const direction = signedBandValues(generator, size, [[0.5, 1]]);
-    const gaps = signedBandValues(generator, batch, [[0.2, 1]]);
-    const negative = new Float64Array(size);
-    for (let n = 0; n < batch; n++) {
-      let toPositive = 0;
-      let norm = 0;
-      for (let j = n * length; j < (n + 1) * length; j++) {
-        toPositive += (positive.data[j]! - pred.data[j]!) ** 2;
-        norm += direction[j]! ** 2;
-      }
-      // Want |negative − pred|² = toPositive + margin − gap; flip the gap's sign if that is not positive.
-      let target = toPositive + this.margin - gaps[n]!;
-      if (target <= 0.05) target = toPositive + this.margin + Math.abs(gaps[n]!);
-      // A very negative margin leaves every sample inactive whatever the negative is.
-      if (target < 0) target = 0;
-      const scale = Math.sqrt(target / norm);
-      for (let j = n * length; j < (n + 1) * length; j++) negative[j] = pred.data[j]! + scale * direction[j]!;
-    }
-    return [pred, positive, toNDArray(negative, [batch, length], dtype)];
   }
 }
 

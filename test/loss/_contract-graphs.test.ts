@@ -9,6 +9,7 @@
  * - a retained graph run twice;
  * - every ordered pair of registered losses reading one shared prediction in one graph.
  */
+import { sampleInputs } from './_sample-inputs.js';
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { record } from '../../src/autograd/index.js';
@@ -47,7 +48,7 @@ function assertClose(
 
 /** The loss's sample inputs for `seed`, its prediction (first input) as a fresh variable. */
 function inputsWithVariable(loss: Loss, seed: number, dtype: DType): (NDArray | null)[] {
-  const inputs = loss.sampleInputs(new RandomGenerator(seed), dtype)!;
+  const inputs = sampleInputs(loss, new RandomGenerator(seed), dtype)!;
   inputs[0]!.attachGrad();
   return inputs;
 }
@@ -112,7 +113,7 @@ for (const backend of BACKENDS) {
           {
             const a = inputsWithVariable(loss, 21, dtype);
             const outA = record(() => loss.forward(...a));
-            loss.forward(...loss.sampleInputs(new RandomGenerator(23), dtype)!);
+            loss.forward(...sampleInputs(loss, new RandomGenerator(23), dtype)!);
             const unrelated = inputsWithVariable(loss, 24, dtype);
             const outUnrelated = record(() => loss.forward(...unrelated));
             outA.backward();
@@ -154,8 +155,8 @@ function pairGraph(
   dtype: DType,
   order: 'first then second' | 'second then first',
 ) {
-  const firstInputs = firstLoss.sampleInputs(new RandomGenerator(31), dtype)!;
-  const secondInputs = secondLoss.sampleInputs(new RandomGenerator(32), dtype)!;
+  const firstInputs = sampleInputs(firstLoss, new RandomGenerator(31), dtype)!;
+  const secondInputs = sampleInputs(secondLoss, new RandomGenerator(32), dtype)!;
   const shared = firstInputs[0]!.attachGrad();
   const own = secondInputs[0]!.attachGrad();
   const scale = array([1], { dtype }).attachGrad();
@@ -172,8 +173,8 @@ function pairGraph(
 
 /** The same gradients from one loss at a time (the reference for pairGraph). */
 function pairReference(firstLoss: Loss, secondLoss: Loss, dtype: DType) {
-  const firstInputs = firstLoss.sampleInputs(new RandomGenerator(31), dtype)!;
-  const secondInputs = secondLoss.sampleInputs(new RandomGenerator(32), dtype)!;
+  const firstInputs = sampleInputs(firstLoss, new RandomGenerator(31), dtype)!;
+  const secondInputs = sampleInputs(secondLoss, new RandomGenerator(32), dtype)!;
   const sameShape = firstInputs[0]!.shape.join() === secondInputs[0]!.shape.join();
   // With equal shapes the second loss reads the first one's prediction (see pairGraph).
   if (sameShape) secondInputs[0] = array(firstInputs[0]!);

@@ -4,6 +4,7 @@
  * float64 finite differences, second derivatives, weighting, stability at extreme logits, NaN
  * confinement, shape and option errors, determinism.
  */
+import { hasSampleInputs, sampleInputs } from './_sample-inputs.js';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { grad, record } from '../../src/autograd/index.js';
@@ -35,7 +36,7 @@ function closeTo(
 }
 
 function samples(loss: Loss, seed: number, extreme?: number): (NDArray | null)[] {
-  const inputs = loss.sampleInputs(new RandomGenerator(seed), 'float64', extreme);
+  const inputs = sampleInputs(loss, new RandomGenerator(seed), 'float64', extreme);
   assert.ok(inputs, `${loss.name}.sampleInputs returned null without an extreme value`);
   return inputs;
 }
@@ -52,6 +53,10 @@ function differentiable(loss: Loss, inputs: readonly (NDArray | null)[]): number
 for (const [name, LossClass] of Object.entries(ALL_LOSSES)) {
   describe(`${name} meets the loss contract`, () => {
     const loss = new LossClass();
+
+    test('has sample inputs (test/loss/_sample-inputs.ts)', () => {
+      assert.ok(hasSampleInputs(name), `add a recipe for ${name} to test/loss/_sample-inputs.ts`);
+    });
 
     test('fused forward equals the composed twin (float64)', () => {
       for (const seed of [1, 2, 3]) {
@@ -97,7 +102,7 @@ for (const [name, LossClass] of Object.entries(ALL_LOSSES)) {
       for (const dtype of ['float64', 'float32'] as const) {
         const rtol = dtype === 'float64' ? 1e-12 : 2e-6;
         const atol = dtype === 'float64' ? 1e-15 : 1e-7;
-        const make = () => loss.sampleInputs(new RandomGenerator(12), dtype)!;
+        const make = () => sampleInputs(loss, new RandomGenerator(12), dtype)!;
         const withWeights = (inputs: (NDArray | null)[], weights: NDArray | null) => {
           const all = [...inputs];
           if (weights === null || loss.sampleWeightIndex < 0) return all;
@@ -216,7 +221,7 @@ for (const [name, LossClass] of Object.entries(ALL_LOSSES)) {
 
     test('stays finite at extreme logits (±88, ±1e4, ±1e30)', () => {
       for (const extreme of [88, 1e4, 1e30]) {
-        const inputs = loss.sampleInputs(new RandomGenerator(8), 'float64', extreme);
+        const inputs = sampleInputs(loss, new RandomGenerator(8), 'float64', extreme);
         if (!inputs) continue;
         const indices = differentiable(loss, inputs);
         const variables = indices.map((i) => inputs[i]!.attachGrad());
@@ -230,7 +235,7 @@ for (const [name, LossClass] of Object.entries(ALL_LOSSES)) {
           );
         });
       }
-      const float32 = loss.sampleInputs(new RandomGenerator(9), 'float32', 88);
+      const float32 = sampleInputs(loss, new RandomGenerator(9), 'float32', 88);
       if (float32) {
         const out = loss.forward(...float32);
         assert.ok(Array.from(out.data).every(Number.isFinite), `${name} float32 loss at 88: ${out.data}`);

@@ -3,6 +3,7 @@
  * different kernels, and the domain each continuous input is drawn from; and the inputs of one
  * run (sample shapes from the loss, values from the extreme pools of _extreme-runs.ts).
  */
+import { sampleInputs } from './_sample-inputs.js';
 import type { DType } from '../../src/ndarray/dtype.js';
 import { RandomGenerator } from '../../src/ndarray/random.js';
 import {
@@ -112,7 +113,7 @@ export const CONFIGURATIONS: readonly Configuration[] = [
  * of the inputs that get gradients.
  */
 export function inputsFor(config: Configuration, loss: Loss, dtype: DType, scenario: Scenario, seed: number) {
-  const sample = loss.sampleInputs(new RandomGenerator(seed), dtype)!;
+  const sample = sampleInputs(loss, new RandomGenerator(seed), dtype)!;
   const names = loss.inputNames;
   const specs: (InputSpec | null)[] = names.map(() => null);
   const differentiable: number[] = [];

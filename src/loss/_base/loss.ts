@@ -31,7 +31,6 @@ import { asArray, array as makeArray } from '../../ndarray/create.js';
 import { type DType, isFloat, type TypedArray } from '../../ndarray/dtype.js';
 import { ShapeError, ValueError } from '../../ndarray/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
-import type { RandomGenerator } from '../../ndarray/random.js';
 import { mean } from '../../ops/reduce.js';
 import { mul } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
@@ -224,17 +223,6 @@ export abstract class Loss<Extra = any, State = any> {
 
   /** The same ℓ as `forwardBlock`, composed from differentiable ops (slow, obviously right). */
   abstract twin(prepared: Prepared<Extra>): NDArray;
-
-  /**
-   * Random inputs for the contract suite, away from kinks, as positional inputs (sampleWeight
-   * excluded). With `extreme`, the logits (or predictions) have magnitude around `extreme` for
-   * the stability checks; return null if the loss has no such input.
-   */
-  abstract sampleInputs(
-    generator: RandomGenerator,
-    dtype: DType,
-    extreme?: number,
-  ): (NDArray | null)[] | null;
 
   /**
    * Inputs that are discrete (class indices, ±1 labels, lengths): they get no gradient. The

@@ -6,9 +6,8 @@ import { describe, test } from 'node:test';
 import { grad, record } from '../../../src/autograd/index.js';
 import { Loss, type LossOptions, type Prepared } from '../../../src/loss/_base/index.js';
 import { array } from '../../../src/ndarray/create.js';
-import type { DType, TypedArray } from '../../../src/ndarray/dtype.js';
+import type { TypedArray } from '../../../src/ndarray/dtype.js';
 import type { NDArray } from '../../../src/ndarray/ndarray.js';
-import type { RandomGenerator } from '../../../src/ndarray/random.js';
 import { mul, square, sub } from '../../../src/ops/elementwise.js';
 import { assertClose } from '../../ops/_op-checks.js';
 
@@ -102,25 +101,6 @@ class ToyLoss extends Loss<{ readonly c: number }, ToyState> {
   twin(prepared: Prepared<{ readonly c: number }>): NDArray {
     const [x, y] = prepared.arrays;
     return mul(square(sub(x!, y!)), prepared.extra!.c);
-  }
-
-  sampleInputs(_generator: RandomGenerator, dtype: DType): (NDArray | null)[] {
-    return [
-      array(
-        [
-          [1, 2],
-          [3, 4],
-        ],
-        { dtype },
-      ),
-      array(
-        [
-          [0, 0],
-          [1, 1],
-        ],
-        { dtype },
-      ),
-    ];
   }
 }
 

@@ -1,0 +1,325 @@
+/**
+ * Random inputs for the contract suite, one recipe per registered loss: values placed away from
+ * each loss's kinks, or with `extreme`, at that magnitude for the stability checks (null when the
+ * loss has no input an extreme value makes sense for). Test fixtures, so they live with the tests
+ * rather than in the loss files; {@link sampleInputs} fails for a loss that has no recipe.
+ */
+import { allocate, type DType } from '../../src/ndarray/dtype.js';
+import { NDArray } from '../../src/ndarray/ndarray.js';
+import { normal, type RandomGenerator, uniform } from '../../src/ndarray/random.js';
+import { sizeOf } from '../../src/ndarray/shape.js';
+import { logSoftmax } from '../../src/ops/activation.js';
+import type { Loss } from '../../src/loss/index.js';
+import type {
+  CosineEmbeddingLoss,
+  HingeLoss,
+  HuberLoss,
+  KLDivLoss,
+  LogisticLoss,
+  PoissonNLLLoss,
+  SigmoidBinaryCrossEntropyLoss,
+  SoftmaxCrossEntropyLoss,
+  SquaredHingeLoss,
+  TripletLoss,
+} from '../../src/loss/index.js';
+
+/** A half-open range [low, high) of magnitudes. */
+export type Band = readonly [low: number, high: number];
+
+/** Magnitudes drawn from `bands` (each element picks a band at random), with random signs. */
+export function signedBandValues(
+  generator: RandomGenerator,
+  size: number,
+  bands: readonly Band[],
+): Float64Array {
+  const values = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const [low, high] = bands[generator.nextInt(0, bands.length)]!;
+    const magnitude = low + (high - low) * generator.nextDouble();
+    values[i] = generator.nextDouble() < 0.5 ? -magnitude : magnitude;
+  }
+  return values;
+}
+
+/** Uniform values in [low, high). */
+export function uniformValues(
+  generator: RandomGenerator,
+  size: number,
+  low: number,
+  high: number,
+): Float64Array {
+  const values = new Float64Array(size);
+  for (let i = 0; i < size; i++) values[i] = low + (high - low) * generator.nextDouble();
+  return values;
+}
+
+/** Wraps float64 values as an array of `dtype` (rounding on store). */
+export function toNDArray(values: Float64Array, shape: readonly number[], dtype: DType): NDArray {
+  const data = allocate(dtype, values.length);
+  data.set(values);
+  return new NDArray(data, shape);
+}
+
+/**
+ * `pred` and `label` whose residuals `label − pred` have magnitudes drawn from `bands` with random
+ * signs (so no residual sits on a kink); with `extreme`, `pred` has magnitude in
+ * [extreme/2, extreme) and `label` lies in [-1, 1).
+ */
+export function residualInputs(
+  generator: RandomGenerator,
+  dtype: DType,
+  shape: readonly number[],
+  bands: readonly Band[],
+  extreme?: number,
+): NDArray[] {
+  const size = sizeOf(shape);
+  if (extreme !== undefined) {
+    const pred = signedBandValues(generator, size, [[0.5 * extreme, extreme]]);
+    return [toNDArray(pred, shape, dtype), toNDArray(uniformValues(generator, size, -1, 1), shape, dtype)];
+  }
+  const pred = uniformValues(generator, size, -2, 2);
+  const residual = signedBandValues(generator, size, bands);
+  // Round pred first so that the residual is measured against the stored prediction.
+  const stored = toNDArray(pred, shape, dtype);
+  const label = new Float64Array(size);
+  for (let i = 0; i < size; i++) label[i] = stored.data[i]! + residual[i]!;
+  return [stored, toNDArray(label, shape, dtype)];
+}
+
+/**
+ * `pred` and ±1 `label` for the margin losses, with `margin − pred · label` of magnitude in
+ * [0.1, 1) and random sign (never on the hinge); with `extreme`, `pred` has magnitude in
+ * [extreme/2, extreme).
+ */
+export function marginInputs(
+  generator: RandomGenerator,
+  dtype: DType,
+  shape: readonly number[],
+  margin: number,
+  extreme?: number,
+): NDArray[] {
+  const size = sizeOf(shape);
+  const label = signedBandValues(generator, size, [[1, 1]]);
+  const pred =
+    extreme !== undefined
+      ? signedBandValues(generator, size, [[0.5 * extreme, extreme]])
+      : signedBandValues(generator, size, [[0.1, 1]]);
+  if (extreme === undefined) {
+    // pred = label · (margin − gap) puts margin − pred · label at the drawn gap.
+    for (let i = 0; i < size; i++) pred[i] = label[i]! * (margin - pred[i]!);
+  }
+  return [toNDArray(pred, shape, dtype), toNDArray(label, shape, dtype)];
+}
+
+/** Positional inputs (sampleWeight excluded) for one call of a loss, or null. */
+export type Inputs = (NDArray | null)[] | null;
+
+/** A loss's recipe: its options (read from the loss object) shape the inputs. */
+type Recipe<L extends Loss = Loss> = (
+  loss: L,
+  generator: RandomGenerator,
+  dtype: DType,
+  extreme?: number,
+) => Inputs;
+
+/** Real-valued predictions and labels; with `extreme`, predictions of that magnitude. */
+function realPairs(_loss: Loss, generator: RandomGenerator, dtype: DType, extreme?: number): Inputs {
+  const pred = normal(0, extreme ?? 1, [4, 3], { dtype, generator });
+  const label = uniform(-1, 1, [4, 3], { dtype, generator });
+  return [pred, label];
+}
+
+/** Logits (or predictions) of magnitude in [extreme/2, extreme), or in `ordinary` without extreme. */
+function band(ordinary: Band, extreme?: number): Band {
+  return extreme === undefined ? ordinary : [0.5 * extreme, extreme];
+}
+
+const logisticInputs: Recipe<LogisticLoss | SigmoidBinaryCrossEntropyLoss> = (
+  loss,
+  generator,
+  dtype,
+  extreme,
+) => {
+  const shape = [4, 3];
+  const fromSigmoid = 'fromSigmoid' in loss && loss.fromSigmoid;
+  if (fromSigmoid && extreme !== undefined) return null;
+  const pred = fromSigmoid
+    ? uniformValues(generator, 12, 0.05, 0.95)
+    : signedBandValues(generator, 12, [band([0.05, 3], extreme)]);
+  const signed = 'labelFormat' in loss && loss.labelFormat === 'signed';
+  const label = signed ? uniformValues(generator, 12, -1, 1) : uniformValues(generator, 12, 0, 1);
+  return [toNDArray(pred, shape, dtype), toNDArray(label, shape, dtype)];
+};
+
+const poissonInputs: Recipe<PoissonNLLLoss> = (loss, generator, dtype, extreme) => {
+  const shape = [4, 3];
+  let pred: Float64Array;
+  if (extreme !== undefined) {
+    pred = uniformValues(generator, 12, 0.5 * extreme, extreme);
+    if (loss.fromLogits) for (let i = 0; i < pred.length; i++) pred[i] = -pred[i]!;
+  } else {
+    pred = loss.fromLogits ? uniformValues(generator, 12, -2, 2) : uniformValues(generator, 12, 0.2, 3);
+  }
+  const target = signedBandValues(generator, 12, [
+    [0.1, 0.8],
+    [1.3, 5],
+  ]);
+  for (let i = 0; i < target.length; i++) target[i] = Math.abs(target[i]!);
+  return [toNDArray(pred, shape, dtype), toNDArray(target, shape, dtype)];
+};
+
+/** Logits over 5 classes and integer labels (one-hot rows when the loss takes dense labels). */
+const softmaxInputs: Recipe<SoftmaxCrossEntropyLoss> = (loss, generator, dtype, extreme) => {
+  const shape = [4, 5];
+  const logits = signedBandValues(generator, 20, [band([0, 3], extreme)]);
+  const labels = new Int32Array(4);
+  for (let n = 0; n < 4; n++) labels[n] = generator.nextInt(0, 5);
+  const pred = toNDArray(logits, shape, dtype);
+  if (loss.sparseLabel) return [pred, new NDArray(labels, [4])];
+  const dense = new Float64Array(20);
+  for (let n = 0; n < 4; n++) dense[n * 5 + labels[n]!] = 1;
+  return [pred, toNDArray(dense, shape, dtype)];
+};
+
+/** Predictions (log-probabilities when `fromLogits`) and probability rows. */
+const klInputs: Recipe<KLDivLoss> = (loss, generator, dtype, extreme) => {
+  const shape = [4, 3];
+  const logits = toNDArray(signedBandValues(generator, 12, [band([0, 3], extreme)]), shape, 'float64');
+  const pred = loss.fromLogits ? logSoftmax(logits, -1) : logits;
+  const label = toNDArray(signedBandValues(generator, 12, [[0, 1]]), shape, 'float64').softmax(-1);
+  return [
+    toNDArray(Float64Array.from(pred.data), shape, dtype),
+    toNDArray(Float64Array.from(label.data), shape, dtype),
+  ];
+};
+
+/** Logits [3, 6, 4] (batch, time, classes) and labels of random length padded with -1. */
+const ctcInputs: Recipe = (_loss, generator, dtype, extreme) => {
+  const batch = 3;
+  const width = 3;
+  const pred = normal(0, extreme ?? 1, [batch, 6, 4], { dtype, generator });
+  const label = new NDArray(new Int32Array(batch * width).fill(-1), [batch, width]);
+  for (let b = 0; b < batch; b++) {
+    const length = generator.nextInt(0, width + 1);
+    for (let j = 0; j < length; j++) label.data[b * width + j] = generator.nextInt(0, 3);
+  }
+  return [pred, label];
+};
+
+/**
+ * Pairs of 3-vectors (magnitude up to 2, or [extreme/2, extreme) with `extreme`) and ±1 labels;
+ * a pair gets −1 only when its cosine is clear of the margin's kinks.
+ */
+const cosineInputs: Recipe<CosineEmbeddingLoss> = (loss, generator, dtype, extreme) => {
+  const pairs = 4;
+  const length = 3;
+  const pairBand = band([0.2, 2], extreme);
+  const x1 = toNDArray(signedBandValues(generator, pairs * length, [pairBand]), [pairs, length], dtype);
+  const x2 = toNDArray(signedBandValues(generator, pairs * length, [pairBand]), [pairs, length], dtype);
+  const label = new Float64Array(pairs);
+  for (let m = 0; m < pairs; m++) {
+    let dot = 0;
+    let square1 = 0;
+    let square2 = 0;
+    for (let j = m * length; j < (m + 1) * length; j++) {
+      dot += x1.data[j]! * x2.data[j]!;
+      square1 += x1.data[j]! ** 2;
+      square2 += x2.data[j]! ** 2;
+    }
+    const shifted = dot / Math.sqrt(square1) / Math.sqrt(square2) - loss.margin;
+    const clearOfKinks = Math.abs(shifted) > 0.1 && Math.abs(shifted - (1 - loss.margin)) > 0.1;
+    label[m] = m % 2 === 1 && clearOfKinks ? -1 : 1;
+  }
+  return [x1, x2, toNDArray(label, [pairs], dtype)];
+};
+
+/** Anchors and positives, and negatives placed so that no sample sits on the hinge. */
+const tripletInputs: Recipe<TripletLoss> = (loss, generator, dtype, extreme) => {
+  const batch = 4;
+  const length = 3;
+  const size = batch * length;
+  if (extreme !== undefined) {
+    const extremeBand: Band[] = [[0.5 * extreme, extreme]];
+    return [0, 1, 2].map(() =>
+      toNDArray(signedBandValues(generator, size, extremeBand), [batch, length], dtype),
+    );
+  }
+  const pred = toNDArray(signedBandValues(generator, size, [[0, 2]]), [batch, length], dtype);
+  const positive = toNDArray(signedBandValues(generator, size, [[0, 2]]), [batch, length], dtype);
+  const direction = signedBandValues(generator, size, [[0.5, 1]]);
+  const gaps = signedBandValues(generator, batch, [[0.2, 1]]);
+  const negative = new Float64Array(size);
+  for (let n = 0; n < batch; n++) {
+    let toPositive = 0;
+    let norm = 0;
+    for (let j = n * length; j < (n + 1) * length; j++) {
+      toPositive += (positive.data[j]! - pred.data[j]!) ** 2;
+      norm += direction[j]! ** 2;
+    }
+    // Want |negative − pred|² = toPositive + margin − gap; flip the gap's sign if that is not positive.
+    let target = toPositive + loss.margin - gaps[n]!;
+    if (target <= 0.05) target = toPositive + loss.margin + Math.abs(gaps[n]!);
+    // A very negative margin leaves every sample inactive whatever the negative is.
+    if (target < 0) target = 0;
+    const scale = Math.sqrt(target / norm);
+    for (let j = n * length; j < (n + 1) * length; j++) negative[j] = pred.data[j]! + scale * direction[j]!;
+  }
+  return [pred, positive, toNDArray(negative, [batch, length], dtype)];
+};
+
+/** Pairs of nearby 3-vectors (the second is the first plus small noise). */
+const sdmlInputs: Recipe = (_loss, generator, dtype, extreme) => {
+  const size = 12;
+  const scale = extreme ?? 2;
+  const x1 = signedBandValues(generator, size, [[extreme === undefined ? 0 : 0.5 * scale, scale]]);
+  const noise = signedBandValues(generator, size, [[0, 0.1 * scale]]);
+  const x2 = x1.map((v, i) => v + noise[i]!);
+  return [toNDArray(x1, [4, 3], dtype), toNDArray(x2, [4, 3], dtype)];
+};
+
+/** The recipe of every registered loss, by its Gluon name. */
+const RECIPES: Readonly<Record<string, Recipe<never>>> = {
+  L2Loss: realPairs,
+  L1Loss: (_loss, generator, dtype, extreme) => residualInputs(generator, dtype, [4, 3], [[0.1, 1]], extreme),
+  HuberLoss: (loss: HuberLoss, generator, dtype, extreme) =>
+    residualInputs(
+      generator,
+      dtype,
+      [4, 3],
+      [
+        [0.1 * loss.rho, 0.8 * loss.rho],
+        [1.2 * loss.rho, 3 * loss.rho],
+      ],
+      extreme,
+    ),
+  HingeLoss: (loss: HingeLoss, generator, dtype, extreme) =>
+    marginInputs(generator, dtype, [4, 3], loss.margin, extreme),
+  SquaredHingeLoss: (loss: SquaredHingeLoss, generator, dtype, extreme) =>
+    marginInputs(generator, dtype, [4, 3], loss.margin, extreme),
+  LogisticLoss: logisticInputs,
+  SigmoidBinaryCrossEntropyLoss: logisticInputs,
+  PoissonNLLLoss: poissonInputs,
+  SoftmaxCrossEntropyLoss: softmaxInputs,
+  KLDivLoss: klInputs,
+  CTCLoss: ctcInputs,
+  CosineEmbeddingLoss: cosineInputs,
+  TripletLoss: tripletInputs,
+  SDMLLoss: sdmlInputs,
+};
+
+/** Whether the contract suite has sample inputs for the loss named `name`. */
+export function hasSampleInputs(name: string): boolean {
+  return Object.hasOwn(RECIPES, name);
+}
+
+/**
+ * Random inputs for `loss` (its options shape them), as positional inputs (sampleWeight
+ * excluded). With `extreme`, the logits or predictions have magnitude around `extreme`; null when
+ * the loss has no such input.
+ */
+export function sampleInputs(loss: Loss, generator: RandomGenerator, dtype: DType, extreme?: number): Inputs {
+  const recipe = RECIPES[loss.name] as Recipe | undefined;
+  if (!recipe)
+    throw new Error(`no sample inputs for ${loss.name}: add a recipe to test/loss/_sample-inputs.ts`);
+  return recipe(loss, generator, dtype, extreme);
+}
