@@ -80,7 +80,16 @@ function bceStep(logits: Float32Array, labels: Float32Array, n: number, d: numbe
   return () => {
     for (let begin = 0; begin < n * d; begin += 4096) {
       const length = Math.min(4096, n * d - begin);
-      sigmoidBinaryCrossEntropyForward(logits, labels, begin, length, null, 0, 1, 0, block, 0);
+      sigmoidBinaryCrossEntropyForward(
+        {
+          logits: logits.subarray(begin, begin + length),
+          labels: labels.subarray(begin, begin + length),
+          posWeight: null,
+          labelScale: 1,
+          labelShift: 0,
+        },
+        block.subarray(0, length),
+      );
       let sum = 0;
       for (let k = 0; k < length; k++) sum += block[k]!;
       totals[Math.floor(begin / d)]! += sum;
@@ -88,21 +97,19 @@ function bceStep(logits: Float32Array, labels: Float32Array, n: number, d: numbe
     for (let begin = 0; begin < n * d; begin += 4096) {
       const length = Math.min(4096, n * d - begin);
       sigmoidBinaryCrossEntropyBackward(
-        logits,
-        labels,
-        begin,
-        length,
-        null,
-        0,
-        1,
-        0,
-        dLoss,
-        0,
-        grad,
-        null,
-        begin,
-        null,
-        0,
+        {
+          logits: logits.subarray(begin, begin + length),
+          labels: labels.subarray(begin, begin + length),
+          posWeight: null,
+          labelScale: 1,
+          labelShift: 0,
+        },
+        {
+          dLoss: dLoss.subarray(0, length),
+          dPred: grad.subarray(begin, begin + length),
+          dLabels: null,
+          dPosWeight: null,
+        },
       );
     }
     return grad;

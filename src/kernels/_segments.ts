@@ -80,22 +80,39 @@ export interface SegmentOptions {
 }
 
 /**
- * Runs `kernel` over every sample (as many as `scales` has entries): `sums[s]` gets sample s's
- * total, `gradient` its elements' gradients; `names` name the inputs in errors. Returns false
- * (nothing written) unless the first input is float32 and the wasm backend is active, or when
+ * The samples of a one-pass call and where its results go: samples of `sampleSize` consecutive
+ * elements, as many as `scales` has entries; the kernel writes `sums[s]`, sample s's total, and
+ * `gradient[k] = scales[s] · ∂(Σ ℓ)/∂input[k]` for each element k of sample s.
+ */
+export interface SampleGradients {
+  readonly sampleSize: number;
+  readonly scales: Float64Array;
+  readonly sums: Float64Array;
+  readonly gradient: TypedArray;
+}
+
+/** What runSegments runs: the kernel pair on named inputs (in the kernel's order), and how it may split. */
+export interface SegmentCall extends SegmentOptions {
+  /** The caller's name in errors. */
+  readonly where: string;
+  readonly kernel: SegmentKernels;
+  /** The inputs by name, in the order the kernel takes them; each holds every sample. */
+  readonly inputs: Readonly<Record<string, TypedArray>>;
+}
+
+/**
+ * Runs the call's kernel over every sample (see SampleGradients). Returns false (nothing
+ * written) unless the first input is float32 and the wasm backend is active, or when
  * `piecewise` is false and a sample is longer than a chunk (see SegmentOptions).
  */
 export function runSegments(
-  where: string,
-  kernel: SegmentKernels,
-  inputs: readonly TypedArray[],
-  names: readonly string[],
-  sampleSize: number,
-  scales: Float64Array,
-  sums: Float64Array,
-  gradient: TypedArray,
-  options: SegmentOptions = {},
+  call: SegmentCall,
+  { sampleSize, scales, sums, gradient }: SampleGradients,
 ): boolean {
+  const { where, kernel } = call;
+  const names = Object.keys(call.inputs);
+  const inputs = Object.values(call.inputs);
+  const options: SegmentOptions = call;
   if (!(inputs[0] instanceof Float32Array)) return false;
   // A per-sample value that is not a sum over elements (TripletLoss's max(Σ + margin, 0)) cannot
   // be assembled from pieces of a sample: such kernels take samples that fit a chunk.

@@ -3,7 +3,6 @@
  * share, on the share's own arrays (views of shared memory), on the worker's own wasm instance.
  * @module
  */
-import type { TypedArray } from '../ndarray/dtype.js';
 import { runSegments, SEGMENT_KERNELS } from './_segments.js';
 import { sparseSoftmaxCrossEntropyGradientRows } from './softmax.js';
 
@@ -38,16 +37,13 @@ export function runShare(
   }
   const segments = SEGMENT_KERNELS[kernel];
   if (!segments) throw new Error(`no kernel named ${kernel}`);
-  const names = inputs.map((_, i) => `input ${i}`);
   const ran = runSegments(
-    `kernel thread ${kernel}`,
-    segments(parameters),
-    inputs,
-    names,
-    sampleSize,
-    scales,
-    sums,
-    gradient as TypedArray,
+    {
+      where: `kernel thread ${kernel}`,
+      kernel: segments(parameters),
+      inputs: Object.fromEntries(inputs.map((input, i) => [`input ${i}`, input])),
+    },
+    { sampleSize, scales, sums, gradient },
   );
   if (!ran) throw new Error('the WebAssembly kernels are not available in the kernel thread');
 }

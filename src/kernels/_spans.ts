@@ -4,6 +4,7 @@
  * silently by `subarray` or fail deep inside `set`.
  * @module
  */
+import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 
 /** Arrays of floats a kernel reads or writes. */
@@ -12,6 +13,16 @@ export type FloatArray = Float32Array | Float64Array;
 /** Whether `data` is an array the kernels take (float32 or float64; not int32 and the like). */
 export function isFloatArray(data: ArrayBufferView): data is FloatArray {
   return data instanceof Float32Array || data instanceof Float64Array;
+}
+
+/**
+ * `data` as the float array it must be: a loss's prepare converted every input to float and
+ * gradients take their input's dtype, so anything else is a bug in `where`, not bad input.
+ */
+export function floatData(where: string, data: TypedArray): FloatArray {
+  if (!isFloatArray(data))
+    throw new TypeError(`${where}: kernels read float arrays; prepare converts inputs to float`);
+  return data;
 }
 
 /** Throws a ValueError unless `array[offset … offset + count)` exists and the numbers are integers ≥ 0. */

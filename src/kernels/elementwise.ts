@@ -1,13 +1,14 @@
 /**
- * Vectorised transcendental maps, `dst[dstOffset + i] = f(src[srcOffset + i])` for i < count:
+ * Vectorised transcendental maps, `destination[i] = f(source[i])` over two views of equal length:
  * exp, log, log1p, softplus and sigmoid. Float32 sources run through the wasm SIMD kernels
  * (within 2 ulp of the correctly rounded float32 result; exp into a float64 destination keeps
  * float64's range, see widenOverflows); float64 sources, and every source
- * under the `'js'` backend, use Math in float64. `dst` may be either float type (and may be
- * `src` itself).
+ * under the `'js'` backend, use Math in float64. `destination` may be either float type (and
+ * may be `source` itself).
  * @module
  */
-import { checkSpan, type FloatArray } from './_spans.js';
+import { ValueError } from '../ndarray/errors.js';
+import type { FloatArray } from './_spans.js';
 import { type KernelExports, regionBytes, reserveScratch, SCRATCH_BASE, wasmScratch } from './runtime.js';
 
 /** Elements per wasm call: 16 KiB in, the same out, in place. */
@@ -33,31 +34,29 @@ function map(
   where: string,
   kernel: MapKernel,
   scalar: (x: number) => number,
-  src: FloatArray,
-  srcOffset: number,
-  count: number,
-  dst: FloatArray,
-  dstOffset: number,
+  source: FloatArray,
+  destination: FloatArray,
 ): void {
-  checkSpan(where, 'src', src, srcOffset, count);
-  checkSpan(where, 'dst', dst, dstOffset, count);
+  const count = source.length;
+  if (destination.length !== count)
+    throw new ValueError(`${where}: destination has ${destination.length} elements, source ${count}`);
   const scratch = reserveScratch(
-    src instanceof Float32Array ? wasmScratch() : null,
+    source instanceof Float32Array ? wasmScratch() : null,
     regionBytes(Math.min(count, CHUNK) * 4),
   );
   if (!scratch) {
-    for (let i = 0; i < count; i++) dst[dstOffset + i] = scalar(src[srcOffset + i]!);
+    for (let i = 0; i < count; i++) destination[i] = scalar(source[i]!);
     return;
   }
   const run: KernelExports[MapKernel] = scratch.kernels[kernel];
   const at = SCRATCH_BASE >> 2;
   for (let start = 0; start < count; start += CHUNK) {
     const length = Math.min(CHUNK, count - start);
-    scratch.f32.set(src.subarray(srcOffset + start, srcOffset + start + length), at);
+    scratch.f32.set(source.subarray(start, start + length), at);
     run(SCRATCH_BASE, SCRATCH_BASE, length);
-    dst.set(scratch.f32.subarray(at, at + length), dstOffset + start);
-    if (kernel === 'mapExp' && dst instanceof Float64Array)
-      widenOverflows(src, srcOffset + start, length, dst, dstOffset + start);
+    destination.set(scratch.f32.subarray(at, at + length), start);
+    if (kernel === 'mapExp' && destination instanceof Float64Array)
+      widenOverflows(source.subarray(start, start + length), destination.subarray(start, start + length));
   }
 }
 
@@ -68,69 +67,33 @@ function map(
  * PoissonNLLLoss's exp(x) − t·x times a small sampleWeight) then keeps a finite result the
  * TypeScript kernels also give. A scan for +Infinity costs little next to the exponentials.
  */
-function widenOverflows(
-  src: FloatArray,
-  srcOffset: number,
-  count: number,
-  dst: Float64Array,
-  dstOffset: number,
-) {
-  for (let i = 0; i < count; i++) {
-    if (dst[dstOffset + i] === Number.POSITIVE_INFINITY) dst[dstOffset + i] = Math.exp(src[srcOffset + i]!);
+function widenOverflows(source: FloatArray, destination: Float64Array) {
+  for (let i = 0; i < source.length; i++) {
+    if (destination[i] === Number.POSITIVE_INFINITY) destination[i] = Math.exp(source[i]!);
   }
 }
 
-/** `dst[dstOffset + i] = e^src[srcOffset + i]` for i < count. */
-export function expInto(
-  src: FloatArray,
-  srcOffset: number,
-  count: number,
-  dst: FloatArray,
-  dstOffset: number,
-): void {
-  map('expInto', 'mapExp', Math.exp, src, srcOffset, count, dst, dstOffset);
+/** `destination[i] = e^source[i]` for i < count. */
+export function expInto(source: FloatArray, destination: FloatArray): void {
+  map('expInto', 'mapExp', Math.exp, source, destination);
 }
 
-/** `dst[dstOffset + i] = log src[srcOffset + i]` (−Infinity at 0, NaN below). */
-export function logInto(
-  src: FloatArray,
-  srcOffset: number,
-  count: number,
-  dst: FloatArray,
-  dstOffset: number,
-): void {
-  map('logInto', 'mapLog', Math.log, src, srcOffset, count, dst, dstOffset);
+/** `destination[i] = log source[i]` (−Infinity at 0, NaN below). */
+export function logInto(source: FloatArray, destination: FloatArray): void {
+  map('logInto', 'mapLog', Math.log, source, destination);
 }
 
-/** `dst[dstOffset + i] = log(1 + src[srcOffset + i])`, accurate for tiny arguments. */
-export function log1pInto(
-  src: FloatArray,
-  srcOffset: number,
-  count: number,
-  dst: FloatArray,
-  dstOffset: number,
-): void {
-  map('log1pInto', 'mapLog1p', Math.log1p, src, srcOffset, count, dst, dstOffset);
+/** `destination[i] = log(1 + source[i])`, accurate for tiny arguments. */
+export function log1pInto(source: FloatArray, destination: FloatArray): void {
+  map('log1pInto', 'mapLog1p', Math.log1p, source, destination);
 }
 
-/** `dst[dstOffset + i] = softplus(src[srcOffset + i]) = log(1 + e^x)`, never overflowing. */
-export function softplusInto(
-  src: FloatArray,
-  srcOffset: number,
-  count: number,
-  dst: FloatArray,
-  dstOffset: number,
-): void {
-  map('softplusInto', 'mapSoftplus', softplusScalar, src, srcOffset, count, dst, dstOffset);
+/** `destination[i] = softplus(source[i]) = log(1 + e^x)`, never overflowing. */
+export function softplusInto(source: FloatArray, destination: FloatArray): void {
+  map('softplusInto', 'mapSoftplus', softplusScalar, source, destination);
 }
 
-/** `dst[dstOffset + i] = sigmoid(src[srcOffset + i]) = 1/(1 + e^−x)`. */
-export function sigmoidInto(
-  src: FloatArray,
-  srcOffset: number,
-  count: number,
-  dst: FloatArray,
-  dstOffset: number,
-): void {
-  map('sigmoidInto', 'mapSigmoid', sigmoidScalar, src, srcOffset, count, dst, dstOffset);
+/** `destination[i] = sigmoid(source[i]) = 1/(1 + e^−x)`. */
+export function sigmoidInto(source: FloatArray, destination: FloatArray): void {
+  map('sigmoidInto', 'mapSigmoid', sigmoidScalar, source, destination);
 }

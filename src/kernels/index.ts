@@ -40,4 +40,4 @@ export {
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from './softmax.js';
-export { type FloatArray, isFloatArray } from './_spans.js';
+export { type FloatArray, floatData, isFloatArray } from './_spans.js';

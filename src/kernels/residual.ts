@@ -8,7 +8,7 @@
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 import { scalesFitFloat32 } from './_scales.js';
-import { runSegments, type SegmentKernels } from './_segments.js';
+import { runSegments, type SampleGradients, type SegmentKernels } from './_segments.js';
 import type { KernelExports, ResidualSegmentsKernel } from './runtime.js';
 
 /** Which residual loss: d²/2, |d|, or Huber's with a given ρ. */
@@ -42,22 +42,23 @@ const absolute = residualKernels(
   1,
 );
 
+/** The inputs of a residual loss's one-pass kernel: which loss, and pred and label of equal length. */
+export interface ResidualInputs {
+  readonly loss: ResidualLoss;
+  readonly pred: TypedArray;
+  readonly label: TypedArray;
+}
+
 /**
- * For samples of `sampleSize` consecutive elements (as many as `scales` has entries): writes
- * `sums[s] = Σ ℓ` over sample s and `gradient[k] = scales[s] · ∂ℓ/∂pred[k]` for its elements.
- * Returns false (nothing written) unless `pred` is float32 and the wasm backend is active, or
- * when a scale would lose precision as a float32 (see scalesFitFloat32).
+ * Writes each sample's `Σ ℓ(pred − label)` and the gradient with respect to pred (see
+ * SampleGradients). Returns false (nothing written) unless `pred` is float32 and the wasm backend
+ * is active, or when a scale would lose precision as a float32 (see scalesFitFloat32).
  */
 export function residualLossGradient(
-  loss: ResidualLoss,
-  pred: TypedArray,
-  label: TypedArray,
-  sampleSize: number,
-  scales: Float64Array,
-  sums: Float64Array,
-  gradient: TypedArray,
+  { loss, pred, label }: ResidualInputs,
+  samples: SampleGradients,
 ): boolean {
-  if (!scalesFitFloat32(scales)) return false;
+  if (!scalesFitFloat32(samples.scales)) return false;
   const kernel =
     loss.kind === 'squared'
       ? squared
@@ -68,14 +69,5 @@ export function residualLossGradient(
             (k) => k.huberResidualSegments,
             loss.rho,
           );
-  return runSegments(
-    'residualLossGradient',
-    kernel,
-    [pred, label],
-    ['pred', 'label'],
-    sampleSize,
-    scales,
-    sums,
-    gradient,
-  );
+  return runSegments({ where: 'residualLossGradient', kernel, inputs: { pred, label } }, samples);
 }

@@ -7,40 +7,39 @@
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 import { scalesFitFloat32 } from './_scales.js';
-import { runSegments } from './_segments.js';
+import { runSegments, type SampleGradients } from './_segments.js';
+
+/** The inputs of TripletLoss's one-pass kernel: three arrays of equal length and the margin. */
+export interface TripletInputs {
+  readonly anchor: TypedArray;
+  readonly positive: TypedArray;
+  readonly negative: TypedArray;
+  readonly margin: number;
+}
 
 /**
- * For samples of `sampleSize` consecutive elements (as many as `scales` has entries): writes
- * `sums[s] = ℓ` of sample s and `gradient[k] = scales[s] · ∂ℓ/∂anchor[k]` for its elements.
+ * Writes each sample's ℓ and the gradient with respect to the anchor (see SampleGradients).
  * Returns false (nothing written) unless `anchor` is float32, the wasm backend is active and a
  * sample fits one chunk of the kernel driver (16384 elements), or when a scale would lose
  * precision as a float32 (see scalesFitFloat32).
  */
 export function tripletLossGradient(
-  anchor: TypedArray,
-  positive: TypedArray,
-  negative: TypedArray,
-  margin: number,
-  sampleSize: number,
-  scales: Float64Array,
-  sums: Float64Array,
-  gradient: TypedArray,
+  { anchor, positive, negative, margin }: TripletInputs,
+  samples: SampleGradients,
 ): boolean {
-  if (!scalesFitFloat32(scales)) return false;
+  if (!scalesFitFloat32(samples.scales)) return false;
   return runSegments(
-    'tripletLossGradient',
     {
-      narrow: (k, [a, p, q], length, segments, scaleAt, gradientAt, sumsAt) =>
-        k.tripletSegmentsNarrow(a!, p!, q!, length, segments, scaleAt, margin, gradientAt, sumsAt),
-      wide: (k, [a, p, q], length, segments, scaleAt, gradientAt, sumsAt) =>
-        k.tripletSegments(a!, p!, q!, length, segments, scaleAt, margin, gradientAt, sumsAt),
+      where: 'tripletLossGradient',
+      kernel: {
+        narrow: (k, [a, p, q], length, segments, scaleAt, gradientAt, sumsAt) =>
+          k.tripletSegmentsNarrow(a!, p!, q!, length, segments, scaleAt, margin, gradientAt, sumsAt),
+        wide: (k, [a, p, q], length, segments, scaleAt, gradientAt, sumsAt) =>
+          k.tripletSegments(a!, p!, q!, length, segments, scaleAt, margin, gradientAt, sumsAt),
+      },
+      inputs: { anchor, positive, negative },
+      piecewise: false,
     },
-    [anchor, positive, negative],
-    ['anchor', 'positive', 'negative'],
-    sampleSize,
-    scales,
-    sums,
-    gradient,
-    { piecewise: false },
+    samples,
   );
 }

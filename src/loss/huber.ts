@@ -114,7 +114,7 @@ export class HuberLoss extends ElementwiseLoss {
     // residual that flips L1's gradient sign). Mixed dtypes take the float64 loop below.
     if (
       p.constructor === y.constructor &&
-      residualLossGradient(this.residual, p, y, sampleSize, scales, sums, gradient)
+      residualLossGradient({ loss: this.residual, pred: p, label: y }, { sampleSize, scales, sums, gradient })
     )
       return;
     const halfOverRho = 0.5 / rho;

@@ -103,7 +103,7 @@ export class L1Loss extends ElementwiseLoss {
     // residual that flips L1's gradient sign). Mixed dtypes take the float64 loop below.
     if (
       p.constructor === y.constructor &&
-      residualLossGradient(ABSOLUTE, p, y, sampleSize, scales, sums, gradient)
+      residualLossGradient({ loss: ABSOLUTE, pred: p, label: y }, { sampleSize, scales, sums, gradient })
     )
       return;
     for (let sample = 0, k = 0; sample < scales.length; sample++) {

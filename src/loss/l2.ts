@@ -92,7 +92,7 @@ export class L2Loss extends ElementwiseLoss {
     // residual that flips L1's gradient sign). Mixed dtypes take the float64 loop below.
     if (
       p.constructor === y.constructor &&
-      residualLossGradient(SQUARED, p, y, sampleSize, scales, sums, gradient)
+      residualLossGradient({ loss: SQUARED, pred: p, label: y }, { sampleSize, scales, sums, gradient })
     )
       return;
     for (let sample = 0, k = 0; sample < scales.length; sample++) {

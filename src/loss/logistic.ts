@@ -1,14 +1,15 @@
-import type { TypedArray } from '../ndarray/dtype.js';
+import { isFloat, type TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { checkChoice, type LossOptions, type Prepared } from './_base/index.js';
+import { asFloat, checkChoice, floatDTypeOf, type LossOptions, type Prepared } from './_base/index.js';
 import {
-  isFloatArray,
+  floatData,
   sigmoidBinaryCrossEntropyBackward,
   sigmoidBinaryCrossEntropyForward,
   sigmoidBinaryCrossEntropyGradient,
 } from '../kernels/index.js';
+import type { LogitCrossEntropyInputs } from '../kernels/binary-cross-entropy.js';
 
 /** How {@link LogisticLoss} reads its labels. */
 export type LogisticLabelFormat = 'signed' | 'binary';
@@ -78,35 +79,37 @@ export class LogisticLoss extends ElementwiseLoss {
     return true;
   }
 
-  // With s(x) = log(1 + e^x) and s(x) = x + s(−x):
-  //   softplus(x) − x·z = (1 − z)·s(x) + z·s(−x),
-  // and s(±x) = max(±x, 0) + log1p(e^−|x|), so one exp and one log1p serve both terms, nothing
-  // overflows, and for z in [0, 1] both terms are non-negative (no cancellation).
+  // Integer inputs are converted to the call's float dtype here, so the kernels read floats only.
+  protected override prepare(inputs: readonly (NDArray | null)[]): Prepared<undefined> {
+    const prepared = super.prepare(inputs);
+    const [pred, label] = prepared.arrays;
+    if (isFloat(pred!.dtype) && isFloat(label!.dtype)) return prepared;
+    const dtype = floatDTypeOf(prepared.arrays);
+    return { ...prepared, arrays: [asFloat(pred!, dtype), asFloat(label!, dtype)] };
+  }
+
+  /** The kernels' operands for elements [begin, end): the logits form with z = scale · label + shift. */
+  private operands({ arrays: [pred, label] }: Prepared, begin: number, end: number): LogitCrossEntropyInputs {
+    return {
+      logits: floatData(this.name, pred!.data).subarray(begin, end),
+      labels: floatData(this.name, label!.data).subarray(begin, end),
+      posWeight: null,
+      labelScale: this.labelScale,
+      labelShift: this.labelShift,
+    };
+  }
+
+  // softplus(x) − x·z = (1 − z)·s(x) + z·s(−x) with s(x) = log(1 + e^x) and s(x) = x + s(−x):
+  // the kernel layer's binary cross-entropy on logits (src/kernels/binary-cross-entropy.ts, where
+  // the stable form is derived) with p = 1 and z = scale · label + shift.
   protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
+    prepared: Prepared,
     _state: unknown,
     begin: number,
     end: number,
     out: Float64Array,
   ): void {
-    const x = pred!.data;
-    const y = label!.data;
-    const scale = this.labelScale;
-    const shift = this.labelShift;
-    if (isFloatArray(x) && isFloatArray(y)) {
-      // The kernel layer's fused BCE with z = scale · label + shift (wasm SIMD for float32, the
-      // formulas below in float64 otherwise).
-      sigmoidBinaryCrossEntropyForward(x, y, begin, end - begin, null, 0, scale, shift, out, 0);
-      return;
-    }
-    for (let k = begin, j = 0; k < end; k++, j++) {
-      const logit = x[k]!;
-      const z = scale * y[k]! + shift;
-      const tail = Math.log1p(Math.exp(-Math.abs(logit)));
-      const softplusPos = Math.max(logit, 0) + tail;
-      const softplusNeg = Math.max(-logit, 0) + tail;
-      out[j] = (1 - z) * softplusPos + z * softplusNeg;
-    }
+    sigmoidBinaryCrossEntropyForward(this.operands(prepared, begin, end), out.subarray(0, end - begin));
   }
 
   // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
@@ -119,75 +122,26 @@ export class LogisticLoss extends ElementwiseLoss {
     gradient: TypedArray,
   ): void {
     sigmoidBinaryCrossEntropyGradient(
-      pred!.data,
-      label!.data,
-      this.labelScale,
-      this.labelShift,
-      sampleSize,
-      scales,
-      sums,
-      gradient,
+      { logits: pred!.data, labels: label!.data, labelScale: this.labelScale, labelShift: this.labelShift },
+      { sampleSize, scales, sums, gradient },
     );
   }
 
-  // Each gradient entry depends on one ℓ element: assigned.
+  // Each gradient entry depends on one ℓ element: assigned. dℓ/dlabel = −x · scale.
   protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
+    prepared: Prepared,
     _state: unknown,
     begin: number,
     end: number,
     dLoss: Float64Array,
     [dPred, dLabel]: readonly (TypedArray | null)[],
   ): void {
-    const x = pred!.data;
-    const y = label!.data;
-    const scale = this.labelScale;
-    const shift = this.labelShift;
-    if (
-      isFloatArray(x) &&
-      isFloatArray(y) &&
-      (!dPred || isFloatArray(dPred)) &&
-      (!dLabel || isFloatArray(dLabel))
-    ) {
-      const n = end - begin;
-      sigmoidBinaryCrossEntropyBackward(
-        x,
-        y,
-        begin,
-        n,
-        null,
-        0,
-        scale,
-        shift,
-        dLoss,
-        0,
-        dPred ?? null,
-        dLabel ?? null,
-        begin,
-        null,
-        0,
-      );
-      return;
-    }
-    if (dPred) {
-      for (let k = begin, j = 0; k < end; k++, j++) {
-        const logit = x[k]!;
-        const z = scale * y[k]! + shift;
-        // sigmoid(x) − z = (1 − z)·sigmoid(x) − z·sigmoid(−x): exact for z = 1 even where
-        // sigmoid(x) rounds to 1. Each sigmoid is taken on the side where the exponential cannot
-        // overflow (0.5 at 0, NaN for NaN).
-        const e = Math.exp(-Math.abs(logit));
-        const large = 1 / (1 + e);
-        const small = e / (1 + e);
-        const sigmoidPos = logit >= 0 ? large : small;
-        const sigmoidNeg = logit >= 0 ? small : large;
-        dPred[k] = dLoss[j]! * ((1 - z) * sigmoidPos - z * sigmoidNeg);
-      }
-    }
-    if (dLabel) {
-      // dℓ/dz = s(−x) − s(x) = −x, and dz/dlabel = scale.
-      for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = -dLoss[j]! * scale * x[k]!;
-    }
+    sigmoidBinaryCrossEntropyBackward(this.operands(prepared, begin, end), {
+      dLoss: dLoss.subarray(0, end - begin),
+      dPred: dPred ? floatData(this.name, dPred).subarray(begin, end) : null,
+      dLabels: dLabel ? floatData(this.name, dLabel).subarray(begin, end) : null,
+      dPosWeight: null,
+    });
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {

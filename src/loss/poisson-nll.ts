@@ -42,11 +42,9 @@ interface PoissonState {
 function blockExponentials(x: Float32Array | Float64Array, state: PoissonState, begin: number, end: number) {
   if (state.exponentials.length < end - begin) state.exponentials = new Float64Array(end - begin);
   const e = state.exponentials;
-  expInto(x, begin, end - begin, e, 0);
-  // The wasm kernel exponentiates in float32: beyond ~88.72 it gives Infinity where float64 does
-  // not (e^100 ≈ 2.7e43), and ℓ stays float64 until weighting and the mean (a weight of 0 or
-  // 1e-30 keeps it finite). Those few are recomputed; a NaN stays NaN.
-  for (let j = 0, k = begin; k < end; j++, k++) if (e[j] === Number.POSITIVE_INFINITY) e[j] = Math.exp(x[k]!);
+  // Into a float64 destination, expInto keeps float64's range (e^100 ≈ 2.7e43 stays finite), so
+  // ℓ stays finite until weighting and the mean (a weight of 0 or 1e-30 keeps it finite).
+  expInto(x.subarray(begin, end), e.subarray(0, end - begin));
   return e;
 }
 

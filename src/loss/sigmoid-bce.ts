@@ -1,22 +1,23 @@
-import { allocate, type DType, isFloat, type TypedArray } from '../ndarray/dtype.js';
+import type { TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError } from '../ndarray/errors.js';
-import { NDArray } from '../ndarray/ndarray.js';
+import type { NDArray } from '../ndarray/ndarray.js';
 import { sameShape } from '../ndarray/shape.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import { checkBoolean, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_base/index.js';
-import { broadcastOffsets } from './_base/layout.js';
+import { asFloat, broadcastOffsets, floatDTypeOf } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 import { BlockSum } from './_block-sum.js';
 import {
   type FloatArray,
-  isFloatArray,
+  floatData,
   sigmoidBinaryCrossEntropyBackward,
   sigmoidBinaryCrossEntropyForward,
   sigmoidBinaryCrossEntropyGradient,
 } from '../kernels/index.js';
 import {
-  type CrossEntropyInputs,
+  type LogitCrossEntropyInputs,
+  type ProbabilityCrossEntropyInputs,
   PROBABILITY_EPSILON,
   probabilityCrossEntropyBackward,
   probabilityCrossEntropyForward,
@@ -117,13 +118,13 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   protected override prepare(inputs: readonly (NDArray | null)[]): Prepared<BceExtra> {
     const given = inputs[0]!;
     const givenPosWeight = inputs[3] ?? null;
-    const dtype = [given, inputs[1], givenPosWeight].find((x) => x && isFloat(x.dtype))?.dtype ?? 'float32';
-    const pred = toFloat(given, dtype);
-    const label = toFloat(reshapeLike(this.name, 'label', inputs[1]!, 'pred', given), dtype);
+    const dtype = floatDTypeOf([given, inputs[1], givenPosWeight]);
+    const pred = asFloat(given, dtype);
+    const label = asFloat(reshapeLike(this.name, 'label', inputs[1]!, 'pred', given), dtype);
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, pred.shape);
     if (!givenPosWeight) return { arrays: [pred, label], sources: [0, 1], lossShape: pred.shape, batchAxis };
     checkPosWeightShape(this.name, givenPosWeight, pred);
-    const posWeight = toFloat(givenPosWeight, dtype);
+    const posWeight = asFloat(givenPosWeight, dtype);
     const extra: BceExtra = {
       posWeightOffsets:
         posWeight.size === pred.size ? null : this.posWeightOffsets(pred.shape, posWeight.shape),
@@ -174,12 +175,9 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     out: Float64Array,
   ): void {
     const block = blockOperands(prepared, state, begin, end);
-    const { pred, labels, offset, count, posWeight, posWeightOffset } = block;
-    if (this.fromSigmoid) {
-      probabilityCrossEntropyForward(block, out, 0);
-    } else {
-      sigmoidBinaryCrossEntropyForward(pred, labels, offset, count, posWeight, posWeightOffset, 1, 0, out, 0);
-    }
+    const loss = out.subarray(0, end - begin);
+    if (this.fromSigmoid) probabilityCrossEntropyForward(block, loss);
+    else sigmoidBinaryCrossEntropyForward(block, loss);
   }
 
   /** The one-pass kernel covers logits without posWeight. */
@@ -197,7 +195,10 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     sums: Float64Array,
     gradient: TypedArray,
   ): void {
-    sigmoidBinaryCrossEntropyGradient(pred!.data, label!.data, 1, 0, sampleSize, scales, sums, gradient);
+    sigmoidBinaryCrossEntropyGradient(
+      { logits: pred!.data, labels: label!.data, labelScale: 1, labelShift: 0 },
+      { sampleSize, scales, sums, gradient },
+    );
   }
 
   // Gradients of pred and label depend on one ℓ element each: the kernels assign them. A
@@ -212,43 +213,18 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     gradients: readonly (TypedArray | null)[],
   ): void {
     const block = blockOperands(prepared, state, begin, end);
-    const { pred, labels, offset, count, posWeight, posWeightOffset } = block;
-    const dPred = floatGradient(gradients[0]);
-    const dLabel = floatGradient(gradients[1]);
-    const dPosWeight = floatGradient(gradients[2]);
+    const count = end - begin;
+    const dPosWeight = gradients[2] ? floatData(this.name, gradients[2]) : null;
     const sum = dPosWeight && state ? state.posWeightGradient : null;
     if (sum && state!.blockGradient.length < count) state!.blockGradient = new Float64Array(count);
-    const posWeightTarget = sum ? state!.blockGradient : dPosWeight;
-    const targetOffset = sum ? 0 : begin;
-    if (this.fromSigmoid) {
-      probabilityCrossEntropyBackward(block, {
-        dLoss,
-        dLossOffset: 0,
-        dPred,
-        dLabels: dLabel,
-        gradOffset: begin,
-        dPosWeight: posWeightTarget,
-        dPosWeightOffset: targetOffset,
-      });
-    } else {
-      sigmoidBinaryCrossEntropyBackward(
-        pred,
-        labels,
-        offset,
-        count,
-        posWeight,
-        posWeightOffset,
-        1,
-        0,
-        dLoss,
-        0,
-        dPred,
-        dLabel,
-        begin,
-        posWeightTarget,
-        targetOffset,
-      );
-    }
+    const blockGradients = {
+      dLoss: dLoss.subarray(0, count),
+      dPred: gradients[0] ? floatData(this.name, gradients[0]).subarray(begin, end) : null,
+      dLabels: gradients[1] ? floatData(this.name, gradients[1]).subarray(begin, end) : null,
+      dPosWeight: sum ? state!.blockGradient.subarray(0, count) : (dPosWeight?.subarray(begin, end) ?? null),
+    };
+    if (this.fromSigmoid) probabilityCrossEntropyBackward(block, blockGradients);
+    else sigmoidBinaryCrossEntropyBackward(block, blockGradients);
     if (sum) {
       const offsets = prepared.extra!.posWeightOffsets!;
       const blockGradient = state!.blockGradient;
@@ -272,14 +248,6 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   }
 }
 
-/** `array` itself when it holds floats, else a float copy of `dtype` (not recorded: integers have no gradient). */
-function toFloat(array: NDArray, dtype: DType): NDArray {
-  if (isFloat(array.dtype)) return array;
-  const data = allocate(dtype, array.size);
-  data.set(array.data);
-  return new NDArray(data, array.shape);
-}
-
 /** Throws a ShapeError unless posWeight broadcasts to pred without enlarging it. */
 function checkPosWeightShape(where: string, posWeight: NDArray, pred: NDArray): void {
   const lead = pred.ndim - posWeight.ndim;
@@ -292,52 +260,39 @@ function checkPosWeightShape(where: string, posWeight: NDArray, pred: NDArray): 
   }
 }
 
-/** A gradient buffer as the kernels take it: prepare made every input float, and gradients take their input's dtype. */
-function floatGradient(gradient: TypedArray | null | undefined): FloatArray | null {
-  if (!gradient) return null;
-  if (!isFloatArray(gradient))
-    throw new TypeError('SigmoidBinaryCrossEntropyLoss: gradient buffers are float');
-  return gradient;
-}
-
-/** The float data of an input that prepare converted to float. */
-function floatData(array: NDArray): FloatArray {
-  const data = array.data;
-  if (!isFloatArray(data))
-    throw new TypeError('SigmoidBinaryCrossEntropyLoss: prepare converts inputs to float');
-  return data;
-}
-
 /**
- * The kernels' operands for elements [begin, end): posWeight is null (p = 1), posWeight's own
- * data at offset `begin` when it has pred's layout, or the block's values gathered into the
- * state's scratch (offset 0) when it is broadcast.
+ * The kernels' operands for elements [begin, end), as views: posWeight is null (p = 1),
+ * posWeight's own data when it has pred's layout, or the block's values gathered into the
+ * state's buffer when it is broadcast. One object serves both forms (logits and probabilities).
  */
 function blockOperands(
   { arrays: [pred, label, posWeight], extra }: Prepared<BceExtra>,
   state: BceState | undefined,
   begin: number,
   end: number,
-): CrossEntropyInputs {
+): LogitCrossEntropyInputs & ProbabilityCrossEntropyInputs {
   const count = end - begin;
-  let p: FloatArray | null = posWeight && state ? floatData(posWeight) : null;
-  let posWeightOffset = begin;
+  let p: FloatArray | null =
+    posWeight && state
+      ? floatData('SigmoidBinaryCrossEntropyLoss', posWeight.data).subarray(begin, end)
+      : null;
   const offsets = extra?.posWeightOffsets ?? null;
   if (p && offsets) {
     if (state!.gathered.length < count) state!.gathered = new Float64Array(count);
     const gathered = state!.gathered;
-    for (let j = 0; j < count; j++) gathered[j] = p[offsets[begin + j]!]!;
-    p = gathered;
-    posWeightOffset = 0;
+    const all = floatData('SigmoidBinaryCrossEntropyLoss', posWeight!.data);
+    for (let j = 0; j < count; j++) gathered[j] = all[offsets[begin + j]!]!;
+    p = gathered.subarray(0, count);
   }
+  const predView = floatData('SigmoidBinaryCrossEntropyLoss', pred!.data).subarray(begin, end);
   // One literal of one shape for every case (spreading a partial object costs more than the
   // block's arithmetic at small sizes).
   return {
-    pred: floatData(pred!),
-    labels: floatData(label!),
-    offset: begin,
-    count,
+    logits: predView,
+    pred: predView,
+    labels: floatData('SigmoidBinaryCrossEntropyLoss', label!.data).subarray(begin, end),
     posWeight: p,
-    posWeightOffset,
+    labelScale: 1,
+    labelShift: 0,
   };
 }

@@ -185,7 +185,13 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
     // The wasm kernel reads every input as float32: a float64 positive or negative would be
     // rounded first. Mixed dtypes take the float64 loop.
     const sameType = p.constructor === a.constructor && q.constructor === a.constructor;
-    if (!sameType || !tripletLossGradient(a, p, q, this.margin, sampleSize, scales, sums, gradient)) {
+    if (
+      !sameType ||
+      !tripletLossGradient(
+        { anchor: a, positive: p, negative: q, margin: this.margin },
+        { sampleSize, scales, sums, gradient },
+      )
+    ) {
       tripletOnePass(a, p, q, this.margin, sampleSize, scales, sums, gradient);
     }
   }

@@ -49,26 +49,33 @@ function runBoth(data: ReturnType<typeof sample>, withPosWeight: boolean, labelS
   const n = data.logits.length;
   const p = withPosWeight ? data.posWeight : null;
   const loss = new Float64Array(n);
-  sigmoidBinaryCrossEntropyForward(data.logits, data.labels, 0, n, p, 0, labelScale, labelShift, loss, 0);
+  sigmoidBinaryCrossEntropyForward(
+    {
+      logits: data.logits.subarray(0, n),
+      labels: data.labels.subarray(0, n),
+      posWeight: p,
+      labelScale: labelScale,
+      labelShift: labelShift,
+    },
+    loss.subarray(0, n),
+  );
   const dx = new Float32Array(n);
   const dz = new Float32Array(n);
   const dp = withPosWeight ? new Float32Array(n) : null;
   sigmoidBinaryCrossEntropyBackward(
-    data.logits,
-    data.labels,
-    0,
-    n,
-    p,
-    0,
-    labelScale,
-    labelShift,
-    data.dLoss,
-    0,
-    dx,
-    dz,
-    0,
-    dp,
-    0,
+    {
+      logits: data.logits.subarray(0, n),
+      labels: data.labels.subarray(0, n),
+      posWeight: p,
+      labelScale: labelScale,
+      labelShift: labelShift,
+    },
+    {
+      dLoss: data.dLoss.subarray(0, n),
+      dPred: dx.subarray(0, n),
+      dLabels: dz.subarray(0, n),
+      dPosWeight: dp,
+    },
   );
   return { loss, dx, dz, dp };
 }
@@ -138,9 +145,27 @@ describe('binary cross-entropy from logits', () => {
       const n = logits.length;
       const dLoss = new Float64Array(n).fill(1);
       const loss = new Float64Array(n);
-      sigmoidBinaryCrossEntropyForward(logits, labels, 0, n, null, 0, 1, 0, loss, 0);
+      sigmoidBinaryCrossEntropyForward(
+        {
+          logits: logits.subarray(0, n),
+          labels: labels.subarray(0, n),
+          posWeight: null,
+          labelScale: 1,
+          labelShift: 0,
+        },
+        loss.subarray(0, n),
+      );
       const dx = new Float32Array(n);
-      sigmoidBinaryCrossEntropyBackward(logits, labels, 0, n, null, 0, 1, 0, dLoss, 0, dx, null, 0, null, 0);
+      sigmoidBinaryCrossEntropyBackward(
+        {
+          logits: logits.subarray(0, n),
+          labels: labels.subarray(0, n),
+          posWeight: null,
+          labelScale: 1,
+          labelShift: 0,
+        },
+        { dLoss: dLoss.subarray(0, n), dPred: dx.subarray(0, n), dLabels: null, dPosWeight: null },
+      );
       assert.ok(Number.isNaN(loss[0]!) && Number.isNaN(dx[0]!), 'NaN in, NaN out');
       assert.equal(loss[1], I, 'x = +∞ with z = 0 costs +∞');
       assert.equal(loss[2], I, 'x = −∞ with z = 1 costs +∞');
@@ -162,25 +187,32 @@ describe('binary cross-entropy from logits', () => {
       const data = sample(9_001, 14, 5);
       const n = 9_000;
       const loss = new Float64Array(n + 2).fill(-1);
-      sigmoidBinaryCrossEntropyForward(data.logits, data.labels, 1, n, null, 0, 1, 0, loss, 2);
+      sigmoidBinaryCrossEntropyForward(
+        {
+          logits: data.logits.subarray(1, 1 + n),
+          labels: data.labels.subarray(1, 1 + n),
+          posWeight: null,
+          labelScale: 1,
+          labelShift: 0,
+        },
+        loss.subarray(2, 2 + n),
+      );
       assert.equal(loss[1], -1);
       const dz = new Float64Array(n + 1);
       sigmoidBinaryCrossEntropyBackward(
-        data.logits,
-        data.labels,
-        1,
-        n,
-        null,
-        0,
-        1,
-        0,
-        data.dLoss,
-        1,
-        null,
-        dz,
-        1,
-        null,
-        0,
+        {
+          logits: data.logits.subarray(1, 1 + n),
+          labels: data.labels.subarray(1, 1 + n),
+          posWeight: null,
+          labelScale: 1,
+          labelShift: 0,
+        },
+        {
+          dLoss: data.dLoss.subarray(1, 1 + n),
+          dPred: null,
+          dLabels: dz.subarray(1, 1 + n),
+          dPosWeight: null,
+        },
       );
       for (let i = 0; i < n; i++) {
         const r = gluonReference(data.logits[1 + i]!, data.labels[1 + i]!, 1);
@@ -211,28 +243,35 @@ describe('binary cross-entropy from logits', () => {
     assert.throws(
       () =>
         sigmoidBinaryCrossEntropyBackward(
-          x,
-          x,
-          0,
-          4,
-          null,
-          0,
-          1,
-          0,
-          new Float64Array(4),
-          0,
-          null,
-          null,
-          0,
-          x,
-          0,
+          {
+            logits: x.subarray(0, 4),
+            labels: x.subarray(0, 4),
+            posWeight: null,
+            labelScale: 1,
+            labelShift: 0,
+          },
+          {
+            dLoss: new Float64Array(4).subarray(0, 4),
+            dPred: null,
+            dLabels: null,
+            dPosWeight: x.subarray(0, 4),
+          },
         ),
       /dPosWeight needs posWeight/,
     );
     assert.throws(
       () =>
-        sigmoidBinaryCrossEntropyForward(x, new Float32Array(3), 0, 4, null, 0, 1, 0, new Float64Array(4), 0),
-      /labels needs elements \[0, 4\)/,
+        sigmoidBinaryCrossEntropyForward(
+          {
+            logits: x.subarray(0, 4),
+            labels: new Float32Array(3).subarray(0, 4),
+            posWeight: null,
+            labelScale: 1,
+            labelShift: 0,
+          },
+          new Float64Array(4).subarray(0, 4),
+        ),
+      /labels has 3 elements, expected 4/,
     );
   });
 });
@@ -249,56 +288,59 @@ describe('binary cross-entropy with a gathered posWeight block', () => {
       block.set(data.posWeight.subarray(begin, begin + n), 3);
       const lossA = new Float64Array(n);
       const lossB = new Float64Array(n);
-      sigmoidBinaryCrossEntropyForward(data.logits, data.labels, begin, n, block, 3, 1, 0, lossA, 0);
       sigmoidBinaryCrossEntropyForward(
-        data.logits,
-        data.labels,
-        begin,
-        n,
-        data.posWeight,
-        begin,
-        1,
-        0,
-        lossB,
-        0,
+        {
+          logits: data.logits.subarray(begin, begin + n),
+          labels: data.labels.subarray(begin, begin + n),
+          posWeight: block.subarray(3, 3 + n),
+          labelScale: 1,
+          labelShift: 0,
+        },
+        lossA.subarray(0, n),
+      );
+      sigmoidBinaryCrossEntropyForward(
+        {
+          logits: data.logits.subarray(begin, begin + n),
+          labels: data.labels.subarray(begin, begin + n),
+          posWeight: data.posWeight.subarray(begin, begin + n),
+          labelScale: 1,
+          labelShift: 0,
+        },
+        lossB.subarray(0, n),
       );
       assert.deepEqual(lossA, lossB);
       const dpA = new Float32Array(n + 5);
       const dpB = new Float32Array(data.logits.length);
       const dx = new Float32Array(data.logits.length);
       sigmoidBinaryCrossEntropyBackward(
-        data.logits,
-        data.labels,
-        begin,
-        n,
-        block,
-        3,
-        1,
-        0,
-        data.dLoss,
-        0,
-        dx,
-        null,
-        begin,
-        dpA,
-        5,
+        {
+          logits: data.logits.subarray(begin, begin + n),
+          labels: data.labels.subarray(begin, begin + n),
+          posWeight: block.subarray(3, 3 + n),
+          labelScale: 1,
+          labelShift: 0,
+        },
+        {
+          dLoss: data.dLoss.subarray(0, n),
+          dPred: dx.subarray(begin, begin + n),
+          dLabels: null,
+          dPosWeight: dpA.subarray(5, 5 + n),
+        },
       );
       sigmoidBinaryCrossEntropyBackward(
-        data.logits,
-        data.labels,
-        begin,
-        n,
-        data.posWeight,
-        begin,
-        1,
-        0,
-        data.dLoss,
-        0,
-        null,
-        null,
-        0,
-        dpB,
-        begin,
+        {
+          logits: data.logits.subarray(begin, begin + n),
+          labels: data.labels.subarray(begin, begin + n),
+          posWeight: data.posWeight.subarray(begin, begin + n),
+          labelScale: 1,
+          labelShift: 0,
+        },
+        {
+          dLoss: data.dLoss.subarray(0, n),
+          dPred: null,
+          dLabels: null,
+          dPosWeight: dpB.subarray(begin, begin + n),
+        },
       );
       assert.deepEqual(dpA.subarray(5), dpB.subarray(begin, begin + n));
       for (let i = 0; i < 10; i++) {
@@ -337,47 +379,32 @@ describe('binary cross-entropy in one pass (loss sums and scaled gradient)', () 
             const sums = new Float64Array(samples);
             const gradient = new Float32Array(n);
             sigmoidBinaryCrossEntropyGradient(
-              data.logits,
-              data.labels,
-              labelScale,
-              labelShift,
-              sampleSize,
-              scales,
-              sums,
-              gradient,
+              { logits: data.logits, labels: data.labels, labelScale: labelScale, labelShift: labelShift },
+              { sampleSize: sampleSize, scales: scales, sums: sums, gradient: gradient },
             );
             // The elementwise kernels with dℓ = the sample's scale are the reference.
             const loss = new Float64Array(n);
             sigmoidBinaryCrossEntropyForward(
-              data.logits,
-              data.labels,
-              0,
-              n,
-              null,
-              0,
-              labelScale,
-              labelShift,
-              loss,
-              0,
+              {
+                logits: data.logits.subarray(0, n),
+                labels: data.labels.subarray(0, n),
+                posWeight: null,
+                labelScale: labelScale,
+                labelShift: labelShift,
+              },
+              loss.subarray(0, n),
             );
             const dLoss = Float64Array.from({ length: n }, (_, k) => scales[Math.floor(k / sampleSize)]!);
             const dx = new Float32Array(n);
             sigmoidBinaryCrossEntropyBackward(
-              data.logits,
-              data.labels,
-              0,
-              n,
-              null,
-              0,
-              labelScale,
-              labelShift,
-              dLoss,
-              0,
-              dx,
-              null,
-              0,
-              null,
-              0,
+              {
+                logits: data.logits.subarray(0, n),
+                labels: data.labels.subarray(0, n),
+                posWeight: null,
+                labelScale: labelScale,
+                labelShift: labelShift,
+              },
+              { dLoss: dLoss.subarray(0, n), dPred: dx.subarray(0, n), dLabels: null, dPosWeight: null },
             );
             for (let s = 0; s < samples; s++) {
               let expected = 0;

@@ -19,7 +19,7 @@ type Map = typeof expInto;
 
 function ulpsOf(map: Map, reference: (x: number) => number, inputs: Float32Array) {
   const out = new Float32Array(inputs.length);
-  map(inputs, 0, inputs.length, out, 0);
+  map(inputs, out);
   return worstUlp(inputs, out, reference);
 }
 
@@ -73,7 +73,7 @@ describe('wasm float32 math (ulp accuracy)', () => {
 
   it('exp gives +Infinity past the overflow edge, 0 below −104, NaN for NaN', () => {
     const out = new Float32Array(4);
-    expInto(new Float32Array([89, 1e30, -200, Number.NaN]), 0, 4, out, 0);
+    expInto(new Float32Array([89, 1e30, -200, Number.NaN]), out);
     assert.deepEqual([...out], [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 0, Number.NaN]);
   });
 
@@ -85,7 +85,7 @@ describe('wasm float32 math (ulp accuracy)', () => {
 
   it('log of 0 is −Infinity, of negatives and NaN is NaN, of +Infinity is +Infinity', () => {
     const out = new Float32Array(6);
-    logInto(new Float32Array([0, -0, -1, -1e-45, Number.NaN, Number.POSITIVE_INFINITY]), 0, 6, out, 0);
+    logInto(new Float32Array([0, -0, -1, -1e-45, Number.NaN, Number.POSITIVE_INFINITY]), out);
     assert.deepEqual(
       [...out],
       [
@@ -115,7 +115,7 @@ describe('wasm float32 math (ulp accuracy)', () => {
 
   it('softplus keeps the relative precision of e^x far left and equals x far right', () => {
     const out = new Float32Array(3);
-    softplusInto(new Float32Array([-80, 40, 1e30]), 0, 3, out, 0);
+    softplusInto(new Float32Array([-80, 40, 1e30]), out);
     assert.ok(Math.abs(out[0]! / Math.exp(-80) - 1) < 2e-7);
     assert.equal(out[1], 40);
     assert.equal(out[2], Math.fround(1e30));
@@ -130,15 +130,15 @@ describe('kernel maps (wrappers)', () => {
       const src = new Float32Array(count + 5);
       for (let i = 0; i < src.length; i++) src[i] = Math.sin(i) * 20;
       const wide = new Float64Array(count + 3).fill(-7);
-      expInto(src, 5, count, wide, 3);
-      assert.equal(wide[2], -7, 'nothing before dstOffset is written');
+      expInto(src.subarray(5, 5 + count), wide.subarray(3, 3 + count));
+      assert.equal(wide[2], -7, 'nothing before the destination view is written');
       for (let i = 0; i < count; i++) {
         assert.ok(Math.abs(wide[3 + i]! / Math.exp(src[5 + i]!) - 1) < 2e-7, `exp at ${i}`);
       }
       const inPlace = src.slice();
-      sigmoidInto(inPlace, 0, inPlace.length, inPlace, 0);
+      sigmoidInto(inPlace, inPlace);
       for (let i = 0; i < src.length; i++) assert.ok(Math.abs(inPlace[i]! - sigmoidScalar(src[i]!)) < 2e-7);
-      expInto(src, 0, 0, wide, 0); // an empty span is fine
+      expInto(src.subarray(0, 0), wide.subarray(0, 0)); // an empty span is fine
     });
   }
 
@@ -146,18 +146,17 @@ describe('kernel maps (wrappers)', () => {
     setKernelBackend('wasm');
     const src = new Float64Array([0.1, 1e-300, -745]);
     const out = new Float64Array(3);
-    logInto(src, 0, 3, out, 0);
+    logInto(src, out);
     assert.equal(out[0], Math.log(0.1));
     assert.equal(out[1], Math.log(1e-300));
     assert.ok(Number.isNaN(out[2]));
   });
 
-  it('rejects spans that run off an array', () => {
+  it('rejects views of different lengths', () => {
     assert.throws(
-      () => expInto(new Float32Array(4), 2, 3, new Float32Array(4), 0),
-      /expInto: src needs elements \[2, 5\)/,
+      () => expInto(new Float32Array(4), new Float32Array(3)),
+      /expInto: destination has 3 elements, source 4/,
     );
-    assert.throws(() => expInto(new Float32Array(4), 0, 4, new Float32Array(3), 0), /expInto: dst/);
     setKernelBackend('auto');
   });
 });

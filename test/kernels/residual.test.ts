@@ -49,7 +49,11 @@ function check(
   what: string,
 ): void {
   const sums = new Float64Array(scales.length);
-  assert.equal(residualLossGradient(loss, pred, label, sampleSize, scales, sums, gradient), true, what);
+  assert.equal(
+    residualLossGradient({ loss, pred, label }, { sampleSize, scales, sums, gradient }),
+    true,
+    what,
+  );
   for (let sample = 0; sample < scales.length; sample++) {
     let expected = 0;
     let magnitude = 0;
@@ -134,11 +138,17 @@ describe('residual loss kernels', () => {
       const scales = Float64Array.from([0.25, 0.5, 1]);
       const copied = new Float32Array(pred.length);
       const sumsCopied = new Float64Array(3);
-      residualLossGradient(loss, pred, label, 5000, scales, sumsCopied, copied);
+      residualLossGradient(
+        { loss, pred, label },
+        { sampleSize: 5000, scales, sums: sumsCopied, gradient: copied },
+      );
       const outer = new Float32Array(pred.length + 10).fill(7);
       const view = outer.subarray(5, 5 + pred.length);
       const sumsView = new Float64Array(3);
-      residualLossGradient(loss, pred, label, 5000, scales, sumsView, view);
+      residualLossGradient(
+        { loss, pred, label },
+        { sampleSize: 5000, scales, sums: sumsView, gradient: view },
+      );
       assert.deepEqual(Array.from(view), Array.from(copied));
       assert.deepEqual(Array.from(sumsView), Array.from(sumsCopied));
       assert.deepEqual([...outer.subarray(0, 5), ...outer.subarray(5 + pred.length)], new Array(10).fill(7));
@@ -149,10 +159,22 @@ describe('residual loss kernels', () => {
     const sums = new Float64Array(1);
     const scales = Float64Array.from([1]);
     const f64 = new Float64Array(4);
-    assert.equal(residualLossGradient({ kind: 'squared' }, f64, f64, 4, scales, sums, f64), false);
+    assert.equal(
+      residualLossGradient(
+        { loss: { kind: 'squared' }, pred: f64, label: f64 },
+        { sampleSize: 4, scales, sums, gradient: f64 },
+      ),
+      false,
+    );
     setKernelBackend('js');
     const f32 = new Float32Array(4);
-    assert.equal(residualLossGradient({ kind: 'squared' }, f32, f32, 4, scales, sums, f32), false);
+    assert.equal(
+      residualLossGradient(
+        { loss: { kind: 'squared' }, pred: f32, label: f32 },
+        { sampleSize: 4, scales, sums, gradient: f32 },
+      ),
+      false,
+    );
   });
 
   it('rejects short arrays and a sample size that is not a positive integer', () => {
@@ -160,11 +182,19 @@ describe('residual loss kernels', () => {
     const scales = Float64Array.from([1, 1]);
     const sums = new Float64Array(2);
     assert.throws(
-      () => residualLossGradient({ kind: 'squared' }, f32, f32, 4, scales, sums, f32),
+      () =>
+        residualLossGradient(
+          { loss: { kind: 'squared' }, pred: f32, label: f32 },
+          { sampleSize: 4, scales, sums, gradient: f32 },
+        ),
       /pred needs elements/,
     );
     assert.throws(
-      () => residualLossGradient({ kind: 'squared' }, f32, f32, 0, scales, sums, f32),
+      () =>
+        residualLossGradient(
+          { loss: { kind: 'squared' }, pred: f32, label: f32 },
+          { sampleSize: 0, scales, sums, gradient: f32 },
+        ),
       /sampleSize/,
     );
   });

@@ -63,7 +63,7 @@ describe('triplet loss kernel', () => {
       const sums = new Float64Array(samples);
       const gradient = new Float32Array(anchor.length);
       assert.equal(
-        tripletLossGradient(anchor, positive, negative, margin, sampleSize, scales, sums, gradient),
+        tripletLossGradient({ anchor, positive, negative, margin }, { sampleSize, scales, sums, gradient }),
         true,
       );
       const want = reference(anchor, positive, negative, margin, sampleSize, scales);
@@ -88,7 +88,10 @@ describe('triplet loss kernel', () => {
     const negative = Float32Array.from([0, 0, 0, Number.POSITIVE_INFINITY, 0, 0]);
     const sums = new Float64Array(2);
     const gradient = new Float32Array(6).fill(9);
-    tripletLossGradient(anchor, positive, negative, 1, 3, Float64Array.from([1, 1]), sums, gradient);
+    tripletLossGradient(
+      { anchor, positive, negative, margin: 1 },
+      { sampleSize: 3, scales: Float64Array.from([1, 1]), sums, gradient },
+    );
     assert.ok(Number.isNaN(sums[0]!));
     assert.ok(Array.from(gradient.subarray(0, 3)).every(Number.isNaN));
     assert.equal(sums[1], 0);
@@ -98,14 +101,18 @@ describe('triplet loss kernel', () => {
   it('declines rows longer than a chunk (the loss then runs TypeScript), float64 anchors and the js backend', () => {
     const long = new Float32Array(16385);
     assert.equal(
-      tripletLossGradient(long, long, long, 1, 16385, Float64Array.from([1]), new Float64Array(1), long),
+      tripletLossGradient(
+        { anchor: long, positive: long, negative: long, margin: 1 },
+        { sampleSize: 16385, scales: Float64Array.from([1]), sums: new Float64Array(1), gradient: long },
+      ),
       false,
     );
     const f64 = new Float64Array(3);
-    const args = [1, 3, Float64Array.from([1]), new Float64Array(1)] as const;
-    assert.equal(tripletLossGradient(f64, f64, f64, ...args, f64), false);
+    const samples = { sampleSize: 3, scales: Float64Array.from([1]), sums: new Float64Array(1) };
+    const triplet = (x: Float32Array | Float64Array) => ({ anchor: x, positive: x, negative: x, margin: 1 });
+    assert.equal(tripletLossGradient(triplet(f64), { ...samples, gradient: f64 }), false);
     setKernelBackend('js');
     const f32 = new Float32Array(3);
-    assert.equal(tripletLossGradient(f32, f32, f32, ...args, f32), false);
+    assert.equal(tripletLossGradient(triplet(f32), { ...samples, gradient: f32 }), false);
   });
 });

@@ -3,7 +3,7 @@
  * shared option and shape checks. Loss files import from here.
  * @module
  */
-export { broadcastOffsets } from './layout.js';
+export { asFloat, broadcastOffsets, floatDTypeOf } from './layout.js';
 export { type LossInput, type LossOptions, Loss, type Prepared } from './loss.js';
 export {
   checkBoolean,

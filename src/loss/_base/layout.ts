@@ -118,8 +118,25 @@ export function scaleBySample(gradient: TypedArray, head: TypedArray, count: num
 }
 
 export function outputDType(prepared: Prepared): DType {
-  const first = prepared.arrays.find((x) => isFloat(x.dtype));
+  return floatDTypeOf(prepared.arrays);
+}
+
+/** The dtype of the first float array among `arrays` (null entries skipped), else float32. */
+export function floatDTypeOf(arrays: readonly (NDArray | null | undefined)[]): DType {
+  const first = arrays.find((x) => x && isFloat(x.dtype));
   return first ? first.dtype : 'float32';
+}
+
+/**
+ * `array` itself when it holds floats, else a float copy of `dtype`. Losses convert integer
+ * inputs here so that their kernels read floats only; the copy is not recorded, since integers
+ * have no gradient either way.
+ */
+export function asFloat(array: NDArray, dtype: DType): NDArray {
+  if (isFloat(array.dtype)) return array;
+  const data = allocate(dtype, array.size);
+  data.set(array.data);
+  return new NDArray(data, array.shape);
 }
 
 export function toArrayOf(values: Float64Array, like: NDArray): NDArray {
