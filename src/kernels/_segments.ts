@@ -101,6 +101,24 @@ export interface SegmentCall extends SegmentOptions {
 }
 
 /**
+ * Throws a ValueError unless every input and the gradient hold all the samples' elements, `sums`
+ * one value per sample, and `sampleSize` is a positive integer. The wasm driver and the float64
+ * loops of each family check the same way.
+ */
+export function checkSamples(
+  where: string,
+  inputs: Readonly<Record<string, TypedArray>>,
+  { sampleSize, scales, sums, gradient }: SampleGradients,
+): void {
+  if (!Number.isInteger(sampleSize) || sampleSize < 1)
+    throw new ValueError(`${where}: sampleSize must be a positive integer, got ${sampleSize}`);
+  const total = scales.length * sampleSize;
+  for (const [name, input] of Object.entries(inputs)) checkSpan(where, name, input, 0, total);
+  checkSpan(where, 'gradient', gradient, 0, total);
+  checkSpan(where, 'sums', sums, 0, scales.length);
+}
+
+/**
  * Runs the call's kernel over every sample (see SampleGradients). Returns false (nothing
  * written) unless the first input is float32 and the wasm backend is active, or when
  * `piecewise` is false and a sample is longer than a chunk (see SegmentOptions).
@@ -110,9 +128,9 @@ export function runSegments(
   { sampleSize, scales, sums, gradient }: SampleGradients,
 ): boolean {
   const { where, kernel } = call;
-  const names = Object.keys(call.inputs);
   const inputs = Object.values(call.inputs);
   const options: SegmentOptions = call;
+  checkSamples(where, call.inputs, { sampleSize, scales, sums, gradient });
   if (!(inputs[0] instanceof Float32Array)) return false;
   // A per-sample value that is not a sum over elements (TripletLoss's max(Σ + margin, 0)) cannot
   // be assembled from pieces of a sample: such kernels take samples that fit a chunk.
@@ -121,13 +139,8 @@ export function runSegments(
   // The arena instance: a gradient in one of its regions (arena.ts) is written in place.
   const scratch = reserveScratch(arenaScratch(), SCRATCH_BYTES);
   if (!scratch) return false;
-  if (!Number.isInteger(sampleSize) || sampleSize < 1)
-    throw new ValueError(`${where}: sampleSize must be a positive integer, got ${sampleSize}`);
   const samples = scales.length;
   const total = samples * sampleSize;
-  for (let i = 0; i < inputs.length; i++) checkSpan(where, names[i] ?? `input ${i}`, inputs[i]!, 0, total);
-  checkSpan(where, 'gradient', gradient, 0, total);
-  checkSpan(where, 'sums', sums, 0, samples);
   const { f32, f64, kernels } = scratch;
   const inPlace = gradient instanceof Float32Array && gradient.buffer === f32.buffer;
   // With a kernel thread pool, the other threads take the later samples while this one runs the

@@ -1,14 +1,15 @@
 /**
  * Residual losses in one pass (L2Loss, L1Loss, HuberLoss): with d = pred − label, the sum of
  * ℓ(d) per sample and `gradient[k] = scale(sample of k) · ℓ′(d[k])` (see residual.wat for the
- * formulas). Float32 predictions run through the wasm SIMD kernels (float64 arithmetic on the
- * widened inputs, the gradient rounded to float32 on store); otherwise the function returns false and the loss runs its TypeScript loop, which
- * is the reference the kernels are tested against.
+ * formulas), and the block path's values and slopes. Float32 predictions run through the wasm
+ * SIMD kernels (float64 arithmetic on the widened inputs, the gradient rounded to float32 on
+ * store); everything else runs the float64 TypeScript loops here, which are the reference the
+ * kernels are tested against. This file is the only TypeScript home of these formulas.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 import { scalesFitFloat32 } from './_scales.js';
-import { runSegments, type SampleGradients, type SegmentKernels } from './_segments.js';
+import { checkSamples, runSegments, type SampleGradients, type SegmentKernels } from './_segments.js';
 import type { KernelExports, ResidualSegmentsKernel } from './runtime.js';
 
 /** Which residual loss: d²/2, |d|, or Huber's with a given ρ. */
@@ -42,32 +43,193 @@ const absolute = residualKernels(
   1,
 );
 
-/** The inputs of a residual loss's one-pass kernel: which loss, and pred and label of equal length. */
+/** A residual loss's operands: which loss, and pred and label, views of equal length. */
 export interface ResidualInputs {
   readonly loss: ResidualLoss;
   readonly pred: TypedArray;
   readonly label: TypedArray;
 }
 
+/** Where the block backward writes, as views of the span's length (null when not wanted). */
+export interface ResidualGradients {
+  readonly dLoss: Float64Array;
+  readonly dPred: TypedArray | null;
+  readonly dLabel: TypedArray | null;
+}
+
+// ---- the float64 reference: one loop per loss, so each stays monomorphic ----------------------
+
+/** `values[i] = ℓ(label[i] − pred[i])` over the span. */
+export function residualValues({ loss, pred, label }: ResidualInputs, values: Float64Array): void {
+  const count = pred.length;
+  if (loss.kind === 'squared') {
+    for (let i = 0; i < count; i++) {
+      const d = label[i]! - pred[i]!;
+      values[i] = 0.5 * d * d;
+    }
+  } else if (loss.kind === 'absolute') {
+    for (let i = 0; i < count; i++) values[i] = Math.abs(label[i]! - pred[i]!);
+  } else {
+    const { rho } = loss;
+    const halfOverRho = 0.5 / rho;
+    const halfRho = 0.5 * rho;
+    for (let i = 0; i < count; i++)
+      values[i] = huberValue(Math.abs(label[i]! - pred[i]!), rho, halfRho, halfOverRho);
+  }
+}
+
+/**
+ * `dPred[i] = dLoss[i] · ℓ′(pred[i] − label[i])` and `dLabel[i]` its negation (ℓ depends on the
+ * residual only), over the span.
+ */
+export function residualSlopes(inputs: ResidualInputs, { dLoss, dPred, dLabel }: ResidualGradients): void {
+  if (dPred) slopesInto(inputs, dLoss, 1, dPred);
+  if (dLabel) slopesInto(inputs, dLoss, -1, dLabel);
+}
+
+function slopesInto(
+  { loss, pred, label }: ResidualInputs,
+  dLoss: Float64Array,
+  sign: 1 | -1,
+  out: TypedArray,
+): void {
+  const count = pred.length;
+  if (loss.kind === 'squared') {
+    // dℓ/dpred = pred − label and dℓ/dlabel = label − pred, each subtracted in its own order so
+    // that a zero residual gives +0 to both.
+    const [from, to] = sign === 1 ? [pred, label] : [label, pred];
+    for (let i = 0; i < count; i++) out[i] = dLoss[i]! * (from[i]! - to[i]!);
+  } else if (loss.kind === 'absolute') {
+    for (let i = 0; i < count; i++) out[i] = sign * (dLoss[i]! * absoluteSlope(pred[i]! - label[i]!));
+  } else {
+    const { rho } = loss;
+    const inverseRho = 1 / rho;
+    for (let i = 0; i < count; i++)
+      out[i] = sign * (dLoss[i]! * huberSlope(pred[i]! - label[i]!, rho, inverseRho));
+  }
+}
+
+/**
+ * d|d|/dd = sign(d): 0 at a zero residual, NaN for a NaN one (d · 0). Taken as (d > 0) − (d < 0),
+ * which compiles without branches (random residual signs made a `d > 0 ? 1 : d < 0 ? -1 : …`
+ * chain mispredict half the time, 3-4× slower); `|| d · 0` then only runs for ±0 and NaN.
+ */
+function absoluteSlope(d: number): number {
+  return +(d > 0) - +(d < 0) || d * 0;
+}
+
+/**
+ * Huber's ℓ of a residual magnitude d ≥ 0: d²/(2ρ) up to ρ, d − ρ/2 beyond. The branch is taken
+ * about half the time on real residuals and mispredicts, so it is a select: with q ∈ {0, 1},
+ * q·a + (1 − q)·b is exactly a or b (0·x + b = b). Only an infinite (or overflowing) residual
+ * makes 0·∞ = NaN; that rare case takes the exact branch. A NaN d fails `d > rho` and takes the
+ * quadratic branch, which keeps it NaN.
+ */
+function huberValue(d: number, rho: number, halfRho: number, halfOverRho: number): number {
+  const outside = +(d > rho);
+  const value = outside * (d - halfRho) + (1 - outside) * (halfOverRho * d * d);
+  if (Number.isNaN(value) && !Number.isNaN(d)) return d > rho ? d - halfRho : halfOverRho * d * d;
+  return value;
+}
+
+/**
+ * Huber's dℓ/dd = clamp(d/ρ, −1, 1) with the quadratic branch at |d| = ρ, as a branch-free
+ * select (see huberValue): exactly 1, −1 or d/ρ. Only an infinite d makes 0·∞ = NaN; it takes
+ * the exact branch. A NaN d stays NaN.
+ */
+function huberSlope(d: number, rho: number, inverseRho: number): number {
+  const above = +(d > rho);
+  const below = +(d < -rho);
+  const slope = above - below + (1 - above - below) * (d * inverseRho);
+  if (Number.isNaN(slope) && !Number.isNaN(d)) return d > 0 ? 1 : -1;
+  return slope;
+}
+
+/** The one-pass float64 loops (the reference of the wasm kernels). */
+function residualSumsReference({ loss, pred: p, label: y }: ResidualInputs, samples: SampleGradients): void {
+  const { sampleSize, scales, sums, gradient } = samples;
+  if (loss.kind === 'squared') {
+    // Two partial sums: one chain of dependent float64 adds would bound the loop.
+    for (let sample = 0, k = 0; sample < scales.length; sample++) {
+      const scale = scales[sample]!;
+      const end = k + sampleSize;
+      let even = 0;
+      let odd = 0;
+      for (; k + 2 <= end; k += 2) {
+        const d0 = p[k]! - y[k]!;
+        const d1 = p[k + 1]! - y[k + 1]!;
+        even += d0 * d0;
+        odd += d1 * d1;
+        gradient[k] = scale * d0;
+        gradient[k + 1] = scale * d1;
+      }
+      if (k < end) {
+        const d = p[k]! - y[k]!;
+        even += d * d;
+        gradient[k++] = scale * d;
+      }
+      sums[sample] = 0.5 * (even + odd);
+    }
+    return;
+  }
+  if (loss.kind === 'absolute') {
+    for (let sample = 0, k = 0; sample < scales.length; sample++) {
+      const scale = scales[sample]!;
+      let sum = 0;
+      for (const end = k + sampleSize; k < end; k++) {
+        const d = p[k]! - y[k]!;
+        sum += Math.abs(d);
+        gradient[k] = scale * absoluteSlope(d);
+      }
+      sums[sample] = sum;
+    }
+    return;
+  }
+  const { rho } = loss;
+  const halfOverRho = 0.5 / rho;
+  const halfRho = 0.5 * rho;
+  const inverseRho = 1 / rho;
+  for (let sample = 0, k = 0; sample < scales.length; sample++) {
+    const scale = scales[sample]!;
+    let sum = 0;
+    for (const end = k + sampleSize; k < end; k++) {
+      const d = p[k]! - y[k]!;
+      sum += huberValue(Math.abs(d), rho, halfRho, halfOverRho);
+      gradient[k] = scale * huberSlope(d, rho, inverseRho);
+    }
+    sums[sample] = sum;
+  }
+}
+
+// ---- the wasm driver ---------------------------------------------------------------------------
+
 /**
  * Writes each sample's `Σ ℓ(pred − label)` and the gradient with respect to pred (see
- * SampleGradients). Returns false (nothing written) unless `pred` is float32 and the wasm backend
- * is active, or when a scale would lose precision as a float32 (see scalesFitFloat32).
+ * SampleGradients). Float32 pred and label of the same type run through the wasm kernels on that
+ * backend (a float64 label would be rounded to float32 first, which at a tiny residual flips
+ * L1's gradient sign); everything else, and a scale that would lose precision as a float32
+ * (see scalesFitFloat32), runs the float64 loops above. Returns whether the wasm kernel ran.
  */
-export function residualLossGradient(
-  { loss, pred, label }: ResidualInputs,
-  samples: SampleGradients,
-): boolean {
-  if (!scalesFitFloat32(samples.scales)) return false;
-  const kernel =
-    loss.kind === 'squared'
-      ? squared
-      : loss.kind === 'absolute'
-        ? absolute
-        : residualKernels(
-            (k) => k.huberResidualSegmentsNarrow,
-            (k) => k.huberResidualSegments,
-            loss.rho,
-          );
-  return runSegments({ where: 'residualLossGradient', kernel, inputs: { pred, label } }, samples);
+export function residualLossGradient(inputs: ResidualInputs, samples: SampleGradients): boolean {
+  const { loss, pred, label } = inputs;
+  checkSamples('residualLossGradient', { pred, label }, samples);
+  const fast =
+    pred.constructor === label.constructor &&
+    scalesFitFloat32(samples.scales) &&
+    runSegments(
+      { where: 'residualLossGradient', kernel: wasmKernels(loss), inputs: { pred, label } },
+      samples,
+    );
+  if (!fast) residualSumsReference(inputs, samples);
+  return fast;
+}
+
+function wasmKernels(loss: ResidualLoss): SegmentKernels {
+  if (loss.kind === 'squared') return squared;
+  if (loss.kind === 'absolute') return absolute;
+  return residualKernels(
+    (k) => k.huberResidualSegmentsNarrow,
+    (k) => k.huberResidualSegments,
+    loss.rho,
+  );
 }

@@ -1,10 +1,9 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { abs, greater, mul, square, sub, where } from '../ops/elementwise.js';
-import { ElementwiseLoss } from './_elementwise.js';
+import { ResidualElementwiseLoss } from './_residual.js';
 import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
-import { type ResidualLoss, residualLossGradient } from '../kernels/residual.js';
+import type { ResidualLoss } from '../kernels/residual.js';
 
 /** Options of {@link HuberLoss}. */
 export interface HuberLossOptions extends LossOptions {
@@ -39,7 +38,7 @@ export interface HuberLossOptions extends LossOptions {
  * loss.forward(nd.array([1, 2, 3, 4]), nd.array([1, 3, 5, 7])); // [0 0.5 1.5 2.5]
  * ```
  */
-export class HuberLoss extends ElementwiseLoss {
+export class HuberLoss extends ResidualElementwiseLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'HuberLoss';
 
@@ -54,83 +53,7 @@ export class HuberLoss extends ElementwiseLoss {
     this.residual = { kind: 'huber', rho };
   }
 
-  /** The wasm kernel's description of this loss. */
-  private readonly residual: ResidualLoss;
-
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    const rho = this.rho;
-    const halfOverRho = 0.5 / rho;
-    const halfRho = 0.5 * rho;
-    for (let k = begin, j = 0; k < end; k++, j++)
-      out[j] = huberValue(Math.abs(y[k]! - p[k]!), rho, halfRho, halfOverRho);
-  }
-
-  // dℓ/dpred = clamp((pred − label)/ρ, −1, 1), written with the branches of the forward so that
-  // d = ±ρ takes the quadratic one; the label's gradient is its negation. Each gradient entry
-  // depends on one ℓ element: assigned.
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    const rho = this.rho;
-    const inverseRho = 1 / rho;
-    if (dPred) {
-      for (let k = begin, j = 0; k < end; k++, j++)
-        dPred[k] = dLoss[j]! * clampedSlope(p[k]! - y[k]!, rho, inverseRho);
-    }
-    if (dLabel) {
-      for (let k = begin, j = 0; k < end; k++, j++)
-        dLabel[k] = -(dLoss[j]! * clampedSlope(p[k]! - y[k]!, rho, inverseRho));
-    }
-  }
-
-  // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
-  protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    const rho = this.rho;
-    // The wasm kernel reads label as float32: a float64 label would be rounded first (at a tiny
-    // residual that flips L1's gradient sign). Mixed dtypes take the float64 loop below.
-    if (
-      p.constructor === y.constructor &&
-      residualLossGradient({ loss: this.residual, pred: p, label: y }, { sampleSize, scales, sums, gradient })
-    )
-      return;
-    const halfOverRho = 0.5 / rho;
-    const halfRho = 0.5 * rho;
-    const inverseRho = 1 / rho;
-    for (let sample = 0, k = 0; sample < scales.length; sample++) {
-      const scale = scales[sample]!;
-      let sum = 0;
-      for (const end = k + sampleSize; k < end; k++) {
-        const d = p[k]! - y[k]!;
-        sum += huberValue(Math.abs(d), rho, halfRho, halfOverRho);
-        gradient[k] = scale * clampedSlope(d, rho, inverseRho);
-      }
-      sums[sample] = sum;
-    }
-  }
+  protected readonly residual: ResidualLoss;
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {
     const residual = sub(label!, pred!);
@@ -142,31 +65,4 @@ export class HuberLoss extends ElementwiseLoss {
     const quadratic = mul(square(where(outside, 0, residual)), 0.5 / this.rho);
     return where(outside, linear, quadratic);
   }
-}
-
-/**
- * ℓ of a residual magnitude d ≥ 0: d²/(2ρ) up to ρ, d − ρ/2 beyond. The branch is taken about
- * half the time on real residuals and mispredicts, so it is a select: with q ∈ {0, 1},
- * q·a + (1 − q)·b is exactly a or b (0·x + b = b). Only an infinite (or overflowing) residual
- * makes 0·∞ = NaN; that rare case takes the exact branch. A NaN d fails `d > rho` and takes the
- * quadratic branch, which keeps it NaN.
- */
-function huberValue(d: number, rho: number, halfRho: number, halfOverRho: number): number {
-  const outside = +(d > rho);
-  const value = outside * (d - halfRho) + (1 - outside) * (halfOverRho * d * d);
-  if (Number.isNaN(value) && !Number.isNaN(d)) return d > rho ? d - halfRho : halfOverRho * d * d;
-  return value;
-}
-
-/**
- * dℓ/dd = clamp(d/ρ, −1, 1) with the quadratic branch at |d| = ρ, as a branch-free select (see
- * forwardBlock): exactly 1, −1 or d/ρ. Only an infinite d makes 0·∞ = NaN; it takes the exact
- * branch. A NaN d stays NaN.
- */
-function clampedSlope(d: number, rho: number, inverseRho: number): number {
-  const above = +(d > rho);
-  const below = +(d < -rho);
-  const slope = above - below + (1 - above - below) * (d * inverseRho);
-  if (Number.isNaN(slope) && !Number.isNaN(d)) return d > 0 ? 1 : -1;
-  return slope;
 }

@@ -1,11 +1,8 @@
 import { sub, square, mul } from '../ops/elementwise.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { ElementwiseLoss } from './_elementwise.js';
+import { ResidualElementwiseLoss } from './_residual.js';
 import type { LossOptions, Prepared } from './_base/index.js';
-import type { TypedArray } from '../ndarray/dtype.js';
-import { type ResidualLoss, residualLossGradient } from '../kernels/residual.js';
-
-const SQUARED: ResidualLoss = { kind: 'squared' };
+import type { ResidualLoss } from '../kernels/residual.js';
 
 /** Options of {@link L2Loss}. */
 export interface L2LossOptions extends LossOptions {
@@ -38,83 +35,14 @@ export interface L2LossOptions extends LossOptions {
  * loss.forward(nd.ones([2]), nd.ones([2]).mul(2)); // [0.5 0.5]
  * ```
  */
-export class L2Loss extends ElementwiseLoss {
+export class L2Loss extends ResidualElementwiseLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'L2Loss';
 
+  protected readonly residual: ResidualLoss = { kind: 'squared' };
+
   constructor(options: L2LossOptions = {}) {
     super(options, [], 1);
-  }
-
-  // ℓ = ½(y − p)²; dℓ/dp = p − y. Each gradient entry depends on one ℓ element: assigned.
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    for (let k = begin, j = 0; k < end; k++, j++) {
-      const d = y[k]! - p[k]!;
-      out[j] = 0.5 * d * d;
-    }
-  }
-
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    if (dPred) for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * (p[k]! - y[k]!);
-    if (dLabel) for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = dLoss[j]! * (y[k]! - p[k]!);
-  }
-
-  // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient). Two
-  // partial sums: one chain of dependent float64 adds would bound the loop.
-  protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    // The wasm kernel reads label as float32: a float64 label would be rounded first (at a tiny
-    // residual that flips L1's gradient sign). Mixed dtypes take the float64 loop below.
-    if (
-      p.constructor === y.constructor &&
-      residualLossGradient({ loss: SQUARED, pred: p, label: y }, { sampleSize, scales, sums, gradient })
-    )
-      return;
-    for (let sample = 0, k = 0; sample < scales.length; sample++) {
-      const scale = scales[sample]!;
-      const end = k + sampleSize;
-      let even = 0;
-      let odd = 0;
-      for (; k + 2 <= end; k += 2) {
-        const d0 = p[k]! - y[k]!;
-        const d1 = p[k + 1]! - y[k + 1]!;
-        even += d0 * d0;
-        odd += d1 * d1;
-        gradient[k] = scale * d0;
-        gradient[k + 1] = scale * d1;
-      }
-      if (k < end) {
-        const d = p[k]! - y[k]!;
-        even += d * d;
-        gradient[k++] = scale * d;
-      }
-      sums[sample] = 0.5 * (even + odd);
-    }
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {
