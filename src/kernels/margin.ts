@@ -1,0 +1,71 @@
+/**
+ * Margin losses of the score s = pred · label (HingeLoss, SquaredHingeLoss): with the gap
+ * g = margin − s, ℓ = relu(g) or relu(g)², elementwise. Float64 TypeScript for every dtype (a
+ * product and a max per element: memory-bound, no transcendental to vectorise); this file is the
+ * only TypeScript home of these formulas, one loop per loss so each stays monomorphic.
+ * @module
+ */
+import type { TypedArray } from '../ndarray/dtype.js';
+
+/** Which margin loss: relu(g) or relu(g)². */
+export type MarginKind = 'hinge' | 'squaredHinge';
+
+/** A margin loss's operands: the loss, its margin, and pred and label, views of equal length. */
+export interface MarginInputs {
+  readonly kind: MarginKind;
+  readonly margin: number;
+  readonly pred: TypedArray;
+  readonly label: TypedArray;
+}
+
+/** Where the block backward writes, as views of the span's length (null when not wanted). */
+export interface MarginGradients {
+  readonly dLoss: Float64Array;
+  readonly dPred: TypedArray | null;
+  readonly dLabel: TypedArray | null;
+}
+
+/** relu that lets a NaN gap through (`NaN > 0` is false), so a NaN input stays in its sample. */
+function active(gap: number): number {
+  return gap > 0 || Number.isNaN(gap) ? gap : 0;
+}
+
+/** `values[i] = ℓ(margin − pred[i] · label[i])` over the span. */
+export function marginValues({ kind, margin, pred, label }: MarginInputs, values: Float64Array): void {
+  const count = pred.length;
+  if (kind === 'hinge') {
+    for (let i = 0; i < count; i++) values[i] = active(margin - pred[i]! * label[i]!);
+  } else {
+    for (let i = 0; i < count; i++) {
+      const a = active(margin - pred[i]! * label[i]!);
+      values[i] = a * a;
+    }
+  }
+}
+
+/**
+ * The gradients through g = margin − pred · label: dg/dpred = −label, dg/dlabel = −pred.
+ * Hinge: relu′(g) is 1 only where g is strictly positive, so 0 on the hinge itself (and for a
+ * NaN gap). Squared hinge: d relu(g)²/dg = 2 · relu(g), 0 on and beyond the hinge, NaN for a NaN
+ * gap.
+ */
+export function marginSlopes(inputs: MarginInputs, { dLoss, dPred, dLabel }: MarginGradients): void {
+  if (dPred) slopesInto(inputs, dLoss, inputs.label, dPred);
+  if (dLabel) slopesInto(inputs, dLoss, inputs.pred, dLabel);
+}
+
+/** `out[i] = dLoss[i] · dℓ/dg · (−other[i])`: `other` is label for pred's gradient, pred for label's. */
+function slopesInto(
+  { kind, margin, pred, label }: MarginInputs,
+  dLoss: Float64Array,
+  other: TypedArray,
+  out: TypedArray,
+): void {
+  const count = pred.length;
+  if (kind === 'hinge') {
+    for (let i = 0; i < count; i++) out[i] = margin - pred[i]! * label[i]! > 0 ? -dLoss[i]! * other[i]! : 0;
+  } else {
+    for (let i = 0; i < count; i++)
+      out[i] = -2 * dLoss[i]! * active(margin - pred[i]! * label[i]!) * other[i]!;
+  }
+}
