@@ -53,7 +53,8 @@ export type TrainableModel =
   | {
       // biome-ignore lint/suspicious/noExplicitAny: LayersModel.apply's own parameter types
       apply(inputs: any, kwargs?: any): unknown;
-      readonly trainableWeights?: readonly { read(): tf.Variable }[];
+      // LayerVariable.read() is typed as a Tensor but returns the layer's tf.Variable.
+      readonly trainableWeights?: readonly { read(): tf.Tensor }[];
     }
   | ((inputs: tf.Tensor | tf.Tensor[]) => tf.Tensor);
 
@@ -108,7 +109,9 @@ export function trainStep(args: TrainStepArguments): number {
   }
   const variables =
     args.variables ??
-    (typeof model === 'function' ? undefined : model.trainableWeights?.map((weight) => weight.read()));
+    (typeof model === 'function'
+      ? undefined
+      : (model.trainableWeights?.map((weight) => weight.read()) as tf.Variable[] | undefined));
   let value = Number.NaN;
   optimizer.minimize(
     () => {
