@@ -61,7 +61,7 @@ test('package.json declares the ESM, side-effect-free package gloss-ml with type
   assert.equal(pkg.type, 'module');
   assert.equal(pkg.sideEffects, false);
   assert.equal(pkg.license, 'Apache-2.0');
-  for (const entry of ['.', './plot', './node', './testing', './notebook', './tfjs']) {
+  for (const entry of ['.', './plot', './node', './testing', './notebook', './tfjs', './kernels']) {
     assert.ok(pkg.exports[entry].types.endsWith('.d.ts'), `${entry} has types`);
     const source = pkg.exports[entry].default.replace('./dist/', 'src/').replace(/\.js$/, '.ts');
     assert.ok(statSync(source).isFile(), `${entry} is built from ${source}`);

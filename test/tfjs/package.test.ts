@@ -43,7 +43,14 @@ test('src/tfjs imports no package but @tensorflow/tfjs-core', () => {
 });
 
 test('no other entry reaches src/tfjs', () => {
-  for (const entry of ['src/index.ts', 'src/plot/index.ts', 'src/node/index.ts', 'src/testing/index.ts']) {
+  const entries = [
+    'src/index.ts',
+    'src/plot/index.ts',
+    'src/node/index.ts',
+    'src/testing/index.ts',
+    'src/typed/index.ts',
+  ];
+  for (const entry of entries) {
     const tfjsFiles = reached(entry).filter((file) => file.startsWith(join('src', 'tfjs')));
     assert.deepEqual(tfjsFiles, [], `${entry} reaches ${tfjsFiles.join(', ')}`);
   }
