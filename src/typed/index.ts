@@ -1,0 +1,29 @@
+/**
+ * `gloss-ml/kernels`: gloss's losses for code that trains on plain typed arrays (hand-written
+ * nets, WebGPU or ONNX pipelines): one call writes each sample's loss and the gradient with
+ * respect to the predictions into arrays the caller owns, float32 or float64, with the class's
+ * options and exactly the class's numbers (the same kernels run). No array is allocated per call
+ * once the batch size is fixed.
+ *
+ * ```ts
+ * import { l2Kernel } from 'gloss-ml/kernels';
+ * const l2 = l2Kernel();
+ * l2({ pred, label, loss: perSample, gradient });   // pred: batch × outputs, sample-major
+ * ```
+ *
+ * Kernels exist for the losses with a one-pass kernel: L1, L2, Huber, SigmoidBCE (logits, no
+ * posWeight), Logistic and Triplet.
+ * @module
+ */
+export {
+  type FloatArray,
+  huberKernel,
+  l1Kernel,
+  l2Kernel,
+  type LossKernel,
+  type LossKernelArguments,
+  logisticKernel,
+  lossKernel,
+  sigmoidBCEKernel,
+  tripletKernel,
+} from './kernels.js';
