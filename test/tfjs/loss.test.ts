@@ -4,6 +4,7 @@
  * every input packed; where TF.js has the same loss, they equal TF.js's own; labels are cast and
  * checked; bad layouts get typed errors. On the cpu backend, and on wasm when it loads here.
  */
+import { sampleInputs } from '../loss/_sample-inputs.js';
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { record } from '../../src/autograd/index.js';
@@ -82,7 +83,7 @@ for (const backend of backends) {
     for (const [name, Class] of Object.entries(ALL_LOSSES) as [string, LossClass][]) {
       test(`${name}: yTrue as is, other inputs constant: value and gradient equal gloss's`, () => {
         const loss = new Class();
-        const inputs = loss.sampleInputs(new RandomGenerator(7), 'float32')!;
+        const inputs = sampleInputs(loss, new RandomGenerator(7), 'float32')!;
         const constants: Record<string, NDArray> = {};
         loss.inputNames.slice(2).forEach((input, i) => {
           const value = inputs[i + 2];
@@ -98,7 +99,7 @@ for (const backend of backends) {
 
       test(`${name}: every input and a sample weight packed into yTrue: equal gloss's`, () => {
         const loss = new Class();
-        const inputs = loss.sampleInputs(new RandomGenerator(11), 'float32')!;
+        const inputs = sampleInputs(loss, new RandomGenerator(11), 'float32')!;
         const batch = inputs[0]!.shape[0]!;
         const layout: Record<string, number[]> = {};
         const values: Record<string, Float32Array> = {};
