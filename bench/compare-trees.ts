@@ -5,7 +5,7 @@
  * Reports each tree's median ms, the ratio this/other per round (median and the spread of the
  * per-round ratios), which is what "within 10% of the previous commit" is judged by.
  *
- * Run: npm run bench:compare -- /tmp/base [W1,W2] [--rounds 15]
+ * Run: npm run bench:compare -- /tmp/base [W1,W2,M512] [--rounds 15]
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,12 +14,12 @@ type Library = typeof import('../src/index.js');
 type Step = () => void;
 
 const args = process.argv.slice(2);
-const otherTree = args.find((a) => !a.startsWith('-') && !/^W/.test(a));
+const otherTree = args.find((a) => !a.startsWith('-') && !/^[WM]\d/.test(a));
 if (!otherTree) {
-  console.error('usage: npm run bench:compare -- <path of another gloss tree> [W1,W2,...] [--rounds N]');
+  console.error('usage: npm run bench:compare -- <path of another gloss tree> [W1,W2,M512,...] [--rounds N]');
   process.exit(2);
 }
-const only = args.find((a) => /^W/.test(a))?.split(',');
+const only = args.find((a) => /^[WM]\d/.test(a))?.split(',');
 const roundsAt = args.indexOf('--rounds');
 const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 15;
 
@@ -78,19 +78,30 @@ function workloads(lib: Library): Map<string, Step> {
   const negative = nd.random.normal(0, 1, [4096, 256]);
   list.set('W6', step(new losses.TripletLoss!({ margin: 1 }), anchor, positive, negative));
   softmax('W8', 64, 50000);
-  nd.random.seed(7);
-  const x = nd.random.uniform(0, 1, [256, 784]);
-  const classes = nd.random.randint(0, 10, [256]);
-  const net = new gluon.nn.Dense(10, { inUnits: 784 });
-  nd.random.seed(8);
-  net.initialize();
-  const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1 });
-  const crossEntropy = new losses.SoftmaxCrossEntropyLoss!();
-  list.set('W7', () => {
-    const l = autograd.record(() => crossEntropy.forward(net.forward(x), classes)) as { backward(): void };
-    l.backward();
-    trainer.step(256);
-  });
+  softmax('W9', 16, 131072);
+  const trainingStep = (id: string, batch: number) => {
+    nd.random.seed(7);
+    const x = nd.random.uniform(0, 1, [batch, 784]);
+    const classes = nd.random.randint(0, 10, [batch]);
+    const net = new gluon.nn.Dense(10, { inUnits: 784 });
+    nd.random.seed(8);
+    net.initialize();
+    const trainer = new gluon.Trainer(net.collectParams(), 'sgd', { learningRate: 0.1 });
+    const crossEntropy = new losses.SoftmaxCrossEntropyLoss!();
+    list.set(id, () => {
+      const l = autograd.record(() => crossEntropy.forward(net.forward(x), classes)) as { backward(): void };
+      l.backward();
+      trainer.step(batch);
+    });
+  };
+  trainingStep('W7', 256);
+  trainingStep('W7b', 4096);
+  for (const n of [256, 512, 1024]) {
+    nd.random.seed(9);
+    const a = nd.random.normal(0, 1, [n, n]);
+    const b = nd.random.normal(0, 1, [n, n]);
+    list.set(`M${n}`, () => nd.dot(a, b));
+  }
   return list;
 }
 
