@@ -31,13 +31,17 @@ import { asArray, array as makeArray } from '../../ndarray/create.js';
 import { type DType, isFloat, type TypedArray } from '../../ndarray/dtype.js';
 import { ShapeError, ValueError } from '../../ndarray/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
-import { mean } from '../../ops/reduce.js';
+import { sizeOf } from '../../ndarray/shape.js';
+import { mean, sum } from '../../ops/reduce.js';
 import { mul } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
 import { CallMemory } from '../_call-memory.js';
 import { alignSampleWeight, batchLayout, WeightReader } from './layout.js';
 import { blockOp, type LossHooks, onePassOp } from './pipelines.js';
-import { checkFinite, checkKnownOptions } from './validation.js';
+import { checkChoice, checkFinite, checkKnownOptions } from './validation.js';
+
+/** How a loss reduces its weighted ℓ into what `forward` returns (see {@link LossOptions.reduction}). */
+export type LossReduction = 'perSample' | 'none' | 'sum' | 'mean' | 'batchmean';
 
 /** Options every loss accepts. */
 export interface LossOptions {
@@ -45,7 +49,42 @@ export interface LossOptions {
   weight?: number | null;
   /** The axis that indexes samples (default 0, may be negative). */
   batchAxis?: number;
+  /**
+   * What `forward` returns, from the weighted loss ℓ·sampleWeight·weight (ℓ: the loss's
+   * unreduced terms, one per element for the elementwise losses, one per position without the
+   * class axis for the class-axis losses, one per sample for CTC, Triplet, SDML and
+   * CosineEmbedding):
+   * - `'perSample'` (default, Gluon): the mean over every non-batch axis, shape `[batch]`;
+   * - `'none'`: the weighted ℓ itself, unreduced (the prediction's shape for elementwise losses,
+   *   without the class axis for class-axis losses, `[batch]` for per-sample losses);
+   * - `'sum'`: the sum of `'none'`, a 0-d array;
+   * - `'mean'`: that sum over the number of terms — the number of ℓ elements, or for a loss with
+   *   class weights or ignored labels the weighted count of the counted terms, as PyTorch's
+   *   `reduction='mean'`; a batch with nothing counted gives 0, not NaN;
+   * - `'batchmean'`: the sum over the batch size (PyTorch's KL `batchmean`).
+   *
+   * Gradients follow the reduction: `backward()` on a 0-d result gives the gradient of that
+   * number. PyTorch's `reduction='mean'` is `'mean'` here, its `'sum'` is `'sum'`, its `'none'`
+   * is `'none'` (for KLDivLoss with its default `classReduction: 'mean'`, ℓ is elementwise as
+   * in PyTorch).
+   */
+  reduction?: LossReduction;
 }
+
+/** The reductions {@link LossOptions.reduction} accepts. */
+export const LOSS_REDUCTIONS: readonly LossReduction[] = ['perSample', 'none', 'sum', 'mean', 'batchmean'];
+
+/** The reduction of one call, resolved against its ℓ (see pipelines.ts). */
+export interface CallReduction {
+  readonly kind: LossReduction;
+  /** What the weighted sum is divided by for 'sum', 'mean' and 'batchmean' (0: the result is 0). */
+  readonly divisor: number;
+  /** The shape of the result for 'none' (ℓ's shape without its squeezed axes). */
+  readonly shape: readonly number[];
+}
+
+/** The reduction of every 'perSample' call (nothing to resolve). */
+const PER_SAMPLE: CallReduction = Object.freeze({ kind: 'perSample', divisor: 1, shape: [] });
 
 /** Anything a loss accepts as an input: an NDArray, nested JS arrays, a typed array or a number. */
 export type LossInput = NDArray | number | readonly unknown[] | TypedArray;
@@ -68,6 +107,11 @@ export interface Prepared<Extra = unknown> {
   readonly batchAxis: number;
   /** Scalars and other per-call settings the kernels need (e.g. Poisson's epsilon). */
   readonly extra?: Extra;
+  /**
+   * Axes of `lossShape` the loss has already reduced to length 1 (SoftmaxCE's class axis):
+   * `reduction: 'none'` leaves them out of its result.
+   */
+  readonly squeezedAxes?: readonly number[];
 }
 
 /** The floats-of-input dtype for converting nested-array inputs. */
@@ -77,8 +121,8 @@ function floatDType(reference: NDArray | null): DType {
 
 // ---- the base class -----------------------------------------------------------------------
 
-/** Options understood by the base: `weight` and `batchAxis`. */
-const BASE_OPTIONS = ['weight', 'batchAxis'] as const;
+/** Options understood by the base: `weight`, `batchAxis` and `reduction`. */
+const BASE_OPTIONS = ['weight', 'batchAxis', 'reduction'] as const;
 
 /**
  * Base of every Gluon loss. Subclasses supply `prepare` (validation and reshaping), a fused
@@ -101,6 +145,10 @@ export abstract class Loss<Extra = any, State = any> {
   readonly weight: number | null;
   /** Batch axis as given (may be negative). */
   readonly batchAxis: number;
+  /** What `forward` returns (see {@link LossOptions.reduction}). */
+  readonly reduction: LossReduction;
+  /** The option names this loss accepts and the options object it was constructed from (for toConfig). */
+  private readonly construction: { readonly names: readonly string[]; readonly given: Readonly<Record<string, unknown>> };
   /** Gluon's positional input names, in order (e.g. pred, label, sampleWeight). */
   abstract readonly inputNames: readonly string[];
 
@@ -113,7 +161,15 @@ export abstract class Loss<Extra = any, State = any> {
     if (options === null || typeof options !== 'object') {
       throw new ValueError(`${where}: options must be an object, got ${String(options)}`);
     }
-    checkKnownOptions(where, options, [...BASE_OPTIONS, ...known]);
+    const names = [...BASE_OPTIONS, ...known];
+    checkKnownOptions(where, options, names);
+    this.construction = { names, given: { ...options } };
+    this.reduction = checkChoice(
+      where,
+      'reduction',
+      options.reduction === undefined ? 'perSample' : options.reduction,
+      LOSS_REDUCTIONS,
+    );
     const weight = options.weight === undefined ? defaultWeight : options.weight;
     this.weight = weight === null ? null : checkFinite(where, 'weight', weight);
     // undefined means the default; null is rejected like any other non-integer, as for every option.
@@ -221,6 +277,15 @@ export abstract class Loss<Extra = any, State = any> {
     return true;
   }
 
+  /**
+   * What `reduction: 'mean'` divides the weighted sum of ℓ by: by default the number of ℓ
+   * elements. A loss with class weights or ignored labels returns the weighted count of the terms
+   * it counts (PyTorch's `mean`); 0 (nothing counted) makes the result 0 rather than NaN.
+   */
+  protected meanDenominator(prepared: Prepared<Extra>): number {
+    return sizeOf(prepared.lossShape);
+  }
+
   /** The same ℓ as `forwardBlock`, composed from differentiable ops (slow, obviously right). */
   abstract twin(prepared: Prepared<Extra>): NDArray;
 
@@ -300,23 +365,45 @@ export abstract class Loss<Extra = any, State = any> {
   }
 
   /**
-   * Computes the loss: one value per sample (a 1-D array along the batch axis). Inputs follow
-   * Gluon's positional order (`inputNames`), with null for a skipped optional input.
+   * Computes the loss: by default one value per sample (a 1-D array along the batch axis), else
+   * as the `reduction` option says. Inputs follow Gluon's positional order (`inputNames`), with
+   * null for a skipped optional input.
    */
   forward(...inputs: (LossInput | null | undefined)[]): NDArray {
     const { prepared, sampleWeight, weightShape } = this.prepareCall(inputs);
     const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
     const weights =
       sampleWeight && weightShape ? new WeightReader(sampleWeight, weightShape, prepared) : null;
-    const fused = this.fusesGradient(prepared, sampleWeight, weights);
+    const reduction = this.callReduction(prepared);
+    // 'none' returns ℓ itself, which only the block path computes.
+    const fused = reduction.kind !== 'none' && this.fusesGradient(prepared, sampleWeight, weights);
     // Whether the op below builds a graph node, i.e. whether a backward may still read the call's
     // state after its forward (the forward itself runs with recording paused).
     const recorded = isRecording() && arrays.some((x) => x.requiresGrad);
     const hooks = this.hooks();
     const op = fused
-      ? onePassOp(hooks, prepared, weights)
-      : blockOp(hooks, prepared, sampleWeight, weights, recorded);
+      ? onePassOp(hooks, prepared, weights, reduction)
+      : blockOp(hooks, prepared, sampleWeight, weights, recorded, reduction);
     return op(arrays, undefined);
+  }
+
+  /** This call's reduction: what the sum is divided by, or the shape 'none' returns. */
+  private callReduction(prepared: Prepared<Extra>): CallReduction {
+    switch (this.reduction) {
+      case 'perSample':
+        return PER_SAMPLE;
+      case 'none': {
+        const squeezed = prepared.squeezedAxes ?? [];
+        const shape = prepared.lossShape.filter((_, i) => !squeezed.includes(i));
+        return { kind: 'none', divisor: 1, shape };
+      }
+      case 'sum':
+        return { kind: 'sum', divisor: 1, shape: [] };
+      case 'mean':
+        return { kind: 'mean', divisor: this.meanDenominator(prepared), shape: [] };
+      case 'batchmean':
+        return { kind: 'batchmean', divisor: prepared.lossShape[prepared.batchAxis] ?? 1, shape: [] };
+    }
   }
 
   /** This loss's hooks bound to it, for the pipelines (pipelines.ts); made once, never changed. */
@@ -334,8 +421,8 @@ export abstract class Loss<Extra = any, State = any> {
         this.backwardBlock(prepared, state, begin, end, dLoss, grads),
       assignsGradient: (prepared, index) => this.assignsGradient(prepared, index),
       forwardGradient: this.forwardGradient?.bind(this),
-      twinGradients: (prepared, sampleWeight, weightShape, gradOutput) =>
-        this.twinGradients(prepared, sampleWeight, weightShape, gradOutput),
+      twinGradients: (prepared, sampleWeight, weightShape, reduction, gradOutput) =>
+        this.twinGradients(prepared, sampleWeight, weightShape, reduction, gradOutput),
     };
     return this.boundHooks;
   }
@@ -381,34 +468,46 @@ export abstract class Loss<Extra = any, State = any> {
 
   /**
    * The same loss computed entirely from differentiable ops (the twin, then weighting and the
-   * per-sample mean). Slow; the tests compare it with {@link forward}.
+   * reduction). Slow; the tests compare it with {@link forward}.
    */
   reference(...inputs: (LossInput | null | undefined)[]): NDArray {
     const { prepared, sampleWeight, weightShape } = this.prepareCall(inputs);
-    return this.composedPipeline(prepared, sampleWeight, weightShape, prepared.arrays);
+    return this.composedPipeline(prepared, sampleWeight, weightShape, this.callReduction(prepared));
   }
 
   private composedPipeline(
     prepared: Prepared<Extra>,
     sampleWeight: NDArray | null,
     weightShape: readonly number[] | null,
-    arrays: readonly NDArray[],
+    reduction: CallReduction,
   ): NDArray {
-    let loss = this.twin({ ...prepared, arrays });
+    let loss = this.twin(prepared);
     if (sampleWeight && weightShape) loss = mul(loss, reshape(sampleWeight, [...weightShape]));
     if (this.weight !== null) loss = mul(loss, this.weight);
-    const axes = loss.shape.map((_, i) => i).filter((i) => i !== prepared.batchAxis);
-    return axes.length > 0 ? mean(loss, axes) : loss;
+    switch (reduction.kind) {
+      case 'perSample': {
+        const axes = loss.shape.map((_, i) => i).filter((i) => i !== prepared.batchAxis);
+        return axes.length > 0 ? mean(loss, axes) : loss;
+      }
+      case 'none':
+        return reshape(loss, [...reduction.shape]);
+      case 'sum':
+        return sum(loss);
+      default:
+        // 'mean' and 'batchmean'; a divisor of 0 (nothing counted) gives 0.
+        return mul(sum(loss), reduction.divisor === 0 ? 0 : 1 / reduction.divisor);
+    }
   }
 
   private twinGradients(
     prepared: Prepared<Extra>,
     sampleWeight: NDArray | null,
     weightShape: readonly number[] | null,
+    reduction: CallReduction,
     gradOutput: NDArray,
   ): (NDArray | null)[] {
     const variables = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
-    const output = this.composedPipeline(prepared, sampleWeight, weightShape, prepared.arrays);
+    const output = this.composedPipeline(prepared, sampleWeight, weightShape, reduction);
     if (!output.requiresGrad) return variables.map(() => null);
     const grads = runBackward([output], [gradOutput], {
       retainGraph: true,
