@@ -21,7 +21,13 @@ import { sampleInputs } from './_sample-inputs.js';
 
 const REDUCTIONS: readonly LossReduction[] = ['perSample', 'none', 'sum', 'mean', 'batchmean'];
 
-function closeTo(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string) {
+function closeTo(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  what: string,
+) {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i]!;
@@ -112,7 +118,8 @@ for (const backend of ['wasm', 'js'] as const) {
             assert.deepEqual([...out.shape], [...reference.shape], `${name} ${reduction} shape`);
             closeTo(out.data, reference.data, 1e-10, 1e-12, `${name} ${reduction} vs twin`);
             if (reduction === 'sum') closeTo(out.data, [sum], 1e-12, 1e-14, `${name} sum`);
-            if (reduction === 'batchmean') closeTo(out.data, [sum / batch], 1e-12, 1e-14, `${name} batchmean`);
+            if (reduction === 'batchmean')
+              closeTo(out.data, [sum / batch], 1e-12, 1e-14, `${name} batchmean`);
             if (reduction === 'mean' && !overridesMeanDenominator(loss))
               closeTo(out.data, [sum / none.size], 1e-12, 1e-14, `${name} mean`);
             if (reduction !== 'perSample' && reduction !== 'none') assert.equal(out.ndim, 0);
@@ -159,7 +166,13 @@ for (const backend of ['wasm', 'js'] as const) {
           const x = first[0]!.attachGrad();
           const firstOut = record(() => loss.forward(...first));
           const [dx] = grad(firstOut, [x], { headGrads: head });
-          closeTo(dx!.data, fused[0]!.data, 1e-12, 1e-15, `${name} ${reduction} d/d${loss.inputNames[0]} (first only)`);
+          closeTo(
+            dx!.data,
+            fused[0]!.data,
+            1e-12,
+            1e-15,
+            `${name} ${reduction} d/d${loss.inputNames[0]} (first only)`,
+          );
         }
       });
 
@@ -190,8 +203,14 @@ for (const backend of ['wasm', 'js'] as const) {
         const both = record(() => add(summed.forward(...inputs), averaged.forward(...inputs)));
         both.backward();
         const combined = Float64Array.from(x.grad!.data);
-        const [alone1] = grad(record(() => summed.forward(...inputs)), [x]);
-        const [alone2] = grad(record(() => averaged.forward(...inputs)), [x]);
+        const [alone1] = grad(
+          record(() => summed.forward(...inputs)),
+          [x],
+        );
+        const [alone2] = grad(
+          record(() => averaged.forward(...inputs)),
+          [x],
+        );
         const expected = Array.from(alone1!.data, (v, k) => v + alone2!.data[k]!);
         closeTo(combined, expected, 1e-12, 1e-15, `${name} summed graph`);
       });

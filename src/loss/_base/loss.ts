@@ -71,6 +71,28 @@ export interface LossOptions {
   reduction?: LossReduction;
 }
 
+/** A JSON value of a loss's config: options are numbers, strings, booleans, null or arrays of them. */
+export type ConfigValue = number | string | boolean | null | readonly ConfigValue[];
+
+/**
+ * A loss as plain JSON (see {@link Loss.toConfig}): its class name and every option, defaults
+ * included. `gluon.loss.fromConfig(config)` builds the same loss again.
+ */
+export interface LossConfig {
+  readonly className: string;
+  readonly options: Readonly<Record<string, ConfigValue>>;
+}
+
+/** An option value as JSON: NDArrays and typed arrays become nested arrays. */
+function toConfigValue(where: string, option: string, value: unknown): ConfigValue {
+  if (value === null || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')
+    return value;
+  if (value instanceof NDArray) return value.toArray() as ConfigValue;
+  if (ArrayBuffer.isView(value)) return Array.from(value as TypedArray);
+  if (Array.isArray(value)) return value.map((v) => toConfigValue(where, option, v));
+  throw new ValueError(`${where}.toConfig: option ${option} holds a ${typeof value} that has no JSON form`);
+}
+
 /** The reductions {@link LossOptions.reduction} accepts. */
 export const LOSS_REDUCTIONS: readonly LossReduction[] = ['perSample', 'none', 'sum', 'mean', 'batchmean'];
 
@@ -141,6 +163,11 @@ export abstract class Loss<Extra = any, State = any> {
    * `constructor.name` would then print mangled names in messages and the registry.
    */
   static readonly lossName?: string;
+  /**
+   * Options the loss passes to the base itself rather than taking from the user (CTCLoss's
+   * batchAxis follows labelLayout): {@link toConfig} leaves them out.
+   */
+  static readonly derivedOptions?: readonly string[];
   /** Scalar weight, or null for none. */
   readonly weight: number | null;
   /** Batch axis as given (may be negative). */
@@ -148,7 +175,10 @@ export abstract class Loss<Extra = any, State = any> {
   /** What `forward` returns (see {@link LossOptions.reduction}). */
   readonly reduction: LossReduction;
   /** The option names this loss accepts and the options object it was constructed from (for toConfig). */
-  private readonly construction: { readonly names: readonly string[]; readonly given: Readonly<Record<string, unknown>> };
+  private readonly construction: {
+    readonly names: readonly string[];
+    readonly given: Readonly<Record<string, unknown>>;
+  };
   /** Gluon's positional input names, in order (e.g. pred, label, sampleWeight). */
   abstract readonly inputNames: readonly string[];
 
@@ -310,6 +340,25 @@ export abstract class Loss<Extra = any, State = any> {
   /** Gluon-like description, e.g. `HuberLoss(batchAxis=0, w=null)`. */
   toString(): string {
     return `${this.name}(batchAxis=${this.batchAxis}, w=${this.weight === null ? 'null' : this.weight})`;
+  }
+
+  /**
+   * The loss as plain JSON: `{ className, options }` with every option it accepts, defaults
+   * included (`JSON.stringify` keeps it whole). `gluon.loss.fromConfig(config)` builds a loss
+   * that computes the same numbers. An option's value is the validated one the loss keeps in the
+   * field of the option's name (every gloss loss keeps one per option), else the value it was
+   * given; NDArrays and typed arrays become nested arrays.
+   */
+  toConfig(): LossConfig {
+    const derived = (this.constructor as typeof Loss).derivedOptions ?? [];
+    const options: Record<string, ConfigValue> = {};
+    for (const option of this.construction.names) {
+      if (derived.includes(option)) continue;
+      const value =
+        option in this ? (this as Record<string, unknown>)[option] : this.construction.given[option];
+      if (value !== undefined) options[option] = toConfigValue(this.name, option, value);
+    }
+    return { className: this.name, options };
   }
 
   // ---- the pipeline ---------------------------------------------------------------------

@@ -90,7 +90,11 @@ function reducedValue(totals: Float64Array, weight: number | null, reduction: Ca
 }
 
 /** A head gradient of one value (a 0-d result) repeated for each of `batch` samples. */
-function headPerSample(gradOutput: NDArray, batch: number, reduction: CallReduction): TypedArray | Float64Array {
+function headPerSample(
+  gradOutput: NDArray,
+  batch: number,
+  reduction: CallReduction,
+): TypedArray | Float64Array {
   if (reduction.kind === 'perSample' || reduction.kind === 'none') return gradOutput.data;
   return new Float64Array(batch).fill(gradOutput.data[0]!);
 }
@@ -132,7 +136,8 @@ export function onePassOp<Extra, State>(
       const sums = new Float64Array(layout.batch);
       fused(prepared, state, perSample, scales, sums, gradient);
       if (reduced) {
-        if (weights) for (let sample = 0; sample < layout.batch; sample++) sums[sample]! *= weights.ofSample(sample);
+        if (weights)
+          for (let sample = 0; sample < layout.batch; sample++) sums[sample]! *= weights.ofSample(sample);
         const out = allocate(dtype, 1);
         out[0] = reducedValue(sums, hooks.weight, reduction);
         return { output: new NDArray(out, []), saved: owner };

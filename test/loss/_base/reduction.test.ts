@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { grad, record } from '../../../src/autograd/index.js';
-import { Loss, type LossOptions, type Prepared } from '../../../src/loss/_base/index.js';
+import { Loss, type LossOptions, type LossReduction, type Prepared } from '../../../src/loss/_base/index.js';
 import { KLDivLoss, L2Loss, SoftmaxCrossEntropyLoss } from '../../../src/loss/index.js';
 import { array } from '../../../src/ndarray/create.js';
 import type { TypedArray } from '../../../src/ndarray/dtype.js';
@@ -32,7 +32,7 @@ const weightedNone = [
 const weightedSum = 27.5;
 
 /** L2's value under `reduction` for x0, y = 0, sampleWeight [1, 2]; `pred` may record. */
-function l2(reduction: LossOptions['reduction'], pred: NDArray = array(x0, f64)): NDArray {
+function l2(reduction: LossReduction, pred: NDArray = array(x0, f64)): NDArray {
   return new L2Loss({ reduction }).forward(pred, array(zeros, f64), array(perSampleWeight, f64));
 }
 
@@ -94,10 +94,14 @@ describe('reduction option: values and shapes', () => {
     );
     assertClose(none, expected, { rtol: 1e-13, atol: 0 });
     const perSample = new SoftmaxCrossEntropyLoss().forward(pred, label);
-    assertClose(perSample, [(expected[0]![0]! + expected[0]![1]!) / 2, (expected[1]![0]! + expected[1]![1]!) / 2], {
-      rtol: 1e-13,
-      atol: 0,
-    });
+    assertClose(
+      perSample,
+      [(expected[0]![0]! + expected[0]![1]!) / 2, (expected[1]![0]! + expected[1]![1]!) / 2],
+      {
+        rtol: 1e-13,
+        atol: 0,
+      },
+    );
   });
 
   test("KLDiv: 'none' is elementwise by default and per distribution with classReduction 'sum'", () => {
@@ -157,9 +161,7 @@ describe('reduction option: gradients', () => {
       // Block path: the label needs a gradient too.
       const x2 = array(x0, f64).attachGrad();
       const label = array(zeros, f64).attachGrad();
-      const out = record(() =>
-        new L2Loss({ reduction }).forward(x2, label, array(perSampleWeight, f64)),
-      );
+      const out = record(() => new L2Loss({ reduction }).forward(x2, label, array(perSampleWeight, f64)));
       out.backward(array(2, f64));
       assertClose(x2.grad!, scaled(2 * factor), close);
       assertClose(label.grad!, scaled(-2 * factor), close);
@@ -230,10 +232,16 @@ class CountedLoss extends Loss<undefined, undefined> {
   }
 
   protected override meanDenominator(prepared: Prepared<undefined>): number {
-    return prepared.arrays[1]!.data.reduce((a: number, v: number) => a + (v > 0 ? 1 : 0), 0);
+    return Array.from(prepared.arrays[1]!.data).filter((v) => v > 0).length;
   }
 
-  protected forwardBlock(prepared: Prepared<undefined>, _s: undefined, begin: number, end: number, out: Float64Array) {
+  protected forwardBlock(
+    prepared: Prepared<undefined>,
+    _s: undefined,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ) {
     const [x, y] = prepared.arrays.map((a) => a.data);
     for (let k = begin; k < end; k++) out[k - begin] = y![k]! > 0 ? x![k]! : 0;
   }
