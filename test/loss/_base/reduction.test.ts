@@ -2,6 +2,7 @@
 // shape, its gradients on the one-pass and the block path, sampleWeight's gradient under 'none',
 // second derivatives through the twin, the squeezed class axis, and a meanDenominator of 0.
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { grad, record } from '../../../src/autograd/index.js';
 import { Loss, type LossOptions, type LossReduction, type Prepared } from '../../../src/loss/_base/index.js';
@@ -11,6 +12,7 @@ import type { TypedArray } from '../../../src/ndarray/dtype.js';
 import { ValueError } from '../../../src/ndarray/errors.js';
 import type { NDArray } from '../../../src/ndarray/ndarray.js';
 import { square } from '../../../src/ops/elementwise.js';
+import { conformanceCommand } from '../../../src/cli/conformance.js';
 import { assertClose } from '../../ops/_op-checks.js';
 
 const f64 = { dtype: 'float64' } as const;
@@ -282,4 +284,21 @@ describe('reduction option: meanDenominator', () => {
     assert.deepEqual([...x.grad!.data], [0, 0]);
     assert.deepEqual([...loss.reference(x, array([0, 0], f64)).data], [0]);
   });
+});
+
+describe('reduction option: PyTorch reference values', () => {
+  // test/fixtures/beyond-gluon/generate_reduction.py: l1_loss, 0.5·mse_loss, smooth_l1_loss,
+  // binary_cross_entropy_with_logits, poisson_nll_loss, cross_entropy, kl_div and ctc_loss under
+  // every reduction, with sampleWeight and weight, in float64 with autograd gradients.
+  const cases = fileURLToPath(new URL('../../fixtures/beyond-gluon/cases', import.meta.url));
+  for (const dtype of ['float64', 'float32'] as const) {
+    test(`every case passes through the conformance runner (${dtype})`, () => {
+      const lines: string[] = [];
+      const status = conformanceCommand([cases, '--dtype', dtype], (line) => lines.push(line));
+      const summary = lines.at(-1) ?? '';
+      assert.equal(status, 0, lines.join('\n'));
+      assert.match(summary, /^(\d+) passed, 0 failed$/);
+      assert.ok(Number(/^(\d+)/.exec(summary)![1]) >= 80, summary);
+    });
+  }
 });
