@@ -2,7 +2,8 @@
  * The `Loss` base class: what a loss states (its inputs, validation, kernels and twin as hooks)
  * and the public API every loss shares (forward, reference, options). The autograd nodes a call
  * becomes are in pipelines.ts, ℓ's layout and sampleWeight alignment in layout.ts, the shared
- * option and shape checks in validation.ts.
+ * option and shape checks in validation.ts, the base options (reduction included) and the JSON form
+ * of a loss's options in options.ts.
  *
  * For each call it converts the inputs, lets the loss validate and reshape them, runs the loss's
  * fused forward kernel block by block over the unreduced loss ℓ, and applies to each block —
@@ -38,75 +39,20 @@ import { reshape } from '../../ops/movement.js';
 import { CallMemory } from '../_call-memory.js';
 import { alignSampleWeight, batchLayout, WeightReader } from './layout.js';
 import { blockOp, type LossHooks, onePassOp } from './pipelines.js';
+import {
+  type CallReduction,
+  type ConfigValue,
+  LOSS_REDUCTIONS,
+  type LossConfig,
+  type LossOptions,
+  type LossReduction,
+  resolveReduction,
+  toConfigValue,
+} from './options.js';
 import { checkChoice, checkFinite, checkKnownOptions } from './validation.js';
 
-/** How a loss reduces its weighted ℓ into what `forward` returns (see {@link LossOptions.reduction}). */
-export type LossReduction = 'perSample' | 'none' | 'sum' | 'mean' | 'batchmean';
-
-/** Options every loss accepts. */
-export interface LossOptions {
-  /** Scalar multiplier applied after `sampleWeight`; null (the default) means none. */
-  weight?: number | null;
-  /** The axis that indexes samples (default 0, may be negative). */
-  batchAxis?: number;
-  /**
-   * What `forward` returns, from the weighted loss ℓ·sampleWeight·weight (ℓ: the loss's
-   * unreduced terms, one per element for the elementwise losses, one per position without the
-   * class axis for the class-axis losses, one per sample for CTC, Triplet, SDML and
-   * CosineEmbedding):
-   * - `'perSample'` (default, Gluon): the mean over every non-batch axis, shape `[batch]`;
-   * - `'none'`: the weighted ℓ itself, unreduced (the prediction's shape for elementwise losses,
-   *   without the class axis for class-axis losses, `[batch]` for per-sample losses);
-   * - `'sum'`: the sum of `'none'`, a 0-d array;
-   * - `'mean'`: that sum over the number of terms — the number of ℓ elements, or for a loss with
-   *   class weights or ignored labels the weighted count of the counted terms, as PyTorch's
-   *   `reduction='mean'`; a batch with nothing counted gives 0, not NaN;
-   * - `'batchmean'`: the sum over the batch size (PyTorch's KL `batchmean`).
-   *
-   * Gradients follow the reduction: `backward()` on a 0-d result gives the gradient of that
-   * number. PyTorch's `reduction='mean'` is `'mean'` here, its `'sum'` is `'sum'`, its `'none'`
-   * is `'none'` (for KLDivLoss with its default `classReduction: 'mean'`, ℓ is elementwise as
-   * in PyTorch).
-   */
-  reduction?: LossReduction;
-}
-
-/** A JSON value of a loss's config: options are numbers, strings, booleans, null or arrays of them. */
-export type ConfigValue = number | string | boolean | null | readonly ConfigValue[];
-
-/**
- * A loss as plain JSON (see {@link Loss.toConfig}): its class name and every option, defaults
- * included. `gluon.loss.fromConfig(config)` builds the same loss again.
- */
-export interface LossConfig {
-  readonly className: string;
-  readonly options: Readonly<Record<string, ConfigValue>>;
-}
-
-/** An option value as JSON: NDArrays and typed arrays become nested arrays. */
-function toConfigValue(where: string, option: string, value: unknown): ConfigValue {
-  if (value === null || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')
-    return value;
-  if (value instanceof NDArray) return value.toArray() as ConfigValue;
-  if (ArrayBuffer.isView(value)) return Array.from(value as TypedArray);
-  if (Array.isArray(value)) return value.map((v) => toConfigValue(where, option, v));
-  throw new ValueError(`${where}.toConfig: option ${option} holds a ${typeof value} that has no JSON form`);
-}
-
-/** The reductions {@link LossOptions.reduction} accepts. */
-export const LOSS_REDUCTIONS: readonly LossReduction[] = ['perSample', 'none', 'sum', 'mean', 'batchmean'];
-
-/** The reduction of one call, resolved against its ℓ (see pipelines.ts). */
-export interface CallReduction {
-  readonly kind: LossReduction;
-  /** What the weighted sum is divided by for 'sum', 'mean' and 'batchmean' (0: the result is 0). */
-  readonly divisor: number;
-  /** The shape of the result for 'none' (ℓ's shape without its squeezed axes). */
-  readonly shape: readonly number[];
-}
-
-/** The reduction of every 'perSample' call (nothing to resolve). */
-const PER_SAMPLE: CallReduction = Object.freeze({ kind: 'perSample', divisor: 1, shape: [] });
+export type { CallReduction, ConfigValue, LossConfig, LossOptions, LossReduction } from './options.js';
+export { LOSS_REDUCTIONS } from './options.js';
 
 /** Anything a loss accepts as an input: an NDArray, nested JS arrays, a typed array or a number. */
 export type LossInput = NDArray | number | readonly unknown[] | TypedArray;
@@ -438,21 +384,7 @@ export abstract class Loss<Extra = any, State = any> {
 
   /** This call's reduction: what the sum is divided by, or the shape 'none' returns. */
   private callReduction(prepared: Prepared<Extra>): CallReduction {
-    switch (this.reduction) {
-      case 'perSample':
-        return PER_SAMPLE;
-      case 'none': {
-        const squeezed = prepared.squeezedAxes ?? [];
-        const shape = prepared.lossShape.filter((_, i) => !squeezed.includes(i));
-        return { kind: 'none', divisor: 1, shape };
-      }
-      case 'sum':
-        return { kind: 'sum', divisor: 1, shape: [] };
-      case 'mean':
-        return { kind: 'mean', divisor: this.meanDenominator(prepared), shape: [] };
-      case 'batchmean':
-        return { kind: 'batchmean', divisor: prepared.lossShape[prepared.batchAxis] ?? 1, shape: [] };
-    }
+    return resolveReduction(this.reduction, prepared, () => this.meanDenominator(prepared));
   }
 
   /** This loss's hooks bound to it, for the pipelines (pipelines.ts); made once, never changed. */
