@@ -1,6 +1,6 @@
 /**
  * {@link ALL_LOSSES}, every registered loss class by its Gluon name, derived from the export lines
- * of exports.ts. Apart from index.ts so that modules derived from it (functional.ts, config.ts)
+ * of exports.ts. Apart from index.ts so that modules derived from it (_functional.ts, _config.ts)
  * can import it without an import cycle.
  * @module
  */

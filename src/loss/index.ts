@@ -7,5 +7,5 @@ export * from './exports.js';
 export { Loss } from './_base/index.js';
 export type { LossConfig, LossInput, LossOptions, LossReduction } from './_base/index.js';
 export { ALL_LOSSES, type LossClass } from './_registry.js';
-export { fromConfig } from './config.js';
-export { functional, functionName, type LossFunction } from './functional.js';
+export { fromConfig } from './_config.js';
+export { functional, functionName, type LossFunction } from './_functional.js';
