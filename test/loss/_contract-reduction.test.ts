@@ -161,6 +161,11 @@ for (const backend of ['wasm', 'js'] as const) {
             });
             closeTo(fused[k]!.data, numeric, 1e-5, 1e-7, `${what} (finite differences)`);
           });
+          // createGraph differentiates the twin through the same reduction.
+          const [twinFirst] = record(() =>
+            grad(loss.forward(...inputs), [variables[0]!], { headGrads: head, createGraph: true }),
+          );
+          closeTo(twinFirst!.data, fused[0]!.data, 1e-9, 1e-11, `${name} ${reduction} createGraph`);
           // Only the first input differentiated: the one-pass path where the loss has one.
           const first = inputsOf(loss, 5);
           const x = first[0]!.attachGrad();
