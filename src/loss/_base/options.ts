@@ -28,13 +28,25 @@ export interface LossOptions {
    * - `'sum'`: the sum of `'none'`, a 0-d array;
    * - `'mean'`: that sum over the number of terms — the number of ℓ elements, or for a loss with
    *   class weights or ignored labels the weighted count of the counted terms, as PyTorch's
-   *   `reduction='mean'`; a batch with nothing counted gives 0, not NaN;
+   *   `reduction='mean'` (sampleWeight scales terms but does not change the count); a batch with
+   *   nothing counted gives 0, not NaN;
    * - `'batchmean'`: the sum over the batch size (PyTorch's KL `batchmean`).
    *
    * Gradients follow the reduction: `backward()` on a 0-d result gives the gradient of that
    * number. PyTorch's `reduction='mean'` is `'mean'` here, its `'sum'` is `'sum'`, its `'none'`
    * is `'none'` (for KLDivLoss with its default `classReduction: 'mean'`, ℓ is elementwise as
-   * in PyTorch).
+   * in PyTorch). One difference: PyTorch's `ctc_loss(reduction='mean')` first divides each
+   * sequence's loss by its target length; CTCLoss's `'mean'` is the sum over the batch size.
+   *
+   * @example
+   * ```ts
+   * const pred = nd.array([[1, 2], [3, 4]]);
+   * const label = nd.zeros([2, 2]);
+   * new gluon.loss.L1Loss().forward(pred, label);                        // [1.5, 3.5]
+   * new gluon.loss.L1Loss({ reduction: 'none' }).forward(pred, label);   // [[1, 2], [3, 4]]
+   * new gluon.loss.L1Loss({ reduction: 'mean' }).forward(pred, label);   // 2.5 (0-d)
+   * new gluon.loss.L1Loss({ reduction: 'batchmean' }).forward(pred, label); // 5 (0-d)
+   * ```
    */
   reduction?: LossReduction;
 }
