@@ -135,6 +135,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
       lossShape,
       batchAxis: lossBatchAxis(this.name, this.batchAxis, lossShape),
       extra,
+      squeezedAxes: [1],
     };
   }
 

@@ -118,6 +118,8 @@ const DEAD = -1e30;
 export class CTCLoss extends Loss<CTCSetup, CTCState> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'CTCLoss';
+  /** batchAxis follows labelLayout: toConfig leaves it out. */
+  static override readonly derivedOptions = ['batchAxis'];
 
   readonly inputNames: readonly string[] = ['pred', 'label', 'predLengths', 'labelLengths', 'sampleWeight'];
   /** Layout of `pred`. */

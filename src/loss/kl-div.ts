@@ -169,7 +169,8 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     }
     const labelIndex = broadcastOffsets(pred.shape, label.shape);
     const extra: KLExtra = { axis, layout, labelIndex };
-    return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra };
+    const squeezedAxes = summed ? [axis] : [];
+    return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra, squeezedAxes };
   }
 
   /**

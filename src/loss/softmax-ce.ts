@@ -139,7 +139,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     if (!this.sparseLabel) {
       const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
       const extra: SoftmaxExtra = { axis, layout, labels: null };
-      return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra };
+      return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra, squeezedAxes: [axis] };
     }
     const label = inputs[1]!;
     const rows = layout.outer * layout.inner;
@@ -152,7 +152,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     }
     const labels = checkIndices(this.name, 'label', label, layout.size);
     const extra: SoftmaxExtra = { axis, layout, labels };
-    return { arrays: [pred], sources: [0], lossShape, batchAxis, extra };
+    return { arrays: [pred], sources: [0], lossShape, batchAxis, extra, squeezedAxes: [axis] };
   }
 
   /**

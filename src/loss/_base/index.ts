@@ -4,7 +4,17 @@
  * @module
  */
 export { asFloat, broadcastOffsets, floatDTypeOf } from './layout.js';
-export { type LossInput, type LossOptions, Loss, type Prepared } from './loss.js';
+export {
+  type CallReduction,
+  type ConfigValue,
+  type LossConfig,
+  type LossInput,
+  type LossOptions,
+  type LossReduction,
+  LOSS_REDUCTIONS,
+  Loss,
+  type Prepared,
+} from './loss.js';
 export {
   checkBoolean,
   checkChoice,

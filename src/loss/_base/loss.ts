@@ -2,7 +2,8 @@
  * The `Loss` base class: what a loss states (its inputs, validation, kernels and twin as hooks)
  * and the public API every loss shares (forward, reference, options). The autograd nodes a call
  * becomes are in pipelines.ts, ℓ's layout and sampleWeight alignment in layout.ts, the shared
- * option and shape checks in validation.ts.
+ * option and shape checks in validation.ts, the base options (reduction included) and the JSON form
+ * of a loss's options in options.ts.
  *
  * For each call it converts the inputs, lets the loss validate and reshape them, runs the loss's
  * fused forward kernel block by block over the unreduced loss ℓ, and applies to each block —
@@ -31,21 +32,27 @@ import { asArray, array as makeArray } from '../../ndarray/create.js';
 import { type DType, isFloat, type TypedArray } from '../../ndarray/dtype.js';
 import { ShapeError, ValueError } from '../../ndarray/errors.js';
 import { NDArray } from '../../ndarray/ndarray.js';
-import { mean } from '../../ops/reduce.js';
+import { sizeOf } from '../../ndarray/shape.js';
+import { mean, sum } from '../../ops/reduce.js';
 import { mul } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
 import { CallMemory } from '../_call-memory.js';
 import { alignSampleWeight, batchLayout, WeightReader } from './layout.js';
 import { blockOp, type LossHooks, onePassOp } from './pipelines.js';
-import { checkFinite, checkKnownOptions } from './validation.js';
+import {
+  type CallReduction,
+  type ConfigValue,
+  LOSS_REDUCTIONS,
+  type LossConfig,
+  type LossOptions,
+  type LossReduction,
+  resolveReduction,
+  toConfigValue,
+} from './options.js';
+import { checkChoice, checkFinite, checkKnownOptions } from './validation.js';
 
-/** Options every loss accepts. */
-export interface LossOptions {
-  /** Scalar multiplier applied after `sampleWeight`; null (the default) means none. */
-  weight?: number | null;
-  /** The axis that indexes samples (default 0, may be negative). */
-  batchAxis?: number;
-}
+export type { CallReduction, ConfigValue, LossConfig, LossOptions, LossReduction } from './options.js';
+export { LOSS_REDUCTIONS } from './options.js';
 
 /** Anything a loss accepts as an input: an NDArray, nested JS arrays, a typed array or a number. */
 export type LossInput = NDArray | number | readonly unknown[] | TypedArray;
@@ -68,6 +75,11 @@ export interface Prepared<Extra = unknown> {
   readonly batchAxis: number;
   /** Scalars and other per-call settings the kernels need (e.g. Poisson's epsilon). */
   readonly extra?: Extra;
+  /**
+   * Axes of `lossShape` the loss has already reduced to length 1 (SoftmaxCE's class axis):
+   * `reduction: 'none'` leaves them out of its result.
+   */
+  readonly squeezedAxes?: readonly number[];
 }
 
 /** The floats-of-input dtype for converting nested-array inputs. */
@@ -77,8 +89,8 @@ function floatDType(reference: NDArray | null): DType {
 
 // ---- the base class -----------------------------------------------------------------------
 
-/** Options understood by the base: `weight` and `batchAxis`. */
-const BASE_OPTIONS = ['weight', 'batchAxis'] as const;
+/** Options understood by the base: `weight`, `batchAxis` and `reduction`. */
+const BASE_OPTIONS = ['weight', 'batchAxis', 'reduction'] as const;
 
 /**
  * Base of every Gluon loss. Subclasses supply `prepare` (validation and reshaping), a fused
@@ -97,10 +109,22 @@ export abstract class Loss<Extra = any, State = any> {
    * `constructor.name` would then print mangled names in messages and the registry.
    */
   static readonly lossName?: string;
+  /**
+   * Options the loss passes to the base itself rather than taking from the user (CTCLoss's
+   * batchAxis follows labelLayout): {@link toConfig} leaves them out.
+   */
+  static readonly derivedOptions?: readonly string[];
   /** Scalar weight, or null for none. */
   readonly weight: number | null;
   /** Batch axis as given (may be negative). */
   readonly batchAxis: number;
+  /** What `forward` returns (see {@link LossOptions.reduction}). */
+  readonly reduction: LossReduction;
+  /** The option names this loss accepts and the options object it was constructed from (for toConfig). */
+  private readonly construction: {
+    readonly names: readonly string[];
+    readonly given: Readonly<Record<string, unknown>>;
+  };
   /** Gluon's positional input names, in order (e.g. pred, label, sampleWeight). */
   abstract readonly inputNames: readonly string[];
 
@@ -113,7 +137,15 @@ export abstract class Loss<Extra = any, State = any> {
     if (options === null || typeof options !== 'object') {
       throw new ValueError(`${where}: options must be an object, got ${String(options)}`);
     }
-    checkKnownOptions(where, options, [...BASE_OPTIONS, ...known]);
+    const names = [...BASE_OPTIONS, ...known];
+    checkKnownOptions(where, options, names);
+    this.construction = { names, given: { ...options } };
+    this.reduction = checkChoice(
+      where,
+      'reduction',
+      options.reduction === undefined ? 'perSample' : options.reduction,
+      LOSS_REDUCTIONS,
+    );
     const weight = options.weight === undefined ? defaultWeight : options.weight;
     this.weight = weight === null ? null : checkFinite(where, 'weight', weight);
     // undefined means the default; null is rejected like any other non-integer, as for every option.
@@ -221,6 +253,15 @@ export abstract class Loss<Extra = any, State = any> {
     return true;
   }
 
+  /**
+   * What `reduction: 'mean'` divides the weighted sum of ℓ by: by default the number of ℓ
+   * elements. A loss with class weights or ignored labels returns the weighted count of the terms
+   * it counts (PyTorch's `mean`); 0 (nothing counted) makes the result 0 rather than NaN.
+   */
+  protected meanDenominator(prepared: Prepared<Extra>): number {
+    return sizeOf(prepared.lossShape);
+  }
+
   /** The same ℓ as `forwardBlock`, composed from differentiable ops (slow, obviously right). */
   abstract twin(prepared: Prepared<Extra>): NDArray;
 
@@ -245,6 +286,25 @@ export abstract class Loss<Extra = any, State = any> {
   /** Gluon-like description, e.g. `HuberLoss(batchAxis=0, w=null)`. */
   toString(): string {
     return `${this.name}(batchAxis=${this.batchAxis}, w=${this.weight === null ? 'null' : this.weight})`;
+  }
+
+  /**
+   * The loss as plain JSON: `{ className, options }` with every option it accepts, defaults
+   * included (`JSON.stringify` keeps it whole). `gluon.loss.fromConfig(config)` builds a loss
+   * that computes the same numbers. An option's value is the validated one the loss keeps in the
+   * field of the option's name (every gloss loss keeps one per option), else the value it was
+   * given; NDArrays and typed arrays become nested arrays.
+   */
+  toConfig(): LossConfig {
+    const derived = (this.constructor as typeof Loss).derivedOptions ?? [];
+    const options: Record<string, ConfigValue> = {};
+    for (const option of this.construction.names) {
+      if (derived.includes(option)) continue;
+      const value =
+        option in this ? (this as Record<string, unknown>)[option] : this.construction.given[option];
+      if (value !== undefined) options[option] = toConfigValue(this.name, option, value);
+    }
+    return { className: this.name, options };
   }
 
   // ---- the pipeline ---------------------------------------------------------------------
@@ -300,23 +360,31 @@ export abstract class Loss<Extra = any, State = any> {
   }
 
   /**
-   * Computes the loss: one value per sample (a 1-D array along the batch axis). Inputs follow
-   * Gluon's positional order (`inputNames`), with null for a skipped optional input.
+   * Computes the loss: by default one value per sample (a 1-D array along the batch axis), else
+   * as the `reduction` option says. Inputs follow Gluon's positional order (`inputNames`), with
+   * null for a skipped optional input.
    */
   forward(...inputs: (LossInput | null | undefined)[]): NDArray {
     const { prepared, sampleWeight, weightShape } = this.prepareCall(inputs);
     const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
     const weights =
       sampleWeight && weightShape ? new WeightReader(sampleWeight, weightShape, prepared) : null;
-    const fused = this.fusesGradient(prepared, sampleWeight, weights);
+    const reduction = this.callReduction(prepared);
+    // 'none' returns ℓ itself, which only the block path computes.
+    const fused = reduction.kind !== 'none' && this.fusesGradient(prepared, sampleWeight, weights);
     // Whether the op below builds a graph node, i.e. whether a backward may still read the call's
     // state after its forward (the forward itself runs with recording paused).
     const recorded = isRecording() && arrays.some((x) => x.requiresGrad);
     const hooks = this.hooks();
     const op = fused
-      ? onePassOp(hooks, prepared, weights)
-      : blockOp(hooks, prepared, sampleWeight, weights, recorded);
+      ? onePassOp(hooks, prepared, weights, reduction)
+      : blockOp(hooks, prepared, sampleWeight, weights, recorded, reduction);
     return op(arrays, undefined);
+  }
+
+  /** This call's reduction: what the sum is divided by, or the shape 'none' returns. */
+  private callReduction(prepared: Prepared<Extra>): CallReduction {
+    return resolveReduction(this.reduction, prepared, () => this.meanDenominator(prepared));
   }
 
   /** This loss's hooks bound to it, for the pipelines (pipelines.ts); made once, never changed. */
@@ -334,8 +402,8 @@ export abstract class Loss<Extra = any, State = any> {
         this.backwardBlock(prepared, state, begin, end, dLoss, grads),
       assignsGradient: (prepared, index) => this.assignsGradient(prepared, index),
       forwardGradient: this.forwardGradient?.bind(this),
-      twinGradients: (prepared, sampleWeight, weightShape, gradOutput) =>
-        this.twinGradients(prepared, sampleWeight, weightShape, gradOutput),
+      twinGradients: (prepared, sampleWeight, weightShape, reduction, gradOutput) =>
+        this.twinGradients(prepared, sampleWeight, weightShape, reduction, gradOutput),
     };
     return this.boundHooks;
   }
@@ -381,34 +449,46 @@ export abstract class Loss<Extra = any, State = any> {
 
   /**
    * The same loss computed entirely from differentiable ops (the twin, then weighting and the
-   * per-sample mean). Slow; the tests compare it with {@link forward}.
+   * reduction). Slow; the tests compare it with {@link forward}.
    */
   reference(...inputs: (LossInput | null | undefined)[]): NDArray {
     const { prepared, sampleWeight, weightShape } = this.prepareCall(inputs);
-    return this.composedPipeline(prepared, sampleWeight, weightShape, prepared.arrays);
+    return this.composedPipeline(prepared, sampleWeight, weightShape, this.callReduction(prepared));
   }
 
   private composedPipeline(
     prepared: Prepared<Extra>,
     sampleWeight: NDArray | null,
     weightShape: readonly number[] | null,
-    arrays: readonly NDArray[],
+    reduction: CallReduction,
   ): NDArray {
-    let loss = this.twin({ ...prepared, arrays });
+    let loss = this.twin(prepared);
     if (sampleWeight && weightShape) loss = mul(loss, reshape(sampleWeight, [...weightShape]));
     if (this.weight !== null) loss = mul(loss, this.weight);
-    const axes = loss.shape.map((_, i) => i).filter((i) => i !== prepared.batchAxis);
-    return axes.length > 0 ? mean(loss, axes) : loss;
+    switch (reduction.kind) {
+      case 'perSample': {
+        const axes = loss.shape.map((_, i) => i).filter((i) => i !== prepared.batchAxis);
+        return axes.length > 0 ? mean(loss, axes) : loss;
+      }
+      case 'none':
+        return reshape(loss, [...reduction.shape]);
+      case 'sum':
+        return sum(loss);
+      default:
+        // 'mean' and 'batchmean'; a divisor of 0 (nothing counted) gives 0.
+        return mul(sum(loss), reduction.divisor === 0 ? 0 : 1 / reduction.divisor);
+    }
   }
 
   private twinGradients(
     prepared: Prepared<Extra>,
     sampleWeight: NDArray | null,
     weightShape: readonly number[] | null,
+    reduction: CallReduction,
     gradOutput: NDArray,
   ): (NDArray | null)[] {
     const variables = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
-    const output = this.composedPipeline(prepared, sampleWeight, weightShape, prepared.arrays);
+    const output = this.composedPipeline(prepared, sampleWeight, weightShape, reduction);
     if (!output.requiresGrad) return variables.map(() => null);
     const grads = runBackward([output], [gradOutput], {
       retainGraph: true,

@@ -28,7 +28,7 @@ import {
   toArrayOf,
   type WeightReader,
 } from './layout.js';
-import type { Prepared } from './loss.js';
+import type { CallReduction, Prepared } from './loss.js';
 
 /** What the pipelines need from a loss: its name, weight and memory, and its hooks bound to it. */
 export interface LossHooks<Extra, State> {
@@ -61,8 +61,42 @@ export interface LossHooks<Extra, State> {
     prepared: Prepared<Extra>,
     sampleWeight: NDArray | null,
     weightShape: readonly number[] | null,
+    reduction: CallReduction,
     gradOutput: NDArray,
   ): (NDArray | null)[];
+}
+
+/**
+ * The factor a call's per-sample sums of weighted ℓ are multiplied by: the scalar weight over
+ * the per-sample count M ('perSample'), over the reduction's divisor ('sum', 'mean',
+ * 'batchmean'; 0 when the divisor is 0), or the weight alone ('none').
+ */
+function sumScale(weight: number | null, count: number, reduction: CallReduction): number {
+  const w = weight === null ? 1 : weight;
+  if (reduction.kind === 'perSample') return w / count;
+  if (reduction.kind === 'none') return w;
+  return reduction.divisor === 0 ? 0 : w / reduction.divisor;
+}
+
+/**
+ * `Σ_n totals[n]` scaled into the one value of a 'sum', 'mean' or 'batchmean' call (divided
+ * rather than multiplied by the reciprocal when there is no weight, as the per-sample mean is).
+ */
+function reducedValue(totals: Float64Array, weight: number | null, reduction: CallReduction): number {
+  let total = 0;
+  for (let n = 0; n < totals.length; n++) total += totals[n]!;
+  if (weight === null && reduction.divisor !== 0) return total / reduction.divisor;
+  return total * sumScale(weight, 1, reduction);
+}
+
+/** A head gradient of one value (a 0-d result) repeated for each of `batch` samples. */
+function headPerSample(
+  gradOutput: NDArray,
+  batch: number,
+  reduction: CallReduction,
+): TypedArray | Float64Array {
+  if (reduction.kind === 'perSample' || reduction.kind === 'none') return gradOutput.data;
+  return new Float64Array(batch).fill(gradOutput.data[0]!);
 }
 
 /**
@@ -74,7 +108,9 @@ export function onePassOp<Extra, State>(
   hooks: LossHooks<Extra, State>,
   prepared: Prepared<Extra>,
   weights: WeightReader | null,
+  reduction: CallReduction,
 ) {
+  const reduced = reduction.kind !== 'perSample';
   const layout = batchLayout(prepared);
   const pred = prepared.arrays[0]!;
   const dtype = outputDType(prepared);
@@ -93,12 +129,19 @@ export function onePassOp<Extra, State>(
         ? regionView(owner.region)
         : hooks.callMemory.takeArray(pred.dtype, pred.size);
       if (!owner.region) owner.gradient = gradient;
-      const unit = (hooks.weight === null ? 1 : hooks.weight) / layout.count;
+      const unit = sumScale(hooks.weight, layout.count, reduction);
       const scales = new Float64Array(layout.batch);
       for (let sample = 0; sample < layout.batch; sample++)
         scales[sample] = weights ? unit * weights.ofSample(sample) : unit;
       const sums = new Float64Array(layout.batch);
       fused(prepared, state, perSample, scales, sums, gradient);
+      if (reduced) {
+        if (weights)
+          for (let sample = 0; sample < layout.batch; sample++) sums[sample]! *= weights.ofSample(sample);
+        const out = allocate(dtype, 1);
+        out[0] = reducedValue(sums, hooks.weight, reduction);
+        return { output: new NDArray(out, []), saved: owner };
+      }
       const out = allocate(dtype, layout.batch);
       for (let sample = 0; sample < layout.batch; sample++) {
         const total = weights ? sums[sample]! * weights.ofSample(sample) : sums[sample]!;
@@ -115,8 +158,10 @@ export function onePassOp<Extra, State>(
       if (isRecording()) {
         const sampleWeight = weights ? weights.array : null;
         const shape = weights ? weights.shape : null;
-        return hooks.twinGradients(prepared, sampleWeight, shape, gradOutput);
+        return hooks.twinGradients(prepared, sampleWeight, shape, reduction, gradOutput);
       }
+      // A 0-d result's one head value scales the whole gradient (one "sample" of every element).
+      const headCount = reduced ? pred.size : perSample;
       // A view made now: the region stays allocated, and so unmoved, until the graph is freed.
       const stored = saved.region ? regionView(saved.region) : saved.gradient!;
       const head = gradOutput.data;
@@ -127,14 +172,14 @@ export function onePassOp<Extra, State>(
         // This is the last run: the stored gradient itself becomes the result, scaled in place
         // by a non-unit head (the engine copies it into .grad before the graph is freed and the
         // memory goes back).
-        if (!ones) scaleBySample(stored, head, perSample, stored);
+        if (!ones) scaleBySample(stored, head, headCount, stored);
         result = stored;
       } else {
         // A retained graph may run again, so the stored gradient must stay as it is.
         const scaled = hooks.callMemory.takeArray(pred.dtype, pred.size);
         onGraphFreed(() => hooks.callMemory.giveBackArray(scaled));
         if (ones) scaled.set(stored);
-        else scaleBySample(stored, head, perSample, scaled);
+        else scaleBySample(stored, head, headCount, scaled);
         result = scaled;
       }
       const nulls = prepared.arrays.slice(1).map(() => null);
@@ -151,6 +196,7 @@ export function blockOp<Extra, State>(
   sampleWeight: NDArray | null,
   weights: WeightReader | null,
   recorded: boolean,
+  reduction: CallReduction,
 ) {
   const layout = batchLayout(prepared);
   const weightShape = weights ? weights.shape : null;
@@ -161,6 +207,11 @@ export function blockOp<Extra, State>(
     name: hooks.name,
     forward: () => {
       const state = hooks.createState(prepared);
+      if (reduction.kind === 'none') {
+        const output = weightedLoss(hooks, prepared, state, weights, reduction.shape);
+        if (!recorded) hooks.releaseState(state);
+        return { output, saved: { state } };
+      }
       const totals = new Float64Array(layout.batch);
       const block = new Float64Array(Math.min(total, BLOCK_SIZE));
       const samples = new Int32Array(block.length);
@@ -194,17 +245,23 @@ export function blockOp<Extra, State>(
           for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]!;
         }
       }
+      if (!recorded) hooks.releaseState(state);
+      if (reduction.kind !== 'perSample') {
+        const out = allocate(dtype, 1);
+        out[0] = reducedValue(totals, hooks.weight, reduction);
+        return { output: new NDArray(out, []), saved: { state } };
+      }
       const scale = (hooks.weight === null ? 1 : hooks.weight) / layout.count;
       const out = allocate(dtype, layout.batch);
       for (let n = 0; n < layout.batch; n++)
         out[n] = hooks.weight === null ? totals[n]! / layout.count : totals[n]! * scale;
-      if (!recorded) hooks.releaseState(state);
       return { output: new NDArray(out, [layout.batch]), saved: { state } };
     },
     backward: ({ gradOutput, needsGrad, saved, onGraphFreed }) => {
       onGraphFreed(() => hooks.releaseState(saved.state));
-      if (isRecording()) return hooks.twinGradients(prepared, sampleWeight, weightShape, gradOutput);
-      const grads = blockBackward(hooks, prepared, weights, saved.state, gradOutput, needsGrad);
+      if (isRecording())
+        return hooks.twinGradients(prepared, sampleWeight, weightShape, reduction, gradOutput);
+      const grads = blockBackward(hooks, prepared, weights, saved.state, gradOutput, needsGrad, reduction);
       onGraphFreed(() => {
         for (const grad of grads) if (grad) hooks.callMemory.giveBackArray(grad.data);
       });
@@ -221,6 +278,7 @@ function blockBackward<Extra, State>(
   state: State,
   gradOutput: NDArray,
   needsGrad: readonly boolean[],
+  reduction: CallReduction,
 ): (NDArray | null)[] {
   const layout = batchLayout(prepared);
   const total = sizeOf(prepared.lossShape);
@@ -231,15 +289,25 @@ function blockBackward<Extra, State>(
   );
   const wantWeightGrad = sampleWeight !== null && needsGrad[count] === true;
   const dWeight = wantWeightGrad ? new Float64Array(sampleWeight!.size) : null;
-  const scale = (hooks.weight === null ? 1 : hooks.weight) / layout.count;
-  const g = gradOutput.data;
+  const scale = sumScale(hooks.weight, layout.count, reduction);
+  const g = headPerSample(gradOutput, layout.batch, reduction);
   const dLoss = new Float64Array(Math.min(total, BLOCK_SIZE));
   const values = dWeight ? new Float64Array(dLoss.length) : null;
   const samples = new Int32Array(dLoss.length);
   const offsets = weights ? new Int32Array(dLoss.length) : null;
+  const elementwiseHead = reduction.kind === 'none';
   for (const [begin, end, sample] of blocks(total, layout)) {
     const length = end - begin;
-    if (weights && offsets) {
+    if (elementwiseHead) {
+      // 'none': the head has one value per ℓ element.
+      if (weights && offsets) weights.offsets(begin, length, offsets);
+      const w = weights ? weights.values : null;
+      for (let k = 0; k < length; k++) dLoss[k] = g[begin + k]! * scale * (w ? w[offsets![k]!]! : 1);
+      if (dWeight && values && offsets) {
+        hooks.forwardBlock(prepared, state, begin, end, values);
+        for (let k = 0; k < length; k++) dWeight[offsets[k]!]! += g[begin + k]! * scale * values[k]!;
+      }
+    } else if (weights && offsets) {
       sampleIndices(begin, length, layout, samples);
       weights.offsets(begin, length, offsets);
       const w = weights.values;
@@ -261,6 +329,36 @@ function blockBackward<Extra, State>(
   );
   if (sampleWeight) result.push(dWeight ? toArrayOf(dWeight, sampleWeight) : null);
   return result;
+}
+
+/** The weighted ℓ of a 'none' call, block by block, as an array of `shape` (ℓ's elements, row-major). */
+function weightedLoss<Extra, State>(
+  hooks: LossHooks<Extra, State>,
+  prepared: Prepared<Extra>,
+  state: State,
+  weights: WeightReader | null,
+  shape: readonly number[],
+): NDArray {
+  const total = sizeOf(prepared.lossShape);
+  const out = allocate(outputDType(prepared), total);
+  const block = new Float64Array(Math.min(total, BLOCK_SIZE));
+  const offsets = weights ? new Int32Array(block.length) : null;
+  const w = hooks.weight === null ? 1 : hooks.weight;
+  for (let begin = 0; begin < total; begin += BLOCK_SIZE) {
+    const end = Math.min(begin + BLOCK_SIZE, total);
+    const length = end - begin;
+    hooks.forwardBlock(prepared, state, begin, end, block);
+    if (weights && offsets) {
+      weights.offsets(begin, length, offsets);
+      const values = weights.values;
+      for (let k = 0; k < length; k++) out[begin + k] = block[k]! * values[offsets[k]!]! * w;
+    } else if (hooks.weight === null) {
+      out.set(block.subarray(0, length), begin);
+    } else {
+      for (let k = 0; k < length; k++) out[begin + k] = block[k]! * w;
+    }
+  }
+  return new NDArray(out, [...shape]);
 }
 
 /**
