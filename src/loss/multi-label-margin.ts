@@ -33,8 +33,9 @@ interface MultiLabelMarginExtra {
  *
  * **Inputs**: `pred` `(N, C)` class scores; `target` the same number of elements (reshaped like
  * `pred`), int32 or float holding class indices: each row lists target classes and ends at its
- * first −1 (a row without −1 uses all C entries); everything after that −1 is ignored. A listed
- * value outside [0, C) or not an integer (NaN included) is a ValueError naming its position.
+ * first −1 (a row without −1 uses all C entries); the entries after that −1 are ignored, but as
+ * in PyTorch every entry must be an integer in [−1, C): anything else (NaN included) is a
+ * ValueError naming its position.
  *
  * **Output**: shape `(N,)`.
  *
@@ -78,19 +79,22 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     const targets = new Int32Array(batch * classes);
     const counts = new Int32Array(batch);
     const isTarget = new Uint8Array(batch * classes);
+    for (let at = 0; at < target.length; at++) {
+      // PyTorch checks every entry, used or not: an integer in [−1, C).
+      const v = target[at]!;
+      if (!Number.isInteger(v) || v < -1 || v >= classes) {
+        throw new ValueError(
+          `${this.name}: target at flat position ${at} is ${v}; every entry must be a class index in [0, ${classes}) ` +
+            'or -1, which ends its row',
+        );
+      }
+    }
     for (let n = 0; n < batch; n++) {
       let t = 0;
       for (; t < classes; t++) {
-        const at = n * classes + t;
-        const v = target[at]!;
+        const v = target[n * classes + t]!;
         if (v === -1) break;
-        if (!Number.isInteger(v) || v < 0 || v >= classes) {
-          throw new ValueError(
-            `${this.name}: target at flat position ${at} is ${v}; it must be a class index in [0, ${classes}) ` +
-              'or -1 to end the row',
-          );
-        }
-        targets[at] = v;
+        targets[n * classes + t] = v;
         isTarget[n * classes + v] = 1;
       }
       counts[n] = t;
