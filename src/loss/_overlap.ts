@@ -200,7 +200,7 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
   }
 
   protected forwardBlock(
-    prepared: Prepared<OverlapExtra>,
+    _prepared: Prepared<OverlapExtra>,
     state: OverlapState,
     begin: number,
     end: number,

@@ -50,7 +50,7 @@ export interface DiceLossOptions extends OverlapLossOptions {
  * @example
  * ```ts
  * const loss = new gluon.loss.DiceLoss();
- * loss.forward(nd.array([[0.9, 0.1, 0.8]]), nd.array([[1, 0, 1]])); // [0.1000027]: 1 − 3.4/3.8 with s = 1e-5
+ * loss.forward(nd.array([[0.9, 0.1, 0.8]]), nd.array([[1, 0, 1]])); // [0.1052629]: (FP + FN)/(2TP + FP + FN + s) = 0.4/3.80001
  * ```
  */
 export class DiceLoss extends OverlapLoss {

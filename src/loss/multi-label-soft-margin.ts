@@ -52,7 +52,7 @@ export interface MultiLabelSoftMarginLossOptions extends LossOptions {
  * @example
  * ```ts
  * const loss = new gluon.loss.MultiLabelSoftMarginLoss();
- * loss.forward(nd.array([[0, 2]]), nd.array([[1, 0]])); // [1.0776]: (log 2 + softplus(2)) / 2
+ * loss.forward(nd.array([[0, 2]]), nd.array([[1, 0]])); // [1.410038]: (softplus(0) + softplus(2)) / 2
  * ```
  */
 export class MultiLabelSoftMarginLoss extends Loss<number> {

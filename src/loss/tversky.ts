@@ -54,7 +54,7 @@ export interface TverskyLossOptions extends OverlapLossOptions {
  * @example
  * ```ts
  * const loss = new gluon.loss.TverskyLoss({ alpha: 0.3, beta: 0.7 });
- * loss.forward(nd.array([[0.9, 0.1, 0.8]]), nd.array([[1, 0, 1]])); // [0.1666…]: 0.24/(1.7 + 0.24 + s)
+ * loss.forward(nd.array([[0.9, 0.1, 0.8]]), nd.array([[1, 0, 1]])); // [0.1237107]: (0.3·0.1 + 0.7·0.3)/(1.7 + 0.24 + s)
  * ```
  */
 export class TverskyLoss extends OverlapLoss {
