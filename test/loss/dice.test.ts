@@ -100,7 +100,10 @@ describe('DiceLoss', () => {
         [0.5, 0.3, 0.9],
       ],
     ]);
-    assertGradients(new DiceLoss({ activation: 'softmax', axis: 1 }), [transposed, soft.transpose([0, 2, 1])]);
+    assertGradients(new DiceLoss({ activation: 'softmax', axis: 1 }), [
+      transposed,
+      soft.transpose([0, 2, 1]),
+    ]);
     assertGradients(new DiceLoss({ activation: 'softmax' }), [f64(logits), soft]);
   });
 
@@ -145,7 +148,8 @@ describe('DiceLoss', () => {
     );
     assert.throws(
       () => new DiceLoss({ activation: 'softmax' }).forward(f64([0.5, 0.5]), f64([0, 1])),
-      (e: Error) => e instanceof ShapeError && /DiceLoss: the softmax axis -1 is the batch axis/.test(e.message),
+      (e: Error) =>
+        e instanceof ShapeError && /DiceLoss: the softmax axis -1 is the batch axis/.test(e.message),
     );
     assert.throws(() => new DiceLoss().forward(f64(0.5), f64(1)), ShapeError);
     // A NaN label is a continuous input: it propagates into its sample (DECISIONS 9).
