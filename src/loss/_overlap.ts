@@ -110,7 +110,12 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
       );
     }
     this.smooth = smooth;
-    this.activation = checkChoice(this.name, 'activation', options.activation ?? 'none', ACTIVATIONS);
+    this.activation = checkChoice(
+      this.name,
+      'activation',
+      options.activation === undefined ? 'none' : options.activation,
+      ACTIVATIONS,
+    );
     const axis = options.axis === undefined ? -1 : options.axis;
     if (!Number.isInteger(axis))
       throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
