@@ -164,7 +164,55 @@ const COUPLED_VIEWS: Record<string, (size: { width: number; height: number }) =>
           .slice([0], [1]),
       size,
     ),
+  DiceLoss: (size) => overlapSweep('DiceLoss', new losses.DiceLoss(), size),
+  TverskyLoss: (size) =>
+    overlapSweep('TverskyLoss(α 0.3, β 0.7)', new losses.TverskyLoss({ alpha: 0.3, beta: 0.7 }), size),
+  MultiMarginLoss: (size) =>
+    rowSweep(
+      'MultiMarginLoss, scores [z, 0, 0.5], label = 0',
+      (row) => new losses.MultiMarginLoss().forward(row, nd.array([0], f64)),
+      size,
+    ),
+  MultiLabelMarginLoss: (size) =>
+    rowSweep(
+      'MultiLabelMarginLoss, scores [z, 0, 0.5], targets [0]',
+      (row) => new losses.MultiLabelMarginLoss().forward(row, nd.array([[0, -1, -1]], f64)),
+      size,
+    ),
+  MultiLabelSoftMarginLoss: (size) =>
+    rowSweep(
+      'MultiLabelSoftMarginLoss, logits [z, 0, 0.5], labels [1, 0, 1]',
+      (row) => new losses.MultiLabelSoftMarginLoss().forward(row, nd.array([[1, 0, 1]], f64)),
+      size,
+    ),
 };
+
+/** A mask overlap loss against the mask [1, 0] as the first prediction p goes from 0 to 1 (the second is 0.25). */
+function overlapSweep(title: string, loss: losses.Loss, size: { width: number; height: number }): string {
+  const mask = nd.array([[1, 0]], f64);
+  return sweep(
+    `${title}, pred [p, 0.25], label [1, 0]`,
+    'p',
+    linspace(0, 1, 101),
+    (p) => loss.forward(nd.concat([p, nd.array([0.25], f64)], 0).reshape([1, 2]), mask),
+    size,
+  );
+}
+
+/** A loss of one row of class scores [z, 0, 0.5] as z varies. */
+function rowSweep(
+  title: string,
+  evaluate: (row: NDArray) => NDArray,
+  size: { width: number; height: number },
+): string {
+  return sweep(
+    title,
+    'z',
+    linspace(-3, 3, 121),
+    (z) => evaluate(nd.concat([z, nd.array([0, 0.5], f64)], 0).reshape([1, 3])),
+    size,
+  );
+}
 
 /** The gallery's groups: every loss once, by the task it is used for. */
 export const GALLERY_GROUPS: readonly { readonly task: string; readonly losses: readonly string[] }[] = [
@@ -182,6 +230,11 @@ export const GALLERY_GROUPS: readonly { readonly task: string; readonly losses: 
   },
   { task: 'Embeddings', losses: ['TripletLoss', 'CosineEmbeddingLoss', 'SDMLLoss'] },
   { task: 'Sequences', losses: ['CTCLoss'] },
+  { task: 'Segmentation', losses: ['DiceLoss', 'TverskyLoss'] },
+  {
+    task: 'Multi-class and multi-label margins',
+    losses: ['MultiMarginLoss', 'MultiLabelMarginLoss', 'MultiLabelSoftMarginLoss'],
+  },
 ];
 
 const GALLERY_SIZE = { width: 380, height: 270 };

@@ -15,3 +15,8 @@ export { KLDivLoss, type KLDivLossOptions, type KLClassReduction } from './kl-di
 export { CosineEmbeddingLoss, type CosineEmbeddingLossOptions } from './cosine-embedding.js';
 export { TripletLoss, type TripletLossOptions } from './triplet.js';
 export { SDMLLoss, type SDMLLossOptions } from './sdml.js';
+export { DiceLoss, type DiceLossOptions } from './dice.js';
+export { TverskyLoss, type TverskyLossOptions } from './tversky.js';
+export { MultiMarginLoss, type MultiMarginLossOptions } from './multi-margin.js';
+export { MultiLabelMarginLoss, type MultiLabelMarginLossOptions } from './multi-label-margin.js';
+export { MultiLabelSoftMarginLoss, type MultiLabelSoftMarginLossOptions } from './multi-label-soft-margin.js';

@@ -124,6 +124,16 @@ export const lossesWithoutView: Readonly<Record<string, string>> = Object.freeze
     'it scores the angle between two embedding vectors, so its loss depends on two vectors at once rather than on one prediction',
   SDMLLoss:
     "it compares every pair of embeddings in the batch, so a sample's loss depends on the whole batch",
+  DiceLoss:
+    "it measures the overlap of a whole predicted mask with the label mask, so a sample's loss depends on all of its elements at once",
+  TverskyLoss:
+    "it measures the overlap of a whole predicted mask with the label mask, so a sample's loss depends on all of its elements at once",
+  MultiMarginLoss:
+    "each sample's loss compares the true class's score with every other class's score, so it depends on the whole row of scores",
+  MultiLabelMarginLoss:
+    "each sample's loss compares every target class's score with every other class's score, so it depends on the whole row",
+  MultiLabelSoftMarginLoss:
+    "each sample's loss is a mean over its row of class scores; for one class's curve see SigmoidBinaryCrossEntropyLoss, the same term",
 });
 
 /** The view of the loss called `name` (its Gluon class name), or undefined when it has none. */

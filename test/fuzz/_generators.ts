@@ -523,6 +523,173 @@ function sdml(g: RandomGenerator, dtype: DType): Draft {
   return draft;
 }
 
+/** DiceLoss and TverskyLoss: ℓ is (batch,), summed over every non-batch axis of pred. */
+function overlap(extraOptions: (g: RandomGenerator, options: Record<string, unknown>) => void): Generator {
+  return (g, dtype) => {
+    const options: Record<string, unknown> = {};
+    extraOptions(g, options);
+    if (chance(g, 0.3)) options.smooth = pick(g, [1e-5, 0.5, 2, 1e-12]);
+    const activation = pick(g, ['none', 'sigmoid', 'softmax', undefined]);
+    if (activation) options.activation = activation;
+    const rank = g.nextInt(1, 5);
+    const axis = batchAxisOption(g, rank, options);
+    const batch = batchSize(g);
+    const shape = shapeWith(g, rank, axis, batch);
+    const layout = { inner: innerOf(shape, axis), batch };
+    const predRole: Role = activation === 'sigmoid' || activation === 'softmax' ? 'real' : 'probability';
+    const pred = input('pred', shape, dtype, predRole, draw(g, count(shape), predRole), layout);
+    // Masks in [0, 1]: discrete here, since a value outside (a perturbation's ±Infinity or −1e-40) is a ValueError.
+    const label = input(
+      'label',
+      sameCount(g, shape),
+      dtype,
+      'discrete',
+      draw(g, count(shape), 'probability'),
+      layout,
+    );
+    if (activation === 'softmax' && rank > 1 && axis === rank - 1) options.axis = g.nextInt(0, rank - 1);
+    const draft: Draft = {
+      options,
+      inputs: [pred, label],
+      batch,
+      lossRank: rank,
+      lossShape: [batch],
+      lossAxis: 0,
+      sampleWeightIndex: 2,
+      breakShape:
+        count(shape) > 0
+          ? () => {
+              resize(label, grown(label.shape), g);
+              return 'label';
+            }
+          : undefined,
+      breakValue:
+        count(shape) > 0
+          ? () => {
+              label.values[g.nextInt(0, label.values.length)] = pick(g, [
+                1.5,
+                -0.5,
+                Number.POSITIVE_INFINITY,
+              ]);
+              return 'label';
+            }
+          : undefined,
+    };
+    // A softmax over the only axis would be over the batch axis.
+    if (activation === 'softmax' && rank === 1)
+      draft.expected = { arguments: ['axis'], classes: ['ShapeError'], when: 'forward' };
+    return draft;
+  };
+}
+
+/** C finite non-negative class weights, sometimes. */
+function classWeightOption(g: RandomGenerator, options: Record<string, unknown>, classes: number): void {
+  if (chance(g, 0.3)) options.classWeight = Array.from(draw(g, classes, 'nonnegative'));
+}
+
+/** The (N, C) margin losses: pred (N, C), and a label or target built by `second`; ℓ is (N,). */
+function classMatrix(
+  second: (g: RandomGenerator, dtype: DType, batch: number, classes: number) => InputSpec,
+  breakValue: ((g: RandomGenerator, spec: InputSpec, classes: number) => void) | null,
+  extraOptions: (g: RandomGenerator, options: Record<string, unknown>, classes: number) => void,
+): Generator {
+  return (g, dtype) => {
+    const options: Record<string, unknown> = {};
+    const batch = batchSize(g);
+    const classes = dim(g);
+    extraOptions(g, options, classes);
+    const rank = chance(g, 0.9) ? 2 : pick(g, [1, 3]);
+    const shape = rank === 2 ? [batch, classes] : rank === 1 ? [batch] : [batch, classes, 1];
+    const pred = input('pred', shape, dtype, 'real', draw(g, count(shape), 'real'), {
+      inner: count(shape.slice(1)),
+      batch,
+    });
+    const other = second(g, dtype, batch, classes);
+    const draft: Draft = {
+      options,
+      inputs: [pred, other],
+      batch,
+      lossRank: 1,
+      lossShape: [batch],
+      lossAxis: 0,
+      sampleWeightIndex: -1,
+      // Grown along the last axis (an empty batch stays empty, so it needs a sample).
+      breakShape:
+        batch === 0
+          ? undefined
+          : () => {
+              other.shape = [...other.shape.slice(0, -1), other.shape[other.shape.length - 1]! + 2];
+              other.values = Float64Array.from({ length: count(other.shape) }, () =>
+                other.role === 'discrete' ? 0 : 0.5,
+              );
+              return other.name;
+            },
+      breakValue:
+        batch > 0 && breakValue
+          ? () => {
+              breakValue(g, other, classes);
+              return other.name;
+            }
+          : undefined,
+    };
+    if (rank !== 2) draft.expected = { arguments: ['pred'], classes: ['ShapeError'], when: 'forward' };
+    return draft;
+  };
+}
+
+const multiMargin = classMatrix(
+  (g, dtype, batch, classes) =>
+    input(
+      'label',
+      [batch],
+      floatOrInt(g, dtype),
+      'discrete',
+      Float64Array.from({ length: batch }, () => g.nextInt(0, classes)),
+      { inner: 1, batch },
+    ),
+  (g, spec, classes) => {
+    spec.values[g.nextInt(0, spec.values.length)] = badValue(g, spec, [classes, -1, 0.5, Number.NaN]);
+  },
+  (g, options, classes) => {
+    if (chance(g, 0.5)) options.p = pick(g, [1, 2]);
+    if (chance(g, 0.4)) options.margin = pick(g, [-1, 0, 1, 3]);
+    classWeightOption(g, options, classes);
+  },
+);
+
+const multiLabelMargin = classMatrix(
+  (g, dtype, batch, classes) => {
+    // Each row: distinct targets, a −1, then anything in [−1, C) (ignored, but checked).
+    const values = new Float64Array(batch * classes);
+    for (let n = 0; n < batch; n++) {
+      const listed = g.nextInt(0, classes + 1);
+      for (let t = 0; t < classes; t++) {
+        values[n * classes + t] =
+          t < listed ? (n + 2 * t) % classes : t === listed ? -1 : g.nextInt(-1, classes);
+      }
+    }
+    return input('target', [batch, classes], floatOrInt(g, dtype), 'discrete', values, {
+      inner: classes,
+      batch,
+    });
+  },
+  (g, spec, classes) => {
+    spec.values[g.nextInt(0, spec.values.length)] = badValue(g, spec, [classes, -2, 0.5, Number.NaN]);
+  },
+  () => {},
+);
+
+const multiLabelSoftMargin = classMatrix(
+  (g, dtype, batch, classes) =>
+    input('label', [batch, classes], dtype, 'probability', draw(g, batch * classes, 'probability'), {
+      inner: classes,
+      batch,
+    }),
+  // Any real label is accepted (soft labels, as SigmoidBCE): no invalid value.
+  null,
+  (g, options, classes) => classWeightOption(g, options, classes),
+);
+
 const signs = [-1, 1];
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   L1Loss: elementwise(
@@ -567,6 +734,14 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   TripletLoss: triplet,
   CTCLoss: ctc,
   SDMLLoss: sdml,
+  DiceLoss: overlap(() => {}),
+  TverskyLoss: overlap((g, o) => {
+    if (chance(g, 0.5)) o.alpha = pick(g, [0, 0.3, 0.5, 1]);
+    if (chance(g, 0.5)) o.beta = pick(g, [0, 0.7, 0.5, 1]);
+  }),
+  MultiMarginLoss: multiMargin,
+  MultiLabelMarginLoss: multiLabelMargin,
+  MultiLabelSoftMarginLoss: multiLabelSoftMargin,
 };
 
 /** Invalid values of each option (DECISIONS 9b), and option names every loss must reject. */
@@ -588,6 +763,12 @@ const BAD_OPTIONS: Readonly<Record<string, readonly unknown[]>> = {
   blankLabel: ['Last', 0, 'middle', null],
   zeroInfinity: [1, 'false', null],
   smoothingParameter: [1.0001, -0.1, Number.NaN, 2, '0.3', null],
+  smooth: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1', null],
+  activation: ['Sigmoid', 'relu', 1, null],
+  alpha: [-0.5, Number.NaN, Number.POSITIVE_INFINITY, '0.5', null],
+  beta: [-0.5, Number.NaN, Number.POSITIVE_INFINITY, '0.5', null],
+  p: [0, 3, 1.5, '1', null],
+  classWeight: [[1, Number.NaN], 'abc', 3, [1, '2']],
 };
 const LOSS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   HuberLoss: ['rho'],
@@ -602,6 +783,11 @@ const LOSS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   TripletLoss: ['margin'],
   CTCLoss: ['layout', 'labelLayout', 'blankLabel', 'zeroInfinity'],
   SDMLLoss: ['smoothingParameter'],
+  DiceLoss: ['smooth', 'activation', 'axis'],
+  TverskyLoss: ['smooth', 'activation', 'axis', 'alpha', 'beta'],
+  MultiMarginLoss: ['p', 'margin', 'classWeight'],
+  MultiLabelMarginLoss: [],
+  MultiLabelSoftMarginLoss: ['classWeight'],
 };
 
 /** Largest finite float32, and values whose products or exponentials overflow. */

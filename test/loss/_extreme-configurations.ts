@@ -104,6 +104,37 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   { name: 'SDMLLoss', make: () => new ALL_LOSSES.SDMLLoss!(), domains: { x1: 'real', x2: 'real' } },
   { name: 'CTCLoss', make: () => new ALL_LOSSES.CTCLoss!(), domains: { pred: 'real' } },
+  {
+    name: 'DiceLoss',
+    make: () => new ALL_LOSSES.DiceLoss!(),
+    domains: { pred: 'probability', label: 'probability' },
+  },
+  {
+    name: 'DiceLoss(softmax)',
+    make: () => new ALL_LOSSES.DiceLoss!({ activation: 'softmax' }),
+    domains: { pred: 'real', label: 'probability' },
+  },
+  {
+    name: 'TverskyLoss(sigmoid)',
+    make: () => new ALL_LOSSES.TverskyLoss!({ activation: 'sigmoid', alpha: 0.3, beta: 0.7 }),
+    domains: { pred: 'real', label: 'probability' },
+  },
+  { name: 'MultiMarginLoss', make: () => new ALL_LOSSES.MultiMarginLoss!(), domains: { pred: 'real' } },
+  {
+    name: 'MultiMarginLoss(p 2, classWeight)',
+    make: () => new ALL_LOSSES.MultiMarginLoss!({ p: 2, classWeight: [1, 0.5, 2, 1, 3] }),
+    domains: { pred: 'real' },
+  },
+  {
+    name: 'MultiLabelMarginLoss',
+    make: () => new ALL_LOSSES.MultiLabelMarginLoss!(),
+    domains: { pred: 'real' },
+  },
+  {
+    name: 'MultiLabelSoftMarginLoss',
+    make: () => new ALL_LOSSES.MultiLabelSoftMarginLoss!({ classWeight: [1, 0.5, 2, 1, 3] }),
+    domains: { pred: 'real', label: 'label' },
+  },
 ];
 
 /**

@@ -12,6 +12,9 @@ import { logSoftmax } from '../../src/ops/activation.js';
 import type { Loss } from '../../src/loss/index.js';
 import type {
   CosineEmbeddingLoss,
+  DiceLoss,
+  MultiMarginLoss,
+  TverskyLoss,
   HingeLoss,
   HuberLoss,
   KLDivLoss,
@@ -277,6 +280,72 @@ const sdmlInputs: Recipe = (_loss, generator, dtype, extreme) => {
   return [toNDArray(x1, [4, 3], dtype), toNDArray(x2, [4, 3], dtype)];
 };
 
+/**
+ * Probabilities (or logits for a sigmoid or softmax) [4, 3] and soft masks in [0, 1]; no extreme
+ * inputs for probabilities.
+ */
+const overlapInputs: Recipe<DiceLoss | TverskyLoss> = (loss, generator, dtype, extreme) => {
+  const shape = [4, 3];
+  if (loss.activation === 'none' && extreme !== undefined) return null;
+  const pred =
+    loss.activation === 'none'
+      ? uniformValues(generator, 12, 0.05, 0.95)
+      : signedBandValues(generator, 12, [band([0, 3], extreme)]);
+  return [toNDArray(pred, shape, dtype), toNDArray(uniformValues(generator, 12, 0, 1), shape, dtype)];
+};
+
+/** Scores [4, 5] whose hinges margin − x_y + x_j all lie 0.1 to 1 from 0 (either side), and labels. */
+const multiMarginInputs: Recipe<MultiMarginLoss> = (loss, generator, dtype, extreme) => {
+  const [batch, classes] = [4, 5];
+  const labels = new Int32Array(batch);
+  for (let n = 0; n < batch; n++) labels[n] = generator.nextInt(0, classes);
+  const scores =
+    extreme !== undefined
+      ? signedBandValues(generator, batch * classes, [[0.5 * extreme, extreme]])
+      : signedBandValues(generator, batch * classes, [[0.1, 1]]);
+  if (extreme === undefined) {
+    for (let n = 0; n < batch; n++) {
+      const offset = 2 * generator.nextDouble() - 1;
+      const row = n * classes;
+      // x_j = x_y − margin + gap_j puts the hinge of class j at gap_j.
+      for (let c = 0; c < classes; c++) scores[row + c] = offset - loss.margin + scores[row + c]!;
+      scores[row + labels[n]!] = offset;
+    }
+  }
+  return [toNDArray(scores, [batch, classes], dtype), new NDArray(labels, [batch])];
+};
+
+/**
+ * Scores [4, 5] and −1-terminated target rows of 1 to 3 distinct classes, redrawn until every
+ * hinge 1 − x_j + x_i lies at least 0.05 from 0.
+ */
+const multiLabelMarginInputs: Recipe = (_loss, generator, dtype, extreme) => {
+  const [batch, classes] = [4, 5];
+  const target = new Int32Array(batch * classes).fill(-1);
+  const scores = new Float64Array(batch * classes);
+  for (let n = 0; n < batch; n++) {
+    const row = n * classes;
+    const order = [0, 1, 2, 3, 4].sort(() => generator.nextDouble() - 0.5);
+    const count = generator.nextInt(1, 4);
+    for (let t = 0; t < count; t++) target[row + t] = order[t]!;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const drawn = signedBandValues(generator, classes, [band([0, 2], extreme)]);
+      scores.set(drawn, row);
+      const clear = order
+        .slice(0, count)
+        .every((j) => order.slice(count).every((i) => Math.abs(1 - drawn[j]! + drawn[i]!) > 0.05));
+      if (clear || extreme !== undefined) break;
+    }
+  }
+  return [toNDArray(scores, [batch, classes], dtype), new NDArray(target, [batch, classes])];
+};
+
+/** Logits [4, 5] and soft labels in [0, 1]. */
+const multiLabelSoftMarginInputs: Recipe = (_loss, generator, dtype, extreme) => {
+  const logits = signedBandValues(generator, 20, [band([0, 3], extreme)]);
+  return [toNDArray(logits, [4, 5], dtype), toNDArray(uniformValues(generator, 20, 0, 1), [4, 5], dtype)];
+};
+
 /** The recipe of every registered loss, by its Gluon name. */
 const RECIPES: Readonly<Record<string, Recipe<never>>> = {
   L2Loss: realPairs,
@@ -305,6 +374,11 @@ const RECIPES: Readonly<Record<string, Recipe<never>>> = {
   CosineEmbeddingLoss: cosineInputs,
   TripletLoss: tripletInputs,
   SDMLLoss: sdmlInputs,
+  DiceLoss: overlapInputs,
+  TverskyLoss: overlapInputs,
+  MultiMarginLoss: multiMarginInputs,
+  MultiLabelMarginLoss: multiLabelMarginInputs,
+  MultiLabelSoftMarginLoss: multiLabelSoftMarginInputs,
 };
 
 /** Whether the contract suite has sample inputs for the loss named `name`. */

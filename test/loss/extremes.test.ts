@@ -123,6 +123,20 @@ const EXPECTED_OVERFLOW: Readonly<Record<string, { outputs: RegExp; reason: stri
     reason:
       'the smoothed KL of softmax(−‖x1 − x2‖²) has terms up to 4.6e77; the gradients scale with x1 − x2',
   },
+  'MultiMarginLoss(p 2, classWeight)': {
+    outputs: ANY,
+    reason:
+      'the squared hinge (6.8e38)² is 4.6e77 (and 1.4e61 at 1e30); its gradient 2·w_y·h/C is up to 8e38',
+  },
+  MultiLabelMarginLoss: {
+    outputs: LOSS_LIKE,
+    reason: '1 − x_j + x_i with |x| = 3.4e38 is up to 6.8e38, summed over target and non-target pairs',
+  },
+  MultiLabelSoftMarginLoss: {
+    outputs: /^(loss|recorded loss .*|d\/dlabel .*)$/,
+    reason:
+      'as SigmoidBinaryCrossEntropyLoss: (1 − y)·softplus(x) with x = 3.4e38, y = −3 and w_c = 3 is 4e39 before /C',
+  },
   CTCLoss: {
     outputs: LOSS_LIKE,
     reason: 'the negative log-likelihood of a path through a frame with x = −3.4e38 next to 3.4e38 is 6.8e38',
