@@ -69,6 +69,37 @@ export type TripletSegmentsKernel = (
   sums: number,
 ) => void;
 
+/** matmul.wat's product: C (row stride in bytes) = packed A (rows) · packed B (columns). */
+export type MatmulPanelsKernel = (
+  a: number,
+  b: number,
+  c: number,
+  cStride: number,
+  rows: number,
+  columns: number,
+  inner: number,
+  edge: number,
+) => void;
+
+/** matmul.wat's strided packer: M(x, k) = src[x·laneStride + k·innerStride] into panels. */
+export type PackPanelsKernel = (
+  src: number,
+  laneStride: number,
+  innerStride: number,
+  count: number,
+  inner: number,
+  dst: number,
+) => void;
+
+/** matmul.wat's packer for a panel's lanes side by side in src (whole panels only). */
+export type PackContiguousPanelsKernel = (
+  src: number,
+  innerStride: number,
+  count: number,
+  inner: number,
+  dst: number,
+) => void;
+
 /** The exports of the kernel module (pointers are byte offsets into its memory). */
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
@@ -129,25 +160,16 @@ export interface KernelExports {
   tripletSegments: TripletSegmentsKernel;
   /** The float32-lane twin of tripletSegments (triplet-narrow.wat). */
   tripletSegmentsNarrow: TripletSegmentsKernel;
-  matmul(a: number, b: number, c: number, rows: number, columns: number, inner: number): void;
-  packRowPanels(
-    src: number,
-    rowStride: number,
-    columnStride: number,
-    rows: number,
-    inner: number,
-    dst: number,
-  ): void;
-  packRowPanelsContiguous(src: number, rows: number, inner: number, dst: number): void;
-  packRows(
-    src: number,
-    rowStride: number,
-    columnStride: number,
-    rows: number,
-    columns: number,
-    dst: number,
-    paddedColumns: number,
-  ): void;
+  /** matmul.wat: the float32 and float64 products on packed panels and the packers. */
+  matmulPanels: MatmulPanelsKernel;
+  matmulPanelsF64: MatmulPanelsKernel;
+  packPanels4: PackPanelsKernel;
+  packPanels8: PackPanelsKernel;
+  packPanels4F64: PackPanelsKernel;
+  packPanelsContiguous4: PackContiguousPanelsKernel;
+  packPanelsContiguous8: PackContiguousPanelsKernel;
+  packPanelsContiguous4F64: PackContiguousPanelsKernel;
+  packPanels4Rows(src: number, rows: number, inner: number, dst: number): void;
 }
 
 /** The module plus current views of its memory (refreshed whenever the memory grows). */

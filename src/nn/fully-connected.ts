@@ -58,19 +58,15 @@ const fullyConnectedOp = defineOp<{ flatten: boolean }>({
     const o = out.data;
     if (useKernel(x!, weight!, bias)) {
       // out = x · Wᵀ: W is stored as [units, in], i.e. Wᵀ transposed.
-      matmulKernel(
-        xs as Float32Array,
-        0,
-        ws as Float32Array,
-        0,
-        o as Float32Array,
-        0,
+      matmulKernel({
+        a: xs as Float32Array,
+        b: ws as Float32Array,
+        out: o as Float32Array,
         rows,
-        units,
+        columns: units,
         inner,
-        false,
-        true,
-      );
+        transposeB: true,
+      });
       if (bs) {
         for (let i = 0; i < rows; i++) for (let j = 0; j < units; j++) o[i * units + j]! += bs[j]!;
       }
@@ -127,13 +123,13 @@ function kernelGradients(
   let dx: NDArray | null = null;
   if (needsGrad[0]) {
     const data = new Float32Array(rows * inner);
-    matmulKernel(g, 0, ws, 0, data, 0, rows, inner, units);
+    matmulKernel({ a: g, b: ws, out: data, rows, columns: inner, inner: units });
     dx = new NDArray(data, x.shape);
   }
   let dWeight: NDArray | null = null;
   if (needsGrad[1]) {
     const data = new Float32Array(units * inner);
-    matmulKernel(g, 0, xs, 0, data, 0, units, inner, rows, true, false);
+    matmulKernel({ a: g, b: xs, out: data, rows: units, columns: inner, inner: rows, transposeA: true });
     dWeight = new NDArray(data, weight.shape);
   }
   if (!bias) return [dx, dWeight];

@@ -52,7 +52,7 @@ describe('matmul', () => {
           const a = random(m * k, m * 7 + k);
           const b = random(k * n, n * 13 + k);
           const out = new Float32Array(m * n + 2).fill(99);
-          matmul(a, 0, b, 0, out, 1, m, n, k, ta, tb);
+          matmul({ a, b, out, outOffset: 1, rows: m, columns: n, inner: k, transposeA: ta, transposeB: tb });
           assert.equal(out[0], 99, 'nothing before outOffset is written');
           assert.equal(out[m * n + 1], 99, 'nothing after the product is written');
           const want = reference(a, b, m, n, k, ta, tb);
@@ -71,13 +71,13 @@ describe('matmul', () => {
     const a = random(3 + 6, 1);
     const b = random(2 + 6, 2);
     const out = new Float32Array(4);
-    matmul(a, 3, b, 2, out, 0, 2, 2, 3);
+    matmul({ a, aOffset: 3, b, bOffset: 2, out, rows: 2, columns: 2, inner: 3 });
     const want = reference(a.subarray(3), b.subarray(2), 2, 2, 3, false, false);
     for (let i = 0; i < 4; i++) assert.ok(Math.abs(out[i]! - want[i]!) < 1e-6);
     out.fill(5);
-    matmul(a, 0, b, 0, out, 0, 2, 2, 0);
+    matmul({ a, b, out, rows: 2, columns: 2, inner: 0 });
     assert.deepEqual([...out], [0, 0, 0, 0], 'a sum over nothing is 0');
-    matmul(a, 0, b, 0, out, 0, 0, 2, 3); // no rows: nothing to do
+    matmul({ a, b, out, rows: 0, columns: 2, inner: 3 }); // no rows: nothing to do
     setKernelBackend('auto');
   });
 
@@ -86,7 +86,7 @@ describe('matmul', () => {
     const a = Float32Array.from([1, Number.NaN, 0, 1]); // [[1, NaN], [0, 1]]
     const b = Float32Array.from([1, 2, 3, Number.POSITIVE_INFINITY]);
     const out = new Float32Array(4);
-    matmul(a, 0, b, 0, out, 0, 2, 2, 2);
+    matmul({ a, b, out, rows: 2, columns: 2, inner: 2 });
     assert.ok(Number.isNaN(out[0]!) && Number.isNaN(out[1]!));
     assert.equal(out[2], 3);
     assert.equal(out[3], Number.POSITIVE_INFINITY);
@@ -95,9 +95,12 @@ describe('matmul', () => {
 
   it('rejects an output that overlaps an operand and short arrays', () => {
     const a = new Float32Array(8);
-    assert.throws(() => matmul(a, 0, new Float32Array(4), 0, a, 2, 2, 2, 2), /out must not overlap a or b/);
     assert.throws(
-      () => matmul(a, 0, new Float32Array(3), 0, new Float32Array(4), 0, 2, 2, 2),
+      () => matmul({ a, b: new Float32Array(4), out: a, outOffset: 2, rows: 2, columns: 2, inner: 2 }),
+      /out must not overlap a or b/,
+    );
+    assert.throws(
+      () => matmul({ a, b: new Float32Array(3), out: new Float32Array(4), rows: 2, columns: 2, inner: 2 }),
       /b needs elements \[0, 4\)/,
     );
   });
