@@ -23,15 +23,15 @@ interface Tree {
 }
 
 const args = process.argv.slice(2);
-const valueOf = (flag: string) => {
+const optionValue = (flag: string) => {
   const at = args.indexOf(flag);
   return at >= 0 ? args[at + 1] : undefined;
 };
 const quick = args.includes('--quick');
-const rounds = Number(valueOf('--rounds') ?? (quick ? 3 : 7));
-const against = valueOf('--against');
+const rounds = Number(optionValue('--rounds') ?? (quick ? 3 : 7));
+const against = optionValue('--against');
 /** Only the cases whose label contains this text. */
-const only = valueOf('--only');
+const only = optionValue('--only');
 
 async function load(root: string, name: string): Promise<Tree> {
   const url = (path: string) => pathToFileURL(resolve(root, path)).href;
