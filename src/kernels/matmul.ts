@@ -3,15 +3,16 @@
  * op(B) inner × columns, each operand optionally transposed (stored the other way round), all
  * row-major and contiguous from their offsets.
  *
- * On the wasm backend (matmul.wat): each operand is copied into scratch memory once and packed
- * once (B whole, in panels of 8 columns for float32 or 4 for float64; A a block of rows at a
- * time, in panels of 4 rows, so the packed block stays in L2), then register tiles of 4 × 8
- * floats (4 × 4 doubles) run over the whole inner dimension with their accumulators in
- * registers and are stored straight into the product. A float32 product accumulates in float32
+ * On the wasm backend (matmul.wat): each operand is copied into scratch memory once; register
+ * tiles of 4 × 8 floats (4 × 4 doubles) run over the whole inner dimension with their
+ * accumulators in registers and are stored straight into the product. The tiles read A where it
+ * was copied to (only its last rows % 4 rows are packed, padded with zeros) and B packed once
+ * into panels of 8 columns (4 for float64), or in place when few rows read it. Blocks of B's
+ * columns (1 MiB) and of A's rows (512 KiB) keep both in L2. A float32 product accumulates in float32
  * (like any float32 BLAS; wasm SIMD has no fused multiply-add) unless `accumulation` asks for
  * float64; any float64 array makes it a float64 product (float32 operands are widened as they
  * are copied in, a float32 result rounded once at the end). Scratch grows to about
- * E·(rows·inner + 64K + inner·columns + max(rows, inner)·columns) bytes, E the element size.
+ * E·(rows·inner + 2·inner·columns + rows·columns) bytes, E the element size.
  *
  * The `'js'` backend runs a plain triple loop in float64, rounded into `out`'s precision.
  * @module
@@ -78,7 +79,14 @@ export function matmul(args: MatmulArguments): void {
     args.accumulation === 'float64' ||
     !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array);
   const wasm = wasmScratch();
-  const layout = scratchLayout(rows, columns, inner, double ? 8 : 4);
+  const layout = scratchLayout(
+    rows,
+    columns,
+    inner,
+    double ? 8 : 4,
+    args.transposeA ?? false,
+    args.transposeB ?? false,
+  );
   const scratch = reserveScratch(wasm, layout.end - SCRATCH_BASE);
   if (!scratch) {
     matmulJs(args, aOffset, bOffset, outOffset);
@@ -119,40 +127,79 @@ function matmulJs(args: MatmulArguments, aOffset: number, bOffset: number, outOf
   }
 }
 
-/** Elements of packed A per block of rows: 64K (256 KiB of float32), which stays in L2. */
-const BLOCK_ELEMENTS = 65536;
+/** Bytes of a block of B's columns, kept in L2 while the row blocks of A go by. */
+const COLUMN_BLOCK_BYTES = 1 << 20;
+/** Bytes of a block of A's rows, read again from L2 for each panel of B's columns. */
+const ROW_BLOCK_BYTES = 1 << 19;
+/**
+ * Up to this many rows, a row-major B is read where it was copied to instead of packed: few
+ * row panels read it, so packing it would cost more than its strided reads.
+ */
+const IN_PLACE_B_ROWS = 16;
+/**
+ * The longest run over k in one pass: a longer inner dimension is split into pieces (C read back
+ * once per piece), so that a strided sweep touches a bounded number of 4 KiB pages.
+ */
+const INNER_PIECE = 1024;
 
 /** Byte offsets of the scratch regions of one product. */
 interface MatmulLayout {
   /** Element size in bytes: 4 (float32) or 8 (float64). */
   readonly bytes: 4 | 8;
-  /** Rows per block of packed A (a multiple of 4). */
-  readonly blockRows: number;
-  /** Columns per panel of packed B: 8 (float32) or 4 (float64). */
+  /** Columns per panel of B: 8 (float32) or 4 (float64). */
   readonly panel: number;
+  /** Whether B is packed whole (else only its ragged last panel). */
+  readonly packB: boolean;
   /** A as stored. */
   readonly stagedA: number;
+  /** A packed in panels of 4 rows (transposed A), else only its last rows % 4 rows; zero-padded. */
   readonly packedA: number;
+  /** B as stored. */
+  readonly stagedB: number;
   readonly packedB: number;
-  /** The product, rows × columns; B as stored sits here until it is packed. */
+  /** The product, rows × columns. */
   readonly product: number;
   /** One register tile, for tiles that overhang the last row or column. */
   readonly edge: number;
   readonly end: number;
 }
 
-function scratchLayout(rows: number, columns: number, inner: number, bytes: 4 | 8): MatmulLayout {
+function scratchLayout(
+  rows: number,
+  columns: number,
+  inner: number,
+  bytes: 4 | 8,
+  transposeA: boolean,
+  transposeB: boolean,
+): MatmulLayout {
   const panel = bytes === 4 ? 8 : 4;
-  const paddedRows = Math.ceil(rows / 4) * 4;
-  const blockRows = Math.min(paddedRows, Math.max(4, Math.floor(BLOCK_ELEMENTS / inner / 4) * 4));
-  const paddedColumns = Math.ceil(columns / panel) * panel;
+  const packB = transposeB || rows > IN_PLACE_B_ROWS;
+  const packedColumns = packB ? Math.ceil(columns / panel) * panel : panel;
   const stagedA = SCRATCH_BASE;
   const packedA = stagedA + regionBytes(rows * inner * bytes);
-  const packedB = packedA + regionBytes(blockRows * inner * bytes);
-  const product = packedB + regionBytes(inner * paddedColumns * bytes);
-  const edge = product + regionBytes(Math.max(rows, inner) * columns * bytes);
+  const stagedB = packedA + regionBytes((transposeA ? Math.ceil(rows / 4) * 4 : 4) * inner * bytes);
+  const packedB = stagedB + regionBytes(inner * columns * bytes);
+  const product = packedB + regionBytes(inner * packedColumns * bytes);
+  const edge = product + regionBytes(rows * columns * bytes);
   const end = edge + regionBytes(4 * panel * bytes);
-  return { bytes, blockRows, panel, stagedA, packedA, packedB, product, edge, end };
+  return { bytes, panel, packB, stagedA, packedA, stagedB, packedB, product, edge, end };
+}
+
+/** Where the tiles read one operand: a start and byte strides (see matmul.wat). */
+interface Reading {
+  readonly at: number;
+  /** A: between the rows of a panel; unused for B. */
+  readonly lane: number;
+  /** Between consecutive k. */
+  readonly step: number;
+  /** Between panels (of 4 rows of A, of `panel` columns of B). */
+  readonly panelStride: number;
+}
+
+/** A run of B's columns read one way: [first, first + count). */
+interface ColumnRun extends Reading {
+  readonly first: number;
+  readonly count: number;
 }
 
 function matmulWasm(
@@ -164,92 +211,143 @@ function matmulWasm(
   outOffset: number,
 ): void {
   const { a, b, out, rows, columns, inner } = args;
-  const transposeA = args.transposeA ?? false;
-  const { bytes, blockRows, stagedA, packedA, product, edge } = layout;
+  const { bytes, stagedA, stagedB, product, edge } = layout;
   const { kernels } = scratch;
   const view = bytes === 4 ? scratch.f32 : scratch.f64;
   // One copy of each operand (float32 operands of a float64 product widen here).
   view.set(a.subarray(aOffset, aOffset + rows * inner), stagedA / bytes);
-  view.set(b.subarray(bOffset, bOffset + inner * columns), product / bytes);
-  packB(kernels, layout, columns, inner, args.transposeB ?? false);
-  const multiply = bytes === 4 ? kernels.matmulPanels : kernels.matmulPanelsF64;
-  for (let first = 0; first < rows; first += blockRows) {
-    const count = Math.min(blockRows, rows - first);
-    packA(kernels, layout, first, count, rows, inner, transposeA);
-    multiply(
-      packedA,
-      layout.packedB,
-      product + first * columns * bytes,
-      columns * bytes,
-      count,
-      columns,
-      inner,
-      edge,
-    );
+  view.set(b.subarray(bOffset, bOffset + inner * columns), stagedB / bytes);
+  const [whole, ragged] = readingsOfA(kernels, layout, rows, inner, args.transposeA ?? false);
+  // A transposed A is packed whole: its "whole" reading covers every row.
+  const wholeRows = ragged ? rows & ~3 : rows;
+  const runs = columnRuns(kernels, layout, columns, inner, args.transposeB ?? false);
+  const multiply = bytes === 4 ? kernels.matmulTiles : kernels.matmulTilesF64;
+  const pieces = Math.ceil(inner / INNER_PIECE);
+  const pieceLength = Math.ceil(inner / pieces);
+  const columnBlock = Math.max(1, Math.floor(COLUMN_BLOCK_BYTES / (pieceLength * bytes * layout.panel)));
+  const rowBlock = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (pieceLength * bytes * 4))) * 4;
+  const rowBlocks: { reading: Reading; first: number; count: number }[] = [];
+  for (let first = 0; first < wholeRows; first += rowBlock) {
+    const reading = { ...whole, at: whole.at + (first / 4) * whole.panelStride };
+    rowBlocks.push({ reading, first, count: Math.min(rowBlock, wholeRows - first) });
+  }
+  if (ragged) rowBlocks.push({ reading: ragged, first: wholeRows, count: rows - wholeRows });
+  for (let start = 0; start < inner; start += pieceLength) {
+    const length = Math.min(pieceLength, inner - start);
+    const accumulate = start > 0 ? 1 : 0;
+    for (const run of runs) {
+      for (let panel = 0; panel * layout.panel < run.count; panel += columnBlock) {
+        const from = panel * layout.panel;
+        const width = Math.min(columnBlock * layout.panel, run.count - from);
+        const bAt = run.at + panel * run.panelStride + start * run.step;
+        const c = product + (run.first + from) * bytes;
+        for (const { reading, first, count } of rowBlocks) {
+          multiply(
+            reading.at + start * reading.step,
+            reading.lane,
+            reading.step,
+            reading.panelStride,
+            bAt,
+            run.step,
+            run.panelStride,
+            c + first * columns * bytes,
+            columns * bytes,
+            count,
+            width,
+            length,
+            accumulate,
+            edge,
+          );
+        }
+      }
+    }
   }
   out.set(view.subarray(product / bytes, product / bytes + rows * columns), outOffset);
 }
 
 /**
- * Packs rows [first, first + count) of op(A), staged as stored, into panels of 4 rows at
- * `packedA`: whole panels by vector copies (transposed A, whose panel rows sit side by side) or
- * 4 × 4 register transposes (row-major float32 A), the ragged rest one element at a time.
+ * How the tiles read A, as readings of its whole panels of 4 rows and of the ragged last rows % 4
+ * (null when none). A row-major A is read where it was copied to (a panel's 4 rows inner apart)
+ * and only its ragged rows are packed, padded with zero rows; a transposed A is packed whole
+ * (vector copies, its panel rows being side by side), because its rows are far apart in memory.
  */
-function packA(
+function readingsOfA(
   kernels: KernelExports,
   layout: MatmulLayout,
-  first: number,
-  count: number,
   rows: number,
   inner: number,
   transposeA: boolean,
-): void {
+): [Reading, Reading | null] {
   const { bytes, stagedA, packedA } = layout;
+  const packed = (at: number): Reading => ({
+    at,
+    lane: bytes,
+    step: 4 * bytes,
+    panelStride: 4 * inner * bytes,
+  });
   const strided = bytes === 4 ? kernels.packPanels4 : kernels.packPanels4F64;
-  const whole = count & ~3;
+  const wholeRows = rows & ~3;
   if (transposeA) {
     // op(A)(i, k) = A[k · rows + i]
-    const source = stagedA + first * bytes;
-    if (whole > 0) {
+    if (wholeRows > 0) {
       const contiguous = bytes === 4 ? kernels.packPanelsContiguous4 : kernels.packPanelsContiguous4F64;
-      contiguous(source, rows, whole, inner, packedA);
+      contiguous(stagedA, rows, wholeRows, inner, packedA);
     }
-    if (whole < count)
-      strided(source + whole * bytes, 1, rows, count - whole, inner, packedA + whole * inner * bytes);
-    return;
+    if (wholeRows < rows) {
+      const at = packedA + wholeRows * inner * bytes;
+      strided(stagedA + wholeRows * bytes, 1, rows, rows - wholeRows, inner, at);
+    }
+    return [packed(packedA), null];
   }
   // op(A)(i, k) = A[i · inner + k]
-  const source = stagedA + first * inner * bytes;
-  if (bytes === 8) {
-    strided(source, inner, 1, count, inner, packedA);
-    return;
-  }
-  if (whole > 0) kernels.packPanels4Rows(source, whole, inner, packedA);
-  if (whole < count)
-    strided(source + whole * inner * 4, inner, 1, count - whole, inner, packedA + whole * inner * 4);
+  const whole: Reading = { at: stagedA, lane: inner * bytes, step: bytes, panelStride: 4 * inner * bytes };
+  if (wholeRows === rows) return [whole, null];
+  strided(stagedA + wholeRows * inner * bytes, inner, 1, rows - wholeRows, inner, packedA);
+  return [whole, packed(packedA)];
 }
 
-/** Packs op(B), staged as stored in the product region, into panels at `packedB`. */
-function packB(
+/**
+ * How the tiles read B: packed whole into panels (transposed, or read by many row panels), else
+ * its whole panels where it was copied to and only the ragged last panel packed.
+ */
+function columnRuns(
   kernels: KernelExports,
   layout: MatmulLayout,
   columns: number,
   inner: number,
   transposeB: boolean,
-): void {
-  const { bytes, panel, product, packedB } = layout;
+): ColumnRun[] {
+  const { bytes, panel, stagedB, packedB } = layout;
   const strided = bytes === 4 ? kernels.packPanels8 : kernels.packPanels4F64;
+  const packed = { lane: 0, step: panel * bytes, panelStride: inner * panel * bytes };
   if (transposeB) {
     // op(B)(k, j) = B[j · inner + k]
-    strided(product, inner, 1, columns, inner, packedB);
-    return;
+    strided(stagedB, inner, 1, columns, inner, packedB);
+    return [{ at: packedB, ...packed, first: 0, count: columns }];
   }
   // op(B)(k, j) = B[k · columns + j]: a panel's columns side by side.
   const whole = columns & -panel;
-  if (whole > 0) {
-    const contiguous = bytes === 4 ? kernels.packPanelsContiguous8 : kernels.packPanelsContiguous4F64;
-    contiguous(product, columns, whole, inner, packedB);
+  const runs: ColumnRun[] = [];
+  if (layout.packB) {
+    if (whole > 0) {
+      const contiguous = bytes === 4 ? kernels.packPanelsContiguous8 : kernels.packPanelsContiguous4F64;
+      contiguous(stagedB, columns, whole, inner, packedB);
+    }
+    runs.push({ at: packedB, ...packed, first: 0, count: columns });
+  } else if (whole > 0) {
+    runs.push({
+      at: stagedB,
+      lane: 0,
+      step: columns * bytes,
+      panelStride: panel * bytes,
+      first: 0,
+      count: whole,
+    });
   }
-  if (whole < columns)
-    strided(product + whole * bytes, 1, columns, columns - whole, inner, packedB + whole * inner * bytes);
+  if (whole < columns) {
+    const at = layout.packB ? packedB + whole * inner * bytes : packedB;
+    strided(stagedB + whole * bytes, 1, columns, columns - whole, inner, at);
+    if (!layout.packB) runs.push({ at, ...packed, first: whole, count: columns - whole });
+  }
+  return runs;
 }

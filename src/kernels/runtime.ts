@@ -69,15 +69,25 @@ export type TripletSegmentsKernel = (
   sums: number,
 ) => void;
 
-/** matmul.wat's product: C (row stride in bytes) = packed A (rows) · packed B (columns). */
-export type MatmulPanelsKernel = (
+/**
+ * matmul.wat's product: C (row stride in bytes) = A (rows) · B (columns), both read through
+ * strides in bytes (A by panels of 4 rows, lanes and steps over k; B by panels of columns and
+ * steps over k); `accumulate` ≠ 0 adds to C instead.
+ */
+export type MatmulTilesKernel = (
   a: number,
+  aLane: number,
+  aStep: number,
+  aPanelStride: number,
   b: number,
+  bStep: number,
+  bPanelStride: number,
   c: number,
   cStride: number,
   rows: number,
   columns: number,
   inner: number,
+  accumulate: number,
   edge: number,
 ) => void;
 
@@ -160,16 +170,15 @@ export interface KernelExports {
   tripletSegments: TripletSegmentsKernel;
   /** The float32-lane twin of tripletSegments (triplet-narrow.wat). */
   tripletSegmentsNarrow: TripletSegmentsKernel;
-  /** matmul.wat: the float32 and float64 products on packed panels and the packers. */
-  matmulPanels: MatmulPanelsKernel;
-  matmulPanelsF64: MatmulPanelsKernel;
+  /** matmul.wat: the float32 and float64 products and their packers. */
+  matmulTiles: MatmulTilesKernel;
+  matmulTilesF64: MatmulTilesKernel;
   packPanels4: PackPanelsKernel;
   packPanels8: PackPanelsKernel;
   packPanels4F64: PackPanelsKernel;
   packPanelsContiguous4: PackContiguousPanelsKernel;
   packPanelsContiguous8: PackContiguousPanelsKernel;
   packPanelsContiguous4F64: PackContiguousPanelsKernel;
-  packPanels4Rows(src: number, rows: number, inner: number, dst: number): void;
 }
 
 /** The module plus current views of its memory (refreshed whenever the memory grows). */
