@@ -68,12 +68,14 @@ describe('matmul', () => {
 
   // The tiling's edges on the wasm backend: the 4 × 8 (float32) and 4 × 4 (float64) tiles with
   // ragged rows and columns; A read in place (row-major) or packed (transposed, and the ragged last
-  // rows); B packed, or read in place when at most 16 rows read it; an inner dimension over 1024
-  // split into pieces that add into the product; several row and column blocks.
+  // rows); B packed, or read in place when at most 16 rows read it (its ragged last panel packed);
+  // an inner dimension over 1024 split into pieces that add into the product; several row and
+  // column blocks.
   const edgeShapes = [
     [1, 1, 1],
     [1, 17, 3],
     [3, 3, 3],
+    [7, 15, 40], // B in place, its ragged last panel 7 (float32) or 3 (float64) wide
     [17, 1, 255],
     [16, 17, 1023], // B in place (16 rows), ragged columns
     [17, 255, 17], // B packed (17 rows), ragged rows and columns
