@@ -15,7 +15,9 @@
 ;; relaxed-simd, so the sums round like a plain float32 loop's). Wider tiles (5 × 8, 6 × 8, 12 × 4,
 ;; 8 × 4) and unrolling measured no faster in V8: x64 wasm code has 15 usable xmm registers, and
 ;; 4 × 8 already keeps the multiply and add ports busy (about 12 flop per cycle without FMA);
-;; V8 unrolls the step loop itself. float64: 4 × 4 tile, 8 f64x2 accumulators, the same shape.
+;; V8 unrolls the step loop itself. A 4 × 4 float32 tile for a ragged last panel of at most 4
+;; columns was no faster than padding it to 8: with 4 accumulators the add latency shows.
+;; float64: 4 × 4 tile, 8 f64x2 accumulators, the same shape.
 ;;
 ;; `accumulate` ≠ 0 adds the tiles to C instead of assigning them: the driver splits a long inner
 ;; dimension into pieces of at most 1024, so that a sweep over k touches a bounded number of
