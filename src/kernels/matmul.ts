@@ -4,15 +4,19 @@
  * row-major and contiguous from their offsets.
  *
  * On the wasm backend (matmul.wat): each operand is copied into scratch memory once; register
- * tiles of 4 × 8 floats (4 × 4 doubles) run over the whole inner dimension with their
- * accumulators in registers and are stored straight into the product. The tiles read A where it
- * was copied to (only its last rows % 4 rows are packed, padded with zeros) and B packed once
- * into panels of 8 columns (4 for float64), or in place when few rows read it. Blocks of B's
- * columns (1 MiB) and of A's rows (512 KiB) keep both in L2. A float32 product accumulates in float32
- * (like any float32 BLAS; wasm SIMD has no fused multiply-add) unless `accumulation` asks for
- * float64; any float64 array makes it a float64 product (float32 operands are widened as they
- * are copied in, a float32 result rounded once at the end). Scratch grows to about
- * E·(rows·inner + 2·inner·columns + rows·columns) bytes, E the element size.
+ * tiles of 4 × 8 floats (4 × 4 doubles) run over the inner dimension with their accumulators in
+ * registers and are stored straight into the product. The tiles read a row-major A where it was
+ * copied to (only its last rows % 4 rows are packed, padded with zero rows); a transposed A is
+ * packed once into panels of 4 rows. B is packed once into panels of 8 columns (4 for float64),
+ * or read in place when at most 16 rows read it. Blocks of B's columns (1 MiB) and of A's rows
+ * (512 KiB) stay in L2; an inner dimension over 1024 runs in pieces of at most 1024 (the tiles
+ * add into the product after the first), so that strided reads stay within the TLB's reach.
+ *
+ * A float32 product accumulates in float32 (like any float32 BLAS; wasm SIMD has no fused
+ * multiply-add) unless `accumulation` asks for float64; any float64 array makes it a float64
+ * product (float32 operands are widened as they are copied in, a float32 result is rounded once
+ * at the end). Scratch grows to at most E·(2·rows·inner + 2·inner·columns + rows·columns) bytes,
+ * E the element size.
  *
  * The `'js'` backend runs a plain triple loop in float64, rounded into `out`'s precision.
  * @module
