@@ -1,10 +1,11 @@
 /**
- * Matrix products, accumulated in float64 whatever the dtype. Float products on the wasm backend
- * run the f64x2 SIMD kernel of src/kernels/matmul.ts. Elsewhere (the
- * `'js'` backend, integers) the kernel below runs; it is cache-blocked in the GotoBLAS way: a slice of B (KC rows) is
- * packed into panels of 4 columns, and a 4×4 block of C is accumulated in sixteen local float64
- * variables while 4 rows of A and one packed panel stream past, so each loaded value feeds four
- * multiply-adds. Everything accumulates in float64.
+ * Matrix products, accumulated in float64 whatever the dtype (a float32 result is rounded once).
+ * Float products on the wasm backend run the f64x2 SIMD tiles of src/kernels/matmul.ts (float32
+ * operands widened as they are copied in). Elsewhere (the `'js'` backend, integers) the kernel
+ * below runs; it is cache-blocked in the GotoBLAS way: a slice of B (KC rows) is packed into
+ * panels of 4 columns, and a 4×4 block of C is accumulated in sixteen local float64 variables
+ * while 4 rows of A and one packed panel stream past, so each loaded value feeds four
+ * multiply-adds.
  * @module
  */
 import { allocate, promote, type TypedArray } from '../ndarray/dtype.js';
