@@ -225,7 +225,7 @@ function main(): void {
       compare(
         `matmul f32 [${m},${k}]x[${k},${n}]`,
         plainMatmul(a, b, m, n, k),
-        () => matmul(a, 0, b, 0, out, 0, m, n, k),
+        () => matmul({ a, b, out, rows: m, columns: n, inner: k }),
         budget,
       ),
     );
@@ -233,7 +233,7 @@ function main(): void {
       compare(
         `matmul f32 A·Bᵀ [${m},${k}]x[${n},${k}]ᵀ`,
         plainMatmul(a, b, m, n, k),
-        () => matmul(a, 0, b, 0, out, 0, m, n, k, false, true),
+        () => matmul({ a, b, out, rows: m, columns: n, inner: k, transposeB: true }),
         budget,
       ),
     );

@@ -1,41 +1,66 @@
 /**
- * Float32 matrix product for Dense layers: `out = op(A) · op(B)` with op(A) rows × inner and
+ * Matrix product for Dense layers and `nd.dot`: `out = op(A) · op(B)` with op(A) rows × inner and
  * op(B) inner × columns, each operand optionally transposed (stored the other way round), all
  * row-major and contiguous from their offsets.
  *
- * The wasm kernel packs both operands into its scratch memory (A in panels of 4 rows, B with
- * columns padded to 8; a transposed operand is packed by a strided copy, so every orientation
- * runs the same product; a row-major A is packed by 4 × 4 register transposes, and a row-major
- * B or product whose width is a multiple of 8 is already in packed layout and only copied),
- * then runs a cache-blocked 4 × 8 SIMD tile loop with float32
- * accumulation (like a plain float32 loop; no fused multiply-add in wasm SIMD). The scratch
- * holds both operands and the product at once, so it grows to about
- * 4·(rows·inner + inner·columns + 2·rows·columns) bytes. Float64 operands and the `'js'` backend
- * run a plain triple loop in float64 (into `out`'s precision).
+ * On the wasm backend (matmul.wat): each operand is copied into scratch memory once; register
+ * tiles of 4 × 8 floats (4 × 4 doubles) run over the inner dimension with their accumulators in
+ * registers and are stored straight into the product. The tiles read a row-major A where it was
+ * copied to (only its last rows % 4 rows are packed, padded with zero rows); a transposed A is
+ * packed once into panels of 4 rows. B is packed once into panels of 8 columns (4 for float64),
+ * or read in place when at most 16 rows read it. Blocks of B's columns (1 MiB) and of A's rows
+ * (512 KiB) stay in L2; an inner dimension over 1024 runs in pieces of at most 1024 (the tiles
+ * add into the product after the first), so that strided reads stay within the TLB's reach.
+ *
+ * A float32 product accumulates in float32 (like any float32 BLAS; wasm SIMD has no fused
+ * multiply-add) unless `accumulation` asks for float64; any float64 array makes it a float64
+ * product (float32 operands are widened as they are copied in, a float32 result is rounded once
+ * at the end). Scratch grows to at most E·(2·rows·inner + 2·inner·columns + rows·columns) bytes,
+ * E the element size.
+ *
+ * The `'js'` backend runs a plain triple loop in float64, rounded into `out`'s precision.
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
 import { checkCount, checkSpan, type FloatArray } from './_spans.js';
-import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
+import {
+  type KernelExports,
+  regionBytes,
+  reserveScratch,
+  SCRATCH_BASE,
+  type Scratch,
+  wasmScratch,
+} from './runtime.js';
 
-/**
- * `out[outOffset + i·columns + j] = Σ_k op(A)(i, k) · op(B)(k, j)`, assigned. A is stored as
- * rows × inner (or inner × rows when `transposeA`), B as inner × columns (or columns × inner
- * when `transposeB`).
- */
-export function matmul(
-  a: FloatArray,
-  aOffset: number,
-  b: FloatArray,
-  bOffset: number,
-  out: FloatArray,
-  outOffset: number,
-  rows: number,
-  columns: number,
-  inner: number,
-  transposeA = false,
-  transposeB = false,
-): void {
+/** The operands and shape of one product; offsets default to 0, transpositions to false. */
+export interface MatmulArguments {
+  /** rows × inner, row-major (inner × rows when `transposeA`). */
+  readonly a: FloatArray;
+  readonly aOffset?: number;
+  /** inner × columns, row-major (columns × inner when `transposeB`). */
+  readonly b: FloatArray;
+  readonly bOffset?: number;
+  /** rows × columns, row-major, assigned (never read); must not overlap a or b. */
+  readonly out: FloatArray;
+  readonly outOffset?: number;
+  readonly rows: number;
+  readonly columns: number;
+  readonly inner: number;
+  readonly transposeA?: boolean;
+  readonly transposeB?: boolean;
+  /**
+   * The precision of the sums: `'float32'` (the default when a, b and out are all float32) or
+   * `'float64'` (always when an array is float64; a float32 result is then rounded once).
+   */
+  readonly accumulation?: 'float32' | 'float64';
+}
+
+/** `out[outOffset + i·columns + j] = Σ_k op(A)(i, k) · op(B)(k, j)`, assigned. */
+export function matmul(args: MatmulArguments): void {
+  const { a, b, out, rows, columns, inner } = args;
+  const aOffset = args.aOffset ?? 0;
+  const bOffset = args.bOffset ?? 0;
+  const outOffset = args.outOffset ?? 0;
   const where = 'matmul';
   checkCount(where, 'rows', rows);
   checkCount(where, 'columns', columns);
@@ -44,8 +69,8 @@ export function matmul(
   checkSpan(where, 'b', b, bOffset, inner * columns);
   checkSpan(where, 'out', out, outOffset, rows * columns);
   if (
-    (a === out && rangesOverlap(aOffset, rows * inner, outOffset, rows * columns)) ||
-    (b === out && rangesOverlap(bOffset, inner * columns, outOffset, rows * columns))
+    (a.buffer === out.buffer && overlaps(a, aOffset, rows * inner, out, outOffset, rows * columns)) ||
+    (b.buffer === out.buffer && overlaps(b, bOffset, inner * columns, out, outOffset, rows * columns))
   ) {
     throw new ValueError(`${where}: out must not overlap a or b`);
   }
@@ -54,53 +79,48 @@ export function matmul(
     out.fill(0, outOffset, outOffset + rows * columns);
     return;
   }
-  const layout = scratchLayout(rows, columns, inner);
-  const scratch = reserveScratch(
-    a instanceof Float32Array && b instanceof Float32Array ? wasmScratch() : null,
-    layout.end - SCRATCH_BASE,
-  );
-  if (!scratch) {
-    matmulJs(a, aOffset, b, bOffset, out, outOffset, rows, columns, inner, transposeA, transposeB);
-    return;
-  }
-  matmulWasm(
-    scratch,
-    layout,
-    a as Float32Array,
-    aOffset,
-    b as Float32Array,
-    bOffset,
-    out,
-    outOffset,
+  const double =
+    args.accumulation === 'float64' ||
+    !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array);
+  const wasm = wasmScratch();
+  const layout = scratchLayout(
     rows,
     columns,
     inner,
-    transposeA,
-    transposeB,
+    double ? 8 : 4,
+    args.transposeA ?? false,
+    args.transposeB ?? false,
   );
+  const scratch = reserveScratch(wasm, layout.end - SCRATCH_BASE);
+  if (!scratch) {
+    matmulJs(args, aOffset, bOffset, outOffset);
+    return;
+  }
+  matmulWasm(scratch, layout, args, aOffset, bOffset, outOffset);
 }
 
-function rangesOverlap(first: number, firstLength: number, second: number, secondLength: number): boolean {
-  return first < second + secondLength && second < first + firstLength;
+/** Whether two spans of views on the same buffer share a byte. */
+function overlaps(
+  first: FloatArray,
+  firstOffset: number,
+  firstCount: number,
+  second: FloatArray,
+  secondOffset: number,
+  secondCount: number,
+): boolean {
+  const firstStart = first.byteOffset + firstOffset * first.BYTES_PER_ELEMENT;
+  const secondStart = second.byteOffset + secondOffset * second.BYTES_PER_ELEMENT;
+  const firstEnd = firstStart + firstCount * first.BYTES_PER_ELEMENT;
+  const secondEnd = secondStart + secondCount * second.BYTES_PER_ELEMENT;
+  return firstCount > 0 && secondCount > 0 && firstStart < secondEnd && secondStart < firstEnd;
 }
 
-function matmulJs(
-  a: FloatArray,
-  aOffset: number,
-  b: FloatArray,
-  bOffset: number,
-  out: FloatArray,
-  outOffset: number,
-  rows: number,
-  columns: number,
-  inner: number,
-  transposeA: boolean,
-  transposeB: boolean,
-): void {
-  const aRow = transposeA ? 1 : inner;
-  const aColumn = transposeA ? rows : 1;
-  const bRow = transposeB ? 1 : columns;
-  const bColumn = transposeB ? inner : 1;
+function matmulJs(args: MatmulArguments, aOffset: number, bOffset: number, outOffset: number): void {
+  const { a, b, out, rows, columns, inner } = args;
+  const aRow = args.transposeA ? 1 : inner;
+  const aColumn = args.transposeA ? rows : 1;
+  const bRow = args.transposeB ? 1 : columns;
+  const bColumn = args.transposeB ? inner : 1;
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < columns; j++) {
       let sum = 0;
@@ -111,87 +131,227 @@ function matmulJs(
   }
 }
 
-/** Byte offsets of the packed operands, the padded product and the staging area. */
+/** Bytes of a block of B's columns, kept in L2 while the row blocks of A go by. */
+const COLUMN_BLOCK_BYTES = 1 << 20;
+/** Bytes of a block of A's rows, read again from L2 for each panel of B's columns. */
+const ROW_BLOCK_BYTES = 1 << 19;
+/**
+ * Up to this many rows, a row-major B is read where it was copied to instead of packed: few
+ * row panels read it, so packing it would cost more than its strided reads.
+ */
+const IN_PLACE_B_ROWS = 16;
+/**
+ * The longest run over k in one pass: a longer inner dimension is split into pieces (C read back
+ * once per piece), so that a strided sweep touches a bounded number of 4 KiB pages.
+ */
+const INNER_PIECE = 1024;
+
+/** Byte offsets of the scratch regions of one product. */
 interface MatmulLayout {
-  readonly paddedRows: number;
-  readonly paddedColumns: number;
+  /** Element size in bytes: 4 (float32) or 8 (float64). */
+  readonly bytes: 4 | 8;
+  /** Columns per panel of B: 8 (float32) or 4 (float64). */
+  readonly panel: number;
+  /** Whether B is packed whole (else only its ragged last panel). */
+  readonly packB: boolean;
+  /** A as stored. */
+  readonly stagedA: number;
+  /** A packed in panels of 4 rows (transposed A), else only its last rows % 4 rows; zero-padded. */
   readonly packedA: number;
+  /** B as stored. */
+  readonly stagedB: number;
   readonly packedB: number;
+  /** The product, rows × columns. */
   readonly product: number;
-  readonly staging: number;
+  /** One register tile, for tiles that overhang the last row or column. */
+  readonly edge: number;
   readonly end: number;
 }
 
-function scratchLayout(rows: number, columns: number, inner: number): MatmulLayout {
-  const paddedRows = Math.ceil(rows / 4) * 4;
-  const paddedColumns = Math.ceil(columns / 8) * 8;
-  const packedA = SCRATCH_BASE;
-  const packedB = packedA + regionBytes(paddedRows * inner * 4);
-  const product = packedB + regionBytes(inner * paddedColumns * 4);
-  const staging = product + regionBytes(paddedRows * paddedColumns * 4);
-  const end = staging + regionBytes(Math.max(rows * inner, inner * columns, rows * columns) * 4);
-  return { paddedRows, paddedColumns, packedA, packedB, product, staging, end };
+function scratchLayout(
+  rows: number,
+  columns: number,
+  inner: number,
+  bytes: 4 | 8,
+  transposeA: boolean,
+  transposeB: boolean,
+): MatmulLayout {
+  const panel = bytes === 4 ? 8 : 4;
+  const packB = transposeB || rows > IN_PLACE_B_ROWS;
+  const packedColumns = packB ? Math.ceil(columns / panel) * panel : panel;
+  const stagedA = SCRATCH_BASE;
+  const packedA = stagedA + regionBytes(rows * inner * bytes);
+  const stagedB = packedA + regionBytes((transposeA ? Math.ceil(rows / 4) * 4 : 4) * inner * bytes);
+  const packedB = stagedB + regionBytes(inner * columns * bytes);
+  const product = packedB + regionBytes(inner * packedColumns * bytes);
+  const edge = product + regionBytes(rows * columns * bytes);
+  const end = edge + regionBytes(4 * panel * bytes);
+  return { bytes, panel, packB, stagedA, packedA, stagedB, packedB, product, edge, end };
+}
+
+/** Where the tiles read one operand: a start and byte strides (see matmul.wat). */
+interface Reading {
+  readonly at: number;
+  /** A: between the rows of a panel; unused for B. */
+  readonly lane: number;
+  /** Between consecutive k. */
+  readonly step: number;
+  /** Between panels (of 4 rows of A, of `panel` columns of B). */
+  readonly panelStride: number;
+}
+
+/** A run of B's columns read one way: [first, first + count). */
+interface ColumnRun extends Reading {
+  readonly first: number;
+  readonly count: number;
 }
 
 function matmulWasm(
   scratch: Scratch,
   layout: MatmulLayout,
-  a: Float32Array,
+  args: MatmulArguments,
   aOffset: number,
-  b: Float32Array,
   bOffset: number,
-  out: FloatArray,
   outOffset: number,
-  rows: number,
-  columns: number,
-  inner: number,
-  transposeA: boolean,
-  transposeB: boolean,
 ): void {
-  const { paddedRows, paddedColumns, packedA, packedB, product, staging } = layout;
+  const { a, b, out, rows, columns, inner } = args;
+  const { bytes, stagedA, stagedB, product, edge } = layout;
   const { kernels } = scratch;
-  const stagingAt = staging >> 2;
-  scratch.f32.set(a.subarray(aOffset, aOffset + rows * inner), stagingAt);
-  if (transposeA) {
-    // op(A)(i, k) sits at k·rows + i: a strided copy.
-    kernels.packRowPanels(staging, 1, rows, rows, inner, packedA);
-  } else {
-    // Row-major: whole panels of 4 rows by 4 × 4 register transposes, the ragged last panel
-    // (rows % 4, padded with zero rows) by the strided copy.
-    const whole = rows & ~3;
-    kernels.packRowPanelsContiguous(staging, whole, inner, packedA);
-    if (whole < rows) {
-      kernels.packRowPanels(
-        staging + whole * inner * 4,
-        inner,
-        1,
-        rows - whole,
-        inner,
-        packedA + whole * inner * 4,
-      );
+  const view = bytes === 4 ? scratch.f32 : scratch.f64;
+  // One copy of each operand (float32 operands of a float64 product widen here).
+  view.set(a.subarray(aOffset, aOffset + rows * inner), stagedA / bytes);
+  view.set(b.subarray(bOffset, bOffset + inner * columns), stagedB / bytes);
+  const [whole, ragged] = readingsOfA(kernels, layout, rows, inner, args.transposeA ?? false);
+  // A transposed A is packed whole: its "whole" reading covers every row.
+  const wholeRows = ragged ? rows & ~3 : rows;
+  const runs = columnRuns(kernels, layout, columns, inner, args.transposeB ?? false);
+  const multiply = bytes === 4 ? kernels.matmulTiles : kernels.matmulTilesF64;
+  const pieces = Math.ceil(inner / INNER_PIECE);
+  const pieceLength = Math.ceil(inner / pieces);
+  const columnBlock = Math.max(1, Math.floor(COLUMN_BLOCK_BYTES / (pieceLength * bytes * layout.panel)));
+  const rowBlock = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (pieceLength * bytes * 4))) * 4;
+  const rowBlocks: { reading: Reading; first: number; count: number }[] = [];
+  for (let first = 0; first < wholeRows; first += rowBlock) {
+    const reading = { ...whole, at: whole.at + (first / 4) * whole.panelStride };
+    rowBlocks.push({ reading, first, count: Math.min(rowBlock, wholeRows - first) });
+  }
+  if (ragged) rowBlocks.push({ reading: ragged, first: wholeRows, count: rows - wholeRows });
+  for (let start = 0; start < inner; start += pieceLength) {
+    const length = Math.min(pieceLength, inner - start);
+    const accumulate = start > 0 ? 1 : 0;
+    for (const run of runs) {
+      for (let panel = 0; panel * layout.panel < run.count; panel += columnBlock) {
+        const from = panel * layout.panel;
+        const width = Math.min(columnBlock * layout.panel, run.count - from);
+        const bAt = run.at + panel * run.panelStride + start * run.step;
+        const c = product + (run.first + from) * bytes;
+        for (const { reading, first, count } of rowBlocks) {
+          multiply(
+            reading.at + start * reading.step,
+            reading.lane,
+            reading.step,
+            reading.panelStride,
+            bAt,
+            run.step,
+            run.panelStride,
+            c + first * columns * bytes,
+            columns * bytes,
+            count,
+            width,
+            length,
+            accumulate,
+            edge,
+          );
+        }
+      }
     }
   }
-  if (!transposeB && columns === paddedColumns) {
-    // Already the packed layout: B row-major with no padding columns.
-    scratch.f32.set(b.subarray(bOffset, bOffset + inner * columns), packedB >> 2);
-  } else {
-    scratch.f32.set(b.subarray(bOffset, bOffset + inner * columns), stagingAt);
-    kernels.packRows(
-      staging,
-      transposeB ? 1 : columns,
-      transposeB ? inner : 1,
-      inner,
-      columns,
-      packedB,
-      paddedColumns,
-    );
+  out.set(view.subarray(product / bytes, product / bytes + rows * columns), outOffset);
+}
+
+/**
+ * How the tiles read A, as readings of its whole panels of 4 rows and of the ragged last rows % 4
+ * (null when none). A row-major A is read where it was copied to (a panel's 4 rows inner apart)
+ * and only its ragged rows are packed, padded with zero rows; a transposed A is packed whole
+ * (vector copies, its panel rows being side by side), because its rows are far apart in memory.
+ */
+function readingsOfA(
+  kernels: KernelExports,
+  layout: MatmulLayout,
+  rows: number,
+  inner: number,
+  transposeA: boolean,
+): [Reading, Reading | null] {
+  const { bytes, stagedA, packedA } = layout;
+  const packed = (at: number): Reading => ({
+    at,
+    lane: bytes,
+    step: 4 * bytes,
+    panelStride: 4 * inner * bytes,
+  });
+  const strided = bytes === 4 ? kernels.packPanels4 : kernels.packPanels4F64;
+  const wholeRows = rows & ~3;
+  if (transposeA) {
+    // op(A)(i, k) = A[k · rows + i]
+    if (wholeRows > 0) {
+      const contiguous = bytes === 4 ? kernels.packPanelsContiguous4 : kernels.packPanelsContiguous4F64;
+      contiguous(stagedA, rows, wholeRows, inner, packedA);
+    }
+    if (wholeRows < rows) {
+      const at = packedA + wholeRows * inner * bytes;
+      strided(stagedA + wholeRows * bytes, 1, rows, rows - wholeRows, inner, at);
+    }
+    return [packed(packedA), null];
   }
-  kernels.matmul(packedA, packedB, product, paddedRows, paddedColumns, inner);
-  if (columns === paddedColumns) {
-    // The first rows of the padded product are the result, contiguous.
-    out.set(scratch.f32.subarray(product >> 2, (product >> 2) + rows * columns), outOffset);
-    return;
+  // op(A)(i, k) = A[i · inner + k]
+  const whole: Reading = { at: stagedA, lane: inner * bytes, step: bytes, panelStride: 4 * inner * bytes };
+  if (wholeRows === rows) return [whole, null];
+  strided(stagedA + wholeRows * inner * bytes, inner, 1, rows - wholeRows, inner, packedA);
+  return [whole, packed(packedA)];
+}
+
+/**
+ * How the tiles read B: packed whole into panels (transposed, or read by many row panels), else
+ * its whole panels where it was copied to and only the ragged last panel packed.
+ */
+function columnRuns(
+  kernels: KernelExports,
+  layout: MatmulLayout,
+  columns: number,
+  inner: number,
+  transposeB: boolean,
+): ColumnRun[] {
+  const { bytes, panel, stagedB, packedB } = layout;
+  const strided = bytes === 4 ? kernels.packPanels8 : kernels.packPanels4F64;
+  const packed = { lane: 0, step: panel * bytes, panelStride: inner * panel * bytes };
+  if (transposeB) {
+    // op(B)(k, j) = B[j · inner + k]
+    strided(stagedB, inner, 1, columns, inner, packedB);
+    return [{ at: packedB, ...packed, first: 0, count: columns }];
   }
-  kernels.packRows(product, paddedColumns, 1, rows, columns, staging, columns);
-  out.set(scratch.f32.subarray(stagingAt, stagingAt + rows * columns), outOffset);
+  // op(B)(k, j) = B[k · columns + j]: a panel's columns side by side.
+  const whole = columns & -panel;
+  const runs: ColumnRun[] = [];
+  if (layout.packB) {
+    if (whole > 0) {
+      const contiguous = bytes === 4 ? kernels.packPanelsContiguous8 : kernels.packPanelsContiguous4F64;
+      contiguous(stagedB, columns, whole, inner, packedB);
+    }
+    runs.push({ at: packedB, ...packed, first: 0, count: columns });
+  } else if (whole > 0) {
+    runs.push({
+      at: stagedB,
+      lane: 0,
+      step: columns * bytes,
+      panelStride: panel * bytes,
+      first: 0,
+      count: whole,
+    });
+  }
+  if (whole < columns) {
+    const at = layout.packB ? packedB + whole * inner * bytes : packedB;
+    strided(stagedB + whole * bytes, 1, columns, columns - whole, inner, at);
+    if (!layout.packB) runs.push({ at, ...packed, first: whole, count: columns - whole });
+  }
+  return runs;
 }

@@ -1,235 +1,453 @@
-;; Float32 matrix product C = A · B, cache-blocked, 4 × 8 outputs per register tile.
-;; (A fragment of the gloss kernel module, see memory.wat.)
+;; Matrix products C = A · B, float32 and float64, with register tiles whose accumulators stay
+;; in registers over the whole inner dimension (a fragment of the gloss kernel module, see
+;; memory.wat; src/kernels/matmul.ts drives it).
 ;;
-;; The product works on packed copies (made by `packRowPanels` and `packRows` below), so any
-;; transposition of the operands costs one strided copy, O(rows · inner), not a slower product:
-;;   A: rows padded to a multiple of 4 with zero rows and stored in panels of 4 rows, the 4 values
-;;      of one column of a panel side by side: A(i, k) at ((i >> 2) · inner + k) · 4 + (i & 3);
-;;   B: inner × paddedColumns, row-major, columns padded to a multiple of 8 with zeros;
-;;   C: paddedRows × paddedColumns, row-major.
-;; Blocks of 256 columns × 256 inner indices keep B's block (256 KiB) in L2 while the panels of A
-;; stream through; within a tile, each step over k loads 2 vectors of B, splats 4 values of A
-;; and does 8 multiply-adds (wasm SIMD has no fused multiply-add, so the sums round like a plain
-;; float32 loop's).
+;; The product reads both operands through strides, so most need no packing:
+;;   A(i, k) at a + (i / 4)·aPanelStride + (i % 4)·aLane + k·aStep (bytes): a row-major A has
+;;     aLane = inner·E, aStep = E; a transposed one aLane = E, aStep = rows·E; a packed panel
+;;     (the ragged last rows, zero-padded to 4) aLane = E, aStep = 4·E;
+;;   B(k, j) at b + (j / NR)·bPanelStride + k·bStep + (j % NR)·E: NR = 8 float32 / 4 float64
+;;     columns side by side, as in a row-major B (bStep = columns·E) or its packed panels (bStep =
+;;     NR·E, each panel contiguous, which keeps it in L1 while the row panels of A go by).
+;;
+;; float32: 4 × 8 tile, 8 f32x4 accumulators; each step over k loads 2 vectors of B, splats 4
+;; values of A and does 8 multiplies and 8 adds (wasm SIMD has no fused multiply-add without
+;; relaxed-simd, so the sums round like a plain float32 loop's). Wider tiles (5 × 8, 6 × 8, 12 × 4,
+;; 8 × 4) and unrolling measured no faster in V8: x64 wasm code has 15 usable xmm registers, and
+;; 4 × 8 already keeps the multiply and add ports busy (about 12 flop per cycle without FMA);
+;; V8 unrolls the step loop itself. A 4 × 4 float32 tile for a ragged last panel of at most 4
+;; columns was no faster than padding it to 8: with 4 accumulators the add latency shows.
+;; float64: 4 × 4 tile, 8 f64x2 accumulators, the same shape.
+;;
+;; `accumulate` ≠ 0 adds the tiles to C instead of assigning them: the driver splits a long inner
+;; dimension into pieces of at most 1024, so that a sweep over k touches a bounded number of
+;; pages (wasm memory has 4 KiB pages; a strided sweep over 4096 rows of B missed the TLB at every
+;; step), and C is read back once per piece.
 
-  (func (export "matmul")
-    (param $a i32) (param $b i32) (param $c i32)
-    (param $rows i32) (param $columns i32) (param $inner i32)
-    (local $columnStart i32) (local $columnEnd i32) (local $innerStart i32) (local $innerEnd i32)
-    (local $i i32) (local $j i32) (local $k i32) (local $aPointer i32) (local $bPointer i32) (local $cPointer i32)
-    (local $bStride i32)
-    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
-    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
-    (local $b0 v128) (local $b1 v128) (local $splat v128)
-    (local.set $bStride (i32.shl (local.get $columns) (i32.const 2)))
-    (local.set $columnStart (i32.const 0))
-    (block $columnsDone
-      (loop $columnBlock
-        (br_if $columnsDone (i32.ge_u (local.get $columnStart) (local.get $columns)))
-        (local.set $columnEnd (i32.add (local.get $columnStart) (i32.const 256)))
-        (if (i32.gt_u (local.get $columnEnd) (local.get $columns)) (then (local.set $columnEnd (local.get $columns))))
-        (local.set $innerStart (i32.const 0))
-        (block $innerDone
-          (loop $innerBlock
-            (br_if $innerDone (i32.ge_u (local.get $innerStart) (local.get $inner)))
-            (local.set $innerEnd (i32.add (local.get $innerStart) (i32.const 256)))
-            (if (i32.gt_u (local.get $innerEnd) (local.get $inner)) (then (local.set $innerEnd (local.get $inner))))
-            (local.set $i (i32.const 0))
-            (block $rowsDone
-              (loop $rowPanel
-                (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
-                (local.set $j (local.get $columnStart))
-                (block $tilesDone
-                  (loop $tile
-                    (br_if $tilesDone (i32.ge_u (local.get $j) (local.get $columnEnd)))
-                    (local.set $cPointer
-                      (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $columns)) (local.get $j)) (i32.const 2))))
-                    (if (i32.eqz (local.get $innerStart))
-                      (then
-                        (local.set $c00 (v128.const i64x2 0 0)) (local.set $c01 (v128.const i64x2 0 0))
-                        (local.set $c10 (v128.const i64x2 0 0)) (local.set $c11 (v128.const i64x2 0 0))
-                        (local.set $c20 (v128.const i64x2 0 0)) (local.set $c21 (v128.const i64x2 0 0))
-                        (local.set $c30 (v128.const i64x2 0 0)) (local.set $c31 (v128.const i64x2 0 0)))
-                      (else
-                        (local.set $c00 (v128.load (local.get $cPointer)))
-                        (local.set $c01 (v128.load offset=16 (local.get $cPointer)))
-                        (local.set $cPointer (i32.add (local.get $cPointer) (local.get $bStride)))
-                        (local.set $c10 (v128.load (local.get $cPointer)))
-                        (local.set $c11 (v128.load offset=16 (local.get $cPointer)))
-                        (local.set $cPointer (i32.add (local.get $cPointer) (local.get $bStride)))
-                        (local.set $c20 (v128.load (local.get $cPointer)))
-                        (local.set $c21 (v128.load offset=16 (local.get $cPointer)))
-                        (local.set $cPointer (i32.add (local.get $cPointer) (local.get $bStride)))
-                        (local.set $c30 (v128.load (local.get $cPointer)))
-                        (local.set $c31 (v128.load offset=16 (local.get $cPointer)))
-                        (local.set $cPointer (i32.sub (local.get $cPointer) (i32.mul (local.get $bStride) (i32.const 3))))))
-                    (local.set $aPointer
-                      (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $inner)) (i32.shl (local.get $innerStart) (i32.const 2))) (i32.const 2))))
-                    (local.set $bPointer
-                      (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $innerStart) (local.get $columns)) (local.get $j)) (i32.const 2))))
-                    (local.set $k (local.get $innerStart))
-                    (block $stepsDone
-                      (loop $step
-                        (br_if $stepsDone (i32.ge_u (local.get $k) (local.get $innerEnd)))
-                        (local.set $b0 (v128.load (local.get $bPointer)))
-                        (local.set $b1 (v128.load offset=16 (local.get $bPointer)))
-                        (local.set $splat (v128.load32_splat (local.get $aPointer)))
-                        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $splat) (local.get $b0))))
-                        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $splat) (local.get $b1))))
-                        (local.set $splat (v128.load32_splat offset=4 (local.get $aPointer)))
-                        (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $splat) (local.get $b0))))
-                        (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $splat) (local.get $b1))))
-                        (local.set $splat (v128.load32_splat offset=8 (local.get $aPointer)))
-                        (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $splat) (local.get $b0))))
-                        (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $splat) (local.get $b1))))
-                        (local.set $splat (v128.load32_splat offset=12 (local.get $aPointer)))
-                        (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $splat) (local.get $b0))))
-                        (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $splat) (local.get $b1))))
-                        (local.set $aPointer (i32.add (local.get $aPointer) (i32.const 16)))
-                        (local.set $bPointer (i32.add (local.get $bPointer) (local.get $bStride)))
-                        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                        (br $step)))
-                    (v128.store (local.get $cPointer) (local.get $c00))
-                    (v128.store offset=16 (local.get $cPointer) (local.get $c01))
-                    (local.set $cPointer (i32.add (local.get $cPointer) (local.get $bStride)))
-                    (v128.store (local.get $cPointer) (local.get $c10))
-                    (v128.store offset=16 (local.get $cPointer) (local.get $c11))
-                    (local.set $cPointer (i32.add (local.get $cPointer) (local.get $bStride)))
-                    (v128.store (local.get $cPointer) (local.get $c20))
-                    (v128.store offset=16 (local.get $cPointer) (local.get $c21))
-                    (local.set $cPointer (i32.add (local.get $cPointer) (local.get $bStride)))
-                    (v128.store (local.get $cPointer) (local.get $c30))
-                    (v128.store offset=16 (local.get $cPointer) (local.get $c31))
-                    (local.set $j (i32.add (local.get $j) (i32.const 8)))
-                    (br $tile)))
-                (local.set $i (i32.add (local.get $i) (i32.const 4)))
-                (br $rowPanel)))
-            (local.set $innerStart (local.get $innerEnd))
-            (br $innerBlock)))
-        (local.set $columnStart (local.get $columnEnd))
-        (br $columnBlock)))
+  ;; C (row stride cStride bytes) = (C if accumulate) + A (rows) · B (columns), float32, operands
+  ;; as described above.
+  ;; `edge` is 4 · 8 floats of scratch for the tiles that overhang the last row or column.
+  ;; rows, columns and inner ≥ 1.
+  (func (export "matmulTiles")
+    (param $a i32) (param $aLane i32) (param $aStep i32) (param $aPanelStride i32)
+    (param $b i32) (param $bStep i32) (param $bPanelStride i32)
+    (param $c i32) (param $cStride i32) (param $rows i32) (param $columns i32) (param $inner i32) (param $accumulate i32)
+    (param $edge i32)
+    (local $i i32) (local $j i32) (local $aPanel i32) (local $bPanel i32) (local $ap i32) (local $bp i32) (local $bEnd i32)
+    (local $lane1 i32) (local $lane2 i32) (local $lane3 i32) (local $bSpan i32)
+    (local $cp i32) (local $full i32) (local $validRows i32) (local $validColumns i32) (local $r i32) (local $q i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local.set $lane1 (i32.mul (local.get $aLane) (i32.const 1)))
+    (local.set $lane2 (i32.mul (local.get $aLane) (i32.const 2)))
+    (local.set $lane3 (i32.mul (local.get $aLane) (i32.const 3)))
+    (local.set $bSpan (i32.mul (local.get $inner) (local.get $bStep)))
+    (local.set $j (i32.const 0))
+    (local.set $bPanel (local.get $b))
+    (loop $columnPanel
+      (local.set $i (i32.const 0))
+      (local.set $aPanel (local.get $a))
+      (loop $rowPanel
+        ;; the 4 × 8 tile at (i, j): 8 accumulators over the whole inner dimension
+        (local.set $c00 (v128.const i64x2 0 0))
+        (local.set $c01 (v128.const i64x2 0 0))
+        (local.set $c10 (v128.const i64x2 0 0))
+        (local.set $c11 (v128.const i64x2 0 0))
+        (local.set $c20 (v128.const i64x2 0 0))
+        (local.set $c21 (v128.const i64x2 0 0))
+        (local.set $c30 (v128.const i64x2 0 0))
+        (local.set $c31 (v128.const i64x2 0 0))
+        (local.set $ap (local.get $aPanel))
+        (local.set $bp (local.get $bPanel))
+        (local.set $bEnd (i32.add (local.get $bPanel) (local.get $bSpan)))
+        (loop $step
+          (local.set $b0 (v128.load offset=0 (local.get $bp)))
+          (local.set $b1 (v128.load offset=16 (local.get $bp)))
+          (local.set $s (v128.load32_splat (local.get $ap)))
+          (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $b0))))
+          (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $b1))))
+          (local.set $s (v128.load32_splat (i32.add (local.get $ap) (local.get $lane1))))
+          (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $b0))))
+          (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $b1))))
+          (local.set $s (v128.load32_splat (i32.add (local.get $ap) (local.get $lane2))))
+          (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $b0))))
+          (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $b1))))
+          (local.set $s (v128.load32_splat (i32.add (local.get $ap) (local.get $lane3))))
+          (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
+          (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
+          (local.set $ap (i32.add (local.get $ap) (local.get $aStep)))
+          (local.set $bp (i32.add (local.get $bp) (local.get $bStep)))
+          (br_if $step (i32.ne (local.get $bp) (local.get $bEnd))))
+        ;; a whole tile goes straight into C; a ragged one (past the last row or column) into
+        ;; the edge buffer, whose valid part is then copied
+        (local.set $validRows (i32.sub (local.get $rows) (local.get $i)))
+        (local.set $validColumns (i32.sub (local.get $columns) (local.get $j)))
+        (local.set $full (i32.and (i32.ge_u (local.get $validRows) (i32.const 4)) (i32.ge_u (local.get $validColumns) (i32.const 8))))
+        (local.set $cp
+          (select
+            (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $cStride)) (i32.shl (local.get $j) (i32.const 2))))
+            (local.get $edge)
+            (local.get $full)))
+        (if (i32.and (local.get $full) (local.get $accumulate))
+          (then
+            (v128.store offset=0 (local.get $cp) (f32x4.add (v128.load offset=0 (local.get $cp)) (local.get $c00)))
+            (v128.store offset=16 (local.get $cp) (f32x4.add (v128.load offset=16 (local.get $cp)) (local.get $c01)))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cStride)))
+            (v128.store offset=0 (local.get $cp) (f32x4.add (v128.load offset=0 (local.get $cp)) (local.get $c10)))
+            (v128.store offset=16 (local.get $cp) (f32x4.add (v128.load offset=16 (local.get $cp)) (local.get $c11)))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cStride)))
+            (v128.store offset=0 (local.get $cp) (f32x4.add (v128.load offset=0 (local.get $cp)) (local.get $c20)))
+            (v128.store offset=16 (local.get $cp) (f32x4.add (v128.load offset=16 (local.get $cp)) (local.get $c21)))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cStride)))
+            (v128.store offset=0 (local.get $cp) (f32x4.add (v128.load offset=0 (local.get $cp)) (local.get $c30)))
+            (v128.store offset=16 (local.get $cp) (f32x4.add (v128.load offset=16 (local.get $cp)) (local.get $c31)))
+          )
+          (else
+            (v128.store offset=0 (local.get $cp) (local.get $c00))
+            (v128.store offset=16 (local.get $cp) (local.get $c01))
+            (local.set $cp (i32.add (local.get $cp) (select (local.get $cStride) (i32.const 32) (local.get $full))))
+            (v128.store offset=0 (local.get $cp) (local.get $c10))
+            (v128.store offset=16 (local.get $cp) (local.get $c11))
+            (local.set $cp (i32.add (local.get $cp) (select (local.get $cStride) (i32.const 32) (local.get $full))))
+            (v128.store offset=0 (local.get $cp) (local.get $c20))
+            (v128.store offset=16 (local.get $cp) (local.get $c21))
+            (local.set $cp (i32.add (local.get $cp) (select (local.get $cStride) (i32.const 32) (local.get $full))))
+            (v128.store offset=0 (local.get $cp) (local.get $c30))
+            (v128.store offset=16 (local.get $cp) (local.get $c31))
+          ))
+        (if (i32.eqz (local.get $full))
+          (then
+            (if (i32.gt_u (local.get $validRows) (i32.const 4)) (then (local.set $validRows (i32.const 4))))
+            (if (i32.gt_u (local.get $validColumns) (i32.const 8)) (then (local.set $validColumns (i32.const 8))))
+            (local.set $r (i32.const 0))
+            (loop $edgeRow
+              (local.set $cp
+                (i32.add (local.get $c) (i32.add (i32.mul (i32.add (local.get $i) (local.get $r)) (local.get $cStride)) (i32.shl (local.get $j) (i32.const 2)))))
+              (local.set $q (i32.const 0))
+              (loop $edgeColumn
+                (local.set $s (v128.load32_zero (i32.add (local.get $edge) (i32.shl (i32.add (i32.mul (local.get $r) (i32.const 8)) (local.get $q)) (i32.const 2)))))
+                (if (local.get $accumulate)
+                  (then (local.set $s (f32x4.add (local.get $s) (v128.load32_zero (local.get $cp))))))
+                (f32.store (local.get $cp) (f32x4.extract_lane 0 (local.get $s)))
+                (local.set $cp (i32.add (local.get $cp) (i32.const 4)))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                (br_if $edgeColumn (i32.lt_u (local.get $q) (local.get $validColumns))))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br_if $edgeRow (i32.lt_u (local.get $r) (local.get $validRows))))))
+        (local.set $aPanel (i32.add (local.get $aPanel) (local.get $aPanelStride)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br_if $rowPanel (i32.lt_u (local.get $i) (local.get $rows))))
+      (local.set $bPanel (i32.add (local.get $bPanel) (local.get $bPanelStride)))
+      (local.set $j (i32.add (local.get $j) (i32.const 8)))
+      (br_if $columnPanel (i32.lt_u (local.get $j) (local.get $columns))))
   )
 
-  ;; dst ← the panel layout of the rows × inner matrix M(i, k) = src[i·rowStride + k·columnStride]
-  ;; (strides in elements), with zero rows up to a multiple of 4.
-  (func (export "packRowPanels")
-    (param $src i32) (param $rowStride i32) (param $columnStride i32) (param $rows i32) (param $inner i32) (param $dst i32)
-    (local $i i32) (local $k i32) (local $paddedRows i32) (local $from i32) (local $to i32)
-    (local.set $paddedRows (i32.and (i32.add (local.get $rows) (i32.const 3)) (i32.const -4)))
-    (local.set $i (i32.const 0))
-    (block $rowsDone
-      (loop $row
-        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $paddedRows)))
-        (local.set $from (i32.add (local.get $src) (i32.shl (i32.mul (local.get $i) (local.get $rowStride)) (i32.const 2))))
-        ;; panel (i >> 2), column 0, lane (i & 3)
+  ;; The float64 product: a 4 × 4 tile of f64x2 accumulators, B in panels of 4 columns; `edge`
+  ;; holds 4 · 4 doubles.
+  (func (export "matmulTilesF64")
+    (param $a i32) (param $aLane i32) (param $aStep i32) (param $aPanelStride i32)
+    (param $b i32) (param $bStep i32) (param $bPanelStride i32)
+    (param $c i32) (param $cStride i32) (param $rows i32) (param $columns i32) (param $inner i32) (param $accumulate i32)
+    (param $edge i32)
+    (local $i i32) (local $j i32) (local $aPanel i32) (local $bPanel i32) (local $ap i32) (local $bp i32) (local $bEnd i32)
+    (local $lane1 i32) (local $lane2 i32) (local $lane3 i32) (local $bSpan i32)
+    (local $cp i32) (local $full i32) (local $validRows i32) (local $validColumns i32) (local $r i32) (local $q i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local.set $lane1 (i32.mul (local.get $aLane) (i32.const 1)))
+    (local.set $lane2 (i32.mul (local.get $aLane) (i32.const 2)))
+    (local.set $lane3 (i32.mul (local.get $aLane) (i32.const 3)))
+    (local.set $bSpan (i32.mul (local.get $inner) (local.get $bStep)))
+    (local.set $j (i32.const 0))
+    (local.set $bPanel (local.get $b))
+    (loop $columnPanel
+      (local.set $i (i32.const 0))
+      (local.set $aPanel (local.get $a))
+      (loop $rowPanel
+        ;; the 4 × 4 tile at (i, j): 8 accumulators over the whole inner dimension
+        (local.set $c00 (v128.const i64x2 0 0))
+        (local.set $c01 (v128.const i64x2 0 0))
+        (local.set $c10 (v128.const i64x2 0 0))
+        (local.set $c11 (v128.const i64x2 0 0))
+        (local.set $c20 (v128.const i64x2 0 0))
+        (local.set $c21 (v128.const i64x2 0 0))
+        (local.set $c30 (v128.const i64x2 0 0))
+        (local.set $c31 (v128.const i64x2 0 0))
+        (local.set $ap (local.get $aPanel))
+        (local.set $bp (local.get $bPanel))
+        (local.set $bEnd (i32.add (local.get $bPanel) (local.get $bSpan)))
+        (loop $step
+          (local.set $b0 (v128.load offset=0 (local.get $bp)))
+          (local.set $b1 (v128.load offset=16 (local.get $bp)))
+          (local.set $s (v128.load64_splat (local.get $ap)))
+          (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $s) (local.get $b0))))
+          (local.set $c01 (f64x2.add (local.get $c01) (f64x2.mul (local.get $s) (local.get $b1))))
+          (local.set $s (v128.load64_splat (i32.add (local.get $ap) (local.get $lane1))))
+          (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $s) (local.get $b0))))
+          (local.set $c11 (f64x2.add (local.get $c11) (f64x2.mul (local.get $s) (local.get $b1))))
+          (local.set $s (v128.load64_splat (i32.add (local.get $ap) (local.get $lane2))))
+          (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $s) (local.get $b0))))
+          (local.set $c21 (f64x2.add (local.get $c21) (f64x2.mul (local.get $s) (local.get $b1))))
+          (local.set $s (v128.load64_splat (i32.add (local.get $ap) (local.get $lane3))))
+          (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $s) (local.get $b0))))
+          (local.set $c31 (f64x2.add (local.get $c31) (f64x2.mul (local.get $s) (local.get $b1))))
+          (local.set $ap (i32.add (local.get $ap) (local.get $aStep)))
+          (local.set $bp (i32.add (local.get $bp) (local.get $bStep)))
+          (br_if $step (i32.ne (local.get $bp) (local.get $bEnd))))
+        ;; a whole tile goes straight into C; a ragged one (past the last row or column) into
+        ;; the edge buffer, whose valid part is then copied
+        (local.set $validRows (i32.sub (local.get $rows) (local.get $i)))
+        (local.set $validColumns (i32.sub (local.get $columns) (local.get $j)))
+        (local.set $full (i32.and (i32.ge_u (local.get $validRows) (i32.const 4)) (i32.ge_u (local.get $validColumns) (i32.const 4))))
+        (local.set $cp
+          (select
+            (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $cStride)) (i32.shl (local.get $j) (i32.const 3))))
+            (local.get $edge)
+            (local.get $full)))
+        (if (i32.and (local.get $full) (local.get $accumulate))
+          (then
+            (v128.store offset=0 (local.get $cp) (f64x2.add (v128.load offset=0 (local.get $cp)) (local.get $c00)))
+            (v128.store offset=16 (local.get $cp) (f64x2.add (v128.load offset=16 (local.get $cp)) (local.get $c01)))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cStride)))
+            (v128.store offset=0 (local.get $cp) (f64x2.add (v128.load offset=0 (local.get $cp)) (local.get $c10)))
+            (v128.store offset=16 (local.get $cp) (f64x2.add (v128.load offset=16 (local.get $cp)) (local.get $c11)))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cStride)))
+            (v128.store offset=0 (local.get $cp) (f64x2.add (v128.load offset=0 (local.get $cp)) (local.get $c20)))
+            (v128.store offset=16 (local.get $cp) (f64x2.add (v128.load offset=16 (local.get $cp)) (local.get $c21)))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cStride)))
+            (v128.store offset=0 (local.get $cp) (f64x2.add (v128.load offset=0 (local.get $cp)) (local.get $c30)))
+            (v128.store offset=16 (local.get $cp) (f64x2.add (v128.load offset=16 (local.get $cp)) (local.get $c31)))
+          )
+          (else
+            (v128.store offset=0 (local.get $cp) (local.get $c00))
+            (v128.store offset=16 (local.get $cp) (local.get $c01))
+            (local.set $cp (i32.add (local.get $cp) (select (local.get $cStride) (i32.const 32) (local.get $full))))
+            (v128.store offset=0 (local.get $cp) (local.get $c10))
+            (v128.store offset=16 (local.get $cp) (local.get $c11))
+            (local.set $cp (i32.add (local.get $cp) (select (local.get $cStride) (i32.const 32) (local.get $full))))
+            (v128.store offset=0 (local.get $cp) (local.get $c20))
+            (v128.store offset=16 (local.get $cp) (local.get $c21))
+            (local.set $cp (i32.add (local.get $cp) (select (local.get $cStride) (i32.const 32) (local.get $full))))
+            (v128.store offset=0 (local.get $cp) (local.get $c30))
+            (v128.store offset=16 (local.get $cp) (local.get $c31))
+          ))
+        (if (i32.eqz (local.get $full))
+          (then
+            (if (i32.gt_u (local.get $validRows) (i32.const 4)) (then (local.set $validRows (i32.const 4))))
+            (if (i32.gt_u (local.get $validColumns) (i32.const 4)) (then (local.set $validColumns (i32.const 4))))
+            (local.set $r (i32.const 0))
+            (loop $edgeRow
+              (local.set $cp
+                (i32.add (local.get $c) (i32.add (i32.mul (i32.add (local.get $i) (local.get $r)) (local.get $cStride)) (i32.shl (local.get $j) (i32.const 3)))))
+              (local.set $q (i32.const 0))
+              (loop $edgeColumn
+                (local.set $s (v128.load64_zero (i32.add (local.get $edge) (i32.shl (i32.add (i32.mul (local.get $r) (i32.const 4)) (local.get $q)) (i32.const 3)))))
+                (if (local.get $accumulate)
+                  (then (local.set $s (f64x2.add (local.get $s) (v128.load64_zero (local.get $cp))))))
+                (f64.store (local.get $cp) (f64x2.extract_lane 0 (local.get $s)))
+                (local.set $cp (i32.add (local.get $cp) (i32.const 8)))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                (br_if $edgeColumn (i32.lt_u (local.get $q) (local.get $validColumns))))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br_if $edgeRow (i32.lt_u (local.get $r) (local.get $validRows))))))
+        (local.set $aPanel (i32.add (local.get $aPanel) (local.get $aPanelStride)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br_if $rowPanel (i32.lt_u (local.get $i) (local.get $rows))))
+      (local.set $bPanel (i32.add (local.get $bPanel) (local.get $bPanelStride)))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br_if $columnPanel (i32.lt_u (local.get $j) (local.get $columns))))
+  )
+
+  ;; dst ← M(x, k) = src[x·laneStride + k·innerStride] (strides in elements) in panels of 4
+  ;; lanes: M(x, k) at dst + ((x >> 2) · inner + k) · 4 + (x & 3) elements; lanes from
+  ;; `count` up to a multiple of 4 are zeros. Any layout, one element at a time.
+  (func (export "packPanels4")
+    (param $src i32) (param $laneStride i32) (param $innerStride i32) (param $count i32) (param $inner i32) (param $dst i32)
+    (local $x i32) (local $k i32) (local $padded i32) (local $from i32) (local $to i32) (local $step i32)
+    (local.set $padded (i32.and (i32.add (local.get $count) (i32.const 3)) (i32.const -4)))
+    (local.set $step (i32.shl (local.get $innerStride) (i32.const 2)))
+    (local.set $x (i32.const 0))
+    (block $lanesDone
+      (loop $lane
+        (br_if $lanesDone (i32.ge_u (local.get $x) (local.get $padded)))
+        (local.set $from (i32.add (local.get $src) (i32.shl (i32.mul (local.get $x) (local.get $laneStride)) (i32.const 2))))
         (local.set $to
           (i32.add
             (local.get $dst)
             (i32.shl
-              (i32.add (i32.mul (i32.shr_u (local.get $i) (i32.const 2)) (i32.shl (local.get $inner) (i32.const 2))) (i32.and (local.get $i) (i32.const 3)))
+              (i32.add
+                (i32.mul (i32.shr_u (local.get $x) (i32.const 2)) (i32.shl (local.get $inner) (i32.const 2)))
+                (i32.and (local.get $x) (i32.const 3)))
               (i32.const 2))))
         (local.set $k (i32.const 0))
-        (block $columnsDone
-          (loop $column
-            (br_if $columnsDone (i32.ge_u (local.get $k) (local.get $inner)))
+        (block $innerDone
+          (loop $step
+            (br_if $innerDone (i32.ge_u (local.get $k) (local.get $inner)))
             (f32.store
               (local.get $to)
-              (if (result f32) (i32.lt_u (local.get $i) (local.get $rows))
+              (if (result f32) (i32.lt_u (local.get $x) (local.get $count))
                 (then (f32.load (local.get $from)))
                 (else (f32.const 0))))
-            (local.set $from (i32.add (local.get $from) (i32.shl (local.get $columnStride) (i32.const 2))))
+            (local.set $from (i32.add (local.get $from) (local.get $step)))
             (local.set $to (i32.add (local.get $to) (i32.const 16)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $column)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $row)))
+            (br $step)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $lane)))
   )
 
-  ;; dst (rows × paddedColumns, row-major) ← M(i, j) = src[i·rowStride + j·columnStride], with
-  ;; zero columns from `columns` to `paddedColumns`. Also unpacks C (rowStride = its padded width).
-  (func (export "packRows")
-    (param $src i32) (param $rowStride i32) (param $columnStride i32) (param $rows i32) (param $columns i32)
-    (param $dst i32) (param $paddedColumns i32)
-    (local $i i32) (local $j i32) (local $from i32)
-    (local.set $i (i32.const 0))
+  ;; dst ← M(x, k) = src[x·laneStride + k·innerStride] (strides in elements) in panels of 8
+  ;; lanes: M(x, k) at dst + ((x >> 3) · inner + k) · 8 + (x & 7) elements; lanes from
+  ;; `count` up to a multiple of 8 are zeros. Any layout, one element at a time.
+  (func (export "packPanels8")
+    (param $src i32) (param $laneStride i32) (param $innerStride i32) (param $count i32) (param $inner i32) (param $dst i32)
+    (local $x i32) (local $k i32) (local $padded i32) (local $from i32) (local $to i32) (local $step i32)
+    (local.set $padded (i32.and (i32.add (local.get $count) (i32.const 7)) (i32.const -8)))
+    (local.set $step (i32.shl (local.get $innerStride) (i32.const 2)))
+    (local.set $x (i32.const 0))
+    (block $lanesDone
+      (loop $lane
+        (br_if $lanesDone (i32.ge_u (local.get $x) (local.get $padded)))
+        (local.set $from (i32.add (local.get $src) (i32.shl (i32.mul (local.get $x) (local.get $laneStride)) (i32.const 2))))
+        (local.set $to
+          (i32.add
+            (local.get $dst)
+            (i32.shl
+              (i32.add
+                (i32.mul (i32.shr_u (local.get $x) (i32.const 3)) (i32.shl (local.get $inner) (i32.const 3)))
+                (i32.and (local.get $x) (i32.const 7)))
+              (i32.const 2))))
+        (local.set $k (i32.const 0))
+        (block $innerDone
+          (loop $step
+            (br_if $innerDone (i32.ge_u (local.get $k) (local.get $inner)))
+            (f32.store
+              (local.get $to)
+              (if (result f32) (i32.lt_u (local.get $x) (local.get $count))
+                (then (f32.load (local.get $from)))
+                (else (f32.const 0))))
+            (local.set $from (i32.add (local.get $from) (local.get $step)))
+            (local.set $to (i32.add (local.get $to) (i32.const 32)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $step)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $lane)))
+  )
+
+  ;; dst ← M(x, k) = src[x·laneStride + k·innerStride] (strides in elements) in panels of 4
+  ;; lanes: M(x, k) at dst + ((x >> 2) · inner + k) · 4 + (x & 3) elements; lanes from
+  ;; `count` up to a multiple of 4 are zeros. Any layout, one element at a time.
+  (func (export "packPanels4F64")
+    (param $src i32) (param $laneStride i32) (param $innerStride i32) (param $count i32) (param $inner i32) (param $dst i32)
+    (local $x i32) (local $k i32) (local $padded i32) (local $from i32) (local $to i32) (local $step i32)
+    (local.set $padded (i32.and (i32.add (local.get $count) (i32.const 3)) (i32.const -4)))
+    (local.set $step (i32.shl (local.get $innerStride) (i32.const 3)))
+    (local.set $x (i32.const 0))
+    (block $lanesDone
+      (loop $lane
+        (br_if $lanesDone (i32.ge_u (local.get $x) (local.get $padded)))
+        (local.set $from (i32.add (local.get $src) (i32.shl (i32.mul (local.get $x) (local.get $laneStride)) (i32.const 3))))
+        (local.set $to
+          (i32.add
+            (local.get $dst)
+            (i32.shl
+              (i32.add
+                (i32.mul (i32.shr_u (local.get $x) (i32.const 2)) (i32.shl (local.get $inner) (i32.const 2)))
+                (i32.and (local.get $x) (i32.const 3)))
+              (i32.const 3))))
+        (local.set $k (i32.const 0))
+        (block $innerDone
+          (loop $step
+            (br_if $innerDone (i32.ge_u (local.get $k) (local.get $inner)))
+            (f64.store
+              (local.get $to)
+              (if (result f64) (i32.lt_u (local.get $x) (local.get $count))
+                (then (f64.load (local.get $from)))
+                (else (f64.const 0))))
+            (local.set $from (i32.add (local.get $from) (local.get $step)))
+            (local.set $to (i32.add (local.get $to) (i32.const 32)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $step)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $lane)))
+  )
+
+  ;; The same layout when M(x, k) = src[x + k·innerStride] (a panel's lanes side by side) and
+  ;; `count` is a multiple of 4: 1 vector copy per panel and k. Row by row (k outer), so src
+  ;; is read front to back: a panel-by-panel order would touch a new page at every k.
+  (func (export "packPanelsContiguous4")
+    (param $src i32) (param $innerStride i32) (param $count i32) (param $inner i32) (param $dst i32)
+    (local $x i32) (local $k i32) (local $from i32) (local $to i32) (local $panelBytes i32)
+    (local.set $panelBytes (i32.mul (local.get $inner) (i32.const 16)))
+    (local.set $k (i32.const 0))
     (block $rowsDone
       (loop $row
-        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
-        (local.set $from (i32.add (local.get $src) (i32.shl (i32.mul (local.get $i) (local.get $rowStride)) (i32.const 2))))
-        (local.set $j (i32.const 0))
-        (block $columnsDone
-          (loop $column
-            (br_if $columnsDone (i32.ge_u (local.get $j) (local.get $paddedColumns)))
-            (f32.store
-              (local.get $dst)
-              (if (result f32) (i32.lt_u (local.get $j) (local.get $columns))
-                (then (f32.load (local.get $from)))
-                (else (f32.const 0))))
-            (local.set $from (i32.add (local.get $from) (i32.shl (local.get $columnStride) (i32.const 2))))
-            (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $column)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $rowsDone (i32.ge_u (local.get $k) (local.get $inner)))
+        (local.set $from (i32.add (local.get $src) (i32.shl (i32.mul (local.get $k) (local.get $innerStride)) (i32.const 2))))
+        (local.set $to (i32.add (local.get $dst) (i32.mul (local.get $k) (i32.const 16))))
+        (local.set $x (i32.const 0))
+        (block $panelsDone
+          (loop $panel
+            (br_if $panelsDone (i32.ge_u (local.get $x) (local.get $count)))
+            (v128.store offset=0 (local.get $to) (v128.load offset=0 (local.get $from)))
+            (local.set $from (i32.add (local.get $from) (i32.const 16)))
+            (local.set $to (i32.add (local.get $to) (local.get $panelBytes)))
+            (local.set $x (i32.add (local.get $x) (i32.const 4)))
+            (br $panel)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $row)))
   )
 
-  ;; packRowPanels for a row-major src (rowStride = inner, columnStride 1) and `rows` a multiple
-  ;; of 4: each panel's 4 × 4 blocks are transposed in registers (8 shuffles) and stored as 4
-  ;; vectors, a quarter of the scalar loop's work; the last inner % 4 columns go one by one.
-  (func (export "packRowPanelsContiguous")
-    (param $src i32) (param $rows i32) (param $inner i32) (param $dst i32)
-    (local $i i32) (local $k i32) (local $vectorEnd i32) (local $rowBytes i32)
-    (local $r0 i32) (local $to i32)
-    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
-    (local $low01 v128) (local $high01 v128) (local $low23 v128) (local $high23 v128)
-    (local.set $rowBytes (i32.shl (local.get $inner) (i32.const 2)))
-    (local.set $vectorEnd (i32.and (local.get $inner) (i32.const -4)))
-    (local.set $i (i32.const 0))
-    (block $panelsDone
-      (loop $panel
-        (br_if $panelsDone (i32.ge_u (local.get $i) (local.get $rows)))
-        (local.set $r0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $rowBytes))))
-        (local.set $to (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $i) (local.get $inner)) (i32.const 2))))
-        (local.set $k (i32.const 0))
-        (block $vectorsDone
-          (loop $vector
-            (br_if $vectorsDone (i32.ge_u (local.get $k) (local.get $vectorEnd)))
-            ;; rows i … i+3, columns k … k+3
-            (local.set $v0 (v128.load (local.get $r0)))
-            (local.set $v1 (v128.load (i32.add (local.get $r0) (local.get $rowBytes))))
-            (local.set $v2 (v128.load (i32.add (local.get $r0) (i32.shl (local.get $rowBytes) (i32.const 1)))))
-            (local.set $v3 (v128.load (i32.add (local.get $r0) (i32.mul (local.get $rowBytes) (i32.const 3)))))
-            ;; [a0 b0 a1 b1], [a2 b2 a3 b3], [c0 d0 c1 d1], [c2 d2 c3 d3]
-            (local.set $low01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
-            (local.set $high01 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
-            (local.set $low23 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
-            (local.set $high23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
-            ;; column c of the block: [a_c b_c c_c d_c]
-            (v128.store (local.get $to)
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $low01) (local.get $low23)))
-            (v128.store offset=16 (local.get $to)
-              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $low01) (local.get $low23)))
-            (v128.store offset=32 (local.get $to)
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $high01) (local.get $high23)))
-            (v128.store offset=48 (local.get $to)
-              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $high01) (local.get $high23)))
-            (local.set $r0 (i32.add (local.get $r0) (i32.const 16)))
-            (local.set $to (i32.add (local.get $to) (i32.const 64)))
-            (local.set $k (i32.add (local.get $k) (i32.const 4)))
-            (br $vector)))
-        (block $tailDone
-          (loop $tail
-            (br_if $tailDone (i32.ge_u (local.get $k) (local.get $inner)))
-            (f32.store (local.get $to) (f32.load (local.get $r0)))
-            (f32.store offset=4 (local.get $to) (f32.load (i32.add (local.get $r0) (local.get $rowBytes))))
-            (f32.store offset=8 (local.get $to)
-              (f32.load (i32.add (local.get $r0) (i32.shl (local.get $rowBytes) (i32.const 1)))))
-            (f32.store offset=12 (local.get $to)
-              (f32.load (i32.add (local.get $r0) (i32.mul (local.get $rowBytes) (i32.const 3)))))
-            (local.set $r0 (i32.add (local.get $r0) (i32.const 4)))
-            (local.set $to (i32.add (local.get $to) (i32.const 16)))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $tail)))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $panel)))
+  ;; The same layout when M(x, k) = src[x + k·innerStride] (a panel's lanes side by side) and
+  ;; `count` is a multiple of 8: 2 vector copies per panel and k. Row by row (k outer), so src
+  ;; is read front to back: a panel-by-panel order would touch a new page at every k.
+  (func (export "packPanelsContiguous8")
+    (param $src i32) (param $innerStride i32) (param $count i32) (param $inner i32) (param $dst i32)
+    (local $x i32) (local $k i32) (local $from i32) (local $to i32) (local $panelBytes i32)
+    (local.set $panelBytes (i32.mul (local.get $inner) (i32.const 32)))
+    (local.set $k (i32.const 0))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $k) (local.get $inner)))
+        (local.set $from (i32.add (local.get $src) (i32.shl (i32.mul (local.get $k) (local.get $innerStride)) (i32.const 2))))
+        (local.set $to (i32.add (local.get $dst) (i32.mul (local.get $k) (i32.const 32))))
+        (local.set $x (i32.const 0))
+        (block $panelsDone
+          (loop $panel
+            (br_if $panelsDone (i32.ge_u (local.get $x) (local.get $count)))
+            (v128.store offset=0 (local.get $to) (v128.load offset=0 (local.get $from)))
+            (v128.store offset=16 (local.get $to) (v128.load offset=16 (local.get $from)))
+            (local.set $from (i32.add (local.get $from) (i32.const 32)))
+            (local.set $to (i32.add (local.get $to) (local.get $panelBytes)))
+            (local.set $x (i32.add (local.get $x) (i32.const 8)))
+            (br $panel)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $row)))
+  )
+
+  ;; The same layout when M(x, k) = src[x + k·innerStride] (a panel's lanes side by side) and
+  ;; `count` is a multiple of 4: 2 vector copies per panel and k. Row by row (k outer), so src
+  ;; is read front to back: a panel-by-panel order would touch a new page at every k.
+  (func (export "packPanelsContiguous4F64")
+    (param $src i32) (param $innerStride i32) (param $count i32) (param $inner i32) (param $dst i32)
+    (local $x i32) (local $k i32) (local $from i32) (local $to i32) (local $panelBytes i32)
+    (local.set $panelBytes (i32.mul (local.get $inner) (i32.const 32)))
+    (local.set $k (i32.const 0))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $k) (local.get $inner)))
+        (local.set $from (i32.add (local.get $src) (i32.shl (i32.mul (local.get $k) (local.get $innerStride)) (i32.const 3))))
+        (local.set $to (i32.add (local.get $dst) (i32.mul (local.get $k) (i32.const 32))))
+        (local.set $x (i32.const 0))
+        (block $panelsDone
+          (loop $panel
+            (br_if $panelsDone (i32.ge_u (local.get $x) (local.get $count)))
+            (v128.store offset=0 (local.get $to) (v128.load offset=0 (local.get $from)))
+            (v128.store offset=16 (local.get $to) (v128.load offset=16 (local.get $from)))
+            (local.set $from (i32.add (local.get $from) (i32.const 32)))
+            (local.set $to (i32.add (local.get $to) (local.get $panelBytes)))
+            (local.set $x (i32.add (local.get $x) (i32.const 4)))
+            (br $panel)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $row)))
   )

@@ -69,6 +69,47 @@ export type TripletSegmentsKernel = (
   sums: number,
 ) => void;
 
+/**
+ * matmul.wat's product: C (row stride in bytes) = A (rows) · B (columns), both read through
+ * strides in bytes (A by panels of 4 rows, lanes and steps over k; B by panels of columns and
+ * steps over k); `accumulate` ≠ 0 adds to C instead.
+ */
+export type MatmulTilesKernel = (
+  a: number,
+  aLane: number,
+  aStep: number,
+  aPanelStride: number,
+  b: number,
+  bStep: number,
+  bPanelStride: number,
+  c: number,
+  cStride: number,
+  rows: number,
+  columns: number,
+  inner: number,
+  accumulate: number,
+  edge: number,
+) => void;
+
+/** matmul.wat's strided packer: M(x, k) = src[x·laneStride + k·innerStride] into panels. */
+export type PackPanelsKernel = (
+  src: number,
+  laneStride: number,
+  innerStride: number,
+  count: number,
+  inner: number,
+  dst: number,
+) => void;
+
+/** matmul.wat's packer for a panel's lanes side by side in src (whole panels only). */
+export type PackContiguousPanelsKernel = (
+  src: number,
+  innerStride: number,
+  count: number,
+  inner: number,
+  dst: number,
+) => void;
+
 /** The exports of the kernel module (pointers are byte offsets into its memory). */
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
@@ -129,25 +170,15 @@ export interface KernelExports {
   tripletSegments: TripletSegmentsKernel;
   /** The float32-lane twin of tripletSegments (triplet-narrow.wat). */
   tripletSegmentsNarrow: TripletSegmentsKernel;
-  matmul(a: number, b: number, c: number, rows: number, columns: number, inner: number): void;
-  packRowPanels(
-    src: number,
-    rowStride: number,
-    columnStride: number,
-    rows: number,
-    inner: number,
-    dst: number,
-  ): void;
-  packRowPanelsContiguous(src: number, rows: number, inner: number, dst: number): void;
-  packRows(
-    src: number,
-    rowStride: number,
-    columnStride: number,
-    rows: number,
-    columns: number,
-    dst: number,
-    paddedColumns: number,
-  ): void;
+  /** matmul.wat: the float32 and float64 products and their packers. */
+  matmulTiles: MatmulTilesKernel;
+  matmulTilesF64: MatmulTilesKernel;
+  packPanels4: PackPanelsKernel;
+  packPanels8: PackPanelsKernel;
+  packPanels4F64: PackPanelsKernel;
+  packPanelsContiguous4: PackContiguousPanelsKernel;
+  packPanelsContiguous8: PackContiguousPanelsKernel;
+  packPanelsContiguous4F64: PackContiguousPanelsKernel;
 }
 
 /** The module plus current views of its memory (refreshed whenever the memory grows). */

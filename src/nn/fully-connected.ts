@@ -13,6 +13,7 @@ import { cast } from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
 import { reshape, transpose } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
+import { type FloatArray, isFloatArray } from '../kernels/_spans.js';
 import { kernelBackend, matmul as matmulKernel } from '../kernels/index.js';
 
 /** Options of {@link fullyConnected}. */
@@ -32,17 +33,16 @@ function rowsAndInner(shape: readonly number[], flatten: boolean): [number, numb
 }
 
 /**
- * Whether the products run on the wasm SIMD matrix kernel: float32 operands (and bias) with the
- * wasm backend active. It accumulates in float32, like any float32 BLAS; float64 keeps the
- * float64-accumulating loops.
+ * Whether the products run on the wasm SIMD matrix kernel (src/kernels/matmul.ts), with the wasm
+ * backend active: float32 x, weight and bias accumulate in float32, like any float32 BLAS; with a
+ * float64 x or weight the result is float64 and so are the sums (float32 operands widened).
+ * Integer data, and a float64 bias on a float32 result, keep the float64-accumulating loops.
  */
 function useKernel(x: NDArray, weight: NDArray, bias: NDArray | null | undefined): boolean {
-  return (
-    x.data instanceof Float32Array &&
-    weight.data instanceof Float32Array &&
-    (!bias || bias.data instanceof Float32Array) &&
-    kernelBackend() === 'wasm'
-  );
+  if (kernelBackend() !== 'wasm' || !isFloatArray(x.data) || !isFloatArray(weight.data)) return false;
+  if (!bias) return true;
+  const double = x.data instanceof Float64Array || weight.data instanceof Float64Array;
+  return double ? isFloatArray(bias.data) : bias.data instanceof Float32Array;
 }
 
 const fullyConnectedOp = defineOp<{ flatten: boolean }>({
@@ -58,19 +58,15 @@ const fullyConnectedOp = defineOp<{ flatten: boolean }>({
     const o = out.data;
     if (useKernel(x!, weight!, bias)) {
       // out = x · Wᵀ: W is stored as [units, in], i.e. Wᵀ transposed.
-      matmulKernel(
-        xs as Float32Array,
-        0,
-        ws as Float32Array,
-        0,
-        o as Float32Array,
-        0,
+      matmulKernel({
+        a: xs as FloatArray,
+        b: ws as FloatArray,
+        out: o as FloatArray,
         rows,
-        units,
+        columns: units,
         inner,
-        false,
-        true,
-      );
+        transposeB: true,
+      });
       if (bs) {
         for (let i = 0; i < rows; i++) for (let j = 0; j < units; j++) o[i * units + j]! += bs[j]!;
       }
@@ -95,7 +91,7 @@ const fullyConnectedOp = defineOp<{ flatten: boolean }>({
   backward: ({ inputs: [x, weight, bias], gradOutput, needsGrad, attrs: { flatten } }) => {
     const [rows, inner] = rowsAndInner(x!.shape, flatten);
     const units = weight!.shape[0]!;
-    if (!isRecording() && gradOutput.data instanceof Float32Array && useKernel(x!, weight!, bias)) {
+    if (!isRecording() && isFloatArray(gradOutput.data) && useKernel(x!, weight!, bias)) {
       return kernelGradients(x!, weight!, bias ?? null, gradOutput.data, needsGrad, rows, inner, units);
     }
     const g = reshape(gradOutput, [rows, units]);
@@ -109,31 +105,32 @@ const fullyConnectedOp = defineOp<{ flatten: boolean }>({
 });
 
 /**
- * The backward on the wasm matrix kernel (float32, not recording): dx = g · W,
- * dW = gᵀ · x (the kernel reads g transposed in place), db = Σ_rows g (summed in float64).
+ * The backward on the wasm matrix kernel (not recording): dx = g · W, dW = gᵀ · x (the kernel
+ * reads g transposed in place), db = Σ_rows g (summed in float64); each gradient in its input's
+ * dtype, accumulated in float64 when any of the arrays involved is float64.
  */
 function kernelGradients(
   x: NDArray,
   weight: NDArray,
   bias: NDArray | null,
-  g: Float32Array,
+  g: FloatArray,
   needsGrad: readonly boolean[],
   rows: number,
   inner: number,
   units: number,
 ): (NDArray | null)[] {
-  const xs = x.data as Float32Array;
-  const ws = weight.data as Float32Array;
+  const xs = x.data as FloatArray;
+  const ws = weight.data as FloatArray;
   let dx: NDArray | null = null;
   if (needsGrad[0]) {
-    const data = new Float32Array(rows * inner);
-    matmulKernel(g, 0, ws, 0, data, 0, rows, inner, units);
+    const data = allocate(x.dtype, rows * inner) as FloatArray;
+    matmulKernel({ a: g, b: ws, out: data, rows, columns: inner, inner: units });
     dx = new NDArray(data, x.shape);
   }
   let dWeight: NDArray | null = null;
   if (needsGrad[1]) {
-    const data = new Float32Array(units * inner);
-    matmulKernel(g, 0, xs, 0, data, 0, units, inner, rows, true, false);
+    const data = allocate(weight.dtype, units * inner) as FloatArray;
+    matmulKernel({ a: g, b: xs, out: data, rows: units, columns: inner, inner: rows, transposeA: true });
     dWeight = new NDArray(data, weight.shape);
   }
   if (!bias) return [dx, dWeight];
@@ -141,7 +138,9 @@ function kernelGradients(
   if (needsGrad[2]) {
     const sums = new Float64Array(units);
     for (let i = 0; i < rows; i++) for (let j = 0; j < units; j++) sums[j]! += g[i * units + j]!;
-    dBias = new NDArray(Float32Array.from(sums), bias.shape);
+    const data = allocate(bias.dtype, units);
+    data.set(sums);
+    dBias = new NDArray(data, bias.shape);
   }
   return [dx, dWeight, dBias];
 }

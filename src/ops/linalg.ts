@@ -1,14 +1,19 @@
 /**
- * Matrix products. The kernel is cache-blocked in the GotoBLAS way: a slice of B (KC rows) is
- * packed into panels of 4 columns, and a 4×4 block of C is accumulated in sixteen local float64
- * variables while 4 rows of A and one packed panel stream past, so each loaded value feeds four
- * multiply-adds. Everything accumulates in float64.
+ * Matrix products, accumulated in float64 whatever the dtype (a float32 result is rounded once).
+ * Float products on the wasm backend run the f64x2 SIMD tiles of src/kernels/matmul.ts (float32
+ * operands widened as they are copied in). Elsewhere (the `'js'` backend, integers) the kernel
+ * below runs; it is cache-blocked in the GotoBLAS way: a slice of B (KC rows) is packed into
+ * panels of 4 columns, and a 4×4 block of C is accumulated in sixteen local float64 variables
+ * while 4 rows of A and one packed panel stream past, so each loaded value feeds four
+ * multiply-adds.
  * @module
  */
 import { allocate, promote, type TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../ndarray/shape.js';
+import { type FloatArray, isFloatArray } from '../kernels/_spans.js';
+import { kernelBackend, matmul as matmulKernel } from '../kernels/index.js';
 import { defineOp } from './_define.js';
 import { sumToShape } from './elementwise.js';
 import { reshape, transpose } from './movement.js';
@@ -148,6 +153,16 @@ function addRow(
   if (width > 3) acc[o + 3]! += c3;
 }
 
+/**
+ * Whether a product runs on the wasm matrix kernel (src/kernels/matmul.ts): float operands on
+ * the wasm backend. It accumulates in float64 for float32 too (operands widened as the kernel
+ * copies them in, the result rounded once), as {@link gemm} does. Integer products and the
+ * `'js'` backend take {@link gemm}.
+ */
+function useKernel(out: TypedArray): out is FloatArray {
+  return kernelBackend() === 'wasm' && isFloatArray(out);
+}
+
 const matmulOp = defineOp({
   name: 'matmul',
   forward: ([a, b]) => {
@@ -160,10 +175,29 @@ const matmulOp = defineOp({
     const count = sizeOf(batch);
     const shape = [...batch, m, n];
     const out = new NDArray(allocate(promote(a!.dtype, b!.dtype), count * m * n, 'matmul', shape), shape);
-    const acc = new Float64Array(m * n);
     // Matrix index of each operand for every batch position (broadcast batch axes repeat).
     const indexA = batchIndices(batch, batchA);
     const indexB = batchIndices(batch, batchB);
+    const aData = a!.data;
+    const bData = b!.data;
+    if (isFloatArray(aData) && isFloatArray(bData) && useKernel(out.data)) {
+      for (let t = 0; t < count; t++) {
+        matmulKernel({
+          a: aData,
+          aOffset: indexA[t]! * m * k,
+          b: bData,
+          bOffset: indexB[t]! * k * n,
+          out: out.data,
+          outOffset: t * m * n,
+          rows: m,
+          columns: n,
+          inner: k,
+          accumulation: 'float64',
+        });
+      }
+      return out;
+    }
+    const acc = new Float64Array(m * n);
     for (let t = 0; t < count; t++) {
       acc.fill(0);
       const ta = indexA[t]!;

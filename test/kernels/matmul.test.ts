@@ -52,7 +52,7 @@ describe('matmul', () => {
           const a = random(m * k, m * 7 + k);
           const b = random(k * n, n * 13 + k);
           const out = new Float32Array(m * n + 2).fill(99);
-          matmul(a, 0, b, 0, out, 1, m, n, k, ta, tb);
+          matmul({ a, b, out, outOffset: 1, rows: m, columns: n, inner: k, transposeA: ta, transposeB: tb });
           assert.equal(out[0], 99, 'nothing before outOffset is written');
           assert.equal(out[m * n + 1], 99, 'nothing after the product is written');
           const want = reference(a, b, m, n, k, ta, tb);
@@ -66,18 +66,111 @@ describe('matmul', () => {
     }
   }
 
+  // The tiling's edges on the wasm backend: the 4 × 8 (float32) and 4 × 4 (float64) tiles with
+  // ragged rows and columns; A read in place (row-major) or packed (transposed, and the ragged last
+  // rows); B packed, or read in place when at most 16 rows read it (its ragged last panel packed);
+  // an inner dimension over 1024 split into pieces that add into the product; several row and
+  // column blocks.
+  const edgeShapes = [
+    [1, 1, 1],
+    [1, 17, 3],
+    [3, 3, 3],
+    [7, 15, 40], // B in place, its ragged last panel 7 (float32) or 3 (float64) wide
+    [17, 1, 255],
+    [16, 17, 1023], // B in place (16 rows), ragged columns
+    [17, 255, 17], // B packed (17 rows), ragged rows and columns
+    [5, 9, 2049], // three pieces over k, the last one shorter
+    [255, 17, 300],
+    [1023, 9, 64], // A in place, ragged last rows
+    [33, 1023, 255], // B packed, many panels
+    [41, 300, 2048], // two pieces over k, two row blocks (32 + 8 rows at k = 1024), ragged rows
+    [6, 500, 1100], // B in place in two column blocks plus its ragged panel, two pieces over k
+  ] as const;
+  for (const precision of ['float32', 'float64'] as const) {
+    for (const [m, n, k] of edgeShapes) {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
+        it(`wasm ${precision}: [${m}×${k}]·[${k}×${n}]${ta ? ' Aᵀ' : ''}${tb ? ' Bᵀ' : ''} against float64`, () => {
+          setKernelBackend('wasm');
+          const a = random(m * k, m * 31 + k);
+          const b = random(k * n, n * 17 + k);
+          const want = reference(a, b, m, n, k, ta, tb);
+          const transposeA = ta;
+          const transposeB = tb;
+          if (precision === 'float32') {
+            const out = new Float32Array(m * n + 2).fill(99);
+            matmul({ a, b, out, outOffset: 1, rows: m, columns: n, inner: k, transposeA, transposeB });
+            assert.equal(out[0], 99);
+            assert.equal(out[m * n + 1], 99);
+            // Float32 sums of k products in [−1, 1]: |error| ≤ k · 2^−24 · Σ|a·b| ≤ k² · 2^−24; the
+            // tolerance 4e-7 · k is the bound for typical (random-sign) sums with room to spare.
+            const tolerance = 4e-7 * k;
+            for (let i = 0; i < m * n; i++) {
+              const got = out[1 + i]!;
+              if (!(Math.abs(got - want[i]!) <= tolerance)) assert.fail(`out[${i}] ${got} vs ${want[i]}`);
+            }
+          } else {
+            // A float64 product of float64 operands (and one of float32 operands, widened).
+            const a64 = Float64Array.from(a);
+            const out = new Float64Array(m * n);
+            matmul({ a: a64, b, out, rows: m, columns: n, inner: k, transposeA, transposeB });
+            for (let i = 0; i < m * n; i++) {
+              const scale = Math.max(1e-300, Math.abs(want[i]!), 1);
+              if (!(Math.abs(out[i]! - want[i]!) <= 1e-12 * scale))
+                assert.fail(`out[${i}] ${out[i]} vs ${want[i]}`);
+            }
+          }
+          setKernelBackend('auto');
+        });
+      }
+    }
+  }
+
+  it('float64 accumulation of float32 operands rounds once: 1e8 + 1 − 1e8 = 1', () => {
+    setKernelBackend('wasm');
+    const a = Float32Array.from([1e8, 1, -1e8]);
+    const b = Float32Array.from([1, 1, 1]);
+    const out = new Float32Array(1);
+    matmul({ a, b, out, rows: 1, columns: 1, inner: 3, accumulation: 'float64' });
+    assert.equal(out[0], 1);
+    matmul({ a, b, out, rows: 1, columns: 1, inner: 3 });
+    assert.equal(out[0], 0, 'float32 accumulation loses the 1, like a float32 BLAS');
+    setKernelBackend('auto');
+  });
+
+  it('arrays on one buffer: out may sit beside an operand, not over it', () => {
+    setKernelBackend('wasm');
+    const buffer = new ArrayBuffer(4 * 12);
+    const a = new Float32Array(buffer, 0, 4);
+    const out = new Float32Array(buffer, 16, 4);
+    a.set([1, 2, 3, 4]);
+    matmul({ a, b: Float32Array.from([1, 0, 0, 1]), out, rows: 2, columns: 2, inner: 2 });
+    assert.deepEqual([...out], [1, 2, 3, 4]);
+    const overlapping = new Float32Array(buffer, 8, 4);
+    assert.throws(
+      () =>
+        matmul({ a, b: Float32Array.from([1, 0, 0, 1]), out: overlapping, rows: 2, columns: 2, inner: 2 }),
+      /out must not overlap a or b/,
+    );
+    setKernelBackend('auto');
+  });
+
   it('offsets into the operands, an empty inner dimension, and empty products', () => {
     setKernelBackend('wasm');
     const a = random(3 + 6, 1);
     const b = random(2 + 6, 2);
     const out = new Float32Array(4);
-    matmul(a, 3, b, 2, out, 0, 2, 2, 3);
+    matmul({ a, aOffset: 3, b, bOffset: 2, out, rows: 2, columns: 2, inner: 3 });
     const want = reference(a.subarray(3), b.subarray(2), 2, 2, 3, false, false);
     for (let i = 0; i < 4; i++) assert.ok(Math.abs(out[i]! - want[i]!) < 1e-6);
     out.fill(5);
-    matmul(a, 0, b, 0, out, 0, 2, 2, 0);
+    matmul({ a, b, out, rows: 2, columns: 2, inner: 0 });
     assert.deepEqual([...out], [0, 0, 0, 0], 'a sum over nothing is 0');
-    matmul(a, 0, b, 0, out, 0, 0, 2, 3); // no rows: nothing to do
+    matmul({ a, b, out, rows: 0, columns: 2, inner: 3 }); // no rows: nothing to do
     setKernelBackend('auto');
   });
 
@@ -86,7 +179,7 @@ describe('matmul', () => {
     const a = Float32Array.from([1, Number.NaN, 0, 1]); // [[1, NaN], [0, 1]]
     const b = Float32Array.from([1, 2, 3, Number.POSITIVE_INFINITY]);
     const out = new Float32Array(4);
-    matmul(a, 0, b, 0, out, 0, 2, 2, 2);
+    matmul({ a, b, out, rows: 2, columns: 2, inner: 2 });
     assert.ok(Number.isNaN(out[0]!) && Number.isNaN(out[1]!));
     assert.equal(out[2], 3);
     assert.equal(out[3], Number.POSITIVE_INFINITY);
@@ -95,9 +188,12 @@ describe('matmul', () => {
 
   it('rejects an output that overlaps an operand and short arrays', () => {
     const a = new Float32Array(8);
-    assert.throws(() => matmul(a, 0, new Float32Array(4), 0, a, 2, 2, 2, 2), /out must not overlap a or b/);
     assert.throws(
-      () => matmul(a, 0, new Float32Array(3), 0, new Float32Array(4), 0, 2, 2, 2),
+      () => matmul({ a, b: new Float32Array(4), out: a, outOffset: 2, rows: 2, columns: 2, inner: 2 }),
+      /out must not overlap a or b/,
+    );
+    assert.throws(
+      () => matmul({ a, b: new Float32Array(3), out: new Float32Array(4), rows: 2, columns: 2, inner: 2 }),
       /b needs elements \[0, 4\)/,
     );
   });

@@ -118,6 +118,33 @@ describe('fullyConnected', () => {
     });
   }
 
+  test('float64 on the wasm kernel equals the float64 loops to 1e-12 (forward and gradients)', () => {
+    const run = (backend: 'wasm' | 'js') => {
+      setKernelBackend(backend);
+      try {
+        const x = random([37, 19], 70).attachGrad();
+        const w = random([13, 19], 71).attachGrad();
+        const b = random([13], 72).attachGrad();
+        const out = fullyConnected(x, w, b);
+        const loss = record(() => fullyConnected(x, w, b).square().sum());
+        return [out, ...grad(loss, [x, w, b])].map((v) => Array.from(v.data));
+      } finally {
+        setKernelBackend('auto');
+      }
+    };
+    const kernel = run('wasm');
+    const loops = run('js');
+    for (const [i, name] of ['out', 'dx', 'dWeight', 'dBias'].entries()) {
+      const have = kernel[i]!;
+      const want = loops[i]!;
+      assert.equal(have.length, want.length);
+      for (let j = 0; j < want.length; j++) {
+        const bound = 1e-12 * Math.max(1, Math.abs(want[j]!));
+        if (!(Math.abs(have[j]! - want[j]!) <= bound)) assert.fail(`${name}[${j}]: ${have[j]} vs ${want[j]}`);
+      }
+    }
+  });
+
   test('integer inputs are converted to the weight dtype', () => {
     const out = fullyConnected(array([[1, 2]], { dtype: 'int32' }), f64([[0.5, 0.25]]));
     assert.equal(out.dtype, 'float64');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setKernelBackend } from '../../src/kernels/index.js';
 import { ShapeError } from '../../src/ndarray/errors.js';
 import * as nd from '../../src/ndarray/index.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
@@ -60,6 +61,38 @@ describe('matmul and dot: values', () => {
       assertClose(a.matmul(b), naiveMatmul(a, b), { rtol: 1e-12, atol: 1e-12, message: `${m}x${k}x${n}` });
     });
   });
+
+  for (const backend of ['wasm', 'js'] as const) {
+    test(`${backend} kernels: float64 within 1e-12, float32 the float64 sum rounded once`, () => {
+      setKernelBackend(backend);
+      try {
+        const shapes: [number, number, number][] = [
+          [1, 1023, 3],
+          [17, 255, 1023],
+          [255, 17, 1],
+          [3, 2049, 17],
+        ];
+        shapes.forEach(([m, k, n], i) => {
+          const a = randn([m, k], 300 + i);
+          const b = randn([k, n], 400 + i);
+          const message = `${backend} ${m}x${k}x${n}`;
+          assertClose(a.matmul(b), naiveMatmul(a, b), { rtol: 1e-12, atol: 1e-12, message });
+          const a32 = a.astype('float32');
+          const b32 = b.astype('float32');
+          const want = naiveMatmul(a32, b32).flat();
+          const got = a32.dot(b32);
+          assert.equal(got.dtype, 'float32');
+          for (let j = 0; j < want.length; j++) {
+            // One rounding of a float64 sum: within half a float32 ulp, plus the float64 error.
+            const bound = 2 ** -24 * Math.abs(want[j]!) + 1e-12;
+            if (!(Math.abs(got.data[j]! - want[j]!) <= bound)) assert.fail(`${message} [${j}]`);
+          }
+        });
+      } finally {
+        setKernelBackend('auto');
+      }
+    });
+  }
 
   test('batched products, with broadcast batch axes', () => {
     const a = randn([2, 1, 3, 4], 1);
