@@ -14,12 +14,12 @@ type Library = typeof import('../src/index.js');
 type Step = () => void;
 
 const args = process.argv.slice(2);
-const otherTree = args.find((a) => !a.startsWith('-') && !/^[WM]\d/.test(a));
+const otherTree = args.find((a) => !a.startsWith('-') && !/^[WMT]\d/.test(a));
 if (!otherTree) {
   console.error('usage: npm run bench:compare -- <path of another gloss tree> [W1,W2,M512,...] [--rounds N]');
   process.exit(2);
 }
-const only = args.find((a) => /^[WM]\d/.test(a))?.split(',');
+const only = args.find((a) => /^[WMT]\d/.test(a))?.split(',');
 const roundsAt = args.indexOf('--rounds');
 const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 15;
 
@@ -151,3 +151,8 @@ for (const [id, step] of mine) {
       `${sorted[1]!.toFixed(2)}-${sorted[sorted.length - 2]!.toFixed(2)} |`,
   );
 }
+const unknown = only?.filter((id) => !mine.has(id)) ?? [];
+if (unknown.length > 0)
+  console.log(
+    `\nnot timed here: ${unknown.join(', ')} (bench:compare times gloss's NDArray workloads; the TF.js training steps T1, T2 run in npm run bench)`,
+  );

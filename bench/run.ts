@@ -8,20 +8,24 @@
  * ratios of medians from this run with their range. Writes bench/results.json and
  * bench/results.md, and after a full run (no filter, not --quick) the README's table.
  *
- * Run: npm run bench [-- --quick] [-- W1,W2,M512] [-- --skip tfjs-cpu,pytorch] [-- --note "text"]
+ * The TF.js training-step rows (T1, T2: bench/tfjs-steps.ts) follow, on every TF.js backend loaded.
+ *
+ * Run: npm run bench [-- --quick] [-- W1,W2,M512,T1] [-- --skip tfjs-cpu,pytorch] [-- --note "text"]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { kernelThreadsReady, useKernelThreads } from 'gloss-ml/node';
 import { PyTorchWorker } from './pytorch.js';
-import { markdown, type Row, type Run, withTable } from './report.js';
+import { markdown, type Row, type Run, type TfjsStepCells, type TfjsStepRow, withTable } from './report.js';
 import {
   type CellResult,
   defaultMeasureOptions,
+  differenceOf,
   type MeasureOptions,
   measureCells,
   ratioOf,
 } from './stats.js';
+import { type TfjsStepWorkload, tfjsStepWorkloads } from './tfjs-steps.js';
 import { type Step, type Tf, workloads } from './workloads.js';
 
 const args = process.argv.slice(2);
@@ -30,7 +34,7 @@ const argumentAfter = (flag: string) => {
   return at >= 0 ? args[at + 1] : undefined;
 };
 const quick = args.includes('--quick');
-const only = args.find((a) => /^[WM]\d/.test(a))?.split(',');
+const only = args.find((a) => /^[WMT]\d/.test(a))?.split(',');
 const skip = new Set(argumentAfter('--skip')?.split(',') ?? []);
 const runNote = argumentAfter('--note');
 const budgetMs = quick ? 100 : 400;
@@ -113,6 +117,102 @@ async function loadTfjs(): Promise<{ tf: Tf; backends: string[] }> {
     }
   }
   return { tf, backends };
+}
+
+/** Calls a TF.js step twice and throws when the second call leaves tensors behind. */
+function checkNoLeak(tf: Tf, where: string, step: () => unknown): void {
+  step();
+  const before = tf.memory().numTensors;
+  step();
+  const after = tf.memory().numTensors;
+  if (after !== before) throw new Error(`${where}: one call leaves ${after - before} tensors behind`);
+}
+
+/**
+ * A TF.js training-step row: on every backend, the first steps of both arms are checked to agree
+ * (loss value and updated weights, and the adapter's gradient of the logits against gloss's),
+ * then all cells of the row are measured together in rotating rounds.
+ */
+async function measureTfjsSteps(w: TfjsStepWorkload, tf: Tf, backends: string[]): Promise<TfjsStepRow> {
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const notes = [w.tfjsNote];
+  const cells = new Map<string, () => unknown>();
+  for (const backend of backends) {
+    await tf.setBackend(backend);
+    await tf.ready();
+    const built = w.build(tf, tfl);
+    const { first } = built;
+    const gradientMismatch = agree(
+      { loss: [first.adapterLoss], grad: first.adapterGradient },
+      { loss: [w.lossGloss()], grad: first.glossGradient },
+    );
+    if (gradientMismatch)
+      throw new Error(
+        `${w.id}: on tfjs-${backend} the adapter's loss alone disagrees with gloss's: ${gradientMismatch}`,
+      );
+    if (first.tfjsLoss !== null && first.tfjsWeights) {
+      const stepMismatch = agree(
+        { loss: [first.tfjsLoss], grad: first.tfjsWeights },
+        { loss: [first.adapterLoss], grad: first.adapterWeights },
+        notes,
+        `tfjs-${backend}`,
+      );
+      if (stepMismatch)
+        throw new Error(
+          `${w.id}: on tfjs-${backend} the first steps with TF.js's loss and gloss's disagree: ${stepMismatch}`,
+        );
+    }
+    for (const [name, step] of [
+      [`tfjs-${backend}`, built.tfjs],
+      [`adapter-${backend}`, built.adapter],
+      [`loss-tfjs-${backend}`, built.lossTfjs],
+      [`loss-adapter-${backend}`, built.lossAdapter],
+    ] as const) {
+      if (!step) continue;
+      checkNoLeak(tf, `${w.id} ${name}`, step);
+      cells.set(name, step);
+    }
+  }
+  cells.set('loss-gloss', w.lossGloss);
+  const maxCalls = quick ? 50 : 500;
+  const measured = await measureCells(
+    [...cells.keys()],
+    async (cell) => {
+      const backend = backends.find((b) => cell.endsWith(`-${b}`));
+      if (backend) await tf.setBackend(backend);
+      return timeBatch(cells.get(cell)!, budgetMs, maxCalls);
+    },
+    options,
+  );
+  const lossGloss = measured.get('loss-gloss')!;
+  const perBackend: TfjsStepCells[] = backends.map((backend) => {
+    const tfjs = measured.get(`tfjs-${backend}`) ?? null;
+    const adapter = measured.get(`adapter-${backend}`)!;
+    const lossAdapter = measured.get(`loss-adapter-${backend}`)!;
+    const overhead = differenceOf(lossAdapter, lossGloss);
+    return {
+      backend,
+      tfjs,
+      adapter,
+      lossTfjs: measured.get(`loss-tfjs-${backend}`) ?? null,
+      lossAdapter,
+      adapterOverTfjs: tfjs ? ratioOf(adapter, tfjs) : null,
+      overhead,
+      overheadShareOfStep: overhead.median / adapter.median,
+    };
+  });
+  console.log(
+    `${w.id.padEnd(5)} ${[...measured].map(([name, c]) => `${name} ${c.median.toFixed(3)}/${c.min.toFixed(3)} (${(c.spread * 100).toFixed(0)}%${c.attempts > 1 ? `, ${c.attempts} sets` : ''})`).join(' | ')}`,
+  );
+  return {
+    id: w.id,
+    title: w.title,
+    tfjsMissing: w.tfjsMissing,
+    lossGloss,
+    adapterBytes: w.adapterBytes,
+    backends: perBackend,
+    notes,
+  };
 }
 
 async function main(): Promise<void> {
@@ -215,6 +315,10 @@ async function main(): Promise<void> {
     );
   }
   worker?.close();
+  const tfjsSteps: TfjsStepRow[] = [];
+  if (backends.length > 0) {
+    for (const w of tfjsStepWorkloads(only)) tfjsSteps.push(await measureTfjsSteps(w, tf, backends));
+  }
   const cpus = os.cpus();
   const run: Run = {
     date: new Date().toISOString(),
@@ -224,6 +328,7 @@ async function main(): Promise<void> {
     backends,
     pytorch: pytorch && 'torch' in pytorch ? `torch ${pytorch.torch}, 1 thread, BLAS ${pytorch.blas}` : null,
     rows,
+    tfjsSteps,
     notes: runNotes,
   };
   writeFileSync('bench/results.json', `${JSON.stringify(run, null, 1)}\n`);

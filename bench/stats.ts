@@ -128,3 +128,17 @@ export function ratioOf(numerator: Summary, denominator: Summary): RatioRange {
     high: numerator.max / denominator.min,
   };
 }
+
+/** a − b of two measured cells (ms): the difference of medians, and its extreme values. */
+export interface DifferenceRange {
+  median: number;
+  /** a.min − b.max */
+  low: number;
+  /** a.max − b.min */
+  high: number;
+}
+
+/** a − b of two measured cells: what a costs over b, with the range its runs allow. */
+export function differenceOf(a: Summary, b: Summary): DifferenceRange {
+  return { median: a.median - b.median, low: a.min - b.max, high: a.max - b.min };
+}
