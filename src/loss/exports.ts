@@ -15,3 +15,7 @@ export { KLDivLoss, type KLDivLossOptions, type KLClassReduction } from './kl-di
 export { CosineEmbeddingLoss, type CosineEmbeddingLossOptions } from './cosine-embedding.js';
 export { TripletLoss, type TripletLossOptions } from './triplet.js';
 export { SDMLLoss, type SDMLLossOptions } from './sdml.js';
+export { NLLLoss, type NLLLossOptions } from './nll.js';
+export { SigmoidFocalLoss, type SigmoidFocalLossOptions } from './sigmoid-focal.js';
+export { SoftmaxFocalLoss, type SoftmaxFocalLossOptions } from './softmax-focal.js';
+export { NTXentLoss, type NTXentLossOptions } from './ntxent.js';
