@@ -1,7 +1,7 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { add, log1p, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
+import { add, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
 import { sigmoidScalar, softplusScalar } from '../kernels/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import { checkBoolean, checkFinite, type LossOptions, type Prepared } from './_base/index.js';
@@ -133,8 +133,7 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
     let crossEntropy: NDArray;
     let complement: NDArray; // 1 − p_t
     if (this.fromSigmoid) {
-      const logNegative = mul(negative, log1p(neg(x)));
-      crossEntropy = neg(add(coefficientTimesLog(t, x), logNegative));
+      crossEntropy = neg(add(coefficientTimesLog(t, x), coefficientTimesLog(negative, sub(1, x))));
       complement = add(mul(t, sub(1, x)), mul(negative, x));
     } else {
       crossEntropy = add(mul(t, softplus(neg(x))), mul(negative, softplus(x)));
@@ -191,8 +190,9 @@ function logitTerms(x: number, t: number, alpha: number | null, gamma: number): 
 
 // Derivation (probabilities p = pred). BCE = −(t·log p + (1 − t)·log(1 − p)), with log(1 − p) as
 // log1p(−p) and 0 · log 0 = 0; q = t(1 − p) + (1 − t)p. ∂BCE/∂p = −t/p + (1 − t)/(1 − p) (a 0/0
-// term is 0, as 0 · log 0), ∂q/∂p = 1 − 2t, ∂BCE/∂t = log(1 − p) − log p, ∂q/∂t = 1 − 2p; then as
-// for logits.
+// term is 0, as 0 · log 0), ∂q/∂p = 1 − 2t, ∂BCE/∂t = log(1 − p) − log p, where a term that is
+// 0 · log 0 contributes 0 (its coefficient and argument are both 0: a zero term has zero
+// gradients, as in coefficientTimesLog), ∂q/∂t = 1 − 2p; then as for logits.
 function probabilityTerms(p: number, t: number, alpha: number | null, gamma: number): FocalTerms {
   const logP = Math.log(p);
   const log1mP = Math.log1p(-p);
@@ -204,7 +204,10 @@ function probabilityTerms(p: number, t: number, alpha: number | null, gamma: num
     t,
     alpha,
     gamma,
-    dCrossEntropy: [-ratio(t, p) + ratio(1 - t, 1 - p), log1mP - logP],
+    dCrossEntropy: [
+      -ratio(t, p) + ratio(1 - t, 1 - p),
+      -logUnlessZero(t, p, logP) + logUnlessZero(1 - t, 1 - p, log1mP),
+    ],
     dQ: [1 - 2 * t, 1 - 2 * p],
   });
 }
@@ -235,6 +238,11 @@ function combine(at: {
 /** c · log v (log v given), 0 when c and v are both 0. */
 function timesLog(c: number, v: number, logV: number): number {
   return c === 0 && v === 0 ? 0 : c * logV;
+}
+
+/** ∂(c · log v)/∂c = log v (given), 0 when c and v are both 0 (a zero term has zero gradients). */
+function logUnlessZero(c: number, v: number, logV: number): number {
+  return c === 0 && v === 0 ? 0 : logV;
 }
 
 /** c / v, 0 when c and v are both 0 (the derivative of c · log v under the same convention). */

@@ -3,7 +3,7 @@ import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
 import { logSoftmax } from '../ops/activation.js';
-import { equal, exp, expm1, mul, neg, pow, where } from '../ops/elementwise.js';
+import { equal, expm1, mul, neg, pow, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import {
   allocateNormalizers,
