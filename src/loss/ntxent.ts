@@ -100,7 +100,11 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
 
   constructor(options: NTXentLossOptions = {}) {
     super(options, ['temperature']);
-    const temperature = checkFinite(this.name, 'temperature', options.temperature ?? 0.07);
+    const temperature = checkFinite(
+      this.name,
+      'temperature',
+      options.temperature === undefined ? 0.07 : options.temperature,
+    );
     if (!(temperature > 0))
       throw new ValueError(`${this.name}: option temperature must be > 0, got ${temperature}`);
     this.temperature = temperature;

@@ -85,7 +85,11 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
     super(options, ['alpha', 'gamma', 'fromSigmoid']);
     this.alpha = focalAlpha(this.name, options.alpha);
     this.gamma = focalGamma(this.name, options.gamma);
-    this.fromSigmoid = checkBoolean(this.name, 'fromSigmoid', options.fromSigmoid ?? false);
+    this.fromSigmoid = checkBoolean(
+      this.name,
+      'fromSigmoid',
+      options.fromSigmoid === undefined ? false : options.fromSigmoid,
+    );
   }
 
   // Every element of ℓ is one element of pred and label.

@@ -131,12 +131,20 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
         ? focalAlpha(this.name, alpha)
         : perClassOption(this.name, 'alpha', alpha);
     this.gamma = focalGamma(this.name, options.gamma);
-    const axis = options.axis ?? -1;
+    const axis = options.axis === undefined ? -1 : options.axis;
     if (!Number.isInteger(axis))
       throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
     this.axis = axis;
-    this.sparseLabel = checkBoolean(this.name, 'sparseLabel', options.sparseLabel ?? true);
-    this.fromLogits = checkBoolean(this.name, 'fromLogits', options.fromLogits ?? false);
+    this.sparseLabel = checkBoolean(
+      this.name,
+      'sparseLabel',
+      options.sparseLabel === undefined ? true : options.sparseLabel,
+    );
+    this.fromLogits = checkBoolean(
+      this.name,
+      'fromLogits',
+      options.fromLogits === undefined ? false : options.fromLogits,
+    );
   }
 
   /** Sparse labels are class indices: they get no gradient. */
@@ -297,6 +305,7 @@ function focalTerm(logP: number, y: number, a: number, gamma: number): number {
 /** ∂(focalTerm)/∂log p: −a·y·(1 − p)^γ·(1 − γ·p·log p/(1 − p)); 0 for a zero label. */
 function focalSlope(logP: number, y: number, a: number, gamma: number): number {
   if (y === 0) return 0;
+  if (gamma === 0) return -a * y;
   const complement = -Math.expm1(logP);
   const p = Math.exp(logP);
   const pTimesRatio = p === 0 ? 0 : complement === 0 ? -p : (p * logP) / complement;
