@@ -87,7 +87,7 @@ interface NTXentState {
  * @example
  * ```ts
  * const loss = new gluon.loss.NTXentLoss({ temperature: 0.5 });
- * loss.forward(nd.array([[1, 0], [1, 0.1], [0, 1]]), nd.array([0, 0, 1])); // [0.1407 0.1612 0]
+ * loss.forward(nd.array([[1, 0], [1, 0.1], [0, 1]]), nd.array([0, 0, 1])); // [0.12811635 0.15424964 0]
  * ```
  */
 export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {

@@ -67,7 +67,7 @@ interface FocalTerms {
  * @example
  * ```ts
  * const loss = new gluon.loss.SigmoidFocalLoss();
- * loss.forward(nd.array([[2, -1]]), nd.array([[1, 0]])); // [0.0061]
+ * loss.forward(nd.array([[2, -1]]), nd.array([[1, 0]])); // [0.00872222]
  * ```
  */
 export class SigmoidFocalLoss extends ElementwiseLoss {

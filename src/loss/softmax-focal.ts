@@ -104,7 +104,7 @@ interface FocalExtra {
  * @example
  * ```ts
  * const loss = new gluon.loss.SoftmaxFocalLoss({ alpha: null, gamma: 2 });
- * loss.forward(nd.array([[1, 2, 0.5]]), nd.array([1])); // [0.0836]
+ * loss.forward(nd.array([[1, 2, 0.5]]), nd.array([1])); // [0.06407764]
  * ```
  */
 export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
