@@ -13,7 +13,8 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { sizeOf } from '../ndarray/shape.js';
+import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
+import { lossBatchAxis } from './_base/validation.js';
 import { rowNormalizers } from '../kernels/softmax.js';
 
 /** The `(outer, size, inner)` view of an array around its class axis. */
@@ -29,6 +30,27 @@ export interface ClassLayout {
 /** The layout of `shape` around the (normalised) class axis `axis`. */
 export function classLayout(shape: readonly number[], axis: number): ClassLayout {
   return { outer: sizeOf(shape.slice(0, axis)), size: shape[axis]!, inner: sizeOf(shape.slice(axis + 1)) };
+}
+
+/** A loss along a class axis: pred's normalised class axis and layout, ℓ's shape (that axis kept with size 1) and batch axis. */
+export interface ClassAxisLoss {
+  readonly axis: number;
+  readonly layout: ClassLayout;
+  readonly lossShape: readonly number[];
+  readonly batchAxis: number;
+}
+
+/** {@link ClassAxisLoss} of `pred` for the loss's `axis` and `batchAxis` options (ShapeError when out of range). */
+export function classAxisLoss(
+  where: string,
+  pred: NDArray,
+  axisOption: number,
+  batchAxisOption: number,
+): ClassAxisLoss {
+  const axis = normalizeAxis(axisOption, pred.ndim, where, 'axis');
+  const lossShape = pred.shape.map((d, i) => (i === axis ? 1 : d));
+  const batchAxis = lossBatchAxis(where, batchAxisOption, lossShape);
+  return { axis, layout: classLayout(pred.shape, axis), lossShape, batchAxis };
 }
 
 /** The offset of row r's entry of class c in an array with this layout. */

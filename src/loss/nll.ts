@@ -1,19 +1,18 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { normalizeAxis } from '../ndarray/shape.js';
 import { mul, neg, where } from '../ops/elementwise.js';
 import { pick } from '../ops/movement.js';
 import {
   type ClassLayout,
   checkPerClassLength,
+  classAxisLoss,
   classEntry,
-  classLayout,
   IGNORED_ROW,
   perClassOption,
   sparseClassLabels,
 } from './_class-rows.js';
-import { Loss, type LossOptions, lossBatchAxis, type Prepared } from './_base/index.js';
+import { integerOption, Loss, type LossOptions, type Prepared } from './_base/index.js';
 
 /** Options of {@link NLLLoss}. */
 export interface NLLLossOptions extends LossOptions {
@@ -92,10 +91,7 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
 
   constructor(options: NLLLossOptions = {}) {
     super(options, ['axis', 'classWeight', 'ignoreIndex']);
-    const axis = options.axis === undefined ? -1 : options.axis;
-    if (!Number.isInteger(axis))
-      throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
-    this.axis = axis;
+    this.axis = integerOption(this.name, 'axis', options.axis, -1);
     const { classWeight, ignoreIndex } = options;
     this.classWeight =
       classWeight === undefined || classWeight === null
@@ -115,7 +111,12 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<NLLExtra> {
     const logProb = inputs[0]!;
-    const axis = normalizeAxis(this.axis, logProb.ndim, this.name, 'axis');
+    const { axis, layout, lossShape, batchAxis } = classAxisLoss(
+      this.name,
+      logProb,
+      this.axis,
+      this.batchAxis,
+    );
     const named = { name: 'logProb', shape: logProb.shape, axis };
     const labels = sparseClassLabels(this.name, inputs[1]!, named, this.ignoreIndex);
     if (this.classWeight) checkPerClassLength(this.name, 'classWeight', this.classWeight, named);
@@ -124,9 +125,7 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
       const y = labels[r]!;
       rowWeights[r] = y === IGNORED_ROW ? 0 : this.classWeight ? this.classWeight[y]! : 1;
     }
-    const lossShape = logProb.shape.map((d, i) => (i === axis ? 1 : d));
-    const batchAxis = lossBatchAxis(this.name, this.batchAxis, lossShape);
-    const extra: NLLExtra = { layout: classLayout(logProb.shape, axis), axis, labels, rowWeights };
+    const extra: NLLExtra = { layout, axis, labels, rowWeights };
     return { arrays: [logProb], sources: [0], lossShape, batchAxis, extra };
   }
 

@@ -4,7 +4,7 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
 import { sigmoidScalar, softplusScalar } from '../kernels/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { checkBoolean, checkFinite, type LossOptions, type Prepared } from './_base/index.js';
+import { booleanOption, checkFinite, type LossOptions, type Prepared } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 
 /** Options of {@link SigmoidFocalLoss}. */
@@ -85,11 +85,7 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
     super(options, ['alpha', 'gamma', 'fromSigmoid']);
     this.alpha = focalAlpha(this.name, options.alpha);
     this.gamma = focalGamma(this.name, options.gamma);
-    this.fromSigmoid = checkBoolean(
-      this.name,
-      'fromSigmoid',
-      options.fromSigmoid === undefined ? false : options.fromSigmoid,
-    );
+    this.fromSigmoid = booleanOption(this.name, 'fromSigmoid', options.fromSigmoid, false);
   }
 
   // Every element of ℓ is one element of pred and label.

@@ -1,7 +1,5 @@
 import type { TypedArray } from '../ndarray/dtype.js';
-import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { normalizeAxis } from '../ndarray/shape.js';
 import { logSoftmax } from '../ops/activation.js';
 import { equal, expm1, mul, neg, pow, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
@@ -10,8 +8,8 @@ import {
   type ClassLayout,
   type ClassRows,
   checkPerClassLength,
+  classAxisLoss,
   classEntry,
-  classLayout,
   logProbabilityAt,
   logSoftmaxRows,
   perClassOption,
@@ -20,10 +18,10 @@ import {
   sparseClassLabels,
 } from './_class-rows.js';
 import {
-  checkBoolean,
+  booleanOption,
+  integerOption,
   Loss,
   type LossOptions,
-  lossBatchAxis,
   type Prepared,
   reshapeLike,
 } from './_base/index.js';
@@ -131,20 +129,9 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
         ? focalAlpha(this.name, alpha)
         : perClassOption(this.name, 'alpha', alpha);
     this.gamma = focalGamma(this.name, options.gamma);
-    const axis = options.axis === undefined ? -1 : options.axis;
-    if (!Number.isInteger(axis))
-      throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
-    this.axis = axis;
-    this.sparseLabel = checkBoolean(
-      this.name,
-      'sparseLabel',
-      options.sparseLabel === undefined ? true : options.sparseLabel,
-    );
-    this.fromLogits = checkBoolean(
-      this.name,
-      'fromLogits',
-      options.fromLogits === undefined ? false : options.fromLogits,
-    );
+    this.axis = integerOption(this.name, 'axis', options.axis, -1);
+    this.sparseLabel = booleanOption(this.name, 'sparseLabel', options.sparseLabel, true);
+    this.fromLogits = booleanOption(this.name, 'fromLogits', options.fromLogits, false);
   }
 
   /** Sparse labels are class indices: they get no gradient. */
@@ -154,8 +141,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<FocalExtra> {
     const pred = inputs[0]!;
-    const axis = normalizeAxis(this.axis, pred.ndim, this.name, 'axis');
-    const layout = classLayout(pred.shape, axis);
+    const { axis, layout, lossShape, batchAxis } = classAxisLoss(this.name, pred, this.axis, this.batchAxis);
     const named = { name: 'pred', shape: pred.shape, axis };
     let classAlpha: Float64Array;
     if (this.alpha instanceof Float64Array) {
@@ -164,8 +150,6 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     } else {
       classAlpha = new Float64Array(layout.size).fill(this.alpha ?? 1);
     }
-    const lossShape = pred.shape.map((d, i) => (i === axis ? 1 : d));
-    const batchAxis = lossBatchAxis(this.name, this.batchAxis, lossShape);
     if (!this.sparseLabel) {
       const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
       const extra: FocalExtra = { axis, layout, labels: null, classAlpha };

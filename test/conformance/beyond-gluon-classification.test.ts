@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { type CaseFile, runCase } from '../../src/conformance/run.js';
+import type { CaseFile } from '../../src/conformance/run.js';
+import { testCaseFile } from './_case-tests.js';
 
 const directory = fileURLToPath(new URL('../fixtures/beyond-gluon/cases', import.meta.url));
 const LOSSES = ['NLLLoss', 'SigmoidFocalLoss', 'SoftmaxFocalLoss', 'NTXentLoss'];
@@ -32,14 +33,6 @@ for (const loss of LOSSES) {
         'extreme cases',
       );
     });
-    for (const dtype of ['float64', 'float32'] as const) {
-      test(`all ${parsed.cases.length} cases pass in ${dtype}`, () => {
-        const failures = parsed.cases
-          .map((c) => runCase(c, parsed.loss, dtype))
-          .filter((r) => !r.passed)
-          .map((r) => `${r.loss} ${r.id}: ${r.message}`);
-        assert.deepEqual(failures, []);
-      });
-    }
+    testCaseFile(parsed);
   });
 }

@@ -43,7 +43,9 @@ describe('SigmoidFocalLoss', () => {
       label.copy(),
     ]);
     assertClose(focalOut.loss.data, bce.loss.data, 1e-14, 1e-16, 'loss');
-    focalOut.grads.forEach((g, i) => assertClose(g.data, bce.grads[i]!.data, 1e-13, 1e-16, `grad ${i}`));
+    focalOut.grads.forEach((g, i) => {
+      assertClose(g.data, bce.grads[i]!.data, 1e-13, 1e-16, `grad ${i}`);
+    });
   });
 
   test('fused gradients equal finite differences and the twin (logits and probabilities, soft labels)', () => {

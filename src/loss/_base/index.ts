@@ -6,10 +6,12 @@
 export { broadcastOffsets } from './layout.js';
 export { type LossInput, type LossOptions, Loss, type Prepared } from './loss.js';
 export {
+  booleanOption,
   checkBoolean,
   checkChoice,
   checkFinite,
   checkRank,
+  integerOption,
   lossBatchAxis,
   reshapeLike,
 } from './validation.js';
