@@ -2,7 +2,6 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
-import { sigmoidScalar, softplusScalar } from '../kernels/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import { booleanOption, checkFinite, type LossOptions, type Prepared } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
@@ -17,12 +16,34 @@ export interface SigmoidFocalLossOptions extends LossOptions {
   fromSigmoid?: boolean;
 }
 
-/** ℓ at one element and its partial derivatives by the prediction and the label. */
+/**
+ * One element's BCE, q = 1 − p_t and their partial derivatives by the prediction and the label,
+ * then ℓ and its derivatives (see {@link combine}). A block makes one and reuses it for each of
+ * its elements, so no object is allocated per element.
+ */
 interface FocalTerms {
-  readonly loss: number;
-  readonly dPred: number;
-  readonly dLabel: number;
+  crossEntropy: number;
+  q: number;
+  dCrossEntropyPred: number;
+  dCrossEntropyLabel: number;
+  dQPred: number;
+  dQLabel: number;
+  loss: number;
+  dPred: number;
+  dLabel: number;
 }
+
+const newTerms = (): FocalTerms => ({
+  crossEntropy: 0,
+  q: 0,
+  dCrossEntropyPred: 0,
+  dCrossEntropyLabel: 0,
+  dQPred: 0,
+  dQLabel: 0,
+  loss: 0,
+  dPred: 0,
+  dLabel: 0,
+});
 
 /**
  * Sigmoid focal loss (torchvision `ops.sigmoid_focal_loss`, Lin et al. 2017), elementwise with
@@ -100,7 +121,11 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
     const x = pred!.data;
     const t = label!.data;
     const terms = this.fromSigmoid ? probabilityTerms : logitTerms;
-    for (let k = begin, j = 0; k < end; k++, j++) out[j] = terms(x[k]!, t[k]!, this.alpha, this.gamma).loss;
+    const at = newTerms();
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      terms(x[k]!, t[k]!, at);
+      out[j] = combine(at, t[k]!, this.alpha, this.gamma).loss;
+    }
   }
 
   protected override assignsGradient(): boolean {
@@ -119,8 +144,10 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
     const x = pred!.data;
     const t = label!.data;
     const terms = this.fromSigmoid ? probabilityTerms : logitTerms;
+    const at = newTerms();
     for (let k = begin, j = 0; k < end; k++, j++) {
-      const at = terms(x[k]!, t[k]!, this.alpha, this.gamma);
+      terms(x[k]!, t[k]!, at);
+      combine(at, t[k]!, this.alpha, this.gamma);
       if (dPred) dPred[k] = dLoss[j]! * at.dPred;
       if (dLabel) dLabel[k] = dLoss[j]! * at.dLabel;
     }
@@ -170,22 +197,21 @@ export function focalGamma(where: string, gamma: unknown): number {
 // and ∂(q^γ · BCE) = q^γ · (∂BCE + γ · r · ∂q) with r = BCE / q, which stays bounded (about
 // max(1, |x|) for t in [0, 1]) where q^{γ−1} alone would overflow; q = 0 only when BCE is 0 as
 // well (a certain, correct prediction), and then r is 0.
-function logitTerms(x: number, t: number, alpha: number | null, gamma: number): FocalTerms {
-  const softplusPositive = softplusScalar(x);
-  const softplusNegative = softplusScalar(-x);
-  const p = sigmoidScalar(x);
-  const complementP = sigmoidScalar(-x);
-  const crossEntropy = t * softplusNegative + (1 - t) * softplusPositive;
-  const q = t * complementP + (1 - t) * p;
-  return combine({
-    crossEntropy,
-    q,
-    t,
-    alpha,
-    gamma,
-    dCrossEntropy: [(1 - t) * p - t * complementP, -x],
-    dQ: [(1 - 2 * t) * p * complementP, complementP - p],
-  });
+function logitTerms(x: number, t: number, into: FocalTerms): void {
+  // One exponential and one log1p serve all four: with e = e^{−|x|}, softplus(±x) =
+  // max(±x, 0) + log1p(e) and sigmoid(±x) is 1/(1 + e) or e/(1 + e) (as softplusScalar and
+  // sigmoidScalar compute them); a NaN logit makes every term NaN.
+  const e = Math.exp(-Math.abs(x));
+  const shared = Math.log1p(e);
+  const reciprocal = 1 / (1 + e);
+  const p = x >= 0 ? reciprocal : e * reciprocal;
+  const complementP = x >= 0 ? e * reciprocal : reciprocal;
+  into.crossEntropy = t * (Math.max(-x, 0) + shared) + (1 - t) * (Math.max(x, 0) + shared);
+  into.q = t * complementP + (1 - t) * p;
+  into.dCrossEntropyPred = (1 - t) * p - t * complementP;
+  into.dCrossEntropyLabel = -x;
+  into.dQPred = (1 - 2 * t) * p * complementP;
+  into.dQLabel = complementP - p;
 }
 
 // Derivation (probabilities p = pred). BCE = −(t·log p + (1 − t)·log(1 − p)), with log(1 − p) as
@@ -193,46 +219,29 @@ function logitTerms(x: number, t: number, alpha: number | null, gamma: number): 
 // term is 0, as 0 · log 0), ∂q/∂p = 1 − 2t, ∂BCE/∂t = log(1 − p) − log p, where a term that is
 // 0 · log 0 contributes 0 (its coefficient and argument are both 0: a zero term has zero
 // gradients, as in coefficientTimesLog), ∂q/∂t = 1 − 2p; then as for logits.
-function probabilityTerms(p: number, t: number, alpha: number | null, gamma: number): FocalTerms {
+function probabilityTerms(p: number, t: number, into: FocalTerms): void {
   const logP = Math.log(p);
   const log1mP = Math.log1p(-p);
-  const crossEntropy = -(timesLog(t, p, logP) + timesLog(1 - t, 1 - p, log1mP));
-  const q = t * (1 - p) + (1 - t) * p;
-  return combine({
-    crossEntropy,
-    q,
-    t,
-    alpha,
-    gamma,
-    dCrossEntropy: [
-      -ratio(t, p) + ratio(1 - t, 1 - p),
-      -logUnlessZero(t, p, logP) + logUnlessZero(1 - t, 1 - p, log1mP),
-    ],
-    dQ: [1 - 2 * t, 1 - 2 * p],
-  });
+  into.crossEntropy = -(timesLog(t, p, logP) + timesLog(1 - t, 1 - p, log1mP));
+  into.q = t * (1 - p) + (1 - t) * p;
+  into.dCrossEntropyPred = -ratio(t, p) + ratio(1 - t, 1 - p);
+  into.dCrossEntropyLabel = -logUnlessZero(t, p, logP) + logUnlessZero(1 - t, 1 - p, log1mP);
+  into.dQPred = 1 - 2 * t;
+  into.dQLabel = 1 - 2 * p;
 }
 
-/** ℓ = a_t · q^γ · BCE and its derivatives by pred and label, from BCE's and q's (see above). */
-function combine(at: {
-  crossEntropy: number;
-  q: number;
-  t: number;
-  alpha: number | null;
-  gamma: number;
-  dCrossEntropy: readonly [pred: number, label: number];
-  dQ: readonly [pred: number, label: number];
-}): FocalTerms {
-  const { crossEntropy, q, t, alpha, gamma, dCrossEntropy, dQ } = at;
-  const modulation = q ** gamma;
+/** ℓ = a_t · q^γ · BCE and its derivatives by pred and label, from BCE's and q's (see above), into `at`. */
+function combine(at: FocalTerms, t: number, alpha: number | null, gamma: number): FocalTerms {
+  const { crossEntropy, q } = at;
+  const modulation = gamma === 2 ? q * q : q ** gamma;
   const a = alpha === null ? 1 : alpha * t + (1 - alpha) * (1 - t);
   const dA = alpha === null ? 0 : 2 * alpha - 1;
   const r = gamma === 0 || q === 0 ? 0 : crossEntropy / q;
   const scaled = a * modulation;
-  return {
-    loss: scaled * crossEntropy,
-    dPred: scaled * (dCrossEntropy[0] + gamma * r * dQ[0]),
-    dLabel: dA * modulation * crossEntropy + scaled * (dCrossEntropy[1] + gamma * r * dQ[1]),
-  };
+  at.loss = scaled * crossEntropy;
+  at.dPred = scaled * (at.dCrossEntropyPred + gamma * r * at.dQPred);
+  at.dLabel = dA * modulation * crossEntropy + scaled * (at.dCrossEntropyLabel + gamma * r * at.dQLabel);
+  return at;
 }
 
 /** c · log v (log v given), 0 when c and v are both 0. */
