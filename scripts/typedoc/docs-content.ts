@@ -153,6 +153,46 @@ const COUPLED_VIEWS: Record<string, (size: { width: number; height: number }) =>
         ),
       size,
     ),
+  NLLLoss: (size) =>
+    sweep(
+      'NLLLoss, logProb [z, −1], label = 0',
+      'z',
+      linspace(-5, 0, 101),
+      (z) =>
+        new losses.NLLLoss().forward(
+          nd.concat([z, nd.array([-1], f64)], 0).reshape([1, 2]),
+          nd.array([0], f64),
+        ),
+      size,
+    ),
+  SoftmaxFocalLoss: (size) =>
+    sweep(
+      'SoftmaxFocalLoss, logits [z, 0], label = 0',
+      'z',
+      linspace(-5, 5, 101),
+      (z) =>
+        new losses.SoftmaxFocalLoss().forward(
+          nd.concat([z, nd.zeros([1], f64)], 0).reshape([1, 2]),
+          nd.array([0], f64),
+        ),
+      size,
+    ),
+  NTXentLoss: (size) =>
+    sweep(
+      'NTXentLoss(τ = 0.5), rows (1, 0), (cos θ, sin θ), (0, 1), labels 0, 0, 1',
+      'angle θ',
+      linspace(0, Math.PI, 101),
+      (theta) =>
+        new losses.NTXentLoss({ temperature: 0.5 })
+          .forward(
+            nd
+              .concat([nd.array([1, 0], f64), theta.cos(), theta.sin(), nd.array([0, 1], f64)], 0)
+              .reshape([3, 2]),
+            nd.array([0, 0, 1], f64),
+          )
+          .slice([0], [1]),
+      size,
+    ),
   SDMLLoss: (size) =>
     sweep(
       'SDMLLoss, pairs (0, s), (1, 1)',
@@ -226,9 +266,12 @@ export const GALLERY_GROUPS: readonly { readonly task: string; readonly losses: 
       'HingeLoss',
       'SquaredHingeLoss',
       'KLDivLoss',
+      'NLLLoss',
+      'SigmoidFocalLoss',
+      'SoftmaxFocalLoss',
     ],
   },
-  { task: 'Embeddings', losses: ['TripletLoss', 'CosineEmbeddingLoss', 'SDMLLoss'] },
+  { task: 'Embeddings', losses: ['TripletLoss', 'CosineEmbeddingLoss', 'SDMLLoss', 'NTXentLoss'] },
   { task: 'Sequences', losses: ['CTCLoss'] },
   { task: 'Segmentation', losses: ['DiceLoss', 'TverskyLoss'] },
   {

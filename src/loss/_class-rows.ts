@@ -11,7 +11,10 @@
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
-import { sizeOf } from '../ndarray/shape.js';
+import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
+import { lossBatchAxis } from './_base/validation.js';
 import { rowNormalizers } from '../kernels/softmax.js';
 
 /** The `(outer, size, inner)` view of an array around its class axis. */
@@ -27,6 +30,33 @@ export interface ClassLayout {
 /** The layout of `shape` around the (normalised) class axis `axis`. */
 export function classLayout(shape: readonly number[], axis: number): ClassLayout {
   return { outer: sizeOf(shape.slice(0, axis)), size: shape[axis]!, inner: sizeOf(shape.slice(axis + 1)) };
+}
+
+/** A loss along a class axis: pred's normalised class axis and layout, ℓ's shape (that axis kept with size 1) and batch axis. */
+export interface ClassAxisLoss {
+  readonly axis: number;
+  readonly layout: ClassLayout;
+  readonly lossShape: readonly number[];
+  readonly batchAxis: number;
+}
+
+/** {@link ClassAxisLoss} of `pred` for the loss's `axis` and `batchAxis` options (ShapeError when out of range). */
+export function classAxisLoss(
+  where: string,
+  pred: NDArray,
+  axisOption: number,
+  batchAxisOption: number,
+): ClassAxisLoss {
+  const axis = normalizeAxis(axisOption, pred.ndim, where, 'axis');
+  const lossShape = pred.shape.map((d, i) => (i === axis ? 1 : d));
+  const batchAxis = lossBatchAxis(where, batchAxisOption, lossShape);
+  return { axis, layout: classLayout(pred.shape, axis), lossShape, batchAxis };
+}
+
+/** The offset of row r's entry of class c in an array with this layout. */
+export function classEntry({ size, inner }: ClassLayout, r: number, c: number): number {
+  const o = Math.floor(r / inner);
+  return (o * size + c) * inner + (r - o * inner);
 }
 
 /**
@@ -296,5 +326,92 @@ export function denseSoftmaxGradient(
         ? Math.exp(logProbabilityAt(x, normalizers, k, r)) * mass[j]! - weighted
         : -weighted;
     }
+  }
+}
+
+// ---- class labels and per-class options ------------------------------------------------------
+
+/** The row index recorded for a label equal to `ignoreIndex` (see {@link sparseClassLabels}). */
+export const IGNORED_ROW = -1;
+
+/**
+ * Sparse class labels: one per row of `pred` around its class axis (`label` may have any shape
+ * with that many elements, e.g. pred's shape without the class axis), integers in [0, C) or equal
+ * to `ignoreIndex` (null: none), as int32 or as floats holding integers. Returns each row's class,
+ * or {@link IGNORED_ROW} for an ignored row. A wrong element count is a ShapeError, a bad value a
+ * ValueError naming its flat position and value.
+ */
+export function sparseClassLabels(
+  where: string,
+  label: NDArray,
+  pred: { readonly name: string; readonly shape: readonly number[]; readonly axis: number },
+  ignoreIndex: number | null = null,
+): Int32Array {
+  const { name, shape, axis } = pred;
+  const classes = shape[axis]!;
+  const { outer, inner } = classLayout(shape, axis);
+  const expected = outer * inner;
+  if (label.size !== expected) {
+    const perRow = shape.filter((_, i) => i !== axis);
+    throw new ShapeError(
+      `${where}: sparse label shape ${formatShape(label.shape)} (${label.size} elements) must hold one class index ` +
+        `per row of ${name} ${formatShape(shape)} along axis ${axis}: ${expected} elements, e.g. shape ${formatShape(perRow)}`,
+    );
+  }
+  const out = new Int32Array(label.size);
+  for (let p = 0; p < label.size; p++) {
+    const v = label.data[p]!;
+    if (ignoreIndex !== null && v === ignoreIndex) {
+      out[p] = IGNORED_ROW;
+      continue;
+    }
+    if (!Number.isInteger(v) || v < 0 || v >= classes) {
+      const ignored = ignoreIndex === null ? '' : ` or the ignoreIndex ${ignoreIndex}`;
+      throw new ValueError(
+        `${where}: label at flat position ${p} is ${v}; it must be an integer in [0, ${classes})${ignored}`,
+      );
+    }
+    out[p] = v;
+  }
+  return out;
+}
+
+/**
+ * A per-class option (`classWeight`, a per-class `alpha`): a 1-D array of finite numbers, given
+ * as a JS array, a typed array or an NDArray; copied, so later changes to the caller's array do
+ * not change the loss. ValueError otherwise.
+ */
+export function perClassOption(where: string, option: string, value: unknown): Float64Array {
+  const isArrayLike = Array.isArray(value) || ArrayBuffer.isView(value) || value instanceof NDArray;
+  if (!isArrayLike || (value instanceof NDArray && value.ndim !== 1) || value instanceof DataView) {
+    throw new ValueError(
+      `${where}: option ${option} must be a 1-D array of finite numbers (one per class), got ${String(value)}`,
+    );
+  }
+  const values = Float64Array.from(
+    (value instanceof NDArray ? value.data : value) as ArrayLike<number>,
+    (v: unknown) => (typeof v === 'number' ? v : Number.NaN),
+  );
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    const given = value instanceof NDArray ? value.data[bad] : (value as ArrayLike<unknown>)[bad];
+    throw new ValueError(`${where}: option ${option}[${bad}] must be a finite number, got ${String(given)}`);
+  }
+  return values;
+}
+
+/** ShapeError unless a per-class option has one value per class of `pred`. */
+export function checkPerClassLength(
+  where: string,
+  option: string,
+  values: Float64Array,
+  pred: { readonly name: string; readonly shape: readonly number[]; readonly axis: number },
+): void {
+  const classes = pred.shape[pred.axis]!;
+  if (values.length !== classes) {
+    throw new ShapeError(
+      `${where}: option ${option} has ${values.length} values but ${pred.name} ${formatShape(pred.shape)} has ` +
+        `${classes} classes along axis ${pred.axis}; give one value per class`,
+    );
   }
 }

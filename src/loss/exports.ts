@@ -20,3 +20,7 @@ export { TverskyLoss, type TverskyLossOptions } from './tversky.js';
 export { MultiMarginLoss, type MultiMarginLossOptions } from './multi-margin.js';
 export { MultiLabelMarginLoss, type MultiLabelMarginLossOptions } from './multi-label-margin.js';
 export { MultiLabelSoftMarginLoss, type MultiLabelSoftMarginLossOptions } from './multi-label-soft-margin.js';
+export { NLLLoss, type NLLLossOptions } from './nll.js';
+export { SigmoidFocalLoss, type SigmoidFocalLossOptions } from './sigmoid-focal.js';
+export { SoftmaxFocalLoss, type SoftmaxFocalLossOptions } from './softmax-focal.js';
+export { NTXentLoss, type NTXentLossOptions } from './ntxent.js';

@@ -91,6 +91,11 @@ const VIEWS: Record<string, LossView> = {
         ? 'with fromLogits false the loss applies a log-softmax across all predictions, so no prediction has a loss of its own; keep fromLogits true (the default)'
         : null,
   },
+  SigmoidFocalLoss: {
+    ...classification('SigmoidFocalLoss', { alpha: 'number', gamma: 'number', fromSigmoid: 'boolean' }),
+    // With fromSigmoid the prediction is a probability; stay inside (0, 1).
+    defaultRange: (options) => (options.fromSigmoid === true ? [0.001, 0.999] : SYMMETRIC),
+  },
   PoissonNLLLoss: {
     name: 'PoissonNLLLoss',
     options: { fromLogits: 'boolean', computeFull: 'boolean', ...WEIGHT },
@@ -134,6 +139,12 @@ export const lossesWithoutView: Readonly<Record<string, string>> = Object.freeze
     "each sample's loss compares every target class's score with every other class's score, so it depends on the whole row",
   MultiLabelSoftMarginLoss:
     "each sample's loss is a mean over its row of class scores; for one class's curve see SigmoidBinaryCrossEntropyLoss, the same term",
+  NLLLoss:
+    'it picks one log-probability per row by its class index, so a view would only draw the straight line −logProb; the class index is not a label value to hold fixed',
+  SoftmaxFocalLoss:
+    "each sample's loss goes through a softmax over all of its class scores, so it changes with every score at once and one prediction alone has no loss of its own",
+  NTXentLoss:
+    "it compares every pair of embeddings in the batch by their labels, so a sample's loss depends on the whole batch",
 });
 
 /** The view of the loss called `name` (its Gluon class name), or undefined when it has none. */

@@ -136,6 +136,7 @@ test('the tutorial page and the API docs render math and figures in Chromium', {
         'SigmoidBinaryCrossEntropyLoss',
         'KLDivLoss',
         'PoissonNLLLoss',
+        'SigmoidFocalLoss',
       ];
       // One tab for all pages: opening a fresh one per page doubles the time.
       const page = await browser!.newPage();

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { type CaseFile, runCase, tolerance } from '../../src/conformance/run.js';
+import { type CaseFile, tolerance } from '../../src/conformance/run.js';
+import { testCaseFile } from './_case-tests.js';
 
 const root = process.env.GLOSS_SHARED
   ? join(process.env.GLOSS_SHARED, 'conformance')
@@ -25,17 +26,7 @@ test('the shared conformance cases are present', () => {
 
 for (const file of files) {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as CaseFile;
-  describe(`conformance ${file}`, () => {
-    for (const dtype of ['float64', 'float32'] as const) {
-      test(`all ${parsed.cases.length} cases pass in ${dtype}`, () => {
-        const failures = parsed.cases
-          .map((c) => runCase(c, parsed.loss, dtype))
-          .filter((r) => !r.passed)
-          .map((r) => `${r.loss} ${r.id}: ${r.message}`);
-        assert.deepEqual(failures, []);
-      });
-    }
-  });
+  describe(`conformance ${file}`, () => testCaseFile(parsed));
 }
 
 test('float32 tolerances follow the conformance README', () => {

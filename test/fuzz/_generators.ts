@@ -222,61 +222,135 @@ const boolOption = (key: string) => (g: RandomGenerator, options: Record<string,
   if (chance(g, 0.7)) options[key] = chance(g, 0.5);
 };
 
-function softmaxCE(g: RandomGenerator, dtype: DType): Draft {
+/** How a class-axis loss differs from SoftmaxCE's draw (see {@link classAxis}). */
+interface ClassAxisLoss {
+  /** Labels are always sparse (class indices), with this input name for the scores. */
+  readonly sparseOnly?: { readonly predName: string };
+  /** Draws the loss's own options once the class count is known. */
+  readonly options?: (g: RandomGenerator, options: Record<string, unknown>, classes: number) => void;
+}
+
+/** SoftmaxCE, SoftmaxFocal and NLL: scores with a class axis, sparse or dense labels. */
+function classAxis(loss: ClassAxisLoss = {}): Generator {
+  return (g, dtype) => {
+    const options: Record<string, unknown> = {};
+    const sparse = loss.sparseOnly ? true : chance(g, 0.7);
+    if (!loss.sparseOnly && (!sparse || chance(g, 0.3))) options.sparseLabel = sparse;
+    if (!loss.sparseOnly && chance(g, 0.3)) options.fromLogits = chance(g, 0.5);
+    const rank = g.nextInt(1, 5);
+    const classAxis = chance(g, 0.5) ? rank - 1 : g.nextInt(0, rank);
+    if (classAxis !== rank - 1 || chance(g, 0.3))
+      options.axis = chance(g, 0.5) ? classAxis : classAxis - rank;
+    const axis = batchAxisOption(g, rank, options);
+    const classes = dim(g);
+    loss.options?.(g, options, classes);
+    const batch = axis === classAxis ? 1 : batchSize(g);
+    const shape = shapeWith(g, rank, axis, batch).map((d, i) => (i === classAxis ? classes : d));
+    const lossShape = shape.map((d, i) => (i === classAxis ? 1 : d));
+    const predName = loss.sparseOnly?.predName ?? 'pred';
+    const pred = input(predName, shape, dtype, 'real', draw(g, count(shape), 'real'), {
+      inner: innerOf(shape, axis),
+      batch,
+    });
+    const rows = count(lossShape);
+    const rowLayout = { inner: innerOf(lossShape, axis), batch };
+    let label: InputSpec;
+    if (sparse) {
+      const labelShape = pick(g, [shape.filter((_, i) => i !== classAxis), lossShape, [rows]]);
+      const values = new Float64Array(rows).map(() => g.nextInt(0, classes));
+      const ignored = options.ignoreIndex;
+      if (typeof ignored === 'number') for (let r = 0; r < rows; r++) if (chance(g, 0.3)) values[r] = ignored;
+      label = input('label', labelShape, floatOrInt(g, dtype), 'discrete', values, rowLayout);
+    } else {
+      label = input(
+        'label',
+        sameCount(g, shape),
+        dtype,
+        'probability',
+        draw(g, count(shape), 'probability'),
+        pred.layout,
+      );
+    }
+    return {
+      options,
+      inputs: [pred, label],
+      batch,
+      lossRank: rank,
+      lossShape,
+      lossAxis: axis,
+      sampleWeightIndex: 2,
+      breakShape:
+        count(shape) > 0
+          ? () => {
+              resize(label, grown(label.shape), g);
+              return 'label';
+            }
+          : undefined,
+      // DECISIONS 7: an index outside [0, C), a fraction or a NaN is a ValueError naming the label.
+      breakValue:
+        sparse && rows > 0
+          ? () => {
+              const bad = [classes, -1, 0.5, Number.NaN, 1e9].filter((v) => v !== options.ignoreIndex);
+              label.values[g.nextInt(0, rows)] = badValue(g, label, bad);
+              return 'label';
+            }
+          : undefined,
+    };
+  };
+}
+
+const softmaxCE = classAxis();
+
+/** Per-class values in [0, 2), or null half the time. */
+const perClass = (g: RandomGenerator, classes: number) =>
+  Array.from({ length: classes }, () => 2 * g.nextDouble());
+
+const softmaxFocal = classAxis({
+  options: (g, options, classes) => {
+    if (chance(g, 0.5)) options.alpha = pick(g, [null, 0, 0.25, 1, perClass(g, classes)]);
+    if (chance(g, 0.5)) options.gamma = pick(g, [0, 0.5, 1, 2, 3]);
+  },
+});
+
+const nll = classAxis({
+  sparseOnly: { predName: 'logProb' },
+  options: (g, options, classes) => {
+    if (chance(g, 0.4)) options.classWeight = perClass(g, classes);
+    if (chance(g, 0.4)) options.ignoreIndex = pick(g, [-100, -1, 0, classes, 1e6]);
+  },
+});
+
+/** NTXent: embeddings (N, D), shared by every sample's loss, and integer labels. */
+function ntxent(g: RandomGenerator, dtype: DType): Draft {
   const options: Record<string, unknown> = {};
-  const sparse = chance(g, 0.7);
-  if (!sparse || chance(g, 0.3)) options.sparseLabel = sparse;
-  if (chance(g, 0.3)) options.fromLogits = chance(g, 0.5);
-  const rank = g.nextInt(1, 5);
-  const classAxis = chance(g, 0.5) ? rank - 1 : g.nextInt(0, rank);
-  if (classAxis !== rank - 1 || chance(g, 0.3)) options.axis = chance(g, 0.5) ? classAxis : classAxis - rank;
-  const axis = batchAxisOption(g, rank, options);
-  const classes = dim(g);
-  const batch = axis === classAxis ? 1 : batchSize(g);
-  const shape = shapeWith(g, rank, axis, batch).map((d, i) => (i === classAxis ? classes : d));
-  const lossShape = shape.map((d, i) => (i === classAxis ? 1 : d));
-  const pred = input('pred', shape, dtype, 'real', draw(g, count(shape), 'real'), {
-    inner: innerOf(shape, axis),
+  if (chance(g, 0.4)) options.temperature = pick(g, [0.07, 0.5, 1, 3]);
+  batchAxisOption(g, 1, options);
+  const batch = batchSize(g);
+  const shape = [batch, dim(g)];
+  const embeddings = input('embeddings', shape, dtype, 'real', draw(g, count(shape), 'real'), null);
+  const values = new Float64Array(batch).map(() => g.nextInt(0, 3));
+  const labels = input('labels', sameCount(g, [batch]), floatOrInt(g, dtype), 'discrete', values, {
+    inner: 1,
     batch,
   });
-  const rows = count(lossShape);
-  const rowLayout = { inner: innerOf(lossShape, axis), batch };
-  let label: InputSpec;
-  if (sparse) {
-    const labelShape = pick(g, [shape.filter((_, i) => i !== classAxis), lossShape, [rows]]);
-    const values = new Float64Array(rows).map(() => g.nextInt(0, classes));
-    label = input('label', labelShape, floatOrInt(g, dtype), 'discrete', values, rowLayout);
-  } else {
-    label = input(
-      'label',
-      sameCount(g, shape),
-      dtype,
-      'probability',
-      draw(g, count(shape), 'probability'),
-      pred.layout,
-    );
-  }
   return {
     options,
-    inputs: [pred, label],
+    inputs: [embeddings, labels],
     batch,
-    lossRank: rank,
-    lossShape,
-    lossAxis: axis,
+    lossRank: 1,
+    lossShape: [batch],
+    lossAxis: 0,
     sampleWeightIndex: 2,
-    breakShape:
-      count(shape) > 0
-        ? () => {
-            resize(label, grown(label.shape), g);
-            return 'label';
-          }
-        : undefined,
-    // DECISIONS 7: an index outside [0, C), a fraction or a NaN is a ValueError naming the label.
+    breakShape: () => {
+      resize(labels, [batch + 2], g);
+      return 'labels';
+    },
+    // A label that is not an integer (only a float array can hold one) is a ValueError naming labels.
     breakValue:
-      sparse && rows > 0
+      batch > 0 && labels.dtype !== 'int32'
         ? () => {
-            label.values[g.nextInt(0, rows)] = badValue(g, label, [classes, -1, 0.5, Number.NaN, 1e9]);
-            return 'label';
+            labels.values[g.nextInt(0, batch)] = pick(g, [0.5, Number.NaN]);
+            return 'labels';
           }
         : undefined,
   };
@@ -729,6 +803,16 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
     'target',
   ),
   SoftmaxCrossEntropyLoss: softmaxCE,
+  NLLLoss: nll,
+  SoftmaxFocalLoss: softmaxFocal,
+  NTXentLoss: ntxent,
+  SigmoidFocalLoss: elementwise(
+    (g, options) => {
+      if (chance(g, 0.5)) options.alpha = pick(g, [null, 0, 0.25, 1]);
+      if (chance(g, 0.5)) options.gamma = pick(g, [0, 0.5, 1, 2, 3]);
+    },
+    () => ['real', 'probability'],
+  ),
   KLDivLoss: klDiv,
   CosineEmbeddingLoss: cosine,
   TripletLoss: triplet,
@@ -765,10 +849,14 @@ const BAD_OPTIONS: Readonly<Record<string, readonly unknown[]>> = {
   smoothingParameter: [1.0001, -0.1, Number.NaN, 2, '0.3', null],
   smooth: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1', null],
   activation: ['Sigmoid', 'relu', 1, null],
-  alpha: [-0.5, Number.NaN, Number.POSITIVE_INFINITY, '0.5', null],
+  // Bad for every loss with the option: Tversky takes any α ≥ 0, the focal losses α in [0, 1] or null.
+  alpha: [-0.5, Number.NaN, Number.POSITIVE_INFINITY, '0.5'],
   beta: [-0.5, Number.NaN, Number.POSITIVE_INFINITY, '0.5', null],
   p: [0, 3, 1.5, '1', null],
-  classWeight: [[1, Number.NaN], 'abc', 3, [1, '2']],
+  classWeight: [[1, Number.NaN], 'abc', 3, [1, '2'], 'x', [[1, 2]]],
+  gamma: [-1, Number.NaN, Number.POSITIVE_INFINITY, '2', null],
+  ignoreIndex: [0.5, Number.NaN, '1'],
+  temperature: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '0.1', null],
 };
 const LOSS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   HuberLoss: ['rho'],
@@ -788,6 +876,10 @@ const LOSS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   MultiMarginLoss: ['p', 'margin', 'classWeight'],
   MultiLabelMarginLoss: [],
   MultiLabelSoftMarginLoss: ['classWeight'],
+  NLLLoss: ['axis', 'classWeight', 'ignoreIndex'],
+  SigmoidFocalLoss: ['alpha', 'gamma', 'fromSigmoid'],
+  SoftmaxFocalLoss: ['alpha', 'gamma', 'axis', 'sparseLabel', 'fromLogits'],
+  NTXentLoss: ['temperature'],
 };
 
 /** Largest finite float32, and values whose products or exponentials overflow. */

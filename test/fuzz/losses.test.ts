@@ -71,6 +71,13 @@ const FINITE_EXCEPTIONS: readonly { loss: string; when: (c: FuzzCase) => boolean
     when: (c) => c.options.fromLogits === false && c.inputs[3]?.values[0] === 0,
     reason: 'rates with epsilon 0: a rate of 0 has log 0 = −Infinity, an infinite true loss',
   },
+  {
+    loss: 'SoftmaxFocalLoss',
+    when: (c) =>
+      c.options.fromLogits === true && c.options.gamma !== 0 && c.inputs[0]!.values.some((v) => v > 0),
+    reason:
+      'with fromLogits, pred is a log-probability; one above 0 makes 1 − p negative (a non-integer power γ of it is NaN) and e^pred overflows above 709.8',
+  },
 ];
 
 /** One backend's view of a case: the unrecorded forward (twice), the recorded one and gradients. */

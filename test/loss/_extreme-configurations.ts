@@ -12,8 +12,12 @@ import {
   L1Loss,
   L2Loss,
   LogisticLoss,
+  NLLLoss,
+  NTXentLoss,
   PoissonNLLLoss,
   SigmoidBinaryCrossEntropyLoss,
+  SigmoidFocalLoss,
+  SoftmaxFocalLoss,
 } from '../../src/loss/index.js';
 import type { Loss } from '../../src/loss/_base/index.js';
 import { type Domain, extremeValues, type InputSpec, type Scenario } from './_extreme-runs.js';
@@ -135,6 +139,29 @@ export const CONFIGURATIONS: readonly Configuration[] = [
     make: () => new ALL_LOSSES.MultiLabelSoftMarginLoss!({ classWeight: [1, 0.5, 2, 1, 3] }),
     domains: { pred: 'real', label: 'label' },
   },
+  { name: 'NLLLoss', make: () => new NLLLoss(), domains: { logProb: 'logProbability' } },
+  {
+    name: 'NLLLoss(classWeight, ignoreIndex)',
+    make: () => new NLLLoss({ classWeight: [1, 2, 0.5, 3, 0.25], ignoreIndex: -1 }),
+    domains: { logProb: 'logProbability' },
+  },
+  {
+    name: 'SigmoidFocalLoss',
+    make: () => new SigmoidFocalLoss(),
+    domains: { pred: 'real', label: 'probability' },
+  },
+  {
+    name: 'SigmoidFocalLoss(alpha null, gamma 0.5)',
+    make: () => new SigmoidFocalLoss({ alpha: null, gamma: 0.5 }),
+    domains: { pred: 'real', label: 'probability' },
+  },
+  { name: 'SoftmaxFocalLoss', make: () => new SoftmaxFocalLoss(), domains: { pred: 'real' } },
+  {
+    name: 'SoftmaxFocalLoss(dense, per-class alpha, gamma 0.5)',
+    make: () => new SoftmaxFocalLoss({ sparseLabel: false, alpha: [1, 0.5, 2, 0.25, 1], gamma: 0.5 }),
+    domains: { pred: 'real', label: 'probability' },
+  },
+  { name: 'NTXentLoss', make: () => new NTXentLoss(), domains: { embeddings: 'real' } },
 ];
 
 /**

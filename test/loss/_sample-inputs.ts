@@ -19,7 +19,10 @@ import type {
   HuberLoss,
   KLDivLoss,
   LogisticLoss,
+  NLLLoss,
   PoissonNLLLoss,
+  SigmoidFocalLoss,
+  SoftmaxFocalLoss,
   SigmoidBinaryCrossEntropyLoss,
   SoftmaxCrossEntropyLoss,
   SquaredHingeLoss,
@@ -346,6 +349,49 @@ const multiLabelSoftMarginInputs: Recipe = (_loss, generator, dtype, extreme) =>
   return [toNDArray(logits, [4, 5], dtype), toNDArray(uniformValues(generator, 20, 0, 1), [4, 5], dtype)];
 };
 
+/** Log-probabilities over 5 classes (log-softmax of logits) and class indices; row 1 ignored when the loss ignores a label. */
+const nllInputs: Recipe<NLLLoss> = (loss, generator, dtype, extreme) => {
+  const logits = toNDArray(signedBandValues(generator, 20, [band([0, 3], extreme)]), [4, 5], 'float64');
+  const labels = new Int32Array(4);
+  for (let n = 0; n < 4; n++) labels[n] = generator.nextInt(0, 5);
+  // NLL reads only the label's entry: row 0 takes class 0, so a NaN put first reaches its loss.
+  labels[0] = 0;
+  if (loss.ignoreIndex !== null) labels[1] = loss.ignoreIndex;
+  return [toNDArray(Float64Array.from(logSoftmax(logits, -1).data), [4, 5], dtype), new NDArray(labels, [4])];
+};
+
+/** Logits (or probabilities in [0.05, 0.95) with fromSigmoid, none at an extreme) and soft labels in [0, 1]. */
+const sigmoidFocalInputs: Recipe<SigmoidFocalLoss> = (loss, generator, dtype, extreme) => {
+  if (loss.fromSigmoid && extreme !== undefined) return null;
+  const pred = loss.fromSigmoid
+    ? uniformValues(generator, 12, 0.05, 0.95)
+    : signedBandValues(generator, 12, [band([0.05, 3], extreme)]);
+  return [toNDArray(pred, [4, 3], dtype), toNDArray(uniformValues(generator, 12, 0, 1), [4, 3], dtype)];
+};
+
+/** As SoftmaxCrossEntropyLoss's (log-probabilities with fromLogits), dense labels random distributions. */
+const softmaxFocalInputs: Recipe<SoftmaxFocalLoss> = (loss, generator, dtype, extreme) => {
+  const logits = toNDArray(signedBandValues(generator, 20, [band([0, 3], extreme)]), [4, 5], 'float64');
+  const pred = toNDArray(
+    Float64Array.from((loss.fromLogits ? logSoftmax(logits, -1) : logits).data),
+    [4, 5],
+    dtype,
+  );
+  if (!loss.sparseLabel) {
+    const label = toNDArray(signedBandValues(generator, 20, [[0, 1]]), [4, 5], 'float64').softmax(-1);
+    return [pred, toNDArray(Float64Array.from(label.data), [4, 5], dtype)];
+  }
+  const labels = new Int32Array(4);
+  for (let n = 0; n < 4; n++) labels[n] = generator.nextInt(0, 5);
+  return [pred, new NDArray(labels, [4])];
+};
+
+/** Seven 3-vectors (magnitude up to 2, or [extreme/2, extreme)): three label pairs and one row without a positive. */
+const ntxentInputs: Recipe = (_loss, generator, dtype, extreme) => {
+  const embeddings = signedBandValues(generator, 21, [band([0.1, 2], extreme)]);
+  return [toNDArray(embeddings, [7, 3], dtype), new NDArray(Int32Array.of(0, 1, 2, 0, 1, 2, 3), [7])];
+};
+
 /** The recipe of every registered loss, by its Gluon name. */
 const RECIPES: Readonly<Record<string, Recipe<never>>> = {
   L2Loss: realPairs,
@@ -379,6 +425,10 @@ const RECIPES: Readonly<Record<string, Recipe<never>>> = {
   MultiMarginLoss: multiMarginInputs,
   MultiLabelMarginLoss: multiLabelMarginInputs,
   MultiLabelSoftMarginLoss: multiLabelSoftMarginInputs,
+  NLLLoss: nllInputs,
+  SigmoidFocalLoss: sigmoidFocalInputs,
+  SoftmaxFocalLoss: softmaxFocalInputs,
+  NTXentLoss: ntxentInputs,
 };
 
 /** Whether the contract suite has sample inputs for the loss named `name`. */

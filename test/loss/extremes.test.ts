@@ -137,6 +137,23 @@ const EXPECTED_OVERFLOW: Readonly<Record<string, { outputs: RegExp; reason: stri
     reason:
       'as SigmoidBinaryCrossEntropyLoss: (1 − y)·softplus(x) with x = 3.4e38, y = −3 and w_c = 3 is 4e39 before /C',
   },
+  NLLLoss: {
+    outputs: LOSS_LIKE,
+    reason: '−logProb at the label with logProb = −3.4e38, times sampleWeight 2, is 6.8e38',
+  },
+  'NLLLoss(classWeight, ignoreIndex)': {
+    outputs: LOSS_LIKE,
+    reason: '−w·logProb with logProb = −3.4e38 and class weights up to 3 is up to 1e39',
+  },
+  'SigmoidFocalLoss(alpha null, gamma 0.5)': {
+    outputs: /^(loss|recorded loss .*|d\/dsampleWeight .*|d\/dlabel .*)$/,
+    reason:
+      'without alpha, BCE(x, t) = softplus(∓x) is up to 3.4e38, times sampleWeight 2; ∂/∂t holds −x + γ·BCE/(1 − p_t)·∂(1 − p_t)/∂t, up to 6.8e38',
+  },
+  'SoftmaxFocalLoss(dense, per-class alpha, gamma 0.5)': {
+    outputs: /^(loss|recorded loss .*|d\/dsampleWeight .*|d\/dlabel .*)$/,
+    reason: '−Σ a_j (1 − p_j)^γ y_j log p_j with −log p_j up to 6.8e38 and a_j up to 2, over classes',
+  },
   CTCLoss: {
     outputs: LOSS_LIKE,
     reason: 'the negative log-likelihood of a path through a frame with x = −3.4e38 next to 3.4e38 is 6.8e38',

@@ -16,10 +16,12 @@ export {
   type Prepared,
 } from './loss.js';
 export {
+  booleanOption,
   checkBoolean,
   checkChoice,
   checkFinite,
   checkRank,
+  integerOption,
   lossBatchAxis,
   reshapeLike,
 } from './validation.js';

@@ -38,6 +38,19 @@ export function checkBoolean(where: string, option: string, value: unknown): boo
   return value;
 }
 
+/** An integer option (an axis, …): `fallback` when undefined, otherwise a ValueError unless an integer (null included). */
+export function integerOption(where: string, option: string, value: unknown, fallback: number): number {
+  const given = value === undefined ? fallback : value;
+  if (!Number.isInteger(given))
+    throw new ValueError(`${where}: option ${option} must be an integer, got ${String(given)}`);
+  return given as number;
+}
+
+/** A true/false option: `fallback` when undefined, otherwise a ValueError unless a boolean (null included). */
+export function booleanOption(where: string, option: string, value: unknown, fallback: boolean): boolean {
+  return checkBoolean(where, option, value === undefined ? fallback : value);
+}
+
 /** Throws a ValueError for option names the loss does not know (a typo would otherwise be silent). */
 export function checkKnownOptions(where: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {

@@ -1,0 +1,260 @@
+import type { TypedArray } from '../ndarray/dtype.js';
+import { ValueError } from '../ndarray/errors.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+import { add, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
+import { ElementwiseLoss } from './_elementwise.js';
+import { booleanOption, checkFinite, type LossOptions, type Prepared } from './_base/index.js';
+import { coefficientTimesLog } from './_coefficient-times-log.js';
+
+/** Options of {@link SigmoidFocalLoss}. */
+export interface SigmoidFocalLossOptions extends LossOptions {
+  /** Weight α of the positive class, 1 − α of the negative one, in [0, 1]; null: no weighting (default 0.25). */
+  alpha?: number | null;
+  /** Focusing exponent γ ≥ 0 (default 2; 0 gives binary cross-entropy). */
+  gamma?: number;
+  /** `pred` holds probabilities (already through a sigmoid) instead of logits (default false). */
+  fromSigmoid?: boolean;
+}
+
+/**
+ * One element's BCE, q = 1 − p_t and their partial derivatives by the prediction and the label,
+ * then ℓ and its derivatives (see {@link combine}). A block makes one and reuses it for each of
+ * its elements, so no object is allocated per element.
+ */
+interface FocalTerms {
+  crossEntropy: number;
+  q: number;
+  dCrossEntropyPred: number;
+  dCrossEntropyLabel: number;
+  dQPred: number;
+  dQLabel: number;
+  loss: number;
+  dPred: number;
+  dLabel: number;
+}
+
+const newTerms = (): FocalTerms => ({
+  crossEntropy: 0,
+  q: 0,
+  dCrossEntropyPred: 0,
+  dCrossEntropyLabel: 0,
+  dQPred: 0,
+  dQLabel: 0,
+  loss: 0,
+  dPred: 0,
+  dLabel: 0,
+});
+
+/**
+ * Sigmoid focal loss (torchvision `ops.sigmoid_focal_loss`, Lin et al. 2017), elementwise with
+ * x = pred, t = label, p = sigmoid(x):
+ *
+ * $$
+ * \begin{aligned}
+ * \ell &= a_t \, (1 - p_t)^{\gamma} \, \mathrm{BCE}(x, t), \qquad p_t = p t + (1 - p)(1 - t), \\
+ * a_t &= \alpha t + (1 - \alpha)(1 - t), \qquad \mathrm{BCE} = t \operatorname{softplus}(-x) + (1 - t) \operatorname{softplus}(x)
+ * \end{aligned}
+ * $$
+ *
+ * (a_t = 1 with `alpha: null`), then `sampleWeight`, `weight` and the mean over the non-batch axes.
+ *
+ * **Inputs**: `pred` any shape, real logits (probabilities in [0, 1] with `fromSigmoid`); `label`
+ * the same number of elements (reshaped like `pred`), 0/1 targets; soft labels in [0, 1] are
+ * meaningful, and any finite real is used as written (as for SigmoidBCE); `sampleWeight`
+ * optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
+ *
+ * **Output**: shape `(batch,)`.
+ *
+ * **Options**: `alpha` (default 0.25; a number in [0, 1] or null), `gamma` (default 2, ≥ 0),
+ * `fromSigmoid` (default false), `weight` (default none), `batchAxis` (default 0).
+ *
+ * **From torchvision**: `sigmoid_focal_loss(x, t, alpha, gamma, reduction='none')` is ℓ before
+ * the per-sample mean; torchvision's default `'none'` output is gloss's `reduction: 'none'`, and
+ * its `'mean'` the mean of gloss's per-sample output when every sample has the same size.
+ * torchvision switches the weighting off with a negative alpha; gloss takes `alpha: null` and
+ * rejects negative values. `fromSigmoid` is gloss's addition (Gluon's name from SigmoidBCE).
+ *
+ * **Gradient**: ∂ℓ/∂x = a_t (1 − p_t)^γ (p − t + γ · BCE · (1 − 2t) p (1 − p) / (1 − p_t)),
+ * and ∂ℓ/∂t likewise; both are the true derivatives of ℓ.
+ *
+ * **Stability**: everything is computed from the logit: log p = −softplus(−x) and
+ * log(1 − p) = −softplus(x); 1 − p_t = t·sigmoid(−x) + (1 − t)·sigmoid(x), a sum of two
+ * non-negative terms for t in [0, 1], so there is no cancellation (1 − p_t for a confident
+ * correct logit keeps its digits instead of rounding to 0), and the derivative of (1 − p_t)^γ is
+ * taken as γ · (1 − p_t)^γ · (BCE / (1 − p_t)), whose last factor stays bounded, so logits of any
+ * finite size (±1e30 included) give finite losses and gradients. With `fromSigmoid`, logs are
+ * exact (no epsilon): p = 0 with t = 1 gives +Infinity, and 0 · log 0 is 0.
+ *
+ * @example
+ * ```ts
+ * const loss = new gluon.loss.SigmoidFocalLoss();
+ * loss.forward(nd.array([[2, -1]]), nd.array([[1, 0]])); // [0.00872222]
+ * ```
+ */
+export class SigmoidFocalLoss extends ElementwiseLoss {
+  /** The class name, kept through minification (messages, registry, toString). */
+  static override readonly lossName = 'SigmoidFocalLoss';
+
+  /** Weight of the positive class, or null for none. */
+  readonly alpha: number | null;
+  /** The focusing exponent. */
+  readonly gamma: number;
+  /** Whether `pred` holds probabilities rather than logits. */
+  readonly fromSigmoid: boolean;
+
+  constructor(options: SigmoidFocalLossOptions = {}) {
+    super(options, ['alpha', 'gamma', 'fromSigmoid']);
+    this.alpha = focalAlpha(this.name, options.alpha);
+    this.gamma = focalGamma(this.name, options.gamma);
+    this.fromSigmoid = booleanOption(this.name, 'fromSigmoid', options.fromSigmoid, false);
+  }
+
+  // Every element of ℓ is one element of pred and label.
+  protected forwardBlock(
+    prepared: Prepared,
+    _state: undefined,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
+    const [pred, label] = prepared.arrays;
+    const x = pred!.data;
+    const t = label!.data;
+    const terms = this.fromSigmoid ? probabilityTerms : logitTerms;
+    const at = newTerms();
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      terms(x[k]!, t[k]!, at);
+      out[j] = combine(at, t[k]!, this.alpha, this.gamma).loss;
+    }
+  }
+
+  protected override assignsGradient(): boolean {
+    return true;
+  }
+
+  protected backwardBlock(
+    prepared: Prepared,
+    _state: undefined,
+    begin: number,
+    end: number,
+    dLoss: Float64Array,
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
+    const [pred, label] = prepared.arrays;
+    const x = pred!.data;
+    const t = label!.data;
+    const terms = this.fromSigmoid ? probabilityTerms : logitTerms;
+    const at = newTerms();
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      terms(x[k]!, t[k]!, at);
+      combine(at, t[k]!, this.alpha, this.gamma);
+      if (dPred) dPred[k] = dLoss[j]! * at.dPred;
+      if (dLabel) dLabel[k] = dLoss[j]! * at.dLabel;
+    }
+  }
+
+  twin({ arrays: [pred, label] }: Prepared): NDArray {
+    const x = pred!;
+    const t = label!;
+    const negative = sub(1, t);
+    let crossEntropy: NDArray;
+    let complement: NDArray; // 1 − p_t
+    if (this.fromSigmoid) {
+      crossEntropy = neg(add(coefficientTimesLog(t, x), coefficientTimesLog(negative, sub(1, x))));
+      complement = add(mul(t, sub(1, x)), mul(negative, x));
+    } else {
+      crossEntropy = add(mul(t, softplus(neg(x))), mul(negative, softplus(x)));
+      complement = add(mul(t, sigmoid(neg(x))), mul(negative, sigmoid(x)));
+    }
+    const focal = mul(pow(complement, this.gamma), crossEntropy);
+    if (this.alpha === null) return focal;
+    return mul(add(mul(t, this.alpha), mul(negative, 1 - this.alpha)), focal);
+  }
+}
+
+/** The `alpha` option of the focal losses: a number in [0, 1] or null (default 0.25). */
+export function focalAlpha(where: string, alpha: unknown): number | null {
+  if (alpha === null) return null;
+  const value = checkFinite(where, 'alpha', alpha === undefined ? 0.25 : alpha);
+  if (value < 0 || value > 1)
+    throw new ValueError(
+      `${where}: option alpha must lie in [0, 1] (or be null for no weighting), got ${value}`,
+    );
+  return value;
+}
+
+/** The `gamma` option of the focal losses: a finite number ≥ 0 (default 2). */
+export function focalGamma(where: string, gamma: unknown): number {
+  const value = checkFinite(where, 'gamma', gamma === undefined ? 2 : gamma);
+  if (value < 0) throw new ValueError(`${where}: option gamma must be >= 0, got ${value}`);
+  return value;
+}
+
+// Derivation (logits). With s⁺ = softplus(x) = −log(1 − p) and s⁻ = softplus(−x) = −log p,
+// BCE = t·s⁻ + (1 − t)·s⁺ and q = 1 − p_t = t·(1 − p) + (1 − t)·p, where p = e^{−s⁻} and
+// 1 − p = e^{−s⁺} are each computed without subtracting from 1. Then
+//   ∂BCE/∂x = p − t = (1 − t)·p − t·(1 − p) (no cancellation for t in {0, 1}),  ∂q/∂x = (1 − 2t)·p(1 − p),  ∂BCE/∂t = s⁻ − s⁺ = −x,  ∂q/∂t = (1 − p) − p,
+// and ∂(q^γ · BCE) = q^γ · (∂BCE + γ · r · ∂q) with r = BCE / q, which stays bounded (about
+// max(1, |x|) for t in [0, 1]) where q^{γ−1} alone would overflow; q = 0 only when BCE is 0 as
+// well (a certain, correct prediction), and then r is 0.
+function logitTerms(x: number, t: number, into: FocalTerms): void {
+  // One exponential and one log1p serve all four: with e = e^{−|x|}, softplus(±x) =
+  // max(±x, 0) + log1p(e) and sigmoid(±x) is 1/(1 + e) or e/(1 + e) (as softplusScalar and
+  // sigmoidScalar compute them); a NaN logit makes every term NaN.
+  const e = Math.exp(-Math.abs(x));
+  const shared = Math.log1p(e);
+  const reciprocal = 1 / (1 + e);
+  const p = x >= 0 ? reciprocal : e * reciprocal;
+  const complementP = x >= 0 ? e * reciprocal : reciprocal;
+  into.crossEntropy = t * (Math.max(-x, 0) + shared) + (1 - t) * (Math.max(x, 0) + shared);
+  into.q = t * complementP + (1 - t) * p;
+  into.dCrossEntropyPred = (1 - t) * p - t * complementP;
+  into.dCrossEntropyLabel = -x;
+  into.dQPred = (1 - 2 * t) * p * complementP;
+  into.dQLabel = complementP - p;
+}
+
+// Derivation (probabilities p = pred). BCE = −(t·log p + (1 − t)·log(1 − p)), with log(1 − p) as
+// log1p(−p) and 0 · log 0 = 0; q = t(1 − p) + (1 − t)p. ∂BCE/∂p = −t/p + (1 − t)/(1 − p) (a 0/0
+// term is 0, as 0 · log 0), ∂q/∂p = 1 − 2t, ∂BCE/∂t = log(1 − p) − log p, where a term that is
+// 0 · log 0 contributes 0 (its coefficient and argument are both 0: a zero term has zero
+// gradients, as in coefficientTimesLog), ∂q/∂t = 1 − 2p; then as for logits.
+function probabilityTerms(p: number, t: number, into: FocalTerms): void {
+  const logP = Math.log(p);
+  const log1mP = Math.log1p(-p);
+  into.crossEntropy = -(timesLog(t, p, logP) + timesLog(1 - t, 1 - p, log1mP));
+  into.q = t * (1 - p) + (1 - t) * p;
+  into.dCrossEntropyPred = -ratio(t, p) + ratio(1 - t, 1 - p);
+  into.dCrossEntropyLabel = -logUnlessZero(t, p, logP) + logUnlessZero(1 - t, 1 - p, log1mP);
+  into.dQPred = 1 - 2 * t;
+  into.dQLabel = 1 - 2 * p;
+}
+
+/** ℓ = a_t · q^γ · BCE and its derivatives by pred and label, from BCE's and q's (see above), into `at`. */
+function combine(at: FocalTerms, t: number, alpha: number | null, gamma: number): FocalTerms {
+  const { crossEntropy, q } = at;
+  const modulation = gamma === 2 ? q * q : q ** gamma;
+  const a = alpha === null ? 1 : alpha * t + (1 - alpha) * (1 - t);
+  const dA = alpha === null ? 0 : 2 * alpha - 1;
+  const r = gamma === 0 || q === 0 ? 0 : crossEntropy / q;
+  const scaled = a * modulation;
+  at.loss = scaled * crossEntropy;
+  at.dPred = scaled * (at.dCrossEntropyPred + gamma * r * at.dQPred);
+  at.dLabel = dA * modulation * crossEntropy + scaled * (at.dCrossEntropyLabel + gamma * r * at.dQLabel);
+  return at;
+}
+
+/** c · log v (log v given), 0 when c and v are both 0. */
+function timesLog(c: number, v: number, logV: number): number {
+  return c === 0 && v === 0 ? 0 : c * logV;
+}
+
+/** ∂(c · log v)/∂c = log v (given), 0 when c and v are both 0 (a zero term has zero gradients). */
+function logUnlessZero(c: number, v: number, logV: number): number {
+  return c === 0 && v === 0 ? 0 : logV;
+}
+
+/** c / v, 0 when c and v are both 0 (the derivative of c · log v under the same convention). */
+function ratio(c: number, v: number): number {
+  return c === 0 && v === 0 ? 0 : c / v;
+}
