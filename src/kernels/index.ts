@@ -35,8 +35,14 @@ export {
 } from './runtime.js';
 export { tripletLossGradient } from './triplet.js';
 export {
+  type RowNormalizers,
+  type SoftmaxGradientRows,
+  type SoftmaxRows,
+  type SparseCrossEntropyGradientRows,
+  type SparseCrossEntropyRows,
   softmaxGradientRows,
   softmaxRowNormalizers,
+  softmaxRowNormalizersFloat64,
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from './softmax.js';

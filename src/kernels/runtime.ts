@@ -77,8 +77,7 @@ export interface KernelExports {
   mapLog1p(src: number, dst: number, count: number): void;
   mapSoftplus(src: number, dst: number, count: number): void;
   mapSigmoid(src: number, dst: number, count: number): void;
-  softmaxRowStatistics(x: number, rows: number, classes: number, maxOut: number, restOut: number): void;
-  softmaxCrossEntropyGradientRows(
+  softmaxRowStatistics(
     x: number,
     rows: number,
     classes: number,
@@ -302,6 +301,18 @@ export function reserveScratch(state: Scratch | null, bytes: number): Scratch | 
 /** `bytes` rounded up to a multiple of 32, the unit scratch regions are laid out in. */
 export function regionBytes(bytes: number): number {
   return Math.ceil(bytes / 32) * 32;
+}
+
+/**
+ * Consecutive scratch regions of the given byte sizes from {@link SCRATCH_BASE}: their offsets,
+ * then the offset where the last one ends.
+ */
+export function scratchRegions<const Sizes extends readonly number[]>(
+  bytes: Sizes,
+): [...{ [K in keyof Sizes]: number }, number] {
+  const at = [SCRATCH_BASE];
+  for (const size of bytes) at.push(at[at.length - 1]! + regionBytes(size));
+  return at as [...{ [K in keyof Sizes]: number }, number];
 }
 
 /** Bytes at the start of the arena's memory (after SCRATCH_BASE) for its kernels' scratch. */

@@ -8,6 +8,13 @@ import { equal, mul, neg, where } from '../ops/elementwise.js';
 import { checkIndices, pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
+  type FloatArray,
+  isFloatArray,
+  softmaxGradientRows,
+  sparseSoftmaxCrossEntropyGradientRows,
+  sparseSoftmaxCrossEntropyRows,
+} from '../kernels/index.js';
+import {
   allocateNormalizers,
   type ClassLayout,
   type ClassRows,
@@ -19,13 +26,6 @@ import {
   type RowNormalizers,
   Runs,
 } from './_class-rows.js';
-import {
-  type FloatArray,
-  isFloatArray,
-  softmaxGradientRows,
-  sparseSoftmaxCrossEntropyGradientRows,
-  sparseSoftmaxCrossEntropyRows,
-} from '../kernels/index.js';
 import {
   checkBoolean,
   Loss,
@@ -187,24 +187,11 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const { layout, labels } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     const normalizers = state;
-    if (labels && normalizers && layout.inner === 1 && isFloatArray(x)) {
+    if (labels && normalizers && layout.inner === 1) {
       // The common case (logits, class axis last): contiguous rows, the kernel layer's row
       // kernel (wasm SIMD for float32, the same float64 formulas as below otherwise).
-      const { size } = layout;
-      const { shift, logSum } = normalizers;
-      sparseSoftmaxCrossEntropyRows(
-        x,
-        begin * size,
-        end - begin,
-        size,
-        labels,
-        begin,
-        shift,
-        logSum,
-        begin,
-        out,
-        0,
-      );
+      const rows = contiguousRows(layout.size, normalizers, begin, end, x);
+      sparseSoftmaxCrossEntropyRows({ ...rows, labels: labels.subarray(begin, end), loss: out });
       return;
     }
     if (normalizers) logSoftmaxRows(x, layout, begin, end, normalizers);
@@ -243,7 +230,15 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const rowScales = new Float64Array(rows);
     for (let row = 0; row < rows; row++) rowScales[row] = scales[Math.floor(row / rowsPerSample)]!;
     const rowLosses = rowsPerSample === 1 ? sums : new Float64Array(rows);
-    sparseSoftmaxCrossEntropyGradientRows(x, rows, classes, labels!, rowScales, rowLosses, gradient);
+    const out = gradient as FloatArray;
+    sparseSoftmaxCrossEntropyGradientRows({
+      x,
+      classes,
+      labels: labels!,
+      scales: rowScales,
+      loss: rowLosses,
+      out,
+    });
     if (rowLosses === sums) return;
     sums.fill(0);
     for (let row = 0; row < rows; row++) sums[Math.floor(row / rowsPerSample)]! += rowLosses[row]!;
@@ -261,24 +256,15 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const { layout, labels } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     const normalizers = state;
-    if (labels && normalizers && layout.inner === 1 && isFloatArray(x) && dPred && isFloatArray(dPred)) {
-      const { size } = layout;
-      const { shift, logSum } = normalizers;
-      softmaxGradientRows(
-        x,
-        begin * size,
-        end - begin,
-        size,
-        shift,
-        logSum,
-        begin,
-        dLoss,
-        0,
-        labels,
-        begin,
-        dPred,
-        begin * size,
-      );
+    if (labels && normalizers && layout.inner === 1 && dPred && isFloatArray(dPred)) {
+      const rows = contiguousRows(layout.size, normalizers, begin, end, x);
+      const out = dPred.subarray(begin * layout.size, end * layout.size);
+      softmaxGradientRows({
+        ...rows,
+        scale: dLoss.subarray(0, end - begin),
+        labels: labels.subarray(begin, end),
+        out,
+      });
       return;
     }
     const rows = classRows(prepared, normalizers, begin, end);
@@ -331,6 +317,18 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
 //
 // Rows [begin, end) of the (outer, size, inner) layout, walked as the Runs of
 // _class-rows.ts; the contiguous sparse case goes to the kernel layer above instead.
+
+/** Rows [begin, end) of contiguous logits (the class axis last) and their normalisers, as views. */
+function contiguousRows(
+  classes: number,
+  { shift, logSum }: RowNormalizers,
+  begin: number,
+  end: number,
+  x: TypedArray,
+) {
+  const rows = { shift: shift.subarray(begin, end), logSum: logSum.subarray(begin, end) };
+  return { x: x.subarray(begin * classes, end * classes), classes, ...rows };
+}
 
 function classRows(
   prepared: Prepared<SoftmaxExtra>,
