@@ -21,7 +21,7 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { scaleFitsFloat32, scalesFitFloat32 } from './_scales.js';
 import { checkCount, checkLength, type FloatArray } from './_spans.js';
-import { reserveScratch, SCRATCH_BASE, type Scratch, scratchRegions, wasmScratch } from './runtime.js';
+import { reserveScratch, SCRATCH_BASE, scratchRegions, wasmScratch } from './runtime.js';
 import { startShares } from './threads.js';
 
 /** Per-row normalisers of a log-softmax (see the module comment). */
@@ -55,13 +55,9 @@ export interface SoftmaxGradientRows extends SoftmaxRows {
   readonly out: FloatArray;
 }
 
-/** Sparse softmax cross-entropy and its gradient in one pass (rows = labels.length). */
-export interface SparseCrossEntropyGradientRows {
-  readonly x: FloatArray;
-  readonly classes: number;
-  readonly labels: Int32Array;
+/** Sparse softmax cross-entropy and its gradient in one pass: rows = labels.length. */
+export interface SparseCrossEntropyGradientRows extends Omit<SparseCrossEntropyRows, 'shift' | 'logSum'> {
   readonly scales: Float64Array;
-  readonly loss: Float64Array;
   readonly out: FloatArray;
 }
 
@@ -133,41 +129,20 @@ function scaleOf(scale: number | Float64Array, r: number): number {
 /** Floats of logits per wasm call (64 KiB): rows per chunk = CHUNK_FLOATS / classes, at least 1. */
 const CHUNK_FLOATS = 16384;
 
-/** A chunk of rows in scratch: byte offsets of x and out, and of two float32 and one float64 per row. */
-interface Chunk {
-  readonly scratch: Scratch;
-  readonly start: number;
-  readonly count: number;
-  readonly at: readonly [x: number, out: number, first: number, second: number, rest: number];
-}
-
 /**
- * Runs `step` on each chunk of float32 rows, their logits copied into scratch, and returns true;
- * returns false, running nothing, without wasm (backend, logits not float32, or `wasm` false).
+ * The scratch of a wasm call over chunks of `per` rows, as byte offsets: x and out (each padded
+ * by 16 bytes: a row's last partial vector is read and written whole), then two float32 and one
+ * float64 per row; null without wasm (backend, logits not float32, or `wasm` false).
  */
-function inChunks(rows: SoftmaxRows, wasm: boolean, step: (chunk: Chunk) => void): boolean {
-  const { x, classes } = rows;
-  const count = rows.shift.length;
-  const per = Math.max(1, Math.min(count, Math.floor(CHUNK_FLOATS / Math.max(classes, 1))));
-  // x and out padded by 16 bytes: a row's last partial vector is read and written whole.
-  const [xAt, outAt, firstAt, secondAt, restAt, end] = scratchRegions([
-    per * classes * 4 + 16,
-    per * classes * 4 + 16,
-    per * 4,
-    per * 4,
-    per * 8,
-  ]);
+function chunks({ x, classes, shift }: SoftmaxRows, wasm: boolean) {
+  const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK_FLOATS / Math.max(classes, 1))));
+  const bytes = [per * classes * 4 + 16, per * classes * 4 + 16, per * 4, per * 4, per * 8] as const;
+  const [xAt, outAt, firstAt, secondAt, restAt, end] = scratchRegions(bytes);
   const scratch = reserveScratch(
     wasm && x instanceof Float32Array ? wasmScratch() : null,
     end - SCRATCH_BASE,
   );
-  if (!scratch) return false;
-  for (let start = 0; start < count; start += per) {
-    const n = Math.min(per, count - start);
-    scratch.f32.set(x.subarray(start * classes, (start + n) * classes), xAt >> 2);
-    step({ scratch, start, count: n, at: [xAt, outAt, firstAt, secondAt, restAt] });
-  }
-  return true;
+  return scratch && { scratch, per, xAt, outAt, firstAt, secondAt, restAt };
 }
 
 /**
@@ -176,9 +151,22 @@ function inChunks(rows: SoftmaxRows, wasm: boolean, step: (chunk: Chunk) => void
  * returns whether it ran.
  */
 function normalize(rows: SoftmaxRows, fused: { scales: Float64Array; out: FloatArray } | null): boolean {
-  const { classes, shift, logSum } = rows;
-  const ran = inChunks(rows, true, ({ scratch: { f32, f64, kernels }, start, count, at }) => {
-    const [xAt, outAt, maxAt, scalesAt, restAt] = at;
+  const { x, classes, shift, logSum } = rows;
+  const wasm = chunks(rows, true);
+  if (!wasm) referenceNormalizers(rows, 0, shift.length);
+  if (!wasm) return false;
+  const {
+    scratch: { f32, f64, kernels },
+    per,
+    xAt,
+    outAt,
+    firstAt: maxAt,
+    secondAt: scalesAt,
+    restAt,
+  } = wasm;
+  for (let start = 0; start < shift.length; start += per) {
+    const count = Math.min(per, shift.length - start);
+    f32.set(x.subarray(start * classes, (start + count) * classes), xAt >> 2);
     if (fused) f32.set(fused.scales.subarray(start, start + count), scalesAt >> 2);
     kernels.softmaxRowStatistics(xAt, count, classes, scalesAt, maxAt, restAt, fused ? outAt : 0);
     if (fused) fused.out.set(f32.subarray(outAt >> 2, (outAt >> 2) + count * classes), start * classes);
@@ -190,17 +178,27 @@ function normalize(rows: SoftmaxRows, fused: { scales: Float64Array; out: FloatA
         logSum[start + r] = Math.log1p(f64[(restAt >> 3) + r]!);
       }
     }
-  });
-  if (!ran) referenceNormalizers(rows, 0, shift.length);
-  return ran;
+  }
+  return true;
 }
 
 /** s · softmax(x) of every row by wasm, when it may run: returns whether it did. */
-function scaledSoftmax({ x, classes, shift, logSum, scale, out }: SoftmaxGradientRows): boolean {
+function scaledSoftmax(args: SoftmaxGradientRows): boolean {
+  const { x, classes, shift, logSum, scale, out } = args;
   // The kernel takes float32 scales: one that would lose its value there runs the float64 loop.
-  const fits = typeof scale === 'number' ? scaleFitsFloat32(scale) : scalesFitFloat32(scale);
-  return inChunks({ x, classes, shift, logSum }, fits, ({ scratch: { f32, kernels }, start, count, at }) => {
-    const [xAt, outAt, shiftAt, coefficientAt] = at;
+  const wasm = chunks(args, typeof scale === 'number' ? scaleFitsFloat32(scale) : scalesFitFloat32(scale));
+  if (!wasm) return false;
+  const {
+    scratch: { f32, kernels },
+    per,
+    xAt,
+    outAt,
+    firstAt: shiftAt,
+    secondAt: coefficientAt,
+  } = wasm;
+  for (let start = 0; start < shift.length; start += per) {
+    const count = Math.min(per, shift.length - start);
+    f32.set(x.subarray(start * classes, (start + count) * classes), xAt >> 2);
     for (let r = 0; r < count; r++) {
       // s · e^{x − shift − logSum} = (s · e^{−logSum}) · e^{x − shift}: one multiply per element.
       f32[(shiftAt >> 2) + r] = shift[start + r]!;
@@ -208,23 +206,48 @@ function scaledSoftmax({ x, classes, shift, logSum, scale, out }: SoftmaxGradien
     }
     kernels.softmaxRowsScaled(xAt, count, classes, shiftAt, coefficientAt, outAt);
     out.set(f32.subarray(outAt >> 2, (outAt >> 2) + count * classes), start * classes);
-  });
+  }
+  return true;
 }
 
 // ---- the checked kernels ----------------------------------------------------------------------
 
-function checkRows(where: string, { x, classes, shift, logSum }: SoftmaxRows): void {
-  checkCount(where, 'classes', classes);
-  checkLength(where, 'x', x, shift.length * classes);
-  checkLength(where, 'logSum', logSum, shift.length);
-}
-
-function checkLabels(where: string, labels: Int32Array, classes: number): void {
-  for (let r = 0; r < labels.length; r++) {
-    const label = labels[r]!;
-    if (!(label >= 0 && label < classes))
-      throw new ValueError(`${where}: labels[${r}] = ${label} is not a class index in [0, ${classes})`);
+/** A kernel's arguments, any of which it may take (x and out: rows · classes; the others: rows). */
+type Arguments = { readonly x: TypedArray; readonly classes: number } & Partial<
+  Record<'shift' | 'logSum' | 'loss' | 'scales' | 'out', TypedArray> & {
+    readonly labels: Int32Array | null;
+    readonly scale: number | Float64Array;
   }
+>;
+
+/** Checks that every array has its length, that labels are class indices and that out does not overlap x. */
+function check(where: string, rows: number, args: Arguments): void {
+  const { x, classes, out, labels, scale } = args;
+  checkCount(where, 'classes', classes);
+  checkLength(where, 'x', x, rows * classes);
+  if (out) checkLength(where, 'out', out, rows * classes);
+  for (const [name, array] of [
+    ['shift', args.shift],
+    ['logSum', args.logSum],
+    ['loss', args.loss],
+    ['scales', args.scales],
+    ['labels', labels],
+  ] as const)
+    if (array) checkLength(where, name, array, rows);
+  if (typeof scale === 'object') checkLength(where, 'scale', scale, rows);
+  for (let r = 0; labels && r < rows; r++) {
+    if (!(labels[r]! >= 0 && labels[r]! < classes))
+      throw new ValueError(`${where}: labels[${r}] = ${labels[r]} is not a class index in [0, ${classes})`);
+  }
+  if (
+    out &&
+    out.buffer === x.buffer &&
+    out.byteOffset < x.byteOffset + x.byteLength &&
+    x.byteOffset < out.byteOffset + out.byteLength
+  )
+    throw new ValueError(
+      `${where}: out must not overlap x (the label entries and non-finite rows re-read x)`,
+    );
 }
 
 /**
@@ -233,13 +256,13 @@ function checkLabels(where: string, labels: Int32Array, classes: number): void {
  * shift + logSum.
  */
 export function softmaxRowNormalizers(rows: SoftmaxRows): void {
-  checkRows('softmaxRowNormalizers', rows);
+  check('softmaxRowNormalizers', rows.shift.length, rows);
   normalize(rows, null);
 }
 
 /** {@link softmaxRowNormalizers} in float64 Math whatever the array and the backend. */
 export function softmaxRowNormalizersFloat64(rows: SoftmaxRows): void {
-  checkRows('softmaxRowNormalizersFloat64', rows);
+  check('softmaxRowNormalizersFloat64', rows.shift.length, rows);
   referenceNormalizers(rows, 0, rows.shift.length);
 }
 
@@ -250,11 +273,7 @@ export function softmaxRowNormalizersFloat64(rows: SoftmaxRows): void {
  * class index in [0, classes) is a ValueError naming the first.
  */
 export function sparseSoftmaxCrossEntropyRows(args: SparseCrossEntropyRows): void {
-  const where = 'sparseSoftmaxCrossEntropyRows';
-  checkRows(where, args);
-  checkLength(where, 'labels', args.labels, args.shift.length);
-  checkLength(where, 'loss', args.loss, args.shift.length);
-  checkLabels(where, args.labels, args.classes);
+  check('sparseSoftmaxCrossEntropyRows', args.shift.length, args);
   normalize(args, null);
   sparseLosses(args);
 }
@@ -265,22 +284,7 @@ export function sparseSoftmaxCrossEntropyRows(args: SparseCrossEntropyRows): voi
  * {@link softmaxRowNormalizers}. The label's entry is s · expm1(log p), exact even when p rounds to 1.
  */
 export function softmaxGradientRows(args: SoftmaxGradientRows): void {
-  const where = 'softmaxGradientRows';
-  const { x, scale, labels, out } = args;
-  const rows = args.shift.length;
-  checkRows(where, args);
-  if (typeof scale !== 'number') checkLength(where, 'scale', scale, rows);
-  if (labels) checkLength(where, 'labels', labels, rows);
-  if (labels) checkLabels(where, labels, args.classes);
-  checkLength(where, 'out', out, x.length);
-  if (
-    out.buffer === x.buffer &&
-    out.byteOffset < x.byteOffset + x.byteLength &&
-    x.byteOffset < out.byteOffset + out.byteLength
-  )
-    throw new ValueError(
-      `${where}: out must not overlap x (the label entries and non-finite rows re-read x)`,
-    );
+  check('softmaxGradientRows', args.shift.length, args);
   gradient(args, false);
 }
 
@@ -290,15 +294,9 @@ export function softmaxGradientRows(args: SoftmaxGradientRows): void {
  * (stored, then scaled in cache) instead of once for the loss and again for the gradient.
  */
 export function sparseSoftmaxCrossEntropyGradientRows(args: SparseCrossEntropyGradientRows): void {
-  const where = 'sparseSoftmaxCrossEntropyGradientRows';
   const { x, classes, labels, scales, loss, out } = args;
   const rows = labels.length;
-  checkCount(where, 'classes', classes);
-  checkLength(where, 'x', x, rows * classes);
-  checkLength(where, 'scales', scales, rows);
-  checkLength(where, 'loss', loss, rows);
-  checkLength(where, 'out', out, rows * classes);
-  checkLabels(where, labels, classes);
+  check('sparseSoftmaxCrossEntropyGradientRows', rows, args);
   // With a kernel thread pool (gloss/node useKernelThreads), the other threads take the later
   // rows of a large float32 call while this one runs the first share.
   const split =
@@ -314,16 +312,29 @@ export function sparseSoftmaxCrossEntropyGradientRows(args: SparseCrossEntropyGr
           gradient: out,
         })
       : null;
-  const mine = split ? split.mine : rows;
   try {
-    const shift = new Float64Array(mine);
-    const rowsOf = { x: x.subarray(0, mine * classes), classes, shift, logSum: new Float64Array(mine) };
-    const [scale, mineOut] = [scales.subarray(0, mine), out.subarray(0, mine * classes)];
-    const fits = scalesFitFloat32(scale);
-    const fused = normalize(rowsOf, fits ? { scales: scale, out: mineOut } : null) && fits;
-    sparseLosses({ ...rowsOf, labels: labels.subarray(0, mine), loss: loss.subarray(0, mine) });
-    gradient({ ...rowsOf, scale, labels: labels.subarray(0, mine), out: mineOut }, fused);
+    if (!split) lossAndGradient(args);
+    else {
+      const [n, width] = [split.mine, split.mine * classes];
+      const [mineX, mineLabels, mineScales] = [
+        x.subarray(0, width),
+        labels.subarray(0, n),
+        scales.subarray(0, n),
+      ];
+      const mine = { x: mineX, classes, labels: mineLabels, scales: mineScales };
+      lossAndGradient({ ...mine, loss: loss.subarray(0, n), out: out.subarray(0, width) });
+    }
   } finally {
     split?.pending.finish();
   }
+}
+
+/** sparseSoftmaxCrossEntropyGradientRows of checked arguments on this thread. */
+function lossAndGradient({ x, classes, labels, scales, loss, out }: SparseCrossEntropyGradientRows): void {
+  const rows = labels.length;
+  const [shift, logSum] = [new Float64Array(rows), new Float64Array(rows)];
+  const fits = scalesFitFloat32(scales);
+  const fused = normalize({ x, classes, shift, logSum }, fits ? { scales, out } : null) && fits;
+  sparseLosses({ x, classes, shift, logSum, labels, loss });
+  gradient({ x, classes, shift, logSum, scale: scales, labels, out }, fused);
 }
