@@ -303,18 +303,6 @@ export function regionBytes(bytes: number): number {
   return Math.ceil(bytes / 32) * 32;
 }
 
-/**
- * Consecutive scratch regions of the given byte sizes from {@link SCRATCH_BASE}: their offsets,
- * then the offset where the last one ends.
- */
-export function scratchRegions<const Sizes extends readonly number[]>(
-  bytes: Sizes,
-): [...{ [K in keyof Sizes]: number }, number] {
-  const at = [SCRATCH_BASE];
-  for (const size of bytes) at.push(at[at.length - 1]! + regionBytes(size));
-  return at as [...{ [K in keyof Sizes]: number }, number];
-}
-
 /** Bytes at the start of the arena's memory (after SCRATCH_BASE) for its kernels' scratch. */
 export const ARENA_SCRATCH_BYTES = 512 * 1024;
 

@@ -21,7 +21,7 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { scaleFitsFloat32, scalesFitFloat32 } from './_scales.js';
 import { checkCount, checkLength, type FloatArray } from './_spans.js';
-import { reserveScratch, SCRATCH_BASE, scratchRegions, wasmScratch } from './runtime.js';
+import { regionBytes, reserveScratch, SCRATCH_BASE, wasmScratch } from './runtime.js';
 import { startShares } from './threads.js';
 
 /** Per-row normalisers of a log-softmax (see the module comment). */
@@ -136,12 +136,13 @@ const CHUNK_FLOATS = 16384;
  */
 function chunks({ x, classes, shift }: SoftmaxRows, wasm: boolean) {
   const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK_FLOATS / Math.max(classes, 1))));
-  const bytes = [per * classes * 4 + 16, per * classes * 4 + 16, per * 4, per * 4, per * 8] as const;
-  const [xAt, outAt, firstAt, secondAt, restAt, end] = scratchRegions(bytes);
-  const scratch = reserveScratch(
-    wasm && x instanceof Float32Array ? wasmScratch() : null,
-    end - SCRATCH_BASE,
-  );
+  const xAt = SCRATCH_BASE;
+  const outAt = xAt + regionBytes(per * classes * 4 + 16);
+  const firstAt = outAt + regionBytes(per * classes * 4 + 16);
+  const secondAt = firstAt + regionBytes(per * 4);
+  const restAt = secondAt + regionBytes(per * 4);
+  const bytes = restAt + regionBytes(per * 8) - SCRATCH_BASE;
+  const scratch = reserveScratch(wasm && x instanceof Float32Array ? wasmScratch() : null, bytes);
   return scratch && { scratch, per, xAt, outAt, firstAt, secondAt, restAt };
 }
 
@@ -226,14 +227,11 @@ function check(where: string, rows: number, args: Arguments): void {
   checkCount(where, 'classes', classes);
   checkLength(where, 'x', x, rows * classes);
   if (out) checkLength(where, 'out', out, rows * classes);
-  for (const [name, array] of [
-    ['shift', args.shift],
-    ['logSum', args.logSum],
-    ['loss', args.loss],
-    ['scales', args.scales],
-    ['labels', labels],
-  ] as const)
-    if (array) checkLength(where, name, array, rows);
+  if (args.shift) checkLength(where, 'shift', args.shift, rows);
+  if (args.logSum) checkLength(where, 'logSum', args.logSum, rows);
+  if (args.loss) checkLength(where, 'loss', args.loss, rows);
+  if (args.scales) checkLength(where, 'scales', args.scales, rows);
+  if (labels) checkLength(where, 'labels', labels, rows);
   if (typeof scale === 'object') checkLength(where, 'scale', scale, rows);
   for (let r = 0; labels && r < rows; r++) {
     if (!(labels[r]! >= 0 && labels[r]! < classes))
