@@ -1,10 +1,9 @@
 /**
- * Softmax over contiguous rows: the per-row log-softmax normalisers, sparse softmax
- * cross-entropy, the scaled softmax gradient, and the last two in one pass. Used by
- * SoftmaxCrossEntropyLoss (class axis last), KLDivLoss and CTCLoss's frames.
- *
- * Every kernel takes one object of views: `x` holds the rows back to back (row r is
- * `x[r·classes … (r+1)·classes)`), every per-row array holds exactly one value per row.
+ * Softmax over contiguous rows (SoftmaxCrossEntropyLoss with the class axis last, KLDivLoss,
+ * CTCLoss's frames): the log-softmax normalisers, sparse softmax cross-entropy, the scaled
+ * softmax gradient, and the last two in one pass. Each kernel takes one object of views: `x`
+ * holds the rows back to back (row r is `x[r·classes … (r+1)·classes)`), every per-row array
+ * holds one value per row.
  *
  * A row's normalisers are two float64 numbers: `log p_c = (x_c − shift) − logSum`. For a row
  * whose maximum m is finite, shift = m and logSum = log1p(Σ_{c≠a} e^{x_c − m}) (a: one class
@@ -24,34 +23,28 @@ import { checkCount, checkLength, type FloatArray } from './_spans.js';
 import { regionBytes, reserveScratch, SCRATCH_BASE, wasmScratch } from './runtime.js';
 import { startShares } from './threads.js';
 
-/** Per-row normalisers of a log-softmax (see the module comment). */
+/** Per-row normalisers of a log-softmax (see the module comment): two numbers per row. */
 export interface RowNormalizers {
-  /** The row maximum, or 0 when the maximum is not finite (NaN rows, or rows holding ±Infinity). */
   readonly shift: Float64Array;
-  /** log Σ_c exp(x_c − shift). */
   readonly logSum: Float64Array;
 }
 
-/** `shift.length` rows of `classes` logits and their normalisers. */
+/** `shift.length` rows of `classes` logits (float32 runs the wasm kernels) and their normalisers. */
 export interface SoftmaxRows extends RowNormalizers {
-  /** The logits, rows·classes of them (float32 runs the wasm kernels). */
   readonly x: TypedArray;
   readonly classes: number;
 }
 
-/** Sparse labels: a class index in [0, classes) and a loss per row. */
+/** Sparse labels (a class index in [0, classes) per row) and the loss per row. */
 export interface SparseCrossEntropyRows extends SoftmaxRows {
   readonly labels: Int32Array;
   readonly loss: Float64Array;
 }
 
-/** The scaled softmax gradient of rows (see {@link softmaxGradientRows}). */
+/** The scaled softmax gradient (see {@link softmaxGradientRows}); `out` must not overlap `x`. */
 export interface SoftmaxGradientRows extends SoftmaxRows {
-  /** s_r: one number for every row, or one per row. */
   readonly scale: number | Float64Array;
-  /** A class index per row to subtract the one-hot term at, or null for none. */
   readonly labels: Int32Array | null;
-  /** rows·classes gradient entries; must not overlap `x`. */
   readonly out: FloatArray;
 }
 
@@ -154,17 +147,12 @@ function chunks({ x, classes, shift }: SoftmaxRows, wasm: boolean) {
 function normalize(rows: SoftmaxRows, fused: { scales: Float64Array; out: FloatArray } | null): boolean {
   const { x, classes, shift, logSum } = rows;
   const wasm = chunks(rows, true);
-  if (!wasm) referenceNormalizers(rows, 0, shift.length);
-  if (!wasm) return false;
-  const {
-    scratch: { f32, f64, kernels },
-    per,
-    xAt,
-    outAt,
-    firstAt: maxAt,
-    secondAt: scalesAt,
-    restAt,
-  } = wasm;
+  if (!wasm) {
+    referenceNormalizers(rows, 0, shift.length);
+    return false;
+  }
+  const { f32, f64, kernels } = wasm.scratch;
+  const { per, xAt, outAt, firstAt: maxAt, secondAt: scalesAt, restAt } = wasm;
   for (let start = 0; start < shift.length; start += per) {
     const count = Math.min(per, shift.length - start);
     f32.set(x.subarray(start * classes, (start + count) * classes), xAt >> 2);
@@ -189,14 +177,8 @@ function scaledSoftmax(args: SoftmaxGradientRows): boolean {
   // The kernel takes float32 scales: one that would lose its value there runs the float64 loop.
   const wasm = chunks(args, typeof scale === 'number' ? scaleFitsFloat32(scale) : scalesFitFloat32(scale));
   if (!wasm) return false;
-  const {
-    scratch: { f32, kernels },
-    per,
-    xAt,
-    outAt,
-    firstAt: shiftAt,
-    secondAt: coefficientAt,
-  } = wasm;
+  const { f32, kernels } = wasm.scratch;
+  const { per, xAt, outAt, firstAt: shiftAt, secondAt: coefficientAt } = wasm;
   for (let start = 0; start < shift.length; start += per) {
     const count = Math.min(per, shift.length - start);
     f32.set(x.subarray(start * classes, (start + count) * classes), xAt >> 2);
@@ -311,28 +293,25 @@ export function sparseSoftmaxCrossEntropyGradientRows(args: SparseCrossEntropyGr
         })
       : null;
   try {
-    if (!split) lossAndGradient(args);
-    else {
-      const [n, width] = [split.mine, split.mine * classes];
-      const [mineX, mineLabels, mineScales] = [
-        x.subarray(0, width),
-        labels.subarray(0, n),
-        scales.subarray(0, n),
-      ];
-      const mine = { x: mineX, classes, labels: mineLabels, scales: mineScales };
-      lossAndGradient({ ...mine, loss: loss.subarray(0, n), out: out.subarray(0, width) });
-    }
+    lossAndGradient(args, split ? split.mine : rows);
   } finally {
     split?.pending.finish();
   }
 }
 
-/** sparseSoftmaxCrossEntropyGradientRows of checked arguments on this thread. */
-function lossAndGradient({ x, classes, labels, scales, loss, out }: SparseCrossEntropyGradientRows): void {
-  const rows = labels.length;
-  const [shift, logSum] = [new Float64Array(rows), new Float64Array(rows)];
+/** sparseSoftmaxCrossEntropyGradientRows of the first `n` rows of checked arguments, on this thread. */
+function lossAndGradient(args: SparseCrossEntropyGradientRows, n: number): void {
+  const { classes } = args;
+  const [x, out] = [head(args.x, n * classes), head(args.out, n * classes)];
+  const [labels, scales, loss] = [head(args.labels, n), head(args.scales, n), head(args.loss, n)];
+  const [shift, logSum] = [new Float64Array(n), new Float64Array(n)];
   const fits = scalesFitFloat32(scales);
   const fused = normalize({ x, classes, shift, logSum }, fits ? { scales, out } : null) && fits;
   sparseLosses({ x, classes, shift, logSum, labels, loss });
   gradient({ x, classes, shift, logSum, scale: scales, labels, out }, fused);
+}
+
+/** The first `count` elements of `array`, as a view (the array itself when that is all of it). */
+function head<T extends TypedArray>(array: T, count: number): T {
+  return array.length === count ? array : (array.subarray(0, count) as T);
 }
