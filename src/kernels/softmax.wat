@@ -3,11 +3,11 @@
 ;; kernel module, see memory.wat.)
 ;;
 ;; Rows are `classes` floats each, back to back, so a row may start at any 4-byte boundary
-;; (unaligned vector loads are fine in wasm). Each loop walks a row by whole vectors, the last
-;; one partial: read, its lanes past the row are replaced by −Infinity (nothing to a max or a
-;; sum of exponentials); written, they spill onto the next row of `out`, which the next
-;; iteration overwrites. So `out` must not be `x`, rows go in order, and the caller pads every
-;; region by 16 bytes.
+;; (unaligned vector loads are fine in wasm). Each loop walks a row by whole vectors, at least
+;; one, the last partial: read, its lanes past the row are replaced by −Infinity (nothing to a
+;; max or a sum of exponentials); written, they spill onto the next row of `out`, which the next
+;; row overwrites. So `out` must not be `x`, rows go in order, and the caller pads every region
+;; by 16 bytes.
 
   ;; Per row: maxOut[r] (f32) = the row maximum m (NaN if the row holds a NaN), and, when m is
   ;; finite, restOut[r] (f64) = Σ exp(x_c − m) over every class but one that attains m (else 0;
@@ -40,17 +40,15 @@
         (local.set $largest (global.get $negativeInfinity))
         (local.set $nan (v128.const i64x2 0 0))
         (local.set $p (local.get $x))
-        (block $maxDone
-          (loop $maxNext
-            (if (i32.lt_u (local.get $p) (local.get $fullEnd))
-              (then (local.set $v (v128.load (local.get $p))))
-              (else
-                (br_if $maxDone (i32.ge_u (local.get $p) (local.get $rowEnd)))
-                (local.set $v (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))))
-            (local.set $largest (f32x4.pmax (local.get $largest) (local.get $v)))
-            (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (br $maxNext)))
+        (loop $maxNext
+          (local.set $v
+            (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
+              (then (v128.load (local.get $p)))
+              (else (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))))
+          (local.set $largest (f32x4.pmax (local.get $largest) (local.get $v)))
+          (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br_if $maxNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
         (local.set $maximum (call $maxLanes (local.get $largest)))
         (if (v128.any_true (local.get $nan)) (then (local.set $maximum (f32.const nan))))
         (f32.store (local.get $maxOut) (local.get $maximum))
@@ -63,22 +61,20 @@
             (local.set $ties (v128.const i64x2 0 0))
             (local.set $p (local.get $x))
             (local.set $q (local.get $out))
-            (block $sumDone
-              (loop $sumNext
-                (if (i32.lt_u (local.get $p) (local.get $fullEnd))
-                  (then (local.set $v (v128.load (local.get $p))))
-                  (else
-                    (br_if $sumDone (i32.ge_u (local.get $p) (local.get $rowEnd)))
-                    (local.set $v (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))))
-                (local.set $e (call $exp4 (f32x4.sub (local.get $v) (local.get $splatMax))))
-                (if (local.get $out) (then (v128.store (local.get $q) (local.get $e))))
-                (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
-                (local.set $sum (call $accumulateWide (local.get $sum) (v128.andnot (local.get $e) (local.get $equal))))
-                ;; a set lane is −1: subtracting counts it
-                (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))
-                (local.set $p (i32.add (local.get $p) (i32.const 16)))
-                (local.set $q (i32.add (local.get $q) (i32.const 16)))
-                (br $sumNext)))
+            (loop $sumNext
+              (local.set $v
+                (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
+                  (then (v128.load (local.get $p)))
+                  (else (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))))
+              (local.set $e (call $exp4 (f32x4.sub (local.get $v) (local.get $splatMax))))
+              (if (local.get $out) (then (v128.store (local.get $q) (local.get $e))))
+              (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
+              (local.set $sum (call $accumulateWide (local.get $sum) (v128.andnot (local.get $e) (local.get $equal))))
+              ;; a set lane is −1: subtracting counts it
+              (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))
+              (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (local.set $q (i32.add (local.get $q) (i32.const 16)))
+              (br_if $sumNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
             (local.set $rest
               (f64.add
                 (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum)))
@@ -99,12 +95,10 @@
                         (f64.add (f64.const 1) (local.get $rest))))))
                 (local.set $q (local.get $out))
                 (local.set $p (i32.add (local.get $out) (local.get $rowBytes)))
-                (block $scaleDone
-                  (loop $scaleNext
-                    (br_if $scaleDone (i32.ge_u (local.get $q) (local.get $p)))
-                    (v128.store (local.get $q) (f32x4.mul (v128.load (local.get $q)) (local.get $factor)))
-                    (local.set $q (i32.add (local.get $q) (i32.const 16)))
-                    (br $scaleNext)))))))
+                (loop $scaleNext
+                  (v128.store (local.get $q) (f32x4.mul (v128.load (local.get $q)) (local.get $factor)))
+                  (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                  (br_if $scaleNext (i32.lt_u (local.get $q) (local.get $p))))))))
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $out (select (i32.add (local.get $out) (local.get $rowBytes)) (i32.const 0) (local.get $out)))
         (local.set $scales (i32.add (local.get $scales) (i32.const 4)))
@@ -131,17 +125,15 @@
         (local.set $splatCoefficient (v128.load32_splat (local.get $coefficient)))
         (local.set $p (local.get $x))
         (local.set $q (local.get $out))
-        (block $done
-          (loop $next
-            (br_if $done (i32.ge_u (local.get $p) (local.get $rowEnd)))
-            (v128.store
-              (local.get $q)
-              (f32x4.mul
-                (local.get $splatCoefficient)
-                (call $exp4 (f32x4.sub (v128.load (local.get $p)) (local.get $splatShift)))))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $q (i32.add (local.get $q) (i32.const 16)))
-            (br $next)))
+        (loop $next
+          (v128.store
+            (local.get $q)
+            (f32x4.mul
+              (local.get $splatCoefficient)
+              (call $exp4 (f32x4.sub (v128.load (local.get $p)) (local.get $splatShift)))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (local.set $q (i32.add (local.get $q) (i32.const 16)))
+          (br_if $next (i32.lt_u (local.get $p) (local.get $rowEnd))))
         (local.set $x (local.get $rowEnd))
         (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
         (local.set $shift (i32.add (local.get $shift) (i32.const 4)))
