@@ -66,8 +66,8 @@ function softmaxStep(logits: Float32Array, labels: Int32Array, n: number, c: num
   const grad = new Float32Array(n * c);
   return () => {
     // Forward in blocks of 4096 ℓ elements (= rows), then backward with dℓ = 1 per row.
-    sparseSoftmaxCrossEntropyRows(logits, 0, n, c, labels, 0, shift, logSum, 0, loss, 0);
-    softmaxGradientRows(logits, 0, n, c, shift, logSum, 0, 1, 0, labels, 0, grad, 0);
+    sparseSoftmaxCrossEntropyRows({ x: logits, classes: c, shift, logSum, labels, loss });
+    softmaxGradientRows({ x: logits, classes: c, shift, logSum, scale: 1, labels, out: grad });
     return grad;
   };
 }
@@ -122,8 +122,8 @@ function ctcKernelParts(acts: Float32Array, n: number, t: number, c: number) {
   const logSum = new Float64Array(n * t);
   const grad = new Float32Array(n * t * c);
   return () => {
-    softmaxRowNormalizers(acts, 0, n * t, c, shift, logSum, 0);
-    softmaxGradientRows(acts, 0, n * t, c, shift, logSum, 0, 1, 0, null, 0, grad, 0);
+    softmaxRowNormalizers({ x: acts, classes: c, shift, logSum });
+    softmaxGradientRows({ x: acts, classes: c, shift, logSum, scale: 1, labels: null, out: grad });
     return grad;
   };
 }

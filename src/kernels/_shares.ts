@@ -24,15 +24,15 @@ export function runShare(
 ): void {
   if (kernel === 'softmaxCrossEntropy') {
     if (!labels) throw new Error('a softmaxCrossEntropy share needs labels');
-    sparseSoftmaxCrossEntropyGradientRows(
-      inputs[0]!,
-      scales.length,
-      sampleSize,
+    const x = inputs[0]!;
+    sparseSoftmaxCrossEntropyGradientRows({
+      x,
+      classes: sampleSize,
       labels,
       scales,
-      sums,
-      gradient,
-    );
+      loss: sums,
+      out: gradient,
+    });
     return;
   }
   const segments = SEGMENT_KERNELS[kernel];

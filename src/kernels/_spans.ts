@@ -46,6 +46,17 @@ export function checkSpan(
   }
 }
 
+/** Throws a ValueError unless `array` (a view a kernel reads or writes whole) has `length` elements. */
+export function checkLength(
+  where: string,
+  name: string,
+  array: { readonly length: number },
+  length: number,
+): void {
+  if (array.length !== length)
+    throw new ValueError(`${where}: ${name} must have ${length} elements, got ${array.length}`);
+}
+
 /** Throws a ValueError unless `value` is an integer ≥ 0. */
 export function checkCount(where: string, name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0) {

@@ -2,12 +2,12 @@
  * gloss's fast kernels: WebAssembly SIMD (hand-written WAT in this folder, built by
  * scripts/build-wasm.mjs into kernels.generated.ts) with a pure TypeScript twin of each kernel.
  *
- * Every kernel takes typed arrays with offsets and counts, never allocates per call (beyond
- * small subarray views), and picks its implementation itself: the wasm one for float32 data when
- * the `'wasm'` backend is active (the default where WebAssembly SIMD loads), the TypeScript one
- * (float64 Math) otherwise. {@link setKernelBackend} switches globally, for tests and for
- * debugging; {@link ensureWasm} loads the module asynchronously where synchronous compilation is
- * not allowed (a browser's main thread).
+ * Every kernel takes typed arrays (with offsets and counts, or, in the softmax family, one object
+ * of subarray views), allocates little per call, and picks its implementation itself: the wasm
+ * one for float32 data when the `'wasm'` backend is active (the default where WebAssembly SIMD
+ * loads), the TypeScript one (float64 Math) otherwise. {@link setKernelBackend} switches
+ * globally, for tests and for debugging; {@link ensureWasm} loads the module asynchronously where
+ * synchronous compilation is not allowed (a browser's main thread).
  * @module
  */
 export {
@@ -35,8 +35,14 @@ export {
 } from './runtime.js';
 export { tripletLossGradient } from './triplet.js';
 export {
+  type RowNormalizers,
+  type SoftmaxGradientRows,
+  type SoftmaxRows,
+  type SparseCrossEntropyGradientRows,
+  type SparseCrossEntropyRows,
   softmaxGradientRows,
   softmaxRowNormalizers,
+  softmaxRowNormalizersFloat64,
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from './softmax.js';

@@ -118,8 +118,7 @@ export interface KernelExports {
   mapLog1p(src: number, dst: number, count: number): void;
   mapSoftplus(src: number, dst: number, count: number): void;
   mapSigmoid(src: number, dst: number, count: number): void;
-  softmaxRowStatistics(x: number, rows: number, classes: number, maxOut: number, restOut: number): void;
-  softmaxCrossEntropyGradientRows(
+  softmaxRowStatistics(
     x: number,
     rows: number,
     classes: number,

@@ -5,7 +5,7 @@
  * of being transposed or copied: element `(o, c, i)` sits at `(o · size + c) · inner + i` and
  * belongs to row `o · inner + i`.
  *
- * Contiguous rows use the float64 reference loops of kernels/softmax.ts. {@link Runs} is the one
+ * Contiguous rows use the float64 reference of kernels/softmax.ts. {@link Runs} is the one
  * place that maps a block of a loss to elements of pred and their rows for every layout, and
  * {@link logProbabilityAt} the one place that reads log p from the row normalisers.
  * @module
@@ -15,7 +15,9 @@ import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { lossBatchAxis } from './_base/validation.js';
-import { rowNormalizers } from '../kernels/softmax.js';
+import { type RowNormalizers, softmaxRowNormalizersFloat64 } from '../kernels/softmax.js';
+
+export type { RowNormalizers };
 
 /** The `(outer, size, inner)` view of an array around its class axis. */
 export interface ClassLayout {
@@ -59,25 +61,10 @@ export function classEntry({ size, inner }: ClassLayout, r: number, c: number): 
   return (o * size + c) * inner + (r - o * inner);
 }
 
-/**
- * Per-row normalisers of a log-softmax: `log p_c = (x_c − shift) − logSum` for every class c of
- * the row. Two numbers per row (O(rows) memory); the probabilities themselves are never stored.
- */
-export interface RowNormalizers {
-  /** The row maximum, or 0 when the maximum is not finite (NaN rows, or rows holding ±Infinity). */
-  readonly shift: Float64Array;
-  /** log Σ_c exp(x_c − shift). */
-  readonly logSum: Float64Array;
-}
-
 /** Zeroed normalisers for `rows` rows, to be filled by {@link logSoftmaxRows}. */
 export function allocateNormalizers(rows: number): RowNormalizers {
   return { shift: new Float64Array(rows), logSum: new Float64Array(rows) };
 }
-
-// The contiguous row loops are the float64 reference of the kernel layer (kernels/softmax.ts),
-// re-exported here for CTC's frames.
-export { rowMaximumIndex, sumExpShifted } from '../kernels/softmax.js';
 
 // ---- log-softmax normalisers ---------------------------------------------------------------
 
@@ -102,8 +89,8 @@ export function logSoftmaxRows(
   const { size, inner } = layout;
   const { shift, logSum } = normalizers;
   if (inner === 1) {
-    for (let r = begin, base = begin * size; r < end; r++, base += size)
-      rowNormalizers(data, base, size, normalizers, r);
+    const rows = { shift: shift.subarray(begin, end), logSum: logSum.subarray(begin, end) };
+    softmaxRowNormalizersFloat64({ x: data.subarray(begin * size, end * size), classes: size, ...rows });
     return;
   }
   // A non-last axis: walk each outer block class by class, so the inner loop reads contiguous

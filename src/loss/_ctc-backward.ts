@@ -95,26 +95,29 @@ function writeSoftmaxTerms(terms: {
   const { setup, state, logits: x, begin, end, scales: dLoss, gradient: dPred } = terms;
   const { batch, time, classes, predLengths, timeRowStride } = setup;
   const { shift, logSum, modes, rowScales } = state;
+  // dℓ · softmax(x) into rows [first, first + count) of pred.
+  const softmaxTerms = (first: number, count: number, scale: number | Float64Array) => {
+    const [from, to] = [first * classes, (first + count) * classes];
+    const [rowShift, rowLogSum] = [
+      shift.subarray(first, first + count),
+      logSum.subarray(first, first + count),
+    ];
+    const out = dPred.subarray(from, to);
+    softmaxGradientRows({
+      x: x.subarray(from, to),
+      classes,
+      shift: rowShift,
+      logSum: rowLogSum,
+      scale,
+      labels: null,
+      out,
+    });
+  };
   if (timeRowStride === 1) {
     for (let b = begin, j = 0; b < end; b++, j++) {
       const frames = predLengths[b]!;
       if (modes[b] === ZERO_GRADIENT || frames === 0) continue;
-      const row = b * time;
-      softmaxGradientRows(
-        x,
-        row * classes,
-        frames,
-        classes,
-        shift,
-        logSum,
-        row,
-        dLoss[j]!,
-        0,
-        null,
-        0,
-        dPred,
-        row * classes,
-      );
+      softmaxTerms(b * time, frames, dLoss[j]!);
     }
     return;
   }
@@ -126,22 +129,7 @@ function writeSoftmaxTerms(terms: {
       any ||= active;
     }
     if (!any) continue;
-    const row = t * batch + begin;
-    softmaxGradientRows(
-      x,
-      row * classes,
-      end - begin,
-      classes,
-      shift,
-      logSum,
-      row,
-      rowScales,
-      0,
-      null,
-      0,
-      dPred,
-      row * classes,
-    );
+    softmaxTerms(t * batch + begin, end - begin, rowScales.subarray(0, end - begin));
     for (let b = begin; b < end; b++) {
       if (modes[b] === ZERO_GRADIENT || t >= predLengths[b]!) {
         const base = (t * batch + b) * classes;

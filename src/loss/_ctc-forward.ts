@@ -5,8 +5,7 @@
  * (_ctc-backward.ts) reads the α, modes and normalisers it leaves in the state.
  * @module
  */
-import { isFloatArray, softmaxRowNormalizers } from '../kernels/index.js';
-import { rowMaximumIndex, sumExpShifted } from './_class-rows.js';
+import { softmaxRowNormalizers } from '../kernels/index.js';
 import {
   type CTCBlock,
   type CTCForwardBlock,
@@ -72,47 +71,21 @@ export function forwardSamples(block: CTCForwardBlock): void {
 /**
  * The log-softmax normalisers of every frame of samples [begin, end) into the state, by row
  * (row · C is the frame's offset in pred): one kernel call for the NTC layout (the samples'
- * frames are contiguous), one per frame for TNC. Integer activations use the same formulas in
- * TypeScript.
+ * frames are contiguous), one per frame for TNC.
  */
 function frameNormalizers(block: CTCBlock): void {
   const { setup, state, logits: x, begin, end } = block;
   const { batch, time, classes, timeRowStride } = setup;
-  const { shift, logSum } = state;
-  if (isFloatArray(x)) {
-    if (timeRowStride === 1) {
-      softmaxRowNormalizers(
-        x,
-        begin * time * classes,
-        (end - begin) * time,
-        classes,
-        shift,
-        logSum,
-        begin * time,
-      );
-    } else {
-      for (let t = 0; t < time; t++) {
-        const row = t * batch + begin;
-        softmaxRowNormalizers(x, row * classes, end - begin, classes, shift, logSum, row);
-      }
-    }
-    return;
-  }
-  for (let b = begin; b < end; b++) {
-    for (let t = 0; t < time; t++) {
-      const row = b * setup.batchRowStride + t * timeRowStride;
-      const base = row * classes;
-      const at = rowMaximumIndex(x, base, classes);
-      const maximum = x[base + at]!;
-      if (maximum - maximum === 0) {
-        shift[row] = maximum;
-        logSum[row] = Math.log1p(sumExpShifted(x, base, classes, maximum, at));
-      } else {
-        shift[row] = 0;
-        logSum[row] = Math.log(sumExpShifted(x, base, classes, 0));
-      }
-    }
-  }
+  // Rows [first, first + count) of pred.
+  const rows = (first: number, count: number) =>
+    softmaxRowNormalizers({
+      x: x.subarray(first * classes, (first + count) * classes),
+      classes,
+      shift: state.shift.subarray(first, first + count),
+      logSum: state.logSum.subarray(first, first + count),
+    });
+  if (timeRowStride === 1) rows(begin * time, (end - begin) * time);
+  else for (let t = 0; t < time; t++) rows(t * batch + begin, end - begin);
 }
 
 /**

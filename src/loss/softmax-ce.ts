@@ -7,6 +7,13 @@ import { equal, mul, neg, where } from '../ops/elementwise.js';
 import { checkIndices, pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
+  type FloatArray,
+  isFloatArray,
+  softmaxGradientRows,
+  sparseSoftmaxCrossEntropyGradientRows,
+  sparseSoftmaxCrossEntropyRows,
+} from '../kernels/index.js';
+import {
   allocateNormalizers,
   type ClassLayout,
   type ClassRows,
@@ -18,13 +25,6 @@ import {
   type RowNormalizers,
   Runs,
 } from './_class-rows.js';
-import {
-  type FloatArray,
-  isFloatArray,
-  softmaxGradientRows,
-  sparseSoftmaxCrossEntropyGradientRows,
-  sparseSoftmaxCrossEntropyRows,
-} from '../kernels/index.js';
 import {
   checkBoolean,
   Loss,
@@ -109,20 +109,13 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
 
   constructor(options: SoftmaxCrossEntropyLossOptions = {}) {
     super(options, ['axis', 'sparseLabel', 'fromLogits']);
-    const axis = options.axis === undefined ? -1 : options.axis;
+    // Defaults apply to options left undefined (null is checked like any other value).
+    const { axis = -1, sparseLabel = true, fromLogits = false } = options;
     if (!Number.isInteger(axis))
       throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
     this.axis = axis;
-    this.sparseLabel = checkBoolean(
-      this.name,
-      'sparseLabel',
-      options.sparseLabel === undefined ? true : options.sparseLabel,
-    );
-    this.fromLogits = checkBoolean(
-      this.name,
-      'fromLogits',
-      options.fromLogits === undefined ? false : options.fromLogits,
-    );
+    this.sparseLabel = checkBoolean(this.name, 'sparseLabel', sparseLabel);
+    this.fromLogits = checkBoolean(this.name, 'fromLogits', fromLogits);
   }
 
   /** Sparse labels are class indices: they get no gradient. */
@@ -174,41 +167,40 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   }
 
   // ℓ has one element per row (the class axis has size 1), so the block [begin, end) of ℓ is the
-  // rows [begin, end) of pred.
+  // rows [begin, end) of pred. Sparse labels on logits with the class axis last (the common case)
+  // are contiguous rows for the kernel layer; other layouts walk the Runs of _class-rows.ts.
   protected forwardBlock(
     prepared: Prepared<SoftmaxExtra>,
-    state: RowNormalizers | null,
+    normalizers: RowNormalizers | null,
     begin: number,
     end: number,
     out: Float64Array,
   ): void {
     const { layout, labels } = prepared.extra!;
-    const x = prepared.arrays[0]!.data;
-    const normalizers = state;
-    if (labels && normalizers && layout.inner === 1 && isFloatArray(x)) {
-      // The common case (logits, class axis last): contiguous rows, the kernel layer's row
-      // kernel (wasm SIMD for float32, the same float64 formulas as below otherwise).
-      const { size } = layout;
-      const { shift, logSum } = normalizers;
-      sparseSoftmaxCrossEntropyRows(
-        x,
-        begin * size,
-        end - begin,
-        size,
-        labels,
-        begin,
-        shift,
-        logSum,
-        begin,
-        out,
-        0,
-      );
+    const loss = out.subarray(0, end - begin);
+    const rows = classRows(prepared, normalizers, begin, end);
+    if (labels && normalizers && layout.inner === 1) {
+      sparseSoftmaxCrossEntropyRows({
+        ...contiguous(rows, normalizers),
+        labels: labels.subarray(begin, end),
+        loss,
+      });
       return;
     }
-    if (normalizers) logSoftmaxRows(x, layout, begin, end, normalizers);
-    const rows = classRows(prepared, normalizers, begin, end);
-    if (labels) sparseForward(rows, labels, out);
-    else denseForward(rows, prepared.arrays[1]!.data, out);
+    if (normalizers) logSoftmaxRows(rows.x, layout, begin, end, normalizers);
+    // Sparse: ℓ = −log p_label; dense: ℓ = Σ_c −z_c · log p_c in class order (see crossEntropyTerm).
+    if (labels) {
+      for (let r = begin; r < end; r++)
+        loss[r - begin] = -logProbabilityAt(rows.x, normalizers, labelEntry(rows, r, labels), r);
+      return;
+    }
+    const z = prepared.arrays[1]!.data;
+    loss.fill(0);
+    for (const run = new Runs(rows, true); run.next(); ) {
+      const { step, jStep, last } = run;
+      for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
+        loss[j]! += crossEntropyTerm(z[k]!, logProbabilityAt(rows.x, normalizers, k, r));
+    }
   }
 
   /**
@@ -222,9 +214,8 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     return labels !== null && !this.fromLogits && layout.inner === 1;
   }
 
-  // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
-  // each exponential is taken once, where the block path takes it for ℓ and again for the
-  // gradient. A sample holds sampleSize / classes consecutive rows.
+  // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient).
+  // A sample holds sampleSize / classes consecutive rows.
   protected override forwardGradient(
     prepared: Prepared<SoftmaxExtra>,
     _state: RowNormalizers | null,
@@ -236,63 +227,61 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const { layout, labels } = prepared.extra!;
     const x = prepared.arrays[0]!.data as FloatArray;
     const classes = layout.size;
-    const rows = x.length / classes;
-    const rowsPerSample = sampleSize / classes;
-    const rowScales = new Float64Array(rows);
-    for (let row = 0; row < rows; row++) rowScales[row] = scales[Math.floor(row / rowsPerSample)]!;
-    const rowLosses = rowsPerSample === 1 ? sums : new Float64Array(rows);
-    sparseSoftmaxCrossEntropyGradientRows(x, rows, classes, labels!, rowScales, rowLosses, gradient);
-    if (rowLosses === sums) return;
+    const perSample = sampleSize / classes;
+    const rowScales = new Float64Array(x.length / classes);
+    for (let row = 0; row < rowScales.length; row++) rowScales[row] = scales[Math.floor(row / perSample)]!;
+    const loss = perSample === 1 ? sums : new Float64Array(rowScales.length);
+    const out = gradient as FloatArray;
+    sparseSoftmaxCrossEntropyGradientRows({ x, classes, labels: labels!, scales: rowScales, loss, out });
+    if (loss === sums) return;
     sums.fill(0);
-    for (let row = 0; row < rows; row++) sums[Math.floor(row / rowsPerSample)]! += rowLosses[row]!;
+    for (let row = 0; row < loss.length; row++) sums[Math.floor(row / perSample)]! += loss[row]!;
   }
 
   // Every entry of pred and label belongs to one row, so one ℓ element: the gradients are assigned.
+  // Sparse: ∂ℓ/∂x = softmax(x) − onehot(label) (−onehot with fromLogits), the label's entry
+  // p − 1 as expm1(log p); dense: see denseSoftmaxGradient, and ∂ℓ/∂z_c = −log p_c.
   protected backwardBlock(
     prepared: Prepared<SoftmaxExtra>,
-    state: RowNormalizers | null,
+    normalizers: RowNormalizers | null,
     begin: number,
     end: number,
     dLoss: Float64Array,
     [dPred, dLabel]: readonly (TypedArray | null)[],
   ): void {
     const { layout, labels } = prepared.extra!;
-    const x = prepared.arrays[0]!.data;
-    const normalizers = state;
-    if (labels && normalizers && layout.inner === 1 && isFloatArray(x) && dPred && isFloatArray(dPred)) {
-      const { size } = layout;
-      const { shift, logSum } = normalizers;
-      softmaxGradientRows(
-        x,
-        begin * size,
-        end - begin,
-        size,
-        shift,
-        logSum,
-        begin,
-        dLoss,
-        0,
-        labels,
-        begin,
-        dPred,
-        begin * size,
-      );
-      return;
-    }
     const rows = classRows(prepared, normalizers, begin, end);
-    if (labels) {
-      if (dPred) sparseBackward(rows, labels, dLoss, dPred);
+    const { x } = rows;
+    const g = dLoss.subarray(0, end - begin);
+    if (labels && normalizers && layout.inner === 1 && dPred && isFloatArray(dPred)) {
+      const out = dPred.subarray(begin * layout.size, end * layout.size);
+      softmaxGradientRows({
+        ...contiguous(rows, normalizers),
+        scale: g,
+        labels: labels.subarray(begin, end),
+        out,
+      });
       return;
     }
-    if (dPred) denseSoftmaxGradient(rows, { z: prepared.arrays[1]!.data, labelIndex: null }, dLoss, dPred);
-    // ∂ℓ/∂z_c = −log p_c.
-    if (dLabel) {
-      const { x } = rows;
-      for (const run = new Runs(rows, true); run.next(); ) {
+    if (labels && dPred) {
+      for (const run = new Runs(rows, true); normalizers && run.next(); ) {
         const { step, jStep, last } = run;
         for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
-          dLabel[k] = -dLoss[j]! * logProbabilityAt(x, normalizers, k, r);
+          dPred[k] = g[j]! * Math.exp(logProbabilityAt(x, normalizers, k, r));
       }
+      for (let r = begin; r < end; r++) {
+        const k = labelEntry(rows, r, labels);
+        dPred[k] = normalizers
+          ? g[r - begin]! * Math.expm1(logProbabilityAt(x, normalizers, k, r))
+          : -g[r - begin]!;
+      }
+    }
+    if (labels) return;
+    if (dPred) denseSoftmaxGradient(rows, { z: prepared.arrays[1]!.data, labelIndex: null }, dLoss, dPred);
+    for (const run = new Runs(rows, true); dLabel && run.next(); ) {
+      const { step, jStep, last } = run;
+      for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
+        dLabel[k] = -g[j]! * logProbabilityAt(x, normalizers, k, r);
     }
   }
 
@@ -310,67 +299,25 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   }
 }
 
-// ---- block kernels ---------------------------------------------------------------------------
-//
-// Rows [begin, end) of the (outer, size, inner) layout, walked as the Runs of
-// _class-rows.ts; the contiguous sparse case goes to the kernel layer above instead.
+// ---- the rows of a block ---------------------------------------------------------------------
 
 function classRows(
   prepared: Prepared<SoftmaxExtra>,
-  state: RowNormalizers | null,
+  normalizers: RowNormalizers | null,
   begin: number,
   end: number,
-): ClassRows {
-  return { x: prepared.arrays[0]!.data, layout: prepared.extra!.layout, normalizers: state, begin, end };
+) {
+  return { x: prepared.arrays[0]!.data, layout: prepared.extra!.layout, normalizers, begin, end };
 }
 
-/** The offset in pred of row r's entry of class `label`. */
-function entryOf({ size, inner }: ClassLayout, r: number, label: number): number {
+/** The offset in pred of the label's entry of row r. */
+function labelEntry({ layout: { size, inner } }: ClassRows, r: number, labels: Int32Array): number {
   const o = Math.floor(r / inner);
-  return (o * size + label) * inner + (r - o * inner);
+  return (o * size + labels[r]!) * inner + (r - o * inner);
 }
 
-/** Dense labels: ℓ_r = Σ_c −z_c · log p_c, in class order in float64 (see crossEntropyTerm for the masked classes). */
-function denseForward(rows: ClassRows, z: TypedArray, out: Float64Array): void {
-  const { x, normalizers } = rows;
-  out.fill(0, 0, rows.end - rows.begin);
-  for (const run = new Runs(rows, true); run.next(); ) {
-    const { step, jStep, last } = run;
-    for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
-      out[j]! += crossEntropyTerm(z[k]!, logProbabilityAt(x, normalizers, k, r));
-  }
-}
-
-/** Sparse labels: ℓ = −log p_label = logSum − (x_label − shift), or −x_label with `fromLogits`. */
-function sparseForward(
-  { x, layout, normalizers, begin, end }: ClassRows,
-  labels: Int32Array,
-  out: Float64Array,
-): void {
-  // The shifted difference keeps the digits of a small loss even when the logits are huge.
-  for (let r = begin, j = 0; r < end; r++, j++) {
-    const picked = x[entryOf(layout, r, labels[r]!)]!;
-    out[j] = normalizers ? normalizers.logSum[r]! - (picked - normalizers.shift[r]!) : -picked;
-  }
-}
-
-/**
- * Sparse labels: ∂ℓ/∂x = softmax(x) − onehot(label) per row (−onehot with fromLogits). The
- * label's entry p − 1 is computed as expm1(log p), which keeps its digits when p is close to 1.
- */
-function sparseBackward(rows: ClassRows, labels: Int32Array, dLoss: Float64Array, dPred: TypedArray): void {
-  const { x, layout, normalizers, begin, end } = rows;
-  if (normalizers) {
-    for (const run = new Runs(rows, true); run.next(); ) {
-      const { step, jStep, last } = run;
-      for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
-        dPred[k] = dLoss[j]! * Math.exp(logProbabilityAt(x, normalizers, k, r));
-    }
-  }
-  for (let r = begin, j = 0; r < end; r++, j++) {
-    const k = entryOf(layout, r, labels[r]!);
-    dPred[k] = normalizers
-      ? dLoss[j]! * Math.expm1(x[k]! - normalizers.shift[r]! - normalizers.logSum[r]!)
-      : -dLoss[j]!;
-  }
+/** Contiguous rows (the class axis last) of a block and their normalisers, as the kernels' views. */
+function contiguous({ x, layout: { size }, begin, end }: ClassRows, { shift, logSum }: RowNormalizers) {
+  const normalizers = { shift: shift.subarray(begin, end), logSum: logSum.subarray(begin, end) };
+  return { x: x.subarray(begin * size, end * size), classes: size, ...normalizers };
 }

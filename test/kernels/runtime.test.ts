@@ -47,7 +47,7 @@ describe('kernel runtime', () => {
     x[classes - 1] = 1;
     const shift = new Float64Array(1);
     const logSum = new Float64Array(1);
-    softmaxRowNormalizers(x, 0, 1, classes, shift, logSum, 0);
+    softmaxRowNormalizers({ x, classes, shift, logSum });
     assert.equal(shift[0], 1);
     assert.ok(Math.abs(logSum[0]! - Math.log1p((classes - 1) * Math.exp(-1))) < 1e-6 * logSum[0]!);
     // and a small call afterwards still sees current views

@@ -1,18 +1,21 @@
-// Softmax row kernels (normalisers, sparse cross-entropy, gradient) on both backends against a
-// float64 reference written out here, including NaN, ±Infinity, masked classes and huge logits.
+// Softmax row kernels (normalisers, sparse cross-entropy, gradient, the one-pass kernel) on both
+// backends against a float64 reference written out here, including NaN, ±Infinity, masked
+// classes and huge logits.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   setKernelBackend,
   softmaxGradientRows,
   softmaxRowNormalizers,
+  softmaxRowNormalizersFloat64,
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from '../../src/kernels/index.js';
 import { firstMismatch, uniforms } from './_ulp.js';
 
-/** Float64 reference: per row log Σ e^x (max-shifted), ℓ = lse − x_label, grad = s·(p − onehot). */
+/** Float64 reference: per row lse = log Σ e^x (max-shifted), ℓ = lse − x_label, grad = s·(p − onehot). */
 function reference(x: ArrayLike<number>, rows: number, classes: number, labels: Int32Array, scale: number[]) {
+  const lse = new Float64Array(rows);
   const loss = new Float64Array(rows);
   const grad = new Float64Array(rows * classes);
   for (let r = 0; r < rows; r++) {
@@ -25,13 +28,14 @@ function reference(x: ArrayLike<number>, rows: number, classes: number, labels: 
     }
     let total = 0;
     for (let c = 0; c < classes; c++) total += Math.exp(x[r * classes + c]! - maximum);
-    const lse = nan ? Number.NaN : maximum + Math.log(total);
-    loss[r] = lse - x[r * classes + labels[r]!]!;
+    lse[r] = nan ? Number.NaN : maximum + Math.log(total);
+    loss[r] = lse[r]! - x[r * classes + labels[r]!]!;
     for (let c = 0; c < classes; c++) {
-      grad[r * classes + c] = scale[r]! * (Math.exp(x[r * classes + c]! - lse) - (c === labels[r] ? 1 : 0));
+      grad[r * classes + c] =
+        scale[r]! * (Math.exp(x[r * classes + c]! - lse[r]!) - (c === labels[r] ? 1 : 0));
     }
   }
-  return { loss, grad };
+  return { lse, loss, grad };
 }
 
 function run(
@@ -44,9 +48,9 @@ function run(
   const shift = new Float64Array(rows);
   const logSum = new Float64Array(rows);
   const loss = new Float64Array(rows);
-  sparseSoftmaxCrossEntropyRows(x, 0, rows, classes, labels, 0, shift, logSum, 0, loss, 0);
+  sparseSoftmaxCrossEntropyRows({ x, classes, shift, logSum, labels, loss });
   const grad = new Float32Array(rows * classes);
-  softmaxGradientRows(x, 0, rows, classes, shift, logSum, 0, scale, 0, labels, 0, grad, 0);
+  softmaxGradientRows({ x, classes, shift, logSum, scale, labels, out: grad });
   return { loss, grad, shift, logSum };
 }
 
@@ -81,6 +85,15 @@ describe('softmax row kernels', () => {
         assert.equal(lossAt, -1, `loss[${lossAt}] ${got.loss[lossAt]} vs ${want.loss[lossAt]}`);
         const gradAt = firstMismatch(got.grad, want.grad, 1e-6, 1e-8);
         assert.equal(gradAt, -1, `grad[${gradAt}] ${got.grad[gradAt]} vs ${want.grad[gradAt]}`);
+        // The normalisers alone, by the kernel and by the float64 reference: shift + logSum = lse.
+        for (const normalizers of [softmaxRowNormalizers, softmaxRowNormalizersFloat64]) {
+          const shift = new Float64Array(rows);
+          const logSum = new Float64Array(rows);
+          normalizers({ x, classes, shift, logSum });
+          const lse = shift.map((s, r) => s + logSum[r]!);
+          const at = firstMismatch(lse, want.lse, 1e-6, 1e-7);
+          assert.equal(at, -1, `${normalizers.name}: lse[${at}] ${lse[at]} vs ${want.lse[at]}`);
+        }
         // Each gradient row sums to s·(1 − 1) = 0.
         for (let r = 0; r < rows; r++) {
           let sum = 0;
@@ -127,18 +140,37 @@ describe('softmax row kernels', () => {
       assert.ok(Math.abs(got.loss[6]! / (5 * Math.exp(-60)) - 1) < 1e-6, `near-certain loss ${got.loss[6]}`);
       assert.ok(Math.abs(got.grad[6 * classes]! / (-5 * Math.exp(-60)) - 1) < 1e-6, 'p − 1 via expm1');
       assert.ok(Math.abs(got.loss[7]! - Math.log(6)) < 1e-6);
+      // Rows whose maximum is not finite: shift 0 and the IEEE log Σ e^x, from both functions.
+      for (const normalizers of [softmaxRowNormalizers, softmaxRowNormalizersFloat64]) {
+        const shift = new Float64Array(rows).fill(7);
+        const logSum = new Float64Array(rows);
+        normalizers({ x, classes, shift, logSum });
+        assert.deepEqual([shift[0], shift[2], shift[3]], [0, 0, 0], normalizers.name);
+        assert.ok(Number.isNaN(logSum[0]!), normalizers.name);
+        assert.deepEqual([logSum[2], logSum[3]], [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]);
+        assert.deepEqual([shift[1], shift[4], shift[5]], [3, 5, Math.fround(1e30)], normalizers.name);
+      }
     });
 
-    it(`${backend}: offsets, a scalar scale, no labels, and float64 output`, () => {
+    it(`${backend}: views into larger arrays, a scalar scale, no labels, and float64 output`, () => {
       setKernelBackend(backend);
       const { x, labels } = randomCase(12, 5, 3, 7);
       const padded = new Float32Array(x.length + 10);
       padded.set(x, 10);
+      const view = padded.subarray(10);
       const shift = new Float64Array(14);
       const logSum = new Float64Array(14);
-      softmaxRowNormalizers(padded, 10, 12, 5, shift, logSum, 2);
+      const normalizers = { shift: shift.subarray(2), logSum: logSum.subarray(2) };
+      softmaxRowNormalizers({ x: view, classes: 5, ...normalizers });
       const out = new Float64Array(5 + 12 * 5);
-      softmaxGradientRows(padded, 10, 12, 5, shift, logSum, 2, 2, 0, null, 0, out, 5);
+      softmaxGradientRows({
+        x: view,
+        classes: 5,
+        ...normalizers,
+        scale: 2,
+        labels: null,
+        out: out.subarray(5),
+      });
       const want = reference(x, 12, 5, labels, new Array(12).fill(2)).grad;
       // Without labels the one-hot term is absent: want + 2 at each label.
       for (let r = 0; r < 12; r++) want[r * 5 + labels[r]!]! += 2;
@@ -170,37 +202,47 @@ describe('softmax row kernels', () => {
     const shift = new Float64Array(1);
     const logSum = new Float64Array(1);
     const loss = new Float64Array(1);
-    sparseSoftmaxCrossEntropyRows(x, 0, 1, 5, Int32Array.from([4]), 0, shift, logSum, 0, loss, 0);
+    sparseSoftmaxCrossEntropyRows({ x, classes: 5, shift, logSum, labels: Int32Array.from([4]), loss });
     const want = reference(x, 1, 5, Int32Array.from([4]), [1]).loss[0]!;
     assert.ok(Math.abs(loss[0]! - want) < 1e-14);
     setKernelBackend('auto');
   });
 
-  it('rejects labels outside [0, classes), overlapping output and short arrays', () => {
+  it('integer logits take the float64 formulas on both backends', () => {
+    for (const backend of BACKENDS) {
+      setKernelBackend(backend);
+      const x = Int32Array.from([3, -2, 1, 7, 7, 0]);
+      const shift = new Float64Array(2);
+      const logSum = new Float64Array(2);
+      softmaxRowNormalizers({ x, classes: 3, shift, logSum });
+      const want = reference(x, 2, 3, new Int32Array(2), [1, 1]).lse;
+      assert.deepEqual([...shift], [3, 7]);
+      assert.ok(
+        Math.abs(shift[0]! + logSum[0]! - want[0]!) < 1e-15 &&
+          Math.abs(shift[1]! + logSum[1]! - want[1]!) < 1e-15,
+      );
+    }
+    setKernelBackend('auto');
+  });
+
+  it('rejects labels outside [0, classes), overlapping output and views of the wrong length', () => {
     const x = new Float32Array(6);
-    const stats = () => new Float64Array(2);
+    const stats = () => ({ shift: new Float64Array(2), logSum: new Float64Array(2) });
+    const labels = Int32Array.from([0, 3]);
     assert.throws(
-      () =>
-        sparseSoftmaxCrossEntropyRows(
-          x,
-          0,
-          2,
-          3,
-          Int32Array.from([0, 3]),
-          0,
-          stats(),
-          stats(),
-          0,
-          stats(),
-          0,
-        ),
+      () => sparseSoftmaxCrossEntropyRows({ x, classes: 3, ...stats(), labels, loss: new Float64Array(2) }),
       /labels\[1\] = 3 is not a class index in \[0, 3\)/,
     );
+    const gradientOf = (x: Float32Array, out: Float32Array) => () =>
+      softmaxGradientRows({ x, classes: 3, ...stats(), scale: 1, labels: null, out });
+    assert.throws(gradientOf(x, x), /out must not overlap x/);
+    // Two views of one buffer that share a float.
+    const shifted = new Float32Array(new ArrayBuffer(40), 4, 6);
+    assert.throws(gradientOf(shifted, new Float32Array(shifted.buffer, 0, 6)), /out must not overlap x/);
     assert.throws(
-      () => softmaxGradientRows(x, 0, 2, 3, stats(), stats(), 0, 1, 0, null, 0, x, 0),
-      /out must not overlap x/,
+      () => softmaxRowNormalizers({ x: x.subarray(1), classes: 3, ...stats() }),
+      /x must have 6 elements, got 5/,
     );
-    assert.throws(() => softmaxRowNormalizers(x, 1, 2, 3, stats(), stats(), 0), /x needs elements \[1, 7\)/);
   });
 });
 
@@ -242,11 +284,18 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
           const want = run(x, rows, classes, labels, scale);
           const loss = new Float64Array(rows);
           const grad = new Float32Array(rows * classes);
-          sparseSoftmaxCrossEntropyGradientRows(x, rows, classes, labels, scale, loss, grad);
+          sparseSoftmaxCrossEntropyGradientRows({ x, classes, labels, scales: scale, loss, out: grad });
           let at = firstMismatch(loss, want.loss, 1e-6, 1e-30);
           assert.equal(at, -1, `[${rows}, ${classes}] loss[${at}]: ${loss[at]} vs ${want.loss[at]}`);
           at = firstMismatch(grad, want.grad, 4e-7, 1e-30);
           assert.equal(at, -1, `[${rows}, ${classes}] gradient[${at}]: ${grad[at]} vs ${want.grad[at]}`);
+          if (classes === 6) continue; // the special rows: the two-call path is their reference
+          // The random rows against the float64 reference itself.
+          const exact = reference(x, rows, classes, labels, [...scale]);
+          at = firstMismatch(loss, exact.loss, 1e-6, 1e-7);
+          assert.equal(at, -1, `[${rows}, ${classes}] loss[${at}]: ${loss[at]} vs ${exact.loss[at]}`);
+          at = firstMismatch(grad, exact.grad, 1e-6, 1e-8);
+          assert.equal(at, -1, `[${rows}, ${classes}] gradient[${at}]: ${grad[at]} vs ${exact.grad[at]}`);
         }
       } finally {
         setKernelBackend('auto');
@@ -254,34 +303,28 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
     });
   }
 
-  it('rejects a label outside [0, classes) and short arrays', () => {
+  it('rejects a label outside [0, classes) and a loss of the wrong length', () => {
     const x = new Float32Array(6);
-    const scale = Float64Array.from([1, 1]);
+    const scales = Float64Array.from([1, 1]);
+    const out = new Float32Array(6);
+    const args = { x, classes: 3, scales, out };
     assert.throws(
       () =>
-        sparseSoftmaxCrossEntropyGradientRows(
-          x,
-          2,
-          3,
-          Int32Array.from([0, 3]),
-          scale,
-          new Float64Array(2),
-          x,
-        ),
+        sparseSoftmaxCrossEntropyGradientRows({
+          ...args,
+          labels: Int32Array.from([0, 3]),
+          loss: new Float64Array(2),
+        }),
       /labels\[1\] = 3/,
     );
     assert.throws(
       () =>
-        sparseSoftmaxCrossEntropyGradientRows(
-          x,
-          2,
-          3,
-          Int32Array.from([0, 1]),
-          scale,
-          new Float64Array(1),
-          x,
-        ),
-      /loss/,
+        sparseSoftmaxCrossEntropyGradientRows({
+          ...args,
+          labels: Int32Array.from([0, 1]),
+          loss: new Float64Array(1),
+        }),
+      /loss must have 2 elements, got 1/,
     );
   });
 });

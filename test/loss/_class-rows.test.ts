@@ -117,3 +117,27 @@ test('walks of empty blocks visit nothing', () => {
     assert.equal(new Runs({ x, layout, normalizers: null, begin, end }, false).next(), false);
   }
 });
+
+test('logSoftmaxRows writes the normalisers of the rows [begin, end) only, on either layout', () => {
+  for (const [shape, axis] of [
+    [[2, 3, 4], 1],
+    [[2, 4, 3], 2],
+  ] as const) {
+    const layout = classLayout(shape, axis);
+    const { outer, size, inner } = layout;
+    const x = logits(outer * size * inner);
+    const rows = outer * inner;
+    const normalizers = allocateNormalizers(rows);
+    normalizers.shift.fill(99);
+    logSoftmaxRows(x, layout, 1, rows - 1, normalizers);
+    assert.deepEqual([normalizers.shift[0], normalizers.shift[rows - 1]], [99, 99]);
+    for (let r = 1; r < rows - 1; r++) {
+      const o = Math.floor(r / inner);
+      const row = Array.from({ length: size }, (_, c) => x[(o * size + c) * inner + (r % inner)]!);
+      const maximum = Math.max(...row);
+      const logSumExp = maximum + Math.log(row.reduce((total, v) => total + Math.exp(v - maximum), 0));
+      assert.equal(normalizers.shift[r], maximum);
+      assert.ok(Math.abs(normalizers.shift[r]! + normalizers.logSum[r]! - logSumExp) < 1e-12);
+    }
+  }
+});
