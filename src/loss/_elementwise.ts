@@ -1,3 +1,4 @@
+import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { Loss, lossBatchAxis, type Prepared, reshapeLike } from './_base/index.js';
 
@@ -18,4 +19,12 @@ export abstract class ElementwiseLoss<Extra = undefined, State = undefined> exte
       batchAxis: lossBatchAxis(this.name, this.batchAxis, pred.shape),
     };
   }
+}
+
+/** Where a one-pass kernel writes: per-sample sums and the scaled gradient (see Loss.forwardGradient). */
+export interface OnePassTarget {
+  readonly sampleSize: number;
+  readonly scales: Float64Array;
+  readonly sums: Float64Array;
+  readonly gradient: TypedArray;
 }

@@ -15,3 +15,12 @@ export { KLDivLoss, type KLDivLossOptions, type KLClassReduction } from './kl-di
 export { CosineEmbeddingLoss, type CosineEmbeddingLossOptions } from './cosine-embedding.js';
 export { TripletLoss, type TripletLossOptions } from './triplet.js';
 export { SDMLLoss, type SDMLLossOptions } from './sdml.js';
+export { SmoothL1Loss, type SmoothL1LossOptions } from './smooth-l1.js';
+export { MSELoss, type MSELossOptions } from './mse.js';
+export { LogCoshLoss, type LogCoshLossOptions } from './log-cosh.js';
+export { SoftMarginLoss, type SoftMarginLossOptions } from './soft-margin.js';
+export { MarginRankingLoss, type MarginRankingLossOptions } from './margin-ranking.js';
+export { HingeEmbeddingLoss, type HingeEmbeddingLossOptions } from './hinge-embedding.js';
+export { GaussianNLLLoss, type GaussianNLLLossOptions } from './gaussian-nll.js';
+export { CosineSimilarityLoss, type CosineSimilarityLossOptions } from './cosine-similarity.js';
+export { TripletMarginLoss, type TripletMarginLossOptions } from './triplet-margin.js';

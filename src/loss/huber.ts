@@ -2,7 +2,7 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { abs, greater, mul, square, sub, where } from '../ops/elementwise.js';
-import { ElementwiseLoss } from './_elementwise.js';
+import { ElementwiseLoss, type OnePassTarget } from './_elementwise.js';
 import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
 import { type ResidualLoss, residualLossGradient } from '../kernels/residual.js';
 
@@ -51,7 +51,7 @@ export class HuberLoss extends ElementwiseLoss {
     const rho = checkFinite(this.name, 'rho', options.rho === undefined ? 1 : options.rho);
     if (rho <= 0) throw new ValueError(`${this.name}: option rho must be > 0, got ${rho}`);
     this.rho = rho;
-    this.residual = { kind: 'huber', rho };
+    this.residual = huberResidual(rho);
   }
 
   /** The wasm kernel's description of this loss. */
@@ -64,18 +64,10 @@ export class HuberLoss extends ElementwiseLoss {
     end: number,
     out: Float64Array,
   ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    const rho = this.rho;
-    const halfOverRho = 0.5 / rho;
-    const halfRho = 0.5 * rho;
-    for (let k = begin, j = 0; k < end; k++, j++)
-      out[j] = huberValue(Math.abs(y[k]! - p[k]!), rho, halfRho, halfOverRho);
+    huberForwardBlock(this.rho, pred!.data, label!.data, begin, end, out);
   }
 
-  // dℓ/dpred = clamp((pred − label)/ρ, −1, 1), written with the branches of the forward so that
-  // d = ±ρ takes the quadratic one; the label's gradient is its negation. Each gradient entry
-  // depends on one ℓ element: assigned.
+  // dℓ/dpred = clamp((pred − label)/ρ, −1, 1); see huberBackwardBlock.
   protected backwardBlock(
     { arrays: [pred, label] }: Prepared,
     _state: unknown,
@@ -84,18 +76,7 @@ export class HuberLoss extends ElementwiseLoss {
     dLoss: Float64Array,
     [dPred, dLabel]: readonly (TypedArray | null)[],
   ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    const rho = this.rho;
-    const inverseRho = 1 / rho;
-    if (dPred) {
-      for (let k = begin, j = 0; k < end; k++, j++)
-        dPred[k] = dLoss[j]! * clampedSlope(p[k]! - y[k]!, rho, inverseRho);
-    }
-    if (dLabel) {
-      for (let k = begin, j = 0; k < end; k++, j++)
-        dLabel[k] = -(dLoss[j]! * clampedSlope(p[k]! - y[k]!, rho, inverseRho));
-    }
+    huberBackwardBlock(this.rho, pred!.data, label!.data, begin, end, dLoss, dPred ?? null, dLabel ?? null);
   }
 
   // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
@@ -107,41 +88,110 @@ export class HuberLoss extends ElementwiseLoss {
     sums: Float64Array,
     gradient: TypedArray,
   ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    const rho = this.rho;
-    // The wasm kernel reads label as float32: a float64 label would be rounded first (at a tiny
-    // residual that flips L1's gradient sign). Mixed dtypes take the float64 loop below.
-    if (
-      p.constructor === y.constructor &&
-      residualLossGradient(this.residual, p, y, sampleSize, scales, sums, gradient)
-    )
-      return;
-    const halfOverRho = 0.5 / rho;
-    const halfRho = 0.5 * rho;
-    const inverseRho = 1 / rho;
-    for (let sample = 0, k = 0; sample < scales.length; sample++) {
-      const scale = scales[sample]!;
-      let sum = 0;
-      for (const end = k + sampleSize; k < end; k++) {
-        const d = p[k]! - y[k]!;
-        sum += huberValue(Math.abs(d), rho, halfRho, halfOverRho);
-        gradient[k] = scale * clampedSlope(d, rho, inverseRho);
-      }
-      sums[sample] = sum;
-    }
+    huberOnePass(this.residual, pred!.data, label!.data, { sampleSize, scales, sums, gradient });
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {
-    const residual = sub(label!, pred!);
-    const magnitude = abs(residual);
-    const outside = greater(magnitude, this.rho);
-    const linear = sub(magnitude, 0.5 * this.rho);
-    // The quadratic branch only sees residuals it keeps (0 elsewhere): squaring an infinite
-    // residual there would send 0 · ∞ = NaN back through the branch `where` discards.
-    const quadratic = mul(square(where(outside, 0, residual)), 0.5 / this.rho);
-    return where(outside, linear, quadratic);
+    return huberTwin(this.rho, pred!, label!);
   }
+}
+
+// ---- the Huber formulas, shared with SmoothL1Loss (whose beta is ρ, and beta 0 is L1) ----------
+//
+// With ρ = 0 the quadratic branch only holds d = 0, where ℓ = 0 and ℓ′ = 0: the reciprocals of ρ
+// are then taken as 0 (not ∞), so the same loops give |d| and sign(d) exactly.
+
+/** 1/ρ, or 0 for ρ = 0 (see above). */
+function reciprocal(rho: number): number {
+  return rho > 0 ? 1 / rho : 0;
+}
+
+/** The wasm kernel's description of the Huber loss of ρ ≥ 0 (ρ = 0 is the absolute residual). */
+export function huberResidual(rho: number): ResidualLoss {
+  return rho > 0 ? { kind: 'huber', rho } : { kind: 'absolute' };
+}
+
+/** `out[k − begin] = ℓ(|label[k] − pred[k]|)` for `begin <= k < end`. */
+export function huberForwardBlock(
+  rho: number,
+  p: TypedArray,
+  y: TypedArray,
+  begin: number,
+  end: number,
+  out: Float64Array,
+): void {
+  const halfOverRho = 0.5 * reciprocal(rho);
+  const halfRho = 0.5 * rho;
+  for (let k = begin, j = 0; k < end; k++, j++)
+    out[j] = huberValue(Math.abs(y[k]! - p[k]!), rho, halfRho, halfOverRho);
+}
+
+/**
+ * dℓ/dpred = clamp((pred − label)/ρ, −1, 1), written with the branches of the forward so that
+ * d = ±ρ takes the quadratic one; the label's gradient is its negation. Each gradient entry
+ * depends on one ℓ element: assigned.
+ */
+export function huberBackwardBlock(
+  rho: number,
+  p: TypedArray,
+  y: TypedArray,
+  begin: number,
+  end: number,
+  dLoss: Float64Array,
+  dPred: TypedArray | null,
+  dLabel: TypedArray | null,
+): void {
+  const inverseRho = reciprocal(rho);
+  if (dPred) {
+    for (let k = begin, j = 0; k < end; k++, j++)
+      dPred[k] = dLoss[j]! * clampedSlope(p[k]! - y[k]!, rho, inverseRho);
+  }
+  if (dLabel) {
+    for (let k = begin, j = 0; k < end; k++, j++)
+      dLabel[k] = -(dLoss[j]! * clampedSlope(p[k]! - y[k]!, rho, inverseRho));
+  }
+}
+
+/** The Huber ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient). */
+export function huberOnePass(
+  residual: ResidualLoss,
+  p: TypedArray,
+  y: TypedArray,
+  { sampleSize, scales, sums, gradient }: OnePassTarget,
+): void {
+  // The wasm kernel reads label as float32: a float64 label would be rounded first (at a tiny
+  // residual that flips L1's gradient sign). Mixed dtypes take the float64 loop below.
+  if (
+    p.constructor === y.constructor &&
+    residualLossGradient(residual, p, y, sampleSize, scales, sums, gradient)
+  )
+    return;
+  const rho = residual.kind === 'huber' ? residual.rho : 0;
+  const halfOverRho = 0.5 * reciprocal(rho);
+  const halfRho = 0.5 * rho;
+  const inverseRho = reciprocal(rho);
+  for (let sample = 0, k = 0; sample < scales.length; sample++) {
+    const scale = scales[sample]!;
+    let sum = 0;
+    for (const end = k + sampleSize; k < end; k++) {
+      const d = p[k]! - y[k]!;
+      sum += huberValue(Math.abs(d), rho, halfRho, halfOverRho);
+      gradient[k] = scale * clampedSlope(d, rho, inverseRho);
+    }
+    sums[sample] = sum;
+  }
+}
+
+/** The Huber ℓ of ρ ≥ 0 composed from differentiable ops. */
+export function huberTwin(rho: number, pred: NDArray, label: NDArray): NDArray {
+  const residual = sub(label, pred);
+  const magnitude = abs(residual);
+  const outside = greater(magnitude, rho);
+  const linear = sub(magnitude, 0.5 * rho);
+  // The quadratic branch only sees residuals it keeps (0 elsewhere): squaring an infinite
+  // residual there would send 0 · ∞ = NaN back through the branch `where` discards.
+  const quadratic = mul(square(where(outside, 0, residual)), 0.5 * reciprocal(rho));
+  return where(outside, linear, quadratic);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sub, square, mul } from '../ops/elementwise.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { ElementwiseLoss } from './_elementwise.js';
+import { ElementwiseLoss, type OnePassTarget } from './_elementwise.js';
 import type { LossOptions, Prepared } from './_base/index.js';
 import type { TypedArray } from '../ndarray/dtype.js';
 import { type ResidualLoss, residualLossGradient } from '../kernels/residual.js';
@@ -86,38 +86,49 @@ export class L2Loss extends ElementwiseLoss {
     sums: Float64Array,
     gradient: TypedArray,
   ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    // The wasm kernel reads label as float32: a float64 label would be rounded first (at a tiny
-    // residual that flips L1's gradient sign). Mixed dtypes take the float64 loop below.
-    if (
-      p.constructor === y.constructor &&
-      residualLossGradient(SQUARED, p, y, sampleSize, scales, sums, gradient)
-    )
-      return;
-    for (let sample = 0, k = 0; sample < scales.length; sample++) {
-      const scale = scales[sample]!;
-      const end = k + sampleSize;
-      let even = 0;
-      let odd = 0;
-      for (; k + 2 <= end; k += 2) {
-        const d0 = p[k]! - y[k]!;
-        const d1 = p[k + 1]! - y[k + 1]!;
-        even += d0 * d0;
-        odd += d1 * d1;
-        gradient[k] = scale * d0;
-        gradient[k + 1] = scale * d1;
-      }
-      if (k < end) {
-        const d = p[k]! - y[k]!;
-        even += d * d;
-        gradient[k++] = scale * d;
-      }
-      sums[sample] = 0.5 * (even + odd);
-    }
+    squaredOnePass(pred!.data, label!.data, { sampleSize, scales, sums, gradient });
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {
     return mul(square(sub(label!, pred!)), 0.5);
+  }
+}
+
+/**
+ * ½(pred − label)² summed per sample and `scale · (pred − label)` as pred's gradient, in one
+ * pass (L2Loss's forwardGradient; MSELoss doubles both). Two partial sums: one chain of
+ * dependent float64 adds would bound the loop.
+ */
+export function squaredOnePass(
+  p: TypedArray,
+  y: TypedArray,
+  { sampleSize, scales, sums, gradient }: OnePassTarget,
+): void {
+  // The wasm kernel reads label as float32: a float64 label would be rounded first (at a tiny
+  // residual that flips L1's gradient sign). Mixed dtypes take the float64 loop below.
+  if (
+    p.constructor === y.constructor &&
+    residualLossGradient(SQUARED, p, y, sampleSize, scales, sums, gradient)
+  )
+    return;
+  for (let sample = 0, k = 0; sample < scales.length; sample++) {
+    const scale = scales[sample]!;
+    const end = k + sampleSize;
+    let even = 0;
+    let odd = 0;
+    for (; k + 2 <= end; k += 2) {
+      const d0 = p[k]! - y[k]!;
+      const d1 = p[k + 1]! - y[k + 1]!;
+      even += d0 * d0;
+      odd += d1 * d1;
+      gradient[k] = scale * d0;
+      gradient[k + 1] = scale * d1;
+    }
+    if (k < end) {
+      const d = p[k]! - y[k]!;
+      even += d * d;
+      gradient[k++] = scale * d;
+    }
+    sums[sample] = 0.5 * (even + odd);
   }
 }

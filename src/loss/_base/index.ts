@@ -10,6 +10,7 @@ export {
   checkChoice,
   checkFinite,
   checkRank,
+  checkSignLabels,
   lossBatchAxis,
   reshapeLike,
 } from './validation.js';
