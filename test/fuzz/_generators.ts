@@ -635,7 +635,7 @@ const BAD_OPTIONS: Readonly<Record<string, readonly unknown[]>> = {
   classReduction: ['Sum', 'batchmean', 3, null],
   layout: ['ntc', 'NCT', 0, null],
   labelLayout: ['nt', 'NTC', null],
-  blankLabel: ['Last', 0, 'middle', null],
+  blankLabel: ['Last', -1, 1.5, 'middle', null],
   zeroInfinity: [1, 'false', null],
   smoothingParameter: [1.0001, -0.1, Number.NaN, 2, '0.3', null],
   beta: [-1, Number.NaN, Number.POSITIVE_INFINITY, '1', null],
