@@ -28,10 +28,11 @@ interface HingeEmbeddingExtra {
  *
  * $$ \ell = \begin{cases} \text{pred} & \text{label} = 1 \\ \max(0,\ \text{margin} - \text{pred}) & \text{label} = -1 \end{cases} $$
  *
- * then `weight` and the mean over the non-batch axes.
+ * then `sampleWeight`, `weight` and the mean over the non-batch axes.
  *
  * **Inputs**: `pred` any shape, real; `label` the same number of elements (reshaped like `pred`),
- * each exactly 1 or −1 (anything else, NaN included, is a ValueError naming the position).
+ * each exactly 1 or −1 (anything else, NaN included, is a ValueError naming the position);
+ * `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
  *
  * **Output**: shape `(batch,)`.
  *
@@ -57,7 +58,7 @@ export class HingeEmbeddingLoss extends Loss<HingeEmbeddingExtra> {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'HingeEmbeddingLoss';
 
-  readonly inputNames: readonly string[] = ['pred', 'label'];
+  readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
   /** The margin for dissimilar pairs. */
   readonly margin: number;
 

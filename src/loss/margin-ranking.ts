@@ -22,11 +22,12 @@ export interface MarginRankingLossOptions extends LossOptions {
  *
  * $$ \ell = \max\bigl(0,\ -\text{label} \cdot (\text{input1} - \text{input2}) + \text{margin}\bigr) $$
  *
- * then `weight` and the mean over the non-batch axes.
+ * then `sampleWeight`, `weight` and the mean over the non-batch axes.
  *
  * **Inputs**: `input1` any shape, real scores; `input2` and `label` the same number of elements
  * (reshaped like `input1`). `label` is documented as 1 or −1; any finite real is used as written,
- * as PyTorch does.
+ * as PyTorch does; `sampleWeight` optional, broadcastable to `input1` (a 1-D array of batch
+ * length is per sample).
  *
  * **Output**: shape `(batch,)`.
  *
@@ -54,7 +55,7 @@ export class MarginRankingLoss extends Loss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'MarginRankingLoss';
 
-  readonly inputNames: readonly string[] = ['input1', 'input2', 'label'];
+  readonly inputNames: readonly string[] = ['input1', 'input2', 'label', 'sampleWeight'];
   /** The margin. */
   readonly margin: number;
 

@@ -16,10 +16,11 @@ export interface SoftMarginLossOptions extends LossOptions {
  *
  * $$ \ell = \log\bigl(1 + e^{-\text{label} \cdot \text{pred}}\bigr) = \operatorname{softplus}(-\text{label} \cdot \text{pred}) $$
  *
- * then `weight` and the mean over the non-batch axes.
+ * then `sampleWeight`, `weight` and the mean over the non-batch axes.
  *
  * **Inputs**: `pred` any shape, real scores; `label` the same number of elements (reshaped like
- * `pred`), documented as −1 or 1 but any finite real is used as written (as PyTorch).
+ * `pred`), documented as −1 or 1 but any finite real is used as written (as PyTorch);
+ * `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
  *
  * **Output**: shape `(batch,)`.
  *
@@ -46,8 +47,6 @@ export interface SoftMarginLossOptions extends LossOptions {
 export class SoftMarginLoss extends ElementwiseLoss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'SoftMarginLoss';
-
-  override readonly inputNames: readonly string[] = ['pred', 'label'];
 
   constructor(options: SoftMarginLossOptions = {}) {
     super(options, []);

@@ -579,13 +579,10 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
     () => {},
     () => ['real', 'real'],
   ),
-  SoftMarginLoss: (g, dtype) => ({
-    ...elementwise(
-      () => {},
-      () => ['real', 'real'],
-    )(g, dtype),
-    sampleWeightIndex: -1,
-  }),
+  SoftMarginLoss: elementwise(
+    () => {},
+    () => ['real', 'real'],
+  ),
   MarginRankingLoss: sameShapeInputs(
     (g, o) => chance(g, 0.4) && (o.margin = pick(g, [-1, 0, 0.5, 2])),
     [
@@ -593,7 +590,7 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
       ['input2', 'real'],
       ['label', 'real'],
     ],
-    -1,
+    3,
   ),
   HingeEmbeddingLoss: sameShapeInputs(
     (g, o) => chance(g, 0.4) && (o.margin = pick(g, [-1, 0, 1, 3])),
@@ -601,7 +598,7 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
       ['pred', 'real'],
       ['label', 'discrete'],
     ],
-    -1,
+    2,
   ),
   GaussianNLLLoss: sameShapeInputs(
     (g, o) => {

@@ -104,14 +104,22 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   { name: 'SDMLLoss', make: () => new ALL_LOSSES.SDMLLoss!(), domains: { x1: 'real', x2: 'real' } },
   { name: 'CTCLoss', make: () => new ALL_LOSSES.CTCLoss!(), domains: { pred: 'real' } },
-  { name: 'SmoothL1Loss', make: () => new ALL_LOSSES.SmoothL1Loss!(), domains: { pred: 'real', label: 'real' } },
+  {
+    name: 'SmoothL1Loss',
+    make: () => new ALL_LOSSES.SmoothL1Loss!(),
+    domains: { pred: 'real', label: 'real' },
+  },
   {
     name: 'SmoothL1Loss(beta 0)',
     make: () => new ALL_LOSSES.SmoothL1Loss!({ beta: 0 }),
     domains: { pred: 'real', label: 'real' },
   },
   { name: 'MSELoss', make: () => new ALL_LOSSES.MSELoss!(), domains: { pred: 'real', label: 'real' } },
-  { name: 'LogCoshLoss', make: () => new ALL_LOSSES.LogCoshLoss!(), domains: { pred: 'real', label: 'real' } },
+  {
+    name: 'LogCoshLoss',
+    make: () => new ALL_LOSSES.LogCoshLoss!(),
+    domains: { pred: 'real', label: 'real' },
+  },
   {
     name: 'SoftMarginLoss',
     make: () => new ALL_LOSSES.SoftMarginLoss!(),
