@@ -1,15 +1,8 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { equal, greater, mul, sub, where } from '../ops/elementwise.js';
-import {
-  checkFinite,
-  checkSignLabels,
-  Loss,
-  type LossOptions,
-  lossBatchAxis,
-  type Prepared,
-  reshapeLike,
-} from './_base/index.js';
+import { checkFinite, checkSignLabels, type LossOptions, type Prepared } from './_base/index.js';
+import { ElementwiseLoss } from './_elementwise.js';
 
 /** Options of {@link HingeEmbeddingLoss}. */
 export interface HingeEmbeddingLossOptions extends LossOptions {
@@ -54,11 +47,10 @@ interface HingeEmbeddingExtra {
  * loss.forward(nd.array([0.3, 0.2, 1.5]), nd.array([1, -1, -1])); // [0.3 0.8 0]
  * ```
  */
-export class HingeEmbeddingLoss extends Loss<HingeEmbeddingExtra> {
+export class HingeEmbeddingLoss extends ElementwiseLoss<HingeEmbeddingExtra> {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'HingeEmbeddingLoss';
 
-  readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
   /** The margin for dissimilar pairs. */
   readonly margin: number;
 
@@ -72,16 +64,10 @@ export class HingeEmbeddingLoss extends Loss<HingeEmbeddingExtra> {
     return ['label'];
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<HingeEmbeddingExtra> {
-    const pred = inputs[0]!;
-    const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
-    return {
-      arrays: [pred, label],
-      sources: [0, 1],
-      lossShape: pred.shape,
-      batchAxis: lossBatchAxis(this.name, this.batchAxis, pred.shape),
-      extra: { labels: checkSignLabels(this.name, 'label', label) },
-    };
+  // Elementwise, plus the labels checked to be ±1.
+  protected override prepare(inputs: readonly (NDArray | null)[]): Prepared<HingeEmbeddingExtra> {
+    const prepared = super.prepare(inputs);
+    return { ...prepared, extra: { labels: checkSignLabels(this.name, 'label', prepared.arrays[1]!) } };
   }
 
   protected forwardBlock(

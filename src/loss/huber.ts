@@ -13,6 +13,67 @@ export interface HuberLossOptions extends LossOptions {
 }
 
 /**
+ * Base of HuberLoss and SmoothL1Loss (PyTorch's name for the same formula, whose β may be 0): the
+ * Huber loss of a branch point ≥ 0, with every hook shared.
+ */
+export abstract class HuberShapedLoss extends ElementwiseLoss {
+  /** Where the loss turns from quadratic to linear (ρ, or β); 0 gives the absolute residual. */
+  protected abstract get branchPoint(): number;
+
+  protected forwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
+    huberForwardBlock(this.branchPoint, pred!.data, label!.data, begin, end, out);
+  }
+
+  // dℓ/dpred = clamp((pred − label)/ρ, −1, 1); see huberBackwardBlock.
+  protected backwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    dLoss: Float64Array,
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
+    huberBackwardBlock(
+      this.branchPoint,
+      pred!.data,
+      label!.data,
+      begin,
+      end,
+      dLoss,
+      dPred ?? null,
+      dLabel ?? null,
+    );
+  }
+
+  // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
+  protected override forwardGradient(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void {
+    huberOnePass(huberResidual(this.branchPoint), pred!.data, label!.data, {
+      sampleSize,
+      scales,
+      sums,
+      gradient,
+    });
+  }
+
+  twin({ arrays: [pred, label] }: Prepared): NDArray {
+    return huberTwin(this.branchPoint, pred!, label!);
+  }
+}
+
+/**
  * Huber loss (smoothed L1), with d = |label − pred|:
  *
  * $$ \ell = \begin{cases} \dfrac{d^2}{2\rho} & \text{if } d \le \rho \\[4pt] d - \dfrac{\rho}{2} & \text{if } d > \rho \end{cases} $$
@@ -39,7 +100,7 @@ export interface HuberLossOptions extends LossOptions {
  * loss.forward(nd.array([1, 2, 3, 4]), nd.array([1, 3, 5, 7])); // [0 0.5 1.5 2.5]
  * ```
  */
-export class HuberLoss extends ElementwiseLoss {
+export class HuberLoss extends HuberShapedLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'HuberLoss';
 
@@ -51,52 +112,14 @@ export class HuberLoss extends ElementwiseLoss {
     const rho = checkFinite(this.name, 'rho', options.rho === undefined ? 1 : options.rho);
     if (rho <= 0) throw new ValueError(`${this.name}: option rho must be > 0, got ${rho}`);
     this.rho = rho;
-    this.residual = huberResidual(rho);
   }
 
-  /** The wasm kernel's description of this loss. */
-  private readonly residual: ResidualLoss;
-
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    huberForwardBlock(this.rho, pred!.data, label!.data, begin, end, out);
-  }
-
-  // dℓ/dpred = clamp((pred − label)/ρ, −1, 1); see huberBackwardBlock.
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    huberBackwardBlock(this.rho, pred!.data, label!.data, begin, end, dLoss, dPred ?? null, dLabel ?? null);
-  }
-
-  // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
-  protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
-    huberOnePass(this.residual, pred!.data, label!.data, { sampleSize, scales, sums, gradient });
-  }
-
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
-    return huberTwin(this.rho, pred!, label!);
+  protected get branchPoint(): number {
+    return this.rho;
   }
 }
 
-// ---- the Huber formulas, shared with SmoothL1Loss (whose beta is ρ, and beta 0 is L1) ----------
+// ---- the Huber formulas of a branch point ρ ≥ 0 (SmoothL1Loss's β may be 0: L1) ---------------
 //
 // With ρ = 0 the quadratic branch only holds d = 0, where ℓ = 0 and ℓ′ = 0: the reciprocals of ρ
 // are then taken as 0 (not ∞), so the same loops give |d| and sign(d) exactly.
@@ -107,12 +130,12 @@ function reciprocal(rho: number): number {
 }
 
 /** The wasm kernel's description of the Huber loss of ρ ≥ 0 (ρ = 0 is the absolute residual). */
-export function huberResidual(rho: number): ResidualLoss {
+function huberResidual(rho: number): ResidualLoss {
   return rho > 0 ? { kind: 'huber', rho } : { kind: 'absolute' };
 }
 
 /** `out[k − begin] = ℓ(|label[k] − pred[k]|)` for `begin <= k < end`. */
-export function huberForwardBlock(
+function huberForwardBlock(
   rho: number,
   p: TypedArray,
   y: TypedArray,
@@ -131,7 +154,7 @@ export function huberForwardBlock(
  * d = ±ρ takes the quadratic one; the label's gradient is its negation. Each gradient entry
  * depends on one ℓ element: assigned.
  */
-export function huberBackwardBlock(
+function huberBackwardBlock(
   rho: number,
   p: TypedArray,
   y: TypedArray,
@@ -153,7 +176,7 @@ export function huberBackwardBlock(
 }
 
 /** The Huber ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient). */
-export function huberOnePass(
+function huberOnePass(
   residual: ResidualLoss,
   p: TypedArray,
   y: TypedArray,
@@ -183,7 +206,7 @@ export function huberOnePass(
 }
 
 /** The Huber ℓ of ρ ≥ 0 composed from differentiable ops. */
-export function huberTwin(rho: number, pred: NDArray, label: NDArray): NDArray {
+function huberTwin(rho: number, pred: NDArray, label: NDArray): NDArray {
   const residual = sub(label, pred);
   const magnitude = abs(residual);
   const outside = greater(magnitude, rho);

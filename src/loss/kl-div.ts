@@ -237,7 +237,6 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     // The label as given (t with logTarget, else the probabilities z themselves).
     const given = prepared.arrays[1]!.data;
     const { x, normalizers } = rows;
-    const { z } = label;
     // classReduction 'sum': ℓ_r = Σ_c z_c · (log(z_c + ε) − log p_c) over row r; the Gluon mean:
     // ℓ_k = z_k · (log(z_k + ε) − log p_k), elementwise without the log-softmax.
     const summed = this.classReduction === 'sum';

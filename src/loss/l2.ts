@@ -14,6 +14,69 @@ export interface L2LossOptions extends LossOptions {
 }
 
 /**
+ * Base of L2Loss (c = ½, Gluon) and MSELoss (c = 1, PyTorch): ℓ = c · (label − pred)², every hook
+ * shared.
+ */
+export abstract class SquaredResidualLoss extends ElementwiseLoss {
+  /** The factor c in front of the square: ½ or 1. */
+  protected abstract get factor(): number;
+
+  // ℓ = c(y − p)²; dℓ/dp = 2c(p − y). Each gradient entry depends on one ℓ element: assigned.
+  protected forwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
+    const p = pred!.data;
+    const y = label!.data;
+    const c = this.factor;
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      const d = y[k]! - p[k]!;
+      out[j] = c * d * d;
+    }
+  }
+
+  protected backwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    dLoss: Float64Array,
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
+    const p = pred!.data;
+    const y = label!.data;
+    const twice = 2 * this.factor;
+    if (dPred) for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = twice * dLoss[j]! * (p[k]! - y[k]!);
+    if (dLabel) for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = twice * dLoss[j]! * (y[k]! - p[k]!);
+  }
+
+  // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient): the ½d²
+  // pass with the scales times 2c, then the sums times 2c. For MSE's 2c = 2 both factors are
+  // powers of two, so the result is exactly d² and 2 · scale · d.
+  protected override forwardGradient(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void {
+    const twice = 2 * this.factor;
+    const scaled = twice === 1 ? scales : scales.map((scale) => twice * scale);
+    squaredOnePass(pred!.data, label!.data, { sampleSize, scales: scaled, sums, gradient });
+    if (twice !== 1)
+      for (let sample = 0; sample < sums.length; sample++) sums[sample] = twice * sums[sample]!;
+  }
+
+  twin({ arrays: [pred, label] }: Prepared): NDArray {
+    return mul(square(sub(label!, pred!)), this.factor);
+  }
+}
+
+/**
  * Squared error (mean squared error with Gluon's ½):
  *
  * $$ \ell = \frac{\text{weight}}{2} \, (\text{label} - \text{pred})^2 $$
@@ -38,7 +101,7 @@ export interface L2LossOptions extends LossOptions {
  * loss.forward(nd.ones([2]), nd.ones([2]).mul(2)); // [0.5 0.5]
  * ```
  */
-export class L2Loss extends ElementwiseLoss {
+export class L2Loss extends SquaredResidualLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'L2Loss';
 
@@ -46,60 +109,16 @@ export class L2Loss extends ElementwiseLoss {
     super(options, [], 1);
   }
 
-  // ℓ = ½(y − p)²; dℓ/dp = p − y. Each gradient entry depends on one ℓ element: assigned.
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    for (let k = begin, j = 0; k < end; k++, j++) {
-      const d = y[k]! - p[k]!;
-      out[j] = 0.5 * d * d;
-    }
-  }
-
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    if (dPred) for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * (p[k]! - y[k]!);
-    if (dLabel) for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = dLoss[j]! * (y[k]! - p[k]!);
-  }
-
-  // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient). Two
-  // partial sums: one chain of dependent float64 adds would bound the loop.
-  protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
-    squaredOnePass(pred!.data, label!.data, { sampleSize, scales, sums, gradient });
-  }
-
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
-    return mul(square(sub(label!, pred!)), 0.5);
+  protected get factor(): number {
+    return 0.5;
   }
 }
 
 /**
  * ½(pred − label)² summed per sample and `scale · (pred − label)` as pred's gradient, in one
- * pass (L2Loss's forwardGradient; MSELoss doubles both). Two partial sums: one chain of
- * dependent float64 adds would bound the loop.
+ * pass. Two partial sums: one chain of dependent float64 adds would bound the loop.
  */
-export function squaredOnePass(
+function squaredOnePass(
   p: TypedArray,
   y: TypedArray,
   { sampleSize, scales, sums, gradient }: OnePassTarget,

@@ -1,14 +1,10 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { abs, add, mul, softplus, sub } from '../ops/elementwise.js';
-import { ElementwiseLoss } from './_elementwise.js';
+import { PointwiseLoss } from './_elementwise.js';
 import type { LossOptions, Prepared } from './_base/index.js';
 
-/** Options of {@link LogCoshLoss}. */
-export interface LogCoshLossOptions extends LossOptions {
-  /** Scalar weight; null (the default) means none. */
-  weight?: number | null;
-}
+/** Options of {@link LogCoshLoss}: `weight` and `batchAxis`. */
+export type LogCoshLossOptions = LossOptions;
 
 /**
  * Log-cosh loss (Keras `LogCosh`, Optax `log_cosh`), with r = pred − label:
@@ -42,7 +38,7 @@ export interface LogCoshLossOptions extends LossOptions {
  * loss.forward(nd.array([0, 1000]), nd.array([0, 0])); // [0 999.3068528]
  * ```
  */
-export class LogCoshLoss extends ElementwiseLoss {
+export class LogCoshLoss extends PointwiseLoss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'LogCoshLoss';
 
@@ -50,33 +46,17 @@ export class LogCoshLoss extends ElementwiseLoss {
     super(options, []);
   }
 
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    for (let k = begin, j = 0; k < end; k++, j++) out[j] = logCosh(p[k]! - y[k]!);
+  protected value(pred: number, label: number): number {
+    return logCosh(pred - label);
   }
 
-  // d log cosh r / dr = tanh r (Math.tanh saturates at ±1, never overflows; NaN stays NaN). Each
-  // gradient entry depends on one ℓ element: assigned.
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    if (dPred) for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * Math.tanh(p[k]! - y[k]!);
-    if (dLabel)
-      for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = -dLoss[j]! * Math.tanh(p[k]! - y[k]!);
+  // d log cosh r / dr = tanh r (Math.tanh saturates at ±1, never overflows; NaN stays NaN).
+  protected predSlope(pred: number, label: number): number {
+    return Math.tanh(pred - label);
+  }
+
+  protected labelSlope(pred: number, label: number): number {
+    return -Math.tanh(pred - label);
   }
 
   // |r| + softplus(−2|r|) − log 2: the derivative sign(r) · (1 − 2σ(−2|r|)) = tanh r, 0 at r = 0

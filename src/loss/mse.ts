@@ -1,15 +1,8 @@
-import type { TypedArray } from '../ndarray/dtype.js';
-import type { NDArray } from '../ndarray/ndarray.js';
-import { square, sub } from '../ops/elementwise.js';
-import { ElementwiseLoss } from './_elementwise.js';
-import type { LossOptions, Prepared } from './_base/index.js';
-import { squaredOnePass } from './l2.js';
+import type { LossOptions } from './_base/index.js';
+import { SquaredResidualLoss } from './l2.js';
 
-/** Options of {@link MSELoss}. */
-export interface MSELossOptions extends LossOptions {
-  /** Scalar weight; null (the default) means none. */
-  weight?: number | null;
-}
+/** Options of {@link MSELoss}: `weight` and `batchAxis`. */
+export type MSELossOptions = LossOptions;
 
 /**
  * Mean squared error (PyTorch's `mse_loss`, without Gluon's ½):
@@ -41,7 +34,7 @@ export interface MSELossOptions extends LossOptions {
  * loss.forward(nd.array([[1, 2], [3, 4]]), nd.array([[1, 3], [5, 7]])); // [0.5 6.5]
  * ```
  */
-export class MSELoss extends ElementwiseLoss {
+export class MSELoss extends SquaredResidualLoss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'MSELoss';
 
@@ -49,53 +42,7 @@ export class MSELoss extends ElementwiseLoss {
     super(options, []);
   }
 
-  // ℓ = d², d = label − pred; dℓ/dpred = 2(pred − label), dℓ/dlabel its negation. Each gradient
-  // entry depends on one ℓ element: assigned.
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    for (let k = begin, j = 0; k < end; k++, j++) {
-      const d = y[k]! - p[k]!;
-      out[j] = d * d;
-    }
-  }
-
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    if (dPred) for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = 2 * dLoss[j]! * (p[k]! - y[k]!);
-    if (dLabel) for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = 2 * dLoss[j]! * (y[k]! - p[k]!);
-  }
-
-  // L2Loss's one pass (½d² and scale · d) with the scales doubled, then the sums doubled: both
-  // factors are powers of two, so the result is exactly d² and 2 · scale · d.
-  protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
-    const doubled = scales.map((scale) => 2 * scale);
-    squaredOnePass(pred!.data, label!.data, { sampleSize, scales: doubled, sums, gradient });
-    for (let sample = 0; sample < sums.length; sample++) sums[sample] = 2 * sums[sample]!;
-  }
-
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
-    return square(sub(label!, pred!));
+  protected get factor(): number {
+    return 1;
   }
 }

@@ -1,10 +1,6 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
-import type { NDArray } from '../ndarray/ndarray.js';
-import type { ResidualLoss } from '../kernels/residual.js';
-import { ElementwiseLoss } from './_elementwise.js';
-import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
-import { huberBackwardBlock, huberForwardBlock, huberOnePass, huberResidual, huberTwin } from './huber.js';
+import { checkFinite, type LossOptions } from './_base/index.js';
+import { HuberShapedLoss } from './huber.js';
 
 /** Options of {@link SmoothL1Loss}. */
 export interface SmoothL1LossOptions extends LossOptions {
@@ -46,57 +42,21 @@ export interface SmoothL1LossOptions extends LossOptions {
  * loss.forward(nd.array([1, 2, 3, 4]), nd.array([1, 3, 5, 7])); // [0 0.5 1.5 2.5]
  * ```
  */
-export class SmoothL1Loss extends ElementwiseLoss {
+export class SmoothL1Loss extends HuberShapedLoss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'SmoothL1Loss';
 
   /** The branch point β (0: L1). */
   readonly beta: number;
-  /** The wasm kernel's description of this loss. */
-  private readonly residual: ResidualLoss;
 
   constructor(options: SmoothL1LossOptions = {}) {
     super(options, ['beta']);
     const beta = checkFinite(this.name, 'beta', options.beta === undefined ? 1 : options.beta);
     if (beta < 0) throw new ValueError(`${this.name}: option beta must be >= 0, got ${beta}`);
     this.beta = beta;
-    this.residual = huberResidual(beta);
   }
 
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    huberForwardBlock(this.beta, pred!.data, label!.data, begin, end, out);
-  }
-
-  // dℓ/dpred = clamp((pred − label)/β, −1, 1) (sign for β = 0); see huberBackwardBlock.
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    huberBackwardBlock(this.beta, pred!.data, label!.data, begin, end, dLoss, dPred ?? null, dLabel ?? null);
-  }
-
-  protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
-    huberOnePass(this.residual, pred!.data, label!.data, { sampleSize, scales, sums, gradient });
-  }
-
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
-    return huberTwin(this.beta, pred!, label!);
+  protected get branchPoint(): number {
+    return this.beta;
   }
 }

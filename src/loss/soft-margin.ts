@@ -1,15 +1,11 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { mul, neg, softplus } from '../ops/elementwise.js';
 import { sigmoidScalar, softplusScalar } from '../kernels/elementwise.js';
-import { ElementwiseLoss } from './_elementwise.js';
+import { PointwiseLoss } from './_elementwise.js';
 import type { LossOptions, Prepared } from './_base/index.js';
 
-/** Options of {@link SoftMarginLoss}. */
-export interface SoftMarginLossOptions extends LossOptions {
-  /** Scalar weight; null (the default) means none. */
-  weight?: number | null;
-}
+/** Options of {@link SoftMarginLoss}: `weight` and `batchAxis`. */
+export type SoftMarginLossOptions = LossOptions;
 
 /**
  * Soft margin loss (PyTorch's `soft_margin_loss`), a two-class logistic loss on signed labels:
@@ -44,7 +40,7 @@ export interface SoftMarginLossOptions extends LossOptions {
  * loss.forward(nd.array([0, 100]), nd.array([1, -1])); // [0.6931472 100]
  * ```
  */
-export class SoftMarginLoss extends ElementwiseLoss {
+export class SoftMarginLoss extends PointwiseLoss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'SoftMarginLoss';
 
@@ -52,35 +48,17 @@ export class SoftMarginLoss extends ElementwiseLoss {
     super(options, []);
   }
 
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    for (let k = begin, j = 0; k < end; k++, j++) out[j] = softplusScalar(-y[k]! * p[k]!);
+  protected value(pred: number, label: number): number {
+    return softplusScalar(-label * pred);
   }
 
-  // With t = −label · pred: dℓ/dt = σ(t), dt/dpred = −label, dt/dlabel = −pred. Each gradient
-  // entry depends on one ℓ element: assigned.
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    for (let k = begin, j = 0; k < end; k++, j++) {
-      const slope = dLoss[j]! * sigmoidScalar(-y[k]! * p[k]!);
-      if (dPred) dPred[k] = -slope * y[k]!;
-      if (dLabel) dLabel[k] = -slope * p[k]!;
-    }
+  // With t = −label · pred: dℓ/dt = σ(t), dt/dpred = −label, dt/dlabel = −pred.
+  protected predSlope(pred: number, label: number): number {
+    return -label * sigmoidScalar(-label * pred);
+  }
+
+  protected labelSlope(pred: number, label: number): number {
+    return -pred * sigmoidScalar(-label * pred);
   }
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {

@@ -135,6 +135,11 @@ const EXPECTED_OVERFLOW: Readonly<Record<string, { outputs: RegExp; reason: stri
     reason:
       'softplus(−label·pred) with |pred| = 3.4e38 and soft labels up to ±3 is up to 1e39; ∂/∂label = −pred·σ',
   },
+  MarginRankingLoss: {
+    outputs: /^(loss|recorded loss .*|d\/dsampleWeight .*|d\/dlabel .*)$/,
+    reason:
+      'margin − label·(input1 − input2) with a difference up to 6.8e38 and labels up to ±3 is up to 2e39',
+  },
   GaussianNLLLoss: {
     outputs: ANY,
     reason:

@@ -36,15 +36,15 @@ describe('MSELoss', () => {
         0,
         `${dtype} values`,
       );
-      mse.grads.forEach((g, k) =>
+      for (const [k, g] of mse.grads.entries()) {
         assertClose(
           g.data,
           Array.from(l2.grads[k]!.data, (v) => 2 * v),
           0,
           0,
           `${dtype} gradient ${k}`,
-        ),
-      );
+        );
+      }
       // Only pred differentiated: the one-pass path (doubled scales through L2's kernel).
       const x = pred.copy().attachGrad();
       const out = record(() => new MSELoss().forward(x, label));

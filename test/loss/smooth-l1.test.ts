@@ -26,7 +26,8 @@ describe('SmoothL1Loss', () => {
       const a = valueAndGradients(loss, [pred.copy(), label.copy()]);
       const b = valueAndGradients(same, [pred.copy(), label.copy()]);
       assert.deepEqual(Array.from(a.loss.data), Array.from(b.loss.data));
-      a.grads.forEach((g, k) => assert.deepEqual(Array.from(g.data), Array.from(b.grads[k]!.data)));
+      for (const [k, g] of a.grads.entries())
+        assert.deepEqual(Array.from(g.data), Array.from(b.grads[k]!.data));
     }
   });
 
