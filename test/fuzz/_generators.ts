@@ -524,6 +524,11 @@ function sdml(g: RandomGenerator, dtype: DType): Draft {
 }
 
 const signs = [-1, 1];
+/** Real predictions and labels without options of their own. */
+const realPairs = elementwise(
+  () => {},
+  () => ['real', 'real'],
+);
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   L1Loss: elementwise(
     () => {},
@@ -571,18 +576,9 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
     (g, o) => chance(g, 0.5) && (o.beta = pick(g, [0, 0.1, 1, 2.5, 1e6])),
     () => ['real', 'real'],
   ),
-  MSELoss: elementwise(
-    () => {},
-    () => ['real', 'real'],
-  ),
-  LogCoshLoss: elementwise(
-    () => {},
-    () => ['real', 'real'],
-  ),
-  SoftMarginLoss: elementwise(
-    () => {},
-    () => ['real', 'real'],
-  ),
+  MSELoss: realPairs,
+  LogCoshLoss: realPairs,
+  SoftMarginLoss: realPairs,
   MarginRankingLoss: sameShapeInputs(
     (g, o) => chance(g, 0.4) && (o.margin = pick(g, [-1, 0, 0.5, 2])),
     [
