@@ -105,8 +105,9 @@ const VIEWS: Record<string, LossView> = {
   SoftMarginLoss: classification('SoftMarginLoss'),
   HingeEmbeddingLoss: {
     ...classification('HingeEmbeddingLoss', { margin: 'number' }),
-    // Label 1 is the identity; −1 shows the hinge at the margin.
+    // pred is a distance, so at least 0; label 1 is the identity, −1 shows the hinge at the margin.
     defaultLabel: () => -1,
+    defaultRange: () => [0, 4],
   },
 };
 
