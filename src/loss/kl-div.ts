@@ -47,7 +47,8 @@ export interface KLDivLossOptions extends LossOptions {
   classReduction?: KLClassReduction;
   /**
    * `label` holds log-probabilities t instead of probabilities (default false; PyTorch's
-   * `log_target`): each term is e^t · (t − pred), with no ε.
+   * `log_target`): each term is e^t · (t − pred), with no ε. A class with t = −∞ (probability 0)
+   * contributes 0, where PyTorch returns NaN.
    */
   logTarget?: boolean;
 }

@@ -26,7 +26,8 @@ export type SoftMarginLossOptions = LossOptions;
  * mean (PyTorch's default `'mean'` is the mean of this output for `(N, ...)` inputs). For labels
  * ±1 it equals `LogisticLoss({ labelFormat: 'signed' })`; for other labels it does not (Logistic
  * maps the label to (label + 1)/2 first). PyTorch does not differentiate the label; gloss gives
- * its true gradient.
+ * its true gradient. PyTorch computes log(1 + exp(−y·x)), which overflows to ∞ once −y·x passes
+ * ~709 (float64) or ~88 (float32); gloss returns the finite value.
  *
  * **Gradient**: −label · σ(−label · pred) with respect to `pred`, −pred · σ(−label · pred) with
  * respect to `label`.
