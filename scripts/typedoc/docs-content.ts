@@ -225,6 +225,53 @@ const COUPLED_VIEWS: Record<string, (size: { width: number; height: number }) =>
       (row) => new losses.MultiLabelSoftMarginLoss().forward(row, nd.array([[1, 0, 1]], f64)),
       size,
     ),
+  GaussianNLLLoss: (size) =>
+    sweep(
+      'GaussianNLLLoss, target 0, variance 1',
+      'pred',
+      linspace(-3, 3, 101),
+      (x) =>
+        new losses.GaussianNLLLoss().forward(x.reshape([1, 1]), nd.zeros([1, 1], f64), nd.ones([1, 1], f64)),
+      size,
+    ),
+  MarginRankingLoss: (size) =>
+    sweep(
+      'MarginRankingLoss, input2 0, label 1, margin 0.5',
+      'input1',
+      linspace(-2, 2, 101),
+      (x) =>
+        new losses.MarginRankingLoss({ margin: 0.5 }).forward(
+          x.reshape([1, 1]),
+          nd.zeros([1, 1], f64),
+          nd.ones([1, 1], f64),
+        ),
+      size,
+    ),
+  CosineSimilarityLoss: (size) =>
+    sweep(
+      'CosineSimilarityLoss, label (1, 0)',
+      'angle θ',
+      linspace(0, Math.PI, 101),
+      (theta) =>
+        new losses.CosineSimilarityLoss().forward(
+          nd.concat([theta.cos(), theta.sin()], 0).reshape([1, 2]),
+          nd.array([[1, 0]], f64),
+        ),
+      size,
+    ),
+  TripletMarginLoss: (size) =>
+    sweep(
+      'TripletMarginLoss, positive 0, negative 1',
+      'anchor',
+      linspace(-2, 3, 101),
+      (x) =>
+        new losses.TripletMarginLoss().forward(
+          x.reshape([1, 1]),
+          nd.zeros([1, 1], f64),
+          nd.ones([1, 1], f64),
+        ),
+      size,
+    ),
 };
 
 /** A mask overlap loss against the mask [1, 0] as the first prediction p goes from 0 to 1 (the second is 0.25). */
@@ -277,6 +324,20 @@ export const GALLERY_GROUPS: readonly { readonly task: string; readonly losses: 
   {
     task: 'Multi-class and multi-label margins',
     losses: ['MultiMarginLoss', 'MultiLabelMarginLoss', 'MultiLabelSoftMarginLoss'],
+  },
+  {
+    task: 'Regression and ranking (PyTorch, Keras)',
+    losses: [
+      'SmoothL1Loss',
+      'MSELoss',
+      'LogCoshLoss',
+      'GaussianNLLLoss',
+      'SoftMarginLoss',
+      'HingeEmbeddingLoss',
+      'MarginRankingLoss',
+      'CosineSimilarityLoss',
+      'TripletMarginLoss',
+    ],
   },
 ];
 

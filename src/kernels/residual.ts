@@ -1,5 +1,5 @@
 /**
- * Residual losses in one pass (L2Loss, L1Loss, HuberLoss): with d = pred − label, the sum of
+ * Residual losses in one pass (L2Loss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss): with d = pred − label, the sum of
  * ℓ(d) per sample and `gradient[k] = scale(sample of k) · ℓ′(d[k])` (see residual.wat for the
  * formulas), and the block path's values and slopes. Float32 predictions run through the wasm
  * SIMD kernels (float64 arithmetic on the widened inputs, the gradient rounded to float32 on
@@ -12,9 +12,10 @@ import { scalesFitFloat32 } from './_scales.js';
 import { checkSamples, runSegments, type SampleGradients, type SegmentKernels } from './_segments.js';
 import type { KernelExports, ResidualSegmentsKernel } from './runtime.js';
 
-/** Which residual loss: d²/2, |d|, or Huber's with a given ρ. */
+/** Which residual loss: d²/2, d² (MSE), |d|, or Huber's with a given ρ > 0. */
 export type ResidualLoss =
   | { readonly kind: 'squared' }
+  | { readonly kind: 'squaredError' }
   | { readonly kind: 'absolute' }
   | { readonly kind: 'huber'; readonly rho: number };
 
@@ -62,10 +63,11 @@ export interface ResidualGradients {
 /** `values[i] = ℓ(label[i] − pred[i])` over the span. */
 export function residualValues({ loss, pred, label }: ResidualInputs, values: Float64Array): void {
   const count = pred.length;
-  if (loss.kind === 'squared') {
+  if (loss.kind === 'squared' || loss.kind === 'squaredError') {
+    const half = loss.kind === 'squared' ? 0.5 : 1;
     for (let i = 0; i < count; i++) {
       const d = label[i]! - pred[i]!;
-      values[i] = 0.5 * d * d;
+      values[i] = half * d * d;
     }
   } else if (loss.kind === 'absolute') {
     for (let i = 0; i < count; i++) values[i] = Math.abs(label[i]! - pred[i]!);
@@ -94,11 +96,12 @@ function slopesInto(
   out: TypedArray,
 ): void {
   const count = pred.length;
-  if (loss.kind === 'squared') {
-    // dℓ/dpred = pred − label and dℓ/dlabel = label − pred, each subtracted in its own order so
-    // that a zero residual gives +0 to both.
+  if (loss.kind === 'squared' || loss.kind === 'squaredError') {
+    // dℓ/dpred = c·(pred − label) and dℓ/dlabel = c·(label − pred) (c = 1 for ½d², 2 for d²), each
+    // subtracted in its own order so that a zero residual gives +0 to both.
     const [from, to] = sign === 1 ? [pred, label] : [label, pred];
-    for (let i = 0; i < count; i++) out[i] = dLoss[i]! * (from[i]! - to[i]!);
+    const twice = loss.kind === 'squared' ? 1 : 2;
+    for (let i = 0; i < count; i++) out[i] = twice * dLoss[i]! * (from[i]! - to[i]!);
   } else if (loss.kind === 'absolute') {
     for (let i = 0; i < count; i++) out[i] = sign * (dLoss[i]! * absoluteSlope(pred[i]! - label[i]!));
   } else {
@@ -148,10 +151,12 @@ function huberSlope(d: number, rho: number, inverseRho: number): number {
 /** The one-pass float64 loops (the reference of the wasm kernels). */
 function residualSumsReference({ loss, pred: p, label: y }: ResidualInputs, samples: SampleGradients): void {
   const { sampleSize, scales, sums, gradient } = samples;
-  if (loss.kind === 'squared') {
-    // Two partial sums: one chain of dependent float64 adds would bound the loop.
+  if (loss.kind === 'squared' || loss.kind === 'squaredError') {
+    // ℓ = c·d²/2 with c = 1 (L2) or 2 (MSE), gradient c·scale·d. Two partial sums: one chain of
+    // dependent float64 adds would bound the loop.
+    const twice = loss.kind === 'squared' ? 1 : 2;
     for (let sample = 0, k = 0; sample < scales.length; sample++) {
-      const scale = scales[sample]!;
+      const scale = twice * scales[sample]!;
       const end = k + sampleSize;
       let even = 0;
       let odd = 0;
@@ -168,7 +173,7 @@ function residualSumsReference({ loss, pred: p, label: y }: ResidualInputs, samp
         even += d * d;
         gradient[k++] = scale * d;
       }
-      sums[sample] = 0.5 * (even + odd);
+      sums[sample] = 0.5 * twice * (even + odd);
     }
     return;
   }
@@ -213,19 +218,22 @@ function residualSumsReference({ loss, pred: p, label: y }: ResidualInputs, samp
 export function residualLossGradient(inputs: ResidualInputs, samples: SampleGradients): boolean {
   const { loss, pred, label } = inputs;
   checkSamples('residualLossGradient', { pred, label }, samples);
-  const fast =
-    pred.constructor === label.constructor &&
-    scalesFitFloat32(samples.scales) &&
-    runSegments(
-      { where: 'residualLossGradient', kernel: wasmKernels(loss), inputs: { pred, label } },
-      samples,
-    );
+  if (pred.constructor !== label.constructor || !scalesFitFloat32(samples.scales)) {
+    residualSumsReference(inputs, samples);
+    return false;
+  }
+  // d² is 2 · (½d²): the ½d² kernel with the scales doubled, then the sums doubled (both exact).
+  const doubled = loss.kind === 'squaredError';
+  const run = doubled ? { ...samples, scales: samples.scales.map((scale) => 2 * scale) } : samples;
+  const call = { where: 'residualLossGradient', kernel: wasmKernels(loss), inputs: { pred, label } };
+  const fast = runSegments(call, run);
   if (!fast) residualSumsReference(inputs, samples);
+  else if (doubled) for (let s = 0; s < samples.sums.length; s++) samples.sums[s]! *= 2;
   return fast;
 }
 
 function wasmKernels(loss: ResidualLoss): SegmentKernels {
-  if (loss.kind === 'squared') return squared;
+  if (loss.kind === 'squared' || loss.kind === 'squaredError') return squared;
   if (loss.kind === 'absolute') return absolute;
   return residualKernels(
     (k) => k.huberResidualSegmentsNarrow,

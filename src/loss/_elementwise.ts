@@ -1,3 +1,4 @@
+import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { Loss, lossBatchAxis, type Prepared, reshapeLike } from './_base/index.js';
 
@@ -17,5 +18,47 @@ export abstract class ElementwiseLoss<Extra = undefined, State = undefined> exte
       lossShape: pred.shape,
       batchAxis: lossBatchAxis(this.name, this.batchAxis, pred.shape),
     };
+  }
+}
+
+/**
+ * An elementwise loss whose ℓ at each element depends on that element's pred and label alone,
+ * given as scalar functions: the block loops are shared. Each gradient entry depends on one ℓ
+ * element, so it is assigned.
+ */
+export abstract class PointwiseLoss extends ElementwiseLoss {
+  /** ℓ at one element. */
+  protected abstract value(pred: number, label: number): number;
+  /** ∂ℓ/∂pred at one element. */
+  protected abstract predSlope(pred: number, label: number): number;
+  /** ∂ℓ/∂label at one element. */
+  protected abstract labelSlope(pred: number, label: number): number;
+
+  protected forwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
+    const p = pred!.data;
+    const y = label!.data;
+    for (let k = begin, j = 0; k < end; k++, j++) out[j] = this.value(p[k]!, y[k]!);
+  }
+
+  protected backwardBlock(
+    { arrays: [pred, label] }: Prepared,
+    _state: unknown,
+    begin: number,
+    end: number,
+    dLoss: Float64Array,
+    [dPred, dLabel]: readonly (TypedArray | null)[],
+  ): void {
+    const p = pred!.data;
+    const y = label!.data;
+    if (dPred)
+      for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * this.predSlope(p[k]!, y[k]!);
+    if (dLabel)
+      for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = dLoss[j]! * this.labelSlope(p[k]!, y[k]!);
   }
 }

@@ -1,4 +1,4 @@
-import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
+import { formatShape, ShapeError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { sizeOf } from '../ndarray/shape.js';
 import { allocate, type TypedArray } from '../ndarray/dtype.js';
@@ -7,6 +7,7 @@ import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
   checkFinite,
+  checkSignLabels,
   Loss,
   type LossOptions,
   lossBatchAxis,
@@ -119,14 +120,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
           `input2 ${formatShape(input2.shape)} has ${pairs} vectors along its last axis, so give label the shape [${pairs}]`,
       );
     }
-    const labels = new Int8Array(pairs);
-    for (let m = 0; m < pairs; m++) {
-      const v = label.data[m]!;
-      if (v !== 1 && v !== -1) {
-        throw new ValueError(`${this.name}: label at flat position ${m} is ${v}; labels must be 1 or -1`);
-      }
-      labels[m] = v;
-    }
+    const labels = checkSignLabels(this.name, 'label', label);
     const lossShape = [pairs, 1];
     const extra: CosineExtra = { length, labels };
     return {

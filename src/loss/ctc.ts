@@ -35,9 +35,11 @@ export interface CTCLossOptions extends Omit<LossOptions, 'batchAxis'> {
   labelLayout?: 'NT' | 'TN';
   /**
    * Which class is the blank: `'last'` (default, Gluon) makes it `C − 1`, real labels `0 … C−2`
-   * and padding `-1`; `'first'` makes it `0`, real labels `1 … C−1` and padding `0`.
+   * and padding `-1`; `'first'` makes it `0`, real labels `1 … C−1` and padding `0`; an integer
+   * k in [0, C) (PyTorch's `blank`) makes it class k, real labels every other class in [0, C),
+   * and padding `-1`.
    */
-  blankLabel?: 'last' | 'first';
+  blankLabel?: 'last' | 'first' | number;
   /**
    * What an impossible alignment gives: false (default) returns +Infinity (PyTorch), true returns 0
    * (MXNet). Its gradient is zero either way.
@@ -83,8 +85,10 @@ const DEAD = -1e30;
  * **Output**: shape (N,): −log p(label | pred) in nats per sample, not normalised by T or L,
  * times `sampleWeight` and `weight`. An empty label gives −Σ_t log softmax(pred)[blank].
  *
- * **Options**: `layout` ('NTC'), `labelLayout` ('NT'), `blankLabel` ('last'), `zeroInfinity`
- * (false), `weight` (null). No `batchAxis`: the loss is always (N,).
+ * **Options**: `layout` ('NTC'), `labelLayout` ('NT'), `blankLabel` ('last', 'first', or a class
+ * index in [0, C) as PyTorch's `blank`: a non-negative integer, else a ValueError, and an index
+ * ≥ C is a ValueError at the call), `zeroInfinity` (false), `weight` (null). No `batchAxis`: the
+ * loss is always (N,).
  *
  * **Infeasible samples**: when a label cannot be aligned (its length plus its adjacent repeats
  * exceeds the sample's frames, or every alignment has probability 0) the loss is +Infinity, or 0
@@ -126,8 +130,8 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
   readonly layout: 'NTC' | 'TNC';
   /** Layout of `label`. */
   readonly labelLayout: 'NT' | 'TN';
-  /** Which class is the blank. */
-  readonly blankLabel: 'last' | 'first';
+  /** Which class is the blank: 'last', 'first', or its index. */
+  readonly blankLabel: 'last' | 'first' | number;
   /** Whether an infeasible sample gives 0 instead of +Infinity. */
   readonly zeroInfinity: boolean;
 
@@ -150,12 +154,16 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
       options.labelLayout === undefined ? 'NT' : options.labelLayout,
       ['NT', 'TN'],
     );
-    this.blankLabel = checkChoice(
-      this.name,
-      'blankLabel',
-      options.blankLabel === undefined ? 'last' : options.blankLabel,
-      ['last', 'first'],
-    );
+    const blankLabel = options.blankLabel === undefined ? 'last' : options.blankLabel;
+    if (typeof blankLabel === 'number') {
+      if (!Number.isInteger(blankLabel) || blankLabel < 0) {
+        throw new ValueError(
+          `${this.name}: option blankLabel must be 'last', 'first' or a class index (an integer >= 0), got ${blankLabel}`,
+        );
+      }
+      this.blankLabel = blankLabel;
+    } else
+      this.blankLabel = checkChoice<'last' | 'first'>(this.name, 'blankLabel', blankLabel, ['last', 'first']);
     this.zeroInfinity = checkBoolean(
       this.name,
       'zeroInfinity',
@@ -200,10 +208,7 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
     const frames = readLengths(where, 'predLengths', predLengths, batch, time, 'T');
     const used = readLengths(where, 'labelLengths', labelLengths, batch, width, 'L');
 
-    const blank = this.blankLabel === 'last' ? classes - 1 : 0;
-    const padding = this.blankLabel === 'last' ? -1 : 0;
-    const lowest = this.blankLabel === 'last' ? 0 : 1;
-    const highest = this.blankLabel === 'last' ? classes - 2 : classes - 1;
+    const { blank, padding, lowest, highest } = blankLayout(where, this.blankLabel, classes);
     const labels = new Int32Array(batch * width);
     const labelLengthsOut = new Int32Array(batch);
     const predLengthsOut = new Int32Array(batch);
@@ -218,10 +223,10 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
         } else if (value === padding) {
           break;
         }
-        if (!Number.isInteger(value) || value < lowest || value > highest) {
+        if (!Number.isInteger(value) || value < lowest || value > highest || value === blank) {
           throw new ValueError(
             `${where}: label value ${value} of sample ${b} at position ${j} is outside the alphabet; with ` +
-              `blankLabel '${this.blankLabel}' and C = ${classes} the labels are integers in [${lowest}, ${highest}] ` +
+              `blankLabel ${JSON.stringify(this.blankLabel)} and C = ${classes} the labels are integers in [${lowest}, ${highest}] ` +
               `(class ${blank} is the blank${used ? '' : `, ${padding} pads`})`,
           );
         }
@@ -463,4 +468,21 @@ function constant(dtype: DType, shape: readonly number[], value: number): NDArra
   const data = allocate(dtype, size);
   if (value !== 0) data.fill(value);
   return new NDArray(data, shape);
+}
+
+/**
+ * The blank class, the padding value and the range of real labels for `blankLabel` with C
+ * classes: 'last' (blank C − 1, labels [0, C − 2], padding −1), 'first' (blank 0, labels [1, C − 1],
+ * padding 0) or an index k (blank k, labels [0, C − 1] except k, padding −1). An index ≥ C is a
+ * ValueError.
+ */
+function blankLayout(where: string, blankLabel: 'last' | 'first' | number, classes: number) {
+  if (blankLabel === 'last') return { blank: classes - 1, padding: -1, lowest: 0, highest: classes - 2 };
+  if (blankLabel === 'first') return { blank: 0, padding: 0, lowest: 1, highest: classes - 1 };
+  if (blankLabel >= classes) {
+    throw new ValueError(
+      `${where}: blankLabel ${blankLabel} is not a class of pred, which has C = ${classes} classes; give an index in [0, ${classes})`,
+    );
+  }
+  return { blank: blankLabel, padding: -1, lowest: 0, highest: classes - 1 };
 }

@@ -56,13 +56,22 @@ export class HuberLoss extends ResidualElementwiseLoss {
   protected readonly residual: ResidualLoss;
 
   twin({ arrays: [pred, label] }: Prepared): NDArray {
-    const residual = sub(label!, pred!);
-    const magnitude = abs(residual);
-    const outside = greater(magnitude, this.rho);
-    const linear = sub(magnitude, 0.5 * this.rho);
-    // The quadratic branch only sees residuals it keeps (0 elsewhere): squaring an infinite
-    // residual there would send 0 · ∞ = NaN back through the branch `where` discards.
-    const quadratic = mul(square(where(outside, 0, residual)), 0.5 / this.rho);
-    return where(outside, linear, quadratic);
+    return huberTwin(this.rho, pred!, label!);
   }
+}
+
+/**
+ * Huber's ℓ of a branch point ρ ≥ 0 composed from differentiable ops (HuberLoss, and SmoothL1Loss
+ * whose β may be 0: then the quadratic branch holds only d = 0, and its factor 1/(2ρ) is taken as
+ * 0, so the twin is exactly |d|).
+ */
+export function huberTwin(rho: number, pred: NDArray, label: NDArray): NDArray {
+  const residual = sub(label, pred);
+  const magnitude = abs(residual);
+  const outside = greater(magnitude, rho);
+  const linear = sub(magnitude, 0.5 * rho);
+  // The quadratic branch only sees residuals it keeps (0 elsewhere): squaring an infinite
+  // residual there would send 0 · ∞ = NaN back through the branch `where` discards.
+  const quadratic = mul(square(where(outside, 0, residual)), rho > 0 ? 0.5 / rho : 0);
+  return where(outside, linear, quadratic);
 }

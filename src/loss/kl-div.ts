@@ -3,7 +3,7 @@ import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { logSoftmax } from '../ops/activation.js';
-import { abs, add, equal, log, mul, sub, where } from '../ops/elementwise.js';
+import { abs, add, equal, exp, log, mul, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import {
   allocateNormalizers,
@@ -45,6 +45,12 @@ export interface KLDivLossOptions extends LossOptions {
    * (MXNet 1.9.x's value for 2-D inputs).
    */
   classReduction?: KLClassReduction;
+  /**
+   * `label` holds log-probabilities t instead of probabilities (default false; PyTorch's
+   * `log_target`): each term is e^t · (t − pred), with no ε. A class with t = −∞ (probability 0)
+   * contributes 0, where PyTorch returns NaN.
+   */
+  logTarget?: boolean;
 }
 
 /** The epsilon Gluon adds inside log(label + ε), kept so values match Gluon's. */
@@ -77,6 +83,24 @@ function klLabelDerivative(z: number, logProbability: number): number {
 }
 
 /**
+ * The term with a log-probability label t (`logTarget`): e^t · (t − log p), PyTorch's
+ * `log_target=True`. A label of probability 0 (e^t = 0, e.g. t = −∞) contributes 0 whatever log p
+ * is, as klTerm's zero label (PyTorch returns NaN for t = −∞); a NaN still propagates.
+ */
+function klLogTargetTerm(t: number, logProbability: number): number {
+  const z = Math.exp(t);
+  if (z === 0) return Number.isNaN(logProbability) ? logProbability : 0;
+  return z * (t - logProbability);
+}
+
+/** ∂/∂t of e^t · (t − log p): e^t · (t − log p + 1), 0 where e^t = 0 (see klLogTargetTerm). */
+function klLogTargetDerivative(t: number, logProbability: number): number {
+  const z = Math.exp(t);
+  if (z === 0) return Number.isNaN(logProbability) ? logProbability : 0;
+  return z * (t - logProbability + 1);
+}
+
+/**
  * Kullback–Leibler divergence of the prediction from the label distribution:
  *
  * $$ \ell = \text{label} \cdot \bigl(\log(\text{label} + 10^{-12}) - \text{pred}\bigr), \qquad \text{pred} = \text{log-probabilities} $$
@@ -85,6 +109,8 @@ function klLabelDerivative(z: number, logProbability: number): number {
  * and the mean over the non-batch axes — classes included, so the Gluon value for a `(N, C)`
  * input is KL / C (the Gluon tutorial's "about 0.02" is 0.0254242 = KL / 4). With
  * `classReduction: 'sum'` the class axis is summed instead, giving the true KL (0.1016968 there).
+ * With `logTarget` the label is log-probabilities t and ℓ = e^t · (t − pred) (PyTorch's
+ * `kl_div(pred, t, log_target=True)`, no ε).
  *
  * **Inputs**: `pred` any shape, log-probabilities (logits with `fromLogits: false`); `label`
  * probabilities (≥ 0; a zero gives a zero term), NOT reshaped: it must broadcast to `pred`'s shape
@@ -95,7 +121,8 @@ function klLabelDerivative(z: number, logProbability: number): number {
  *
  * **Options**: `fromLogits` (default **true**: pred must already be log-probabilities), `axis`
  * (default −1), `classReduction` ('mean' default = Gluon, or 'sum' = true KL; with 'sum' the class
- * axis may not be the batch axis), `weight` (default none), `batchAxis` (default 0).
+ * axis may not be the batch axis), `logTarget` (default false), `weight` (default none),
+ * `batchAxis` (default 0).
  *
  * **Gradient**: −label with respect to `pred` (softmax(pred) · Σ label − label through the
  * log-softmax), log(label + ε) + label / (label + ε) − log p with respect to `label` (summed back
@@ -124,9 +151,12 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
   readonly axis: number;
   /** 'mean' (Gluon) or 'sum' (true KL) over the class axis. */
   readonly classReduction: KLClassReduction;
+  /** Whether `label` holds log-probabilities. */
+  readonly logTarget: boolean;
 
   constructor(options: KLDivLossOptions = {}) {
-    super(options, ['fromLogits', 'axis', 'classReduction']);
+    super(options, ['fromLogits', 'axis', 'classReduction', 'logTarget']);
+    this.logTarget = checkBoolean(this.name, 'logTarget', options.logTarget ?? false);
     this.fromLogits = checkBoolean(
       this.name,
       'fromLogits',
@@ -190,6 +220,8 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     const lossSize = sizeOf(prepared.lossShape);
     return {
       normalizers,
+      // With logTarget the kernels' label mass is e^t, computed once per call.
+      targetProbabilities: this.logTarget ? Float64Array.from(label!.data, Math.exp) : null,
       labelSum: labelIndex ? new BlockSum(label!.size, lossSize) : null,
       rowMass: normalizers && this.classReduction === 'mean' ? new RowMass(rows) : null,
     };
@@ -203,9 +235,10 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     out: Float64Array,
   ): void {
     const rows = classRows(prepared, state, begin, end);
-    const label = denseLabel(prepared);
+    const label = denseLabel(prepared, state);
+    // The label as given (t with logTarget, else the probabilities z themselves).
+    const given = prepared.arrays[1]!.data;
     const { x, normalizers } = rows;
-    const { z } = label;
     // classReduction 'sum': ℓ_r = Σ_c z_c · (log(z_c + ε) − log p_c) over row r; the Gluon mean:
     // ℓ_k = z_k · (log(z_k + ε) − log p_k), elementwise without the log-softmax.
     const summed = this.classReduction === 'sum';
@@ -213,7 +246,10 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     for (const run = new Runs(rows, summed); run.next(); ) {
       const { step, jStep, last } = run;
       for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep) {
-        const term = klTerm(z[labelOffset(label, k)]!, logProbabilityAt(x, normalizers, k, r));
+        const term = (this.logTarget ? klLogTargetTerm : klTerm)(
+          given[labelOffset(label, k)]!,
+          logProbabilityAt(x, normalizers, k, r),
+        );
         if (summed) out[j]! += term;
         else out[j] = term;
       }
@@ -233,7 +269,9 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     [dPred, dLabel]: readonly (TypedArray | null)[],
   ): void {
     const rows = classRows(prepared, state, begin, end);
-    const label = denseLabel(prepared);
+    const label = denseLabel(prepared, state);
+    // The label as given (t with logTarget, else the probabilities z themselves).
+    const given = prepared.arrays[1]!.data;
     const summed = this.classReduction === 'sum';
     if (dPred) {
       // classReduction 'sum' is −Σ_c z_c log p_c plus terms without pred, per row.
@@ -246,16 +284,16 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
       }
     }
     if (dLabel) {
-      // ∂ℓ/∂z_c = g · (log(z_c + ε) + z_c / (z_c + ε) − log p_c), added at the label's own offset.
+      // ∂ℓ/∂z_c = g · (log(z_c + ε) + z_c / (z_c + ε) − log p_c) (with logTarget ∂ℓ/∂t_c =
+      // g · e^t_c · (t_c − log p_c + 1)), added at the label's own offset.
       const target = state.labelSum ? state.labelSum.begin(dLabel) : dLabel;
-      const { z } = label;
       const { x, normalizers } = rows;
+      const derivative = this.logTarget ? klLogTargetDerivative : klLabelDerivative;
       for (const run = new Runs(rows, summed); run.next(); ) {
         const { step, jStep, last } = run;
         for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep) {
           const offset = labelOffset(label, k);
-          target[offset]! +=
-            dLoss[j]! * klLabelDerivative(z[offset]!, logProbabilityAt(x, normalizers, k, r));
+          target[offset]! += dLoss[j]! * derivative(given[offset]!, logProbabilityAt(x, normalizers, k, r));
         }
       }
       state.labelSum?.done(end - begin, dLabel);
@@ -270,9 +308,22 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     // before multiplying, so neither the value nor any gradient sees 0 · ∞.
     const masked = mul(equal(label!, 0), equal(abs(logProbabilities), Number.POSITIVE_INFINITY));
     const safe = where(masked, 0, logProbabilities);
-    const terms = mul(label!, sub(log(add(label!, EPSILON)), safe));
+    const terms = this.logTarget
+      ? logTargetTerms(label!, logProbabilities)
+      : mul(label!, sub(log(add(label!, EPSILON)), safe));
     return this.classReduction === 'sum' ? sum(terms, axis, true) : terms;
   }
+}
+
+/**
+ * e^t · (t − log p) composed, 0 (with zero gradients) where e^t = 0 (see klLogTargetTerm): t and
+ * log p are replaced by 0 there before the product, so no 0 · ∞ reaches the value or a gradient.
+ */
+function logTargetTerms(t: NDArray, logProbabilities: NDArray): NDArray {
+  const vanishing = equal(exp(t), 0);
+  const safeT = where(vanishing, 0, t);
+  const safeLogProbabilities = where(vanishing, 0, logProbabilities);
+  return where(vanishing, 0, mul(exp(safeT), sub(safeT, safeLogProbabilities)));
 }
 
 // ---- block kernels ---------------------------------------------------------------------------
@@ -288,6 +339,8 @@ interface KLState {
   readonly normalizers: RowNormalizers | null;
   /** Sums of a broadcast label's gradient, or null when label has pred's shape. */
   readonly labelSum: BlockSum | null;
+  /** e^t of a log-probability label (`logTarget`), or null. */
+  readonly targetProbabilities: Float64Array | null;
   /** Per-row sums for pred's gradient (Gluon mean through the log-softmax only). */
   readonly rowMass: RowMass | null;
 }
@@ -328,8 +381,8 @@ function classRows(prepared: Prepared<KLExtra>, state: KLState, begin: number, e
   return { x: prepared.arrays[0]!.data, layout, normalizers: state.normalizers, begin, end };
 }
 
-function denseLabel(prepared: Prepared<KLExtra>): DenseLabel {
-  return { z: prepared.arrays[1]!.data, labelIndex: prepared.extra!.labelIndex };
+function denseLabel(prepared: Prepared<KLExtra>, state: KLState): DenseLabel {
+  return { z: state.targetProbabilities ?? prepared.arrays[1]!.data, labelIndex: prepared.extra!.labelIndex };
 }
 
 /** Gluon mean through the log-softmax: ∂/∂x_k = −g_k z_k + p_k · Σ_{j in k's row} g_j z_j (see RowMass). */

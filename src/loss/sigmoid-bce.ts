@@ -1,11 +1,20 @@
 import type { TypedArray } from '../ndarray/dtype.js';
-import { formatShape, ShapeError } from '../ndarray/errors.js';
+import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { sameShape } from '../ndarray/shape.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { checkBoolean, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_base/index.js';
-import { asFloat, broadcastOffsets, floatDTypeOf } from './_base/index.js';
+import {
+  asFloat,
+  broadcastOffsets,
+  checkBoolean,
+  checkFinite,
+  floatDTypeOf,
+  type LossOptions,
+  lossBatchAxis,
+  type Prepared,
+  reshapeLike,
+} from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 import { BlockSum } from './_block-sum.js';
 import {
@@ -27,6 +36,11 @@ import {
 export interface SigmoidBinaryCrossEntropyLossOptions extends LossOptions {
   /** `pred` holds probabilities (already through a sigmoid) instead of logits (default false). */
   fromSigmoid?: boolean;
+  /**
+   * Label smoothing ε in [0, 1) (default 0): the label z becomes z·(1 − ε) + ε/2, as Keras's
+   * `BinaryCrossentropy(label_smoothing=ε)`.
+   */
+  labelSmoothing?: number;
 }
 
 /** What `prepare` passes to the kernels besides the arrays. */
@@ -69,7 +83,10 @@ interface BceState {
  *
  * **Output**: shape `(batch,)`.
  *
- * **Options**: `fromSigmoid` (default false), `weight` (default none), `batchAxis` (default 0).
+ * **Options**: `fromSigmoid` (default false), `labelSmoothing` (default 0; ε in [0, 1), else a
+ * ValueError: every label z is replaced by z·(1 − ε) + ε/2 before the formula, Keras's
+ * `label_smoothing`, and the label's gradient is (1 − ε) times that of the smoothed label),
+ * `weight` (default none), `batchAxis` (default 0).
  *
  * **Gradient** (logits): sigmoid(x) − z without posWeight, (1 − z)·sigmoid(x) − p·z·sigmoid(−x)
  * with it, everywhere including x = 0 (MXNet returns −z there). `label` and
@@ -93,6 +110,8 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   override readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight', 'posWeight'];
   /** Whether `pred` holds probabilities rather than logits. */
   readonly fromSigmoid: boolean;
+  /** Label smoothing ε: labels become z·(1 − ε) + ε/2. */
+  readonly labelSmoothing: number;
   /**
    * The last broadcast posWeight's offsets table, reused while the shapes repeat (a training loop
    * calls with the same shapes every step; the table has one entry per pred element).
@@ -104,12 +123,16 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   } | null = null;
 
   constructor(options: SigmoidBinaryCrossEntropyLossOptions = {}) {
-    super(options, ['fromSigmoid']);
+    super(options, ['fromSigmoid', 'labelSmoothing']);
     this.fromSigmoid = checkBoolean(
       this.name,
       'fromSigmoid',
       options.fromSigmoid === undefined ? false : options.fromSigmoid,
     );
+    const smoothing = checkFinite(this.name, 'labelSmoothing', options.labelSmoothing ?? 0);
+    if (smoothing < 0 || smoothing >= 1)
+      throw new ValueError(`${this.name}: option labelSmoothing must be in [0, 1), got ${smoothing}`);
+    this.labelSmoothing = smoothing;
   }
 
   // Integer inputs are converted to the call's float dtype here, so every kernel reads floats
@@ -120,7 +143,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     const givenPosWeight = inputs[3] ?? null;
     const dtype = floatDTypeOf([given, inputs[1], givenPosWeight]);
     const pred = asFloat(given, dtype);
-    const label = asFloat(reshapeLike(this.name, 'label', inputs[1]!, 'pred', given), dtype);
+    const label = this.smoothed(asFloat(reshapeLike(this.name, 'label', inputs[1]!, 'pred', given), dtype));
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, pred.shape);
     if (!givenPosWeight) return { arrays: [pred, label], sources: [0, 1], lossShape: pred.shape, batchAxis };
     checkPosWeightShape(this.name, givenPosWeight, pred);
@@ -130,6 +153,15 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
         posWeight.size === pred.size ? null : this.posWeightOffsets(pred.shape, posWeight.shape),
     };
     return { arrays: [pred, label, posWeight], sources: [0, 1, 3], lossShape: pred.shape, batchAxis, extra };
+  }
+
+  /**
+   * z·(1 − ε) + ε/2 composed from ops, so a recorded call differentiates the label through it;
+   * the label itself without smoothing (ε = 0, the default, costs nothing).
+   */
+  private smoothed(label: NDArray): NDArray {
+    const epsilon = this.labelSmoothing;
+    return epsilon === 0 ? label : add(mul(label, 1 - epsilon), 0.5 * epsilon);
   }
 
   private posWeightOffsets(predShape: readonly number[], posWeightShape: readonly number[]): Int32Array {

@@ -104,6 +104,16 @@ const VIEWS: Record<string, LossView> = {
     // fromLogits: pred is log(rate) and any real works; otherwise pred is the rate itself, > 0.
     defaultRange: (options) => (options.fromLogits === false ? [0.05, 5] : [-3, 3]),
   },
+  SmoothL1Loss: regression('SmoothL1Loss', { beta: 'number' }),
+  MSELoss: regression('MSELoss'),
+  LogCoshLoss: regression('LogCoshLoss'),
+  SoftMarginLoss: classification('SoftMarginLoss'),
+  HingeEmbeddingLoss: {
+    ...classification('HingeEmbeddingLoss', { margin: 'number' }),
+    // pred is a distance, so at least 0; label 1 is the identity, −1 shows the hinge at the margin.
+    defaultLabel: () => -1,
+    defaultRange: () => [0, 4],
+  },
 };
 
 /**
@@ -145,6 +155,14 @@ export const lossesWithoutView: Readonly<Record<string, string>> = Object.freeze
     "each sample's loss goes through a softmax over all of its class scores, so it changes with every score at once and one prediction alone has no loss of its own",
   NTXentLoss:
     "it compares every pair of embeddings in the batch by their labels, so a sample's loss depends on the whole batch",
+  MarginRankingLoss:
+    'it scores the difference of two predictions (input1 and input2), so no single prediction has a loss of its own',
+  GaussianNLLLoss:
+    'it scores a prediction under a variance that is a third input, so a curve of the prediction alone depends on the variance chosen',
+  CosineSimilarityLoss:
+    'it scores the angle between two vectors, so its loss depends on a whole vector at once rather than on one prediction',
+  TripletMarginLoss:
+    "it compares three embeddings per sample (anchor, positive and negative) through norms, so a sample's loss depends on several inputs at once",
 });
 
 /** The view of the loss called `name` (its Gluon class name), or undefined when it has none. */

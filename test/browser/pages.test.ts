@@ -137,6 +137,11 @@ test('the tutorial page and the API docs render math and figures in Chromium', {
         'KLDivLoss',
         'PoissonNLLLoss',
         'SigmoidFocalLoss',
+        'SmoothL1Loss',
+        'MSELoss',
+        'LogCoshLoss',
+        'SoftMarginLoss',
+        'HingeEmbeddingLoss',
       ];
       // One tab for all pages: opening a fresh one per page doubles the time.
       const page = await browser!.newPage();

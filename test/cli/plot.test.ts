@@ -80,7 +80,7 @@ test('errors list the valid loss names and options', async () => {
       ['plot', 'nosuch'],
       /gloss plot: unknown loss 'nosuch'; choose one of L1Loss, L2Loss, HuberLoss, HingeLoss/,
     ],
-    [['plot', 'l'], /'l' could be L1Loss, L2Loss, LogisticLoss/],
+    [['plot', 'l'], /'l' could be L1Loss, L2Loss, LogCoshLoss, LogisticLoss/],
     [
       ['plot', 'softmaxce'],
       /SoftmaxCrossEntropyLoss has no one-dimensional view, so gloss plot cannot draw it: each sample's loss is a softmax over all of its class scores.*the losses with one are L1Loss/,
@@ -90,7 +90,7 @@ test('errors list the valid loss names and options', async () => {
       /CTCLoss has no one-dimensional view, so gloss plot cannot draw it: it scores a whole sequence of per-frame predictions/,
     ],
     [['plot', 'triplet'], /TripletLoss has no one-dimensional view.*three embeddings per sample/],
-    [['plot', 'cosine'], /CosineEmbeddingLoss has no one-dimensional view.*two embedding vectors/],
+    [['plot', 'cosineembedding'], /CosineEmbeddingLoss has no one-dimensional view.*two embedding vectors/],
     [['plot', 'sdml'], /SDMLLoss has no one-dimensional view.*the whole batch/],
     [
       ['plot', 'huber', '--rhoo', '2'],

@@ -765,6 +765,11 @@ const multiLabelSoftMargin = classMatrix(
 );
 
 const signs = [-1, 1];
+/** Real predictions and labels without options of their own. */
+const realPairs = elementwise(
+  () => {},
+  () => ['real', 'real'],
+);
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   L1Loss: elementwise(
     () => {},
@@ -826,6 +831,44 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   MultiMarginLoss: multiMargin,
   MultiLabelMarginLoss: multiLabelMargin,
   MultiLabelSoftMarginLoss: multiLabelSoftMargin,
+  SmoothL1Loss: elementwise(
+    (g, o) => chance(g, 0.5) && (o.beta = pick(g, [0, 0.1, 1, 2.5, 1e6])),
+    () => ['real', 'real'],
+  ),
+  MSELoss: realPairs,
+  LogCoshLoss: realPairs,
+  SoftMarginLoss: realPairs,
+  MarginRankingLoss: sameShapeInputs(
+    (g, o) => chance(g, 0.4) && (o.margin = pick(g, [-1, 0, 0.5, 2])),
+    [
+      ['input1', 'real'],
+      ['input2', 'real'],
+      ['label', 'real'],
+    ],
+    3,
+  ),
+  HingeEmbeddingLoss: sameShapeInputs(
+    (g, o) => chance(g, 0.4) && (o.margin = pick(g, [-1, 0, 1, 3])),
+    [
+      ['pred', 'real'],
+      ['label', 'discrete'],
+    ],
+    2,
+  ),
+  GaussianNLLLoss: sameShapeInputs(
+    (g, o) => {
+      boolOption('full')(g, o);
+      if (chance(g, 0.3)) o.eps = pick(g, [1e-6, 1e-3, 0.5]);
+    },
+    [
+      ['pred', 'real'],
+      ['target', 'real'],
+      ['variance', 'nonnegative', 'exact'],
+    ],
+    3,
+  ),
+  CosineSimilarityLoss: cosineSimilarity,
+  TripletMarginLoss: tripletMargin,
 };
 
 /** Invalid values of each option (DECISIONS 9b), and option names every loss must reject. */
@@ -844,7 +887,7 @@ const BAD_OPTIONS: Readonly<Record<string, readonly unknown[]>> = {
   classReduction: ['Sum', 'batchmean', 3, null],
   layout: ['ntc', 'NCT', 0, null],
   labelLayout: ['nt', 'NTC', null],
-  blankLabel: ['Last', 0, 'middle', null],
+  blankLabel: ['Last', -1, 1.5, 'middle', null],
   zeroInfinity: [1, 'false', null],
   smoothingParameter: [1.0001, -0.1, Number.NaN, 2, '0.3', null],
   smooth: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1', null],
@@ -852,11 +895,15 @@ const BAD_OPTIONS: Readonly<Record<string, readonly unknown[]>> = {
   // Bad for every loss with the option: Tversky takes any α ≥ 0, the focal losses α in [0, 1] or null.
   alpha: [-0.5, Number.NaN, Number.POSITIVE_INFINITY, '0.5'],
   beta: [-0.5, Number.NaN, Number.POSITIVE_INFINITY, '0.5', null],
-  p: [0, 3, 1.5, '1', null],
+  // Bad for both: MultiMarginLoss takes p = 1 or 2, TripletMarginLoss any p ≥ 1.
+  p: [0.5, 0, Number.NaN, Number.POSITIVE_INFINITY, '1', null],
   classWeight: [[1, Number.NaN], 'abc', 3, [1, '2'], 'x', [[1, 2]]],
   gamma: [-1, Number.NaN, Number.POSITIVE_INFINITY, '2', null],
   ignoreIndex: [0.5, Number.NaN, '1'],
   temperature: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '0.1', null],
+  full: [1, 'true', null],
+  eps: [Number.NaN, Number.POSITIVE_INFINITY, '1e-6', null],
+  swap: [1, 'false', null],
 };
 const LOSS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   HuberLoss: ['rho'],
@@ -880,6 +927,12 @@ const LOSS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   SigmoidFocalLoss: ['alpha', 'gamma', 'fromSigmoid'],
   SoftmaxFocalLoss: ['alpha', 'gamma', 'axis', 'sparseLabel', 'fromLogits'],
   NTXentLoss: ['temperature'],
+  SmoothL1Loss: ['beta'],
+  MarginRankingLoss: ['margin'],
+  HingeEmbeddingLoss: ['margin'],
+  GaussianNLLLoss: ['full', 'eps'],
+  CosineSimilarityLoss: ['axis'],
+  TripletMarginLoss: ['margin', 'p', 'eps', 'swap'],
 };
 
 /** Largest finite float32, and values whose products or exponentials overflow. */
@@ -990,7 +1043,13 @@ function applyPerturbation(g: RandomGenerator, c: FuzzCase, draft: Draft): void 
       const at = g.nextInt(0, spec.values.length);
       c.clean = cloneInputs(c.inputs);
       c.poisonedSample = sampleOf(spec.layout!, at);
-      spec.values[at] = c.perturbation === 'nan' ? Number.NaN : pick(g, [1, -1]) * Number.POSITIVE_INFINITY;
+      // A non-negative input (a variance, a rate, a weight) is poisoned with +Infinity only: −Infinity
+      // there is an invalid value (GaussianNLLLoss's variance < 0 is a ValueError), not a poison.
+      const sign = c.perturbation === 'nan' ? 1 : pick(g, [1, -1]);
+      spec.values[at] =
+        c.perturbation === 'nan'
+          ? Number.NaN
+          : (spec.role === 'nonnegative' ? 1 : sign) * Number.POSITIVE_INFINITY;
       c.finite = false;
       c.perturbation += ` in ${spec.name}[${at}] (sample ${c.poisonedSample})`;
       break;
@@ -1001,7 +1060,10 @@ function applyPerturbation(g: RandomGenerator, c: FuzzCase, draft: Draft): void 
       const targets = real ? continuous.filter((x) => x.role === 'real') : continuous;
       for (const spec of targets) {
         for (let i = 0; i < spec.values.length; i++) {
-          if (chance(g, 0.4)) spec.values[i] = pick(g, real ? EXTREMES : SUBNORMALS);
+          if (!chance(g, 0.4)) continue;
+          const value = pick(g, real ? EXTREMES : SUBNORMALS);
+          // A non-negative input (a variance, a rate, a weight) stays non-negative.
+          spec.values[i] = spec.role === 'nonnegative' ? Math.abs(value) : value;
         }
       }
       break;
@@ -1076,4 +1138,123 @@ function applyPerturbation(g: RandomGenerator, c: FuzzCase, draft: Draft): void 
       break;
   }
   c.finite = c.inputs.every((x) => !x || x.values.every(Number.isFinite));
+}
+
+// ---- beyond Gluon: regression and ranking losses ---------------------------------------------
+
+/**
+ * Losses whose inputs all share pred's element count (reshaped like the first), with ℓ shaped
+ * like the first (except those marked 'exact', which keep its shape, as GaussianNLLLoss's variance
+ * must): `specs` names each input and its role; a 'discrete' input holds ±1 labels
+ * (DECISIONS 8's rule: anything else is a ValueError naming it).
+ */
+function sameShapeInputs(
+  extraOptions: (g: RandomGenerator, options: Record<string, unknown>) => void,
+  specs: readonly (readonly [name: string, role: Role, shape?: 'exact'])[],
+  sampleWeightIndex: number,
+): Generator {
+  return (g, dtype) => {
+    const options: Record<string, unknown> = {};
+    extraOptions(g, options);
+    const rank = g.nextInt(0, 5);
+    const axis = batchAxisOption(g, rank, options);
+    const batch = rank === 0 ? 1 : batchSize(g);
+    const shape = shapeWith(g, rank, axis, batch);
+    const layout = { inner: innerOf(shape, axis), batch };
+    const inputs = specs.map(([name, role, exact], i) => {
+      const discrete = role === 'discrete';
+      const spec = input(
+        name,
+        i === 0 || exact ? [...shape] : sameCount(g, shape),
+        discrete ? floatOrInt(g, dtype) : dtype,
+        role,
+        draw(g, count(shape), discrete ? 'real' : role),
+        layout,
+      );
+      if (discrete) spec.values = spec.values.map(() => pick(g, signs));
+      return spec;
+    });
+    const second = inputs[1]!;
+    const labels = inputs.find((x) => x.role === 'discrete');
+    const draft: Draft = {
+      options,
+      inputs,
+      batch,
+      lossRank: rank,
+      lossShape: shape,
+      lossAxis: axis,
+      sampleWeightIndex,
+      breakShape:
+        count(shape) > 0
+          ? () => {
+              resize(second, grown(second.shape), g);
+              return second.name;
+            }
+          : undefined,
+      breakValue:
+        labels && count(shape) > 0
+          ? () => {
+              labels.values[g.nextInt(0, labels.values.length)] = badValue(g, labels, [
+                0,
+                2,
+                0.5,
+                Number.NaN,
+              ]);
+              return labels.name;
+            }
+          : undefined,
+    };
+    // A 0-d input has no batch axis: batchAxis 0 is a ShapeError there.
+    if (rank === 0) draft.expected = { arguments: ['batchAxis'], classes: ['ShapeError'], when: 'forward' };
+    return draft;
+  };
+}
+
+/** pred and label with a vector axis; ℓ is pred's shape with size 1 along it. */
+function cosineSimilarity(g: RandomGenerator, dtype: DType): Draft {
+  const options: Record<string, unknown> = {};
+  const rank = g.nextInt(1, 5);
+  const vectorAxis = chance(g, 0.6) ? rank - 1 : g.nextInt(0, rank);
+  if (vectorAxis !== rank - 1 || chance(g, 0.3)) options.axis = vectorAxis - (chance(g, 0.5) ? rank : 0);
+  const lossShape = (shape: number[]) => shape.map((d, i) => (i === vectorAxis ? 1 : d));
+  const axis = batchAxisOption(g, rank, options);
+  const batch = axis === vectorAxis ? 1 : batchSize(g);
+  const shape = shapeWith(g, rank, axis, batch);
+  const layout = { inner: innerOf(shape, axis), batch };
+  const pred = input('pred', shape, dtype, 'real', draw(g, count(shape), 'real'), layout);
+  const label = input('label', sameCount(g, shape), dtype, 'real', draw(g, count(shape), 'real'), layout);
+  const draft: Draft = {
+    options,
+    inputs: [pred, label],
+    batch,
+    lossRank: rank,
+    lossShape: lossShape(shape),
+    lossAxis: axis,
+    sampleWeightIndex: 2,
+    breakShape:
+      count(shape) > 0
+        ? () => {
+            resize(label, grown(label.shape), g);
+            return 'label';
+          }
+        : undefined,
+  };
+  // The samples cannot lie along the vectors' axis.
+  if (axis === vectorAxis)
+    draft.expected = { arguments: ['batchAxis'], classes: ['ShapeError'], when: 'forward' };
+  return draft;
+}
+
+/** anchor, positive and negative of one shape; one loss value per sample. */
+function tripletMargin(g: RandomGenerator, dtype: DType): Draft {
+  const draft = triplet(g, dtype);
+  const options = draft.options;
+  if (chance(g, 0.3)) options.p = pick(g, [1, 1.5, 2, 3]);
+  if (chance(g, 0.3)) options.eps = pick(g, [0, 1e-6, 0.1]);
+  if (chance(g, 0.3)) options.swap = chance(g, 0.5);
+  const [pred, positive, negative] = draft.inputs as InputSpec[];
+  const anchor = { ...pred!, name: 'anchor' };
+  draft.inputs = [anchor, positive!, negative!];
+  if (draft.expected) draft.expected = { ...draft.expected, arguments: ['anchor'] };
+  return draft;
 }

@@ -9,6 +9,7 @@ import { residualSlopes, residualValues } from '../../src/kernels/residual.js';
 
 const LOSSES: ResidualLoss[] = [
   { kind: 'squared' },
+  { kind: 'squaredError' },
   { kind: 'absolute' },
   { kind: 'huber', rho: 1 },
   { kind: 'huber', rho: 0.3 },
@@ -19,6 +20,8 @@ function reference(loss: ResidualLoss, d: number): { value: number; slope: numbe
   switch (loss.kind) {
     case 'squared':
       return { value: 0.5 * d * d, slope: d };
+    case 'squaredError':
+      return { value: d * d, slope: 2 * d };
     case 'absolute':
       return { value: Math.abs(d), slope: Number.isNaN(d) ? d : Math.sign(d) };
     case 'huber': {

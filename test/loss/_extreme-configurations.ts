@@ -162,6 +162,53 @@ export const CONFIGURATIONS: readonly Configuration[] = [
     domains: { pred: 'real', label: 'probability' },
   },
   { name: 'NTXentLoss', make: () => new NTXentLoss(), domains: { embeddings: 'real' } },
+  {
+    name: 'SmoothL1Loss',
+    make: () => new ALL_LOSSES.SmoothL1Loss!(),
+    domains: { pred: 'real', label: 'real' },
+  },
+  {
+    name: 'SmoothL1Loss(beta 0)',
+    make: () => new ALL_LOSSES.SmoothL1Loss!({ beta: 0 }),
+    domains: { pred: 'real', label: 'real' },
+  },
+  { name: 'MSELoss', make: () => new ALL_LOSSES.MSELoss!(), domains: { pred: 'real', label: 'real' } },
+  {
+    name: 'LogCoshLoss',
+    make: () => new ALL_LOSSES.LogCoshLoss!(),
+    domains: { pred: 'real', label: 'real' },
+  },
+  {
+    name: 'SoftMarginLoss',
+    make: () => new ALL_LOSSES.SoftMarginLoss!(),
+    domains: { pred: 'real', label: 'label' },
+  },
+  {
+    name: 'MarginRankingLoss',
+    make: () => new ALL_LOSSES.MarginRankingLoss!(),
+    domains: { input1: 'real', input2: 'real', label: 'label' },
+  },
+  { name: 'HingeEmbeddingLoss', make: () => new ALL_LOSSES.HingeEmbeddingLoss!(), domains: { pred: 'real' } },
+  {
+    name: 'GaussianNLLLoss',
+    make: () => new ALL_LOSSES.GaussianNLLLoss!(),
+    domains: { pred: 'real', target: 'real', variance: 'nonNegative' },
+  },
+  {
+    name: 'CosineSimilarityLoss',
+    make: () => new ALL_LOSSES.CosineSimilarityLoss!(),
+    domains: { pred: 'real', label: 'real' },
+  },
+  {
+    name: 'TripletMarginLoss',
+    make: () => new ALL_LOSSES.TripletMarginLoss!(),
+    domains: { anchor: 'real', positive: 'real', negative: 'real' },
+  },
+  {
+    name: 'TripletMarginLoss(p 1, swap)',
+    make: () => new ALL_LOSSES.TripletMarginLoss!({ p: 1, swap: true }),
+    domains: { anchor: 'real', positive: 'real', negative: 'real' },
+  },
 ];
 
 /**

@@ -28,6 +28,14 @@ import type {
   SquaredHingeLoss,
   TripletLoss,
 } from '../../src/loss/index.js';
+import type {
+  CosineSimilarityLoss,
+  GaussianNLLLoss,
+  HingeEmbeddingLoss,
+  MarginRankingLoss,
+  SmoothL1Loss,
+  TripletMarginLoss,
+} from '../../src/loss/index.js';
 
 /** A half-open range [low, high) of magnitudes. */
 export type Band = readonly [low: number, high: number];
@@ -392,6 +400,84 @@ const ntxentInputs: Recipe = (_loss, generator, dtype, extreme) => {
   return [toNDArray(embeddings, [7, 3], dtype), new NDArray(Int32Array.of(0, 1, 2, 0, 1, 2, 3), [7])];
 };
 
+// ---- beyond Gluon: regression and ranking losses ------------------------------------------------
+
+/** Scores of magnitude in [0.05, 3) (or the extreme band) and real labels in [−1.5, 1.5). */
+const softMarginInputs: Recipe = (_loss, generator, dtype, extreme) => {
+  const pred = signedBandValues(generator, 12, [band([0.05, 3], extreme)]);
+  return [toNDArray(pred, [4, 3], dtype), toNDArray(uniformValues(generator, 12, -1.5, 1.5), [4, 3], dtype)];
+};
+
+/** input1, input2 and ±1 labels with margin − label · (input1 − input2) of magnitude in [0.1, 1). */
+const marginRankingInputs: Recipe<MarginRankingLoss> = (loss, generator, dtype, extreme) => {
+  const [difference, label] = marginInputs(generator, 'float64', [4, 3], loss.margin, extreme);
+  const input2 = signedBandValues(generator, 12, [band([0, 2], extreme)]);
+  const input1 = input2.map((v, i) => v + difference!.data[i]!);
+  return [
+    toNDArray(input1, [4, 3], dtype),
+    toNDArray(input2, [4, 3], dtype),
+    toNDArray(label!.data as Float64Array, [4, 3], dtype),
+  ];
+};
+
+/** Distances and ±1 labels; a −1 label's margin − pred is of magnitude in [0.1, 1) (off the hinge). */
+const hingeEmbeddingInputs: Recipe<HingeEmbeddingLoss> = (loss, generator, dtype, extreme) => {
+  const label = signedBandValues(generator, 12, [[1, 1]]);
+  const pred = signedBandValues(generator, 12, [band([0.1, 1], extreme)]);
+  if (extreme === undefined) for (let i = 0; i < 12; i++) pred[i] = loss.margin - pred[i]!;
+  return [toNDArray(pred, [4, 3], dtype), toNDArray(label, [4, 3], dtype)];
+};
+
+/** Means, targets, and variances in [0.2, 2) of pred's shape. */
+const gaussianInputs: Recipe<GaussianNLLLoss> = (_loss, generator, dtype, extreme) => {
+  const [pred, target] = residualInputs(generator, dtype, [4, 3], [[0, 2]], extreme);
+  return [pred!, target!, toNDArray(uniformValues(generator, 12, 0.2, 2), [4, 3], dtype)];
+};
+
+/** Pairs of 3-vectors of magnitude in [0.2, 2) (or the extreme band). */
+const cosineSimilarityInputs: Recipe<CosineSimilarityLoss> = (_loss, generator, dtype, extreme) => {
+  const vectors = () => toNDArray(signedBandValues(generator, 12, [band([0.2, 2], extreme)]), [4, 3], dtype);
+  return [vectors(), vectors()];
+};
+
+/** ‖v‖_p of a row. */
+function pNorm(values: ArrayLike<number>, p: number): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += Math.abs(values[i]!) ** p;
+  return total ** (1 / p);
+}
+
+/** Anchors and positives, and negatives placed so that no sample sits on the hinge (without swap). */
+const tripletMarginInputs: Recipe<TripletMarginLoss> = (loss, generator, dtype, extreme) => {
+  const [batch, length] = [4, 3];
+  if (extreme !== undefined) {
+    return [0, 1, 2].map(() =>
+      toNDArray(signedBandValues(generator, batch * length, [band([0, 1], extreme)]), [batch, length], dtype),
+    );
+  }
+  const anchor = signedBandValues(generator, batch * length, [[0, 2]]);
+  const positive = signedBandValues(generator, batch * length, [[0, 2]]);
+  const negative = new Float64Array(batch * length);
+  for (let n = 0; n < batch; n++) {
+    const row = (x: Float64Array) => x.subarray(n * length, (n + 1) * length);
+    const toPositive = pNorm(
+      row(anchor).map((a, j) => a - row(positive)[j]! + loss.eps),
+      loss.p,
+    );
+    const direction = signedBandValues(generator, length, [[0.5, 1]]);
+    const gap = signedBandValues(generator, 1, [[0.2, 1]])[0]!;
+    // d(anchor, negative) = toPositive + margin − gap puts ℓ at gap (or 0 when gap < 0).
+    let target = toPositive + loss.margin - gap;
+    if (target <= 0.05) target = toPositive + loss.margin + Math.abs(gap);
+    if (target < 0) target = 0;
+    const scale = target / pNorm(direction, loss.p);
+    // anchor − negative + eps = scale · direction.
+    for (let j = 0; j < length; j++)
+      negative[n * length + j] = anchor[n * length + j]! + loss.eps - scale * direction[j]!;
+  }
+  return [anchor, positive, negative].map((x) => toNDArray(x, [batch, length], dtype));
+};
+
 /** The recipe of every registered loss, by its Gluon name. */
 const RECIPES: Readonly<Record<string, Recipe<never>>> = {
   L2Loss: realPairs,
@@ -429,6 +515,27 @@ const RECIPES: Readonly<Record<string, Recipe<never>>> = {
   SigmoidFocalLoss: sigmoidFocalInputs,
   SoftmaxFocalLoss: softmaxFocalInputs,
   NTXentLoss: ntxentInputs,
+  SmoothL1Loss: (loss: SmoothL1Loss, generator, dtype, extreme) =>
+    residualInputs(
+      generator,
+      dtype,
+      [4, 3],
+      loss.beta > 0
+        ? [
+            [0.1 * loss.beta, 0.8 * loss.beta],
+            [1.2 * loss.beta, 3 * loss.beta],
+          ]
+        : [[0.1, 1]],
+      extreme,
+    ),
+  MSELoss: realPairs,
+  LogCoshLoss: realPairs,
+  SoftMarginLoss: softMarginInputs,
+  MarginRankingLoss: marginRankingInputs,
+  HingeEmbeddingLoss: hingeEmbeddingInputs,
+  GaussianNLLLoss: gaussianInputs,
+  CosineSimilarityLoss: cosineSimilarityInputs,
+  TripletMarginLoss: tripletMarginInputs,
 };
 
 /** Whether the contract suite has sample inputs for the loss named `name`. */

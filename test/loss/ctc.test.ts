@@ -985,3 +985,111 @@ describe('CTCLoss', () => {
     setKernelBackend('auto');
   });
 });
+
+describe('CTCLoss blankLabel as a class index (PyTorch blank)', () => {
+  const pred = normal(0, 1, [2, 5, 4], { dtype: 'float64', generator: new RandomGenerator(41) });
+
+  test("index C − 1 is 'last', and index 0 is 'first' with −1 padding", () => {
+    const labels = array(
+      [
+        [0, 2, -1],
+        [1, 1, 0],
+      ],
+      { dtype: 'int32' },
+    );
+    assert.deepEqual(
+      Array.from(new CTCLoss({ blankLabel: 3 }).forward(pred, labels).data),
+      Array.from(new CTCLoss().forward(pred, labels).data),
+    );
+    const shifted = array(
+      [
+        [1, 3, 0],
+        [2, 2, 1],
+      ],
+      { dtype: 'int32' },
+    );
+    const lengths = array([2, 3], { dtype: 'int32' });
+    assert.deepEqual(
+      Array.from(
+        new CTCLoss({ blankLabel: 0 }).forward(
+          pred,
+          array(
+            [
+              [1, 3, -1],
+              [2, 2, 1],
+            ],
+            { dtype: 'int32' },
+          ),
+        ).data,
+      ),
+      Array.from(new CTCLoss({ blankLabel: 'first' }).forward(pred, shifted, null, lengths).data),
+    );
+  });
+
+  test('a middle blank equals the last blank with the classes permuted', () => {
+    // Blank 1: classes (0, 1, 2, 3) → move class 1 to the end: (0, 2, 3, 1); labels 2 → 1, 3 → 2.
+    const permuted = array(
+      Array.from({ length: 2 }, (_, b) =>
+        Array.from({ length: 5 }, (_, t) => [0, 2, 3, 1].map((c) => pred.data[(b * 5 + t) * 4 + c]!)),
+      ),
+      { dtype: 'float64' },
+    );
+    assertClose(
+      new CTCLoss({ blankLabel: 1 }).forward(
+        pred,
+        array(
+          [
+            [0, 2, 3],
+            [3, -1, -1],
+          ],
+          { dtype: 'int32' },
+        ),
+      ).data,
+      new CTCLoss().forward(
+        permuted,
+        array(
+          [
+            [0, 1, 2],
+            [2, -1, -1],
+          ],
+          { dtype: 'int32' },
+        ),
+      ).data,
+      1e-14,
+      0,
+      'blank 1',
+    );
+  });
+
+  test('the blank as a label, an index ≥ C, or a negative or fractional index are ValueErrors', () => {
+    assert.throws(
+      () =>
+        new CTCLoss({ blankLabel: 1 }).forward(
+          pred,
+          array(
+            [
+              [1, 0],
+              [0, 0],
+            ],
+            { dtype: 'int32' },
+          ),
+        ),
+      ValueError,
+    );
+    assert.throws(
+      () =>
+        new CTCLoss({ blankLabel: 4 }).forward(
+          pred,
+          array(
+            [
+              [1, 0],
+              [0, 0],
+            ],
+            { dtype: 'int32' },
+          ),
+        ),
+      (e: Error) => e instanceof ValueError && /blankLabel 4 is not a class/.test(e.message),
+    );
+    for (const blankLabel of [-1, 1.5]) assert.throws(() => new CTCLoss({ blankLabel }), ValueError);
+  });
+});

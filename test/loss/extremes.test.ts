@@ -154,6 +154,36 @@ const EXPECTED_OVERFLOW: Readonly<Record<string, { outputs: RegExp; reason: stri
     outputs: /^(loss|recorded loss .*|d\/dsampleWeight .*|d\/dlabel .*)$/,
     reason: '−Σ a_j (1 − p_j)^γ y_j log p_j with −log p_j up to 6.8e38 and a_j up to 2, over classes',
   },
+  SmoothL1Loss: { outputs: LOSS_LIKE, reason: '|d| − β/2 with |d| up to 6.8e38, as HuberLoss' },
+  'SmoothL1Loss(beta 0)': { outputs: LOSS_LIKE, reason: '|d| up to 6.8e38, as L1Loss' },
+  MSELoss: {
+    outputs: ANY,
+    reason: 'd² with |d| = |pred − label| up to 6.8e38 is up to 4.6e77; the gradient 2d/M is up to 1.4e39/M',
+  },
+  LogCoshLoss: { outputs: LOSS_LIKE, reason: 'log cosh d ≈ |d| − log 2 with |d| up to 6.8e38, as L1Loss' },
+  SoftMarginLoss: {
+    outputs: /^(loss|recorded loss .*|d\/dsampleWeight .*|d\/dlabel .*)$/,
+    reason:
+      'softplus(−label·pred) with |pred| = 3.4e38 and soft labels up to ±3 is up to 1e39; ∂/∂label = −pred·σ',
+  },
+  MarginRankingLoss: {
+    outputs: /^(loss|recorded loss .*|d\/dsampleWeight .*|d\/dlabel .*)$/,
+    reason:
+      'margin − label·(input1 − input2) with a difference up to 6.8e38 and labels up to ±3 is up to 2e39',
+  },
+  GaussianNLLLoss: {
+    outputs: ANY,
+    reason:
+      '(pred − target)²/v with |pred − target| up to 6.8e38 and v down to eps = 1e-6 is up to 4.6e83; ∂/∂pred = d/v',
+  },
+  TripletMarginLoss: {
+    outputs: LOSS_LIKE,
+    reason: 'the 2-norm of a difference of 3 components up to 6.8e38 is up to 1.2e39',
+  },
+  'TripletMarginLoss(p 1, swap)': {
+    outputs: LOSS_LIKE,
+    reason: 'the 1-norm of a difference of 3 components up to 6.8e38 is up to 2e39',
+  },
   CTCLoss: {
     outputs: LOSS_LIKE,
     reason: 'the negative log-likelihood of a path through a frame with x = −3.4e38 next to 3.4e38 is 6.8e38',

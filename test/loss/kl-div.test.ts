@@ -240,3 +240,57 @@ describe('KLDivLoss', () => {
     assert.throws(() => new KLDivLoss({ fromLogits: 1 as unknown as boolean }), ValueError);
   });
 });
+
+describe('KLDivLoss logTarget (PyTorch log_target)', () => {
+  test('ℓ = e^t · (t − pred) for log-probability labels, no ε; gradients match finite differences', () => {
+    const pred = f64([[-1.2, -0.5, -2]]);
+    const t = f64([[-0.3, -1.5, -3]]);
+    const out = new KLDivLoss({ logTarget: true }).forward(pred, t);
+    const terms = [0, 1, 2].map((c) => Math.exp(t.data[c]!) * (t.data[c]! - pred.data[c]!));
+    assertClose(out.data, [(terms[0]! + terms[1]! + terms[2]!) / 3], 1e-15, 0, 'mean');
+    for (const options of [
+      {},
+      { fromLogits: false },
+      { fromLogits: false, classReduction: 'sum' as const },
+    ]) {
+      const loss = new KLDivLoss({ ...options, logTarget: true });
+      assertFusedGradients(loss, (xs) => [...xs], [
+        f64([
+          [0.2, -0.5, 1.1],
+          [1, 0.3, -2],
+        ]),
+        f64([
+          [-0.3, -1.5, -3],
+          [-2, -0.1, -1],
+        ]),
+      ]);
+    }
+  });
+
+  test('agrees with probability labels e^t up to Gluon’s ε = 1e-12 inside the log', () => {
+    const pred = f64([
+      [-1.2, -0.5, -2],
+      [-0.1, -3, -1],
+    ]);
+    const t = f64([
+      [-0.3, -1.5, -3],
+      [-2, -0.2, -1],
+    ]);
+    assertClose(
+      new KLDivLoss({ logTarget: true }).forward(pred, t).data,
+      new KLDivLoss().forward(pred, t.exp()).data,
+      0,
+      1e-11,
+      'logTarget vs exp',
+    );
+  });
+
+  test('a label of log-probability −∞ contributes 0 (PyTorch: NaN); logTarget must be a boolean', () => {
+    const out = new KLDivLoss({ logTarget: true }).forward(
+      f64([[-0.5, -1]]),
+      f64([[0, Number.NEGATIVE_INFINITY]]),
+    );
+    assertClose(out.data, [0.5 / 2], 1e-15, 0, 'zero-probability class');
+    assert.throws(() => new KLDivLoss({ logTarget: 1 as unknown as boolean }), ValueError);
+  });
+});

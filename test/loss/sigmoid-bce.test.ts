@@ -407,3 +407,60 @@ describe('SigmoidBinaryCrossEntropyLoss', () => {
     }
   });
 });
+
+describe('SigmoidBinaryCrossEntropyLoss labelSmoothing (Keras)', () => {
+  const generator = new RandomGenerator(31);
+  const pred = uniform(-3, 3, [3, 4], { dtype: 'float64', generator });
+  const label = randint(0, 2, [3, 4], { dtype: 'float64', generator });
+  const smoothed = (epsilon: number) => label.mul(1 - epsilon).add(epsilon / 2);
+
+  test('ε = 0 is the default, and ε smooths the label to z·(1 − ε) + ε/2, logits and probabilities', () => {
+    for (const fromSigmoid of [false, true]) {
+      const x = fromSigmoid ? pred.sigmoid() : pred;
+      assert.deepEqual(
+        Array.from(
+          new SigmoidBinaryCrossEntropyLoss({ fromSigmoid, labelSmoothing: 0 }).forward(x, label).data,
+        ),
+        Array.from(new SigmoidBinaryCrossEntropyLoss({ fromSigmoid }).forward(x, label).data),
+      );
+      assertClose(
+        new SigmoidBinaryCrossEntropyLoss({ fromSigmoid, labelSmoothing: 0.2 }).forward(x, label).data,
+        new SigmoidBinaryCrossEntropyLoss({ fromSigmoid }).forward(x, smoothed(0.2)).data,
+        1e-15,
+        1e-16,
+        `fromSigmoid ${fromSigmoid}`,
+      );
+    }
+  });
+
+  test("the label's gradient is (1 − ε) times that of the smoothed label; pred's is σ(x) − z'", () => {
+    const epsilon = 0.3;
+    const x = pred.copy().attachGrad();
+    const z = label.copy().attachGrad();
+    const out = record(() => new SigmoidBinaryCrossEntropyLoss({ labelSmoothing: epsilon }).forward(x, z));
+    const [dPred, dLabel] = grad(out, [x, z]);
+    const reference = smoothed(epsilon).attachGrad();
+    const x2 = pred.copy().attachGrad();
+    const [dPred2, dSmoothed] = grad(
+      record(() => new SigmoidBinaryCrossEntropyLoss().forward(x2, reference)),
+      [x2, reference],
+    );
+    assertClose(dPred!.data, dPred2!.data, 1e-15, 1e-17, 'd/dpred');
+    assertClose(
+      dLabel!.data,
+      Array.from(dSmoothed!.data, (v) => v * (1 - epsilon)),
+      1e-15,
+      1e-17,
+      'd/dlabel',
+    );
+  });
+
+  test('ε outside [0, 1) is a ValueError naming labelSmoothing', () => {
+    for (const labelSmoothing of [-0.1, 1, 1.5, Number.NaN]) {
+      assert.throws(
+        () => new SigmoidBinaryCrossEntropyLoss({ labelSmoothing }),
+        (e: Error) => e instanceof ValueError && /labelSmoothing/.test(e.message),
+      );
+    }
+  });
+});

@@ -22,6 +22,7 @@ export {
   checkFinite,
   checkRank,
   integerOption,
+  checkSignLabels,
   lossBatchAxis,
   reshapeLike,
 } from './validation.js';

@@ -94,3 +94,20 @@ export function checkRank(where: string, name: string, x: NDArray, rank: number,
 export function lossBatchAxis(where: string, batchAxis: number, lossShape: readonly number[]): number {
   return normalizeAxis(batchAxis, lossShape.length, where, 'batchAxis');
 }
+
+/**
+ * The values of `label` as ±1 (row-major), or a ValueError naming the loss, the argument and the
+ * first position that holds anything else (NaN included).
+ */
+export function checkSignLabels(where: string, name: string, label: NDArray): Int8Array {
+  const labels = new Int8Array(label.size);
+  const data = label.data;
+  for (let k = 0; k < labels.length; k++) {
+    const v = data[k]!;
+    if (v !== 1 && v !== -1) {
+      throw new ValueError(`${where}: ${name} at flat position ${k} is ${v}; labels must be 1 or -1`);
+    }
+    labels[k] = v;
+  }
+  return labels;
+}

@@ -1,0 +1,123 @@
+import type { TypedArray } from '../ndarray/dtype.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+import { equal, greater, mul, sub, where } from '../ops/elementwise.js';
+import { checkFinite, checkSignLabels, type LossOptions, type Prepared } from './_base/index.js';
+import { ElementwiseLoss } from './_elementwise.js';
+
+/** Options of {@link HingeEmbeddingLoss}. */
+export interface HingeEmbeddingLossOptions extends LossOptions {
+  /** Distance below which a dissimilar (label −1) pair costs something; finite (default 1). */
+  margin?: number;
+}
+
+/** Per-call settings the kernels read: the ±1 labels, laid out like pred. */
+interface HingeEmbeddingExtra {
+  readonly labels: Int8Array;
+}
+
+/**
+ * Hinge embedding loss (PyTorch's `hinge_embedding_loss`): `pred` is a distance (for example an
+ * L1 distance between two embeddings) and `label` says whether the pair is similar (1) or not (−1):
+ *
+ * $$ \ell = \begin{cases} \text{pred} & \text{label} = 1 \\ \max(0,\ \text{margin} - \text{pred}) & \text{label} = -1 \end{cases} $$
+ *
+ * then `sampleWeight`, `weight` and the mean over the non-batch axes.
+ *
+ * **Inputs**: `pred` any shape, real; `label` the same number of elements (reshaped like `pred`),
+ * each exactly 1 or −1 (anything else, NaN included, is a ValueError naming the position);
+ * `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
+ *
+ * **Output**: shape `(batch,)`.
+ *
+ * **Options**: `margin` (default 1, finite), `weight` (default none), `batchAxis` (default 0).
+ *
+ * **Semantics**: PyTorch's `nn.HingeEmbeddingLoss(margin)` with `reduction='none'`, then gloss's
+ * per-sample mean (PyTorch's `'mean'` is the mean of this output for `(N, ...)` inputs). PyTorch
+ * silently gives other label values a mix of both branches; gloss rejects them.
+ *
+ * **Gradient**: 1 where label = 1; −1 where label = −1 and margin − pred > 0; 0 elsewhere,
+ * including on the hinge margin = pred (relu′(0) = 0, where PyTorch's clamp passes −1).
+ *
+ * **Stability**: one difference and a max per element; an infinite pred gives an infinite (label
+ * 1) or zero (label −1) loss in its own sample.
+ *
+ * @example
+ * ```ts
+ * const loss = new gluon.loss.HingeEmbeddingLoss();
+ * loss.forward(nd.array([0.3, 0.2, 1.5]), nd.array([1, -1, -1])); // [0.3 0.8 0]
+ * ```
+ */
+export class HingeEmbeddingLoss extends ElementwiseLoss<HingeEmbeddingExtra> {
+  /** The class name, kept through minification (messages, registry, toString). */
+  static override readonly lossName = 'HingeEmbeddingLoss';
+
+  /** The margin for dissimilar pairs. */
+  readonly margin: number;
+
+  constructor(options: HingeEmbeddingLossOptions = {}) {
+    super(options, ['margin']);
+    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
+  }
+
+  /** The ±1 labels get no gradient. */
+  override get discreteInputs(): readonly string[] {
+    return ['label'];
+  }
+
+  // Elementwise, plus the labels checked to be ±1.
+  protected override prepare(inputs: readonly (NDArray | null)[]): Prepared<HingeEmbeddingExtra> {
+    const prepared = super.prepare(inputs);
+    return { ...prepared, extra: { labels: checkSignLabels(this.name, 'label', prepared.arrays[1]!) } };
+  }
+
+  protected forwardBlock(
+    prepared: Prepared<HingeEmbeddingExtra>,
+    _state: unknown,
+    begin: number,
+    end: number,
+    out: Float64Array,
+  ): void {
+    const p = prepared.arrays[0]!.data;
+    const { labels } = prepared.extra!;
+    const margin = this.margin;
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      if (labels[k] === 1) out[j] = p[k]!;
+      else {
+        const gap = margin - p[k]!;
+        // relu that lets a NaN gap through (`NaN > 0` is false).
+        out[j] = gap > 0 || Number.isNaN(gap) ? gap : 0;
+      }
+    }
+  }
+
+  // dℓ/dpred: 1 for label 1; −1 strictly inside the hinge for label −1, 0 on and beyond it (a NaN
+  // gap gives NaN). Each gradient entry depends on one ℓ element: assigned.
+  protected backwardBlock(
+    prepared: Prepared<HingeEmbeddingExtra>,
+    _state: unknown,
+    begin: number,
+    end: number,
+    dLoss: Float64Array,
+    [dPred]: readonly (TypedArray | null)[],
+  ): void {
+    if (!dPred) return;
+    const p = prepared.arrays[0]!.data;
+    const { labels } = prepared.extra!;
+    const margin = this.margin;
+    for (let k = begin, j = 0; k < end; k++, j++) {
+      if (labels[k] === 1) dPred[k] = dLoss[j]!;
+      else {
+        const gap = margin - p[k]!;
+        dPred[k] = gap > 0 ? -dLoss[j]! : Number.isNaN(gap) ? gap : 0;
+      }
+    }
+  }
+
+  twin(prepared: Prepared<HingeEmbeddingExtra>): NDArray {
+    const [pred, label] = prepared.arrays;
+    const gap = sub(this.margin, pred!);
+    // relu with relu′(0) = 0; `gap · 0` keeps a NaN (and gives no gradient).
+    const hinge = where(greater(gap, 0), gap, mul(gap, 0));
+    return where(equal(label!, 1), pred!, hinge);
+  }
+}
