@@ -12,7 +12,8 @@
  * ```
  *
  * Kernels exist for the losses with a one-pass kernel: L1, L2, Huber, SigmoidBCE (logits, no
- * posWeight), Logistic and Triplet.
+ * posWeight), Logistic, Triplet and SoftmaxCE (sparse labels on logits), and, through the class's
+ * recorded call, SoftmaxCE's other forms (dense labels, fromLogits, another class axis) and CTC.
  * @module
  */
 export {
@@ -27,3 +28,5 @@ export {
   sigmoidBCEKernel,
   tripletKernel,
 } from './kernels.js';
+export { type CTCKernel, type CTCKernelArguments, ctcKernel } from './ctc.js';
+export { type SoftmaxCEKernel, type SoftmaxCEKernelArguments, softmaxCEKernel } from './softmax-ce.js';
