@@ -4,7 +4,7 @@
  * WebAssembly SIMD kernels for float32, the float64 TypeScript loops otherwise).
  * @module
  */
-import { type Loss, onePassKernel } from '../loss/_base/loss.js';
+import type { Loss } from '../loss/_base/loss.js';
 import { HuberLoss, type HuberLossOptions } from '../loss/huber.js';
 import { L1Loss, type L1LossOptions } from '../loss/l1.js';
 import { L2Loss, type L2LossOptions } from '../loss/l2.js';

@@ -44,10 +44,11 @@ export type SoftmaxCEKernel = <T extends FloatArray>(args: SoftmaxCEKernelArgume
 
 /**
  * SoftmaxCrossEntropyLoss on typed arrays, with the class's options (`axis` −1, `sparseLabel`
- * true, `fromLogits` false, `weight`). With sparse labels on logits and the class axis last, no
- * array is allocated per call once the batch size is fixed (but see the README of the module:
- * the class's hook itself may allocate); the other forms run the class's recorded call, which
- * allocates its output and block buffers per call.
+ * true, `fromLogits` false, `weight`). Values and gradients are the class's, bit for bit: sparse
+ * labels on logits with the class axis last run its one-pass hook, the other forms its recorded
+ * call. Neither allocates anything of pred's size per call once the sizes are fixed; the class
+ * still allocates a few arrays of one entry per row or sample per call (the one-pass path: a
+ * checked copy of the labels, the per-row scales and two scratch arrays of the kernel).
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 /**
  * gloss-ml/kernels softmaxCEKernel: sparse and dense labels, with the class's options, equal the
- * class's recorded call (float64 exactly, float32 within two ulps; with and without sampleWeight,
+ * class's recorded call (the same numbers in float64 and float32; with and without sampleWeight,
  * on both kernel backends); what a call allocates; typed errors naming the function and argument.
  */
 import assert from 'node:assert/strict';
