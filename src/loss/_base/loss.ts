@@ -249,6 +249,7 @@ export abstract class Loss<Extra = any, State = any> {
    * per sample and needs none) the base runs this instead of `forwardBlock`, so a training step
    * reads the inputs once: the backward only multiplies the stored gradient by the head gradient
    * (a plain copy for the usual head of ones). {@link canFuseGradient} may decline per call.
+   * It must not read `state`: gloss-ml/kernels calls it with none (see onePassKernel).
    */
   protected forwardGradient?(
     prepared: Prepared<Extra>,
@@ -518,7 +519,7 @@ export abstract class Loss<Extra = any, State = any> {
 /**
  * @internal A loss's one-pass path, for `gloss-ml/kernels` (src/typed): its `prepare`, its
  * `canFuseGradient` and its `forwardGradient` hook, bound to it, so a typed-array call runs the
- * code the training step runs. `run` is `forwardGradient` with the state argument left out: no
+ * code the training step runs. `run` is `forwardGradient`, called with no state (undefined): no
  * one-pass hook reads per-call state (each recomputes what it needs), and a typed call must not
  * allocate the state the block path would.
  */
