@@ -2,8 +2,7 @@
  * `gloss-ml/kernels`: gloss's losses for code that trains on plain typed arrays (hand-written
  * nets, WebGPU or ONNX pipelines): one call writes each sample's loss and the gradient with
  * respect to the predictions into arrays the caller owns, float32 or float64, with the class's
- * options and exactly the class's numbers (the same kernels run). No array is allocated per call
- * once the batch size is fixed.
+ * options and exactly the class's numbers (the same kernels run).
  *
  * ```ts
  * import { l2Kernel } from 'gloss-ml/kernels';
@@ -12,7 +11,14 @@
  * ```
  *
  * Kernels exist for the losses with a one-pass kernel: L1, L2, Huber, SigmoidBCE (logits, no
- * posWeight), Logistic and Triplet.
+ * posWeight), Logistic, Triplet and SoftmaxCE (sparse labels on logits), and, through the class's
+ * recorded call, SoftmaxCE's other forms (dense labels, fromLogits, another class axis) and CTC.
+ *
+ * Memory: L1, L2, Huber, SigmoidBCE, Logistic and Triplet allocate no array per call once the
+ * batch size is fixed. SoftmaxCE and CTC allocate nothing the size of `pred` per call (pred's
+ * gradient buffer and CTC's lattice state are reused), but their classes still allocate a few
+ * small arrays per call (one entry per row or sample: checked label copies, scales, the block
+ * pipeline's per-call arrays).
  * @module
  */
 export {
@@ -27,3 +33,5 @@ export {
   sigmoidBCEKernel,
   tripletKernel,
 } from './kernels.js';
+export { type CTCKernel, type CTCKernelArguments, ctcKernel } from './ctc.js';
+export { type SoftmaxCEKernel, type SoftmaxCEKernelArguments, softmaxCEKernel } from './softmax-ce.js';

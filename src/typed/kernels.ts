@@ -4,7 +4,7 @@
  * WebAssembly SIMD kernels for float32, the float64 TypeScript loops otherwise).
  * @module
  */
-import type { Loss } from '../loss/index.js';
+import type { Loss } from '../loss/_base/loss.js';
 import { HuberLoss, type HuberLossOptions } from '../loss/huber.js';
 import { L1Loss, type L1LossOptions } from '../loss/l1.js';
 import { L2Loss, type L2LossOptions } from '../loss/l2.js';
@@ -14,8 +14,9 @@ import {
   type SigmoidBinaryCrossEntropyLossOptions,
 } from '../loss/sigmoid-bce.js';
 import { TripletLoss, type TripletLossOptions } from '../loss/triplet.js';
-import type { TypedArray } from '../ndarray/dtype.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { checkFloatArray, OnePassRunner } from './_one-pass.js';
 
 /** The float arrays the kernels take: float32 or float64, one type per call. */
 export type FloatArray = Float32Array | Float64Array;
@@ -49,20 +50,6 @@ export interface LossKernelArguments<T extends FloatArray> {
  */
 export type LossKernel = <T extends FloatArray>(args: LossKernelArguments<T>) => void;
 
-/** A loss's one-pass hook (Loss.forwardGradient, protected): the code its training step runs. */
-interface OnePass {
-  forwardGradient(
-    prepared: { readonly arrays: readonly { data: TypedArray }[] },
-    state: undefined,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void;
-}
-
-const EMPTY = new Float32Array(0);
-
 /** The kinds of loss that have a one-pass kernel, and how many of their inputs it reads. */
 function inputsOf(loss: Loss): 2 | 3 {
   if (loss instanceof TripletLoss) return 3;
@@ -82,22 +69,8 @@ function inputsOf(loss: Loss): 2 | 3 {
   )
     return 2;
   throw new ValueError(
-    `lossKernel: ${loss.name} has no typed-array kernel; these do: L1Loss, L2Loss, HuberLoss, SigmoidBinaryCrossEntropyLoss, LogisticLoss, TripletLoss`,
+    `lossKernel: ${loss.name} has no typed-array kernel; these do: L1Loss, L2Loss, HuberLoss, SigmoidBinaryCrossEntropyLoss, LogisticLoss, TripletLoss (SoftmaxCrossEntropyLoss and CTCLoss: softmaxCEKernel and ctcKernel)`,
   );
-}
-
-function checkArray(where: string, name: string, array: unknown, like: FloatArray, length: number): void {
-  if (!(array instanceof Float32Array || array instanceof Float64Array)) {
-    throw new ValueError(`${where}: ${name} must be a Float32Array or Float64Array`);
-  }
-  if (array.constructor !== like.constructor) {
-    throw new ValueError(
-      `${where}: ${name} is a ${array.constructor.name} but pred is a ${like.constructor.name}`,
-    );
-  }
-  if (array.length !== length) {
-    throw new ShapeError(`${where}: ${name} has ${array.length} elements, pred has ${length}`);
-  }
 }
 
 /**
@@ -119,16 +92,7 @@ export function lossKernel(loss: Loss): LossKernel {
       `${where}: the typed-array layout has the batch first; the loss has batchAxis ${loss.batchAxis}`,
     );
   }
-  const onePass = loss as unknown as OnePass;
-  // The arrays the hook reads, rebound to the caller's arrays for each call, then released.
-  const holders = [
-    { data: EMPTY as TypedArray },
-    { data: EMPTY as TypedArray },
-    { data: EMPTY as TypedArray },
-  ];
-  const prepared = { arrays: holders.slice(0, inputs) };
-  let scales = new Float64Array(0);
-  let sums = new Float64Array(0);
+  const runner = new OnePassRunner(loss, where);
   return <T extends FloatArray>(args: LossKernelArguments<T>): void => {
     const { pred, label, negative, sampleWeight, loss: out, gradient } = args;
     if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
@@ -144,35 +108,14 @@ export function lossKernel(loss: Loss): LossKernel {
         `${where}: pred has ${pred.length} elements, not a positive whole number per sample for ${samples} samples (loss.length)`,
       );
     }
-    checkArray(where, 'label', label, pred, pred.length);
-    if (inputs === 3) checkArray(where, 'negative', negative, pred, pred.length);
+    checkFloatArray(where, 'label', label, pred, pred.length);
+    if (inputs === 3) checkFloatArray(where, 'negative', negative, pred, pred.length);
     else if (negative) throw new ValueError(`${where}: negative is for TripletLoss only`);
-    checkArray(where, 'gradient', gradient, pred, pred.length);
-    if (sampleWeight && sampleWeight.length !== samples) {
-      throw new ShapeError(
-        `${where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`,
-      );
-    }
-    if (scales.length !== samples) {
-      scales = new Float64Array(samples);
-      sums = new Float64Array(samples);
-    }
-    // As the classes' one-pass node: ℓ elements per sample, scales = weight · sampleWeight / count.
-    const count = inputs === 3 ? 1 : sampleSize;
-    const unit = (loss.weight === null ? 1 : loss.weight) / count;
-    for (let s = 0; s < samples; s++) scales[s] = sampleWeight ? unit * sampleWeight[s]! : unit;
-    holders[0]!.data = pred;
-    holders[1]!.data = label;
-    holders[2]!.data = negative ?? EMPTY;
-    try {
-      onePass.forwardGradient(prepared, undefined, sampleSize, scales, sums, gradient);
-    } finally {
-      for (const holder of holders) holder.data = EMPTY;
-    }
-    for (let s = 0; s < samples; s++) {
-      const total = sampleWeight ? sums[s]! * sampleWeight[s]! : sums[s]!;
-      out[s] = loss.weight === null ? total / count : total * unit;
-    }
+    checkFloatArray(where, 'gradient', gradient, pred, pred.length);
+    const shape = [samples, sampleSize];
+    const arrays = [new NDArray(pred, shape), new NDArray(label, shape)];
+    if (negative) arrays.push(new NDArray(negative, shape));
+    runner.run(runner.prepare(arrays), sampleWeight ?? null, out, gradient);
   };
 }
 

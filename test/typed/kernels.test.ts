@@ -20,6 +20,7 @@ import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { RandomGenerator } from '../../src/ndarray/random.js';
 import { type FloatArray, l2Kernel, lossKernel, tripletKernel } from '../../src/typed/index.js';
+import { countAllocations } from './_allocations.js';
 
 const SAMPLES = 5;
 const FEATURES = 7;
@@ -117,39 +118,6 @@ for (const backend of ['wasm', 'js'] as const) {
 }
 
 describe('typed kernels allocate nothing per call after the first', () => {
-  const constructors = [
-    'ArrayBuffer',
-    'SharedArrayBuffer',
-    'Float32Array',
-    'Float64Array',
-    'Int32Array',
-    'Uint8Array',
-  ];
-
-  /** Runs `fn` with every constructor of memory counted (views of an existing buffer excepted). */
-  function countAllocations(fn: () => void): number {
-    const global = globalThis as unknown as Record<string, unknown>;
-    const saved = constructors.map((name) => global[name]);
-    let count = 0;
-    constructors.forEach((name, i) => {
-      global[name] = new Proxy(saved[i] as new (...args: unknown[]) => object, {
-        construct(target, args, newTarget) {
-          const view = args[0] instanceof ArrayBuffer || args[0] instanceof SharedArrayBuffer;
-          if (!view) count++;
-          return Reflect.construct(target, args, newTarget === global[name] ? target : newTarget);
-        },
-      });
-    });
-    try {
-      fn();
-    } finally {
-      constructors.forEach((name, i) => {
-        global[name] = saved[i];
-      });
-    }
-    return count;
-  }
-
   test('the counting hook sees allocations, also inside the library (a new batch size)', () => {
     assert.equal(
       countAllocations(() => new Float64Array(3)),

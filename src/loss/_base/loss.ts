@@ -92,6 +92,9 @@ function floatDType(reference: NDArray | null): DType {
 /** Options understood by the base: `weight`, `batchAxis` and `reduction`. */
 const BASE_OPTIONS = ['weight', 'batchAxis', 'reduction'] as const;
 
+/** Set once, by the Loss class body (the only code that may read the protected hooks). */
+let bindOnePass: <Extra>(loss: Loss<Extra>) => OnePassKernel<Extra> | null;
+
 /**
  * Base of every Gluon loss. Subclasses supply `prepare` (validation and reshaping), a fused
  * `forwardBlock`/`backwardBlock` pair (with optional per-call state from `createState`), and
@@ -104,6 +107,18 @@ const BASE_OPTIONS = ['weight', 'batchAxis', 'reduction'] as const;
 export abstract class Loss<Extra = any, State = any> {
   /** Brand used by the registry to recognise loss classes. */
   static readonly isLoss = true;
+  // Grants onePassKernel (below) the hooks it hands to gloss-ml/kernels: code in the class body
+  // may read protected members, so no other module needs a cast to reach them.
+  static {
+    bindOnePass = (loss) =>
+      loss.forwardGradient
+        ? {
+            prepare: (inputs) => loss.prepare(inputs, inputs),
+            canFuse: (prepared) => loss.canFuseGradient(prepared),
+            run: loss.forwardGradient.bind(loss),
+          }
+        : null;
+  }
   /**
    * The Gluon class name. Every loss declares it, because bundlers that minify rename classes and
    * `constructor.name` would then print mangled names in messages and the registry.
@@ -234,6 +249,7 @@ export abstract class Loss<Extra = any, State = any> {
    * per sample and needs none) the base runs this instead of `forwardBlock`, so a training step
    * reads the inputs once: the backward only multiplies the stored gradient by the head gradient
    * (a plain copy for the usual head of ones). {@link canFuseGradient} may decline per call.
+   * It must not read `state`: gloss-ml/kernels calls it with none (see onePassKernel).
    */
   protected forwardGradient?(
     prepared: Prepared<Extra>,
@@ -498,4 +514,35 @@ export abstract class Loss<Extra = any, State = any> {
     })!;
     return grads.map((g, i) => (isFloat(variables[i]!.dtype) ? g : null));
   }
+}
+
+/**
+ * @internal A loss's one-pass path, for `gloss-ml/kernels` (src/typed): its `prepare`, its
+ * `canFuseGradient` and its `forwardGradient` hook, bound to it, so a typed-array call runs the
+ * code the training step runs. `run` is `forwardGradient`, called with no state (undefined): no
+ * one-pass hook reads per-call state (each recomputes what it needs), and a typed call must not
+ * allocate the state the block path would.
+ */
+export interface OnePassKernel<Extra = unknown> {
+  /** The loss's validation and reshaping of NDArray inputs (sampleWeight excluded), as in forward. */
+  prepare(inputs: readonly (NDArray | null)[]): Prepared<Extra>;
+  /** Whether this call's layout and options are covered by the one-pass hook. */
+  canFuse(prepared: Prepared<Extra>): boolean;
+  /** Loss.forwardGradient (see there for `sampleSize`, `scales`, `sums` and `gradient`). */
+  run(
+    prepared: Prepared<Extra>,
+    state: undefined,
+    sampleSize: number,
+    scales: Float64Array,
+    sums: Float64Array,
+    gradient: TypedArray,
+  ): void;
+}
+
+/**
+ * @internal The one-pass path of `loss` (see {@link OnePassKernel}), or null when the loss has no
+ * `forwardGradient`. Not part of the public index.
+ */
+export function onePassKernel<Extra>(loss: Loss<Extra>): OnePassKernel<Extra> | null {
+  return bindOnePass(loss);
 }

@@ -1,0 +1,203 @@
+/**
+ * How a `gloss-ml/kernels` call runs a loss: through the loss's own one-pass hook when it has one
+ * that covers the call ({@link OnePassRunner}, the code of the classes' training step), else
+ * through the class's recorded forward and backward ({@link RecordedRunner}). Both keep their
+ * buffers in the kernel function that made them (never shared between kernels), and every call
+ * finishes before it returns, so no call can be handed memory another call still reads.
+ * @module
+ */
+import { record } from '../autograd/index.js';
+import { type Loss, type OnePassKernel, onePassKernel, type Prepared } from '../loss/_base/loss.js';
+import { ShapeError, ValueError } from '../ndarray/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { sizeOf } from '../ndarray/shape.js';
+import type { FloatArray } from './kernels.js';
+
+/** Throws unless `array` is a float array of `like`'s type with `length` elements. */
+export function checkFloatArray(
+  where: string,
+  name: string,
+  array: unknown,
+  like: FloatArray,
+  length: number,
+): void {
+  if (!(array instanceof Float32Array || array instanceof Float64Array)) {
+    throw new ValueError(`${where}: ${name} must be a Float32Array or Float64Array`);
+  }
+  if (array.constructor !== like.constructor) {
+    throw new ValueError(
+      `${where}: ${name} is a ${array.constructor.name} but pred is a ${like.constructor.name}`,
+    );
+  }
+  if (array.length !== length) {
+    throw new ShapeError(`${where}: ${name} has ${array.length} elements, pred has ${length}`);
+  }
+}
+
+/** Throws unless `array` is an Int32Array of `length` elements (`expected` says why that many). */
+export function checkInt32Array(
+  where: string,
+  name: string,
+  array: unknown,
+  length: number,
+  expected: string,
+): asserts array is Int32Array {
+  if (!(array instanceof Int32Array)) {
+    const got = array === null || typeof array !== 'object' ? String(array) : array.constructor.name;
+    throw new ValueError(`${where}: ${name} must be an Int32Array, got ${got}`);
+  }
+  if (array.length !== length) {
+    throw new ShapeError(`${where}: ${name} has ${array.length} elements, expected ${length} (${expected})`);
+  }
+}
+
+/** Throws unless `shape` is a list of non-negative integers with `length` elements in all. */
+export function checkShape(where: string, name: string, shape: readonly number[], length: number): void {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new ValueError(`${where}: ${name} must be an array of non-negative integers, got ${String(shape)}`);
+  }
+  if (sizeOf(shape) !== length) {
+    throw new ShapeError(
+      `${where}: ${name} [${shape.join(', ')}] has ${sizeOf(shape)} elements, pred has ${length}`,
+    );
+  }
+}
+
+/** Runs `fn`, prefixing the message of a ShapeError or ValueError the loss throws with `where`. */
+export function naming<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof ShapeError) throw new ShapeError(`${where}: ${error.message}`);
+    if (error instanceof ValueError) throw new ValueError(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * A loss's one-pass hook on caller-owned arrays, with the scaling of the classes' one-pass node
+ * (pipelines.ts, onePassOp): scales = weight · sampleWeight / M, the per-sample loss = the sum
+ * times weight · sampleWeight / M, where M is the number of ℓ elements per sample. Keeps two
+ * float64 arrays of one entry per sample, made again only when the sample count changes.
+ */
+export class OnePassRunner {
+  private readonly kernel: OnePassKernel;
+  private scales = new Float64Array(0);
+  private sums = new Float64Array(0);
+
+  constructor(
+    private readonly loss: Loss,
+    private readonly where: string,
+  ) {
+    const kernel = onePassKernel(loss);
+    if (!kernel) throw new ValueError(`${where}: ${loss.name} has no one-pass kernel`);
+    this.kernel = kernel;
+  }
+
+  /** The loss's validation and reshaping of `arrays` (its positional inputs, sampleWeight excluded). */
+  prepare(arrays: readonly NDArray[]): Prepared {
+    return naming(this.where, () => this.kernel.prepare(arrays));
+  }
+
+  /** Whether the one-pass hook covers this call (the class's own test). */
+  covers(prepared: Prepared): boolean {
+    return this.kernel.canFuse(prepared);
+  }
+
+  /** Writes the per-sample losses into `out` and d(Σ out)/d pred into `gradient`. */
+  run(
+    prepared: Prepared,
+    sampleWeight: ArrayLike<number> | null,
+    out: FloatArray,
+    gradient: FloatArray,
+  ): void {
+    const samples = out.length;
+    if (sampleWeight && sampleWeight.length !== samples) {
+      throw new ShapeError(
+        `${this.where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`,
+      );
+    }
+    if (this.scales.length !== samples) {
+      this.scales = new Float64Array(samples);
+      this.sums = new Float64Array(samples);
+    }
+    const { scales, sums } = this;
+    const weight = this.loss.weight;
+    const count = sizeOf(prepared.lossShape) / samples;
+    const unit = (weight === null ? 1 : weight) / count;
+    for (let s = 0; s < samples; s++) scales[s] = sampleWeight ? unit * sampleWeight[s]! : unit;
+    const sampleSize = prepared.arrays[0]!.size / samples;
+    this.kernel.run(prepared, undefined, sampleSize, scales, sums, gradient);
+    for (let s = 0; s < samples; s++) {
+      const total = sampleWeight ? sums[s]! * sampleWeight[s]! : sums[s]!;
+      out[s] = weight === null ? total / count : total * unit;
+    }
+  }
+}
+
+/**
+ * The class's recorded call on caller-owned arrays: `record(() => loss.forward(…))`, `backward()`,
+ * then the per-sample losses and pred's gradient copied out. pred's NDArray (and so its gradient
+ * buffer) is kept while the caller passes the same array and shape, and a sampleWeight that is not
+ * an array of pred's type is copied into one kept for the next call. What the class allocates per
+ * call remains (its output, its block buffers, the gradient the engine writes into `.grad`).
+ */
+export class RecordedRunner {
+  private pred: NDArray | null = null;
+  private weights: FloatArray | null = null;
+
+  constructor(
+    private readonly loss: Loss,
+    private readonly where: string,
+  ) {}
+
+  /**
+   * `inputs` are the loss's positional inputs after pred (sampleWeight excluded); writes the
+   * loss's output (one value per sample) into `out` and d(Σ out)/d pred into `gradient`.
+   */
+  run(
+    pred: FloatArray,
+    predShape: readonly number[],
+    inputs: readonly (NDArray | null)[],
+    sampleWeight: ArrayLike<number> | null,
+    out: FloatArray,
+    gradient: FloatArray,
+  ): void {
+    let variable = this.pred;
+    if (!variable || variable.data !== pred || !sameShape(variable.shape, predShape)) {
+      variable = new NDArray(pred, predShape).attachGrad();
+      this.pred = variable;
+    }
+    const all: (NDArray | null)[] = [variable, ...inputs];
+    const weightIndex = this.loss.sampleWeightIndex;
+    if (sampleWeight && weightIndex >= 0) {
+      while (all.length < weightIndex) all.push(null);
+      all[weightIndex] = new NDArray(this.weightsOf(pred, sampleWeight), [sampleWeight.length]);
+    }
+    const result = naming(this.where, () => record(() => this.loss.forward(...all)));
+    if (result.size !== out.length) {
+      throw new ShapeError(
+        `${this.where}: loss has ${out.length} entries, the loss gives ${result.size} (one per sample)`,
+      );
+    }
+    result.backward();
+    out.set(result.data);
+    gradient.set(variable.grad!.data);
+  }
+
+  /** `sampleWeight` as an array of pred's type: itself, or a copy in memory kept by this runner. */
+  private weightsOf(pred: FloatArray, sampleWeight: ArrayLike<number>): FloatArray {
+    if (pred instanceof Float32Array && sampleWeight instanceof Float32Array) return sampleWeight;
+    if (pred instanceof Float64Array && sampleWeight instanceof Float64Array) return sampleWeight;
+    const Type = pred instanceof Float32Array ? Float32Array : Float64Array;
+    if (!(this.weights instanceof Type) || this.weights.length !== sampleWeight.length) {
+      this.weights = new Type(sampleWeight.length);
+    }
+    for (let s = 0; s < sampleWeight.length; s++) this.weights[s] = sampleWeight[s]!;
+    return this.weights;
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

@@ -1,0 +1,103 @@
+/**
+ * CTCLoss on caller-owned typed arrays. CTC has no one-pass hook: each call runs the class's
+ * recorded forward and backward (its α/β recursions and gradient kernels), whose lattice state
+ * comes from the loss object's CallMemory and goes back when the call's graph is freed, so a
+ * loop at fixed sizes reuses it.
+ * @module
+ */
+import { CTCLoss, type CTCLossOptions } from '../loss/ctc.js';
+import { ShapeError, ValueError } from '../ndarray/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { checkFloatArray, checkInt32Array, checkShape, naming, RecordedRunner } from './_one-pass.js';
+import type { FloatArray } from './kernels.js';
+
+/** One call of a {@link CTCKernel}: inputs and outputs, all owned by the caller. */
+export interface CTCKernelArguments<T extends FloatArray> {
+  /** Activations (logits), row-major of `predShape`. */
+  readonly pred: T;
+  /** pred's shape: (N, T, C) with `layout: 'NTC'` (default), (T, N, C) with `'TNC'`. */
+  readonly predShape: readonly [number, number, number];
+  /** Class indices, padded as the loss's `blankLabel` says (−1 with the blank last). */
+  readonly label: Int32Array;
+  /**
+   * label's shape: (N, L) with `labelLayout: 'NT'` (default), (L, N) with `'TN'`; default L =
+   * label.length / N.
+   */
+  readonly labelShape?: readonly [number, number];
+  /** Optional frames used per sample (N entries in [0, T]). */
+  readonly predLengths?: Int32Array | null;
+  /** Optional labels used per sample (N entries in [0, L]). */
+  readonly labelLengths?: Int32Array | null;
+  /** Optional weight per sample (N entries), as the class's 1-D `sampleWeight`. */
+  readonly sampleWeight?: ArrayLike<number> | null;
+  /** Output, N entries: −log p(label | pred) per sample, times sampleWeight and weight. */
+  readonly loss: FloatArray;
+  /** Output, laid out like `pred`, of its type: d(Σ loss)/d pred. */
+  readonly gradient: T;
+}
+
+/** CTCLoss on typed arrays: writes the per-sample losses and their gradient. */
+export type CTCKernel = <T extends FloatArray>(args: CTCKernelArguments<T>) => void;
+
+/**
+ * CTCLoss on typed arrays, with the class's options (`layout`, `labelLayout`, `blankLabel`,
+ * `zeroInfinity`, `weight`). Values and gradients are the class's: each call is the class's
+ * recorded call. At fixed sizes its lattice state and gradient memory are reused; what the class
+ * allocates per call besides (its output and a few per-call arrays) remains.
+ *
+ * @example
+ * ```ts
+ * const ctc = ctcKernel();
+ * ctc({ pred, predShape: [N, T, C], label, loss: perSample, gradient });   // label: Int32Array(N × L), −1 padded
+ * ```
+ */
+export function ctcKernel(options: CTCLossOptions = {}): CTCKernel {
+  const where = 'ctcKernel';
+  const loss = naming(where, () => new CTCLoss(options));
+  const recorded = new RecordedRunner(loss, where);
+  return <T extends FloatArray>(args: CTCKernelArguments<T>): void => {
+    const { pred, predShape, label, predLengths, labelLengths, sampleWeight, loss: out, gradient } = args;
+    if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
+      throw new ValueError(`${where}: pred must be a Float32Array or Float64Array`);
+    }
+    if (!(out instanceof Float32Array || out instanceof Float64Array)) {
+      throw new ValueError(`${where}: loss must be a Float32Array or Float64Array`);
+    }
+    const samples = out.length;
+    const batchFirst = loss.layout === 'NTC';
+    checkShape(where, 'predShape', predShape, pred.length);
+    if (predShape.length !== 3 || predShape[batchFirst ? 0 : 1] !== samples) {
+      throw new ShapeError(
+        `${where}: predShape [${predShape.join(', ')}] must be ${batchFirst ? '(N, T, C)' : '(T, N, C)'} with N = loss.length = ${samples}`,
+      );
+    }
+    checkFloatArray(where, 'gradient', gradient, pred, pred.length);
+    const labelsFirst = loss.labelLayout === 'NT';
+    const width = samples === 0 ? 0 : label.length / samples;
+    const labelShape = args.labelShape ?? (labelsFirst ? [samples, width] : [width, samples]);
+    checkInt32Array(where, 'label', label, label.length, 'class indices');
+    if (
+      labelShape.length !== 2 ||
+      labelShape[labelsFirst ? 0 : 1] !== samples ||
+      labelShape[0]! * labelShape[1]! !== label.length ||
+      !Number.isInteger(labelShape[labelsFirst ? 1 : 0])
+    ) {
+      throw new ShapeError(
+        `${where}: label has ${label.length} elements, not ${labelsFirst ? '(N, L)' : '(L, N)'} with N = loss.length = ${samples} (labelShape [${labelShape.join(', ')}])`,
+      );
+    }
+    if (predLengths) checkInt32Array(where, 'predLengths', predLengths, samples, 'one per sample');
+    if (labelLengths) checkInt32Array(where, 'labelLengths', labelLengths, samples, 'one per sample');
+    if (sampleWeight && sampleWeight.length !== samples) {
+      throw new ShapeError(
+        `${where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`,
+      );
+    }
+    const inputs = [
+      new NDArray(label, labelShape),
+      predLengths ? new NDArray(predLengths, [samples]) : null,
+      labelLengths ? new NDArray(labelLengths, [samples]) : null,
+    ];
+    recorded.run(pred, predShape, inputs, sampleWeight ?? null, out, gradient);
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * SoftmaxCrossEntropyLoss on caller-owned typed arrays, sparse (Int32Array class indices) or
+ * dense (float rows) labels. Sparse labels on logits with the class axis last run the class's
+ * one-pass hook (its training-step kernel); every other form runs the class's recorded forward
+ * and backward.
+ * @module
+ */
+import { SoftmaxCrossEntropyLoss, type SoftmaxCrossEntropyLossOptions } from '../loss/softmax-ce.js';
+import { ShapeError, ValueError } from '../ndarray/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import { normalizeAxis } from '../ndarray/shape.js';
+import {
+  checkFloatArray,
+  checkInt32Array,
+  checkShape,
+  naming,
+  OnePassRunner,
+  RecordedRunner,
+} from './_one-pass.js';
+import type { FloatArray } from './kernels.js';
+
+/** One call of a {@link SoftmaxCEKernel}: inputs and outputs, all owned by the caller. */
+export interface SoftmaxCEKernelArguments<T extends FloatArray> {
+  /** Logits (log-probabilities with `fromLogits`), row-major of `predShape`, batch first. */
+  readonly pred: T;
+  /** pred's shape, batch first; default `[loss.length, pred.length / loss.length]`, i.e. (N, C). */
+  readonly predShape?: readonly number[];
+  /**
+   * Sparse labels (the default): an Int32Array of one class index per row (pred's elements
+   * without the class axis, row-major). Dense labels (`sparseLabel: false`): laid out like `pred`,
+   * of its type.
+   */
+  readonly label: Int32Array | T;
+  /** Optional weight per sample (`loss.length` entries), as the class's 1-D `sampleWeight`. */
+  readonly sampleWeight?: ArrayLike<number> | null;
+  /** Output, one entry per sample: the class's per-sample loss (the mean over the sample's rows). */
+  readonly loss: FloatArray;
+  /** Output, laid out like `pred`, of its type: d(Σ loss)/d pred. */
+  readonly gradient: T;
+}
+
+/** SoftmaxCrossEntropyLoss on typed arrays: writes the per-sample losses and their gradient. */
+export type SoftmaxCEKernel = <T extends FloatArray>(args: SoftmaxCEKernelArguments<T>) => void;
+
+/**
+ * SoftmaxCrossEntropyLoss on typed arrays, with the class's options (`axis` −1, `sparseLabel`
+ * true, `fromLogits` false, `weight`). Values and gradients are the class's, bit for bit: sparse
+ * labels on logits with the class axis last run its one-pass hook, the other forms its recorded
+ * call. Neither allocates anything of pred's size per call once the sizes are fixed; the class
+ * still allocates a few arrays of one entry per row or sample per call (the one-pass path: a
+ * checked copy of the labels, the per-row scales and two scratch arrays of the kernel).
+ *
+ * @example
+ * ```ts
+ * const ce = softmaxCEKernel();
+ * ce({ pred: logits, label: classes, loss: perSample, gradient });   // logits: N × C, classes: Int32Array(N)
+ * ```
+ */
+export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): SoftmaxCEKernel {
+  const where = 'softmaxCEKernel';
+  const loss = naming(where, () => new SoftmaxCrossEntropyLoss(options));
+  if (loss.batchAxis !== 0) {
+    throw new ValueError(
+      `${where}: the typed-array layout has the batch first; batchAxis is ${loss.batchAxis}`,
+    );
+  }
+  const onePass = new OnePassRunner(loss, where);
+  const recorded = new RecordedRunner(loss, where);
+  return <T extends FloatArray>(args: SoftmaxCEKernelArguments<T>): void => {
+    const { pred, label, sampleWeight, loss: out, gradient } = args;
+    if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
+      throw new ValueError(`${where}: pred must be a Float32Array or Float64Array`);
+    }
+    if (!(out instanceof Float32Array || out instanceof Float64Array)) {
+      throw new ValueError(`${where}: loss must be a Float32Array or Float64Array`);
+    }
+    const samples = out.length;
+    if (!args.predShape && (samples === 0 || pred.length % samples !== 0)) {
+      throw new ShapeError(
+        `${where}: pred has ${pred.length} elements, not a whole number per sample for ${samples} samples (loss.length); pass predShape`,
+      );
+    }
+    const shape = args.predShape ?? [samples, pred.length / samples];
+    checkShape(where, 'predShape', shape, pred.length);
+    if (shape.length < 2 || shape[0] !== samples || samples === 0) {
+      throw new ShapeError(
+        `${where}: predShape [${shape.join(', ')}] must be (samples, …, classes) with samples = loss.length = ${samples}`,
+      );
+    }
+    const axis = normalizeAxis(loss.axis, shape.length, where, 'axis');
+    const classes = shape[axis]!;
+    const rowShape = shape.filter((_, i) => i !== axis);
+    const rows = classes === 0 ? 0 : pred.length / classes;
+    let labelArray: NDArray;
+    if (loss.sparseLabel) {
+      checkInt32Array(where, 'label', label, rows, `one class index per row of pred along axis ${axis}`);
+      labelArray = new NDArray(label, rowShape);
+    } else {
+      checkFloatArray(where, 'label', label, pred, pred.length);
+      labelArray = new NDArray(label, shape);
+    }
+    checkFloatArray(where, 'gradient', gradient, pred, pred.length);
+    if (sampleWeight && sampleWeight.length !== samples) {
+      throw new ShapeError(
+        `${where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`,
+      );
+    }
+    if (loss.sparseLabel && !loss.fromLogits) {
+      const prepared = onePass.prepare([new NDArray(pred, shape), labelArray]);
+      if (onePass.covers(prepared)) {
+        onePass.run(prepared, sampleWeight ?? null, out, gradient);
+        return;
+      }
+    }
+    recorded.run(pred, shape, [labelArray], sampleWeight ?? null, out, gradient);
+  };
+}

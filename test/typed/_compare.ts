@@ -1,0 +1,55 @@
+/**
+ * Helpers of the gloss-ml/kernels tests: seeded inputs, the class's recorded path, and the
+ * comparison (the same numbers, float32 included).
+ */
+import assert from 'node:assert/strict';
+import { record } from '../../src/autograd/index.js';
+import type { Loss } from '../../src/loss/index.js';
+import { NDArray } from '../../src/ndarray/ndarray.js';
+import { RandomGenerator } from '../../src/ndarray/random.js';
+import type { FloatArray } from '../../src/typed/index.js';
+
+/** `count` seeded values in [low, high) in an array of `Type`. */
+export function values(
+  Type: typeof Float32Array | typeof Float64Array,
+  count: number,
+  seed: number,
+  low = -2,
+  high = 2,
+): FloatArray {
+  const generator = new RandomGenerator(seed);
+  const out = new Type(count);
+  for (let i = 0; i < count; i++) out[i] = low + (high - low) * generator.nextDouble();
+  return out;
+}
+
+/**
+ * The class's path: `record(() => loss.forward(pred, …inputs, sampleWeight))`, `backward()`; the
+ * per-sample losses and d(Σ loss)/d pred. `inputs` follow pred in the loss's positional order.
+ */
+export function classPath(
+  loss: Loss,
+  pred: FloatArray,
+  predShape: readonly number[],
+  inputs: readonly (NDArray | null)[],
+  sampleWeight: Float64Array | null,
+): { loss: number[]; gradient: number[] } {
+  const variable = new NDArray(pred.slice(), predShape).attachGrad();
+  const all: (NDArray | null)[] = [variable, ...inputs];
+  if (sampleWeight) {
+    while (all.length < loss.sampleWeightIndex) all.push(null);
+    const weights = pred instanceof Float32Array ? Float32Array.from(sampleWeight) : sampleWeight;
+    all[loss.sampleWeightIndex] = new NDArray(weights, [sampleWeight.length]);
+  }
+  const out = record(() => loss.forward(...all));
+  out.backward();
+  return { loss: Array.from(out.data), gradient: Array.from(variable.grad!.data) };
+}
+
+/**
+ * The same numbers, float32 included: the typed call runs the class's own code on the same
+ * arrays, so not even the rounding may differ (stronger than the ulp or two the brief allows).
+ */
+export function assertMatches(actual: FloatArray, expected: readonly number[], what: string): void {
+  assert.deepEqual(Array.from(actual), expected, what);
+}
