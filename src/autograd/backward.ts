@@ -69,10 +69,6 @@ export function backward(
 ): NDArray[] | undefined {
   const where = options.variables ? 'autograd.grad' : 'backward';
   const grads = new Map<NDArray, NDArray>();
-  const accumulate = (array: NDArray, grad: NDArray) => {
-    const existing = grads.get(array);
-    grads.set(array, existing ? add(existing, grad) : grad);
-  };
   for (let i = 0; i < heads.length; i++) {
     const head = heads[i]!;
     if (!head.requiresGrad) {
@@ -87,7 +83,7 @@ export function backward(
         `${where}: headGrad ${i} has shape ${formatShape(given.shape)} but its head has shape ${formatShape(head.shape)}`,
       );
     }
-    accumulate(head, given ? cast(given, head.dtype) : ones(head));
+    accumulate(grads, head, given ? cast(given, head.dtype) : ones(head));
   }
 
   // The arrays whose gradients are returned (null for a pass that writes .grad), and the ones
@@ -130,7 +126,7 @@ export function backward(
               `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
           );
         }
-        accumulate(input, grad);
+        accumulate(grads, input, grad);
       }
       if (array._gradReq === null && !keep?.has(array)) grads.delete(array);
     }
@@ -241,6 +237,12 @@ function plannedWrites(
     throw new AutogradError(`${where}: there are no inputs in the computation graph that require gradients`);
   }
   return writes;
+}
+
+/** Adds `grad` to the gradient of `array` staged in `grads`. */
+function accumulate(grads: Map<NDArray, NDArray>, array: NDArray, grad: NDArray): void {
+  const existing = grads.get(array);
+  grads.set(array, existing ? add(existing, grad) : grad);
 }
 
 /** The default head gradient: ones shaped and typed like `head`. */

@@ -345,30 +345,41 @@ export abstract class Loss<Extra = any, State = any> {
       );
     }
     const first = raw[0] instanceof NDArray ? raw[0] : null;
-    return this.inputNames.map((name, i) => {
-      const value = raw[i];
-      if (value === undefined || value === null) {
-        if (i < this.requiredInputs) throw new ValueError(`${where}: input ${name} is required`);
-        return null;
+    // A plain loop (no closure per call); every input name gets a slot, null where not given.
+    const names = this.inputNames;
+    const converted: (NDArray | null)[] = [];
+    for (let i = 0; i < names.length; i++)
+      converted.push(this.convertInput(where, names[i]!, i, raw[i], first));
+    return converted;
+  }
+
+  /** One positional input as an NDArray (null when optional and not given), or a typed error. */
+  private convertInput(
+    where: string,
+    name: string,
+    i: number,
+    value: LossInput | null | undefined,
+    first: NDArray | null,
+  ): NDArray | null {
+    if (value === undefined || value === null) {
+      if (i < this.requiredInputs) throw new ValueError(`${where}: input ${name} is required`);
+      return null;
+    }
+    if (value instanceof NDArray) return value;
+    if (typeof value !== 'number' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
+      throw new ValueError(`${where}: input ${name} must be an NDArray, nested array, typed array or number`);
+    }
+    if (ArrayBuffer.isView(value)) return asArray(value as TypedArray);
+    try {
+      return makeArray(value as number, { dtype: floatDType(first) });
+    } catch (error) {
+      // Name the loss and the input: nd.array's own message names neither.
+      if (error instanceof ShapeError || error instanceof ValueError) {
+        const Type = error.constructor as new (message: string) => Error;
+        throw new Type(`${where}: input ${name}: ${error.message}`);
       }
-      if (value instanceof NDArray) return value;
-      if (typeof value !== 'number' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
-        throw new ValueError(
-          `${where}: input ${name} must be an NDArray, nested array, typed array or number`,
-        );
-      }
-      if (ArrayBuffer.isView(value)) return asArray(value as TypedArray);
-      try {
-        return makeArray(value as number, { dtype: floatDType(first) });
-      } catch (error) {
-        // Name the loss and the input: nd.array's own message names neither.
-        if (error instanceof ShapeError || error instanceof ValueError) {
-          const Type = error.constructor as new (message: string) => Error;
-          throw new Type(`${where}: input ${name}: ${error.message}`);
-        }
-        throw error;
-      }
-    });
+      throw error;
+    }
   }
 
   /**
