@@ -181,6 +181,31 @@ export abstract class Loss<Extra = any, State = any> {
     if (!Number.isInteger(batchAxis))
       throw new ValueError(`${where}: option batchAxis must be an integer, got ${String(batchAxis)}`);
     this.batchAxis = batchAxis;
+    this.hooks = this.bindHooks();
+  }
+
+  /**
+   * This loss's hooks bound to it, for the pipelines (pipelines.ts). Made in the constructor, so
+   * every call's path is the same (a lazily made object would be a path the optimizer first sees
+   * when a second loss object runs, and deoptimizes the training step's code for).
+   */
+  private readonly hooks: LossHooks<Extra, State>;
+
+  private bindHooks(): LossHooks<Extra, State> {
+    return {
+      name: this.name,
+      weight: this.weight,
+      callMemory: this.callMemory,
+      createState: (prepared) => this.createState(prepared),
+      releaseState: (state) => this.releaseState(state),
+      forwardBlock: (prepared, state, begin, end, out) => this.forwardBlock(prepared, state, begin, end, out),
+      backwardBlock: (prepared, state, begin, end, dLoss, grads) =>
+        this.backwardBlock(prepared, state, begin, end, dLoss, grads),
+      assignsGradient: (prepared, index) => this.assignsGradient(prepared, index),
+      forwardGradient: this.forwardGradient?.bind(this),
+      twinGradients: (prepared, sampleWeight, weightShape, reduction, gradOutput) =>
+        this.twinGradients(prepared, sampleWeight, weightShape, reduction, gradOutput),
+    };
   }
 
   /** The loss's name in messages (the Gluon class name). */
@@ -418,7 +443,7 @@ export abstract class Loss<Extra = any, State = any> {
     let recorded = false;
     if (isRecording())
       for (let i = 0; i < arrays.length && !recorded; i++) recorded = arrays[i]!.requiresGrad;
-    const hooks = this.hooks();
+    const hooks = this.hooks;
     const op = fused
       ? onePassOp(hooks, prepared, weights, reduction)
       : blockOp(hooks, prepared, sampleWeight, weights, recorded, reduction);
@@ -430,27 +455,6 @@ export abstract class Loss<Extra = any, State = any> {
     // The default asks nothing of the loss (and makes no closure on every training step).
     if (this.reduction === 'perSample') return resolveReduction('perSample', prepared, noDenominator);
     return resolveReduction(this.reduction, prepared, () => this.meanDenominator(prepared));
-  }
-
-  /** This loss's hooks bound to it, for the pipelines (pipelines.ts); made once, never changed. */
-  private boundHooks: LossHooks<Extra, State> | null = null;
-
-  private hooks(): LossHooks<Extra, State> {
-    this.boundHooks ??= {
-      name: this.name,
-      weight: this.weight,
-      callMemory: this.callMemory,
-      createState: (prepared) => this.createState(prepared),
-      releaseState: (state) => this.releaseState(state),
-      forwardBlock: (prepared, state, begin, end, out) => this.forwardBlock(prepared, state, begin, end, out),
-      backwardBlock: (prepared, state, begin, end, dLoss, grads) =>
-        this.backwardBlock(prepared, state, begin, end, dLoss, grads),
-      assignsGradient: (prepared, index) => this.assignsGradient(prepared, index),
-      forwardGradient: this.forwardGradient?.bind(this),
-      twinGradients: (prepared, sampleWeight, weightShape, reduction, gradOutput) =>
-        this.twinGradients(prepared, sampleWeight, weightShape, reduction, gradOutput),
-    };
-    return this.boundHooks;
   }
 
   /**
