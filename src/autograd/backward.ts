@@ -32,21 +32,32 @@ export interface BackwardRunOptions {
 function reverseTopologicalOrder(heads: readonly NDArray[], stops: ReadonlySet<NDArray> | null): NDArray[] {
   const order: NDArray[] = [];
   const visited = new Set<NDArray>();
-  const stack: { array: NDArray; expanded: boolean }[] = heads.map((array) => ({ array, expanded: false }));
+  // Two parallel stacks (the array, and whether its inputs were pushed) rather than an object
+  // per entry: this runs on every backward pass, however small the graph.
+  const stack: NDArray[] = [];
+  const expanded: boolean[] = [];
+  for (const head of heads) {
+    stack.push(head);
+    expanded.push(false);
+  }
   while (stack.length > 0) {
-    const top = stack.pop()!;
-    if (top.expanded) {
-      order.push(top.array);
+    const array = stack.pop()!;
+    if (expanded.pop()) {
+      order.push(array);
       continue;
     }
-    if (visited.has(top.array)) continue;
-    visited.add(top.array);
-    stack.push({ array: top.array, expanded: true });
-    const node = stops?.has(top.array) ? null : top.array._node;
+    if (visited.has(array)) continue;
+    visited.add(array);
+    stack.push(array);
+    expanded.push(true);
+    const node = stops?.has(array) ? null : array._node;
     if (node) {
       for (let i = 0; i < node.inputs.length; i++) {
         const input = node.inputs[i]!;
-        if (node.needsGrad[i] && !visited.has(input)) stack.push({ array: input, expanded: false });
+        if (node.needsGrad[i] && !visited.has(input)) {
+          stack.push(input);
+          expanded.push(false);
+        }
       }
     }
   }

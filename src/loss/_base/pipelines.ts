@@ -219,10 +219,16 @@ export function blockOp<Extra, State>(
         if (!recorded) hooks.releaseState(state);
         return { output, saved: { state } };
       }
-      const totals = new Float64Array(layout.batch);
-      const block = new Float64Array(Math.min(total, BLOCK_SIZE));
-      const samples = new Int32Array(block.length);
-      const offsets = weights ? new Int32Array(block.length) : null;
+      // The forward's working memory, read by nothing after it returns: from the loss's
+      // CallMemory and back there at the end (a new typed array of over 64 bytes costs a backing
+      // store, ~1 µs, which is most of a small call).
+      const blockLength = Math.min(total, BLOCK_SIZE);
+      const floats = hooks.callMemory.takeArray('float64', layout.batch + blockLength) as Float64Array;
+      const indices = hooks.callMemory.takeArray('int32', 2 * blockLength) as Int32Array;
+      const totals = floats.subarray(0, layout.batch).fill(0);
+      const block = floats.subarray(layout.batch);
+      const samples = indices.subarray(0, blockLength);
+      const offsets = weights ? indices.subarray(blockLength) : null;
       for (const [begin, end, sample] of blocks(total, layout)) {
         const length = end - begin;
         forwardBlock(prepared, state, begin, end, block);
@@ -253,16 +259,21 @@ export function blockOp<Extra, State>(
         }
       }
       if (!recorded) hooks.releaseState(state);
+      let output: NDArray;
       if (reduction.kind !== 'perSample') {
         const out = allocate(dtype, 1);
         out[0] = reducedValue(totals, hooks.weight, reduction);
-        return { output: new NDArray(out, []), saved: { state } };
+        output = new NDArray(out, []);
+      } else {
+        const scale = (hooks.weight === null ? 1 : hooks.weight) / layout.count;
+        const out = allocate(dtype, layout.batch);
+        for (let n = 0; n < layout.batch; n++)
+          out[n] = hooks.weight === null ? totals[n]! / layout.count : totals[n]! * scale;
+        output = new NDArray(out, [layout.batch]);
       }
-      const scale = (hooks.weight === null ? 1 : hooks.weight) / layout.count;
-      const out = allocate(dtype, layout.batch);
-      for (let n = 0; n < layout.batch; n++)
-        out[n] = hooks.weight === null ? totals[n]! / layout.count : totals[n]! * scale;
-      return { output: new NDArray(out, [layout.batch]), saved: { state } };
+      hooks.callMemory.giveBackArray(floats);
+      hooks.callMemory.giveBackArray(indices);
+      return { output, saved: { state } };
     },
     backward: ({ gradOutput, needsGrad, saved, onGraphFreed }) => {
       onGraphFreed(() => hooks.releaseState(saved.state));
