@@ -7,10 +7,14 @@
  *
  * Each process measures one tree; the driver runs fresh processes for this tree (and, with
  * `--compare <other tree>`, for the other one, alternating) and reports the median µs per step
- * over all rounds of all runs, with the spread of the per-run medians.
+ * over all rounds of all runs, with the spread of the per-run medians. Times are process CPU time
+ * (user + system), so other processes' turns on a shared machine do not count; each phase starts
+ * with 300 ms of warm-up per step, whose own cost per step is reported too (after other losses
+ * ran it includes re-optimizing what they deoptimized).
  *
  * Run: npm run bench:tiny [-- --compare /tmp/base] [--runs 4] [--rounds 9]
- * One process, e.g. under V8 flags: node --cpu-prof --import tsx bench/tiny-calls.ts --measure .
+ * One process, e.g. under V8 flags: node --trace-deopt --import tsx bench/tiny-calls.ts --measure . --mark
+ * (`--profile <dir>` writes a CPU profile of each phase).
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -156,6 +160,8 @@ async function measureTree(tree: string) {
   const steps = tinySteps(lib);
   const fresh = await profiled('fresh', () => measure(steps));
   const calls = runEveryLoss(lib, registry, samples, random, option('--repeats', 20));
+  // With --mark, a line that splits a V8 trace (--trace-deopt, --trace-ic) into its two phases.
+  if (args.includes('--mark')) console.log('MARK after every loss ran');
   const after = await profiled('after', () => measure(steps));
   return { fresh, after, calls };
 }
