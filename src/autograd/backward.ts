@@ -10,9 +10,9 @@ import { AutogradError, formatShape, ShapeError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { allocate, type DType, floatOf } from '../ndarray/dtype.js';
 import { sameShape } from '../ndarray/shape.js';
-import { withRecording } from './state.js';
+import { swapRecording, withRecording } from './state.js';
 import { add, cast } from '../ops/elementwise.js';
-import { onesLike, zerosLike } from '../ndarray/create.js';
+import { zerosLike } from '../ndarray/create.js';
 import type { GraphNode } from './node.js';
 
 /** How one backward pass runs: see {@link backward}. */
@@ -29,24 +29,35 @@ export interface BackwardRunOptions {
 }
 
 /** Arrays reachable from the heads through recorded nodes, each after all its consumers. */
-function reverseTopologicalOrder(heads: readonly NDArray[], stops: ReadonlySet<NDArray>): NDArray[] {
+function reverseTopologicalOrder(heads: readonly NDArray[], stops: ReadonlySet<NDArray> | null): NDArray[] {
   const order: NDArray[] = [];
   const visited = new Set<NDArray>();
-  const stack: { array: NDArray; expanded: boolean }[] = heads.map((array) => ({ array, expanded: false }));
+  // Two parallel stacks (the array, and whether its inputs were pushed) rather than an object
+  // per entry: this runs on every backward pass, however small the graph.
+  const stack: NDArray[] = [];
+  const expanded: boolean[] = [];
+  for (const head of heads) {
+    stack.push(head);
+    expanded.push(false);
+  }
   while (stack.length > 0) {
-    const top = stack.pop()!;
-    if (top.expanded) {
-      order.push(top.array);
+    const array = stack.pop()!;
+    if (expanded.pop()) {
+      order.push(array);
       continue;
     }
-    if (visited.has(top.array)) continue;
-    visited.add(top.array);
-    stack.push({ array: top.array, expanded: true });
-    const node = stops.has(top.array) ? null : top.array._node;
+    if (visited.has(array)) continue;
+    visited.add(array);
+    stack.push(array);
+    expanded.push(true);
+    const node = stops?.has(array) ? null : array._node;
     if (node) {
       for (let i = 0; i < node.inputs.length; i++) {
         const input = node.inputs[i]!;
-        if (node.needsGrad[i] && !visited.has(input)) stack.push({ array: input, expanded: false });
+        if (node.needsGrad[i] && !visited.has(input)) {
+          stack.push(input);
+          expanded.push(false);
+        }
       }
     }
   }
@@ -69,11 +80,8 @@ export function backward(
 ): NDArray[] | undefined {
   const where = options.variables ? 'autograd.grad' : 'backward';
   const grads = new Map<NDArray, NDArray>();
-  const accumulate = (array: NDArray, grad: NDArray) => {
-    const existing = grads.get(array);
-    grads.set(array, existing ? add(existing, grad) : grad);
-  };
-  heads.forEach((head, i) => {
+  for (let i = 0; i < heads.length; i++) {
+    const head = heads[i]!;
     if (!head.requiresGrad) {
       throw new AutogradError(
         `${where}: head ${i} ${formatShape(head.shape)} is not part of a recorded graph; compute it inside ` +
@@ -86,12 +94,15 @@ export function backward(
         `${where}: headGrad ${i} has shape ${formatShape(given.shape)} but its head has shape ${formatShape(head.shape)}`,
       );
     }
-    accumulate(head, given ? cast(given, head.dtype) : onesLike(head));
-  });
+    accumulate(grads, head, given ? cast(given, head.dtype) : ones(head));
+  }
 
-  const keep = new Set(options.variables ?? []);
-  const order = reverseTopologicalOrder(heads, options.stopAtVariables ? keep : new Set());
-  const nodeOf = (array: NDArray) => (options.stopAtVariables && keep.has(array) ? null : array._node);
+  // The arrays whose gradients are returned (null for a pass that writes .grad), and the ones
+  // the pass does not differentiate past.
+  const keep = options.variables ? new Set(options.variables) : null;
+  const stops = options.stopAtVariables ? keep : null;
+  const order = reverseTopologicalOrder(heads, stops);
+  const nodeOf = (array: NDArray) => (stops?.has(array) ? null : array._node);
   // Every check that does not need a rule to run comes first, so most failures throw before any
   // rule has run at all.
   for (const array of order) {
@@ -105,7 +116,9 @@ export function backward(
       if (!options.retainGraph) graphFreed.push(callback);
     },
   };
-  withRecording(options.createGraph, () => {
+  // Recording as createGraph says while the rules run (withRecording's work, without its closure).
+  const previousRecording = swapRecording(options.createGraph);
+  try {
     for (const array of order) {
       const node = nodeOf(array);
       const gradOutput = grads.get(array);
@@ -124,11 +137,13 @@ export function backward(
               `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
           );
         }
-        accumulate(input, grad);
+        accumulate(grads, input, grad);
       }
-      if (array._gradReq === null && !keep.has(array)) grads.delete(array);
+      if (array._gradReq === null && !keep?.has(array)) grads.delete(array);
     }
-  });
+  } finally {
+    swapRecording(previousRecording);
+  }
 
   let result: NDArray[] | undefined;
   if (options.variables) {
@@ -178,13 +193,14 @@ function checkRunnable(where: string, node: GraphNode, array: NDArray): void {
         'pass {retainGraph: true} to the first backward to run it again',
     );
   }
-  node.inputs.forEach((input, i) => {
+  for (let i = 0; i < node.inputs.length; i++) {
+    const input = node.inputs[i]!;
     if (input._version !== node.versions[i]) {
       throw new AutogradError(
         `${where}: input ${i} of '${node.op}' ${formatShape(input.shape)} was written in place after it was recorded`,
       );
     }
-  });
+  }
   if (node.outputVersion !== undefined && array._version !== node.outputVersion) {
     throw new AutogradError(
       `${where}: the output of '${node.op}' ${formatShape(array.shape)} was written in place after it was recorded`,
@@ -232,6 +248,17 @@ function plannedWrites(
     throw new AutogradError(`${where}: there are no inputs in the computation graph that require gradients`);
   }
   return writes;
+}
+
+/** Adds `grad` to the gradient of `array` staged in `grads`. */
+function accumulate(grads: Map<NDArray, NDArray>, array: NDArray, grad: NDArray): void {
+  const existing = grads.get(array);
+  grads.set(array, existing ? add(existing, grad) : grad);
+}
+
+/** The default head gradient: ones shaped and typed like `head`. */
+function ones(head: NDArray): NDArray {
+  return new NDArray(allocate(head.dtype, head.size).fill(1), head.shape);
 }
 
 function privateCopy(source: NDArray, dtype: DType): NDArray {

@@ -29,6 +29,17 @@ export function withState<T>(nextRecording: boolean, nextTraining: boolean, fn: 
   }
 }
 
+/**
+ * Sets the recording flag and returns the previous one, for a caller that restores it in its own
+ * `finally` (defineOp, on the path of every op, without a closure per call); everyone else uses
+ * {@link withRecording}.
+ */
+export function swapRecording(nextRecording: boolean): boolean {
+  const previous = recording;
+  recording = nextRecording;
+  return previous;
+}
+
 /** Runs `fn` with recording switched on or off, keeping the training flag. */
 export function withRecording<T>(nextRecording: boolean, fn: () => T): T {
   if (recording === nextRecording) return fn();

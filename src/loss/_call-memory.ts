@@ -30,10 +30,15 @@ export class CallMemory {
 
   /** A free value of `kind` given back earlier, or a new one from `create`. */
   take<T extends object>(kind: string, create: () => T): T {
+    return (this.takeFree(kind) as T | undefined) ?? create();
+  }
+
+  /** A free value of `kind`, or undefined. */
+  private takeFree(kind: string): object | undefined {
     const list = this.free.get(kind);
     const value = list?.pop();
     if (list && list.length === 0) this.free.delete(kind);
-    return (value as T | undefined) ?? create();
+    return value;
   }
 
   /**
@@ -52,7 +57,8 @@ export class CallMemory {
 
   /** A typed array of `dtype` and `length` (its contents are whatever the last owner left). */
   takeArray(dtype: DType, length: number): TypedArray {
-    return this.take(arrayKind(dtype, length), () => allocate(dtype, length));
+    // No `create` closure: this runs on every training step.
+    return (this.takeFree(arrayKind(dtype, length)) as TypedArray | undefined) ?? allocate(dtype, length);
   }
 
   /** Gives back an array taken with {@link takeArray}. */

@@ -8,7 +8,7 @@
  * @module
  */
 import type { GraphNode } from '../autograd/node.js';
-import { isRecording, withRecording } from '../autograd/state.js';
+import { isRecording, swapRecording } from '../autograd/state.js';
 import { isFloat } from '../ndarray/dtype.js';
 import { NDArray } from '../ndarray/ndarray.js';
 
@@ -53,7 +53,7 @@ export interface OpDefinition<Attrs, Saved> {
 export type Op<Attrs> = (inputs: readonly NDArray[], attrs: Attrs) => NDArray;
 
 function isArrayResult<Saved>(result: ForwardResult<Saved>): result is NDArray {
-  return 'shape' in result && 'data' in result;
+  return result instanceof NDArray || ('shape' in result && 'data' in result);
 }
 
 /**
@@ -65,7 +65,14 @@ export function defineOp<Attrs = undefined, Saved = undefined>(
   definition: OpDefinition<Attrs, Saved>,
 ): Op<Attrs> {
   return (inputs, attrs) => {
-    const result = withRecording(false, () => definition.forward(inputs, attrs));
+    // The forward runs with recording paused (withRecording's work, inlined: no closure per op).
+    const previous = swapRecording(false);
+    let result: ForwardResult<Saved>;
+    try {
+      result = definition.forward(inputs, attrs);
+    } finally {
+      swapRecording(previous);
+    }
     let output = isArrayResult(result) ? result : result.output;
     // A forward that hands back one of its inputs (an identity) must not give that input this
     // node, or the input would become its own parent: give the output its own array object.
@@ -75,18 +82,22 @@ export function defineOp<Attrs = undefined, Saved = undefined>(
     // such as argmax or a cast to int32, is a constant, so nothing flows back through it.
     if (!isRecording() || !isFloat(output.dtype)) return output;
     let any = false;
-    const needsGrad = inputs.map((input) => {
+    const needsGrad: boolean[] = [];
+    const versions: number[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!;
       const needs = input.requiresGrad;
       any ||= needs;
-      return needs;
-    });
+      needsGrad.push(needs);
+      versions.push(input._version);
+    }
     if (!any) return output;
     const recorded = output;
     const node: GraphNode = {
       op: definition.name,
       inputs,
       needsGrad,
-      versions: inputs.map((input) => input._version),
+      versions,
       outputVersion: output._version,
       backward: (gradOutput, pass) =>
         definition.backward({

@@ -216,7 +216,11 @@ export function broadcastOffsets(
 export function batchLayout(prepared: Prepared): { inner: number; batch: number; count: number } {
   const shape = prepared.lossShape;
   const axis = prepared.batchAxis;
-  const inner = sizeOf(shape.slice(axis + 1));
+  // Products by hand: no slice of the shape on the path of every call.
+  let inner = 1;
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
+  let size = inner;
+  for (let i = 0; i <= axis && i < shape.length; i++) size *= shape[i]!;
   const batch = shape[axis] ?? 1;
-  return { inner, batch, count: sizeOf(shape) / Math.max(batch, 1) };
+  return { inner, batch, count: size / Math.max(batch, 1) };
 }

@@ -74,12 +74,40 @@ export interface Prepared<Extra = unknown> {
   /** Batch axis of ℓ, already normalised against `lossShape`. */
   readonly batchAxis: number;
   /** Scalars and other per-call settings the kernels need (e.g. Poisson's epsilon). */
-  readonly extra?: Extra;
+  readonly extra?: Extra | undefined;
   /**
    * Axes of `lossShape` the loss has already reduced to length 1 (SoftmaxCE's class axis):
    * `reduction: 'none'` leaves them out of its result.
    */
-  readonly squeezedAxes?: readonly number[];
+  readonly squeezedAxes?: readonly number[] | undefined;
+}
+
+/**
+ * `prepared` as an object of one hidden class whatever the loss (every property present, in one
+ * order), so the pipelines' and kernels' reads of it stay monomorphic when many losses run in one
+ * process; each loss's `prepare` builds its literal its own way.
+ */
+function uniformPrepared<Extra>(prepared: Prepared<Extra>): Prepared<Extra> {
+  return {
+    arrays: prepared.arrays,
+    sources: prepared.sources,
+    lossShape: prepared.lossShape,
+    batchAxis: prepared.batchAxis,
+    extra: prepared.extra,
+    squeezedAxes: prepared.squeezedAxes,
+  };
+}
+
+/** A call's prepared inputs, its sampleWeight apart, and the shape that weight takes against ℓ. */
+interface PreparedCall<Extra> {
+  readonly prepared: Prepared<Extra>;
+  readonly sampleWeight: NDArray | null;
+  readonly weightShape: readonly number[] | null;
+}
+
+/** The meanDenominator of a reduction that never asks for one. */
+function noDenominator(): number {
+  return 1;
 }
 
 /** The floats-of-input dtype for converting nested-array inputs. */
@@ -168,6 +196,31 @@ export abstract class Loss<Extra = any, State = any> {
     if (!Number.isInteger(batchAxis))
       throw new ValueError(`${where}: option batchAxis must be an integer, got ${String(batchAxis)}`);
     this.batchAxis = batchAxis;
+    this.hooks = this.bindHooks();
+  }
+
+  /**
+   * This loss's hooks bound to it, for the pipelines (pipelines.ts). Made in the constructor, so
+   * every call's path is the same (a lazily made object would be a path the optimizer first sees
+   * when a second loss object runs, and deoptimizes the training step's code for).
+   */
+  private readonly hooks: LossHooks<Extra, State>;
+
+  private bindHooks(): LossHooks<Extra, State> {
+    return {
+      name: this.name,
+      weight: this.weight,
+      callMemory: this.callMemory,
+      createState: (prepared) => this.createState(prepared),
+      releaseState: (state) => this.releaseState(state),
+      forwardBlock: (prepared, state, begin, end, out) => this.forwardBlock(prepared, state, begin, end, out),
+      backwardBlock: (prepared, state, begin, end, dLoss, grads) =>
+        this.backwardBlock(prepared, state, begin, end, dLoss, grads),
+      assignsGradient: (prepared, index) => this.assignsGradient(prepared, index),
+      forwardGradient: this.forwardGradient?.bind(this),
+      twinGradients: (prepared, sampleWeight, weightShape, reduction, gradOutput) =>
+        this.twinGradients(prepared, sampleWeight, weightShape, reduction, gradOutput),
+    };
   }
 
   /** The loss's name in messages (the Gluon class name). */
@@ -333,44 +386,56 @@ export abstract class Loss<Extra = any, State = any> {
       );
     }
     const first = raw[0] instanceof NDArray ? raw[0] : null;
-    return this.inputNames.map((name, i) => {
-      const value = raw[i];
-      if (value === undefined || value === null) {
-        if (i < this.requiredInputs) throw new ValueError(`${where}: input ${name} is required`);
-        return null;
+    // A plain loop (no closure per call); every input name gets a slot, null where not given.
+    const names = this.inputNames;
+    const converted: (NDArray | null)[] = [];
+    for (let i = 0; i < names.length; i++)
+      converted.push(this.convertInput(where, names[i]!, i, raw[i], first));
+    return converted;
+  }
+
+  /** One positional input as an NDArray (null when optional and not given), or a typed error. */
+  private convertInput(
+    where: string,
+    name: string,
+    i: number,
+    value: LossInput | null | undefined,
+    first: NDArray | null,
+  ): NDArray | null {
+    if (value === undefined || value === null) {
+      if (i < this.requiredInputs) throw new ValueError(`${where}: input ${name} is required`);
+      return null;
+    }
+    if (value instanceof NDArray) return value;
+    if (typeof value !== 'number' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
+      throw new ValueError(`${where}: input ${name} must be an NDArray, nested array, typed array or number`);
+    }
+    if (ArrayBuffer.isView(value)) return asArray(value as TypedArray);
+    try {
+      return makeArray(value as number, { dtype: floatDType(first) });
+    } catch (error) {
+      // Name the loss and the input: nd.array's own message names neither.
+      if (error instanceof ShapeError || error instanceof ValueError) {
+        const Type = error.constructor as new (message: string) => Error;
+        throw new Type(`${where}: input ${name}: ${error.message}`);
       }
-      if (value instanceof NDArray) return value;
-      if (typeof value !== 'number' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
-        throw new ValueError(
-          `${where}: input ${name} must be an NDArray, nested array, typed array or number`,
-        );
-      }
-      if (ArrayBuffer.isView(value)) return asArray(value as TypedArray);
-      try {
-        return makeArray(value as number, { dtype: floatDType(first) });
-      } catch (error) {
-        // Name the loss and the input: nd.array's own message names neither.
-        if (error instanceof ShapeError || error instanceof ValueError) {
-          const Type = error.constructor as new (message: string) => Error;
-          throw new Type(`${where}: input ${name}: ${error.message}`);
-        }
-        throw error;
-      }
-    });
+      throw error;
+    }
   }
 
   /**
    * A call's inputs converted, validated and reshaped by the loss (`prepare`), with the
    * sampleWeight apart and the shape it takes against ℓ.
    */
-  private prepareCall(inputs: readonly (LossInput | null | undefined)[]) {
+  private prepareCall(inputs: readonly (LossInput | null | undefined)[]): PreparedCall<Extra> {
     const converted = this.convert(inputs);
     const swIndex = this.sampleWeightIndex;
-    const sampleWeight = swIndex >= 0 ? (converted[swIndex] ?? null) : null;
-    const prepared = this.prepare(
-      converted.map((x, i) => (i === swIndex ? null : x)),
-      inputs,
-    );
+    let sampleWeight: NDArray | null = null;
+    if (swIndex >= 0 && swIndex < converted.length) {
+      sampleWeight = converted[swIndex] ?? null;
+      converted[swIndex] = null;
+    }
+    const prepared = uniformPrepared(this.prepare(converted, inputs));
     const weightShape = sampleWeight ? alignSampleWeight(this.name, sampleWeight, prepared) : null;
     return { prepared, sampleWeight, weightShape };
   }
@@ -382,7 +447,8 @@ export abstract class Loss<Extra = any, State = any> {
    */
   forward(...inputs: (LossInput | null | undefined)[]): NDArray {
     const { prepared, sampleWeight, weightShape } = this.prepareCall(inputs);
-    const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : [...prepared.arrays];
+    // The node's inputs: prepared.arrays itself (never written) unless a sampleWeight joins them.
+    const arrays = sampleWeight ? [...prepared.arrays, sampleWeight] : prepared.arrays;
     const weights =
       sampleWeight && weightShape ? new WeightReader(sampleWeight, weightShape, prepared) : null;
     const reduction = this.callReduction(prepared);
@@ -390,8 +456,10 @@ export abstract class Loss<Extra = any, State = any> {
     const fused = reduction.kind !== 'none' && this.fusesGradient(prepared, sampleWeight, weights);
     // Whether the op below builds a graph node, i.e. whether a backward may still read the call's
     // state after its forward (the forward itself runs with recording paused).
-    const recorded = isRecording() && arrays.some((x) => x.requiresGrad);
-    const hooks = this.hooks();
+    let recorded = false;
+    if (isRecording())
+      for (let i = 0; i < arrays.length && !recorded; i++) recorded = arrays[i]!.requiresGrad;
+    const hooks = this.hooks;
     const op = fused
       ? onePassOp(hooks, prepared, weights, reduction)
       : blockOp(hooks, prepared, sampleWeight, weights, recorded, reduction);
@@ -400,28 +468,9 @@ export abstract class Loss<Extra = any, State = any> {
 
   /** This call's reduction: what the sum is divided by, or the shape 'none' returns. */
   private callReduction(prepared: Prepared<Extra>): CallReduction {
+    // The default asks nothing of the loss (and makes no closure on every training step).
+    if (this.reduction === 'perSample') return resolveReduction('perSample', prepared, noDenominator);
     return resolveReduction(this.reduction, prepared, () => this.meanDenominator(prepared));
-  }
-
-  /** This loss's hooks bound to it, for the pipelines (pipelines.ts); made once, never changed. */
-  private boundHooks: LossHooks<Extra, State> | null = null;
-
-  private hooks(): LossHooks<Extra, State> {
-    this.boundHooks ??= {
-      name: this.name,
-      weight: this.weight,
-      callMemory: this.callMemory,
-      createState: (prepared) => this.createState(prepared),
-      releaseState: (state) => this.releaseState(state),
-      forwardBlock: (prepared, state, begin, end, out) => this.forwardBlock(prepared, state, begin, end, out),
-      backwardBlock: (prepared, state, begin, end, dLoss, grads) =>
-        this.backwardBlock(prepared, state, begin, end, dLoss, grads),
-      assignsGradient: (prepared, index) => this.assignsGradient(prepared, index),
-      forwardGradient: this.forwardGradient?.bind(this),
-      twinGradients: (prepared, sampleWeight, weightShape, reduction, gradOutput) =>
-        this.twinGradients(prepared, sampleWeight, weightShape, reduction, gradOutput),
-    };
-    return this.boundHooks;
   }
 
   /**
@@ -436,9 +485,11 @@ export abstract class Loss<Extra = any, State = any> {
     weights: WeightReader | null,
   ): boolean {
     if (!this.forwardGradient || !isRecording() || !this.canFuseGradient(prepared)) return false;
-    const [first, ...rest] = prepared.arrays;
+    const arrays = prepared.arrays;
+    const first = arrays[0];
     if (!first || !isFloat(first.dtype) || !first.requiresGrad) return false;
-    if (rest.some((x) => isFloat(x.dtype) && x.requiresGrad)) return false;
+    for (let i = 1; i < arrays.length; i++)
+      if (isFloat(arrays[i]!.dtype) && arrays[i]!.requiresGrad) return false;
     if (sampleWeight && (sampleWeight.requiresGrad || !weights?.perSample)) return false;
     const layout = batchLayout(prepared);
     return layout.inner === layout.count && layout.count > 0;

@@ -86,7 +86,16 @@ export interface CallReduction {
 }
 
 /** The reduction of every 'perSample' call (nothing to resolve). */
-const PER_SAMPLE: CallReduction = Object.freeze({ kind: 'perSample', divisor: 1, shape: [] });
+/**
+ * A CallReduction. Every one is made here, so they all share one hidden class and the pipelines'
+ * reads of `kind` stay monomorphic whatever reductions other calls used.
+ */
+function callReduction(kind: LossReduction, divisor: number, shape: readonly number[]): CallReduction {
+  return { kind, divisor, shape };
+}
+
+const NO_AXES: readonly number[] = [];
+const PER_SAMPLE: CallReduction = callReduction('perSample', 1, NO_AXES);
 
 /** A call's reduction against its ℓ; `meanDenominator` is asked only for 'mean'. */
 export function resolveReduction(
@@ -100,13 +109,13 @@ export function resolveReduction(
     case 'none': {
       const squeezed = prepared.squeezedAxes ?? [];
       const shape = prepared.lossShape.filter((_, i) => !squeezed.includes(i));
-      return { kind: 'none', divisor: 1, shape };
+      return callReduction('none', 1, shape);
     }
     case 'sum':
-      return { kind: 'sum', divisor: 1, shape: [] };
+      return callReduction('sum', 1, NO_AXES);
     case 'mean':
-      return { kind: 'mean', divisor: meanDenominator(), shape: [] };
+      return callReduction('mean', meanDenominator(), NO_AXES);
     case 'batchmean':
-      return { kind: 'batchmean', divisor: prepared.lossShape[prepared.batchAxis] ?? 1, shape: [] };
+      return callReduction('batchmean', prepared.lossShape[prepared.batchAxis] ?? 1, NO_AXES);
   }
 }

@@ -123,17 +123,21 @@ export function onePassOp<Extra, State>(
       // The gradient belongs to this call's node until its graph is freed: a float32 one in a
       // region of the kernels' arena memory, which the one-pass kernels write in place (see
       // arena.ts), otherwise memory of this loss's earlier calls (see CallMemory).
-      const owner: FusedSaved<State> = { state, gradient: null, region: null };
+      // The per-sample scales and sums too: one float64 buffer, from the loss's CallMemory like
+      // the gradient (a new typed array of over 64 bytes costs a backing store, ~1 µs, per call).
+      const batch = layout.batch;
+      const perSampleMemory = hooks.callMemory.takeArray('float64', 2 * batch) as Float64Array;
+      const owner: FusedSaved<State> = { state, gradient: null, region: null, perSampleMemory };
       if (pred.dtype === 'float32') owner.region = allocateRegion(pred.size, owner);
       const gradient = owner.region
         ? regionView(owner.region)
         : hooks.callMemory.takeArray(pred.dtype, pred.size);
       if (!owner.region) owner.gradient = gradient;
       const unit = sumScale(hooks.weight, layout.count, reduction);
-      const scales = new Float64Array(layout.batch);
-      for (let sample = 0; sample < layout.batch; sample++)
+      const scales = perSampleMemory.subarray(0, batch);
+      for (let sample = 0; sample < batch; sample++)
         scales[sample] = weights ? unit * weights.ofSample(sample) : unit;
-      const sums = new Float64Array(layout.batch);
+      const sums = perSampleMemory.subarray(batch, 2 * batch).fill(0);
       fused(prepared, state, perSample, scales, sums, gradient);
       if (reduced) {
         if (weights)
@@ -154,6 +158,7 @@ export function onePassOp<Extra, State>(
         hooks.releaseState(saved.state);
         if (saved.region) releaseRegion(saved.region);
         if (saved.gradient) hooks.callMemory.giveBackArray(saved.gradient);
+        hooks.callMemory.giveBackArray(saved.perSampleMemory);
       });
       if (isRecording()) {
         const sampleWeight = weights ? weights.array : null;
@@ -182,9 +187,11 @@ export function onePassOp<Extra, State>(
         else scaleBySample(stored, head, headCount, scaled);
         result = scaled;
       }
-      const nulls = prepared.arrays.slice(1).map(() => null);
-      if (weights) nulls.push(null);
-      return [new NDArray(result, pred.shape), ...nulls];
+      // The prediction's gradient, and none for the other inputs (and the sampleWeight).
+      const grads: (NDArray | null)[] = [new NDArray(result, pred.shape)];
+      for (let i = 1; i < prepared.arrays.length; i++) grads.push(null);
+      if (weights) grads.push(null);
+      return grads;
     },
   });
 }
@@ -212,10 +219,16 @@ export function blockOp<Extra, State>(
         if (!recorded) hooks.releaseState(state);
         return { output, saved: { state } };
       }
-      const totals = new Float64Array(layout.batch);
-      const block = new Float64Array(Math.min(total, BLOCK_SIZE));
-      const samples = new Int32Array(block.length);
-      const offsets = weights ? new Int32Array(block.length) : null;
+      // The forward's working memory, read by nothing after it returns: from the loss's
+      // CallMemory and back there at the end (a new typed array of over 64 bytes costs a backing
+      // store, ~1 µs, which is most of a small call).
+      const blockLength = Math.min(total, BLOCK_SIZE);
+      const floats = hooks.callMemory.takeArray('float64', layout.batch + blockLength) as Float64Array;
+      const indices = hooks.callMemory.takeArray('int32', 2 * blockLength) as Int32Array;
+      const totals = floats.subarray(0, layout.batch).fill(0);
+      const block = floats.subarray(layout.batch);
+      const samples = indices.subarray(0, blockLength);
+      const offsets = weights ? indices.subarray(blockLength) : null;
       for (const [begin, end, sample] of blocks(total, layout)) {
         const length = end - begin;
         forwardBlock(prepared, state, begin, end, block);
@@ -246,16 +259,21 @@ export function blockOp<Extra, State>(
         }
       }
       if (!recorded) hooks.releaseState(state);
+      let output: NDArray;
       if (reduction.kind !== 'perSample') {
         const out = allocate(dtype, 1);
         out[0] = reducedValue(totals, hooks.weight, reduction);
-        return { output: new NDArray(out, []), saved: { state } };
+        output = new NDArray(out, []);
+      } else {
+        const scale = (hooks.weight === null ? 1 : hooks.weight) / layout.count;
+        const out = allocate(dtype, layout.batch);
+        for (let n = 0; n < layout.batch; n++)
+          out[n] = hooks.weight === null ? totals[n]! / layout.count : totals[n]! * scale;
+        output = new NDArray(out, [layout.batch]);
       }
-      const scale = (hooks.weight === null ? 1 : hooks.weight) / layout.count;
-      const out = allocate(dtype, layout.batch);
-      for (let n = 0; n < layout.batch; n++)
-        out[n] = hooks.weight === null ? totals[n]! / layout.count : totals[n]! * scale;
-      return { output: new NDArray(out, [layout.batch]), saved: { state } };
+      hooks.callMemory.giveBackArray(floats);
+      hooks.callMemory.giveBackArray(indices);
+      return { output, saved: { state } };
     },
     backward: ({ gradOutput, needsGrad, saved, onGraphFreed }) => {
       onGraphFreed(() => hooks.releaseState(saved.state));
@@ -385,4 +403,6 @@ interface FusedSaved<State> {
   readonly state: State;
   gradient: TypedArray | null;
   region: ArenaRegion | null;
+  /** The call's per-sample scales and sums (halves of one buffer), back to CallMemory with the rest. */
+  readonly perSampleMemory: Float64Array;
 }
