@@ -28,15 +28,16 @@
  */
 import { backward as runBackward } from '../../autograd/backward.js';
 import { isRecording } from '../../autograd/state.js';
-import { asArray, array as makeArray } from '../../ndarray/create.js';
-import { type DType, isFloat, type TypedArray } from '../../ndarray/dtype.js';
-import { ShapeError, ValueError } from '../../ndarray/errors.js';
-import { NDArray } from '../../ndarray/ndarray.js';
+import { isFloat, type TypedArray } from '../../ndarray/dtype.js';
+import { ValueError } from '../../ndarray/errors.js';
+import type { NDArray } from '../../ndarray/ndarray.js';
 import { sizeOf } from '../../ndarray/shape.js';
 import { mean, sum } from '../../ops/reduce.js';
 import { mul } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
 import { CallMemory } from '../_call-memory.js';
+import { convertInputs, type LossInput, type Prepared, uniformPrepared } from './inputs.js';
+import type { OnePassKernel } from './one-pass-kernel.js';
 import { alignSampleWeight, batchLayout, WeightReader } from './layout.js';
 import { blockOp, type LossHooks, onePassOp } from './pipelines.js';
 import {
@@ -53,50 +54,8 @@ import { checkChoice, checkFinite, checkKnownOptions } from './validation.js';
 
 export type { CallReduction, ConfigValue, LossConfig, LossOptions, LossReduction } from './options.js';
 export { LOSS_REDUCTIONS } from './options.js';
-
-/** Anything a loss accepts as an input: an NDArray, nested JS arrays, a typed array or a number. */
-export type LossInput = NDArray | number | readonly unknown[] | TypedArray;
-
-/** What a loss's `prepare` step hands to its kernels. */
-export interface Prepared<Extra = unknown> {
-  /**
-   * The differentiable (or discrete) arrays the kernels read, in a fixed order chosen by the loss.
-   * Gradients are reported for float arrays that need them.
-   */
-  readonly arrays: readonly NDArray[];
-  /**
-   * For each entry of `arrays`, the position of the user's positional input it came from (so
-   * gradients can be reshaped back), or -1 for an internal array.
-   */
-  readonly sources: readonly number[];
-  /** Shape of the unreduced loss ℓ. */
-  readonly lossShape: readonly number[];
-  /** Batch axis of ℓ, already normalised against `lossShape`. */
-  readonly batchAxis: number;
-  /** Scalars and other per-call settings the kernels need (e.g. Poisson's epsilon). */
-  readonly extra?: Extra | undefined;
-  /**
-   * Axes of `lossShape` the loss has already reduced to length 1 (SoftmaxCE's class axis):
-   * `reduction: 'none'` leaves them out of its result.
-   */
-  readonly squeezedAxes?: readonly number[] | undefined;
-}
-
-/**
- * `prepared` as an object of one hidden class whatever the loss (every property present, in one
- * order), so the pipelines' and kernels' reads of it stay monomorphic when many losses run in one
- * process; each loss's `prepare` builds its literal its own way.
- */
-function uniformPrepared<Extra>(prepared: Prepared<Extra>): Prepared<Extra> {
-  return {
-    arrays: prepared.arrays,
-    sources: prepared.sources,
-    lossShape: prepared.lossShape,
-    batchAxis: prepared.batchAxis,
-    extra: prepared.extra,
-    squeezedAxes: prepared.squeezedAxes,
-  };
-}
+export type { LossInput, Prepared } from './inputs.js';
+export type { OnePassKernel } from './one-pass-kernel.js';
 
 /** A call's prepared inputs, its sampleWeight apart, and the shape that weight takes against ℓ. */
 interface PreparedCall<Extra> {
@@ -108,11 +67,6 @@ interface PreparedCall<Extra> {
 /** The meanDenominator of a reduction that never asks for one. */
 function noDenominator(): number {
   return 1;
-}
-
-/** The floats-of-input dtype for converting nested-array inputs. */
-function floatDType(reference: NDArray | null): DType {
-  return reference && isFloat(reference.dtype) ? reference.dtype : 'float32';
 }
 
 // ---- the base class -----------------------------------------------------------------------
@@ -378,57 +332,12 @@ export abstract class Loss<Extra = any, State = any> {
 
   // ---- the pipeline ---------------------------------------------------------------------
 
-  private convert(raw: readonly (LossInput | null | undefined)[]): (NDArray | null)[] {
-    const where = this.name;
-    if (raw.length > this.inputNames.length) {
-      throw new ValueError(
-        `${where}: takes at most ${this.inputNames.length} inputs (${this.inputNames.join(', ')}), got ${raw.length}`,
-      );
-    }
-    const first = raw[0] instanceof NDArray ? raw[0] : null;
-    // A plain loop (no closure per call); every input name gets a slot, null where not given.
-    const names = this.inputNames;
-    const converted: (NDArray | null)[] = [];
-    for (let i = 0; i < names.length; i++)
-      converted.push(this.convertInput(where, names[i]!, i, raw[i], first));
-    return converted;
-  }
-
-  /** One positional input as an NDArray (null when optional and not given), or a typed error. */
-  private convertInput(
-    where: string,
-    name: string,
-    i: number,
-    value: LossInput | null | undefined,
-    first: NDArray | null,
-  ): NDArray | null {
-    if (value === undefined || value === null) {
-      if (i < this.requiredInputs) throw new ValueError(`${where}: input ${name} is required`);
-      return null;
-    }
-    if (value instanceof NDArray) return value;
-    if (typeof value !== 'number' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
-      throw new ValueError(`${where}: input ${name} must be an NDArray, nested array, typed array or number`);
-    }
-    if (ArrayBuffer.isView(value)) return asArray(value as TypedArray);
-    try {
-      return makeArray(value as number, { dtype: floatDType(first) });
-    } catch (error) {
-      // Name the loss and the input: nd.array's own message names neither.
-      if (error instanceof ShapeError || error instanceof ValueError) {
-        const Type = error.constructor as new (message: string) => Error;
-        throw new Type(`${where}: input ${name}: ${error.message}`);
-      }
-      throw error;
-    }
-  }
-
   /**
    * A call's inputs converted, validated and reshaped by the loss (`prepare`), with the
    * sampleWeight apart and the shape it takes against ℓ.
    */
   private prepareCall(inputs: readonly (LossInput | null | undefined)[]): PreparedCall<Extra> {
-    const converted = this.convert(inputs);
+    const converted = convertInputs(this.name, this.inputNames, this.requiredInputs, inputs);
     const swIndex = this.sampleWeightIndex;
     let sampleWeight: NDArray | null = null;
     if (swIndex >= 0 && swIndex < converted.length) {
@@ -565,29 +474,6 @@ export abstract class Loss<Extra = any, State = any> {
     })!;
     return grads.map((g, i) => (isFloat(variables[i]!.dtype) ? g : null));
   }
-}
-
-/**
- * @internal A loss's one-pass path, for `gloss-ml/kernels` (src/typed): its `prepare`, its
- * `canFuseGradient` and its `forwardGradient` hook, bound to it, so a typed-array call runs the
- * code the training step runs. `run` is `forwardGradient`, called with no state (undefined): no
- * one-pass hook reads per-call state (each recomputes what it needs), and a typed call must not
- * allocate the state the block path would.
- */
-export interface OnePassKernel<Extra = unknown> {
-  /** The loss's validation and reshaping of NDArray inputs (sampleWeight excluded), as in forward. */
-  prepare(inputs: readonly (NDArray | null)[]): Prepared<Extra>;
-  /** Whether this call's layout and options are covered by the one-pass hook. */
-  canFuse(prepared: Prepared<Extra>): boolean;
-  /** Loss.forwardGradient (see there for `sampleSize`, `scales`, `sums` and `gradient`). */
-  run(
-    prepared: Prepared<Extra>,
-    state: undefined,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void;
 }
 
 /**
