@@ -59,6 +59,21 @@ function workloads(lib: Library): Map<string, Step> {
     list.set(id, step(new losses.SoftmaxCrossEntropyLoss!(), logits, labels));
   };
   softmax('W2', 4096, 1000);
+  {
+    // W2o: W2 with labelSmoothing, ignoreIndex (every tenth label −1) and classWeight (see
+    // bench/workloads.ts); absent from a tree whose SoftmaxCrossEntropyLoss lacks the options.
+    nd.random.seed(2);
+    const logits = nd.random.normal(0, 2, [4096, 1000]);
+    const labels = nd.random.randint(0, 1000, [4096]);
+    const classWeight = nd.random.uniform(0.5, 1.5, [1000]);
+    const ignoring = nd.array(Array.from(labels.data, (y, i) => (i % 10 === 3 ? -1 : y)), { dtype: 'int32' });
+    try {
+      const loss = new losses.SoftmaxCrossEntropyLoss!({ labelSmoothing: 0.1, ignoreIndex: -1, classWeight });
+      list.set('W2o', step(loss, logits, ignoring));
+    } catch {
+      // The other tree has no such options.
+    }
+  }
   softmax('W2s', 32, 10);
   nd.random.seed(1);
   const logits = nd.random.normal(0, 1, [4096, 1024]);
