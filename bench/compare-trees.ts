@@ -66,7 +66,10 @@ function workloads(lib: Library): Map<string, Step> {
     const logits = nd.random.normal(0, 2, [4096, 1000]);
     const labels = nd.random.randint(0, 1000, [4096]);
     const classWeight = nd.random.uniform(0.5, 1.5, [1000]);
-    const ignoring = nd.array(Array.from(labels.data, (y, i) => (i % 10 === 3 ? -1 : y)), { dtype: 'int32' });
+    const ignoring = nd.array(
+      Array.from(labels.data, (y, i) => (i % 10 === 3 ? -1 : y)),
+      { dtype: 'int32' },
+    );
     try {
       const loss = new losses.SoftmaxCrossEntropyLoss!({ labelSmoothing: 0.1, ignoreIndex: -1, classWeight });
       list.set('W2o', step(loss, logits, ignoring));

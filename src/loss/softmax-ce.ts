@@ -93,35 +93,72 @@ interface SoftmaxExtra {
  *
  * along the class `axis`, then `sampleWeight`, `weight` and the mean over the non-batch axes.
  * ℓ keeps the class axis with size 1 (so against a `(N, C)` prediction it is `(N, 1)`).
+ * With PyTorch's options (C classes, w the `classWeight`, 1 without it, ε the `labelSmoothing`):
+ *
+ * $$
+ * \ell = (1 - \varepsilon)\, w_y \,(-\log p_y) + \tfrac{\varepsilon}{C} \textstyle\sum_c w_c\,(-\log p_c)
+ * \quad\text{(sparse; 0 where } y = \text{ignoreIndex)}, \qquad
+ * \ell = -\textstyle\sum_c w_c \big((1 - \varepsilon)\,\text{label}_c + \tfrac{\varepsilon}{C}\big) \log p_c
+ * \quad\text{(dense)}
+ * $$
  *
  * **Inputs**: `pred` any shape with a class axis of length C, real logits (log-probabilities with
  * `fromLogits`); `label` — sparse: one class index per row (the element count of `pred` without
  * its class axis, any shape, e.g. `(N,)` or `(N, 1)`), int32 or float holding integers in
- * [0, C), anything else is a ValueError naming the first bad position and value;
- * dense: the same element count as `pred`, reshaped like it, non-negative weights per class
- * (usually a distribution); `sampleWeight` optional, broadcastable to ℓ (a 1-D array of batch
- * length is per sample; a per-class `(N, C)` weight would enlarge ℓ and is a ShapeError).
+ * [0, C) or equal to `ignoreIndex`, anything else is a ValueError naming the first bad position
+ * and value; dense: the same element count as `pred`, reshaped like it, non-negative weights per
+ * class (usually a distribution); `sampleWeight` optional, broadcastable to ℓ (a 1-D array of
+ * batch length is per sample; a per-class `(N, C)` weight would enlarge ℓ and is a ShapeError).
  *
- * **Output**: shape `(batch,)`.
+ * **Output**: shape `(batch,)` (see `reduction` for the others).
  *
  * **Options**: `axis` (default −1), `sparseLabel` (default true), `fromLogits` (default false;
- * true means `pred` already holds log-probabilities, Gluon's misnomer), `weight` (default none),
- * `batchAxis` (default 0).
+ * true means `pred` already holds log-probabilities, Gluon's misnomer), `labelSmoothing` ε
+ * (default 0; in [0, 1), else a ValueError; the target becomes (1 − ε) · onehot + ε / C for
+ * sparse and dense labels, on any class axis and rank), `ignoreIndex` (default none; any integer,
+ * it may lie outside [0, C); those rows give loss 0 and gradient 0, count as 0 in the per-sample
+ * mean and are not counted by `'mean'`; sparse labels only, a ValueError with
+ * `sparseLabel: false`), `classWeight` (default none; a length-C array or 1-D NDArray of finite
+ * numbers ≥ 0, else a ValueError, and a ShapeError at the call when its length is not C),
+ * `weight` (default none), `batchAxis` (default 0), `reduction` (default `'perSample'`). With
+ * sparse labels and `classWeight` or `ignoreIndex`, `'mean'` divides the sum by Σ w_y over the
+ * rows not ignored (PyTorch's weighted mean; 0, not NaN, when nothing is counted); otherwise by
+ * the number of rows (dense labels: the number of positions, as PyTorch).
+ *
+ * **From PyTorch**: `F.cross_entropy(x, y, weight=w, ignore_index=i, label_smoothing=ε,
+ * reduction=r)` equals `new SoftmaxCrossEntropyLoss({ axis: 1, classWeight: w, ignoreIndex: i,
+ * labelSmoothing: ε, reduction: r })` for r in `'none' | 'sum' | 'mean'` (PyTorch's class axis
+ * is 1: for `(N, C)` the default −1 is the same axis, for `(N, C, d…)` pass `axis: 1`). The three
+ * options combine as in PyTorch: with class weights the smoothing term is (ε / C) Σ_c w_c (−log p_c).
+ * PyTorch's default `ignore_index` is −100; gloss ignores nothing unless asked, so a −100 label is
+ * a ValueError: pass `ignoreIndex: -100` to keep PyTorch's behaviour. One difference: an all-ignored
+ * batch's `'mean'` is 0 here, NaN in PyTorch. From TF.js / Keras: `labelSmoothing` is the same
+ * ε as `tf.losses.softmaxCrossEntropy`'s and Keras's `label_smoothing`.
  *
  * **Gradient**: softmax(pred) − onehot(label) (sparse) or softmax(pred) · Σ_c label_c − label
  * (dense); −onehot(label) or −label with `fromLogits`. Dense labels also get the gradient
- * −log softmax(pred).
+ * −log softmax(pred). With the options, with t the smoothed target: p_j · Σ_c w_c t_c − w_j t_j,
+ * and ∂ℓ/∂label_c = −(1 − ε) w_c log p_c.
  *
  * **Stability**: the log-sum-exp is shifted by the row maximum, so logits of any finite size
  * (±1e30 included) give finite losses and gradients. Only two numbers per row are kept for the
  * backward pass (O(rows) memory; the softmax is recomputed), and a non-last class axis is walked
  * with strides, never copied. A NaN logit makes its sample's loss and its whole gradient row NaN
- * and touches nothing else; a −Infinity logit on a class that is not the label is a mask.
+ * and touches nothing else (an ignored row stays 0); a −Infinity logit on a class that is not the
+ * label is a mask (with ε > 0 it has target mass ε / C, so the loss is +Infinity, as in PyTorch).
+ * The smoothing sum Σ_c w_c (−log p_c) adds non-negative float64 terms (see _softmax-targets.ts).
+ * The options keep the one-pass kernel (class axis last, logits, a recorded call) and add one
+ * pass over the row for ε > 0.
  *
  * @example
  * ```ts
  * const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
  * loss.forward(nd.array([[1, 10], [8, 2]]), nd.array([0, 1])); // [9.000123 6.0024757]
+ * // PyTorch's cross_entropy(x, y, weight=[1, 2], ignore_index=-1, label_smoothing=0.1, reduction='mean'):
+ * const torchLike = new gluon.loss.SoftmaxCrossEntropyLoss({
+ *   labelSmoothing: 0.1, ignoreIndex: -1, classWeight: [1, 2], reduction: 'mean',
+ * });
+ * torchLike.forward(nd.array([[1, 10], [8, 2], [0, 0]]), nd.array([0, 1, -1])); // 6.6516523 (0-d)
  * ```
  */
 export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers | null> {
