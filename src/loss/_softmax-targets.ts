@@ -245,8 +245,8 @@ export function fixOnePass(args: {
   const { targets, labels, rowWeights: w } = sparse;
   const { smoothing, classWeight } = targets;
   const uniform = smoothing / classes;
-  const bias = new Float64Array(smoothing === 0 ? 0 : classes);
-  let biasScale = Number.NaN;
+  const spreads = smoothing === 0 ? null : new Float64Array(labels.length);
+  if (spreads) uniformParts(x, out, labels, classes, sampleScales, uniform, classWeight, spreads);
   for (let r = 0, row = 0; r < labels.length; r++, row += classes) {
     const y = labels[r]!;
     if (y === IGNORED_ROW) {
@@ -255,52 +255,60 @@ export function fixOnePass(args: {
       continue;
     }
     const nll = loss[r]!;
-    if (smoothing === 0) {
+    if (!spreads) {
       loss[r] = w[r]! * nll;
       continue;
     }
-    // The bias vector s · (ε / C) · w_c is rebuilt only when the row's scale changes (a new sample weight).
-    const scale = sampleScales[r]! * uniform;
-    if (scale !== biasScale) {
-      for (let c = 0; c < classes; c++) bias[c] = scale * weightOf(classWeight, c);
-      biasScale = scale;
-    }
-    const spread = uniformPart(x, out, row, classes, x[row + y]!, bias, classWeight);
     out[row + y]! += sampleScales[r]! * uniform * total;
-    let smoothingSum = total * nll + spread;
+    let smoothingSum = total * nll + spreads[r]!;
     if (nll - nll !== 0) smoothingSum = rowSmoothingSum(x.subarray(row, row + classes), classWeight);
     loss[r] = (1 - smoothing) * w[r]! * nll + uniform * smoothingSum;
   }
 }
 
 /**
- * One row of the one-pass fix-up: subtracts bias_c from out (the uniform target's gradient
- * s · (ε / C) · w_c) and returns Σ_c w_c · (x_y − x_c) in float64. Plain counted loops: V8 runs
- * them at memory speed (unrolling with several partial sums measured slower).
+ * The per-element part of the one-pass fix-up, for every row not ignored: subtracts the uniform
+ * target's gradient s_r · (ε / C) · w_c from out and writes Σ_c w_c · (x_y − x_c) (float64) into
+ * `spreads`: one read of x and one read-modify-write of out per element (plain counted loops;
+ * four partial sums measured no faster). This pass is what the options add to the one-pass
+ * kernel's time.
  */
-function uniformPart(
+function uniformParts(
   x: FloatArray,
   out: FloatArray,
-  row: number,
+  labels: Int32Array,
   classes: number,
-  xy: number,
-  bias: Float64Array,
+  sampleScales: Float64Array,
+  uniform: number,
   classWeight: Float64Array | null,
-): number {
-  let spread = 0;
-  if (classWeight) {
-    for (let c = 0, k = row; c < classes; c++, k++) {
-      spread += classWeight[c]! * (xy - x[k]!);
-      out[k] = out[k]! - bias[c]!;
+  spreads: Float64Array,
+): void {
+  const bias = new Float64Array(classes);
+  let biasScale = Number.NaN;
+  for (let r = 0, row = 0; r < labels.length; r++, row += classes) {
+    const y = labels[r]!;
+    if (y === IGNORED_ROW) continue;
+    const xy = x[row + y]!;
+    const scale = sampleScales[r]! * uniform;
+    let spread = 0;
+    if (classWeight) {
+      // The bias vector s · (ε / C) · w_c, rebuilt only when the scale changes (a new sample weight).
+      if (scale !== biasScale) {
+        for (let c = 0; c < classes; c++) bias[c] = scale * classWeight[c]!;
+        biasScale = scale;
+      }
+      for (let c = 0, k = row; c < classes; c++, k++) {
+        spread += classWeight[c]! * (xy - x[k]!);
+        out[k] = out[k]! - bias[c]!;
+      }
+    } else {
+      for (let k = row, end = row + classes; k < end; k++) {
+        spread += xy - x[k]!;
+        out[k] = out[k]! - scale;
+      }
     }
-  } else {
-    const shift = bias[0]!;
-    for (let k = row, end = row + classes; k < end; k++) {
-      spread += xy - x[k]!;
-      out[k] = out[k]! - shift;
-    }
+    spreads[r] = spread;
   }
-  return spread;
 }
 
 /** S of one contiguous row from its float64 normalisers (the rows the one-pass form cannot take). */
