@@ -146,9 +146,14 @@ const theirs = workloads(there);
 console.log(`this tree vs ${otherTree}: ${rounds} alternating rounds per workload\n`);
 console.log('| workload | this ms | other ms | this/other (median) | per-round range |');
 console.log('|---|---:|---:|---:|---:|');
+const absent: string[] = [];
 for (const [id, step] of mine) {
   if (only && !only.includes(id)) continue;
-  const other = theirs.get(id)!;
+  const other = theirs.get(id);
+  if (!other) {
+    absent.push(id);
+    continue;
+  }
   step();
   other();
   const thisTimes: number[] = [];
@@ -169,6 +174,7 @@ for (const [id, step] of mine) {
       `${sorted[1]!.toFixed(2)}-${sorted[sorted.length - 2]!.toFixed(2)} |`,
   );
 }
+if (absent.length > 0) console.log(`\nnot in the other tree: ${absent.join(', ')}`);
 const unknown = only?.filter((id) => !mine.has(id)) ?? [];
 if (unknown.length > 0)
   console.log(
