@@ -59,6 +59,24 @@ function workloads(lib: Library): Map<string, Step> {
     list.set(id, step(new losses.SoftmaxCrossEntropyLoss!(), logits, labels));
   };
   softmax('W2', 4096, 1000);
+  {
+    // W2o: W2 with labelSmoothing, ignoreIndex (every tenth label −1) and classWeight (see
+    // bench/workloads.ts); absent from a tree whose SoftmaxCrossEntropyLoss lacks the options.
+    nd.random.seed(2);
+    const logits = nd.random.normal(0, 2, [4096, 1000]);
+    const labels = nd.random.randint(0, 1000, [4096]);
+    const classWeight = nd.random.uniform(0.5, 1.5, [1000]);
+    const ignoring = nd.array(
+      Array.from(labels.data, (y, i) => (i % 10 === 3 ? -1 : y)),
+      { dtype: 'int32' },
+    );
+    try {
+      const loss = new losses.SoftmaxCrossEntropyLoss!({ labelSmoothing: 0.1, ignoreIndex: -1, classWeight });
+      list.set('W2o', step(loss, logits, ignoring));
+    } catch {
+      // The other tree has no such options.
+    }
+  }
   softmax('W2s', 32, 10);
   nd.random.seed(1);
   const logits = nd.random.normal(0, 1, [4096, 1024]);
@@ -128,9 +146,14 @@ const theirs = workloads(there);
 console.log(`this tree vs ${otherTree}: ${rounds} alternating rounds per workload\n`);
 console.log('| workload | this ms | other ms | this/other (median) | per-round range |');
 console.log('|---|---:|---:|---:|---:|');
+const absent: string[] = [];
 for (const [id, step] of mine) {
   if (only && !only.includes(id)) continue;
-  const other = theirs.get(id)!;
+  const other = theirs.get(id);
+  if (!other) {
+    absent.push(id);
+    continue;
+  }
   step();
   other();
   const thisTimes: number[] = [];
@@ -151,6 +174,7 @@ for (const [id, step] of mine) {
       `${sorted[1]!.toFixed(2)}-${sorted[sorted.length - 2]!.toFixed(2)} |`,
   );
 }
+if (absent.length > 0) console.log(`\nnot in the other tree: ${absent.join(', ')}`);
 const unknown = only?.filter((id) => !mine.has(id)) ?? [];
 if (unknown.length > 0)
   console.log(

@@ -29,6 +29,8 @@ export interface Workload {
   /** Builds the TF.js step for the current backend, or null when TF.js has no equivalent. */
   tfjs: ((tf: Tf) => Step) | null;
   tfjsNote?: string;
+  /** The TF.js step computes a related but different loss (W2o): timed, not compared with gloss. */
+  tfjsComputesOther?: boolean;
   /** What the PyTorch worker builds (same input buffers), or null when it has no equivalent. */
   pytorch: PyTorchSpec | null;
   /** The floor pass, or null where none is meaningful (matmul). */
@@ -189,6 +191,48 @@ function softmax(list: Workload[], id: string, title: string, n: number, c: numb
   });
 }
 
+/**
+ * W2o: W2's logits with SoftmaxCrossEntropyLoss's PyTorch options — labelSmoothing 0.1,
+ * ignoreIndex −1 (every tenth label) and a classWeight — next to TF.js's label-smoothed
+ * softmaxCrossEntropy, which has neither ignored labels nor class weights (it gets the one-hot of
+ * the labels without the ignored ones, built outside the timed region).
+ */
+function softmaxOptions(list: Workload[], n: number, c: number): void {
+  if (!has('SoftmaxCrossEntropyLoss')) return;
+  const [logits, labels, classWeight] = seeded(2, () => [
+    nd.random.normal(0, 2, [n, c]),
+    nd.random.randint(0, c, [n]),
+    nd.random.uniform(0.5, 1.5, [c]),
+  ]);
+  const oneHot = labels!.oneHot(c);
+  const withIgnored = labels!.data.map((y: number, i: number) => (i % 10 === 3 ? -1 : y));
+  const ignoring = nd.array(Array.from(withIgnored), { dtype: 'int32' });
+  const options = { labelSmoothing: 0.1, ignoreIndex: -1, classWeight: classWeight! };
+  list.push({
+    id: 'W2o',
+    title: `SoftmaxCrossEntropyLoss sparse [${n},${c}] labelSmoothing 0.1, ignoreIndex -1, classWeight`,
+    kind: 'loss',
+    elements: n * c,
+    bytes: 4 * (2 * n * c + 2 * n),
+    logitsBytes: 4 * n * c,
+    gloss: glossStep(new losses.SoftmaxCrossEntropyLoss!(options), logits!, ignoring),
+    tfjs: (tf) => {
+      const [p, y] = tensorsOf(tf, logits!, oneHot);
+      return tfjsLossStep(tf, p!, (x) =>
+        tf.losses.softmaxCrossEntropy(y!, x, undefined, 0.1, tf.Reduction.SUM),
+      );
+    },
+    tfjsNote:
+      'tfjs: label smoothing only (no ignoreIndex, no class weights): one-hot labels built outside the timed region',
+    tfjsComputesOther: true,
+    pytorch: null,
+    floor: floorPass(
+      [logits!.data as Float32Array, labels!.astype('float32').data as Float32Array],
+      [n * c, n],
+    ),
+  });
+}
+
 export function workloads(only?: readonly string[]): Workload[] {
   const list: Workload[] = [];
   const l2 = (id: string, n: number, d: number) =>
@@ -207,6 +251,7 @@ export function workloads(only?: readonly string[]): Workload[] {
   // worker), where the machine has a second core.
   const twoCores = (os.availableParallelism?.() ?? os.cpus().length) >= 2;
   softmax(list, 'W2', 'SoftmaxCrossEntropyLoss sparse [4096,1000]', 4096, 1000);
+  softmaxOptions(list, 4096, 1000);
   if (twoCores) {
     softmax(list, 'W2t', 'SoftmaxCrossEntropyLoss sparse [4096,1000], useKernelThreads(2)', 4096, 1000);
     list[list.length - 1]!.threads = 2;

@@ -14,9 +14,25 @@ import {
   sparseSoftmaxCrossEntropyRows,
 } from '../kernels/index.js';
 import {
+  denseTargetTwin,
+  denseTargetWeights,
+  fixOnePass,
+  hasTargetOptions,
+  onePassArguments,
+  rowWeights,
+  type SoftmaxTargets,
+  type SparseTargets,
+  softmaxTargets,
+  sparseTargetGradient,
+  sparseTargetLosses,
+  sparseTargetTwin,
+  totalWeight,
+} from './_softmax-targets.js';
+import {
   allocateNormalizers,
   type ClassLayout,
   type ClassRows,
+  checkPerClassLength,
   classLayout,
   crossEntropyTerm,
   denseSoftmaxGradient,
@@ -24,6 +40,7 @@ import {
   logSoftmaxRows,
   type RowNormalizers,
   Runs,
+  sparseClassLabels,
 } from './_class-rows.js';
 import {
   checkBoolean,
@@ -42,14 +59,26 @@ export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
   sparseLabel?: boolean;
   /** `pred` already holds log-probabilities (Gluon's name; default false: `pred` are logits). */
   fromLogits?: boolean;
+  /** ε in [0, 1): the target becomes (1 − ε) · label + ε / C (default 0; PyTorch's `label_smoothing`). */
+  labelSmoothing?: number;
+  /** A label value whose rows give loss 0 and gradient 0 (any integer; sparse labels; default none). */
+  ignoreIndex?: number | null;
+  /** One non-negative weight per class (PyTorch's `weight`): a length-C array or 1-D NDArray; default none. */
+  classWeight?: readonly number[] | Float32Array | Float64Array | NDArray | null;
 }
 
 /** Per-call settings the kernels read. */
 interface SoftmaxExtra {
   readonly axis: number;
   readonly layout: ClassLayout;
-  /** Validated class index of every row (sparse labels), or null for dense labels. */
+  /** Validated class index of every row (sparse labels; IGNORED_ROW for an ignored one), or null for dense labels. */
   readonly labels: Int32Array | null;
+  /** Sparse labels with labelSmoothing, classWeight or ignoreIndex set; null otherwise. */
+  readonly sparse: SparseTargets | null;
+  /** Dense labels with options: each element's weight of −log p, w_c · ((1 − ε) z + ε / C); else null. */
+  readonly denseWeights: Float64Array | null;
+  /** W = Σ_c w_c (C without class weights). */
+  readonly total: number;
 }
 
 /**
@@ -64,35 +93,72 @@ interface SoftmaxExtra {
  *
  * along the class `axis`, then `sampleWeight`, `weight` and the mean over the non-batch axes.
  * ℓ keeps the class axis with size 1 (so against a `(N, C)` prediction it is `(N, 1)`).
+ * With PyTorch's options (C classes, w the `classWeight`, 1 without it, ε the `labelSmoothing`):
+ *
+ * $$
+ * \ell = (1 - \varepsilon)\, w_y \,(-\log p_y) + \tfrac{\varepsilon}{C} \textstyle\sum_c w_c\,(-\log p_c)
+ * \quad\text{(sparse; 0 where } y = \text{ignoreIndex)}, \qquad
+ * \ell = -\textstyle\sum_c w_c \big((1 - \varepsilon)\,\text{label}_c + \tfrac{\varepsilon}{C}\big) \log p_c
+ * \quad\text{(dense)}
+ * $$
  *
  * **Inputs**: `pred` any shape with a class axis of length C, real logits (log-probabilities with
  * `fromLogits`); `label` — sparse: one class index per row (the element count of `pred` without
  * its class axis, any shape, e.g. `(N,)` or `(N, 1)`), int32 or float holding integers in
- * [0, C), anything else is a ValueError naming the first bad position and value;
- * dense: the same element count as `pred`, reshaped like it, non-negative weights per class
- * (usually a distribution); `sampleWeight` optional, broadcastable to ℓ (a 1-D array of batch
- * length is per sample; a per-class `(N, C)` weight would enlarge ℓ and is a ShapeError).
+ * [0, C) or equal to `ignoreIndex`, anything else is a ValueError naming the first bad position
+ * and value; dense: the same element count as `pred`, reshaped like it, non-negative weights per
+ * class (usually a distribution); `sampleWeight` optional, broadcastable to ℓ (a 1-D array of
+ * batch length is per sample; a per-class `(N, C)` weight would enlarge ℓ and is a ShapeError).
  *
- * **Output**: shape `(batch,)`.
+ * **Output**: shape `(batch,)` (see `reduction` for the others).
  *
  * **Options**: `axis` (default −1), `sparseLabel` (default true), `fromLogits` (default false;
- * true means `pred` already holds log-probabilities, Gluon's misnomer), `weight` (default none),
- * `batchAxis` (default 0).
+ * true means `pred` already holds log-probabilities, Gluon's misnomer), `labelSmoothing` ε
+ * (default 0; in [0, 1), else a ValueError; the target becomes (1 − ε) · onehot + ε / C for
+ * sparse and dense labels, on any class axis and rank), `ignoreIndex` (default none; any integer,
+ * it may lie outside [0, C); those rows give loss 0 and gradient 0, count as 0 in the per-sample
+ * mean and are not counted by `'mean'`; sparse labels only, a ValueError with
+ * `sparseLabel: false`), `classWeight` (default none; a length-C array or 1-D NDArray of finite
+ * numbers ≥ 0, else a ValueError, and a ShapeError at the call when its length is not C),
+ * `weight` (default none), `batchAxis` (default 0), `reduction` (default `'perSample'`). With
+ * sparse labels and `classWeight` or `ignoreIndex`, `'mean'` divides the sum by Σ w_y over the
+ * rows not ignored (PyTorch's weighted mean; 0, not NaN, when nothing is counted); otherwise by
+ * the number of rows (dense labels: the number of positions, as PyTorch).
+ *
+ * **From PyTorch**: `F.cross_entropy(x, y, weight=w, ignore_index=i, label_smoothing=ε,
+ * reduction=r)` equals `new SoftmaxCrossEntropyLoss({ axis: 1, classWeight: w, ignoreIndex: i,
+ * labelSmoothing: ε, reduction: r })` for r in `'none' | 'sum' | 'mean'` (PyTorch's class axis
+ * is 1: for `(N, C)` the default −1 is the same axis, for `(N, C, d…)` pass `axis: 1`). The three
+ * options combine as in PyTorch: with class weights the smoothing term is (ε / C) Σ_c w_c (−log p_c).
+ * PyTorch's default `ignore_index` is −100; gloss ignores nothing unless asked, so a −100 label is
+ * a ValueError: pass `ignoreIndex: -100` to keep PyTorch's behaviour. One difference: an all-ignored
+ * batch's `'mean'` is 0 here, NaN in PyTorch. From TF.js / Keras: `labelSmoothing` is the same
+ * ε as `tf.losses.softmaxCrossEntropy`'s and Keras's `label_smoothing`.
  *
  * **Gradient**: softmax(pred) − onehot(label) (sparse) or softmax(pred) · Σ_c label_c − label
  * (dense); −onehot(label) or −label with `fromLogits`. Dense labels also get the gradient
- * −log softmax(pred).
+ * −log softmax(pred). With the options, with t the smoothed target: p_j · Σ_c w_c t_c − w_j t_j,
+ * and ∂ℓ/∂label_c = −(1 − ε) w_c log p_c.
  *
  * **Stability**: the log-sum-exp is shifted by the row maximum, so logits of any finite size
  * (±1e30 included) give finite losses and gradients. Only two numbers per row are kept for the
  * backward pass (O(rows) memory; the softmax is recomputed), and a non-last class axis is walked
  * with strides, never copied. A NaN logit makes its sample's loss and its whole gradient row NaN
- * and touches nothing else; a −Infinity logit on a class that is not the label is a mask.
+ * and touches nothing else (an ignored row stays 0); a −Infinity logit on a class that is not the
+ * label is a mask (with ε > 0 it has target mass ε / C, so the loss is +Infinity, as in PyTorch).
+ * The smoothing sum Σ_c w_c (−log p_c) adds non-negative float64 terms (see _softmax-targets.ts).
+ * The options keep the one-pass kernel (class axis last, logits, a recorded call) and add one
+ * pass over the row for ε > 0.
  *
  * @example
  * ```ts
  * const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
  * loss.forward(nd.array([[1, 10], [8, 2]]), nd.array([0, 1])); // [9.000123 6.0024757]
+ * // PyTorch's cross_entropy(x, y, weight=[1, 2], ignore_index=-1, label_smoothing=0.1, reduction='mean'):
+ * const torchLike = new gluon.loss.SoftmaxCrossEntropyLoss({
+ *   labelSmoothing: 0.1, ignoreIndex: -1, classWeight: [1, 2], reduction: 'mean',
+ * });
+ * torchLike.forward(nd.array([[1, 10], [8, 2], [0, 0]]), nd.array([0, 1, -1])); // 6.6516523 (0-d)
  * ```
  */
 export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers | null> {
@@ -106,9 +172,19 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   readonly sparseLabel: boolean;
   /** Whether `pred` already holds log-probabilities. */
   readonly fromLogits: boolean;
+  /** ε of the label smoothing (0: none). */
+  readonly labelSmoothing: number;
+  /** The ignored label value, or null. */
+  readonly ignoreIndex: number | null;
+  /** The per-class weights (a validated copy), or null. */
+  readonly classWeight: Float64Array | null;
+  /** The three options above, validated, for the block functions of _softmax-targets.ts. */
+  private readonly targets: SoftmaxTargets;
+  /** Whether any of them is set (otherwise every call takes Gluon's paths unchanged). */
+  private readonly hasTargets: boolean;
 
   constructor(options: SoftmaxCrossEntropyLossOptions = {}) {
-    super(options, ['axis', 'sparseLabel', 'fromLogits']);
+    super(options, ['axis', 'sparseLabel', 'fromLogits', 'labelSmoothing', 'ignoreIndex', 'classWeight']);
     // Defaults apply to options left undefined (null is checked like any other value).
     const { axis = -1, sparseLabel = true, fromLogits = false } = options;
     if (!Number.isInteger(axis))
@@ -116,6 +192,11 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     this.axis = axis;
     this.sparseLabel = checkBoolean(this.name, 'sparseLabel', sparseLabel);
     this.fromLogits = checkBoolean(this.name, 'fromLogits', fromLogits);
+    this.targets = softmaxTargets(this.name, options, this.sparseLabel);
+    this.labelSmoothing = this.targets.smoothing;
+    this.ignoreIndex = this.targets.ignoreIndex;
+    this.classWeight = this.targets.classWeight;
+    this.hasTargets = hasTargetOptions(this.targets);
   }
 
   /** Sparse labels are class indices: they get no gradient. */
@@ -129,9 +210,14 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const layout = classLayout(pred.shape, axis);
     const lossShape = pred.shape.map((d, i) => (i === axis ? 1 : d));
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, lossShape);
+    const named = { name: 'pred', shape: pred.shape, axis };
+    const { targets, hasTargets } = this;
+    if (targets.classWeight) checkPerClassLength(this.name, 'classWeight', targets.classWeight, named);
+    const total = totalWeight(targets, layout.size);
     if (!this.sparseLabel) {
       const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
-      const extra: SoftmaxExtra = { axis, layout, labels: null };
+      const denseWeights = hasTargets ? denseTargetWeights(targets, label.data, layout) : null;
+      const extra: SoftmaxExtra = { axis, layout, labels: null, sparse: null, denseWeights, total };
       return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra, squeezedAxes: [axis] };
     }
     const label = inputs[1]!;
@@ -143,8 +229,12 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
           `per row of pred ${formatShape(pred.shape)} along axis ${axis}: ${rows} elements, e.g. shape ${formatShape(perRow)}`,
       );
     }
-    const labels = checkIndices(this.name, 'label', label, layout.size);
-    const extra: SoftmaxExtra = { axis, layout, labels };
+    const labels =
+      targets.ignoreIndex === null
+        ? checkIndices(this.name, 'label', label, layout.size)
+        : sparseClassLabels(this.name, label, named, targets.ignoreIndex);
+    const sparse = hasTargets ? { targets, labels, rowWeights: rowWeights(targets, labels) } : null;
+    const extra: SoftmaxExtra = { axis, layout, labels, sparse, denseWeights: null, total };
     return { arrays: [pred], sources: [0], lossShape, batchAxis, extra, squeezedAxes: [axis] };
   }
 
@@ -163,7 +253,21 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
    * the label's entry of each row is written (the others are 0).
    */
   protected override assignsGradient(): boolean {
-    return !(this.sparseLabel && this.fromLogits);
+    return !(this.sparseLabel && this.fromLogits) || this.hasTargets;
+  }
+
+  /**
+   * The divisor of the `'mean'` reduction: with sparse labels and `classWeight` or `ignoreIndex`,
+   * Σ w_{y_r} over the rows that are not ignored (their count without `classWeight`), as PyTorch's
+   * `cross_entropy(reduction='mean')`, label smoothing included; otherwise the number of rows
+   * (dense labels: the number of positions, as PyTorch). Nothing counted gives 0, not NaN.
+   */
+  protected override meanDenominator(prepared: Prepared<SoftmaxExtra>): number {
+    const sparse = prepared.extra!.sparse;
+    if (!sparse) return super.meanDenominator(prepared);
+    let total = 0;
+    for (const w of sparse.rowWeights) total += w;
+    return total;
   }
 
   // ℓ has one element per row (the class axis has size 1), so the block [begin, end) of ℓ is the
@@ -176,9 +280,14 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     end: number,
     out: Float64Array,
   ): void {
-    const { layout, labels } = prepared.extra!;
+    const { layout, labels, sparse, denseWeights } = prepared.extra!;
     const loss = out.subarray(0, end - begin);
     const rows = classRows(prepared, normalizers, begin, end);
+    if (sparse) {
+      if (normalizers) logSoftmaxRows(rows.x, layout, begin, end, normalizers);
+      sparseTargetLosses(rows, sparse, loss);
+      return;
+    }
     if (labels && normalizers && layout.inner === 1) {
       sparseSoftmaxCrossEntropyRows({
         ...contiguous(rows, normalizers),
@@ -194,7 +303,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
         loss[r - begin] = -logProbabilityAt(rows.x, normalizers, labelEntry(rows, r, labels), r);
       return;
     }
-    const z = prepared.arrays[1]!.data;
+    const z = denseWeights ?? prepared.arrays[1]!.data;
     loss.fill(0);
     for (const run = new Runs(rows, true); run.next(); ) {
       const { step, jStep, last } = run;
@@ -224,7 +333,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     sums: Float64Array,
     gradient: TypedArray,
   ): void {
-    const { layout, labels } = prepared.extra!;
+    const { layout, labels, sparse, total } = prepared.extra!;
     const x = prepared.arrays[0]!.data as FloatArray;
     const classes = layout.size;
     const perSample = sampleSize / classes;
@@ -232,7 +341,20 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     for (let row = 0; row < rowScales.length; row++) rowScales[row] = scales[Math.floor(row / perSample)]!;
     const loss = perSample === 1 ? sums : new Float64Array(rowScales.length);
     const out = gradient as FloatArray;
-    sparseSoftmaxCrossEntropyGradientRows({ x, classes, labels: labels!, scales: rowScales, loss, out });
+    if (sparse) {
+      // The kernel's ℓ and gradient for the label alone, scaled by M_r, then the options' fix-up.
+      const { kernelLabels, scales: kernelScales } = onePassArguments(sparse, classes, total, rowScales);
+      sparseSoftmaxCrossEntropyGradientRows({
+        x,
+        classes,
+        labels: kernelLabels,
+        scales: kernelScales,
+        loss,
+        out,
+      });
+      fixOnePass({ x, classes, sparse, total, sampleScales: rowScales, loss, out });
+    } else
+      sparseSoftmaxCrossEntropyGradientRows({ x, classes, labels: labels!, scales: rowScales, loss, out });
     if (loss === sums) return;
     sums.fill(0);
     for (let row = 0; row < loss.length; row++) sums[Math.floor(row / perSample)]! += loss[row]!;
@@ -249,10 +371,14 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     dLoss: Float64Array,
     [dPred, dLabel]: readonly (TypedArray | null)[],
   ): void {
-    const { layout, labels } = prepared.extra!;
+    const { layout, labels, sparse, denseWeights, total } = prepared.extra!;
     const rows = classRows(prepared, normalizers, begin, end);
     const { x } = rows;
     const g = dLoss.subarray(0, end - begin);
+    if (sparse) {
+      if (dPred) sparseTargetGradient(rows, sparse, total, g, dPred);
+      return;
+    }
     if (labels && normalizers && layout.inner === 1 && dPred && isFloatArray(dPred)) {
       const out = dPred.subarray(begin * layout.size, end * layout.size);
       softmaxGradientRows({
@@ -277,11 +403,17 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
       }
     }
     if (labels) return;
-    if (dPred) denseSoftmaxGradient(rows, { z: prepared.arrays[1]!.data, labelIndex: null }, dLoss, dPred);
+    const z = denseWeights ?? prepared.arrays[1]!.data;
+    if (dPred) denseSoftmaxGradient(rows, { z, labelIndex: null }, dLoss, dPred);
+    // ∂ℓ/∂z_c = −(1 − ε) · w_c · log p_c (−log p_c without options).
+    const { smoothing, classWeight } = this.targets;
     for (const run = new Runs(rows, true); dLabel && run.next(); ) {
       const { step, jStep, last } = run;
-      for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
-        dLabel[k] = -g[j]! * logProbabilityAt(x, normalizers, k, r);
+      let c = step === 0 ? 0 : Math.floor(run.k / layout.inner) % layout.size;
+      for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep, c += 1 - step) {
+        const scale = denseWeights ? (1 - smoothing) * (classWeight ? classWeight[c]! : 1) : 1;
+        dLabel[k] = -g[j]! * scale * logProbabilityAt(x, normalizers, k, r);
+      }
     }
   }
 
@@ -289,6 +421,10 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const { axis, labels } = prepared.extra!;
     const pred = prepared.arrays[0]!;
     const logProbabilities = this.fromLogits ? pred : logSoftmax(pred, axis);
+    const { sparse } = prepared.extra!;
+    if (sparse) return sparseTargetTwin(logProbabilities, sparse, axis, prepared.lossShape);
+    if (!this.sparseLabel && this.hasTargets)
+      return denseTargetTwin(logProbabilities, prepared.arrays[1]!, this.targets, axis);
     if (labels) return neg(pick(logProbabilities, new NDArray(labels, prepared.lossShape), axis, true));
     const label = prepared.arrays[1]!;
     // A zero label on an impossible class is a mask (see crossEntropyTerm in _class-rows.ts): replace that log p by 0

@@ -299,11 +299,19 @@ function classAxis(loss: ClassAxisLoss = {}): Generator {
   };
 }
 
-const softmaxCE = classAxis();
-
 /** Per-class values in [0, 2), or null half the time. */
 const perClass = (g: RandomGenerator, classes: number) =>
   Array.from({ length: classes }, () => 2 * g.nextDouble());
+
+// SoftmaxCE's PyTorch options, sometimes: ignoreIndex only with sparse labels (it needs class indices).
+const softmaxCE = classAxis({
+  options: (g, options, classes) => {
+    if (chance(g, 0.3)) options.labelSmoothing = pick(g, [0, 0.1, 0.5, 0.99]);
+    if (chance(g, 0.3)) options.classWeight = perClass(g, classes);
+    if (options.sparseLabel !== false && chance(g, 0.3))
+      options.ignoreIndex = pick(g, [-100, -1, 0, classes, 1e6]);
+  },
+});
 
 const softmaxFocal = classAxis({
   options: (g, options, classes) => {
@@ -900,6 +908,7 @@ const BAD_OPTIONS: Readonly<Record<string, readonly unknown[]>> = {
   classWeight: [[1, Number.NaN], 'abc', 3, [1, '2'], 'x', [[1, 2]]],
   gamma: [-1, Number.NaN, Number.POSITIVE_INFINITY, '2', null],
   ignoreIndex: [0.5, Number.NaN, '1'],
+  labelSmoothing: [1, -0.1, Number.NaN, Number.POSITIVE_INFINITY, '0.1'],
   temperature: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '0.1', null],
   full: [1, 'true', null],
   eps: [Number.NaN, Number.POSITIVE_INFINITY, '1e-6', null],
@@ -912,7 +921,14 @@ const LOSS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   LogisticLoss: ['labelFormat'],
   SigmoidBinaryCrossEntropyLoss: ['fromSigmoid'],
   PoissonNLLLoss: ['fromLogits', 'computeFull'],
-  SoftmaxCrossEntropyLoss: ['axis', 'sparseLabel', 'fromLogits'],
+  SoftmaxCrossEntropyLoss: [
+    'axis',
+    'sparseLabel',
+    'fromLogits',
+    'labelSmoothing',
+    'ignoreIndex',
+    'classWeight',
+  ],
   KLDivLoss: ['fromLogits', 'axis', 'classReduction'],
   CosineEmbeddingLoss: ['margin'],
   TripletLoss: ['margin'],

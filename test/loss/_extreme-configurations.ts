@@ -82,6 +82,26 @@ export const CONFIGURATIONS: readonly Configuration[] = [
     domains: { pred: 'real' },
   },
   {
+    name: 'SoftmaxCrossEntropyLoss(labelSmoothing, classWeight, ignoreIndex)',
+    make: () =>
+      new ALL_LOSSES.SoftmaxCrossEntropyLoss!({
+        labelSmoothing: 0.1,
+        classWeight: [1, 2, 0.5, 3, 0.25],
+        ignoreIndex: -1,
+      }),
+    domains: { pred: 'real' },
+  },
+  {
+    name: 'SoftmaxCrossEntropyLoss(dense, labelSmoothing, classWeight)',
+    make: () =>
+      new ALL_LOSSES.SoftmaxCrossEntropyLoss!({
+        sparseLabel: false,
+        labelSmoothing: 0.2,
+        classWeight: [1, 2, 0.5, 3, 0.25],
+      }),
+    domains: { pred: 'real', label: 'probability' },
+  },
+  {
     name: 'SoftmaxCrossEntropyLoss(dense)',
     make: () => new ALL_LOSSES.SoftmaxCrossEntropyLoss!({ sparseLabel: false }),
     domains: { pred: 'real', label: 'probability' },

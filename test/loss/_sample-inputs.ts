@@ -182,13 +182,14 @@ const poissonInputs: Recipe<PoissonNLLLoss> = (loss, generator, dtype, extreme) 
   return [toNDArray(pred, shape, dtype), toNDArray(target, shape, dtype)];
 };
 
-/** Logits over 5 classes and integer labels (one-hot rows when the loss takes dense labels). */
+/** Logits over 5 classes and integer labels (one-hot rows when the loss takes dense labels); row 3 ignored when the loss ignores a label. */
 const softmaxInputs: Recipe<SoftmaxCrossEntropyLoss> = (loss, generator, dtype, extreme) => {
   const shape = [4, 5];
   const logits = signedBandValues(generator, 20, [band([0, 3], extreme)]);
   const labels = new Int32Array(4);
   for (let n = 0; n < 4; n++) labels[n] = generator.nextInt(0, 5);
   const pred = toNDArray(logits, shape, dtype);
+  if (loss.ignoreIndex !== null) labels[3] = loss.ignoreIndex;
   if (loss.sparseLabel) return [pred, new NDArray(labels, [4])];
   const dense = new Float64Array(20);
   for (let n = 0; n < 4; n++) dense[n * 5 + labels[n]!] = 1;

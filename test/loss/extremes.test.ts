@@ -105,6 +105,15 @@ const EXPECTED_OVERFLOW: Readonly<Record<string, { outputs: RegExp; reason: stri
     outputs: /^(loss|recorded loss .*|d\/dsampleWeight .*|d\/dlabel .*)$/,
     reason: '−Σ label·log softmax(x) is up to 6.8e38 per class; ∂/∂label = −log softmax(x)',
   },
+  'SoftmaxCrossEntropyLoss(labelSmoothing, classWeight, ignoreIndex)': {
+    outputs: LOSS_LIKE,
+    reason: 'w_c · (max(x) − x_c) summed over the classes is up to 3 · 6.8e38 (class weight 3)',
+  },
+  'SoftmaxCrossEntropyLoss(dense, labelSmoothing, classWeight)': {
+    outputs: /^(loss|recorded loss .*|d\/dsampleWeight .*|d\/dlabel .*)$/,
+    reason:
+      '−Σ w_c t_c log softmax(x)_c is up to 3 · 6.8e38 per class; ∂/∂label = −(1 − ε) w_c log softmax(x)_c',
+  },
   KLDivLoss: {
     outputs: /^d\/dlabel .*$/,
     reason: '∂/∂label = log(label) + 1 − pred with pred = −3.4e38, times sampleWeight 2',

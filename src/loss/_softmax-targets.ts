@@ -1,0 +1,387 @@
+/**
+ * SoftmaxCrossEntropyLoss's PyTorch options — `labelSmoothing` ε, `classWeight` w and
+ * `ignoreIndex` — as the targets they make. With C classes and W = Σ_c w_c (w = 1 and W = C
+ * without class weights), PyTorch's `cross_entropy(weight=w, ignore_index=i, label_smoothing=ε)`
+ * is, per row r with sparse label y (0 where y = ignoreIndex):
+ *
+ *     ℓ_r = (1 − ε) · w_y · (−log p_y) + (ε / C) · Σ_c w_c · (−log p_c)
+ *
+ * and with a dense label z: ℓ_r = Σ_c w_c · t_c · (−log p_c), t_c = (1 − ε) · z_c + ε / C.
+ *
+ * Stable forms. With the row normalisers (log p_c = (x_c − shift) − logSum, shift the row
+ * maximum) each −log p_c = logSum + (shift − x_c) is a sum of two non-negative numbers, so
+ * S_r = Σ_c w_c · (−log p_c) adds non-negative terms in float64: no cancellation, whatever the
+ * size of the logits (±1e30 included). The one-pass kernel returns nll_r = −log p_y but not the
+ * normalisers; there −log p_c = nll_r + (x_y − x_c) (both sides are L − x_c, L the row's
+ * log-sum-exp), so S_r = W · nll_r + Σ_c w_c · (x_y − x_c), each difference taken per element in
+ * float64 (never W · x_y − Σ_c w_c x_c, which cancels for large offsets). Its terms may have
+ * either sign, but |x_y − x_c| ≤ (L − x_y) + (L − x_c), so the rounding error stays within about
+ * C · 2⁻⁵³ · (W · nll_r + S_r) ≤ C · 2⁻⁵³ · (1 + W / w_y) · S_r. A row whose nll is not finite
+ * (a −Infinity label logit, NaN, +Infinity) is recomputed from its normalisers.
+ *
+ * Gradient: ∂ℓ_r/∂x_j = M_r · p_j − w_j t_j with M_r = Σ_c w_c t_c = (1 − ε) w_y + (ε / C) W; at the
+ * label entry M_r · expm1(log p_y) + (ε / C)(W − w_y), exact when p_y rounds to 1.
+ * @module
+ */
+import type { TypedArray } from '../ndarray/dtype.js';
+import { ValueError } from '../ndarray/errors.js';
+import { NDArray } from '../ndarray/ndarray.js';
+import type { FloatArray } from '../kernels/index.js';
+import { softmaxRowNormalizersFloat64 } from '../kernels/softmax.js';
+import { add, equal, mul, neg, where } from '../ops/elementwise.js';
+import { pick } from '../ops/movement.js';
+import { sum } from '../ops/reduce.js';
+import {
+  type ClassLayout,
+  type ClassRows,
+  classEntry,
+  IGNORED_ROW,
+  logProbabilityAt,
+  perClassOption,
+  Runs,
+} from './_class-rows.js';
+import { checkFinite } from './_base/index.js';
+
+/** The validated options: ε, the class weights (null: all 1) and the ignored label (null: none). */
+export interface SoftmaxTargets {
+  readonly smoothing: number;
+  readonly classWeight: Float64Array | null;
+  readonly ignoreIndex: number | null;
+}
+
+/** Validates labelSmoothing, classWeight and ignoreIndex (ValueError naming the option and value). */
+export function softmaxTargets(
+  where: string,
+  options: { labelSmoothing?: unknown; classWeight?: unknown; ignoreIndex?: unknown },
+  sparseLabel: boolean,
+): SoftmaxTargets {
+  const smoothing = checkFinite(where, 'labelSmoothing', options.labelSmoothing ?? 0);
+  if (!(smoothing >= 0 && smoothing < 1))
+    throw new ValueError(`${where}: option labelSmoothing must be in [0, 1), got ${smoothing}`);
+  const given = options.classWeight;
+  const classWeight =
+    given === undefined || given === null ? null : perClassOption(where, 'classWeight', given);
+  const negative = classWeight ? classWeight.findIndex((w) => w < 0) : -1;
+  if (negative >= 0)
+    throw new ValueError(
+      `${where}: option classWeight[${negative}] must be >= 0 (a class weight), got ${classWeight![negative]}`,
+    );
+  const ignoreIndex = options.ignoreIndex ?? null;
+  if (ignoreIndex !== null && !Number.isSafeInteger(ignoreIndex))
+    throw new ValueError(
+      `${where}: option ignoreIndex must be an integer or null, got ${String(ignoreIndex)}`,
+    );
+  if (ignoreIndex !== null && !sparseLabel)
+    throw new ValueError(
+      `${where}: option ignoreIndex ${String(ignoreIndex)} needs sparse labels (class indices); with sparseLabel: false ` +
+        'give the ignored positions a zero sampleWeight instead',
+    );
+  return { smoothing, classWeight, ignoreIndex: ignoreIndex as number | null };
+}
+
+/** Whether any option differs from its default (the defaults keep the Gluon paths). */
+export function hasTargetOptions({ smoothing, classWeight, ignoreIndex }: SoftmaxTargets): boolean {
+  return smoothing !== 0 || classWeight !== null || ignoreIndex !== null;
+}
+
+/** w_c (1 without class weights). */
+function weightOf(classWeight: Float64Array | null, c: number): number {
+  return classWeight ? classWeight[c]! : 1;
+}
+
+/** W = Σ_c w_c (C without class weights), in float64. */
+export function totalWeight(targets: SoftmaxTargets, classes: number): number {
+  if (!targets.classWeight) return classes;
+  let total = 0;
+  for (const w of targets.classWeight) total += w;
+  return total;
+}
+
+/** Each row's w_y: classWeight[label] (1 without it), 0 for an ignored row. */
+export function rowWeights(targets: SoftmaxTargets, labels: Int32Array): Float64Array {
+  const out = new Float64Array(labels.length);
+  for (let r = 0; r < labels.length; r++) {
+    const y = labels[r]!;
+    out[r] = y === IGNORED_ROW ? 0 : weightOf(targets.classWeight, y);
+  }
+  return out;
+}
+
+/** A dense label's per-element weights w_c · ((1 − ε) z + ε / C), the weights of −log p. */
+export function denseTargetWeights(
+  targets: SoftmaxTargets,
+  z: TypedArray,
+  layout: ClassLayout,
+): Float64Array {
+  const { size, inner } = layout;
+  const { smoothing, classWeight } = targets;
+  const uniform = smoothing / size;
+  const out = new Float64Array(z.length);
+  for (let k = 0; k < z.length; k++) {
+    const c = Math.floor(k / inner) % size;
+    out[k] = weightOf(classWeight, c) * ((1 - smoothing) * z[k]! + uniform);
+  }
+  return out;
+}
+
+/** A sparse-label call's targets: the options, each row's class (or IGNORED_ROW) and w_y. */
+export interface SparseTargets {
+  readonly targets: SoftmaxTargets;
+  readonly labels: Int32Array;
+  readonly rowWeights: Float64Array;
+}
+
+/**
+ * S_r = Σ_c w_c · (−log p_c) of the rows of a block, from the normalisers (or log-probabilities),
+ * added into `out` (indexed by r − begin): non-negative terms, see the module comment.
+ */
+function smoothingSums(rows: ClassRows, classWeight: Float64Array | null, out: Float64Array): void {
+  const { x, normalizers, layout } = rows;
+  for (const run = new Runs(rows, true); run.next(); ) {
+    const { step, jStep, last } = run;
+    // A contiguous row (step 0) walks its classes; a run across rows (step 1) is one class.
+    let c = step === 0 ? 0 : Math.floor(run.k / layout.inner) % layout.size;
+    for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep, c += 1 - step)
+      out[j]! -= weightOf(classWeight, c) * logProbabilityAt(x, normalizers, k, r);
+  }
+}
+
+/** ℓ of the rows [begin, end) of a block with sparse labels (the normalisers already computed). */
+export function sparseTargetLosses(rows: ClassRows, sparse: SparseTargets, loss: Float64Array): void {
+  const { x, normalizers, layout, begin, end } = rows;
+  const { targets, labels, rowWeights: w } = sparse;
+  const { smoothing, classWeight } = targets;
+  loss.fill(0, 0, end - begin);
+  if (smoothing !== 0) smoothingSums(rows, classWeight, loss);
+  const uniform = smoothing / layout.size;
+  for (let r = begin, j = 0; r < end; r++, j++) {
+    const y = labels[r]!;
+    if (y === IGNORED_ROW) {
+      loss[j] = 0;
+      continue;
+    }
+    const nll = -logProbabilityAt(x, normalizers, classEntry(layout, r, y), r);
+    loss[j] = (1 - smoothing) * w[r]! * nll + (smoothing === 0 ? 0 : uniform * loss[j]!);
+  }
+}
+
+/** pred's gradient over the rows [begin, end) of a block with sparse labels, every entry assigned. */
+export function sparseTargetGradient(
+  rows: ClassRows,
+  sparse: SparseTargets,
+  total: number,
+  dLoss: Float64Array,
+  dPred: TypedArray,
+): void {
+  const { x, normalizers, layout, begin } = rows;
+  const { targets, labels, rowWeights: w } = sparse;
+  const { smoothing, classWeight } = targets;
+  const uniform = smoothing / layout.size;
+  for (const run = new Runs(rows, true); run.next(); ) {
+    const { step, jStep, last } = run;
+    let c = step === 0 ? 0 : Math.floor(run.k / layout.inner) % layout.size;
+    for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep, c += 1 - step) {
+      if (labels[r] === IGNORED_ROW) {
+        dPred[k] = 0;
+        continue;
+      }
+      const g = dLoss[j]!;
+      const own = uniform * weightOf(classWeight, c);
+      dPred[k] = normalizers
+        ? g * ((1 - smoothing) * w[r]! + uniform * total) * Math.exp(logProbabilityAt(x, normalizers, k, r)) -
+          g * own
+        : -g * own;
+    }
+  }
+  for (let r = begin; r < rows.end; r++) {
+    const y = labels[r]!;
+    if (y === IGNORED_ROW) continue;
+    const k = classEntry(layout, r, y);
+    const g = dLoss[r - begin]!;
+    const wy = w[r]!;
+    const mass = (1 - smoothing) * wy + uniform * total;
+    dPred[k] = normalizers
+      ? g * (mass * Math.expm1(logProbabilityAt(x, normalizers, k, r)) + uniform * (total - wy))
+      : -g * ((1 - smoothing) * wy + uniform * wy);
+  }
+}
+
+/**
+ * The one-pass kernel's arguments for a call with options: the labels with ignored rows read as
+ * class 0, and each row's gradient scale s_r · M_r (0 for an ignored row).
+ */
+export function onePassArguments(
+  sparse: SparseTargets,
+  classes: number,
+  total: number,
+  sampleScales: Float64Array,
+): { readonly kernelLabels: Int32Array; readonly scales: Float64Array } {
+  const { targets, labels, rowWeights: w } = sparse;
+  const { smoothing } = targets;
+  const uniform = (smoothing / classes) * total;
+  const kernelLabels = targets.ignoreIndex === null ? labels : labels.map((y) => (y === IGNORED_ROW ? 0 : y));
+  const scales = new Float64Array(labels.length);
+  for (let r = 0; r < labels.length; r++)
+    scales[r] = labels[r] === IGNORED_ROW ? 0 : sampleScales[r]! * ((1 - smoothing) * w[r]! + uniform);
+  return { kernelLabels, scales };
+}
+
+/**
+ * Turns the one-pass kernel's output for contiguous rows — `loss[r] = nll_r`, `out` the gradient
+ * s_r · M_r · (p − onehot_y) — into the targets' loss and gradient: adds the uniform part's
+ * −s_r (ε / C) w_j (and s_r (ε / C) W at the label), computes ℓ_r, and zeroes ignored rows.
+ */
+export function fixOnePass(args: {
+  readonly x: FloatArray;
+  readonly classes: number;
+  readonly sparse: SparseTargets;
+  readonly total: number;
+  /** s_r: the sample's scale of each row (without M_r). */
+  readonly sampleScales: Float64Array;
+  readonly loss: Float64Array;
+  readonly out: FloatArray;
+}): void {
+  const { x, classes, sparse, total, sampleScales, loss, out } = args;
+  const { targets, labels, rowWeights: w } = sparse;
+  const { smoothing, classWeight } = targets;
+  const uniform = smoothing / classes;
+  const spreads = smoothing === 0 ? null : new Float64Array(labels.length);
+  if (spreads) uniformParts(x, out, labels, classes, sampleScales, uniform, classWeight, spreads);
+  for (let r = 0, row = 0; r < labels.length; r++, row += classes) {
+    const y = labels[r]!;
+    if (y === IGNORED_ROW) {
+      loss[r] = 0;
+      out.fill(0, row, row + classes);
+      continue;
+    }
+    const nll = loss[r]!;
+    if (!spreads) {
+      loss[r] = w[r]! * nll;
+      continue;
+    }
+    out[row + y]! += sampleScales[r]! * uniform * total;
+    let smoothingSum = total * nll + spreads[r]!;
+    if (nll - nll !== 0) smoothingSum = rowSmoothingSum(x.subarray(row, row + classes), classWeight);
+    loss[r] = (1 - smoothing) * w[r]! * nll + uniform * smoothingSum;
+  }
+}
+
+/**
+ * The per-element part of the one-pass fix-up, for every row not ignored: subtracts the uniform
+ * target's gradient s_r · (ε / C) · w_c from out and writes Σ_c w_c · (x_y − x_c) (float64) into
+ * `spreads`: one read of x and one read-modify-write of out per element (plain counted loops;
+ * four partial sums measured no faster). This pass is what the options add to the one-pass
+ * kernel's time.
+ */
+function uniformParts(
+  x: FloatArray,
+  out: FloatArray,
+  labels: Int32Array,
+  classes: number,
+  sampleScales: Float64Array,
+  uniform: number,
+  classWeight: Float64Array | null,
+  spreads: Float64Array,
+): void {
+  const bias = new Float64Array(classes);
+  let biasScale = Number.NaN;
+  for (let r = 0, row = 0; r < labels.length; r++, row += classes) {
+    const y = labels[r]!;
+    if (y === IGNORED_ROW) continue;
+    const xy = x[row + y]!;
+    const scale = sampleScales[r]! * uniform;
+    let spread = 0;
+    if (classWeight) {
+      // The bias vector s · (ε / C) · w_c, rebuilt only when the scale changes (a new sample weight).
+      if (scale !== biasScale) {
+        for (let c = 0; c < classes; c++) bias[c] = scale * classWeight[c]!;
+        biasScale = scale;
+      }
+      for (let c = 0, k = row; c < classes; c++, k++) {
+        spread += classWeight[c]! * (xy - x[k]!);
+        out[k] = out[k]! - bias[c]!;
+      }
+    } else {
+      for (let k = row, end = row + classes; k < end; k++) {
+        spread += xy - x[k]!;
+        out[k] = out[k]! - scale;
+      }
+    }
+    spreads[r] = spread;
+  }
+}
+
+/** S of one contiguous row from its float64 normalisers (the rows the one-pass form cannot take). */
+function rowSmoothingSum(x: FloatArray, classWeight: Float64Array | null): number {
+  const shift = new Float64Array(1);
+  const logSum = new Float64Array(1);
+  softmaxRowNormalizersFloat64({ x, classes: x.length, shift, logSum });
+  let total = 0;
+  for (let c = 0; c < x.length; c++) total -= weightOf(classWeight, c) * (x[c]! - shift[0]! - logSum[0]!);
+  return total;
+}
+
+// ---- the composed twin ---------------------------------------------------------------------
+
+/** The class weights as an array broadcast along `axis` of a rank-`ndim` array, in `dtype`. */
+function weightsAlong(
+  targets: SoftmaxTargets,
+  classes: number,
+  axis: number,
+  ndim: number,
+  like: NDArray,
+): NDArray {
+  const shape = Array.from({ length: ndim }, (_, i) => (i === axis ? classes : 1));
+  const values = targets.classWeight
+    ? Float64Array.from(targets.classWeight)
+    : new Float64Array(classes).fill(1);
+  return new NDArray(values, shape).astype(like.dtype);
+}
+
+/** The twin of sparse labels with options, from log p (composed ops). */
+export function sparseTargetTwin(
+  logProbabilities: NDArray,
+  sparse: SparseTargets,
+  axis: number,
+  lossShape: readonly number[],
+): NDArray {
+  const { targets, labels, rowWeights: w } = sparse;
+  const { smoothing } = targets;
+  const dtype = logProbabilities.dtype;
+  const classes = logProbabilities.shape[axis]!;
+  const safe = new NDArray(
+    labels.map((y) => (y === IGNORED_ROW ? 0 : y)),
+    lossShape,
+  );
+  const ignored = new NDArray(
+    Float64Array.from(labels, (y) => (y === IGNORED_ROW ? 1 : 0)),
+    lossShape,
+  ).astype(dtype);
+  const scaled = new NDArray(
+    Float64Array.from(w, (v) => (1 - smoothing) * v),
+    lossShape,
+  ).astype(dtype);
+  let loss = mul(neg(pick(logProbabilities, safe, axis, true)), scaled);
+  if (smoothing !== 0) {
+    const along = weightsAlong(targets, classes, axis, logProbabilities.ndim, logProbabilities);
+    const spread = neg(sum(mul(logProbabilities, along), axis, true));
+    loss = add(loss, mul(spread, smoothing / classes));
+  }
+  return where(ignored, 0, loss);
+}
+
+/** The twin of dense labels with options, from log p (a zero target on an impossible class is a mask). */
+export function denseTargetTwin(
+  logProbabilities: NDArray,
+  label: NDArray,
+  targets: SoftmaxTargets,
+  axis: number,
+): NDArray {
+  const classes = logProbabilities.shape[axis]!;
+  const { smoothing } = targets;
+  let t = smoothing === 0 ? label : add(mul(label, 1 - smoothing), smoothing / classes);
+  if (targets.classWeight) t = mul(t, weightsAlong(targets, classes, axis, logProbabilities.ndim, label));
+  const masked = mul(equal(t, 0), equal(logProbabilities, Number.NEGATIVE_INFINITY));
+  const safe = where(masked, 0, logProbabilities);
+  return neg(sum(mul(t, safe), axis, true));
+}
