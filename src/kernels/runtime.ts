@@ -126,7 +126,9 @@ export interface KernelExports {
     maxOut: number,
     restOut: number,
     out: number,
+    labels: number,
   ): void;
+  scaleFloats(values: number, count: number, factor: number): void;
   softmaxRowsScaled(
     x: number,
     rows: number,
