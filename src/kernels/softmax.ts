@@ -170,11 +170,6 @@ interface FusedGradient {
   readonly out: FloatArray;
 }
 
-/** A fused gradient and whether it lives in the arena's memory (written there by the kernel, no copy out). */
-interface Target extends FusedGradient {
-  readonly inPlace: boolean;
-}
-
 /**
  * The normalisers of checked rows (wasm for float32 logits, else the reference). With `fused`,
  * the wasm kernel also writes out = s · softmax(x) for the rows whose maximum is finite, and,
@@ -187,9 +182,10 @@ function normalize(rows: SoftmaxRows, fused: FusedGradient | null): boolean {
     referenceNormalizers(rows, 0, rows.shift.length);
     return false;
   }
-  const target = fused && { ...fused, inPlace: writesInPlace(scratch, fused.out) };
-  if (rows.classes <= CHUNK) wholeRows(scratch, rows, target);
-  else longRows(scratch, rows, target);
+  // A gradient in the arena's memory is written there by the kernel, with no copy out.
+  const inPlace = fused !== null && writesInPlace(scratch, fused.out);
+  if (rows.classes <= CHUNK) wholeRows(scratch, rows, fused, inPlace);
+  else longRows(scratch, rows, fused, inPlace);
   return true;
 }
 
@@ -207,18 +203,22 @@ function writesInPlace({ f32 }: Scratch, out: FloatArray): boolean {
 }
 
 /** Rows of at most CHUNK classes, as many per kernel call as fit a chunk. */
-function wholeRows({ f32, f64, kernels }: Scratch, rows: SoftmaxRows, fused: Target | null): void {
+function wholeRows(
+  { f32, f64, i32, kernels }: Scratch,
+  rows: SoftmaxRows,
+  fused: FusedGradient | null,
+  inPlace: boolean,
+): void {
   const { x, classes, shift, logSum } = rows;
   const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK / Math.max(classes, 1))));
-  const labelsIn = fused && new Int32Array(f32.buffer, LABELS_AT, per);
   for (let start = 0; start < shift.length; start += per) {
     const count = Math.min(per, shift.length - start);
     f32.set(x.subarray(start * classes, (start + count) * classes), X_AT >> 2);
     let outAt = 0;
     if (fused) {
       f32.set(fused.scales.subarray(start, start + count), SCALES_AT >> 2);
-      labelsIn!.set(fused.labels.subarray(start, start + count));
-      outAt = fused.inPlace ? fused.out.byteOffset + 4 * start * classes : OUT_AT;
+      i32.set(fused.labels.subarray(start, start + count), LABELS_AT >> 2);
+      outAt = inPlace ? fused.out.byteOffset + 4 * start * classes : OUT_AT;
     }
     kernels.softmaxRowStatistics(
       X_AT,
@@ -230,7 +230,7 @@ function wholeRows({ f32, f64, kernels }: Scratch, rows: SoftmaxRows, fused: Tar
       outAt,
       fused ? LABELS_AT : 0,
     );
-    if (fused && !fused.inPlace)
+    if (fused && !inPlace)
       fused.out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + count * classes), start * classes);
     for (let r = 0; r < count; r++) {
       const maximum = f32[(MAX_AT >> 2) + r]!;
@@ -253,7 +253,12 @@ function wholeRows({ f32, f64, kernels }: Scratch, rows: SoftmaxRows, fused: Tar
  * known: that sweep over the gradient is unavoidable for a row that does not fit in cache, since
  * no entry is final before the last piece is read. The label's entry is left to gradient().
  */
-function longRows({ f32, f64, kernels }: Scratch, rows: SoftmaxRows, fused: Target | null): void {
+function longRows(
+  { f32, f64, kernels }: Scratch,
+  rows: SoftmaxRows,
+  fused: FusedGradient | null,
+  inPlace: boolean,
+): void {
   const { x, classes, shift, logSum } = rows;
   const pieces = Math.ceil(classes / CHUNK);
   const pieceMax = new Float64Array(pieces);
@@ -266,7 +271,7 @@ function longRows({ f32, f64, kernels }: Scratch, rows: SoftmaxRows, fused: Targ
     for (let piece = 0, begin = 0; piece < pieces && finite; piece++, begin += CHUNK) {
       const length = Math.min(CHUNK, classes - begin);
       f32.set(x.subarray(row + begin, row + begin + length), X_AT >> 2);
-      const outAt = !fused ? 0 : fused.inPlace ? fused.out.byteOffset + 4 * (row + begin) : OUT_AT;
+      const outAt = !fused ? 0 : inPlace ? fused.out.byteOffset + 4 * (row + begin) : OUT_AT;
       kernels.softmaxRowStatistics(X_AT, 1, length, SCALES_AT, MAX_AT, REST_AT, outAt, 0);
       const m = f32[MAX_AT >> 2]!;
       const pieceRest = f64[REST_AT >> 3]!;
@@ -279,8 +284,7 @@ function longRows({ f32, f64, kernels }: Scratch, rows: SoftmaxRows, fused: Targ
         rest = pieceRest + (1 + rest) * Math.exp(maximum - m);
         maximum = m;
       } else rest += (1 + pieceRest) * Math.exp(m - maximum);
-      if (fused && !fused.inPlace)
-        fused.out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + length), row + begin);
+      if (fused && !inPlace) fused.out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + length), row + begin);
     }
     if (!finite || maximum === Number.NEGATIVE_INFINITY) {
       // gradient() rewrites the row: its normaliser is not finite
@@ -290,7 +294,7 @@ function longRows({ f32, f64, kernels }: Scratch, rows: SoftmaxRows, fused: Targ
     shift[r] = maximum;
     logSum[r] = Math.log1p(rest);
     if (fused)
-      rescalePieces(kernels, fused, {
+      rescalePieces(kernels, fused.out, inPlace, {
         row,
         classes,
         pieceMax,
@@ -305,7 +309,8 @@ function longRows({ f32, f64, kernels }: Scratch, rows: SoftmaxRows, fused: Targ
 /** The second sweep of a long row's gradient (see longRows). */
 function rescalePieces(
   kernels: Scratch['kernels'],
-  { out, inPlace }: Target,
+  out: FloatArray,
+  inPlace: boolean,
   piecesOf: {
     row: number;
     classes: number;
