@@ -245,11 +245,11 @@ function wholeRows(
 
 /**
  * Rows longer than a chunk, one piece of CHUNK logits per kernel call: each piece gives its own
- * maximum m_p and total t_p = Σ e^{x − m_p} = 1 + rest_p, merged into the row's by the online
+ * maximum m_p and total 1 + rest_p = Σ e^{x − m_p}, merged into the row's by the online
  * softmax recurrence (the running sum is rescaled by e^{m − m′} when the maximum grows, keeping
  * the row's rest without its one maximal term, as the kernel does). Each logit is read once.
- * The gradient's pieces are written by the kernel normalised by their own piece (scale 1), then
- * rescaled in a second sweep by s · t_p · e^{m_p − m} / (1 + rest) once the row's normaliser is
+ * The gradient's pieces are written by the kernel as e^{x − m_p} (unscaled: scales = 0), then
+ * rescaled in a second sweep by s · e^{m_p − m} / (1 + rest) once the row's normaliser is
  * known: that sweep over the gradient is unavoidable for a row that does not fit in cache, since
  * no entry is final before the last piece is read. The label's entry is left to gradient().
  */
@@ -262,8 +262,6 @@ function longRows(
   const { x, classes, shift, logSum } = rows;
   const pieces = Math.ceil(classes / CHUNK);
   const pieceMax = new Float64Array(pieces);
-  const pieceTotal = new Float64Array(pieces);
-  f32[SCALES_AT >> 2] = 1;
   for (let r = 0, row = 0; r < shift.length; r++, row += classes) {
     let maximum = Number.NEGATIVE_INFINITY;
     let rest = 0;
@@ -272,11 +270,10 @@ function longRows(
       const length = Math.min(CHUNK, classes - begin);
       f32.set(x.subarray(row + begin, row + begin + length), X_AT >> 2);
       const outAt = !fused ? 0 : inPlace ? fused.out.byteOffset + 4 * (row + begin) : OUT_AT;
-      kernels.softmaxRowStatistics(X_AT, 1, length, SCALES_AT, MAX_AT, REST_AT, outAt, 0);
+      kernels.softmaxRowStatistics(X_AT, 1, length, 0, MAX_AT, REST_AT, outAt, 0);
       const m = f32[MAX_AT >> 2]!;
       const pieceRest = f64[REST_AT >> 3]!;
       pieceMax[piece] = m;
-      pieceTotal[piece] = 1 + pieceRest;
       // A piece of −Infinity adds nothing; NaN or +Infinity sends the row to the reference.
       if (m === Number.NEGATIVE_INFINITY) continue;
       if (m - m !== 0) finite = false;
@@ -298,7 +295,6 @@ function longRows(
         row,
         classes,
         pieceMax,
-        pieceTotal,
         maximum,
         rest,
         scale: fused.scales[r]!,
@@ -315,13 +311,12 @@ function rescalePieces(
     row: number;
     classes: number;
     pieceMax: Float64Array;
-    pieceTotal: Float64Array;
     maximum: number;
     rest: number;
     scale: number;
   },
 ): void {
-  const { row, classes, pieceMax, pieceTotal, maximum, rest, scale } = piecesOf;
+  const { row, classes, pieceMax, maximum, rest, scale } = piecesOf;
   for (let piece = 0, begin = row; piece < pieceMax.length; piece++, begin += CHUNK) {
     const length = Math.min(CHUNK, row + classes - begin);
     const m = pieceMax[piece]!;
@@ -330,7 +325,7 @@ function rescalePieces(
       out.fill(0, begin, begin + length);
       continue;
     }
-    const factor = (scale * pieceTotal[piece]! * Math.exp(m - maximum)) / (1 + rest);
+    const factor = (scale * Math.exp(m - maximum)) / (1 + rest);
     if (inPlace) kernels.scaleFloats(out.byteOffset + 4 * begin, length, factor);
     else for (let k = begin; k < begin + length; k++) out[k]! *= factor;
   }

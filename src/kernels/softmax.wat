@@ -13,7 +13,8 @@
   ;; finite, restOut[r] (f64) = Σ exp(x_c − m) over every class but one that attains m (else 0;
   ;; the caller handles those rows). With out ≠ 0, also out[r, c] = scales[r] · e^{x_c − m} /
   ;; (1 + rest) for the rows whose m is finite: the scaled softmax, each exponential taken once
-  ;; (stored, then scaled while the row is in cache). With labels ≠ 0 (i32 per row) the label's
+  ;; (stored, then scaled while the row is in cache); with scales = 0, out[r, c] = e^{x_c − m}
+  ;; unscaled (the pieces of a long row, rescaled by the caller). With labels ≠ 0 (and scales ≠ 0) (i32 per row) the label's
   ;; entry becomes the gradient of the cross-entropy, s · (p − 1), computed without cancellation:
   ;; p − 1 = −rest / (1 + rest) exactly when x_label = m (its exponential is exactly 1), and
   ;; otherwise p ≤ e/(1 + e) < ½, so p − 1 ∈ (−1, −½] loses nothing to the subtraction.
@@ -120,7 +121,7 @@
                       (i32.add (i32x4.extract_lane 2 (local.get $ties)) (i32x4.extract_lane 3 (local.get $ties))))
                     (i32.const 1)))))
             (f64.store (local.get $restOut) (local.get $rest))
-            (if (local.get $out)
+            (if (i32.and (i32.ne (local.get $out) (i32.const 0)) (i32.ne (local.get $scales) (i32.const 0)))
               (then
                 (local.set $scale (f64.promote_f32 (f32.load (local.get $scales))))
                 (local.set $factor
@@ -159,7 +160,7 @@
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $out (select (i32.add (local.get $out) (local.get $rowBytes)) (i32.const 0) (local.get $out)))
         (local.set $labels (select (i32.add (local.get $labels) (i32.const 4)) (i32.const 0) (local.get $labels)))
-        (local.set $scales (i32.add (local.get $scales) (i32.const 4)))
+        (local.set $scales (select (i32.add (local.get $scales) (i32.const 4)) (i32.const 0) (local.get $scales)))
         (local.set $maxOut (i32.add (local.get $maxOut) (i32.const 4)))
         (local.set $restOut (i32.add (local.get $restOut) (i32.const 8)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
