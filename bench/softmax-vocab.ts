@@ -6,9 +6,17 @@
  * or the caches (C = 131072). Not a test: it prints the median and the range of a few rounds,
  * the sizes interleaved within each round so a loaded machine slows them alike.
  *
- * Run: npx tsx bench/softmax-vocab.ts [--rounds 5] [--classes 1000,16384,16385,50000,131072]
+ * With `--against DIR` (another checkout, e.g. a baseline worktree) the same sizes of that
+ * tree's src run alternately with this tree's, in the same process, and the table gains its
+ * column and the ratio.
+ *
+ * Run: npx tsx bench/softmax-vocab.ts [--rounds 5] [--classes 1000,16384,16385,50000,131072] [--against DIR]
  */
-import { autograd, gluon, nd, type NDArray } from '../src/index.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as here from '../src/index.js';
+
+type Library = typeof here;
 
 const argument = (name: string, fallback: string) => {
   const at = process.argv.indexOf(name);
@@ -16,6 +24,10 @@ const argument = (name: string, fallback: string) => {
 };
 const rounds = Number(argument('--rounds', '5'));
 const classCounts = argument('--classes', '1000,16384,16385,50000,131072').split(',').map(Number);
+const againstDir = argument('--against', '');
+const libraries: Library[] = [here];
+if (againstDir)
+  libraries.push((await import(pathToFileURL(resolve(againstDir, 'src/index.js')).href)) as Library);
 /** Logits per call (about 8 MiB of float32): 2097 rows of 1000 … 16 rows of 131072. */
 const LOGITS = 1 << 21;
 
@@ -26,7 +38,7 @@ interface Size {
   samples: number[];
 }
 
-function size(classes: number): Size {
+function size({ autograd, gluon, nd }: Library, classes: number): Size {
   const rows = Math.max(1, Math.round(LOGITS / classes));
   nd.random.seed(3);
   const logits = nd.random.normal(0, 2, [rows, classes]);
@@ -34,16 +46,16 @@ function size(classes: number): Size {
   const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
   logits.attachGrad();
   const step = () => {
-    const l: NDArray = autograd.record(() => loss.forward(logits, labels));
+    const l = autograd.record(() => loss.forward(logits, labels));
     l.backward();
   };
   return { classes, rows, step, samples: [] };
 }
 
-const sizes = classCounts.map(size);
-for (const s of sizes) for (let i = 0; i < 3; i++) s.step();
+const runs = libraries.map((library) => classCounts.map((classes) => size(library, classes)));
+for (const s of runs.flat()) for (let i = 0; i < 3; i++) s.step();
 for (let round = 0; round < rounds; round++) {
-  for (const s of sizes) {
+  for (const s of runs.flat()) {
     // The fastest of a few calls: the machine is shared, the slow calls are someone else's.
     let best = Number.POSITIVE_INFINITY;
     for (let i = 0; i < 5; i++) {
@@ -56,12 +68,22 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-console.log('classes    rows   ns/logit (median)   range          vs C=first');
-const first = median(sizes[0]!.samples);
-for (const s of sizes) {
+const range = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+const [mine, other] = runs as [Size[], Size[] | undefined];
+const first = median(mine[0]!.samples);
+console.log(
+  `classes    rows  ns/logit median (range)  vs C=${mine[0]!.classes}` +
+    (other ? `  | ${againstDir}: ns/logit (range)  this/other` : ''),
+);
+mine.forEach((s, i) => {
   const m = median(s.samples);
-  const range = `${Math.min(...s.samples).toFixed(3)}-${Math.max(...s.samples).toFixed(3)}`;
-  console.log(
-    `${String(s.classes).padStart(7)} ${String(s.rows).padStart(7)}   ${m.toFixed(3).padStart(8)}            ${range.padEnd(14)} ${(m / first).toFixed(2)}x`,
-  );
-}
+  let line = `${String(s.classes).padStart(7)} ${String(s.rows).padStart(7)}  ${m.toFixed(3).padStart(7)} (${range(s.samples)})`;
+  line += `  ${(m / first).toFixed(2)}x`;
+  if (other) {
+    const o = other[i]!;
+    // Per-round ratios: the two trees ran back to back in each round.
+    const ratios = s.samples.map((v, k) => v / o.samples[k]!);
+    line += `  | ${median(o.samples).toFixed(3)} (${range(o.samples)})  ${median(ratios).toFixed(2)} (${range(ratios)})`;
+  }
+  console.log(line);
+});
