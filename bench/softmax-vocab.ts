@@ -14,7 +14,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as here from '../src/index.js';
+import * as here from 'gloss-ml';
 
 type Library = typeof here;
 
@@ -27,7 +27,7 @@ const classCounts = argument('--classes', '1000,16384,16385,50000,131072').split
 const againstDir = argument('--against', '');
 const libraries: Library[] = [here];
 if (againstDir)
-  libraries.push((await import(pathToFileURL(resolve(againstDir, 'src/index.js')).href)) as Library);
+  libraries.push((await import(pathToFileURL(resolve(againstDir, 'src/index.ts')).href)) as Library);
 /** Logits per call (about 8 MiB of float32): 2097 rows of 1000 … 16 rows of 131072. */
 const LOGITS = 1 << 21;
 
