@@ -20,7 +20,15 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { scaleFitsFloat32, scalesFitFloat32 } from './_scales.js';
 import { checkCount, checkLength, type FloatArray } from './_spans.js';
-import { regionBytes, reserveScratch, SCRATCH_BASE, wasmScratch } from './runtime.js';
+import {
+  ARENA_SCRATCH_BYTES,
+  arenaScratch,
+  regionBytes,
+  reserveScratch,
+  SCRATCH_BASE,
+  type Scratch,
+  wasmScratch,
+} from './runtime.js';
 import { startShares } from './threads.js';
 
 /** Per-row normalisers of a log-softmax (see the module comment): two numbers per row. */
@@ -93,7 +101,7 @@ function sparseLosses({ x, classes, shift, logSum, labels, loss }: SparseCrossEn
  * The gradient of checked rows: the wasm kernel's rows (`fused`: already written by
  * {@link normalize}), then the float64 formula for every other row, then the label entries.
  */
-function gradient(args: SoftmaxGradientRows, fused: boolean): void {
+function gradient(args: SoftmaxGradientRows, fused: boolean, labelsFused: boolean): void {
   const { x, classes, shift, logSum, scale, labels, out } = args;
   const wasm = fused || scaledSoftmax(args);
   for (let r = 0, row = 0; r < shift.length; r++, row += classes) {
@@ -107,6 +115,8 @@ function gradient(args: SoftmaxGradientRows, fused: boolean): void {
   }
   if (!labels) return;
   for (let r = 0; r < labels.length; r++) {
+    // The kernel wrote the label entries of its rows (those with a finite normaliser).
+    if (labelsFused && logSum[r]! - logSum[r]! === 0) continue;
     const k = r * classes + labels[r]!;
     // p − 1 = expm1(log p): no cancellation when p is within rounding of 1.
     out[k] = scaleOf(scale, r) * Math.expm1(x[k]! - shift[r]! - logSum[r]!);
@@ -119,16 +129,13 @@ function scaleOf(scale: number | Float64Array, r: number): number {
 
 // ---- the wasm drivers -------------------------------------------------------------------------
 
-/** Floats of logits per wasm call (64 KiB): rows per chunk = CHUNK_FLOATS / classes, at least 1. */
-const CHUNK_FLOATS = 16384;
-
 /**
  * The scratch of a wasm call over chunks of `per` rows, as byte offsets: x and out (each padded
  * by 16 bytes: a row's last partial vector is read and written whole), then two float32 and one
  * float64 per row; null without wasm (backend, logits not float32, or `wasm` false).
  */
 function chunks({ x, classes, shift }: SoftmaxRows, wasm: boolean) {
-  const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK_FLOATS / Math.max(classes, 1))));
+  const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK / Math.max(classes, 1))));
   const xAt = SCRATCH_BASE;
   const outAt = xAt + regionBytes(per * classes * 4 + 16);
   const firstAt = outAt + regionBytes(per * classes * 4 + 16);
@@ -139,36 +146,189 @@ function chunks({ x, classes, shift }: SoftmaxRows, wasm: boolean) {
   return scratch && { scratch, per, xAt, outAt, firstAt, secondAt, restAt };
 }
 
+/** Floats of logits per call of the one-pass kernel (64 KiB): whole rows when they fit, else pieces of one. */
+const CHUNK = 16384;
+// The one-pass kernel's scratch in the arena instance (fixed offsets; x and out padded by 16
+// bytes: a row's last partial vector is read whole), then per row of a chunk: the float32
+// maximum, scale and label, and the float64 rest.
+const X_AT = SCRATCH_BASE;
+const OUT_AT = X_AT + regionBytes(CHUNK * 4 + 16);
+const MAX_AT = OUT_AT + regionBytes(CHUNK * 4 + 16);
+const SCALES_AT = MAX_AT + regionBytes(CHUNK * 4);
+const LABELS_AT = SCALES_AT + regionBytes(CHUNK * 4);
+const REST_AT = LABELS_AT + regionBytes(CHUNK * 4);
+const SCRATCH_BYTES = REST_AT + regionBytes(CHUNK * 8) - SCRATCH_BASE;
+// The arena's scratch area is reserved when the module loads, so a call never grows its memory
+// (which would detach the views of live gradient regions, see arena.ts).
+if (SCRATCH_BYTES > ARENA_SCRATCH_BYTES)
+  throw new Error('softmax.ts: scratch exceeds the arena scratch area');
+
+/** Where the one-pass kernel writes s · softmax(x) − s · onehot(label). */
+interface FusedGradient {
+  readonly scales: Float64Array;
+  readonly labels: Int32Array;
+  readonly out: FloatArray;
+}
+
 /**
  * The normalisers of checked rows (wasm for float32 logits, else the reference). With `fused`,
- * the wasm kernel also writes out = s · softmax(x) for the rows whose maximum is finite;
+ * the wasm kernel also writes out = s · softmax(x) for the rows whose maximum is finite, and,
+ * for rows that fit one chunk, the label's entry s · (p − 1) (see softmaxRowStatistics);
  * returns whether it ran.
  */
-function normalize(rows: SoftmaxRows, fused: { scales: Float64Array; out: FloatArray } | null): boolean {
-  const { x, classes, shift, logSum } = rows;
-  const wasm = chunks(rows, true);
-  if (!wasm) {
-    referenceNormalizers(rows, 0, shift.length);
+function normalize(rows: SoftmaxRows, fused: FusedGradient | null): boolean {
+  const scratch = rows.x instanceof Float32Array ? reserveScratch(arenaScratch(), SCRATCH_BYTES) : null;
+  if (!scratch) {
+    referenceNormalizers(rows, 0, rows.shift.length);
     return false;
   }
-  const { f32, f64, kernels } = wasm.scratch;
-  const { per, xAt, outAt, firstAt: maxAt, secondAt: scalesAt, restAt } = wasm;
+  // A gradient in the arena's memory is written there by the kernel, with no copy out.
+  const inPlace = fused !== null && writesInPlace(scratch, fused.out);
+  if (rows.classes <= CHUNK) wholeRows(scratch, rows, fused, inPlace);
+  else longRows(scratch, rows, fused, inPlace);
+  return true;
+}
+
+/**
+ * Whether `out` is float32 memory of the arena instance (a gradient region a loss call owns,
+ * arena.ts) that the kernel may write in place: it reads, and writes back unchanged, up to 12
+ * bytes past a row's last float, which must exist.
+ */
+function writesInPlace({ f32 }: Scratch, out: FloatArray): boolean {
+  return (
+    out instanceof Float32Array &&
+    out.buffer === f32.buffer &&
+    out.byteOffset + out.byteLength + 16 <= f32.buffer.byteLength
+  );
+}
+
+/** Rows of at most CHUNK classes, as many per kernel call as fit a chunk. */
+function wholeRows(
+  { f32, f64, i32, kernels }: Scratch,
+  rows: SoftmaxRows,
+  fused: FusedGradient | null,
+  inPlace: boolean,
+): void {
+  const { x, classes, shift, logSum } = rows;
+  const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK / Math.max(classes, 1))));
   for (let start = 0; start < shift.length; start += per) {
     const count = Math.min(per, shift.length - start);
-    f32.set(x.subarray(start * classes, (start + count) * classes), xAt >> 2);
-    if (fused) f32.set(fused.scales.subarray(start, start + count), scalesAt >> 2);
-    kernels.softmaxRowStatistics(xAt, count, classes, scalesAt, maxAt, restAt, fused ? outAt : 0);
-    if (fused) fused.out.set(f32.subarray(outAt >> 2, (outAt >> 2) + count * classes), start * classes);
+    f32.set(x.subarray(start * classes, (start + count) * classes), X_AT >> 2);
+    let outAt = 0;
+    if (fused) {
+      f32.set(fused.scales.subarray(start, start + count), SCALES_AT >> 2);
+      i32.set(fused.labels.subarray(start, start + count), LABELS_AT >> 2);
+      outAt = inPlace ? fused.out.byteOffset + 4 * start * classes : OUT_AT;
+    }
+    kernels.softmaxRowStatistics(
+      X_AT,
+      count,
+      classes,
+      SCALES_AT,
+      MAX_AT,
+      REST_AT,
+      outAt,
+      fused ? LABELS_AT : 0,
+    );
+    if (fused && !inPlace)
+      fused.out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + count * classes), start * classes);
     for (let r = 0; r < count; r++) {
-      const maximum = f32[(maxAt >> 2) + r]!;
+      const maximum = f32[(MAX_AT >> 2) + r]!;
       if (maximum - maximum !== 0) referenceNormalizers(rows, start + r, start + r + 1);
       else {
         shift[start + r] = maximum;
-        logSum[start + r] = Math.log1p(f64[(restAt >> 3) + r]!);
+        logSum[start + r] = Math.log1p(f64[(REST_AT >> 3) + r]!);
       }
     }
   }
-  return true;
+}
+
+/**
+ * Rows longer than a chunk, one piece of CHUNK logits per kernel call: each piece gives its own
+ * maximum m_p and total 1 + rest_p = Σ e^{x − m_p}, merged into the row's by the online
+ * softmax recurrence (the running sum is rescaled by e^{m − m′} when the maximum grows, keeping
+ * the row's rest without its one maximal term, as the kernel does). Each logit is read once.
+ * The gradient's pieces are written by the kernel as e^{x − m_p} (unscaled: scales = 0), then
+ * rescaled in a second sweep by s · e^{m_p − m} / (1 + rest) once the row's normaliser is
+ * known: that sweep over the gradient is unavoidable for a row that does not fit in cache, since
+ * no entry is final before the last piece is read. The label's entry is left to gradient().
+ */
+function longRows(
+  { f32, f64, kernels }: Scratch,
+  rows: SoftmaxRows,
+  fused: FusedGradient | null,
+  inPlace: boolean,
+): void {
+  const { x, classes, shift, logSum } = rows;
+  const pieces = Math.ceil(classes / CHUNK);
+  const pieceMax = new Float64Array(pieces);
+  for (let r = 0, row = 0; r < shift.length; r++, row += classes) {
+    let maximum = Number.NEGATIVE_INFINITY;
+    let rest = 0;
+    let finite = true;
+    for (let piece = 0, begin = 0; piece < pieces && finite; piece++, begin += CHUNK) {
+      const length = Math.min(CHUNK, classes - begin);
+      f32.set(x.subarray(row + begin, row + begin + length), X_AT >> 2);
+      const outAt = !fused ? 0 : inPlace ? fused.out.byteOffset + 4 * (row + begin) : OUT_AT;
+      kernels.softmaxRowStatistics(X_AT, 1, length, 0, MAX_AT, REST_AT, outAt, 0);
+      const m = f32[MAX_AT >> 2]!;
+      const pieceRest = f64[REST_AT >> 3]!;
+      pieceMax[piece] = m;
+      // A piece of −Infinity adds nothing; NaN or +Infinity sends the row to the reference.
+      if (m === Number.NEGATIVE_INFINITY) continue;
+      if (m - m !== 0) finite = false;
+      else if (m > maximum) {
+        rest = pieceRest + (1 + rest) * Math.exp(maximum - m);
+        maximum = m;
+      } else rest += (1 + pieceRest) * Math.exp(m - maximum);
+      if (fused && !inPlace) fused.out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + length), row + begin);
+    }
+    if (!finite || maximum === Number.NEGATIVE_INFINITY) {
+      // gradient() rewrites the row: its normaliser is not finite
+      referenceNormalizers(rows, r, r + 1);
+      continue;
+    }
+    shift[r] = maximum;
+    logSum[r] = Math.log1p(rest);
+    if (fused)
+      rescalePieces(kernels, fused.out, inPlace, {
+        row,
+        classes,
+        pieceMax,
+        maximum,
+        rest,
+        scale: fused.scales[r]!,
+      });
+  }
+}
+
+/** The second sweep of a long row's gradient (see longRows). */
+function rescalePieces(
+  kernels: Scratch['kernels'],
+  out: FloatArray,
+  inPlace: boolean,
+  piecesOf: {
+    row: number;
+    classes: number;
+    pieceMax: Float64Array;
+    maximum: number;
+    rest: number;
+    scale: number;
+  },
+): void {
+  const { row, classes, pieceMax, maximum, rest, scale } = piecesOf;
+  for (let piece = 0, begin = row; piece < pieceMax.length; piece++, begin += CHUNK) {
+    const length = Math.min(CHUNK, row + classes - begin);
+    const m = pieceMax[piece]!;
+    // The kernel wrote nothing for a piece of −Infinity: its probabilities are 0.
+    if (m === Number.NEGATIVE_INFINITY) {
+      out.fill(0, begin, begin + length);
+      continue;
+    }
+    const factor = (scale * Math.exp(m - maximum)) / (1 + rest);
+    if (inPlace) kernels.scaleFloats(out.byteOffset + 4 * begin, length, factor);
+    else for (let k = begin; k < begin + length; k++) out[k]! *= factor;
+  }
 }
 
 /** s · softmax(x) of every row by wasm, when it may run: returns whether it did. */
@@ -265,7 +425,7 @@ export function sparseSoftmaxCrossEntropyRows(args: SparseCrossEntropyRows): voi
  */
 export function softmaxGradientRows(args: SoftmaxGradientRows): void {
   check('softmaxGradientRows', args.shift.length, args);
-  gradient(args, false);
+  gradient(args, false, false);
 }
 
 /**
@@ -306,9 +466,9 @@ function lossAndGradient(args: SparseCrossEntropyGradientRows, n: number): void 
   const [labels, scales, loss] = [head(args.labels, n), head(args.scales, n), head(args.loss, n)];
   const [shift, logSum] = [new Float64Array(n), new Float64Array(n)];
   const fits = scalesFitFloat32(scales);
-  const fused = normalize({ x, classes, shift, logSum }, fits ? { scales, out } : null) && fits;
+  const fused = normalize({ x, classes, shift, logSum }, fits ? { scales, labels, out } : null) && fits;
   sparseLosses({ x, classes, shift, logSum, labels, loss });
-  gradient({ x, classes, shift, logSum, scale: scales, labels, out }, fused);
+  gradient({ x, classes, shift, logSum, scale: scales, labels, out }, fused, fused && classes <= CHUNK);
 }
 
 /** The first `count` elements of `array`, as a view (the array itself when that is all of it). */

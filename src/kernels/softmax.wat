@@ -9,25 +9,34 @@
 ;; row overwrites. So `out` must not be `x`, rows go in order, and the caller pads every region
 ;; by 16 bytes.
 
-  ;; Per row: maxOut[r] (f32) = the row maximum m (NaN if the row holds a NaN), and, when m is
+;; Per row: maxOut[r] (f32) = the row maximum m (NaN if the row holds a NaN), and, when m is
   ;; finite, restOut[r] (f64) = Σ exp(x_c − m) over every class but one that attains m (else 0;
   ;; the caller handles those rows). With out ≠ 0, also out[r, c] = scales[r] · e^{x_c − m} /
   ;; (1 + rest) for the rows whose m is finite: the scaled softmax, each exponential taken once
-  ;; (stored, then scaled while the row is in cache).
+  ;; (stored, then scaled while the row is in cache); with scales = 0, out[r, c] = e^{x_c − m}
+  ;; unscaled (the pieces of a long row, rescaled by the caller). With labels ≠ 0 (and scales ≠ 0) (i32 per row) the label's
+  ;; entry becomes the gradient of the cross-entropy, s · (p − 1), computed without cancellation:
+  ;; p − 1 = −rest / (1 + rest) exactly when x_label = m (its exponential is exactly 1), and
+  ;; otherwise p ≤ e/(1 + e) < ½, so p − 1 ∈ (−1, −½] loses nothing to the subtraction.
   ;;
   ;; Derivation: log Σ_c e^{x_c} = m + log(1 + rest), and leaving one maximal term (exactly 1)
   ;; out of the sum lets the caller take log1p(rest), which keeps the digits of a near-certain
   ;; row (rest ≪ 1). Terms equal to m are counted instead of summed (ties − 1 of them are added
-  ;; back as exact ones). The float32 exponentials are summed in float64: the sum of 1000 terms
-  ;; then carries only the per-term rounding. pmax is one instruction but skips NaN, so NaN lanes
-  ;; are tracked apart (v ≠ v).
+  ;; back as exact ones). The float32 exponentials are summed in float64 into four independent
+  ;; accumulators (two vectors' low and high halves, alternating), so the adds overlap instead
+  ;; of waiting on one another; the sum of 1000 terms carries only the per-term rounding. pmax is
+  ;; one instruction but skips NaN, so NaN lanes are tracked apart (v ≠ v).
+  ;;
+  ;; Every store stays inside the row: the last partial vector is blended with what `out` holds
+  ;; past the row, so `out` may be the caller's own memory (a gradient written in place).
   (func (export "softmaxRowStatistics")
     (param $x i32) (param $rows i32) (param $classes i32) (param $scales i32)
-    (param $maxOut i32) (param $restOut i32) (param $out i32)
+    (param $maxOut i32) (param $restOut i32) (param $out i32) (param $labels i32)
     (local $rowBytes i32) (local $fullBytes i32) (local $tailMask v128) (local $p i32) (local $q i32)
-    (local $fullEnd i32) (local $rowEnd i32) (local $largest v128) (local $nan v128) (local $maximum f32)
-    (local $splatMax v128) (local $v v128) (local $e v128) (local $equal v128) (local $sum v128)
-    (local $ties v128) (local $rest f64) (local $factor v128)
+    (local $fullEnd i32) (local $rowEnd i32) (local $largest v128) (local $other v128) (local $nan v128)
+    (local $maximum f32) (local $splatMax v128) (local $v v128) (local $e v128) (local $equal v128)
+    (local $sumLow v128) (local $sumHigh v128) (local $nextLow v128) (local $nextHigh v128) (local $swap v128)
+    (local $ties v128) (local $rest f64) (local $factor v128) (local $scale f64) (local $at i32)
     (local.set $rowBytes (i32.shl (local.get $classes) (i32.const 2)))
     (local.set $fullBytes (i32.and (local.get $rowBytes) (i32.const -16)))
     (local.set $tailMask
@@ -38,6 +47,7 @@
         (local.set $fullEnd (i32.add (local.get $x) (local.get $fullBytes)))
         (local.set $rowEnd (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $largest (global.get $negativeInfinity))
+        (local.set $other (global.get $negativeInfinity))
         (local.set $nan (v128.const i64x2 0 0))
         (local.set $p (local.get $x))
         (loop $maxNext
@@ -45,11 +55,14 @@
             (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
               (then (v128.load (local.get $p)))
               (else (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))))
-          (local.set $largest (f32x4.pmax (local.get $largest) (local.get $v)))
+          ;; two running maxima, swapped each vector: two independent chains
+          (local.set $swap (f32x4.pmax (local.get $largest) (local.get $v)))
+          (local.set $largest (local.get $other))
+          (local.set $other (local.get $swap))
           (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $maxNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
-        (local.set $maximum (call $maxLanes (local.get $largest)))
+        (local.set $maximum (call $maxLanes (f32x4.pmax (local.get $largest) (local.get $other))))
         (if (v128.any_true (local.get $nan)) (then (local.set $maximum (f32.const nan))))
         (f32.store (local.get $maxOut) (local.get $maximum))
         (f64.store (local.get $restOut) (f64.const 0))
@@ -57,27 +70,50 @@
         (if (f32.eq (f32.sub (local.get $maximum) (local.get $maximum)) (f32.const 0))
           (then
             (local.set $splatMax (f32x4.splat (local.get $maximum)))
-            (local.set $sum (v128.const i64x2 0 0))
+            (local.set $sumLow (v128.const i64x2 0 0))
+            (local.set $sumHigh (v128.const i64x2 0 0))
+            (local.set $nextLow (v128.const i64x2 0 0))
+            (local.set $nextHigh (v128.const i64x2 0 0))
             (local.set $ties (v128.const i64x2 0 0))
             (local.set $p (local.get $x))
             (local.set $q (local.get $out))
             (loop $sumNext
-              (local.set $v
-                (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
-                  (then (v128.load (local.get $p)))
-                  (else (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))))
-              (local.set $e (call $exp4 (f32x4.sub (local.get $v) (local.get $splatMax))))
-              (if (local.get $out) (then (v128.store (local.get $q) (local.get $e))))
+              (if (i32.lt_u (local.get $p) (local.get $fullEnd))
+                (then
+                  (local.set $v (v128.load (local.get $p)))
+                  (local.set $e (call $exp4 (f32x4.sub (local.get $v) (local.get $splatMax))))
+                  (if (local.get $out) (then (v128.store (local.get $q) (local.get $e)))))
+                (else
+                  (local.set $v
+                    (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))
+                  (local.set $e (call $exp4 (f32x4.sub (local.get $v) (local.get $splatMax))))
+                  (if (local.get $out)
+                    (then
+                      (v128.store (local.get $q)
+                        (v128.bitselect (local.get $e) (v128.load (local.get $q)) (local.get $tailMask)))))))
               (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
-              (local.set $sum (call $accumulateWide (local.get $sum) (v128.andnot (local.get $e) (local.get $equal))))
+              (local.set $e (v128.andnot (local.get $e) (local.get $equal)))
+              (local.set $swap (f64x2.add (local.get $sumLow) (f64x2.promote_low_f32x4 (local.get $e))))
+              (local.set $sumLow (local.get $nextLow))
+              (local.set $nextLow (local.get $swap))
+              (local.set $swap
+                (f64x2.add (local.get $sumHigh)
+                  (f64x2.promote_low_f32x4
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e)))))
+              (local.set $sumHigh (local.get $nextHigh))
+              (local.set $nextHigh (local.get $swap))
               ;; a set lane is −1: subtracting counts it
               (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))
               (local.set $p (i32.add (local.get $p) (i32.const 16)))
               (local.set $q (i32.add (local.get $q) (i32.const 16)))
               (br_if $sumNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
+            (local.set $sumLow
+              (f64x2.add
+                (f64x2.add (local.get $sumLow) (local.get $nextLow))
+                (f64x2.add (local.get $sumHigh) (local.get $nextHigh))))
             (local.set $rest
               (f64.add
-                (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum)))
+                (f64.add (f64x2.extract_lane 0 (local.get $sumLow)) (f64x2.extract_lane 1 (local.get $sumLow)))
                 (f64.convert_i32_s
                   (i32.sub
                     (i32.add
@@ -85,23 +121,46 @@
                       (i32.add (i32x4.extract_lane 2 (local.get $ties)) (i32x4.extract_lane 3 (local.get $ties))))
                     (i32.const 1)))))
             (f64.store (local.get $restOut) (local.get $rest))
-            (if (local.get $out)
+            (if (i32.and (i32.ne (local.get $out) (i32.const 0)) (i32.ne (local.get $scales) (i32.const 0)))
               (then
+                (local.set $scale (f64.promote_f32 (f32.load (local.get $scales))))
                 (local.set $factor
                   (f32x4.splat
-                    (f32.demote_f64
-                      (f64.div
-                        (f64.promote_f32 (f32.load (local.get $scales)))
-                        (f64.add (f64.const 1) (local.get $rest))))))
+                    (f32.demote_f64 (f64.div (local.get $scale) (f64.add (f64.const 1) (local.get $rest))))))
                 (local.set $q (local.get $out))
-                (local.set $p (i32.add (local.get $out) (local.get $rowBytes)))
-                (loop $scaleNext
-                  (v128.store (local.get $q) (f32x4.mul (v128.load (local.get $q)) (local.get $factor)))
-                  (local.set $q (i32.add (local.get $q) (i32.const 16)))
-                  (br_if $scaleNext (i32.lt_u (local.get $q) (local.get $p))))))))
+                (local.set $p (i32.add (local.get $out) (local.get $fullBytes)))
+                (block $scaled
+                  (br_if $scaled (i32.ge_u (local.get $q) (local.get $p)))
+                  (loop $scaleNext
+                    (v128.store (local.get $q) (f32x4.mul (v128.load (local.get $q)) (local.get $factor)))
+                    (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                    (br_if $scaleNext (i32.lt_u (local.get $q) (local.get $p)))))
+                (if (i32.and (local.get $classes) (i32.const 3))
+                  (then
+                    (v128.store (local.get $q)
+                      (v128.bitselect
+                        (f32x4.mul (v128.load (local.get $q)) (local.get $factor))
+                        (v128.load (local.get $q))
+                        (local.get $tailMask)))))
+                (if (local.get $labels)
+                  (then
+                    (local.set $at (i32.shl (i32.load (local.get $labels)) (i32.const 2)))
+                    (f32.store (i32.add (local.get $out) (local.get $at))
+                      (f32.demote_f64
+                        (if (result f64)
+                          (f32.eq (f32.load (i32.add (local.get $x) (local.get $at))) (local.get $maximum))
+                          (then
+                            (f64.div
+                              (f64.mul (f64.neg (local.get $scale)) (local.get $rest))
+                              (f64.add (f64.const 1) (local.get $rest))))
+                          (else
+                            (f64.sub
+                              (f64.promote_f32 (f32.load (i32.add (local.get $out) (local.get $at))))
+                              (local.get $scale))))))))))))
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $out (select (i32.add (local.get $out) (local.get $rowBytes)) (i32.const 0) (local.get $out)))
-        (local.set $scales (i32.add (local.get $scales) (i32.const 4)))
+        (local.set $labels (select (i32.add (local.get $labels) (i32.const 4)) (i32.const 0) (local.get $labels)))
+        (local.set $scales (select (i32.add (local.get $scales) (i32.const 4)) (i32.const 0) (local.get $scales)))
         (local.set $maxOut (i32.add (local.get $maxOut) (i32.const 4)))
         (local.set $restOut (i32.add (local.get $restOut) (i32.const 8)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
@@ -140,4 +199,29 @@
         (local.set $coefficient (i32.add (local.get $coefficient) (i32.const 4)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $nextRow)))
+  )
+
+  ;; values[0 … count) ·= factor, in place; the last partial vector is blended, so nothing past
+  ;; `count` changes (the caller still keeps 16 readable bytes past the end). The second sweep
+  ;; of a row longer than one chunk: each piece's probabilities, normalised by the piece's own
+  ;; maximum and sum, rescaled to the row's.
+  (func (export "scaleFloats") (param $values i32) (param $count i32) (param $factor f32)
+    (local $end i32) (local $splat v128) (local $tailMask v128)
+    (local.set $splat (f32x4.splat (local.get $factor)))
+    (local.set $end (i32.add (local.get $values) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $values) (local.get $end)))
+      (loop $next
+        (v128.store (local.get $values) (f32x4.mul (v128.load (local.get $values)) (local.get $splat)))
+        (local.set $values (i32.add (local.get $values) (i32.const 16)))
+        (br_if $next (i32.lt_u (local.get $values) (local.get $end)))))
+    (if (i32.and (local.get $count) (i32.const 3))
+      (then
+        (local.set $tailMask
+          (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (i32.and (local.get $count) (i32.const 3)))))
+        (v128.store (local.get $values)
+          (v128.bitselect
+            (f32x4.mul (v128.load (local.get $values)) (local.get $splat))
+            (v128.load (local.get $values))
+            (local.get $tailMask)))))
   )

@@ -314,7 +314,8 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
 
   /**
    * The one-pass kernel covers sparse labels on logits with the class axis last, at any class
-   * count (a row longer than a kernel chunk runs one row per call). It keeps a gradient the size
+   * count (a row longer than a kernel chunk runs in pieces merged by the online softmax
+   * recurrence: each logit read once, see softmax.ts). It keeps a gradient the size
    * of pred until the backward, as the block path's backward would hold one until the autograd
    * pass writes it into `.grad`, and takes each exponential once instead of twice.
    */
