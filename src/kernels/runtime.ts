@@ -110,6 +110,13 @@ export type PackContiguousPanelsKernel = (
   dst: number,
 ) => void;
 
+/**
+ * ctc.wat's α recursion of one sample (see ctc.ts): logits, classes, shift, logSum, frames,
+ * classOf, skip, count, states, emissions, emissionWidth, alphas, totals, emissionFlags,
+ * frameFlags; returns the frames done.
+ */
+export type CTCAlphaLinearKernel = (...pointersAndSizes: number[]) => number;
+
 /** The exports of the kernel module (pointers are byte offsets into its memory). */
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
@@ -169,6 +176,7 @@ export interface KernelExports {
   tripletSegments: TripletSegmentsKernel;
   /** The float32-lane twin of tripletSegments (triplet-narrow.wat). */
   tripletSegmentsNarrow: TripletSegmentsKernel;
+  ctcAlphaLinear: CTCAlphaLinearKernel;
   /** matmul.wat: the float32 and float64 products and their packers. */
   matmulTiles: MatmulTilesKernel;
   matmulTilesF64: MatmulTilesKernel;

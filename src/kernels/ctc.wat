@@ -1,0 +1,174 @@
+;; CTCLoss's rescaled linear-space α recursion for one sample (the TypeScript driver is ctc.ts,
+;; the float64 reference and the derivation are forwardSamples/linearForward in
+;; src/loss/_ctc-forward.ts). Everything is float64, as in the reference: only the logits are
+;; float32. (A fragment of the gloss kernel module, see memory.wat.)
+
+  ;; ---- e^x in float64, two lanes -----------------------------------------------------------
+  ;; x = n·ln2 + r, n = nearest(x/ln2), |r| ≤ ln2/2 (Cody–Waite: ln2High has its low 32 bits 0,
+  ;; so n·ln2High is exact for |n| < 2^20); e^r by its Taylor polynomial to r^13/13! (truncation
+  ;; below 5e−18, relative), Horner; 2^n applied as 2^⌊n/2⌋ · 2^(n−⌊n/2⌋), both normal for the
+  ;; clamped x in [−746, 710], so subnormal results are scaled correctly and e^710 is +Infinity.
+  ;; Within about 2 ulp of Math.exp; NaN passes through (pmax/pmin with x first), −∞ gives 0.
+  (global $expLowest2d v128 (v128.const f64x2 -746 -746))
+  (global $expHighest2d v128 (v128.const f64x2 710 710))
+  (global $log2e2d v128 (v128.const f64x2 1.4426950408889634 1.4426950408889634))
+  (global $ln2High2d v128 (v128.const f64x2 6.93147180369123816490e-01 6.93147180369123816490e-01))
+  (global $ln2Low2d v128 (v128.const f64x2 1.90821492927058770002e-10 1.90821492927058770002e-10))
+  (global $exponentBias2d v128 (v128.const i64x2 1023 1023))
+  ;; @inline
+  (func $exp2d (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128) (local $whole v128) (local $firstHalf v128)
+    (local.set $x (f64x2.pmin (f64x2.pmax (local.get $x) (global.get $expLowest2d)) (global.get $expHighest2d)))
+    (local.set $n (f64x2.nearest (f64x2.mul (local.get $x) (global.get $log2e2d))))
+    (local.set $r
+      (f64x2.sub
+        (f64x2.sub (local.get $x) (f64x2.mul (local.get $n) (global.get $ln2High2d)))
+        (f64x2.mul (local.get $n) (global.get $ln2Low2d))))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $r) (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10)) (v128.const f64x2 2.08767569878681e-09 2.08767569878681e-09)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.505210838544172e-08 2.505210838544172e-08)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.755731922398589e-07 2.755731922398589e-07)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.7557319223985893e-06 2.7557319223985893e-06)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.48015873015873e-05 2.48015873015873e-05)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1.984126984126984e-04 1.984126984126984e-04)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1.388888888888889e-03 1.388888888888889e-03)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 8.333333333333333e-03 8.333333333333333e-03)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 4.1666666666666664e-02 4.1666666666666664e-02)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.16666666666666666 0.16666666666666666)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.5 0.5)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1 1)))
+    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1 1)))
+    (local.set $whole (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $n))))
+    (local.set $firstHalf (i64x2.shr_s (local.get $whole) (i32.const 1)))
+    (f64x2.mul
+      (f64x2.mul
+        (local.get $p)
+        (i64x2.shl (i64x2.add (local.get $firstHalf) (global.get $exponentBias2d)) (i32.const 52)))
+      (i64x2.shl
+        (i64x2.add (i64x2.sub (local.get $whole) (local.get $firstHalf)) (global.get $exponentBias2d))
+        (i32.const 52)))
+  )
+
+  ;; ---- the α recursion of one sample ------------------------------------------------------
+  ;; In: x, the sample's `frames` rows of `classes` float32 logits; shift and logSum (f64 per
+  ;; frame); classOf (i32 per emission index: the blank, then the labels, padded by one more);
+  ;; skip (i32 per state: 1 where the jump from s − 2 is allowed); `count` states.
+  ;; Out, per frame t: emissions[t·emissionWidth + k] = y_t(classOf[k]) (f64; lane k + 1 past the
+  ;; used ones may be written too, so the region is padded), alphas[t·states + s] = α̂_t(s)
+  ;; (0 outside the window), totals[t] = c_t (the frame's sum before rescaling), and two flag
+  ;; bytes: emissionFlags[t] = 1 where an emission underflowed (below 2^−1022 and not from a −∞
+  ;; logit), frameFlags[t] = 1 where anything in the frame underflowed. Returns the number of
+  ;; frames done: `frames`, or the first frame whose c_t is below 2^−1022 or not finite (the
+  ;; caller falls back to log space). The logs of c_t and the underflow bound are the caller's.
+  (global $minNormal f64 (f64.const 0x1p-1022))
+  (func (export "ctcAlphaLinear")
+    (param $x i32) (param $classes i32) (param $shift i32) (param $logSum i32) (param $frames i32)
+    (param $classOf i32) (param $skip i32) (param $count i32) (param $states i32)
+    (param $emissions i32) (param $emissionWidth i32) (param $alphas i32) (param $totals i32)
+    (param $emissionFlags i32) (param $frameFlags i32) (result i32)
+    (local $t i32) (local $k i32) (local $s i32) (local $row i32) (local $previous i32) (local $at i32)
+    (local $frame i32) (local $labelCount i32) (local $low i32) (local $high i32) (local $underflow i32)
+    (local $logEmission v128) (local $emission v128) (local $classK i32)
+    (local $paths f64) (local $value f64) (local $e f64) (local $total f64) (local $inverse f64)
+    (local $scaled f64)
+    (local.set $labelCount (i32.shr_u (i32.sub (local.get $count) (i32.const 1)) (i32.const 1)))
+    (local.set $t (i32.const 0))
+    (block $done
+      (loop $nextFrame
+        (br_if $done (i32.ge_u (local.get $t) (local.get $frames)))
+        (local.set $frame (i32.add (local.get $x) (i32.mul (i32.mul (local.get $t) (local.get $classes)) (i32.const 4))))
+        ;; The reference subtracts shift then logSum; (x − shift) − logSum is kept here too.
+        (local.set $at (i32.add (local.get $emissions) (i32.shl (i32.mul (local.get $t) (local.get $emissionWidth)) (i32.const 3))))
+        (local.set $underflow (i32.const 0))
+        (local.set $k (i32.const 0))
+        (loop $nextPair
+          (local.set $logEmission
+            (f64x2.sub
+              (f64x2.sub
+                (f64x2.replace_lane 1
+                  (f64x2.splat
+                    (f64.promote_f32 (f32.load (i32.add (local.get $frame)
+                      (i32.shl (i32.load (i32.add (local.get $classOf) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 2))))))
+                  (f64.promote_f32 (f32.load (i32.add (local.get $frame)
+                    (i32.shl (i32.load offset=4 (i32.add (local.get $classOf) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 2))))))
+                (f64x2.splat (f64.load (i32.add (local.get $shift) (i32.shl (local.get $t) (i32.const 3))))))
+              (f64x2.splat (f64.load (i32.add (local.get $logSum) (i32.shl (local.get $t) (i32.const 3)))))))
+          (local.set $emission (call $exp2d (local.get $logEmission)))
+          (v128.store (i32.add (local.get $at) (i32.shl (local.get $k) (i32.const 3))) (local.get $emission))
+          ;; underflow: emission < 2^−1022 and log emission ≠ −∞ (lane k + 1 only if used)
+          (local.set $classK
+            (i8x16.bitmask
+              (v128.and
+                (f64x2.lt (local.get $emission) (f64x2.splat (global.get $minNormal)))
+                (f64x2.ne (local.get $logEmission) (f64x2.splat (f64.const -inf))))))
+          (if (i32.and (local.get $classK) (i32.const 0x00ff))
+            (then (local.set $underflow (i32.const 1))))
+          (if (i32.and
+                (i32.ne (i32.and (local.get $classK) (i32.const 0xff00)) (i32.const 0))
+                (i32.lt_u (local.get $k) (local.get $labelCount)))
+            (then (local.set $underflow (i32.const 1))))
+          (local.set $k (i32.add (local.get $k) (i32.const 2)))
+          (br_if $nextPair (i32.le_u (local.get $k) (local.get $labelCount))))
+        (i32.store8 (i32.add (local.get $emissionFlags) (local.get $t)) (local.get $underflow))
+        ;; the window [low, high] of frame t
+        (local.set $low (i32.sub (local.get $count) (i32.shl (i32.sub (local.get $frames) (local.get $t)) (i32.const 1))))
+        (if (i32.lt_s (local.get $low) (i32.const 0)) (then (local.set $low (i32.const 0))))
+        (local.set $high (i32.add (i32.shl (local.get $t) (i32.const 1)) (i32.const 1)))
+        (if (i32.gt_s (local.get $high) (i32.sub (local.get $count) (i32.const 1)))
+          (then (local.set $high (i32.sub (local.get $count) (i32.const 1)))))
+        (local.set $row (i32.add (local.get $alphas) (i32.shl (i32.mul (local.get $t) (local.get $states)) (i32.const 3))))
+        (local.set $previous (i32.sub (local.get $row) (i32.shl (local.get $states) (i32.const 3))))
+        (local.set $s (i32.const 0))
+        (loop $zero
+          (f64.store (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))) (f64.const 0))
+          (local.set $s (i32.add (local.get $s) (i32.const 1)))
+          (br_if $zero (i32.lt_u (local.get $s) (local.get $count))))
+        (local.set $total (f64.const 0))
+        (local.set $s (local.get $low))
+        (loop $nextState
+          ;; y_t(l'_s): emission index 0 for even s, (s + 1) / 2 for odd s
+          (local.set $e
+            (f64.load (i32.add (local.get $at)
+              (i32.shl
+                (select (i32.shr_u (i32.add (local.get $s) (i32.const 1)) (i32.const 1)) (i32.const 0)
+                  (i32.and (local.get $s) (i32.const 1)))
+                (i32.const 3)))))
+          (if (i32.eqz (local.get $t))
+            (then (local.set $value (local.get $e)))
+            (else
+              (local.set $paths (f64.load (i32.add (local.get $previous) (i32.shl (local.get $s) (i32.const 3)))))
+              (if (local.get $s)
+                (then (local.set $paths (f64.add (local.get $paths)
+                  (f64.load offset=0 (i32.sub (i32.add (local.get $previous) (i32.shl (local.get $s) (i32.const 3))) (i32.const 8)))))))
+              (if (i32.load (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 2))))
+                (then (local.set $paths (f64.add (local.get $paths)
+                  (f64.load (i32.sub (i32.add (local.get $previous) (i32.shl (local.get $s) (i32.const 3))) (i32.const 16)))))))
+              (local.set $value (f64.mul (local.get $e) (local.get $paths)))
+              (if (i32.and
+                    (f64.lt (local.get $value) (global.get $minNormal))
+                    (i32.and (f64.ne (local.get $paths) (f64.const 0)) (f64.ne (local.get $e) (f64.const 0))))
+                (then (local.set $underflow (i32.const 1))))))
+          (f64.store (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))) (local.get $value))
+          (local.set $total (f64.add (local.get $total) (local.get $value)))
+          (local.set $s (i32.add (local.get $s) (i32.const 1)))
+          (br_if $nextState (i32.le_s (local.get $s) (local.get $high))))
+        (f64.store (i32.add (local.get $totals) (i32.shl (local.get $t) (i32.const 3))) (local.get $total))
+        ;; !(total >= MIN_NORMAL && total < +∞): stop, the caller falls back
+        (br_if $done
+          (i32.eqz (i32.and
+            (f64.ge (local.get $total) (global.get $minNormal))
+            (f64.lt (local.get $total) (f64.const inf)))))
+        (local.set $inverse (f64.div (f64.const 1) (local.get $total)))
+        (local.set $s (local.get $low))
+        (loop $rescale
+          (local.set $value (f64.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3)))))
+          (local.set $scaled (f64.mul (local.get $value) (local.get $inverse)))
+          (f64.store (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))) (local.get $scaled))
+          (if (i32.and (f64.lt (local.get $scaled) (global.get $minNormal)) (f64.ne (local.get $value) (f64.const 0)))
+            (then (local.set $underflow (i32.const 1))))
+          (local.set $s (i32.add (local.get $s) (i32.const 1)))
+          (br_if $rescale (i32.le_s (local.get $s) (local.get $high))))
+        (i32.store8 (i32.add (local.get $frameFlags) (local.get $t)) (local.get $underflow))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $nextFrame)))
+    (local.get $t)
+  )
