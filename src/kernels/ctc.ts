@@ -98,3 +98,78 @@ export function ctcAlphaLinear(args: CTCAlphaRecursion): number | null {
   args.frameUnderflows.set(u8.subarray(frameFlagsAt, frameFlagsAt + done));
   return done;
 }
+
+/** One sample's β recursion and occupancies, from what {@link ctcAlphaLinear} left (frames = totals.length). */
+export interface CTCBetaRecursion {
+  /** The forward's emissions (row stride `emissionWidth`), α̂ (row stride `states`) and emission flags. */
+  readonly emissions: Float64Array;
+  readonly emissionWidth: number;
+  readonly emissionUnderflows: Uint8Array;
+  readonly alphas: Float64Array;
+  readonly states: number;
+  /** The extended label's allowed jumps, and its state count S = 2L + 1. */
+  readonly skip: Uint8Array;
+  readonly count: number;
+  /** dℓ, the factor of every occupancy. */
+  readonly scale: number;
+  /** Out: dℓ·γ_t(s) at `t·states + s` inside frame t's window of states (untouched outside). */
+  readonly gammas: Float64Array;
+  /** Out: the sum of β_t before rescaling, for t < frames − 1 (the β̂ scale of frame t). */
+  readonly totals: Float64Array;
+  /** Out: 1 where the β step into frame t (t < frames − 1) underflowed. */
+  readonly frameUnderflows: Uint8Array;
+}
+
+/**
+ * Runs the rescaled β recursion of one sample and its occupancies in wasm (the reference and the
+ * derivation: linearBackward in src/loss/_ctc-backward.ts). Returns true when every frame's β
+ * and occupancy sums were usable (the caller still checks the underflow bound from `totals` and
+ * `frameUnderflows`), false when the caller must fall back to log space, null without wasm.
+ */
+export function ctcBetaLinear(args: CTCBetaRecursion): boolean | null {
+  const { emissions, emissionWidth, emissionUnderflows, alphas, states, skip, count, scale } = args;
+  const frames = args.totals.length;
+  const emissionsAt = SCRATCH_BASE;
+  const flagsAt = emissionsAt + regionBytes(frames * emissionWidth * 8);
+  const alphasAt = flagsAt + regionBytes(frames);
+  const skipAt = alphasAt + regionBytes(frames * states * 8);
+  const betaAt = skipAt + regionBytes((count + 2) * 4);
+  const betaNextAt = betaAt + regionBytes((count + 2) * 8);
+  const aheadAt = betaNextAt + regionBytes((count + 2) * 8);
+  const gammasAt = aheadAt + regionBytes((count + 2) * 8);
+  const totalsAt = gammasAt + regionBytes(frames * states * 8);
+  const frameFlagsAt = totalsAt + regionBytes(frames * 8);
+  const scratch = reserveScratch(wasmScratch(), frameFlagsAt + regionBytes(frames) - SCRATCH_BASE);
+  if (!scratch) return null;
+  const { f32, f64, kernels } = scratch;
+  const i32 = new Int32Array(f32.buffer);
+  const u8 = new Uint8Array(f32.buffer);
+  f64.set(emissions.subarray(0, frames * emissionWidth), emissionsAt >> 3);
+  u8.set(emissionUnderflows.subarray(0, frames), flagsAt);
+  f64.set(alphas.subarray(0, frames * states), alphasAt >> 3);
+  for (let s = 0; s < count; s++) i32[(skipAt >> 2) + s] = skip[s]!;
+  i32[(skipAt >> 2) + count] = 0;
+  i32[(skipAt >> 2) + count + 1] = 0;
+  const ok = kernels.ctcBetaLinear(
+    emissionsAt,
+    emissionWidth,
+    flagsAt,
+    alphasAt,
+    states,
+    skipAt,
+    count,
+    frames,
+    scale,
+    betaAt,
+    betaNextAt,
+    aheadAt,
+    gammasAt,
+    totalsAt,
+    frameFlagsAt,
+  );
+  if (!ok) return false;
+  args.gammas.set(f64.subarray(gammasAt >> 3, (gammasAt >> 3) + frames * states));
+  args.totals.set(f64.subarray(totalsAt >> 3, (totalsAt >> 3) + frames));
+  args.frameUnderflows.set(u8.subarray(frameFlagsAt, frameFlagsAt + frames));
+  return true;
+}

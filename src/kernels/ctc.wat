@@ -172,3 +172,133 @@
         (br $nextFrame)))
     (local.get $t)
   )
+
+  ;; ---- the β recursion and the occupancies of one sample -------------------------------------
+  ;; In: emissions and emissionFlags as ctcAlphaLinear wrote them, alphas (α̂, row stride
+  ;; `states`), skip (i32 per state), `count` states, `frames`, and the gradient's scale dℓ.
+  ;; Scratch: beta, betaNext, ahead (count + 2 f64 each). Out, per frame t: gammas[t·states + s]
+  ;; = dℓ · α̂_t(s)β̂_t(s) / Σ_s α̂_t(s)β̂_t(s) inside the window (untouched outside), totals[t] =
+  ;; the sum of β_t before rescaling (t < frames − 1), frameFlags[t] = 1 where the β step into
+  ;; frame t underflowed. Returns 1, or 0 where a β sum or an occupancy sum is too small or not
+  ;; finite (the caller falls back to log space); the underflow bound is the caller's.
+  ;; The reference, with the derivation, is linearBackward in src/loss/_ctc-backward.ts.
+  (global $occupancyFloor f64 (f64.const 0x1p-960))
+  (func (export "ctcBetaLinear")
+    (param $emissions i32) (param $emissionWidth i32) (param $emissionFlags i32) (param $alphas i32)
+    (param $states i32) (param $skip i32) (param $count i32) (param $frames i32) (param $scale f64)
+    (param $beta i32) (param $betaNext i32) (param $ahead i32)
+    (param $gammas i32) (param $totals i32) (param $frameFlags i32) (result i32)
+    (local $t i32) (local $s i32) (local $low i32) (local $high i32) (local $aheadEnd i32)
+    (local $at i32) (local $row i32) (local $underflow i32) (local $swap i32)
+    (local $e f64) (local $next f64) (local $value f64) (local $total f64) (local $inverse f64)
+    (local $scaled f64) (local $factor f64)
+    ;; β̂_{T−1}: 1 in the last two states
+    (local.set $s (i32.const 0))
+    (loop $init
+      (f64.store (i32.add (local.get $beta) (i32.shl (local.get $s) (i32.const 3)))
+        (select (f64.const 1) (f64.const 0) (i32.ge_s (local.get $s) (i32.sub (local.get $count) (i32.const 2)))))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br_if $init (i32.lt_u (local.get $s) (local.get $count))))
+    (local.set $t (i32.sub (local.get $frames) (i32.const 1)))
+    (loop $nextFrame
+      (local.set $low (i32.sub (local.get $count) (i32.shl (i32.sub (local.get $frames) (local.get $t)) (i32.const 1))))
+      (if (i32.lt_s (local.get $low) (i32.const 0)) (then (local.set $low (i32.const 0))))
+      (local.set $high (i32.add (i32.shl (local.get $t) (i32.const 1)) (i32.const 1)))
+      (if (i32.gt_s (local.get $high) (i32.sub (local.get $count) (i32.const 1)))
+        (then (local.set $high (i32.sub (local.get $count) (i32.const 1)))))
+      (if (i32.lt_s (local.get $t) (i32.sub (local.get $frames) (i32.const 1)))
+        (then
+          ;; ahead(s) = y_{t+1}(l'_s) · β̂_{t+1}(s), 0 past the end
+          (local.set $at (i32.add (local.get $emissions)
+            (i32.shl (i32.mul (i32.add (local.get $t) (i32.const 1)) (local.get $emissionWidth)) (i32.const 3))))
+          (local.set $underflow (i32.load8_u (i32.add (local.get $emissionFlags) (i32.add (local.get $t) (i32.const 1)))))
+          (local.set $aheadEnd (i32.add (local.get $high) (i32.const 2)))
+          (if (i32.gt_s (local.get $aheadEnd) (i32.sub (local.get $count) (i32.const 1)))
+            (then (local.set $aheadEnd (i32.sub (local.get $count) (i32.const 1)))))
+          (local.set $s (local.get $low))
+          (loop $aheadNext
+            (local.set $e
+              (f64.load (i32.add (local.get $at)
+                (i32.shl
+                  (select (i32.shr_u (i32.add (local.get $s) (i32.const 1)) (i32.const 1)) (i32.const 0)
+                    (i32.and (local.get $s) (i32.const 1)))
+                  (i32.const 3)))))
+            (local.set $next (f64.load (i32.add (local.get $beta) (i32.shl (local.get $s) (i32.const 3)))))
+            (local.set $value (f64.mul (local.get $e) (local.get $next)))
+            (f64.store (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (local.get $value))
+            (if (i32.and (f64.lt (local.get $value) (global.get $minNormal))
+                  (i32.and (f64.ne (local.get $e) (f64.const 0)) (f64.ne (local.get $next) (f64.const 0))))
+              (then (local.set $underflow (i32.const 1))))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br_if $aheadNext (i32.le_s (local.get $s) (local.get $aheadEnd))))
+          (f64.store (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (f64.const 0))
+          (f64.store offset=8 (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (f64.const 0))
+          (local.set $s (i32.const 0))
+          (loop $zero
+            (f64.store (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3))) (f64.const 0))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br_if $zero (i32.lt_u (local.get $s) (local.get $count))))
+          (local.set $total (f64.const 0))
+          (local.set $s (local.get $low))
+          (loop $betaNextState
+            (local.set $value
+              (f64.add
+                (f64.load (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))
+                (f64.load offset=8 (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))))
+            (if (i32.lt_s (i32.add (local.get $s) (i32.const 2)) (local.get $count))
+              (then
+                (if (i32.load offset=8 (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 2))))
+                  (then (local.set $value (f64.add (local.get $value)
+                    (f64.load offset=16 (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))))))))
+            (f64.store (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3))) (local.get $value))
+            (local.set $total (f64.add (local.get $total) (local.get $value)))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br_if $betaNextState (i32.le_s (local.get $s) (local.get $high))))
+          (f64.store (i32.add (local.get $totals) (i32.shl (local.get $t) (i32.const 3))) (local.get $total))
+          (if (i32.eqz (i32.and
+                (f64.ge (local.get $total) (global.get $minNormal))
+                (f64.lt (local.get $total) (f64.const inf))))
+            (then (return (i32.const 0))))
+          (local.set $inverse (f64.div (f64.const 1) (local.get $total)))
+          (local.set $s (local.get $low))
+          (loop $rescale
+            (local.set $value (f64.load (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3)))))
+            (local.set $scaled (f64.mul (local.get $value) (local.get $inverse)))
+            (f64.store (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3))) (local.get $scaled))
+            (if (i32.and (f64.lt (local.get $scaled) (global.get $minNormal)) (f64.ne (local.get $value) (f64.const 0)))
+              (then (local.set $underflow (i32.const 1))))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br_if $rescale (i32.le_s (local.get $s) (local.get $high))))
+          (i32.store8 (i32.add (local.get $frameFlags) (local.get $t)) (local.get $underflow))
+          (local.set $swap (local.get $beta))
+          (local.set $beta (local.get $betaNext))
+          (local.set $betaNext (local.get $swap))))
+      ;; occupancies α̂_t(s)·β̂_t(s) (ahead is free again: it holds them)
+      (local.set $row (i32.add (local.get $alphas) (i32.shl (i32.mul (local.get $t) (local.get $states)) (i32.const 3))))
+      (local.set $total (f64.const 0))
+      (local.set $s (local.get $low))
+      (loop $joint
+        (local.set $value
+          (f64.mul
+            (f64.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))))
+            (f64.load (i32.add (local.get $beta) (i32.shl (local.get $s) (i32.const 3))))))
+        (f64.store (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (local.get $value))
+        (local.set $total (f64.add (local.get $total) (local.get $value)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $joint (i32.le_s (local.get $s) (local.get $high))))
+      (if (i32.eqz (i32.and
+            (f64.ge (local.get $total) (global.get $occupancyFloor))
+            (f64.lt (local.get $total) (f64.const inf))))
+        (then (return (i32.const 0))))
+      (local.set $factor (f64.div (local.get $scale) (local.get $total)))
+      (local.set $row (i32.add (local.get $gammas) (i32.shl (i32.mul (local.get $t) (local.get $states)) (i32.const 3))))
+      (local.set $s (local.get $low))
+      (loop $gamma
+        (f64.store (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3)))
+          (f64.mul (local.get $factor) (f64.load (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $gamma (i32.le_s (local.get $s) (local.get $high))))
+      (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+      (br_if $nextFrame (i32.ge_s (local.get $t) (i32.const 0))))
+    (i32.const 1)
+  )

@@ -177,6 +177,8 @@ export interface KernelExports {
   /** The float32-lane twin of tripletSegments (triplet-narrow.wat). */
   tripletSegmentsNarrow: TripletSegmentsKernel;
   ctcAlphaLinear: CTCAlphaLinearKernel;
+  /** ctc.wat's β recursion of one sample (see ctc.ts); returns 1, or 0 for a fallback. */
+  ctcBetaLinear: CTCAlphaLinearKernel;
   /** matmul.wat: the float32 and float64 products and their packers. */
   matmulTiles: MatmulTilesKernel;
   matmulTilesF64: MatmulTilesKernel;
