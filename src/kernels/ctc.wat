@@ -192,6 +192,7 @@
     (local $at i32) (local $row i32) (local $underflow i32) (local $swap i32)
     (local $e f64) (local $next f64) (local $value f64) (local $total f64) (local $inverse f64)
     (local $scaled f64) (local $factor f64)
+    (if (i32.eqz (local.get $frames)) (then (return (i32.const 1))))
     ;; β̂_{T−1}: 1 in the last two states
     (local.set $s (i32.const 0))
     (loop $init
