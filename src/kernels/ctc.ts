@@ -55,10 +55,11 @@ export function ctcAlphaLinear(args: CTCAlphaRecursion): number | null {
   const logSumAt = shiftAt + regionBytes(frames * 8);
   const classAt = logSumAt + regionBytes(frames * 8);
   const skipAt = classAt + regionBytes((labels.length + 2) * 4);
-  const emissionsAt = skipAt + regionBytes(count * 4);
+  const emissionsAt = skipAt + regionBytes((count + 2) * 8);
   // A frame's emissions are written in pairs: one lane past the last row.
   const alphasAt = emissionsAt + regionBytes(frames * emissionWidth * 8 + 16);
-  const totalsAt = alphasAt + regionBytes(frames * states * 8);
+  // States go in pairs: the last row's last pair may reach one past the row.
+  const totalsAt = alphasAt + regionBytes(frames * states * 8 + 16);
   const emissionFlagsAt = totalsAt + regionBytes(frames * 8);
   const frameFlagsAt = emissionFlagsAt + regionBytes(frames);
   const scratch = reserveScratch(wasmScratch(), frameFlagsAt + regionBytes(frames) - SCRATCH_BASE);
@@ -73,7 +74,7 @@ export function ctcAlphaLinear(args: CTCAlphaRecursion): number | null {
   i32[classOf] = blank;
   i32.set(labels, classOf + 1);
   i32[classOf + labels.length + 1] = blank;
-  for (let s = 0; s < count; s++) i32[(skipAt >> 2) + s] = skip[s]!;
+  writeJumpMasks(i32, skipAt, skip, count);
   const done = kernels.ctcAlphaLinear(
     xAt,
     classes,
@@ -97,6 +98,19 @@ export function ctcAlphaLinear(args: CTCAlphaRecursion): number | null {
   args.emissionUnderflows.set(u8.subarray(emissionFlagsAt, emissionFlagsAt + done));
   args.frameUnderflows.set(u8.subarray(frameFlagsAt, frameFlagsAt + done));
   return done;
+}
+
+/**
+ * The allowed jumps s − 2 → s as 64-bit lane masks (all ones where allowed) for states
+ * [0, count + 2) at byte offset `at`, 0 past the label.
+ */
+function writeJumpMasks(i32: Int32Array, at: number, skip: Uint8Array, count: number): void {
+  const first = at >> 2;
+  for (let s = 0; s < count + 2; s++) {
+    const mask = s < count && skip[s] ? -1 : 0;
+    i32[first + 2 * s] = mask;
+    i32[first + 2 * s + 1] = mask;
+  }
 }
 
 /** One sample's β recursion and occupancies, from what {@link ctcAlphaLinear} left (frames = totals.length). */

@@ -60,6 +60,7 @@
   ;; frames done: `frames`, or the first frame whose c_t is below 2^−1022 or not finite (the
   ;; caller falls back to log space). The logs of c_t and the underflow bound are the caller's.
   (global $minNormal f64 (f64.const 0x1p-1022))
+  (global $minNormalLanes v128 (v128.const f64x2 0x1p-1022 0x1p-1022))
   (func (export "ctcAlphaLinear")
     (param $x i32) (param $classes i32) (param $shift i32) (param $logSum i32) (param $frames i32)
     (param $classOf i32) (param $skip i32) (param $count i32) (param $states i32)
@@ -68,8 +69,10 @@
     (local $t i32) (local $k i32) (local $s i32) (local $row i32) (local $previous i32) (local $at i32)
     (local $frame i32) (local $labelCount i32) (local $low i32) (local $high i32) (local $underflow i32)
     (local $logEmission v128) (local $emission v128) (local $classK i32)
-    (local $paths f64) (local $value f64) (local $e f64) (local $total f64) (local $inverse f64)
-    (local $scaled f64)
+    (local $total f64) (local $inverse v128)
+    (local $p i32) (local $lowLanes v128) (local $highLanes v128) (local $blankLanes v128)
+    (local $sums v128) (local $flags v128) (local $lanes v128) (local $window v128) (local $values v128)
+    (local $paths v128)
     (local.set $labelCount (i32.shr_u (i32.sub (local.get $count) (i32.const 1)) (i32.const 1)))
     (local.set $t (i32.const 0))
     (block $done
@@ -117,56 +120,80 @@
           (then (local.set $high (i32.sub (local.get $count) (i32.const 1)))))
         (local.set $row (i32.add (local.get $alphas) (i32.shl (i32.mul (local.get $t) (local.get $states)) (i32.const 3))))
         (local.set $previous (i32.sub (local.get $row) (i32.shl (local.get $states) (i32.const 3))))
+        (local.set $lowLanes (i64x2.splat (i64.extend_i32_s (local.get $low))))
+        (local.set $highLanes (i64x2.splat (i64.extend_i32_s (local.get $high))))
+        (local.set $blankLanes (v128.load64_splat (local.get $at)))
+        ;; States in pairs (s, s + 1), s even, over [0, count): lanes outside the window are 0
+        ;; (bitwise, so whatever a padding lane read, even NaN, drops out), as in the reference.
+        (local.set $sums (v128.const f64x2 0 0))
+        (local.set $flags (v128.const i64x2 0 0))
+        (local.set $lanes (v128.const i64x2 0 1))
         (local.set $s (i32.const 0))
-        (loop $zero
-          (f64.store (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))) (f64.const 0))
-          (local.set $s (i32.add (local.get $s) (i32.const 1)))
-          (br_if $zero (i32.lt_u (local.get $s) (local.get $count))))
-        (local.set $total (f64.const 0))
-        (local.set $s (local.get $low))
-        (loop $nextState
-          ;; y_t(l'_s): emission index 0 for even s, (s + 1) / 2 for odd s
-          (local.set $e
-            (f64.load (i32.add (local.get $at)
-              (i32.shl
-                (select (i32.shr_u (i32.add (local.get $s) (i32.const 1)) (i32.const 1)) (i32.const 0)
-                  (i32.and (local.get $s) (i32.const 1)))
-                (i32.const 3)))))
+        (loop $nextPair
+          (local.set $window
+            (v128.and
+              (i64x2.ge_s (local.get $lanes) (local.get $lowLanes))
+              (i64x2.le_s (local.get $lanes) (local.get $highLanes))))
+          ;; y_t(l'_s), y_t(l'_{s+1}): the blank, and label (s + 2)/2
+          (local.set $emission
+            (v128.load64_lane 1
+              (i32.add (local.get $at) (i32.shl (i32.add (i32.shr_u (local.get $s) (i32.const 1)) (i32.const 1)) (i32.const 3)))
+              (local.get $blankLanes)))
+          (local.set $p (i32.add (local.get $previous) (i32.shl (local.get $s) (i32.const 3))))
           (if (i32.eqz (local.get $t))
-            (then (local.set $value (local.get $e)))
+            (then (local.set $values (v128.and (local.get $emission) (local.get $window))))
             (else
-              (local.set $paths (f64.load (i32.add (local.get $previous) (i32.shl (local.get $s) (i32.const 3)))))
-              (if (local.get $s)
-                (then (local.set $paths (f64.add (local.get $paths)
-                  (f64.load offset=0 (i32.sub (i32.add (local.get $previous) (i32.shl (local.get $s) (i32.const 3))) (i32.const 8)))))))
-              (if (i32.load (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 2))))
-                (then (local.set $paths (f64.add (local.get $paths)
-                  (f64.load (i32.sub (i32.add (local.get $previous) (i32.shl (local.get $s) (i32.const 3))) (i32.const 16)))))))
-              (local.set $value (f64.mul (local.get $e) (local.get $paths)))
-              (if (i32.and
-                    (f64.lt (local.get $value) (global.get $minNormal))
-                    (i32.and (f64.ne (local.get $paths) (f64.const 0)) (f64.ne (local.get $e) (f64.const 0))))
-                (then (local.set $underflow (i32.const 1))))))
-          (f64.store (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))) (local.get $value))
-          (local.set $total (f64.add (local.get $total) (local.get $value)))
-          (local.set $s (i32.add (local.get $s) (i32.const 1)))
-          (br_if $nextState (i32.le_s (local.get $s) (local.get $high))))
+              ;; α_{t−1}(s) + α_{t−1}(s − 1) + α_{t−1}(s − 2) where that jump is allowed
+              (local.set $paths
+                (f64x2.add
+                  (f64x2.add
+                    (v128.load (local.get $p))
+                    (v128.and
+                      (v128.load offset=0 (i32.sub (local.get $p) (i32.const 8)))
+                      (select (v128.const i64x2 0 -1) (v128.const i64x2 -1 -1) (i32.eqz (local.get $s)))))
+                  (v128.and
+                    (v128.load offset=0 (i32.sub (local.get $p) (i32.const 16)))
+                    (v128.load (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 3)))))))
+              (local.set $values (v128.and (f64x2.mul (local.get $emission) (local.get $paths)) (local.get $window)))
+              (local.set $flags
+                (v128.or (local.get $flags)
+                  (v128.and (local.get $window)
+                    (v128.and
+                      (f64x2.lt (local.get $values) (global.get $minNormalLanes))
+                      (v128.and
+                        (f64x2.ne (local.get $paths) (v128.const f64x2 0 0))
+                        (f64x2.ne (local.get $emission) (v128.const f64x2 0 0)))))))))
+          (v128.store (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))
+          (local.set $sums (f64x2.add (local.get $sums) (local.get $values)))
+          (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
+          (local.set $s (i32.add (local.get $s) (i32.const 2)))
+          (br_if $nextPair (i32.lt_u (local.get $s) (local.get $count))))
+        (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $sums)) (f64x2.extract_lane 1 (local.get $sums))))
         (f64.store (i32.add (local.get $totals) (i32.shl (local.get $t) (i32.const 3))) (local.get $total))
         ;; !(total >= MIN_NORMAL && total < +∞): stop, the caller falls back
         (br_if $done
           (i32.eqz (i32.and
             (f64.ge (local.get $total) (global.get $minNormal))
             (f64.lt (local.get $total) (f64.const inf)))))
-        (local.set $inverse (f64.div (f64.const 1) (local.get $total)))
-        (local.set $s (local.get $low))
+        (local.set $inverse (f64x2.splat (f64.div (f64.const 1) (local.get $total))))
+        (local.set $lanes (v128.const i64x2 0 1))
+        (local.set $s (i32.const 0))
         (loop $rescale
-          (local.set $value (f64.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3)))))
-          (local.set $scaled (f64.mul (local.get $value) (local.get $inverse)))
-          (f64.store (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))) (local.get $scaled))
-          (if (i32.and (f64.lt (local.get $scaled) (global.get $minNormal)) (f64.ne (local.get $value) (f64.const 0)))
-            (then (local.set $underflow (i32.const 1))))
-          (local.set $s (i32.add (local.get $s) (i32.const 1)))
-          (br_if $rescale (i32.le_s (local.get $s) (local.get $high))))
+          (local.set $p (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))))
+          (local.set $values (v128.load (local.get $p)))
+          (local.set $paths (f64x2.mul (local.get $values) (local.get $inverse)))
+          (v128.store (local.get $p) (local.get $paths))
+          (local.set $flags
+            (v128.or (local.get $flags)
+              (v128.and
+                (i64x2.le_s (local.get $lanes) (local.get $highLanes))
+                (v128.and
+                  (f64x2.lt (local.get $paths) (global.get $minNormalLanes))
+                  (f64x2.ne (local.get $values) (v128.const f64x2 0 0))))))
+          (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
+          (local.set $s (i32.add (local.get $s) (i32.const 2)))
+          (br_if $rescale (i32.lt_u (local.get $s) (local.get $count))))
+        (if (v128.any_true (local.get $flags)) (then (local.set $underflow (i32.const 1))))
         (i32.store8 (i32.add (local.get $frameFlags) (local.get $t)) (local.get $underflow))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $nextFrame)))
