@@ -55,7 +55,7 @@ export function ctcAlphaLinear(args: CTCAlphaRecursion): number | null {
   const logSumAt = shiftAt + regionBytes(frames * 8);
   const classAt = logSumAt + regionBytes(frames * 8);
   const skipAt = classAt + regionBytes((labels.length + 2) * 4);
-  const emissionsAt = skipAt + regionBytes((count + 2) * 8);
+  const emissionsAt = skipAt + regionBytes((count + 4) * 8);
   // A frame's emissions are written in pairs: one lane past the last row.
   const alphasAt = emissionsAt + regionBytes(frames * emissionWidth * 8 + 16);
   // States go in pairs: the last row's last pair may reach one past the row.
@@ -102,11 +102,11 @@ export function ctcAlphaLinear(args: CTCAlphaRecursion): number | null {
 
 /**
  * The allowed jumps s − 2 → s as 64-bit lane masks (all ones where allowed) for states
- * [0, count + 2) at byte offset `at`, 0 past the label.
+ * [0, count + 4) at byte offset `at`, 0 past the label.
  */
 function writeJumpMasks(i32: Int32Array, at: number, skip: Uint8Array, count: number): void {
   const first = at >> 2;
-  for (let s = 0; s < count + 2; s++) {
+  for (let s = 0; s < count + 4; s++) {
     const mask = s < count && skip[s] ? -1 : 0;
     i32[first + 2 * s] = mask;
     i32[first + 2 * s + 1] = mask;
@@ -146,11 +146,12 @@ export function ctcBetaLinear(args: CTCBetaRecursion): boolean | null {
   const emissionsAt = SCRATCH_BASE;
   const flagsAt = emissionsAt + regionBytes(frames * emissionWidth * 8);
   const alphasAt = flagsAt + regionBytes(frames);
-  const skipAt = alphasAt + regionBytes(frames * states * 8);
-  const betaAt = skipAt + regionBytes((count + 2) * 4);
+  // States go in pairs: a row's last pair may read one past it, ahead up to four past.
+  const skipAt = alphasAt + regionBytes(frames * states * 8 + 16);
+  const betaAt = skipAt + regionBytes((count + 4) * 8);
   const betaNextAt = betaAt + regionBytes((count + 2) * 8);
   const aheadAt = betaNextAt + regionBytes((count + 2) * 8);
-  const gammasAt = aheadAt + regionBytes((count + 2) * 8);
+  const gammasAt = aheadAt + regionBytes((count + 4) * 8);
   const totalsAt = gammasAt + regionBytes(frames * states * 8);
   const frameFlagsAt = totalsAt + regionBytes(frames * 8);
   const scratch = reserveScratch(wasmScratch(), frameFlagsAt + regionBytes(frames) - SCRATCH_BASE);
@@ -161,9 +162,7 @@ export function ctcBetaLinear(args: CTCBetaRecursion): boolean | null {
   f64.set(emissions.subarray(0, frames * emissionWidth), emissionsAt >> 3);
   u8.set(emissionUnderflows.subarray(0, frames), flagsAt);
   f64.set(alphas.subarray(0, frames * states), alphasAt >> 3);
-  for (let s = 0; s < count; s++) i32[(skipAt >> 2) + s] = skip[s]!;
-  i32[(skipAt >> 2) + count] = 0;
-  i32[(skipAt >> 2) + count + 1] = 0;
+  writeJumpMasks(i32, skipAt, skip, count);
   const ok = kernels.ctcBetaLinear(
     emissionsAt,
     emissionWidth,

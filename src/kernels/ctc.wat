@@ -216,9 +216,11 @@
     (param $beta i32) (param $betaNext i32) (param $ahead i32)
     (param $gammas i32) (param $totals i32) (param $frameFlags i32) (result i32)
     (local $t i32) (local $s i32) (local $low i32) (local $high i32) (local $aheadEnd i32)
-    (local $at i32) (local $row i32) (local $underflow i32) (local $swap i32)
-    (local $e f64) (local $next f64) (local $value f64) (local $total f64) (local $inverse f64)
-    (local $scaled f64) (local $factor f64)
+    (local $at i32) (local $row i32) (local $swap i32) (local $p i32)
+    (local $total f64) (local $factor v128) (local $inverse v128)
+    (local $lanes v128) (local $lowLanes v128) (local $highLanes v128) (local $aheadEndLanes v128)
+    (local $window v128) (local $emission v128) (local $next v128) (local $values v128) (local $scaled v128)
+    (local $sums v128) (local $flags v128) (local $blankLanes v128)
     (if (i32.eqz (local.get $frames)) (then (return (i32.const 1))))
     ;; β̂_{T−1}: 1 in the last two states
     (local.set $s (i32.const 0))
@@ -234,98 +236,136 @@
       (local.set $high (i32.add (i32.shl (local.get $t) (i32.const 1)) (i32.const 1)))
       (if (i32.gt_s (local.get $high) (i32.sub (local.get $count) (i32.const 1)))
         (then (local.set $high (i32.sub (local.get $count) (i32.const 1)))))
+      (local.set $lowLanes (i64x2.splat (i64.extend_i32_s (local.get $low))))
+      (local.set $highLanes (i64x2.splat (i64.extend_i32_s (local.get $high))))
       (if (i32.lt_s (local.get $t) (i32.sub (local.get $frames) (i32.const 1)))
         (then
-          ;; ahead(s) = y_{t+1}(l'_s) · β̂_{t+1}(s), 0 past the end
+          ;; ahead(s) = y_{t+1}(l'_s) · β̂_{t+1}(s) on [low, aheadEnd], 0 elsewhere and past the end
           (local.set $at (i32.add (local.get $emissions)
             (i32.shl (i32.mul (i32.add (local.get $t) (i32.const 1)) (local.get $emissionWidth)) (i32.const 3))))
-          (local.set $underflow (i32.load8_u (i32.add (local.get $emissionFlags) (i32.add (local.get $t) (i32.const 1)))))
+          (local.set $blankLanes (v128.load64_splat (local.get $at)))
           (local.set $aheadEnd (i32.add (local.get $high) (i32.const 2)))
           (if (i32.gt_s (local.get $aheadEnd) (i32.sub (local.get $count) (i32.const 1)))
             (then (local.set $aheadEnd (i32.sub (local.get $count) (i32.const 1)))))
-          (local.set $s (local.get $low))
-          (loop $aheadNext
-            (local.set $e
-              (f64.load (i32.add (local.get $at)
-                (i32.shl
-                  (select (i32.shr_u (i32.add (local.get $s) (i32.const 1)) (i32.const 1)) (i32.const 0)
-                    (i32.and (local.get $s) (i32.const 1)))
-                  (i32.const 3)))))
-            (local.set $next (f64.load (i32.add (local.get $beta) (i32.shl (local.get $s) (i32.const 3)))))
-            (local.set $value (f64.mul (local.get $e) (local.get $next)))
-            (f64.store (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (local.get $value))
-            (if (i32.and (f64.lt (local.get $value) (global.get $minNormal))
-                  (i32.and (f64.ne (local.get $e) (f64.const 0)) (f64.ne (local.get $next) (f64.const 0))))
-              (then (local.set $underflow (i32.const 1))))
-            (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br_if $aheadNext (i32.le_s (local.get $s) (local.get $aheadEnd))))
-          (f64.store (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (f64.const 0))
-          (f64.store offset=8 (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (f64.const 0))
+          (local.set $aheadEndLanes (i64x2.splat (i64.extend_i32_s (local.get $aheadEnd))))
+          (local.set $flags (v128.const i64x2 0 0))
+          (local.set $lanes (v128.const i64x2 0 1))
           (local.set $s (i32.const 0))
-          (loop $zero
-            (f64.store (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3))) (f64.const 0))
-            (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br_if $zero (i32.lt_u (local.get $s) (local.get $count))))
-          (local.set $total (f64.const 0))
-          (local.set $s (local.get $low))
-          (loop $betaNextState
-            (local.set $value
-              (f64.add
-                (f64.load (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))
-                (f64.load offset=8 (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))))
-            (if (i32.lt_s (i32.add (local.get $s) (i32.const 2)) (local.get $count))
-              (then
-                (if (i32.load offset=8 (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 2))))
-                  (then (local.set $value (f64.add (local.get $value)
-                    (f64.load offset=16 (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))))))))
-            (f64.store (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3))) (local.get $value))
-            (local.set $total (f64.add (local.get $total) (local.get $value)))
-            (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br_if $betaNextState (i32.le_s (local.get $s) (local.get $high))))
+          (loop $aheadNext
+            (local.set $window
+              (v128.and
+                (i64x2.ge_s (local.get $lanes) (local.get $lowLanes))
+                (i64x2.le_s (local.get $lanes) (local.get $aheadEndLanes))))
+            (local.set $emission
+              (v128.load64_lane 1
+                (i32.add (local.get $at) (i32.shl (i32.add (i32.shr_u (local.get $s) (i32.const 1)) (i32.const 1)) (i32.const 3)))
+                (local.get $blankLanes)))
+            (local.set $next (v128.load (i32.add (local.get $beta) (i32.shl (local.get $s) (i32.const 3)))))
+            (local.set $values (v128.and (f64x2.mul (local.get $emission) (local.get $next)) (local.get $window)))
+            (v128.store (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))
+            (local.set $flags
+              (v128.or (local.get $flags)
+                (v128.and (local.get $window)
+                  (v128.and
+                    (f64x2.lt (local.get $values) (global.get $minNormalLanes))
+                    (v128.and
+                      (f64x2.ne (local.get $emission) (v128.const f64x2 0 0))
+                      (f64x2.ne (local.get $next) (v128.const f64x2 0 0)))))))
+            (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
+            (local.set $s (i32.add (local.get $s) (i32.const 2)))
+            (br_if $aheadNext (i32.lt_u (local.get $s) (local.get $count))))
+          ;; ahead past the label is 0 (the pairs below read up to count + 2)
+          (v128.store (i32.add (local.get $ahead) (i32.shl (local.get $count) (i32.const 3))) (v128.const f64x2 0 0))
+          (v128.store offset=16 (i32.add (local.get $ahead) (i32.shl (local.get $count) (i32.const 3))) (v128.const f64x2 0 0))
+          ;; β_t(s) = ahead(s) + ahead(s + 1) + ahead(s + 2) where the jump s → s + 2 is allowed
+          (local.set $sums (v128.const f64x2 0 0))
+          (local.set $lanes (v128.const i64x2 0 1))
+          (local.set $s (i32.const 0))
+          (loop $betaNextPair
+            (local.set $window
+              (v128.and
+                (i64x2.ge_s (local.get $lanes) (local.get $lowLanes))
+                (i64x2.le_s (local.get $lanes) (local.get $highLanes))))
+            (local.set $p (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))
+            (local.set $values
+              (v128.and
+                (f64x2.add
+                  (f64x2.add (v128.load (local.get $p)) (v128.load offset=8 (local.get $p)))
+                  (v128.and
+                    (v128.load offset=16 (local.get $p))
+                    (v128.load offset=16 (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 3))))))
+                (local.get $window)))
+            (v128.store (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))
+            (local.set $sums (f64x2.add (local.get $sums) (local.get $values)))
+            (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
+            (local.set $s (i32.add (local.get $s) (i32.const 2)))
+            (br_if $betaNextPair (i32.lt_u (local.get $s) (local.get $count))))
+          (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $sums)) (f64x2.extract_lane 1 (local.get $sums))))
           (f64.store (i32.add (local.get $totals) (i32.shl (local.get $t) (i32.const 3))) (local.get $total))
           (if (i32.eqz (i32.and
                 (f64.ge (local.get $total) (global.get $minNormal))
                 (f64.lt (local.get $total) (f64.const inf))))
             (then (return (i32.const 0))))
-          (local.set $inverse (f64.div (f64.const 1) (local.get $total)))
-          (local.set $s (local.get $low))
+          (local.set $inverse (f64x2.splat (f64.div (f64.const 1) (local.get $total))))
+          (local.set $lanes (v128.const i64x2 0 1))
+          (local.set $s (i32.const 0))
           (loop $rescale
-            (local.set $value (f64.load (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3)))))
-            (local.set $scaled (f64.mul (local.get $value) (local.get $inverse)))
-            (f64.store (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3))) (local.get $scaled))
-            (if (i32.and (f64.lt (local.get $scaled) (global.get $minNormal)) (f64.ne (local.get $value) (f64.const 0)))
-              (then (local.set $underflow (i32.const 1))))
-            (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br_if $rescale (i32.le_s (local.get $s) (local.get $high))))
-          (i32.store8 (i32.add (local.get $frameFlags) (local.get $t)) (local.get $underflow))
+            (local.set $p (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3))))
+            (local.set $values (v128.load (local.get $p)))
+            (local.set $scaled (f64x2.mul (local.get $values) (local.get $inverse)))
+            (v128.store (local.get $p) (local.get $scaled))
+            (local.set $flags
+              (v128.or (local.get $flags)
+                (v128.and
+                  (i64x2.le_s (local.get $lanes) (local.get $highLanes))
+                  (v128.and
+                    (f64x2.lt (local.get $scaled) (global.get $minNormalLanes))
+                    (f64x2.ne (local.get $values) (v128.const f64x2 0 0))))))
+            (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
+            (local.set $s (i32.add (local.get $s) (i32.const 2)))
+            (br_if $rescale (i32.lt_u (local.get $s) (local.get $count))))
+          (i32.store8 (i32.add (local.get $frameFlags) (local.get $t)) (v128.any_true (local.get $flags)))
           (local.set $swap (local.get $beta))
           (local.set $beta (local.get $betaNext))
           (local.set $betaNext (local.get $swap))))
-      ;; occupancies α̂_t(s)·β̂_t(s) (ahead is free again: it holds them)
+      ;; occupancies α̂_t(s)·β̂_t(s) in the window (ahead is free again: it holds them)
       (local.set $row (i32.add (local.get $alphas) (i32.shl (i32.mul (local.get $t) (local.get $states)) (i32.const 3))))
-      (local.set $total (f64.const 0))
-      (local.set $s (local.get $low))
+      (local.set $sums (v128.const f64x2 0 0))
+      (local.set $lanes (v128.const i64x2 0 1))
+      (local.set $s (i32.const 0))
       (loop $joint
-        (local.set $value
-          (f64.mul
-            (f64.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))))
-            (f64.load (i32.add (local.get $beta) (i32.shl (local.get $s) (i32.const 3))))))
-        (f64.store (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (local.get $value))
-        (local.set $total (f64.add (local.get $total) (local.get $value)))
-        (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br_if $joint (i32.le_s (local.get $s) (local.get $high))))
+        (local.set $window
+          (v128.and
+            (i64x2.ge_s (local.get $lanes) (local.get $lowLanes))
+            (i64x2.le_s (local.get $lanes) (local.get $highLanes))))
+        (local.set $values
+          (v128.and
+            (f64x2.mul
+              (v128.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))))
+              (v128.load (i32.add (local.get $beta) (i32.shl (local.get $s) (i32.const 3)))))
+            (local.get $window)))
+        (v128.store (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))
+        (local.set $sums (f64x2.add (local.get $sums) (local.get $values)))
+        (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
+        (local.set $s (i32.add (local.get $s) (i32.const 2)))
+        (br_if $joint (i32.lt_u (local.get $s) (local.get $count))))
+      (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $sums)) (f64x2.extract_lane 1 (local.get $sums))))
       (if (i32.eqz (i32.and
             (f64.ge (local.get $total) (global.get $occupancyFloor))
             (f64.lt (local.get $total) (f64.const inf))))
         (then (return (i32.const 0))))
-      (local.set $factor (f64.div (local.get $scale) (local.get $total)))
+      (local.set $factor (f64x2.splat (f64.div (local.get $scale) (local.get $total))))
+      ;; dℓ·γ in pairs; the last lane of an odd count is left alone (it is the next row's state 0)
       (local.set $row (i32.add (local.get $gammas) (i32.shl (i32.mul (local.get $t) (local.get $states)) (i32.const 3))))
-      (local.set $s (local.get $low))
+      (local.set $s (i32.const 0))
       (loop $gamma
-        (f64.store (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3)))
-          (f64.mul (local.get $factor) (f64.load (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))))
-        (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br_if $gamma (i32.le_s (local.get $s) (local.get $high))))
+        (local.set $values
+          (f64x2.mul (local.get $factor) (v128.load (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))))
+        (if (i32.lt_u (i32.add (local.get $s) (i32.const 1)) (local.get $count))
+          (then (v128.store (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))) (local.get $values)))
+          (else (v128.store64_lane 0 (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))))
+        (local.set $s (i32.add (local.get $s) (i32.const 2)))
+        (br_if $gamma (i32.lt_u (local.get $s) (local.get $count))))
       (local.set $t (i32.sub (local.get $t) (i32.const 1)))
       (br_if $nextFrame (i32.ge_s (local.get $t) (i32.const 0))))
     (i32.const 1)
