@@ -64,9 +64,7 @@ export function ctcAlphaLinear(args: CTCAlphaRecursion): number | null {
   const frameFlagsAt = emissionFlagsAt + regionBytes(frames);
   const scratch = reserveScratch(wasmScratch(), frameFlagsAt + regionBytes(frames) - SCRATCH_BASE);
   if (!scratch) return null;
-  const { f32, f64, kernels } = scratch;
-  const i32 = new Int32Array(f32.buffer);
-  const u8 = new Uint8Array(f32.buffer);
+  const { f32, f64, i32, u8, kernels } = scratch;
   f32.set(logits.subarray(0, frames * classes), xAt >> 2);
   f64.set(shift, shiftAt >> 3);
   f64.set(logSum, logSumAt >> 3);
@@ -156,9 +154,7 @@ export function ctcBetaLinear(args: CTCBetaRecursion): boolean | null {
   const frameFlagsAt = totalsAt + regionBytes(frames * 8);
   const scratch = reserveScratch(wasmScratch(), frameFlagsAt + regionBytes(frames) - SCRATCH_BASE);
   if (!scratch) return null;
-  const { f32, f64, kernels } = scratch;
-  const i32 = new Int32Array(f32.buffer);
-  const u8 = new Uint8Array(f32.buffer);
+  const { f64, i32, u8, kernels } = scratch;
   f64.set(emissions.subarray(0, frames * emissionWidth), emissionsAt >> 3);
   u8.set(emissionUnderflows.subarray(0, frames), flagsAt);
   f64.set(alphas.subarray(0, frames * states), alphasAt >> 3);

@@ -195,6 +195,8 @@ export interface Scratch {
   readonly kernels: KernelExports;
   f32: Float32Array;
   f64: Float64Array;
+  i32: Int32Array;
+  u8: Uint8Array;
 }
 
 /** First byte offset handed out; below it nothing is stored, so pointer 0 can mean "none". */
@@ -232,7 +234,13 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 function viewsOf(instance: WebAssembly.Instance): Scratch {
   const kernels = instance.exports as unknown as KernelExports;
   const buffer = kernels.memory.buffer;
-  return { kernels, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+  return {
+    kernels,
+    f32: new Float32Array(buffer),
+    f64: new Float64Array(buffer),
+    i32: new Int32Array(buffer),
+    u8: new Uint8Array(buffer),
+  };
 }
 
 /**
@@ -335,6 +343,8 @@ export function reserveScratch(state: Scratch | null, bytes: number): Scratch | 
   if (state.f32.buffer !== memory.buffer) {
     state.f32 = new Float32Array(memory.buffer);
     state.f64 = new Float64Array(memory.buffer);
+    state.i32 = new Int32Array(memory.buffer);
+    state.u8 = new Uint8Array(memory.buffer);
   }
   return state;
 }

@@ -5,8 +5,7 @@
  * forward (_ctc-forward.ts) left in the state; everything else here is a step of it.
  * @module
  */
-import { ctcBetaLinear } from '../kernels/ctc.js';
-import { softmaxGradientRows } from '../kernels/index.js';
+import { ctcBetaLinear, softmaxGradientRows } from '../kernels/index.js';
 import {
   type CTCBackwardBlock,
   type CTCSetup,

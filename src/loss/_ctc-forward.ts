@@ -5,8 +5,7 @@
  * (_ctc-backward.ts) reads the α, modes and normalisers it leaves in the state.
  * @module
  */
-import { ctcAlphaLinear } from '../kernels/ctc.js';
-import { softmaxRowNormalizers } from '../kernels/index.js';
+import { ctcAlphaLinear, softmaxRowNormalizers } from '../kernels/index.js';
 import {
   type CTCBlock,
   type CTCForwardBlock,
