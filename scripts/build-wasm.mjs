@@ -29,6 +29,7 @@ const FRAGMENTS = [
   'residual-narrow.wat',
   'triplet.wat',
   'triplet-narrow.wat',
+  'ctc.wat',
   'matmul.wat',
 ];
 const GENERATED = join(sourceDir, 'kernels.generated.ts');

@@ -24,6 +24,7 @@ export {
   softplusInto,
   softplusScalar,
 } from './elementwise.js';
+export { type CTCAlphaRecursion, type CTCBetaRecursion, ctcAlphaLinear, ctcBetaLinear } from './ctc.js';
 export { matmul } from './matmul.js';
 export { type ResidualLoss, residualLossGradient } from './residual.js';
 export {

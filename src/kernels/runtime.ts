@@ -110,6 +110,13 @@ export type PackContiguousPanelsKernel = (
   dst: number,
 ) => void;
 
+/**
+ * ctc.wat's α recursion of one sample (see ctc.ts): logits, classes, shift, logSum, frames,
+ * classOf, skip, count, states, emissions, emissionWidth, alphas, totals, emissionFlags,
+ * frameFlags; returns the frames done.
+ */
+export type CTCAlphaLinearKernel = (...pointersAndSizes: number[]) => number;
+
 /** The exports of the kernel module (pointers are byte offsets into its memory). */
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
@@ -171,6 +178,9 @@ export interface KernelExports {
   tripletSegments: TripletSegmentsKernel;
   /** The float32-lane twin of tripletSegments (triplet-narrow.wat). */
   tripletSegmentsNarrow: TripletSegmentsKernel;
+  ctcAlphaLinear: CTCAlphaLinearKernel;
+  /** ctc.wat's β recursion of one sample (see ctc.ts); returns 1, or 0 for a fallback. */
+  ctcBetaLinear: CTCAlphaLinearKernel;
   /** matmul.wat: the float32 and float64 products and their packers. */
   matmulTiles: MatmulTilesKernel;
   matmulTilesF64: MatmulTilesKernel;
@@ -188,6 +198,7 @@ export interface Scratch {
   f32: Float32Array;
   f64: Float64Array;
   i32: Int32Array;
+  u8: Uint8Array;
 }
 
 /** First byte offset handed out; below it nothing is stored, so pointer 0 can mean "none". */
@@ -230,6 +241,7 @@ function viewsOf(instance: WebAssembly.Instance): Scratch {
     f32: new Float32Array(buffer),
     f64: new Float64Array(buffer),
     i32: new Int32Array(buffer),
+    u8: new Uint8Array(buffer),
   };
 }
 
@@ -334,6 +346,7 @@ export function reserveScratch(state: Scratch | null, bytes: number): Scratch | 
     state.f32 = new Float32Array(memory.buffer);
     state.f64 = new Float64Array(memory.buffer);
     state.i32 = new Int32Array(memory.buffer);
+    state.u8 = new Uint8Array(memory.buffer);
   }
   return state;
 }

@@ -5,7 +5,7 @@
  * forward (_ctc-forward.ts) left in the state; everything else here is a step of it.
  * @module
  */
-import { softmaxGradientRows } from '../kernels/index.js';
+import { ctcBetaLinear, softmaxGradientRows } from '../kernels/index.js';
 import {
   type CTCBackwardBlock,
   type CTCSetup,
@@ -148,6 +148,10 @@ function writeSoftmaxTerms(terms: {
 function linearBackward(context: BackwardSampleContext): boolean {
   const { setup, state, sample: b, count, scale } = context;
   const frames = setup.predLengths[b]!;
+  if (context.logits instanceof Float32Array) {
+    const done = wasmLinearBackward(context);
+    if (done !== null) return done;
+  }
   const { time, width } = setup;
   const { alphas, emissions, emissionUnderflows, skip, ahead, occupancy, gammas } = state;
   const states = 2 * width + 1;
@@ -208,6 +212,42 @@ function linearBackward(context: BackwardSampleContext): boolean {
     if (!(total >= OCCUPANCY_FLOOR && total < Number.POSITIVE_INFINITY)) return false;
     const factor = scale / total;
     for (let s = low; s <= high; s++) gammas[t * states + s] = factor * occupancy[s]!;
+  }
+  return worst - state.logLikelihoods[b]! <= underflowMargin(frames, count);
+}
+
+/**
+ * linearBackward by the wasm kernel (float32 logits): the same β̂ and dℓ·γ, then the log scales
+ * and the underflow bound here. Returns null when the wasm kernels are not in use.
+ */
+function wasmLinearBackward(context: BackwardSampleContext): boolean | null {
+  const { setup, state, sample: b, count, scale } = context;
+  const frames = setup.predLengths[b]!;
+  const { time, width } = setup;
+  const { betaTotals, frameUnderflows } = state;
+  const states = 2 * width + 1;
+  const emissionWidth = width + 1;
+  const first = b * time;
+  const done = ctcBetaLinear({
+    emissions: state.emissions.subarray(first * emissionWidth, (first + frames) * emissionWidth),
+    emissionWidth,
+    emissionUnderflows: state.emissionUnderflows.subarray(first, first + frames),
+    alphas: state.alphas.subarray(first * states, (first + frames) * states),
+    states,
+    skip: state.skip,
+    count,
+    scale,
+    gammas: state.gammas,
+    totals: betaTotals.subarray(0, frames),
+    frameUnderflows,
+  });
+  if (done !== true) return done;
+  let logScale = 0;
+  let worst = Number.NEGATIVE_INFINITY;
+  for (let t = frames - 2; t >= 0; t--) {
+    const nextScale = logScale + Math.log(betaTotals[t]!);
+    if (frameUnderflows[t]) worst = Math.max(worst, logScale, nextScale);
+    logScale = nextScale;
   }
   return worst - state.logLikelihoods[b]! <= underflowMargin(frames, count);
 }

@@ -5,7 +5,7 @@
  * (_ctc-backward.ts) reads the α, modes and normalisers it leaves in the state.
  * @module
  */
-import { softmaxRowNormalizers } from '../kernels/index.js';
+import { ctcAlphaLinear, softmaxRowNormalizers } from '../kernels/index.js';
 import {
   type CTCBlock,
   type CTCForwardBlock,
@@ -99,6 +99,10 @@ function linearForward(context: SampleContext): number | null {
   const { setup, state, logits: x, sample: b, count } = context;
   const frames = setup.predLengths[b]!;
   if (frames === 0) return 0; // no frames and (feasibility) no labels: the empty alignment
+  if (x instanceof Float32Array && setup.timeRowStride === 1) {
+    const logP = wasmLinearForward(context, x);
+    if (logP !== undefined) return logP;
+  }
   const { time, width, classes, blank, labels, batchRowStride, timeRowStride } = setup;
   const { shift, logSum, alphas, alphaLogScales, emissions, emissionUnderflows, skip } = state;
   const states = 2 * width + 1;
@@ -161,6 +165,52 @@ function linearForward(context: SampleContext): number | null {
     logScale = nextScale;
   }
   const last = (b * time + frames - 1) * states;
+  const ending = count > 1 ? alphas[last + count - 1]! + alphas[last + count - 2]! : alphas[last]!;
+  if (!(ending > 0)) return null;
+  const logP = logScale + Math.log(ending);
+  return worst - logP <= underflowMargin(frames, count) ? logP : null;
+}
+
+/**
+ * linearForward by the wasm kernel (NTC float32 logits: the sample's frames are contiguous rows):
+ * the same α̂, emissions and flags, then the log scales, the underflow bound and log p here.
+ * Returns undefined when the wasm kernels are not in use.
+ */
+function wasmLinearForward(context: SampleContext, x: Float32Array): number | null | undefined {
+  const { setup, state, sample: b, count } = context;
+  const frames = setup.predLengths[b]!;
+  const { time, width, classes } = setup;
+  const { alphas, alphaLogScales, frameUnderflows } = state;
+  const states = 2 * width + 1;
+  const emissionWidth = width + 1;
+  const first = b * time; // NTC: frame (b, t) is row b·T + t
+  const done = ctcAlphaLinear({
+    logits: x.subarray(first * classes, (first + frames) * classes),
+    classes,
+    shift: state.shift.subarray(first, first + frames),
+    logSum: state.logSum.subarray(first, first + frames),
+    blank: setup.blank,
+    labels: setup.labels.subarray(b * width, b * width + ((count - 1) >> 1)),
+    skip: state.skip,
+    states,
+    emissionWidth,
+    alphas: alphas.subarray(first * states, (first + frames) * states),
+    emissions: state.emissions.subarray(first * emissionWidth, (first + frames) * emissionWidth),
+    totals: alphaLogScales.subarray(first, first + frames),
+    emissionUnderflows: state.emissionUnderflows.subarray(first, first + frames),
+    frameUnderflows,
+  });
+  if (done === null) return undefined;
+  if (done < frames) return null;
+  let logScale = 0;
+  let worst = Number.NEGATIVE_INFINITY;
+  for (let t = 0; t < frames; t++) {
+    const nextScale = logScale + Math.log(alphaLogScales[first + t]!);
+    if (frameUnderflows[t]) worst = Math.max(worst, logScale, nextScale);
+    alphaLogScales[first + t] = nextScale;
+    logScale = nextScale;
+  }
+  const last = (first + frames - 1) * states;
   const ending = count > 1 ? alphas[last + count - 1]! + alphas[last + count - 2]! : alphas[last]!;
   if (!(ending > 0)) return null;
   const logP = logScale + Math.log(ending);

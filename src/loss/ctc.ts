@@ -107,7 +107,9 @@ const DEAD = -1e30;
  * rescaled every frame (log p is the sum of the log scales), which needs no exp or log per state,
  * and a sample whose rescaled recursion underflows where it could matter, sums to 0 or is not
  * finite (−∞ logits on every path, ±1e30 activations, NaN) runs in log space instead (log-sum-exp
- * with −∞ as identity). Either way logits of ±1e4 give finite losses and gradients; the cost is
+ * with −∞ as identity). With the wasm backend, float32 samples run the rescaled recursions in
+ * float64 wasm (src/kernels/ctc.ts: emissions exponentiated in bulk, states two to a vector; α
+ * for the NTC layout, β for both), with the same fallback decisions. Either way logits of ±1e4 give finite losses and gradients; the cost is
  * O(T·(2L+1)) per sample plus two passes over the logits (the normalisers, and the softmax term
  * of the gradient).
  *
