@@ -214,7 +214,9 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
     // The call's state (lattice buffers and these decoded arrays) from the loss's CallMemory: it
     // goes back when the call's graph is freed (see createState; a call that never gets that far
     // leaves it to the garbage collector). Unused label entries are 0, as in a fresh array.
-    const state = this.callMemory.take(stateKind(batch, time, width), () => allocateState(batch, time, width));
+    const state = this.callMemory.take(stateKind(batch, time, width), () =>
+      allocateState(batch, time, width),
+    );
     const {
       setupLabels: labels,
       setupLabelLengths: labelLengthsOut,
