@@ -60,6 +60,11 @@ export interface SoftmaxGradientRows extends SoftmaxRows {
 export interface SparseCrossEntropyGradientRows extends Omit<SparseCrossEntropyRows, 'shift' | 'logSum'> {
   readonly scales: Float64Array;
   readonly out: FloatArray;
+  /**
+   * Scratch for the rows' normalisers, one entry per row each, owned by the caller (its contents
+   * on return are the normalisers); without it the call allocates its own.
+   */
+  readonly normalizers?: RowNormalizers;
 }
 
 // ---- the float64 reference --------------------------------------------------------------------
@@ -436,7 +441,7 @@ export function softmaxGradientRows(args: SoftmaxGradientRows): void {
 export function sparseSoftmaxCrossEntropyGradientRows(args: SparseCrossEntropyGradientRows): void {
   const { x, classes, labels, scales, loss, out } = args;
   const rows = labels.length;
-  check('sparseSoftmaxCrossEntropyGradientRows', rows, args);
+  check('sparseSoftmaxCrossEntropyGradientRows', rows, { ...args, ...args.normalizers });
   // With a kernel thread pool (gloss/node useKernelThreads), the other threads take the later
   // rows of a large float32 call while this one runs the first share.
   const split =
@@ -464,7 +469,10 @@ function lossAndGradient(args: SparseCrossEntropyGradientRows, n: number): void 
   const { classes } = args;
   const [x, out] = [head(args.x, n * classes), head(args.out, n * classes)];
   const [labels, scales, loss] = [head(args.labels, n), head(args.scales, n), head(args.loss, n)];
-  const [shift, logSum] = [new Float64Array(n), new Float64Array(n)];
+  const scratch = args.normalizers;
+  const [shift, logSum] = scratch
+    ? [head(scratch.shift, n), head(scratch.logSum, n)]
+    : [new Float64Array(n), new Float64Array(n)];
   const fits = scalesFitFloat32(scales);
   const fused = normalize({ x, classes, shift, logSum }, fits ? { scales, labels, out } : null) && fits;
   sparseLosses({ x, classes, shift, logSum, labels, loss });

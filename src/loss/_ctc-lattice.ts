@@ -82,6 +82,14 @@ export interface CTCState {
   readonly gammas: Float64Array;
   /** Per-row gradient scales of one frame across a block's samples (TNC layout). */
   readonly rowScales: Float64Array;
+  /**
+   * The memory of the call's {@link CTCSetup} arrays (labels, lengths, feasibility), which
+   * CTCLoss's prepare fills: read until the call's graph is freed, like the rest of the state.
+   */
+  readonly setupLabels: Int32Array;
+  readonly setupLabelLengths: Int32Array;
+  readonly setupPredLengths: Int32Array;
+  readonly setupFeasible: Uint8Array;
 }
 
 /** The CallMemory kind of a state for `batch` samples of `time` frames and labels of `width`. */
@@ -117,6 +125,10 @@ export function allocateState(batch: number, time: number, width: number): CTCSt
     occupancy: new Float64Array(states),
     gammas: new Float64Array(time * states),
     rowScales: new Float64Array(batch),
+    setupLabels: new Int32Array(batch * width),
+    setupLabelLengths: new Int32Array(batch),
+    setupPredLengths: new Int32Array(batch),
+    setupFeasible: new Uint8Array(batch),
   };
 }
 

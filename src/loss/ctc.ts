@@ -121,7 +121,7 @@ const DEAD = -1e30;
  * loss.forward(pred, label);                       // [18.8282 16.5058]
  * ```
  */
-export class CTCLoss extends Loss<CTCSetup, CTCState> {
+export class CTCLoss extends Loss<CTCCall, CTCState> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'CTCLoss';
   /** batchAxis follows labelLayout: toConfig leaves it out. */
@@ -175,7 +175,7 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
 
   // ---- validation ------------------------------------------------------------------------
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<CTCSetup> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<CTCCall> {
     const where = this.name;
     const pred = inputs[0]!;
     const label = inputs[1]!;
@@ -211,10 +211,19 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
     const used = readLengths(where, 'labelLengths', labelLengths, batch, width, 'L');
 
     const { blank, padding, lowest, highest } = blankLayout(where, this.blankLabel, classes);
-    const labels = new Int32Array(batch * width);
-    const labelLengthsOut = new Int32Array(batch);
-    const predLengthsOut = new Int32Array(batch);
-    const feasible = new Uint8Array(batch);
+    // The call's state (lattice buffers and these decoded arrays) from the loss's CallMemory: it
+    // goes back when the call's graph is freed (see createState; a call that never gets that far
+    // leaves it to the garbage collector). Unused label entries are 0, as in a fresh array.
+    const state = this.callMemory.take(stateKind(batch, time, width), () =>
+      allocateState(batch, time, width),
+    );
+    const {
+      setupLabels: labels,
+      setupLabelLengths: labelLengthsOut,
+      setupPredLengths: predLengthsOut,
+      setupFeasible: feasible,
+    } = state;
+    labels.fill(0);
     const values = label.data;
     for (let b = 0; b < batch; b++) {
       let length = 0;
@@ -241,7 +250,7 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
       for (let j = 1; j < length; j++) if (labels[b * width + j] === labels[b * width + j - 1]) repeats++;
       feasible[b] = length + repeats <= predLengthsOut[b]! ? 1 : 0;
     }
-    const setup: CTCSetup = {
+    const setup: CTCCall = {
       batch,
       time,
       classes,
@@ -254,6 +263,7 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
       predLengths: predLengthsOut,
       feasible,
       zeroInfinity: this.zeroInfinity,
+      state,
     };
     const arrays = [pred, label];
     const sources = [0, 1];
@@ -275,11 +285,11 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
    * A training loop calls the loss with the same sizes every step, and allocating these afresh
    * costs more than the recursion where fresh memory is slow to fault in, so the state of a
    * finished call is reused (see CallMemory: a call gives its state back only once nothing can
-   * read it). Every element the kernels read is written first in the call.
+   * read it). Every element the kernels read is written first in the call. `prepare` takes the
+   * state (it decodes the labels into it); this hands it to the pipeline.
    */
-  protected override createState(prepared: Prepared<CTCSetup>): CTCState {
-    const { batch, time, width } = prepared.extra!;
-    return this.callMemory.take(stateKind(batch, time, width), () => allocateState(batch, time, width));
+  protected override createState(prepared: Prepared<CTCCall>): CTCState {
+    return prepared.extra!.state;
   }
 
   protected override releaseState(state: CTCState): void {
@@ -293,7 +303,7 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
    * per-sample modes stay in the state for the backward.
    */
   protected forwardBlock(
-    prepared: Prepared<CTCSetup>,
+    prepared: Prepared<CTCCall>,
     state: CTCState,
     begin: number,
     end: number,
@@ -330,7 +340,7 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
    * forward kept (the derivation is at backwardSamples in _ctc-backward.ts).
    */
   protected backwardBlock(
-    prepared: Prepared<CTCSetup>,
+    prepared: Prepared<CTCCall>,
     state: CTCState,
     begin: number,
     end: number,
@@ -362,7 +372,7 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
    * in the fused kernel. A sample whose every alignment has probability exactly 0 (−∞ logits on
    * its path) gives about 1e30 here instead of +Infinity.
    */
-  twin(prepared: Prepared<CTCSetup>): NDArray {
+  twin(prepared: Prepared<CTCCall>): NDArray {
     const setup = prepared.extra!;
     const { batch, time, classes, blank, labelLengths, predLengths, feasible } = setup;
     const pred = prepared.arrays[0]!;
@@ -431,6 +441,11 @@ export class CTCLoss extends Loss<CTCSetup, CTCState> {
     feasibleMask.data.set(feasible);
     return where(feasibleMask, loss, setup.zeroInfinity ? 0 : Number.POSITIVE_INFINITY);
   }
+}
+
+/** A call's setup and the state its arrays live in (taken by prepare, see createState). */
+interface CTCCall extends CTCSetup {
+  readonly state: CTCState;
 }
 
 /**

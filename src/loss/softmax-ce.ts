@@ -4,7 +4,7 @@ import { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
 import { logSoftmax } from '../ops/activation.js';
 import { equal, mul, neg, where } from '../ops/elementwise.js';
-import { checkIndices, pick } from '../ops/movement.js';
+import { checkedIndexData, pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
   type FloatArray,
@@ -231,7 +231,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     }
     const labels =
       targets.ignoreIndex === null
-        ? checkIndices(this.name, 'label', label, layout.size)
+        ? checkedIndexData(this.name, 'label', label, layout.size)
         : sparseClassLabels(this.name, label, named, targets.ignoreIndex);
     const sparse = hasTargets ? { targets, labels, rowWeights: rowWeights(targets, labels) } : null;
     const extra: SoftmaxExtra = { axis, layout, labels, sparse, denseWeights: null, total };
@@ -338,9 +338,18 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const x = prepared.arrays[0]!.data as FloatArray;
     const classes = layout.size;
     const perSample = sampleSize / classes;
-    const rowScales = new Float64Array(x.length / classes);
-    for (let row = 0; row < rowScales.length; row++) rowScales[row] = scales[Math.floor(row / perSample)]!;
-    const loss = perSample === 1 ? sums : new Float64Array(rowScales.length);
+    const rows = x.length / classes;
+    // Working memory read by nothing after this call returns: from the loss's CallMemory and
+    // back there at the end. Per row: its scale and loss (when a sample has several rows) and
+    // the kernel's two normalisers.
+    const scratch = this.callMemory.takeArray('float64', 4 * rows) as Float64Array;
+    const normalizers = { shift: scratch.subarray(2 * rows, 3 * rows), logSum: scratch.subarray(3 * rows) };
+    let rowScales = scales;
+    if (perSample !== 1) {
+      rowScales = scratch.subarray(0, rows);
+      for (let row = 0; row < rows; row++) rowScales[row] = scales[Math.floor(row / perSample)]!;
+    }
+    const loss = perSample === 1 ? sums : scratch.subarray(rows, 2 * rows);
     const out = gradient as FloatArray;
     if (sparse) {
       // The kernel's ℓ and gradient for the label alone, scaled by M_r, then the options' fix-up.
@@ -352,13 +361,24 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
         scales: kernelScales,
         loss,
         out,
+        normalizers,
       });
       fixOnePass({ x, classes, sparse, total, sampleScales: rowScales, loss, out });
     } else
-      sparseSoftmaxCrossEntropyGradientRows({ x, classes, labels: labels!, scales: rowScales, loss, out });
-    if (loss === sums) return;
-    sums.fill(0);
-    for (let row = 0; row < loss.length; row++) sums[Math.floor(row / perSample)]! += loss[row]!;
+      sparseSoftmaxCrossEntropyGradientRows({
+        x,
+        classes,
+        labels: labels!,
+        scales: rowScales,
+        loss,
+        out,
+        normalizers,
+      });
+    if (loss !== sums) {
+      sums.fill(0);
+      for (let row = 0; row < loss.length; row++) sums[Math.floor(row / perSample)]! += loss[row]!;
+    }
+    this.callMemory.giveBackArray(scratch);
   }
 
   // Every entry of pred and label belongs to one row, so one ℓ element: the gradients are assigned.

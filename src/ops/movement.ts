@@ -423,6 +423,25 @@ export function checkIndices(where: string, argument: string, index: NDArray, si
 }
 
 /**
+ * {@link checkIndices} without the copy when `index` already holds int32 data: that data itself
+ * once every entry is checked (the result aliases `index`, as an op's inputs do), else the
+ * checked copy. For a caller that only reads the indices during the call's life.
+ */
+export function checkedIndexData(where: string, argument: string, index: NDArray, size: number): Int32Array {
+  const data = index.data;
+  if (!(data instanceof Int32Array)) return checkIndices(where, argument, index, size);
+  for (let p = 0; p < data.length; p++) {
+    const v = data[p]!;
+    if (v < 0 || v >= size) {
+      throw new ValueError(
+        `${where}: ${argument} at flat position ${p} is ${v}; it must be an integer in [0, ${size})`,
+      );
+    }
+  }
+  return data;
+}
+
+/**
  * Gathers `x` along `axis` at `index` (MXNet `pick`). `index` has x's shape without `axis` (or
  * with size 1 there). Indices must be integers in range: out-of-range values throw instead of
  * being clipped.

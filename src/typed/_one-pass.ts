@@ -139,8 +139,9 @@ export class OnePassRunner {
  * The class's recorded call on caller-owned arrays: `record(() => loss.forward(…))`, `backward()`,
  * then the per-sample losses and pred's gradient copied out. pred's NDArray (and so its gradient
  * buffer) is kept while the caller passes the same array and shape, and a sampleWeight that is not
- * an array of pred's type is copied into one kept for the next call. What the class allocates per
- * call remains (its output, its block buffers, the gradient the engine writes into `.grad`).
+ * an array of pred's type is copied into one kept for the next call. What a recorded call
+ * allocates remains: its output and the engine's head gradient of ones (the block pipeline's
+ * working memory and gradients come from the loss's CallMemory).
  */
 export class RecordedRunner {
   private pred: NDArray | null = null;

@@ -42,8 +42,9 @@ export type CTCKernel = <T extends FloatArray>(args: CTCKernelArguments<T>) => v
 /**
  * CTCLoss on typed arrays, with the class's options (`layout`, `labelLayout`, `blankLabel`,
  * `zeroInfinity`, `weight`). Values and gradients are the class's: each call is the class's
- * recorded call. At fixed sizes its lattice state and gradient memory are reused; what the class
- * allocates per call besides (its output and a few per-call arrays) remains.
+ * recorded call. At fixed sizes its lattice state (decoded labels included), working memory and
+ * gradient memory are reused; a call still allocates two arrays of N values: the recorded
+ * forward's output and the autograd engine's head gradient of ones.
  *
  * @example
  * ```ts

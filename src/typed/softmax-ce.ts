@@ -46,9 +46,9 @@ export type SoftmaxCEKernel = <T extends FloatArray>(args: SoftmaxCEKernelArgume
  * SoftmaxCrossEntropyLoss on typed arrays, with the class's options (`axis` −1, `sparseLabel`
  * true, `fromLogits` false, `weight`). Values and gradients are the class's, bit for bit: sparse
  * labels on logits with the class axis last run its one-pass hook, the other forms its recorded
- * call. Neither allocates anything of pred's size per call once the sizes are fixed; the class
- * still allocates a few arrays of one entry per row or sample per call (the one-pass path: a
- * checked copy of the labels, the per-row scales and two scratch arrays of the kernel).
+ * call. Neither allocates anything of pred's size per call once the sizes are fixed, and the
+ * one-pass path allocates nothing at all after the first call (int32 labels are checked in place;
+ * the per-row scratch is the loss object's, reused from call to call).
  *
  * @example
  * ```ts

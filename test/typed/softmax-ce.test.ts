@@ -121,17 +121,31 @@ describe('softmaxCEKernel: memory per call', () => {
     }
   }
 
-  // The class's sparse one-pass path allocates 4 small arrays per call, all in code this module
-  // calls and does not own: checkIndices' copy of the labels (ops/movement.ts), forwardGradient's
-  // per-row scales (loss/softmax-ce.ts) and the two per-call scratch arrays of
-  // sparseSoftmaxCrossEntropyGradientRows (kernels/softmax.ts).
-  test('sparse on logits: no array per call', { todo: 'the class allocates 4 small arrays per call' }, () => {
-    const { pred, label } = inputsOf({}, [SAMPLES, 7], Float32Array);
-    const args = { pred, label, loss: new Float32Array(SAMPLES), gradient: new Float32Array(pred.length) };
-    const kernel = softmaxCEKernel();
-    kernel(args);
-    assert.equal(allocationsOf(() => kernel(args)).count, 0);
-  });
+  // The class's sparse one-pass path checks int32 labels in place (no copy), and the per-row
+  // scratch (scales, losses, normalisers) comes back from the loss's CallMemory: after the first
+  // call nothing is allocated, for one row per sample or several, either float type.
+  const shapes: [string, number[]][] = [
+    ['(N, C)', [SAMPLES, 7]],
+    ['(N, 3, C)', [SAMPLES, 3, 7]],
+  ];
+  for (const [name, shape] of shapes) {
+    for (const Type of [Float32Array, Float64Array]) {
+      test(`sparse on logits ${name}, ${Type.name}: no array per call`, () => {
+        const { pred, label } = inputsOf({}, shape, Type);
+        const args = {
+          pred,
+          predShape: shape,
+          label,
+          sampleWeight: Float64Array.from([1, 0, 0.5, 2, 1.25]),
+          loss: new Type(SAMPLES),
+          gradient: new Type(pred.length),
+        };
+        const kernel = softmaxCEKernel();
+        kernel(args);
+        assert.deepEqual(allocationsOf(() => kernel(args)).lengths, []);
+      });
+    }
+  }
 });
 
 describe('softmaxCEKernel: errors name the function and the argument', () => {

@@ -309,10 +309,15 @@ function blockBackward<Extra, State>(
   const dWeight = wantWeightGrad ? new Float64Array(sampleWeight!.size) : null;
   const scale = sumScale(hooks.weight, layout.count, reduction);
   const g = headPerSample(gradOutput, layout.batch, reduction);
-  const dLoss = new Float64Array(Math.min(total, BLOCK_SIZE));
+  // Working memory read by nothing after this returns, of the kinds the forward takes: from the
+  // loss's CallMemory and back there at the end.
+  const blockLength = Math.min(total, BLOCK_SIZE);
+  const floats = hooks.callMemory.takeArray('float64', layout.batch + blockLength) as Float64Array;
+  const indices = hooks.callMemory.takeArray('int32', 2 * blockLength) as Int32Array;
+  const dLoss = floats.subarray(layout.batch);
   const values = dWeight ? new Float64Array(dLoss.length) : null;
-  const samples = new Int32Array(dLoss.length);
-  const offsets = weights ? new Int32Array(dLoss.length) : null;
+  const samples = indices.subarray(0, blockLength);
+  const offsets = weights ? indices.subarray(blockLength) : null;
   const elementwiseHead = reduction.kind === 'none';
   for (const [begin, end, sample] of blocks(total, layout)) {
     const length = end - begin;
@@ -342,6 +347,8 @@ function blockBackward<Extra, State>(
     }
     hooks.backwardBlock(prepared, state, begin, end, dLoss, grads);
   }
+  hooks.callMemory.giveBackArray(floats);
+  hooks.callMemory.giveBackArray(indices);
   const result: (NDArray | null)[] = grads.map((data, i) =>
     data ? new NDArray(data, prepared.arrays[i]!.shape) : null,
   );
