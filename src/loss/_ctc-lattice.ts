@@ -2,7 +2,7 @@
  * The lattice CTCLoss's recursions walk (ctc.ts; the α recursion is in _ctc-forward.ts, β and the
  * gradient in _ctc-backward.ts): the setup they read, the per-call state they share and its
  * layout, the argument objects they take, the per-sample modes, the extended label and the window
- * of states that matter per frame, the underflow bound both rescaled recursions check, and
+ * of states that matter per frame, the checks of the blank and of the length inputs, the underflow bound both rescaled recursions check, and
  * log-sum-exp for their log-space fallbacks.
  *
  * The steps take what they read and write as one argument object (a block of samples, or one
@@ -11,6 +11,8 @@
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
+import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
+import type { NDArray } from '../ndarray/ndarray.js';
 
 /** A float array: pred and its gradient in the backward. */
 export type FloatArray = Float32Array | Float64Array;
@@ -266,4 +268,54 @@ export function logAddExp3(a: number, b: number, c: number): number {
   }
   if (a === Number.NEGATIVE_INFINITY) return a + b + c;
   return a + Math.log1p(Math.exp(b - a) + Math.exp(c - a));
+}
+
+// ---- the checks of prepare ----------------------------------------------------------------
+
+/**
+ * Reads an optional per-sample length array: N integers in [0, limit]. ShapeError for the wrong
+ * element count, ValueError for a value out of range, non-integer or NaN.
+ */
+export function readLengths(
+  where: string,
+  name: string,
+  lengths: NDArray | null,
+  batch: number,
+  limit: number,
+  limitName: string,
+): Int32Array | null {
+  if (!lengths) return null;
+  if (lengths.size !== batch) {
+    throw new ShapeError(
+      `${where}: ${name} ${formatShape(lengths.shape)} must hold one length per sequence (${batch})`,
+    );
+  }
+  const out = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    const value = lengths.data[b]!;
+    if (!Number.isInteger(value) || value < 0 || value > limit) {
+      throw new ValueError(
+        `${where}: ${name}[${b}] is ${value}; it must be an integer in [0, ${limitName}] = [0, ${limit}]`,
+      );
+    }
+    out[b] = value;
+  }
+  return out;
+}
+
+/**
+ * The blank class, the padding value and the range of real labels for `blankLabel` with C
+ * classes: 'last' (blank C − 1, labels [0, C − 2], padding −1), 'first' (blank 0, labels [1, C − 1],
+ * padding 0) or an index k (blank k, labels [0, C − 1] except k, padding −1). An index ≥ C is a
+ * ValueError.
+ */
+export function blankLayout(where: string, blankLabel: 'last' | 'first' | number, classes: number) {
+  if (blankLabel === 'last') return { blank: classes - 1, padding: -1, lowest: 0, highest: classes - 2 };
+  if (blankLabel === 'first') return { blank: 0, padding: 0, lowest: 1, highest: classes - 1 };
+  if (blankLabel >= classes) {
+    throw new ValueError(
+      `${where}: blankLabel ${blankLabel} is not a class of pred, which has C = ${classes} classes; give an index in [0, ${classes})`,
+    );
+  }
+  return { blank: blankLabel, padding: -1, lowest: 0, highest: classes - 1 };
 }

@@ -25,7 +25,15 @@ import {
 } from './_base/index.js';
 import { backwardSamples } from './_ctc-backward.js';
 import { forwardSamples } from './_ctc-forward.js';
-import { allocateState, type CTCSetup, type CTCState, extendLabel, stateKind } from './_ctc-lattice.js';
+import {
+  allocateState,
+  blankLayout,
+  type CTCSetup,
+  type CTCState,
+  extendLabel,
+  readLengths,
+  stateKind,
+} from './_ctc-lattice.js';
 
 /** Options of {@link CTCLoss}. There is no `batchAxis`: the batch axis follows `labelLayout`. */
 export interface CTCLossOptions extends Omit<LossOptions, 'batchAxis'> {
@@ -448,58 +456,10 @@ interface CTCCall extends CTCSetup {
   readonly state: CTCState;
 }
 
-/**
- * Reads an optional per-sample length array: N integers in [0, limit]. ShapeError for the wrong
- * element count, ValueError for a value out of range, non-integer or NaN.
- */
-function readLengths(
-  where: string,
-  name: string,
-  lengths: NDArray | null,
-  batch: number,
-  limit: number,
-  limitName: string,
-): Int32Array | null {
-  if (!lengths) return null;
-  if (lengths.size !== batch) {
-    throw new ShapeError(
-      `${where}: ${name} ${formatShape(lengths.shape)} must hold one length per sequence (${batch})`,
-    );
-  }
-  const out = new Int32Array(batch);
-  for (let b = 0; b < batch; b++) {
-    const value = lengths.data[b]!;
-    if (!Number.isInteger(value) || value < 0 || value > limit) {
-      throw new ValueError(
-        `${where}: ${name}[${b}] is ${value}; it must be an integer in [0, ${limitName}] = [0, ${limit}]`,
-      );
-    }
-    out[b] = value;
-  }
-  return out;
-}
-
 /** A constant array of `shape` filled with `value` in the float type `dtype`. */
 function constant(dtype: DType, shape: readonly number[], value: number): NDArray {
   const size = shape.reduce((p, d) => p * d, 1);
   const data = allocate(dtype, size);
   if (value !== 0) data.fill(value);
   return new NDArray(data, shape);
-}
-
-/**
- * The blank class, the padding value and the range of real labels for `blankLabel` with C
- * classes: 'last' (blank C − 1, labels [0, C − 2], padding −1), 'first' (blank 0, labels [1, C − 1],
- * padding 0) or an index k (blank k, labels [0, C − 1] except k, padding −1). An index ≥ C is a
- * ValueError.
- */
-function blankLayout(where: string, blankLabel: 'last' | 'first' | number, classes: number) {
-  if (blankLabel === 'last') return { blank: classes - 1, padding: -1, lowest: 0, highest: classes - 2 };
-  if (blankLabel === 'first') return { blank: 0, padding: 0, lowest: 1, highest: classes - 1 };
-  if (blankLabel >= classes) {
-    throw new ValueError(
-      `${where}: blankLabel ${blankLabel} is not a class of pred, which has C = ${classes} classes; give an index in [0, ${classes})`,
-    );
-  }
-  return { blank: blankLabel, padding: -1, lowest: 0, highest: classes - 1 };
 }
