@@ -135,6 +135,16 @@ export interface KernelExports {
     out: number,
     labels: number,
   ): void;
+  softmaxSmoothingParts(
+    x: number,
+    rows: number,
+    classes: number,
+    labels: number,
+    maxOut: number,
+    weights: number,
+    out: number,
+    uniform: number,
+  ): void;
   scaleFloats(values: number, count: number, factor: number): void;
   softmaxRowsScaled(
     x: number,
@@ -357,7 +367,7 @@ export function regionBytes(bytes: number): number {
 }
 
 /** Bytes at the start of the arena's memory (after SCRATCH_BASE) for its kernels' scratch. */
-export const ARENA_SCRATCH_BYTES = 512 * 1024;
+export const ARENA_SCRATCH_BYTES = 768 * 1024;
 
 /** The arena instance when the wasm backend is in use (see arena.ts), else null. */
 export function arenaScratch(): Scratch | null {

@@ -60,6 +60,27 @@ export interface SoftmaxGradientRows extends SoftmaxRows {
 export interface SparseCrossEntropyGradientRows extends Omit<SparseCrossEntropyRows, 'shift' | 'logSum'> {
   readonly scales: Float64Array;
   readonly out: FloatArray;
+  /** Label smoothing's uniform part, done by the kernel where it can (see {@link UniformTargetParts}). */
+  readonly uniformParts?: UniformTargetParts;
+}
+
+/**
+ * Label smoothing's uniform part of a one-pass call (SoftmaxCrossEntropyLoss with labelSmoothing
+ * ε and class weights w): for each row the wasm kernel takes while it is in cache, it subtracts
+ * `uniform[r] · weights[c]` (uniform[r] = s_r · ε / C) from the gradient entry `out[r, c]` (in
+ * float64, one rounding) and writes `spreads[r] = Σ_c weights[c] · (x_label − x_c)` (float64,
+ * each difference in float64). Every other row — the js backend, float64 logits, rows longer
+ * than a chunk (C > 16384), rows whose maximum is not finite, rows another kernel thread took,
+ * scales that do not fit float32 — gets `spreads[r] = NaN` and an unchanged gradient: the caller
+ * does those in float64 (see fixOnePass in loss/_softmax-targets.ts).
+ */
+export interface UniformTargetParts {
+  /** w_c per class (all 1 without class weights): `classes` values. */
+  readonly weights: Float64Array;
+  /** s_r · ε / C per row. */
+  readonly uniform: Float64Array;
+  /** Out: Σ_c w_c · (x_label − x_c) per row done, NaN per row not done. */
+  readonly spreads: Float64Array;
 }
 
 // ---- the float64 reference --------------------------------------------------------------------
@@ -157,7 +178,11 @@ const MAX_AT = OUT_AT + regionBytes(CHUNK * 4 + 16);
 const SCALES_AT = MAX_AT + regionBytes(CHUNK * 4);
 const LABELS_AT = SCALES_AT + regionBytes(CHUNK * 4);
 const REST_AT = LABELS_AT + regionBytes(CHUNK * 4);
-const SCRATCH_BYTES = REST_AT + regionBytes(CHUNK * 8) - SCRATCH_BASE;
+// Label smoothing's parts (softmaxSmoothingParts): the f64 class weights, zero-padded by one
+// vector pair, and per row the f64 uniform scale in, the spread out (the same slot).
+const WEIGHTS_AT = REST_AT + regionBytes(CHUNK * 8);
+const UNIFORM_AT = WEIGHTS_AT + regionBytes(CHUNK * 8 + 32);
+const SCRATCH_BYTES = UNIFORM_AT + regionBytes(CHUNK * 8) - SCRATCH_BASE;
 // The arena's scratch area is reserved when the module loads, so a call never grows its memory
 // (which would detach the views of live gradient regions, see arena.ts).
 if (SCRATCH_BYTES > ARENA_SCRATCH_BYTES)
@@ -168,6 +193,7 @@ interface FusedGradient {
   readonly scales: Float64Array;
   readonly labels: Int32Array;
   readonly out: FloatArray;
+  readonly uniformParts: UniformTargetParts | null;
 }
 
 /**
@@ -211,6 +237,11 @@ function wholeRows(
 ): void {
   const { x, classes, shift, logSum } = rows;
   const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK / Math.max(classes, 1))));
+  const parts = fused?.uniformParts ?? null;
+  if (parts) {
+    f64.set(parts.weights, WEIGHTS_AT >> 3);
+    f64.fill(0, (WEIGHTS_AT >> 3) + classes, (WEIGHTS_AT >> 3) + classes + 4);
+  }
   for (let start = 0; start < shift.length; start += per) {
     const count = Math.min(per, shift.length - start);
     f32.set(x.subarray(start * classes, (start + count) * classes), X_AT >> 2);
@@ -230,6 +261,11 @@ function wholeRows(
       outAt,
       fused ? LABELS_AT : 0,
     );
+    if (parts) {
+      f64.set(parts.uniform.subarray(start, start + count), UNIFORM_AT >> 3);
+      kernels.softmaxSmoothingParts(X_AT, count, classes, LABELS_AT, MAX_AT, WEIGHTS_AT, outAt, UNIFORM_AT);
+      parts.spreads.set(f64.subarray(UNIFORM_AT >> 3, (UNIFORM_AT >> 3) + count), start);
+    }
     if (fused && !inPlace)
       fused.out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + count * classes), start * classes);
     for (let r = 0; r < count; r++) {
@@ -434,9 +470,20 @@ export function softmaxGradientRows(args: SoftmaxGradientRows): void {
  * (stored, then scaled in cache) instead of once for the loss and again for the gradient.
  */
 export function sparseSoftmaxCrossEntropyGradientRows(args: SparseCrossEntropyGradientRows): void {
-  const { x, classes, labels, scales, loss, out } = args;
+  const { x, classes, labels, scales, loss, out, uniformParts } = args;
   const rows = labels.length;
   check('sparseSoftmaxCrossEntropyGradientRows', rows, args);
+  if (uniformParts) {
+    checkLength(
+      'sparseSoftmaxCrossEntropyGradientRows',
+      'uniformParts.weights',
+      uniformParts.weights,
+      classes,
+    );
+    checkLength('sparseSoftmaxCrossEntropyGradientRows', 'uniformParts.uniform', uniformParts.uniform, rows);
+    checkLength('sparseSoftmaxCrossEntropyGradientRows', 'uniformParts.spreads', uniformParts.spreads, rows);
+    uniformParts.spreads.fill(Number.NaN);
+  }
   // With a kernel thread pool (gloss/node useKernelThreads), the other threads take the later
   // rows of a large float32 call while this one runs the first share.
   const split =
@@ -466,7 +513,10 @@ function lossAndGradient(args: SparseCrossEntropyGradientRows, n: number): void 
   const [labels, scales, loss] = [head(args.labels, n), head(args.scales, n), head(args.loss, n)];
   const [shift, logSum] = [new Float64Array(n), new Float64Array(n)];
   const fits = scalesFitFloat32(scales);
-  const fused = normalize({ x, classes, shift, logSum }, fits ? { scales, labels, out } : null) && fits;
+  const parts = args.uniformParts ?? null;
+  const fused =
+    normalize({ x, classes, shift, logSum }, fits ? { scales, labels, out, uniformParts: parts } : null) &&
+    fits;
   sparseLosses({ x, classes, shift, logSum, labels, loss });
   gradient({ x, classes, shift, logSum, scale: scales, labels, out }, fused, fused && classes <= CHUNK);
 }

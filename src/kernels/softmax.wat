@@ -225,3 +225,95 @@
             (v128.load (local.get $values))
             (local.get $tailMask)))))
   )
+
+  ;; The uniform part of label smoothing (SoftmaxCrossEntropyLoss's labelSmoothing ε with class
+  ;; weights w), run on a chunk right after softmaxRowStatistics while its rows are in cache.
+  ;; For each row whose maximum maxOut[r] is finite (the rows whose gradient the statistics
+  ;; kernel wrote), with u = uniform[r] (f64: s_r · ε / C) and y = labels[r]:
+  ;;   out[r, c] ← f32(f64(out[r, c]) − u · w_c)      (w: f64 per class, 0-padded past `classes`)
+  ;;   uniform[r] ← Σ_c w_c · (x_y − x_c)              (f64, each difference taken in f64)
+  ;; and uniform[r] ← NaN for the other rows (out untouched there: the caller's float64 path
+  ;; takes them). The difference form keeps the sum free of cancellation for huge logits
+  ;; (never x_y · Σw − Σ w x). The product, the subtraction and the one rounding to f32 are the
+  ;; float64 reference's, so the gradient matches it exactly; the sum runs in two f64x2 lanes.
+  ;; Lanes past a row read x as x_y (a difference of 0, times a 0 weight) and leave out as it was.
+  (func (export "softmaxSmoothingParts")
+    (param $x i32) (param $rows i32) (param $classes i32) (param $labels i32)
+    (param $maxOut i32) (param $weights i32) (param $out i32) (param $uniform i32)
+    (local $rowBytes i32) (local $fullBytes i32) (local $tailMask v128) (local $p i32) (local $q i32)
+    (local $w i32) (local $rowEnd i32) (local $fullEnd i32) (local $maximum f32) (local $labelValue f32)
+    (local $splatLabel v128) (local $splatLabel64 v128) (local $splatUniform v128) (local $v v128)
+    (local $o v128) (local $weightLow v128) (local $weightHigh v128) (local $sumLow v128) (local $sumHigh v128)
+    (local $next v128)
+    (local.set $rowBytes (i32.shl (local.get $classes) (i32.const 2)))
+    (local.set $fullBytes (i32.and (local.get $rowBytes) (i32.const -16)))
+    (local.set $tailMask
+      (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (i32.and (local.get $classes) (i32.const 3)))))
+    (block $rowsDone
+      (loop $nextRow
+        (br_if $rowsDone (i32.eqz (local.get $rows)))
+        (local.set $maximum (f32.load (local.get $maxOut)))
+        (if (f32.eq (f32.sub (local.get $maximum) (local.get $maximum)) (f32.const 0))
+          (then
+            (local.set $labelValue
+              (f32.load (i32.add (local.get $x) (i32.shl (i32.load (local.get $labels)) (i32.const 2)))))
+            (local.set $splatLabel (f32x4.splat (local.get $labelValue)))
+            (local.set $splatLabel64 (f64x2.splat (f64.promote_f32 (local.get $labelValue))))
+            (local.set $splatUniform (f64x2.splat (f64.load (local.get $uniform))))
+            (local.set $sumLow (v128.const i64x2 0 0))
+            (local.set $sumHigh (v128.const i64x2 0 0))
+            (local.set $fullEnd (i32.add (local.get $x) (local.get $fullBytes)))
+            (local.set $rowEnd (i32.add (local.get $x) (local.get $rowBytes)))
+            (local.set $p (local.get $x))
+            (local.set $q (local.get $out))
+            (local.set $w (local.get $weights))
+            (block $rowDone
+              (br_if $rowDone (i32.ge_u (local.get $p) (local.get $rowEnd)))
+              (loop $vectorNext
+                (local.set $v
+                  (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
+                    (then (v128.load (local.get $p)))
+                    (else (v128.bitselect (v128.load (local.get $p)) (local.get $splatLabel) (local.get $tailMask)))))
+                (local.set $weightLow (v128.load (local.get $w)))
+                (local.set $weightHigh (v128.load offset=16 (local.get $w)))
+                (local.set $sumLow
+                  (f64x2.add (local.get $sumLow)
+                    (f64x2.mul (local.get $weightLow)
+                      (f64x2.sub (local.get $splatLabel64) (f64x2.promote_low_f32x4 (local.get $v))))))
+                (local.set $sumHigh
+                  (f64x2.add (local.get $sumHigh)
+                    (f64x2.mul (local.get $weightHigh)
+                      (f64x2.sub (local.get $splatLabel64)
+                        (f64x2.promote_low_f32x4
+                          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
+                (local.set $o (v128.load (local.get $q)))
+                (local.set $next
+                  (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                    (f32x4.demote_f64x2_zero
+                      (f64x2.sub (f64x2.promote_low_f32x4 (local.get $o))
+                        (f64x2.mul (local.get $splatUniform) (local.get $weightLow))))
+                    (f32x4.demote_f64x2_zero
+                      (f64x2.sub
+                        (f64x2.promote_low_f32x4
+                          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $o) (local.get $o)))
+                        (f64x2.mul (local.get $splatUniform) (local.get $weightHigh))))))
+                (v128.store (local.get $q)
+                  (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
+                    (then (local.get $next))
+                    (else (v128.bitselect (local.get $next) (local.get $o) (local.get $tailMask)))))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (local.set $w (i32.add (local.get $w) (i32.const 32)))
+                (br_if $vectorNext (i32.lt_u (local.get $p) (local.get $rowEnd)))))
+            (local.set $sumLow (f64x2.add (local.get $sumLow) (local.get $sumHigh)))
+            (f64.store (local.get $uniform)
+              (f64.add (f64x2.extract_lane 0 (local.get $sumLow)) (f64x2.extract_lane 1 (local.get $sumLow)))))
+          (else (f64.store (local.get $uniform) (f64.const nan))))
+        (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
+        (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+        (local.set $labels (i32.add (local.get $labels) (i32.const 4)))
+        (local.set $maxOut (i32.add (local.get $maxOut) (i32.const 4)))
+        (local.set $uniform (i32.add (local.get $uniform) (i32.const 8)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $nextRow)))
+  )

@@ -344,7 +344,11 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const out = gradient as FloatArray;
     if (sparse) {
       // The kernel's ℓ and gradient for the label alone, scaled by M_r, then the options' fix-up.
-      const { kernelLabels, scales: kernelScales } = onePassArguments(sparse, classes, total, rowScales);
+      const {
+        kernelLabels,
+        scales: kernelScales,
+        uniformParts,
+      } = onePassArguments(sparse, classes, total, rowScales);
       sparseSoftmaxCrossEntropyGradientRows({
         x,
         classes,
@@ -352,8 +356,9 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
         scales: kernelScales,
         loss,
         out,
+        ...(uniformParts && { uniformParts }),
       });
-      fixOnePass({ x, classes, sparse, total, sampleScales: rowScales, loss, out });
+      fixOnePass({ x, classes, sparse, total, sampleScales: rowScales, loss, out, uniformParts });
     } else
       sparseSoftmaxCrossEntropyGradientRows({ x, classes, labels: labels!, scales: rowScales, loss, out });
     if (loss === sums) return;
