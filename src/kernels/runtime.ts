@@ -134,15 +134,7 @@ export interface KernelExports {
     restOut: number,
     out: number,
     labels: number,
-  ): void;
-  softmaxSmoothingParts(
-    x: number,
-    rows: number,
-    classes: number,
-    labels: number,
-    maxOut: number,
     weights: number,
-    out: number,
     uniform: number,
   ): void;
   scaleFloats(values: number, count: number, factor: number): void;

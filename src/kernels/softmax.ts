@@ -178,7 +178,7 @@ const MAX_AT = OUT_AT + regionBytes(CHUNK * 4 + 16);
 const SCALES_AT = MAX_AT + regionBytes(CHUNK * 4);
 const LABELS_AT = SCALES_AT + regionBytes(CHUNK * 4);
 const REST_AT = LABELS_AT + regionBytes(CHUNK * 4);
-// Label smoothing's parts (softmaxSmoothingParts): the f64 class weights, zero-padded by one
+// Label smoothing's parts (softmaxRowStatistics' weights and uniform): the f64 class weights, zero-padded by one
 // vector pair, and per row the f64 uniform scale in, the spread out (the same slot).
 const WEIGHTS_AT = REST_AT + regionBytes(CHUNK * 8);
 const UNIFORM_AT = WEIGHTS_AT + regionBytes(CHUNK * 8 + 32);
@@ -251,6 +251,7 @@ function wholeRows(
       i32.set(fused.labels.subarray(start, start + count), LABELS_AT >> 2);
       outAt = inPlace ? fused.out.byteOffset + 4 * start * classes : OUT_AT;
     }
+    if (parts) f64.set(parts.uniform.subarray(start, start + count), UNIFORM_AT >> 3);
     kernels.softmaxRowStatistics(
       X_AT,
       count,
@@ -260,12 +261,10 @@ function wholeRows(
       REST_AT,
       outAt,
       fused ? LABELS_AT : 0,
+      parts ? WEIGHTS_AT : 0,
+      parts ? UNIFORM_AT : 0,
     );
-    if (parts) {
-      f64.set(parts.uniform.subarray(start, start + count), UNIFORM_AT >> 3);
-      kernels.softmaxSmoothingParts(X_AT, count, classes, LABELS_AT, MAX_AT, WEIGHTS_AT, outAt, UNIFORM_AT);
-      parts.spreads.set(f64.subarray(UNIFORM_AT >> 3, (UNIFORM_AT >> 3) + count), start);
-    }
+    if (parts) parts.spreads.set(f64.subarray(UNIFORM_AT >> 3, (UNIFORM_AT >> 3) + count), start);
     if (fused && !inPlace)
       fused.out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + count * classes), start * classes);
     for (let r = 0; r < count; r++) {
@@ -306,7 +305,7 @@ function longRows(
       const length = Math.min(CHUNK, classes - begin);
       f32.set(x.subarray(row + begin, row + begin + length), X_AT >> 2);
       const outAt = !fused ? 0 : inPlace ? fused.out.byteOffset + 4 * (row + begin) : OUT_AT;
-      kernels.softmaxRowStatistics(X_AT, 1, length, 0, MAX_AT, REST_AT, outAt, 0);
+      kernels.softmaxRowStatistics(X_AT, 1, length, 0, MAX_AT, REST_AT, outAt, 0, 0, 0);
       const m = f32[MAX_AT >> 2]!;
       const pieceRest = f64[REST_AT >> 3]!;
       pieceMax[piece] = m;

@@ -298,7 +298,7 @@ export function fixOnePass(args: {
 
 /**
  * The per-element part of the one-pass fix-up for one row the kernel did not take (the float64
- * reference of softmaxSmoothingParts): subtracts the uniform target's gradient s_r · (ε / C) · w_c
+ * reference of softmaxRowStatistics' smoothing): subtracts the uniform target's gradient s_r · (ε / C) · w_c
  * from out and returns Σ_c w_c · (x_y − x_c) in float64. `bias` (with class weights) is scratch
  * for the vector s · (ε / C) · w_c, rebuilt only when the scale changes (a new sample weight).
  */

@@ -1,5 +1,5 @@
 // The one-pass softmax kernel's label-smoothing parts (softmax.ts UniformTargetParts, softmax.wat
-// softmaxSmoothingParts) on both backends against the float64 reference written out here: the
+// softmaxRowStatistics' weights and uniform) on both backends against the float64 reference written out here: the
 // gradient minus u_r · w_c (one float64 subtraction, one rounding: bit for bit) and the spread
 // Σ_c w_c · (x_y − x_c) in float64; rows the kernel cannot take are left NaN and unchanged.
 // (Split from softmax.test.ts, which is near the file-size limit.)
