@@ -71,7 +71,7 @@ export interface SparseCrossEntropyGradientRows extends Omit<SparseCrossEntropyR
  * float64, one rounding) and writes `spreads[r] = Σ_c weights[c] · (x_label − x_c)` (float64,
  * each difference in float64). Every other row — the js backend, float64 logits, rows longer
  * than a chunk (C > 16384), rows whose maximum is not finite, rows another kernel thread took,
- * scales that do not fit float32 — gets `spreads[r] = NaN` and an unchanged gradient: the caller
+ * scales that do not fit float32 — gets `done[r] = 0` and an unchanged gradient: the caller
  * does those in float64 (see fixOnePass in loss/_softmax-targets.ts).
  */
 export interface UniformTargetParts {
@@ -79,8 +79,10 @@ export interface UniformTargetParts {
   readonly weights: Float64Array;
   /** s_r · ε / C per row. */
   readonly uniform: Float64Array;
-  /** Out: Σ_c w_c · (x_label − x_c) per row done, NaN per row not done. */
+  /** Out: Σ_c w_c · (x_label − x_c) per row done (NaN itself when a term is 0 · ∞). */
   readonly spreads: Float64Array;
+  /** Out: 1 for each row done, 0 for each row left to the caller. */
+  readonly done: Uint8Array;
 }
 
 // ---- the float64 reference --------------------------------------------------------------------
@@ -271,6 +273,8 @@ function wholeRows(
       const maximum = f32[(MAX_AT >> 2) + r]!;
       if (maximum - maximum !== 0) referenceNormalizers(rows, start + r, start + r + 1);
       else {
+        // the kernel did this row's smoothing part (its gradient is final)
+        if (parts) parts.done[start + r] = 1;
         shift[start + r] = maximum;
         logSum[start + r] = Math.log1p(f64[(REST_AT >> 3) + r]!);
       }
@@ -481,7 +485,8 @@ export function sparseSoftmaxCrossEntropyGradientRows(args: SparseCrossEntropyGr
     );
     checkLength('sparseSoftmaxCrossEntropyGradientRows', 'uniformParts.uniform', uniformParts.uniform, rows);
     checkLength('sparseSoftmaxCrossEntropyGradientRows', 'uniformParts.spreads', uniformParts.spreads, rows);
-    uniformParts.spreads.fill(Number.NaN);
+    checkLength('sparseSoftmaxCrossEntropyGradientRows', 'uniformParts.done', uniformParts.done, rows);
+    uniformParts.done.fill(0);
   }
   // With a kernel thread pool (gloss/node useKernelThreads), the other threads take the later
   // rows of a large float32 call while this one runs the first share.

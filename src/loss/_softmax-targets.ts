@@ -236,6 +236,7 @@ export function onePassArguments(
           weights: classWeight ?? new Float64Array(classes).fill(1),
           uniform: sampleScales.map((s) => s * (smoothing / classes)),
           spreads: new Float64Array(labels.length),
+          done: new Uint8Array(labels.length),
         };
   return { kernelLabels, scales, uniformParts };
 }
@@ -245,7 +246,7 @@ export function onePassArguments(
  * s_r · M_r · (p − onehot_y) — into the targets' loss and gradient: adds the uniform part's
  * −s_r (ε / C) w_j (and s_r (ε / C) W at the label), computes ℓ_r, and zeroes ignored rows.
  * With `uniformParts` (smoothing), the rows whose spread the kernel wrote already have
- * −s_r (ε / C) w_j subtracted; the rows it left NaN get it here in float64 (uniformRowPart).
+ * −s_r (ε / C) w_j subtracted; the rows it did not take (done 0) get it here in float64 (uniformRowPart).
  */
 export function fixOnePass(args: {
   readonly x: FloatArray;
@@ -263,8 +264,8 @@ export function fixOnePass(args: {
   const { targets, labels, rowWeights: w } = sparse;
   const { smoothing, classWeight } = targets;
   const uniform = smoothing / classes;
-  const spreads =
-    smoothing === 0 ? null : (args.uniformParts?.spreads ?? new Float64Array(labels.length).fill(Number.NaN));
+  const spreads = smoothing === 0 ? null : (args.uniformParts?.spreads ?? new Float64Array(labels.length));
+  const done = args.uniformParts?.done ?? null;
   const bias = spreads && classWeight ? { values: new Float64Array(classes), scale: Number.NaN } : null;
   for (let r = 0, row = 0; r < labels.length; r++, row += classes) {
     const y = labels[r]!;
@@ -278,7 +279,7 @@ export function fixOnePass(args: {
       loss[r] = w[r]! * nll;
       continue;
     }
-    if (Number.isNaN(spreads[r]!))
+    if (!done?.[r])
       spreads[r] = uniformRowPart({
         x,
         out,

@@ -1,7 +1,7 @@
 // The one-pass softmax kernel's label-smoothing parts (softmax.ts UniformTargetParts, softmax.wat
 // softmaxRowStatistics' weights and uniform) on both backends against the float64 reference written out here: the
 // gradient minus u_r · w_c (one float64 subtraction, one rounding: bit for bit) and the spread
-// Σ_c w_c · (x_y − x_c) in float64; rows the kernel cannot take are left NaN and unchanged.
+// Σ_c w_c · (x_y − x_c) in float64; rows the kernel cannot take are marked not done and left unchanged.
 // (Split from softmax.test.ts, which is near the file-size limit.)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -52,6 +52,7 @@ function check(
     out: plain,
   });
   const spreads = new Float64Array(rows).fill(7);
+  const done = new Uint8Array(rows).fill(9);
   const loss = new Float64Array(rows);
   sparseSoftmaxCrossEntropyGradientRows({
     x,
@@ -60,26 +61,27 @@ function check(
     scales,
     loss,
     out: withParts,
-    uniformParts: { weights, uniform, spreads },
+    uniformParts: { weights, uniform, spreads, done },
   });
-  let done = 0;
+  let rowsDone = 0;
   for (let r = 0; r < rows; r++) {
     const row = withParts.subarray(r * classes, (r + 1) * classes);
     const before = plain.subarray(r * classes, (r + 1) * classes);
-    if (Number.isNaN(spreads[r]!)) {
+    if (!done[r]) {
       assert.deepEqual(row, before, `row ${r} not done: gradient unchanged`);
       continue;
     }
-    done++;
+    assert.equal(done[r], 1, `row ${r}: done is 0 or 1`);
+    rowsDone++;
     const want = spreadOf(x, r, classes, labels[r]!, weights);
     assert.ok(
-      spreads[r] === want || Math.abs(spreads[r]! - want) <= 1e-13 * (Math.abs(want) + classes),
+      Object.is(spreads[r], want) || Math.abs(spreads[r]! - want) <= 1e-13 * (Math.abs(want) + classes),
       `row ${r}: spread ${spreads[r]} vs ${want}`,
     );
     const expected = Float32Array.from(before, (g, c) => g - uniform[r]! * weights[c]!);
     assert.deepEqual(row, expected, `row ${r}: gradient minus u · w, bit for bit`);
   }
-  return done;
+  return rowsDone;
 }
 
 describe('sparseSoftmaxCrossEntropyGradientRows: uniformParts (label smoothing)', () => {
@@ -106,7 +108,7 @@ describe('sparseSoftmaxCrossEntropyGradientRows: uniformParts (label smoothing)'
     });
   }
 
-  it('wasm: rows with NaN or +Infinity are left NaN; a −Infinity logit off the label is an infinite spread', () => {
+  it('wasm: rows with NaN or +Infinity are not done; a −Infinity logit off the label is an infinite (or 0 · ∞) spread', () => {
     setKernelBackend('wasm');
     try {
       const classes = 9;
@@ -116,18 +118,23 @@ describe('sparseSoftmaxCrossEntropyGradientRows: uniformParts (label smoothing)'
       call.labels[2] = 0;
       call.x[2 * classes + 5] = Number.NEGATIVE_INFINITY;
       call.weights[5] = 2;
+      // a −Infinity logit on a class of weight 0: the spread is 0 · ∞ = NaN, yet the row is done
+      call.labels[3] = 1;
+      call.x[3 * classes + 8] = Number.NEGATIVE_INFINITY;
+      call.weights[8] = 0;
       const outs = { plain: new Float32Array(4 * classes), withParts: new Float32Array(4 * classes) };
       const spreads = new Float64Array(4);
+      const done = new Uint8Array(4);
       sparseSoftmaxCrossEntropyGradientRows({
         ...call,
         classes,
         loss: new Float64Array(4),
         out: outs.withParts,
-        uniformParts: { weights: call.weights, uniform: call.uniform, spreads },
+        uniformParts: { weights: call.weights, uniform: call.uniform, spreads, done },
       });
-      assert.ok(Number.isNaN(spreads[0]!) && Number.isNaN(spreads[1]!));
+      assert.deepEqual([...done], [0, 0, 1, 1]);
       assert.equal(spreads[2], Number.POSITIVE_INFINITY);
-      assert.ok(Number.isFinite(spreads[3]!));
+      assert.ok(Number.isNaN(spreads[3]!));
       assert.equal(check(call, classes, outs), 2);
     } finally {
       setKernelBackend('auto');
@@ -153,7 +160,7 @@ describe('sparseSoftmaxCrossEntropyGradientRows: uniformParts (label smoothing)'
     }
   });
 
-  it('js, float64 logits and rows longer than a chunk leave every row to the caller (NaN)', () => {
+  it('js, float64 logits and rows longer than a chunk leave every row to the caller (done 0)', () => {
     for (const [backend, rows, classes, float64] of [
       ['js', 6, 100, false],
       ['wasm', 6, 100, true],
@@ -164,6 +171,7 @@ describe('sparseSoftmaxCrossEntropyGradientRows: uniformParts (label smoothing)'
         const call = randomCall(rows, classes, classes);
         const x = float64 ? Float64Array.from(call.x) : call.x;
         const spreads = new Float64Array(rows);
+        const done = new Uint8Array(rows).fill(1);
         const out = new Float32Array(rows * classes);
         sparseSoftmaxCrossEntropyGradientRows({
           ...call,
@@ -171,9 +179,12 @@ describe('sparseSoftmaxCrossEntropyGradientRows: uniformParts (label smoothing)'
           classes,
           loss: new Float64Array(rows),
           out,
-          uniformParts: { weights: call.weights, uniform: call.uniform, spreads },
+          uniformParts: { weights: call.weights, uniform: call.uniform, spreads, done },
         });
-        assert.ok(spreads.every(Number.isNaN), `${backend} [${rows}, ${classes}] float64 ${float64}`);
+        assert.ok(
+          done.every((d) => d === 0),
+          `${backend} [${rows}, ${classes}] float64 ${float64}`,
+        );
       } finally {
         setKernelBackend('auto');
       }
@@ -189,7 +200,12 @@ describe('sparseSoftmaxCrossEntropyGradientRows: uniformParts (label smoothing)'
           classes: 5,
           loss: new Float64Array(3),
           out: new Float32Array(15),
-          uniformParts: { weights: new Float64Array(4), uniform: call.uniform, spreads: new Float64Array(3) },
+          uniformParts: {
+            weights: new Float64Array(4),
+            uniform: call.uniform,
+            spreads: new Float64Array(3),
+            done: new Uint8Array(3),
+          },
         }),
       /sparseSoftmaxCrossEntropyGradientRows.*uniformParts\.weights/,
     );
