@@ -134,6 +134,8 @@ export interface KernelExports {
     restOut: number,
     out: number,
     labels: number,
+    weights: number,
+    uniform: number,
   ): void;
   scaleFloats(values: number, count: number, factor: number): void;
   softmaxRowsScaled(
@@ -357,7 +359,7 @@ export function regionBytes(bytes: number): number {
 }
 
 /** Bytes at the start of the arena's memory (after SCRATCH_BASE) for its kernels' scratch. */
-export const ARENA_SCRATCH_BYTES = 512 * 1024;
+export const ARENA_SCRATCH_BYTES = 768 * 1024;
 
 /** The arena instance when the wasm backend is in use (see arena.ts), else null. */
 export function arenaScratch(): Scratch | null {

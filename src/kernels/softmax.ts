@@ -31,41 +31,21 @@ import {
 } from './runtime.js';
 import { startShares } from './threads.js';
 
-/** Per-row normalisers of a log-softmax (see the module comment): two numbers per row. */
-export interface RowNormalizers {
-  readonly shift: Float64Array;
-  readonly logSum: Float64Array;
-}
-
-/** `shift.length` rows of `classes` logits (float32 runs the wasm kernels) and their normalisers. */
-export interface SoftmaxRows extends RowNormalizers {
-  readonly x: TypedArray;
-  readonly classes: number;
-}
-
-/** Sparse labels (a class index in [0, classes) per row) and the loss per row. */
-export interface SparseCrossEntropyRows extends SoftmaxRows {
-  readonly labels: Int32Array;
-  readonly loss: Float64Array;
-}
-
-/** The scaled softmax gradient (see {@link softmaxGradientRows}); `out` must not overlap `x`. */
-export interface SoftmaxGradientRows extends SoftmaxRows {
-  readonly scale: number | Float64Array;
-  readonly labels: Int32Array | null;
-  readonly out: FloatArray;
-}
-
-/** Sparse softmax cross-entropy and its gradient in one pass: rows = labels.length. */
-export interface SparseCrossEntropyGradientRows extends Omit<SparseCrossEntropyRows, 'shift' | 'logSum'> {
-  readonly scales: Float64Array;
-  readonly out: FloatArray;
-  /**
-   * Scratch for the rows' normalisers, one entry per row each, owned by the caller (its contents
-   * on return are the normalisers); without it the call allocates its own.
-   */
-  readonly normalizers?: RowNormalizers;
-}
+export type {
+  RowNormalizers,
+  SoftmaxGradientRows,
+  SoftmaxRows,
+  SparseCrossEntropyGradientRows,
+  SparseCrossEntropyRows,
+  UniformTargetParts,
+} from './_softmax-arguments.js';
+import type {
+  SoftmaxGradientRows,
+  SoftmaxRows,
+  SparseCrossEntropyGradientRows,
+  SparseCrossEntropyRows,
+  UniformTargetParts,
+} from './_softmax-arguments.js';
 
 // ---- the float64 reference --------------------------------------------------------------------
 
@@ -162,7 +142,11 @@ const MAX_AT = OUT_AT + regionBytes(CHUNK * 4 + 16);
 const SCALES_AT = MAX_AT + regionBytes(CHUNK * 4);
 const LABELS_AT = SCALES_AT + regionBytes(CHUNK * 4);
 const REST_AT = LABELS_AT + regionBytes(CHUNK * 4);
-const SCRATCH_BYTES = REST_AT + regionBytes(CHUNK * 8) - SCRATCH_BASE;
+// Label smoothing's parts (softmaxRowStatistics' weights and uniform): the f64 class weights, zero-padded by one
+// vector pair, and per row the f64 uniform scale in, the spread out (the same slot).
+const WEIGHTS_AT = REST_AT + regionBytes(CHUNK * 8);
+const UNIFORM_AT = WEIGHTS_AT + regionBytes(CHUNK * 8 + 32);
+const SCRATCH_BYTES = UNIFORM_AT + regionBytes(CHUNK * 8) - SCRATCH_BASE;
 // The arena's scratch area is reserved when the module loads, so a call never grows its memory
 // (which would detach the views of live gradient regions, see arena.ts).
 if (SCRATCH_BYTES > ARENA_SCRATCH_BYTES)
@@ -173,6 +157,7 @@ interface FusedGradient {
   readonly scales: Float64Array;
   readonly labels: Int32Array;
   readonly out: FloatArray;
+  readonly uniformParts: UniformTargetParts | null;
 }
 
 /**
@@ -216,6 +201,11 @@ function wholeRows(
 ): void {
   const { x, classes, shift, logSum } = rows;
   const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK / Math.max(classes, 1))));
+  const parts = fused?.uniformParts ?? null;
+  if (parts) {
+    f64.set(parts.weights, WEIGHTS_AT >> 3);
+    f64.fill(0, (WEIGHTS_AT >> 3) + classes, (WEIGHTS_AT >> 3) + classes + 4);
+  }
   for (let start = 0; start < shift.length; start += per) {
     const count = Math.min(per, shift.length - start);
     f32.set(x.subarray(start * classes, (start + count) * classes), X_AT >> 2);
@@ -225,6 +215,7 @@ function wholeRows(
       i32.set(fused.labels.subarray(start, start + count), LABELS_AT >> 2);
       outAt = inPlace ? fused.out.byteOffset + 4 * start * classes : OUT_AT;
     }
+    if (parts) f64.set(parts.uniform.subarray(start, start + count), UNIFORM_AT >> 3);
     kernels.softmaxRowStatistics(
       X_AT,
       count,
@@ -234,13 +225,18 @@ function wholeRows(
       REST_AT,
       outAt,
       fused ? LABELS_AT : 0,
+      parts ? WEIGHTS_AT : 0,
+      parts ? UNIFORM_AT : 0,
     );
+    if (parts) parts.spreads.set(f64.subarray(UNIFORM_AT >> 3, (UNIFORM_AT >> 3) + count), start);
     if (fused && !inPlace)
       fused.out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + count * classes), start * classes);
     for (let r = 0; r < count; r++) {
       const maximum = f32[(MAX_AT >> 2) + r]!;
       if (maximum - maximum !== 0) referenceNormalizers(rows, start + r, start + r + 1);
       else {
+        // the kernel did this row's smoothing part (its gradient is final)
+        if (parts) parts.done[start + r] = 1;
         shift[start + r] = maximum;
         logSum[start + r] = Math.log1p(f64[(REST_AT >> 3) + r]!);
       }
@@ -275,7 +271,7 @@ function longRows(
       const length = Math.min(CHUNK, classes - begin);
       f32.set(x.subarray(row + begin, row + begin + length), X_AT >> 2);
       const outAt = !fused ? 0 : inPlace ? fused.out.byteOffset + 4 * (row + begin) : OUT_AT;
-      kernels.softmaxRowStatistics(X_AT, 1, length, 0, MAX_AT, REST_AT, outAt, 0);
+      kernels.softmaxRowStatistics(X_AT, 1, length, 0, MAX_AT, REST_AT, outAt, 0, 0, 0);
       const m = f32[MAX_AT >> 2]!;
       const pieceRest = f64[REST_AT >> 3]!;
       pieceMax[piece] = m;
@@ -439,9 +435,21 @@ export function softmaxGradientRows(args: SoftmaxGradientRows): void {
  * (stored, then scaled in cache) instead of once for the loss and again for the gradient.
  */
 export function sparseSoftmaxCrossEntropyGradientRows(args: SparseCrossEntropyGradientRows): void {
-  const { x, classes, labels, scales, loss, out } = args;
+  const { x, classes, labels, scales, loss, out, uniformParts } = args;
   const rows = labels.length;
   check('sparseSoftmaxCrossEntropyGradientRows', rows, { ...args, ...args.normalizers });
+  if (uniformParts) {
+    checkLength(
+      'sparseSoftmaxCrossEntropyGradientRows',
+      'uniformParts.weights',
+      uniformParts.weights,
+      classes,
+    );
+    checkLength('sparseSoftmaxCrossEntropyGradientRows', 'uniformParts.uniform', uniformParts.uniform, rows);
+    checkLength('sparseSoftmaxCrossEntropyGradientRows', 'uniformParts.spreads', uniformParts.spreads, rows);
+    checkLength('sparseSoftmaxCrossEntropyGradientRows', 'uniformParts.done', uniformParts.done, rows);
+    uniformParts.done.fill(0);
+  }
   // With a kernel thread pool (gloss/node useKernelThreads), the other threads take the later
   // rows of a large float32 call while this one runs the first share.
   const split =
@@ -474,7 +482,10 @@ function lossAndGradient(args: SparseCrossEntropyGradientRows, n: number): void 
     ? [head(scratch.shift, n), head(scratch.logSum, n)]
     : [new Float64Array(n), new Float64Array(n)];
   const fits = scalesFitFloat32(scales);
-  const fused = normalize({ x, classes, shift, logSum }, fits ? { scales, labels, out } : null) && fits;
+  const parts = args.uniformParts ?? null;
+  const fused =
+    normalize({ x, classes, shift, logSum }, fits ? { scales, labels, out, uniformParts: parts } : null) &&
+    fits;
   sparseLosses({ x, classes, shift, logSum, labels, loss });
   gradient({ x, classes, shift, logSum, scale: scales, labels, out }, fused, fused && classes <= CHUNK);
 }

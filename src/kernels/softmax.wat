@@ -9,6 +9,31 @@
 ;; row overwrites. So `out` must not be `x`, rows go in order, and the caller pads every region
 ;; by 16 bytes.
 
+;; Label smoothing's lane helpers (expanded inline, see scripts/wat-inline.mjs). Four gradient
+;; entries g minus u · w_c, w four f64 weights at `weights`: each f32(f64(g) − u · w_c), the float64
+;; reference's product, subtraction and one rounding.
+  ;; @inline
+  (func $subtractBias4 (param $g v128) (param $uniform v128) (param $weights i32) (result v128)
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (f32x4.demote_f64x2_zero
+        (f64x2.sub (f64x2.promote_low_f32x4 (local.get $g))
+          (f64x2.mul (local.get $uniform) (v128.load (local.get $weights)))))
+      (f32x4.demote_f64x2_zero
+        (f64x2.sub
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $g) (local.get $g)))
+          (f64x2.mul (local.get $uniform) (v128.load offset=16 (local.get $weights)))))))
+
+  ;; Σ w_c · (x_y − x_c) over four logits v (f64 lanes; each difference in f64), label logit x_y
+  ;; splat in f64, weights as in $subtractBias4.
+  ;; @inline
+  (func $spread4 (param $v v128) (param $label v128) (param $weights i32) (result v128)
+    (f64x2.add
+      (f64x2.mul (v128.load (local.get $weights))
+        (f64x2.sub (local.get $label) (f64x2.promote_low_f32x4 (local.get $v))))
+      (f64x2.mul (v128.load offset=16 (local.get $weights))
+        (f64x2.sub (local.get $label)
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
+
 ;; Per row: maxOut[r] (f32) = the row maximum m (NaN if the row holds a NaN), and, when m is
   ;; finite, restOut[r] (f64) = Σ exp(x_c − m) over every class but one that attains m (else 0;
   ;; the caller handles those rows). With out ≠ 0, also out[r, c] = scales[r] · e^{x_c − m} /
@@ -29,9 +54,20 @@
   ;;
   ;; Every store stays inside the row: the last partial vector is blended with what `out` holds
   ;; past the row, so `out` may be the caller's own memory (a gradient written in place).
+  ;;
+  ;; Label smoothing (weights ≠ 0, with out, scales and labels): weights holds w_c (f64 per
+  ;; class, zero-padded by four past `classes`) and uniform[r] (f64) holds u_r = s_r · ε / C. For
+  ;; a row whose m is finite every gradient entry, the label's included, becomes
+  ;; f32(f64(g) − u_r · w_c) (g the entry above: the float64 reference's rounding exactly), and
+  ;; uniform[r] ← Σ_c w_c · (x_y − x_c), summed in f64 during the max pass (each difference in
+  ;; f64: no cancellation for huge logits; lanes past the row read as x_y, a 0 difference); for
+  ;; the other rows uniform[r] ← NaN (the caller's float64 path takes them).
   (func (export "softmaxRowStatistics")
     (param $x i32) (param $rows i32) (param $classes i32) (param $scales i32)
     (param $maxOut i32) (param $restOut i32) (param $out i32) (param $labels i32)
+    (param $weights i32) (param $uniform i32)
+    (local $w i32) (local $raw v128) (local $splatLabel v128) (local $splatLabel64 v128) (local $spread v128)
+    (local $splatUniform v128) (local $labelExp f32) (local $labelGradient f32)
     (local $rowBytes i32) (local $fullBytes i32) (local $tailMask v128) (local $p i32) (local $q i32)
     (local $fullEnd i32) (local $rowEnd i32) (local $largest v128) (local $other v128) (local $nan v128)
     (local $maximum f32) (local $splatMax v128) (local $v v128) (local $e v128) (local $equal v128)
@@ -50,22 +86,61 @@
         (local.set $other (global.get $negativeInfinity))
         (local.set $nan (v128.const i64x2 0 0))
         (local.set $p (local.get $x))
-        (loop $maxNext
-          (local.set $v
-            (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
-              (then (v128.load (local.get $p)))
-              (else (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))))
-          ;; two running maxima, swapped each vector: two independent chains
-          (local.set $swap (f32x4.pmax (local.get $largest) (local.get $v)))
-          (local.set $largest (local.get $other))
-          (local.set $other (local.get $swap))
-          (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
-          (local.set $p (i32.add (local.get $p) (i32.const 16)))
-          (br_if $maxNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
+        (if (local.get $weights)
+          (then
+            (local.set $splatLabel
+              (v128.load32_splat (i32.add (local.get $x) (i32.shl (i32.load (local.get $labels)) (i32.const 2)))))
+            (local.set $splatLabel64 (f64x2.promote_low_f32x4 (local.get $splatLabel)))
+            (local.set $splatUniform (v128.load64_splat (local.get $uniform)))
+            (local.set $spread (v128.const i64x2 0 0))
+            (local.set $w (local.get $weights))))
+        ;; the max pass (with smoothing, the same loop also sums the spread)
+        (if (local.get $weights)
+          (then
+            (loop $maxSpreadNext
+              (local.set $raw (v128.load (local.get $p)))
+              (local.set $v
+                (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
+                  (then (local.get $raw))
+                  (else (v128.bitselect (local.get $raw) (global.get $negativeInfinity) (local.get $tailMask)))))
+              (local.set $spread
+                (f64x2.add (local.get $spread)
+                  (call $spread4
+                    (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
+                      (then (local.get $raw))
+                      (else (v128.bitselect (local.get $raw) (local.get $splatLabel) (local.get $tailMask))))
+                    (local.get $splatLabel64)
+                    (local.get $w))))
+              (local.set $w (i32.add (local.get $w) (i32.const 32)))
+              (local.set $swap (f32x4.pmax (local.get $largest) (local.get $v)))
+              (local.set $largest (local.get $other))
+              (local.set $other (local.get $swap))
+              (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+              (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (br_if $maxSpreadNext (i32.lt_u (local.get $p) (local.get $rowEnd)))))
+          (else
+            (loop $maxNext
+              (local.set $v
+                (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
+                  (then (v128.load (local.get $p)))
+                  (else (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))))
+              ;; two running maxima, swapped each vector: two independent chains
+              (local.set $swap (f32x4.pmax (local.get $largest) (local.get $v)))
+              (local.set $largest (local.get $other))
+              (local.set $other (local.get $swap))
+              (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+              (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (br_if $maxNext (i32.lt_u (local.get $p) (local.get $rowEnd))))))
         (local.set $maximum (call $maxLanes (f32x4.pmax (local.get $largest) (local.get $other))))
         (if (v128.any_true (local.get $nan)) (then (local.set $maximum (f32.const nan))))
         (f32.store (local.get $maxOut) (local.get $maximum))
         (f64.store (local.get $restOut) (f64.const 0))
+        (if (local.get $weights)
+          (then
+            (f64.store (local.get $uniform)
+              (if (result f64) (f32.eq (f32.sub (local.get $maximum) (local.get $maximum)) (f32.const 0))
+                (then (f64.add (f64x2.extract_lane 0 (local.get $spread)) (f64x2.extract_lane 1 (local.get $spread))))
+                (else (f64.const nan))))))
         ;; m − m is 0 only for finite m
         (if (f32.eq (f32.sub (local.get $maximum) (local.get $maximum)) (f32.const 0))
           (then
@@ -127,25 +202,42 @@
                 (local.set $factor
                   (f32x4.splat
                     (f32.demote_f64 (f64.div (local.get $scale) (f64.add (f64.const 1) (local.get $rest))))))
-                (local.set $q (local.get $out))
-                (local.set $p (i32.add (local.get $out) (local.get $fullBytes)))
-                (block $scaled
-                  (br_if $scaled (i32.ge_u (local.get $q) (local.get $p)))
-                  (loop $scaleNext
-                    (v128.store (local.get $q) (f32x4.mul (v128.load (local.get $q)) (local.get $factor)))
-                    (local.set $q (i32.add (local.get $q) (i32.const 16)))
-                    (br_if $scaleNext (i32.lt_u (local.get $q) (local.get $p)))))
-                (if (i32.and (local.get $classes) (i32.const 3))
-                  (then
-                    (v128.store (local.get $q)
-                      (v128.bitselect
-                        (f32x4.mul (v128.load (local.get $q)) (local.get $factor))
-                        (v128.load (local.get $q))
-                        (local.get $tailMask)))))
                 (if (local.get $labels)
                   (then
                     (local.set $at (i32.shl (i32.load (local.get $labels)) (i32.const 2)))
-                    (f32.store (i32.add (local.get $out) (local.get $at))
+                    ;; the label's exponential, before the sweep below may subtract its bias
+                    (local.set $labelExp (f32.load (i32.add (local.get $out) (local.get $at))))))
+                (local.set $q (local.get $out))
+                (local.set $p (i32.add (local.get $out) (local.get $fullBytes)))
+                (local.set $w (local.get $weights))
+                (block $scaled
+                  (br_if $scaled (i32.ge_u (local.get $q) (local.get $p)))
+                  (if (local.get $weights)
+                    (then
+                      (loop $scaleBiasNext
+                        (v128.store (local.get $q)
+                          (call $subtractBias4
+                            (f32x4.mul (v128.load (local.get $q)) (local.get $factor))
+                            (local.get $splatUniform)
+                            (local.get $w)))
+                        (local.set $w (i32.add (local.get $w) (i32.const 32)))
+                        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                        (br_if $scaleBiasNext (i32.lt_u (local.get $q) (local.get $p)))))
+                    (else
+                      (loop $scaleNext
+                        (v128.store (local.get $q) (f32x4.mul (v128.load (local.get $q)) (local.get $factor)))
+                        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                        (br_if $scaleNext (i32.lt_u (local.get $q) (local.get $p)))))))
+                (if (i32.and (local.get $classes) (i32.const 3))
+                  (then
+                    (local.set $v (f32x4.mul (v128.load (local.get $q)) (local.get $factor)))
+                    (if (local.get $weights)
+                      (then (local.set $v (call $subtractBias4 (local.get $v) (local.get $splatUniform) (local.get $w)))))
+                    (v128.store (local.get $q)
+                      (v128.bitselect (local.get $v) (v128.load (local.get $q)) (local.get $tailMask)))))
+                (if (local.get $labels)
+                  (then
+                    (local.set $labelGradient
                       (f32.demote_f64
                         (if (result f64)
                           (f32.eq (f32.load (i32.add (local.get $x) (local.get $at))) (local.get $maximum))
@@ -155,14 +247,23 @@
                               (f64.add (f64.const 1) (local.get $rest))))
                           (else
                             (f64.sub
-                              (f64.promote_f32 (f32.load (i32.add (local.get $out) (local.get $at))))
-                              (local.get $scale))))))))))))
+                              (f64.promote_f32 (f32.mul (local.get $labelExp) (f32x4.extract_lane 0 (local.get $factor))))
+                              (local.get $scale))))))
+                    (if (local.get $weights)
+                      (then
+                        (local.set $labelGradient
+                          (f32.demote_f64
+                            (f64.sub (f64.promote_f32 (local.get $labelGradient))
+                              (f64.mul (f64x2.extract_lane 0 (local.get $splatUniform))
+                                (f64.load (i32.add (local.get $weights) (i32.shl (local.get $at) (i32.const 1))))))))))
+                    (f32.store (i32.add (local.get $out) (local.get $at)) (local.get $labelGradient))))))))
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $out (select (i32.add (local.get $out) (local.get $rowBytes)) (i32.const 0) (local.get $out)))
         (local.set $labels (select (i32.add (local.get $labels) (i32.const 4)) (i32.const 0) (local.get $labels)))
         (local.set $scales (select (i32.add (local.get $scales) (i32.const 4)) (i32.const 0) (local.get $scales)))
         (local.set $maxOut (i32.add (local.get $maxOut) (i32.const 4)))
         (local.set $restOut (i32.add (local.get $restOut) (i32.const 8)))
+        (local.set $uniform (select (i32.add (local.get $uniform) (i32.const 8)) (i32.const 0) (local.get $weights)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $nextRow)))
   )
@@ -225,3 +326,4 @@
             (v128.load (local.get $values))
             (local.get $tailMask)))))
   )
+

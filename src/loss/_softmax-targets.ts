@@ -27,7 +27,7 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import type { FloatArray } from '../kernels/index.js';
-import { softmaxRowNormalizersFloat64 } from '../kernels/softmax.js';
+import { softmaxRowNormalizersFloat64, type UniformTargetParts } from '../kernels/softmax.js';
 import { add, equal, mul, neg, where } from '../ops/elementwise.js';
 import { pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
@@ -208,28 +208,45 @@ export function sparseTargetGradient(
 
 /**
  * The one-pass kernel's arguments for a call with options: the labels with ignored rows read as
- * class 0, and each row's gradient scale s_r · M_r (0 for an ignored row).
+ * class 0, each row's gradient scale s_r · M_r (0 for an ignored row), and with smoothing the
+ * uniform part for the kernel to do in cache (weights w_c, uniform s_r · ε / C; see
+ * UniformTargetParts in kernels/softmax.ts), whose `spreads` fixOnePass then reads.
  */
 export function onePassArguments(
   sparse: SparseTargets,
   classes: number,
   total: number,
   sampleScales: Float64Array,
-): { readonly kernelLabels: Int32Array; readonly scales: Float64Array } {
+): {
+  readonly kernelLabels: Int32Array;
+  readonly scales: Float64Array;
+  readonly uniformParts: UniformTargetParts | null;
+} {
   const { targets, labels, rowWeights: w } = sparse;
-  const { smoothing } = targets;
+  const { smoothing, classWeight } = targets;
   const uniform = (smoothing / classes) * total;
   const kernelLabels = targets.ignoreIndex === null ? labels : labels.map((y) => (y === IGNORED_ROW ? 0 : y));
   const scales = new Float64Array(labels.length);
   for (let r = 0; r < labels.length; r++)
     scales[r] = labels[r] === IGNORED_ROW ? 0 : sampleScales[r]! * ((1 - smoothing) * w[r]! + uniform);
-  return { kernelLabels, scales };
+  const uniformParts =
+    smoothing === 0
+      ? null
+      : {
+          weights: classWeight ?? new Float64Array(classes).fill(1),
+          uniform: sampleScales.map((s) => s * (smoothing / classes)),
+          spreads: new Float64Array(labels.length),
+          done: new Uint8Array(labels.length),
+        };
+  return { kernelLabels, scales, uniformParts };
 }
 
 /**
  * Turns the one-pass kernel's output for contiguous rows — `loss[r] = nll_r`, `out` the gradient
  * s_r · M_r · (p − onehot_y) — into the targets' loss and gradient: adds the uniform part's
  * −s_r (ε / C) w_j (and s_r (ε / C) W at the label), computes ℓ_r, and zeroes ignored rows.
+ * With `uniformParts` (smoothing), the rows whose spread the kernel wrote already have
+ * −s_r (ε / C) w_j subtracted; the rows it did not take (done 0) get it here in float64 (uniformRowPart).
  */
 export function fixOnePass(args: {
   readonly x: FloatArray;
@@ -240,13 +257,16 @@ export function fixOnePass(args: {
   readonly sampleScales: Float64Array;
   readonly loss: Float64Array;
   readonly out: FloatArray;
+  /** The kernel's part of the smoothing (onePassArguments' uniformParts, after the kernel ran). */
+  readonly uniformParts: UniformTargetParts | null;
 }): void {
   const { x, classes, sparse, total, sampleScales, loss, out } = args;
   const { targets, labels, rowWeights: w } = sparse;
   const { smoothing, classWeight } = targets;
   const uniform = smoothing / classes;
-  const spreads = smoothing === 0 ? null : new Float64Array(labels.length);
-  if (spreads) uniformParts(x, out, labels, classes, sampleScales, uniform, classWeight, spreads);
+  const spreads = smoothing === 0 ? null : (args.uniformParts?.spreads ?? new Float64Array(labels.length));
+  const done = args.uniformParts?.done ?? null;
+  const bias = spreads && classWeight ? { values: new Float64Array(classes), scale: Number.NaN } : null;
   for (let r = 0, row = 0; r < labels.length; r++, row += classes) {
     const y = labels[r]!;
     if (y === IGNORED_ROW) {
@@ -259,6 +279,17 @@ export function fixOnePass(args: {
       loss[r] = w[r]! * nll;
       continue;
     }
+    if (!done?.[r])
+      spreads[r] = uniformRowPart({
+        x,
+        out,
+        row,
+        y,
+        classes,
+        scale: sampleScales[r]! * uniform,
+        classWeight,
+        bias,
+      });
     out[row + y]! += sampleScales[r]! * uniform * total;
     let smoothingSum = total * nll + spreads[r]!;
     if (nll - nll !== 0) smoothingSum = rowSmoothingSum(x.subarray(row, row + classes), classWeight);
@@ -267,48 +298,40 @@ export function fixOnePass(args: {
 }
 
 /**
- * The per-element part of the one-pass fix-up, for every row not ignored: subtracts the uniform
- * target's gradient s_r · (ε / C) · w_c from out and writes Σ_c w_c · (x_y − x_c) (float64) into
- * `spreads`: one read of x and one read-modify-write of out per element (plain counted loops;
- * four partial sums measured no faster). This pass is what the options add to the one-pass
- * kernel's time.
+ * The per-element part of the one-pass fix-up for one row the kernel did not take (the float64
+ * reference of softmaxRowStatistics' smoothing): subtracts the uniform target's gradient s_r · (ε / C) · w_c
+ * from out and returns Σ_c w_c · (x_y − x_c) in float64. `bias` (with class weights) is scratch
+ * for the vector s · (ε / C) · w_c, rebuilt only when the scale changes (a new sample weight).
  */
-function uniformParts(
-  x: FloatArray,
-  out: FloatArray,
-  labels: Int32Array,
-  classes: number,
-  sampleScales: Float64Array,
-  uniform: number,
-  classWeight: Float64Array | null,
-  spreads: Float64Array,
-): void {
-  const bias = new Float64Array(classes);
-  let biasScale = Number.NaN;
-  for (let r = 0, row = 0; r < labels.length; r++, row += classes) {
-    const y = labels[r]!;
-    if (y === IGNORED_ROW) continue;
-    const xy = x[row + y]!;
-    const scale = sampleScales[r]! * uniform;
-    let spread = 0;
-    if (classWeight) {
-      // The bias vector s · (ε / C) · w_c, rebuilt only when the scale changes (a new sample weight).
-      if (scale !== biasScale) {
-        for (let c = 0; c < classes; c++) bias[c] = scale * classWeight[c]!;
-        biasScale = scale;
-      }
-      for (let c = 0, k = row; c < classes; c++, k++) {
-        spread += classWeight[c]! * (xy - x[k]!);
-        out[k] = out[k]! - bias[c]!;
-      }
-    } else {
-      for (let k = row, end = row + classes; k < end; k++) {
-        spread += xy - x[k]!;
-        out[k] = out[k]! - scale;
-      }
+function uniformRowPart(args: {
+  readonly x: FloatArray;
+  readonly out: FloatArray;
+  readonly row: number;
+  readonly y: number;
+  readonly classes: number;
+  readonly scale: number;
+  readonly classWeight: Float64Array | null;
+  readonly bias: { readonly values: Float64Array; scale: number } | null;
+}): number {
+  const { x, out, row, y, classes, scale, classWeight, bias } = args;
+  const xy = x[row + y]!;
+  let spread = 0;
+  if (classWeight && bias) {
+    if (bias.scale !== scale) {
+      for (let c = 0; c < classes; c++) bias.values[c] = scale * classWeight[c]!;
+      bias.scale = scale;
     }
-    spreads[r] = spread;
+    for (let c = 0, k = row; c < classes; c++, k++) {
+      spread += classWeight[c]! * (xy - x[k]!);
+      out[k] = out[k]! - bias.values[c]!;
+    }
+  } else {
+    for (let k = row, end = row + classes; k < end; k++) {
+      spread += xy - x[k]!;
+      out[k] = out[k]! - scale;
+    }
   }
+  return spread;
 }
 
 /** S of one contiguous row from its float64 normalisers (the rows the one-pass form cannot take). */

@@ -353,7 +353,11 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const out = gradient as FloatArray;
     if (sparse) {
       // The kernel's ℓ and gradient for the label alone, scaled by M_r, then the options' fix-up.
-      const { kernelLabels, scales: kernelScales } = onePassArguments(sparse, classes, total, rowScales);
+      const {
+        kernelLabels,
+        scales: kernelScales,
+        uniformParts,
+      } = onePassArguments(sparse, classes, total, rowScales);
       sparseSoftmaxCrossEntropyGradientRows({
         x,
         classes,
@@ -362,8 +366,9 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
         loss,
         out,
         normalizers,
+        ...(uniformParts && { uniformParts }),
       });
-      fixOnePass({ x, classes, sparse, total, sampleScales: rowScales, loss, out });
+      fixOnePass({ x, classes, sparse, total, sampleScales: rowScales, loss, out, uniformParts });
     } else
       sparseSoftmaxCrossEntropyGradientRows({
         x,
