@@ -1,6 +1,7 @@
 // TensorFlow.js's ESM files import each other without extensions ('./base'), which Node's ESM
 // resolver rejects. This hook retries such relative imports with '.js' and '/index.js'.
-// Registered with `node --import ./bench/tfjs-resolve-hook.mjs`; used only by the benchmark.
+// Registered with `node --import ./bench/tfjs-resolve-hook.mjs` by the benchmark, and imported by
+// examples/_tfjs-node.ts for the TF.js examples and tests (registering twice is a no-op).
 import { register } from 'node:module';
 
 if (!globalThis.__glossTfjsHook) {

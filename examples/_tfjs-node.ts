@@ -6,27 +6,9 @@
  * extensions, which Node resolves only with the hook registered here. In a browser bundle
  * `import '@tensorflow/tfjs-core/dist/register_all_gradients'` is enough.
  */
-import { register } from 'node:module';
+// The resolve hook the benchmark registers (retries tfjs's extensionless relative imports).
+import '../bench/tfjs-resolve-hook.mjs';
 
-const marked = globalThis as { __glossTfjsHook?: boolean };
-if (!marked.__glossTfjsHook) {
-  marked.__glossTfjsHook = true;
-  register(
-    `data:text/javascript,${encodeURIComponent(`
-      export async function resolve(specifier, context, next) {
-        try {
-          return await next(specifier, context);
-        } catch (error) {
-          const fromTfjs = context.parentURL && context.parentURL.includes('/@tensorflow/');
-          if (!fromTfjs || !specifier.startsWith('.')) throw error;
-          for (const suffix of ['.js', '/index.js']) {
-            try { return await next(specifier + suffix, context); } catch {}
-          }
-          throw error;
-        }
-      }`)}`,
-  );
-}
 const tf = await import('@tensorflow/tfjs-core');
 // Warnings off: the cpu backend's banner suggests tfjs-node, which cannot be installed here.
 tf.env().set('PROD', true);

@@ -5,6 +5,7 @@
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 import { broadcastStrides } from '../ndarray/shape.js';
+import { sigmoidScalar, softplusScalar } from '../kernels/elementwise.js';
 
 /** The binary kernels, chosen by one switch outside the element loop. */
 export enum Binary {
@@ -214,18 +215,6 @@ export function binaryKernel(
   forEachRow(outShape, [aShape, bShape], (offsets, outOffset, length, steps) =>
     binaryRun(op, a, offsets[0]!, steps[0]!, b, offsets[1]!, steps[1]!, out, outOffset, length),
   );
-}
-
-/** log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|). */
-export function softplusScalar(x: number): number {
-  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-}
-
-/** 1 / (1 + e^-x), evaluated on the side where the exponential cannot overflow. */
-export function sigmoidScalar(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
 }
 
 /** out[i] = op(a[i]) for every element, computed in float64 and rounded on store. */
