@@ -23,6 +23,7 @@ import {
   type LossOptions,
   type Prepared,
 } from './_base/index.js';
+import type { CallMemory } from './_call-memory.js';
 import { backwardSamples } from './_ctc-backward.js';
 import { forwardSamples } from './_ctc-forward.js';
 import {
@@ -58,6 +59,40 @@ export interface CTCLossOptions extends Omit<LossOptions, 'batchAxis'> {
 }
 
 const CTC_OPTIONS = ['layout', 'labelLayout', 'blankLabel', 'zeroInfinity'] as const;
+
+/** A CTCLoss call's prepared inputs (its setup and state in `extra`), opaque outside this file. */
+export type CTCPrepared = Prepared<CTCCall>;
+
+/**
+ * @internal CTCLoss's own block hooks bound to one loss object, for gloss-ml/kernels' ctcKernel
+ * (src/typed/ctc.ts), which runs a call on caller-owned arrays without building a graph node.
+ */
+export interface CTCBlockKernel {
+  /** The loss's validation and label decoding (its prepare); the call's state comes from its CallMemory. */
+  prepare(inputs: readonly (NDArray | null)[]): CTCPrepared;
+  /** ℓ of samples [begin, end) into `out` (forwardBlock, with the call's state). */
+  forward(prepared: CTCPrepared, begin: number, end: number, out: Float64Array): void;
+  /** dℓ · ∂ℓ/∂pred of samples [begin, end) into `gradient`, zero where untouched (backwardBlock). */
+  backward(
+    prepared: CTCPrepared,
+    begin: number,
+    end: number,
+    dLoss: Float64Array,
+    gradient: TypedArray,
+  ): void;
+  /** Gives the call's state back to the loss's CallMemory: only once the call is over. */
+  release(prepared: CTCPrepared): void;
+  /** The loss's CallMemory, for the call's working memory. */
+  readonly memory: CallMemory;
+}
+
+/** Set once, by the CTCLoss class body (the only code that may read the protected hooks). */
+let bindBlockKernel: (loss: CTCLoss) => CTCBlockKernel;
+
+/** @internal CTCLoss's block hooks bound to `loss` (see {@link CTCBlockKernel}); not in the public index. */
+export function ctcBlockKernel(loss: CTCLoss): CTCBlockKernel {
+  return bindBlockKernel(loss);
+}
 
 /**
  * The twin's stand-in for log 0. A finite value keeps every logSumExp gradient finite
@@ -134,6 +169,18 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
   static override readonly lossName = 'CTCLoss';
   /** batchAxis follows labelLayout: toConfig leaves it out. */
   static override readonly derivedOptions = ['batchAxis'];
+  // Grants ctcBlockKernel (above) the hooks it hands to gloss-ml/kernels.
+  static {
+    bindBlockKernel = (loss) => ({
+      prepare: (inputs) => loss.prepare(inputs),
+      forward: (prepared, begin, end, out) =>
+        loss.forwardBlock(prepared, loss.createState(prepared), begin, end, out),
+      backward: (prepared, begin, end, dLoss, gradient) =>
+        loss.backwardBlock(prepared, loss.createState(prepared), begin, end, dLoss, [gradient]),
+      release: (prepared) => loss.releaseState(loss.createState(prepared)),
+      memory: loss.callMemory,
+    });
+  }
 
   readonly inputNames: readonly string[] = ['pred', 'label', 'predLengths', 'labelLengths', 'sampleWeight'];
   /** Layout of `pred`. */

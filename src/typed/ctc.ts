@@ -1,11 +1,13 @@
 /**
- * CTCLoss on caller-owned typed arrays. CTC has no one-pass hook: each call runs the class's
- * recorded forward and backward (its α/β recursions and gradient kernels), whose lattice state
- * comes from the loss object's CallMemory and goes back when the call's graph is freed, so a
- * loop at fixed sizes reuses it.
+ * CTCLoss on caller-owned typed arrays. CTC has no one-pass hook: each call runs the class's own
+ * block hooks (its α/β recursions and gradient kernels) as its block pipeline does, but writes
+ * the per-sample losses and the gradient straight into the caller's arrays, with no graph node.
+ * The lattice state comes from the loss object's CallMemory and goes back when the call returns,
+ * so a loop at fixed sizes allocates nothing after its first call.
  * @module
  */
-import { CTCLoss, type CTCLossOptions } from '../loss/ctc.js';
+import { BLOCK_SIZE } from '../loss/_base/layout.js';
+import { type CTCBlockKernel, CTCLoss, type CTCLossOptions, ctcBlockKernel } from '../loss/ctc.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { checkFloatArray, checkInt32Array, checkShape, naming, RecordedRunner } from './_one-pass.js';
@@ -41,10 +43,10 @@ export type CTCKernel = <T extends FloatArray>(args: CTCKernelArguments<T>) => v
 
 /**
  * CTCLoss on typed arrays, with the class's options (`layout`, `labelLayout`, `blankLabel`,
- * `zeroInfinity`, `weight`). Values and gradients are the class's: each call is the class's
- * recorded call. At fixed sizes its lattice state (decoded labels included), working memory and
- * gradient memory are reused; a call still allocates two arrays of N values: the recorded
- * forward's output and the autograd engine's head gradient of ones.
+ * `zeroInfinity`, `weight`). Values and gradients are the class's recorded call's, bit for bit:
+ * the same hooks run with the same per-sample scaling. At fixed sizes nothing is allocated after
+ * the first call: the lattice state (decoded labels included) and the working memory come back
+ * from the loss object's CallMemory, and the outputs are the caller's.
  *
  * @example
  * ```ts
@@ -55,7 +57,9 @@ export type CTCKernel = <T extends FloatArray>(args: CTCKernelArguments<T>) => v
 export function ctcKernel(options: CTCLossOptions = {}): CTCKernel {
   const where = 'ctcKernel';
   const loss = naming(where, () => new CTCLoss(options));
-  const recorded = new RecordedRunner(loss, where);
+  // Another reduction than per sample gives one value, which the class's recorded call computes.
+  const direct = loss.reduction === 'perSample' ? ctcBlockKernel(loss) : null;
+  const recorded = direct ? null : new RecordedRunner(loss, where);
   return <T extends FloatArray>(args: CTCKernelArguments<T>): void => {
     const { pred, predShape, label, predLengths, labelLengths, sampleWeight, loss: out, gradient } = args;
     if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
@@ -99,6 +103,55 @@ export function ctcKernel(options: CTCLossOptions = {}): CTCKernel {
       predLengths ? new NDArray(predLengths, [samples]) : null,
       labelLengths ? new NDArray(labelLengths, [samples]) : null,
     ];
-    recorded.run(pred, predShape, inputs, sampleWeight ?? null, out, gradient);
+    if (direct) {
+      const prepared = naming(where, () => direct.prepare([new NDArray(pred, predShape), ...inputs]));
+      runBlocks(direct, prepared, loss.weight, sampleWeight ?? null, out, gradient);
+    } else recorded!.run(pred, predShape, inputs, sampleWeight ?? null, out, gradient);
   };
+}
+
+/**
+ * One call through CTCLoss's block hooks, as its block pipeline runs a recorded call with a head
+ * gradient of ones (pipelines.ts, blockOp and blockBackward), in the same order of operations so
+ * that every value rounds the same: ℓ block by block, each sample's `0 + ℓ · w` (w its
+ * sampleWeight in pred's type, 1 without), times `weight`, rounded to pred's type; then dℓ =
+ * `weight · w` (1 · weight · w: the head is 1) into the backward hook, with the gradient zeroed
+ * first as the pipeline's is. The working memory is the loss's CallMemory's and goes back, with
+ * the call's state, before this returns: nothing can read it afterwards.
+ */
+function runBlocks(
+  kernel: CTCBlockKernel,
+  prepared: ReturnType<CTCBlockKernel['prepare']>,
+  weight: number | null,
+  sampleWeight: ArrayLike<number> | null,
+  out: FloatArray,
+  gradient: FloatArray,
+): void {
+  const samples = out.length;
+  const single = gradient instanceof Float32Array;
+  const scale = weight === null ? 1 : weight;
+  const blockLength = Math.min(samples, BLOCK_SIZE);
+  const memory = kernel.memory;
+  const block = memory.takeArray('float64', blockLength) as Float64Array;
+  for (let begin = 0; begin < samples; begin += BLOCK_SIZE) {
+    const end = Math.min(begin + BLOCK_SIZE, samples);
+    kernel.forward(prepared, begin, end, block);
+    for (let n = begin; n < end; n++) {
+      const w = sampleWeight ? (single ? Math.fround(sampleWeight[n]!) : +sampleWeight[n]!) : 1;
+      const total = sampleWeight ? 0 + block[n - begin]! * w : 0 + block[n - begin]!;
+      const value = weight === null ? total / 1 : total * scale;
+      out[n] = single ? Math.fround(value) : value;
+    }
+  }
+  gradient.fill(0);
+  for (let begin = 0; begin < samples; begin += BLOCK_SIZE) {
+    const end = Math.min(begin + BLOCK_SIZE, samples);
+    for (let n = begin; n < end; n++) {
+      const w = sampleWeight ? (single ? Math.fround(sampleWeight[n]!) : +sampleWeight[n]!) : 1;
+      block[n - begin] = sampleWeight ? 1 * scale * w : 1 * scale;
+    }
+    kernel.backward(prepared, begin, end, block, gradient);
+  }
+  memory.giveBackArray(block);
+  kernel.release(prepared);
 }
