@@ -39,6 +39,7 @@ import {
   logProbabilityAt,
   perClassOption,
   Runs,
+  sparseClassLabels,
 } from './_class-rows.js';
 import { checkFinite } from './_base/index.js';
 
@@ -97,14 +98,36 @@ export function totalWeight(targets: SoftmaxTargets, classes: number): number {
   return total;
 }
 
-/** Each row's w_y: classWeight[label] (1 without it), 0 for an ignored row. */
-export function rowWeights(targets: SoftmaxTargets, labels: Int32Array): Float64Array {
-  const out = new Float64Array(labels.length);
-  for (let r = 0; r < labels.length; r++) {
-    const y = labels[r]!;
-    out[r] = y === IGNORED_ROW ? 0 : weightOf(targets.classWeight, y);
+/** Row r's w_y: classWeight[label] (1 without it), 0 for an ignored row. */
+export function rowWeight(sparse: SparseTargets, r: number): number {
+  const y = sparse.labels[r]!;
+  return y === sparse.ignored ? 0 : weightOf(sparse.targets.classWeight, y);
+}
+
+/**
+ * A sparse-label call's validated class indices and the value that marks an ignored row in them.
+ * Int32 labels are checked in place (each a class in [0, C) or the ignoreIndex, which then marks
+ * the ignored rows itself); other labels, or int32 ones that fail the check, go through
+ * sparseClassLabels, which copies them with IGNORED_ROW for the ignored rows or throws its
+ * ValueError naming the first bad position.
+ */
+export function sparseTargetLabels(
+  where: string,
+  label: NDArray,
+  pred: { readonly name: string; readonly shape: readonly number[]; readonly axis: number },
+  ignoreIndex: number,
+): { readonly labels: Int32Array; readonly ignored: number } {
+  const data = label.data;
+  const classes = pred.shape[pred.axis]!;
+  if (data instanceof Int32Array) {
+    let valid = true;
+    for (let p = 0; p < data.length && valid; p++) {
+      const v = data[p]!;
+      valid = v === ignoreIndex || (v >= 0 && v < classes);
+    }
+    if (valid) return { labels: data, ignored: ignoreIndex };
   }
-  return out;
+  return { labels: sparseClassLabels(where, label, pred, ignoreIndex), ignored: IGNORED_ROW };
 }
 
 /** A dense label's per-element weights w_c · ((1 − ε) z + ε / C), the weights of −log p. */
@@ -124,11 +147,15 @@ export function denseTargetWeights(
   return out;
 }
 
-/** A sparse-label call's targets: the options, each row's class (or IGNORED_ROW) and w_y. */
+/**
+ * A sparse-label call's targets: the options and each row's class, or `ignored` for an ignored
+ * row (IGNORED_ROW, or the ignoreIndex itself when the labels were checked in place; a value no
+ * row holds without an ignoreIndex). Row r's w_y is {@link rowWeight}.
+ */
 export interface SparseTargets {
   readonly targets: SoftmaxTargets;
   readonly labels: Int32Array;
-  readonly rowWeights: Float64Array;
+  readonly ignored: number;
 }
 
 /**
@@ -149,19 +176,19 @@ function smoothingSums(rows: ClassRows, classWeight: Float64Array | null, out: F
 /** ℓ of the rows [begin, end) of a block with sparse labels (the normalisers already computed). */
 export function sparseTargetLosses(rows: ClassRows, sparse: SparseTargets, loss: Float64Array): void {
   const { x, normalizers, layout, begin, end } = rows;
-  const { targets, labels, rowWeights: w } = sparse;
+  const { targets, labels, ignored } = sparse;
   const { smoothing, classWeight } = targets;
   loss.fill(0, 0, end - begin);
   if (smoothing !== 0) smoothingSums(rows, classWeight, loss);
   const uniform = smoothing / layout.size;
   for (let r = begin, j = 0; r < end; r++, j++) {
     const y = labels[r]!;
-    if (y === IGNORED_ROW) {
+    if (y === ignored) {
       loss[j] = 0;
       continue;
     }
     const nll = -logProbabilityAt(x, normalizers, classEntry(layout, r, y), r);
-    loss[j] = (1 - smoothing) * w[r]! * nll + (smoothing === 0 ? 0 : uniform * loss[j]!);
+    loss[j] = (1 - smoothing) * weightOf(classWeight, y) * nll + (smoothing === 0 ? 0 : uniform * loss[j]!);
   }
 }
 
@@ -174,31 +201,34 @@ export function sparseTargetGradient(
   dPred: TypedArray,
 ): void {
   const { x, normalizers, layout, begin } = rows;
-  const { targets, labels, rowWeights: w } = sparse;
+  const { targets, labels, ignored } = sparse;
   const { smoothing, classWeight } = targets;
   const uniform = smoothing / layout.size;
   for (const run = new Runs(rows, true); run.next(); ) {
     const { step, jStep, last } = run;
     let c = step === 0 ? 0 : Math.floor(run.k / layout.inner) % layout.size;
     for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep, c += 1 - step) {
-      if (labels[r] === IGNORED_ROW) {
+      const y = labels[r]!;
+      if (y === ignored) {
         dPred[k] = 0;
         continue;
       }
       const g = dLoss[j]!;
       const own = uniform * weightOf(classWeight, c);
       dPred[k] = normalizers
-        ? g * ((1 - smoothing) * w[r]! + uniform * total) * Math.exp(logProbabilityAt(x, normalizers, k, r)) -
+        ? g *
+            ((1 - smoothing) * weightOf(classWeight, y) + uniform * total) *
+            Math.exp(logProbabilityAt(x, normalizers, k, r)) -
           g * own
         : -g * own;
     }
   }
   for (let r = begin; r < rows.end; r++) {
     const y = labels[r]!;
-    if (y === IGNORED_ROW) continue;
+    if (y === ignored) continue;
     const k = classEntry(layout, r, y);
     const g = dLoss[r - begin]!;
-    const wy = w[r]!;
+    const wy = weightOf(classWeight, y);
     const mass = (1 - smoothing) * wy + uniform * total;
     dPred[k] = normalizers
       ? g * (mass * Math.expm1(logProbabilityAt(x, normalizers, k, r)) + uniform * (total - wy))
@@ -207,9 +237,37 @@ export function sparseTargetGradient(
 }
 
 /**
- * The one-pass kernel's arguments for a call with options: the labels with ignored rows read as
- * class 0, each row's gradient scale s_r · M_r (0 for an ignored row), and with smoothing the
- * uniform part for the kernel to do in cache (weights w_c, uniform s_r · ε / C; see
+ * The working memory of one one-pass call with options (see {@link onePassArguments} and
+ * {@link fixOnePass}): taken from the loss's CallMemory for the call and given back when it
+ * returns, since nothing reads it afterwards. Its contents are whatever the last call left.
+ */
+export interface OnePassScratch {
+  /** The kernel's row scales, the rows' uniform parts and spreads (`rows` each), then 2C + 2 values. */
+  readonly floats: Float64Array;
+  /** The kernel's labels (ignored rows read as class 0). */
+  readonly labels: Int32Array;
+  /** The kernel's done flags. */
+  readonly done: Uint8Array;
+}
+
+/** The CallMemory kind of a {@link OnePassScratch} for `rows` rows of `classes` classes. */
+export function onePassScratchKind(rows: number, classes: number): string {
+  return `softmax-targets ${rows}x${classes}`;
+}
+
+/** A new {@link OnePassScratch} for `rows` rows of `classes` classes. */
+export function allocateOnePassScratch(rows: number, classes: number): OnePassScratch {
+  return {
+    floats: new Float64Array(3 * rows + 2 * classes + 2),
+    labels: new Int32Array(rows),
+    done: new Uint8Array(rows),
+  };
+}
+
+/**
+ * The one-pass kernel's arguments for a call with options, in `scratch`: the labels with ignored
+ * rows read as class 0, each row's gradient scale s_r · M_r (0 for an ignored row), and with
+ * smoothing the uniform part for the kernel to do in cache (weights w_c, uniform s_r · ε / C; see
  * UniformTargetParts in kernels/softmax.ts), whose `spreads` fixOnePass then reads.
  */
 export function onePassArguments(
@@ -217,27 +275,39 @@ export function onePassArguments(
   classes: number,
   total: number,
   sampleScales: Float64Array,
+  scratch: OnePassScratch,
 ): {
   readonly kernelLabels: Int32Array;
   readonly scales: Float64Array;
   readonly uniformParts: UniformTargetParts | null;
 } {
-  const { targets, labels, rowWeights: w } = sparse;
+  const { targets, labels, ignored } = sparse;
   const { smoothing, classWeight } = targets;
+  const rows = labels.length;
   const uniform = (smoothing / classes) * total;
-  const kernelLabels = targets.ignoreIndex === null ? labels : labels.map((y) => (y === IGNORED_ROW ? 0 : y));
-  const scales = new Float64Array(labels.length);
-  for (let r = 0; r < labels.length; r++)
-    scales[r] = labels[r] === IGNORED_ROW ? 0 : sampleScales[r]! * ((1 - smoothing) * w[r]! + uniform);
-  const uniformParts =
-    smoothing === 0
-      ? null
-      : {
-          weights: classWeight ?? new Float64Array(classes).fill(1),
-          uniform: sampleScales.map((s) => s * (smoothing / classes)),
-          spreads: new Float64Array(labels.length),
-          done: new Uint8Array(labels.length),
-        };
+  let kernelLabels = labels;
+  if (targets.ignoreIndex !== null) {
+    kernelLabels = scratch.labels;
+    for (let r = 0; r < rows; r++) {
+      const y = labels[r]!;
+      kernelLabels[r] = y === ignored ? 0 : y;
+    }
+  }
+  const scales = scratch.floats.subarray(0, rows);
+  for (let r = 0; r < rows; r++) {
+    const y = labels[r]!;
+    scales[r] = y === ignored ? 0 : sampleScales[r]! * ((1 - smoothing) * weightOf(classWeight, y) + uniform);
+  }
+  if (smoothing === 0) return { kernelLabels, scales, uniformParts: null };
+  const perRow = scratch.floats.subarray(rows, 3 * rows + classes);
+  const uniformPart = perRow.subarray(0, rows);
+  for (let r = 0; r < rows; r++) uniformPart[r] = sampleScales[r]! * (smoothing / classes);
+  const uniformParts = {
+    weights: classWeight ?? perRow.subarray(2 * rows).fill(1),
+    uniform: uniformPart,
+    spreads: perRow.subarray(rows, 2 * rows).fill(0),
+    done: scratch.done,
+  };
   return { kernelLabels, scales, uniformParts };
 }
 
@@ -259,24 +329,30 @@ export function fixOnePass(args: {
   readonly out: FloatArray;
   /** The kernel's part of the smoothing (onePassArguments' uniformParts, after the kernel ran). */
   readonly uniformParts: UniformTargetParts | null;
+  /** The call's working memory, as onePassArguments had it. */
+  readonly scratch: OnePassScratch;
 }): void {
-  const { x, classes, sparse, total, sampleScales, loss, out } = args;
-  const { targets, labels, rowWeights: w } = sparse;
+  const { x, classes, sparse, total, sampleScales, loss, out, scratch } = args;
+  const { targets, labels, ignored } = sparse;
   const { smoothing, classWeight } = targets;
   const uniform = smoothing / classes;
-  const spreads = smoothing === 0 ? null : (args.uniformParts?.spreads ?? new Float64Array(labels.length));
+  const rows = labels.length;
+  // The kernel's spreads (the rows it did not take are filled in below).
+  const spreads = smoothing === 0 ? null : scratch.floats.subarray(2 * rows, 3 * rows);
   const done = args.uniformParts?.done ?? null;
-  const bias = spreads && classWeight ? { values: new Float64Array(classes), scale: Number.NaN } : null;
-  for (let r = 0, row = 0; r < labels.length; r++, row += classes) {
+  const extra = scratch.floats.subarray(3 * rows + classes);
+  const bias = spreads && classWeight ? { values: extra.subarray(0, classes), scale: Number.NaN } : null;
+  const normalizers = extra.subarray(classes);
+  for (let r = 0, row = 0; r < rows; r++, row += classes) {
     const y = labels[r]!;
-    if (y === IGNORED_ROW) {
+    if (y === ignored) {
       loss[r] = 0;
       out.fill(0, row, row + classes);
       continue;
     }
     const nll = loss[r]!;
     if (!spreads) {
-      loss[r] = w[r]! * nll;
+      loss[r] = weightOf(classWeight, y) * nll;
       continue;
     }
     if (!done?.[r])
@@ -292,8 +368,9 @@ export function fixOnePass(args: {
       });
     out[row + y]! += sampleScales[r]! * uniform * total;
     let smoothingSum = total * nll + spreads[r]!;
-    if (nll - nll !== 0) smoothingSum = rowSmoothingSum(x.subarray(row, row + classes), classWeight);
-    loss[r] = (1 - smoothing) * w[r]! * nll + uniform * smoothingSum;
+    if (nll - nll !== 0)
+      smoothingSum = rowSmoothingSum(x.subarray(row, row + classes), classWeight, normalizers);
+    loss[r] = (1 - smoothing) * weightOf(classWeight, y) * nll + uniform * smoothingSum;
   }
 }
 
@@ -334,10 +411,13 @@ function uniformRowPart(args: {
   return spread;
 }
 
-/** S of one contiguous row from its float64 normalisers (the rows the one-pass form cannot take). */
-function rowSmoothingSum(x: FloatArray, classWeight: Float64Array | null): number {
-  const shift = new Float64Array(1);
-  const logSum = new Float64Array(1);
+/**
+ * S of one contiguous row from its float64 normalisers (the rows the one-pass form cannot take),
+ * computed into `scratch` (2 values).
+ */
+function rowSmoothingSum(x: FloatArray, classWeight: Float64Array | null, scratch: Float64Array): number {
+  const shift = scratch.subarray(0, 1);
+  const logSum = scratch.subarray(1, 2);
   softmaxRowNormalizersFloat64({ x, classes: x.length, shift, logSum });
   let total = 0;
   for (let c = 0; c < x.length; c++) total -= weightOf(classWeight, c) * (x[c]! - shift[0]! - logSum[0]!);
@@ -368,20 +448,20 @@ export function sparseTargetTwin(
   axis: number,
   lossShape: readonly number[],
 ): NDArray {
-  const { targets, labels, rowWeights: w } = sparse;
+  const { targets, labels } = sparse;
   const { smoothing } = targets;
   const dtype = logProbabilities.dtype;
   const classes = logProbabilities.shape[axis]!;
   const safe = new NDArray(
-    labels.map((y) => (y === IGNORED_ROW ? 0 : y)),
+    labels.map((y) => (y === sparse.ignored ? 0 : y)),
     lossShape,
   );
   const ignored = new NDArray(
-    Float64Array.from(labels, (y) => (y === IGNORED_ROW ? 1 : 0)),
+    Float64Array.from(labels, (y) => (y === sparse.ignored ? 1 : 0)),
     lossShape,
   ).astype(dtype);
   const scaled = new NDArray(
-    Float64Array.from(w, (v) => (1 - smoothing) * v),
+    Float64Array.from(labels, (_, r) => (1 - smoothing) * rowWeight(sparse, r)),
     lossShape,
   ).astype(dtype);
   let loss = mul(neg(pick(logProbabilities, safe, axis, true)), scaled);

@@ -14,16 +14,19 @@ import {
   sparseSoftmaxCrossEntropyRows,
 } from '../kernels/index.js';
 import {
+  allocateOnePassScratch,
   denseTargetTwin,
   denseTargetWeights,
   fixOnePass,
   hasTargetOptions,
   onePassArguments,
-  rowWeights,
+  onePassScratchKind,
+  rowWeight,
   type SoftmaxTargets,
   type SparseTargets,
   softmaxTargets,
   sparseTargetGradient,
+  sparseTargetLabels,
   sparseTargetLosses,
   sparseTargetTwin,
   totalWeight,
@@ -34,13 +37,13 @@ import {
   type ClassRows,
   checkPerClassLength,
   classLayout,
+  IGNORED_ROW,
   crossEntropyTerm,
   denseSoftmaxGradient,
   logProbabilityAt,
   logSoftmaxRows,
   type RowNormalizers,
   Runs,
-  sparseClassLabels,
 } from './_class-rows.js';
 import {
   checkBoolean,
@@ -71,7 +74,7 @@ export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
 interface SoftmaxExtra {
   readonly axis: number;
   readonly layout: ClassLayout;
-  /** Validated class index of every row (sparse labels; IGNORED_ROW for an ignored one), or null for dense labels. */
+  /** Validated class index of every row (sparse labels; `sparse.ignored` for an ignored one), or null for dense labels. */
   readonly labels: Int32Array | null;
   /** Sparse labels with labelSmoothing, classWeight or ignoreIndex set; null otherwise. */
   readonly sparse: SparseTargets | null;
@@ -229,11 +232,12 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
           `per row of pred ${formatShape(pred.shape)} along axis ${axis}: ${rows} elements, e.g. shape ${formatShape(perRow)}`,
       );
     }
-    const labels =
+    // Checked in place when they are int32 (no copy per call; an ignored row keeps its value).
+    const { labels, ignored } =
       targets.ignoreIndex === null
-        ? checkedIndexData(this.name, 'label', label, layout.size)
-        : sparseClassLabels(this.name, label, named, targets.ignoreIndex);
-    const sparse = hasTargets ? { targets, labels, rowWeights: rowWeights(targets, labels) } : null;
+        ? { labels: checkedIndexData(this.name, 'label', label, layout.size), ignored: IGNORED_ROW }
+        : sparseTargetLabels(this.name, label, named, targets.ignoreIndex);
+    const sparse = hasTargets ? { targets, labels, ignored } : null;
     const extra: SoftmaxExtra = { axis, layout, labels, sparse, denseWeights: null, total };
     return { arrays: [pred], sources: [0], lossShape, batchAxis, extra, squeezedAxes: [axis] };
   }
@@ -266,7 +270,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const sparse = prepared.extra!.sparse;
     if (!sparse) return super.meanDenominator(prepared);
     let total = 0;
-    for (const w of sparse.rowWeights) total += w;
+    for (let r = 0; r < sparse.labels.length; r++) total += rowWeight(sparse, r);
     return total;
   }
 
@@ -352,12 +356,15 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const loss = perSample === 1 ? sums : scratch.subarray(rows, 2 * rows);
     const out = gradient as FloatArray;
     if (sparse) {
-      // The kernel's ℓ and gradient for the label alone, scaled by M_r, then the options' fix-up.
+      // The kernel's ℓ and gradient for the label alone, scaled by M_r, then the options' fix-up;
+      // their working memory from the loss's CallMemory too, back there below.
+      const kind = onePassScratchKind(rows, classes);
+      const targetScratch = this.callMemory.take(kind, () => allocateOnePassScratch(rows, classes));
       const {
         kernelLabels,
         scales: kernelScales,
         uniformParts,
-      } = onePassArguments(sparse, classes, total, rowScales);
+      } = onePassArguments(sparse, classes, total, rowScales, targetScratch);
       sparseSoftmaxCrossEntropyGradientRows({
         x,
         classes,
@@ -368,7 +375,18 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
         normalizers,
         ...(uniformParts && { uniformParts }),
       });
-      fixOnePass({ x, classes, sparse, total, sampleScales: rowScales, loss, out, uniformParts });
+      fixOnePass({
+        x,
+        classes,
+        sparse,
+        total,
+        sampleScales: rowScales,
+        loss,
+        out,
+        uniformParts,
+        scratch: targetScratch,
+      });
+      this.callMemory.giveBack(kind, targetScratch);
     } else
       sparseSoftmaxCrossEntropyGradientRows({
         x,
