@@ -244,12 +244,20 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
 
   /**
    * The per-row log-softmax normalisers (null with `fromLogits`): two numbers per row, filled by
-   * the forward blocks (every row of ℓ is one row of pred) and read by the backward ones.
+   * the forward blocks (every row of ℓ is one row of pred) and read by the backward ones. Those
+   * of a finished call come back from the loss's CallMemory (see releaseState).
    */
   protected override createState(prepared: Prepared<SoftmaxExtra>): RowNormalizers | null {
     if (this.fromLogits) return null;
     const { outer, inner } = prepared.extra!.layout;
-    return allocateNormalizers(outer * inner);
+    const rows = outer * inner;
+    const free = this.callMemory.takeFree(normalizersKind(rows)) as RowNormalizers | undefined;
+    return free ?? allocateNormalizers(rows);
+  }
+
+  /** Called once nothing reads the call's normalisers any more (see Loss.releaseState). */
+  protected override releaseState(normalizers: RowNormalizers | null): void {
+    if (normalizers) this.callMemory.giveBack(normalizersKind(normalizers.shift.length), normalizers);
   }
 
   /**
@@ -480,6 +488,11 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
 }
 
 // ---- the rows of a block ---------------------------------------------------------------------
+
+/** The CallMemory kind of the normalisers of `rows` rows. */
+function normalizersKind(rows: number): string {
+  return `softmax-normalizers ${rows}`;
+}
 
 function classRows(
   prepared: Prepared<SoftmaxExtra>,
