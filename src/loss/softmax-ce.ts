@@ -36,7 +36,6 @@ import {
   type ClassLayout,
   type ClassRows,
   checkPerClassLength,
-  classLayout,
   IGNORED_ROW,
   crossEntropyTerm,
   denseSoftmaxGradient,
@@ -210,8 +209,18 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<SoftmaxExtra> {
     const pred = inputs[0]!;
     const axis = normalizeAxis(this.axis, pred.ndim, this.name, 'axis');
-    const layout = classLayout(pred.shape, axis);
-    const lossShape = pred.shape.map((d, i) => (i === axis ? 1 : d));
+    // classLayout's (outer, size, inner) and ℓ's shape in one loop (no slices: this runs every step).
+    const shape = pred.shape;
+    const lossShape: number[] = [];
+    let outer = 1;
+    let inner = 1;
+    for (let i = 0; i < shape.length; i++) {
+      const d = shape[i]!;
+      lossShape.push(i === axis ? 1 : d);
+      if (i < axis) outer *= d;
+      else if (i > axis) inner *= d;
+    }
+    const layout: ClassLayout = { outer, size: shape[axis]!, inner };
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, lossShape);
     const named = { name: 'pred', shape: pred.shape, axis };
     const { targets, hasTargets } = this;
