@@ -14,11 +14,12 @@
  * posWeight), Logistic, Triplet and SoftmaxCE (sparse labels on logits), and, through the class's
  * recorded call, SoftmaxCE's other forms (dense labels, fromLogits, another class axis) and CTC.
  *
- * Memory: L1, L2, Huber, SigmoidBCE, Logistic and Triplet allocate no array per call once the
- * batch size is fixed. SoftmaxCE and CTC allocate nothing the size of `pred` per call (pred's
- * gradient buffer and CTC's lattice state are reused), but their classes still allocate a few
- * small arrays per call (one entry per row or sample: checked label copies, scales, the block
- * pipeline's per-call arrays).
+ * Memory: L1, L2, Huber, SigmoidBCE, Logistic, Triplet, CTC and SoftmaxCE with sparse labels on
+ * logits (with or without labelSmoothing, classWeight and ignoreIndex) allocate no array per call
+ * once the sizes are fixed: working memory and CTC's lattice state come back from the loss
+ * object's CallMemory. SoftmaxCE's other forms (dense labels, fromLogits, another class axis) run
+ * the class's recorded call: nothing the size of `pred` per call, but its output and the autograd
+ * engine's head gradient (one value per sample each).
  * @module
  */
 export {

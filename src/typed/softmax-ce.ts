@@ -47,8 +47,8 @@ export type SoftmaxCEKernel = <T extends FloatArray>(args: SoftmaxCEKernelArgume
  * true, `fromLogits` false, `weight`). Values and gradients are the class's, bit for bit: sparse
  * labels on logits with the class axis last run its one-pass hook, the other forms its recorded
  * call. Neither allocates anything of pred's size per call once the sizes are fixed, and the
- * one-pass path allocates nothing at all after the first call (int32 labels are checked in place;
- * the per-row scratch is the loss object's, reused from call to call).
+ * one-pass path, with PyTorch's options too, allocates nothing at all after the first call (int32
+ * labels are checked in place; the per-row scratch is the loss object's, reused from call to call).
  *
  * @example
  * ```ts
