@@ -65,14 +65,17 @@ export type CTCPrepared = Prepared<CTCCall>;
 
 /**
  * @internal CTCLoss's own block hooks bound to one loss object, for gloss-ml/kernels' ctcKernel
- * (src/typed/ctc.ts), which runs a call on caller-owned arrays without building a graph node.
+ * (src/typed/ctc.ts and _block.ts), which runs a call on caller-owned arrays without building a
+ * graph node. A call is its prepared inputs (its state is in them, see createState).
  */
 export interface CTCBlockKernel {
   /** The loss's validation and label decoding (its prepare); the call's state comes from its CallMemory. */
-  prepare(inputs: readonly (NDArray | null)[]): CTCPrepared;
+  begin(inputs: readonly (NDArray | null)[]): CTCPrepared;
+  /** ℓ's element count: one per sample. */
+  lossElements(prepared: CTCPrepared): number;
   /** ℓ of samples [begin, end) into `out` (forwardBlock, with the call's state). */
   forward(prepared: CTCPrepared, begin: number, end: number, out: Float64Array): void;
-  /** dℓ · ∂ℓ/∂pred of samples [begin, end) into `gradient`, zero where untouched (backwardBlock). */
+  /** dℓ · ∂ℓ/∂pred of samples [begin, end) into `gradient` (backwardBlock). */
   backward(
     prepared: CTCPrepared,
     begin: number,
@@ -80,8 +83,10 @@ export interface CTCBlockKernel {
     dLoss: Float64Array,
     gradient: TypedArray,
   ): void;
+  /** Whether backward assigns every element of pred's gradient (assignsGradient). */
+  assignsGradient(prepared: CTCPrepared): boolean;
   /** Gives the call's state back to the loss's CallMemory: only once the call is over. */
-  release(prepared: CTCPrepared): void;
+  end(prepared: CTCPrepared): void;
   /** The loss's CallMemory, for the call's working memory. */
   readonly memory: CallMemory;
 }
@@ -172,12 +177,14 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
   // Grants ctcBlockKernel (above) the hooks it hands to gloss-ml/kernels.
   static {
     bindBlockKernel = (loss) => ({
-      prepare: (inputs) => loss.prepare(inputs),
+      begin: (inputs) => loss.prepare(inputs),
+      lossElements: (prepared) => prepared.extra!.batch,
       forward: (prepared, begin, end, out) =>
         loss.forwardBlock(prepared, loss.createState(prepared), begin, end, out),
       backward: (prepared, begin, end, dLoss, gradient) =>
         loss.backwardBlock(prepared, loss.createState(prepared), begin, end, dLoss, [gradient]),
-      release: (prepared) => loss.releaseState(loss.createState(prepared)),
+      assignsGradient: (prepared) => loss.assignsGradient(prepared, 0),
+      end: (prepared) => loss.releaseState(loss.createState(prepared)),
       memory: loss.callMemory,
     });
   }

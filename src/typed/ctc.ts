@@ -6,10 +6,10 @@
  * so a loop at fixed sizes allocates nothing after its first call.
  * @module
  */
-import { BLOCK_SIZE } from '../loss/_base/layout.js';
-import { type CTCBlockKernel, CTCLoss, type CTCLossOptions, ctcBlockKernel } from '../loss/ctc.js';
+import { CTCLoss, type CTCLossOptions, ctcBlockKernel } from '../loss/ctc.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
+import { runBlocks } from './_block.js';
 import { checkFloatArray, checkInt32Array, checkShape, naming, RecordedRunner } from './_one-pass.js';
 import type { FloatArray } from './kernels.js';
 
@@ -104,54 +104,9 @@ export function ctcKernel(options: CTCLossOptions = {}): CTCKernel {
       labelLengths ? new NDArray(labelLengths, [samples]) : null,
     ];
     if (direct) {
-      const prepared = naming(where, () => direct.prepare([new NDArray(pred, predShape), ...inputs]));
-      runBlocks(direct, prepared, loss.weight, sampleWeight ?? null, out, gradient);
+      const arrays = [new NDArray(pred, predShape), ...inputs];
+      const run = { weight: loss.weight, sampleWeight: sampleWeight ?? null, out, gradient };
+      naming(where, () => runBlocks(direct, arrays, run));
     } else recorded!.run(pred, predShape, inputs, sampleWeight ?? null, out, gradient);
   };
-}
-
-/**
- * One call through CTCLoss's block hooks, as its block pipeline runs a recorded call with a head
- * gradient of ones (pipelines.ts, blockOp and blockBackward), in the same order of operations so
- * that every value rounds the same: ℓ block by block, each sample's `0 + ℓ · w` (w its
- * sampleWeight in pred's type, 1 without), times `weight`, rounded to pred's type; then dℓ =
- * `weight · w` (1 · weight · w: the head is 1) into the backward hook, with the gradient zeroed
- * first as the pipeline's is. The working memory is the loss's CallMemory's and goes back, with
- * the call's state, before this returns: nothing can read it afterwards.
- */
-function runBlocks(
-  kernel: CTCBlockKernel,
-  prepared: ReturnType<CTCBlockKernel['prepare']>,
-  weight: number | null,
-  sampleWeight: ArrayLike<number> | null,
-  out: FloatArray,
-  gradient: FloatArray,
-): void {
-  const samples = out.length;
-  const single = gradient instanceof Float32Array;
-  const scale = weight === null ? 1 : weight;
-  const blockLength = Math.min(samples, BLOCK_SIZE);
-  const memory = kernel.memory;
-  const block = memory.takeArray('float64', blockLength) as Float64Array;
-  for (let begin = 0; begin < samples; begin += BLOCK_SIZE) {
-    const end = Math.min(begin + BLOCK_SIZE, samples);
-    kernel.forward(prepared, begin, end, block);
-    for (let n = begin; n < end; n++) {
-      const w = sampleWeight ? (single ? Math.fround(sampleWeight[n]!) : +sampleWeight[n]!) : 1;
-      const total = sampleWeight ? 0 + block[n - begin]! * w : 0 + block[n - begin]!;
-      const value = weight === null ? total / 1 : total * scale;
-      out[n] = single ? Math.fround(value) : value;
-    }
-  }
-  gradient.fill(0);
-  for (let begin = 0; begin < samples; begin += BLOCK_SIZE) {
-    const end = Math.min(begin + BLOCK_SIZE, samples);
-    for (let n = begin; n < end; n++) {
-      const w = sampleWeight ? (single ? Math.fround(sampleWeight[n]!) : +sampleWeight[n]!) : 1;
-      block[n - begin] = sampleWeight ? 1 * scale * w : 1 * scale;
-    }
-    kernel.backward(prepared, begin, end, block, gradient);
-  }
-  memory.giveBackArray(block);
-  kernel.release(prepared);
 }
