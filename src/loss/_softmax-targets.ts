@@ -26,8 +26,6 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import type { FloatArray } from '../kernels/index.js';
-import { softmaxRowNormalizersFloat64, type UniformTargetParts } from '../kernels/softmax.js';
 import { add, equal, mul, neg, where } from '../ops/elementwise.js';
 import { pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
@@ -86,7 +84,7 @@ export function hasTargetOptions({ smoothing, classWeight, ignoreIndex }: Softma
 }
 
 /** w_c (1 without class weights). */
-function weightOf(classWeight: Float64Array | null, c: number): number {
+export function weightOf(classWeight: Float64Array | null, c: number): number {
   return classWeight ? classWeight[c]! : 1;
 }
 
@@ -130,16 +128,16 @@ export function sparseTargetLabels(
   return { labels: sparseClassLabels(where, label, pred, ignoreIndex), ignored: IGNORED_ROW };
 }
 
-/** A dense label's per-element weights w_c · ((1 − ε) z + ε / C), the weights of −log p. */
+/** A dense label's per-element weights w_c · ((1 − ε) z + ε / C), the weights of −log p, into `out`. */
 export function denseTargetWeights(
   targets: SoftmaxTargets,
   z: TypedArray,
   layout: ClassLayout,
+  out: Float64Array,
 ): Float64Array {
   const { size, inner } = layout;
   const { smoothing, classWeight } = targets;
   const uniform = smoothing / size;
-  const out = new Float64Array(z.length);
   for (let k = 0; k < z.length; k++) {
     const c = Math.floor(k / inner) % size;
     out[k] = weightOf(classWeight, c) * ((1 - smoothing) * z[k]! + uniform);
@@ -234,194 +232,6 @@ export function sparseTargetGradient(
       ? g * (mass * Math.expm1(logProbabilityAt(x, normalizers, k, r)) + uniform * (total - wy))
       : -g * ((1 - smoothing) * wy + uniform * wy);
   }
-}
-
-/**
- * The working memory of one one-pass call with options (see {@link onePassArguments} and
- * {@link fixOnePass}): taken from the loss's CallMemory for the call and given back when it
- * returns, since nothing reads it afterwards. Its contents are whatever the last call left.
- */
-export interface OnePassScratch {
-  /** The kernel's row scales, the rows' uniform parts and spreads (`rows` each), then 2C + 2 values. */
-  readonly floats: Float64Array;
-  /** The kernel's labels (ignored rows read as class 0). */
-  readonly labels: Int32Array;
-  /** The kernel's done flags. */
-  readonly done: Uint8Array;
-}
-
-/** The CallMemory kind of a {@link OnePassScratch} for `rows` rows of `classes` classes. */
-export function onePassScratchKind(rows: number, classes: number): string {
-  return `softmax-targets ${rows}x${classes}`;
-}
-
-/** A new {@link OnePassScratch} for `rows` rows of `classes` classes. */
-export function allocateOnePassScratch(rows: number, classes: number): OnePassScratch {
-  return {
-    floats: new Float64Array(3 * rows + 2 * classes + 2),
-    labels: new Int32Array(rows),
-    done: new Uint8Array(rows),
-  };
-}
-
-/**
- * The one-pass kernel's arguments for a call with options, in `scratch`: the labels with ignored
- * rows read as class 0, each row's gradient scale s_r · M_r (0 for an ignored row), and with
- * smoothing the uniform part for the kernel to do in cache (weights w_c, uniform s_r · ε / C; see
- * UniformTargetParts in kernels/softmax.ts), whose `spreads` fixOnePass then reads.
- */
-export function onePassArguments(
-  sparse: SparseTargets,
-  classes: number,
-  total: number,
-  sampleScales: Float64Array,
-  scratch: OnePassScratch,
-): {
-  readonly kernelLabels: Int32Array;
-  readonly scales: Float64Array;
-  readonly uniformParts: UniformTargetParts | null;
-} {
-  const { targets, labels, ignored } = sparse;
-  const { smoothing, classWeight } = targets;
-  const rows = labels.length;
-  const uniform = (smoothing / classes) * total;
-  let kernelLabels = labels;
-  if (targets.ignoreIndex !== null) {
-    kernelLabels = scratch.labels;
-    for (let r = 0; r < rows; r++) {
-      const y = labels[r]!;
-      kernelLabels[r] = y === ignored ? 0 : y;
-    }
-  }
-  const scales = scratch.floats.subarray(0, rows);
-  for (let r = 0; r < rows; r++) {
-    const y = labels[r]!;
-    scales[r] = y === ignored ? 0 : sampleScales[r]! * ((1 - smoothing) * weightOf(classWeight, y) + uniform);
-  }
-  if (smoothing === 0) return { kernelLabels, scales, uniformParts: null };
-  const perRow = scratch.floats.subarray(rows, 3 * rows + classes);
-  const uniformPart = perRow.subarray(0, rows);
-  for (let r = 0; r < rows; r++) uniformPart[r] = sampleScales[r]! * (smoothing / classes);
-  const uniformParts = {
-    weights: classWeight ?? perRow.subarray(2 * rows).fill(1),
-    uniform: uniformPart,
-    spreads: perRow.subarray(rows, 2 * rows).fill(0),
-    done: scratch.done,
-  };
-  return { kernelLabels, scales, uniformParts };
-}
-
-/**
- * Turns the one-pass kernel's output for contiguous rows — `loss[r] = nll_r`, `out` the gradient
- * s_r · M_r · (p − onehot_y) — into the targets' loss and gradient: adds the uniform part's
- * −s_r (ε / C) w_j (and s_r (ε / C) W at the label), computes ℓ_r, and zeroes ignored rows.
- * With `uniformParts` (smoothing), the rows whose spread the kernel wrote already have
- * −s_r (ε / C) w_j subtracted; the rows it did not take (done 0) get it here in float64 (uniformRowPart).
- */
-export function fixOnePass(args: {
-  readonly x: FloatArray;
-  readonly classes: number;
-  readonly sparse: SparseTargets;
-  readonly total: number;
-  /** s_r: the sample's scale of each row (without M_r). */
-  readonly sampleScales: Float64Array;
-  readonly loss: Float64Array;
-  readonly out: FloatArray;
-  /** The kernel's part of the smoothing (onePassArguments' uniformParts, after the kernel ran). */
-  readonly uniformParts: UniformTargetParts | null;
-  /** The call's working memory, as onePassArguments had it. */
-  readonly scratch: OnePassScratch;
-}): void {
-  const { x, classes, sparse, total, sampleScales, loss, out, scratch } = args;
-  const { targets, labels, ignored } = sparse;
-  const { smoothing, classWeight } = targets;
-  const uniform = smoothing / classes;
-  const rows = labels.length;
-  // The kernel's spreads (the rows it did not take are filled in below).
-  const spreads = smoothing === 0 ? null : scratch.floats.subarray(2 * rows, 3 * rows);
-  const done = args.uniformParts?.done ?? null;
-  const extra = scratch.floats.subarray(3 * rows + classes);
-  const bias = spreads && classWeight ? { values: extra.subarray(0, classes), scale: Number.NaN } : null;
-  const normalizers = extra.subarray(classes);
-  for (let r = 0, row = 0; r < rows; r++, row += classes) {
-    const y = labels[r]!;
-    if (y === ignored) {
-      loss[r] = 0;
-      out.fill(0, row, row + classes);
-      continue;
-    }
-    const nll = loss[r]!;
-    if (!spreads) {
-      loss[r] = weightOf(classWeight, y) * nll;
-      continue;
-    }
-    if (!done?.[r])
-      spreads[r] = uniformRowPart({
-        x,
-        out,
-        row,
-        y,
-        classes,
-        scale: sampleScales[r]! * uniform,
-        classWeight,
-        bias,
-      });
-    out[row + y]! += sampleScales[r]! * uniform * total;
-    let smoothingSum = total * nll + spreads[r]!;
-    if (nll - nll !== 0)
-      smoothingSum = rowSmoothingSum(x.subarray(row, row + classes), classWeight, normalizers);
-    loss[r] = (1 - smoothing) * weightOf(classWeight, y) * nll + uniform * smoothingSum;
-  }
-}
-
-/**
- * The per-element part of the one-pass fix-up for one row the kernel did not take (the float64
- * reference of softmaxRowStatistics' smoothing): subtracts the uniform target's gradient s_r · (ε / C) · w_c
- * from out and returns Σ_c w_c · (x_y − x_c) in float64. `bias` (with class weights) is scratch
- * for the vector s · (ε / C) · w_c, rebuilt only when the scale changes (a new sample weight).
- */
-function uniformRowPart(args: {
-  readonly x: FloatArray;
-  readonly out: FloatArray;
-  readonly row: number;
-  readonly y: number;
-  readonly classes: number;
-  readonly scale: number;
-  readonly classWeight: Float64Array | null;
-  readonly bias: { readonly values: Float64Array; scale: number } | null;
-}): number {
-  const { x, out, row, y, classes, scale, classWeight, bias } = args;
-  const xy = x[row + y]!;
-  let spread = 0;
-  if (classWeight && bias) {
-    if (bias.scale !== scale) {
-      for (let c = 0; c < classes; c++) bias.values[c] = scale * classWeight[c]!;
-      bias.scale = scale;
-    }
-    for (let c = 0, k = row; c < classes; c++, k++) {
-      spread += classWeight[c]! * (xy - x[k]!);
-      out[k] = out[k]! - bias.values[c]!;
-    }
-  } else {
-    for (let k = row, end = row + classes; k < end; k++) {
-      spread += xy - x[k]!;
-      out[k] = out[k]! - scale;
-    }
-  }
-  return spread;
-}
-
-/**
- * S of one contiguous row from its float64 normalisers (the rows the one-pass form cannot take),
- * computed into `scratch` (2 values).
- */
-function rowSmoothingSum(x: FloatArray, classWeight: Float64Array | null, scratch: Float64Array): number {
-  const shift = scratch.subarray(0, 1);
-  const logSum = scratch.subarray(1, 2);
-  softmaxRowNormalizersFloat64({ x, classes: x.length, shift, logSum });
-  let total = 0;
-  for (let c = 0; c < x.length; c++) total -= weightOf(classWeight, c) * (x[c]! - shift[0]! - logSum[0]!);
-  return total;
 }
 
 // ---- the composed twin ---------------------------------------------------------------------

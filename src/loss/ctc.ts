@@ -23,7 +23,7 @@ import {
   type LossOptions,
   type Prepared,
 } from './_base/index.js';
-import type { CallMemory } from './_call-memory.js';
+import type { BlockKernel } from '../typed/_block.js';
 import { backwardSamples } from './_ctc-backward.js';
 import { forwardSamples } from './_ctc-forward.js';
 import {
@@ -63,39 +63,14 @@ const CTC_OPTIONS = ['layout', 'labelLayout', 'blankLabel', 'zeroInfinity'] as c
 /** A CTCLoss call's prepared inputs (its setup and state in `extra`), opaque outside this file. */
 export type CTCPrepared = Prepared<CTCCall>;
 
-/**
- * @internal CTCLoss's own block hooks bound to one loss object, for gloss-ml/kernels' ctcKernel
- * (src/typed/ctc.ts and _block.ts), which runs a call on caller-owned arrays without building a
- * graph node. A call is its prepared inputs (its state is in them, see createState).
- */
-export interface CTCBlockKernel {
-  /** The loss's validation and label decoding (its prepare); the call's state comes from its CallMemory. */
-  begin(inputs: readonly (NDArray | null)[]): CTCPrepared;
-  /** ℓ's element count: one per sample. */
-  lossElements(prepared: CTCPrepared): number;
-  /** ℓ of samples [begin, end) into `out` (forwardBlock, with the call's state). */
-  forward(prepared: CTCPrepared, begin: number, end: number, out: Float64Array): void;
-  /** dℓ · ∂ℓ/∂pred of samples [begin, end) into `gradient` (backwardBlock). */
-  backward(
-    prepared: CTCPrepared,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    gradient: TypedArray,
-  ): void;
-  /** Whether backward assigns every element of pred's gradient (assignsGradient). */
-  assignsGradient(prepared: CTCPrepared): boolean;
-  /** Gives the call's state back to the loss's CallMemory: only once the call is over. */
-  end(prepared: CTCPrepared): void;
-  /** The loss's CallMemory, for the call's working memory. */
-  readonly memory: CallMemory;
-}
-
 /** Set once, by the CTCLoss class body (the only code that may read the protected hooks). */
-let bindBlockKernel: (loss: CTCLoss) => CTCBlockKernel;
+let bindBlockKernel: (loss: CTCLoss) => BlockKernel<CTCPrepared>;
 
-/** @internal CTCLoss's block hooks bound to `loss` (see {@link CTCBlockKernel}); not in the public index. */
-export function ctcBlockKernel(loss: CTCLoss): CTCBlockKernel {
+/**
+ * @internal CTCLoss's own block hooks bound to `loss`, for gloss-ml/kernels' ctcKernel (see
+ * typed/_block.ts); a call is its prepared inputs, its state in them. Not in the public index.
+ */
+export function ctcBlockKernel(loss: CTCLoss): BlockKernel<CTCPrepared> {
   return bindBlockKernel(loss);
 }
 

@@ -13,14 +13,12 @@ import {
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from '../kernels/index.js';
+import type { BlockKernel } from '../typed/_block.js';
+import { sparseTargetsOnePass } from './_softmax-one-pass-targets.js';
 import {
-  allocateOnePassScratch,
   denseTargetTwin,
   denseTargetWeights,
-  fixOnePass,
   hasTargetOptions,
-  onePassArguments,
-  onePassScratchKind,
   rowWeight,
   type SoftmaxTargets,
   type SparseTargets,
@@ -82,6 +80,9 @@ interface SoftmaxExtra {
   /** W = Σ_c w_c (C without class weights). */
   readonly total: number;
 }
+
+/** Set once, by the SoftmaxCrossEntropyLoss class body (the only code that may read the protected hooks). */
+let bindBlockKernel: (loss: SoftmaxCrossEntropyLoss) => BlockKernel<SoftmaxBlockCall>;
 
 /**
  * Softmax cross-entropy (categorical cross-entropy with a built-in, stable log-softmax):
@@ -166,6 +167,26 @@ interface SoftmaxExtra {
 export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers | null> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'SoftmaxCrossEntropyLoss';
+  // Grants softmaxBlockKernel (below the class) the hooks it hands to gloss-ml/kernels.
+  static {
+    bindBlockKernel = (loss) => ({
+      begin: (inputs) => {
+        const prepared = loss.prepare(inputs);
+        return { prepared, state: loss.createState(prepared) };
+      },
+      lossElements: ({ prepared }) => prepared.extra!.layout.outer * prepared.extra!.layout.inner,
+      forward: ({ prepared, state }, begin, end, out) => loss.forwardBlock(prepared, state, begin, end, out),
+      backward: ({ prepared, state }, begin, end, dLoss, gradient) =>
+        loss.backwardBlock(prepared, state, begin, end, dLoss, [gradient, null]),
+      assignsGradient: () => loss.assignsGradient(),
+      end: ({ prepared, state }) => {
+        loss.releaseState(state);
+        const denseWeights = prepared.extra!.denseWeights;
+        if (denseWeights) loss.callMemory.giveBackArray(denseWeights);
+      },
+      memory: loss.callMemory,
+    });
+  }
 
   readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
   /** The class axis as given (may be negative). */
@@ -228,7 +249,15 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const total = totalWeight(targets, layout.size);
     if (!this.sparseLabel) {
       const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
-      const denseWeights = hasTargets ? denseTargetWeights(targets, label.data, layout) : null;
+      // The call's own until its backward; gloss-ml/kernels gives it back when its call returns.
+      const denseWeights = hasTargets
+        ? denseTargetWeights(
+            targets,
+            label.data,
+            layout,
+            this.callMemory.takeArray('float64', label.size) as Float64Array,
+          )
+        : null;
       const extra: SoftmaxExtra = { axis, layout, labels: null, sparse: null, denseWeights, total };
       return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra, squeezedAxes: [axis] };
     }
@@ -372,38 +401,10 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     }
     const loss = perSample === 1 ? sums : scratch.subarray(rows, 2 * rows);
     const out = gradient as FloatArray;
+    // With options: the kernel for the label alone, then their fix-up (_softmax-one-pass-targets.ts).
     if (sparse) {
-      // The kernel's ℓ and gradient for the label alone, scaled by M_r, then the options' fix-up;
-      // their working memory from the loss's CallMemory too, back there below.
-      const kind = onePassScratchKind(rows, classes);
-      const targetScratch = this.callMemory.take(kind, () => allocateOnePassScratch(rows, classes));
-      const {
-        kernelLabels,
-        scales: kernelScales,
-        uniformParts,
-      } = onePassArguments(sparse, classes, total, rowScales, targetScratch);
-      sparseSoftmaxCrossEntropyGradientRows({
-        x,
-        classes,
-        labels: kernelLabels,
-        scales: kernelScales,
-        loss,
-        out,
-        normalizers,
-        ...(uniformParts && { uniformParts }),
-      });
-      fixOnePass({
-        x,
-        classes,
-        sparse,
-        total,
-        sampleScales: rowScales,
-        loss,
-        out,
-        uniformParts,
-        scratch: targetScratch,
-      });
-      this.callMemory.giveBack(kind, targetScratch);
+      const memory = this.callMemory;
+      sparseTargetsOnePass({ memory, x, classes, sparse, total, rowScales, loss, out, normalizers });
     } else
       sparseSoftmaxCrossEntropyGradientRows({
         x,
@@ -494,6 +495,22 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const safe = where(masked, 0, logProbabilities);
     return neg(sum(mul(label, safe), axis, true));
   }
+}
+
+// ---- the block hooks for gloss-ml/kernels ----------------------------------------------------
+
+/** A call on the block hooks (see softmaxBlockKernel): its prepared inputs and row normalisers. */
+export interface SoftmaxBlockCall {
+  readonly prepared: Prepared<SoftmaxExtra>;
+  readonly state: RowNormalizers | null;
+}
+
+/**
+ * @internal The block hooks of `loss`, bound to it, for gloss-ml/kernels' softmaxCEKernel: the
+ * forms its one-pass hook does not cover (see typed/_block.ts). Not in the public index.
+ */
+export function softmaxBlockKernel(loss: SoftmaxCrossEntropyLoss): BlockKernel<SoftmaxBlockCall> {
+  return bindBlockKernel(loss);
 }
 
 // ---- the rows of a block ---------------------------------------------------------------------

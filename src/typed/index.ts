@@ -12,14 +12,14 @@
  *
  * Kernels exist for the losses with a one-pass kernel: L1, L2, Huber, SigmoidBCE (logits, no
  * posWeight), Logistic, Triplet and SoftmaxCE (sparse labels on logits), and, through the class's
- * recorded call, SoftmaxCE's other forms (dense labels, fromLogits, another class axis) and CTC.
+ * block hooks, SoftmaxCE's other forms (dense labels, fromLogits, another class axis) and CTC.
  *
- * Memory: L1, L2, Huber, SigmoidBCE, Logistic, Triplet, CTC and SoftmaxCE with sparse labels on
- * logits (with or without labelSmoothing, classWeight and ignoreIndex) allocate no array per call
- * once the sizes are fixed: working memory and CTC's lattice state come back from the loss
- * object's CallMemory. SoftmaxCE's other forms (dense labels, fromLogits, another class axis) run
- * the class's recorded call: nothing the size of `pred` per call, but its output and the autograd
- * engine's head gradient (one value per sample each).
+ * Memory: once the sizes are fixed no kernel allocates an array per call, with two exceptions of
+ * one small array per block of rows: SoftmaxCE with dense labels (each row's label mass) and with
+ * the class axis not last (the rows' running argmax). Working memory, row normalisers and CTC's
+ * lattice state come back from the loss object's CallMemory, and the forms without a one-pass
+ * hook (CTC; SoftmaxCE's dense, fromLogits and other-axis forms) run the class's block hooks
+ * straight into the caller's arrays (no output array, no head gradient).
  * @module
  */
 export {
