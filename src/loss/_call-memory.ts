@@ -106,10 +106,9 @@ export class CallMemory {
     for (let i = lists.length - 1; i >= 0; i--) {
       const list = lists[i]!;
       if (list.key === key && list.dtype === dtype && list.length === length) {
-        if (i !== lists.length - 1) {
-          lists.splice(i, 1);
-          lists.push(list);
-        }
+        // Moved to the end by hand (splice would allocate the array of what it removes).
+        for (let j = i; j < lists.length - 1; j++) lists[j] = lists[j + 1]!;
+        lists[lists.length - 1] = list;
         return list;
       }
     }
