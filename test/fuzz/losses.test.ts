@@ -1,7 +1,7 @@
 /**
  * Seeded fuzz test of every registered loss, forward and backward, on both kernel backends.
  *
- * Each case (test/fuzz/_generators.ts) draws random shapes (batch 0 and 1, ranks 0-4, odd sizes),
+ * Each case (test/fuzz/generators/) draws random shapes (batch 0 and 1, ranks 0-4, odd sizes),
  * dtypes, options (valid, invalid, unknown keys) and inputs with one perturbation (NaN or ±Infinity
  * in one sample, ±3.4e38, subnormals, int32, labels out of range, wrong shapes, bad sampleWeights,
  * missing or non-array inputs). Every case must either throw a typed gloss error of the right
@@ -31,7 +31,7 @@ import {
   type InputSpec,
   makeCase,
   sampleOf,
-} from './_generators.js';
+} from './generators/index.js';
 
 const BASE_SEED = Number(process.env.GLOSS_FUZZ_SEED ?? 20261206);
 const CASES_PER_LOSS = Number(process.env.GLOSS_FUZZ_CASES ?? 150);
@@ -393,6 +393,17 @@ describe('loss fuzz', () => {
   const names = Object.keys(ALL_LOSSES);
   test('the generators cover every registered loss', () => {
     for (const name of names) assert.doesNotThrow(() => makeCase(name, 1), name);
+  });
+  // GLOSS_FUZZ_CASE reruns one seed alone: its case must not depend on the cases drawn before it
+  // (no state shared between draws, e.g. a module-level array a generator mutates).
+  test('a seed gives the same case alone as after other draws', () => {
+    const seeds = [1, 7, caseSeed(3, 5)];
+    for (const name of names) {
+      const alone = seeds.map((seed) => makeCase(name, seed));
+      for (const other of names) for (let i = 0; i < 10; i++) makeCase(other, caseSeed(0, i));
+      const again = [...seeds].reverse().map((seed) => makeCase(name, seed));
+      assert.deepStrictEqual(again.reverse(), alone, name);
+    }
   });
   names.forEach((name, lossIndex) => {
     if (ONLY && ONLY[0] !== name) return;
