@@ -1,6 +1,12 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { Loss, lossBatchAxis, type Prepared, reshapeLike } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  type ForwardBlockCall,
+  Loss,
+  lossBatchAxis,
+  type Prepared,
+  reshapeLike,
+} from './_base/index.js';
 
 /**
  * Base of the elementwise losses. `Extra` and `State` are the loss's per-call settings and state
@@ -34,26 +40,16 @@ export abstract class PointwiseLoss extends ElementwiseLoss {
   /** ∂ℓ/∂label at one element. */
   protected abstract labelSlope(pred: number, label: number): number;
 
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<unknown, unknown>): void {
+    const [pred, label] = prepared.arrays;
     const p = pred!.data;
     const y = label!.data;
     for (let k = begin, j = 0; k < end; k++, j++) out[j] = this.value(p[k]!, y[k]!);
   }
 
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock({ prepared, begin, end, dLoss, grads }: BackwardBlockCall<unknown, unknown>): void {
+    const [pred, label] = prepared.arrays;
+    const [dPred, dLabel] = grads;
     const p = pred!.data;
     const y = label!.data;
     if (dPred)

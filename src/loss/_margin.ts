@@ -6,7 +6,12 @@
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 import { type MarginKind, marginSlopes, marginValues } from '../kernels/margin.js';
-import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  checkFinite,
+  type ForwardBlockCall,
+  type LossOptions,
+} from './_base/index.js';
 import { ElementwiseLoss } from './_elementwise.js';
 
 /** Options of the margin losses. */
@@ -28,25 +33,15 @@ export abstract class MarginElementwiseLoss extends ElementwiseLoss {
     this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
   }
 
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<unknown, unknown>): void {
+    const [pred, label] = prepared.arrays;
     marginValues(this.operands(pred!, label!, begin, end), out.subarray(0, end - begin));
   }
 
   // Each gradient entry depends on one ℓ element: assigned.
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock({ prepared, begin, end, dLoss, grads }: BackwardBlockCall<unknown, unknown>): void {
+    const [pred, label] = prepared.arrays;
+    const [dPred, dLabel] = grads;
     marginSlopes(this.operands(pred!, label!, begin, end), {
       dLoss: dLoss.subarray(0, end - begin),
       dPred: dPred ? dPred.subarray(begin, end) : null,

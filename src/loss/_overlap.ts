@@ -29,8 +29,10 @@ import { add, div, mul, neg, sigmoid, sub } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { sigmoidScalar } from '../kernels/elementwise.js';
 import {
+  type BackwardBlockCall,
   checkChoice,
   checkFinite,
+  type ForwardBlockCall,
   Loss,
   type LossOptions,
   type Prepared,
@@ -204,13 +206,7 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
     return new GivenProbabilities(x);
   }
 
-  protected forwardBlock(
-    _prepared: Prepared<OverlapExtra>,
-    state: OverlapState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ state, begin, end, out }: ForwardBlockCall<OverlapExtra, OverlapState>): void {
     const { truePositive: kappa, falsePositive: alpha, falseNegative: beta } = this.coefficients;
     for (let n = begin, j = 0; n < end; n++, j++) {
       const mismatch = alpha * state.falsePositive[n]! + beta * state.falseNegative[n]!;
@@ -223,14 +219,9 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
     return true;
   }
 
-  protected backwardBlock(
-    prepared: Prepared<OverlapExtra>,
-    state: OverlapState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<OverlapExtra, OverlapState>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dPred, dLabel] = grads;
     const extra = prepared.extra!;
     const { outer, batch, inner, classes } = extra;
     const x = prepared.arrays[0]!.data;

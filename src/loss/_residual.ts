@@ -5,14 +5,13 @@
  * each stays monomorphic).
  * @module
  */
-import type { TypedArray } from '../ndarray/dtype.js';
 import {
   type ResidualLoss,
   residualLossGradient,
   residualSlopes,
   residualValues,
 } from '../kernels/residual.js';
-import type { Prepared } from './_base/index.js';
+import type { BackwardBlockCall, ForwardBlockCall, ForwardGradientCall } from './_base/index.js';
 import { ElementwiseLoss } from './_elementwise.js';
 
 /** An elementwise loss of the residual label − pred. */
@@ -20,13 +19,8 @@ export abstract class ResidualElementwiseLoss extends ElementwiseLoss {
   /** Which residual loss this is, for the kernels. */
   protected abstract readonly residual: ResidualLoss;
 
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<unknown, unknown>): void {
+    const [pred, label] = prepared.arrays;
     residualValues(
       { loss: this.residual, pred: pred!.data.subarray(begin, end), label: label!.data.subarray(begin, end) },
       out.subarray(0, end - begin),
@@ -35,14 +29,9 @@ export abstract class ResidualElementwiseLoss extends ElementwiseLoss {
 
   // ℓ depends on the residual only, so the label's gradient is the prediction's negated. Each
   // gradient entry depends on one ℓ element: assigned.
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock({ prepared, begin, end, dLoss, grads }: BackwardBlockCall<unknown, unknown>): void {
+    const [pred, label] = prepared.arrays;
+    const [dPred, dLabel] = grads;
     residualSlopes(
       { loss: this.residual, pred: pred!.data.subarray(begin, end), label: label!.data.subarray(begin, end) },
       {
@@ -54,14 +43,9 @@ export abstract class ResidualElementwiseLoss extends ElementwiseLoss {
   }
 
   // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
-  protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
+  protected override forwardGradient(call: ForwardGradientCall<unknown, unknown>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [pred, label] = prepared.arrays;
     residualLossGradient(
       { loss: this.residual, pred: pred!.data, label: label!.data },
       { sampleSize, scales, sums, gradient },

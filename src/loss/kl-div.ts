@@ -19,9 +19,11 @@ import {
   Runs,
 } from './_class-rows.js';
 import {
+  type BackwardBlockCall,
   broadcastOffsets,
   checkBoolean,
   checkChoice,
+  type ForwardBlockCall,
   Loss,
   type LossOptions,
   lossBatchAxis,
@@ -227,13 +229,7 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     };
   }
 
-  protected forwardBlock(
-    prepared: Prepared<KLExtra>,
-    state: KLState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, state, begin, end, out }: ForwardBlockCall<KLExtra, KLState>): void {
     const rows = classRows(prepared, state, begin, end);
     const label = denseLabel(prepared, state);
     // The label as given (t with logTarget, else the probabilities z themselves).
@@ -260,14 +256,9 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
   // every ℓ element of a row touches the whole row (see RowMass). label's gradient: each entry
   // gets one term (added onto its zero), or, when the label was broadcast, the terms are summed
   // in float64 over the broadcast axes (see BlockSum).
-  protected backwardBlock(
-    prepared: Prepared<KLExtra>,
-    state: KLState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<KLExtra, KLState>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dPred, dLabel] = grads;
     const rows = classRows(prepared, state, begin, end);
     const label = denseLabel(prepared, state);
     // The label as given (t with logTarget, else the probabilities z themselves).

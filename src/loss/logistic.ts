@@ -1,8 +1,17 @@
-import { isFloat, type TypedArray } from '../ndarray/dtype.js';
+import { isFloat } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { asFloat, checkChoice, floatDTypeOf, type LossOptions, type Prepared } from './_base/index.js';
+import {
+  asFloat,
+  type BackwardBlockCall,
+  checkChoice,
+  floatDTypeOf,
+  type ForwardBlockCall,
+  type ForwardGradientCall,
+  type LossOptions,
+  type Prepared,
+} from './_base/index.js';
 import {
   floatData,
   sigmoidBinaryCrossEntropyBackward,
@@ -102,25 +111,14 @@ export class LogisticLoss extends ElementwiseLoss {
   // softplus(x) − x·z = (1 − z)·s(x) + z·s(−x) with s(x) = log(1 + e^x) and s(x) = x + s(−x):
   // the kernel layer's binary cross-entropy on logits (src/kernels/binary-cross-entropy.ts, where
   // the stable form is derived) with p = 1 and z = scale · label + shift.
-  protected forwardBlock(
-    prepared: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<unknown, unknown>): void {
     sigmoidBinaryCrossEntropyForward(this.operands(prepared, begin, end), out.subarray(0, end - begin));
   }
 
   // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
-  protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
+  protected override forwardGradient(call: ForwardGradientCall<unknown, unknown>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [pred, label] = prepared.arrays;
     sigmoidBinaryCrossEntropyGradient(
       { logits: pred!.data, labels: label!.data, labelScale: this.labelScale, labelShift: this.labelShift },
       { sampleSize, scales, sums, gradient },
@@ -128,14 +126,8 @@ export class LogisticLoss extends ElementwiseLoss {
   }
 
   // Each gradient entry depends on one ℓ element: assigned. dℓ/dlabel = −x · scale.
-  protected backwardBlock(
-    prepared: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock({ prepared, begin, end, dLoss, grads }: BackwardBlockCall<unknown, unknown>): void {
+    const [dPred, dLabel] = grads;
     sigmoidBinaryCrossEntropyBackward(this.operands(prepared, begin, end), {
       dLoss: dLoss.subarray(0, end - begin),
       dPred: dPred ? floatData(this.name, dPred).subarray(begin, end) : null,

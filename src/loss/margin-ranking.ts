@@ -1,8 +1,9 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, greater, mul, sub, where } from '../ops/elementwise.js';
 import {
+  type BackwardBlockCall,
   checkFinite,
+  type ForwardBlockCall,
   Loss,
   type LossOptions,
   lossBatchAxis,
@@ -80,13 +81,8 @@ export class MarginRankingLoss extends Loss {
     };
   }
 
-  protected forwardBlock(
-    { arrays: [input1, input2, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<unknown, unknown>): void {
+    const [input1, input2, label] = prepared.arrays;
     const a = input1!.data;
     const b = input2!.data;
     const y = label!.data;
@@ -100,14 +96,9 @@ export class MarginRankingLoss extends Loss {
 
   // relu′ is 1 only where the gap is strictly positive (NaN where it is NaN). Each gradient entry
   // depends on one ℓ element: assigned.
-  protected backwardBlock(
-    { arrays: [input1, input2, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dInput1, dInput2, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock({ prepared, begin, end, dLoss, grads }: BackwardBlockCall<unknown, unknown>): void {
+    const [input1, input2, label] = prepared.arrays;
+    const [dInput1, dInput2, dLabel] = grads;
     const a = input1!.data;
     const b = input2!.data;
     const y = label!.data;

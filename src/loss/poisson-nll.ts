@@ -1,10 +1,11 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { add, exp, greater, log, mul, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import {
+  type BackwardBlockCall,
   checkBoolean,
+  type ForwardBlockCall,
   type LossInput,
   type LossOptions,
   lossBatchAxis,
@@ -156,13 +157,10 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
 
   // Stirling: log t! ≈ t·log t − t + ½·log(2π·t) = (t + ½)·log t − t + ½·log 2π (one log),
   // with derivative log t + 1/(2t).
-  protected forwardBlock(
-    { arrays: [pred, target], extra }: Prepared<PoissonExtra>,
-    state: PoissonState | undefined,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<PoissonExtra, PoissonState | undefined>): void {
+    const { prepared, state, begin, end, out } = call;
+    const [pred, target] = prepared.arrays;
+    const { extra } = prepared;
     const x = pred!.data;
     const t = target!.data;
     if (this.fromLogits && isFloatArray(x)) {
@@ -192,14 +190,11 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
   // dℓ/dx = exp(x) − t, or 1 − t/(x + epsilon) for rates; dℓ/dt = −x, or −log(x + epsilon), plus
   // Stirling's log t + 1/(2t) where t > 1. Each gradient entry depends on one ℓ element: assigned,
   // in one float64 expression so a float32 gradient is rounded once.
-  protected backwardBlock(
-    { arrays: [pred, target], extra }: Prepared<PoissonExtra>,
-    state: PoissonState | undefined,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dTarget]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<PoissonExtra, PoissonState | undefined>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [pred, target] = prepared.arrays;
+    const { extra } = prepared;
+    const [dPred, dTarget] = grads;
     const x = pred!.data;
     const t = target!.data;
     const full = this.computeFull;

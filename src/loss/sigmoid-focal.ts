@@ -1,9 +1,15 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { booleanOption, checkFinite, type LossOptions, type Prepared } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  booleanOption,
+  checkFinite,
+  type ForwardBlockCall,
+  type LossOptions,
+  type Prepared,
+} from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 
 /** Options of {@link SigmoidFocalLoss}. */
@@ -110,13 +116,7 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
   }
 
   // Every element of ℓ is one element of pred and label.
-  protected forwardBlock(
-    prepared: Prepared,
-    _state: undefined,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<unknown, undefined>): void {
     const [pred, label] = prepared.arrays;
     const x = pred!.data;
     const t = label!.data;
@@ -132,14 +132,9 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
     return true;
   }
 
-  protected backwardBlock(
-    prepared: Prepared,
-    _state: undefined,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<unknown, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
+    const [dPred, dLabel] = grads;
     const [pred, label] = prepared.arrays;
     const x = pred!.data;
     const t = label!.data;

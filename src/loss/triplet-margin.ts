@@ -6,8 +6,10 @@ import { abs, add, greater, lesserEqual, mul, pow, sub, where } from '../ops/ele
 import { sum } from '../ops/reduce.js';
 import { type ClassLayout, classLayout } from './_class-rows.js';
 import {
+  type BackwardBlockCall,
   checkBoolean,
   checkFinite,
+  type ForwardBlockCall,
   Loss,
   type LossOptions,
   type Prepared,
@@ -139,13 +141,8 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
   }
 
   // ℓ is (N,): the block [begin, end) is the samples [begin, end).
-  protected forwardBlock(
-    prepared: Prepared<TripletMarginExtra>,
-    state: TripletMarginState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<TripletMarginExtra, TripletMarginState>): void {
+    const { prepared, state, begin, end, out } = call;
     const layout = prepared.extra!;
     const [a, p, q] = prepared.arrays.map((x) => x.data) as [TypedArray, TypedArray, TypedArray];
     for (let n = begin, j = 0; n < end; n++, j++) {
@@ -172,14 +169,9 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
 
   // In an active sample: ∂d(x, y)/∂x = u(x − y + eps), ∂d(x, y)/∂y = −u, ℓ = d_ap − d_neg + m.
   // Each entry belongs to one sample, so to one ℓ element: assigned.
-  protected backwardBlock(
-    prepared: Prepared<TripletMarginExtra>,
-    state: TripletMarginState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dAnchor, dPositive, dNegative]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<TripletMarginExtra, TripletMarginState>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dAnchor, dPositive, dNegative] = grads;
     const { outer, size: batch, inner } = prepared.extra!;
     const [a, p, q] = prepared.arrays.map((x) => x.data) as [TypedArray, TypedArray, TypedArray];
     for (let n = begin, j = 0; n < end; n++, j++) {
