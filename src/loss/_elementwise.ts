@@ -1,3 +1,4 @@
+import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import {
   type BackwardBlockCall,
@@ -27,12 +28,61 @@ export abstract class ElementwiseLoss<Extra = undefined, State = undefined> exte
   }
 }
 
+/** Views of one block [begin, end) of pred and label. */
+export interface PairOperands {
+  readonly pred: TypedArray;
+  readonly label: TypedArray;
+}
+
+/** One block's dℓ and the views of pred's and label's gradients over it (null where none is needed). */
+export interface PairGradients {
+  readonly dLoss: Float64Array;
+  readonly dPred: TypedArray | null;
+  readonly dLabel: TypedArray | null;
+}
+
 /**
- * An elementwise loss whose ℓ at each element depends on that element's pred and label alone,
- * given as scalar functions: the block loops are shared. Each gradient entry depends on one ℓ
- * element, so it is assigned.
+ * An elementwise loss whose ℓ at each element depends on that element's pred and label alone:
+ * the block hooks take views of the block [begin, end) and hand them to `values` and `slopes`,
+ * which a loss (or its family base) writes once, as loops or kernel calls. Each gradient entry
+ * depends on one ℓ element, so `slopes` assigns it.
  */
-export abstract class PointwiseLoss extends ElementwiseLoss {
+export abstract class PairElementwiseLoss extends ElementwiseLoss {
+  /** Writes ℓ of each element of the views into `out` (as long as the views). */
+  protected abstract values(operands: PairOperands, out: Float64Array): void;
+  /** Assigns dℓ · ∂ℓ/∂pred and dℓ · ∂ℓ/∂label of each element to the gradient views given. */
+  protected abstract slopes(operands: PairOperands, gradients: PairGradients): void;
+
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
+    this.values(pairOperands(prepared, begin, end), out.subarray(0, end - begin));
+  }
+
+  protected backwardBlock({
+    prepared,
+    begin,
+    end,
+    dLoss,
+    grads,
+  }: BackwardBlockCall<undefined, undefined>): void {
+    const [dPred, dLabel] = grads;
+    this.slopes(pairOperands(prepared, begin, end), {
+      dLoss: dLoss.subarray(0, end - begin),
+      dPred: dPred ? dPred.subarray(begin, end) : null,
+      dLabel: dLabel ? dLabel.subarray(begin, end) : null,
+    });
+  }
+}
+
+/** Views of [begin, end) of the prepared pred and label. */
+function pairOperands({ arrays: [pred, label] }: Prepared, begin: number, end: number): PairOperands {
+  return { pred: pred!.data.subarray(begin, end), label: label!.data.subarray(begin, end) };
+}
+
+/**
+ * A pair elementwise loss given as scalar functions of one element's pred and label: the loops
+ * over a block are shared.
+ */
+export abstract class PointwiseLoss extends PairElementwiseLoss {
   /** ℓ at one element. */
   protected abstract value(pred: number, label: number): number;
   /** ∂ℓ/∂pred at one element. */
@@ -40,21 +90,14 @@ export abstract class PointwiseLoss extends ElementwiseLoss {
   /** ∂ℓ/∂label at one element. */
   protected abstract labelSlope(pred: number, label: number): number;
 
-  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<unknown, unknown>): void {
-    const [pred, label] = prepared.arrays;
-    const p = pred!.data;
-    const y = label!.data;
-    for (let k = begin, j = 0; k < end; k++, j++) out[j] = this.value(p[k]!, y[k]!);
+  protected values({ pred, label }: PairOperands, out: Float64Array): void {
+    for (let j = 0; j < pred.length; j++) out[j] = this.value(pred[j]!, label[j]!);
   }
 
-  protected backwardBlock({ prepared, begin, end, dLoss, grads }: BackwardBlockCall<unknown, unknown>): void {
-    const [pred, label] = prepared.arrays;
-    const [dPred, dLabel] = grads;
-    const p = pred!.data;
-    const y = label!.data;
+  protected slopes({ pred, label }: PairOperands, { dLoss, dPred, dLabel }: PairGradients): void {
     if (dPred)
-      for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * this.predSlope(p[k]!, y[k]!);
+      for (let j = 0; j < pred.length; j++) dPred[j] = dLoss[j]! * this.predSlope(pred[j]!, label[j]!);
     if (dLabel)
-      for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = dLoss[j]! * this.labelSlope(p[k]!, y[k]!);
+      for (let j = 0; j < pred.length; j++) dLabel[j] = dLoss[j]! * this.labelSlope(pred[j]!, label[j]!);
   }
 }
