@@ -5,6 +5,7 @@ import {
   type ForwardBlockCall,
   Loss,
   lossBatchAxis,
+  type LossOptions,
   type Prepared,
   reshapeLike,
 } from './_base/index.js';
@@ -83,6 +84,11 @@ function pairOperands({ arrays: [pred, label] }: Prepared, begin: number, end: n
  * over a block are shared.
  */
 export abstract class PointwiseLoss extends PairElementwiseLoss {
+  /** The pointwise losses take the base options only. */
+  constructor(options: LossOptions = {}) {
+    super(options, []);
+  }
+
   /** ℓ at one element. */
   protected abstract value(pred: number, label: number): number;
   /** ∂ℓ/∂pred at one element. */

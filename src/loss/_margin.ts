@@ -5,7 +5,7 @@
  * @module
  */
 import { type MarginInputs, type MarginKind, marginSlopes, marginValues } from '../kernels/margin.js';
-import { checkFinite, type LossOptions } from './_base/index.js';
+import { finiteOption, type LossOptions } from './_base/index.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 
 /** Options of the margin losses. */
@@ -22,9 +22,9 @@ export abstract class MarginElementwiseLoss extends PairElementwiseLoss {
   /** Which margin loss this is, for the kernels. */
   protected abstract readonly kind: MarginKind;
 
-  protected constructor(options: MarginLossOptions) {
+  constructor(options: MarginLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
+    this.margin = finiteOption(this.name, 'margin', options.margin, 1);
   }
 
   protected values(operands: PairOperands, out: Float64Array): void {

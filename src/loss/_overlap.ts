@@ -30,9 +30,10 @@ import { sum } from '../ops/reduce.js';
 import { sigmoidScalar } from '../kernels/elementwise.js';
 import {
   type BackwardBlockCall,
-  checkChoice,
-  checkFinite,
+  choiceOption,
+  finiteOption,
   type ForwardBlockCall,
+  integerOption,
   Loss,
   type LossOptions,
   type Prepared,
@@ -105,23 +106,15 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
     coefficients: (where: string) => OverlapCoefficients,
   ) {
     super(options, ['smooth', 'activation', 'axis', ...known]);
-    const smooth = checkFinite(this.name, 'smooth', options.smooth === undefined ? 1e-5 : options.smooth);
+    const smooth = finiteOption(this.name, 'smooth', options.smooth, 1e-5);
     if (!(smooth > 0)) {
       throw new ValueError(
         `${this.name}: option smooth must be > 0 (it keeps an empty mask at loss 0 instead of 0/0), got ${smooth}`,
       );
     }
     this.smooth = smooth;
-    this.activation = checkChoice(
-      this.name,
-      'activation',
-      options.activation === undefined ? 'none' : options.activation,
-      ACTIVATIONS,
-    );
-    const axis = options.axis === undefined ? -1 : options.axis;
-    if (!Number.isInteger(axis))
-      throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
-    this.axis = axis;
+    this.activation = choiceOption(this.name, 'activation', options.activation, ACTIVATIONS, 'none');
+    this.axis = integerOption(this.name, 'axis', options.axis, -1);
     this.coefficients = coefficients(this.name);
   }
 

@@ -7,8 +7,8 @@ import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
   type BackwardBlockCall,
-  checkFinite,
   checkSignLabels,
+  finiteOption,
   type ForwardBlockCall,
   Loss,
   type LossOptions,
@@ -93,11 +93,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
 
   constructor(options: CosineEmbeddingLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 0 : options.margin);
-  }
-
-  protected override get requiredInputs(): number {
-    return 3;
+    this.margin = finiteOption(this.name, 'margin', options.margin, 0);
   }
 
   /** The ±1 labels get no gradient. */

@@ -1,4 +1,4 @@
-import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
+import { formatShape, ShapeError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
 import { div, lesser, mul, neg, sqrt, square, where } from '../ops/elementwise.js';
@@ -7,6 +7,7 @@ import { type ClassLayout, classLayout } from './_class-rows.js';
 import {
   type BackwardBlockCall,
   type ForwardBlockCall,
+  integerOption,
   Loss,
   type LossOptions,
   lossBatchAxis,
@@ -84,10 +85,7 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
 
   constructor(options: CosineSimilarityLossOptions = {}) {
     super(options, ['axis']);
-    const axis = options.axis === undefined ? -1 : options.axis;
-    if (!Number.isInteger(axis))
-      throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
-    this.axis = axis;
+    this.axis = integerOption(this.name, 'axis', options.axis, -1);
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<CosineSimilarityExtra> {

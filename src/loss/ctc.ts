@@ -147,6 +147,11 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
   /** Whether an infeasible sample gives 0 instead of +Infinity. */
   readonly zeroInfinity: boolean;
 
+  /** pred and label; the lengths are optional. */
+  protected override get requiredInputs(): number {
+    return 2;
+  }
+
   constructor(options: CTCLossOptions = {}) {
     const given: unknown = options;
     const isObject = typeof given === 'object' && given !== null;

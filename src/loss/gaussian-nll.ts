@@ -6,8 +6,8 @@ import { reshape } from '../ops/movement.js';
 import { BlockSum } from './_block-sum.js';
 import {
   type BackwardBlockCall,
-  checkBoolean,
-  checkFinite,
+  booleanOption,
+  finiteOption,
   type ForwardBlockCall,
   Loss,
   type LossOptions,
@@ -84,14 +84,10 @@ export class GaussianNLLLoss extends Loss<GaussianExtra, BlockSum | null> {
 
   constructor(options: GaussianNLLLossOptions = {}) {
     super(options, ['full', 'eps']);
-    this.full = checkBoolean(this.name, 'full', options.full === undefined ? false : options.full);
-    const eps = checkFinite(this.name, 'eps', options.eps === undefined ? 1e-6 : options.eps);
+    this.full = booleanOption(this.name, 'full', options.full, false);
+    const eps = finiteOption(this.name, 'eps', options.eps, 1e-6);
     if (eps <= 0) throw new ValueError(`${this.name}: option eps must be > 0, got ${eps}`);
     this.eps = eps;
-  }
-
-  protected override get requiredInputs(): number {
-    return 3;
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<GaussianExtra> {

@@ -2,8 +2,8 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { equal, greater, mul, sub, where } from '../ops/elementwise.js';
 import {
   type BackwardBlockCall,
-  checkFinite,
   checkSignLabels,
+  finiteOption,
   type ForwardBlockCall,
   type LossOptions,
   type Prepared,
@@ -62,7 +62,7 @@ export class HingeEmbeddingLoss extends ElementwiseLoss<HingeEmbeddingExtra> {
 
   constructor(options: HingeEmbeddingLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
+    this.margin = finiteOption(this.name, 'margin', options.margin, 1);
   }
 
   /** The ±1 labels get no gradient. */

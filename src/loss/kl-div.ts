@@ -1,5 +1,5 @@
 import type { TypedArray } from '../ndarray/dtype.js';
-import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
+import { formatShape, ShapeError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { logSoftmax } from '../ops/activation.js';
@@ -20,10 +20,12 @@ import {
 } from './_class-rows.js';
 import {
   type BackwardBlockCall,
+  booleanOption,
   broadcastOffsets,
   checkBoolean,
-  checkChoice,
+  choiceOption,
   type ForwardBlockCall,
+  integerOption,
   Loss,
   type LossOptions,
   lossBatchAxis,
@@ -159,20 +161,14 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
   constructor(options: KLDivLossOptions = {}) {
     super(options, ['fromLogits', 'axis', 'classReduction', 'logTarget']);
     this.logTarget = checkBoolean(this.name, 'logTarget', options.logTarget ?? false);
-    this.fromLogits = checkBoolean(
-      this.name,
-      'fromLogits',
-      options.fromLogits === undefined ? true : options.fromLogits,
-    );
-    const axis = options.axis === undefined ? -1 : options.axis;
-    if (!Number.isInteger(axis))
-      throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
-    this.axis = axis;
-    this.classReduction = checkChoice(
+    this.fromLogits = booleanOption(this.name, 'fromLogits', options.fromLogits, true);
+    this.axis = integerOption(this.name, 'axis', options.axis, -1);
+    this.classReduction = choiceOption(
       this.name,
       'classReduction',
-      options.classReduction === undefined ? 'mean' : options.classReduction,
+      options.classReduction,
       ['mean', 'sum'],
+      'mean',
     );
   }
 

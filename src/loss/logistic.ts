@@ -5,7 +5,7 @@ import { ElementwiseLoss } from './_elementwise.js';
 import {
   asFloat,
   type BackwardBlockCall,
-  checkChoice,
+  choiceOption,
   floatDTypeOf,
   type ForwardBlockCall,
   type ForwardGradientCall,
@@ -69,8 +69,13 @@ export class LogisticLoss extends ElementwiseLoss {
 
   constructor(options: LogisticLossOptions = {}) {
     super(options, ['labelFormat']);
-    const labelFormat = options.labelFormat === undefined ? 'signed' : options.labelFormat;
-    this.labelFormat = checkChoice(this.name, 'labelFormat', labelFormat, ['signed', 'binary']);
+    this.labelFormat = choiceOption(
+      this.name,
+      'labelFormat',
+      options.labelFormat,
+      ['signed', 'binary'],
+      'signed',
+    );
   }
 
   /** z = scale · label + shift: (label + 1)/2 for signed labels, the label itself for binary ones. */

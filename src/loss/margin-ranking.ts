@@ -2,7 +2,7 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { add, greater, mul, sub, where } from '../ops/elementwise.js';
 import {
   type BackwardBlockCall,
-  checkFinite,
+  finiteOption,
   type ForwardBlockCall,
   Loss,
   type LossOptions,
@@ -62,11 +62,7 @@ export class MarginRankingLoss extends Loss {
 
   constructor(options: MarginRankingLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 0 : options.margin);
-  }
-
-  protected override get requiredInputs(): number {
-    return 3;
+    this.margin = finiteOption(this.name, 'margin', options.margin, 0);
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared {

@@ -6,7 +6,7 @@ import { checkIndices, pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
   type BackwardBlockCall,
-  checkFinite,
+  finiteOption,
   type ForwardBlockCall,
   Loss,
   type LossOptions,
@@ -88,7 +88,7 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     const p = options.p === undefined ? 1 : options.p;
     if (p !== 1 && p !== 2) throw new ValueError(`${this.name}: option p must be 1 or 2, got ${String(p)}`);
     this.p = p;
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
+    this.margin = finiteOption(this.name, 'margin', options.margin, 1);
     this.classWeight = readClassWeight(this.name, options.classWeight);
   }
 

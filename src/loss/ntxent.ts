@@ -8,8 +8,8 @@ import { logSumExp, sum } from '../ops/reduce.js';
 import { softplusScalar, sigmoidScalar } from '../kernels/elementwise.js';
 import {
   type BackwardBlockCall,
-  checkFinite,
   checkRank,
+  finiteOption,
   type ForwardBlockCall,
   Loss,
   type LossOptions,
@@ -102,11 +102,7 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
 
   constructor(options: NTXentLossOptions = {}) {
     super(options, ['temperature']);
-    const temperature = checkFinite(
-      this.name,
-      'temperature',
-      options.temperature === undefined ? 0.07 : options.temperature,
-    );
+    const temperature = finiteOption(this.name, 'temperature', options.temperature, 0.07);
     if (!(temperature > 0))
       throw new ValueError(`${this.name}: option temperature must be > 0, got ${temperature}`);
     this.temperature = temperature;

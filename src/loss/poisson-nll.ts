@@ -4,7 +4,7 @@ import { add, exp, greater, log, mul, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import {
   type BackwardBlockCall,
-  checkBoolean,
+  booleanOption,
   type ForwardBlockCall,
   type LossInput,
   type LossOptions,
@@ -101,16 +101,8 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
 
   constructor(options: PoissonNLLLossOptions = {}) {
     super(options, ['fromLogits', 'computeFull']);
-    this.fromLogits = checkBoolean(
-      this.name,
-      'fromLogits',
-      options.fromLogits === undefined ? true : options.fromLogits,
-    );
-    this.computeFull = checkBoolean(
-      this.name,
-      'computeFull',
-      options.computeFull === undefined ? false : options.computeFull,
-    );
+    this.fromLogits = booleanOption(this.name, 'fromLogits', options.fromLogits, true);
+    this.computeFull = booleanOption(this.name, 'computeFull', options.computeFull, false);
   }
 
   protected override prepare(

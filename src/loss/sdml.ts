@@ -8,6 +8,7 @@ import { mean, sum } from '../ops/reduce.js';
 import {
   type BackwardBlockCall,
   checkFinite,
+  finiteOption,
   type ForwardBlockCall,
   Loss,
   type LossOptions,
@@ -122,11 +123,7 @@ export class SDMLLoss extends Loss<undefined, SDMLState> {
     super(options === null || typeof options !== 'object' ? options : { ...options, weight: null }, [
       'smoothingParameter',
     ]);
-    const smoothing = checkFinite(
-      this.name,
-      'smoothingParameter',
-      options.smoothingParameter === undefined ? 0.3 : options.smoothingParameter,
-    );
+    const smoothing = finiteOption(this.name, 'smoothingParameter', options.smoothingParameter, 0.3);
     if (smoothing < 0 || smoothing > 1) {
       throw new ValueError(`${this.name}: option smoothingParameter must lie in [0, 1], got ${smoothing}`);
     }

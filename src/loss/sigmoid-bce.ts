@@ -6,8 +6,8 @@ import { ElementwiseLoss } from './_elementwise.js';
 import {
   asFloat,
   type BackwardBlockCall,
+  booleanOption,
   broadcastOffsets,
-  checkBoolean,
   checkFinite,
   floatDTypeOf,
   type ForwardBlockCall,
@@ -126,11 +126,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
 
   constructor(options: SigmoidBinaryCrossEntropyLossOptions = {}) {
     super(options, ['fromSigmoid', 'labelSmoothing']);
-    this.fromSigmoid = checkBoolean(
-      this.name,
-      'fromSigmoid',
-      options.fromSigmoid === undefined ? false : options.fromSigmoid,
-    );
+    this.fromSigmoid = booleanOption(this.name, 'fromSigmoid', options.fromSigmoid, false);
     const smoothing = checkFinite(this.name, 'labelSmoothing', options.labelSmoothing ?? 0);
     if (smoothing < 0 || smoothing >= 1)
       throw new ValueError(`${this.name}: option labelSmoothing must be in [0, 1), got ${smoothing}`);

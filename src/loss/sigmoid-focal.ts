@@ -5,7 +5,7 @@ import { ElementwiseLoss } from './_elementwise.js';
 import {
   type BackwardBlockCall,
   booleanOption,
-  checkFinite,
+  finiteOption,
   type ForwardBlockCall,
   type LossOptions,
   type Prepared,
@@ -170,7 +170,7 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
 /** The `alpha` option of the focal losses: a number in [0, 1] or null (default 0.25). */
 export function focalAlpha(where: string, alpha: unknown): number | null {
   if (alpha === null) return null;
-  const value = checkFinite(where, 'alpha', alpha === undefined ? 0.25 : alpha);
+  const value = finiteOption(where, 'alpha', alpha, 0.25);
   if (value < 0 || value > 1)
     throw new ValueError(
       `${where}: option alpha must lie in [0, 1] (or be null for no weighting), got ${value}`,
@@ -180,7 +180,7 @@ export function focalAlpha(where: string, alpha: unknown): number | null {
 
 /** The `gamma` option of the focal losses: a finite number ≥ 0 (default 2). */
 export function focalGamma(where: string, gamma: unknown): number {
-  const value = checkFinite(where, 'gamma', gamma === undefined ? 2 : gamma);
+  const value = finiteOption(where, 'gamma', gamma, 2);
   if (value < 0) throw new ValueError(`${where}: option gamma must be >= 0, got ${value}`);
   return value;
 }

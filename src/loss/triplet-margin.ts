@@ -7,8 +7,8 @@ import { sum } from '../ops/reduce.js';
 import { type ClassLayout, classLayout } from './_class-rows.js';
 import {
   type BackwardBlockCall,
-  checkBoolean,
-  checkFinite,
+  booleanOption,
+  finiteOption,
   type ForwardBlockCall,
   Loss,
   type LossOptions,
@@ -98,16 +98,12 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
 
   constructor(options: TripletMarginLossOptions = {}) {
     super(options, ['margin', 'p', 'eps', 'swap']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
-    const p = checkFinite(this.name, 'p', options.p === undefined ? 2 : options.p);
+    this.margin = finiteOption(this.name, 'margin', options.margin, 1);
+    const p = finiteOption(this.name, 'p', options.p, 2);
     if (p < 1) throw new ValueError(`${this.name}: option p must be >= 1 (a norm), got ${p}`);
     this.p = p;
-    this.eps = checkFinite(this.name, 'eps', options.eps === undefined ? 1e-6 : options.eps);
-    this.swap = checkBoolean(this.name, 'swap', options.swap === undefined ? false : options.swap);
-  }
-
-  protected override get requiredInputs(): number {
-    return 3;
+    this.eps = finiteOption(this.name, 'eps', options.eps, 1e-6);
+    this.swap = booleanOption(this.name, 'swap', options.swap, false);
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<TripletMarginExtra> {

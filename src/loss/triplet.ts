@@ -6,7 +6,7 @@ import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import {
   type BackwardBlockCall,
-  checkFinite,
+  finiteOption,
   type ForwardBlockCall,
   type ForwardGradientCall,
   Loss,
@@ -74,11 +74,7 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
 
   constructor(options: TripletLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
-  }
-
-  protected override get requiredInputs(): number {
-    return 3;
+    this.margin = finiteOption(this.name, 'margin', options.margin, 1);
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<TripletExtra> {

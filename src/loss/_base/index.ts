@@ -25,6 +25,8 @@ export {
   checkChoice,
   checkFinite,
   checkRank,
+  choiceOption,
+  finiteOption,
   integerOption,
   checkSignLabels,
   lossBatchAxis,

@@ -284,9 +284,14 @@ export abstract class Loss<Extra = any, State = any> {
     return this.inputNames.indexOf('sampleWeight');
   }
 
-  /** Number of leading positional inputs that are required. */
+  /**
+   * Number of leading positional inputs that are required: by default every input before
+   * sampleWeight (all of them when the loss takes none); a loss with optional inputs of its own
+   * (CTCLoss's lengths) says how many.
+   */
   protected get requiredInputs(): number {
-    return 2;
+    const swIndex = this.sampleWeightIndex;
+    return swIndex >= 0 ? swIndex : this.inputNames.length;
   }
 
   /** Gluon-like description, e.g. `HuberLoss(batchAxis=0, w=null)`. */
