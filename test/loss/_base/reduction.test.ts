@@ -248,13 +248,8 @@ class CountedLoss extends Loss<undefined, undefined> {
     for (let k = begin; k < end; k++) out[k - begin] = y![k]! > 0 ? x![k]! : 0;
   }
 
-  protected backwardBlock({
-    prepared,
-    begin,
-    end,
-    dLoss,
-    grads: [dx],
-  }: BackwardBlockCall<undefined, undefined>) {
+  protected backwardBlock({ prepared, begin, end, dLoss, grads }: BackwardBlockCall<undefined, undefined>) {
+    const [dx] = grads;
     const y = prepared.arrays[1]!.data;
     for (let k = begin; k < end; k++) if (dx) dx[k] = y[k]! > 0 ? dLoss[k - begin]! : 0;
   }
