@@ -11,20 +11,31 @@ import {
 } from './_base/index.js';
 
 /**
- * Base of the elementwise losses. `Extra` and `State` are the loss's per-call settings and state
+ * Base of the elementwise losses: ℓ has the shape of the first input, and the other required
+ * inputs are reshaped like it. `Extra` and `State` are the loss's per-call settings and state
  * (see Loss); most elementwise losses have neither.
  */
 export abstract class ElementwiseLoss<Extra = undefined, State = undefined> extends Loss<Extra, State> {
   readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
 
+  /**
+   * The required inputs (pred and label, or as `inputNames` calls them), each after the first
+   * reshaped like it; ℓ has the first one's shape.
+   */
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<Extra> {
-    const pred = inputs[0]!;
-    const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
+    const first = inputs[0]!;
+    const names = this.inputNames;
+    const arrays = [first];
+    const sources = [0];
+    for (let i = 1; i < this.requiredInputs; i++) {
+      arrays.push(reshapeLike(this.name, names[i]!, inputs[i]!, names[0]!, first));
+      sources.push(i);
+    }
     return {
-      arrays: [pred, label],
-      sources: [0, 1],
-      lossShape: pred.shape,
-      batchAxis: lossBatchAxis(this.name, this.batchAxis, pred.shape),
+      arrays,
+      sources,
+      lossShape: first.shape,
+      batchAxis: lossBatchAxis(this.name, this.batchAxis, first.shape),
     };
   }
 }

@@ -4,12 +4,10 @@ import {
   type BackwardBlockCall,
   finiteOption,
   type ForwardBlockCall,
-  Loss,
   type LossOptions,
-  lossBatchAxis,
   type Prepared,
-  reshapeLike,
 } from './_base/index.js';
+import { ElementwiseLoss } from './_elementwise.js';
 
 /** Options of {@link MarginRankingLoss}. */
 export interface MarginRankingLossOptions extends LossOptions {
@@ -52,29 +50,17 @@ export interface MarginRankingLossOptions extends LossOptions {
  * loss.forward(nd.array([2, 1, 0]), nd.array([1, 1, 1]), nd.array([1, 1, -1])); // [0 0.5 0]
  * ```
  */
-export class MarginRankingLoss extends Loss {
+export class MarginRankingLoss extends ElementwiseLoss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'MarginRankingLoss';
 
-  readonly inputNames: readonly string[] = ['input1', 'input2', 'label', 'sampleWeight'];
+  override readonly inputNames: readonly string[] = ['input1', 'input2', 'label', 'sampleWeight'];
   /** The margin. */
   readonly margin: number;
 
   constructor(options: MarginRankingLossOptions = {}) {
     super(options, ['margin']);
     this.margin = finiteOption(this.name, 'margin', options.margin, 0);
-  }
-
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared {
-    const input1 = inputs[0]!;
-    const input2 = reshapeLike(this.name, 'input2', inputs[1]!, 'input1', input1);
-    const label = reshapeLike(this.name, 'label', inputs[2]!, 'input1', input1);
-    return {
-      arrays: [input1, input2, label],
-      sources: [0, 1, 2],
-      lossShape: input1.shape,
-      batchAxis: lossBatchAxis(this.name, this.batchAxis, input1.shape),
-    };
   }
 
   protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<unknown, unknown>): void {

@@ -85,8 +85,7 @@ export class MultiLabelSoftMarginLoss extends Loss<number> {
 
   protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<number, undefined>): void {
     const [pred, label] = prepared.arrays;
-    const { extra } = prepared;
-    const classes = extra!;
+    const classes = prepared.extra!;
     const x = pred!.data;
     const y = label!.data;
     const w = this.classWeight;
@@ -108,9 +107,8 @@ export class MultiLabelSoftMarginLoss extends Loss<number> {
   protected backwardBlock(call: BackwardBlockCall<number, undefined>): void {
     const { prepared, begin, end, dLoss, grads } = call;
     const [pred, label] = prepared.arrays;
-    const { extra } = prepared;
     const [dPred, dLabel] = grads;
-    const classes = extra!;
+    const classes = prepared.extra!;
     const x = pred!.data;
     const y = label!.data;
     const w = this.classWeight;

@@ -8,9 +8,7 @@ import {
   type ForwardBlockCall,
   type LossInput,
   type LossOptions,
-  lossBatchAxis,
   type Prepared,
-  reshapeLike,
 } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 import { expInto, isFloatArray } from '../kernels/index.js';
@@ -109,16 +107,8 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
     inputs: readonly (NDArray | null)[],
     raw: readonly (LossInput | null | undefined)[] = inputs,
   ): Prepared<PoissonExtra> {
-    const pred = inputs[0]!;
-    const target = reshapeLike(this.name, 'target', inputs[1]!, 'pred', pred);
-    const extra: PoissonExtra = { epsilon: this.readEpsilon(raw[3], inputs[3] ?? null) };
-    return {
-      arrays: [pred, target],
-      sources: [0, 1],
-      lossShape: pred.shape,
-      batchAxis: lossBatchAxis(this.name, this.batchAxis, pred.shape),
-      extra,
-    };
+    const prepared = super.prepare(inputs);
+    return { ...prepared, extra: { epsilon: this.readEpsilon(raw[3], inputs[3] ?? null) } };
   }
 
   /**
@@ -152,7 +142,7 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
   protected forwardBlock(call: ForwardBlockCall<PoissonExtra, PoissonState | undefined>): void {
     const { prepared, state, begin, end, out } = call;
     const [pred, target] = prepared.arrays;
-    const { extra } = prepared;
+    const extra = prepared.extra;
     const x = pred!.data;
     const t = target!.data;
     if (this.fromLogits && isFloatArray(x)) {
@@ -185,7 +175,7 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
   protected backwardBlock(call: BackwardBlockCall<PoissonExtra, PoissonState | undefined>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [pred, target] = prepared.arrays;
-    const { extra } = prepared;
+    const extra = prepared.extra;
     const [dPred, dTarget] = grads;
     const x = pred!.data;
     const t = target!.data;
