@@ -69,13 +69,8 @@ export abstract class PairElementwiseLoss extends ElementwiseLoss {
     this.values(pairOperands(prepared, begin, end), out.subarray(0, end - begin));
   }
 
-  protected backwardBlock({
-    prepared,
-    begin,
-    end,
-    dLoss,
-    grads,
-  }: BackwardBlockCall<undefined, undefined>): void {
+  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
     const [dPred, dLabel] = grads;
     this.slopes(pairOperands(prepared, begin, end), {
       dLoss: dLoss.subarray(0, end - begin),

@@ -29,7 +29,7 @@ export abstract class ResidualElementwiseLoss extends PairElementwiseLoss {
   }
 
   // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
-  protected override forwardGradient(call: ForwardGradientCall<unknown, unknown>): void {
+  protected override forwardGradient(call: ForwardGradientCall<undefined, undefined>): void {
     const { prepared, sampleSize, scales, sums, gradient } = call;
     const [pred, label] = prepared.arrays;
     residualLossGradient(

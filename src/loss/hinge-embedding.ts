@@ -76,7 +76,7 @@ export class HingeEmbeddingLoss extends ElementwiseLoss<HingeEmbeddingExtra> {
     return { ...prepared, extra: { labels: checkSignLabels(this.name, 'label', prepared.arrays[1]!) } };
   }
 
-  protected forwardBlock(call: ForwardBlockCall<HingeEmbeddingExtra, unknown>): void {
+  protected forwardBlock(call: ForwardBlockCall<HingeEmbeddingExtra, undefined>): void {
     const { prepared, begin, end, out } = call;
     const p = prepared.arrays[0]!.data;
     const { labels } = prepared.extra!;
@@ -93,7 +93,7 @@ export class HingeEmbeddingLoss extends ElementwiseLoss<HingeEmbeddingExtra> {
 
   // dℓ/dpred: 1 for label 1; −1 strictly inside the hinge for label −1, 0 on and beyond it (a NaN
   // gap gives NaN). Each gradient entry depends on one ℓ element: assigned.
-  protected backwardBlock(call: BackwardBlockCall<HingeEmbeddingExtra, unknown>): void {
+  protected backwardBlock(call: BackwardBlockCall<HingeEmbeddingExtra, undefined>): void {
     const { prepared, begin, end, dLoss, grads } = call;
     const [dPred] = grads;
     if (!dPred) return;

@@ -116,12 +116,12 @@ export class LogisticLoss extends ElementwiseLoss {
   // softplus(x) − x·z = (1 − z)·s(x) + z·s(−x) with s(x) = log(1 + e^x) and s(x) = x + s(−x):
   // the kernel layer's binary cross-entropy on logits (src/kernels/binary-cross-entropy.ts, where
   // the stable form is derived) with p = 1 and z = scale · label + shift.
-  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<unknown, unknown>): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
     sigmoidBinaryCrossEntropyForward(this.operands(prepared, begin, end), out.subarray(0, end - begin));
   }
 
   // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
-  protected override forwardGradient(call: ForwardGradientCall<unknown, unknown>): void {
+  protected override forwardGradient(call: ForwardGradientCall<undefined, undefined>): void {
     const { prepared, sampleSize, scales, sums, gradient } = call;
     const [pred, label] = prepared.arrays;
     sigmoidBinaryCrossEntropyGradient(
@@ -131,7 +131,8 @@ export class LogisticLoss extends ElementwiseLoss {
   }
 
   // Each gradient entry depends on one ℓ element: assigned. dℓ/dlabel = −x · scale.
-  protected backwardBlock({ prepared, begin, end, dLoss, grads }: BackwardBlockCall<unknown, unknown>): void {
+  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
     const [dPred, dLabel] = grads;
     sigmoidBinaryCrossEntropyBackward(this.operands(prepared, begin, end), {
       dLoss: dLoss.subarray(0, end - begin),

@@ -63,7 +63,7 @@ export class MarginRankingLoss extends ElementwiseLoss {
     this.margin = finiteOption(this.name, 'margin', options.margin, 0);
   }
 
-  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<unknown, unknown>): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
     const [input1, input2, label] = prepared.arrays;
     const a = input1!.data;
     const b = input2!.data;
@@ -78,7 +78,8 @@ export class MarginRankingLoss extends ElementwiseLoss {
 
   // relu′ is 1 only where the gap is strictly positive (NaN where it is NaN). Each gradient entry
   // depends on one ℓ element: assigned.
-  protected backwardBlock({ prepared, begin, end, dLoss, grads }: BackwardBlockCall<unknown, unknown>): void {
+  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
     const [input1, input2, label] = prepared.arrays;
     const [dInput1, dInput2, dLabel] = grads;
     const a = input1!.data;

@@ -116,7 +116,7 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
   }
 
   // Every element of ℓ is one element of pred and label.
-  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<unknown, undefined>): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
     const [pred, label] = prepared.arrays;
     const x = pred!.data;
     const t = label!.data;
@@ -132,7 +132,7 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
     return true;
   }
 
-  protected backwardBlock(call: BackwardBlockCall<unknown, undefined>): void {
+  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
     const { prepared, begin, end, dLoss, grads } = call;
     const [dPred, dLabel] = grads;
     const [pred, label] = prepared.arrays;
