@@ -1,32 +1,100 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { Loss, lossBatchAxis, type Prepared, reshapeLike } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  type ForwardBlockCall,
+  Loss,
+  lossBatchAxis,
+  type LossOptions,
+  type Prepared,
+  reshapeLike,
+} from './_base/index.js';
 
 /**
- * Base of the elementwise losses. `Extra` and `State` are the loss's per-call settings and state
+ * Base of the elementwise losses: ℓ has the shape of the first input, and the other required
+ * inputs are reshaped like it. `Extra` and `State` are the loss's per-call settings and state
  * (see Loss); most elementwise losses have neither.
  */
 export abstract class ElementwiseLoss<Extra = undefined, State = undefined> extends Loss<Extra, State> {
   readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
 
+  /**
+   * The required inputs (pred and label, or as `inputNames` calls them), each after the first
+   * reshaped like it; ℓ has the first one's shape.
+   */
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<Extra> {
-    const pred = inputs[0]!;
-    const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
+    const first = inputs[0]!;
+    const names = this.inputNames;
+    const arrays = [first];
+    const sources = [0];
+    for (let i = 1; i < this.requiredInputs; i++) {
+      arrays.push(reshapeLike(this.name, names[i]!, inputs[i]!, names[0]!, first));
+      sources.push(i);
+    }
     return {
-      arrays: [pred, label],
-      sources: [0, 1],
-      lossShape: pred.shape,
-      batchAxis: lossBatchAxis(this.name, this.batchAxis, pred.shape),
+      arrays,
+      sources,
+      lossShape: first.shape,
+      batchAxis: lossBatchAxis(this.name, this.batchAxis, first.shape),
     };
   }
 }
 
+/** Views of one block [begin, end) of pred and label. */
+export interface PairOperands {
+  readonly pred: TypedArray;
+  readonly label: TypedArray;
+}
+
+/** One block's dℓ and the views of pred's and label's gradients over it (null where none is needed). */
+export interface PairGradients {
+  readonly dLoss: Float64Array;
+  readonly dPred: TypedArray | null;
+  readonly dLabel: TypedArray | null;
+}
+
 /**
- * An elementwise loss whose ℓ at each element depends on that element's pred and label alone,
- * given as scalar functions: the block loops are shared. Each gradient entry depends on one ℓ
- * element, so it is assigned.
+ * An elementwise loss whose ℓ at each element depends on that element's pred and label alone:
+ * the block hooks take views of the block [begin, end) and hand them to `values` and `slopes`,
+ * which a loss (or its family base) writes once, as loops or kernel calls. Each gradient entry
+ * depends on one ℓ element, so `slopes` assigns it.
  */
-export abstract class PointwiseLoss extends ElementwiseLoss {
+export abstract class PairElementwiseLoss extends ElementwiseLoss {
+  /** Writes ℓ of each element of the views into `out` (as long as the views). */
+  protected abstract values(operands: PairOperands, out: Float64Array): void;
+  /** Assigns dℓ · ∂ℓ/∂pred and dℓ · ∂ℓ/∂label of each element to the gradient views given. */
+  protected abstract slopes(operands: PairOperands, gradients: PairGradients): void;
+
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
+    this.values(pairOperands(prepared, begin, end), out.subarray(0, end - begin));
+  }
+
+  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
+    const [dPred, dLabel] = grads;
+    this.slopes(pairOperands(prepared, begin, end), {
+      dLoss: dLoss.subarray(0, end - begin),
+      dPred: dPred ? dPred.subarray(begin, end) : null,
+      dLabel: dLabel ? dLabel.subarray(begin, end) : null,
+    });
+  }
+}
+
+/** Views of [begin, end) of the prepared pred and label. */
+function pairOperands({ arrays: [pred, label] }: Prepared, begin: number, end: number): PairOperands {
+  return { pred: pred!.data.subarray(begin, end), label: label!.data.subarray(begin, end) };
+}
+
+/**
+ * A pair elementwise loss given as scalar functions of one element's pred and label: the loops
+ * over a block are shared.
+ */
+export abstract class PointwiseLoss extends PairElementwiseLoss {
+  /** The pointwise losses take the base options only. */
+  constructor(options: LossOptions = {}) {
+    super(options, []);
+  }
+
   /** ℓ at one element. */
   protected abstract value(pred: number, label: number): number;
   /** ∂ℓ/∂pred at one element. */
@@ -34,31 +102,14 @@ export abstract class PointwiseLoss extends ElementwiseLoss {
   /** ∂ℓ/∂label at one element. */
   protected abstract labelSlope(pred: number, label: number): number;
 
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
-    for (let k = begin, j = 0; k < end; k++, j++) out[j] = this.value(p[k]!, y[k]!);
+  protected values({ pred, label }: PairOperands, out: Float64Array): void {
+    for (let j = 0; j < pred.length; j++) out[j] = this.value(pred[j]!, label[j]!);
   }
 
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    const p = pred!.data;
-    const y = label!.data;
+  protected slopes({ pred, label }: PairOperands, { dLoss, dPred, dLabel }: PairGradients): void {
     if (dPred)
-      for (let k = begin, j = 0; k < end; k++, j++) dPred[k] = dLoss[j]! * this.predSlope(p[k]!, y[k]!);
+      for (let j = 0; j < pred.length; j++) dPred[j] = dLoss[j]! * this.predSlope(pred[j]!, label[j]!);
     if (dLabel)
-      for (let k = begin, j = 0; k < end; k++, j++) dLabel[k] = dLoss[j]! * this.labelSlope(p[k]!, y[k]!);
+      for (let j = 0; j < pred.length; j++) dLabel[j] = dLoss[j]! * this.labelSlope(pred[j]!, label[j]!);
   }
 }

@@ -4,10 +4,9 @@
  * TypeScript home of these formulas). Each loss states its kind, TSDoc and twin.
  * @module
  */
-import type { TypedArray } from '../ndarray/dtype.js';
-import { type MarginKind, marginSlopes, marginValues } from '../kernels/margin.js';
-import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
-import { ElementwiseLoss } from './_elementwise.js';
+import { type MarginInputs, type MarginKind, marginSlopes, marginValues } from '../kernels/margin.js';
+import { finiteOption, type LossOptions } from './_base/index.js';
+import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 
 /** Options of the margin losses. */
 export interface MarginLossOptions extends LossOptions {
@@ -16,50 +15,28 @@ export interface MarginLossOptions extends LossOptions {
 }
 
 /** An elementwise loss of the gap margin − pred · label. */
-export abstract class MarginElementwiseLoss extends ElementwiseLoss {
+export abstract class MarginElementwiseLoss extends PairElementwiseLoss {
   /** The margin. */
   readonly margin: number;
 
   /** Which margin loss this is, for the kernels. */
   protected abstract readonly kind: MarginKind;
 
-  protected constructor(options: MarginLossOptions) {
+  constructor(options: MarginLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
+    this.margin = finiteOption(this.name, 'margin', options.margin, 1);
   }
 
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    marginValues(this.operands(pred!, label!, begin, end), out.subarray(0, end - begin));
+  protected values(operands: PairOperands, out: Float64Array): void {
+    marginValues(this.inputs(operands), out);
   }
 
-  // Each gradient entry depends on one ℓ element: assigned.
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    marginSlopes(this.operands(pred!, label!, begin, end), {
-      dLoss: dLoss.subarray(0, end - begin),
-      dPred: dPred ? dPred.subarray(begin, end) : null,
-      dLabel: dLabel ? dLabel.subarray(begin, end) : null,
-    });
+  protected slopes(operands: PairOperands, gradients: PairGradients): void {
+    marginSlopes(this.inputs(operands), gradients);
   }
 
-  private operands(pred: { data: TypedArray }, label: { data: TypedArray }, begin: number, end: number) {
-    return {
-      kind: this.kind,
-      margin: this.margin,
-      pred: pred.data.subarray(begin, end),
-      label: label.data.subarray(begin, end),
-    };
+  /** The kernels' inputs: this loss's kind and margin with the block's views. */
+  private inputs({ pred, label }: PairOperands): MarginInputs {
+    return { kind: this.kind, margin: this.margin, pred, label };
   }
 }

@@ -29,8 +29,11 @@ import { add, div, mul, neg, sigmoid, sub } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { sigmoidScalar } from '../kernels/elementwise.js';
 import {
-  checkChoice,
-  checkFinite,
+  type BackwardBlockCall,
+  choiceOption,
+  finiteOption,
+  type ForwardBlockCall,
+  integerOption,
   Loss,
   type LossOptions,
   type Prepared,
@@ -103,23 +106,15 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
     coefficients: (where: string) => OverlapCoefficients,
   ) {
     super(options, ['smooth', 'activation', 'axis', ...known]);
-    const smooth = checkFinite(this.name, 'smooth', options.smooth === undefined ? 1e-5 : options.smooth);
+    const smooth = finiteOption(this.name, 'smooth', options.smooth, 1e-5);
     if (!(smooth > 0)) {
       throw new ValueError(
         `${this.name}: option smooth must be > 0 (it keeps an empty mask at loss 0 instead of 0/0), got ${smooth}`,
       );
     }
     this.smooth = smooth;
-    this.activation = checkChoice(
-      this.name,
-      'activation',
-      options.activation === undefined ? 'none' : options.activation,
-      ACTIVATIONS,
-    );
-    const axis = options.axis === undefined ? -1 : options.axis;
-    if (!Number.isInteger(axis))
-      throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
-    this.axis = axis;
+    this.activation = choiceOption(this.name, 'activation', options.activation, ACTIVATIONS, 'none');
+    this.axis = integerOption(this.name, 'axis', options.axis, -1);
     this.coefficients = coefficients(this.name);
   }
 
@@ -204,13 +199,7 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
     return new GivenProbabilities(x);
   }
 
-  protected forwardBlock(
-    _prepared: Prepared<OverlapExtra>,
-    state: OverlapState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ state, begin, end, out }: ForwardBlockCall<OverlapExtra, OverlapState>): void {
     const { truePositive: kappa, falsePositive: alpha, falseNegative: beta } = this.coefficients;
     for (let n = begin, j = 0; n < end; n++, j++) {
       const mismatch = alpha * state.falsePositive[n]! + beta * state.falseNegative[n]!;
@@ -223,14 +212,9 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
     return true;
   }
 
-  protected backwardBlock(
-    prepared: Prepared<OverlapExtra>,
-    state: OverlapState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<OverlapExtra, OverlapState>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dPred, dLabel] = grads;
     const extra = prepared.extra!;
     const { outer, batch, inner, classes } = extra;
     const x = prepared.arrays[0]!.data;

@@ -5,63 +5,33 @@
  * each stays monomorphic).
  * @module
  */
-import type { TypedArray } from '../ndarray/dtype.js';
 import {
   type ResidualLoss,
   residualLossGradient,
   residualSlopes,
   residualValues,
 } from '../kernels/residual.js';
-import type { Prepared } from './_base/index.js';
-import { ElementwiseLoss } from './_elementwise.js';
+import type { ForwardGradientCall } from './_base/index.js';
+import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 
 /** An elementwise loss of the residual label − pred. */
-export abstract class ResidualElementwiseLoss extends ElementwiseLoss {
+export abstract class ResidualElementwiseLoss extends PairElementwiseLoss {
   /** Which residual loss this is, for the kernels. */
   protected abstract readonly residual: ResidualLoss;
 
-  protected forwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    residualValues(
-      { loss: this.residual, pred: pred!.data.subarray(begin, end), label: label!.data.subarray(begin, end) },
-      out.subarray(0, end - begin),
-    );
+  protected values({ pred, label }: PairOperands, out: Float64Array): void {
+    residualValues({ loss: this.residual, pred, label }, out);
   }
 
-  // ℓ depends on the residual only, so the label's gradient is the prediction's negated. Each
-  // gradient entry depends on one ℓ element: assigned.
-  protected backwardBlock(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    residualSlopes(
-      { loss: this.residual, pred: pred!.data.subarray(begin, end), label: label!.data.subarray(begin, end) },
-      {
-        dLoss: dLoss.subarray(0, end - begin),
-        dPred: dPred ? dPred.subarray(begin, end) : null,
-        dLabel: dLabel ? dLabel.subarray(begin, end) : null,
-      },
-    );
+  // ℓ depends on the residual only, so the label's gradient is the prediction's negated.
+  protected slopes({ pred, label }: PairOperands, gradients: PairGradients): void {
+    residualSlopes({ loss: this.residual, pred, label }, gradients);
   }
 
   // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
-  protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
+  protected override forwardGradient(call: ForwardGradientCall<undefined, undefined>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [pred, label] = prepared.arrays;
     residualLossGradient(
       { loss: this.residual, pred: pred!.data, label: label!.data },
       { sampleSize, scales, sums, gradient },

@@ -1,13 +1,15 @@
 import { formatShape, ShapeError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { sizeOf } from '../ndarray/shape.js';
-import { allocate, type TypedArray } from '../ndarray/dtype.js';
+import { allocate } from '../ndarray/dtype.js';
 import { div, greater, maximum, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
-  checkFinite,
+  type BackwardBlockCall,
   checkSignLabels,
+  finiteOption,
+  type ForwardBlockCall,
   Loss,
   type LossOptions,
   lossBatchAxis,
@@ -91,11 +93,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
 
   constructor(options: CosineEmbeddingLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 0 : options.margin);
-  }
-
-  protected override get requiredInputs(): number {
-    return 3;
+    this.margin = finiteOption(this.name, 'margin', options.margin, 0);
   }
 
   /** The ±1 labels get no gradient. */
@@ -145,13 +143,8 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
   }
 
   // ℓ is (M, 1): the block [begin, end) is the pairs [begin, end).
-  protected forwardBlock(
-    prepared: Prepared<CosineExtra>,
-    state: CosineState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<CosineExtra, CosineState>): void {
+    const { prepared, state, begin, end, out } = call;
     const { length, labels } = prepared.extra!;
     const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state;
     const a = prepared.arrays[0]!.data;
@@ -193,14 +186,9 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
   }
 
   // Each entry of input1 and input2 belongs to one pair, so to one ℓ element: assigned.
-  protected backwardBlock(
-    prepared: Prepared<CosineExtra>,
-    state: CosineState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dInput1, dInput2]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<CosineExtra, CosineState>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dInput1, dInput2] = grads;
     const { length, labels } = prepared.extra!;
     const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state;
     const a = prepared.arrays[0]!.data;

@@ -1,11 +1,19 @@
-import type { TypedArray } from '../ndarray/dtype.js';
-import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
+import { formatShape, ShapeError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
 import { div, lesser, mul, neg, sqrt, square, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { type ClassLayout, classLayout } from './_class-rows.js';
-import { Loss, type LossOptions, lossBatchAxis, type Prepared, reshapeLike } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  type ForwardBlockCall,
+  integerOption,
+  Loss,
+  type LossOptions,
+  lossBatchAxis,
+  type Prepared,
+  reshapeLike,
+} from './_base/index.js';
 
 /** Options of {@link CosineSimilarityLoss}. */
 export interface CosineSimilarityLossOptions extends LossOptions {
@@ -77,10 +85,7 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
 
   constructor(options: CosineSimilarityLossOptions = {}) {
     super(options, ['axis']);
-    const axis = options.axis === undefined ? -1 : options.axis;
-    if (!Number.isInteger(axis))
-      throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
-    this.axis = axis;
+    this.axis = integerOption(this.name, 'axis', options.axis, -1);
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<CosineSimilarityExtra> {
@@ -115,13 +120,8 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
   }
 
   // ℓ has one element per row r = o · inner + i; the row's elements sit at (o · size + c) · inner + i.
-  protected forwardBlock(
-    prepared: Prepared<CosineSimilarityExtra>,
-    state: CosineSimilarityState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<CosineSimilarityExtra, CosineSimilarityState>): void {
+    const { prepared, state, begin, end, out } = call;
     const { size, inner } = prepared.extra!;
     const p = prepared.arrays[0]!.data;
     const y = prepared.arrays[1]!.data;
@@ -152,14 +152,9 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
   // With ip = 1/‖p‖ (floored), cos = (p · y) · ip · iy and ∂ip/∂p_c = −p_c · ip³ off the floor
   // (0 on it): ∂cos/∂p_c = ip · (iy · y_c − (cos · ip) · p_c), and symmetrically for y. ℓ = −cos.
   // Each entry belongs to one row, so to one ℓ element: assigned.
-  protected backwardBlock(
-    prepared: Prepared<CosineSimilarityExtra>,
-    state: CosineSimilarityState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<CosineSimilarityExtra, CosineSimilarityState>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dPred, dLabel] = grads;
     const { size, inner } = prepared.extra!;
     const p = prepared.arrays[0]!.data;
     const y = prepared.arrays[1]!.data;

@@ -1,4 +1,4 @@
-import { allocate, type DType, floatOf, type TypedArray } from '../ndarray/dtype.js';
+import { allocate, type DType, floatOf } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { logSoftmax } from '../ops/activation.js';
@@ -16,9 +16,11 @@ import {
 import { logSumExp } from '../ops/reduce.js';
 import { isFloatArray } from '../kernels/index.js';
 import {
+  type BackwardBlockCall,
   checkBoolean,
   checkChoice,
   checkRank,
+  type ForwardBlockCall,
   Loss,
   type LossOptions,
   type Prepared,
@@ -173,6 +175,11 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
   readonly blankLabel: 'last' | 'first' | number;
   /** Whether an infeasible sample gives 0 instead of +Infinity. */
   readonly zeroInfinity: boolean;
+
+  /** pred and label; the lengths are optional. */
+  protected override get requiredInputs(): number {
+    return 2;
+  }
 
   constructor(options: CTCLossOptions = {}) {
     const given: unknown = options;
@@ -339,13 +346,7 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
    * fallback per sample (the derivation is at forwardSamples in _ctc-forward.ts); α and the
    * per-sample modes stay in the state for the backward.
    */
-  protected forwardBlock(
-    prepared: Prepared<CTCCall>,
-    state: CTCState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, state, begin, end, out }: ForwardBlockCall<CTCCall, CTCState>): void {
     forwardSamples({
       setup: prepared.extra!,
       state,
@@ -376,14 +377,9 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
    * dℓ · (softmax(x_t) − γ_t) for samples [begin, end), γ from the β recursion and the α the
    * forward kept (the derivation is at backwardSamples in _ctc-backward.ts).
    */
-  protected backwardBlock(
-    prepared: Prepared<CTCCall>,
-    state: CTCState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<CTCCall, CTCState>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dPred] = grads;
     const x = prepared.arrays[0]!.data;
     if (!dPred || !isFloatArray(dPred) || !isFloatArray(x)) return;
     backwardSamples({

@@ -1,4 +1,3 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { sameShape } from '../ndarray/shape.js';
@@ -6,8 +5,10 @@ import { add, div, lesser, log, mul, sub, where } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { BlockSum } from './_block-sum.js';
 import {
-  checkBoolean,
-  checkFinite,
+  type BackwardBlockCall,
+  booleanOption,
+  finiteOption,
+  type ForwardBlockCall,
   Loss,
   type LossOptions,
   lossBatchAxis,
@@ -83,14 +84,10 @@ export class GaussianNLLLoss extends Loss<GaussianExtra, BlockSum | null> {
 
   constructor(options: GaussianNLLLossOptions = {}) {
     super(options, ['full', 'eps']);
-    this.full = checkBoolean(this.name, 'full', options.full === undefined ? false : options.full);
-    const eps = checkFinite(this.name, 'eps', options.eps === undefined ? 1e-6 : options.eps);
+    this.full = booleanOption(this.name, 'full', options.full, false);
+    const eps = finiteOption(this.name, 'eps', options.eps, 1e-6);
     if (eps <= 0) throw new ValueError(`${this.name}: option eps must be > 0, got ${eps}`);
     this.eps = eps;
-  }
-
-  protected override get requiredInputs(): number {
-    return 3;
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<GaussianExtra> {
@@ -135,13 +132,8 @@ export class GaussianNLLLoss extends Loss<GaussianExtra, BlockSum | null> {
     return prepared.extra!.varianceRun > 1 ? new BlockSum(variance.size, prepared.arrays[0]!.size) : null;
   }
 
-  protected forwardBlock(
-    prepared: Prepared<GaussianExtra>,
-    _state: BlockSum | null,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<GaussianExtra, BlockSum | null>): void {
+    const { prepared, begin, end, out } = call;
     const [pred, target, variance] = prepared.arrays;
     const [p, t, s] = [pred!.data, target!.data, variance!.data];
     const run = prepared.extra!.varianceRun;
@@ -159,14 +151,9 @@ export class GaussianNLLLoss extends Loss<GaussianExtra, BlockSum | null> {
   // ∂ℓ/∂pred = d/v, ∂ℓ/∂target = −d/v (assigned: one ℓ element each); ∂ℓ/∂variance =
   // ½(1/v − (d/v)²) where variance ≥ eps and 0 below (the floor is constant there): assigned when
   // the variance has pred's shape, else summed over its row in float64 (BlockSum).
-  protected backwardBlock(
-    prepared: Prepared<GaussianExtra>,
-    varianceSum: BlockSum | null,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dTarget, dVariance]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<GaussianExtra, BlockSum | null>): void {
+    const { prepared, state: varianceSum, begin, end, dLoss, grads } = call;
+    const [dPred, dTarget, dVariance] = grads;
     const [pred, target, variance] = prepared.arrays;
     const [p, t, s] = [pred!.data, target!.data, variance!.data];
     const run = prepared.extra!.varianceRun;

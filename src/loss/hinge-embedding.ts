@@ -1,7 +1,13 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { equal, greater, mul, sub, where } from '../ops/elementwise.js';
-import { checkFinite, checkSignLabels, type LossOptions, type Prepared } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  checkSignLabels,
+  finiteOption,
+  type ForwardBlockCall,
+  type LossOptions,
+  type Prepared,
+} from './_base/index.js';
 import { ElementwiseLoss } from './_elementwise.js';
 
 /** Options of {@link HingeEmbeddingLoss}. */
@@ -56,7 +62,7 @@ export class HingeEmbeddingLoss extends ElementwiseLoss<HingeEmbeddingExtra> {
 
   constructor(options: HingeEmbeddingLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
+    this.margin = finiteOption(this.name, 'margin', options.margin, 1);
   }
 
   /** The ±1 labels get no gradient. */
@@ -70,13 +76,8 @@ export class HingeEmbeddingLoss extends ElementwiseLoss<HingeEmbeddingExtra> {
     return { ...prepared, extra: { labels: checkSignLabels(this.name, 'label', prepared.arrays[1]!) } };
   }
 
-  protected forwardBlock(
-    prepared: Prepared<HingeEmbeddingExtra>,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<HingeEmbeddingExtra, undefined>): void {
+    const { prepared, begin, end, out } = call;
     const p = prepared.arrays[0]!.data;
     const { labels } = prepared.extra!;
     const margin = this.margin;
@@ -92,14 +93,9 @@ export class HingeEmbeddingLoss extends ElementwiseLoss<HingeEmbeddingExtra> {
 
   // dℓ/dpred: 1 for label 1; −1 strictly inside the hinge for label −1, 0 on and beyond it (a NaN
   // gap gives NaN). Each gradient entry depends on one ℓ element: assigned.
-  protected backwardBlock(
-    prepared: Prepared<HingeEmbeddingExtra>,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<HingeEmbeddingExtra, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
+    const [dPred] = grads;
     if (!dPred) return;
     const p = prepared.arrays[0]!.data;
     const { labels } = prepared.extra!;

@@ -40,10 +40,6 @@ export class HingeLoss extends MarginElementwiseLoss {
 
   protected readonly kind = 'hinge';
 
-  constructor(options: HingeLossOptions = {}) {
-    super(options);
-  }
-
   twin({ arrays: [pred, label] }: Prepared): NDArray {
     return relu(sub(this.margin, mul(pred!, label!)));
   }

@@ -2,7 +2,7 @@ import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { abs, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { ResidualElementwiseLoss } from './_residual.js';
-import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
+import { finiteOption, type LossOptions, type Prepared } from './_base/index.js';
 import type { ResidualLoss } from '../kernels/residual.js';
 
 /** Options of {@link HuberLoss}. */
@@ -47,7 +47,7 @@ export class HuberLoss extends ResidualElementwiseLoss {
 
   constructor(options: HuberLossOptions = {}) {
     super(options, ['rho']);
-    const rho = checkFinite(this.name, 'rho', options.rho === undefined ? 1 : options.rho);
+    const rho = finiteOption(this.name, 'rho', options.rho, 1);
     if (rho <= 0) throw new ValueError(`${this.name}: option rho must be > 0, got ${rho}`);
     this.rho = rho;
     this.residual = { kind: 'huber', rho };

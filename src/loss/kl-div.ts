@@ -1,5 +1,5 @@
 import type { TypedArray } from '../ndarray/dtype.js';
-import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
+import { formatShape, ShapeError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { logSoftmax } from '../ops/activation.js';
@@ -19,9 +19,13 @@ import {
   Runs,
 } from './_class-rows.js';
 import {
+  type BackwardBlockCall,
+  booleanOption,
   broadcastOffsets,
   checkBoolean,
-  checkChoice,
+  choiceOption,
+  type ForwardBlockCall,
+  integerOption,
   Loss,
   type LossOptions,
   lossBatchAxis,
@@ -157,20 +161,14 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
   constructor(options: KLDivLossOptions = {}) {
     super(options, ['fromLogits', 'axis', 'classReduction', 'logTarget']);
     this.logTarget = checkBoolean(this.name, 'logTarget', options.logTarget ?? false);
-    this.fromLogits = checkBoolean(
-      this.name,
-      'fromLogits',
-      options.fromLogits === undefined ? true : options.fromLogits,
-    );
-    const axis = options.axis === undefined ? -1 : options.axis;
-    if (!Number.isInteger(axis))
-      throw new ValueError(`${this.name}: option axis must be an integer, got ${String(axis)}`);
-    this.axis = axis;
-    this.classReduction = checkChoice(
+    this.fromLogits = booleanOption(this.name, 'fromLogits', options.fromLogits, true);
+    this.axis = integerOption(this.name, 'axis', options.axis, -1);
+    this.classReduction = choiceOption(
       this.name,
       'classReduction',
-      options.classReduction === undefined ? 'mean' : options.classReduction,
+      options.classReduction,
       ['mean', 'sum'],
+      'mean',
     );
   }
 
@@ -227,13 +225,7 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     };
   }
 
-  protected forwardBlock(
-    prepared: Prepared<KLExtra>,
-    state: KLState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, state, begin, end, out }: ForwardBlockCall<KLExtra, KLState>): void {
     const rows = classRows(prepared, state, begin, end);
     const label = denseLabel(prepared, state);
     // The label as given (t with logTarget, else the probabilities z themselves).
@@ -260,14 +252,9 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
   // every ℓ element of a row touches the whole row (see RowMass). label's gradient: each entry
   // gets one term (added onto its zero), or, when the label was broadcast, the terms are summed
   // in float64 over the broadcast axes (see BlockSum).
-  protected backwardBlock(
-    prepared: Prepared<KLExtra>,
-    state: KLState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<KLExtra, KLState>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dPred, dLabel] = grads;
     const rows = classRows(prepared, state, begin, end);
     const label = denseLabel(prepared, state);
     // The label as given (t with logTarget, else the probabilities z themselves).

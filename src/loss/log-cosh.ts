@@ -42,10 +42,6 @@ export class LogCoshLoss extends PointwiseLoss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'LogCoshLoss';
 
-  constructor(options: LogCoshLossOptions = {}) {
-    super(options, []);
-  }
-
   protected value(pred: number, label: number): number {
     return logCosh(pred - label);
   }

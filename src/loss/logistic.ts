@@ -1,8 +1,17 @@
-import { isFloat, type TypedArray } from '../ndarray/dtype.js';
+import { isFloat } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { asFloat, checkChoice, floatDTypeOf, type LossOptions, type Prepared } from './_base/index.js';
+import {
+  asFloat,
+  type BackwardBlockCall,
+  choiceOption,
+  floatDTypeOf,
+  type ForwardBlockCall,
+  type ForwardGradientCall,
+  type LossOptions,
+  type Prepared,
+} from './_base/index.js';
 import {
   floatData,
   sigmoidBinaryCrossEntropyBackward,
@@ -60,8 +69,13 @@ export class LogisticLoss extends ElementwiseLoss {
 
   constructor(options: LogisticLossOptions = {}) {
     super(options, ['labelFormat']);
-    const labelFormat = options.labelFormat === undefined ? 'signed' : options.labelFormat;
-    this.labelFormat = checkChoice(this.name, 'labelFormat', labelFormat, ['signed', 'binary']);
+    this.labelFormat = choiceOption(
+      this.name,
+      'labelFormat',
+      options.labelFormat,
+      ['signed', 'binary'],
+      'signed',
+    );
   }
 
   /** z = scale · label + shift: (label + 1)/2 for signed labels, the label itself for binary ones. */
@@ -102,25 +116,14 @@ export class LogisticLoss extends ElementwiseLoss {
   // softplus(x) − x·z = (1 − z)·s(x) + z·s(−x) with s(x) = log(1 + e^x) and s(x) = x + s(−x):
   // the kernel layer's binary cross-entropy on logits (src/kernels/binary-cross-entropy.ts, where
   // the stable form is derived) with p = 1 and z = scale · label + shift.
-  protected forwardBlock(
-    prepared: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
     sigmoidBinaryCrossEntropyForward(this.operands(prepared, begin, end), out.subarray(0, end - begin));
   }
 
   // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
-  protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared,
-    _state: unknown,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
+  protected override forwardGradient(call: ForwardGradientCall<undefined, undefined>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [pred, label] = prepared.arrays;
     sigmoidBinaryCrossEntropyGradient(
       { logits: pred!.data, labels: label!.data, labelScale: this.labelScale, labelShift: this.labelShift },
       { sampleSize, scales, sums, gradient },
@@ -128,14 +131,9 @@ export class LogisticLoss extends ElementwiseLoss {
   }
 
   // Each gradient entry depends on one ℓ element: assigned. dℓ/dlabel = −x · scale.
-  protected backwardBlock(
-    prepared: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
+    const [dPred, dLabel] = grads;
     sigmoidBinaryCrossEntropyBackward(this.operands(prepared, begin, end), {
       dLoss: dLoss.subarray(0, end - begin),
       dPred: dPred ? floatData(this.name, dPred).subarray(begin, end) : null,

@@ -1,14 +1,13 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, greater, mul, sub, where } from '../ops/elementwise.js';
 import {
-  checkFinite,
-  Loss,
+  type BackwardBlockCall,
+  finiteOption,
+  type ForwardBlockCall,
   type LossOptions,
-  lossBatchAxis,
   type Prepared,
-  reshapeLike,
 } from './_base/index.js';
+import { ElementwiseLoss } from './_elementwise.js';
 
 /** Options of {@link MarginRankingLoss}. */
 export interface MarginRankingLossOptions extends LossOptions {
@@ -51,42 +50,21 @@ export interface MarginRankingLossOptions extends LossOptions {
  * loss.forward(nd.array([2, 1, 0]), nd.array([1, 1, 1]), nd.array([1, 1, -1])); // [0 0.5 0]
  * ```
  */
-export class MarginRankingLoss extends Loss {
+export class MarginRankingLoss extends ElementwiseLoss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'MarginRankingLoss';
 
-  readonly inputNames: readonly string[] = ['input1', 'input2', 'label', 'sampleWeight'];
+  override readonly inputNames: readonly string[] = ['input1', 'input2', 'label', 'sampleWeight'];
   /** The margin. */
   readonly margin: number;
 
   constructor(options: MarginRankingLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 0 : options.margin);
+    this.margin = finiteOption(this.name, 'margin', options.margin, 0);
   }
 
-  protected override get requiredInputs(): number {
-    return 3;
-  }
-
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared {
-    const input1 = inputs[0]!;
-    const input2 = reshapeLike(this.name, 'input2', inputs[1]!, 'input1', input1);
-    const label = reshapeLike(this.name, 'label', inputs[2]!, 'input1', input1);
-    return {
-      arrays: [input1, input2, label],
-      sources: [0, 1, 2],
-      lossShape: input1.shape,
-      batchAxis: lossBatchAxis(this.name, this.batchAxis, input1.shape),
-    };
-  }
-
-  protected forwardBlock(
-    { arrays: [input1, input2, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
+    const [input1, input2, label] = prepared.arrays;
     const a = input1!.data;
     const b = input2!.data;
     const y = label!.data;
@@ -100,14 +78,10 @@ export class MarginRankingLoss extends Loss {
 
   // relu′ is 1 only where the gap is strictly positive (NaN where it is NaN). Each gradient entry
   // depends on one ℓ element: assigned.
-  protected backwardBlock(
-    { arrays: [input1, input2, label] }: Prepared,
-    _state: unknown,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dInput1, dInput2, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
+    const [input1, input2, label] = prepared.arrays;
+    const [dInput1, dInput2, dLabel] = grads;
     const a = input1!.data;
     const b = input2!.data;
     const y = label!.data;

@@ -1,10 +1,17 @@
-import { allocate, type TypedArray } from '../ndarray/dtype.js';
+import { allocate } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { add, greater, mul, sub, where } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
-import { Loss, type LossOptions, type Prepared, reshapeLike } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  type ForwardBlockCall,
+  Loss,
+  type LossOptions,
+  type Prepared,
+  reshapeLike,
+} from './_base/index.js';
 import { classMatrix } from './_class-matrix.js';
 
 /** Options of {@link MultiLabelMarginLoss}: only the common ones. */
@@ -103,13 +110,8 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     return { arrays: [pred], sources: [0], lossShape: [batch], batchAxis, extra };
   }
 
-  protected forwardBlock(
-    prepared: Prepared<MultiLabelMarginExtra>,
-    _state: undefined,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<MultiLabelMarginExtra, undefined>): void {
+    const { prepared, begin, end, out } = call;
     const { classes, targets, counts, isTarget } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     for (let n = begin, j = 0; n < end; n++, j++) {
@@ -133,14 +135,9 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     return true;
   }
 
-  protected backwardBlock(
-    prepared: Prepared<MultiLabelMarginExtra>,
-    _state: undefined,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<MultiLabelMarginExtra, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
+    const [dPred] = grads;
     if (!dPred) return;
     const { classes, targets, counts, isTarget } = prepared.extra!;
     const x = prepared.arrays[0]!.data;

@@ -1,9 +1,15 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import { sigmoidScalar, softplusScalar } from '../kernels/elementwise.js';
-import { Loss, type LossOptions, type Prepared, reshapeLike } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  type ForwardBlockCall,
+  Loss,
+  type LossOptions,
+  type Prepared,
+  reshapeLike,
+} from './_base/index.js';
 import {
   type ClassWeightOption,
   checkClassWeightLength,
@@ -77,14 +83,9 @@ export class MultiLabelSoftMarginLoss extends Loss<number> {
     return { arrays: [pred, label], sources: [0, 1], lossShape: [batch], batchAxis, extra: classes };
   }
 
-  protected forwardBlock(
-    { arrays: [pred, label], extra }: Prepared<number>,
-    _state: undefined,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
-    const classes = extra!;
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<number, undefined>): void {
+    const [pred, label] = prepared.arrays;
+    const classes = prepared.extra!;
     const x = pred!.data;
     const y = label!.data;
     const w = this.classWeight;
@@ -103,15 +104,11 @@ export class MultiLabelSoftMarginLoss extends Loss<number> {
     return true;
   }
 
-  protected backwardBlock(
-    { arrays: [pred, label], extra }: Prepared<number>,
-    _state: undefined,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
-    const classes = extra!;
+  protected backwardBlock(call: BackwardBlockCall<number, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
+    const [pred, label] = prepared.arrays;
+    const [dPred, dLabel] = grads;
+    const classes = prepared.extra!;
     const x = pred!.data;
     const y = label!.data;
     const w = this.classWeight;

@@ -1,10 +1,17 @@
-import { allocate, type TypedArray } from '../ndarray/dtype.js';
+import { allocate } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { checkIndices, pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
-import { checkFinite, Loss, type LossOptions, type Prepared } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  finiteOption,
+  type ForwardBlockCall,
+  Loss,
+  type LossOptions,
+  type Prepared,
+} from './_base/index.js';
 import {
   type ClassWeightOption,
   checkClassWeightLength,
@@ -81,7 +88,7 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     const p = options.p === undefined ? 1 : options.p;
     if (p !== 1 && p !== 2) throw new ValueError(`${this.name}: option p must be 1 or 2, got ${String(p)}`);
     this.p = p;
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
+    this.margin = finiteOption(this.name, 'margin', options.margin, 1);
     this.classWeight = readClassWeight(this.name, options.classWeight);
   }
 
@@ -105,13 +112,7 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     return (this.classWeight ? this.classWeight[label]! : 1) / classes;
   }
 
-  protected forwardBlock(
-    prepared: Prepared<MultiMarginExtra>,
-    _state: undefined,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<MultiMarginExtra, undefined>): void {
     const { classes, labels } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     for (let n = begin, j = 0; n < end; n++, j++) {
@@ -134,14 +135,9 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     return true;
   }
 
-  protected backwardBlock(
-    prepared: Prepared<MultiMarginExtra>,
-    _state: undefined,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<MultiMarginExtra, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
+    const [dPred] = grads;
     if (!dPred) return;
     const { classes, labels } = prepared.extra!;
     const x = prepared.arrays[0]!.data;

@@ -1,4 +1,3 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { mul, neg, where } from '../ops/elementwise.js';
@@ -12,7 +11,14 @@ import {
   perClassOption,
   sparseClassLabels,
 } from './_class-rows.js';
-import { integerOption, Loss, type LossOptions, type Prepared } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  type ForwardBlockCall,
+  integerOption,
+  Loss,
+  type LossOptions,
+  type Prepared,
+} from './_base/index.js';
 
 /** Options of {@link NLLLoss}. */
 export interface NLLLossOptions extends LossOptions {
@@ -141,13 +147,7 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
   }
 
   // ℓ has one element per row, so the block [begin, end) of ℓ is the rows [begin, end).
-  protected forwardBlock(
-    prepared: Prepared<NLLExtra>,
-    _state: undefined,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<NLLExtra, undefined>): void {
     const { layout, labels, rowWeights } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     for (let r = begin, j = 0; r < end; r++, j++) {
@@ -157,14 +157,9 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
   }
 
   // Each label entry belongs to one row (assigned); the other entries keep their zero.
-  protected backwardBlock(
-    prepared: Prepared<NLLExtra>,
-    _state: undefined,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dLogProb]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<NLLExtra, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
+    const [dLogProb] = grads;
     if (!dLogProb) return;
     const { layout, labels, rowWeights } = prepared.extra!;
     for (let r = begin, j = 0; r < end; r++, j++) {

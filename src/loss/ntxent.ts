@@ -7,8 +7,10 @@ import { transpose } from '../ops/movement.js';
 import { logSumExp, sum } from '../ops/reduce.js';
 import { softplusScalar, sigmoidScalar } from '../kernels/elementwise.js';
 import {
-  checkFinite,
+  type BackwardBlockCall,
   checkRank,
+  finiteOption,
+  type ForwardBlockCall,
   Loss,
   type LossOptions,
   lossBatchAxis,
@@ -100,11 +102,7 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
 
   constructor(options: NTXentLossOptions = {}) {
     super(options, ['temperature']);
-    const temperature = checkFinite(
-      this.name,
-      'temperature',
-      options.temperature === undefined ? 0.07 : options.temperature,
-    );
+    const temperature = finiteOption(this.name, 'temperature', options.temperature, 0.07);
     if (!(temperature > 0))
       throw new ValueError(`${this.name}: option temperature must be > 0, got ${temperature}`);
     this.temperature = temperature;
@@ -167,13 +165,8 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
   }
 
   // ℓ is (N,): the block [begin, end) is the rows [begin, end), each against every row.
-  protected forwardBlock(
-    prepared: Prepared<NTXentExtra>,
-    state: NTXentState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<NTXentExtra, NTXentState>): void {
+    const { prepared, state, begin, end, out } = call;
     const { labels } = prepared.extra!;
     const { similarities, negativeLogSum } = state;
     for (let i = begin, at = 0; i < end; i++, at++) {
@@ -194,14 +187,9 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
 
   // Every ℓ_i touches every row: ∂/∂u is summed in float64 over the blocks of a pass and turned
   // into ∂/∂e (assigned) once the last row has arrived.
-  protected backwardBlock(
-    prepared: Prepared<NTXentExtra>,
-    state: NTXentState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dEmbeddings]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<NTXentExtra, NTXentState>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dEmbeddings] = grads;
     if (!dEmbeddings) return;
     const { labels } = prepared.extra!;
     const [rows, length] = prepared.arrays[0]!.shape as [number, number];

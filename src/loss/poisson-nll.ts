@@ -1,15 +1,14 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { add, exp, greater, log, mul, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import {
-  checkBoolean,
+  type BackwardBlockCall,
+  booleanOption,
+  type ForwardBlockCall,
   type LossInput,
   type LossOptions,
-  lossBatchAxis,
   type Prepared,
-  reshapeLike,
 } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 import { expInto, isFloatArray } from '../kernels/index.js';
@@ -100,32 +99,16 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
 
   constructor(options: PoissonNLLLossOptions = {}) {
     super(options, ['fromLogits', 'computeFull']);
-    this.fromLogits = checkBoolean(
-      this.name,
-      'fromLogits',
-      options.fromLogits === undefined ? true : options.fromLogits,
-    );
-    this.computeFull = checkBoolean(
-      this.name,
-      'computeFull',
-      options.computeFull === undefined ? false : options.computeFull,
-    );
+    this.fromLogits = booleanOption(this.name, 'fromLogits', options.fromLogits, true);
+    this.computeFull = booleanOption(this.name, 'computeFull', options.computeFull, false);
   }
 
   protected override prepare(
     inputs: readonly (NDArray | null)[],
     raw: readonly (LossInput | null | undefined)[] = inputs,
   ): Prepared<PoissonExtra> {
-    const pred = inputs[0]!;
-    const target = reshapeLike(this.name, 'target', inputs[1]!, 'pred', pred);
-    const extra: PoissonExtra = { epsilon: this.readEpsilon(raw[3], inputs[3] ?? null) };
-    return {
-      arrays: [pred, target],
-      sources: [0, 1],
-      lossShape: pred.shape,
-      batchAxis: lossBatchAxis(this.name, this.batchAxis, pred.shape),
-      extra,
-    };
+    const prepared = super.prepare(inputs);
+    return { ...prepared, extra: { epsilon: this.readEpsilon(raw[3], inputs[3] ?? null) } };
   }
 
   /**
@@ -156,13 +139,10 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
 
   // Stirling: log t! ≈ t·log t − t + ½·log(2π·t) = (t + ½)·log t − t + ½·log 2π (one log),
   // with derivative log t + 1/(2t).
-  protected forwardBlock(
-    { arrays: [pred, target], extra }: Prepared<PoissonExtra>,
-    state: PoissonState | undefined,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<PoissonExtra, PoissonState | undefined>): void {
+    const { prepared, state, begin, end, out } = call;
+    const [pred, target] = prepared.arrays;
+    const extra = prepared.extra;
     const x = pred!.data;
     const t = target!.data;
     if (this.fromLogits && isFloatArray(x)) {
@@ -192,14 +172,11 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
   // dℓ/dx = exp(x) − t, or 1 − t/(x + epsilon) for rates; dℓ/dt = −x, or −log(x + epsilon), plus
   // Stirling's log t + 1/(2t) where t > 1. Each gradient entry depends on one ℓ element: assigned,
   // in one float64 expression so a float32 gradient is rounded once.
-  protected backwardBlock(
-    { arrays: [pred, target], extra }: Prepared<PoissonExtra>,
-    state: PoissonState | undefined,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dTarget]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<PoissonExtra, PoissonState | undefined>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [pred, target] = prepared.arrays;
+    const extra = prepared.extra;
+    const [dPred, dTarget] = grads;
     const x = pred!.data;
     const t = target!.data;
     const full = this.computeFull;

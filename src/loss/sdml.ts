@@ -5,7 +5,15 @@ import { logSoftmax } from '../ops/activation.js';
 import { abs, add, equal, log, mul, neg, square, sub, where } from '../ops/elementwise.js';
 import { expandDims } from '../ops/movement.js';
 import { mean, sum } from '../ops/reduce.js';
-import { checkFinite, Loss, type LossOptions, type Prepared } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  checkFinite,
+  finiteOption,
+  type ForwardBlockCall,
+  Loss,
+  type LossOptions,
+  type Prepared,
+} from './_base/index.js';
 import { BlockSum } from './_block-sum.js';
 
 /** Options of {@link SDMLLoss}. */
@@ -115,11 +123,7 @@ export class SDMLLoss extends Loss<undefined, SDMLState> {
     super(options === null || typeof options !== 'object' ? options : { ...options, weight: null }, [
       'smoothingParameter',
     ]);
-    const smoothing = checkFinite(
-      this.name,
-      'smoothingParameter',
-      options.smoothingParameter === undefined ? 0.3 : options.smoothingParameter,
-    );
+    const smoothing = finiteOption(this.name, 'smoothingParameter', options.smoothingParameter, 0.3);
     if (smoothing < 0 || smoothing > 1) {
       throw new ValueError(`${this.name}: option smoothingParameter must lie in [0, 1], got ${smoothing}`);
     }
@@ -155,13 +159,7 @@ export class SDMLLoss extends Loss<undefined, SDMLState> {
   }
 
   // ℓ is (N,): the block [begin, end) is the rows [begin, end) of x1, each against all of x2.
-  protected forwardBlock(
-    prepared: Prepared<undefined>,
-    state: SDMLState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, state, begin, end, out }: ForwardBlockCall<undefined, SDMLState>): void {
     const [x1, x2] = prepared.arrays;
     const a = x1!.data;
     const b = x2!.data;
@@ -200,14 +198,9 @@ export class SDMLLoss extends Loss<undefined, SDMLState> {
 
   // Row i of x1 gets contributions from ℓ_i only: summed in a float64 row, then assigned. Every
   // ℓ_i touches every row of x2: summed in float64 across the blocks (see BlockSum).
-  protected backwardBlock(
-    prepared: Prepared<undefined>,
-    state: SDMLState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dX1, dX2]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<undefined, SDMLState>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dX1, dX2] = grads;
     const [x1, x2] = prepared.arrays;
     const a = x1!.data;
     const b = x2!.data;

@@ -1,4 +1,3 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { sameShape } from '../ndarray/shape.js';
@@ -6,10 +5,13 @@ import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import {
   asFloat,
+  type BackwardBlockCall,
+  booleanOption,
   broadcastOffsets,
-  checkBoolean,
   checkFinite,
   floatDTypeOf,
+  type ForwardBlockCall,
+  type ForwardGradientCall,
   type LossOptions,
   lossBatchAxis,
   type Prepared,
@@ -124,11 +126,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
 
   constructor(options: SigmoidBinaryCrossEntropyLossOptions = {}) {
     super(options, ['fromSigmoid', 'labelSmoothing']);
-    this.fromSigmoid = checkBoolean(
-      this.name,
-      'fromSigmoid',
-      options.fromSigmoid === undefined ? false : options.fromSigmoid,
-    );
+    this.fromSigmoid = booleanOption(this.name, 'fromSigmoid', options.fromSigmoid, false);
     const smoothing = checkFinite(this.name, 'labelSmoothing', options.labelSmoothing ?? 0);
     if (smoothing < 0 || smoothing >= 1)
       throw new ValueError(`${this.name}: option labelSmoothing must be in [0, 1), got ${smoothing}`);
@@ -199,13 +197,8 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   // Logits go through the kernel layer's fused BCE (wasm SIMD for float32, float64 Math
   // otherwise); probabilities through its float64 loop. Both are written out in
   // src/kernels/binary-cross-entropy.ts.
-  protected forwardBlock(
-    prepared: Prepared<BceExtra>,
-    state: BceState | undefined,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<BceExtra, BceState | undefined>): void {
+    const { prepared, state, begin, end, out } = call;
     const block = blockOperands(prepared, state, begin, end);
     const loss = out.subarray(0, end - begin);
     if (this.fromSigmoid) probabilityCrossEntropyForward(block, loss);
@@ -219,14 +212,9 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
 
   // The same ℓ and gradient in one pass, for recorded calls on logits without posWeight (see
   // Loss.forwardGradient).
-  protected override forwardGradient(
-    { arrays: [pred, label] }: Prepared<BceExtra>,
-    _state: BceState | undefined,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
+  protected override forwardGradient(call: ForwardGradientCall<BceExtra, BceState | undefined>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [pred, label] = prepared.arrays;
     sigmoidBinaryCrossEntropyGradient(
       { logits: pred!.data, labels: label!.data, labelScale: 1, labelShift: 0 },
       { sampleSize, scales, sums, gradient },
@@ -236,14 +224,8 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   // Gradients of pred and label depend on one ℓ element each: the kernels assign them. A
   // broadcast posWeight's per-element gradient lands in the block scratch first and is summed
   // over its broadcast axes (see BlockSum).
-  protected backwardBlock(
-    prepared: Prepared<BceExtra>,
-    state: BceState | undefined,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    gradients: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<BceExtra, BceState | undefined>): void {
+    const { prepared, state, begin, end, dLoss, grads: gradients } = call;
     const block = blockOperands(prepared, state, begin, end);
     const count = end - begin;
     const dPosWeight = gradients[2] ? floatData(this.name, gradients[2]) : null;

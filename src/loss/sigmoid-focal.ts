@@ -1,9 +1,15 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { booleanOption, checkFinite, type LossOptions, type Prepared } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  booleanOption,
+  finiteOption,
+  type ForwardBlockCall,
+  type LossOptions,
+  type Prepared,
+} from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 
 /** Options of {@link SigmoidFocalLoss}. */
@@ -110,13 +116,7 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
   }
 
   // Every element of ℓ is one element of pred and label.
-  protected forwardBlock(
-    prepared: Prepared,
-    _state: undefined,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
     const [pred, label] = prepared.arrays;
     const x = pred!.data;
     const t = label!.data;
@@ -132,14 +132,9 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
     return true;
   }
 
-  protected backwardBlock(
-    prepared: Prepared,
-    _state: undefined,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
+    const [dPred, dLabel] = grads;
     const [pred, label] = prepared.arrays;
     const x = pred!.data;
     const t = label!.data;
@@ -175,7 +170,7 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
 /** The `alpha` option of the focal losses: a number in [0, 1] or null (default 0.25). */
 export function focalAlpha(where: string, alpha: unknown): number | null {
   if (alpha === null) return null;
-  const value = checkFinite(where, 'alpha', alpha === undefined ? 0.25 : alpha);
+  const value = finiteOption(where, 'alpha', alpha, 0.25);
   if (value < 0 || value > 1)
     throw new ValueError(
       `${where}: option alpha must lie in [0, 1] (or be null for no weighting), got ${value}`,
@@ -185,7 +180,7 @@ export function focalAlpha(where: string, alpha: unknown): number | null {
 
 /** The `gamma` option of the focal losses: a finite number ≥ 0 (default 2). */
 export function focalGamma(where: string, gamma: unknown): number {
-  const value = checkFinite(where, 'gamma', gamma === undefined ? 2 : gamma);
+  const value = finiteOption(where, 'gamma', gamma, 2);
   if (value < 0) throw new ValueError(`${where}: option gamma must be >= 0, got ${value}`);
   return value;
 }

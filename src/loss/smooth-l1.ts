@@ -1,7 +1,7 @@
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { ResidualLoss } from '../kernels/residual.js';
-import { checkFinite, type LossOptions, type Prepared } from './_base/index.js';
+import { finiteOption, type LossOptions, type Prepared } from './_base/index.js';
 import { ResidualElementwiseLoss } from './_residual.js';
 import { huberTwin } from './huber.js';
 
@@ -57,7 +57,7 @@ export class SmoothL1Loss extends ResidualElementwiseLoss {
 
   constructor(options: SmoothL1LossOptions = {}) {
     super(options, ['beta']);
-    const beta = checkFinite(this.name, 'beta', options.beta === undefined ? 1 : options.beta);
+    const beta = finiteOption(this.name, 'beta', options.beta, 1);
     if (beta < 0) throw new ValueError(`${this.name}: option beta must be >= 0, got ${beta}`);
     this.beta = beta;
     this.residual = beta > 0 ? { kind: 'huber', rho: beta } : { kind: 'absolute' };

@@ -45,10 +45,6 @@ export class SoftMarginLoss extends PointwiseLoss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'SoftMarginLoss';
 
-  constructor(options: SoftMarginLossOptions = {}) {
-    super(options, []);
-  }
-
   protected value(pred: number, label: number): number {
     return softplusScalar(-label * pred);
   }

@@ -1,4 +1,3 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
@@ -43,7 +42,10 @@ import {
   Runs,
 } from './_class-rows.js';
 import {
+  type BackwardBlockCall,
   checkBoolean,
+  type ForwardBlockCall,
+  type ForwardGradientCall,
   Loss,
   type LossOptions,
   lossBatchAxis,
@@ -323,13 +325,8 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   // ℓ has one element per row (the class axis has size 1), so the block [begin, end) of ℓ is the
   // rows [begin, end) of pred. Sparse labels on logits with the class axis last (the common case)
   // are contiguous rows for the kernel layer; other layouts walk the Runs of _class-rows.ts.
-  protected forwardBlock(
-    prepared: Prepared<SoftmaxExtra>,
-    normalizers: RowNormalizers | null,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<SoftmaxExtra, RowNormalizers | null>): void {
+    const { prepared, state: normalizers, begin, end, out } = call;
     const { layout, labels, sparse, denseWeights } = prepared.extra!;
     const loss = out.subarray(0, end - begin);
     const rows = classRows(prepared, normalizers, begin, end);
@@ -376,14 +373,8 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
 
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient).
   // A sample holds sampleSize / classes consecutive rows.
-  protected override forwardGradient(
-    prepared: Prepared<SoftmaxExtra>,
-    _state: RowNormalizers | null,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
+  protected override forwardGradient(call: ForwardGradientCall<SoftmaxExtra, RowNormalizers | null>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
     const { layout, labels, sparse, total } = prepared.extra!;
     const x = prepared.arrays[0]!.data as FloatArray;
     const classes = layout.size;
@@ -425,14 +416,9 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   // Every entry of pred and label belongs to one row, so one ℓ element: the gradients are assigned.
   // Sparse: ∂ℓ/∂x = softmax(x) − onehot(label) (−onehot with fromLogits), the label's entry
   // p − 1 as expm1(log p); dense: see denseSoftmaxGradient, and ∂ℓ/∂z_c = −log p_c.
-  protected backwardBlock(
-    prepared: Prepared<SoftmaxExtra>,
-    normalizers: RowNormalizers | null,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<SoftmaxExtra, RowNormalizers | null>): void {
+    const { prepared, state: normalizers, begin, end, dLoss, grads } = call;
+    const [dPred, dLabel] = grads;
     const { layout, labels, sparse, denseWeights, total } = prepared.extra!;
     const rows = classRows(prepared, normalizers, begin, end);
     const { x } = rows;

@@ -18,7 +18,9 @@ import {
   sparseClassLabels,
 } from './_class-rows.js';
 import {
+  type BackwardBlockCall,
   booleanOption,
+  type ForwardBlockCall,
   integerOption,
   Loss,
   type LossOptions,
@@ -173,13 +175,8 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
   }
 
   // ℓ has one element per row: the block [begin, end) of ℓ is the rows [begin, end) of pred.
-  protected forwardBlock(
-    prepared: Prepared<FocalExtra>,
-    state: RowNormalizers | null,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<FocalExtra, RowNormalizers | null>): void {
+    const { prepared, state, begin, end, out } = call;
     const { layout, labels, classAlpha } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     if (state) logSoftmaxRows(x, layout, begin, end, state);
@@ -207,14 +204,9 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     }
   }
 
-  protected backwardBlock(
-    prepared: Prepared<FocalExtra>,
-    state: RowNormalizers | null,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dLabel]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<FocalExtra, RowNormalizers | null>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dPred, dLabel] = grads;
     const { layout, labels, classAlpha } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     const rows = classRows(prepared, state, begin, end);

@@ -40,10 +40,6 @@ export class SquaredHingeLoss extends MarginElementwiseLoss {
 
   protected readonly kind = 'squaredHinge';
 
-  constructor(options: SquaredHingeLossOptions = {}) {
-    super(options);
-  }
-
   twin({ arrays: [pred, label] }: Prepared): NDArray {
     return square(relu(sub(this.margin, mul(pred!, label!))));
   }

@@ -6,8 +6,10 @@ import { abs, add, greater, lesserEqual, mul, pow, sub, where } from '../ops/ele
 import { sum } from '../ops/reduce.js';
 import { type ClassLayout, classLayout } from './_class-rows.js';
 import {
-  checkBoolean,
-  checkFinite,
+  type BackwardBlockCall,
+  booleanOption,
+  finiteOption,
+  type ForwardBlockCall,
   Loss,
   type LossOptions,
   type Prepared,
@@ -96,16 +98,12 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
 
   constructor(options: TripletMarginLossOptions = {}) {
     super(options, ['margin', 'p', 'eps', 'swap']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
-    const p = checkFinite(this.name, 'p', options.p === undefined ? 2 : options.p);
+    this.margin = finiteOption(this.name, 'margin', options.margin, 1);
+    const p = finiteOption(this.name, 'p', options.p, 2);
     if (p < 1) throw new ValueError(`${this.name}: option p must be >= 1 (a norm), got ${p}`);
     this.p = p;
-    this.eps = checkFinite(this.name, 'eps', options.eps === undefined ? 1e-6 : options.eps);
-    this.swap = checkBoolean(this.name, 'swap', options.swap === undefined ? false : options.swap);
-  }
-
-  protected override get requiredInputs(): number {
-    return 3;
+    this.eps = finiteOption(this.name, 'eps', options.eps, 1e-6);
+    this.swap = booleanOption(this.name, 'swap', options.swap, false);
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<TripletMarginExtra> {
@@ -139,13 +137,8 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
   }
 
   // ℓ is (N,): the block [begin, end) is the samples [begin, end).
-  protected forwardBlock(
-    prepared: Prepared<TripletMarginExtra>,
-    state: TripletMarginState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<TripletMarginExtra, TripletMarginState>): void {
+    const { prepared, state, begin, end, out } = call;
     const layout = prepared.extra!;
     const [a, p, q] = prepared.arrays.map((x) => x.data) as [TypedArray, TypedArray, TypedArray];
     for (let n = begin, j = 0; n < end; n++, j++) {
@@ -172,14 +165,9 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
 
   // In an active sample: ∂d(x, y)/∂x = u(x − y + eps), ∂d(x, y)/∂y = −u, ℓ = d_ap − d_neg + m.
   // Each entry belongs to one sample, so to one ℓ element: assigned.
-  protected backwardBlock(
-    prepared: Prepared<TripletMarginExtra>,
-    state: TripletMarginState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dAnchor, dPositive, dNegative]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<TripletMarginExtra, TripletMarginState>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dAnchor, dPositive, dNegative] = grads;
     const { outer, size: batch, inner } = prepared.extra!;
     const [a, p, q] = prepared.arrays.map((x) => x.data) as [TypedArray, TypedArray, TypedArray];
     for (let n = begin, j = 0; n < end; n++, j++) {

@@ -4,7 +4,16 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { checkFinite, Loss, type LossOptions, type Prepared, reshapeLike } from './_base/index.js';
+import {
+  type BackwardBlockCall,
+  finiteOption,
+  type ForwardBlockCall,
+  type ForwardGradientCall,
+  Loss,
+  type LossOptions,
+  type Prepared,
+  reshapeLike,
+} from './_base/index.js';
 import { tripletLossGradient } from '../kernels/triplet.js';
 
 /** Options of {@link TripletLoss}. */
@@ -65,11 +74,7 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
 
   constructor(options: TripletLossOptions = {}) {
     super(options, ['margin']);
-    this.margin = checkFinite(this.name, 'margin', options.margin === undefined ? 1 : options.margin);
-  }
-
-  protected override get requiredInputs(): number {
-    return 3;
+    this.margin = finiteOption(this.name, 'margin', options.margin, 1);
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<TripletExtra> {
@@ -102,13 +107,8 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
 
   // ℓ is (N,): the block [begin, end) is the samples [begin, end), each spread over `outer`
   // runs of `inner` contiguous elements.
-  protected forwardBlock(
-    prepared: Prepared<TripletExtra>,
-    state: Float64Array,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<TripletExtra, Float64Array>): void {
+    const { prepared, state, begin, end, out } = call;
     const { outer, batch, inner } = prepared.extra!;
     const [pred, positive, negative] = prepared.arrays;
     const a = pred!.data;
@@ -135,14 +135,9 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
   }
 
   // Each entry belongs to one sample, so to one ℓ element: assigned.
-  protected backwardBlock(
-    prepared: Prepared<TripletExtra>,
-    state: Float64Array,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dPred, dPositive, dNegative]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<TripletExtra, Float64Array>): void {
+    const { prepared, state, begin, end, dLoss, grads } = call;
+    const [dPred, dPositive, dNegative] = grads;
     const { outer, batch, inner } = prepared.extra!;
     const [pred, positive, negative] = prepared.arrays;
     const a = pred!.data;
@@ -172,14 +167,8 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
   // each row is read twice while it is in cache, once for its distance and, when the sample is
   // active, once for 2·scale·(negative − positive).
-  protected override forwardGradient(
-    prepared: Prepared<TripletExtra>,
-    _state: Float64Array,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
+  protected override forwardGradient(call: ForwardGradientCall<TripletExtra, Float64Array>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
     const [pred, positive, negative] = prepared.arrays;
     const [a, p, q] = [pred!.data, positive!.data, negative!.data];
     // The wasm kernel reads every input as float32: a float64 positive or negative would be

@@ -127,7 +127,7 @@ export class OnePassRunner {
     const unit = (weight === null ? 1 : weight) / count;
     for (let s = 0; s < samples; s++) scales[s] = sampleWeight ? unit * sampleWeight[s]! : unit;
     const sampleSize = prepared.arrays[0]!.size / samples;
-    this.kernel.run(prepared, undefined, sampleSize, scales, sums, gradient);
+    this.kernel.run({ prepared, state: undefined, sampleSize, scales, sums, gradient });
     for (let s = 0; s < samples; s++) {
       const total = sampleWeight ? sums[s]! * sampleWeight[s]! : sums[s]!;
       out[s] = weight === null ? total / count : total * unit;

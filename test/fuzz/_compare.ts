@@ -4,7 +4,7 @@
  */
 import type { DType } from '../../src/ndarray/dtype.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
-import type { FuzzCase, InputSpec } from './_generators.js';
+import type { FuzzCase, InputSpec } from './generators/index.js';
 
 /** One line that names everything about a case, and how to rerun it alone. */
 export function describeCase(c: FuzzCase): string {

@@ -19,54 +19,31 @@ import {
   LOG_SPACE,
 } from '../../src/loss/_ctc-lattice.js';
 import { RandomGenerator } from '../../src/ndarray/random.js';
-import { bruteForce, frameOffset, randomBatch } from '../loss/_ctc-enumeration.js';
+import {
+  type BatchOptions,
+  type BatchSizes,
+  bruteForce,
+  ctcBatch,
+  frameOffset,
+  randomBatch,
+} from '../loss/_ctc-enumeration.js';
 
 interface Float32Batch {
   readonly setup: CTCSetup;
   readonly logits: Float32Array;
 }
 
-/** A random NTC (or TNC) float32 batch; `labelsFrom` picks each label (repeats when it returns the last). */
+/**
+ * A random NTC (or TNC) batch as the kernels get it: {@link ctcBatch}'s draw with blank 0 and at
+ * most 10 frames dropped per sample, the logits rounded to float32.
+ */
 function batchOf(
   generator: RandomGenerator,
-  sizes: { batch: number; time: number; classes: number; width: number; scale: number },
-  options: { layout?: 'NTC' | 'TNC'; repeats?: boolean; zeroInfinity?: boolean } = {},
+  sizes: BatchSizes,
+  options: Pick<BatchOptions, 'layout' | 'repeats' | 'zeroInfinity'> = {},
 ): Float32Batch {
-  const { batch, time, classes, width, scale } = sizes;
-  const layout = options.layout ?? 'NTC';
-  const blank = 0;
-  const labels = new Int32Array(batch * width);
-  const labelLengths = new Int32Array(batch);
-  const predLengths = new Int32Array(batch);
-  const feasible = new Uint8Array(batch);
-  for (let b = 0; b < batch; b++) {
-    labelLengths[b] = generator.nextInt(0, width + 1);
-    predLengths[b] = generator.nextInt(Math.max(0, time - 10), time + 1);
-    let repeats = 0;
-    for (let j = 0; j < labelLengths[b]!; j++) {
-      const repeat = options.repeats && j > 0 && generator.nextDouble() < 0.5;
-      labels[b * width + j] = repeat ? labels[b * width + j - 1]! : generator.nextInt(1, classes);
-      if (j > 0 && labels[b * width + j] === labels[b * width + j - 1]) repeats++;
-    }
-    feasible[b] = labelLengths[b]! + repeats <= predLengths[b]! ? 1 : 0;
-  }
-  const logits = new Float32Array(batch * time * classes);
-  for (let i = 0; i < logits.length; i++) logits[i] = (2 * generator.nextDouble() - 1) * scale;
-  const setup: CTCSetup = {
-    batch,
-    time,
-    classes,
-    width,
-    batchRowStride: layout === 'NTC' ? time : 1,
-    timeRowStride: layout === 'NTC' ? 1 : batch,
-    blank,
-    labels,
-    labelLengths,
-    predLengths,
-    feasible,
-    zeroInfinity: options.zeroInfinity ?? false,
-  };
-  return { setup, logits };
+  const { setup, logits } = ctcBatch(generator, sizes, { blank: 'first', maxDroppedFrames: 10, ...options });
+  return { setup, logits: Float32Array.from(logits) };
 }
 
 /** Forward and backward of the whole batch on one backend, dℓ = 1 + b/10. */

@@ -9,28 +9,57 @@ import { forwardSamples } from '../../src/loss/_ctc-forward.js';
 import { allocateState, type CTCSetup, type CTCState } from '../../src/loss/_ctc-lattice.js';
 import type { RandomGenerator } from '../../src/ndarray/random.js';
 
-/** One random batch: logits in NTC or TNC order, labels and lengths (blank = C − 1). */
+/** One batch: float64 logits in NTC or TNC order, labels and lengths. */
 export interface Batch {
   readonly setup: CTCSetup;
   readonly logits: Float64Array;
 }
 
-export function randomBatch(generator: RandomGenerator, layout: 'NTC' | 'TNC', scale: number): Batch {
-  const batch = generator.nextInt(1, 4);
-  const time = generator.nextInt(1, 6);
-  const classes = generator.nextInt(2, 5);
-  const width = generator.nextInt(0, Math.min(time, 3) + 1);
-  const blank = classes - 1;
+/** A batch's sizes, and the logits' spread: each logit is uniform in (−scale, scale). */
+export interface BatchSizes {
+  readonly batch: number;
+  readonly time: number;
+  readonly classes: number;
+  /** Label columns: each sample's label length is uniform in [0, width]. */
+  readonly width: number;
+  readonly scale: number;
+}
+
+/** How {@link ctcBatch} draws; every default is what {@link randomBatch} uses. */
+export interface BatchOptions {
+  /** Order of the logits: NTC (default) or TNC. */
+  readonly layout?: 'NTC' | 'TNC';
+  /** The blank class: 'last' (C − 1, default, Gluon's) or 'first' (0); labels never use it. */
+  readonly blank?: 'first' | 'last';
+  /** Each label after the first repeats its predecessor with probability 1/2 (default: independent). */
+  readonly repeats?: boolean;
+  /** A sample's frames are uniform in [max(0, time − this), time] (default: in [0, time]). */
+  readonly maxDroppedFrames?: number;
+  readonly zeroInfinity?: boolean;
+}
+
+/**
+ * One random batch of the given sizes: per sample a label length, a frame count and the labels
+ * (in that order from `generator`), then the logits; a sample is feasible when its labels and their
+ * repeats fit its frames. Seeded draws depend only on the sizes and options.
+ */
+export function ctcBatch(generator: RandomGenerator, sizes: BatchSizes, options: BatchOptions = {}): Batch {
+  const { batch, time, classes, width, scale } = sizes;
+  const layout = options.layout ?? 'NTC';
+  const blank = options.blank === 'first' ? 0 : classes - 1;
+  const [lowest, end] = blank === 0 ? [1, classes] : [0, blank];
+  const fewestFrames = Math.max(0, time - (options.maxDroppedFrames ?? Number.POSITIVE_INFINITY));
   const labels = new Int32Array(batch * width);
   const labelLengths = new Int32Array(batch);
   const predLengths = new Int32Array(batch);
   const feasible = new Uint8Array(batch);
   for (let b = 0; b < batch; b++) {
     labelLengths[b] = generator.nextInt(0, width + 1);
-    predLengths[b] = generator.nextInt(0, time + 1);
+    predLengths[b] = generator.nextInt(fewestFrames, time + 1);
     let repeats = 0;
     for (let j = 0; j < labelLengths[b]!; j++) {
-      labels[b * width + j] = generator.nextInt(0, blank);
+      const repeat = options.repeats && j > 0 && generator.nextDouble() < 0.5;
+      labels[b * width + j] = repeat ? labels[b * width + j - 1]! : generator.nextInt(lowest, end);
       if (j > 0 && labels[b * width + j] === labels[b * width + j - 1]) repeats++;
     }
     feasible[b] = labelLengths[b]! + repeats <= predLengths[b]! ? 1 : 0;
@@ -49,9 +78,21 @@ export function randomBatch(generator: RandomGenerator, layout: 'NTC' | 'TNC', s
     labelLengths,
     predLengths,
     feasible,
-    zeroInfinity: false,
+    zeroInfinity: options.zeroInfinity ?? false,
   };
   return { setup, logits };
+}
+
+/**
+ * A batch small enough to enumerate every alignment (at most 3 samples, 5 frames, 4 classes, labels
+ * of up to 3), its sizes drawn from `generator` first; blank = C − 1, any frame count.
+ */
+export function randomBatch(generator: RandomGenerator, layout: 'NTC' | 'TNC', scale: number): Batch {
+  const batch = generator.nextInt(1, 4);
+  const time = generator.nextInt(1, 6);
+  const classes = generator.nextInt(2, 5);
+  const width = generator.nextInt(0, Math.min(time, 3) + 1);
+  return ctcBatch(generator, { batch, time, classes, width, scale }, { layout });
 }
 
 /** Offset of frame (b, t) in the logits. */

@@ -5,8 +5,12 @@
  */
 export { asFloat, broadcastOffsets, floatDTypeOf } from './layout.js';
 export {
+  type BackwardBlockCall,
+  type BlockCall,
   type CallReduction,
   type ConfigValue,
+  type ForwardBlockCall,
+  type ForwardGradientCall,
   type LossConfig,
   type LossInput,
   type LossOptions,
@@ -21,6 +25,8 @@ export {
   checkChoice,
   checkFinite,
   checkRank,
+  choiceOption,
+  finiteOption,
   integerOption,
   checkSignLabels,
   lossBatchAxis,

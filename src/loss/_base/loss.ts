@@ -28,7 +28,7 @@
  */
 import { backward as runBackward } from '../../autograd/backward.js';
 import { isRecording } from '../../autograd/state.js';
-import { isFloat, type TypedArray } from '../../ndarray/dtype.js';
+import { isFloat } from '../../ndarray/dtype.js';
 import { ValueError } from '../../ndarray/errors.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
 import { sizeOf } from '../../ndarray/shape.js';
@@ -36,6 +36,7 @@ import { mean, sum } from '../../ops/reduce.js';
 import { mul } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
 import { CallMemory } from '../_call-memory.js';
+import type { BackwardBlockCall, ForwardBlockCall, ForwardGradientCall } from './hook-calls.js';
 import { convertInputs, type LossInput, type Prepared, uniformPrepared } from './inputs.js';
 import type { OnePassKernel } from './one-pass-kernel.js';
 import { alignSampleWeight, batchLayout, WeightReader } from './layout.js';
@@ -55,6 +56,7 @@ import { checkChoice, checkFinite, checkKnownOptions } from './validation.js';
 export type { CallReduction, ConfigValue, LossConfig, LossOptions, LossReduction } from './options.js';
 export { LOSS_REDUCTIONS } from './options.js';
 export type { LossInput, Prepared } from './inputs.js';
+export type { BackwardBlockCall, BlockCall, ForwardBlockCall, ForwardGradientCall } from './hook-calls.js';
 export type { OnePassKernel } from './one-pass-kernel.js';
 
 /** A call's prepared inputs, its sampleWeight apart, and the shape that weight takes against ℓ. */
@@ -167,9 +169,8 @@ export abstract class Loss<Extra = any, State = any> {
       callMemory: this.callMemory,
       createState: (prepared) => this.createState(prepared),
       releaseState: (state) => this.releaseState(state),
-      forwardBlock: (prepared, state, begin, end, out) => this.forwardBlock(prepared, state, begin, end, out),
-      backwardBlock: (prepared, state, begin, end, dLoss, grads) =>
-        this.backwardBlock(prepared, state, begin, end, dLoss, grads),
+      forwardBlock: (call) => this.forwardBlock(call),
+      backwardBlock: (call) => this.backwardBlock(call),
       assignsGradient: (prepared, index) => this.assignsGradient(prepared, index),
       forwardGradient: this.forwardGradient?.bind(this),
       twinGradients: (prepared, sampleWeight, weightShape, reduction, gradOutput) =>
@@ -200,23 +201,18 @@ export abstract class Loss<Extra = any, State = any> {
   }
 
   /**
-   * Fused forward over a block of ℓ: writes ℓ[k] for `begin <= k < end` (row-major over
-   * `lossShape`) into `out[k - begin]`. The base calls it on small blocks so that ℓ never exists
+   * Fused forward over a block of ℓ: `call` is `{ prepared, state, begin, end, out }`; writes ℓ[k]
+   * for `begin <= k < end` (row-major over `lossShape`) into `out[k - begin]`. The base calls it on small blocks so that ℓ never exists
    * as a full buffer, and reduces each block (sampleWeight, weight, per-sample mean) while it is
    * still in cache. Every block is forwarded before any is backwarded; the blocks are at most
    * 4096 elements long but may start and end anywhere, and a block may be forwarded again during
    * the backward pass (for sampleWeight's gradient), so the same block must give the same ℓ.
    */
-  protected abstract forwardBlock(
-    prepared: Prepared<Extra>,
-    state: State,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void;
+  protected abstract forwardBlock(call: ForwardBlockCall<Extra, State>): void;
 
   /**
-   * Fused backward over a block of ℓ: given dℓ[k] in `dLoss[k - begin]` for `begin <= k < end`,
+   * Fused backward over a block of ℓ: `call` is `{ prepared, state, begin, end, dLoss, grads }`;
+   * given dℓ[k] in `dLoss[k - begin]` for `begin <= k < end`,
    * adds the gradient contributions of those ℓ elements to `grads[i]` for each entry of
    * `prepared.arrays` (null where no gradient is needed). The grads start at zero (unless
    * {@link assignsGradient} says the loss assigns every element) and have the shape and dtype of
@@ -225,14 +221,7 @@ export abstract class Loss<Extra = any, State = any> {
    * several must be accumulated — in float64 across blocks, copied out when the pass has seen
    * every ℓ element, where float32 rounding per term would lose precision.
    */
-  protected abstract backwardBlock(
-    prepared: Prepared<Extra>,
-    state: State,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    grads: readonly (TypedArray | null)[],
-  ): void;
+  protected abstract backwardBlock(call: BackwardBlockCall<Extra, State>): void;
 
   /**
    * Whether `backwardBlock` assigns every element of `prepared.arrays[index]`'s gradient over a
@@ -245,7 +234,8 @@ export abstract class Loss<Extra = any, State = any> {
   }
 
   /**
-   * Optional fused forward and backward. `prepared.arrays[0]` must hold each sample's elements
+   * Optional fused forward and backward; `call` is
+   * `{ prepared, state, sampleSize, scales, sums, gradient }`. `prepared.arrays[0]` must hold each sample's elements
    * contiguously, `sampleSize` of them per sample (as many samples as `scales` has entries), and
    * the loss must assign every gradient element. Writes `sums[s] = Σ ℓ` over sample s's ℓ
    * elements (the same ℓ as `forwardBlock`) and `gradient[k] = scales[s] · ∂(Σ ℓ)/∂arrays[0][k]`
@@ -258,14 +248,7 @@ export abstract class Loss<Extra = any, State = any> {
    * (a plain copy for the usual head of ones). {@link canFuseGradient} may decline per call.
    * It must not read `state`: gloss-ml/kernels calls it with none (see onePassKernel).
    */
-  protected forwardGradient?(
-    prepared: Prepared<Extra>,
-    state: State,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void;
+  protected forwardGradient?(call: ForwardGradientCall<Extra, State>): void;
 
   /**
    * Whether this call may use {@link forwardGradient} (default: whenever the loss has one); a
@@ -301,9 +284,14 @@ export abstract class Loss<Extra = any, State = any> {
     return this.inputNames.indexOf('sampleWeight');
   }
 
-  /** Number of leading positional inputs that are required. */
+  /**
+   * Number of leading positional inputs that are required: by default every input before
+   * sampleWeight (all of them when the loss takes none); a loss with optional inputs of its own
+   * (CTCLoss's lengths) says how many.
+   */
   protected get requiredInputs(): number {
-    return 2;
+    const swIndex = this.sampleWeightIndex;
+    return swIndex >= 0 ? swIndex : this.inputNames.length;
   }
 
   /** Gluon-like description, e.g. `HuberLoss(batchAxis=0, w=null)`. */

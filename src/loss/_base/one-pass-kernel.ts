@@ -3,8 +3,8 @@
  * in loss.ts hands it out.
  * @module
  */
-import type { TypedArray } from '../../ndarray/dtype.js';
 import type { NDArray } from '../../ndarray/ndarray.js';
+import type { ForwardGradientCall } from './hook-calls.js';
 import type { Prepared } from './inputs.js';
 
 /**
@@ -19,13 +19,6 @@ export interface OnePassKernel<Extra = unknown> {
   prepare(inputs: readonly (NDArray | null)[]): Prepared<Extra>;
   /** Whether this call's layout and options are covered by the one-pass hook. */
   canFuse(prepared: Prepared<Extra>): boolean;
-  /** Loss.forwardGradient (see there for `sampleSize`, `scales`, `sums` and `gradient`). */
-  run(
-    prepared: Prepared<Extra>,
-    state: undefined,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void;
+  /** Loss.forwardGradient (see there and ForwardGradientCall for the fields of `call`). */
+  run(call: ForwardGradientCall<Extra, undefined>): void;
 }

@@ -28,6 +28,7 @@ import {
   toArrayOf,
   type WeightReader,
 } from './layout.js';
+import type { BackwardBlockCall, ForwardBlockCall, ForwardGradientCall } from './hook-calls.js';
 import type { CallReduction, Prepared } from './loss.js';
 
 /** What the pipelines need from a loss: its name, weight and memory, and its hooks bound to it. */
@@ -37,26 +38,10 @@ export interface LossHooks<Extra, State> {
   readonly callMemory: CallMemory;
   createState(prepared: Prepared<Extra>): State;
   releaseState(state: State): void;
-  forwardBlock(prepared: Prepared<Extra>, state: State, begin: number, end: number, out: Float64Array): void;
-  backwardBlock(
-    prepared: Prepared<Extra>,
-    state: State,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    grads: readonly (TypedArray | null)[],
-  ): void;
+  forwardBlock(call: ForwardBlockCall<Extra, State>): void;
+  backwardBlock(call: BackwardBlockCall<Extra, State>): void;
   assignsGradient(prepared: Prepared<Extra>, index: number): boolean;
-  readonly forwardGradient:
-    | ((
-        prepared: Prepared<Extra>,
-        state: State,
-        sampleSize: number,
-        scales: Float64Array,
-        sums: Float64Array,
-        gradient: TypedArray,
-      ) => void)
-    | undefined;
+  readonly forwardGradient: ((call: ForwardGradientCall<Extra, State>) => void) | undefined;
   twinGradients(
     prepared: Prepared<Extra>,
     sampleWeight: NDArray | null,
@@ -138,7 +123,7 @@ export function onePassOp<Extra, State>(
       for (let sample = 0; sample < batch; sample++)
         scales[sample] = weights ? unit * weights.ofSample(sample) : unit;
       const sums = perSampleMemory.subarray(batch, 2 * batch).fill(0);
-      fused(prepared, state, perSample, scales, sums, gradient);
+      fused({ prepared, state, sampleSize: perSample, scales, sums, gradient });
       if (reduced) {
         if (weights)
           for (let sample = 0; sample < layout.batch; sample++) sums[sample]! *= weights.ofSample(sample);
@@ -231,7 +216,7 @@ export function blockOp<Extra, State>(
       const offsets = weights ? indices.subarray(blockLength) : null;
       for (const [begin, end, sample] of blocks(total, layout)) {
         const length = end - begin;
-        forwardBlock(prepared, state, begin, end, block);
+        forwardBlock({ prepared, state, begin, end, out: block });
         if (weights && offsets) {
           sampleIndices(begin, length, layout, samples);
           weights.offsets(begin, length, offsets);
@@ -327,7 +312,7 @@ function blockBackward<Extra, State>(
       const w = weights ? weights.values : null;
       for (let k = 0; k < length; k++) dLoss[k] = g[begin + k]! * scale * (w ? w[offsets![k]!]! : 1);
       if (dWeight && values && offsets) {
-        hooks.forwardBlock(prepared, state, begin, end, values);
+        hooks.forwardBlock({ prepared, state, begin, end, out: values });
         for (let k = 0; k < length; k++) dWeight[offsets[k]!]! += g[begin + k]! * scale * values[k]!;
       }
     } else if (weights && offsets) {
@@ -336,7 +321,7 @@ function blockBackward<Extra, State>(
       const w = weights.values;
       for (let k = 0; k < length; k++) dLoss[k] = g[samples[k]!]! * scale * w[offsets[k]!]!;
       if (dWeight && values) {
-        hooks.forwardBlock(prepared, state, begin, end, values);
+        hooks.forwardBlock({ prepared, state, begin, end, out: values });
         for (let k = 0; k < length; k++) dWeight[offsets[k]!]! += g[samples[k]!]! * scale * values[k]!;
       }
     } else if (sample >= 0) {
@@ -345,7 +330,7 @@ function blockBackward<Extra, State>(
       sampleIndices(begin, length, layout, samples);
       for (let k = 0; k < length; k++) dLoss[k] = g[samples[k]!]! * scale;
     }
-    hooks.backwardBlock(prepared, state, begin, end, dLoss, grads);
+    hooks.backwardBlock({ prepared, state, begin, end, dLoss, grads });
   }
   hooks.callMemory.giveBackArray(floats);
   hooks.callMemory.giveBackArray(indices);
@@ -372,7 +357,7 @@ function weightedLoss<Extra, State>(
   for (let begin = 0; begin < total; begin += BLOCK_SIZE) {
     const end = Math.min(begin + BLOCK_SIZE, total);
     const length = end - begin;
-    hooks.forwardBlock(prepared, state, begin, end, block);
+    hooks.forwardBlock({ prepared, state, begin, end, out: block });
     if (weights && offsets) {
       weights.offsets(begin, length, offsets);
       const values = weights.values;

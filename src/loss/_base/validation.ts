@@ -46,6 +46,22 @@ export function integerOption(where: string, option: string, value: unknown, fal
   return given as number;
 }
 
+/** A finite-number option: `fallback` when undefined, otherwise a ValueError unless a finite number (null included). */
+export function finiteOption(where: string, option: string, value: unknown, fallback: number): number {
+  return checkFinite(where, option, value === undefined ? fallback : value);
+}
+
+/** One of `allowed`: `fallback` when undefined, otherwise a ValueError unless one of them. */
+export function choiceOption<T extends string>(
+  where: string,
+  option: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  return checkChoice(where, option, value === undefined ? fallback : value, allowed);
+}
+
 /** A true/false option: `fallback` when undefined, otherwise a ValueError unless a boolean (null included). */
 export function booleanOption(where: string, option: string, value: unknown, fallback: boolean): boolean {
   return checkBoolean(where, option, value === undefined ? fallback : value);

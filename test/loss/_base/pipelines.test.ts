@@ -4,9 +4,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { grad, record } from '../../../src/autograd/index.js';
-import { Loss, type LossOptions, type Prepared } from '../../../src/loss/_base/index.js';
+import {
+  type BackwardBlockCall,
+  type ForwardBlockCall,
+  type ForwardGradientCall,
+  Loss,
+  type LossOptions,
+  type Prepared,
+} from '../../../src/loss/_base/index.js';
 import { array } from '../../../src/ndarray/create.js';
-import type { TypedArray } from '../../../src/ndarray/dtype.js';
 import type { NDArray } from '../../../src/ndarray/ndarray.js';
 import { mul, square, sub } from '../../../src/ops/elementwise.js';
 import { assertClose } from '../../ops/_op-checks.js';
@@ -39,26 +45,16 @@ class ToyLoss extends Loss<{ readonly c: number }, ToyState> {
     this.calls.released.push(state.id);
   }
 
-  protected forwardBlock(
-    prepared: Prepared<{ readonly c: number }>,
-    _state: ToyState,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ): void {
+  protected forwardBlock(call: ForwardBlockCall<{ readonly c: number }, ToyState>): void {
+    const { prepared, begin, end, out } = call;
     this.calls.forwardBlock++;
     const [x, y] = prepared.arrays.map((a) => a.data);
     for (let k = begin; k < end; k++) out[k - begin] = prepared.extra!.c * (x![k]! - y![k]!) ** 2;
   }
 
-  protected backwardBlock(
-    prepared: Prepared<{ readonly c: number }>,
-    _state: ToyState,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dx, dy]: readonly (TypedArray | null)[],
-  ): void {
+  protected backwardBlock(call: BackwardBlockCall<{ readonly c: number }, ToyState>): void {
+    const { prepared, begin, end, dLoss, grads } = call;
+    const [dx, dy] = grads;
     this.calls.backwardBlock++;
     const [x, y] = prepared.arrays.map((a) => a.data);
     for (let k = begin; k < end; k++) {
@@ -76,14 +72,8 @@ class ToyLoss extends Loss<{ readonly c: number }, ToyState> {
     return this.fuse;
   }
 
-  protected override forwardGradient(
-    prepared: Prepared<{ readonly c: number }>,
-    _state: ToyState,
-    sampleSize: number,
-    scales: Float64Array,
-    sums: Float64Array,
-    gradient: TypedArray,
-  ): void {
+  protected override forwardGradient(call: ForwardGradientCall<{ readonly c: number }, ToyState>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
     this.calls.onePass++;
     const [x, y] = prepared.arrays.map((a) => a.data);
     const c = prepared.extra!.c;

@@ -5,10 +5,16 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { grad, record } from '../../../src/autograd/index.js';
-import { Loss, type LossOptions, type LossReduction, type Prepared } from '../../../src/loss/_base/index.js';
+import {
+  type BackwardBlockCall,
+  type ForwardBlockCall,
+  Loss,
+  type LossOptions,
+  type LossReduction,
+  type Prepared,
+} from '../../../src/loss/_base/index.js';
 import { KLDivLoss, L2Loss, SoftmaxCrossEntropyLoss } from '../../../src/loss/index.js';
 import { array } from '../../../src/ndarray/create.js';
-import type { TypedArray } from '../../../src/ndarray/dtype.js';
 import { ValueError } from '../../../src/ndarray/errors.js';
 import type { NDArray } from '../../../src/ndarray/ndarray.js';
 import { square } from '../../../src/ops/elementwise.js';
@@ -237,25 +243,13 @@ class CountedLoss extends Loss<undefined, undefined> {
     return Array.from(prepared.arrays[1]!.data).filter((v) => v > 0).length;
   }
 
-  protected forwardBlock(
-    prepared: Prepared<undefined>,
-    _s: undefined,
-    begin: number,
-    end: number,
-    out: Float64Array,
-  ) {
+  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>) {
     const [x, y] = prepared.arrays.map((a) => a.data);
     for (let k = begin; k < end; k++) out[k - begin] = y![k]! > 0 ? x![k]! : 0;
   }
 
-  protected backwardBlock(
-    prepared: Prepared<undefined>,
-    _s: undefined,
-    begin: number,
-    end: number,
-    dLoss: Float64Array,
-    [dx]: readonly (TypedArray | null)[],
-  ) {
+  protected backwardBlock({ prepared, begin, end, dLoss, grads }: BackwardBlockCall<undefined, undefined>) {
+    const [dx] = grads;
     const y = prepared.arrays[1]!.data;
     for (let k = begin; k < end; k++) if (dx) dx[k] = y[k]! > 0 ? dLoss[k - begin]! : 0;
   }

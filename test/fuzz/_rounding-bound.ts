@@ -1,0 +1,107 @@
+/**
+ * How far rounding may move a sample's loss, for the fuzz test's comparisons of two evaluations
+ * (recorded against unrecorded, wasm against TypeScript): the same rule for every loss, from the
+ * public API only (record, backward), tight where ℓ_n is well conditioned and loose only where its
+ * terms cancel.
+ */
+import { record } from '../../src/autograd/index.js';
+import { setKernelBackend } from '../../src/kernels/index.js';
+import type { Loss } from '../../src/loss/_base/index.js';
+import type { NDArray } from '../../src/ndarray/ndarray.js';
+import { build } from './_compare.js';
+import { type FuzzCase, sampleOf } from './generators/index.js';
+
+/** Elements of one sample: a sum over this many terms may round by up to as many ulps of Σ|terms|. */
+export const perSampleOf = (c: FuzzCase): number => (c.batch > 0 ? c.inputs[0]!.values.length / c.batch : 1);
+
+/**
+ * Per sample n, Σ |x · ∂ℓ_n/∂x| over every float input element x of that sample (plus the elements
+ * shared by all samples), at the values the call saw, in float64 on the TypeScript kernels: the
+ * size of the terms ℓ_n is made of (for ℓ_n = mean of terms t(x), x·t'(x) ≈ t once |x| is large), so
+ * ε·Σ is how far rounding the terms to ε may move ℓ_n, whatever the loss. It is the numerator of
+ * ℓ_n's condition number: where the terms cancel (labels of ±3.4e38 in LogisticLoss give terms of
+ * ±5.8e76 that cancel; anchors of ±3.4e38 in TripletLoss give squared distances of 1e77 that
+ * cancel), ℓ_n in float64 is rounding noise, and two summation orders may disagree even in sign.
+ * 0 (no slack) for inputs that are not all finite, or where the bound itself is not finite.
+ */
+export function roundingScale(loss: Loss, c: FuzzCase): Float64Array {
+  const scale = new Float64Array(c.batch);
+  if (!c.finite) return scale;
+  setKernelBackend('js');
+  const inputs = build(c.inputs, 'float64');
+  const variables = c.inputs.flatMap((spec, i) =>
+    spec && !spec.scalar && spec.raw === undefined && spec.role !== 'discrete' && spec.dtype !== 'int32'
+      ? [i]
+      : [],
+  );
+  let shared = 0;
+  try {
+    const arrays = variables.map((i) => (inputs[i] as NDArray).attachGrad());
+    record(() => loss.forward(...inputs)).backward();
+    arrays.forEach((x, k) => {
+      const g = x.grad?.data;
+      const layout = c.inputs[variables[k]!]!.layout;
+      if (!g) return;
+      for (let i = 0; i < x.data.length; i++) {
+        const term = Math.abs(x.data[i]! * g[i]!);
+        if (layout) scale[sampleOf(layout, i)]! += term;
+        else shared += term;
+      }
+    });
+  } catch {
+    return scale.fill(0);
+  }
+  return scale.map((v) => (Number.isFinite(v + shared) ? v + shared : 0));
+}
+
+/**
+ * The samples whose loss is rounding noise on either side: the rounding bound reaches |ℓ_n| (the
+ * relative condition number passes 1/ε), so not even ℓ_n's sign, or a branch taken on it, is
+ * determined. ±Infinity counts as float32's overflow threshold, as in mismatchBeyondRounding.
+ */
+export function noiseSamples(
+  c: FuzzCase,
+  scale: Float64Array,
+  termEpsilon: number,
+  a: NDArray,
+  b: NDArray,
+): boolean[] {
+  const limit = a.dtype === 'float32' || b.dtype === 'float32' ? 2 ** 128 : Number.POSITIVE_INFINITY;
+  const size = (v: number) => Math.min(Math.abs(v), limit);
+  return Array.from(
+    a.data,
+    (x, n) => boundOf(c, scale, n, termEpsilon) >= Math.max(size(x), size(b.data[n]!)),
+  );
+}
+
+/** How far sample n may move by rounding at `epsilon` (see roundingScale). */
+export const boundOf = (c: FuzzCase, scale: Float64Array, n: number, epsilon: number): number =>
+  (8 + perSampleOf(c)) * epsilon * (scale[n] ?? 0);
+
+/**
+ * The first element where `close` finds a and b apart, after forgiving the samples whose values
+ * lie within their rounding bound of each other, with terms rounded to `termEpsilon` (see
+ * roundingScale): ±Infinity in a float32 result stands for the overflow threshold 2^128 there, so
+ * noise beyond float32's range may round to either infinity. Without finite inputs, just `close`.
+ */
+export function mismatchBeyondRounding(
+  close: (a: ArrayLike<number>, b: ArrayLike<number>) => number,
+  a: NDArray,
+  b: NDArray,
+  c: FuzzCase,
+  rounding: () => Float64Array,
+  termEpsilon: number,
+): number {
+  const strict = close(a.data, b.data);
+  if (strict < 0 || !c.finite) return strict;
+  const limit = a.dtype === 'float32' || b.dtype === 'float32' ? 2 ** 128 : Number.POSITIVE_INFINITY;
+  const lift = (v: number) =>
+    v === Number.POSITIVE_INFINITY ? limit : v === Number.NEGATIVE_INFINITY ? -limit : v;
+  const scale = rounding();
+  const forgiven = Float64Array.from(b.data, (y, n) => {
+    const x = a.data[n]!;
+    const gap = Math.abs(lift(x) - lift(y));
+    return Number.isFinite(gap) && gap <= boundOf(c, scale, n, termEpsilon) ? x : y;
+  });
+  return close(a.data, forgiven);
+}

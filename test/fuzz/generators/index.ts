@@ -1,0 +1,181 @@
+/**
+ * Case generators for the loss fuzz test (losses.test.ts). A case is a pure description — options,
+ * positional inputs as plain numbers with shapes and dtypes, the perturbation applied, and what
+ * must happen — built from one seed, so any failure reproduces from the seed the test prints.
+ *
+ * Every per-loss generator (one file per loss family here) draws *valid* inputs by construction
+ * (random rank, odd sizes, batch 0 and 1 included); the shared layer (perturbations.ts) then
+ * applies one perturbation and records the error it must cause, if any. This file holds the
+ * registry of generators by loss name and `makeCase`, which runs both from one seed.
+ */
+import type { DType } from '../../../src/ndarray/dtype.js';
+import { RandomGenerator } from '../../../src/ndarray/random.js';
+import type { FuzzCase, Generator, InputSpec } from './case.js';
+import { klDiv, nll, softmaxCE, softmaxFocal } from './classification.js';
+import { boolOption, chance, count, draw, innerOf, input, pick, signs } from './draw.js';
+import { elementwise, sameShapeInputs } from './elementwise.js';
+import { cosine, cosineSimilarity, ntxent, sdml, triplet, tripletMargin } from './embedding.js';
+import { multiLabelMargin, multiLabelSoftMargin, multiMargin } from './margin.js';
+import { applyPerturbation, weighted } from './perturbations.js';
+import { overlap } from './segmentation.js';
+import { ctc } from './sequence.js';
+
+export type { ErrorClass, Expected, FuzzCase, InputSpec, Role, SampleLayout } from './case.js';
+export { FLOAT32_MAX, sampleOf } from './perturbations.js';
+
+/** Real predictions and labels without options of their own. */
+const realPairs = elementwise(
+  () => {},
+  () => ['real', 'real'],
+);
+export const GENERATORS: Readonly<Record<string, Generator>> = {
+  L1Loss: elementwise(
+    () => {},
+    () => ['real', 'real'],
+  ),
+  L2Loss: elementwise(
+    () => {},
+    () => ['real', 'real'],
+  ),
+  HuberLoss: elementwise(
+    (g, o) => chance(g, 0.5) && (o.rho = pick(g, [0.1, 1, 2.5, 1e6])),
+    () => ['real', 'real'],
+  ),
+  HingeLoss: elementwise(
+    (g, o) => chance(g, 0.4) && (o.margin = pick(g, [-1, 0, 1, 3])),
+    () => ['real', 'real', signs],
+  ),
+  SquaredHingeLoss: elementwise(
+    (g, o) => chance(g, 0.4) && (o.margin = pick(g, [-1, 0, 1, 3])),
+    () => ['real', 'real', signs],
+  ),
+  LogisticLoss: elementwise(
+    (g, o) => chance(g, 0.6) && (o.labelFormat = pick(g, ['signed', 'binary'])),
+    (o) => (o.labelFormat === 'binary' ? ['real', 'probability', [0, 1]] : ['real', 'real', signs]),
+  ),
+  SigmoidBinaryCrossEntropyLoss: elementwise(
+    (g, o) => (o.fromSigmoid = chance(g, 0.3)),
+    (o) => [o.fromSigmoid ? 'probability' : 'real', 'probability'],
+  ),
+  PoissonNLLLoss: elementwise(
+    (g, o) => {
+      boolOption('fromLogits')(g, o);
+      boolOption('computeFull')(g, o);
+    },
+    (o) => [o.fromLogits === false ? 'nonnegative' : 'real', 'nonnegative'],
+    'target',
+  ),
+  SoftmaxCrossEntropyLoss: softmaxCE,
+  NLLLoss: nll,
+  SoftmaxFocalLoss: softmaxFocal,
+  NTXentLoss: ntxent,
+  SigmoidFocalLoss: elementwise(
+    (g, options) => {
+      if (chance(g, 0.5)) options.alpha = pick(g, [null, 0, 0.25, 1]);
+      if (chance(g, 0.5)) options.gamma = pick(g, [0, 0.5, 1, 2, 3]);
+    },
+    () => ['real', 'probability'],
+  ),
+  KLDivLoss: klDiv,
+  CosineEmbeddingLoss: cosine,
+  TripletLoss: triplet,
+  CTCLoss: ctc,
+  SDMLLoss: sdml,
+  DiceLoss: overlap(() => {}),
+  TverskyLoss: overlap((g, o) => {
+    if (chance(g, 0.5)) o.alpha = pick(g, [0, 0.3, 0.5, 1]);
+    if (chance(g, 0.5)) o.beta = pick(g, [0, 0.7, 0.5, 1]);
+  }),
+  MultiMarginLoss: multiMargin,
+  MultiLabelMarginLoss: multiLabelMargin,
+  MultiLabelSoftMarginLoss: multiLabelSoftMargin,
+  SmoothL1Loss: elementwise(
+    (g, o) => chance(g, 0.5) && (o.beta = pick(g, [0, 0.1, 1, 2.5, 1e6])),
+    () => ['real', 'real'],
+  ),
+  MSELoss: realPairs,
+  LogCoshLoss: realPairs,
+  SoftMarginLoss: realPairs,
+  MarginRankingLoss: sameShapeInputs(
+    (g, o) => chance(g, 0.4) && (o.margin = pick(g, [-1, 0, 0.5, 2])),
+    [
+      ['input1', 'real'],
+      ['input2', 'real'],
+      ['label', 'real'],
+    ],
+    3,
+  ),
+  HingeEmbeddingLoss: sameShapeInputs(
+    (g, o) => chance(g, 0.4) && (o.margin = pick(g, [-1, 0, 1, 3])),
+    [
+      ['pred', 'real'],
+      ['label', 'discrete'],
+    ],
+    2,
+  ),
+  GaussianNLLLoss: sameShapeInputs(
+    (g, o) => {
+      boolOption('full')(g, o);
+      if (chance(g, 0.3)) o.eps = pick(g, [1e-6, 1e-3, 0.5]);
+    },
+    [
+      ['pred', 'real'],
+      ['target', 'real'],
+      ['variance', 'nonnegative', 'exact'],
+    ],
+    3,
+  ),
+  CosineSimilarityLoss: cosineSimilarity,
+  TripletMarginLoss: tripletMargin,
+};
+
+/** Builds the case of `seed` for `lossName`: a valid draft, then one perturbation. */
+export function makeCase(lossName: string, seed: number): FuzzCase {
+  const g = new RandomGenerator(seed);
+  const dtype: DType = chance(g, 0.6) ? 'float32' : 'float64';
+  const draft = GENERATORS[lossName]!(g, dtype);
+  const options = draft.options;
+  if (chance(g, 0.3)) options.weight = pick(g, [null, 0, 0.5, 2, -1.5]);
+  const c: FuzzCase = {
+    lossName,
+    seed,
+    dtype,
+    options,
+    inputs: draft.inputs,
+    batch: draft.batch,
+    perturbation: weighted(g),
+    expected: draft.expected ?? null,
+    finite: true,
+    poisonedSample: null,
+    clean: null,
+    infiniteSamples: draft.infiniteSamples ?? [],
+  };
+  const swIndex = draft.sampleWeightIndex;
+  if (swIndex >= 0 && chance(g, 0.35)) {
+    // One weight per sample (DECISIONS 6); shared by nothing else. Not 'real': a weight of
+    // 3.4e38 would only amplify float32 rounding of ℓ past any tolerance.
+    // DECISIONS 6 shapes: [batch], one per element of ℓ, or ℓ's shape with 1 off the batch axis.
+    while (c.inputs.length < swIndex) c.inputs.push(null);
+    const lossShape = draft.lossShape ?? [draft.batch];
+    const lossAxis = draft.lossAxis ?? 0;
+    const shape = pick(g, [[draft.batch], lossShape, lossShape.map((d, i) => (i === lossAxis ? d : 1))]);
+    const layout = { inner: innerOf(shape, lossAxis), batch: draft.batch };
+    const values = draw(g, count(shape), 'nonnegative');
+    c.inputs[swIndex] = input(
+      'sampleWeight',
+      shape,
+      dtype,
+      'nonnegative',
+      values,
+      shape.length === 1 ? { inner: 1, batch: draft.batch } : layout,
+    );
+  }
+  // Discrete inputs stay integers; one float input may come in the other float dtype.
+  const floats = c.inputs.filter((x): x is InputSpec => x !== null && x.role !== 'discrete');
+  if (floats.length > 1 && chance(g, 0.1)) {
+    const other = pick(g, floats.slice(1));
+    other.dtype = other.dtype === 'float32' ? 'float64' : 'float32';
+  }
+  applyPerturbation(g, c, draft);
+  return c;
+}
