@@ -157,9 +157,16 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
       begin: (inputs) => loss.prepare(inputs),
       lossElements: (prepared) => prepared.extra!.batch,
       forward: (prepared, begin, end, out) =>
-        loss.forwardBlock(prepared, loss.createState(prepared), begin, end, out),
+        loss.forwardBlock({ prepared, state: loss.createState(prepared), begin, end, out }),
       backward: (prepared, begin, end, dLoss, gradient) =>
-        loss.backwardBlock(prepared, loss.createState(prepared), begin, end, dLoss, [gradient]),
+        loss.backwardBlock({
+          prepared,
+          state: loss.createState(prepared),
+          begin,
+          end,
+          dLoss,
+          grads: [gradient],
+        }),
       assignsGradient: (prepared) => loss.assignsGradient(prepared, 0),
       end: (prepared) => loss.releaseState(loss.createState(prepared)),
       memory: loss.callMemory,

@@ -177,9 +177,10 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
         return { prepared, state: loss.createState(prepared) };
       },
       lossElements: ({ prepared }) => prepared.extra!.layout.outer * prepared.extra!.layout.inner,
-      forward: ({ prepared, state }, begin, end, out) => loss.forwardBlock(prepared, state, begin, end, out),
+      forward: ({ prepared, state }, begin, end, out) =>
+        loss.forwardBlock({ prepared, state, begin, end, out }),
       backward: ({ prepared, state }, begin, end, dLoss, gradient) =>
-        loss.backwardBlock(prepared, state, begin, end, dLoss, [gradient, null]),
+        loss.backwardBlock({ prepared, state, begin, end, dLoss, grads: [gradient, null] }),
       assignsGradient: () => loss.assignsGradient(),
       end: ({ prepared, state }) => {
         loss.releaseState(state);
