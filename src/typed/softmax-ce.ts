@@ -70,9 +70,11 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
     );
   }
   const onePass = new OnePassRunner(loss, where);
-  // The other forms run the class's block hooks into the caller's arrays (typed/_block.ts); a
-  // reduction other than per sample gives one value, which the class's recorded call computes.
-  const blocks = loss.reduction === 'perSample' ? softmaxBlockKernel(loss) : null;
+  // The other forms run the class's block hooks into the caller's arrays (typed/_block.ts). A
+  // reduction other than per sample gives one value, which only the class's recorded call computes
+  // (the one-pass hook's per-sample values would not be it).
+  const perSample = loss.reduction === 'perSample';
+  const blocks = perSample ? softmaxBlockKernel(loss) : null;
   const recorded = blocks ? null : new RecordedRunner(loss, where);
   return <T extends FloatArray>(args: SoftmaxCEKernelArguments<T>): void => {
     const { pred, label, sampleWeight, loss: out, gradient } = args;
@@ -113,7 +115,7 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
         `${where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`,
       );
     }
-    if (loss.sparseLabel && !loss.fromLogits) {
+    if (perSample && loss.sparseLabel && !loss.fromLogits) {
       const prepared = onePass.prepare([new NDArray(pred, shape), labelArray]);
       if (onePass.covers(prepared)) {
         onePass.run(prepared, sampleWeight ?? null, out, gradient);
