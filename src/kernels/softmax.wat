@@ -156,12 +156,12 @@
               (if (i32.lt_u (local.get $p) (local.get $fullEnd))
                 (then
                   (local.set $v (v128.load (local.get $p)))
-                  (local.set $e (call $exp4 (f32x4.sub (local.get $v) (local.get $splatMax))))
+                  (local.set $e (call $expNonPositive4 (f32x4.sub (local.get $v) (local.get $splatMax))))
                   (if (local.get $out) (then (v128.store (local.get $q) (local.get $e)))))
                 (else
                   (local.set $v
                     (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))
-                  (local.set $e (call $exp4 (f32x4.sub (local.get $v) (local.get $splatMax))))
+                  (local.set $e (call $expNonPositive4 (f32x4.sub (local.get $v) (local.get $splatMax))))
                   (if (local.get $out)
                     (then
                       (v128.store (local.get $q)
