@@ -34,6 +34,15 @@
         (f64x2.sub (local.get $label)
           (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
 
+  ;; sum + the four float32 lanes of e, widened, leaving out the lanes set in `maxima`: two f64
+  ;; adds into sum, one of them on the loop's chain.
+  ;; @inline
+  (func $addBesidesMaxima (param $sum v128) (param $e v128) (param $maxima v128) (result v128)
+    (local.set $e (v128.andnot (local.get $e) (local.get $maxima)))
+    (f64x2.add (local.get $sum)
+      (f64x2.add (f64x2.promote_low_f32x4 (local.get $e)) (call $promoteHigh (local.get $e))))
+  )
+
 ;; Per row: maxOut[r] (f32) = the row maximum m (NaN if the row holds a NaN), and, when m is
   ;; finite, restOut[r] (f64) = Σ exp(x_c − m) over every class but one that attains m (else 0;
   ;; the caller handles those rows). With out ≠ 0, also out[r, c] = scales[r] · e^{x_c − m} /
@@ -71,7 +80,7 @@
     (local $rowBytes i32) (local $fullBytes i32) (local $tailMask v128) (local $p i32) (local $q i32)
     (local $fullEnd i32) (local $rowEnd i32) (local $largest v128) (local $other v128) (local $nan v128)
     (local $maximum f32) (local $splatMax v128) (local $v v128) (local $e v128) (local $equal v128)
-    (local $sumLow v128) (local $sumHigh v128) (local $nextLow v128) (local $nextHigh v128) (local $swap v128)
+    (local $sum v128) (local $swap v128)
     (local $ties v128) (local $rest f64) (local $factor v128) (local $scale f64) (local $at i32)
     (local.set $rowBytes (i32.shl (local.get $classes) (i32.const 2)))
     (local.set $fullBytes (i32.and (local.get $rowBytes) (i32.const -16)))
@@ -145,50 +154,39 @@
         (if (f32.eq (f32.sub (local.get $maximum) (local.get $maximum)) (f32.const 0))
           (then
             (local.set $splatMax (f32x4.splat (local.get $maximum)))
-            (local.set $sumLow (v128.const i64x2 0 0))
-            (local.set $sumHigh (v128.const i64x2 0 0))
-            (local.set $nextLow (v128.const i64x2 0 0))
-            (local.set $nextHigh (v128.const i64x2 0 0))
+            (local.set $sum (v128.const i64x2 0 0))
             (local.set $ties (v128.const i64x2 0 0))
             (local.set $p (local.get $x))
             (local.set $q (local.get $out))
-            (loop $sumNext
-              (if (i32.lt_u (local.get $p) (local.get $fullEnd))
-                (then
-                  (local.set $v (v128.load (local.get $p)))
-                  (local.set $e (call $expNonPositive4 (f32x4.sub (local.get $v) (local.get $splatMax))))
-                  (if (local.get $out) (then (v128.store (local.get $q) (local.get $e)))))
-                (else
-                  (local.set $v
-                    (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))
-                  (local.set $e (call $expNonPositive4 (f32x4.sub (local.get $v) (local.get $splatMax))))
-                  (if (local.get $out)
-                    (then
-                      (v128.store (local.get $q)
-                        (v128.bitselect (local.get $e) (v128.load (local.get $q)) (local.get $tailMask)))))))
-              (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
-              (local.set $e (v128.andnot (local.get $e) (local.get $equal)))
-              (local.set $swap (f64x2.add (local.get $sumLow) (f64x2.promote_low_f32x4 (local.get $e))))
-              (local.set $sumLow (local.get $nextLow))
-              (local.set $nextLow (local.get $swap))
-              (local.set $swap
-                (f64x2.add (local.get $sumHigh)
-                  (f64x2.promote_low_f32x4
-                    (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e)))))
-              (local.set $sumHigh (local.get $nextHigh))
-              (local.set $nextHigh (local.get $swap))
-              ;; a set lane is −1: subtracting counts it
-              (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))
-              (local.set $p (i32.add (local.get $p) (i32.const 16)))
-              (local.set $q (i32.add (local.get $q) (i32.const 16)))
-              (br_if $sumNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
-            (local.set $sumLow
-              (f64x2.add
-                (f64x2.add (local.get $sumLow) (local.get $nextLow))
-                (f64x2.add (local.get $sumHigh) (local.get $nextHigh))))
+            ;; the whole vectors, then the last partial one
+            (block $wholeDone
+              (br_if $wholeDone (i32.ge_u (local.get $p) (local.get $fullEnd)))
+              (loop $sumNext
+                (local.set $v (v128.load (local.get $p)))
+                (local.set $e (call $expNonPositive4 (f32x4.sub (local.get $v) (local.get $splatMax))))
+                (if (local.get $out) (then (v128.store (local.get $q) (local.get $e))))
+                (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
+                (local.set $sum (call $addBesidesMaxima (local.get $sum) (local.get $e) (local.get $equal)))
+                ;; a set lane is −1: subtracting counts it
+                (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (br_if $sumNext (i32.lt_u (local.get $p) (local.get $fullEnd)))))
+            (if (i32.lt_u (local.get $p) (local.get $rowEnd))
+              (then
+                (local.set $v
+                  (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))
+                (local.set $e (call $expNonPositive4 (f32x4.sub (local.get $v) (local.get $splatMax))))
+                (if (local.get $out)
+                  (then
+                    (v128.store (local.get $q)
+                      (v128.bitselect (local.get $e) (v128.load (local.get $q)) (local.get $tailMask)))))
+                (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
+                (local.set $sum (call $addBesidesMaxima (local.get $sum) (local.get $e) (local.get $equal)))
+                (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))))
             (local.set $rest
               (f64.add
-                (f64.add (f64x2.extract_lane 0 (local.get $sumLow)) (f64x2.extract_lane 1 (local.get $sumLow)))
+                (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum)))
                 (f64.convert_i32_s
                   (i32.sub
                     (i32.add
