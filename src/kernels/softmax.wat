@@ -267,9 +267,11 @@
   )
 
   ;; out[r, c] = coefficient[r] · exp(x[r, c] − shift[r]) (shift and coefficient are f32 per
-  ;; row). With shift = m and coefficient = s / Σ_c e^{x_c − m} this is s · softmax(x): the
-  ;; gradient scale times the probabilities. The lanes past a row are not masked: they are
-  ;; computed from the next row (or the padding) and land in the spill described at the top.
+  ;; row), shift[r] the row's maximum (or larger: $expNonPositive4, the exponential the one-pass
+  ;; kernel takes, so both give the same bits). With coefficient = s / Σ_c e^{x_c − m} this is
+  ;; s · softmax(x): the gradient scale times the probabilities. The lanes past a row are not
+  ;; masked: they are computed from the next row (or the padding) and land in the spill
+  ;; described at the top.
   (func (export "softmaxRowsScaled")
     (param $x i32) (param $rows i32) (param $classes i32) (param $shift i32) (param $coefficient i32) (param $out i32)
     (local $rowBytes i32) (local $p i32) (local $q i32) (local $rowEnd i32) (local $splatShift v128)
@@ -288,7 +290,7 @@
             (local.get $q)
             (f32x4.mul
               (local.get $splatCoefficient)
-              (call $exp4 (f32x4.sub (v128.load (local.get $p)) (local.get $splatShift)))))
+              (call $expNonPositive4 (f32x4.sub (v128.load (local.get $p)) (local.get $splatShift)))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (local.set $q (i32.add (local.get $q) (i32.const 16)))
           (br_if $next (i32.lt_u (local.get $p) (local.get $rowEnd))))
