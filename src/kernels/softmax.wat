@@ -158,32 +158,25 @@
             (local.set $ties (v128.const i64x2 0 0))
             (local.set $p (local.get $x))
             (local.set $q (local.get $out))
-            ;; the whole vectors, then the last partial one
-            (block $wholeDone
-              (br_if $wholeDone (i32.ge_u (local.get $p) (local.get $fullEnd)))
-              (loop $sumNext
-                (local.set $v (v128.load (local.get $p)))
-                (local.set $e (call $expNonPositive4 (f32x4.sub (local.get $v) (local.get $splatMax))))
-                (if (local.get $out) (then (v128.store (local.get $q) (local.get $e))))
-                (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
-                (local.set $sum (call $addBesidesMaxima (local.get $sum) (local.get $e) (local.get $equal)))
-                ;; a set lane is −1: subtracting counts it
-                (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))
-                (local.set $p (i32.add (local.get $p) (i32.const 16)))
-                (local.set $q (i32.add (local.get $q) (i32.const 16)))
-                (br_if $sumNext (i32.lt_u (local.get $p) (local.get $fullEnd)))))
-            (if (i32.lt_u (local.get $p) (local.get $rowEnd))
-              (then
-                (local.set $v
-                  (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))
-                (local.set $e (call $expNonPositive4 (f32x4.sub (local.get $v) (local.get $splatMax))))
-                (if (local.get $out)
-                  (then
-                    (v128.store (local.get $q)
-                      (v128.bitselect (local.get $e) (v128.load (local.get $q)) (local.get $tailMask)))))
-                (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
-                (local.set $sum (call $addBesidesMaxima (local.get $sum) (local.get $e) (local.get $equal)))
-                (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))))
+            (loop $sumNext
+              (local.set $v (v128.load (local.get $p)))
+              ;; the last partial vector: its lanes past the row read as −Infinity
+              (if (i32.ge_u (local.get $p) (local.get $fullEnd))
+                (then (local.set $v (v128.bitselect (local.get $v) (global.get $negativeInfinity) (local.get $tailMask)))))
+              (local.set $e (call $expNonPositive4 (f32x4.sub (local.get $v) (local.get $splatMax))))
+              (if (local.get $out)
+                (then
+                  (v128.store (local.get $q)
+                    (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
+                      (then (local.get $e))
+                      (else (v128.bitselect (local.get $e) (v128.load (local.get $q)) (local.get $tailMask)))))))
+              (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
+              (local.set $sum (call $addBesidesMaxima (local.get $sum) (local.get $e) (local.get $equal)))
+              ;; a set lane is −1: subtracting counts it
+              (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))
+              (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (local.set $q (i32.add (local.get $q) (i32.const 16)))
+              (br_if $sumNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
             (local.set $rest
               (f64.add
                 (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum)))
