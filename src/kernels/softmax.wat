@@ -104,14 +104,14 @@
             (local.set $spread (v128.const i64x2 0 0))
             (local.set $w (local.get $weights))))
         ;; the max pass (with smoothing, the same loop also sums the spread)
-        (if (local.get $weights)
-          (then
-            (loop $maxSpreadNext
-              (local.set $raw (v128.load (local.get $p)))
-              (local.set $v
-                (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
-                  (then (local.get $raw))
-                  (else (v128.bitselect (local.get $raw) (global.get $negativeInfinity) (local.get $tailMask)))))
+        (loop $maxNext
+          (local.set $raw (v128.load (local.get $p)))
+          (local.set $v
+            (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
+              (then (local.get $raw))
+              (else (v128.bitselect (local.get $raw) (global.get $negativeInfinity) (local.get $tailMask)))))
+          (if (local.get $weights)
+            (then
               (local.set $spread
                 (f64x2.add (local.get $spread)
                   (call $spread4
@@ -120,26 +120,14 @@
                       (else (v128.bitselect (local.get $raw) (local.get $splatLabel) (local.get $tailMask))))
                     (local.get $splatLabel64)
                     (local.get $w))))
-              (local.set $w (i32.add (local.get $w) (i32.const 32)))
-              (local.set $swap (f32x4.pmax (local.get $largest) (local.get $v)))
-              (local.set $largest (local.get $other))
-              (local.set $other (local.get $swap))
-              (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
-              (local.set $p (i32.add (local.get $p) (i32.const 16)))
-              (br_if $maxSpreadNext (i32.lt_u (local.get $p) (local.get $rowEnd)))))
-          (else
-            (loop $maxNext
-              (local.set $v
-                (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
-                  (then (v128.load (local.get $p)))
-                  (else (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))))
-              ;; two running maxima, swapped each vector: two independent chains
-              (local.set $swap (f32x4.pmax (local.get $largest) (local.get $v)))
-              (local.set $largest (local.get $other))
-              (local.set $other (local.get $swap))
-              (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
-              (local.set $p (i32.add (local.get $p) (i32.const 16)))
-              (br_if $maxNext (i32.lt_u (local.get $p) (local.get $rowEnd))))))
+              (local.set $w (i32.add (local.get $w) (i32.const 32)))))
+          ;; two running maxima, swapped each vector: two independent chains
+          (local.set $swap (f32x4.pmax (local.get $largest) (local.get $v)))
+          (local.set $largest (local.get $other))
+          (local.set $other (local.get $swap))
+          (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br_if $maxNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
         (local.set $maximum (call $maxLanes (f32x4.pmax (local.get $largest) (local.get $other))))
         (if (v128.any_true (local.get $nan)) (then (local.set $maximum (f32.const nan))))
         (f32.store (local.get $maxOut) (local.get $maximum))
