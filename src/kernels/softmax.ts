@@ -118,7 +118,8 @@ function scaleOf(scale: number | Float64Array, r: number): number {
 const CHUNK = 16384;
 // The one-pass kernel's scratch in the arena instance (fixed offsets; x and out padded by 16
 // bytes: a row's last partial vector is read whole), then per row of a chunk: the float32
-// maximum, scale and label, and the float64 rest.
+// maximum, scale and label, and the float64 rest (scaledSoftmax: the float32 shift and
+// coefficient in the first two).
 const X_AT = SCRATCH_BASE;
 const OUT_AT = X_AT + regionBytes(CHUNK * 4 + 16);
 const MAX_AT = OUT_AT + regionBytes(CHUNK * 4 + 16);
