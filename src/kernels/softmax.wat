@@ -56,10 +56,10 @@
   ;; Derivation: log Σ_c e^{x_c} = m + log(1 + rest), and leaving one maximal term (exactly 1)
   ;; out of the sum lets the caller take log1p(rest), which keeps the digits of a near-certain
   ;; row (rest ≪ 1). Terms equal to m are counted instead of summed (ties − 1 of them are added
-  ;; back as exact ones). The float32 exponentials are summed in float64 into four independent
-  ;; accumulators (two vectors' low and high halves, alternating), so the adds overlap instead
-  ;; of waiting on one another; the sum of 1000 terms carries only the per-term rounding. pmax is
-  ;; one instruction but skips NaN, so NaN lanes are tracked apart (v ≠ v).
+  ;; back as exact ones). The float32 exponentials ($expNonPositive4, within 1 ulp: x − m ≤ 0)
+  ;; are summed in float64 (one f64x2 accumulator: the loop is bound by the vector ports, not by
+  ;; that add chain), so the sum of 1000 terms carries only the per-term rounding. pmax is one
+  ;; instruction but skips NaN, so NaN lanes are tracked apart (v ≠ v).
   ;;
   ;; Every store stays inside the row: the last partial vector is blended with what `out` holds
   ;; past the row, so `out` may be the caller's own memory (a gradient written in place).
