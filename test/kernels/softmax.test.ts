@@ -349,10 +349,12 @@ describe('rows longer than a kernel chunk (16384 classes)', () => {
     assert.equal(at, -1, `${what}: loss[${at}] ${loss[at]} vs ${want.loss[at]}`);
     at = firstMismatch(grad, want.grad, rtol, 1e-8);
     assert.equal(at, -1, `${what}: gradient[${at}] ${grad[at]} vs ${want.grad[at]}`);
-    // The two-call path (normalisers, then the gradient) agrees on the loss.
+    // The two-call path (normalisers, then the gradient, in pieces of a chunk) agrees too.
     const two = run(x, rows, classes, labels, scale);
     at = firstMismatch(two.loss, want.loss, 1e-6, 1e-7);
     assert.equal(at, -1, `${what}: two-call loss[${at}] ${two.loss[at]} vs ${want.loss[at]}`);
+    at = firstMismatch(two.grad, want.grad, rtol, 1e-8);
+    assert.equal(at, -1, `${what}: two-call gradient[${at}] ${two.grad[at]} vs ${want.grad[at]}`);
     return { loss, grad };
   }
 
