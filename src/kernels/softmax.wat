@@ -224,10 +224,16 @@
                             (f64.div
                               (f64.mul (f64.neg (local.get $scale)) (local.get $rest))
                               (f64.add (f64.const 1) (local.get $rest))))
+                          ;; s · p − s, except for an infinite s, where that is ∞ − ∞: p − 1 lies in
+                          ;; (−1, −½] here, so s · (p − 1) = −s.
                           (else
-                            (f64.sub
-                              (f64.promote_f32 (f32.mul (local.get $labelExp) (f32x4.extract_lane 0 (local.get $factor))))
-                              (local.get $scale))))))
+                            (if (result f64) (f64.eq (f64.abs (local.get $scale)) (f64.const inf))
+                              (then (f64.neg (local.get $scale)))
+                              (else
+                                (f64.sub
+                                  (f64.promote_f32
+                                    (f32.mul (local.get $labelExp) (f32x4.extract_lane 0 (local.get $factor))))
+                                  (local.get $scale))))))))
                     (if (local.get $weights)
                       (then
                         (local.set $labelGradient
