@@ -114,28 +114,12 @@ function scaleOf(scale: number | Float64Array, r: number): number {
 
 // ---- the wasm drivers -------------------------------------------------------------------------
 
-/**
- * The scratch of a wasm call over chunks of `per` rows, as byte offsets: x and out (each padded
- * by 16 bytes: a row's last partial vector is read and written whole), then two float32 and one
- * float64 per row; null without wasm (backend, logits not float32, or `wasm` false).
- */
-function chunks({ x, classes, shift }: SoftmaxRows, wasm: boolean) {
-  const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK / Math.max(classes, 1))));
-  const xAt = SCRATCH_BASE;
-  const outAt = xAt + regionBytes(per * classes * 4 + 16);
-  const firstAt = outAt + regionBytes(per * classes * 4 + 16);
-  const secondAt = firstAt + regionBytes(per * 4);
-  const restAt = secondAt + regionBytes(per * 4);
-  const bytes = restAt + regionBytes(per * 8) - SCRATCH_BASE;
-  const scratch = reserveScratch(wasm && x instanceof Float32Array ? wasmScratch() : null, bytes);
-  return scratch && { scratch, per, xAt, outAt, firstAt, secondAt, restAt };
-}
-
 /** Floats of logits per call of the one-pass kernel (64 KiB): whole rows when they fit, else pieces of one. */
 const CHUNK = 16384;
 // The one-pass kernel's scratch in the arena instance (fixed offsets; x and out padded by 16
 // bytes: a row's last partial vector is read whole), then per row of a chunk: the float32
-// maximum, scale and label, and the float64 rest.
+// maximum, scale and label, and the float64 rest (scaledSoftmax: the float32 shift and
+// coefficient in the first two).
 const X_AT = SCRATCH_BASE;
 const OUT_AT = X_AT + regionBytes(CHUNK * 4 + 16);
 const MAX_AT = OUT_AT + regionBytes(CHUNK * 4 + 16);
@@ -291,44 +275,19 @@ function longRows(
     }
     shift[r] = maximum;
     logSum[r] = Math.log1p(rest);
-    if (fused)
-      rescalePieces(kernels, fused.out, inPlace, {
-        row,
-        classes,
-        pieceMax,
-        maximum,
-        rest,
-        scale: fused.scales[r]!,
-      });
-  }
-}
-
-/** The second sweep of a long row's gradient (see longRows). */
-function rescalePieces(
-  kernels: Scratch['kernels'],
-  out: FloatArray,
-  inPlace: boolean,
-  piecesOf: {
-    row: number;
-    classes: number;
-    pieceMax: Float64Array;
-    maximum: number;
-    rest: number;
-    scale: number;
-  },
-): void {
-  const { row, classes, pieceMax, maximum, rest, scale } = piecesOf;
-  for (let piece = 0, begin = row; piece < pieceMax.length; piece++, begin += CHUNK) {
-    const length = Math.min(CHUNK, row + classes - begin);
-    const m = pieceMax[piece]!;
-    // The kernel wrote nothing for a piece of −Infinity: its probabilities are 0.
-    if (m === Number.NEGATIVE_INFINITY) {
-      out.fill(0, begin, begin + length);
-      continue;
+    if (!fused) continue;
+    // The second sweep: each piece's e^{x − m_p} times s · e^{m_p − m} / (1 + rest).
+    for (let piece = 0, begin = row; piece < pieces; piece++, begin += CHUNK) {
+      const length = Math.min(CHUNK, row + classes - begin);
+      const m = pieceMax[piece]!;
+      // The kernel wrote nothing for a piece of −Infinity: its probabilities are 0.
+      if (m === Number.NEGATIVE_INFINITY) fused.out.fill(0, begin, begin + length);
+      else {
+        const factor = (fused.scales[r]! * Math.exp(m - maximum)) / (1 + rest);
+        if (inPlace) kernels.scaleFloats(fused.out.byteOffset + 4 * begin, length, factor);
+        else for (let k = begin; k < begin + length; k++) fused.out[k]! *= factor;
+      }
     }
-    const factor = (scale * Math.exp(m - maximum)) / (1 + rest);
-    if (inPlace) kernels.scaleFloats(out.byteOffset + 4 * begin, length, factor);
-    else for (let k = begin; k < begin + length; k++) out[k]! *= factor;
   }
 }
 
@@ -336,20 +295,26 @@ function rescalePieces(
 function scaledSoftmax(args: SoftmaxGradientRows): boolean {
   const { x, classes, shift, logSum, scale, out } = args;
   // The kernel takes float32 scales: one that would lose its value there runs the float64 loop.
-  const wasm = chunks(args, typeof scale === 'number' ? scaleFitsFloat32(scale) : scalesFitFloat32(scale));
-  if (!wasm) return false;
-  const { f32, kernels } = wasm.scratch;
-  const { per, xAt, outAt, firstAt: shiftAt, secondAt: coefficientAt } = wasm;
+  const fits = typeof scale === 'number' ? scaleFitsFloat32(scale) : scalesFitFloat32(scale);
+  const scratch = fits && x instanceof Float32Array ? reserveScratch(arenaScratch(), SCRATCH_BYTES) : null;
+  if (!scratch) return false;
+  const { f32, kernels } = scratch;
+  // The one-pass kernel's layout: whole rows per call when they fit a chunk, else one piece of a
+  // row per call (the formula is elementwise); per row the f32 shift and coefficient.
+  const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK / classes)));
   for (let start = 0; start < shift.length; start += per) {
     const count = Math.min(per, shift.length - start);
-    f32.set(x.subarray(start * classes, (start + count) * classes), xAt >> 2);
     for (let r = 0; r < count; r++) {
       // s · e^{x − shift − logSum} = (s · e^{−logSum}) · e^{x − shift}: one multiply per element.
-      f32[(shiftAt >> 2) + r] = shift[start + r]!;
-      f32[(coefficientAt >> 2) + r] = scaleOf(scale, start + r) * Math.exp(-logSum[start + r]!);
+      f32[(MAX_AT >> 2) + r] = shift[start + r]!;
+      f32[(SCALES_AT >> 2) + r] = scaleOf(scale, start + r) * Math.exp(-logSum[start + r]!);
     }
-    kernels.softmaxRowsScaled(xAt, count, classes, shiftAt, coefficientAt, outAt);
-    out.set(f32.subarray(outAt >> 2, (outAt >> 2) + count * classes), start * classes);
+    for (let begin = start * classes, piece = 0; piece < classes; piece += CHUNK) {
+      const length = Math.min(CHUNK, classes - piece);
+      f32.set(x.subarray(begin + piece, begin + piece + count * length), X_AT >> 2);
+      kernels.softmaxRowsScaled(X_AT, count, length, MAX_AT, SCALES_AT, OUT_AT);
+      out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + count * length), begin + piece);
+    }
   }
   return true;
 }

@@ -34,6 +34,15 @@
         (f64x2.sub (local.get $label)
           (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
 
+  ;; sum + the four float32 lanes of e, widened, leaving out the lanes set in `maxima`: two f64
+  ;; adds into sum, one of them on the loop's chain.
+  ;; @inline
+  (func $addBesidesMaxima (param $sum v128) (param $e v128) (param $maxima v128) (result v128)
+    (local.set $e (v128.andnot (local.get $e) (local.get $maxima)))
+    (f64x2.add (local.get $sum)
+      (f64x2.add (f64x2.promote_low_f32x4 (local.get $e)) (call $promoteHigh (local.get $e))))
+  )
+
 ;; Per row: maxOut[r] (f32) = the row maximum m (NaN if the row holds a NaN), and, when m is
   ;; finite, restOut[r] (f64) = Σ exp(x_c − m) over every class but one that attains m (else 0;
   ;; the caller handles those rows). With out ≠ 0, also out[r, c] = scales[r] · e^{x_c − m} /
@@ -47,10 +56,10 @@
   ;; Derivation: log Σ_c e^{x_c} = m + log(1 + rest), and leaving one maximal term (exactly 1)
   ;; out of the sum lets the caller take log1p(rest), which keeps the digits of a near-certain
   ;; row (rest ≪ 1). Terms equal to m are counted instead of summed (ties − 1 of them are added
-  ;; back as exact ones). The float32 exponentials are summed in float64 into four independent
-  ;; accumulators (two vectors' low and high halves, alternating), so the adds overlap instead
-  ;; of waiting on one another; the sum of 1000 terms carries only the per-term rounding. pmax is
-  ;; one instruction but skips NaN, so NaN lanes are tracked apart (v ≠ v).
+  ;; back as exact ones). The float32 exponentials ($expNonPositive4, within 1 ulp: x − m ≤ 0)
+  ;; are summed in float64 (one f64x2 accumulator: the loop is bound by the vector ports, not by
+  ;; that add chain), so the sum of 1000 terms carries only the per-term rounding. pmax is one
+  ;; instruction but skips NaN, so NaN lanes are tracked apart (v ≠ v).
   ;;
   ;; Every store stays inside the row: the last partial vector is blended with what `out` holds
   ;; past the row, so `out` may be the caller's own memory (a gradient written in place).
@@ -71,7 +80,7 @@
     (local $rowBytes i32) (local $fullBytes i32) (local $tailMask v128) (local $p i32) (local $q i32)
     (local $fullEnd i32) (local $rowEnd i32) (local $largest v128) (local $other v128) (local $nan v128)
     (local $maximum f32) (local $splatMax v128) (local $v v128) (local $e v128) (local $equal v128)
-    (local $sumLow v128) (local $sumHigh v128) (local $nextLow v128) (local $nextHigh v128) (local $swap v128)
+    (local $sum v128) (local $swap v128)
     (local $ties v128) (local $rest f64) (local $factor v128) (local $scale f64) (local $at i32)
     (local.set $rowBytes (i32.shl (local.get $classes) (i32.const 2)))
     (local.set $fullBytes (i32.and (local.get $rowBytes) (i32.const -16)))
@@ -95,14 +104,14 @@
             (local.set $spread (v128.const i64x2 0 0))
             (local.set $w (local.get $weights))))
         ;; the max pass (with smoothing, the same loop also sums the spread)
-        (if (local.get $weights)
-          (then
-            (loop $maxSpreadNext
-              (local.set $raw (v128.load (local.get $p)))
-              (local.set $v
-                (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
-                  (then (local.get $raw))
-                  (else (v128.bitselect (local.get $raw) (global.get $negativeInfinity) (local.get $tailMask)))))
+        (loop $maxNext
+          (local.set $raw (v128.load (local.get $p)))
+          (local.set $v
+            (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
+              (then (local.get $raw))
+              (else (v128.bitselect (local.get $raw) (global.get $negativeInfinity) (local.get $tailMask)))))
+          (if (local.get $weights)
+            (then
               (local.set $spread
                 (f64x2.add (local.get $spread)
                   (call $spread4
@@ -111,26 +120,14 @@
                       (else (v128.bitselect (local.get $raw) (local.get $splatLabel) (local.get $tailMask))))
                     (local.get $splatLabel64)
                     (local.get $w))))
-              (local.set $w (i32.add (local.get $w) (i32.const 32)))
-              (local.set $swap (f32x4.pmax (local.get $largest) (local.get $v)))
-              (local.set $largest (local.get $other))
-              (local.set $other (local.get $swap))
-              (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
-              (local.set $p (i32.add (local.get $p) (i32.const 16)))
-              (br_if $maxSpreadNext (i32.lt_u (local.get $p) (local.get $rowEnd)))))
-          (else
-            (loop $maxNext
-              (local.set $v
-                (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
-                  (then (v128.load (local.get $p)))
-                  (else (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))))
-              ;; two running maxima, swapped each vector: two independent chains
-              (local.set $swap (f32x4.pmax (local.get $largest) (local.get $v)))
-              (local.set $largest (local.get $other))
-              (local.set $other (local.get $swap))
-              (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
-              (local.set $p (i32.add (local.get $p) (i32.const 16)))
-              (br_if $maxNext (i32.lt_u (local.get $p) (local.get $rowEnd))))))
+              (local.set $w (i32.add (local.get $w) (i32.const 32)))))
+          ;; two running maxima, swapped each vector: two independent chains
+          (local.set $swap (f32x4.pmax (local.get $largest) (local.get $v)))
+          (local.set $largest (local.get $other))
+          (local.set $other (local.get $swap))
+          (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br_if $maxNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
         (local.set $maximum (call $maxLanes (f32x4.pmax (local.get $largest) (local.get $other))))
         (if (v128.any_true (local.get $nan)) (then (local.set $maximum (f32.const nan))))
         (f32.store (local.get $maxOut) (local.get $maximum))
@@ -145,50 +142,32 @@
         (if (f32.eq (f32.sub (local.get $maximum) (local.get $maximum)) (f32.const 0))
           (then
             (local.set $splatMax (f32x4.splat (local.get $maximum)))
-            (local.set $sumLow (v128.const i64x2 0 0))
-            (local.set $sumHigh (v128.const i64x2 0 0))
-            (local.set $nextLow (v128.const i64x2 0 0))
-            (local.set $nextHigh (v128.const i64x2 0 0))
+            (local.set $sum (v128.const i64x2 0 0))
             (local.set $ties (v128.const i64x2 0 0))
             (local.set $p (local.get $x))
             (local.set $q (local.get $out))
             (loop $sumNext
-              (if (i32.lt_u (local.get $p) (local.get $fullEnd))
+              (local.set $v (v128.load (local.get $p)))
+              ;; the last partial vector: its lanes past the row read as −Infinity
+              (if (i32.ge_u (local.get $p) (local.get $fullEnd))
+                (then (local.set $v (v128.bitselect (local.get $v) (global.get $negativeInfinity) (local.get $tailMask)))))
+              (local.set $e (call $expNonPositive4 (f32x4.sub (local.get $v) (local.get $splatMax))))
+              (if (local.get $out)
                 (then
-                  (local.set $v (v128.load (local.get $p)))
-                  (local.set $e (call $exp4 (f32x4.sub (local.get $v) (local.get $splatMax))))
-                  (if (local.get $out) (then (v128.store (local.get $q) (local.get $e)))))
-                (else
-                  (local.set $v
-                    (v128.bitselect (v128.load (local.get $p)) (global.get $negativeInfinity) (local.get $tailMask)))
-                  (local.set $e (call $exp4 (f32x4.sub (local.get $v) (local.get $splatMax))))
-                  (if (local.get $out)
-                    (then
-                      (v128.store (local.get $q)
-                        (v128.bitselect (local.get $e) (v128.load (local.get $q)) (local.get $tailMask)))))))
+                  (v128.store (local.get $q)
+                    (if (result v128) (i32.lt_u (local.get $p) (local.get $fullEnd))
+                      (then (local.get $e))
+                      (else (v128.bitselect (local.get $e) (v128.load (local.get $q)) (local.get $tailMask)))))))
               (local.set $equal (f32x4.eq (local.get $v) (local.get $splatMax)))
-              (local.set $e (v128.andnot (local.get $e) (local.get $equal)))
-              (local.set $swap (f64x2.add (local.get $sumLow) (f64x2.promote_low_f32x4 (local.get $e))))
-              (local.set $sumLow (local.get $nextLow))
-              (local.set $nextLow (local.get $swap))
-              (local.set $swap
-                (f64x2.add (local.get $sumHigh)
-                  (f64x2.promote_low_f32x4
-                    (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e)))))
-              (local.set $sumHigh (local.get $nextHigh))
-              (local.set $nextHigh (local.get $swap))
+              (local.set $sum (call $addBesidesMaxima (local.get $sum) (local.get $e) (local.get $equal)))
               ;; a set lane is −1: subtracting counts it
               (local.set $ties (i32x4.sub (local.get $ties) (local.get $equal)))
               (local.set $p (i32.add (local.get $p) (i32.const 16)))
               (local.set $q (i32.add (local.get $q) (i32.const 16)))
               (br_if $sumNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
-            (local.set $sumLow
-              (f64x2.add
-                (f64x2.add (local.get $sumLow) (local.get $nextLow))
-                (f64x2.add (local.get $sumHigh) (local.get $nextHigh))))
             (local.set $rest
               (f64.add
-                (f64.add (f64x2.extract_lane 0 (local.get $sumLow)) (f64x2.extract_lane 1 (local.get $sumLow)))
+                (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum)))
                 (f64.convert_i32_s
                   (i32.sub
                     (i32.add
@@ -245,10 +224,16 @@
                             (f64.div
                               (f64.mul (f64.neg (local.get $scale)) (local.get $rest))
                               (f64.add (f64.const 1) (local.get $rest))))
+                          ;; s · p − s, except for an infinite s, where that is ∞ − ∞: p − 1 lies in
+                          ;; (−1, −½] here, so s · (p − 1) = −s.
                           (else
-                            (f64.sub
-                              (f64.promote_f32 (f32.mul (local.get $labelExp) (f32x4.extract_lane 0 (local.get $factor))))
-                              (local.get $scale))))))
+                            (if (result f64) (f64.eq (f64.abs (local.get $scale)) (f64.const inf))
+                              (then (f64.neg (local.get $scale)))
+                              (else
+                                (f64.sub
+                                  (f64.promote_f32
+                                    (f32.mul (local.get $labelExp) (f32x4.extract_lane 0 (local.get $factor))))
+                                  (local.get $scale))))))))
                     (if (local.get $weights)
                       (then
                         (local.set $labelGradient
@@ -269,9 +254,11 @@
   )
 
   ;; out[r, c] = coefficient[r] · exp(x[r, c] − shift[r]) (shift and coefficient are f32 per
-  ;; row). With shift = m and coefficient = s / Σ_c e^{x_c − m} this is s · softmax(x): the
-  ;; gradient scale times the probabilities. The lanes past a row are not masked: they are
-  ;; computed from the next row (or the padding) and land in the spill described at the top.
+  ;; row), shift[r] the row's maximum (or larger: $expNonPositive4, the exponential the one-pass
+  ;; kernel takes, so both give the same bits). With coefficient = s / Σ_c e^{x_c − m} this is
+  ;; s · softmax(x): the gradient scale times the probabilities. The lanes past a row are not
+  ;; masked: they are computed from the next row (or the padding) and land in the spill
+  ;; described at the top.
   (func (export "softmaxRowsScaled")
     (param $x i32) (param $rows i32) (param $classes i32) (param $shift i32) (param $coefficient i32) (param $out i32)
     (local $rowBytes i32) (local $p i32) (local $q i32) (local $rowEnd i32) (local $splatShift v128)
@@ -290,7 +277,7 @@
             (local.get $q)
             (f32x4.mul
               (local.get $splatCoefficient)
-              (call $exp4 (f32x4.sub (v128.load (local.get $p)) (local.get $splatShift)))))
+              (call $expNonPositive4 (f32x4.sub (v128.load (local.get $p)) (local.get $splatShift)))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (local.set $q (i32.add (local.get $q) (i32.const 16)))
           (br_if $next (i32.lt_u (local.get $p) (local.get $rowEnd))))

@@ -73,14 +73,6 @@ const KNOWN: readonly { loss: string; check: string; when: (c: FuzzCase) => bool
     reason:
       'an ignored row under an infinite sampleWeight: the unrecorded call weighs its ℓ = 0 (∞ · 0 = NaN), the one-pass recorded path gives ignored rows scale 0 (onePassArguments in src/loss/_softmax-targets.ts): NaN vs +Infinity',
   },
-  // GLOSS_FUZZ_CASE=SoftmaxCrossEntropyLoss:2300960 (no options; d/dpred of the label class, p − 1 ≈ −0.99)
-  {
-    loss: 'SoftmaxCrossEntropyLoss',
-    check: 'backends-agree',
-    when: (c) => c.perturbation.startsWith('infinity in sampleWeight'),
-    reason:
-      'an infinite sampleWeight: at the label class the TypeScript gradient is w · (p − 1) = −Infinity, the wasm one NaN (src/kernels/softmax.ts; p ≈ 0.01 there, so not a rounding-level 0)',
-  },
 ];
 
 /**

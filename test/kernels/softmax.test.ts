@@ -310,6 +310,33 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
     });
   }
 
+  for (const backend of BACKENDS) {
+    it(`${backend}: an infinite scale gives the label entry −s (s · (p − 1) with p − 1 in (−1, 0)), not ∞ − ∞`, () => {
+      setKernelBackend(backend);
+      try {
+        const I = Number.POSITIVE_INFINITY;
+        // Row 0's label is not the maximum (the s · p − s branch); row 1's label is the only
+        // maximum (the −s · rest / (1 + rest) branch); row 2 has a finite scale beside them.
+        const x = Float32Array.from([3, 0.5, -1, 2, 4, 1, 0, -2, 1, 2, 3, 4]);
+        const labels = Int32Array.from([1, 0, 2]);
+        const loss = new Float64Array(3);
+        const grad = new Float32Array(12);
+        for (const sign of [1, -1]) {
+          const scales = Float64Array.from([sign * I, sign * I, 0.5]);
+          sparseSoftmaxCrossEntropyGradientRows({ x, classes: 4, labels, scales, loss, out: grad });
+          assert.equal(grad[1], -sign * I, `row 0's label entry with scale ${sign * I}`);
+          assert.equal(grad[4], -sign * I, `row 1's label entry with scale ${sign * I}`);
+          // Every other entry of those rows is s · p with p > 0: ±∞ of the scale's sign.
+          for (const k of [0, 2, 3, 5, 6, 7]) assert.equal(grad[k], sign * I, `entry ${k}`);
+          const want = reference(x, 3, 4, labels, [1, 1, 0.5]);
+          for (let k = 8; k < 12; k++) assert.ok(Math.abs(grad[k]! - want.grad[k]!) < 1e-7, `entry ${k}`);
+        }
+      } finally {
+        setKernelBackend('auto');
+      }
+    });
+  }
+
   it('rejects a label outside [0, classes) and a loss of the wrong length', () => {
     const x = new Float32Array(6);
     const scales = Float64Array.from([1, 1]);
@@ -349,10 +376,12 @@ describe('rows longer than a kernel chunk (16384 classes)', () => {
     assert.equal(at, -1, `${what}: loss[${at}] ${loss[at]} vs ${want.loss[at]}`);
     at = firstMismatch(grad, want.grad, rtol, 1e-8);
     assert.equal(at, -1, `${what}: gradient[${at}] ${grad[at]} vs ${want.grad[at]}`);
-    // The two-call path (normalisers, then the gradient) agrees on the loss.
+    // The two-call path (normalisers, then the gradient, in pieces of a chunk) agrees too.
     const two = run(x, rows, classes, labels, scale);
     at = firstMismatch(two.loss, want.loss, 1e-6, 1e-7);
     assert.equal(at, -1, `${what}: two-call loss[${at}] ${two.loss[at]} vs ${want.loss[at]}`);
+    at = firstMismatch(two.grad, want.grad, rtol, 1e-8);
+    assert.equal(at, -1, `${what}: two-call gradient[${at}] ${two.grad[at]} vs ${want.grad[at]}`);
     return { loss, grad };
   }
 
