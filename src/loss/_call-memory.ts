@@ -21,24 +21,47 @@ import { allocate, type DType, dtypeOf, type TypedArray } from '../ndarray/dtype
 
 /** Free buffers kept per kind (two calls of one loss in one graph is the common worst case). */
 const FREE_PER_KIND = 2;
-/** Kinds (dtype and size, or a loss's own key) kept; the least recently given back go first. */
-const KINDS = 4;
+/**
+ * Kinds (dtype and size, or a loss's own key) kept; the least recently given back go first. A
+ * SoftmaxCE training step with options uses five (per-sample scales and sums, row normalisers,
+ * row scratch, the options' scratch, a float64 gradient), and a kind evicted every step would be
+ * allocated again every step.
+ */
+const KINDS = 8;
+
+/**
+ * The free values of one kind: typed arrays of one dtype and length (`key` null), or a loss's own
+ * values under the string `key`.
+ */
+interface FreeList {
+  readonly key: string | null;
+  readonly dtype: DType | null;
+  readonly length: number;
+  readonly values: object[];
+}
 
 /** Buffers and per-call state of one loss object's finished calls, ready for its next calls. */
 export class CallMemory {
-  private readonly free = new Map<string, object[]>();
+  /**
+   * At most {@link KINDS} lists, the most recently given back last. A short array searched in
+   * order: a training step takes a few buffers, and building a string key for each (as a Map
+   * would need) costs more than comparing a dtype and a length with a handful of entries.
+   */
+  private readonly lists: FreeList[] = [];
 
   /** A free value of `kind` given back earlier, or a new one from `create`. */
   take<T extends object>(kind: string, create: () => T): T {
     return (this.takeFree(kind) as T | undefined) ?? create();
   }
 
-  /** A free value of `kind`, or undefined. */
-  private takeFree(kind: string): object | undefined {
-    const list = this.free.get(kind);
-    const value = list?.pop();
-    if (list && list.length === 0) this.free.delete(kind);
-    return value;
+  /** A free value of `kind`, or undefined (no closure: for calls on every training step). */
+  takeFree(kind: string): object | undefined {
+    const lists = this.lists;
+    for (let i = lists.length - 1; i >= 0; i--) {
+      const list = lists[i]!;
+      if (list.key === kind) return list.values.pop();
+    }
+    return undefined;
   }
 
   /**
@@ -46,33 +69,64 @@ export class CallMemory {
    * nothing can read it any more (see the module comment).
    */
   giveBack(kind: string, value: object): void {
-    const list = this.free.get(kind) ?? [];
-    if (list.includes(value) || list.length >= FREE_PER_KIND) return;
-    list.push(value);
-    // Re-inserting moves the kind to the end of the Map's order: the oldest kind is first.
-    this.free.delete(kind);
-    this.free.set(kind, list);
-    while (this.free.size > KINDS) this.free.delete(this.free.keys().next().value!);
+    this.keep(this.listOf(kind, null, 0), value);
   }
 
   /** A typed array of `dtype` and `length` (its contents are whatever the last owner left). */
   takeArray(dtype: DType, length: number): TypedArray {
-    // No `create` closure: this runs on every training step.
-    return (this.takeFree(arrayKind(dtype, length)) as TypedArray | undefined) ?? allocate(dtype, length);
+    const lists = this.lists;
+    for (let i = lists.length - 1; i >= 0; i--) {
+      const list = lists[i]!;
+      if (list.key === null && list.dtype === dtype && list.length === length) {
+        const value = list.values.pop();
+        if (value) return value as TypedArray;
+        break;
+      }
+    }
+    return allocate(dtype, length);
   }
 
   /** Gives back an array taken with {@link takeArray}. */
   giveBackArray(array: TypedArray): void {
-    this.giveBack(arrayKind(dtypeOf(array), array.length), array);
+    this.keep(this.listOf(null, dtypeOf(array), array.length), array);
   }
 
-  /** How many free values of `kind` are kept (for tests). */
+  /** How many free values of `kind` are kept (for tests; an array's kind is {@link arrayKind}). */
   freeCount(kind: string): number {
-    return this.free.get(kind)?.length ?? 0;
+    for (const list of this.lists) {
+      const name = list.key ?? arrayKind(list.dtype!, list.length);
+      if (name === kind) return list.values.length;
+    }
+    return 0;
+  }
+
+  /** The list of a kind, made most recent (created, and the oldest dropped past KINDS, if new). */
+  private listOf(key: string | null, dtype: DType | null, length: number): FreeList {
+    const lists = this.lists;
+    for (let i = lists.length - 1; i >= 0; i--) {
+      const list = lists[i]!;
+      if (list.key === key && list.dtype === dtype && list.length === length) {
+        // Moved to the end by hand (splice would allocate the array of what it removes).
+        for (let j = i; j < lists.length - 1; j++) lists[j] = lists[j + 1]!;
+        lists[lists.length - 1] = list;
+        return list;
+      }
+    }
+    const list: FreeList = { key, dtype, length, values: [] };
+    lists.push(list);
+    if (lists.length > KINDS) lists.shift();
+    return list;
+  }
+
+  /** Keeps `value` in `list` unless it is there already or the list is full. */
+  private keep(list: FreeList, value: object): void {
+    const values = list.values;
+    if (values.length >= FREE_PER_KIND || values.includes(value)) return;
+    values.push(value);
   }
 }
 
-/** The kind of a typed array of `dtype` and `length`. */
+/** The kind of a typed array of `dtype` and `length` (as {@link CallMemory.freeCount} names it). */
 export function arrayKind(dtype: DType, length: number): string {
   return `${dtype}[${length}]`;
 }

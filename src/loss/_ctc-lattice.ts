@@ -273,8 +273,9 @@ export function logAddExp3(a: number, b: number, c: number): number {
 // ---- the checks of prepare ----------------------------------------------------------------
 
 /**
- * Reads an optional per-sample length array: N integers in [0, limit]. ShapeError for the wrong
- * element count, ValueError for a value out of range, non-integer or NaN.
+ * Checks an optional per-sample length array, N integers in [0, limit], and returns its values
+ * (the array's own data: prepare reads them right away, so no copy is made per call). ShapeError
+ * for the wrong element count, ValueError for a value out of range, non-integer or NaN.
  */
 export function readLengths(
   where: string,
@@ -283,24 +284,23 @@ export function readLengths(
   batch: number,
   limit: number,
   limitName: string,
-): Int32Array | null {
+): ArrayLike<number> | null {
   if (!lengths) return null;
   if (lengths.size !== batch) {
     throw new ShapeError(
       `${where}: ${name} ${formatShape(lengths.shape)} must hold one length per sequence (${batch})`,
     );
   }
-  const out = new Int32Array(batch);
+  const values = lengths.data;
   for (let b = 0; b < batch; b++) {
-    const value = lengths.data[b]!;
+    const value = values[b]!;
     if (!Number.isInteger(value) || value < 0 || value > limit) {
       throw new ValueError(
         `${where}: ${name}[${b}] is ${value}; it must be an integer in [0, ${limitName}] = [0, ${limit}]`,
       );
     }
-    out[b] = value;
   }
-  return out;
+  return values;
 }
 
 /**

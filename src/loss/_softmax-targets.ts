@@ -26,8 +26,6 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import type { FloatArray } from '../kernels/index.js';
-import { softmaxRowNormalizersFloat64, type UniformTargetParts } from '../kernels/softmax.js';
 import { add, equal, mul, neg, where } from '../ops/elementwise.js';
 import { pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
@@ -39,6 +37,7 @@ import {
   logProbabilityAt,
   perClassOption,
   Runs,
+  sparseClassLabels,
 } from './_class-rows.js';
 import { checkFinite } from './_base/index.js';
 
@@ -85,7 +84,7 @@ export function hasTargetOptions({ smoothing, classWeight, ignoreIndex }: Softma
 }
 
 /** w_c (1 without class weights). */
-function weightOf(classWeight: Float64Array | null, c: number): number {
+export function weightOf(classWeight: Float64Array | null, c: number): number {
   return classWeight ? classWeight[c]! : 1;
 }
 
@@ -97,26 +96,48 @@ export function totalWeight(targets: SoftmaxTargets, classes: number): number {
   return total;
 }
 
-/** Each row's w_y: classWeight[label] (1 without it), 0 for an ignored row. */
-export function rowWeights(targets: SoftmaxTargets, labels: Int32Array): Float64Array {
-  const out = new Float64Array(labels.length);
-  for (let r = 0; r < labels.length; r++) {
-    const y = labels[r]!;
-    out[r] = y === IGNORED_ROW ? 0 : weightOf(targets.classWeight, y);
-  }
-  return out;
+/** Row r's w_y: classWeight[label] (1 without it), 0 for an ignored row. */
+export function rowWeight(sparse: SparseTargets, r: number): number {
+  const y = sparse.labels[r]!;
+  return y === sparse.ignored ? 0 : weightOf(sparse.targets.classWeight, y);
 }
 
-/** A dense label's per-element weights w_c · ((1 − ε) z + ε / C), the weights of −log p. */
+/**
+ * A sparse-label call's validated class indices and the value that marks an ignored row in them.
+ * Int32 labels are checked in place (each a class in [0, C) or the ignoreIndex, which then marks
+ * the ignored rows itself); other labels, or int32 ones that fail the check, go through
+ * sparseClassLabels, which copies them with IGNORED_ROW for the ignored rows or throws its
+ * ValueError naming the first bad position.
+ */
+export function sparseTargetLabels(
+  where: string,
+  label: NDArray,
+  pred: { readonly name: string; readonly shape: readonly number[]; readonly axis: number },
+  ignoreIndex: number,
+): { readonly labels: Int32Array; readonly ignored: number } {
+  const data = label.data;
+  const classes = pred.shape[pred.axis]!;
+  if (data instanceof Int32Array) {
+    let valid = true;
+    for (let p = 0; p < data.length && valid; p++) {
+      const v = data[p]!;
+      valid = v === ignoreIndex || (v >= 0 && v < classes);
+    }
+    if (valid) return { labels: data, ignored: ignoreIndex };
+  }
+  return { labels: sparseClassLabels(where, label, pred, ignoreIndex), ignored: IGNORED_ROW };
+}
+
+/** A dense label's per-element weights w_c · ((1 − ε) z + ε / C), the weights of −log p, into `out`. */
 export function denseTargetWeights(
   targets: SoftmaxTargets,
   z: TypedArray,
   layout: ClassLayout,
+  out: Float64Array,
 ): Float64Array {
   const { size, inner } = layout;
   const { smoothing, classWeight } = targets;
   const uniform = smoothing / size;
-  const out = new Float64Array(z.length);
   for (let k = 0; k < z.length; k++) {
     const c = Math.floor(k / inner) % size;
     out[k] = weightOf(classWeight, c) * ((1 - smoothing) * z[k]! + uniform);
@@ -124,11 +145,15 @@ export function denseTargetWeights(
   return out;
 }
 
-/** A sparse-label call's targets: the options, each row's class (or IGNORED_ROW) and w_y. */
+/**
+ * A sparse-label call's targets: the options and each row's class, or `ignored` for an ignored
+ * row (IGNORED_ROW, or the ignoreIndex itself when the labels were checked in place; a value no
+ * row holds without an ignoreIndex). Row r's w_y is {@link rowWeight}.
+ */
 export interface SparseTargets {
   readonly targets: SoftmaxTargets;
   readonly labels: Int32Array;
-  readonly rowWeights: Float64Array;
+  readonly ignored: number;
 }
 
 /**
@@ -149,19 +174,19 @@ function smoothingSums(rows: ClassRows, classWeight: Float64Array | null, out: F
 /** ℓ of the rows [begin, end) of a block with sparse labels (the normalisers already computed). */
 export function sparseTargetLosses(rows: ClassRows, sparse: SparseTargets, loss: Float64Array): void {
   const { x, normalizers, layout, begin, end } = rows;
-  const { targets, labels, rowWeights: w } = sparse;
+  const { targets, labels, ignored } = sparse;
   const { smoothing, classWeight } = targets;
   loss.fill(0, 0, end - begin);
   if (smoothing !== 0) smoothingSums(rows, classWeight, loss);
   const uniform = smoothing / layout.size;
   for (let r = begin, j = 0; r < end; r++, j++) {
     const y = labels[r]!;
-    if (y === IGNORED_ROW) {
+    if (y === ignored) {
       loss[j] = 0;
       continue;
     }
     const nll = -logProbabilityAt(x, normalizers, classEntry(layout, r, y), r);
-    loss[j] = (1 - smoothing) * w[r]! * nll + (smoothing === 0 ? 0 : uniform * loss[j]!);
+    loss[j] = (1 - smoothing) * weightOf(classWeight, y) * nll + (smoothing === 0 ? 0 : uniform * loss[j]!);
   }
 }
 
@@ -174,174 +199,39 @@ export function sparseTargetGradient(
   dPred: TypedArray,
 ): void {
   const { x, normalizers, layout, begin } = rows;
-  const { targets, labels, rowWeights: w } = sparse;
+  const { targets, labels, ignored } = sparse;
   const { smoothing, classWeight } = targets;
   const uniform = smoothing / layout.size;
   for (const run = new Runs(rows, true); run.next(); ) {
     const { step, jStep, last } = run;
     let c = step === 0 ? 0 : Math.floor(run.k / layout.inner) % layout.size;
     for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep, c += 1 - step) {
-      if (labels[r] === IGNORED_ROW) {
+      const y = labels[r]!;
+      if (y === ignored) {
         dPred[k] = 0;
         continue;
       }
       const g = dLoss[j]!;
       const own = uniform * weightOf(classWeight, c);
       dPred[k] = normalizers
-        ? g * ((1 - smoothing) * w[r]! + uniform * total) * Math.exp(logProbabilityAt(x, normalizers, k, r)) -
+        ? g *
+            ((1 - smoothing) * weightOf(classWeight, y) + uniform * total) *
+            Math.exp(logProbabilityAt(x, normalizers, k, r)) -
           g * own
         : -g * own;
     }
   }
   for (let r = begin; r < rows.end; r++) {
     const y = labels[r]!;
-    if (y === IGNORED_ROW) continue;
+    if (y === ignored) continue;
     const k = classEntry(layout, r, y);
     const g = dLoss[r - begin]!;
-    const wy = w[r]!;
+    const wy = weightOf(classWeight, y);
     const mass = (1 - smoothing) * wy + uniform * total;
     dPred[k] = normalizers
       ? g * (mass * Math.expm1(logProbabilityAt(x, normalizers, k, r)) + uniform * (total - wy))
       : -g * ((1 - smoothing) * wy + uniform * wy);
   }
-}
-
-/**
- * The one-pass kernel's arguments for a call with options: the labels with ignored rows read as
- * class 0, each row's gradient scale s_r · M_r (0 for an ignored row), and with smoothing the
- * uniform part for the kernel to do in cache (weights w_c, uniform s_r · ε / C; see
- * UniformTargetParts in kernels/softmax.ts), whose `spreads` fixOnePass then reads.
- */
-export function onePassArguments(
-  sparse: SparseTargets,
-  classes: number,
-  total: number,
-  sampleScales: Float64Array,
-): {
-  readonly kernelLabels: Int32Array;
-  readonly scales: Float64Array;
-  readonly uniformParts: UniformTargetParts | null;
-} {
-  const { targets, labels, rowWeights: w } = sparse;
-  const { smoothing, classWeight } = targets;
-  const uniform = (smoothing / classes) * total;
-  const kernelLabels = targets.ignoreIndex === null ? labels : labels.map((y) => (y === IGNORED_ROW ? 0 : y));
-  const scales = new Float64Array(labels.length);
-  for (let r = 0; r < labels.length; r++)
-    scales[r] = labels[r] === IGNORED_ROW ? 0 : sampleScales[r]! * ((1 - smoothing) * w[r]! + uniform);
-  const uniformParts =
-    smoothing === 0
-      ? null
-      : {
-          weights: classWeight ?? new Float64Array(classes).fill(1),
-          uniform: sampleScales.map((s) => s * (smoothing / classes)),
-          spreads: new Float64Array(labels.length),
-          done: new Uint8Array(labels.length),
-        };
-  return { kernelLabels, scales, uniformParts };
-}
-
-/**
- * Turns the one-pass kernel's output for contiguous rows — `loss[r] = nll_r`, `out` the gradient
- * s_r · M_r · (p − onehot_y) — into the targets' loss and gradient: adds the uniform part's
- * −s_r (ε / C) w_j (and s_r (ε / C) W at the label), computes ℓ_r, and zeroes ignored rows.
- * With `uniformParts` (smoothing), the rows whose spread the kernel wrote already have
- * −s_r (ε / C) w_j subtracted; the rows it did not take (done 0) get it here in float64 (uniformRowPart).
- */
-export function fixOnePass(args: {
-  readonly x: FloatArray;
-  readonly classes: number;
-  readonly sparse: SparseTargets;
-  readonly total: number;
-  /** s_r: the sample's scale of each row (without M_r). */
-  readonly sampleScales: Float64Array;
-  readonly loss: Float64Array;
-  readonly out: FloatArray;
-  /** The kernel's part of the smoothing (onePassArguments' uniformParts, after the kernel ran). */
-  readonly uniformParts: UniformTargetParts | null;
-}): void {
-  const { x, classes, sparse, total, sampleScales, loss, out } = args;
-  const { targets, labels, rowWeights: w } = sparse;
-  const { smoothing, classWeight } = targets;
-  const uniform = smoothing / classes;
-  const spreads = smoothing === 0 ? null : (args.uniformParts?.spreads ?? new Float64Array(labels.length));
-  const done = args.uniformParts?.done ?? null;
-  const bias = spreads && classWeight ? { values: new Float64Array(classes), scale: Number.NaN } : null;
-  for (let r = 0, row = 0; r < labels.length; r++, row += classes) {
-    const y = labels[r]!;
-    if (y === IGNORED_ROW) {
-      loss[r] = 0;
-      out.fill(0, row, row + classes);
-      continue;
-    }
-    const nll = loss[r]!;
-    if (!spreads) {
-      loss[r] = w[r]! * nll;
-      continue;
-    }
-    if (!done?.[r])
-      spreads[r] = uniformRowPart({
-        x,
-        out,
-        row,
-        y,
-        classes,
-        scale: sampleScales[r]! * uniform,
-        classWeight,
-        bias,
-      });
-    out[row + y]! += sampleScales[r]! * uniform * total;
-    let smoothingSum = total * nll + spreads[r]!;
-    if (nll - nll !== 0) smoothingSum = rowSmoothingSum(x.subarray(row, row + classes), classWeight);
-    loss[r] = (1 - smoothing) * w[r]! * nll + uniform * smoothingSum;
-  }
-}
-
-/**
- * The per-element part of the one-pass fix-up for one row the kernel did not take (the float64
- * reference of softmaxRowStatistics' smoothing): subtracts the uniform target's gradient s_r · (ε / C) · w_c
- * from out and returns Σ_c w_c · (x_y − x_c) in float64. `bias` (with class weights) is scratch
- * for the vector s · (ε / C) · w_c, rebuilt only when the scale changes (a new sample weight).
- */
-function uniformRowPart(args: {
-  readonly x: FloatArray;
-  readonly out: FloatArray;
-  readonly row: number;
-  readonly y: number;
-  readonly classes: number;
-  readonly scale: number;
-  readonly classWeight: Float64Array | null;
-  readonly bias: { readonly values: Float64Array; scale: number } | null;
-}): number {
-  const { x, out, row, y, classes, scale, classWeight, bias } = args;
-  const xy = x[row + y]!;
-  let spread = 0;
-  if (classWeight && bias) {
-    if (bias.scale !== scale) {
-      for (let c = 0; c < classes; c++) bias.values[c] = scale * classWeight[c]!;
-      bias.scale = scale;
-    }
-    for (let c = 0, k = row; c < classes; c++, k++) {
-      spread += classWeight[c]! * (xy - x[k]!);
-      out[k] = out[k]! - bias.values[c]!;
-    }
-  } else {
-    for (let k = row, end = row + classes; k < end; k++) {
-      spread += xy - x[k]!;
-      out[k] = out[k]! - scale;
-    }
-  }
-  return spread;
-}
-
-/** S of one contiguous row from its float64 normalisers (the rows the one-pass form cannot take). */
-function rowSmoothingSum(x: FloatArray, classWeight: Float64Array | null): number {
-  const shift = new Float64Array(1);
-  const logSum = new Float64Array(1);
-  softmaxRowNormalizersFloat64({ x, classes: x.length, shift, logSum });
-  let total = 0;
-  for (let c = 0; c < x.length; c++) total -= weightOf(classWeight, c) * (x[c]! - shift[0]! - logSum[0]!);
-  return total;
 }
 
 // ---- the composed twin ---------------------------------------------------------------------
@@ -368,20 +258,20 @@ export function sparseTargetTwin(
   axis: number,
   lossShape: readonly number[],
 ): NDArray {
-  const { targets, labels, rowWeights: w } = sparse;
+  const { targets, labels } = sparse;
   const { smoothing } = targets;
   const dtype = logProbabilities.dtype;
   const classes = logProbabilities.shape[axis]!;
   const safe = new NDArray(
-    labels.map((y) => (y === IGNORED_ROW ? 0 : y)),
+    labels.map((y) => (y === sparse.ignored ? 0 : y)),
     lossShape,
   );
   const ignored = new NDArray(
-    Float64Array.from(labels, (y) => (y === IGNORED_ROW ? 1 : 0)),
+    Float64Array.from(labels, (y) => (y === sparse.ignored ? 1 : 0)),
     lossShape,
   ).astype(dtype);
   const scaled = new NDArray(
-    Float64Array.from(w, (v) => (1 - smoothing) * v),
+    Float64Array.from(labels, (_, r) => (1 - smoothing) * rowWeight(sparse, r)),
     lossShape,
   ).astype(dtype);
   let loss = mul(neg(pick(logProbabilities, safe, axis, true)), scaled);

@@ -12,17 +12,18 @@ import {
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from '../kernels/index.js';
+import type { BlockKernel } from '../typed/_block.js';
+import { sparseTargetsOnePass } from './_softmax-one-pass-targets.js';
 import {
   denseTargetTwin,
   denseTargetWeights,
-  fixOnePass,
   hasTargetOptions,
-  onePassArguments,
-  rowWeights,
+  rowWeight,
   type SoftmaxTargets,
   type SparseTargets,
   softmaxTargets,
   sparseTargetGradient,
+  sparseTargetLabels,
   sparseTargetLosses,
   sparseTargetTwin,
   totalWeight,
@@ -32,14 +33,13 @@ import {
   type ClassLayout,
   type ClassRows,
   checkPerClassLength,
-  classLayout,
+  IGNORED_ROW,
   crossEntropyTerm,
   denseSoftmaxGradient,
   logProbabilityAt,
   logSoftmaxRows,
   type RowNormalizers,
   Runs,
-  sparseClassLabels,
 } from './_class-rows.js';
 import {
   type BackwardBlockCall,
@@ -73,7 +73,7 @@ export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
 interface SoftmaxExtra {
   readonly axis: number;
   readonly layout: ClassLayout;
-  /** Validated class index of every row (sparse labels; IGNORED_ROW for an ignored one), or null for dense labels. */
+  /** Validated class index of every row (sparse labels; `sparse.ignored` for an ignored one), or null for dense labels. */
   readonly labels: Int32Array | null;
   /** Sparse labels with labelSmoothing, classWeight or ignoreIndex set; null otherwise. */
   readonly sparse: SparseTargets | null;
@@ -82,6 +82,9 @@ interface SoftmaxExtra {
   /** W = Σ_c w_c (C without class weights). */
   readonly total: number;
 }
+
+/** Set once, by the SoftmaxCrossEntropyLoss class body (the only code that may read the protected hooks). */
+let bindBlockKernel: (loss: SoftmaxCrossEntropyLoss) => BlockKernel<SoftmaxBlockCall>;
 
 /**
  * Softmax cross-entropy (categorical cross-entropy with a built-in, stable log-softmax):
@@ -166,6 +169,27 @@ interface SoftmaxExtra {
 export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers | null> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'SoftmaxCrossEntropyLoss';
+  // Grants softmaxBlockKernel (below the class) the hooks it hands to gloss-ml/kernels.
+  static {
+    bindBlockKernel = (loss) => ({
+      begin: (inputs) => {
+        const prepared = loss.prepare(inputs);
+        return { prepared, state: loss.createState(prepared) };
+      },
+      lossElements: ({ prepared }) => prepared.extra!.layout.outer * prepared.extra!.layout.inner,
+      forward: ({ prepared, state }, begin, end, out) =>
+        loss.forwardBlock({ prepared, state, begin, end, out }),
+      backward: ({ prepared, state }, begin, end, dLoss, gradient) =>
+        loss.backwardBlock({ prepared, state, begin, end, dLoss, grads: [gradient, null] }),
+      assignsGradient: () => loss.assignsGradient(),
+      end: ({ prepared, state }) => {
+        loss.releaseState(state);
+        const denseWeights = prepared.extra!.denseWeights;
+        if (denseWeights) loss.callMemory.giveBackArray(denseWeights);
+      },
+      memory: loss.callMemory,
+    });
+  }
 
   readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
   /** The class axis as given (may be negative). */
@@ -209,8 +233,18 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<SoftmaxExtra> {
     const pred = inputs[0]!;
     const axis = normalizeAxis(this.axis, pred.ndim, this.name, 'axis');
-    const layout = classLayout(pred.shape, axis);
-    const lossShape = pred.shape.map((d, i) => (i === axis ? 1 : d));
+    // classLayout's (outer, size, inner) and ℓ's shape in one loop (no slices: this runs every step).
+    const shape = pred.shape;
+    const lossShape: number[] = [];
+    let outer = 1;
+    let inner = 1;
+    for (let i = 0; i < shape.length; i++) {
+      const d = shape[i]!;
+      lossShape.push(i === axis ? 1 : d);
+      if (i < axis) outer *= d;
+      else if (i > axis) inner *= d;
+    }
+    const layout: ClassLayout = { outer, size: shape[axis]!, inner };
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, lossShape);
     const named = { name: 'pred', shape: pred.shape, axis };
     const { targets, hasTargets } = this;
@@ -218,7 +252,15 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const total = totalWeight(targets, layout.size);
     if (!this.sparseLabel) {
       const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
-      const denseWeights = hasTargets ? denseTargetWeights(targets, label.data, layout) : null;
+      // The call's own until its backward; gloss-ml/kernels gives it back when its call returns.
+      const denseWeights = hasTargets
+        ? denseTargetWeights(
+            targets,
+            label.data,
+            layout,
+            this.callMemory.takeArray('float64', label.size) as Float64Array,
+          )
+        : null;
       const extra: SoftmaxExtra = { axis, layout, labels: null, sparse: null, denseWeights, total };
       return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra, squeezedAxes: [axis] };
     }
@@ -231,23 +273,32 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
           `per row of pred ${formatShape(pred.shape)} along axis ${axis}: ${rows} elements, e.g. shape ${formatShape(perRow)}`,
       );
     }
-    const labels =
+    // Checked in place when they are int32 (no copy per call; an ignored row keeps its value).
+    const { labels, ignored } =
       targets.ignoreIndex === null
-        ? checkedIndexData(this.name, 'label', label, layout.size)
-        : sparseClassLabels(this.name, label, named, targets.ignoreIndex);
-    const sparse = hasTargets ? { targets, labels, rowWeights: rowWeights(targets, labels) } : null;
+        ? { labels: checkedIndexData(this.name, 'label', label, layout.size), ignored: IGNORED_ROW }
+        : sparseTargetLabels(this.name, label, named, targets.ignoreIndex);
+    const sparse = hasTargets ? { targets, labels, ignored } : null;
     const extra: SoftmaxExtra = { axis, layout, labels, sparse, denseWeights: null, total };
     return { arrays: [pred], sources: [0], lossShape, batchAxis, extra, squeezedAxes: [axis] };
   }
 
   /**
    * The per-row log-softmax normalisers (null with `fromLogits`): two numbers per row, filled by
-   * the forward blocks (every row of ℓ is one row of pred) and read by the backward ones.
+   * the forward blocks (every row of ℓ is one row of pred) and read by the backward ones. Those
+   * of a finished call come back from the loss's CallMemory (see releaseState).
    */
   protected override createState(prepared: Prepared<SoftmaxExtra>): RowNormalizers | null {
     if (this.fromLogits) return null;
     const { outer, inner } = prepared.extra!.layout;
-    return allocateNormalizers(outer * inner);
+    const rows = outer * inner;
+    const free = this.callMemory.takeFree(normalizersKind(rows)) as RowNormalizers | undefined;
+    return free ?? allocateNormalizers(rows);
+  }
+
+  /** Called once nothing reads the call's normalisers any more (see Loss.releaseState). */
+  protected override releaseState(normalizers: RowNormalizers | null): void {
+    if (normalizers) this.callMemory.giveBack(normalizersKind(normalizers.shift.length), normalizers);
   }
 
   /**
@@ -268,7 +319,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const sparse = prepared.extra!.sparse;
     if (!sparse) return super.meanDenominator(prepared);
     let total = 0;
-    for (const w of sparse.rowWeights) total += w;
+    for (let r = 0; r < sparse.labels.length; r++) total += rowWeight(sparse, r);
     return total;
   }
 
@@ -342,24 +393,10 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     }
     const loss = perSample === 1 ? sums : scratch.subarray(rows, 2 * rows);
     const out = gradient as FloatArray;
+    // With options: the kernel for the label alone, then their fix-up (_softmax-one-pass-targets.ts).
     if (sparse) {
-      // The kernel's ℓ and gradient for the label alone, scaled by M_r, then the options' fix-up.
-      const {
-        kernelLabels,
-        scales: kernelScales,
-        uniformParts,
-      } = onePassArguments(sparse, classes, total, rowScales);
-      sparseSoftmaxCrossEntropyGradientRows({
-        x,
-        classes,
-        labels: kernelLabels,
-        scales: kernelScales,
-        loss,
-        out,
-        normalizers,
-        ...(uniformParts && { uniformParts }),
-      });
-      fixOnePass({ x, classes, sparse, total, sampleScales: rowScales, loss, out, uniformParts });
+      const memory = this.callMemory;
+      sparseTargetsOnePass({ memory, x, classes, sparse, total, rowScales, loss, out, normalizers });
     } else
       sparseSoftmaxCrossEntropyGradientRows({
         x,
@@ -447,7 +484,28 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   }
 }
 
+// ---- the block hooks for gloss-ml/kernels ----------------------------------------------------
+
+/** A call on the block hooks (see softmaxBlockKernel): its prepared inputs and row normalisers. */
+export interface SoftmaxBlockCall {
+  readonly prepared: Prepared<SoftmaxExtra>;
+  readonly state: RowNormalizers | null;
+}
+
+/**
+ * @internal The block hooks of `loss`, bound to it, for gloss-ml/kernels' softmaxCEKernel: the
+ * forms its one-pass hook does not cover (see typed/_block.ts). Not in the public index.
+ */
+export function softmaxBlockKernel(loss: SoftmaxCrossEntropyLoss): BlockKernel<SoftmaxBlockCall> {
+  return bindBlockKernel(loss);
+}
+
 // ---- the rows of a block ---------------------------------------------------------------------
+
+/** The CallMemory kind of the normalisers of `rows` rows. */
+function normalizersKind(rows: number): string {
+  return `softmax-normalizers ${rows}`;
+}
 
 function classRows(
   prepared: Prepared<SoftmaxExtra>,

@@ -67,7 +67,8 @@ export class NDArray {
       );
     }
     this.data = data;
-    this.shape = Object.freeze([...shape]);
+    // A frozen shape (another array's, which is how most are made) cannot change: shared as is.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = dtypeOf(data);
   }
 

@@ -1,13 +1,15 @@
 /**
- * CTCLoss on caller-owned typed arrays. CTC has no one-pass hook: each call runs the class's
- * recorded forward and backward (its α/β recursions and gradient kernels), whose lattice state
- * comes from the loss object's CallMemory and goes back when the call's graph is freed, so a
- * loop at fixed sizes reuses it.
+ * CTCLoss on caller-owned typed arrays. CTC has no one-pass hook: each call runs the class's own
+ * block hooks (its α/β recursions and gradient kernels) as its block pipeline does, but writes
+ * the per-sample losses and the gradient straight into the caller's arrays, with no graph node.
+ * The lattice state comes from the loss object's CallMemory and goes back when the call returns,
+ * so a loop at fixed sizes allocates nothing after its first call.
  * @module
  */
-import { CTCLoss, type CTCLossOptions } from '../loss/ctc.js';
+import { CTCLoss, type CTCLossOptions, ctcBlockKernel } from '../loss/ctc.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
+import { runBlocks } from './_block.js';
 import { checkFloatArray, checkInt32Array, checkShape, naming, RecordedRunner } from './_one-pass.js';
 import type { FloatArray } from './kernels.js';
 
@@ -41,10 +43,10 @@ export type CTCKernel = <T extends FloatArray>(args: CTCKernelArguments<T>) => v
 
 /**
  * CTCLoss on typed arrays, with the class's options (`layout`, `labelLayout`, `blankLabel`,
- * `zeroInfinity`, `weight`). Values and gradients are the class's: each call is the class's
- * recorded call. At fixed sizes its lattice state (decoded labels included), working memory and
- * gradient memory are reused; a call still allocates two arrays of N values: the recorded
- * forward's output and the autograd engine's head gradient of ones.
+ * `zeroInfinity`, `weight`). Values and gradients are the class's recorded call's, bit for bit:
+ * the same hooks run with the same per-sample scaling. At fixed sizes nothing is allocated after
+ * the first call: the lattice state (decoded labels included) and the working memory come back
+ * from the loss object's CallMemory, and the outputs are the caller's.
  *
  * @example
  * ```ts
@@ -55,7 +57,9 @@ export type CTCKernel = <T extends FloatArray>(args: CTCKernelArguments<T>) => v
 export function ctcKernel(options: CTCLossOptions = {}): CTCKernel {
   const where = 'ctcKernel';
   const loss = naming(where, () => new CTCLoss(options));
-  const recorded = new RecordedRunner(loss, where);
+  // Another reduction than per sample gives one value, which the class's recorded call computes.
+  const direct = loss.reduction === 'perSample' ? ctcBlockKernel(loss) : null;
+  const recorded = direct ? null : new RecordedRunner(loss, where);
   return <T extends FloatArray>(args: CTCKernelArguments<T>): void => {
     const { pred, predShape, label, predLengths, labelLengths, sampleWeight, loss: out, gradient } = args;
     if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
@@ -99,6 +103,10 @@ export function ctcKernel(options: CTCLossOptions = {}): CTCKernel {
       predLengths ? new NDArray(predLengths, [samples]) : null,
       labelLengths ? new NDArray(labelLengths, [samples]) : null,
     ];
-    recorded.run(pred, predShape, inputs, sampleWeight ?? null, out, gradient);
+    if (direct) {
+      const arrays = [new NDArray(pred, predShape), ...inputs];
+      const run = { weight: loss.weight, sampleWeight: sampleWeight ?? null, out, gradient };
+      naming(where, () => runBlocks(direct, arrays, run));
+    } else recorded!.run(pred, predShape, inputs, sampleWeight ?? null, out, gradient);
   };
 }

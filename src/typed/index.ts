@@ -12,13 +12,14 @@
  *
  * Kernels exist for the losses with a one-pass kernel: L1, L2, Huber, SigmoidBCE (logits, no
  * posWeight), Logistic, Triplet and SoftmaxCE (sparse labels on logits), and, through the class's
- * recorded call, SoftmaxCE's other forms (dense labels, fromLogits, another class axis) and CTC.
+ * block hooks, SoftmaxCE's other forms (dense labels, fromLogits, another class axis) and CTC.
  *
- * Memory: L1, L2, Huber, SigmoidBCE, Logistic and Triplet allocate no array per call once the
- * batch size is fixed. SoftmaxCE and CTC allocate nothing the size of `pred` per call (pred's
- * gradient buffer and CTC's lattice state are reused), but their classes still allocate a few
- * small arrays per call (one entry per row or sample: checked label copies, scales, the block
- * pipeline's per-call arrays).
+ * Memory: once the sizes are fixed no kernel allocates an array per call, with two exceptions of
+ * one small array per block of rows: SoftmaxCE with dense labels (each row's label mass) and with
+ * the class axis not last (the rows' running argmax). Working memory, row normalisers and CTC's
+ * lattice state come back from the loss object's CallMemory, and the forms without a one-pass
+ * hook (CTC; SoftmaxCE's dense, fromLogits and other-axis forms) run the class's block hooks
+ * straight into the caller's arrays (no output array, no head gradient).
  * @module
  */
 export {

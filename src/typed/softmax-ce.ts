@@ -1,14 +1,19 @@
 /**
  * SoftmaxCrossEntropyLoss on caller-owned typed arrays, sparse (Int32Array class indices) or
  * dense (float rows) labels. Sparse labels on logits with the class axis last run the class's
- * one-pass hook (its training-step kernel); every other form runs the class's recorded forward
- * and backward.
+ * one-pass hook (its training-step kernel); every other form runs its block hooks as its block
+ * pipeline does (typed/_block.ts), into the caller's arrays.
  * @module
  */
-import { SoftmaxCrossEntropyLoss, type SoftmaxCrossEntropyLossOptions } from '../loss/softmax-ce.js';
+import {
+  SoftmaxCrossEntropyLoss,
+  type SoftmaxCrossEntropyLossOptions,
+  softmaxBlockKernel,
+} from '../loss/softmax-ce.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
+import { runBlocks } from './_block.js';
 import {
   checkFloatArray,
   checkInt32Array,
@@ -44,11 +49,11 @@ export type SoftmaxCEKernel = <T extends FloatArray>(args: SoftmaxCEKernelArgume
 
 /**
  * SoftmaxCrossEntropyLoss on typed arrays, with the class's options (`axis` −1, `sparseLabel`
- * true, `fromLogits` false, `weight`). Values and gradients are the class's, bit for bit: sparse
- * labels on logits with the class axis last run its one-pass hook, the other forms its recorded
- * call. Neither allocates anything of pred's size per call once the sizes are fixed, and the
- * one-pass path allocates nothing at all after the first call (int32 labels are checked in place;
- * the per-row scratch is the loss object's, reused from call to call).
+ * true, `fromLogits` false, `labelSmoothing`, `classWeight`, `ignoreIndex`, `weight`). Values
+ * and gradients are the class's, bit for bit: sparse labels on logits with the class axis last
+ * run its one-pass hook, the other forms its block hooks. Once the sizes are fixed nothing is
+ * allocated after the first call (int32 labels are checked in place; working memory, row
+ * normalisers and dense target weights are the loss object's, reused from call to call).
  *
  * @example
  * ```ts
@@ -65,7 +70,12 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
     );
   }
   const onePass = new OnePassRunner(loss, where);
-  const recorded = new RecordedRunner(loss, where);
+  // The other forms run the class's block hooks into the caller's arrays (typed/_block.ts). A
+  // reduction other than per sample gives one value, which only the class's recorded call computes
+  // (the one-pass hook's per-sample values would not be it).
+  const perSample = loss.reduction === 'perSample';
+  const blocks = perSample ? softmaxBlockKernel(loss) : null;
+  const recorded = blocks ? null : new RecordedRunner(loss, where);
   return <T extends FloatArray>(args: SoftmaxCEKernelArguments<T>): void => {
     const { pred, label, sampleWeight, loss: out, gradient } = args;
     if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
@@ -105,13 +115,16 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
         `${where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`,
       );
     }
-    if (loss.sparseLabel && !loss.fromLogits) {
+    if (perSample && loss.sparseLabel && !loss.fromLogits) {
       const prepared = onePass.prepare([new NDArray(pred, shape), labelArray]);
       if (onePass.covers(prepared)) {
         onePass.run(prepared, sampleWeight ?? null, out, gradient);
         return;
       }
     }
-    recorded.run(pred, shape, [labelArray], sampleWeight ?? null, out, gradient);
+    if (blocks) {
+      const run = { weight: loss.weight, sampleWeight: sampleWeight ?? null, out, gradient };
+      naming(where, () => runBlocks(blocks, [new NDArray(pred, shape), labelArray], run));
+    } else recorded!.run(pred, shape, [labelArray], sampleWeight ?? null, out, gradient);
   };
 }

@@ -31,9 +31,16 @@ describe('CallMemory', () => {
     const memory = new CallMemory();
     for (let i = 0; i < 5; i++) memory.giveBackArray(new Float32Array(4));
     assert.equal(memory.freeCount(arrayKind('float32', 4)), 2);
-    for (let size = 1; size <= 6; size++) memory.giveBackArray(new Float32Array(size + 10));
-    const kept = [1, 2, 3, 4, 5, 6].filter((size) => memory.freeCount(arrayKind('float32', size + 10)) > 0);
-    assert.deepEqual(kept, [3, 4, 5, 6], 'the four kinds given back last');
+    const sizes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    for (const size of sizes) memory.giveBackArray(new Float32Array(size + 10));
+    const kept = sizes.filter((size) => memory.freeCount(arrayKind('float32', size + 10)) > 0);
+    assert.deepEqual(kept, [3, 4, 5, 6, 7, 8, 9, 10], 'the eight kinds given back last');
+    // Giving back to a kept kind makes it the most recent: the next new kind drops the oldest other.
+    memory.giveBackArray(new Float32Array(13));
+    memory.giveBack('state', {});
+    assert.equal(memory.freeCount(arrayKind('float32', 13)), 2);
+    assert.equal(memory.freeCount(arrayKind('float32', 14)), 0);
+    assert.equal(memory.freeCount('state'), 1);
   });
 });
 

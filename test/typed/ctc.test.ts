@@ -168,28 +168,79 @@ describe('ctcKernel: memory per call', () => {
     }
   }
 
-  // CTCLoss's decoded labels, lengths and feasibility live in its call state and the block
-  // pipeline's working memory comes from the loss's CallMemory; what a recorded call still
-  // allocates is its output (N values, handed to the caller of forward) and the autograd
-  // engine's default head gradient of ones (N values).
-  function perCall(Type: typeof Float32Array | typeof Float64Array) {
-    const { pred, predShape, label } = inputsOf(cases[0]![1], Type);
-    const args = { pred, predShape, label, loss: new Type(N), gradient: new Type(pred.length) };
-    const kernel = ctcKernel();
-    kernel(args);
-    return allocationsOf(() => kernel(args));
+  // CTCLoss's decoded labels, lengths and feasibility live in its call state, taken from the
+  // loss's CallMemory with the block working memory and given back when the call returns; the
+  // per-sample losses and the gradient are written into the caller's arrays. After the first call
+  // nothing is allocated, with or without lengths and sampleWeight, whatever the options.
+  for (const [name, spec] of cases) {
+    for (const Type of [Float32Array, Float64Array]) {
+      for (const weighted of [false, true]) {
+        test(`${name}, ${Type.name}${weighted ? ', sampleWeight' : ''}: no array per call`, () => {
+          const { pred, predShape, label, labelShape, predLengths, labelLengths } = inputsOf(spec, Type);
+          const args = {
+            pred,
+            predShape,
+            label,
+            labelShape,
+            predLengths,
+            labelLengths,
+            sampleWeight: weighted ? Float64Array.from([1, 0, 0.5, 2]) : null,
+            loss: new Type(N),
+            gradient: new Type(pred.length),
+          };
+          const kernel = ctcKernel(spec.options);
+          kernel(args);
+          assert.deepEqual(allocationsOf(() => kernel(args)).lengths, []);
+          assert.equal(
+            allocationsOf(() => {
+              for (let i = 0; i < 10; i++) kernel(args);
+            }).count,
+            0,
+          );
+        });
+      }
+    }
   }
 
-  for (const Type of [Float32Array, Float64Array]) {
-    test(`${Type.name}: only the output and the head gradient, N values each, per call`, () => {
-      assert.deepEqual(perCall(Type).lengths, [N, N]);
+  test('the counting hook sees what a first call allocates (the lattice state)', () => {
+    const { pred, predShape, label } = inputsOf(cases[0]![1], Float32Array);
+    const args = {
+      pred,
+      predShape,
+      label,
+      loss: new Float32Array(N),
+      gradient: new Float32Array(pred.length),
+    };
+    const first = allocationsOf(() => ctcKernel()(args));
+    assert.ok(
+      first.lengths.includes(N * T * (2 * L + 1)),
+      `α (N·T·(2L+1)) among ${first.lengths.join(', ')}`,
+    );
+  });
+
+  // A reduction other than per sample is the class's recorded call (one value: N must be 1).
+  test("reduction 'sum' with one sample: the class's value", () => {
+    const { pred, label } = inputsOf(cases[0]![1], Float64Array);
+    const one = pred.subarray(0, T * C);
+    const row = label.subarray(0, L);
+    const expected = classPath(
+      new CTCLoss({ reduction: 'sum', weight: 3 }),
+      one,
+      [1, T, C],
+      [new NDArray(row, [1, L])],
+      null,
+    );
+    const out = new Float64Array(1);
+    const gradient = new Float64Array(one.length);
+    ctcKernel({ reduction: 'sum', weight: 3 })({
+      pred: one,
+      predShape: [1, T, C],
+      label: row,
+      loss: out,
+      gradient,
     });
-  }
-
-  test('no array per call', {
-    todo: "CTCLoss allocates 2 arrays of N per call: the recorded forward's output and the autograd engine's head gradient of ones",
-  }, () => {
-    assert.equal(perCall(Float32Array).count, 0);
+    assertMatches(out, expected.loss, 'loss');
+    assertMatches(gradient, expected.gradient, 'gradient');
   });
 });
 

@@ -1,0 +1,119 @@
+/**
+ * A loss's block hooks on caller-owned arrays, for the `gloss-ml/kernels` calls a one-pass hook
+ * does not cover (CTC; SoftmaxCE with dense labels, `fromLogits` or another class axis). It runs
+ * what the class's block pipeline runs for a recorded call with the per-sample reduction and a
+ * head gradient of ones (loss/_base/pipelines.ts: blockOp, then blockBackward), in the same order
+ * of floating-point operations, so values and gradients are the class's bit for bit; but it writes
+ * the per-sample losses and pred's gradient straight into the caller's arrays and builds no graph
+ * node, so there is no output array and no head gradient to allocate. Its working memory comes
+ * from the loss object's CallMemory and goes back, with the call's state, before it returns.
+ * @module
+ */
+import { BLOCK_SIZE, blocks, sampleIndices } from '../loss/_base/layout.js';
+import type { CallMemory } from '../loss/_call-memory.js';
+import type { TypedArray } from '../ndarray/dtype.js';
+import type { NDArray } from '../ndarray/ndarray.js';
+import type { FloatArray } from './kernels.js';
+
+/**
+ * A loss's block hooks bound to one loss object (each loss file hands out its own, e.g.
+ * ctcBlockKernel): `Call` is one call's prepared inputs and state.
+ */
+export interface BlockKernel<Call> {
+  /** The loss's validation and reshaping of its NDArray inputs (sampleWeight excluded) and the call's state. */
+  begin(inputs: readonly (NDArray | null)[]): Call;
+  /** ℓ's element count (the product of the loss's lossShape; batch axis first). */
+  lossElements(call: Call): number;
+  /** forwardBlock: ℓ[k] for begin ≤ k < end into out[k − begin]. */
+  forward(call: Call, begin: number, end: number, out: Float64Array): void;
+  /** backwardBlock for pred alone (no other input's gradient). */
+  backward(call: Call, begin: number, end: number, dLoss: Float64Array, gradient: TypedArray): void;
+  /** Whether backward assigns every element of pred's gradient (else it starts from zeros). */
+  assignsGradient(call: Call): boolean;
+  /** Gives the call's state and memory back: only once the call is over. */
+  end(call: Call): void;
+  /** The loss's CallMemory, for the call's working memory. */
+  readonly memory: CallMemory;
+}
+
+/** One call's arguments: the loss's `weight` option, the per-sample weights, the outputs. */
+export interface BlockRun {
+  readonly weight: number | null;
+  readonly sampleWeight: ArrayLike<number> | null;
+  /** One entry per sample (the batch is ℓ's first axis). */
+  readonly out: FloatArray;
+  /** pred's gradient, of pred's type (which is also the type the class rounds its output to). */
+  readonly gradient: FloatArray;
+}
+
+/**
+ * Runs one call of `kernel` on `inputs`: each sample's loss into `out`, d(Σ out)/d pred into
+ * `gradient`. With M = ℓ elements per sample, w a sample's weight in pred's type (the class
+ * converts sampleWeight to it) and s = weight / M (1 / M without weight), as the pipeline:
+ * out = (Σ ℓ · w) / M or · s, rounded to pred's type; dℓ = 1 · s · w.
+ */
+export function runBlocks<Call>(
+  kernel: BlockKernel<Call>,
+  inputs: readonly (NDArray | null)[],
+  run: BlockRun,
+): void {
+  const call = kernel.begin(inputs);
+  const { weight, sampleWeight, out, gradient } = run;
+  const batch = out.length;
+  const total = kernel.lossElements(call);
+  const count = batch === 0 ? 0 : total / batch;
+  const layout = { inner: count, batch, count };
+  const single = gradient instanceof Float32Array;
+  const weights = sampleWeight ? kernel.memory.takeArray(single ? 'float32' : 'float64', batch) : null;
+  if (weights && sampleWeight) for (let n = 0; n < batch; n++) weights[n] = sampleWeight[n]!;
+  // The pipeline's working memory: per-sample totals, a block of ℓ (or dℓ), sample indices.
+  const blockLength = Math.min(total, BLOCK_SIZE);
+  const floats = kernel.memory.takeArray('float64', batch + blockLength) as Float64Array;
+  const indices = kernel.memory.takeArray('int32', blockLength) as Int32Array;
+  const totals = floats.subarray(0, batch).fill(0);
+  const block = floats.subarray(batch);
+  for (const [begin, end, sample] of blocks(total, layout)) {
+    const length = end - begin;
+    kernel.forward(call, begin, end, block);
+    if (weights) {
+      sampleIndices(begin, length, layout, indices);
+      for (let k = 0; k < length; k++) totals[indices[k]!]! += block[k]! * weights[indices[k]!]!;
+    } else if (sample >= 0) {
+      // The pipeline's four partial sums of a block of one sample, in its order.
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let k = 0;
+      for (; k + 4 <= length; k += 4) {
+        s0 += block[k]!;
+        s1 += block[k + 1]!;
+        s2 += block[k + 2]!;
+        s3 += block[k + 3]!;
+      }
+      for (; k < length; k++) s0 += block[k]!;
+      totals[sample]! += s0 + s1 + (s2 + s3);
+    } else {
+      sampleIndices(begin, length, layout, indices);
+      for (let k = 0; k < length; k++) totals[indices[k]!]! += block[k]!;
+    }
+  }
+  const scale = (weight === null ? 1 : weight) / count;
+  for (let n = 0; n < batch; n++) {
+    const value = weight === null ? totals[n]! / count : totals[n]! * scale;
+    out[n] = single ? Math.fround(value) : value;
+  }
+  if (!kernel.assignsGradient(call)) gradient.fill(0);
+  for (const [begin, end] of blocks(total, layout)) {
+    const length = end - begin;
+    if (weights) {
+      sampleIndices(begin, length, layout, indices);
+      for (let k = 0; k < length; k++) block[k] = 1 * scale * weights[indices[k]!]!;
+    } else block.fill(1 * scale, 0, length);
+    kernel.backward(call, begin, end, block, gradient);
+  }
+  kernel.memory.giveBackArray(floats);
+  kernel.memory.giveBackArray(indices);
+  if (weights) kernel.memory.giveBackArray(weights);
+  kernel.end(call);
+}
