@@ -1,15 +1,14 @@
 /**
  * How a `gloss-ml/kernels` call runs a loss: through the loss's own one-pass hook when it has one
  * that covers the call ({@link OnePassRunner}, the code of the classes' training step), else
- * through the class's recorded forward and backward ({@link RecordedRunner}). Both keep their
- * buffers in the kernel function that made them (never shared between kernels), and every call
- * finishes before it returns, so no call can be handed memory another call still reads.
+ * through the class's block hooks (typed/_block.ts). Both keep their buffers in the kernel
+ * function that made them (never shared between kernels), and every call finishes before it
+ * returns, so no call can be handed memory another call still reads.
  * @module
  */
-import { record } from '../autograd/index.js';
 import { type Loss, type OnePassKernel, onePassKernel, type Prepared } from '../loss/_base/loss.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
-import { NDArray } from '../ndarray/ndarray.js';
+import type { NDArray } from '../ndarray/ndarray.js';
 import { sizeOf } from '../ndarray/shape.js';
 import type { FloatArray } from './kernels.js';
 
@@ -136,69 +135,14 @@ export class OnePassRunner {
 }
 
 /**
- * The class's recorded call on caller-owned arrays: `record(() => loss.forward(…))`, `backward()`,
- * then the per-sample losses and pred's gradient copied out. pred's NDArray (and so its gradient
- * buffer) is kept while the caller passes the same array and shape, and a sampleWeight that is not
- * an array of pred's type is copied into one kept for the next call. What a recorded call
- * allocates remains: its output and the engine's head gradient of ones (the block pipeline's
- * working memory and gradients come from the loss's CallMemory).
+ * Throws a ValueError unless `loss` has the per-sample reduction: the typed kernels write one loss
+ * per sample and the gradient of their sum, so a reduced value is the caller's to take.
  */
-export class RecordedRunner {
-  private pred: NDArray | null = null;
-  private weights: FloatArray | null = null;
-
-  constructor(
-    private readonly loss: Loss,
-    private readonly where: string,
-  ) {}
-
-  /**
-   * `inputs` are the loss's positional inputs after pred (sampleWeight excluded); writes the
-   * loss's output (one value per sample) into `out` and d(Σ out)/d pred into `gradient`.
-   */
-  run(
-    pred: FloatArray,
-    predShape: readonly number[],
-    inputs: readonly (NDArray | null)[],
-    sampleWeight: ArrayLike<number> | null,
-    out: FloatArray,
-    gradient: FloatArray,
-  ): void {
-    let variable = this.pred;
-    if (!variable || variable.data !== pred || !sameShape(variable.shape, predShape)) {
-      variable = new NDArray(pred, predShape).attachGrad();
-      this.pred = variable;
-    }
-    const all: (NDArray | null)[] = [variable, ...inputs];
-    const weightIndex = this.loss.sampleWeightIndex;
-    if (sampleWeight && weightIndex >= 0) {
-      while (all.length < weightIndex) all.push(null);
-      all[weightIndex] = new NDArray(this.weightsOf(pred, sampleWeight), [sampleWeight.length]);
-    }
-    const result = naming(this.where, () => record(() => this.loss.forward(...all)));
-    if (result.size !== out.length) {
-      throw new ShapeError(
-        `${this.where}: loss has ${out.length} entries, the loss gives ${result.size} (one per sample)`,
-      );
-    }
-    result.backward();
-    out.set(result.data);
-    gradient.set(variable.grad!.data);
-  }
-
-  /** `sampleWeight` as an array of pred's type: itself, or a copy in memory kept by this runner. */
-  private weightsOf(pred: FloatArray, sampleWeight: ArrayLike<number>): FloatArray {
-    if (pred instanceof Float32Array && sampleWeight instanceof Float32Array) return sampleWeight;
-    if (pred instanceof Float64Array && sampleWeight instanceof Float64Array) return sampleWeight;
-    const Type = pred instanceof Float32Array ? Float32Array : Float64Array;
-    if (!(this.weights instanceof Type) || this.weights.length !== sampleWeight.length) {
-      this.weights = new Type(sampleWeight.length);
-    }
-    for (let s = 0; s < sampleWeight.length; s++) this.weights[s] = sampleWeight[s]!;
-    return this.weights;
-  }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+export function requirePerSample(where: string, loss: Loss): void {
+  if (loss.reduction === 'perSample') return;
+  throw new ValueError(
+    `${where}: the typed-array kernels write one loss per sample (reduction 'perSample', the default); ` +
+      `got reduction '${loss.reduction}'. Reduce \`loss\` yourself: the gradient written is d(Σ loss)/d pred, ` +
+      `so for a mean over N samples divide it by N`,
+  );
 }

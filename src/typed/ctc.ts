@@ -10,7 +10,7 @@ import { CTCLoss, type CTCLossOptions, ctcBlockKernel } from '../loss/ctc.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { runBlocks } from './_block.js';
-import { checkFloatArray, checkInt32Array, checkShape, naming, RecordedRunner } from './_one-pass.js';
+import { checkFloatArray, checkInt32Array, checkShape, naming, requirePerSample } from './_one-pass.js';
 import type { FloatArray } from './kernels.js';
 
 /** One call of a {@link CTCKernel}: inputs and outputs, all owned by the caller. */
@@ -43,7 +43,8 @@ export type CTCKernel = <T extends FloatArray>(args: CTCKernelArguments<T>) => v
 
 /**
  * CTCLoss on typed arrays, with the class's options (`layout`, `labelLayout`, `blankLabel`,
- * `zeroInfinity`, `weight`). Values and gradients are the class's recorded call's, bit for bit:
+ * `zeroInfinity`, `weight`; the reduction is per sample). Values and gradients are the class's
+ * recorded call's, bit for bit:
  * the same hooks run with the same per-sample scaling. At fixed sizes nothing is allocated after
  * the first call: the lattice state (decoded labels included) and the working memory come back
  * from the loss object's CallMemory, and the outputs are the caller's.
@@ -57,9 +58,8 @@ export type CTCKernel = <T extends FloatArray>(args: CTCKernelArguments<T>) => v
 export function ctcKernel(options: CTCLossOptions = {}): CTCKernel {
   const where = 'ctcKernel';
   const loss = naming(where, () => new CTCLoss(options));
-  // Another reduction than per sample gives one value, which the class's recorded call computes.
-  const direct = loss.reduction === 'perSample' ? ctcBlockKernel(loss) : null;
-  const recorded = direct ? null : new RecordedRunner(loss, where);
+  requirePerSample(where, loss);
+  const blocks = ctcBlockKernel(loss);
   return <T extends FloatArray>(args: CTCKernelArguments<T>): void => {
     const { pred, predShape, label, predLengths, labelLengths, sampleWeight, loss: out, gradient } = args;
     if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
@@ -103,10 +103,8 @@ export function ctcKernel(options: CTCLossOptions = {}): CTCKernel {
       predLengths ? new NDArray(predLengths, [samples]) : null,
       labelLengths ? new NDArray(labelLengths, [samples]) : null,
     ];
-    if (direct) {
-      const arrays = [new NDArray(pred, predShape), ...inputs];
-      const run = { weight: loss.weight, sampleWeight: sampleWeight ?? null, out, gradient };
-      naming(where, () => runBlocks(direct, arrays, run));
-    } else recorded!.run(pred, predShape, inputs, sampleWeight ?? null, out, gradient);
+    const arrays = [new NDArray(pred, predShape), ...inputs];
+    const run = { weight: loss.weight, sampleWeight: sampleWeight ?? null, out, gradient };
+    naming(where, () => runBlocks(blocks, arrays, run));
   };
 }

@@ -2,7 +2,9 @@
  * `gloss-ml/kernels`: gloss's losses for code that trains on plain typed arrays (hand-written
  * nets, WebGPU or ONNX pipelines): one call writes each sample's loss and the gradient with
  * respect to the predictions into arrays the caller owns, float32 or float64, with the class's
- * options and exactly the class's numbers (the same kernels run).
+ * options and exactly the class's numbers (the same kernels run). The reduction is always per
+ * sample: a loss object with another `reduction` is a ValueError (reduce `loss` yourself; the
+ * gradient written is that of Σ loss).
  *
  * ```ts
  * import { l2Kernel } from 'gloss-ml/kernels';

@@ -16,7 +16,7 @@ import {
 import { TripletLoss, type TripletLossOptions } from '../loss/triplet.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { checkFloatArray, OnePassRunner } from './_one-pass.js';
+import { checkFloatArray, OnePassRunner, requirePerSample } from './_one-pass.js';
 
 /** The float arrays the kernels take: float32 or float64, one type per call. */
 export type FloatArray = Float32Array | Float64Array;
@@ -87,6 +87,7 @@ function inputsOf(loss: Loss): 2 | 3 {
 export function lossKernel(loss: Loss): LossKernel {
   const where = `lossKernel(${loss.name})`;
   const inputs = inputsOf(loss);
+  requirePerSample(where, loss);
   if (loss.batchAxis !== 0) {
     throw new ValueError(
       `${where}: the typed-array layout has the batch first; the loss has batchAxis ${loss.batchAxis}`,

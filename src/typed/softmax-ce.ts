@@ -20,7 +20,7 @@ import {
   checkShape,
   naming,
   OnePassRunner,
-  RecordedRunner,
+  requirePerSample,
 } from './_one-pass.js';
 import type { FloatArray } from './kernels.js';
 
@@ -69,13 +69,10 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
       `${where}: the typed-array layout has the batch first; batchAxis is ${loss.batchAxis}`,
     );
   }
+  requirePerSample(where, loss);
   const onePass = new OnePassRunner(loss, where);
-  // The other forms run the class's block hooks into the caller's arrays (typed/_block.ts). A
-  // reduction other than per sample gives one value, which only the class's recorded call computes
-  // (the one-pass hook's per-sample values would not be it).
-  const perSample = loss.reduction === 'perSample';
-  const blocks = perSample ? softmaxBlockKernel(loss) : null;
-  const recorded = blocks ? null : new RecordedRunner(loss, where);
+  // The other forms run the class's block hooks into the caller's arrays (typed/_block.ts).
+  const blocks = softmaxBlockKernel(loss);
   return <T extends FloatArray>(args: SoftmaxCEKernelArguments<T>): void => {
     const { pred, label, sampleWeight, loss: out, gradient } = args;
     if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
@@ -115,16 +112,14 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
         `${where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`,
       );
     }
-    if (perSample && loss.sparseLabel && !loss.fromLogits) {
+    if (loss.sparseLabel && !loss.fromLogits) {
       const prepared = onePass.prepare([new NDArray(pred, shape), labelArray]);
       if (onePass.covers(prepared)) {
         onePass.run(prepared, sampleWeight ?? null, out, gradient);
         return;
       }
     }
-    if (blocks) {
-      const run = { weight: loss.weight, sampleWeight: sampleWeight ?? null, out, gradient };
-      naming(where, () => runBlocks(blocks, [new NDArray(pred, shape), labelArray], run));
-    } else recorded!.run(pred, shape, [labelArray], sampleWeight ?? null, out, gradient);
+    const run = { weight: loss.weight, sampleWeight: sampleWeight ?? null, out, gradient };
+    naming(where, () => runBlocks(blocks, [new NDArray(pred, shape), labelArray], run));
   };
 }

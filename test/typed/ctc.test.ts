@@ -217,31 +217,6 @@ describe('ctcKernel: memory per call', () => {
       `α (N·T·(2L+1)) among ${first.lengths.join(', ')}`,
     );
   });
-
-  // A reduction other than per sample is the class's recorded call (one value: N must be 1).
-  test("reduction 'sum' with one sample: the class's value", () => {
-    const { pred, label } = inputsOf(cases[0]![1], Float64Array);
-    const one = pred.subarray(0, T * C);
-    const row = label.subarray(0, L);
-    const expected = classPath(
-      new CTCLoss({ reduction: 'sum', weight: 3 }),
-      one,
-      [1, T, C],
-      [new NDArray(row, [1, L])],
-      null,
-    );
-    const out = new Float64Array(1);
-    const gradient = new Float64Array(one.length);
-    ctcKernel({ reduction: 'sum', weight: 3 })({
-      pred: one,
-      predShape: [1, T, C],
-      label: row,
-      loss: out,
-      gradient,
-    });
-    assertMatches(out, expected.loss, 'loss');
-    assertMatches(gradient, expected.gradient, 'gradient');
-  });
 });
 
 describe('ctcKernel: errors name the function and the argument', () => {

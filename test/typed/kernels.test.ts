@@ -19,7 +19,14 @@ import type { Loss } from '../../src/loss/index.js';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { RandomGenerator } from '../../src/ndarray/random.js';
-import { type FloatArray, l2Kernel, lossKernel, tripletKernel } from '../../src/typed/index.js';
+import {
+  ctcKernel,
+  type FloatArray,
+  l2Kernel,
+  lossKernel,
+  softmaxCEKernel,
+  tripletKernel,
+} from '../../src/typed/index.js';
 import { countAllocations } from './_allocations.js';
 
 const SAMPLES = 5;
@@ -178,6 +185,20 @@ describe('typed kernels: errors', () => {
     );
     assert.throws(() => lossKernel(new SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true })), ValueError);
     assert.throws(() => lossKernel(new L2Loss({ batchAxis: 1 })), /batchAxis 1/);
+  });
+
+  test('a reduction other than per sample is a ValueError naming the kernel and the reduction', () => {
+    // Before, lossKernel ignored it and wrote per-sample values, silently not what the class gives.
+    for (const reduction of ['none', 'sum', 'mean', 'batchmean'] as const) {
+      const named = (kernel: string) => (error: Error) =>
+        error instanceof ValueError &&
+        error.message.startsWith(kernel) &&
+        error.message.includes(`reduction '${reduction}'`);
+      assert.throws(() => lossKernel(new L2Loss({ reduction })), named('lossKernel(L2Loss)'));
+      assert.throws(() => l2Kernel({ reduction }), named('lossKernel(L2Loss)'));
+      assert.throws(() => softmaxCEKernel({ reduction }), named('softmaxCEKernel'));
+      assert.throws(() => ctcKernel({ reduction }), named('ctcKernel'));
+    }
   });
 
   test('lengths and types that do not fit: ShapeError and ValueError naming the argument', () => {

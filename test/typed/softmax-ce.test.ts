@@ -240,23 +240,6 @@ describe('softmaxCEKernel: memory per call', () => {
   }
 });
 
-describe("softmaxCEKernel: a reduction other than per sample is the class's recorded call", () => {
-  // One value: with one sample it fits `loss`. Dense labels (the block form) and sparse ones.
-  for (const sparseLabel of [true, false]) {
-    test(`reduction 'sum', weight 3, ${sparseLabel ? 'sparse' : 'dense'} labels`, () => {
-      const options: SoftmaxCrossEntropyLossOptions = { reduction: 'sum', weight: 3, sparseLabel };
-      const shape = [1, 4, 7];
-      const { pred, label, labelArray } = inputsOf(options, shape, Float64Array);
-      const expected = classPath(new SoftmaxCrossEntropyLoss(options), pred, shape, [labelArray], null);
-      const out = new Float64Array(1);
-      const gradient = new Float64Array(pred.length);
-      softmaxCEKernel(options)({ pred, predShape: shape, label, loss: out, gradient });
-      assertMatches(out, expected.loss, 'loss');
-      assertMatches(gradient, expected.gradient, 'gradient');
-    });
-  }
-});
-
 describe('softmaxCEKernel: errors name the function and the argument', () => {
   const pred = new Float32Array(10);
   const loss = new Float32Array(2);
