@@ -198,3 +198,46 @@ describe('matmul', () => {
     );
   });
 });
+
+// Few columns and a transposed B (a Dense layer's x · Wᵀ): rows of A against rows of B. Odd and
+// even column counts, inner sizes with a tail of 1–3 after the 4-wide steps, ragged row groups,
+// and A copied in several blocks (a row of 2049 floats puts 28 rows in a 256 KiB block).
+describe('matmul: rows of A against rows of a transposed B', () => {
+  for (const [m, n, k] of [
+    [1, 1, 1],
+    [2, 3, 5],
+    [5, 10, 784],
+    [6, 16, 7],
+    [13, 11, 2049],
+    [61, 2, 2049],
+    [4, 15, 4],
+  ] as const) {
+    it(`wasm: [${m}×${k}]·[${n}×${k}]ᵀ with offsets against float64`, () => {
+      setKernelBackend('wasm');
+      const a = random(m * k + 3, m * 5 + k);
+      const b = random(n * k + 2, n * 11 + k);
+      const out = new Float32Array(m * n + 2).fill(99);
+      matmul({
+        a,
+        aOffset: 3,
+        b,
+        bOffset: 2,
+        out,
+        outOffset: 1,
+        rows: m,
+        columns: n,
+        inner: k,
+        transposeB: true,
+      });
+      assert.equal(out[0], 99);
+      assert.equal(out[m * n + 1], 99);
+      const want = reference(a.subarray(3), b.subarray(2), m, n, k, false, true);
+      const tolerance = 4e-7 * k;
+      for (let i = 0; i < m * n; i++) {
+        if (!(Math.abs(out[1 + i]! - want[i]!) <= tolerance))
+          assert.fail(`out[${i}] ${out[1 + i]} vs ${want[i]}`);
+      }
+      setKernelBackend('auto');
+    });
+  }
+});
