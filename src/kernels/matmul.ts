@@ -153,6 +153,8 @@ const IN_PLACE_B_ROWS = 16;
  * once per piece), so that a strided sweep touches a bounded number of 4 KiB pages.
  */
 const INNER_PIECE = 1024;
+/** The most bytes of a B read in place (see IN_PLACE_B_ROWS) copied in for one piece over k. */
+const STREAMED_B_BYTES = 1 << 19;
 
 /**
  * Up to this many columns, a float32 product with a transposed B (a Dense layer's x · Wᵀ with few
@@ -230,6 +232,14 @@ interface MatmulLayout {
   readonly panel: number;
   /** Whether B is packed whole (else only its ragged last panel). */
   readonly packB: boolean;
+  /**
+   * Whether B (read in place) is copied in one piece of the inner dimension at a time, just
+   * before the tiles of that piece, so that a large B goes through memory once and is read
+   * from L2 (else it is copied whole first).
+   */
+  readonly streamB: boolean;
+  /** The length of a piece of the inner dimension (see INNER_PIECE, STREAMED_B_BYTES). */
+  readonly pieceLength: number;
   /** A as stored. */
   readonly stagedA: number;
   /** A packed in panels of 4 rows (transposed A), else only its last rows % 4 rows; zero-padded. */
@@ -254,15 +264,20 @@ function scratchLayout(
 ): MatmulLayout {
   const panel = bytes === 4 ? 8 : 4;
   const packB = transposeB || rows > IN_PLACE_B_ROWS;
+  const streamB = !packB;
+  let pieces = Math.ceil(inner / INNER_PIECE);
+  if (streamB) pieces = Math.max(pieces, Math.ceil((inner * columns * bytes) / STREAMED_B_BYTES));
+  const pieceLength = Math.ceil(inner / pieces);
+  const stagedRows = streamB ? pieceLength : inner;
   const packedColumns = packB ? Math.ceil(columns / panel) * panel : panel;
   const stagedA = SCRATCH_BASE;
   const packedA = stagedA + regionBytes(rows * inner * bytes);
   const stagedB = packedA + regionBytes((transposeA ? Math.ceil(rows / 4) * 4 : 4) * inner * bytes);
-  const packedB = stagedB + regionBytes(inner * columns * bytes);
-  const product = packedB + regionBytes(inner * packedColumns * bytes);
+  const packedB = stagedB + regionBytes(stagedRows * columns * bytes);
+  const product = packedB + regionBytes(stagedRows * packedColumns * bytes);
   const edge = product + regionBytes(rows * columns * bytes);
   const end = edge + regionBytes(4 * panel * bytes);
-  return { bytes, panel, packB, stagedA, packedA, stagedB, packedB, product, edge, end };
+  return { bytes, panel, packB, streamB, pieceLength, stagedA, packedA, stagedB, packedB, product, edge, end };
 }
 
 /** Where the tiles read one operand: a start and byte strides (see matmul.wat). */
@@ -296,14 +311,13 @@ function matmulWasm(
   const view = bytes === 4 ? scratch.f32 : scratch.f64;
   // One copy of each operand (float32 operands of a float64 product widen here).
   view.set(a.subarray(aOffset, aOffset + rows * inner), stagedA / bytes);
-  view.set(b.subarray(bOffset, bOffset + inner * columns), stagedB / bytes);
+  if (!layout.streamB) view.set(b.subarray(bOffset, bOffset + inner * columns), stagedB / bytes);
   const [whole, ragged] = readingsOfA(kernels, layout, rows, inner, args.transposeA ?? false);
   // A transposed A is packed whole: its "whole" reading covers every row.
   const wholeRows = ragged ? rows & ~3 : rows;
-  const runs = columnRuns(kernels, layout, columns, inner, args.transposeB ?? false);
+  const wholeRuns = layout.streamB ? null : columnRuns(kernels, layout, columns, inner, args.transposeB ?? false);
   const multiply = bytes === 4 ? kernels.matmulTiles : kernels.matmulTilesF64;
-  const pieces = Math.ceil(inner / INNER_PIECE);
-  const pieceLength = Math.ceil(inner / pieces);
+  const { pieceLength } = layout;
   const columnBlock = Math.max(1, Math.floor(COLUMN_BLOCK_BYTES / (pieceLength * bytes * layout.panel)));
   const rowBlock = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (pieceLength * bytes * 4))) * 4;
   const rowBlocks: { reading: Reading; first: number; count: number }[] = [];
@@ -315,11 +329,20 @@ function matmulWasm(
   for (let start = 0; start < inner; start += pieceLength) {
     const length = Math.min(pieceLength, inner - start);
     const accumulate = start > 0 ? 1 : 0;
+    let runs = wholeRuns;
+    // A streamed B: this piece's rows copied in, its runs starting at the piece.
+    let runStart = start;
+    if (!runs) {
+      const from = bOffset + start * columns;
+      view.set(b.subarray(from, from + length * columns), stagedB / bytes);
+      runs = columnRuns(kernels, layout, columns, length, false);
+      runStart = 0;
+    }
     for (const run of runs) {
       for (let panel = 0; panel * layout.panel < run.count; panel += columnBlock) {
         const from = panel * layout.panel;
         const width = Math.min(columnBlock * layout.panel, run.count - from);
-        const bAt = run.at + panel * run.panelStride + start * run.step;
+        const bAt = run.at + panel * run.panelStride + runStart * run.step;
         const c = product + (run.first + from) * bytes;
         for (const { reading, first, count } of rowBlocks) {
           multiply(

@@ -84,7 +84,8 @@ describe('matmul', () => {
     [1023, 9, 64], // A in place, ragged last rows
     [33, 1023, 255], // B packed, many panels
     [41, 300, 2048], // two pieces over k, two row blocks (32 + 8 rows at k = 1024), ragged rows
-    [6, 500, 1100], // B in place in two column blocks plus its ragged panel, two pieces over k
+    [6, 500, 1100], // B in place, copied in 5 pieces over k (512 KiB each), plus its ragged panel
+    [10, 784, 700], // a Dense(784→10) weight gradient: B in place, copied in 4 pieces over k
   ] as const;
   for (const precision of ['float32', 'float64'] as const) {
     for (const [m, n, k] of edgeShapes) {
