@@ -31,6 +31,7 @@ const FRAGMENTS = [
   'triplet-narrow.wat',
   'ctc.wat',
   'matmul.wat',
+  'matmul-five.wat',
 ];
 const GENERATED = join(sourceDir, 'kernels.generated.ts');
 

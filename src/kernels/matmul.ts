@@ -153,6 +153,11 @@ const IN_PLACE_B_ROWS = 16;
  * once per piece), so that a strided sweep touches a bounded number of 4 KiB pages.
  */
 const INNER_PIECE = 1024;
+/**
+ * Up to this many rows, a transposed float32 A is read in place by 5-row tiles where they pad
+ * less than 4-row ones: its k steps (rows floats apart) stay within a few cache lines.
+ */
+const FIVE_ROW_TILES_ROWS = 16;
 /** The most bytes of a B read in place (see IN_PLACE_B_ROWS) copied in for one piece over k. */
 const STREAMED_B_BYTES = 1 << 19;
 
@@ -230,6 +235,11 @@ interface MatmulLayout {
   readonly bytes: 4 | 8;
   /** Columns per panel of B: 8 (float32) or 4 (float64). */
   readonly panel: number;
+  /**
+   * Whether the float32 tiles are 5 rows tall, reading a transposed A in place: with few rows
+   * (at most FIVE_ROW_TILES_ROWS) whose count 5-row tiles pad less than 4-row ones (5, 9, 10, 13–15).
+   */
+  readonly fiveRowTiles: boolean;
   /** Whether B is packed whole (else only its ragged last panel). */
   readonly packB: boolean;
   /**
@@ -263,6 +273,11 @@ function scratchLayout(
   transposeB: boolean,
 ): MatmulLayout {
   const panel = bytes === 4 ? 8 : 4;
+  const fiveRowTiles =
+    bytes === 4 &&
+    transposeA &&
+    rows <= FIVE_ROW_TILES_ROWS &&
+    Math.ceil(rows / 5) * 5 < Math.ceil(rows / 4) * 4;
   const packB = transposeB || rows > IN_PLACE_B_ROWS;
   const streamB = !packB;
   let pieces = Math.ceil(inner / INNER_PIECE);
@@ -271,13 +286,28 @@ function scratchLayout(
   const stagedRows = streamB ? pieceLength : inner;
   const packedColumns = packB ? Math.ceil(columns / panel) * panel : panel;
   const stagedA = SCRATCH_BASE;
-  const packedA = stagedA + regionBytes(rows * inner * bytes);
+  // (+ 16 bytes: a ragged panel of 5-row tiles reads up to 4 floats past A, into rows it discards)
+  const packedA = stagedA + regionBytes(rows * inner * bytes + 16);
   const stagedB = packedA + regionBytes((transposeA ? Math.ceil(rows / 4) * 4 : 4) * inner * bytes);
   const packedB = stagedB + regionBytes(stagedRows * columns * bytes);
   const product = packedB + regionBytes(stagedRows * packedColumns * bytes);
   const edge = product + regionBytes(rows * columns * bytes);
-  const end = edge + regionBytes(4 * panel * bytes);
-  return { bytes, panel, packB, streamB, pieceLength, stagedA, packedA, stagedB, packedB, product, edge, end };
+  const end = edge + regionBytes(5 * panel * bytes);
+  return {
+    bytes,
+    panel,
+    fiveRowTiles,
+    packB,
+    streamB,
+    pieceLength,
+    stagedA,
+    packedA,
+    stagedB,
+    packedB,
+    product,
+    edge,
+    end,
+  };
 }
 
 /** Where the tiles read one operand: a start and byte strides (see matmul.wat). */
@@ -312,16 +342,29 @@ function matmulWasm(
   // One copy of each operand (float32 operands of a float64 product widen here).
   view.set(a.subarray(aOffset, aOffset + rows * inner), stagedA / bytes);
   if (!layout.streamB) view.set(b.subarray(bOffset, bOffset + inner * columns), stagedB / bytes);
-  const [whole, ragged] = readingsOfA(kernels, layout, rows, inner, args.transposeA ?? false);
-  // A transposed A is packed whole: its "whole" reading covers every row.
-  const wholeRows = ragged ? rows & ~3 : rows;
-  const wholeRuns = layout.streamB ? null : columnRuns(kernels, layout, columns, inner, args.transposeB ?? false);
-  const multiply = bytes === 4 ? kernels.matmulTiles : kernels.matmulTilesF64;
+  const wholeRuns = layout.streamB
+    ? null
+    : columnRuns(kernels, layout, columns, inner, args.transposeB ?? false);
   const { pieceLength } = layout;
   const columnBlock = Math.max(1, Math.floor(COLUMN_BLOCK_BYTES / (pieceLength * bytes * layout.panel)));
-  const rowBlock = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (pieceLength * bytes * 4))) * 4;
   const rowBlocks: { reading: Reading; first: number; count: number }[] = [];
-  for (let first = 0; first < wholeRows; first += rowBlock) {
+  let multiply = bytes === 4 ? kernels.matmulTiles : kernels.matmulTilesF64;
+  if (layout.fiveRowTiles) {
+    // A transposed A of few rows, read in place: panels of 5 side by side, k·rows apart.
+    multiply = kernels.matmulTiles5;
+    rowBlocks.push({
+      reading: { at: stagedA, lane: 4, step: rows * 4, panelStride: 20 },
+      first: 0,
+      count: rows,
+    });
+  }
+  const [whole, ragged] = layout.fiveRowTiles
+    ? [null, null]
+    : readingsOfA(kernels, layout, rows, inner, args.transposeA ?? false);
+  // A transposed A is packed whole: its "whole" reading covers every row.
+  const wholeRows = !whole ? 0 : ragged ? rows & ~3 : rows;
+  const rowBlock = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (pieceLength * bytes * 4))) * 4;
+  for (let first = 0; whole && first < wholeRows; first += rowBlock) {
     const reading = { ...whole, at: whole.at + (first / 4) * whole.panelStride };
     rowBlocks.push({ reading, first, count: Math.min(rowBlock, wholeRows - first) });
   }

@@ -186,6 +186,7 @@ export interface KernelExports {
   /** matmul.wat: the float32 and float64 products and their packers. */
   matmulTiles: MatmulTilesKernel;
   matmulTilesF64: MatmulTilesKernel;
+  matmulTiles5: MatmulTilesKernel;
   /** matmul.wat's rows-against-rows float32 product: a, aRow, b, bRow, c, cRow (bytes), rows, columns, inner. */
   matmulRowDots: (...pointersAndSizes: number[]) => void;
   packPanels4: PackPanelsKernel;

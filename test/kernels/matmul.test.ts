@@ -66,7 +66,8 @@ describe('matmul', () => {
     }
   }
 
-  // The tiling's edges on the wasm backend: the 4 × 8 (float32) and 4 × 4 (float64) tiles with
+  // The tiling's edges on the wasm backend: the 4 × 8 (float32; 5 × 8 for a transposed A of 5, 9,
+  // 10 or 13–15 rows) and 4 × 4 (float64) tiles with
   // ragged rows and columns; A read in place (row-major) or packed (transposed, and the ragged last
   // rows); B packed, or read in place when at most 16 rows read it (its ragged last panel packed);
   // an inner dimension over 1024 split into pieces that add into the product; several row and
@@ -86,6 +87,8 @@ describe('matmul', () => {
     [41, 300, 2048], // two pieces over k, two row blocks (32 + 8 rows at k = 1024), ragged rows
     [6, 500, 1100], // B in place, copied in 5 pieces over k (512 KiB each), plus its ragged panel
     [10, 784, 700], // a Dense(784→10) weight gradient: B in place, copied in 4 pieces over k
+    [13, 20, 33], // transposed A: 5-row tiles read in place, the last one ragged (3 rows)
+    [15, 8, 1], // transposed A: three whole 5-row tiles
   ] as const;
   for (const precision of ['float32', 'float64'] as const) {
     for (const [m, n, k] of edgeShapes) {
