@@ -32,6 +32,7 @@ const FRAGMENTS = [
   'ctc.wat',
   'matmul.wat',
   'matmul-five.wat',
+  'sgd.wat',
 ];
 const GENERATED = join(sourceDir, 'kernels.generated.ts');
 

@@ -187,6 +187,8 @@ export interface KernelExports {
   matmulTiles: MatmulTilesKernel;
   matmulTilesF64: MatmulTilesKernel;
   matmulTiles5: MatmulTilesKernel;
+  /** sgd.wat: weight, grad (float32 pointers), count, decay, learning rate, rescale, bound. */
+  sgdUpdate: (weight: number, grad: number, count: number, ...scalars: number[]) => void;
   /** matmul.wat's rows-against-rows float32 product: a, aRow, b, bRow, c, cRow (bytes), rows, columns, inner. */
   matmulRowDots: (...pointersAndSizes: number[]) => void;
   packPanels4: PackPanelsKernel;
