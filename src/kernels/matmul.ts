@@ -340,8 +340,8 @@ function matmulWasm(
   const { kernels } = scratch;
   const view = bytes === 4 ? scratch.f32 : scratch.f64;
   // One copy of each operand (float32 operands of a float64 product widen here).
-  view.set(a.subarray(aOffset, aOffset + rows * inner), stagedA / bytes);
-  if (!layout.streamB) view.set(b.subarray(bOffset, bOffset + inner * columns), stagedB / bytes);
+  copyIn(scratch, bytes, a, aOffset, rows * inner, stagedA);
+  if (!layout.streamB) copyIn(scratch, bytes, b, bOffset, inner * columns, stagedB);
   const wholeRuns = layout.streamB
     ? null
     : columnRuns(kernels, layout, columns, inner, args.transposeB ?? false);
@@ -377,7 +377,7 @@ function matmulWasm(
     let runStart = start;
     if (!runs) {
       const from = bOffset + start * columns;
-      view.set(b.subarray(from, from + length * columns), stagedB / bytes);
+      copyIn(scratch, bytes, b, from, length * columns, stagedB);
       runs = columnRuns(kernels, layout, columns, length, false);
       runStart = 0;
     }
@@ -408,7 +408,35 @@ function matmulWasm(
       }
     }
   }
-  out.set(view.subarray(product / bytes, product / bytes + rows * columns), outOffset);
+  if (bytes === 8 && out instanceof Float32Array) {
+    // A float64 product into float32: rounded in place in scratch, then a plain copy.
+    kernels.narrowFloat64(product, product, rows * columns);
+    out.set(scratch.f32.subarray(product / 4, product / 4 + rows * columns), outOffset);
+  } else {
+    out.set(view.subarray(product / bytes, product / bytes + rows * columns), outOffset);
+  }
+}
+
+/**
+ * Copies `count` elements of `source` from `offset` to byte `at` of scratch, as elements of
+ * `bytes` bytes: float32 operands of a float64 product are copied as they are into the upper half
+ * of their region, then widened in place (faster than a converting typed-array copy).
+ */
+function copyIn(
+  scratch: Scratch,
+  bytes: 4 | 8,
+  source: FloatArray,
+  offset: number,
+  count: number,
+  at: number,
+): void {
+  if (bytes === 8 && source instanceof Float32Array) {
+    const upper = at + 4 * count;
+    scratch.f32.set(source.subarray(offset, offset + count), upper / 4);
+    scratch.kernels.widenFloat32(upper, at, count);
+    return;
+  }
+  (bytes === 4 ? scratch.f32 : scratch.f64).set(source.subarray(offset, offset + count), at / bytes);
 }
 
 /**

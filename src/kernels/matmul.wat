@@ -566,3 +566,49 @@
       (then (v128.store64_lane 0 (local.get $cp) (local.get $pairs)))
       (else (f32.store (local.get $cp) (f32x4.extract_lane 0 (local.get $pairs)))))
   )
+
+  ;; dst[i] = src[i] widened from float32 to float64, i < count, front to back 4 at a time: src
+  ;; may lie in the upper half of dst's region (src = dst + 4·count), where each step reads its
+  ;; floats before writing over them. The float64 product's operands are copied in as float32
+  ;; (a plain copy) and widened here.
+  (func (export "widenFloat32")
+    (param $src i32) (param $dst i32) (param $count i32)
+    (local $end i32) (local $quadsEnd i32) (local $v v128)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 2))))
+    (local.set $quadsEnd (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $quadsDone
+      (loop $quad
+        (br_if $quadsDone (i32.ge_u (local.get $src) (local.get $quadsEnd)))
+        (local.set $v (v128.load (local.get $src)))
+        (v128.store offset=0 (local.get $dst) (f64x2.promote_low_f32x4 (local.get $v)))
+        (v128.store offset=16 (local.get $dst)
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+        (br $quad)))
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (f64.store (local.get $dst) (f64.promote_f32 (f32.load (local.get $src))))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (br $one)))
+  )
+
+  ;; dst[i] = src[i] rounded from float64 to float32 (to nearest, ties to even), i < count, front
+  ;; to back: dst may be src (each step writes behind what it has read).
+  (func (export "narrowFloat64")
+    (param $src i32) (param $dst i32) (param $count i32)
+    (local $end i32) (local $pairsEnd i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 3))))
+    (local.set $pairsEnd (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -2)) (i32.const 3))))
+    (block $pairsDone
+      (loop $pair
+        (br_if $pairsDone (i32.ge_u (local.get $src) (local.get $pairsEnd)))
+        (v128.store64_lane 0 (local.get $dst) (f32x4.demote_f64x2_zero (v128.load (local.get $src))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (br $pair)))
+    (if (i32.lt_u (local.get $src) (local.get $end))
+      (then (f32.store (local.get $dst) (f32.demote_f64 (f64.load (local.get $src))))))
+  )

@@ -187,6 +187,9 @@ export interface KernelExports {
   matmulTiles: MatmulTilesKernel;
   matmulTilesF64: MatmulTilesKernel;
   matmulTiles5: MatmulTilesKernel;
+  /** matmul.wat's widening (float32 → float64) and rounding (float64 → float32) copies: src, dst, count. */
+  widenFloat32: (src: number, dst: number, count: number) => void;
+  narrowFloat64: (src: number, dst: number, count: number) => void;
   /** sgd.wat: weight, grad (float32 pointers), count, decay, learning rate, rescale, bound. */
   sgdUpdate: (weight: number, grad: number, count: number, ...scalars: number[]) => void;
   /** matmul.wat's rows-against-rows float32 product: a, aRow, b, bRow, c, cRow (bytes), rows, columns, inner. */

@@ -134,6 +134,29 @@ describe('matmul', () => {
     }
   }
 
+  // float32 operands and result, float64 sums (nd.dot): operands widened and the product rounded
+  // in wasm, counts with tails after the 4-wide (widening) and 2-wide (rounding) steps.
+  for (const [m, n, k] of [
+    [3, 5, 7],
+    [37, 19, 301],
+    [33, 130, 255],
+  ] as const) {
+    it(`wasm: [${m}×${k}]·[${k}×${n}] float32 with float64 accumulation: the float64 sum rounded once`, () => {
+      setKernelBackend('wasm');
+      const a = random(m * k, m + 5 * k);
+      const b = random(k * n, n + 3 * k);
+      const out = new Float32Array(m * n);
+      matmul({ a, b, out, rows: m, columns: n, inner: k, accumulation: 'float64' });
+      const want = reference(a, b, m, n, k, false, false);
+      for (let i = 0; i < m * n; i++) {
+        // within float64 rounding of the exact sum, then one float32 rounding: ≤ 1 float32 ulp
+        const ulp = 2 ** (Math.floor(Math.log2(Math.abs(want[i]!) || 2 ** -149)) - 23);
+        if (!(Math.abs(out[i]! - want[i]!) <= ulp)) assert.fail(`out[${i}] ${out[i]} vs ${want[i]}`);
+      }
+      setKernelBackend('auto');
+    });
+  }
+
   it('float64 accumulation of float32 operands rounds once: 1e8 + 1 − 1e8 = 1', () => {
     setKernelBackend('wasm');
     const a = Float32Array.from([1e8, 1, -1e8]);
