@@ -213,7 +213,7 @@ function matmulRowDots(
     const count = Math.min(layout.blockRows, rows - first);
     const from = aOffset + first * inner;
     f32.set(a.subarray(from, from + count * inner), layout.a / 4);
-    kernels.matmulRowDots(
+    (scratch.fused ?? kernels).matmulRowDots(
       layout.a,
       rowBytes,
       layout.b,
@@ -348,10 +348,12 @@ function matmulWasm(
   const { pieceLength } = layout;
   const columnBlock = Math.max(1, Math.floor(COLUMN_BLOCK_BYTES / (pieceLength * bytes * layout.panel)));
   const rowBlocks: { reading: Reading; first: number; count: number }[] = [];
-  let multiply = bytes === 4 ? kernels.matmulTiles : kernels.matmulTilesF64;
+  // Fused multiply-adds where the engine has relaxed SIMD (see runtime.ts), else mul and add.
+  const products = scratch.fused ?? kernels;
+  let multiply = bytes === 4 ? products.matmulTiles : products.matmulTilesF64;
   if (layout.fiveRowTiles) {
     // A transposed A of few rows, read in place: panels of 5 side by side, k·rows apart.
-    multiply = kernels.matmulTiles5;
+    multiply = products.matmulTiles5;
     rowBlocks.push({
       reading: { at: stagedA, lane: 4, step: rows * 4, panelStride: 20 },
       first: 0,

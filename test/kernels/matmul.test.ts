@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { matmul, setKernelBackend } from '../../src/kernels/index.js';
+import { KERNELS_RELAXED_WASM_BASE64 } from '../../src/kernels/kernels.generated.js';
+import { wasmScratch } from '../../src/kernels/runtime.js';
 import { uniforms } from './_ulp.js';
 
 function random(count: number, seed: number): Float32Array {
@@ -211,6 +213,15 @@ describe('matmul', () => {
     assert.equal(out[2], 3);
     assert.equal(out[3], Number.POSITIVE_INFINITY);
     setKernelBackend('auto');
+  });
+
+  it('the fused (relaxed-SIMD) products load exactly where the engine validates them', () => {
+    const bytes = Uint8Array.from(atob(KERNELS_RELAXED_WASM_BASE64), (c) => c.charCodeAt(0));
+    const fused = wasmScratch()?.fused ?? null;
+    assert.equal(fused !== null, WebAssembly.validate(bytes));
+    // matmul-fused.test.ts runs this file again with relaxed SIMD switched on
+    if (process.env.GLOSS_EXPECT_FUSED === '1')
+      assert.ok(fused, 'relaxed SIMD is on: the fused products run');
   });
 
   it('rejects an output that overlaps an operand and short arrays', () => {
