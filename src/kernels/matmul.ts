@@ -7,16 +7,23 @@
  * tiles of 4 × 8 floats (4 × 4 doubles) run over the inner dimension with their accumulators in
  * registers and are stored straight into the product. The tiles read a row-major A where it was
  * copied to (only its last rows % 4 rows are packed, padded with zero rows); a transposed A is
- * packed once into panels of 4 rows. B is packed once into panels of 8 columns (4 for float64),
- * or read in place when at most 16 rows read it. Blocks of B's columns (1 MiB) and of A's rows
+ * packed once into panels of 4 rows, or, with few rows (5, 9, 10, 13–15), read in place by 5-row
+ * float32 tiles (matmul-five.wat: a Dense(784→10) weight gradient needs 2 tiles instead of 3).
+ * B is packed once into panels of 8 columns (4 for float64), or read in place when at most 16
+ * rows read it, and then copied in one piece of the inner dimension (≤ 512 KiB) at a time, just
+ * before its tiles, so that it is read from L2. Blocks of B's columns (1 MiB) and of A's rows
  * (512 KiB) stay in L2; an inner dimension over 1024 runs in pieces of at most 1024 (the tiles
  * add into the product after the first), so that strided reads stay within the TLB's reach.
+ * A float32 product with a transposed B of at most 16 columns (x · Wᵀ of a Dense layer with few
+ * units) runs rows of A against rows of B instead (matmulRowDots), A copied in 256 KiB blocks.
  *
- * A float32 product accumulates in float32 (like any float32 BLAS; wasm SIMD has no fused
- * multiply-add) unless `accumulation` asks for float64; any float64 array makes it a float64
- * product (float32 operands are widened as they are copied in, a float32 result is rounded once
- * at the end). Scratch grows to at most E·(2·rows·inner + 2·inner·columns + rows·columns) bytes,
- * E the element size.
+ * A float32 product accumulates in float32 (like any float32 BLAS) unless `accumulation` asks
+ * for float64; any float64 array makes it a float64 product (float32 operands are copied as they
+ * are and widened in wasm, a float32 result is rounded once at the end, in wasm). Where the
+ * engine validates relaxed SIMD (runtime.ts: Node 20 only with --experimental-wasm-relaxed-simd)
+ * the tiles use its fused multiply-add, whose single rounding per step is engine-defined; else
+ * a multiply and an add. Scratch grows to at most about
+ * E·(2·rows·inner + 2·inner·columns + rows·columns) bytes, E the element size.
  *
  * The `'js'` backend runs a plain triple loop in float64, rounded into `out`'s precision.
  * @module

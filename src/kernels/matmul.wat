@@ -12,10 +12,15 @@
 ;;
 ;; float32: 4 × 8 tile, 8 f32x4 accumulators; each step over k loads 2 vectors of B, splats 4
 ;; values of A and does 8 multiplies and 8 adds (wasm SIMD has no fused multiply-add without
-;; relaxed-simd, so the sums round like a plain float32 loop's). Wider tiles (5 × 8, 6 × 8, 12 × 4,
-;; 8 × 4) and unrolling measured no faster in V8: x64 wasm code has 15 usable xmm registers, and
-;; 4 × 8 already keeps the multiply and add ports busy (about 12 flop per cycle without FMA);
-;; V8 unrolls the step loop itself. A 4 × 4 float32 tile for a ragged last panel of at most 4
+;; relaxed-simd, so the sums round like a plain float32 loop's; scripts/build-wasm.mjs also builds
+;; these functions with relaxed_madd into a second module, used where the engine has it). Wider
+;; tiles (5 × 8, 6 × 8, 4 × 12, 12 × 4, 8 × 4) and unrolling over k measured no faster in V8:
+;; x64 wasm code has 15 usable xmm registers, TurboFan hoists all of a step's loads ahead of the
+;; arithmetic (more live vectors than registers spill), and 4 × 8 already keeps the multiply and
+;; add ports busy. On this bench machine's Intel cores (Golden Cove class) multiplies issue on 2
+;; ports and adds on 2, one shared: a multiply plus an add per 4 lanes caps at 12 flop per cycle
+;; (≈ 48 GFLOP/s at 4 GHz; the tiles reach 42–45 with packed operands), a fused multiply-add on
+;; the 2 FMA ports at 16 (the relaxed module reaches ≈ 55). A 4 × 4 float32 tile for a ragged last panel of at most 4
 ;; columns was no faster than padding it to 8: with 4 accumulators the add latency shows.
 ;; float64: 4 × 4 tile, 8 f64x2 accumulators, the same shape.
 ;;
