@@ -19,10 +19,11 @@
  *
  * A float32 product accumulates in float32 (like any float32 BLAS) unless `accumulation` asks
  * for float64; any float64 array makes it a float64 product (float32 operands are copied as they
- * are and widened in wasm, a float32 result is rounded once at the end, in wasm). Where the
- * engine validates relaxed SIMD (runtime.ts: Node 20 only with --experimental-wasm-relaxed-simd)
- * the tiles use its fused multiply-add, whose single rounding per step is engine-defined; else
- * a multiply and an add. Scratch grows to at most about
+ * are and widened in wasm, a float32 result is rounded once at the end, in wasm). With
+ * GLOSS_RELAXED_SIMD=1, where the engine validates relaxed SIMD (runtime.ts: Node 20 only with
+ * --experimental-wasm-relaxed-simd), the tiles use its fused multiply-add, whose single rounding
+ * per step is engine-defined (opt-in, so that engines agree to the digit by default); else a
+ * multiply and an add. Scratch grows to at most about
  * E·(2·rows·inner + 2·inner·columns + rows·columns) bytes, E the element size.
  *
  * The `'js'` backend runs a plain triple loop in float64, rounded into `out`'s precision.
@@ -355,7 +356,7 @@ function matmulWasm(
   const { pieceLength } = layout;
   const columnBlock = Math.max(1, Math.floor(COLUMN_BLOCK_BYTES / (pieceLength * bytes * layout.panel)));
   const rowBlocks: { reading: Reading; first: number; count: number }[] = [];
-  // Fused multiply-adds where the engine has relaxed SIMD (see runtime.ts), else mul and add.
+  // Fused multiply-adds where asked for and the engine has relaxed SIMD (runtime.ts), else mul and add.
   const products = scratch.fused ?? kernels;
   let multiply = bytes === 4 ? products.matmulTiles : products.matmulTilesF64;
   if (layout.fiveRowTiles) {

@@ -211,7 +211,10 @@ export type FusedMatmulKernels = Pick<
 /** The module plus current views of its memory (refreshed whenever the memory grows). */
 export interface Scratch {
   readonly kernels: KernelExports;
-  /** The fused matrix products where the engine runs relaxed SIMD (else null): see fusedMatmul. */
+  /**
+   * The fused matrix products, where GLOSS_RELAXED_SIMD=1 asks for them and the engine runs
+   * relaxed SIMD (else null): see fusedMatmul.
+   */
   readonly fused: FusedMatmulKernels | null;
   f32: Float32Array;
   f64: Float64Array;
@@ -232,6 +235,16 @@ function initialChoice(): KernelBackendChoice {
 }
 
 let choice: KernelBackendChoice = initialChoice();
+
+/**
+ * Whether GLOSS_RELAXED_SIMD=1 asks for the fused (relaxed-SIMD) matrix products. Opt-in: a fused
+ * multiply-add rounds once where mul + add rounds twice, so results would differ in the last
+ * digit between engines that have relaxed SIMD (Chrome, Node 22+) and those without (Node 20).
+ */
+function relaxedRequested(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.GLOSS_RELAXED_SIMD === '1';
+}
 let scratch: Scratch | null = null;
 /**
  * A second instance of the module whose memory holds, after a fixed scratch area of its own,
@@ -254,7 +267,8 @@ function moduleBytes(base64 = KERNELS_WASM_BASE64): Uint8Array<ArrayBuffer> {
 /**
  * The relaxed-SIMD matrix products on `memory`, where the engine validates them (feature
  * detection: Node 20 only with --experimental-wasm-relaxed-simd; Chrome 114+, Node 22+), else
- * null and the plain SIMD products run. A small module, compiled synchronously.
+ * null and the plain SIMD products run. A small module, compiled synchronously. Used only when
+ * GLOSS_RELAXED_SIMD=1 (see relaxedRequested).
  */
 function fusedMatmul(memory: WebAssembly.Memory): FusedMatmulKernels | null {
   const bytes = moduleBytes(KERNELS_RELAXED_WASM_BASE64);
@@ -289,7 +303,7 @@ function adopt(first: WebAssembly.Instance, second: WebAssembly.Instance): Scrat
   if (!reserveScratch(lent, ARENA_SCRATCH_BYTES))
     throw new RangeError('the arena scratch cannot be reserved');
   arena = lent;
-  scratch = viewsOf(first, true);
+  scratch = viewsOf(first, relaxedRequested());
   return scratch;
 }
 
