@@ -32,6 +32,7 @@ const FRAGMENTS = [
   'ctc.wat',
   'matmul.wat',
   'matmul-five.wat',
+  'matmul-row-dots.wat',
   'sgd.wat',
 ];
 const GENERATED = join(sourceDir, 'kernels.generated.ts');
@@ -58,7 +59,7 @@ module.destroy();
 // The matrix products again with fused multiply-adds (relaxed SIMD's relaxed_madd: one rounding
 // or two, as the engine likes), in a second, small module that imports the first one's memory;
 // src/kernels/runtime.ts instantiates it only where WebAssembly.validate accepts it.
-const RELAXED_FRAGMENTS = ['matmul.wat', 'matmul-five.wat'];
+const RELAXED_FRAGMENTS = ['matmul.wat', 'matmul-five.wat', 'matmul-row-dots.wat'];
 let fusedCount = 0;
 const relaxedText = `(module\n  (import "gloss" "memory" (memory 1))\n${RELAXED_FRAGMENTS.map((name) =>
   readFileSync(join(sourceDir, name), 'utf8').replace(

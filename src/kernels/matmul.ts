@@ -31,6 +31,7 @@
  */
 import { ValueError } from '../ndarray/errors.js';
 import { checkCount, checkSpan, type FloatArray } from './_spans.js';
+import { matmulRowDots, ROW_DOTS_COLUMNS } from './matmul-row-dots.js';
 import {
   type KernelExports,
   regionBytes,
@@ -92,12 +93,7 @@ export function matmul(args: MatmulArguments): void {
     !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array);
   const wasm = wasmScratch();
   if (!double && args.transposeB && !args.transposeA && columns <= ROW_DOTS_COLUMNS) {
-    const rowDots = rowDotsLayout(rows, columns, inner);
-    const scratch = reserveScratch(wasm, rowDots.end - SCRATCH_BASE);
-    if (scratch) {
-      matmulRowDots(scratch, rowDots, args, aOffset, bOffset, outOffset);
-      return;
-    }
+    if (matmulRowDots(wasm, args, aOffset, bOffset, outOffset)) return;
   }
   const layout = scratchLayout(
     rows,
@@ -168,74 +164,6 @@ const INNER_PIECE = 1024;
 const FIVE_ROW_TILES_ROWS = 16;
 /** The most bytes of a B read in place (see IN_PLACE_B_ROWS) copied in for one piece over k. */
 const STREAMED_B_BYTES = 1 << 19;
-
-/**
- * Up to this many columns, a float32 product with a transposed B (a Dense layer's x · Wᵀ with few
- * units) runs rows of A against rows of B (matmulRowDots) instead of 8-column tiles, which would
- * mostly multiply padding.
- */
-const ROW_DOTS_COLUMNS = 16;
-/**
- * Bytes of A copied in at a time by the row-dot product: each block is multiplied while it is
- * still in L2, so a large A goes through memory once instead of being copied whole first.
- */
-const ROW_DOTS_BLOCK_BYTES = 1 << 18;
-
-/** Scratch of a row-dot product: B whole, then one block of A's rows and its product rows. */
-interface RowDotsLayout {
-  readonly b: number;
-  readonly a: number;
-  readonly product: number;
-  /** Rows per block of A, a multiple of 4 (or all rows). */
-  readonly blockRows: number;
-  readonly end: number;
-}
-
-function rowDotsLayout(rows: number, columns: number, inner: number): RowDotsLayout {
-  const rowBytes = inner * 4;
-  const blockRows = Math.min(rows, Math.max(4, Math.floor(ROW_DOTS_BLOCK_BYTES / rowBytes) & ~3));
-  const b = SCRATCH_BASE;
-  const a = b + regionBytes(columns * rowBytes);
-  const product = a + regionBytes(blockRows * rowBytes);
-  const end = product + regionBytes(blockRows * columns * 4);
-  return { b, a, product, blockRows, end };
-}
-
-/**
- * `out = A · Bᵀ` in float32 for few columns: B (columns × inner) is copied in once, A in blocks
- * of rows, each block's dot products stored and copied out before the next block comes in.
- */
-function matmulRowDots(
-  scratch: Scratch,
-  layout: RowDotsLayout,
-  args: MatmulArguments,
-  aOffset: number,
-  bOffset: number,
-  outOffset: number,
-): void {
-  const { a, b, out, rows, columns, inner } = args;
-  const { f32, kernels } = scratch;
-  const rowBytes = inner * 4;
-  f32.set(b.subarray(bOffset, bOffset + columns * inner), layout.b / 4);
-  for (let first = 0; first < rows; first += layout.blockRows) {
-    const count = Math.min(layout.blockRows, rows - first);
-    const from = aOffset + first * inner;
-    f32.set(a.subarray(from, from + count * inner), layout.a / 4);
-    (scratch.fused ?? kernels).matmulRowDots(
-      layout.a,
-      rowBytes,
-      layout.b,
-      rowBytes,
-      layout.product,
-      columns * 4,
-      count,
-      columns,
-      inner,
-    );
-    const product = layout.product / 4;
-    out.set(f32.subarray(product, product + count * columns), outOffset + first * columns);
-  }
-}
 
 /** Byte offsets of the scratch regions of one product. */
 interface MatmulLayout {
