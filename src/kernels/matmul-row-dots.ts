@@ -21,9 +21,10 @@ export const ROW_DOTS_COLUMNS = 16;
  */
 const ROW_DOTS_BLOCK_BYTES = 1 << 18;
 
-/** Scratch of a row-dot product: B whole, then one block of A's rows and its product rows. */
+/** Scratch of a row-dot product: B whole, the bias, one block of A's rows and its product rows. */
 interface RowDotsLayout {
   readonly b: number;
+  readonly bias: number;
   readonly a: number;
   readonly product: number;
   /** Rows per block of A, a multiple of 4 (or all rows). */
@@ -35,10 +36,11 @@ function rowDotsLayout(rows: number, columns: number, inner: number): RowDotsLay
   const rowBytes = inner * 4;
   const blockRows = Math.min(rows, Math.max(4, Math.floor(ROW_DOTS_BLOCK_BYTES / rowBytes) & ~3));
   const b = SCRATCH_BASE;
-  const a = b + regionBytes(columns * rowBytes);
+  const bias = b + regionBytes(columns * rowBytes);
+  const a = bias + regionBytes(columns * 4);
   const product = a + regionBytes(blockRows * rowBytes);
   const end = product + regionBytes(blockRows * columns * 4);
-  return { b, a, product, blockRows, end };
+  return { b, bias, a, product, blockRows, end };
 }
 
 /**
@@ -60,6 +62,7 @@ export function matmulRowDots(
   const { f32, kernels } = scratch;
   const rowBytes = inner * 4;
   f32.set(b.subarray(bOffset, bOffset + columns * inner), layout.b / 4);
+  if (args.bias) f32.set(args.bias.subarray(0, columns), layout.bias / 4);
   for (let first = 0; first < rows; first += layout.blockRows) {
     const count = Math.min(layout.blockRows, rows - first);
     const from = aOffset + first * inner;
@@ -74,6 +77,7 @@ export function matmulRowDots(
       count,
       columns,
       inner,
+      args.bias ? layout.bias : 0,
     );
     const product = layout.product / 4;
     out.set(f32.subarray(product, product + count * columns), outOffset + first * columns);

@@ -58,6 +58,11 @@ export interface MatmulArguments {
   readonly transposeA?: boolean;
   readonly transposeB?: boolean;
   /**
+   * `columns` values added to every row of the product after its sums (a Dense layer's bias), in
+   * out's precision (a float32 add for a float32 product); must not overlap out.
+   */
+  readonly bias?: FloatArray;
+  /**
    * The precision of the sums: `'float32'` (the default when a, b and out are all float32) or
    * `'float64'` (always when an array is float64; a float32 result is then rounded once).
    */
@@ -77,22 +82,29 @@ export function matmul(args: MatmulArguments): void {
   checkSpan(where, 'a', a, aOffset, rows * inner);
   checkSpan(where, 'b', b, bOffset, inner * columns);
   checkSpan(where, 'out', out, outOffset, rows * columns);
+  const bias = args.bias;
+  if (bias) checkSpan(where, 'bias', bias, 0, columns);
   if (
     (a.buffer === out.buffer && overlaps(a, aOffset, rows * inner, out, outOffset, rows * columns)) ||
     (b.buffer === out.buffer && overlaps(b, bOffset, inner * columns, out, outOffset, rows * columns))
   ) {
     throw new ValueError(`${where}: out must not overlap a or b`);
   }
+  if (bias && bias.buffer === out.buffer && overlaps(bias, 0, columns, out, outOffset, rows * columns)) {
+    throw new ValueError(`${where}: out must not overlap bias`);
+  }
   if (rows === 0 || columns === 0) return;
   if (inner === 0) {
     out.fill(0, outOffset, outOffset + rows * columns);
+    if (bias) addBiasRows(out, outOffset, bias, rows, columns);
     return;
   }
   const double =
     args.accumulation === 'float64' ||
     !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array);
   const wasm = wasmScratch();
-  if (!double && args.transposeB && !args.transposeA && columns <= ROW_DOTS_COLUMNS) {
+  const float32Bias = !bias || bias instanceof Float32Array;
+  if (!double && float32Bias && args.transposeB && !args.transposeA && columns <= ROW_DOTS_COLUMNS) {
     if (matmulRowDots(wasm, args, aOffset, bOffset, outOffset)) return;
   }
   const layout = scratchLayout(
@@ -104,11 +116,25 @@ export function matmul(args: MatmulArguments): void {
     args.transposeB ?? false,
   );
   const scratch = reserveScratch(wasm, layout.end - SCRATCH_BASE);
-  if (!scratch) {
-    matmulJs(args, aOffset, bOffset, outOffset);
-    return;
+  if (scratch) matmulWasm(scratch, layout, args, aOffset, bOffset, outOffset);
+  else matmulJs(args, aOffset, bOffset, outOffset);
+  if (bias) addBiasRows(out, outOffset, bias, rows, columns);
+}
+
+/**
+ * out[i, j] += bias[j]: a function of its own, so that its element accesses see only float
+ * arrays (inline in a caller that saw every dtype, the loop ran several times slower).
+ */
+function addBiasRows(
+  out: FloatArray,
+  outOffset: number,
+  bias: FloatArray,
+  rows: number,
+  columns: number,
+): void {
+  for (let i = 0, at = outOffset; i < rows; i++, at += columns) {
+    for (let j = 0; j < columns; j++) out[at + j]! += bias[j]!;
   }
-  matmulWasm(scratch, layout, args, aOffset, bOffset, outOffset);
 }
 
 /** Whether two spans of views on the same buffer share a byte. */

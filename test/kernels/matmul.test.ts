@@ -224,6 +224,59 @@ describe('matmul', () => {
       assert.ok(fused, 'relaxed SIMD is on: the fused products run');
   });
 
+  // A bias added to every row: in the row-dot kernel (float32 x · Wᵀ, ≤ 16 columns, odd and even
+  // counts), after the tiles, after the float64 sums, on the js backend, and for inner = 0.
+  for (const backend of ['wasm', 'js'] as const) {
+    for (const [m, n, k, tb, accumulation] of [
+      [7, 9, 33, true, 'float32'],
+      [4, 10, 784, true, 'float32'],
+      [6, 40, 20, true, 'float32'],
+      [9, 12, 17, false, 'float32'],
+      [5, 3, 11, true, 'float64'],
+      [3, 4, 0, true, 'float32'],
+    ] as const) {
+      it(`${backend}: [${m}×${k}]·[${k}×${n}]${tb ? 'ᵀ' : ''} + bias, ${accumulation} sums`, () => {
+        setKernelBackend(backend);
+        const a = random(m * k, m * 3 + k);
+        const b = random(k * n, n * 7 + k);
+        const bias = random(n, n + 1);
+        const out = new Float32Array(m * n);
+        matmul({ a, b, out, bias, rows: m, columns: n, inner: k, transposeB: tb, accumulation });
+        const want = reference(a, b, m, n, k, false, tb);
+        for (let i = 0; i < m * n; i++) {
+          const expected = want[i]! + bias[i % n]!;
+          if (!(Math.abs(out[i]! - expected) <= 4e-7 * (k + 2)))
+            assert.fail(`out[${i}] ${out[i]} vs ${expected}`);
+        }
+        setKernelBackend('auto');
+      });
+    }
+  }
+
+  it('a bias must have `columns` values and must not overlap out', () => {
+    const a = new Float32Array(4);
+    const b = new Float32Array(4);
+    const buffer = new Float32Array(8);
+    assert.throws(
+      () =>
+        matmul({ a, b, out: new Float32Array(4), bias: new Float32Array(1), rows: 2, columns: 2, inner: 2 }),
+      /bias needs elements \[0, 2\)/,
+    );
+    assert.throws(
+      () =>
+        matmul({
+          a,
+          b,
+          out: buffer.subarray(0, 4),
+          bias: buffer.subarray(2, 4),
+          rows: 2,
+          columns: 2,
+          inner: 2,
+        }),
+      /out must not overlap bias/,
+    );
+  });
+
   it('rejects an output that overlaps an operand and short arrays', () => {
     const a = new Float32Array(8);
     assert.throws(
