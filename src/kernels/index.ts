@@ -34,6 +34,7 @@ export {
   kernelBackend,
   setKernelBackend,
 } from './runtime.js';
+export { type SGDUpdateArguments, sgdUpdate } from './sgd.js';
 export { tripletLossGradient } from './triplet.js';
 export {
   type RowNormalizers,

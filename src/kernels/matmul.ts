@@ -7,22 +7,31 @@
  * tiles of 4 × 8 floats (4 × 4 doubles) run over the inner dimension with their accumulators in
  * registers and are stored straight into the product. The tiles read a row-major A where it was
  * copied to (only its last rows % 4 rows are packed, padded with zero rows); a transposed A is
- * packed once into panels of 4 rows. B is packed once into panels of 8 columns (4 for float64),
- * or read in place when at most 16 rows read it. Blocks of B's columns (1 MiB) and of A's rows
+ * packed once into panels of 4 rows, or, with few rows (5, 9, 10, 13–15), read in place by 5-row
+ * float32 tiles (matmul-five.wat: a Dense(784→10) weight gradient needs 2 tiles instead of 3).
+ * B is packed once into panels of 8 columns (4 for float64), or read in place when at most 16
+ * rows read it, and then copied in one piece of the inner dimension (≤ 512 KiB) at a time, just
+ * before its tiles, so that it is read from L2. Blocks of B's columns (1 MiB) and of A's rows
  * (512 KiB) stay in L2; an inner dimension over 1024 runs in pieces of at most 1024 (the tiles
  * add into the product after the first), so that strided reads stay within the TLB's reach.
+ * A float32 product with a transposed B of at most 16 columns (x · Wᵀ of a Dense layer with few
+ * units) runs rows of A against rows of B instead (matmulRowDots), A copied in 256 KiB blocks.
  *
- * A float32 product accumulates in float32 (like any float32 BLAS; wasm SIMD has no fused
- * multiply-add) unless `accumulation` asks for float64; any float64 array makes it a float64
- * product (float32 operands are widened as they are copied in, a float32 result is rounded once
- * at the end). Scratch grows to at most E·(2·rows·inner + 2·inner·columns + rows·columns) bytes,
- * E the element size.
+ * A float32 product accumulates in float32 (like any float32 BLAS) unless `accumulation` asks
+ * for float64; any float64 array makes it a float64 product (float32 operands are copied as they
+ * are and widened in wasm, a float32 result is rounded once at the end, in wasm). With
+ * GLOSS_RELAXED_SIMD=1, where the engine validates relaxed SIMD (runtime.ts: Node 20 only with
+ * --experimental-wasm-relaxed-simd), the tiles use its fused multiply-add, whose single rounding
+ * per step is engine-defined (opt-in, so that engines agree to the digit by default); else a
+ * multiply and an add. Scratch grows to at most about
+ * E·(2·rows·inner + 2·inner·columns + rows·columns) bytes, E the element size.
  *
  * The `'js'` backend runs a plain triple loop in float64, rounded into `out`'s precision.
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
 import { checkCount, checkSpan, type FloatArray } from './_spans.js';
+import { matmulRowDots, ROW_DOTS_COLUMNS } from './matmul-row-dots.js';
 import {
   type KernelExports,
   regionBytes,
@@ -49,6 +58,11 @@ export interface MatmulArguments {
   readonly transposeA?: boolean;
   readonly transposeB?: boolean;
   /**
+   * `columns` values added to every row of the product after its sums (a Dense layer's bias), in
+   * out's precision (a float32 add for a float32 product); must not overlap out.
+   */
+  readonly bias?: FloatArray;
+  /**
    * The precision of the sums: `'float32'` (the default when a, b and out are all float32) or
    * `'float64'` (always when an array is float64; a float32 result is then rounded once).
    */
@@ -68,21 +82,31 @@ export function matmul(args: MatmulArguments): void {
   checkSpan(where, 'a', a, aOffset, rows * inner);
   checkSpan(where, 'b', b, bOffset, inner * columns);
   checkSpan(where, 'out', out, outOffset, rows * columns);
+  const bias = args.bias;
+  if (bias) checkSpan(where, 'bias', bias, 0, columns);
   if (
     (a.buffer === out.buffer && overlaps(a, aOffset, rows * inner, out, outOffset, rows * columns)) ||
     (b.buffer === out.buffer && overlaps(b, bOffset, inner * columns, out, outOffset, rows * columns))
   ) {
     throw new ValueError(`${where}: out must not overlap a or b`);
   }
+  if (bias && bias.buffer === out.buffer && overlaps(bias, 0, columns, out, outOffset, rows * columns)) {
+    throw new ValueError(`${where}: out must not overlap bias`);
+  }
   if (rows === 0 || columns === 0) return;
   if (inner === 0) {
     out.fill(0, outOffset, outOffset + rows * columns);
+    if (bias) addBiasRows(out, outOffset, bias, rows, columns);
     return;
   }
   const double =
     args.accumulation === 'float64' ||
     !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array);
   const wasm = wasmScratch();
+  const float32Bias = !bias || bias instanceof Float32Array;
+  if (!double && float32Bias && args.transposeB && !args.transposeA && columns <= ROW_DOTS_COLUMNS) {
+    if (matmulRowDots(wasm, args, aOffset, bOffset, outOffset)) return;
+  }
   const layout = scratchLayout(
     rows,
     columns,
@@ -92,11 +116,25 @@ export function matmul(args: MatmulArguments): void {
     args.transposeB ?? false,
   );
   const scratch = reserveScratch(wasm, layout.end - SCRATCH_BASE);
-  if (!scratch) {
-    matmulJs(args, aOffset, bOffset, outOffset);
-    return;
+  if (scratch) matmulWasm(scratch, layout, args, aOffset, bOffset, outOffset);
+  else matmulJs(args, aOffset, bOffset, outOffset);
+  if (bias) addBiasRows(out, outOffset, bias, rows, columns);
+}
+
+/**
+ * out[i, j] += bias[j]: a function of its own, so that its element accesses see only float
+ * arrays (inline in a caller that saw every dtype, the loop ran several times slower).
+ */
+function addBiasRows(
+  out: FloatArray,
+  outOffset: number,
+  bias: FloatArray,
+  rows: number,
+  columns: number,
+): void {
+  for (let i = 0, at = outOffset; i < rows; i++, at += columns) {
+    for (let j = 0; j < columns; j++) out[at + j]! += bias[j]!;
   }
-  matmulWasm(scratch, layout, args, aOffset, bOffset, outOffset);
 }
 
 /** Whether two spans of views on the same buffer share a byte. */
@@ -145,6 +183,13 @@ const IN_PLACE_B_ROWS = 16;
  * once per piece), so that a strided sweep touches a bounded number of 4 KiB pages.
  */
 const INNER_PIECE = 1024;
+/**
+ * Up to this many rows, a transposed float32 A is read in place by 5-row tiles where they pad
+ * less than 4-row ones: its k steps (rows floats apart) stay within a few cache lines.
+ */
+const FIVE_ROW_TILES_ROWS = 16;
+/** The most bytes of a B read in place (see IN_PLACE_B_ROWS) copied in for one piece over k. */
+const STREAMED_B_BYTES = 1 << 19;
 
 /** Byte offsets of the scratch regions of one product. */
 interface MatmulLayout {
@@ -152,8 +197,21 @@ interface MatmulLayout {
   readonly bytes: 4 | 8;
   /** Columns per panel of B: 8 (float32) or 4 (float64). */
   readonly panel: number;
+  /**
+   * Whether the float32 tiles are 5 rows tall, reading a transposed A in place: with few rows
+   * (at most FIVE_ROW_TILES_ROWS) whose count 5-row tiles pad less than 4-row ones (5, 9, 10, 13–15).
+   */
+  readonly fiveRowTiles: boolean;
   /** Whether B is packed whole (else only its ragged last panel). */
   readonly packB: boolean;
+  /**
+   * Whether B (read in place) is copied in one piece of the inner dimension at a time, just
+   * before the tiles of that piece, so that a large B goes through memory once and is read
+   * from L2 (else it is copied whole first).
+   */
+  readonly streamB: boolean;
+  /** The length of a piece of the inner dimension (see INNER_PIECE, STREAMED_B_BYTES). */
+  readonly pieceLength: number;
   /** A as stored. */
   readonly stagedA: number;
   /** A packed in panels of 4 rows (transposed A), else only its last rows % 4 rows; zero-padded. */
@@ -177,16 +235,41 @@ function scratchLayout(
   transposeB: boolean,
 ): MatmulLayout {
   const panel = bytes === 4 ? 8 : 4;
+  const fiveRowTiles =
+    bytes === 4 &&
+    transposeA &&
+    rows <= FIVE_ROW_TILES_ROWS &&
+    Math.ceil(rows / 5) * 5 < Math.ceil(rows / 4) * 4;
   const packB = transposeB || rows > IN_PLACE_B_ROWS;
+  const streamB = !packB;
+  let pieces = Math.ceil(inner / INNER_PIECE);
+  if (streamB) pieces = Math.max(pieces, Math.ceil((inner * columns * bytes) / STREAMED_B_BYTES));
+  const pieceLength = Math.ceil(inner / pieces);
+  const stagedRows = streamB ? pieceLength : inner;
   const packedColumns = packB ? Math.ceil(columns / panel) * panel : panel;
   const stagedA = SCRATCH_BASE;
-  const packedA = stagedA + regionBytes(rows * inner * bytes);
+  // (+ 16 bytes: a ragged panel of 5-row tiles reads up to 4 floats past A, into rows it discards)
+  const packedA = stagedA + regionBytes(rows * inner * bytes + 16);
   const stagedB = packedA + regionBytes((transposeA ? Math.ceil(rows / 4) * 4 : 4) * inner * bytes);
-  const packedB = stagedB + regionBytes(inner * columns * bytes);
-  const product = packedB + regionBytes(inner * packedColumns * bytes);
+  const packedB = stagedB + regionBytes(stagedRows * columns * bytes);
+  const product = packedB + regionBytes(stagedRows * packedColumns * bytes);
   const edge = product + regionBytes(rows * columns * bytes);
-  const end = edge + regionBytes(4 * panel * bytes);
-  return { bytes, panel, packB, stagedA, packedA, stagedB, packedB, product, edge, end };
+  const end = edge + regionBytes(5 * panel * bytes);
+  return {
+    bytes,
+    panel,
+    fiveRowTiles,
+    packB,
+    streamB,
+    pieceLength,
+    stagedA,
+    packedA,
+    stagedB,
+    packedB,
+    product,
+    edge,
+    end,
+  };
 }
 
 /** Where the tiles read one operand: a start and byte strides (see matmul.wat). */
@@ -219,19 +302,33 @@ function matmulWasm(
   const { kernels } = scratch;
   const view = bytes === 4 ? scratch.f32 : scratch.f64;
   // One copy of each operand (float32 operands of a float64 product widen here).
-  view.set(a.subarray(aOffset, aOffset + rows * inner), stagedA / bytes);
-  view.set(b.subarray(bOffset, bOffset + inner * columns), stagedB / bytes);
-  const [whole, ragged] = readingsOfA(kernels, layout, rows, inner, args.transposeA ?? false);
-  // A transposed A is packed whole: its "whole" reading covers every row.
-  const wholeRows = ragged ? rows & ~3 : rows;
-  const runs = columnRuns(kernels, layout, columns, inner, args.transposeB ?? false);
-  const multiply = bytes === 4 ? kernels.matmulTiles : kernels.matmulTilesF64;
-  const pieces = Math.ceil(inner / INNER_PIECE);
-  const pieceLength = Math.ceil(inner / pieces);
+  copyIn(scratch, bytes, a, aOffset, rows * inner, stagedA);
+  if (!layout.streamB) copyIn(scratch, bytes, b, bOffset, inner * columns, stagedB);
+  const wholeRuns = layout.streamB
+    ? null
+    : columnRuns(kernels, layout, columns, inner, args.transposeB ?? false);
+  const { pieceLength } = layout;
   const columnBlock = Math.max(1, Math.floor(COLUMN_BLOCK_BYTES / (pieceLength * bytes * layout.panel)));
-  const rowBlock = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (pieceLength * bytes * 4))) * 4;
   const rowBlocks: { reading: Reading; first: number; count: number }[] = [];
-  for (let first = 0; first < wholeRows; first += rowBlock) {
+  // Fused multiply-adds where asked for and the engine has relaxed SIMD (runtime.ts), else mul and add.
+  const products = scratch.fused ?? kernels;
+  let multiply = bytes === 4 ? products.matmulTiles : products.matmulTilesF64;
+  if (layout.fiveRowTiles) {
+    // A transposed A of few rows, read in place: panels of 5 side by side, k·rows apart.
+    multiply = products.matmulTiles5;
+    rowBlocks.push({
+      reading: { at: stagedA, lane: 4, step: rows * 4, panelStride: 20 },
+      first: 0,
+      count: rows,
+    });
+  }
+  const [whole, ragged] = layout.fiveRowTiles
+    ? [null, null]
+    : readingsOfA(kernels, layout, rows, inner, args.transposeA ?? false);
+  // A transposed A is packed whole: its "whole" reading covers every row.
+  const wholeRows = !whole ? 0 : ragged ? rows & ~3 : rows;
+  const rowBlock = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (pieceLength * bytes * 4))) * 4;
+  for (let first = 0; whole && first < wholeRows; first += rowBlock) {
     const reading = { ...whole, at: whole.at + (first / 4) * whole.panelStride };
     rowBlocks.push({ reading, first, count: Math.min(rowBlock, wholeRows - first) });
   }
@@ -239,11 +336,20 @@ function matmulWasm(
   for (let start = 0; start < inner; start += pieceLength) {
     const length = Math.min(pieceLength, inner - start);
     const accumulate = start > 0 ? 1 : 0;
+    let runs = wholeRuns;
+    // A streamed B: this piece's rows copied in, its runs starting at the piece.
+    let runStart = start;
+    if (!runs) {
+      const from = bOffset + start * columns;
+      copyIn(scratch, bytes, b, from, length * columns, stagedB);
+      runs = columnRuns(kernels, layout, columns, length, false);
+      runStart = 0;
+    }
     for (const run of runs) {
       for (let panel = 0; panel * layout.panel < run.count; panel += columnBlock) {
         const from = panel * layout.panel;
         const width = Math.min(columnBlock * layout.panel, run.count - from);
-        const bAt = run.at + panel * run.panelStride + start * run.step;
+        const bAt = run.at + panel * run.panelStride + runStart * run.step;
         const c = product + (run.first + from) * bytes;
         for (const { reading, first, count } of rowBlocks) {
           multiply(
@@ -266,7 +372,35 @@ function matmulWasm(
       }
     }
   }
-  out.set(view.subarray(product / bytes, product / bytes + rows * columns), outOffset);
+  if (bytes === 8 && out instanceof Float32Array) {
+    // A float64 product into float32: rounded in place in scratch, then a plain copy.
+    kernels.narrowFloat64(product, product, rows * columns);
+    out.set(scratch.f32.subarray(product / 4, product / 4 + rows * columns), outOffset);
+  } else {
+    out.set(view.subarray(product / bytes, product / bytes + rows * columns), outOffset);
+  }
+}
+
+/**
+ * Copies `count` elements of `source` from `offset` to byte `at` of scratch, as elements of
+ * `bytes` bytes: float32 operands of a float64 product are copied as they are into the upper half
+ * of their region, then widened in place (faster than a converting typed-array copy).
+ */
+function copyIn(
+  scratch: Scratch,
+  bytes: 4 | 8,
+  source: FloatArray,
+  offset: number,
+  count: number,
+  at: number,
+): void {
+  if (bytes === 8 && source instanceof Float32Array) {
+    const upper = at + 4 * count;
+    scratch.f32.set(source.subarray(offset, offset + count), upper / 4);
+    scratch.kernels.widenFloat32(upper, at, count);
+    return;
+  }
+  (bytes === 4 ? scratch.f32 : scratch.f64).set(source.subarray(offset, offset + count), at / bytes);
 }
 
 /**

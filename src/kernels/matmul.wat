@@ -12,10 +12,16 @@
 ;;
 ;; float32: 4 × 8 tile, 8 f32x4 accumulators; each step over k loads 2 vectors of B, splats 4
 ;; values of A and does 8 multiplies and 8 adds (wasm SIMD has no fused multiply-add without
-;; relaxed-simd, so the sums round like a plain float32 loop's). Wider tiles (5 × 8, 6 × 8, 12 × 4,
-;; 8 × 4) and unrolling measured no faster in V8: x64 wasm code has 15 usable xmm registers, and
-;; 4 × 8 already keeps the multiply and add ports busy (about 12 flop per cycle without FMA);
-;; V8 unrolls the step loop itself. A 4 × 4 float32 tile for a ragged last panel of at most 4
+;; relaxed-simd, so the sums round like a plain float32 loop's; scripts/build-wasm.mjs also builds
+;; these functions with relaxed_madd into a second module, used with GLOSS_RELAXED_SIMD=1 where the
+;; engine has it). Wider
+;; tiles (5 × 8, 6 × 8, 4 × 12, 12 × 4, 8 × 4) and unrolling over k measured no faster in V8:
+;; x64 wasm code has 15 usable xmm registers, TurboFan hoists all of a step's loads ahead of the
+;; arithmetic (more live vectors than registers spill), and 4 × 8 already keeps the multiply and
+;; add ports busy. On this bench machine's Intel cores (Golden Cove class) multiplies issue on 2
+;; ports and adds on 2, one shared: a multiply plus an add per 4 lanes caps at 12 flop per cycle
+;; (≈ 48 GFLOP/s at 4 GHz; the tiles reach 42–45 with packed operands), a fused multiply-add on
+;; the 2 FMA ports at 16 (the relaxed module reaches ≈ 55). A 4 × 4 float32 tile for a ragged last panel of at most 4
 ;; columns was no faster than padding it to 8: with 4 accumulators the add latency shows.
 ;; float64: 4 × 4 tile, 8 f64x2 accumulators, the same shape.
 ;;
@@ -450,4 +456,50 @@
             (br $panel)))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $row)))
+  )
+
+  ;; dst[i] = src[i] widened from float32 to float64, i < count, front to back 4 at a time: src
+  ;; may lie in the upper half of dst's region (src = dst + 4·count), where each step reads its
+  ;; floats before writing over them. The float64 product's operands are copied in as float32
+  ;; (a plain copy) and widened here.
+  (func (export "widenFloat32")
+    (param $src i32) (param $dst i32) (param $count i32)
+    (local $end i32) (local $quadsEnd i32) (local $v v128)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 2))))
+    (local.set $quadsEnd (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $quadsDone
+      (loop $quad
+        (br_if $quadsDone (i32.ge_u (local.get $src) (local.get $quadsEnd)))
+        (local.set $v (v128.load (local.get $src)))
+        (v128.store offset=0 (local.get $dst) (f64x2.promote_low_f32x4 (local.get $v)))
+        (v128.store offset=16 (local.get $dst)
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+        (br $quad)))
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (f64.store (local.get $dst) (f64.promote_f32 (f32.load (local.get $src))))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (br $one)))
+  )
+
+  ;; dst[i] = src[i] rounded from float64 to float32 (to nearest, ties to even), i < count, front
+  ;; to back: dst may be src (each step writes behind what it has read).
+  (func (export "narrowFloat64")
+    (param $src i32) (param $dst i32) (param $count i32)
+    (local $end i32) (local $pairsEnd i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 3))))
+    (local.set $pairsEnd (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -2)) (i32.const 3))))
+    (block $pairsDone
+      (loop $pair
+        (br_if $pairsDone (i32.ge_u (local.get $src) (local.get $pairsEnd)))
+        (v128.store64_lane 0 (local.get $dst) (f32x4.demote_f64x2_zero (v128.load (local.get $src))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (br $pair)))
+    (if (i32.lt_u (local.get $src) (local.get $end))
+      (then (f32.store (local.get $dst) (f32.demote_f64 (f64.load (local.get $src))))))
   )

@@ -17,7 +17,7 @@
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
-import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
 
 /** Which implementation runs the kernels. */
 export type KernelBackend = 'wasm' | 'js';
@@ -186,6 +186,14 @@ export interface KernelExports {
   /** matmul.wat: the float32 and float64 products and their packers. */
   matmulTiles: MatmulTilesKernel;
   matmulTilesF64: MatmulTilesKernel;
+  matmulTiles5: MatmulTilesKernel;
+  /** matmul.wat's widening (float32 → float64) and rounding (float64 → float32) copies: src, dst, count. */
+  widenFloat32: (src: number, dst: number, count: number) => void;
+  narrowFloat64: (src: number, dst: number, count: number) => void;
+  /** sgd.wat: weight, grad (float32 pointers), count, decay, learning rate, rescale, bound. */
+  sgdUpdate: (weight: number, grad: number, count: number, ...scalars: number[]) => void;
+  /** matmul.wat's rows-against-rows float32 product: a, aRow, b, bRow, c, cRow (bytes), rows, columns, inner. */
+  matmulRowDots: (...pointersAndSizes: number[]) => void;
   packPanels4: PackPanelsKernel;
   packPanels8: PackPanelsKernel;
   packPanels4F64: PackPanelsKernel;
@@ -194,9 +202,20 @@ export interface KernelExports {
   packPanelsContiguous4F64: PackContiguousPanelsKernel;
 }
 
+/** The matrix products with fused multiply-adds (relaxed SIMD), on the scratch module's memory. */
+export type FusedMatmulKernels = Pick<
+  KernelExports,
+  'matmulTiles' | 'matmulTilesF64' | 'matmulTiles5' | 'matmulRowDots'
+>;
+
 /** The module plus current views of its memory (refreshed whenever the memory grows). */
 export interface Scratch {
   readonly kernels: KernelExports;
+  /**
+   * The fused matrix products, where GLOSS_RELAXED_SIMD=1 asks for them and the engine runs
+   * relaxed SIMD (else null): see fusedMatmul.
+   */
+  readonly fused: FusedMatmulKernels | null;
   f32: Float32Array;
   f64: Float64Array;
   i32: Int32Array;
@@ -216,6 +235,16 @@ function initialChoice(): KernelBackendChoice {
 }
 
 let choice: KernelBackendChoice = initialChoice();
+
+/**
+ * Whether GLOSS_RELAXED_SIMD=1 asks for the fused (relaxed-SIMD) matrix products. Opt-in: a fused
+ * multiply-add rounds once where mul + add rounds twice, so results would differ in the last
+ * digit between engines that have relaxed SIMD (Chrome, Node 22+) and those without (Node 20).
+ */
+function relaxedRequested(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.GLOSS_RELAXED_SIMD === '1';
+}
 let scratch: Scratch | null = null;
 /**
  * A second instance of the module whose memory holds, after a fixed scratch area of its own,
@@ -228,18 +257,36 @@ let loadError: Error | null = null;
 /** Set once a synchronous compile was refused (browser main thread): only ensureWasm can load it. */
 let syncRefused = false;
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(KERNELS_WASM_BASE64);
+function moduleBytes(base64 = KERNELS_WASM_BASE64): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
 }
 
-function viewsOf(instance: WebAssembly.Instance): Scratch {
+/**
+ * The relaxed-SIMD matrix products on `memory`, where the engine validates them (feature
+ * detection: Node 20 only with --experimental-wasm-relaxed-simd; Chrome 114+, Node 22+), else
+ * null and the plain SIMD products run. A small module, compiled synchronously. Used only when
+ * GLOSS_RELAXED_SIMD=1 (see relaxedRequested).
+ */
+function fusedMatmul(memory: WebAssembly.Memory): FusedMatmulKernels | null {
+  const bytes = moduleBytes(KERNELS_RELAXED_WASM_BASE64);
+  if (!WebAssembly.validate(bytes)) return null;
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { gloss: { memory } });
+    return instance.exports as unknown as FusedMatmulKernels;
+  } catch {
+    return null;
+  }
+}
+
+function viewsOf(instance: WebAssembly.Instance, withFused = false): Scratch {
   const kernels = instance.exports as unknown as KernelExports;
   const buffer = kernels.memory.buffer;
   return {
     kernels,
+    fused: withFused ? fusedMatmul(kernels.memory) : null,
     f32: new Float32Array(buffer),
     f64: new Float64Array(buffer),
     i32: new Int32Array(buffer),
@@ -256,7 +303,7 @@ function adopt(first: WebAssembly.Instance, second: WebAssembly.Instance): Scrat
   if (!reserveScratch(lent, ARENA_SCRATCH_BYTES))
     throw new RangeError('the arena scratch cannot be reserved');
   arena = lent;
-  scratch = viewsOf(first);
+  scratch = viewsOf(first, relaxedRequested());
   return scratch;
 }
 

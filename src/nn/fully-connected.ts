@@ -45,6 +45,22 @@ function useKernel(x: NDArray, weight: NDArray, bias: NDArray | null | undefined
   return double ? isFloatArray(bias.data) : bias.data instanceof Float32Array;
 }
 
+/**
+ * Σ_i g[i, j] for each of `units` columns, summed in float64. A function of its own, so that its
+ * element accesses see only float arrays (inline in kernelGradients the loop ran slower).
+ */
+function columnSums(g: FloatArray, rows: number, units: number): Float64Array {
+  const sums = new Float64Array(units);
+  const end = rows * units;
+  // Column by column with the sum in a local (the same order as row by row, twice as fast).
+  for (let j = 0; j < units; j++) {
+    let total = 0;
+    for (let at = j; at < end; at += units) total += g[at]!;
+    sums[j] = total;
+  }
+  return sums;
+}
+
 const fullyConnectedOp = defineOp<{ flatten: boolean }>({
   name: 'fullyConnected',
   forward: ([x, weight, bias], { flatten }) => {
@@ -57,7 +73,7 @@ const fullyConnectedOp = defineOp<{ flatten: boolean }>({
     const bs = bias ? bias.data : null;
     const o = out.data;
     if (useKernel(x!, weight!, bias)) {
-      // out = x · Wᵀ: W is stored as [units, in], i.e. Wᵀ transposed.
+      // out = x · Wᵀ + b: W is stored as [units, in], i.e. Wᵀ transposed; the kernel adds b.
       matmulKernel({
         a: xs as FloatArray,
         b: ws as FloatArray,
@@ -66,10 +82,8 @@ const fullyConnectedOp = defineOp<{ flatten: boolean }>({
         columns: units,
         inner,
         transposeB: true,
+        ...(bs ? { bias: bs as FloatArray } : {}),
       });
-      if (bs) {
-        for (let i = 0; i < rows; i++) for (let j = 0; j < units; j++) o[i * units + j]! += bs[j]!;
-      }
       return out;
     }
     // Both x and W are read along contiguous rows of length `inner`: out[i, j] = x[i,:] · W[j,:] + b[j],
@@ -136,10 +150,8 @@ function kernelGradients(
   if (!bias) return [dx, dWeight];
   let dBias: NDArray | null = null;
   if (needsGrad[2]) {
-    const sums = new Float64Array(units);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < units; j++) sums[j]! += g[i * units + j]!;
     const data = allocate(bias.dtype, units);
-    data.set(sums);
+    data.set(columnSums(g, rows, units));
     dBias = new NDArray(data, bias.shape);
   }
   return [dx, dWeight, dBias];

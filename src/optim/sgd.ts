@@ -3,6 +3,7 @@
  * and `sgd_mom_update`).
  * @module
  */
+import { isFloatArray, sgdUpdate } from '../kernels/index.js';
 import type { TypedArray } from '../ndarray/dtype.js';
 import {
   checkNumber,
@@ -66,6 +67,18 @@ export class SGD extends Optimizer {
         momentumState[i] = m;
         weight[i] = weight[i]! + m;
       }
+      return;
+    }
+    if (isFloatArray(weight) && isFloatArray(grad)) {
+      // float32 weights: wasm SIMD in float64 lanes, the same bits as the loop below
+      sgdUpdate({
+        weight,
+        grad,
+        decay: 1 - lr * wd,
+        learningRate: lr,
+        rescale: rescaleGrad,
+        bound: clipGradient,
+      });
       return;
     }
     for (let i = 0; i < weight.length; i++) {

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { matmul, setKernelBackend } from '../../src/kernels/index.js';
+import { KERNELS_RELAXED_WASM_BASE64 } from '../../src/kernels/kernels.generated.js';
+import { wasmScratch } from '../../src/kernels/runtime.js';
 import { uniforms } from './_ulp.js';
 
 function random(count: number, seed: number): Float32Array {
@@ -66,7 +68,8 @@ describe('matmul', () => {
     }
   }
 
-  // The tiling's edges on the wasm backend: the 4 × 8 (float32) and 4 × 4 (float64) tiles with
+  // The tiling's edges on the wasm backend: the 4 × 8 (float32; 5 × 8 for a transposed A of 5, 9,
+  // 10 or 13–15 rows) and 4 × 4 (float64) tiles with
   // ragged rows and columns; A read in place (row-major) or packed (transposed, and the ragged last
   // rows); B packed, or read in place when at most 16 rows read it (its ragged last panel packed);
   // an inner dimension over 1024 split into pieces that add into the product; several row and
@@ -84,7 +87,10 @@ describe('matmul', () => {
     [1023, 9, 64], // A in place, ragged last rows
     [33, 1023, 255], // B packed, many panels
     [41, 300, 2048], // two pieces over k, two row blocks (32 + 8 rows at k = 1024), ragged rows
-    [6, 500, 1100], // B in place in two column blocks plus its ragged panel, two pieces over k
+    [6, 500, 1100], // B in place, copied in 5 pieces over k (512 KiB each), plus its ragged panel
+    [10, 784, 700], // a Dense(784→10) weight gradient: B in place, copied in 4 pieces over k
+    [13, 20, 33], // transposed A: 5-row tiles read in place, the last one ragged (3 rows)
+    [15, 8, 1], // transposed A: three whole 5-row tiles
   ] as const;
   for (const precision of ['float32', 'float64'] as const) {
     for (const [m, n, k] of edgeShapes) {
@@ -128,6 +134,29 @@ describe('matmul', () => {
         });
       }
     }
+  }
+
+  // float32 operands and result, float64 sums (nd.dot): operands widened and the product rounded
+  // in wasm, counts with tails after the 4-wide (widening) and 2-wide (rounding) steps.
+  for (const [m, n, k] of [
+    [3, 5, 7],
+    [37, 19, 301],
+    [33, 130, 255],
+  ] as const) {
+    it(`wasm: [${m}×${k}]·[${k}×${n}] float32 with float64 accumulation: the float64 sum rounded once`, () => {
+      setKernelBackend('wasm');
+      const a = random(m * k, m + 5 * k);
+      const b = random(k * n, n + 3 * k);
+      const out = new Float32Array(m * n);
+      matmul({ a, b, out, rows: m, columns: n, inner: k, accumulation: 'float64' });
+      const want = reference(a, b, m, n, k, false, false);
+      for (let i = 0; i < m * n; i++) {
+        // within float64 rounding of the exact sum, then one float32 rounding: ≤ 1 float32 ulp
+        const ulp = 2 ** (Math.floor(Math.log2(Math.abs(want[i]!) || 2 ** -149)) - 23);
+        if (!(Math.abs(out[i]! - want[i]!) <= ulp)) assert.fail(`out[${i}] ${out[i]} vs ${want[i]}`);
+      }
+      setKernelBackend('auto');
+    });
   }
 
   it('float64 accumulation of float32 operands rounds once: 1e8 + 1 − 1e8 = 1', () => {
@@ -186,6 +215,68 @@ describe('matmul', () => {
     setKernelBackend('auto');
   });
 
+  it('the fused (relaxed-SIMD) products load exactly where asked for and the engine validates them', () => {
+    const bytes = Uint8Array.from(atob(KERNELS_RELAXED_WASM_BASE64), (c) => c.charCodeAt(0));
+    const fused = wasmScratch()?.fused ?? null;
+    assert.equal(fused !== null, process.env.GLOSS_RELAXED_SIMD === '1' && WebAssembly.validate(bytes));
+    // matmul-fused.test.ts runs this file again with relaxed SIMD switched on
+    if (process.env.GLOSS_EXPECT_FUSED === '1')
+      assert.ok(fused, 'relaxed SIMD is on: the fused products run');
+  });
+
+  // A bias added to every row: in the row-dot kernel (float32 x · Wᵀ, ≤ 16 columns, odd and even
+  // counts), after the tiles, after the float64 sums, on the js backend, and for inner = 0.
+  for (const backend of ['wasm', 'js'] as const) {
+    for (const [m, n, k, tb, accumulation] of [
+      [7, 9, 33, true, 'float32'],
+      [4, 10, 784, true, 'float32'],
+      [6, 40, 20, true, 'float32'],
+      [9, 12, 17, false, 'float32'],
+      [5, 3, 11, true, 'float64'],
+      [3, 4, 0, true, 'float32'],
+    ] as const) {
+      it(`${backend}: [${m}×${k}]·[${k}×${n}]${tb ? 'ᵀ' : ''} + bias, ${accumulation} sums`, () => {
+        setKernelBackend(backend);
+        const a = random(m * k, m * 3 + k);
+        const b = random(k * n, n * 7 + k);
+        const bias = random(n, n + 1);
+        const out = new Float32Array(m * n);
+        matmul({ a, b, out, bias, rows: m, columns: n, inner: k, transposeB: tb, accumulation });
+        const want = reference(a, b, m, n, k, false, tb);
+        for (let i = 0; i < m * n; i++) {
+          const expected = want[i]! + bias[i % n]!;
+          if (!(Math.abs(out[i]! - expected) <= 4e-7 * (k + 2)))
+            assert.fail(`out[${i}] ${out[i]} vs ${expected}`);
+        }
+        setKernelBackend('auto');
+      });
+    }
+  }
+
+  it('a bias must have `columns` values and must not overlap out', () => {
+    const a = new Float32Array(4);
+    const b = new Float32Array(4);
+    const buffer = new Float32Array(8);
+    assert.throws(
+      () =>
+        matmul({ a, b, out: new Float32Array(4), bias: new Float32Array(1), rows: 2, columns: 2, inner: 2 }),
+      /bias needs elements \[0, 2\)/,
+    );
+    assert.throws(
+      () =>
+        matmul({
+          a,
+          b,
+          out: buffer.subarray(0, 4),
+          bias: buffer.subarray(2, 4),
+          rows: 2,
+          columns: 2,
+          inner: 2,
+        }),
+      /out must not overlap bias/,
+    );
+  });
+
   it('rejects an output that overlaps an operand and short arrays', () => {
     const a = new Float32Array(8);
     assert.throws(
@@ -197,4 +288,47 @@ describe('matmul', () => {
       /b needs elements \[0, 4\)/,
     );
   });
+});
+
+// Few columns and a transposed B (a Dense layer's x · Wᵀ): rows of A against rows of B. Odd and
+// even column counts, inner sizes with a tail of 1–3 after the 4-wide steps, ragged row groups,
+// and A copied in several blocks (a row of 2049 floats puts 28 rows in a 256 KiB block).
+describe('matmul: rows of A against rows of a transposed B', () => {
+  for (const [m, n, k] of [
+    [1, 1, 1],
+    [2, 3, 5],
+    [5, 10, 784],
+    [6, 16, 7],
+    [13, 11, 2049],
+    [61, 2, 2049],
+    [4, 15, 4],
+  ] as const) {
+    it(`wasm: [${m}×${k}]·[${n}×${k}]ᵀ with offsets against float64`, () => {
+      setKernelBackend('wasm');
+      const a = random(m * k + 3, m * 5 + k);
+      const b = random(n * k + 2, n * 11 + k);
+      const out = new Float32Array(m * n + 2).fill(99);
+      matmul({
+        a,
+        aOffset: 3,
+        b,
+        bOffset: 2,
+        out,
+        outOffset: 1,
+        rows: m,
+        columns: n,
+        inner: k,
+        transposeB: true,
+      });
+      assert.equal(out[0], 99);
+      assert.equal(out[m * n + 1], 99);
+      const want = reference(a.subarray(3), b.subarray(2), m, n, k, false, true);
+      const tolerance = 4e-7 * k;
+      for (let i = 0; i < m * n; i++) {
+        if (!(Math.abs(out[1 + i]! - want[i]!) <= tolerance))
+          assert.fail(`out[${i}] ${out[1 + i]} vs ${want[i]}`);
+      }
+      setKernelBackend('auto');
+    });
+  }
 });
