@@ -25,7 +25,6 @@ import {
   type LossOptions,
   type Prepared,
 } from './_base/index.js';
-import type { BlockKernel } from '../typed/_block.js';
 import { backwardSamples } from './_ctc-backward.js';
 import { forwardSamples } from './_ctc-forward.js';
 import {
@@ -61,20 +60,6 @@ export interface CTCLossOptions extends Omit<LossOptions, 'batchAxis'> {
 }
 
 const CTC_OPTIONS = ['layout', 'labelLayout', 'blankLabel', 'zeroInfinity'] as const;
-
-/** A CTCLoss call's prepared inputs (its setup and state in `extra`), opaque outside this file. */
-export type CTCPrepared = Prepared<CTCCall>;
-
-/** Set once, by the CTCLoss class body (the only code that may read the protected hooks). */
-let bindBlockKernel: (loss: CTCLoss) => BlockKernel<CTCPrepared>;
-
-/**
- * @internal CTCLoss's own block hooks bound to `loss`, for gloss-ml/kernels' ctcKernel (see
- * typed/_block.ts); a call is its prepared inputs, its state in them. Not in the public index.
- */
-export function ctcBlockKernel(loss: CTCLoss): BlockKernel<CTCPrepared> {
-  return bindBlockKernel(loss);
-}
 
 /**
  * The twin's stand-in for log 0. A finite value keeps every logSumExp gradient finite
@@ -151,27 +136,6 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
   static override readonly lossName = 'CTCLoss';
   /** batchAxis follows labelLayout: toConfig leaves it out. */
   static override readonly derivedOptions = ['batchAxis'];
-  // Grants ctcBlockKernel (above) the hooks it hands to gloss-ml/kernels.
-  static {
-    bindBlockKernel = (loss) => ({
-      begin: (inputs) => loss.prepare(inputs),
-      lossElements: (prepared) => prepared.extra!.batch,
-      forward: (prepared, begin, end, out) =>
-        loss.forwardBlock({ prepared, state: loss.createState(prepared), begin, end, out }),
-      backward: (prepared, begin, end, dLoss, gradient) =>
-        loss.backwardBlock({
-          prepared,
-          state: loss.createState(prepared),
-          begin,
-          end,
-          dLoss,
-          grads: [gradient],
-        }),
-      assignsGradient: (prepared) => loss.assignsGradient(prepared, 0),
-      end: (prepared) => loss.releaseState(loss.createState(prepared)),
-      memory: loss.callMemory,
-    });
-  }
 
   readonly inputNames: readonly string[] = ['pred', 'label', 'predLengths', 'labelLengths', 'sampleWeight'];
   /** Layout of `pred`. */

@@ -12,7 +12,6 @@ import {
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from '../kernels/index.js';
-import type { BlockKernel } from '../typed/_block.js';
 import { sparseTargetsOnePass } from './_softmax-one-pass-targets.js';
 import {
   denseTargetTwin,
@@ -82,9 +81,6 @@ interface SoftmaxExtra {
   /** W = Σ_c w_c (C without class weights). */
   readonly total: number;
 }
-
-/** Set once, by the SoftmaxCrossEntropyLoss class body (the only code that may read the protected hooks). */
-let bindBlockKernel: (loss: SoftmaxCrossEntropyLoss) => BlockKernel<SoftmaxBlockCall>;
 
 /**
  * Softmax cross-entropy (categorical cross-entropy with a built-in, stable log-softmax):
@@ -169,27 +165,6 @@ let bindBlockKernel: (loss: SoftmaxCrossEntropyLoss) => BlockKernel<SoftmaxBlock
 export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers | null> {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'SoftmaxCrossEntropyLoss';
-  // Grants softmaxBlockKernel (below the class) the hooks it hands to gloss-ml/kernels.
-  static {
-    bindBlockKernel = (loss) => ({
-      begin: (inputs) => {
-        const prepared = loss.prepare(inputs);
-        return { prepared, state: loss.createState(prepared) };
-      },
-      lossElements: ({ prepared }) => prepared.extra!.layout.outer * prepared.extra!.layout.inner,
-      forward: ({ prepared, state }, begin, end, out) =>
-        loss.forwardBlock({ prepared, state, begin, end, out }),
-      backward: ({ prepared, state }, begin, end, dLoss, gradient) =>
-        loss.backwardBlock({ prepared, state, begin, end, dLoss, grads: [gradient, null] }),
-      assignsGradient: () => loss.assignsGradient(),
-      end: ({ prepared, state }) => {
-        loss.releaseState(state);
-        const denseWeights = prepared.extra!.denseWeights;
-        if (denseWeights) loss.callMemory.giveBackArray(denseWeights);
-      },
-      memory: loss.callMemory,
-    });
-  }
 
   readonly inputNames: readonly string[] = ['pred', 'label', 'sampleWeight'];
   /** The class axis as given (may be negative). */
@@ -299,6 +274,12 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   /** Called once nothing reads the call's normalisers any more (see Loss.releaseState). */
   protected override releaseState(normalizers: RowNormalizers | null): void {
     if (normalizers) this.callMemory.giveBack(normalizersKind(normalizers.shift.length), normalizers);
+  }
+
+  /** Dense labels with options: the target weights prepare took for the call go back. */
+  protected override releasePrepared(prepared: Prepared<SoftmaxExtra>): void {
+    const denseWeights = prepared.extra!.denseWeights;
+    if (denseWeights) this.callMemory.giveBackArray(denseWeights);
   }
 
   /**
@@ -482,22 +463,6 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const safe = where(masked, 0, logProbabilities);
     return neg(sum(mul(label, safe), axis, true));
   }
-}
-
-// ---- the block hooks for gloss-ml/kernels ----------------------------------------------------
-
-/** A call on the block hooks (see softmaxBlockKernel): its prepared inputs and row normalisers. */
-export interface SoftmaxBlockCall {
-  readonly prepared: Prepared<SoftmaxExtra>;
-  readonly state: RowNormalizers | null;
-}
-
-/**
- * @internal The block hooks of `loss`, bound to it, for gloss-ml/kernels' softmaxCEKernel: the
- * forms its one-pass hook does not cover (see typed/_block.ts). Not in the public index.
- */
-export function softmaxBlockKernel(loss: SoftmaxCrossEntropyLoss): BlockKernel<SoftmaxBlockCall> {
-  return bindBlockKernel(loss);
 }
 
 // ---- the rows of a block ---------------------------------------------------------------------

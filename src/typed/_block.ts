@@ -10,31 +10,10 @@
  * @module
  */
 import { BLOCK_SIZE, blocks, sampleIndices } from '../loss/_base/layout.js';
-import type { CallMemory } from '../loss/_call-memory.js';
-import type { TypedArray } from '../ndarray/dtype.js';
+import { sizeOf } from '../ndarray/shape.js';
+import type { BlockKernel } from '../loss/_base/one-pass-kernel.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { FloatArray } from './kernels.js';
-
-/**
- * A loss's block hooks bound to one loss object (each loss file hands out its own, e.g.
- * ctcBlockKernel): `Call` is one call's prepared inputs and state.
- */
-export interface BlockKernel<Call> {
-  /** The loss's validation and reshaping of its NDArray inputs (sampleWeight excluded) and the call's state. */
-  begin(inputs: readonly (NDArray | null)[]): Call;
-  /** ℓ's element count (the product of the loss's lossShape; batch axis first). */
-  lossElements(call: Call): number;
-  /** forwardBlock: ℓ[k] for begin ≤ k < end into out[k − begin]. */
-  forward(call: Call, begin: number, end: number, out: Float64Array): void;
-  /** backwardBlock for pred alone (no other input's gradient). */
-  backward(call: Call, begin: number, end: number, dLoss: Float64Array, gradient: TypedArray): void;
-  /** Whether backward assigns every element of pred's gradient (else it starts from zeros). */
-  assignsGradient(call: Call): boolean;
-  /** Gives the call's state and memory back: only once the call is over. */
-  end(call: Call): void;
-  /** The loss's CallMemory, for the call's working memory. */
-  readonly memory: CallMemory;
-}
 
 /** One call's arguments: the loss's `weight` option, the per-sample weights, the outputs. */
 export interface BlockRun {
@@ -52,15 +31,15 @@ export interface BlockRun {
  * converts sampleWeight to it) and s = weight / M (1 / M without weight), as the pipeline:
  * out = (Σ ℓ · w) / M or · s, rounded to pred's type; dℓ = 1 · s · w.
  */
-export function runBlocks<Call>(
-  kernel: BlockKernel<Call>,
+export function runBlocks<Extra, State>(
+  kernel: BlockKernel<Extra, State>,
   inputs: readonly (NDArray | null)[],
   run: BlockRun,
 ): void {
   const call = kernel.begin(inputs);
   const { weight, sampleWeight, out, gradient } = run;
   const batch = out.length;
-  const total = kernel.lossElements(call);
+  const total = sizeOf(call.prepared.lossShape);
   const count = batch === 0 ? 0 : total / batch;
   const layout = { inner: count, batch, count };
   const single = gradient instanceof Float32Array;

@@ -6,7 +6,8 @@
  * so a loop at fixed sizes allocates nothing after its first call.
  * @module
  */
-import { CTCLoss, type CTCLossOptions, ctcBlockKernel } from '../loss/ctc.js';
+import { blockKernel } from '../loss/_base/loss.js';
+import { CTCLoss, type CTCLossOptions } from '../loss/ctc.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { runBlocks } from './_block.js';
@@ -59,7 +60,7 @@ export function ctcKernel(options: CTCLossOptions = {}): CTCKernel {
   const where = 'ctcKernel';
   const loss = naming(where, () => new CTCLoss(options));
   requirePerSample(where, loss);
-  const blocks = ctcBlockKernel(loss);
+  const blocks = blockKernel(loss);
   return <T extends FloatArray>(args: CTCKernelArguments<T>): void => {
     const { pred, predShape, label, predLengths, labelLengths, sampleWeight, loss: out, gradient } = args;
     if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {

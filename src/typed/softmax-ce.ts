@@ -5,11 +5,8 @@
  * pipeline does (typed/_block.ts), into the caller's arrays.
  * @module
  */
-import {
-  SoftmaxCrossEntropyLoss,
-  type SoftmaxCrossEntropyLossOptions,
-  softmaxBlockKernel,
-} from '../loss/softmax-ce.js';
+import { blockKernel } from '../loss/_base/loss.js';
+import { SoftmaxCrossEntropyLoss, type SoftmaxCrossEntropyLossOptions } from '../loss/softmax-ce.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
@@ -72,7 +69,7 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
   requirePerSample(where, loss);
   const onePass = new OnePassRunner(loss, where);
   // The other forms run the class's block hooks into the caller's arrays (typed/_block.ts).
-  const blocks = softmaxBlockKernel(loss);
+  const blocks = blockKernel(loss);
   return <T extends FloatArray>(args: SoftmaxCEKernelArguments<T>): void => {
     const { pred, label, sampleWeight, loss: out, gradient } = args;
     if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {

@@ -38,7 +38,7 @@ import { reshape } from '../../ops/movement.js';
 import { CallMemory } from '../_call-memory.js';
 import type { BackwardBlockCall, ForwardBlockCall, ForwardGradientCall } from './hook-calls.js';
 import { convertInputs, type LossInput, type Prepared, uniformPrepared } from './inputs.js';
-import type { OnePassKernel } from './one-pass-kernel.js';
+import type { BlockKernel, OnePassKernel } from './one-pass-kernel.js';
 import { alignSampleWeight, batchLayout, WeightReader } from './layout.js';
 import { blockOp, type LossHooks, onePassOp } from './pipelines.js';
 import {
@@ -57,7 +57,7 @@ export type { CallReduction, ConfigValue, LossConfig, LossOptions, LossReduction
 export { LOSS_REDUCTIONS } from './options.js';
 export type { LossInput, Prepared } from './inputs.js';
 export type { BackwardBlockCall, BlockCall, ForwardBlockCall, ForwardGradientCall } from './hook-calls.js';
-export type { OnePassKernel } from './one-pass-kernel.js';
+export type { BlockKernel, BlockKernelCall, OnePassKernel } from './one-pass-kernel.js';
 
 /** A call's prepared inputs, its sampleWeight apart, and the shape that weight takes against ℓ. */
 interface PreparedCall<Extra> {
@@ -78,6 +78,8 @@ const BASE_OPTIONS = ['weight', 'batchAxis', 'reduction'] as const;
 
 /** Set once, by the Loss class body (the only code that may read the protected hooks). */
 let bindOnePass: <Extra>(loss: Loss<Extra>) => OnePassKernel<Extra> | null;
+/** Set once, by the Loss class body, like bindOnePass. */
+let bindBlocks: <Extra, State>(loss: Loss<Extra, State>) => BlockKernel<Extra, State>;
 
 /**
  * Base of every Gluon loss. Subclasses supply `prepare` (validation and reshaping), a fused
@@ -102,6 +104,24 @@ export abstract class Loss<Extra = any, State = any> {
             run: loss.forwardGradient.bind(loss),
           }
         : null;
+    bindBlocks = (loss) => ({
+      begin: (inputs) => {
+        const prepared = loss.prepare(inputs, inputs);
+        return { prepared, state: loss.createState(prepared), grads: prepared.arrays.map(() => null) };
+      },
+      forward: ({ prepared, state }, begin, end, out) =>
+        loss.forwardBlock({ prepared, state, begin, end, out }),
+      backward: ({ prepared, state, grads }, begin, end, dLoss, gradient) => {
+        grads[0] = gradient;
+        loss.backwardBlock({ prepared, state, begin, end, dLoss, grads });
+      },
+      assignsGradient: ({ prepared }) => loss.assignsGradient(prepared, 0),
+      end: ({ prepared, state }) => {
+        loss.releaseState(state);
+        loss.releasePrepared(prepared);
+      },
+      memory: loss.callMemory,
+    });
   }
   /**
    * The Gluon class name. Every loss declares it, because bundlers that minify rename classes and
@@ -406,6 +426,13 @@ export abstract class Loss<Extra = any, State = any> {
    */
   protected releaseState(_state: State): void {}
 
+  /**
+   * Called by gloss-ml/kernels' block runner (see {@link blockKernel}) when its call returns, with
+   * the call's prepared inputs: a loss whose `prepare` took memory from {@link callMemory} for
+   * the call gives it back here. (A recorded call leaves that memory to the garbage collector.)
+   */
+  protected releasePrepared(_prepared: Prepared<Extra>): void {}
+
   /** Alias of {@link forward}: `loss.call(pred, label)`. */
   call(...inputs: (LossInput | null | undefined)[]): NDArray {
     return this.forward(...inputs);
@@ -470,4 +497,12 @@ export abstract class Loss<Extra = any, State = any> {
  */
 export function onePassKernel<Extra>(loss: Loss<Extra>): OnePassKernel<Extra> | null {
   return bindOnePass(loss);
+}
+
+/**
+ * @internal The block hooks of `loss` bound to it (see {@link BlockKernel}), for the
+ * gloss-ml/kernels forms a one-pass hook does not cover. Not part of the public index.
+ */
+export function blockKernel<Extra, State>(loss: Loss<Extra, State>): BlockKernel<Extra, State> {
+  return bindBlocks(loss);
 }
