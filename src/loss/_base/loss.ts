@@ -43,13 +43,13 @@ import { alignSampleWeight, batchLayout, WeightReader } from './layout.js';
 import { blockOp, type LossHooks, onePassOp } from './pipelines.js';
 import {
   type CallReduction,
-  type ConfigValue,
   LOSS_REDUCTIONS,
   type LossConfig,
+  type LossConstruction,
   type LossOptions,
   type LossReduction,
   resolveReduction,
-  toConfigValue,
+  lossConfig,
 } from './options.js';
 import { checkChoice, checkFinite, checkKnownOptions } from './validation.js';
 
@@ -140,10 +140,7 @@ export abstract class Loss<Extra = any, State = any> {
   /** What `forward` returns (see {@link LossOptions.reduction}). */
   readonly reduction: LossReduction;
   /** The option names this loss accepts and the options object it was constructed from (for toConfig). */
-  private readonly construction: {
-    readonly names: readonly string[];
-    readonly given: Readonly<Record<string, unknown>>;
-  };
+  private readonly construction: Omit<LossConstruction, 'derived'>;
   /** Gluon's positional input names, in order (e.g. pred, label, sampleWeight). */
   abstract readonly inputNames: readonly string[];
 
@@ -321,21 +318,12 @@ export abstract class Loss<Extra = any, State = any> {
 
   /**
    * The loss as plain JSON: `{ className, options }` with every option it accepts, defaults
-   * included (`JSON.stringify` keeps it whole). `gluon.loss.fromConfig(config)` builds a loss
-   * that computes the same numbers. An option's value is the validated one the loss keeps in the
-   * field of the option's name (every gloss loss keeps one per option), else the value it was
-   * given; NDArrays and typed arrays become nested arrays.
+   * included (`JSON.stringify` keeps it whole; NDArrays and typed arrays become nested arrays).
+   * `gluon.loss.fromConfig(config)` builds a loss that computes the same numbers.
    */
   toConfig(): LossConfig {
     const derived = (this.constructor as typeof Loss).derivedOptions ?? [];
-    const options: Record<string, ConfigValue> = {};
-    for (const option of this.construction.names) {
-      if (derived.includes(option)) continue;
-      const value =
-        option in this ? (this as Record<string, unknown>)[option] : this.construction.given[option];
-      if (value !== undefined) options[option] = toConfigValue(this.name, option, value);
-    }
-    return { className: this.name, options };
+    return lossConfig(this, this.name, { ...this.construction, derived });
   }
 
   // ---- the pipeline ---------------------------------------------------------------------

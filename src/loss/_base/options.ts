@@ -73,6 +73,33 @@ export function toConfigValue(where: string, option: string, value: unknown): Co
   throw new ValueError(`${where}.toConfig: option ${option} holds a ${typeof value} that has no JSON form`);
 }
 
+/** What a loss keeps of its construction for its config: the option names it accepts and the options given. */
+export interface LossConstruction {
+  readonly names: readonly string[];
+  readonly given: Readonly<Record<string, unknown>>;
+  /** Options that follow from others (CTCLoss's batchAxis): left out of the config. */
+  readonly derived: readonly string[];
+}
+
+/**
+ * The config of `loss` (see {@link Loss.toConfig}): each option's value is the validated one the
+ * loss keeps in the field of the option's name (every gloss loss keeps one per option), else the
+ * value it was given.
+ */
+export function lossConfig(
+  loss: object,
+  name: string,
+  { names, given, derived }: LossConstruction,
+): LossConfig {
+  const options: Record<string, ConfigValue> = {};
+  for (const option of names) {
+    if (derived.includes(option)) continue;
+    const value = option in loss ? (loss as Record<string, unknown>)[option] : given[option];
+    if (value !== undefined) options[option] = toConfigValue(name, option, value);
+  }
+  return { className: name, options };
+}
+
 /** The reductions {@link LossOptions.reduction} accepts. */
 export const LOSS_REDUCTIONS: readonly LossReduction[] = ['perSample', 'none', 'sum', 'mean', 'batchmean'];
 
