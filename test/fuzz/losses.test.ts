@@ -59,19 +59,19 @@ interface Failure {
 }
 
 /**
- * Failures already understood, in files other engineers are changing right now. Each entry keeps
- * the assertion running everywhere else; a failure it matches is counted, not reported.
+ * Failures already understood and left for now (each is in the issue notes). Each entry keeps the
+ * assertion running everywhere else; a failure it matches is counted, not reported.
  */
 const KNOWN: readonly { loss: string; check: string; when: (c: FuzzCase) => boolean; reason: string }[] = [
-  // An entry names the loss, the check and the cases it covers, with a minimal reproducer. Both
-  // below are in the sample DECISIONS 9 lets be NaN or Infinity; the paths should still agree.
+  // An entry names the loss, the check and the cases it covers, with a minimal reproducer. The one
+  // below is in the sample DECISIONS 9 lets be NaN or Infinity; the paths should still agree.
   // GLOSS_FUZZ_SEED=1 GLOSS_FUZZ_CASES=3000, or GLOSS_FUZZ_CASE=SoftmaxCrossEntropyLoss:2300946
   {
     loss: 'SoftmaxCrossEntropyLoss',
     check: 'recorded',
     when: (c) => c.perturbation.startsWith('infinity in sampleWeight') && c.options.ignoreIndex !== undefined,
     reason:
-      'an ignored row under an infinite sampleWeight: the unrecorded call weighs its ℓ = 0 (∞ · 0 = NaN), the one-pass recorded path gives ignored rows scale 0 (onePassArguments in src/loss/_softmax-targets.ts): NaN vs +Infinity',
+      "an ignored row under an infinite sampleWeight: the unrecorded call weighs each ℓ element (the ignored row's ℓ = 0: ∞ · 0 = NaN), the one-pass recorded path weighs the sample's sum of ℓ (finite · ∞ = +Infinity; src/loss/_softmax-one-pass-targets.ts): NaN vs +Infinity",
   },
 ];
 
