@@ -9,7 +9,7 @@
  * from the loss object's CallMemory and goes back, with the call's state, before it returns.
  * @module
  */
-import { BLOCK_SIZE, blocks, sampleIndices } from '../loss/_base/layout.js';
+import { BLOCK_SIZE, blockSum, blocks, sampleIndices } from '../loss/_base/layout.js';
 import { sizeOf } from '../ndarray/shape.js';
 import type { BlockKernel } from '../loss/_base/one-pass-kernel.js';
 import type { NDArray } from '../ndarray/ndarray.js';
@@ -58,20 +58,8 @@ export function runBlocks<Extra, State>(
       sampleIndices(begin, length, layout, indices);
       for (let k = 0; k < length; k++) totals[indices[k]!]! += block[k]! * weights[indices[k]!]!;
     } else if (sample >= 0) {
-      // The pipeline's four partial sums of a block of one sample, in its order.
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let k = 0;
-      for (; k + 4 <= length; k += 4) {
-        s0 += block[k]!;
-        s1 += block[k + 1]!;
-        s2 += block[k + 2]!;
-        s3 += block[k + 3]!;
-      }
-      for (; k < length; k++) s0 += block[k]!;
-      totals[sample]! += s0 + s1 + (s2 + s3);
+      // The pipeline's sum of a block of one sample, in its order.
+      totals[sample]! += blockSum(block, length);
     } else {
       sampleIndices(begin, length, layout, indices);
       for (let k = 0; k < length; k++) totals[indices[k]!]! += block[k]!;

@@ -36,6 +36,27 @@ export function* blocks(
     yield [begin, Math.min(begin + BLOCK_SIZE, total), -1];
 }
 
+/**
+ * Σ block[0, length), the block pipeline's way: four partial sums (one chain of dependent float64
+ * adds costs ~4 cycles per element), so every caller that must give its numbers bit for bit
+ * (gloss-ml/kernels' block runner) sums in the same order.
+ */
+export function blockSum(block: Float64Array, length: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 4 <= length; k += 4) {
+    s0 += block[k]!;
+    s1 += block[k + 1]!;
+    s2 += block[k + 2]!;
+    s3 += block[k + 3]!;
+  }
+  for (; k < length; k++) s0 += block[k]!;
+  return s0 + s1 + (s2 + s3);
+}
+
 /** Fills `out[j]` with the sample (batch index) of ℓ element `begin + j`. */
 export function sampleIndices(
   begin: number,

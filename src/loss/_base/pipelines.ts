@@ -21,6 +21,7 @@ import type { CallMemory } from '../_call-memory.js';
 import {
   BLOCK_SIZE,
   batchLayout,
+  blockSum,
   blocks,
   outputDType,
   sampleIndices,
@@ -224,20 +225,7 @@ export function blockOp<Extra, State>(
           for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]! * w[offsets[k]!]!;
         } else if (sample >= 0) {
           // The whole block belongs to one sample (batch axis 0): a plain sum.
-          // Four partial sums: one chain of dependent float64 adds costs ~4 cycles per element.
-          let s0 = 0;
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          let k = 0;
-          for (; k + 4 <= length; k += 4) {
-            s0 += block[k]!;
-            s1 += block[k + 1]!;
-            s2 += block[k + 2]!;
-            s3 += block[k + 3]!;
-          }
-          for (; k < length; k++) s0 += block[k]!;
-          totals[sample]! += s0 + s1 + (s2 + s3);
+          totals[sample]! += blockSum(block, length);
         } else {
           sampleIndices(begin, length, layout, samples);
           for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]!;
