@@ -173,6 +173,9 @@ export interface Tolerance {
   readonly atol?: number;
 }
 
+/** Float32 tolerance: 1e-6 relative or 4 ulps (the kernels' float32 exp and log are within 2). */
+export const TOLERANCE: Tolerance = { rtol: 1e-6, ulps: 4 };
+
 /**
  * Whether `got` matches `expected` for `dtype`: an infinity or NaN only by the same value;
  * finite numbers within the relative, ulp or absolute tolerance (subnormals and zeros are
