@@ -5,8 +5,9 @@
  * numerical agreement, then every cell (workload × library, plus the floor pass and the plain JS
  * loop) is measured in at least 3 runs, in rotating rounds; a cell whose spread (max/min − 1) is
  * above 20% is measured again (bench/stats.ts). Reports the median and minimum of every cell and
- * ratios of medians from this run with their range. Writes bench/results.json and
- * bench/results.md, and after a full run (no filter, not --quick) the README's table.
+ * ratios of medians from this run with their range. A full run (no filter, no --skip, not
+ * --quick) writes bench/results.json, bench/results.md and the README's table; a partial run
+ * writes bench/results-partial.json and .md only.
  *
  * The TF.js training-step rows (T1, T2: bench/tfjs-steps.ts) follow, on every TF.js backend loaded.
  *
@@ -332,11 +333,16 @@ async function main(): Promise<void> {
     tfjsSteps,
     notes: runNotes,
   };
-  writeFileSync('bench/results.json', `${JSON.stringify(run, null, 1)}\n`);
+  // A partial run (a filter, --skip or --quick) must not replace the committed results of the
+  // last full run, which the README's table comes from.
+  const full = !quick && !only && skip.size === 0;
+  const base = full ? 'bench/results' : 'bench/results-partial';
+  writeFileSync(`${base}.json`, `${JSON.stringify(run, null, 1)}\n`);
   const table = markdown(run);
-  writeFileSync('bench/results.md', table);
+  writeFileSync(`${base}.md`, table);
   console.log(`\n${table}`);
-  if (!quick && !only && skip.size === 0) {
+  if (!full) console.log(`${base}.json and .md: this partial run (bench/results.* keep the last full run).`);
+  if (full) {
     const readme = withTable(readFileSync('README.md', 'utf8'), table);
     if (readme) {
       writeFileSync('README.md', readme);
