@@ -29,20 +29,6 @@ const cases: [string, SoftmaxCrossEntropyLossOptions, number[]][] = [
   ['dense, axis 1 of (N, C, 4)', { sparseLabel: false, axis: 1 }, [SAMPLES, 6, 4]],
 ];
 
-/** Within a few units in the last place of the largest expected value (float32 or float64). */
-function assertClose(actual: Float32Array | Float64Array, expected: readonly number[], what: string): void {
-  const epsilon = actual instanceof Float32Array ? 2 ** -23 : 2 ** -52;
-  const largest = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const tolerance = 4 * epsilon * largest;
-  const far = Array.from(actual).findIndex((v, i) => !(Math.abs(v - expected[i]!) <= tolerance));
-  assert.equal(
-    far,
-    -1,
-    `${what}: entry ${far} is ${actual[far]}, expected ${expected[far]} (± ${tolerance})`,
-  );
-  assert.equal(actual.length, expected.length, what);
-}
-
 const CLASS_WEIGHT = [0.5, 1, 2, 0, 1.5, 0.25, 3];
 
 /**
@@ -82,18 +68,6 @@ const optionCases: [string, SoftmaxCrossEntropyLossOptions, number[]][] = [
     [SAMPLES, 7],
   ],
 ];
-
-/**
- * Whether the typed call takes the one-pass hook while the class, given a [N] sampleWeight, runs
- * its block path: sparse labels on logits with the class axis last and one row per sample (the
- * pipeline's WeightReader does not take a [N] weight against ℓ of shape (N, 1) for per-sample).
- * With PyTorch's options the two paths round differently in the last place.
- */
-function pathsDiffer(options: SoftmaxCrossEntropyLossOptions, shape: number[], weighted: boolean): boolean {
-  const axisLast = options.axis === undefined || options.axis === -1 || options.axis === shape.length - 1;
-  const onePass = options.sparseLabel !== false && !options.fromLogits && axisLast;
-  return weighted && onePass && shape.length === 2;
-}
 
 /** Seeded inputs of a case: pred (log-probabilities with fromLogits) and the label. */
 function inputsOf(
@@ -150,16 +124,13 @@ for (const backend of ['wasm', 'js'] as const) {
             const kernel = softmaxCEKernel(options);
             const args = { pred, predShape: shape, label, sampleWeight, loss: out, gradient };
             kernel(args);
-            // Where the class runs another path (see pathsDiffer) the same to a few ulps; the option-free
-            // loss gives the same bits on both. Everywhere else: the same bits.
-            const hasOptions = optionCases.some(([, o]) => o === options);
-            const check = hasOptions && pathsDiffer(options, shape, weighted) ? assertClose : assertMatches;
-            check(out, expected.loss, 'per-sample loss');
-            check(gradient, expected.gradient, 'gradient');
+            // The same bits (with a [N] sampleWeight the class takes the one-pass path too).
+            assertMatches(out, expected.loss, 'per-sample loss');
+            assertMatches(gradient, expected.gradient, 'gradient');
             // A second call into the same arrays gives the same numbers (nothing carried over).
             gradient.fill(Number.NaN);
             kernel(args);
-            check(gradient, expected.gradient, 'gradient, second call');
+            assertMatches(gradient, expected.gradient, 'gradient, second call');
           });
         }
       }

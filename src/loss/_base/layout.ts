@@ -94,9 +94,11 @@ export class WeightReader {
     this.layout = batchLayout(prepared);
     const lossShape = prepared.lossShape;
     const perSample = weightShape.every((d, i) => d === 1 || i === prepared.batchAxis);
-    if (sameShape(weightShape, lossShape)) this.mode = 'same';
-    else if (weight.size === 1) this.mode = 'scalar';
+    // One weight per sample first, even when that is also ℓ's shape (ℓ of (N,) or (N, 1), as
+    // SoftmaxCE's and Triplet's): a per-sample weight lets a call take the one-pass path.
+    if (weight.size === 1) this.mode = 'scalar';
     else if (perSample && weight.size === this.layout.batch) this.mode = 'sample';
+    else if (sameShape(weightShape, lossShape)) this.mode = 'same';
     else this.mode = 'general';
     this.index = this.mode === 'general' ? broadcastOffsets(lossShape, weightShape) : null;
   }
