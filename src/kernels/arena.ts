@@ -13,8 +13,8 @@
  *   allocated, so no view of a live region is ever detached by growth.
  * - When a region does not fit beside the live ones, {@link allocateRegion} returns null and the
  *   caller uses ordinary memory; the allocator remembers the size it lacked and grows to fit it
- *   the next time no region is live (so a training step with two losses fits from its second step
- *   on).
+ *   the next time a region is allocated while none is live (so a training step with two losses
+ *   fits from its second step on, even when the first one's region always fits).
  * @module
  */
 import { ARENA_SCRATCH_BYTES, arenaMemory, arenaScratch, SCRATCH_BASE } from './runtime.js';
@@ -58,6 +58,17 @@ export function allocateRegion(length: number, owner: object): ArenaRegion | nul
     at = region.byteOffset + alignedBytes(region.length);
   }
   const memory = arena.kernels.memory;
+  if (live.length === 0 && REGIONS_AT + wanted > memory.buffer.byteLength) {
+    // An earlier request went short and none is live (so no view can be detached): grow to fit it
+    // now, even if this region fits as it is, or a first region that always fits would leave the
+    // second one of every step short (a one-time attempt: a memory that cannot grow is left as is).
+    try {
+      memory.grow(Math.ceil((REGIONS_AT + wanted - memory.buffer.byteLength) / PAGE_BYTES));
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+    }
+    wanted = 0;
+  }
   if (at + bytes > memory.buffer.byteLength) {
     if (live.length > 0) {
       wanted = Math.max(wanted, at - REGIONS_AT + bytes);

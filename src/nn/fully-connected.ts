@@ -7,7 +7,6 @@ import { isRecording } from '../autograd/state.js';
 import { allocate, floatOf, promote } from '../ndarray/dtype.js';
 import { formatShape, ShapeError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { sizeOf } from '../ndarray/shape.js';
 import { defineOp } from '../ops/_define.js';
 import { cast } from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
@@ -25,11 +24,19 @@ export interface FullyConnectedOptions {
   flatten?: boolean;
 }
 
-/** Rows and inner size of `x` as the affine map sees it. */
+/**
+ * Rows and inner size of `x` as the affine map sees it: the products of the axes before and from
+ * the split (the first axis when flattening, else the last), taken without slicing the shape.
+ */
 function rowsAndInner(shape: readonly number[], flatten: boolean): [number, number] {
-  if (flatten) return [shape[0]!, sizeOf(shape.slice(1))];
-  const inner = shape[shape.length - 1]!;
-  return [sizeOf(shape.slice(0, -1)), inner];
+  const split = flatten ? 1 : shape.length - 1;
+  let rows = 1;
+  let inner = 1;
+  for (let axis = 0; axis < shape.length; axis++) {
+    if (axis < split) rows *= shape[axis]!;
+    else inner *= shape[axis]!;
+  }
+  return [rows, inner];
 }
 
 /**

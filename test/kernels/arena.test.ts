@@ -49,6 +49,24 @@ describe('arena regions', () => {
     releaseRegion(grown);
   });
 
+  it('grows to fit a region that went short at the next allocation with none live, even if that one fits', () => {
+    // A step's first region (a loss, a layer) that always fits must not leave its second one short
+    // on every step after the first.
+    const memory = arenaMemory()!;
+    const first = memory.buffer.byteLength / 4; // more than is free: the memory grows for it
+    const second = 100_000; // 400 kB: more than the last page's slack after the first region
+    const step = () => {
+      const a = allocateRegion(first, {});
+      const b = allocateRegion(second, {});
+      for (const region of [a, b]) if (region) releaseRegion(region);
+      return [a !== null, b !== null];
+    };
+    assert.deepEqual(step(), [true, false], 'the first step: the second region does not fit');
+    assert.deepEqual(step(), [true, true], 'from the second step on both fit');
+    assert.deepEqual(step(), [true, true]);
+    assert.equal(liveRegionCount(), 0);
+  });
+
   it('is null on the js backend', () => {
     setKernelBackend('js');
     assert.equal(allocateRegion(10, {}), null);

@@ -7,6 +7,12 @@ import { array, ones } from '../../src/ndarray/create.js';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { seed, uniform } from '../../src/ndarray/random.js';
 import { Dense } from '../../src/nn/dense.js';
+import { liveRegionCount } from '../../src/kernels/arena.js';
+import { setKernelBackend } from '../../src/kernels/index.js';
+import { arenaMemory, wasmScratch } from '../../src/kernels/runtime.js';
+import { SoftmaxCrossEntropyLoss } from '../../src/loss/softmax-ce.js';
+import { randint } from '../../src/ndarray/random.js';
+import { Trainer } from '../../src/optim/trainer.js';
 import { DeferredInitializationError, ParameterNotInitializedError } from '../../src/nn/parameter.js';
 
 describe('Dense', () => {
@@ -127,6 +133,36 @@ describe('Dense', () => {
     );
     assert.throws(() => new Dense(2, { in_units: 3 } as object), /unknown option in_units/);
     assert.throws(() => new Dense(2, { inUnits: -1 }), /inUnits/);
+  });
+
+  test('2,000 training steps (Dense + SoftmaxCE + SGD, wasm): no region outlives its step, kernel memory stops growing', () => {
+    setKernelBackend('wasm');
+    try {
+      seed(3);
+      const x = uniform(0, 1, [64, 784]);
+      const labels = randint(0, 10, [64]);
+      const net = new Dense(10, { inUnits: 784 }).initialize();
+      const trainer = new Trainer(net.collectParams(), 'sgd', { learningRate: 0.1 });
+      const loss = new SoftmaxCrossEntropyLoss();
+      const sizes = () => [arenaMemory()!.buffer.byteLength, wasmScratch()!.kernels.memory.buffer.byteLength];
+      let afterWarmUp: number[] = [];
+      let first = Number.NaN;
+      let last = Number.NaN;
+      for (let step = 0; step < 2000; step++) {
+        const l = record(() => loss.forward(net.forward(x), labels));
+        l.backward();
+        trainer.step(64);
+        assert.equal(liveRegionCount(), 0, `step ${step}: every region was given back`);
+        if (step === 2) afterWarmUp = sizes();
+        const mean = l.mean().item();
+        if (step === 0) first = mean;
+        last = mean;
+      }
+      assert.deepEqual(sizes(), afterWarmUp, 'no growth after the first steps');
+      assert.ok(Number.isFinite(last) && last < first, `the loss went down: ${first} → ${last}`);
+    } finally {
+      setKernelBackend('auto');
+    }
   });
 
   test('float64 layers compute in float64', () => {
