@@ -85,6 +85,13 @@ function headPerSample(
 }
 
 /**
+ * The fewest elements of a float32 gradient kept in an arena region (see onePassOp): for a
+ * smaller one, registering the region with its finalizer and making its view cost more than the
+ * copy out of the kernel's scratch that the region saves.
+ */
+export const REGION_MINIMUM = 4096;
+
+/**
  * The autograd node of a fused call (see Loss.forwardGradient): the forward sums ℓ per
  * sample and fills a gradient buffer already scaled by weight, sampleWeight and 1/M; the
  * backward multiplies it by the head gradient into `arrays[0]`'s gradient.
@@ -105,15 +112,17 @@ export function onePassOp<Extra, State>(
     name: hooks.name,
     forward: () => {
       const state = hooks.createState(prepared);
-      // The gradient belongs to this call's node until its graph is freed: a float32 one in a
-      // region of the kernels' arena memory, which the one-pass kernels write in place (see
-      // arena.ts), otherwise memory of this loss's earlier calls (see CallMemory).
+      // The gradient belongs to this call's node until its graph is freed: a float32 one of at
+      // least REGION_MINIMUM elements in a region of the kernels' arena memory, which the
+      // one-pass kernels write in place (see arena.ts), otherwise memory of this loss's earlier
+      // calls (see CallMemory).
       // The per-sample scales and sums too: one float64 buffer, from the loss's CallMemory like
       // the gradient (a new typed array of over 64 bytes costs a backing store, ~1 µs, per call).
       const batch = layout.batch;
       const perSampleMemory = hooks.callMemory.takeArray('float64', 2 * batch) as Float64Array;
       const owner: FusedSaved<State> = { state, gradient: null, region: null, perSampleMemory };
-      if (pred.dtype === 'float32') owner.region = allocateRegion(pred.size, owner);
+      if (pred.dtype === 'float32' && pred.size >= REGION_MINIMUM)
+        owner.region = allocateRegion(pred.size, owner);
       const gradient = owner.region
         ? regionView(owner.region)
         : hooks.callMemory.takeArray(pred.dtype, pred.size);
