@@ -192,11 +192,11 @@ function wholeRows(
   }
   for (let start = 0; start < shift.length; start += per) {
     const count = Math.min(per, shift.length - start);
-    f32.set(x.subarray(start * classes, (start + count) * classes), X_AT >> 2);
+    f32.set(span(x, start * classes, count * classes), X_AT >> 2);
     let outAt = 0;
     if (fused) {
-      f32.set(fused.scales.subarray(start, start + count), SCALES_AT >> 2);
-      i32.set(fused.labels.subarray(start, start + count), LABELS_AT >> 2);
+      f32.set(span(fused.scales, start, count), SCALES_AT >> 2);
+      i32.set(span(fused.labels, start, count), LABELS_AT >> 2);
       outAt = inPlace ? fused.out.byteOffset + 4 * start * classes : OUT_AT;
     }
     if (parts) f64.set(parts.uniform.subarray(start, start + count), UNIFORM_AT >> 3);
@@ -462,6 +462,14 @@ function lossAndGradient(args: SparseCrossEntropyGradientRows, n: number): void 
     fits;
   sparseLosses({ x, classes, shift, logSum, labels, loss });
   gradient({ x, classes, shift, logSum, scale: scales, labels, out }, fused, fused && classes <= CHUNK);
+}
+
+/**
+ * The `count` elements of `array` from `start`, as a view (the array itself when that is all of
+ * it: a call that fits one chunk makes no views).
+ */
+function span<T extends TypedArray>(array: T, start: number, count: number): T {
+  return start === 0 && array.length === count ? array : (array.subarray(start, start + count) as T);
 }
 
 /** The first `count` elements of `array`, as a view (the array itself when that is all of it). */
