@@ -111,9 +111,12 @@ export function backward(
   const graphFreed: (() => void)[] = [];
   const pass: BackwardPass = {
     retainGraph: options.retainGraph,
-    onGraphFreed: (callback) => {
-      if (!options.retainGraph) graphFreed.push(callback);
-    },
+    // A retained graph is never freed by this pass: its callbacks are dropped.
+    onGraphFreed: options.retainGraph
+      ? ignoreCallback
+      : (callback) => {
+          graphFreed.push(callback);
+        },
   };
   // Recording as createGraph says while the rules run (withRecording's work, without its closure).
   const previousRecording = swapRecording(options.createGraph);
@@ -171,6 +174,9 @@ export function backward(
   }
   return result;
 }
+
+/** BackwardPass.onGraphFreed of a pass that retains the graph: it never frees it. */
+function ignoreCallback(_callback: () => void): void {}
 
 /** The node whose rule the pass runs for `array`: none past a stop. */
 function nodeOf(array: NDArray, stops: ReadonlySet<NDArray> | null): GraphNode | null {
