@@ -2,7 +2,8 @@
  * The two autograd nodes a loss call can become, both driven by the loss's hooks:
  * - the **one-pass** node (a recorded call that differentiates only the prediction): the forward
  *   computes the per-sample sums and the gradient, already scaled by weight, sampleWeight and 1/M,
- *   into memory the call owns (an arena region for float32 on the wasm backend, else CallMemory);
+ *   into memory the call owns (an arena region for a float32 one of at least REGION_MINIMUM
+ *   elements on the wasm backend, else CallMemory);
  *   the backward hands that gradient on (or scales it by a non-unit head gradient);
  * - the **block** node: ℓ is computed block by block and reduced while in cache (sampleWeight,
  *   weight, the per-sample mean), and its backward scales the head gradient back into dℓ block
