@@ -102,25 +102,27 @@ export function backward(
   const keep = options.variables ? new Set(options.variables) : null;
   const stops = options.stopAtVariables ? keep : null;
   const order = reverseTopologicalOrder(heads, stops);
-  const nodeOf = (array: NDArray) => (stops?.has(array) ? null : array._node);
   // Every check that does not need a rule to run comes first, so most failures throw before any
   // rule has run at all.
   for (const array of order) {
-    const node = nodeOf(array);
+    const node = nodeOf(array, stops);
     if (node) checkRunnable(where, node, array);
   }
   const graphFreed: (() => void)[] = [];
   const pass: BackwardPass = {
     retainGraph: options.retainGraph,
-    onGraphFreed: (callback) => {
-      if (!options.retainGraph) graphFreed.push(callback);
-    },
+    // A retained graph is never freed by this pass: its callbacks are dropped.
+    onGraphFreed: options.retainGraph
+      ? ignoreCallback
+      : (callback) => {
+          graphFreed.push(callback);
+        },
   };
   // Recording as createGraph says while the rules run (withRecording's work, without its closure).
   const previousRecording = swapRecording(options.createGraph);
   try {
     for (const array of order) {
-      const node = nodeOf(array);
+      const node = nodeOf(array, stops);
       const gradOutput = grads.get(array);
       if (!node || !gradOutput) continue;
       // Again, now: a rule that ran before this one may have written one of this node's inputs
@@ -163,7 +165,7 @@ export function backward(
 
   if (!options.retainGraph) {
     for (const array of order) {
-      const node = nodeOf(array);
+      const node = nodeOf(array, stops);
       if (node) node.backward = null;
     }
     // The graph can never run again and every gradient of the pass has been copied out: rules
@@ -171,6 +173,14 @@ export function backward(
     for (const callback of graphFreed) callback();
   }
   return result;
+}
+
+/** BackwardPass.onGraphFreed of a pass that retains the graph: it never frees it. */
+function ignoreCallback(_callback: () => void): void {}
+
+/** The node whose rule the pass runs for `array`: none past a stop. */
+function nodeOf(array: NDArray, stops: ReadonlySet<NDArray> | null): GraphNode | null {
+  return stops?.has(array) ? null : array._node;
 }
 
 /** What a backward rule is told about the pass running it. */

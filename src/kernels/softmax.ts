@@ -29,7 +29,7 @@ import {
   type Scratch,
   wasmScratch,
 } from './runtime.js';
-import { startShares } from './threads.js';
+import { PARALLEL_MINIMUM, startShares } from './threads.js';
 
 export type {
   RowNormalizers,
@@ -192,11 +192,11 @@ function wholeRows(
   }
   for (let start = 0; start < shift.length; start += per) {
     const count = Math.min(per, shift.length - start);
-    f32.set(x.subarray(start * classes, (start + count) * classes), X_AT >> 2);
+    f32.set(span(x, start * classes, count * classes), X_AT >> 2);
     let outAt = 0;
     if (fused) {
-      f32.set(fused.scales.subarray(start, start + count), SCALES_AT >> 2);
-      i32.set(fused.labels.subarray(start, start + count), LABELS_AT >> 2);
+      f32.set(span(fused.scales, start, count), SCALES_AT >> 2);
+      i32.set(span(fused.labels, start, count), LABELS_AT >> 2);
       outAt = inPlace ? fused.out.byteOffset + 4 * start * classes : OUT_AT;
     }
     if (parts) f64.set(parts.uniform.subarray(start, start + count), UNIFORM_AT >> 3);
@@ -345,8 +345,12 @@ function check(where: string, rows: number, args: Arguments): void {
     if (!(labels[r]! >= 0 && labels[r]! < classes))
       throw new ValueError(`${where}: labels[${r}] = ${labels[r]} is not a class index in [0, ${classes})`);
   }
+  if (out) checkApart(where, x, out);
+}
+
+/** Throws unless `out` and `x` are disjoint memory (the label entries and non-finite rows re-read x). */
+function checkApart(where: string, x: TypedArray, out: TypedArray): void {
   if (
-    out &&
     out.buffer === x.buffer &&
     out.byteOffset < x.byteOffset + x.byteLength &&
     x.byteOffset < out.byteOffset + out.byteLength
@@ -418,7 +422,10 @@ export function sparseSoftmaxCrossEntropyGradientRows(args: SparseCrossEntropyGr
   // With a kernel thread pool (gloss/node useKernelThreads), the other threads take the later
   // rows of a large float32 call while this one runs the first share.
   const split =
-    x instanceof Float32Array && wasmScratch() && scalesFitFloat32(scales)
+    rows * classes >= PARALLEL_MINIMUM &&
+    x instanceof Float32Array &&
+    wasmScratch() &&
+    scalesFitFloat32(scales)
       ? startShares(rows, rows * classes, {
           kernel: 'softmaxCrossEntropy',
           parameters: [],
@@ -439,13 +446,15 @@ export function sparseSoftmaxCrossEntropyGradientRows(args: SparseCrossEntropyGr
 
 /** sparseSoftmaxCrossEntropyGradientRows of the first `n` rows of checked arguments, on this thread. */
 function lossAndGradient(args: SparseCrossEntropyGradientRows, n: number): void {
-  const { classes } = args;
-  const [x, out] = [head(args.x, n * classes), head(args.out, n * classes)];
-  const [labels, scales, loss] = [head(args.labels, n), head(args.scales, n), head(args.loss, n)];
+  const classes = args.classes;
+  const x = head(args.x, n * classes);
+  const out = head(args.out, n * classes);
+  const labels = head(args.labels, n);
+  const scales = head(args.scales, n);
+  const loss = head(args.loss, n);
   const scratch = args.normalizers;
-  const [shift, logSum] = scratch
-    ? [head(scratch.shift, n), head(scratch.logSum, n)]
-    : [new Float64Array(n), new Float64Array(n)];
+  const shift = scratch ? head(scratch.shift, n) : new Float64Array(n);
+  const logSum = scratch ? head(scratch.logSum, n) : new Float64Array(n);
   const fits = scalesFitFloat32(scales);
   const parts = args.uniformParts ?? null;
   const fused =
@@ -455,7 +464,31 @@ function lossAndGradient(args: SparseCrossEntropyGradientRows, n: number): void 
   gradient({ x, classes, shift, logSum, scale: scales, labels, out }, fused, fused && classes <= CHUNK);
 }
 
+/**
+ * The `count` elements of `array` from `start`, as a view (the array itself when that is all of
+ * it: a call that fits one chunk makes no views).
+ */
+function span<T extends TypedArray>(array: T, start: number, count: number): T {
+  return start === 0 && array.length === count ? array : (array.subarray(start, start + count) as T);
+}
+
 /** The first `count` elements of `array`, as a view (the array itself when that is all of it). */
 function head<T extends TypedArray>(array: T, count: number): T {
   return array.length === count ? array : (array.subarray(0, count) as T);
+}
+
+// ---- the trusted entry ------------------------------------------------------------------------
+
+/**
+ * {@link sparseSoftmaxCrossEntropyGradientRows} for arguments their caller built and validated
+ * itself (SoftmaxCrossEntropyLoss's one-pass call: prepare checked every label, every other
+ * array is sized from pred), so their lengths and labels are not checked again: on a small call
+ * (a few hundred logits) that check and its argument object cost as much as the kernel. An
+ * internal entry, not exported by kernels/index.ts.
+ */
+export function sparseSoftmaxCrossEntropyGradientOfCheckedRows(args: SparseCrossEntropyGradientRows): void {
+  checkApart('sparseSoftmaxCrossEntropyGradientRows', args.x, args.out);
+  // Too small for the kernel threads (startShares would decline): this thread does every row.
+  if (args.x.length >= PARALLEL_MINIMUM || args.uniformParts) sparseSoftmaxCrossEntropyGradientRows(args);
+  else lossAndGradient(args, args.labels.length);
 }

@@ -9,9 +9,9 @@ import {
   type FloatArray,
   isFloatArray,
   softmaxGradientRows,
-  sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from '../kernels/index.js';
+import { sparseSoftmaxCrossEntropyGradientOfCheckedRows } from '../kernels/softmax.js';
 import { sparseTargetsOnePass } from './_softmax-one-pass-targets.js';
 import {
   denseTargetTwin,
@@ -375,11 +375,13 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const loss = perSample === 1 ? sums : scratch.subarray(rows, 2 * rows);
     const out = gradient as FloatArray;
     // With options: the kernel for the label alone, then their fix-up (_softmax-one-pass-targets.ts).
+    // Without: the kernel's entry that skips its checks (prepare validated the labels, and every
+    // array here is sized from pred).
     if (sparse) {
       const memory = this.callMemory;
       sparseTargetsOnePass({ memory, x, classes, sparse, total, rowScales, loss, out, normalizers });
     } else
-      sparseSoftmaxCrossEntropyGradientRows({
+      sparseSoftmaxCrossEntropyGradientOfCheckedRows({
         x,
         classes,
         labels: labels!,

@@ -12,6 +12,7 @@ import {
   sparseSoftmaxCrossEntropyRows,
 } from '../../src/kernels/index.js';
 import { allocateRegion, regionView, releaseRegion } from '../../src/kernels/arena.js';
+import { sparseSoftmaxCrossEntropyGradientOfCheckedRows } from '../../src/kernels/softmax.js';
 import { firstMismatch, uniforms } from './_ulp.js';
 
 /** Float64 reference: per row lse = log Σ e^x (max-shifted), ℓ = lse − x_label, grad = s·(p − onehot). */
@@ -331,6 +332,64 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
           const want = reference(x, 3, 4, labels, [1, 1, 0.5]);
           for (let k = 8; k < 12; k++) assert.ok(Math.abs(grad[k]! - want.grad[k]!) < 1e-7, `entry ${k}`);
         }
+      } finally {
+        setKernelBackend('auto');
+      }
+    });
+  }
+
+  for (const backend of BACKENDS) {
+    it(`${backend}: the entry for checked arguments gives the checked kernel's bits, and refuses an overlapping out`, () => {
+      setKernelBackend(backend);
+      try {
+        const I = Number.POSITIVE_INFINITY;
+        const special = Float32Array.from([Number.NaN, 0, 1, 2, 3, -I, -I, 4, 0, 1, I, 0, 5, 5, 1, 5]);
+        const cases = [
+          { x: special, labels: Int32Array.from([0, 1, 2, 3]), classes: 4 },
+          ...[
+            [32, 10],
+            [7, 3],
+            [256, 10],
+            [3, 20000],
+          ].map(([rows, classes]) => ({
+            ...randomCase(rows!, classes!, 12, rows! * classes!),
+            classes: classes!,
+          })),
+          { ...randomCase(9, 6, 4, 5), x: Float64Array.from(randomCase(9, 6, 4, 5).x), classes: 6 },
+        ];
+        for (const { x, labels, classes } of cases) {
+          const rows = labels.length;
+          const scales = Float64Array.from({ length: rows }, (_, r) => 0.5 + r / 7);
+          const outputs = [0, 1].map(() => ({
+            loss: new Float64Array(rows),
+            out:
+              x instanceof Float64Array ? new Float64Array(rows * classes) : new Float32Array(rows * classes),
+            normalizers: { shift: new Float64Array(rows), logSum: new Float64Array(rows) },
+          }));
+          sparseSoftmaxCrossEntropyGradientRows({ x, classes, labels, scales, ...outputs[0]! });
+          sparseSoftmaxCrossEntropyGradientOfCheckedRows({ x, classes, labels, scales, ...outputs[1]! });
+          const [want, got] = outputs as [(typeof outputs)[0], (typeof outputs)[0]];
+          for (const [name, a, b] of [
+            ['loss', got.loss, want.loss],
+            ['gradient', got.out, want.out],
+            ['shift', got.normalizers.shift, want.normalizers.shift],
+            ['logSum', got.normalizers.logSum, want.normalizers.logSum],
+          ] as const)
+            assert.deepEqual(a, b, `[${rows}, ${classes}] ${name}`);
+        }
+        const x = new Float32Array(12);
+        assert.throws(
+          () =>
+            sparseSoftmaxCrossEntropyGradientOfCheckedRows({
+              x: x.subarray(0, 6),
+              classes: 3,
+              labels: Int32Array.from([0, 1]),
+              scales: Float64Array.from([1, 1]),
+              loss: new Float64Array(2),
+              out: x.subarray(4, 10),
+            }),
+          /must not overlap x/,
+        );
       } finally {
         setKernelBackend('auto');
       }

@@ -10,6 +10,7 @@ import * as nd from '../../src/ndarray/index.js';
 import { assertClose } from '../ops/_op-checks.js';
 import { liveRegionCount } from '../../src/kernels/arena.js';
 import { setKernelBackend } from '../../src/kernels/index.js';
+import { REGION_MINIMUM } from '../../src/loss/_base/pipelines.js';
 
 /** The loss's CallMemory (protected: reached here for the test only). */
 const memoryOf = (loss: L2Loss) => (loss as unknown as { callMemory: CallMemory }).callMemory;
@@ -150,6 +151,27 @@ describe('a float32 call on the wasm backend owns an arena region until its grap
     setKernelBackend('wasm');
     const before = liveRegionCount();
     const loss = new L2Loss();
+    // The smallest gradient that gets a region: 64 samples of REGION_MINIMUM / 64 elements.
+    const perSample = REGION_MINIMUM / 64;
+    const values = Array.from({ length: REGION_MINIMUM }, (_, i) => (i % 17) - 8);
+    const pred = nd.array(values).reshape(64, perSample).attachGrad();
+    const out = record(() => loss.forward(pred, nd.zeros([64, perSample])));
+    assert.equal(liveRegionCount(), before + 1);
+    out.backward(undefined, { retainGraph: true });
+    assert.equal(liveRegionCount(), before + 1);
+    out.backward();
+    assert.equal(liveRegionCount(), before);
+    assertClose(
+      pred.grad!.data,
+      values.map((v) => v / perSample),
+      { rtol: 1e-6, atol: 0 },
+    );
+  });
+
+  test('a smaller gradient takes CallMemory instead (no region, nothing left live)', () => {
+    setKernelBackend('wasm');
+    const before = liveRegionCount();
+    const loss = new L2Loss();
     const pred = nd
       .array([
         [1, 2, 3],
@@ -157,11 +179,9 @@ describe('a float32 call on the wasm backend owns an arena region until its grap
       ])
       .attachGrad();
     const out = record(() => loss.forward(pred, nd.zeros([2, 3])));
-    assert.equal(liveRegionCount(), before + 1);
-    out.backward(undefined, { retainGraph: true });
-    assert.equal(liveRegionCount(), before + 1);
-    out.backward();
     assert.equal(liveRegionCount(), before);
+    out.backward();
+    assert.equal(memoryOf(loss).freeCount(arrayKind('float32', 6)), 1);
     assertClose(
       pred.grad!.data,
       [1, 2, 3, 4, 5, 6].map((v) => v / 3),

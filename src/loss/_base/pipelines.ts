@@ -2,7 +2,8 @@
  * The two autograd nodes a loss call can become, both driven by the loss's hooks:
  * - the **one-pass** node (a recorded call that differentiates only the prediction): the forward
  *   computes the per-sample sums and the gradient, already scaled by weight, sampleWeight and 1/M,
- *   into memory the call owns (an arena region for float32 on the wasm backend, else CallMemory);
+ *   into memory the call owns (an arena region for a float32 one of at least REGION_MINIMUM
+ *   elements on the wasm backend, else CallMemory);
  *   the backward hands that gradient on (or scales it by a non-unit head gradient);
  * - the **block** node: ℓ is computed block by block and reduced while in cache (sampleWeight,
  *   weight, the per-sample mean), and its backward scales the head gradient back into dℓ block
@@ -15,7 +16,7 @@ import { isRecording } from '../../autograd/state.js';
 import { allocate, isFloat, type TypedArray } from '../../ndarray/dtype.js';
 import { NDArray } from '../../ndarray/ndarray.js';
 import { sizeOf } from '../../ndarray/shape.js';
-import { defineOp } from '../../ops/_define.js';
+import { type BackwardContext, defineOp, type ForwardResult, type OpDefinition } from '../../ops/_define.js';
 import { type ArenaRegion, allocateRegion, regionView, releaseRegion } from '../../kernels/arena.js';
 import type { CallMemory } from '../_call-memory.js';
 import {
@@ -86,6 +87,13 @@ function headPerSample(
 }
 
 /**
+ * The fewest elements of a float32 gradient kept in an arena region (see onePassOp): for a
+ * smaller one, registering the region with its finalizer and making its view cost more than the
+ * copy out of the kernel's scratch that the region saves.
+ */
+export const REGION_MINIMUM = 4096;
+
+/**
  * The autograd node of a fused call (see Loss.forwardGradient): the forward sums ℓ per
  * sample and fills a gradient buffer already scaled by weight, sampleWeight and 1/M; the
  * backward multiplies it by the head gradient into `arrays[0]`'s gradient.
@@ -96,90 +104,119 @@ export function onePassOp<Extra, State>(
   weights: WeightReader | null,
   reduction: CallReduction,
 ) {
-  const reduced = reduction.kind !== 'perSample';
-  const layout = batchLayout(prepared);
-  const pred = prepared.arrays[0]!;
-  const dtype = outputDType(prepared);
-  const fused = hooks.forwardGradient!;
-  const perSample = pred.size / layout.batch;
-  return defineOp<undefined, FusedSaved<State>>({
-    name: hooks.name,
-    forward: () => {
-      const state = hooks.createState(prepared);
-      // The gradient belongs to this call's node until its graph is freed: a float32 one in a
-      // region of the kernels' arena memory, which the one-pass kernels write in place (see
-      // arena.ts), otherwise memory of this loss's earlier calls (see CallMemory).
-      // The per-sample scales and sums too: one float64 buffer, from the loss's CallMemory like
-      // the gradient (a new typed array of over 64 bytes costs a backing store, ~1 µs, per call).
-      const batch = layout.batch;
-      const perSampleMemory = hooks.callMemory.takeArray('float64', 2 * batch) as Float64Array;
-      const owner: FusedSaved<State> = { state, gradient: null, region: null, perSampleMemory };
-      if (pred.dtype === 'float32') owner.region = allocateRegion(pred.size, owner);
-      const gradient = owner.region
-        ? regionView(owner.region)
-        : hooks.callMemory.takeArray(pred.dtype, pred.size);
-      if (!owner.region) owner.gradient = gradient;
-      const unit = sumScale(hooks.weight, layout.count, reduction);
-      const scales = perSampleMemory.subarray(0, batch);
-      for (let sample = 0; sample < batch; sample++)
-        scales[sample] = weights ? unit * weights.ofSample(sample) : unit;
-      const sums = perSampleMemory.subarray(batch, 2 * batch).fill(0);
-      fused({ prepared, state, sampleSize: perSample, scales, sums, gradient });
-      if (reduced) {
-        if (weights)
-          for (let sample = 0; sample < layout.batch; sample++) sums[sample]! *= weights.ofSample(sample);
-        const out = allocate(dtype, 1);
-        out[0] = reducedValue(sums, hooks.weight, reduction);
-        return { output: new NDArray(out, []), saved: owner };
-      }
-      const out = allocate(dtype, layout.batch);
-      for (let sample = 0; sample < layout.batch; sample++) {
-        const total = weights ? sums[sample]! * weights.ofSample(sample) : sums[sample]!;
-        out[sample] = hooks.weight === null ? total / layout.count : total * unit;
-      }
-      return { output: new NDArray(out, [layout.batch]), saved: owner };
-    },
-    backward: ({ gradOutput, saved, retainGraph, onGraphFreed }) => {
-      onGraphFreed(() => {
-        hooks.releaseState(saved.state);
-        if (saved.region) releaseRegion(saved.region);
-        if (saved.gradient) hooks.callMemory.giveBackArray(saved.gradient);
-        hooks.callMemory.giveBackArray(saved.perSampleMemory);
-      });
-      if (isRecording()) {
-        const sampleWeight = weights ? weights.array : null;
-        const shape = weights ? weights.shape : null;
-        return hooks.twinGradients(prepared, sampleWeight, shape, reduction, gradOutput);
-      }
-      // A 0-d result's one head value scales the whole gradient (one "sample" of every element).
-      const headCount = reduced ? pred.size : perSample;
-      // A view made now: the region stays allocated, and so unmoved, until the graph is freed.
-      const stored = saved.region ? regionView(saved.region) : saved.gradient!;
-      const head = gradOutput.data;
-      let ones = true;
-      for (let n = 0; n < head.length && ones; n++) ones = head[n] === 1;
-      let result: TypedArray;
-      if (!retainGraph) {
-        // This is the last run: the stored gradient itself becomes the result, scaled in place
-        // by a non-unit head (the engine copies it into .grad before the graph is freed and the
-        // memory goes back).
-        if (!ones) scaleBySample(stored, head, headCount, stored);
-        result = stored;
-      } else {
-        // A retained graph may run again, so the stored gradient must stay as it is.
-        const scaled = hooks.callMemory.takeArray(pred.dtype, pred.size);
-        onGraphFreed(() => hooks.callMemory.giveBackArray(scaled));
-        if (ones) scaled.set(stored);
-        else scaleBySample(stored, head, headCount, scaled);
-        result = scaled;
-      }
-      // The prediction's gradient, and none for the other inputs (and the sampleWeight).
-      const grads: (NDArray | null)[] = [new NDArray(result, pred.shape)];
-      for (let i = 1; i < prepared.arrays.length; i++) grads.push(null);
-      if (weights) grads.push(null);
-      return grads;
-    },
-  });
+  return defineOp(new OnePassDefinition(hooks, prepared, weights, reduction));
+}
+
+/**
+ * The definition of one fused call's op: one object per call whose methods are its forward and
+ * backward (rather than two closures and an object, on every training step).
+ */
+class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSaved<State>> {
+  readonly name: string;
+  private readonly reduced: boolean;
+  private readonly layout: ReturnType<typeof batchLayout>;
+  private readonly pred: NDArray;
+  private readonly perSample: number;
+
+  constructor(
+    private readonly hooks: LossHooks<Extra, State>,
+    private readonly prepared: Prepared<Extra>,
+    private readonly weights: WeightReader | null,
+    private readonly reduction: CallReduction,
+  ) {
+    this.name = hooks.name;
+    this.reduced = reduction.kind !== 'perSample';
+    this.layout = batchLayout(prepared);
+    this.pred = prepared.arrays[0]!;
+    this.perSample = this.pred.size / this.layout.batch;
+  }
+
+  forward(): ForwardResult<FusedSaved<State>> {
+    const { hooks, prepared, weights, reduction, layout, pred } = this;
+    const state = hooks.createState(prepared);
+    // The gradient belongs to this call's node until its graph is freed: a float32 one of at
+    // least REGION_MINIMUM elements in a region of the kernels' arena memory, which the
+    // one-pass kernels write in place (see arena.ts), otherwise memory of this loss's earlier
+    // calls (see CallMemory).
+    // The per-sample scales and sums too: one float64 buffer, from the loss's CallMemory like
+    // the gradient (a new typed array of over 64 bytes costs a backing store, ~1 µs, per call).
+    const batch = layout.batch;
+    const perSampleMemory = hooks.callMemory.takeArray('float64', 2 * batch) as Float64Array;
+    const owner: FusedSaved<State> = { state, gradient: null, region: null, perSampleMemory };
+    if (pred.dtype === 'float32' && pred.size >= REGION_MINIMUM)
+      owner.region = allocateRegion(pred.size, owner);
+    const gradient = owner.region
+      ? regionView(owner.region)
+      : hooks.callMemory.takeArray(pred.dtype, pred.size);
+    if (!owner.region) owner.gradient = gradient;
+    const unit = sumScale(hooks.weight, layout.count, reduction);
+    const scales = perSampleMemory.subarray(0, batch);
+    for (let sample = 0; sample < batch; sample++)
+      scales[sample] = weights ? unit * weights.ofSample(sample) : unit;
+    const sums = perSampleMemory.subarray(batch, 2 * batch).fill(0);
+    hooks.forwardGradient!({ prepared, state, sampleSize: this.perSample, scales, sums, gradient });
+    const dtype = outputDType(prepared);
+    if (this.reduced) {
+      if (weights)
+        for (let sample = 0; sample < layout.batch; sample++) sums[sample]! *= weights.ofSample(sample);
+      const out = allocate(dtype, 1);
+      out[0] = reducedValue(sums, hooks.weight, reduction);
+      return { output: new NDArray(out, []), saved: owner };
+    }
+    const out = allocate(dtype, layout.batch);
+    for (let sample = 0; sample < layout.batch; sample++) {
+      const total = weights ? sums[sample]! * weights.ofSample(sample) : sums[sample]!;
+      out[sample] = hooks.weight === null ? total / layout.count : total * unit;
+    }
+    return { output: new NDArray(out, [layout.batch]), saved: owner };
+  }
+
+  backward({
+    gradOutput,
+    saved,
+    retainGraph,
+    onGraphFreed,
+  }: BackwardContext<undefined, FusedSaved<State>>): (NDArray | null)[] {
+    const { hooks, prepared, weights, reduction, pred } = this;
+    onGraphFreed(() => {
+      hooks.releaseState(saved.state);
+      if (saved.region) releaseRegion(saved.region);
+      if (saved.gradient) hooks.callMemory.giveBackArray(saved.gradient);
+      hooks.callMemory.giveBackArray(saved.perSampleMemory);
+    });
+    if (isRecording()) {
+      const sampleWeight = weights ? weights.array : null;
+      const shape = weights ? weights.shape : null;
+      return hooks.twinGradients(prepared, sampleWeight, shape, reduction, gradOutput);
+    }
+    // A 0-d result's one head value scales the whole gradient (one "sample" of every element).
+    const headCount = this.reduced ? pred.size : this.perSample;
+    // A view made now: the region stays allocated, and so unmoved, until the graph is freed.
+    const stored = saved.region ? regionView(saved.region) : saved.gradient!;
+    const head = gradOutput.data;
+    let ones = true;
+    for (let n = 0; n < head.length && ones; n++) ones = head[n] === 1;
+    let result: TypedArray;
+    if (!retainGraph) {
+      // This is the last run: the stored gradient itself becomes the result, scaled in place
+      // by a non-unit head (the engine copies it into .grad before the graph is freed and the
+      // memory goes back).
+      if (!ones) scaleBySample(stored, head, headCount, stored);
+      result = stored;
+    } else {
+      // A retained graph may run again, so the stored gradient must stay as it is.
+      const scaled = hooks.callMemory.takeArray(pred.dtype, pred.size);
+      onGraphFreed(() => hooks.callMemory.giveBackArray(scaled));
+      if (ones) scaled.set(stored);
+      else scaleBySample(stored, head, headCount, scaled);
+      result = scaled;
+    }
+    // The prediction's gradient, and none for the other inputs (and the sampleWeight).
+    const grads: (NDArray | null)[] = [new NDArray(result, pred.shape)];
+    for (let i = 1; i < prepared.arrays.length; i++) grads.push(null);
+    if (weights) grads.push(null);
+    return grads;
+  }
 }
 
 /** The single autograd node of a call, built on the block kernels. */
