@@ -206,16 +206,20 @@
   ;; Scratch: beta, betaNext, ahead (count + 2 f64 each). Out, per frame t: gammas[t·states + s]
   ;; = dℓ · α̂_t(s)β̂_t(s) / Σ_s α̂_t(s)β̂_t(s) inside the window (untouched outside), totals[t] =
   ;; the sum of β_t before rescaling (t < frames − 1), frameFlags[t] = 1 where the β step into
-  ;; frame t underflowed. Returns 1, or 0 where a β sum or an occupancy sum is too small or not
-  ;; finite (the caller falls back to log space); the underflow bound is the caller's.
+  ;; frame t underflowed, and gradient[t·classes + extended[s]] −= dℓ·γ_t(s) inside the window
+  ;; (float32 rows of `classes`, holding the softmax terms; extended: i32 class per state).
+  ;; Returns 1, or 0 where a β sum or an occupancy sum is too small or not finite (the caller
+  ;; falls back to log space, dropping the gradient rows); the underflow bound is the caller's.
   ;; The reference, with the derivation, is linearBackward in src/loss/_ctc-backward.ts.
   (global $occupancyFloor f64 (f64.const 0x1p-960))
   (func (export "ctcBetaLinear")
     (param $emissions i32) (param $emissionWidth i32) (param $emissionFlags i32) (param $alphas i32)
     (param $states i32) (param $skip i32) (param $count i32) (param $frames i32) (param $scale f64)
     (param $beta i32) (param $betaNext i32) (param $ahead i32)
-    (param $gammas i32) (param $totals i32) (param $frameFlags i32) (result i32)
+    (param $gammas i32) (param $totals i32) (param $frameFlags i32)
+    (param $extended i32) (param $classes i32) (param $gradient i32) (result i32)
     (local $t i32) (local $s i32) (local $low i32) (local $high i32) (local $aheadEnd i32)
+    (local $gradientRow i32) (local $q i32) (local $blankTerms f64)
     (local $at i32) (local $row i32) (local $swap i32) (local $p i32)
     (local $total f64) (local $factor v128) (local $inverse v128)
     (local $lanes v128) (local $lowLanes v128) (local $highLanes v128) (local $aheadEndLanes v128)
@@ -366,6 +370,40 @@
           (else (v128.store64_lane 0 (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))))
         (local.set $s (i32.add (local.get $s) (i32.const 2)))
         (br_if $gamma (i32.lt_u (local.get $s) (local.get $count))))
+      ;; gradient_t(l'_s) −= dℓ·γ_t(s) in the window, as subtractOccupancies in _ctc-backward.ts
+      ;; does it (the same bits): the blank's terms (even states) summed first and subtracted
+      ;; once, then the label states' one by one, s ascending; each float32 element widened and
+      ;; the float64 difference rounded.
+      (local.set $gradientRow
+        (i32.add (local.get $gradient) (i32.shl (i32.mul (local.get $t) (local.get $classes)) (i32.const 2))))
+      (local.set $blankTerms (f64.const 0))
+      (local.set $s (i32.add (local.get $low) (i32.and (local.get $low) (i32.const 1))))
+      (block $blankDone
+        (br_if $blankDone (i32.gt_s (local.get $s) (local.get $high)))
+        (loop $blankTerm
+          (local.set $blankTerms
+            (f64.add (local.get $blankTerms)
+              (f64.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))))))
+          (local.set $s (i32.add (local.get $s) (i32.const 2)))
+          (br_if $blankTerm (i32.le_s (local.get $s) (local.get $high)))))
+      (local.set $q
+        (i32.add (local.get $gradientRow) (i32.shl (i32.load (local.get $extended)) (i32.const 2))))
+      (f32.store (local.get $q)
+        (f32.demote_f64 (f64.sub (f64.promote_f32 (f32.load (local.get $q))) (local.get $blankTerms))))
+      (local.set $s (i32.or (local.get $low) (i32.const 1)))
+      (block $labelsDone
+        (br_if $labelsDone (i32.gt_s (local.get $s) (local.get $high)))
+        (loop $labelTerm
+          (local.set $q
+            (i32.add (local.get $gradientRow)
+              (i32.shl (i32.load (i32.add (local.get $extended) (i32.shl (local.get $s) (i32.const 2)))) (i32.const 2))))
+          (f32.store (local.get $q)
+            (f32.demote_f64
+              (f64.sub
+                (f64.promote_f32 (f32.load (local.get $q)))
+                (f64.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3)))))))
+          (local.set $s (i32.add (local.get $s) (i32.const 2)))
+          (br_if $labelTerm (i32.le_s (local.get $s) (local.get $high)))))
       (local.set $t (i32.sub (local.get $t) (i32.const 1)))
       (br_if $nextFrame (i32.ge_s (local.get $t) (i32.const 0))))
     (i32.const 1)
