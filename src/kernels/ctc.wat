@@ -72,7 +72,7 @@
     (local $total f64) (local $inverse v128)
     (local $p i32) (local $lowLanes v128) (local $highLanes v128) (local $blankLanes v128)
     (local $sums v128) (local $flags v128) (local $lanes v128) (local $window v128) (local $values v128)
-    (local $paths v128)
+    (local $paths v128) (local $current v128) (local $before v128)
     (local.set $labelCount (i32.shr_u (i32.sub (local.get $count) (i32.const 1)) (i32.const 1)))
     (local.set $t (i32.const 0))
     (block $done
@@ -127,6 +127,7 @@
         ;; (bitwise, so whatever a padding lane read, even NaN, drops out), as in the reference.
         (local.set $sums (v128.const f64x2 0 0))
         (local.set $flags (v128.const i64x2 0 0))
+        (local.set $before (v128.const f64x2 0 0))
         (local.set $lanes (v128.const i64x2 0 1))
         (local.set $s (i32.const 0))
         (loop $nextPair
@@ -143,17 +144,20 @@
           (if (i32.eqz (local.get $t))
             (then (local.set $values (v128.and (local.get $emission) (local.get $window))))
             (else
-              ;; α_{t−1}(s) + α_{t−1}(s − 1) + α_{t−1}(s − 2) where that jump is allowed
+              ;; α_{t−1}(s) + α_{t−1}(s − 1) + α_{t−1}(s − 2) where that jump is allowed: the
+              ;; pairs (s, s + 1) loaded and (s − 2, s − 1) kept from the step before (0 at s = 0),
+              ;; (s − 1, s) shuffled from both — no unaligned load of a row just stored
+              (local.set $current (v128.load (local.get $p)))
               (local.set $paths
                 (f64x2.add
                   (f64x2.add
-                    (v128.load (local.get $p))
-                    (v128.and
-                      (v128.load offset=0 (i32.sub (local.get $p) (i32.const 8)))
-                      (select (v128.const i64x2 0 -1) (v128.const i64x2 -1 -1) (i32.eqz (local.get $s)))))
+                    (local.get $current)
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23
+                      (local.get $before) (local.get $current)))
                   (v128.and
-                    (v128.load offset=0 (i32.sub (local.get $p) (i32.const 16)))
+                    (local.get $before)
                     (v128.load (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 3)))))))
+              (local.set $before (local.get $current))
               (local.set $values (v128.and (f64x2.mul (local.get $emission) (local.get $paths)) (local.get $window)))
               (local.set $flags
                 (v128.or (local.get $flags)
@@ -219,7 +223,7 @@
     (param $gammas i32) (param $totals i32) (param $frameFlags i32)
     (param $extended i32) (param $classes i32) (param $gradient i32) (result i32)
     (local $t i32) (local $s i32) (local $low i32) (local $high i32) (local $aheadEnd i32)
-    (local $gradientRow i32) (local $q i32) (local $blankTerms f64)
+    (local $gradientRow i32) (local $q i32) (local $blankTerms f64) (local $current v128) (local $following v128)
     (local $at i32) (local $row i32) (local $swap i32) (local $p i32)
     (local $total f64) (local $factor v128) (local $inverse v128)
     (local $lanes v128) (local $lowLanes v128) (local $highLanes v128) (local $aheadEndLanes v128)
@@ -282,23 +286,31 @@
           (v128.store (i32.add (local.get $ahead) (i32.shl (local.get $count) (i32.const 3))) (v128.const f64x2 0 0))
           (v128.store offset=16 (i32.add (local.get $ahead) (i32.shl (local.get $count) (i32.const 3))) (v128.const f64x2 0 0))
           ;; β_t(s) = ahead(s) + ahead(s + 1) + ahead(s + 2) where the jump s → s + 2 is allowed
+          ;; ahead's pairs (s, s + 1) kept from the step before, (s + 2, s + 3) loaded, and
+          ;; (s + 1, s + 2) shuffled from both: no unaligned load of what was just stored
           (local.set $sums (v128.const f64x2 0 0))
           (local.set $lanes (v128.const i64x2 0 1))
           (local.set $s (i32.const 0))
+          (local.set $current (v128.load (local.get $ahead)))
           (loop $betaNextPair
             (local.set $window
               (v128.and
                 (i64x2.ge_s (local.get $lanes) (local.get $lowLanes))
                 (i64x2.le_s (local.get $lanes) (local.get $highLanes))))
             (local.set $p (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))
+            (local.set $following (v128.load offset=16 (local.get $p)))
             (local.set $values
               (v128.and
                 (f64x2.add
-                  (f64x2.add (v128.load (local.get $p)) (v128.load offset=8 (local.get $p)))
+                  (f64x2.add
+                    (local.get $current)
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23
+                      (local.get $current) (local.get $following)))
                   (v128.and
-                    (v128.load offset=16 (local.get $p))
+                    (local.get $following)
                     (v128.load offset=16 (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 3))))))
                 (local.get $window)))
+            (local.set $current (local.get $following))
             (v128.store (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))
             (local.set $sums (f64x2.add (local.get $sums) (local.get $values)))
             (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
