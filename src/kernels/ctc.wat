@@ -224,6 +224,7 @@
     (param $extended i32) (param $classes i32) (param $gradient i32) (result i32)
     (local $t i32) (local $s i32) (local $low i32) (local $high i32) (local $aheadEnd i32)
     (local $gradientRow i32) (local $q i32) (local $blankTerms f64) (local $current v128) (local $following v128)
+    (local $lowLanes2 v128) (local $highLanes2 v128)
     (local $at i32) (local $row i32) (local $swap i32) (local $p i32)
     (local $total f64) (local $factor v128) (local $inverse v128)
     (local $lanes v128) (local $lowLanes v128) (local $highLanes v128) (local $aheadEndLanes v128)
@@ -246,6 +247,8 @@
         (then (local.set $high (i32.sub (local.get $count) (i32.const 1)))))
       (local.set $lowLanes (i64x2.splat (i64.extend_i32_s (local.get $low))))
       (local.set $highLanes (i64x2.splat (i64.extend_i32_s (local.get $high))))
+      (local.set $lowLanes2 (i64x2.splat (i64.extend_i32_s (i32.add (local.get $low) (i32.const 2)))))
+      (local.set $highLanes2 (i64x2.splat (i64.extend_i32_s (i32.add (local.get $high) (i32.const 2)))))
       (if (i32.lt_s (local.get $t) (i32.sub (local.get $frames) (i32.const 1)))
         (then
           ;; ahead(s) = y_{t+1}(l'_s) · β̂_{t+1}(s) on [low, aheadEnd], 0 elsewhere and past the end
@@ -256,7 +259,12 @@
           (if (i32.gt_s (local.get $aheadEnd) (i32.sub (local.get $count) (i32.const 1)))
             (then (local.set $aheadEnd (i32.sub (local.get $count) (i32.const 1)))))
           (local.set $aheadEndLanes (i64x2.splat (i64.extend_i32_s (local.get $aheadEnd))))
+          ;; β_t(s) = ahead(s) + ahead(s + 1) + ahead(s + 2) where the jump s → s + 2 is allowed,
+          ;; in one pass with ahead: step s makes ahead's pair (s, s + 1) (0 from the label's end
+          ;; on, by the window) and, from s = 2 on, β's pair (s − 2, s − 1) from ahead's pair
+          ;; (s − 2, s − 1) kept from the step before, this one, and (s − 1, s) shuffled from both
           (local.set $flags (v128.const i64x2 0 0))
+          (local.set $sums (v128.const f64x2 0 0))
           (local.set $lanes (v128.const i64x2 0 1))
           (local.set $s (i32.const 0))
           (loop $aheadNext
@@ -269,53 +277,40 @@
                 (i32.add (local.get $at) (i32.shl (i32.add (i32.shr_u (local.get $s) (i32.const 1)) (i32.const 1)) (i32.const 3)))
                 (local.get $blankLanes)))
             (local.set $next (v128.load (i32.add (local.get $beta) (i32.shl (local.get $s) (i32.const 3)))))
-            (local.set $values (v128.and (f64x2.mul (local.get $emission) (local.get $next)) (local.get $window)))
-            (v128.store (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))
+            (local.set $following (v128.and (f64x2.mul (local.get $emission) (local.get $next)) (local.get $window)))
             (local.set $flags
               (v128.or (local.get $flags)
                 (v128.and (local.get $window)
                   (v128.and
-                    (f64x2.lt (local.get $values) (global.get $minNormalLanes))
+                    (f64x2.lt (local.get $following) (global.get $minNormalLanes))
                     (v128.and
                       (f64x2.ne (local.get $emission) (v128.const f64x2 0 0))
                       (f64x2.ne (local.get $next) (v128.const f64x2 0 0)))))))
-            (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
-            (local.set $s (i32.add (local.get $s) (i32.const 2)))
-            (br_if $aheadNext (i32.lt_u (local.get $s) (local.get $count))))
-          ;; ahead past the label is 0 (the pairs below read up to count + 2)
-          (v128.store (i32.add (local.get $ahead) (i32.shl (local.get $count) (i32.const 3))) (v128.const f64x2 0 0))
-          (v128.store offset=16 (i32.add (local.get $ahead) (i32.shl (local.get $count) (i32.const 3))) (v128.const f64x2 0 0))
-          ;; β_t(s) = ahead(s) + ahead(s + 1) + ahead(s + 2) where the jump s → s + 2 is allowed
-          ;; ahead's pairs (s, s + 1) kept from the step before, (s + 2, s + 3) loaded, and
-          ;; (s + 1, s + 2) shuffled from both: no unaligned load of what was just stored
-          (local.set $sums (v128.const f64x2 0 0))
-          (local.set $lanes (v128.const i64x2 0 1))
-          (local.set $s (i32.const 0))
-          (local.set $current (v128.load (local.get $ahead)))
-          (loop $betaNextPair
-            (local.set $window
-              (v128.and
-                (i64x2.ge_s (local.get $lanes) (local.get $lowLanes))
-                (i64x2.le_s (local.get $lanes) (local.get $highLanes))))
-            (local.set $p (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))
-            (local.set $following (v128.load offset=16 (local.get $p)))
-            (local.set $values
-              (v128.and
-                (f64x2.add
-                  (f64x2.add
-                    (local.get $current)
-                    (i8x16.shuffle 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23
-                      (local.get $current) (local.get $following)))
+            (if (i32.ge_u (local.get $s) (i32.const 2))
+              (then
+                ;; β's pair (s − 2, s − 1), in frame t's window
+                (local.set $window
                   (v128.and
-                    (local.get $following)
-                    (v128.load offset=16 (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 3))))))
-                (local.get $window)))
+                    (i64x2.ge_s (local.get $lanes) (local.get $lowLanes2))
+                    (i64x2.le_s (local.get $lanes) (local.get $highLanes2))))
+                (local.set $values
+                  (v128.and
+                    (f64x2.add
+                      (f64x2.add
+                        (local.get $current)
+                        (i8x16.shuffle 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23
+                          (local.get $current) (local.get $following)))
+                      (v128.and
+                        (local.get $following)
+                        (v128.load (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 3))))))
+                    (local.get $window)))
+                (v128.store (i32.add (local.get $betaNext) (i32.shl (i32.sub (local.get $s) (i32.const 2)) (i32.const 3)))
+                  (local.get $values))
+                (local.set $sums (f64x2.add (local.get $sums) (local.get $values)))))
             (local.set $current (local.get $following))
-            (v128.store (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))
-            (local.set $sums (f64x2.add (local.get $sums) (local.get $values)))
             (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
             (local.set $s (i32.add (local.get $s) (i32.const 2)))
-            (br_if $betaNextPair (i32.lt_u (local.get $s) (local.get $count))))
+            (br_if $aheadNext (i32.lt_u (local.get $s) (i32.add (local.get $count) (i32.const 2)))))
           (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $sums)) (f64x2.extract_lane 1 (local.get $sums))))
           (f64.store (i32.add (local.get $totals) (i32.shl (local.get $t) (i32.const 3))) (local.get $total))
           (if (i32.eqz (i32.and
