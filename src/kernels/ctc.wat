@@ -210,7 +210,7 @@
   ;; Scratch: beta, betaNext, ahead (count + 2 f64 each). Out, per frame t: gammas[t·states + s]
   ;; = dℓ · α̂_t(s)β̂_t(s) / Σ_s α̂_t(s)β̂_t(s) inside the window (untouched outside), totals[t] =
   ;; the sum of β_t before rescaling (t < frames − 1), frameFlags[t] = 1 where the β step into
-  ;; frame t underflowed, and gradient[t·classes + extended[s]] −= dℓ·γ_t(s) inside the window
+  ;; frame t underflowed (or an emission of frame t + 1 did: emissionFlags[t + 1]), and gradient[t·classes + extended[s]] −= dℓ·γ_t(s) inside the window
   ;; (float32 rows of `classes`, holding the softmax terms; extended: i32 class per state).
   ;; Returns 1, or 0 where a β sum or an occupancy sum is too small or not finite (the caller
   ;; falls back to log space, dropping the gradient rows); the underflow bound is the caller's.
@@ -335,7 +335,11 @@
             (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
             (local.set $s (i32.add (local.get $s) (i32.const 2)))
             (br_if $rescale (i32.lt_u (local.get $s) (local.get $count))))
-          (i32.store8 (i32.add (local.get $frameFlags) (local.get $t)) (v128.any_true (local.get $flags)))
+          ;; and, as in the reference, an underflowed emission of frame t + 1 counts for this step
+          (i32.store8 (i32.add (local.get $frameFlags) (local.get $t))
+            (i32.or
+              (v128.any_true (local.get $flags))
+              (i32.load8_u offset=1 (i32.add (local.get $emissionFlags) (local.get $t)))))
           (local.set $swap (local.get $beta))
           (local.set $beta (local.get $betaNext))
           (local.set $betaNext (local.get $swap))))
