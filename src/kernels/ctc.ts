@@ -111,7 +111,7 @@ function writeJumpMasks(i32: Int32Array, at: number, skip: Uint8Array, count: nu
   }
 }
 
-/** One sample's β recursion and occupancies, from what {@link ctcAlphaLinear} left (frames = totals.length). */
+/** One sample's β recursion, occupancies and gradient, from what {@link ctcAlphaLinear} left. */
 export interface CTCBetaRecursion {
   /** The forward's emissions (row stride `emissionWidth`), α̂ (row stride `states`) and emission flags. */
   readonly emissions: Float64Array;
@@ -119,28 +119,38 @@ export interface CTCBetaRecursion {
   readonly emissionUnderflows: Uint8Array;
   readonly alphas: Float64Array;
   readonly states: number;
-  /** The extended label's allowed jumps, and its state count S = 2L + 1. */
+  /** The extended label's classes and allowed jumps, and its state count S = 2L + 1. */
+  readonly extended: Int32Array;
   readonly skip: Uint8Array;
   readonly count: number;
+  /** The sample's frame count T_b. */
+  readonly frames: number;
   /** dℓ, the factor of every occupancy. */
   readonly scale: number;
-  /** Out: dℓ·γ_t(s) at `t·states + s` inside frame t's window of states (untouched outside). */
-  readonly gammas: Float64Array;
-  /** Out: the sum of β_t before rescaling, for t < frames − 1 (the β̂ scale of frame t). */
-  readonly totals: Float64Array;
-  /** Out: 1 where the β step into frame t (t < frames − 1) underflowed. */
-  readonly frameUnderflows: Uint8Array;
+  /**
+   * In and out: the sample's float32 gradient rows of `classes` (frame t at `t·frameStride`),
+   * holding dℓ·softmax(x_t); dℓ·γ_t(s) is subtracted at class l'_s of every state s in frame t's
+   * window, and only when the result is accepted (untouched otherwise).
+   */
+  readonly gradient: Float32Array;
+  readonly classes: number;
+  readonly frameStride: number;
+  /** log p of the forward and the underflow bound: see the return value. */
+  readonly logLikelihood: number;
+  readonly underflowMargin: number;
 }
 
 /**
- * Runs the rescaled β recursion of one sample and its occupancies in wasm (the reference and the
- * derivation: linearBackward in src/loss/_ctc-backward.ts). Returns true when every frame's β
- * and occupancy sums were usable (the caller still checks the underflow bound from `totals` and
- * `frameUnderflows`), false when the caller must fall back to log space, null without wasm.
+ * Runs the rescaled β recursion of one sample, its occupancies and its gradient in wasm (the
+ * reference and the derivation: linearBackward in src/loss/_ctc-backward.ts). Returns true when
+ * every frame's β and occupancy sums were usable and the underflow bound holds (the largest log
+ * scale of a frame whose β step underflowed is at most `underflowMargin` above `logLikelihood`):
+ * the gradient has its occupancies subtracted. False when the caller must fall back to log space
+ * (the gradient is untouched), null without wasm.
  */
 export function ctcBetaLinear(args: CTCBetaRecursion): boolean | null {
-  const { emissions, emissionWidth, emissionUnderflows, alphas, states, skip, count, scale } = args;
-  const frames = args.totals.length;
+  const { emissions, emissionWidth, emissionUnderflows, alphas, states, extended, skip, count, scale } = args;
+  const { frames, gradient, classes, frameStride } = args;
   const emissionsAt = SCRATCH_BASE;
   const flagsAt = emissionsAt + regionBytes(frames * emissionWidth * 8);
   const alphasAt = flagsAt + regionBytes(frames);
@@ -152,13 +162,24 @@ export function ctcBetaLinear(args: CTCBetaRecursion): boolean | null {
   const gammasAt = aheadAt + regionBytes((count + 4) * 8);
   const totalsAt = gammasAt + regionBytes(frames * states * 8);
   const frameFlagsAt = totalsAt + regionBytes(frames * 8);
-  const scratch = reserveScratch(wasmScratch(), frameFlagsAt + regionBytes(frames) - SCRATCH_BASE);
+  const extendedAt = frameFlagsAt + regionBytes(frames);
+  const gradientAt = extendedAt + regionBytes(count * 4);
+  const end = gradientAt + regionBytes(frames * classes * 4);
+  const scratch = reserveScratch(wasmScratch(), end - SCRATCH_BASE);
   if (!scratch) return null;
-  const { f64, i32, u8, kernels } = scratch;
+  const { f32, f64, i32, u8, kernels } = scratch;
   f64.set(emissions.subarray(0, frames * emissionWidth), emissionsAt >> 3);
   u8.set(emissionUnderflows.subarray(0, frames), flagsAt);
   f64.set(alphas.subarray(0, frames * states), alphasAt >> 3);
   writeJumpMasks(i32, skipAt, skip, count);
+  i32.set(extended.subarray(0, count), extendedAt >> 2);
+  const rows = gradientAt >> 2;
+  if (frameStride === classes) f32.set(gradient.subarray(0, frames * classes), rows);
+  else {
+    for (let t = 0; t < frames; t++) {
+      f32.set(gradient.subarray(t * frameStride, t * frameStride + classes), rows + t * classes);
+    }
+  }
   const ok = kernels.ctcBetaLinear(
     emissionsAt,
     emissionWidth,
@@ -175,10 +196,26 @@ export function ctcBetaLinear(args: CTCBetaRecursion): boolean | null {
     gammasAt,
     totalsAt,
     frameFlagsAt,
+    extendedAt,
+    classes,
+    gradientAt,
   );
   if (!ok) return false;
-  args.gammas.set(f64.subarray(gammasAt >> 3, (gammasAt >> 3) + frames * states));
-  args.totals.set(f64.subarray(totalsAt >> 3, (totalsAt >> 3) + frames));
-  args.frameUnderflows.set(u8.subarray(frameFlagsAt, frameFlagsAt + frames));
+  // The underflow bound, from the β scales D_t = Π_{τ ≥ t} totals (log D_{T−1} = 0).
+  let logScale = 0;
+  let worst = Number.NEGATIVE_INFINITY;
+  const totalsOf = totalsAt >> 3;
+  for (let t = frames - 2; t >= 0; t--) {
+    const nextScale = logScale + Math.log(f64[totalsOf + t]!);
+    if (u8[frameFlagsAt + t]) worst = Math.max(worst, logScale, nextScale);
+    logScale = nextScale;
+  }
+  if (!(worst - args.logLikelihood <= args.underflowMargin)) return false;
+  if (frameStride === classes) gradient.set(f32.subarray(rows, rows + frames * classes));
+  else {
+    for (let t = 0; t < frames; t++) {
+      gradient.set(f32.subarray(rows + t * classes, rows + (t + 1) * classes), t * frameStride);
+    }
+  }
   return true;
 }

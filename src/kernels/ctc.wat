@@ -72,7 +72,7 @@
     (local $total f64) (local $inverse v128)
     (local $p i32) (local $lowLanes v128) (local $highLanes v128) (local $blankLanes v128)
     (local $sums v128) (local $flags v128) (local $lanes v128) (local $window v128) (local $values v128)
-    (local $paths v128)
+    (local $paths v128) (local $current v128) (local $before v128)
     (local.set $labelCount (i32.shr_u (i32.sub (local.get $count) (i32.const 1)) (i32.const 1)))
     (local.set $t (i32.const 0))
     (block $done
@@ -127,6 +127,7 @@
         ;; (bitwise, so whatever a padding lane read, even NaN, drops out), as in the reference.
         (local.set $sums (v128.const f64x2 0 0))
         (local.set $flags (v128.const i64x2 0 0))
+        (local.set $before (v128.const f64x2 0 0))
         (local.set $lanes (v128.const i64x2 0 1))
         (local.set $s (i32.const 0))
         (loop $nextPair
@@ -143,17 +144,20 @@
           (if (i32.eqz (local.get $t))
             (then (local.set $values (v128.and (local.get $emission) (local.get $window))))
             (else
-              ;; α_{t−1}(s) + α_{t−1}(s − 1) + α_{t−1}(s − 2) where that jump is allowed
+              ;; α_{t−1}(s) + α_{t−1}(s − 1) + α_{t−1}(s − 2) where that jump is allowed: the
+              ;; pairs (s, s + 1) loaded and (s − 2, s − 1) kept from the step before (0 at s = 0),
+              ;; (s − 1, s) shuffled from both — no unaligned load of a row just stored
+              (local.set $current (v128.load (local.get $p)))
               (local.set $paths
                 (f64x2.add
                   (f64x2.add
-                    (v128.load (local.get $p))
-                    (v128.and
-                      (v128.load offset=0 (i32.sub (local.get $p) (i32.const 8)))
-                      (select (v128.const i64x2 0 -1) (v128.const i64x2 -1 -1) (i32.eqz (local.get $s)))))
+                    (local.get $current)
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23
+                      (local.get $before) (local.get $current)))
                   (v128.and
-                    (v128.load offset=0 (i32.sub (local.get $p) (i32.const 16)))
+                    (local.get $before)
                     (v128.load (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 3)))))))
+              (local.set $before (local.get $current))
               (local.set $values (v128.and (f64x2.mul (local.get $emission) (local.get $paths)) (local.get $window)))
               (local.set $flags
                 (v128.or (local.get $flags)
@@ -206,16 +210,21 @@
   ;; Scratch: beta, betaNext, ahead (count + 2 f64 each). Out, per frame t: gammas[t·states + s]
   ;; = dℓ · α̂_t(s)β̂_t(s) / Σ_s α̂_t(s)β̂_t(s) inside the window (untouched outside), totals[t] =
   ;; the sum of β_t before rescaling (t < frames − 1), frameFlags[t] = 1 where the β step into
-  ;; frame t underflowed. Returns 1, or 0 where a β sum or an occupancy sum is too small or not
-  ;; finite (the caller falls back to log space); the underflow bound is the caller's.
+  ;; frame t underflowed (or an emission of frame t + 1 did: emissionFlags[t + 1]), and gradient[t·classes + extended[s]] −= dℓ·γ_t(s) inside the window
+  ;; (float32 rows of `classes`, holding the softmax terms; extended: i32 class per state).
+  ;; Returns 1, or 0 where a β sum or an occupancy sum is too small or not finite (the caller
+  ;; falls back to log space, dropping the gradient rows); the underflow bound is the caller's.
   ;; The reference, with the derivation, is linearBackward in src/loss/_ctc-backward.ts.
   (global $occupancyFloor f64 (f64.const 0x1p-960))
   (func (export "ctcBetaLinear")
     (param $emissions i32) (param $emissionWidth i32) (param $emissionFlags i32) (param $alphas i32)
     (param $states i32) (param $skip i32) (param $count i32) (param $frames i32) (param $scale f64)
     (param $beta i32) (param $betaNext i32) (param $ahead i32)
-    (param $gammas i32) (param $totals i32) (param $frameFlags i32) (result i32)
+    (param $gammas i32) (param $totals i32) (param $frameFlags i32)
+    (param $extended i32) (param $classes i32) (param $gradient i32) (result i32)
     (local $t i32) (local $s i32) (local $low i32) (local $high i32) (local $aheadEnd i32)
+    (local $gradientRow i32) (local $q i32) (local $blankTerms f64) (local $current v128) (local $following v128)
+    (local $lowLanes2 v128) (local $highLanes2 v128)
     (local $at i32) (local $row i32) (local $swap i32) (local $p i32)
     (local $total f64) (local $factor v128) (local $inverse v128)
     (local $lanes v128) (local $lowLanes v128) (local $highLanes v128) (local $aheadEndLanes v128)
@@ -238,6 +247,8 @@
         (then (local.set $high (i32.sub (local.get $count) (i32.const 1)))))
       (local.set $lowLanes (i64x2.splat (i64.extend_i32_s (local.get $low))))
       (local.set $highLanes (i64x2.splat (i64.extend_i32_s (local.get $high))))
+      (local.set $lowLanes2 (i64x2.splat (i64.extend_i32_s (i32.add (local.get $low) (i32.const 2)))))
+      (local.set $highLanes2 (i64x2.splat (i64.extend_i32_s (i32.add (local.get $high) (i32.const 2)))))
       (if (i32.lt_s (local.get $t) (i32.sub (local.get $frames) (i32.const 1)))
         (then
           ;; ahead(s) = y_{t+1}(l'_s) · β̂_{t+1}(s) on [low, aheadEnd], 0 elsewhere and past the end
@@ -248,7 +259,12 @@
           (if (i32.gt_s (local.get $aheadEnd) (i32.sub (local.get $count) (i32.const 1)))
             (then (local.set $aheadEnd (i32.sub (local.get $count) (i32.const 1)))))
           (local.set $aheadEndLanes (i64x2.splat (i64.extend_i32_s (local.get $aheadEnd))))
+          ;; β_t(s) = ahead(s) + ahead(s + 1) + ahead(s + 2) where the jump s → s + 2 is allowed,
+          ;; in one pass with ahead: step s makes ahead's pair (s, s + 1) (0 from the label's end
+          ;; on, by the window) and, from s = 2 on, β's pair (s − 2, s − 1) from ahead's pair
+          ;; (s − 2, s − 1) kept from the step before, this one, and (s − 1, s) shuffled from both
           (local.set $flags (v128.const i64x2 0 0))
+          (local.set $sums (v128.const f64x2 0 0))
           (local.set $lanes (v128.const i64x2 0 1))
           (local.set $s (i32.const 0))
           (loop $aheadNext
@@ -261,45 +277,40 @@
                 (i32.add (local.get $at) (i32.shl (i32.add (i32.shr_u (local.get $s) (i32.const 1)) (i32.const 1)) (i32.const 3)))
                 (local.get $blankLanes)))
             (local.set $next (v128.load (i32.add (local.get $beta) (i32.shl (local.get $s) (i32.const 3)))))
-            (local.set $values (v128.and (f64x2.mul (local.get $emission) (local.get $next)) (local.get $window)))
-            (v128.store (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))
+            (local.set $following (v128.and (f64x2.mul (local.get $emission) (local.get $next)) (local.get $window)))
             (local.set $flags
               (v128.or (local.get $flags)
                 (v128.and (local.get $window)
                   (v128.and
-                    (f64x2.lt (local.get $values) (global.get $minNormalLanes))
+                    (f64x2.lt (local.get $following) (global.get $minNormalLanes))
                     (v128.and
                       (f64x2.ne (local.get $emission) (v128.const f64x2 0 0))
                       (f64x2.ne (local.get $next) (v128.const f64x2 0 0)))))))
-            (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
-            (local.set $s (i32.add (local.get $s) (i32.const 2)))
-            (br_if $aheadNext (i32.lt_u (local.get $s) (local.get $count))))
-          ;; ahead past the label is 0 (the pairs below read up to count + 2)
-          (v128.store (i32.add (local.get $ahead) (i32.shl (local.get $count) (i32.const 3))) (v128.const f64x2 0 0))
-          (v128.store offset=16 (i32.add (local.get $ahead) (i32.shl (local.get $count) (i32.const 3))) (v128.const f64x2 0 0))
-          ;; β_t(s) = ahead(s) + ahead(s + 1) + ahead(s + 2) where the jump s → s + 2 is allowed
-          (local.set $sums (v128.const f64x2 0 0))
-          (local.set $lanes (v128.const i64x2 0 1))
-          (local.set $s (i32.const 0))
-          (loop $betaNextPair
-            (local.set $window
-              (v128.and
-                (i64x2.ge_s (local.get $lanes) (local.get $lowLanes))
-                (i64x2.le_s (local.get $lanes) (local.get $highLanes))))
-            (local.set $p (i32.add (local.get $ahead) (i32.shl (local.get $s) (i32.const 3))))
-            (local.set $values
-              (v128.and
-                (f64x2.add
-                  (f64x2.add (v128.load (local.get $p)) (v128.load offset=8 (local.get $p)))
+            (if (i32.ge_u (local.get $s) (i32.const 2))
+              (then
+                ;; β's pair (s − 2, s − 1), in frame t's window
+                (local.set $window
                   (v128.and
-                    (v128.load offset=16 (local.get $p))
-                    (v128.load offset=16 (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 3))))))
-                (local.get $window)))
-            (v128.store (i32.add (local.get $betaNext) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))
-            (local.set $sums (f64x2.add (local.get $sums) (local.get $values)))
+                    (i64x2.ge_s (local.get $lanes) (local.get $lowLanes2))
+                    (i64x2.le_s (local.get $lanes) (local.get $highLanes2))))
+                (local.set $values
+                  (v128.and
+                    (f64x2.add
+                      (f64x2.add
+                        (local.get $current)
+                        (i8x16.shuffle 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23
+                          (local.get $current) (local.get $following)))
+                      (v128.and
+                        (local.get $following)
+                        (v128.load (i32.add (local.get $skip) (i32.shl (local.get $s) (i32.const 3))))))
+                    (local.get $window)))
+                (v128.store (i32.add (local.get $betaNext) (i32.shl (i32.sub (local.get $s) (i32.const 2)) (i32.const 3)))
+                  (local.get $values))
+                (local.set $sums (f64x2.add (local.get $sums) (local.get $values)))))
+            (local.set $current (local.get $following))
             (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
             (local.set $s (i32.add (local.get $s) (i32.const 2)))
-            (br_if $betaNextPair (i32.lt_u (local.get $s) (local.get $count))))
+            (br_if $aheadNext (i32.lt_u (local.get $s) (i32.add (local.get $count) (i32.const 2)))))
           (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $sums)) (f64x2.extract_lane 1 (local.get $sums))))
           (f64.store (i32.add (local.get $totals) (i32.shl (local.get $t) (i32.const 3))) (local.get $total))
           (if (i32.eqz (i32.and
@@ -324,7 +335,11 @@
             (local.set $lanes (i64x2.add (local.get $lanes) (v128.const i64x2 2 2)))
             (local.set $s (i32.add (local.get $s) (i32.const 2)))
             (br_if $rescale (i32.lt_u (local.get $s) (local.get $count))))
-          (i32.store8 (i32.add (local.get $frameFlags) (local.get $t)) (v128.any_true (local.get $flags)))
+          ;; and, as in the reference, an underflowed emission of frame t + 1 counts for this step
+          (i32.store8 (i32.add (local.get $frameFlags) (local.get $t))
+            (i32.or
+              (v128.any_true (local.get $flags))
+              (i32.load8_u offset=1 (i32.add (local.get $emissionFlags) (local.get $t)))))
           (local.set $swap (local.get $beta))
           (local.set $beta (local.get $betaNext))
           (local.set $betaNext (local.get $swap))))
@@ -366,6 +381,40 @@
           (else (v128.store64_lane 0 (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))) (local.get $values))))
         (local.set $s (i32.add (local.get $s) (i32.const 2)))
         (br_if $gamma (i32.lt_u (local.get $s) (local.get $count))))
+      ;; gradient_t(l'_s) −= dℓ·γ_t(s) in the window, as subtractOccupancies in _ctc-backward.ts
+      ;; does it (the same bits): the blank's terms (even states) summed first and subtracted
+      ;; once, then the label states' one by one, s ascending; each float32 element widened and
+      ;; the float64 difference rounded.
+      (local.set $gradientRow
+        (i32.add (local.get $gradient) (i32.shl (i32.mul (local.get $t) (local.get $classes)) (i32.const 2))))
+      (local.set $blankTerms (f64.const 0))
+      (local.set $s (i32.add (local.get $low) (i32.and (local.get $low) (i32.const 1))))
+      (block $blankDone
+        (br_if $blankDone (i32.gt_s (local.get $s) (local.get $high)))
+        (loop $blankTerm
+          (local.set $blankTerms
+            (f64.add (local.get $blankTerms)
+              (f64.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3))))))
+          (local.set $s (i32.add (local.get $s) (i32.const 2)))
+          (br_if $blankTerm (i32.le_s (local.get $s) (local.get $high)))))
+      (local.set $q
+        (i32.add (local.get $gradientRow) (i32.shl (i32.load (local.get $extended)) (i32.const 2))))
+      (f32.store (local.get $q)
+        (f32.demote_f64 (f64.sub (f64.promote_f32 (f32.load (local.get $q))) (local.get $blankTerms))))
+      (local.set $s (i32.or (local.get $low) (i32.const 1)))
+      (block $labelsDone
+        (br_if $labelsDone (i32.gt_s (local.get $s) (local.get $high)))
+        (loop $labelTerm
+          (local.set $q
+            (i32.add (local.get $gradientRow)
+              (i32.shl (i32.load (i32.add (local.get $extended) (i32.shl (local.get $s) (i32.const 2)))) (i32.const 2))))
+          (f32.store (local.get $q)
+            (f32.demote_f64
+              (f64.sub
+                (f64.promote_f32 (f32.load (local.get $q)))
+                (f64.load (i32.add (local.get $row) (i32.shl (local.get $s) (i32.const 3)))))))
+          (local.set $s (i32.add (local.get $s) (i32.const 2)))
+          (br_if $labelTerm (i32.le_s (local.get $s) (local.get $high)))))
       (local.set $t (i32.sub (local.get $t) (i32.const 1)))
       (br_if $nextFrame (i32.ge_s (local.get $t) (i32.const 0))))
     (i32.const 1)

@@ -71,8 +71,10 @@ export function backwardSamples(block: CTCBackwardBlock): void {
       alphasToLogSpace(context);
       state.modes[b] = LOG_SPACE;
     }
-    if (state.modes[b] === LOG_SPACE) logSpaceBackward(context);
-    subtractOccupancies(context);
+    if (state.modes[b] === LOG_SPACE) {
+      logSpaceBackward(context);
+      subtractOccupancies(context);
+    }
     if (scale !== dLoss[j]) rescaleSample(setup, b, gradient, dLoss[j]! / scale);
   }
 }
@@ -140,16 +142,17 @@ function writeSoftmaxTerms(terms: {
 }
 
 /**
- * The rescaled linear-space β recursion of sample b and its occupancies: writes
- * dℓ·γ_t(s) (0 outside each frame's window) into the state's `gammas`. Returns false, leaving
- * the caller to redo the sample in log space, when a frame's β or occupancy sum is 0, too small
- * or not finite, or underflow happened at frames whose scale is too far above p.
+ * The rescaled linear-space β recursion of sample b, its occupancies and their part of the
+ * gradient: subtracts dℓ·γ_t(s) from the gradient (see subtractOccupancies). Returns false,
+ * leaving the gradient's softmax terms untouched for the caller to redo the sample in log space,
+ * when a frame's β or occupancy sum is 0, too small or not finite, or underflow happened at
+ * frames whose scale is too far above p.
  */
 function linearBackward(context: BackwardSampleContext): boolean {
   const { setup, state, sample: b, count, scale } = context;
   const frames = setup.predLengths[b]!;
-  if (context.logits instanceof Float32Array) {
-    const done = wasmLinearBackward(context);
+  if (context.logits instanceof Float32Array && context.gradient instanceof Float32Array) {
+    const done = wasmLinearBackward(context, context.gradient);
     if (done !== null) return done;
   }
   const { time, width } = setup;
@@ -213,43 +216,40 @@ function linearBackward(context: BackwardSampleContext): boolean {
     const factor = scale / total;
     for (let s = low; s <= high; s++) gammas[t * states + s] = factor * occupancy[s]!;
   }
-  return worst - state.logLikelihoods[b]! <= underflowMargin(frames, count);
+  if (!(worst - state.logLikelihoods[b]! <= underflowMargin(frames, count))) return false;
+  subtractOccupancies(context);
+  return true;
 }
 
 /**
- * linearBackward by the wasm kernel (float32 logits): the same β̂ and dℓ·γ, then the log scales
- * and the underflow bound here. Returns null when the wasm kernels are not in use.
+ * linearBackward by the wasm kernel (float32 logits and gradient): the same β̂, dℓ·γ and
+ * gradient, the underflow bound checked by the kernel's driver. Returns null when the wasm
+ * kernels are not in use.
  */
-function wasmLinearBackward(context: BackwardSampleContext): boolean | null {
+function wasmLinearBackward(context: BackwardSampleContext, gradient: Float32Array): boolean | null {
   const { setup, state, sample: b, count, scale } = context;
   const frames = setup.predLengths[b]!;
-  const { time, width } = setup;
-  const { betaTotals, frameUnderflows } = state;
+  const { time, width, classes, batchRowStride, timeRowStride } = setup;
   const states = 2 * width + 1;
   const emissionWidth = width + 1;
   const first = b * time;
-  const done = ctcBetaLinear({
+  return ctcBetaLinear({
     emissions: state.emissions.subarray(first * emissionWidth, (first + frames) * emissionWidth),
     emissionWidth,
     emissionUnderflows: state.emissionUnderflows.subarray(first, first + frames),
     alphas: state.alphas.subarray(first * states, (first + frames) * states),
     states,
+    extended: state.extended,
     skip: state.skip,
     count,
+    frames,
     scale,
-    gammas: state.gammas,
-    totals: betaTotals.subarray(0, frames),
-    frameUnderflows,
+    gradient: gradient.subarray(b * batchRowStride * classes),
+    classes,
+    frameStride: timeRowStride * classes,
+    logLikelihood: state.logLikelihoods[b]!,
+    underflowMargin: underflowMargin(frames, count),
   });
-  if (done !== true) return done;
-  let logScale = 0;
-  let worst = Number.NEGATIVE_INFINITY;
-  for (let t = frames - 2; t >= 0; t--) {
-    const nextScale = logScale + Math.log(betaTotals[t]!);
-    if (frameUnderflows[t]) worst = Math.max(worst, logScale, nextScale);
-    logScale = nextScale;
-  }
-  return worst - state.logLikelihoods[b]! <= underflowMargin(frames, count);
 }
 
 /** Turns sample b's rescaled α̂ into log α (log α̂ + log C_t) for the log-space backward. */
@@ -323,18 +323,28 @@ function logSpaceBackward(context: BackwardSampleContext): void {
   }
 }
 
-/** Subtracts sample b's dℓ·γ terms (the state's `gammas`) from its frames of the gradient. */
+/**
+ * Subtracts sample b's dℓ·γ terms (the state's `gammas`) from its frames of the gradient. Per
+ * frame, the blank's terms (its every other state) are summed in float64 first and subtracted
+ * once; then each label state's term is subtracted in order of s (a class repeated in the label
+ * gets its states' terms one by one). The wasm kernel (ctcBetaLinear in ctc.wat) does the same
+ * in the same order, so both give the same bits.
+ */
 function subtractOccupancies(context: BackwardSampleContext): void {
   const { setup, state, sample: b, count, gradient: dPred } = context;
   const frames = setup.predLengths[b]!;
-  const { width, classes, batchRowStride, timeRowStride } = setup;
+  const { width, classes, blank, batchRowStride, timeRowStride } = setup;
   const { extended, gammas } = state;
   const states = 2 * width + 1;
   for (let t = 0; t < frames; t++) {
     const base = (b * batchRowStride + t * timeRowStride) * classes;
+    const row = t * states;
+    const low = windowLow(count, frames, t);
     const high = windowHigh(count, t);
-    for (let s = windowLow(count, frames, t); s <= high; s++)
-      dPred[base + extended[s]!]! -= gammas[t * states + s]!;
+    let blankTerms = 0;
+    for (let s = low + (low & 1); s <= high; s += 2) blankTerms += gammas[row + s]!;
+    dPred[base + blank]! -= blankTerms;
+    for (let s = low | 1; s <= high; s += 2) dPred[base + extended[s]!]! -= gammas[row + s]!;
   }
 }
 

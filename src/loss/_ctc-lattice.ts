@@ -62,12 +62,8 @@ export interface CTCState {
   readonly emissions: Float64Array;
   /** 1 at `b·T + t` where an emission of that frame underflowed (see linearForward, _ctc-forward.ts). */
   readonly emissionUnderflows: Uint8Array;
-  /**
-   * Scratch of one sample for the wasm recursions: 1 at t where anything in frame t underflowed,
-   * and the sums of frame t's β before rescaling.
-   */
+  /** Scratch of one sample for the wasm α recursion: 1 at t where anything in frame t underflowed. */
   readonly frameUnderflows: Uint8Array;
-  readonly betaTotals: Float64Array;
   /** log p(label | pred) per sample. */
   readonly logLikelihoods: Float64Array;
   /** ZERO_GRADIENT, LINEAR or LOG_SPACE per sample, set by the forward (and by a backward fallback). */
@@ -116,7 +112,6 @@ export function allocateState(batch: number, time: number, width: number): CTCSt
     emissions: new Float64Array(batch * time * (width + 1)),
     emissionUnderflows: new Uint8Array(batch * time),
     frameUnderflows: new Uint8Array(time),
-    betaTotals: new Float64Array(time),
     logLikelihoods: new Float64Array(batch),
     modes: new Uint8Array(batch),
     extended: new Int32Array(states),

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { setKernelBackend } from '../../src/kernels/index.js';
+import { ctcBetaLinear, setKernelBackend } from '../../src/kernels/index.js';
 import { backwardSamples } from '../../src/loss/_ctc-backward.js';
 import { forwardSamples } from '../../src/loss/_ctc-forward.js';
 import {
@@ -209,5 +209,39 @@ describe('CTC wasm recursions', () => {
       }
     }
     assert.ok(compared > 30, `only ${compared} samples compared`);
+  });
+
+  test('the β kernel subtracts dℓ·γ from strided gradient rows, and only from an accepted sample', () => {
+    setKernelBackend('wasm');
+    // A blank-only label (S = 1) over 2 frames: γ_t(blank) = 1, so dℓ = 3 comes off each frame's
+    // blank; rows of C = 3 at a stride of 5 (the TNC layout), the 2 elements between them untouched.
+    const recursion = (alphas: Float64Array, gradient: Float32Array, underflowMargin = 700) =>
+      ctcBetaLinear({
+        emissions: Float64Array.of(0.5, 0, 0.25, 0),
+        emissionWidth: 2,
+        // Frame 1's emission flagged as underflowed: the β step into frame 0 counts for the bound.
+        emissionUnderflows: Uint8Array.of(0, 1),
+        alphas,
+        states: 3,
+        extended: Int32Array.of(1),
+        skip: new Uint8Array(1),
+        count: 1,
+        frames: 2,
+        scale: 3,
+        gradient,
+        classes: 3,
+        frameStride: 5,
+        logLikelihood: Math.log(0.125),
+        underflowMargin,
+      });
+    const gradient = Float32Array.of(1, 2, 4, 8, 16, 32, 64, 128);
+    assert.equal(recursion(Float64Array.of(1, 0, 0, 1, 0, 0), gradient), true);
+    assert.deepEqual(Array.from(gradient), [1, -1, 4, 8, 16, 32, 61, 128]);
+    // α̂ of 0 in a frame: the occupancy sum is 0, the caller falls back, the rows stay as they were.
+    assert.equal(recursion(Float64Array.of(1, 0, 0, 0, 0, 0), gradient), false);
+    assert.deepEqual(Array.from(gradient), [1, -1, 4, 8, 16, 32, 61, 128]);
+    // Every sum usable but the underflow bound missed (the kernel ran; its rows are dropped).
+    assert.equal(recursion(Float64Array.of(1, 0, 0, 1, 0, 0), gradient, -1000), false);
+    assert.deepEqual(Array.from(gradient), [1, -1, 4, 8, 16, 32, 61, 128]);
   });
 });
