@@ -59,8 +59,9 @@ function useKernel(x: NDArray, weight: NDArray, bias: NDArray | null | undefined
  */
 function columnSums(g: FloatArray, rows: number, units: number, sums: FloatArray): void {
   const end = rows * units;
-  // Four columns at a time, each sum in a local: four independent chains of float64 adds (one
-  // column at a time waited on each add's latency), every column still summed in row order.
+  // Four columns at a time (then two, then one), each sum in a local: independent chains of
+  // float64 adds (one column at a time waited on each add's latency), every column still summed
+  // in row order.
   let j = 0;
   for (; j + 4 <= units; j += 4) {
     let first = 0;
@@ -77,6 +78,17 @@ function columnSums(g: FloatArray, rows: number, units: number, sums: FloatArray
     sums[j + 1] = second;
     sums[j + 2] = third;
     sums[j + 3] = fourth;
+  }
+  if (j + 2 <= units) {
+    let first = 0;
+    let second = 0;
+    for (let at = j; at < end; at += units) {
+      first += g[at]!;
+      second += g[at + 1]!;
+    }
+    sums[j] = first;
+    sums[j + 1] = second;
+    j += 2;
   }
   for (; j < units; j++) {
     let total = 0;

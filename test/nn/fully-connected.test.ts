@@ -122,11 +122,12 @@ describe('fullyConnected', () => {
     test(`float32 (${backend} kernels): dBias is each column of the output gradient summed in float64, rounded once`, () => {
       setKernelBackend(backend);
       try {
-        // units 10 and 13: whole groups of four columns plus 2 or 1 left over; 3: none whole
+        // Groups of four columns, then two, then one: 10 = 4+4+2, 13 = 4+4+4+1, 7 = 4+2+1, 3 = 2+1
         for (const [rows, units, seedValue] of [
           [256, 10, 80],
           [37, 13, 81],
           [5, 3, 82],
+          [9, 7, 83],
         ] as const) {
           const generator = new RandomGenerator(seedValue);
           const x = uniform(-1, 1, [rows, 7], { dtype: 'float32', generator });
