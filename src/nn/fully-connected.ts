@@ -53,19 +53,48 @@ function useKernel(x: NDArray, weight: NDArray, bias: NDArray | null | undefined
 }
 
 /**
- * Σ_i g[i, j] for each of `units` columns, summed in float64. A function of its own, so that its
- * element accesses see only float arrays (inline in kernelGradients the loop ran slower).
+ * `sums[j] = Σ_i g[i, j]` for each of `units` columns, each summed in float64 row after row and
+ * rounded once into `sums`. A function of its own, so that its element accesses see only float
+ * arrays (inline in kernelGradients the loop ran slower).
  */
-function columnSums(g: FloatArray, rows: number, units: number): Float64Array {
-  const sums = new Float64Array(units);
+function columnSums(g: FloatArray, rows: number, units: number, sums: FloatArray): void {
   const end = rows * units;
-  // Column by column with the sum in a local (the same order as row by row, twice as fast).
-  for (let j = 0; j < units; j++) {
+  // Four columns at a time (then two, then one), each sum in a local: independent chains of
+  // float64 adds (one column at a time waited on each add's latency), every column still summed
+  // in row order.
+  let j = 0;
+  for (; j + 4 <= units; j += 4) {
+    let first = 0;
+    let second = 0;
+    let third = 0;
+    let fourth = 0;
+    for (let at = j; at < end; at += units) {
+      first += g[at]!;
+      second += g[at + 1]!;
+      third += g[at + 2]!;
+      fourth += g[at + 3]!;
+    }
+    sums[j] = first;
+    sums[j + 1] = second;
+    sums[j + 2] = third;
+    sums[j + 3] = fourth;
+  }
+  if (j + 2 <= units) {
+    let first = 0;
+    let second = 0;
+    for (let at = j; at < end; at += units) {
+      first += g[at]!;
+      second += g[at + 1]!;
+    }
+    sums[j] = first;
+    sums[j + 1] = second;
+    j += 2;
+  }
+  for (; j < units; j++) {
     let total = 0;
     for (let at = j; at < end; at += units) total += g[at]!;
     sums[j] = total;
   }
-  return sums;
 }
 
 const fullyConnectedOp = defineOp<{ flatten: boolean }>({
@@ -157,8 +186,8 @@ function kernelGradients(
   if (!bias) return [dx, dWeight];
   let dBias: NDArray | null = null;
   if (needsGrad[2]) {
-    const data = allocate(bias.dtype, units);
-    data.set(columnSums(g, rows, units));
+    const data = allocate(bias.dtype, units) as FloatArray;
+    columnSums(g, rows, units, data);
     dBias = new NDArray(data, bias.shape);
   }
   return [dx, dWeight, dBias];

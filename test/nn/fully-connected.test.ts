@@ -118,6 +118,50 @@ describe('fullyConnected', () => {
     });
   }
 
+  for (const backend of ['wasm', 'js'] as const) {
+    test(`float32 (${backend} kernels): dBias is each column of the output gradient summed in float64, rounded once`, () => {
+      setKernelBackend(backend);
+      try {
+        // Groups of four columns, then two, then one: 10 = 4+4+2, 13 = 4+4+4+1, 7 = 4+2+1, 3 = 2+1
+        for (const [rows, units, seedValue] of [
+          [256, 10, 80],
+          [37, 13, 81],
+          [5, 3, 82],
+          [9, 7, 83],
+        ] as const) {
+          const generator = new RandomGenerator(seedValue);
+          const x = uniform(-1, 1, [rows, 7], { dtype: 'float32', generator });
+          const w = uniform(-1, 1, [units, 7], { dtype: 'float32', generator });
+          const b = uniform(-1, 1, [units], { dtype: 'float32', generator }).attachGrad();
+          // The output gradient is `weights` itself (d(Σ out ⊙ weights)/d out), exact in float32.
+          const weights = uniform(-1000, 1000, [rows, units], { dtype: 'float32', generator });
+          const loss = record(() => fullyConnected(x, w, b).mul(weights).sum());
+          const [dBias] = grad(loss, [b]);
+          assert.equal(dBias!.dtype, 'float32');
+          for (let j = 0; j < units; j++) {
+            let total = 0;
+            let magnitude = 0;
+            for (let i = 0; i < rows; i++) {
+              total += weights.data[i * units + j]!;
+              magnitude += Math.abs(weights.data[i * units + j]!);
+            }
+            const have = dBias!.data[j]!;
+            // The kernel path sums in exactly this order; the js path's sum op may pair terms
+            // differently (its float64 sum then differs far below float32's precision).
+            if (backend === 'wasm') assert.equal(have, Math.fround(total), `rows ${rows} column ${j}`);
+            else
+              assert.ok(
+                Math.abs(have - total) <= 1e-6 * magnitude,
+                `rows ${rows} column ${j}: ${have} vs ${total}`,
+              );
+          }
+        }
+      } finally {
+        setKernelBackend('auto');
+      }
+    });
+  }
+
   test('float64 on the wasm kernel equals the float64 loops to 1e-12 (forward and gradients)', () => {
     const run = (backend: 'wasm' | 'js') => {
       setKernelBackend(backend);
