@@ -1,6 +1,7 @@
 /**
  * Reverse-mode differentiation over the recorded graph: an iterative topological sort (no
- * recursion, so long chains cannot overflow the stack), ones as the default head gradient,
+ * recursion, so long chains cannot overflow the stack), ones as the default head gradient (no
+ * array of them for a node that accepts the unit head, see GraphNode.backward),
  * accumulation by addition, gradients staged until the whole pass has succeeded, and freeing of
  * the graph unless it is retained. The engine keeps no state between passes or in module
  * variables: what a rule needs to know about its pass arrives as an argument (BackwardPass).
@@ -80,6 +81,12 @@ export function backward(
 ): NDArray[] | undefined {
   const where = options.variables ? 'autograd.grad' : 'backward';
   const grads = new Map<NDArray, NDArray>();
+  // The arrays returned or not differentiated past (see below), needed already for the heads.
+  const keep = options.variables ? new Set(options.variables) : null;
+  const stops = options.stopAtVariables ? keep : null;
+  // Heads whose gradient is the implicit ones and whose node accepts that without an array
+  // (see unitHeadOf); they are not in `grads` until something else adds to them.
+  let unitHeads: Set<NDArray> | null = null;
   for (let i = 0; i < heads.length; i++) {
     const head = heads[i]!;
     if (!head.requiresGrad) {
@@ -94,13 +101,21 @@ export function backward(
         `${where}: headGrad ${i} has shape ${formatShape(given.shape)} but its head has shape ${formatShape(head.shape)}`,
       );
     }
-    accumulate(grads, head, given ? cast(given, head.dtype) : ones(head));
+    if (given) {
+      accumulate(grads, head, cast(given, head.dtype));
+    } else if (unitHeads?.has(head)) {
+      // The same head twice: its gradient is now two (ones plus ones), an array.
+      unitHeads.delete(head);
+      accumulate(grads, head, ones(head));
+      accumulate(grads, head, ones(head));
+    } else if (!grads.has(head) && acceptsUnitHead(head, options, keep, stops)) {
+      unitHeads ??= new Set();
+      unitHeads.add(head);
+    } else {
+      accumulate(grads, head, ones(head));
+    }
   }
 
-  // The arrays whose gradients are returned (null for a pass that writes .grad), and the ones
-  // the pass does not differentiate past.
-  const keep = options.variables ? new Set(options.variables) : null;
-  const stops = options.stopAtVariables ? keep : null;
   const order = reverseTopologicalOrder(heads, stops);
   // Every check that does not need a rule to run comes first, so most failures throw before any
   // rule has run at all.
@@ -123,8 +138,10 @@ export function backward(
   try {
     for (const array of order) {
       const node = nodeOf(array, stops);
-      const gradOutput = grads.get(array);
-      if (!node || !gradOutput) continue;
+      if (!node) continue;
+      // null: the implicit unit head of a node that accepts it (see GraphNode.backward).
+      const gradOutput = grads.get(array) ?? null;
+      if (!gradOutput && !unitHeads?.has(array)) continue;
       // Again, now: a rule that ran before this one may have written one of this node's inputs
       // in place (a customOp's backward), which the check before the pass could not see.
       checkRunnable(where, node, array);
@@ -138,6 +155,12 @@ export function backward(
             `${where}: the backward of '${node.op}' returned a gradient of shape ${formatShape(grad.shape)} ` +
               `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
           );
+        }
+        if (unitHeads?.has(input)) {
+          // A head that is also an input of another head's node: its ones become an array
+          // before the sum (its own rule runs later, in topological order).
+          unitHeads.delete(input);
+          accumulate(grads, input, ones(input));
         }
         accumulate(grads, input, grad);
       }
@@ -264,6 +287,27 @@ function plannedWrites(
 function accumulate(grads: Map<NDArray, NDArray>, array: NDArray, grad: NDArray): void {
   const existing = grads.get(array);
   grads.set(array, existing ? add(existing, grad) : grad);
+}
+
+/**
+ * Whether the implicit unit head gradient of `head` may go to its node without an array of ones:
+ * only when its node declares it accepts that (GraphNode.acceptsUnitHead), the pass does not
+ * record (under createGraph the ones are part of the recorded gradient) and the head's own
+ * gradient is never read (it is not a variable, not returned, not a stop).
+ */
+function acceptsUnitHead(
+  head: NDArray,
+  options: BackwardRunOptions,
+  keep: ReadonlySet<NDArray> | null,
+  stops: ReadonlySet<NDArray> | null,
+): boolean {
+  return (
+    head._node?.acceptsUnitHead === true &&
+    !options.createGraph &&
+    head._gradReq === null &&
+    !keep?.has(head) &&
+    !stops?.has(head)
+  );
 }
 
 /** The default head gradient: ones shaped and typed like `head`. */
