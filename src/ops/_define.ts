@@ -116,26 +116,42 @@ export function defineOp<Attrs = undefined, Saved = undefined>(
       versions,
       outputVersion: output._version,
       acceptsUnitHead: definition.acceptsUnitHead === true,
-      backward: (gradOutput, pass) =>
-        definition.backward(
-          gradOutput
-            ? {
-                inputs,
-                output: recorded,
-                attrs,
-                saved,
-                gradOutput,
-                unitHead: false,
-                needsGrad,
-                retainGraph: pass.retainGraph,
-                onGraphFreed: pass.onGraphFreed,
-              }
-            : new UnitHeadContext(inputs, recorded, attrs, saved, needsGrad, pass),
-        ),
+      backward: ruleOf(definition, inputs, recorded, attrs, saved, needsGrad),
     };
     output._node = node;
     return output;
   };
+}
+
+/**
+ * The node's closure over its call, running `definition.backward`. Made here and returned, not
+ * written inline in the node's literal: there esbuild's keepNames (tsx) would name each new
+ * closure with a defineProperty call, on every recorded op call.
+ */
+function ruleOf<Attrs, Saved>(
+  definition: OpDefinition<Attrs, Saved>,
+  inputs: readonly NDArray[],
+  output: NDArray,
+  attrs: Attrs,
+  saved: Saved,
+  needsGrad: readonly boolean[],
+): NonNullable<GraphNode['backward']> {
+  return (gradOutput, pass) =>
+    definition.backward(
+      gradOutput
+        ? {
+            inputs,
+            output,
+            attrs,
+            saved,
+            gradOutput,
+            unitHead: false,
+            needsGrad,
+            retainGraph: pass.retainGraph,
+            onGraphFreed: pass.onGraphFreed,
+          }
+        : new UnitHeadContext(inputs, output, attrs, saved, needsGrad, pass),
+    );
 }
 
 /**
