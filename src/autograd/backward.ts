@@ -80,13 +80,13 @@ export function backward(
   options: BackwardRunOptions,
 ): NDArray[] | undefined {
   const where = options.variables ? 'autograd.grad' : 'backward';
-  const grads = new Map<NDArray, NDArray>();
-  // The arrays returned or not differentiated past (see below), needed already for the heads.
+  // Each array's staged gradient; null for a head whose gradient is the implicit ones and whose
+  // node accepts that without an array (see acceptsUnitHead), until something adds to it.
+  const grads = new Map<NDArray, NDArray | null>();
+  // The arrays whose gradients are returned (null for a pass that writes .grad), and the ones
+  // the pass does not differentiate past.
   const keep = options.variables ? new Set(options.variables) : null;
   const stops = options.stopAtVariables ? keep : null;
-  // Heads whose gradient is the implicit ones and whose node accepts that without an array
-  // (see unitHeadOf); they are not in `grads` until something else adds to them.
-  let unitHeads: Set<NDArray> | null = null;
   for (let i = 0; i < heads.length; i++) {
     const head = heads[i]!;
     if (!head.requiresGrad) {
@@ -101,19 +101,10 @@ export function backward(
         `${where}: headGrad ${i} has shape ${formatShape(given.shape)} but its head has shape ${formatShape(head.shape)}`,
       );
     }
-    if (given) {
-      accumulate(grads, head, cast(given, head.dtype));
-    } else if (unitHeads?.has(head)) {
-      // The same head twice: its gradient is now two (ones plus ones), an array.
-      unitHeads.delete(head);
-      accumulate(grads, head, ones(head));
-      accumulate(grads, head, ones(head));
-    } else if (!grads.has(head) && acceptsUnitHead(head, options, keep, stops)) {
-      unitHeads ??= new Set();
-      unitHeads.add(head);
-    } else {
-      accumulate(grads, head, ones(head));
-    }
+    if (given) accumulate(grads, head, cast(given, head.dtype));
+    else if (!grads.has(head) && acceptsUnitHead(head, options, keep, stops)) grads.set(head, null);
+    // (The same head twice adds ones to its unit head: an array of twos, see accumulate.)
+    else accumulate(grads, head, ones(head));
   }
 
   const order = reverseTopologicalOrder(heads, stops);
@@ -140,8 +131,8 @@ export function backward(
       const node = nodeOf(array, stops);
       if (!node) continue;
       // null: the implicit unit head of a node that accepts it (see GraphNode.backward).
-      const gradOutput = grads.get(array) ?? null;
-      if (!gradOutput && !unitHeads?.has(array)) continue;
+      const gradOutput = grads.get(array);
+      if (gradOutput === undefined) continue;
       // Again, now: a rule that ran before this one may have written one of this node's inputs
       // in place (a customOp's backward), which the check before the pass could not see.
       checkRunnable(where, node, array);
@@ -156,12 +147,8 @@ export function backward(
               `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
           );
         }
-        if (unitHeads?.has(input)) {
-          // A head that is also an input of another head's node: its ones become an array
-          // before the sum (its own rule runs later, in topological order).
-          unitHeads.delete(input);
-          accumulate(grads, input, ones(input));
-        }
+        // (A unit head that is also an input of another head's node: its ones become an array
+        // in the sum, see accumulate; its own rule runs later, in topological order.)
         accumulate(grads, input, grad);
       }
       if (array._gradReq === null && !keep?.has(array)) grads.delete(array);
@@ -249,7 +236,7 @@ function checkRunnable(where: string, node: GraphNode, array: NDArray): void {
 function plannedWrites(
   where: string,
   order: readonly NDArray[],
-  grads: ReadonlyMap<NDArray, NDArray>,
+  grads: ReadonlyMap<NDArray, NDArray | null>,
   createGraph: boolean,
 ): (() => void)[] {
   const writes: (() => void)[] = [];
@@ -284,9 +271,11 @@ function plannedWrites(
 }
 
 /** Adds `grad` to the gradient of `array` staged in `grads`. */
-function accumulate(grads: Map<NDArray, NDArray>, array: NDArray, grad: NDArray): void {
+function accumulate(grads: Map<NDArray, NDArray | null>, array: NDArray, grad: NDArray): void {
   const existing = grads.get(array);
-  grads.set(array, existing ? add(existing, grad) : grad);
+  // null: the implicit ones of a unit head (never a variable's), made an array now.
+  if (existing === undefined) grads.set(array, grad);
+  else grads.set(array, add(existing ?? ones(array), grad));
 }
 
 /**
