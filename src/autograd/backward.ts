@@ -1,6 +1,7 @@
 /**
  * Reverse-mode differentiation over the recorded graph: an iterative topological sort (no
- * recursion, so long chains cannot overflow the stack), ones as the default head gradient,
+ * recursion, so long chains cannot overflow the stack), ones as the default head gradient (no
+ * array of them for a node that accepts the unit head, see GraphNode.backward),
  * accumulation by addition, gradients staged until the whole pass has succeeded, and freeing of
  * the graph unless it is retained. The engine keeps no state between passes or in module
  * variables: what a rule needs to know about its pass arrives as an argument (BackwardPass).
@@ -79,7 +80,13 @@ export function backward(
   options: BackwardRunOptions,
 ): NDArray[] | undefined {
   const where = options.variables ? 'autograd.grad' : 'backward';
-  const grads = new Map<NDArray, NDArray>();
+  // Each array's staged gradient; null for a head whose gradient is the implicit ones and whose
+  // node accepts that without an array (see acceptsUnitHead), until something adds to it.
+  const grads = new Map<NDArray, NDArray | null>();
+  // The arrays whose gradients are returned (null for a pass that writes .grad), and the ones
+  // the pass does not differentiate past.
+  const keep = options.variables ? new Set(options.variables) : null;
+  const stops = options.stopAtVariables ? keep : null;
   for (let i = 0; i < heads.length; i++) {
     const head = heads[i]!;
     if (!head.requiresGrad) {
@@ -94,13 +101,12 @@ export function backward(
         `${where}: headGrad ${i} has shape ${formatShape(given.shape)} but its head has shape ${formatShape(head.shape)}`,
       );
     }
-    accumulate(grads, head, given ? cast(given, head.dtype) : ones(head));
+    if (given) accumulate(grads, head, cast(given, head.dtype));
+    else if (!grads.has(head) && acceptsUnitHead(head, options, keep, stops)) grads.set(head, null);
+    // (The same head twice adds ones to its unit head: an array of twos, see accumulate.)
+    else accumulate(grads, head, ones(head));
   }
 
-  // The arrays whose gradients are returned (null for a pass that writes .grad), and the ones
-  // the pass does not differentiate past.
-  const keep = options.variables ? new Set(options.variables) : null;
-  const stops = options.stopAtVariables ? keep : null;
   const order = reverseTopologicalOrder(heads, stops);
   // Every check that does not need a rule to run comes first, so most failures throw before any
   // rule has run at all.
@@ -123,8 +129,10 @@ export function backward(
   try {
     for (const array of order) {
       const node = nodeOf(array, stops);
+      if (!node) continue;
+      // null: the implicit unit head of a node that accepts it (see GraphNode.backward).
       const gradOutput = grads.get(array);
-      if (!node || !gradOutput) continue;
+      if (gradOutput === undefined) continue;
       // Again, now: a rule that ran before this one may have written one of this node's inputs
       // in place (a customOp's backward), which the check before the pass could not see.
       checkRunnable(where, node, array);
@@ -139,6 +147,8 @@ export function backward(
               `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
           );
         }
+        // (A unit head that is also an input of another head's node: its ones become an array
+        // in the sum, see accumulate; its own rule runs later, in topological order.)
         accumulate(grads, input, grad);
       }
       if (array._gradReq === null && !keep?.has(array)) grads.delete(array);
@@ -226,7 +236,7 @@ function checkRunnable(where: string, node: GraphNode, array: NDArray): void {
 function plannedWrites(
   where: string,
   order: readonly NDArray[],
-  grads: ReadonlyMap<NDArray, NDArray>,
+  grads: ReadonlyMap<NDArray, NDArray | null>,
   createGraph: boolean,
 ): (() => void)[] {
   const writes: (() => void)[] = [];
@@ -261,9 +271,32 @@ function plannedWrites(
 }
 
 /** Adds `grad` to the gradient of `array` staged in `grads`. */
-function accumulate(grads: Map<NDArray, NDArray>, array: NDArray, grad: NDArray): void {
+function accumulate(grads: Map<NDArray, NDArray | null>, array: NDArray, grad: NDArray): void {
   const existing = grads.get(array);
-  grads.set(array, existing ? add(existing, grad) : grad);
+  // null: the implicit ones of a unit head (never a variable's), made an array now.
+  if (existing === undefined) grads.set(array, grad);
+  else grads.set(array, add(existing ?? ones(array), grad));
+}
+
+/**
+ * Whether the implicit unit head gradient of `head` may go to its node without an array of ones:
+ * only when its node declares it accepts that (GraphNode.acceptsUnitHead), the pass does not
+ * record (under createGraph the ones are part of the recorded gradient) and the head's own
+ * gradient is never read (it is not a variable, not returned, not a stop).
+ */
+function acceptsUnitHead(
+  head: NDArray,
+  options: BackwardRunOptions,
+  keep: ReadonlySet<NDArray> | null,
+  stops: ReadonlySet<NDArray> | null,
+): boolean {
+  return (
+    head._node?.acceptsUnitHead === true &&
+    !options.createGraph &&
+    head._gradReq === null &&
+    !keep?.has(head) &&
+    !stops?.has(head)
+  );
 }
 
 /** The default head gradient: ones shaped and typed like `head`. */

@@ -17,6 +17,16 @@ export interface GraphNode {
   readonly versions: readonly number[];
   /** Version of the output at record time (backward rules may read the output, e.g. exp). */
   readonly outputVersion?: number;
-  /** The backward rule, told about the pass that runs it; null once the graph is freed. */
-  backward: ((gradOutput: NDArray, pass: BackwardPass) => readonly (NDArray | null)[]) | null;
+  /**
+   * Whether the rule accepts the implicit unit head gradient without an array of ones: the
+   * engine then passes gradOutput null for it (see {@link GraphNode.backward}).
+   */
+  readonly acceptsUnitHead: boolean;
+  /**
+   * The backward rule, told about the pass that runs it; null once the graph is freed.
+   * `gradOutput` is null only for a node that accepts the unit head, when its output is a head of
+   * a pass without createGraph whose head gradient was not given and nothing else adds to it: a
+   * gradient of ones that the engine did not allocate. Every other node always gets an array.
+   */
+  backward: ((gradOutput: NDArray | null, pass: BackwardPass) => readonly (NDArray | null)[]) | null;
 }

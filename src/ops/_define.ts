@@ -7,9 +7,10 @@
  * the gradient they return is itself differentiable: second derivatives come for free.
  * @module
  */
+import type { BackwardPass } from '../autograd/backward.js';
 import type { GraphNode } from '../autograd/node.js';
 import { isRecording, swapRecording } from '../autograd/state.js';
-import { isFloat } from '../ndarray/dtype.js';
+import { allocate, isFloat } from '../ndarray/dtype.js';
 import { NDArray } from '../ndarray/ndarray.js';
 
 /** What a backward rule receives. */
@@ -18,8 +19,17 @@ export interface BackwardContext<Attrs, Saved> {
   readonly output: NDArray;
   readonly attrs: Attrs;
   readonly saved: Saved;
-  /** Gradient of the final result with respect to `output`, shaped like it. */
+  /**
+   * Gradient of the final result with respect to `output`, shaped like it. When `unitHead` is
+   * true it is ones, allocated on first read: a rule that checks `unitHead` first need not read it.
+   */
   readonly gradOutput: NDArray;
+  /**
+   * True when the gradient of `output` is the implicit unit head (a backward without a head
+   * gradient, without createGraph, of an op that declared `acceptsUnitHead`): every element of
+   * gradOutput is 1. Always false for an op that did not declare it.
+   */
+  readonly unitHead: boolean;
   /** Which inputs need a gradient; a rule may return null for the others. */
   readonly needsGrad: readonly boolean[];
   /**
@@ -45,6 +55,12 @@ export type ForwardResult<Saved> = NDArray | { readonly output: NDArray; readonl
  */
 export interface OpDefinition<Attrs, Saved> {
   readonly name: string;
+  /**
+   * Whether the backward checks `unitHead` before reading gradOutput (default false). The engine
+   * then skips allocating the ones of an implicit head gradient for this op; gradOutput is still
+   * ones if read. (A rule that returns gradOutput itself gains nothing: it is allocated then.)
+   */
+  readonly acceptsUnitHead?: boolean;
   forward(inputs: readonly NDArray[], attrs: Attrs): ForwardResult<Saved>;
   backward(context: BackwardContext<Attrs, Saved>): readonly (NDArray | null)[];
 }
@@ -99,19 +115,70 @@ export function defineOp<Attrs = undefined, Saved = undefined>(
       needsGrad,
       versions,
       outputVersion: output._version,
-      backward: (gradOutput, pass) =>
-        definition.backward({
-          inputs,
-          output: recorded,
-          attrs,
-          saved,
-          gradOutput,
-          needsGrad,
-          retainGraph: pass.retainGraph,
-          onGraphFreed: pass.onGraphFreed,
-        }),
+      acceptsUnitHead: definition.acceptsUnitHead === true,
+      backward: ruleOf(definition, inputs, recorded, attrs, saved, needsGrad),
     };
     output._node = node;
     return output;
   };
+}
+
+/**
+ * The node's closure over its call, running `definition.backward`. Made here and returned, not
+ * written inline in the node's literal: there esbuild's keepNames (tsx) would name each new
+ * closure with a defineProperty call, on every recorded op call.
+ */
+function ruleOf<Attrs, Saved>(
+  definition: OpDefinition<Attrs, Saved>,
+  inputs: readonly NDArray[],
+  output: NDArray,
+  attrs: Attrs,
+  saved: Saved,
+  needsGrad: readonly boolean[],
+): NonNullable<GraphNode['backward']> {
+  return (gradOutput, pass) =>
+    definition.backward(
+      gradOutput
+        ? {
+            inputs,
+            output,
+            attrs,
+            saved,
+            gradOutput,
+            unitHead: false,
+            needsGrad,
+            retainGraph: pass.retainGraph,
+            onGraphFreed: pass.onGraphFreed,
+          }
+        : new UnitHeadContext(inputs, output, attrs, saved, needsGrad, pass),
+    );
+}
+
+/**
+ * The context of a rule run for the implicit unit head: gradOutput is ones, made on first read
+ * (and the same array on later reads of this run), a new array for each run. A class, not an
+ * object literal with a getter, which V8 builds slowly, in its runtime.
+ */
+class UnitHeadContext<Attrs, Saved> implements BackwardContext<Attrs, Saved> {
+  readonly unitHead = true;
+  readonly retainGraph: boolean;
+  readonly onGraphFreed: (callback: () => void) => void;
+  private ones: NDArray | null = null;
+
+  constructor(
+    readonly inputs: readonly NDArray[],
+    readonly output: NDArray,
+    readonly attrs: Attrs,
+    readonly saved: Saved,
+    readonly needsGrad: readonly boolean[],
+    pass: BackwardPass,
+  ) {
+    this.retainGraph = pass.retainGraph;
+    this.onGraphFreed = pass.onGraphFreed;
+  }
+
+  get gradOutput(): NDArray {
+    this.ones ??= new NDArray(allocate(this.output.dtype, this.output.size).fill(1), this.output.shape);
+    return this.ones;
+  }
 }

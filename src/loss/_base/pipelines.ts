@@ -113,6 +113,8 @@ export function onePassOp<Extra, State>(
  */
 class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSaved<State>> {
   readonly name: string;
+  /** The backward checks unitHead before reading gradOutput: no ones are made for a plain backward. */
+  readonly acceptsUnitHead = true;
   private readonly reduced: boolean;
   private readonly layout: ReturnType<typeof batchLayout>;
   private readonly pred: NDArray;
@@ -171,12 +173,8 @@ class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSa
     return { output: new NDArray(out, [layout.batch]), saved: owner };
   }
 
-  backward({
-    gradOutput,
-    saved,
-    retainGraph,
-    onGraphFreed,
-  }: BackwardContext<undefined, FusedSaved<State>>): (NDArray | null)[] {
+  backward(context: BackwardContext<undefined, FusedSaved<State>>): (NDArray | null)[] {
+    const { saved, retainGraph, onGraphFreed } = context;
     const { hooks, prepared, weights, reduction, pred } = this;
     onGraphFreed(() => {
       hooks.releaseState(saved.state);
@@ -187,28 +185,30 @@ class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSa
     if (isRecording()) {
       const sampleWeight = weights ? weights.array : null;
       const shape = weights ? weights.shape : null;
-      return hooks.twinGradients(prepared, sampleWeight, shape, reduction, gradOutput);
+      return hooks.twinGradients(prepared, sampleWeight, shape, reduction, context.gradOutput);
     }
     // A 0-d result's one head value scales the whole gradient (one "sample" of every element).
     const headCount = this.reduced ? pred.size : this.perSample;
     // A view made now: the region stays allocated, and so unmoved, until the graph is freed.
     const stored = saved.region ? regionView(saved.region) : saved.gradient!;
-    const head = gradOutput.data;
+    // The implicit unit head is not read (reading it would allocate the ones); a given head is
+    // checked for being all ones.
+    const head = context.unitHead ? null : context.gradOutput.data;
     let ones = true;
-    for (let n = 0; n < head.length && ones; n++) ones = head[n] === 1;
+    if (head) for (let n = 0; n < head.length && ones; n++) ones = head[n] === 1;
     let result: TypedArray;
     if (!retainGraph) {
       // This is the last run: the stored gradient itself becomes the result, scaled in place
       // by a non-unit head (the engine copies it into .grad before the graph is freed and the
       // memory goes back).
-      if (!ones) scaleBySample(stored, head, headCount, stored);
+      if (head && !ones) scaleBySample(stored, head, headCount, stored);
       result = stored;
     } else {
       // A retained graph may run again, so the stored gradient must stay as it is.
       const scaled = hooks.callMemory.takeArray(pred.dtype, pred.size);
       onGraphFreed(() => hooks.callMemory.giveBackArray(scaled));
-      if (ones) scaled.set(stored);
-      else scaleBySample(stored, head, headCount, scaled);
+      if (head && !ones) scaleBySample(stored, head, headCount, scaled);
+      else scaled.set(stored);
       result = scaled;
     }
     // The prediction's gradient, and none for the other inputs (and the sampleWeight).

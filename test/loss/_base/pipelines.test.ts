@@ -137,6 +137,57 @@ describe('loss pipelines (a toy loss through the base)', () => {
     assert.deepEqual(loss.calls.released, [1], 'released once the graph is freed');
   });
 
+  test('one pass with the implicit unit head: same gradient as explicit ones, never a shared array', () => {
+    const loss = new ToyLoss();
+    const x = array(x0, f64).attachGrad();
+    const y = array(y0, f64);
+    const { dx } = expected(1, [1, 1]);
+    const exact = { rtol: 1e-15, atol: 0 };
+    record(() => loss.forward(x, y)).backward();
+    assertClose(x.grad!.data, dx, exact);
+    const first = x.grad!;
+    first.data[0] = 1e9; // a user writing into .grad; the next pass overwrites it ('write')
+    record(() => loss.forward(x, y)).backward(array([1, 1], f64));
+    assertClose(x.grad!.data, dx, exact);
+    // A retained graph run twice with the unit head, accumulated ('add').
+    x.attachGrad('add');
+    const out = record(() => loss.forward(x, y));
+    out.backward(null, { retainGraph: true });
+    out.backward();
+    assertClose(
+      x.grad!.data,
+      dx.map((g) => 2 * g),
+      exact,
+    );
+    // A 0-d ('sum': no per-sample mean, so 3·dx) result: the unit head and a non-unit one.
+    const summed = new ToyLoss({ reduction: 'sum' } as LossOptions);
+    x.attachGrad();
+    record(() => summed.forward(x, y)).backward();
+    assertClose(
+      x.grad!.data,
+      dx.map((g) => 3 * g),
+      exact,
+    );
+    record(() => summed.forward(x, y)).backward(array(2.5, f64));
+    assertClose(
+      x.grad!.data,
+      dx.map((g) => 7.5 * g),
+      exact,
+    );
+    // autograd.grad's results stay as they were after later calls reuse the loss's memory.
+    const [a] = grad(
+      record(() => loss.forward(x, y)),
+      [x],
+    );
+    const [b] = grad(
+      record(() => loss.forward(x, y.mul(0))),
+      [x],
+    );
+    assert.notEqual(a!.data, b!.data);
+    assertClose(a!.data, dx, exact);
+    assert.equal(loss.calls.released.length, loss.calls.created, 'every state released');
+  });
+
   test('recorded with the label differentiated too: the block path gives both gradients', () => {
     const loss = new ToyLoss();
     const x = array(x0, f64).attachGrad();
