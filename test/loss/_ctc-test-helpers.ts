@@ -1,5 +1,3 @@
-// Helpers of the CTCLoss tests (ctc.test.ts, ctc-edge-cases.test.ts, ctc-recursion.test.ts).
-import assert from 'node:assert/strict';
 import { grad, record } from '../../src/autograd/index.js';
 import type { CTCLoss } from '../../src/loss/ctc.js';
 import { array } from '../../src/ndarray/create.js';
@@ -7,6 +5,8 @@ import type { DType } from '../../src/ndarray/dtype.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { normal, RandomGenerator } from '../../src/ndarray/random.js';
 import { CONFORMANCE } from './_elementwise-checks.js';
+
+export { assertClose } from './_elementwise-checks.js';
 
 /** The shared conformance cases (under GLOSS_SHARED when set, so a git worktree finds them too). */
 export const CASES = `${CONFORMANCE}/cases/CTCLoss.json`;
@@ -21,28 +21,6 @@ export function lossAndGradient(loss: CTCLoss, inputs: readonly (NDArray | null)
   const out = record(() => loss.forward(...inputs));
   const [dPred] = grad(out, [pred], headGrad ? { headGrads: headGrad } : {});
   return { loss: Array.from(out.data), grad: dPred! };
-}
-
-export function assertClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  rtol: number,
-  atol: number,
-  what: string,
-) {
-  assert.equal(actual.length, expected.length, `${what}: length ${actual.length} != ${expected.length}`);
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (!Number.isFinite(e)) {
-      assert.ok(
-        Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e)),
-        `${what}[${i}]: got ${a}, expected ${e}`,
-      );
-    } else {
-      assert.ok(Math.abs(a - e) <= atol + rtol * Math.abs(e), `${what}[${i}]: got ${a}, expected ${e}`);
-    }
-  }
 }
 
 /** log-softmax of one frame, in float64. */
