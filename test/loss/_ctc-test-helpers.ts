@@ -1,3 +1,4 @@
+// Helpers of the CTCLoss tests (ctc.test.ts, ctc-edge-cases.test.ts, ctc-recursion.test.ts).
 import { grad, record } from '../../src/autograd/index.js';
 import type { CTCLoss } from '../../src/loss/ctc.js';
 import { array } from '../../src/ndarray/create.js';

@@ -1,3 +1,5 @@
+// CTCLoss edge cases: gradient rows and masks, infeasible samples, extreme activations, float
+// labels and lengths, errors naming the argument, and sampleInputs.
 import { sampleInputs } from './_sample-inputs.js';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -1,3 +1,5 @@
+// CTCLoss recursions: the rescaled linear-space α/β and their log-space fallback, and the blank
+// given as a class index (PyTorch's blank).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { record } from '../../src/autograd/index.js';

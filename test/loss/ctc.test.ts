@@ -1,3 +1,5 @@
+// CTCLoss values and gradients: conformance cases, MXNet's own test, closed forms, finite
+// differences, the composed twin and second derivatives.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
