@@ -59,3 +59,21 @@ export function assertMatches(actual: FloatArray, expected: readonly number[], w
   const first = values.findIndex((v, i) => !same(v, expected[i]!));
   if (first >= 0 || values.length !== expected.length) assert.deepEqual(values, expected, what);
 }
+
+/**
+ * Calls `kernel(args)` twice into the same arrays and asserts both times that `args.loss` and
+ * `args.gradient` hold `expected` (see assertMatches): the second call proves nothing is carried
+ * over from the first (the gradient is poisoned with NaN in between).
+ */
+export function assertKernelMatches<A extends { readonly loss: FloatArray; readonly gradient: FloatArray }>(
+  kernel: (args: A) => void,
+  args: A,
+  expected: { loss: readonly number[]; gradient: readonly number[] },
+): void {
+  kernel(args);
+  assertMatches(args.loss, expected.loss, 'per-sample loss');
+  assertMatches(args.gradient, expected.gradient, 'gradient');
+  args.gradient.fill(Number.NaN);
+  kernel(args);
+  assertMatches(args.gradient, expected.gradient, 'gradient, second call');
+}
