@@ -74,7 +74,7 @@ export function onePassScratchKind(rows: number, classes: number): string {
 }
 
 /** A new {@link OnePassScratch} for `rows` rows of `classes` classes. */
-export function allocateOnePassScratch(rows: number, classes: number): OnePassScratch {
+function allocateOnePassScratch(rows: number, classes: number): OnePassScratch {
   return {
     floats: new Float64Array(3 * rows + 2 * classes + 2),
     labels: new Int32Array(rows),
@@ -88,7 +88,7 @@ export function allocateOnePassScratch(rows: number, classes: number): OnePassSc
  * smoothing the uniform part for the kernel to do in cache (weights w_c, uniform s_r · ε / C; see
  * UniformTargetParts in kernels/softmax.ts), whose `spreads` fixOnePass then reads.
  */
-export function onePassArguments(
+function onePassArguments(
   sparse: SparseTargets,
   classes: number,
   total: number,

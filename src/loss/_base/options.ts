@@ -64,7 +64,7 @@ export interface LossConfig {
 }
 
 /** An option value as JSON: NDArrays and typed arrays become nested arrays. */
-export function toConfigValue(where: string, option: string, value: unknown): ConfigValue {
+function toConfigValue(where: string, option: string, value: unknown): ConfigValue {
   if (value === null || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')
     return value;
   if (value instanceof NDArray) return value.toArray() as ConfigValue;
