@@ -16,7 +16,7 @@ import {
 import { TripletLoss, type TripletLossOptions } from '../loss/triplet.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { checkFloatArray, OnePassRunner, requirePerSample } from './_one-pass.js';
+import { checkFloatArray, checkFloatOperands, OnePassRunner, requirePerSample } from './_one-pass.js';
 
 /** The float arrays the kernels take: float32 or float64, one type per call. */
 export type FloatArray = Float32Array | Float64Array;
@@ -96,12 +96,7 @@ export function lossKernel(loss: Loss): LossKernel {
   const runner = new OnePassRunner(loss, where);
   return <T extends FloatArray>(args: LossKernelArguments<T>): void => {
     const { pred, label, negative, sampleWeight, loss: out, gradient } = args;
-    if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
-      throw new ValueError(`${where}: pred must be a Float32Array or Float64Array`);
-    }
-    if (!(out instanceof Float32Array || out instanceof Float64Array)) {
-      throw new ValueError(`${where}: loss must be a Float32Array or Float64Array`);
-    }
+    checkFloatOperands(where, pred, out);
     const samples = out.length;
     const sampleSize = samples === 0 ? 0 : pred.length / samples;
     if (samples === 0 || !Number.isInteger(sampleSize) || sampleSize < 1) {

@@ -13,7 +13,9 @@ import { normalizeAxis } from '../ndarray/shape.js';
 import { runBlocks } from './_block.js';
 import {
   checkFloatArray,
+  checkFloatOperands,
   checkInt32Array,
+  checkSampleWeight,
   checkShape,
   naming,
   OnePassRunner,
@@ -72,12 +74,7 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
   const blocks = blockKernel(loss);
   return <T extends FloatArray>(args: SoftmaxCEKernelArguments<T>): void => {
     const { pred, label, sampleWeight, loss: out, gradient } = args;
-    if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
-      throw new ValueError(`${where}: pred must be a Float32Array or Float64Array`);
-    }
-    if (!(out instanceof Float32Array || out instanceof Float64Array)) {
-      throw new ValueError(`${where}: loss must be a Float32Array or Float64Array`);
-    }
+    checkFloatOperands(where, pred, out);
     const samples = out.length;
     if (!args.predShape && (samples === 0 || pred.length % samples !== 0)) {
       throw new ShapeError(
@@ -104,11 +101,7 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
       labelArray = new NDArray(label, shape);
     }
     checkFloatArray(where, 'gradient', gradient, pred, pred.length);
-    if (sampleWeight && sampleWeight.length !== samples) {
-      throw new ShapeError(
-        `${where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`,
-      );
-    }
+    checkSampleWeight(where, sampleWeight, samples);
     if (loss.sparseLabel && !loss.fromLogits) {
       const prepared = onePass.prepare([new NDArray(pred, shape), labelArray]);
       if (onePass.covers(prepared)) {
