@@ -20,10 +20,10 @@ import {
   naming,
   requirePerSample,
 } from './_one-pass.js';
-import type { FloatArray } from './kernels.js';
+import type { FloatArray, KernelOutputs } from './kernels.js';
 
 /** One call of a {@link CTCKernel}: inputs and outputs, all owned by the caller. */
-export interface CTCKernelArguments<T extends FloatArray> {
+export interface CTCKernelArguments<T extends FloatArray> extends KernelOutputs<T> {
   /** Activations (logits), row-major of `predShape`. */
   readonly pred: T;
   /** pred's shape: (N, T, C) with `layout: 'NTC'` (default), (T, N, C) with `'TNC'`. */
@@ -39,12 +39,6 @@ export interface CTCKernelArguments<T extends FloatArray> {
   readonly predLengths?: Int32Array | null;
   /** Optional labels used per sample (N entries in [0, L]). */
   readonly labelLengths?: Int32Array | null;
-  /** Optional weight per sample (N entries), as the class's 1-D `sampleWeight`. */
-  readonly sampleWeight?: ArrayLike<number> | null;
-  /** Output, N entries: −log p(label | pred) per sample, times sampleWeight and weight. */
-  readonly loss: FloatArray;
-  /** Output, laid out like `pred`, of its type: d(Σ loss)/d pred. */
-  readonly gradient: T;
 }
 
 /** CTCLoss on typed arrays: writes the per-sample losses and their gradient. */

@@ -26,6 +26,7 @@
  */
 export {
   type FloatArray,
+  type KernelOutputs,
   huberKernel,
   l1Kernel,
   l2Kernel,

@@ -21,10 +21,10 @@ import {
   OnePassRunner,
   requirePerSample,
 } from './_one-pass.js';
-import type { FloatArray } from './kernels.js';
+import type { FloatArray, KernelOutputs } from './kernels.js';
 
 /** One call of a {@link SoftmaxCEKernel}: inputs and outputs, all owned by the caller. */
-export interface SoftmaxCEKernelArguments<T extends FloatArray> {
+export interface SoftmaxCEKernelArguments<T extends FloatArray> extends KernelOutputs<T> {
   /** Logits (log-probabilities with `fromLogits`), row-major of `predShape`, batch first. */
   readonly pred: T;
   /** pred's shape, batch first; default `[loss.length, pred.length / loss.length]`, i.e. (N, C). */
@@ -35,12 +35,6 @@ export interface SoftmaxCEKernelArguments<T extends FloatArray> {
    * of its type.
    */
   readonly label: Int32Array | T;
-  /** Optional weight per sample (`loss.length` entries), as the class's 1-D `sampleWeight`. */
-  readonly sampleWeight?: ArrayLike<number> | null;
-  /** Output, one entry per sample: the class's per-sample loss (the mean over the sample's rows). */
-  readonly loss: FloatArray;
-  /** Output, laid out like `pred`, of its type: d(Σ loss)/d pred. */
-  readonly gradient: T;
 }
 
 /** SoftmaxCrossEntropyLoss on typed arrays: writes the per-sample losses and their gradient. */
