@@ -2,7 +2,7 @@ import { formatShape, ShapeError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { sizeOf } from '../ndarray/shape.js';
 import { allocate } from '../ndarray/dtype.js';
-import { div, greater, maximum, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
+import { div, greater, maximum, mul, relu, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
@@ -223,8 +223,8 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
     const denominator = sqrt(maximum(mul(square1, square2), NORM_FLOOR * NORM_FLOOR));
     const cos = div(dot, denominator);
     const shifted = sub(cos, this.margin);
-    // relu with relu′(0) = 0; `shifted · 0` keeps a NaN (and gives no gradient).
-    const lower = where(greater(shifted, 0), shifted, mul(shifted, 0));
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    const lower = relu(shifted);
     const cap = 1 - this.margin;
     const dissimilar = where(greater(lower, cap), cap, lower);
     const isSimilar = allocate(input2!.dtype, labels.length);

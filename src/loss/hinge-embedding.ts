@@ -1,5 +1,5 @@
 import type { NDArray } from '../ndarray/ndarray.js';
-import { equal, greater, mul, sub, where } from '../ops/elementwise.js';
+import { equal, relu, sub, where } from '../ops/elementwise.js';
 import { checkSignLabels, finiteOption, type LossOptions, type Prepared } from './_base/index.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 
@@ -95,8 +95,8 @@ export class HingeEmbeddingLoss extends PairElementwiseLoss {
   twin(prepared: Prepared<undefined>): NDArray {
     const [pred, label] = prepared.arrays;
     const gap = sub(this.margin, pred!);
-    // relu with relu′(0) = 0; `gap · 0` keeps a NaN (and gives no gradient).
-    const hinge = where(greater(gap, 0), gap, mul(gap, 0));
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    const hinge = relu(gap);
     return where(equal(label!, 1), pred!, hinge);
   }
 }

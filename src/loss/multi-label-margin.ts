@@ -1,7 +1,7 @@
 import { allocate, type TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { add, greater, mul, sub, where } from '../ops/elementwise.js';
+import { add, mul, relu, sub } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
@@ -187,8 +187,8 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     const listed = reshape(x, [batch, classes, 1]);
     const others = reshape(x, [batch, 1, classes]);
     const hinge = add(sub(others, listed), 1);
-    // relu with relu′(0) = 0; `hinge · 0` keeps a NaN.
-    const active = where(greater(hinge, 0), hinge, mul(hinge, 0));
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    const active = relu(hinge);
     return sum(mul(active, new NDArray(pairs, [batch, classes, classes])), [1, 2]);
   }
 }

@@ -1,7 +1,7 @@
 import { allocate, type TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
+import { add, mul, relu, square, sub } from '../ops/elementwise.js';
 import { checkIndices, pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
@@ -181,8 +181,8 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     }
     const truth = pick(x, new NDArray(labels, [batch]), 1, true);
     const hinge = add(sub(x, truth), this.margin);
-    // relu with relu′(0) = 0; `hinge · 0` keeps a NaN.
-    const active = where(greater(hinge, 0), hinge, mul(hinge, 0));
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    const active = relu(hinge);
     const terms = mul(this.p === 1 ? active : square(active), new NDArray(others, [batch, classes]));
     return mul(sum(terms, 1), new NDArray(rowScale, [batch]));
   }

@@ -2,7 +2,7 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
-import { abs, add, greater, lesserEqual, mul, pow, sub, where } from '../ops/elementwise.js';
+import { abs, add, lesserEqual, pow, relu, sub, where } from '../ops/elementwise.js';
 import type { ClassLayout } from './_class-rows.js';
 import { prepareTriplets, sumPerSample, tripletData } from './_triplets.js';
 import {
@@ -222,8 +222,8 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
       toNegative = where(lesserEqual(toNegative, positiveToNegative), toNegative, positiveToNegative);
     }
     const gap = add(sub(toPositive, toNegative), this.margin);
-    // relu with relu′(0) = 0; `gap · 0` keeps a NaN (and gives no gradient).
-    return where(greater(gap, 0), gap, mul(gap, 0));
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    return relu(gap);
   }
 
   /** (Σ |x − y + eps|^p)^(1/p) over the non-batch axes, composed (not rescaled: for the tests). */

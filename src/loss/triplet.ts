@@ -1,7 +1,7 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
-import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
+import { add, relu, square, sub } from '../ops/elementwise.js';
 import {
   type BackwardBlockCall,
   finiteOption,
@@ -157,8 +157,8 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
     const axis = normalizeAxis(this.batchAxis, pred!.ndim, this.name, 'batchAxis');
     const terms = sub(square(sub(positive!, pred!)), square(sub(negative!, pred!)));
     const gap = add(sumPerSample(terms, axis), this.margin);
-    // relu with relu′(0) = 0; `gap · 0` keeps a NaN (and gives no gradient).
-    return where(greater(gap, 0), gap, mul(gap, 0));
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    return relu(gap);
   }
 }
 
