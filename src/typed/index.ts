@@ -26,8 +26,8 @@
  */
 export {
   type FloatArray,
-  type KernelOutputs,
   huberKernel,
+  type KernelOutputs,
   l1Kernel,
   l2Kernel,
   type LossKernel,
