@@ -5,23 +5,17 @@
  * `figures` option, by alt text) or else shown as its alt text.
  * @module
  */
+import { escapeXml as escapeHtml } from '../plot/svg.js';
 import { renderTex } from './_math.js';
 
 /** HTML to show in place of `![alt](…)` images, by alt text. */
 export type ImageFigures = Readonly<Record<string, string>>;
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!);
-}
-
-const HTML_ENTITIES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
+/**
+ * Escapes text for HTML element content and attribute values: the same five characters as text in
+ * SVG, so the charts' escaper serves both.
+ */
+export { escapeHtml };
 
 /** Relative links in the seed point into the MXNet documentation site. */
 const LINK_BASE = 'https://mxnet.apache.org';

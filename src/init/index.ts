@@ -14,6 +14,7 @@ export {
   type InitializerLike,
   Normal,
   One,
+  RandomInitializer,
   Uniform,
   Xavier,
   type XavierOptions,

@@ -34,8 +34,33 @@ function checkPositive(where: string, option: string, value: unknown): number {
   return value;
 }
 
+/**
+ * Base of the random initializers: i.i.d. draws, uniform in [−s, s] or normal with mean 0 and
+ * deviation s, for the scale s that {@link scaleFor} gives a weight's shape.
+ */
+export abstract class RandomInitializer extends Initializer {
+  /** Uniform draws in ±scale, or gaussian ones with deviation scale. */
+  abstract readonly rndType: 'uniform' | 'gaussian';
+
+  /** The half-width (uniform) or deviation (gaussian) used for a weight of `shape`. */
+  abstract scaleFor(shape: readonly number[], name?: string): number;
+
+  create(
+    shape: readonly number[],
+    dtype: DType = 'float32',
+    generator: RandomGenerator = globalGenerator,
+    name?: string,
+  ): NDArray {
+    const scale = this.scaleFor(shape, name);
+    return this.rndType === 'uniform'
+      ? uniform(-scale, scale, shape, { dtype, generator })
+      : normal(0, scale, shape, { dtype, generator });
+  }
+}
+
 /** Weights drawn i.i.d. uniform in [−scale, scale] (MXNet `init.Uniform`). */
-export class Uniform extends Initializer {
+export class Uniform extends RandomInitializer {
+  readonly rndType = 'uniform';
   /** Half-width of the interval. */
   readonly scale: number;
 
@@ -45,12 +70,8 @@ export class Uniform extends Initializer {
     this.scale = checkPositive('init.Uniform', 'scale', scale);
   }
 
-  create(
-    shape: readonly number[],
-    dtype: DType = 'float32',
-    generator: RandomGenerator = globalGenerator,
-  ): NDArray {
-    return uniform(-this.scale, this.scale, shape, { dtype, generator });
+  scaleFor(): number {
+    return this.scale;
   }
 
   toString(): string {
@@ -59,7 +80,8 @@ export class Uniform extends Initializer {
 }
 
 /** Weights drawn i.i.d. from a normal distribution with mean 0 and deviation `sigma`. */
-export class Normal extends Initializer {
+export class Normal extends RandomInitializer {
+  readonly rndType = 'gaussian';
   /** Standard deviation. */
   readonly sigma: number;
 
@@ -69,12 +91,8 @@ export class Normal extends Initializer {
     this.sigma = checkPositive('init.Normal', 'sigma', sigma);
   }
 
-  create(
-    shape: readonly number[],
-    dtype: DType = 'float32',
-    generator: RandomGenerator = globalGenerator,
-  ): NDArray {
-    return normal(0, this.sigma, shape, { dtype, generator });
+  scaleFor(): number {
+    return this.sigma;
   }
 
   toString(): string {
@@ -100,7 +118,7 @@ export interface XavierOptions {
  *
  * Uniform draws fall in [−scale, scale]; gaussian ones have deviation `scale`. Needs at least 2 axes.
  */
-export class Xavier extends Initializer {
+export class Xavier extends RandomInitializer {
   /** Uniform or gaussian draws. */
   readonly rndType: 'uniform' | 'gaussian';
   /** Which fan sets the scale. */
@@ -127,7 +145,6 @@ export class Xavier extends Initializer {
     this.magnitude = checkPositive('init.Xavier', 'magnitude', options.magnitude ?? 3);
   }
 
-  /** The half-width (uniform) or deviation (gaussian) used for a weight of `shape`. */
   scaleFor(shape: readonly number[], name = 'the parameter'): number {
     if (shape.length < 2) {
       throw new ShapeError(
@@ -141,18 +158,6 @@ export class Xavier extends Initializer {
     const factor =
       this.factorType === 'avg' ? (fanIn + fanOut) / 2 : this.factorType === 'in' ? fanIn : fanOut;
     return Math.sqrt(this.magnitude / factor);
-  }
-
-  create(
-    shape: readonly number[],
-    dtype: DType = 'float32',
-    generator: RandomGenerator = globalGenerator,
-    name?: string,
-  ): NDArray {
-    const scale = this.scaleFor(shape, name);
-    return this.rndType === 'uniform'
-      ? uniform(-scale, scale, shape, { dtype, generator })
-      : normal(0, scale, shape, { dtype, generator });
   }
 
   toString(): string {

@@ -92,11 +92,17 @@ function checkGradients(
   if (dPosWeight && !posWeight) throw new ValueError(`${where}: dPosWeight needs posWeight, got null`);
 }
 
-/** Copies the elements `start … start + length` of the inputs into the scratch regions. */
-function copyInputs(scratch: Scratch, inputs: LogitCrossEntropyInputs, start: number, length: number): void {
-  scratch.f32.set(inputs.logits.subarray(start, start + length), X_AT >> 2);
-  scratch.f32.set(inputs.labels.subarray(start, start + length), Z_AT >> 2);
-  if (inputs.posWeight) scratch.f32.set(inputs.posWeight.subarray(start, start + length), P_AT >> 2);
+/**
+ * Copies the elements `start … start + length` of the inputs into the scratch regions and returns
+ * the operands both wasm kernels start with, which point at them (runtime.ts's
+ * LogitCrossEntropyOperands).
+ */
+function stageInputs(scratch: Scratch, inputs: LogitCrossEntropyInputs, start: number, length: number) {
+  const { logits, labels, posWeight, labelScale, labelShift } = inputs;
+  scratch.f32.set(logits.subarray(start, start + length), X_AT >> 2);
+  scratch.f32.set(labels.subarray(start, start + length), Z_AT >> 2);
+  if (posWeight) scratch.f32.set(posWeight.subarray(start, start + length), P_AT >> 2);
+  return [X_AT, Z_AT, posWeight ? P_AT : 0, length, labelScale, labelShift] as const;
 }
 
 /** Writes ℓ (see the module comment) of each element of the span into `loss` (same length). */
@@ -117,16 +123,7 @@ export function sigmoidBinaryCrossEntropyForward(inputs: LogitCrossEntropyInputs
   }
   for (let start = 0; start < count; start += CHUNK) {
     const length = Math.min(CHUNK, count - start);
-    copyInputs(scratch, inputs, start, length);
-    scratch.kernels.sigmoidCrossEntropyForward(
-      X_AT,
-      Z_AT,
-      posWeight ? P_AT : 0,
-      length,
-      labelScale,
-      labelShift,
-      WIDE_AT,
-    );
+    scratch.kernels.sigmoidCrossEntropyForward(...stageInputs(scratch, inputs, start, length), WIDE_AT);
     loss.set(scratch.f64.subarray(WIDE_AT >> 3, (WIDE_AT >> 3) + length), start);
   }
 }
@@ -165,16 +162,11 @@ export function sigmoidBinaryCrossEntropyBackward(
   const f32 = scratch.f32;
   for (let start = 0; start < count; start += CHUNK) {
     const length = Math.min(CHUNK, count - start);
-    copyInputs(scratch, inputs, start, length);
+    const operands = stageInputs(scratch, inputs, start, length);
     scratch.f64.set(dLoss.subarray(start, start + length), WIDE_AT >> 3);
     // dX overwrites the logits in place (the kernel reads each vector before writing it).
     scratch.kernels.sigmoidCrossEntropyBackward(
-      X_AT,
-      Z_AT,
-      posWeight ? P_AT : 0,
-      length,
-      labelScale,
-      labelShift,
+      ...operands,
       WIDE_AT,
       dPred ? X_AT : 0,
       dLabels ? DZ_AT : 0,

@@ -117,6 +117,20 @@ export type PackContiguousPanelsKernel = (
  */
 export type CTCAlphaLinearKernel = (...pointersAndSizes: number[]) => number;
 
+/**
+ * The operands both binary cross-entropy exports (binary-cross-entropy.wat) start with: the float32
+ * logits x and labels z, the positive weights (0: p = 1), the element count, and the affine map
+ * z ← labelScale · z + labelShift.
+ */
+export type LogitCrossEntropyOperands = [
+  x: number,
+  z: number,
+  posWeight: number,
+  count: number,
+  labelScale: number,
+  labelShift: number,
+];
+
 /** The exports of the kernel module (pointers are byte offsets into its memory). */
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
@@ -146,26 +160,9 @@ export interface KernelExports {
     coefficient: number,
     out: number,
   ): void;
-  sigmoidCrossEntropyForward(
-    x: number,
-    z: number,
-    posWeight: number,
-    count: number,
-    labelScale: number,
-    labelShift: number,
-    loss: number,
-  ): void;
+  sigmoidCrossEntropyForward(...call: [...LogitCrossEntropyOperands, loss: number]): void;
   sigmoidCrossEntropyBackward(
-    x: number,
-    z: number,
-    posWeight: number,
-    count: number,
-    labelScale: number,
-    labelShift: number,
-    dLoss: number,
-    dX: number,
-    dZ: number,
-    dP: number,
+    ...call: [...LogitCrossEntropyOperands, dLoss: number, dX: number, dZ: number, dP: number]
   ): void;
   squaredResidualSegments: ResidualSegmentsKernel;
   absoluteResidualSegments: ResidualSegmentsKernel;

@@ -10,6 +10,7 @@ import {
   type CTCBackwardBlock,
   type CTCSetup,
   type CTCState,
+  divideWindow,
   emissionIndex,
   extendLabel,
   type FloatArray,
@@ -19,7 +20,9 @@ import {
   logAddExp3,
   MIN_NORMAL,
   type SampleContext,
+  ScaleTrack,
   underflowMargin,
+  usableScale,
   windowHigh,
   windowLow,
   ZERO_GRADIENT,
@@ -163,8 +166,7 @@ function linearBackward(context: BackwardSampleContext): boolean {
   let betaNext = state.betaNext;
   beta.fill(0, 0, count);
   for (let s = Math.max(0, count - 2); s < count; s++) beta[s] = 1;
-  let logScale = 0; // log D_{t+1}: β_{t+1} = β̂_{t+1} · D_{t+1}
-  let worst = Number.NEGATIVE_INFINITY;
+  const scales = new ScaleTrack(); // log D_{t+1}: β_{t+1} = β̂_{t+1} · D_{t+1}
   for (let t = frames - 1; t >= 0; t--) {
     const low = windowLow(count, frames, t);
     const high = windowHigh(count, t);
@@ -190,17 +192,9 @@ function linearBackward(context: BackwardSampleContext): boolean {
         betaNext[s] = value;
         total += value;
       }
-      if (!(total >= MIN_NORMAL && total < Number.POSITIVE_INFINITY)) return false;
-      const inverse = 1 / total;
-      for (let s = low; s <= high; s++) {
-        const value = betaNext[s]!;
-        const scaled = value * inverse;
-        betaNext[s] = scaled;
-        if (scaled < MIN_NORMAL && value !== 0) underflow = true;
-      }
-      const nextScale = logScale + Math.log(total);
-      if (underflow) worst = Math.max(worst, logScale, nextScale);
-      logScale = nextScale;
+      if (!usableScale(total)) return false;
+      if (divideWindow(betaNext, 0, low, high, total)) underflow = true;
+      scales.advance(total, underflow);
       const swap = beta;
       beta = betaNext;
       betaNext = swap;
@@ -216,7 +210,7 @@ function linearBackward(context: BackwardSampleContext): boolean {
     const factor = scale / total;
     for (let s = low; s <= high; s++) gammas[t * states + s] = factor * occupancy[s]!;
   }
-  if (!(worst - state.logLikelihoods[b]! <= underflowMargin(frames, count))) return false;
+  if (!scales.trusted(state.logLikelihoods[b]!, frames, count)) return false;
   subtractOccupancies(context);
   return true;
 }

@@ -9,6 +9,7 @@ import { ctcAlphaLinear, softmaxRowNormalizers } from '../kernels/index.js';
 import {
   type CTCBlock,
   type CTCForwardBlock,
+  divideWindow,
   emissionIndex,
   extendLabel,
   LINEAR,
@@ -17,7 +18,8 @@ import {
   logAddExp3,
   MIN_NORMAL,
   type SampleContext,
-  underflowMargin,
+  ScaleTrack,
+  usableScale,
   windowHigh,
   windowLow,
   ZERO_GRADIENT,
@@ -109,8 +111,7 @@ function linearForward(context: SampleContext): number | null {
   const emissionWidth = width + 1;
   const labelCount = (count - 1) >> 1;
   const labelBase = b * width;
-  let logScale = 0; // log C_{t−1}
-  let worst = Number.NEGATIVE_INFINITY; // the largest scale of a frame with an underflow
+  const scales = new ScaleTrack(); // log C_{t−1}, and the underflows' worst scale
   for (let t = 0; t < frames; t++) {
     const frameRow = b * batchRowStride + t * timeRowStride;
     const base = frameRow * classes;
@@ -151,24 +152,11 @@ function linearForward(context: SampleContext): number | null {
         if (value < MIN_NORMAL && paths !== 0 && emission !== 0) underflow = true;
       }
     }
-    if (!(total >= MIN_NORMAL && total < Number.POSITIVE_INFINITY)) return null;
-    const inverse = 1 / total;
-    for (let s = low; s <= high; s++) {
-      const value = alphas[row + s]!;
-      const scaled = value * inverse;
-      alphas[row + s] = scaled;
-      if (scaled < MIN_NORMAL && value !== 0) underflow = true;
-    }
-    const nextScale = logScale + Math.log(total);
-    if (underflow) worst = Math.max(worst, logScale, nextScale);
-    alphaLogScales[b * time + t] = nextScale;
-    logScale = nextScale;
+    if (!usableScale(total)) return null;
+    if (divideWindow(alphas, row, low, high, total)) underflow = true;
+    alphaLogScales[b * time + t] = scales.advance(total, underflow);
   }
-  const last = (b * time + frames - 1) * states;
-  const ending = count > 1 ? alphas[last + count - 1]! + alphas[last + count - 2]! : alphas[last]!;
-  if (!(ending > 0)) return null;
-  const logP = logScale + Math.log(ending);
-  return worst - logP <= underflowMargin(frames, count) ? logP : null;
+  return linearLogLikelihood(context, scales);
 }
 
 /**
@@ -202,19 +190,28 @@ function wasmLinearForward(context: SampleContext, x: Float32Array): number | nu
   });
   if (done === null) return undefined;
   if (done < frames) return null;
-  let logScale = 0;
-  let worst = Number.NEGATIVE_INFINITY;
+  // The kernel leaves each frame's sum where its log scale goes.
+  const scales = new ScaleTrack();
   for (let t = 0; t < frames; t++) {
-    const nextScale = logScale + Math.log(alphaLogScales[first + t]!);
-    if (frameUnderflows[t]) worst = Math.max(worst, logScale, nextScale);
-    alphaLogScales[first + t] = nextScale;
-    logScale = nextScale;
+    alphaLogScales[first + t] = scales.advance(alphaLogScales[first + t]!, frameUnderflows[t] === 1);
   }
-  const last = (first + frames - 1) * states;
+  return linearLogLikelihood(context, scales);
+}
+
+/**
+ * log p of sample b from its last frame's rescaled α̂ (α̂(S−1) + α̂(S−2), or α̂(0) for an empty
+ * label) and the recursion's scale, or null when that is 0 or NaN or the underflow bound fails.
+ */
+function linearLogLikelihood(context: SampleContext, scales: ScaleTrack): number | null {
+  const { setup, state, sample: b, count } = context;
+  const frames = setup.predLengths[b]!;
+  const states = 2 * setup.width + 1;
+  const alphas = state.alphas;
+  const last = (b * setup.time + frames - 1) * states;
   const ending = count > 1 ? alphas[last + count - 1]! + alphas[last + count - 2]! : alphas[last]!;
   if (!(ending > 0)) return null;
-  const logP = logScale + Math.log(ending);
-  return worst - logP <= underflowMargin(frames, count) ? logP : null;
+  const logP = scales.logScale + Math.log(ending);
+  return scales.trusted(logP, frames, count) ? logP : null;
 }
 
 /**

@@ -197,6 +197,64 @@ export function underflowMargin(frames: number, count: number): number {
   return 960 * Math.LN2 - Math.log(frames * (3 * count + 1));
 }
 
+// ---- the rescaling of the linear-space recursions ----------------------------------------
+
+/**
+ * Whether a frame's sum `total` can rescale it: at least the smallest normal float and finite.
+ * 0, a subnormal, ∞ or NaN sends the sample to the log-space fallback.
+ */
+export function usableScale(total: number): boolean {
+  return total >= MIN_NORMAL && total < Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Divides `values[offset + s]` for s in [low, high] by their sum `total` (a {@link usableScale}),
+ * Rabiner's scaling. Returns whether a value underflowed in the division (became subnormal or 0
+ * without being 0).
+ */
+export function divideWindow(
+  values: Float64Array,
+  offset: number,
+  low: number,
+  high: number,
+  total: number,
+): boolean {
+  const inverse = 1 / total;
+  let underflow = false;
+  for (let s = offset + low; s <= offset + high; s++) {
+    const value = values[s]!;
+    const scaled = value * inverse;
+    values[s] = scaled;
+    if (scaled < MIN_NORMAL && value !== 0) underflow = true;
+  }
+  return underflow;
+}
+
+/**
+ * The scale of a rescaled recursion (α forward, β backward) as a sample's frames are walked: its
+ * log, the product of every frame's sum so far, and the largest scale of a frame where something
+ * underflowed, which decides whether the result can be trusted (see underflowMargin).
+ */
+export class ScaleTrack {
+  /** log of the product of the frames' sums so far. */
+  logScale = 0;
+  /** The largest log scale, before or after, of a frame with an underflow (−∞: none). */
+  worst = Number.NEGATIVE_INFINITY;
+
+  /** Takes the next frame's sum (`underflow`: something in that frame underflowed); returns the new log scale. */
+  advance(total: number, underflow: boolean): number {
+    const next = this.logScale + Math.log(total);
+    if (underflow) this.worst = Math.max(this.worst, this.logScale, next);
+    this.logScale = next;
+    return next;
+  }
+
+  /** Whether a sample of `frames` frames and `count` states with log p = `logP` is within the underflow bound. */
+  trusted(logP: number, frames: number, count: number): boolean {
+    return this.worst - logP <= underflowMargin(frames, count);
+  }
+}
+
 /** Index in a frame's emissions (blank, l_1 … l_L) of extended-label state s. */
 export function emissionIndex(s: number): number {
   return (s & 1) === 0 ? 0 : (s + 1) >> 1;

@@ -2,7 +2,7 @@ import { formatShape, ShapeError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { sizeOf } from '../ndarray/shape.js';
 import { allocate } from '../ndarray/dtype.js';
-import { div, greater, maximum, mul, sqrt, square, sub, where } from '../ops/elementwise.js';
+import { div, greater, maximum, mul, relu, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
@@ -36,8 +36,8 @@ interface CosineExtra {
 
 /** What the forward blocks keep for the backward ones: four numbers per pair. */
 interface CosineState {
-  /** cos of each pair. */
-  readonly cosine: Float64Array;
+  /** dℓ/dcos of each pair (see forwardBlock). */
+  readonly slope: Float64Array;
   /** 1 / max(‖x1‖ · ‖x2‖, 1e-12). */
   readonly inverseDenominator: Float64Array;
   /** cos / ‖x1‖², or 0 where the floor is active (then the denominator is a constant). */
@@ -135,7 +135,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
   protected override createState(prepared: Prepared<CosineExtra>): CosineState {
     const pairs = prepared.extra!.labels.length;
     return {
-      cosine: new Float64Array(pairs),
+      slope: new Float64Array(pairs),
       inverseDenominator: new Float64Array(pairs),
       cosineOverSquare1: new Float64Array(pairs),
       cosineOverSquare2: new Float64Array(pairs),
@@ -146,7 +146,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
   protected forwardBlock(call: ForwardBlockCall<CosineExtra, CosineState>): void {
     const { prepared, state, begin, end, out } = call;
     const { length, labels } = prepared.extra!;
-    const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state;
+    const { slope, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state;
     const a = prepared.arrays[0]!.data;
     const b = prepared.arrays[1]!.data;
     const margin = this.margin;
@@ -167,7 +167,6 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
       const floored = normProduct < NORM_FLOOR;
       const denominator = floored ? NORM_FLOOR : normProduct;
       const cos = dot / denominator;
-      cosine[m] = cos;
       inverseDenominator[m] = 1 / denominator;
       cosineOverSquare1[m] = floored ? 0 : cos / square1;
       cosineOverSquare2[m] = floored ? 0 : cos / square2;
@@ -176,11 +175,14 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
         // gave 1 − cos = −2.2e-16); capping keeps the loss of a perfect match exactly 0, as
         // MXNet prints it. The floored case is a different formula and is left alone.
         out[j] = 1 - (floored ? cos : Math.min(cos, 1));
+        slope[m] = -1;
       } else {
-        // numpy's clip(v, 0, cap) = min(max(v, 0), cap), with NaN passed through.
+        // numpy's clip(v, 0, cap) = min(max(v, 0), cap), with NaN passed through; its slope is 1
+        // strictly inside (0, cap], 0 on the lower kink and beyond the upper bound, NaN for NaN.
         const shifted = cos - margin;
         const lower = shifted > 0 ? shifted : Number.isNaN(shifted) ? shifted : 0;
         out[j] = Math.min(lower, cap);
+        slope[m] = shifted > 0 && shifted <= cap ? 1 : Number.isNaN(shifted) ? shifted : 0;
       }
     }
   }
@@ -189,23 +191,14 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
   protected backwardBlock(call: BackwardBlockCall<CosineExtra, CosineState>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dInput1, dInput2] = grads;
-    const { length, labels } = prepared.extra!;
-    const { cosine, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state;
+    const { length } = prepared.extra!;
+    const { slope, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state;
     const a = prepared.arrays[0]!.data;
     const b = prepared.arrays[1]!.data;
-    const margin = this.margin;
-    const cap = 1 - margin;
     for (let m = begin, j = 0, base = begin * length; m < end; m++, j++, base += length) {
-      // dℓ/dcos: −1 for label 1; for label −1, 1 strictly inside (0, cap] of the clip, 0 on the
-      // lower kink and beyond the upper bound, NaN for a NaN cosine.
-      let slope: number;
-      if (labels[m] === 1) slope = -1;
-      else {
-        const shifted = cosine[m]! - margin;
-        slope = shifted > 0 && shifted <= cap ? 1 : Number.isNaN(shifted) ? shifted : 0;
-      }
-      if (slope === 0) continue;
-      const g = dLoss[j]! * slope;
+      // dℓ/dcos, from the forward: a pair on the clip's kinks or flat parts gets no gradient.
+      if (slope[m] === 0) continue;
+      const g = dLoss[j]! * slope[m]!;
       const inverse = inverseDenominator[m]!;
       if (dInput1) {
         const c1 = cosineOverSquare1[m]!;
@@ -230,8 +223,8 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
     const denominator = sqrt(maximum(mul(square1, square2), NORM_FLOOR * NORM_FLOOR));
     const cos = div(dot, denominator);
     const shifted = sub(cos, this.margin);
-    // relu with relu′(0) = 0; `shifted · 0` keeps a NaN (and gives no gradient).
-    const lower = where(greater(shifted, 0), shifted, mul(shifted, 0));
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    const lower = relu(shifted);
     const cap = 1 - this.margin;
     const dissimilar = where(greater(lower, cap), cap, lower);
     const isSimilar = allocate(input2!.dtype, labels.length);

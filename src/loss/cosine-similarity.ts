@@ -3,14 +3,13 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
 import { div, lesser, mul, neg, sqrt, square, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { type ClassLayout, classLayout } from './_class-rows.js';
+import { type ClassLayout, classAxisLoss } from './_class-rows.js';
 import {
   type BackwardBlockCall,
   type ForwardBlockCall,
   integerOption,
   Loss,
   type LossOptions,
-  lossBatchAxis,
   type Prepared,
   reshapeLike,
 } from './_base/index.js';
@@ -91,9 +90,7 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<CosineSimilarityExtra> {
     const pred = inputs[0]!;
     const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
-    const axis = normalizeAxis(this.axis, pred.ndim, this.name, 'axis');
-    const lossShape = pred.shape.map((d, i) => (i === axis ? 1 : d));
-    const batchAxis = lossBatchAxis(this.name, this.batchAxis, lossShape);
+    const { axis, layout, lossShape, batchAxis } = classAxisLoss(this.name, pred, this.axis, this.batchAxis);
     if (batchAxis === axis) {
       throw new ShapeError(
         `${this.name}: batchAxis and axis are both axis ${axis} of pred ${formatShape(pred.shape)}; the vectors must lie along another axis than the samples`,
@@ -104,7 +101,7 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
       sources: [0, 1],
       lossShape,
       batchAxis,
-      extra: classLayout(pred.shape, axis),
+      extra: layout,
     };
   }
 

@@ -1,24 +1,12 @@
 import type { NDArray } from '../ndarray/ndarray.js';
-import { equal, greater, mul, sub, where } from '../ops/elementwise.js';
-import {
-  type BackwardBlockCall,
-  checkSignLabels,
-  finiteOption,
-  type ForwardBlockCall,
-  type LossOptions,
-  type Prepared,
-} from './_base/index.js';
-import { ElementwiseLoss } from './_elementwise.js';
+import { equal, relu, sub, where } from '../ops/elementwise.js';
+import { checkSignLabels, finiteOption, type LossOptions, type Prepared } from './_base/index.js';
+import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 
 /** Options of {@link HingeEmbeddingLoss}. */
 export interface HingeEmbeddingLossOptions extends LossOptions {
   /** Distance below which a dissimilar (label −1) pair costs something; finite (default 1). */
   margin?: number;
-}
-
-/** Per-call settings the kernels read: the ±1 labels, laid out like pred. */
-interface HingeEmbeddingExtra {
-  readonly labels: Int8Array;
 }
 
 /**
@@ -53,7 +41,7 @@ interface HingeEmbeddingExtra {
  * loss.forward(nd.array([0.3, 0.2, 1.5]), nd.array([1, -1, -1])); // [0.3 0.8 0]
  * ```
  */
-export class HingeEmbeddingLoss extends ElementwiseLoss<HingeEmbeddingExtra> {
+export class HingeEmbeddingLoss extends PairElementwiseLoss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'HingeEmbeddingLoss';
 
@@ -70,21 +58,20 @@ export class HingeEmbeddingLoss extends ElementwiseLoss<HingeEmbeddingExtra> {
     return ['label'];
   }
 
-  // Elementwise, plus the labels checked to be ±1.
-  protected override prepare(inputs: readonly (NDArray | null)[]): Prepared<HingeEmbeddingExtra> {
+  // Elementwise, plus the labels checked to be ±1 (the blocks then read them from label itself).
+  protected override prepare(inputs: readonly (NDArray | null)[]): Prepared<undefined> {
     const prepared = super.prepare(inputs);
-    return { ...prepared, extra: { labels: checkSignLabels(this.name, 'label', prepared.arrays[1]!) } };
+    checkSignLabels(this.name, 'label', prepared.arrays[1]!);
+    return prepared;
   }
 
-  protected forwardBlock(call: ForwardBlockCall<HingeEmbeddingExtra, undefined>): void {
-    const { prepared, begin, end, out } = call;
-    const p = prepared.arrays[0]!.data;
-    const { labels } = prepared.extra!;
+  // ℓ at each element depends on that element's pred and label: the base hands over block views.
+  protected values({ pred, label }: PairOperands, out: Float64Array): void {
     const margin = this.margin;
-    for (let k = begin, j = 0; k < end; k++, j++) {
-      if (labels[k] === 1) out[j] = p[k]!;
+    for (let j = 0; j < pred.length; j++) {
+      if (label[j] === 1) out[j] = pred[j]!;
       else {
-        const gap = margin - p[k]!;
+        const gap = margin - pred[j]!;
         // relu that lets a NaN gap through (`NaN > 0` is false).
         out[j] = gap > 0 || Number.isNaN(gap) ? gap : 0;
       }
@@ -92,28 +79,24 @@ export class HingeEmbeddingLoss extends ElementwiseLoss<HingeEmbeddingExtra> {
   }
 
   // dℓ/dpred: 1 for label 1; −1 strictly inside the hinge for label −1, 0 on and beyond it (a NaN
-  // gap gives NaN). Each gradient entry depends on one ℓ element: assigned.
-  protected backwardBlock(call: BackwardBlockCall<HingeEmbeddingExtra, undefined>): void {
-    const { prepared, begin, end, dLoss, grads } = call;
-    const [dPred] = grads;
+  // gap gives NaN). The labels get no gradient (discreteInputs).
+  protected slopes({ pred, label }: PairOperands, { dLoss, dPred }: PairGradients): void {
     if (!dPred) return;
-    const p = prepared.arrays[0]!.data;
-    const { labels } = prepared.extra!;
     const margin = this.margin;
-    for (let k = begin, j = 0; k < end; k++, j++) {
-      if (labels[k] === 1) dPred[k] = dLoss[j]!;
+    for (let j = 0; j < pred.length; j++) {
+      if (label[j] === 1) dPred[j] = dLoss[j]!;
       else {
-        const gap = margin - p[k]!;
-        dPred[k] = gap > 0 ? -dLoss[j]! : Number.isNaN(gap) ? gap : 0;
+        const gap = margin - pred[j]!;
+        dPred[j] = gap > 0 ? -dLoss[j]! : Number.isNaN(gap) ? gap : 0;
       }
     }
   }
 
-  twin(prepared: Prepared<HingeEmbeddingExtra>): NDArray {
+  twin(prepared: Prepared<undefined>): NDArray {
     const [pred, label] = prepared.arrays;
     const gap = sub(this.margin, pred!);
-    // relu with relu′(0) = 0; `gap · 0` keeps a NaN (and gives no gradient).
-    const hinge = where(greater(gap, 0), gap, mul(gap, 0));
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    const hinge = relu(gap);
     return where(equal(label!, 1), pred!, hinge);
   }
 }

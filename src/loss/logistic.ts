@@ -1,13 +1,11 @@
 import { isFloat } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
-import { ElementwiseLoss } from './_elementwise.js';
+import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 import {
   asFloat,
-  type BackwardBlockCall,
   choiceOption,
   floatDTypeOf,
-  type ForwardBlockCall,
   type ForwardGradientCall,
   type LossOptions,
   type Prepared,
@@ -60,7 +58,7 @@ export interface LogisticLossOptions extends LossOptions {
  * loss.forward(nd.array([0, 2]), nd.array([1, -1])); // [0.6931472 2.126928]
  * ```
  */
-export class LogisticLoss extends ElementwiseLoss {
+export class LogisticLoss extends PairElementwiseLoss {
   /** The Gluon class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'LogisticLoss';
 
@@ -102,11 +100,11 @@ export class LogisticLoss extends ElementwiseLoss {
     return { ...prepared, arrays: [asFloat(pred!, dtype), asFloat(label!, dtype)] };
   }
 
-  /** The kernels' operands for elements [begin, end): the logits form with z = scale · label + shift. */
-  private operands({ arrays: [pred, label] }: Prepared, begin: number, end: number): LogitCrossEntropyInputs {
+  /** The kernels' operands over a block's views: the logits form with z = scale · label + shift. */
+  private operands({ pred, label }: PairOperands): LogitCrossEntropyInputs {
     return {
-      logits: floatData(this.name, pred!.data).subarray(begin, end),
-      labels: floatData(this.name, label!.data).subarray(begin, end),
+      logits: floatData(this.name, pred),
+      labels: floatData(this.name, label),
       posWeight: null,
       labelScale: this.labelScale,
       labelShift: this.labelShift,
@@ -116,8 +114,8 @@ export class LogisticLoss extends ElementwiseLoss {
   // softplus(x) − x·z = (1 − z)·s(x) + z·s(−x) with s(x) = log(1 + e^x) and s(x) = x + s(−x):
   // the kernel layer's binary cross-entropy on logits (src/kernels/binary-cross-entropy.ts, where
   // the stable form is derived) with p = 1 and z = scale · label + shift.
-  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
-    sigmoidBinaryCrossEntropyForward(this.operands(prepared, begin, end), out.subarray(0, end - begin));
+  protected values(operands: PairOperands, out: Float64Array): void {
+    sigmoidBinaryCrossEntropyForward(this.operands(operands), out);
   }
 
   // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
@@ -131,13 +129,11 @@ export class LogisticLoss extends ElementwiseLoss {
   }
 
   // Each gradient entry depends on one ℓ element: assigned. dℓ/dlabel = −x · scale.
-  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
-    const { prepared, begin, end, dLoss, grads } = call;
-    const [dPred, dLabel] = grads;
-    sigmoidBinaryCrossEntropyBackward(this.operands(prepared, begin, end), {
-      dLoss: dLoss.subarray(0, end - begin),
-      dPred: dPred ? floatData(this.name, dPred).subarray(begin, end) : null,
-      dLabels: dLabel ? floatData(this.name, dLabel).subarray(begin, end) : null,
+  protected slopes(operands: PairOperands, { dLoss, dPred, dLabel }: PairGradients): void {
+    sigmoidBinaryCrossEntropyBackward(this.operands(operands), {
+      dLoss,
+      dPred: dPred ? floatData(this.name, dPred) : null,
+      dLabels: dLabel ? floatData(this.name, dLabel) : null,
       dPosWeight: null,
     });
   }

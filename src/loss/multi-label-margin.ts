@@ -1,7 +1,7 @@
-import { allocate } from '../ndarray/dtype.js';
+import { allocate, type TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { add, greater, mul, sub, where } from '../ops/elementwise.js';
+import { add, mul, relu, sub } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
@@ -110,24 +110,44 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     return { arrays: [pred], sources: [0], lossShape: [batch], batchAxis, extra };
   }
 
-  protected forwardBlock(call: ForwardBlockCall<MultiLabelMarginExtra, undefined>): void {
-    const { prepared, begin, end, out } = call;
-    const { classes, targets, counts, isTarget } = prepared.extra!;
-    const x = prepared.arrays[0]!.data;
-    for (let n = begin, j = 0; n < end; n++, j++) {
-      const row = n * classes;
-      let total = 0;
-      for (let t = 0; t < counts[n]!; t++) {
-        const shift = 1 - x[row + targets[row + t]!]!;
-        for (let i = 0; i < classes; i++) {
-          if (isTarget[row + i]) continue;
-          const hinge = shift + x[row + i]!;
-          // relu that lets a NaN through (`NaN > 0` is false).
-          if (hinge > 0 || Number.isNaN(hinge)) total += hinge;
+  /**
+   * Sample n's hinge terms Σ_t Σ_{i not a target} relu(1 − x_t + x_i) before the 1/C, its row
+   * starting at `row`; with `slopes` (C zeros), the walk also adds g·∂/∂x of the row into them:
+   * the forward and backward blocks walk the same hinges.
+   */
+  private walkRow(
+    x: TypedArray,
+    n: number,
+    { classes, targets, counts, isTarget }: MultiLabelMarginExtra,
+    g: number,
+    slopes: Float64Array | null,
+  ): number {
+    const row = n * classes;
+    let total = 0;
+    for (let t = 0; t < counts[n]!; t++) {
+      const target = targets[row + t]!;
+      const shift = 1 - x[row + target]!;
+      for (let i = 0; i < classes; i++) {
+        if (isTarget[row + i]) continue;
+        const hinge = shift + x[row + i]!;
+        // relu that lets a NaN through (`NaN > 0` is false).
+        if (hinge > 0 || Number.isNaN(hinge)) total += hinge;
+        if (slopes) {
+          // 0 at and below the hinge; NaN for a NaN hinge.
+          const slope = hinge > 0 ? g : Number.isNaN(hinge) ? hinge : 0;
+          slopes[i]! += slope;
+          slopes[target]! -= slope;
         }
       }
-      out[j] = total / classes;
     }
+    return total;
+  }
+
+  protected forwardBlock(call: ForwardBlockCall<MultiLabelMarginExtra, undefined>): void {
+    const { prepared, begin, end, out } = call;
+    const extra = prepared.extra!;
+    const x = prepared.arrays[0]!.data;
+    for (let n = begin, j = 0; n < end; n++, j++) out[j] = this.walkRow(x, n, extra, 0, null) / extra.classes;
   }
 
   // Each row of pred belongs to one sample: every element assigned (zeroed, then summed).
@@ -139,26 +159,14 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     const { prepared, begin, end, dLoss, grads } = call;
     const [dPred] = grads;
     if (!dPred) return;
-    const { classes, targets, counts, isTarget } = prepared.extra!;
+    const extra = prepared.extra!;
+    const { classes } = extra;
     const x = prepared.arrays[0]!.data;
     const slopes = new Float64Array(classes);
     for (let n = begin, j = 0; n < end; n++, j++) {
-      const row = n * classes;
-      const g = dLoss[j]! / classes;
       slopes.fill(0);
-      for (let t = 0; t < counts[n]!; t++) {
-        const target = targets[row + t]!;
-        const shift = 1 - x[row + target]!;
-        for (let i = 0; i < classes; i++) {
-          if (isTarget[row + i]) continue;
-          const hinge = shift + x[row + i]!;
-          // 0 at and below the hinge; NaN for a NaN hinge.
-          const slope = hinge > 0 ? g : Number.isNaN(hinge) ? hinge : 0;
-          slopes[i]! += slope;
-          slopes[target]! -= slope;
-        }
-      }
-      for (let c = 0; c < classes; c++) dPred[row + c] = slopes[c]!;
+      this.walkRow(x, n, extra, dLoss[j]! / classes, slopes);
+      dPred.set(slopes, n * classes);
     }
   }
 
@@ -179,8 +187,8 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     const listed = reshape(x, [batch, classes, 1]);
     const others = reshape(x, [batch, 1, classes]);
     const hinge = add(sub(others, listed), 1);
-    // relu with relu′(0) = 0; `hinge · 0` keeps a NaN.
-    const active = where(greater(hinge, 0), hinge, mul(hinge, 0));
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    const active = relu(hinge);
     return sum(mul(active, new NDArray(pairs, [batch, classes, classes])), [1, 2]);
   }
 }

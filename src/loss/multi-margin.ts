@@ -1,7 +1,7 @@
-import { allocate } from '../ndarray/dtype.js';
+import { allocate, type TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
+import { add, mul, relu, square, sub } from '../ops/elementwise.js';
 import { checkIndices, pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import {
@@ -112,21 +112,44 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     return (this.classWeight ? this.classWeight[label]! : 1) / classes;
   }
 
+  /**
+   * Sample n's hinge terms Σ_{c≠y} relu(margin − x_y + x_c)^p before the scale w_y/C; with
+   * `dPred`, the walk also assigns g·∂/∂x of the sample's row to it (g = dℓ·w_y/C): the forward and
+   * backward blocks walk the same hinges.
+   */
+  private walkRow(
+    x: TypedArray,
+    n: number,
+    { classes, labels }: MultiMarginExtra,
+    g: number,
+    dPred: TypedArray | null,
+  ): number {
+    const row = n * classes;
+    const label = labels[n]!;
+    const shift = this.margin - x[row + label]!;
+    let total = 0;
+    let toLabel = 0;
+    for (let c = 0; c < classes; c++) {
+      if (c === label) continue;
+      const hinge = shift + x[row + c]!;
+      // relu that lets a NaN through (`NaN > 0` is false); 0 at and below the hinge.
+      const active = hinge > 0 || Number.isNaN(hinge);
+      if (active) total += this.p === 1 ? hinge : hinge * hinge;
+      if (dPred) {
+        const slope = active ? g * (this.p === 1 ? 1 : 2 * hinge) : 0;
+        dPred[row + c] = slope;
+        toLabel -= slope;
+      }
+    }
+    if (dPred && classes > 0) dPred[row + label] = toLabel;
+    return total;
+  }
+
   protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<MultiMarginExtra, undefined>): void {
-    const { classes, labels } = prepared.extra!;
+    const extra = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     for (let n = begin, j = 0; n < end; n++, j++) {
-      const row = n * classes;
-      const label = labels[n]!;
-      const shift = this.margin - x[row + label]!;
-      let total = 0;
-      for (let c = 0; c < classes; c++) {
-        if (c === label) continue;
-        const hinge = shift + x[row + c]!;
-        // relu that lets a NaN through (`NaN > 0` is false).
-        if (hinge > 0 || Number.isNaN(hinge)) total += this.p === 1 ? hinge : hinge * hinge;
-      }
-      out[j] = total * this.scale(classes, label);
+      out[j] = this.walkRow(x, n, extra, 0, null) * this.scale(extra.classes, extra.labels[n]!);
     }
   }
 
@@ -139,23 +162,10 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     const { prepared, begin, end, dLoss, grads } = call;
     const [dPred] = grads;
     if (!dPred) return;
-    const { classes, labels } = prepared.extra!;
+    const extra = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     for (let n = begin, j = 0; n < end; n++, j++) {
-      const row = n * classes;
-      const label = labels[n]!;
-      const shift = this.margin - x[row + label]!;
-      const g = dLoss[j]! * this.scale(classes, label);
-      let toLabel = 0;
-      for (let c = 0; c < classes; c++) {
-        if (c === label) continue;
-        const hinge = shift + x[row + c]!;
-        // 0 at and below the hinge; NaN for a NaN hinge.
-        const slope = hinge > 0 || Number.isNaN(hinge) ? g * (this.p === 1 ? 1 : 2 * hinge) : 0;
-        dPred[row + c] = slope;
-        toLabel -= slope;
-      }
-      if (classes > 0) dPred[row + label] = toLabel;
+      this.walkRow(x, n, extra, dLoss[j]! * this.scale(extra.classes, extra.labels[n]!), dPred);
     }
   }
 
@@ -171,8 +181,8 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     }
     const truth = pick(x, new NDArray(labels, [batch]), 1, true);
     const hinge = add(sub(x, truth), this.margin);
-    // relu with relu′(0) = 0; `hinge · 0` keeps a NaN.
-    const active = where(greater(hinge, 0), hinge, mul(hinge, 0));
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    const active = relu(hinge);
     const terms = mul(this.p === 1 ? active : square(active), new NDArray(others, [batch, classes]));
     return mul(sum(terms, 1), new NDArray(rowScale, [batch]));
   }

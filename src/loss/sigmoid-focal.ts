@@ -1,15 +1,8 @@
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
-import { ElementwiseLoss } from './_elementwise.js';
-import {
-  type BackwardBlockCall,
-  booleanOption,
-  finiteOption,
-  type ForwardBlockCall,
-  type LossOptions,
-  type Prepared,
-} from './_base/index.js';
+import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
+import { booleanOption, finiteOption, type LossOptions, type Prepared } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 
 /** Options of {@link SigmoidFocalLoss}. */
@@ -97,7 +90,7 @@ const newTerms = (): FocalTerms => ({
  * loss.forward(nd.array([[2, -1]]), nd.array([[1, 0]])); // [0.00872222]
  * ```
  */
-export class SigmoidFocalLoss extends ElementwiseLoss {
+export class SigmoidFocalLoss extends PairElementwiseLoss {
   /** The class name, kept through minification (messages, registry, toString). */
   static override readonly lossName = 'SigmoidFocalLoss';
 
@@ -115,16 +108,13 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
     this.fromSigmoid = booleanOption(this.name, 'fromSigmoid', options.fromSigmoid, false);
   }
 
-  // Every element of ℓ is one element of pred and label.
-  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
-    const [pred, label] = prepared.arrays;
-    const x = pred!.data;
-    const t = label!.data;
+  // Every element of ℓ is one element of pred and label: the base hands over views of a block.
+  protected values({ pred, label }: PairOperands, out: Float64Array): void {
     const terms = this.fromSigmoid ? probabilityTerms : logitTerms;
     const at = newTerms();
-    for (let k = begin, j = 0; k < end; k++, j++) {
-      terms(x[k]!, t[k]!, at);
-      out[j] = combine(at, t[k]!, this.alpha, this.gamma).loss;
+    for (let j = 0; j < pred.length; j++) {
+      terms(pred[j]!, label[j]!, at);
+      out[j] = combine(at, label[j]!, this.alpha, this.gamma).loss;
     }
   }
 
@@ -132,19 +122,14 @@ export class SigmoidFocalLoss extends ElementwiseLoss {
     return true;
   }
 
-  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
-    const { prepared, begin, end, dLoss, grads } = call;
-    const [dPred, dLabel] = grads;
-    const [pred, label] = prepared.arrays;
-    const x = pred!.data;
-    const t = label!.data;
+  protected slopes({ pred, label }: PairOperands, { dLoss, dPred, dLabel }: PairGradients): void {
     const terms = this.fromSigmoid ? probabilityTerms : logitTerms;
     const at = newTerms();
-    for (let k = begin, j = 0; k < end; k++, j++) {
-      terms(x[k]!, t[k]!, at);
-      combine(at, t[k]!, this.alpha, this.gamma);
-      if (dPred) dPred[k] = dLoss[j]! * at.dPred;
-      if (dLabel) dLabel[k] = dLoss[j]! * at.dLabel;
+    for (let j = 0; j < pred.length; j++) {
+      terms(pred[j]!, label[j]!, at);
+      combine(at, label[j]!, this.alpha, this.gamma);
+      if (dPred) dPred[j] = dLoss[j]! * at.dPred;
+      if (dLabel) dLabel[j] = dLoss[j]! * at.dLabel;
     }
   }
 

@@ -1,10 +1,10 @@
 import type { TypedArray } from '../ndarray/dtype.js';
-import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
+import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
-import { abs, add, greater, lesserEqual, mul, pow, sub, where } from '../ops/elementwise.js';
-import { sum } from '../ops/reduce.js';
-import { type ClassLayout, classLayout } from './_class-rows.js';
+import { abs, add, lesserEqual, pow, relu, sub, where } from '../ops/elementwise.js';
+import type { ClassLayout } from './_class-rows.js';
+import { prepareTriplets, sumPerSample, tripletData } from './_triplets.js';
 import {
   type BackwardBlockCall,
   booleanOption,
@@ -13,7 +13,6 @@ import {
   Loss,
   type LossOptions,
   type Prepared,
-  reshapeLike,
 } from './_base/index.js';
 
 /** Options of {@link TripletMarginLoss}. */
@@ -107,23 +106,7 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<TripletMarginExtra> {
-    const anchor = inputs[0]!;
-    if (anchor.ndim === 0) {
-      throw new ShapeError(
-        `${this.name}: anchor must have a batch axis, got shape ${formatShape(anchor.shape)}`,
-      );
-    }
-    const positive = reshapeLike(this.name, 'positive', inputs[1]!, 'anchor', anchor);
-    const negative = reshapeLike(this.name, 'negative', inputs[2]!, 'anchor', anchor);
-    const axis = normalizeAxis(this.batchAxis, anchor.ndim, this.name, 'batchAxis');
-    const layout = classLayout(anchor.shape, axis);
-    return {
-      arrays: [anchor, positive, negative],
-      sources: [0, 1, 2],
-      lossShape: [layout.size],
-      batchAxis: 0,
-      extra: layout,
-    };
+    return prepareTriplets(this.name, this.inputNames, this.batchAxis, inputs);
   }
 
   protected override createState(prepared: Prepared<TripletMarginExtra>): TripletMarginState {
@@ -140,7 +123,7 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
   protected forwardBlock(call: ForwardBlockCall<TripletMarginExtra, TripletMarginState>): void {
     const { prepared, state, begin, end, out } = call;
     const layout = prepared.extra!;
-    const [a, p, q] = prepared.arrays.map((x) => x.data) as [TypedArray, TypedArray, TypedArray];
+    const [a, p, q] = tripletData(prepared);
     for (let n = begin, j = 0; n < end; n++, j++) {
       const toPositive = this.distance(a, p, layout, n);
       let toNegative = this.distance(a, q, layout, n);
@@ -169,7 +152,7 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dAnchor, dPositive, dNegative] = grads;
     const { outer, size: batch, inner } = prepared.extra!;
-    const [a, p, q] = prepared.arrays.map((x) => x.data) as [TypedArray, TypedArray, TypedArray];
+    const [a, p, q] = tripletData(prepared);
     for (let n = begin, j = 0; n < end; n++, j++) {
       const value = state.loss[n]!;
       if (value === 0) continue;
@@ -239,15 +222,12 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
       toNegative = where(lesserEqual(toNegative, positiveToNegative), toNegative, positiveToNegative);
     }
     const gap = add(sub(toPositive, toNegative), this.margin);
-    // relu with relu′(0) = 0; `gap · 0` keeps a NaN (and gives no gradient).
-    return where(greater(gap, 0), gap, mul(gap, 0));
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    return relu(gap);
   }
 
   /** (Σ |x − y + eps|^p)^(1/p) over the non-batch axes, composed (not rescaled: for the tests). */
   private twinDistance(x: NDArray, y: NDArray, axis: number): NDArray {
-    const others = x.shape.map((_, i) => i).filter((i) => i !== axis);
-    const powers = pow(abs(add(sub(x, y), this.eps)), this.p);
-    const total = others.length > 0 ? sum(powers, others) : powers;
-    return pow(total, 1 / this.p);
+    return pow(sumPerSample(pow(abs(add(sub(x, y), this.eps)), this.p), axis), 1 / this.p);
   }
 }

@@ -1,9 +1,7 @@
 import type { TypedArray } from '../ndarray/dtype.js';
-import { formatShape, ShapeError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
-import { add, greater, mul, square, sub, where } from '../ops/elementwise.js';
-import { sum } from '../ops/reduce.js';
+import { normalizeAxis } from '../ndarray/shape.js';
+import { add, relu, square, sub } from '../ops/elementwise.js';
 import {
   type BackwardBlockCall,
   finiteOption,
@@ -12,9 +10,10 @@ import {
   Loss,
   type LossOptions,
   type Prepared,
-  reshapeLike,
 } from './_base/index.js';
 import { tripletLossGradient } from '../kernels/triplet.js';
+import type { ClassLayout } from './_class-rows.js';
+import { prepareTriplets, sumPerSample, tripletData } from './_triplets.js';
 
 /** Options of {@link TripletLoss}. */
 export interface TripletLossOptions extends LossOptions {
@@ -22,12 +21,8 @@ export interface TripletLossOptions extends LossOptions {
   margin?: number;
 }
 
-/** Per-call settings the kernels read: the inputs viewed as (outer, batch, inner) around the batch axis. */
-interface TripletExtra {
-  readonly outer: number;
-  readonly batch: number;
-  readonly inner: number;
-}
+/** Per-call settings the kernels read: the inputs viewed as (outer, batch, inner) around the batch axis (`size` is the batch). */
+type TripletExtra = ClassLayout;
 
 /**
  * Triplet loss (metric learning with an anchor, a positive and a negative):
@@ -78,43 +73,20 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
   }
 
   protected prepare(inputs: readonly (NDArray | null)[]): Prepared<TripletExtra> {
-    const pred = inputs[0]!;
-    if (pred.ndim === 0) {
-      throw new ShapeError(`${this.name}: pred must have a batch axis, got shape ${formatShape(pred.shape)}`);
-    }
-    const positive = reshapeLike(this.name, 'positive', inputs[1]!, 'pred', pred);
-    const negative = reshapeLike(this.name, 'negative', inputs[2]!, 'pred', pred);
-    const axis = normalizeAxis(this.batchAxis, pred.ndim, this.name, 'batchAxis');
-    const batch = pred.shape[axis]!;
-    const extra: TripletExtra = {
-      outer: sizeOf(pred.shape.slice(0, axis)),
-      batch,
-      inner: sizeOf(pred.shape.slice(axis + 1)),
-    };
-    return {
-      arrays: [pred, positive, negative],
-      sources: [0, 1, 2],
-      lossShape: [batch],
-      batchAxis: 0,
-      extra,
-    };
+    return prepareTriplets(this.name, this.inputNames, this.batchAxis, inputs);
   }
 
   /** ℓ of every sample, kept by the forward blocks: its sign is the backward pass's switch. */
   protected override createState(prepared: Prepared<TripletExtra>): Float64Array {
-    return new Float64Array(prepared.extra!.batch);
+    return new Float64Array(prepared.extra!.size);
   }
 
   // ℓ is (N,): the block [begin, end) is the samples [begin, end), each spread over `outer`
   // runs of `inner` contiguous elements.
   protected forwardBlock(call: ForwardBlockCall<TripletExtra, Float64Array>): void {
-    const { prepared, state, begin, end, out } = call;
-    const { outer, batch, inner } = prepared.extra!;
-    const [pred, positive, negative] = prepared.arrays;
-    const a = pred!.data;
-    const p = positive!.data;
-    const q = negative!.data;
-    const losses = state;
+    const { prepared, state: losses, begin, end, out } = call;
+    const { outer, size: batch, inner } = prepared.extra!;
+    const [a, p, q] = tripletData(prepared);
     for (let n = begin, j = 0; n < end; n++, j++) {
       let distance = 0;
       for (let o = 0; o < outer; o++) {
@@ -136,14 +108,10 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
 
   // Each entry belongs to one sample, so to one ℓ element: assigned.
   protected backwardBlock(call: BackwardBlockCall<TripletExtra, Float64Array>): void {
-    const { prepared, state, begin, end, dLoss, grads } = call;
+    const { prepared, state: losses, begin, end, dLoss, grads } = call;
     const [dPred, dPositive, dNegative] = grads;
-    const { outer, batch, inner } = prepared.extra!;
-    const [pred, positive, negative] = prepared.arrays;
-    const a = pred!.data;
-    const p = positive!.data;
-    const q = negative!.data;
-    const losses = state;
+    const { outer, size: batch, inner } = prepared.extra!;
+    const [a, p, q] = tripletData(prepared);
     for (let n = begin, j = 0; n < end; n++, j++) {
       // ℓ > 0 exactly where the sample is active (s + margin > 0); a NaN ℓ makes the slope NaN.
       const value = losses[n]!;
@@ -169,8 +137,7 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
   // active, once for 2·scale·(negative − positive).
   protected override forwardGradient(call: ForwardGradientCall<TripletExtra, Float64Array>): void {
     const { prepared, sampleSize, scales, sums, gradient } = call;
-    const [pred, positive, negative] = prepared.arrays;
-    const [a, p, q] = [pred!.data, positive!.data, negative!.data];
+    const [a, p, q] = tripletData(prepared);
     // The wasm kernel reads every input as float32: a float64 positive or negative would be
     // rounded first. Mixed dtypes take the float64 loop.
     const sameType = p.constructor === a.constructor && q.constructor === a.constructor;
@@ -189,11 +156,9 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
     const [pred, positive, negative] = prepared.arrays;
     const axis = normalizeAxis(this.batchAxis, pred!.ndim, this.name, 'batchAxis');
     const terms = sub(square(sub(positive!, pred!)), square(sub(negative!, pred!)));
-    const others = terms.shape.map((_, i) => i).filter((i) => i !== axis);
-    const distances = others.length > 0 ? sum(terms, others) : terms;
-    const gap = add(distances, this.margin);
-    // relu with relu′(0) = 0; `gap · 0` keeps a NaN (and gives no gradient).
-    return where(greater(gap, 0), gap, mul(gap, 0));
+    const gap = add(sumPerSample(terms, axis), this.margin);
+    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
+    return relu(gap);
   }
 }
 

@@ -120,20 +120,16 @@ function nonFinite(value: number): string | null {
  * `FloatingFormat` (floats) or `IntegerFormat` (int32) does for the elements it prints.
  */
 export function formatElements(values: ArrayLike<number>, dtype: DType): string[] {
-  const count = values.length;
-  const texts = new Array<string>(count);
-  if (dtype === 'int32') {
-    let width = 0;
-    for (let i = 0; i < count; i++) {
-      texts[i] = String(values[i]);
-      width = Math.max(width, texts[i]!.length);
-    }
-    for (let i = 0; i < count; i++) texts[i] = texts[i]!.padStart(width);
-    return texts;
-  }
+  const texts = dtype === 'int32' ? Array.from(values, (v) => String(v)) : floatTexts(values, dtype);
+  const width = widest(texts, (text) => text.length);
+  return texts.map((text) => text.padStart(width));
+}
+
+/** The float elements in numpy's shared layout (before padding): scientific or positional, as numpy chooses. */
+function floatTexts(values: ArrayLike<number>, dtype: DType): string[] {
   let maxAbs = 0;
   let minAbs = Infinity;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < values.length; i++) {
     const magnitude = Math.abs(values[i]!);
     if (magnitude === 0 || !Number.isFinite(magnitude)) continue;
     maxAbs = Math.max(maxAbs, magnitude);
@@ -142,64 +138,49 @@ export function formatElements(values: ArrayLike<number>, dtype: DType): string[
   // numpy divides in the array's own precision (float32 for float32 data).
   const ratio = dtype === 'float32' ? Math.fround(maxAbs / minAbs) : maxAbs / minAbs;
   const scientific = maxAbs > 0 && (maxAbs >= 1e8 || minAbs < 1e-4 || ratio > 1000);
+  return scientific ? scientificTexts(values, dtype) : positionalTexts(values, dtype);
+}
 
-  let width = 0;
-  if (scientific) {
-    const parts = new Array<ReturnType<typeof scientificParts> | null>(count);
-    let mantissaDigits = 0;
-    let exponentWidth = 2;
-    for (let i = 0; i < count; i++) {
-      const v = values[i]!;
-      if (!Number.isFinite(v)) {
-        parts[i] = null;
-        continue;
-      }
-      const part = scientificParts(v, dtype);
-      parts[i] = part;
-      mantissaDigits = Math.max(mantissaDigits, part.digits.length - 1);
-      exponentWidth = Math.max(exponentWidth, String(Math.abs(part.exponent)).length);
-    }
-    for (let i = 0; i < count; i++) {
-      const part = parts[i];
-      if (!part) {
-        texts[i] = nonFinite(values[i]!)!;
-      } else {
-        // numpy prints further digits of the exact value (not zeros) up to the shared precision.
-        const digits =
-          part.digits.length - 1 < mantissaDigits
-            ? roundDecimal(exactDecimal(values[i]!), mantissaDigits + 1)
-            : part;
-        const exponent = digits.digits === '0' ? 0 : digits.exponent;
-        const fraction = digits.digits.slice(1).padEnd(mantissaDigits, '0');
-        texts[i] = `${part.sign}${digits.digits[0]}.${fraction}${exponentText(exponent, exponentWidth)}`;
-      }
-      width = Math.max(width, texts[i]!.length);
-    }
-  } else {
-    const parts = new Array<ReturnType<typeof positionalParts> | null>(count);
-    let integerWidth = 0;
-    let fractionWidth = 0;
-    for (let i = 0; i < count; i++) {
-      const v = values[i]!;
-      if (!Number.isFinite(v)) {
-        parts[i] = null;
-        continue;
-      }
-      const part = positionalParts(v, dtype);
-      parts[i] = part;
-      integerWidth = Math.max(integerWidth, part.integer.length);
-      fractionWidth = Math.max(fractionWidth, part.fraction.length);
-    }
-    for (let i = 0; i < count; i++) {
-      const part = parts[i];
-      texts[i] = part
-        ? `${part.integer.padStart(integerWidth)}.${part.fraction.padEnd(fractionWidth)}`
-        : nonFinite(values[i]!)!;
-      width = Math.max(width, texts[i]!.length);
-    }
-  }
-  for (let i = 0; i < count; i++) texts[i] = texts[i]!.padStart(width);
-  return texts;
+/** `parts(v)` of every finite value, null for NaN and ±∞ (which print as nonFinite says). */
+function finiteParts<Part>(values: ArrayLike<number>, parts: (value: number) => Part): (Part | null)[] {
+  return Array.from(values, (v) => (Number.isFinite(v) ? parts(v) : null));
+}
+
+/** The largest `size(item)` over the items that are not null, and at least `least`. */
+function widest<Item>(items: readonly (Item | null)[], size: (item: Item) => number, least = 0): number {
+  let width = least;
+  for (const item of items) if (item !== null) width = Math.max(width, size(item));
+  return width;
+}
+
+/** Scientific texts sharing the longest mantissa and exponent. */
+function scientificTexts(values: ArrayLike<number>, dtype: DType): string[] {
+  const parts = finiteParts(values, (v) => scientificParts(v, dtype));
+  const mantissaDigits = widest(parts, (part) => part.digits.length - 1);
+  const exponentWidth = widest(parts, (part) => String(Math.abs(part.exponent)).length, 2);
+  return parts.map((part, i) => {
+    if (!part) return nonFinite(values[i]!)!;
+    // numpy prints further digits of the exact value (not zeros) up to the shared precision.
+    const digits =
+      part.digits.length - 1 < mantissaDigits
+        ? roundDecimal(exactDecimal(values[i]!), mantissaDigits + 1)
+        : part;
+    const exponent = digits.digits === '0' ? 0 : digits.exponent;
+    const fraction = digits.digits.slice(1).padEnd(mantissaDigits, '0');
+    return `${part.sign}${digits.digits[0]}.${fraction}${exponentText(exponent, exponentWidth)}`;
+  });
+}
+
+/** Positional texts with the integer parts right-aligned and the fractions padded to the longest. */
+function positionalTexts(values: ArrayLike<number>, dtype: DType): string[] {
+  const parts = finiteParts(values, (v) => positionalParts(v, dtype));
+  const integerWidth = widest(parts, (part) => part.integer.length);
+  const fractionWidth = widest(parts, (part) => part.fraction.length);
+  return parts.map((part, i) =>
+    part
+      ? `${part.integer.padStart(integerWidth)}.${part.fraction.padEnd(fractionWidth)}`
+      : nonFinite(values[i]!)!,
+  );
 }
 
 /**

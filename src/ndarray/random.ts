@@ -5,7 +5,7 @@
  * `Math.log` and `Math.cos` are only approximated by the spec and differ between JS engines.
  * @module
  */
-import { allocate } from './dtype.js';
+import { allocate, type DType, type TypedArray } from './dtype.js';
 import { ValueError } from './errors.js';
 import { NDArray } from './ndarray.js';
 import type { CreateOptions } from './create.js';
@@ -126,32 +126,33 @@ export function seed(value: number): void {
   globalGenerator.seed(value);
 }
 
+/** Options of the draw functions: the dtype (CreateOptions) and the stream to draw from (default the global one). */
+export type RandomOptions = CreateOptions & { generator?: RandomGenerator };
+
 /** Uniform draws in [low, high). Float32 values that round up to `high` are redrawn. */
 export function uniform(
   low = 0,
   high = 1,
   shape: number | readonly number[] = [1],
-  options: CreateOptions & { generator?: RandomGenerator } = {},
+  options: RandomOptions = {},
 ): NDArray {
   if (!(Number.isFinite(low) && Number.isFinite(high)) || high < low) {
     throw new ValueError(`random.uniform: need finite low <= high, got low ${low}, high ${high}`);
   }
-  const dims = normalizeShape(shape, 'random.uniform');
-  const generator = options.generator ?? globalGenerator;
-  const data = allocate(options.dtype ?? 'float32', sizeOf(dims), 'random.uniform', dims);
-  for (let i = 0; i < data.length; i++) {
-    // Redraw values that round up to `high` in the storage precision; give up (keeping `low`)
-    // only when [low, high) holds no value of that precision at all.
-    for (let attempt = 0; ; attempt++) {
-      data[i] = low + (high - low) * generator.nextDouble();
-      if (data[i]! < high || high === low) break;
-      if (attempt === 100) {
-        data[i] = low;
-        break;
+  return randomArray('random.uniform', shape, options, 'float32', (data, generator) => {
+    for (let i = 0; i < data.length; i++) {
+      // Redraw values that round up to `high` in the storage precision; give up (keeping `low`)
+      // only when [low, high) holds no value of that precision at all.
+      for (let attempt = 0; ; attempt++) {
+        data[i] = low + (high - low) * generator.nextDouble();
+        if (data[i]! < high || high === low) break;
+        if (attempt === 100) {
+          data[i] = low;
+          break;
+        }
       }
     }
-  }
-  return new NDArray(data, dims);
+  });
 }
 
 /** Normal draws with mean `loc` and standard deviation `scale`. */
@@ -159,16 +160,14 @@ export function normal(
   loc = 0,
   scale = 1,
   shape: number | readonly number[] = [1],
-  options: CreateOptions & { generator?: RandomGenerator } = {},
+  options: RandomOptions = {},
 ): NDArray {
   if (!Number.isFinite(loc) || !Number.isFinite(scale) || scale < 0) {
     throw new ValueError(`random.normal: need finite loc and scale >= 0, got loc ${loc}, scale ${scale}`);
   }
-  const dims = normalizeShape(shape, 'random.normal');
-  const generator = options.generator ?? globalGenerator;
-  const data = allocate(options.dtype ?? 'float32', sizeOf(dims), 'random.normal', dims);
-  for (let i = 0; i < data.length; i++) data[i] = loc + scale * generator.nextNormal();
-  return new NDArray(data, dims);
+  return randomArray('random.normal', shape, options, 'float32', (data, generator) => {
+    for (let i = 0; i < data.length; i++) data[i] = loc + scale * generator.nextNormal();
+  });
 }
 
 /** Uniform integers in [low, high) (int32 by default). */
@@ -176,14 +175,29 @@ export function randint(
   low: number,
   high: number,
   shape: number | readonly number[] = [1],
-  options: CreateOptions & { generator?: RandomGenerator } = {},
+  options: RandomOptions = {},
 ): NDArray {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new ValueError(`random.randint: need integers low < high, got low ${low}, high ${high}`);
   }
-  const dims = normalizeShape(shape, 'random.randint');
-  const generator = options.generator ?? globalGenerator;
-  const data = allocate(options.dtype ?? 'int32', sizeOf(dims), 'random.randint', dims);
-  for (let i = 0; i < data.length; i++) data[i] = generator.nextInt(low, high);
+  return randomArray('random.randint', shape, options, 'int32', (data, generator) => {
+    for (let i = 0; i < data.length; i++) data[i] = generator.nextInt(low, high);
+  });
+}
+
+/**
+ * A new array of `shape` (dtype `options.dtype`, else `dtype`) that `fill` draws into from
+ * `options.generator` (else the global stream): the part every draw function shares.
+ */
+function randomArray(
+  where: string,
+  shape: number | readonly number[],
+  options: RandomOptions,
+  dtype: DType,
+  fill: (data: TypedArray, generator: RandomGenerator) => void,
+): NDArray {
+  const dims = normalizeShape(shape, where);
+  const data = allocate(options.dtype ?? dtype, sizeOf(dims), where, dims);
+  fill(data, options.generator ?? globalGenerator);
   return new NDArray(data, dims);
 }

@@ -19,69 +19,50 @@ import { coalesce, forEachRow } from './_kernels.js';
 import { defineOp, type Op } from './_define.js';
 import { sumToShape } from './elementwise.js';
 
-/** Copies `source` read with `sourceStrides` (starting at `sourceOffset`) into a contiguous `out`. */
-function stridedCopy(
-  source: TypedArray,
-  sourceOffset: number,
-  sourceStrides: readonly number[],
-  shape: readonly number[],
-  out: TypedArray,
-): void {
-  if (out.length === 0) return;
-  const merged = coalesce(shape, [sourceStrides, stridesOf(shape)]);
-  const dims = merged.shape;
-  const strides = merged.strides[0]!;
-  const rank = dims.length;
-  if (rank === 0) {
-    out[0] = source[sourceOffset]!;
-    return;
-  }
-  const rowLength = dims[rank - 1]!;
-  const step = strides[rank - 1]!;
-  const counter = new Array<number>(rank).fill(0);
-  let offset = sourceOffset;
-  for (let row = 0, k = 0; row < out.length / rowLength; row++) {
-    let i = offset;
-    for (let j = 0; j < rowLength; j++, i += step) out[k++] = source[i]!;
-    for (let axis = rank - 2; axis >= 0; axis--) {
-      counter[axis]!++;
-      offset += strides[axis]!;
-      if (counter[axis]! < dims[axis]!) break;
-      offset -= strides[axis]! * dims[axis]!;
-      counter[axis] = 0;
-    }
-  }
+/** Where one side of a {@link stridedCopy} lives: its data, the first element's index and the strides. */
+interface StridedView {
+  readonly data: TypedArray;
+  readonly offset: number;
+  readonly strides: readonly number[];
 }
 
-/** The adjoint of {@link stridedCopy}: writes contiguous `source` into `out` at `outStrides` from `outOffset`. */
-function stridedScatter(
-  source: TypedArray,
-  shape: readonly number[],
-  out: TypedArray,
-  outOffset: number,
-  outStrides: readonly number[],
-): void {
-  if (source.length === 0) return;
-  const merged = coalesce(shape, [outStrides, stridesOf(shape)]);
+/**
+ * Copies the elements of `shape` from `source` to `out`, each side read or written at its own
+ * strides. Transpose and slice read strided and write contiguously; padSlice (slice's adjoint)
+ * reads contiguously and writes strided. Axes along which both sides are contiguous are merged,
+ * then the last merged axis is walked as a run per row.
+ */
+function stridedCopy(shape: readonly number[], source: StridedView, out: StridedView): void {
+  const size = sizeOf(shape);
+  if (size === 0) return;
+  const merged = coalesce(shape, [source.strides, out.strides]);
   const dims = merged.shape;
-  const strides = merged.strides[0]!;
+  const from = merged.strides[0]!;
+  const to = merged.strides[1]!;
   const rank = dims.length;
+  const input = source.data;
+  const output = out.data;
   if (rank === 0) {
-    out[outOffset] = source[0]!;
+    output[out.offset] = input[source.offset]!;
     return;
   }
   const rowLength = dims[rank - 1]!;
-  const step = strides[rank - 1]!;
+  const fromStep = from[rank - 1]!;
+  const toStep = to[rank - 1]!;
   const counter = new Array<number>(rank).fill(0);
-  let offset = outOffset;
-  for (let row = 0, k = 0; row < source.length / rowLength; row++) {
-    let i = offset;
-    for (let j = 0; j < rowLength; j++, i += step) out[i] = source[k++]!;
+  let fromRow = source.offset;
+  let toRow = out.offset;
+  for (let row = 0; row < size / rowLength; row++) {
+    for (let j = 0, i = fromRow, k = toRow; j < rowLength; j++, i += fromStep, k += toStep) {
+      output[k] = input[i]!;
+    }
     for (let axis = rank - 2; axis >= 0; axis--) {
       counter[axis]!++;
-      offset += strides[axis]!;
+      fromRow += from[axis]!;
+      toRow += to[axis]!;
       if (counter[axis]! < dims[axis]!) break;
-      offset -= strides[axis]! * dims[axis]!;
+      fromRow -= from[axis]! * dims[axis]!;
+      toRow -= to[axis]! * dims[axis]!;
       counter[axis] = 0;
     }
   }
@@ -158,11 +139,9 @@ const transposeOp: Op<number[]> = defineOp<number[]>({
     const own = stridesOf(x!.shape);
     const out = new NDArray(allocate(x!.dtype, x!.size), shape);
     stridedCopy(
-      x!.data,
-      0,
-      axes.map((a) => own[a]!),
       shape,
-      out.data,
+      { data: x!.data, offset: 0, strides: axes.map((a) => own[a]!) },
+      { data: out.data, offset: 0, strides: stridesOf(shape) },
     );
     return out;
   },
@@ -227,7 +206,11 @@ const sliceOp: Op<SliceAttrs> = defineOp<SliceAttrs>({
     const strides = stridesOf(x!.shape);
     const offset = begin.reduce((p, b, i) => p + b * strides[i]!, 0);
     const out = new NDArray(allocate(x!.dtype, sizeOf(shape)), shape);
-    stridedCopy(x!.data, offset, strides, shape, out.data);
+    stridedCopy(
+      shape,
+      { data: x!.data, offset, strides },
+      { data: out.data, offset: 0, strides: stridesOf(shape) },
+    );
     return out;
   },
   backward: ({ inputs: [x], attrs, gradOutput }) => [
@@ -242,7 +225,11 @@ const padSliceOp: Op<SliceAttrs> = defineOp<SliceAttrs>({
     const out = new NDArray(allocate(g!.dtype, sizeOf(shape)), shape);
     const strides = stridesOf(shape);
     const offset = begin.reduce((p, b, i) => p + b * strides[i]!, 0);
-    stridedScatter(g!.data, g!.shape, out.data, offset, strides);
+    stridedCopy(
+      g!.shape,
+      { data: g!.data, offset: 0, strides: stridesOf(g!.shape) },
+      { data: out.data, offset, strides },
+    );
     return out;
   },
   backward: ({ inputs: [g], attrs, gradOutput }) => [

@@ -3,7 +3,7 @@
  * linear or log scale. Layout follows d3-axis (tick length 6, labels 3 px beyond the tick).
  * @module
  */
-import { element, px } from './svg.js';
+import { type AttributeValue, element, px } from './svg.js';
 
 /** The part of a d3 scale (linear or log) an axis needs. */
 export interface TickScale {
@@ -43,6 +43,58 @@ export function axisTicks(scale: TickScale, options: AxisOptions): { value: numb
   return scale.ticks(options.tickCount).map((value) => ({ value, text: format(value) }));
 }
 
+/** Where an axis's parts go: what bottomAxis and leftAxis tell {@link drawAxis}. */
+interface AxisSide {
+  /** 'x' or 'y', for the groups' classes. */
+  readonly letter: string;
+  /** The axis group's translation (to the edge of the area). */
+  readonly transform: string;
+  /** The grid line across the area at pixel `at`. */
+  gridLine(at: number): Readonly<Record<string, AttributeValue>>;
+  /** The tick group's translation to pixel `at`. */
+  tickTransform(at: number): string;
+  /** The tick mark (a line from the axis) and its label's placement. */
+  readonly mark: Readonly<Record<string, AttributeValue>>;
+  readonly tickLabel: Readonly<Record<string, AttributeValue>>;
+  /** The domain line along the area's edge. */
+  readonly domain: Readonly<Record<string, AttributeValue>>;
+  /** The axis title's placement (its class, position, anchor). */
+  readonly title: Readonly<Record<string, AttributeValue>>;
+}
+
+/** An axis with its grid: ticks (a labelled tick also gets a grid line), domain line, title. */
+function drawAxis(scale: TickScale, options: AxisOptions, side: AxisSide): { grid: string; axis: string } {
+  const grid: string[] = [];
+  const ticks: string[] = [];
+  for (const { value, text } of axisTicks(scale, options)) {
+    const at = scale(value);
+    if (at === undefined || !Number.isFinite(at)) continue;
+    if (text !== '') grid.push(element('line', side.gridLine(at)));
+    ticks.push(
+      element(
+        'g',
+        { class: 'tick', 'data-value': String(value), transform: side.tickTransform(at) },
+        {
+          children: [
+            element('line', { ...side.mark, stroke: AXIS_COLOR }),
+            text === '' ? '' : element('text', side.tickLabel, { text }),
+          ],
+        },
+      ),
+    );
+  }
+  const children = [element('line', { class: 'domain', ...side.domain, stroke: AXIS_COLOR }), ...ticks];
+  if (options.label) children.push(element('text', side.title, { text: options.label }));
+  return {
+    grid: element('g', { class: `grid ${side.letter}-grid`, stroke: GRID_COLOR }, { children: grid }),
+    axis: element(
+      'g',
+      { class: `axis ${side.letter}-axis`, transform: side.transform, fill: AXIS_COLOR },
+      { children },
+    ),
+  };
+}
+
 /** The horizontal axis under `area`, with vertical grid lines across it. */
 export function bottomAxis(
   scale: TickScale,
@@ -50,60 +102,21 @@ export function bottomAxis(
   options: AxisOptions,
 ): { grid: string; axis: string } {
   const bottom = area.top + area.height;
-  const grid: string[] = [];
-  const ticks: string[] = [];
-  for (const { value, text } of axisTicks(scale, options)) {
-    const x = scale(value);
-    if (x === undefined || !Number.isFinite(x)) continue;
-    if (text !== '') grid.push(element('line', { x1: x, x2: x, y1: area.top, y2: bottom }));
-    ticks.push(
-      element(
-        'g',
-        { class: 'tick', 'data-value': String(value), transform: `translate(${px(x)},0)` },
-        {
-          children: [
-            element('line', { y2: TICK_SIZE, stroke: AXIS_COLOR }),
-            text === ''
-              ? ''
-              : element(
-                  'text',
-                  { y: TICK_SIZE + TICK_PADDING + options.fontSize * 0.8, 'text-anchor': 'middle' },
-                  { text },
-                ),
-          ],
-        },
-      ),
-    );
-  }
-  const children = [
-    element('line', {
-      class: 'domain',
-      x1: area.left,
-      x2: area.left + area.width,
-      y1: 0,
-      y2: 0,
-      stroke: AXIS_COLOR,
-    }),
-    ...ticks,
-  ];
-  if (options.label) {
-    const y = TICK_SIZE + TICK_PADDING + options.fontSize * 2.2;
-    children.push(
-      element(
-        'text',
-        { class: 'axis-label x-label', x: area.left + area.width / 2, y, 'text-anchor': 'middle' },
-        { text: options.label },
-      ),
-    );
-  }
-  return {
-    grid: element('g', { class: 'grid x-grid', stroke: GRID_COLOR }, { children: grid }),
-    axis: element(
-      'g',
-      { class: 'axis x-axis', transform: `translate(0,${px(bottom)})`, fill: AXIS_COLOR },
-      { children },
-    ),
-  };
+  return drawAxis(scale, options, {
+    letter: 'x',
+    transform: `translate(0,${px(bottom)})`,
+    gridLine: (x) => ({ x1: x, x2: x, y1: area.top, y2: bottom }),
+    tickTransform: (x) => `translate(${px(x)},0)`,
+    mark: { y2: TICK_SIZE },
+    tickLabel: { y: TICK_SIZE + TICK_PADDING + options.fontSize * 0.8, 'text-anchor': 'middle' },
+    domain: { x1: area.left, x2: area.left + area.width, y1: 0, y2: 0 },
+    title: {
+      class: 'axis-label x-label',
+      x: area.left + area.width / 2,
+      y: TICK_SIZE + TICK_PADDING + options.fontSize * 2.2,
+      'text-anchor': 'middle',
+    },
+  });
 }
 
 /** The vertical axis left of `area`, with horizontal grid lines across it. `labelOffset` is the tick-label width. */
@@ -114,60 +127,21 @@ export function leftAxis(
   labelOffset: number,
 ): { grid: string; axis: string } {
   const right = area.left + area.width;
-  const grid: string[] = [];
-  const ticks: string[] = [];
-  for (const { value, text } of axisTicks(scale, options)) {
-    const y = scale(value);
-    if (y === undefined || !Number.isFinite(y)) continue;
-    if (text !== '') grid.push(element('line', { x1: area.left, x2: right, y1: y, y2: y }));
-    ticks.push(
-      element(
-        'g',
-        { class: 'tick', 'data-value': String(value), transform: `translate(0,${px(y)})` },
-        {
-          children: [
-            element('line', { x2: -TICK_SIZE, stroke: AXIS_COLOR }),
-            text === ''
-              ? ''
-              : element(
-                  'text',
-                  { x: -(TICK_SIZE + TICK_PADDING), dy: '0.32em', 'text-anchor': 'end' },
-                  { text },
-                ),
-          ],
-        },
-      ),
-    );
-  }
-  const children = [
-    element('line', {
-      class: 'domain',
-      x1: 0,
-      x2: 0,
-      y1: area.top,
-      y2: area.top + area.height,
-      stroke: AXIS_COLOR,
-    }),
-    ...ticks,
-  ];
-  if (options.label) {
+  return drawAxis(scale, options, {
+    letter: 'y',
+    transform: `translate(${px(area.left)},0)`,
+    gridLine: (y) => ({ x1: area.left, x2: right, y1: y, y2: y }),
+    tickTransform: (y) => `translate(0,${px(y)})`,
+    mark: { x2: -TICK_SIZE },
+    tickLabel: { x: -(TICK_SIZE + TICK_PADDING), dy: '0.32em', 'text-anchor': 'end' },
+    domain: { x1: 0, x2: 0, y1: area.top, y2: area.top + area.height },
     // Rotated a quarter turn: x is then the negated vertical position, y the horizontal one.
-    const x = -(area.top + area.height / 2);
-    const y = -(TICK_SIZE + TICK_PADDING + labelOffset + options.fontSize * 0.6);
-    children.push(
-      element(
-        'text',
-        { class: 'axis-label y-label', transform: 'rotate(-90)', x, y, 'text-anchor': 'middle' },
-        { text: options.label },
-      ),
-    );
-  }
-  return {
-    grid: element('g', { class: 'grid y-grid', stroke: GRID_COLOR }, { children: grid }),
-    axis: element(
-      'g',
-      { class: 'axis y-axis', transform: `translate(${px(area.left)},0)`, fill: AXIS_COLOR },
-      { children },
-    ),
-  };
+    title: {
+      class: 'axis-label y-label',
+      transform: 'rotate(-90)',
+      x: -(area.top + area.height / 2),
+      y: -(TICK_SIZE + TICK_PADDING + labelOffset + options.fontSize * 0.6),
+      'text-anchor': 'middle',
+    },
+  });
 }

@@ -11,7 +11,7 @@
  */
 export { type LineChartOptions, lineChart } from './line-chart.js';
 export { PALETTE } from './palette.js';
-export type { Series } from './series.js';
+export type { DataSeries, Series } from './series.js';
 export { DEFAULT_FONT_FAMILY, escapeXml } from './svg.js';
 export { type DecisionMapOptions, decisionMap, type ScoreGrid } from './decision-map.js';
 export { type HeatmapOptions, heatmap } from './heatmap.js';

@@ -47,24 +47,29 @@ export const LOSS_VIEW_POINTS = 201;
 const WEIGHT: Readonly<Record<string, LossOptionKind>> = { weight: 'number' };
 const SYMMETRIC: readonly [number, number] = [-5, 5];
 
-function regression(name: string, extra: Readonly<Record<string, LossOptionKind>> = {}): LossView {
+/** A view over [−5, 5] at a fixed `label`, with the options `extra` and `weight`. */
+function symmetricView(
+  name: string,
+  label: number,
+  extra: Readonly<Record<string, LossOptionKind>>,
+): LossView {
   return {
     name,
     options: { ...extra, ...WEIGHT },
     labelName: 'label',
-    defaultLabel: () => 0,
+    defaultLabel: () => label,
     defaultRange: () => SYMMETRIC,
   };
 }
 
+/** A regression loss's view: the label 0. */
+function regression(name: string, extra: Readonly<Record<string, LossOptionKind>> = {}): LossView {
+  return symmetricView(name, 0, extra);
+}
+
+/** A classification loss's view: the label 1 (a positive example). */
 function classification(name: string, extra: Readonly<Record<string, LossOptionKind>> = {}): LossView {
-  return {
-    name,
-    options: { ...extra, ...WEIGHT },
-    labelName: 'label',
-    defaultLabel: () => 1,
-    defaultRange: () => SYMMETRIC,
-  };
+  return symmetricView(name, 1, extra);
 }
 
 const VIEWS: Record<string, LossView> = {

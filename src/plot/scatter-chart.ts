@@ -9,15 +9,11 @@ import { ValueError } from '../ndarray/errors.js';
 import { axisTicks, bottomAxis, leftAxis, type PlotArea, type TickScale } from './axis.js';
 import { type LegendEntry, legendPosition, legendSize, renderLegend } from './legend.js';
 import { seriesColor } from './palette.js';
-import { checkSeries, extentOf } from './series.js';
+import { checkSeries, type DataSeries, extentOf } from './series.js';
 import { element, estimateTextWidth, type MarkerShape, marker, svgDocument, titleText } from './svg.js';
 
 /** One group of points, drawn with one marker and colour and named once in the legend. */
-export interface PointSeries {
-  readonly label?: string;
-  readonly x: ArrayLike<number>;
-  readonly y: ArrayLike<number>;
-  readonly color?: string;
+export interface PointSeries extends DataSeries {
   /** Marker shape (default `'circle'`). */
   readonly marker?: MarkerShape;
 }

@@ -4,16 +4,20 @@
  */
 import { ValueError } from '../ndarray/errors.js';
 
-/** One line of a chart: paired x and y values, drawn in order. */
-export interface Series {
+/** Paired x and y values with an optional legend name and colour: a line ({@link Series}) or a group of points (`PointSeries`). */
+export interface DataSeries {
   /** Name shown in the legend; a series without a label gets no legend entry. */
   readonly label?: string;
   /** x values (any array-like of numbers: a plain array, a typed array, `NDArray.data`). */
   readonly x: ArrayLike<number>;
-  /** y values, as many as `x`. NaN and infinite values leave a gap in the line. */
+  /** y values, as many as `x`. NaN and infinite values leave a gap in a line. */
   readonly y: ArrayLike<number>;
-  /** Stroke colour (any SVG colour); defaults to the palette colour of the series' position. */
+  /** Colour (any SVG colour); defaults to the palette colour of the series' position. */
   readonly color?: string;
+}
+
+/** One line of a chart: paired x and y values, drawn in order. */
+export interface Series extends DataSeries {
   /** Draws the line dashed (e.g. a gradient next to its loss). */
   readonly dashed?: boolean;
 }
@@ -22,7 +26,7 @@ export interface Series {
  * Throws a ValueError unless there is at least one series and every series has as many y as x
  * values. `where` names the calling function in the message.
  */
-export function checkSeries(where: string, series: readonly Series[]): void {
+export function checkSeries(where: string, series: readonly DataSeries[]): void {
   if (!Array.isArray(series) || series.length === 0) {
     throw new ValueError(
       `${where}: series must be a non-empty array of {x, y} series, got ${describe(series)}`,
@@ -50,7 +54,7 @@ function describe(value: unknown): string {
  * there are none.
  */
 export function extentOf(
-  series: readonly Series[],
+  series: readonly DataSeries[],
   axis: 'x' | 'y',
   keep: (value: number) => boolean = Number.isFinite,
 ): [number, number] | null {

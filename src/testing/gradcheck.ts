@@ -82,12 +82,7 @@ export function checkGradient(
   const variables = arrays.filter((a) => a.dtype !== 'int32');
   if (variables.length === 0) throw new ValueError('checkGradient: needs at least one float input');
   for (const v of variables) v.attachGrad();
-  const out = record(() => f(...arrays));
-  const headGrad = options.headGrad ? array(options.headGrad, { dtype: out.dtype }) : undefined;
-  // An output that does not depend on the inputs at all has a zero gradient.
-  const analyticArrays = out.requiresGrad
-    ? grad(out, variables, headGrad ? { headGrads: headGrad } : {})
-    : variables.map((v) => zerosLike(v));
+  const { grads: analyticArrays, headGrad } = recordedGradients(f, arrays, variables, options.headGrad);
   let worst = 0;
   const analytic: Float64Array[] = [];
   const numeric: Float64Array[] = [];
@@ -106,6 +101,29 @@ export function checkGradient(
     numeric.push(approx);
   });
   return { ok: worst <= 1, worst, analytic, numeric };
+}
+
+/**
+ * Records `f(...inputs)` and takes autograd's gradient of `Σ headGrad · f` with respect to each of
+ * `variables` (with `createGraph`, differentiable again); zeros when the output does not depend on
+ * the inputs at all. Returns the gradients and headGrad as used, in the output's dtype.
+ */
+function recordedGradients(
+  f: (...inputs: NDArray[]) => NDArray,
+  inputs: readonly NDArray[],
+  variables: readonly NDArray[],
+  headGrad: NDArray | undefined,
+  createGraph = false,
+): { grads: NDArray[]; headGrad: NDArray | undefined } {
+  const out = record(() => f(...inputs));
+  const weights = headGrad ? array(headGrad, { dtype: out.dtype }) : undefined;
+  const grads = out.requiresGrad
+    ? grad(out, variables, {
+        ...(createGraph ? { createGraph } : {}),
+        ...(weights ? { headGrads: weights } : {}),
+      })
+    : variables.map((v) => zerosLike(v));
+  return { grads, headGrad: weights };
 }
 
 /** Options of {@link checkSecondGradient}. */
@@ -135,13 +153,7 @@ export function checkSecondGradient(
     // Numeric evaluations pass plain copies: make them variables (sharing the perturbed data).
     const variables = xs.map((x) => (x.dtype === 'int32' || x.requiresGrad ? x : x.detach().attachGrad()));
     const floats = variables.filter((x) => x.dtype !== 'int32');
-    const out = record(() => f(...variables));
-    const grads = out.requiresGrad
-      ? grad(out, floats, {
-          createGraph: true,
-          ...(headGrad ? { headGrads: array(headGrad, { dtype: out.dtype }) } : {}),
-        })
-      : floats.map((x) => zerosLike(x));
+    const { grads } = recordedGradients(f, variables, floats, headGrad, true);
     return record(() =>
       concat(
         grads.map((g) => g.reshape(-1)),

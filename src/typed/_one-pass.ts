@@ -33,6 +33,30 @@ export function checkFloatArray(
   }
 }
 
+/**
+ * Throws a ValueError unless pred and the loss output are float arrays: the check every typed
+ * kernel makes first (TypeScript callers cannot pass anything else; JavaScript ones can).
+ */
+export function checkFloatOperands(where: string, pred: unknown, loss: unknown): void {
+  if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
+    throw new ValueError(`${where}: pred must be a Float32Array or Float64Array`);
+  }
+  if (!(loss instanceof Float32Array || loss instanceof Float64Array)) {
+    throw new ValueError(`${where}: loss must be a Float32Array or Float64Array`);
+  }
+}
+
+/** Throws a ShapeError unless `sampleWeight`, when given, has one entry per sample. */
+export function checkSampleWeight(
+  where: string,
+  sampleWeight: ArrayLike<number> | null | undefined,
+  samples: number,
+): void {
+  if (sampleWeight && sampleWeight.length !== samples) {
+    throw new ShapeError(`${where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`);
+  }
+}
+
 /** Throws unless `array` is an Int32Array of `length` elements (`expected` says why that many). */
 export function checkInt32Array(
   where: string,
@@ -111,11 +135,7 @@ export class OnePassRunner {
     gradient: FloatArray,
   ): void {
     const samples = out.length;
-    if (sampleWeight && sampleWeight.length !== samples) {
-      throw new ShapeError(
-        `${this.where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`,
-      );
-    }
+    checkSampleWeight(this.where, sampleWeight, samples);
     if (this.scales.length !== samples) {
       this.scales = new Float64Array(samples);
       this.sums = new Float64Array(samples);

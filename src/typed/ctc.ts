@@ -8,14 +8,22 @@
  */
 import { blockKernel } from '../loss/_base/loss.js';
 import { CTCLoss, type CTCLossOptions } from '../loss/ctc.js';
-import { ShapeError, ValueError } from '../ndarray/errors.js';
+import { ShapeError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { runBlocks } from './_block.js';
-import { checkFloatArray, checkInt32Array, checkShape, naming, requirePerSample } from './_one-pass.js';
-import type { FloatArray } from './kernels.js';
+import {
+  checkFloatArray,
+  checkFloatOperands,
+  checkInt32Array,
+  checkSampleWeight,
+  checkShape,
+  naming,
+  requirePerSample,
+} from './_one-pass.js';
+import type { FloatArray, KernelOutputs } from './kernels.js';
 
 /** One call of a {@link CTCKernel}: inputs and outputs, all owned by the caller. */
-export interface CTCKernelArguments<T extends FloatArray> {
+export interface CTCKernelArguments<T extends FloatArray> extends KernelOutputs<T> {
   /** Activations (logits), row-major of `predShape`. */
   readonly pred: T;
   /** pred's shape: (N, T, C) with `layout: 'NTC'` (default), (T, N, C) with `'TNC'`. */
@@ -31,12 +39,6 @@ export interface CTCKernelArguments<T extends FloatArray> {
   readonly predLengths?: Int32Array | null;
   /** Optional labels used per sample (N entries in [0, L]). */
   readonly labelLengths?: Int32Array | null;
-  /** Optional weight per sample (N entries), as the class's 1-D `sampleWeight`. */
-  readonly sampleWeight?: ArrayLike<number> | null;
-  /** Output, N entries: −log p(label | pred) per sample, times sampleWeight and weight. */
-  readonly loss: FloatArray;
-  /** Output, laid out like `pred`, of its type: d(Σ loss)/d pred. */
-  readonly gradient: T;
 }
 
 /** CTCLoss on typed arrays: writes the per-sample losses and their gradient. */
@@ -63,12 +65,7 @@ export function ctcKernel(options: CTCLossOptions = {}): CTCKernel {
   const blocks = blockKernel(loss);
   return <T extends FloatArray>(args: CTCKernelArguments<T>): void => {
     const { pred, predShape, label, predLengths, labelLengths, sampleWeight, loss: out, gradient } = args;
-    if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
-      throw new ValueError(`${where}: pred must be a Float32Array or Float64Array`);
-    }
-    if (!(out instanceof Float32Array || out instanceof Float64Array)) {
-      throw new ValueError(`${where}: loss must be a Float32Array or Float64Array`);
-    }
+    checkFloatOperands(where, pred, out);
     const samples = out.length;
     const batchFirst = loss.layout === 'NTC';
     checkShape(where, 'predShape', predShape, pred.length);
@@ -94,11 +91,7 @@ export function ctcKernel(options: CTCLossOptions = {}): CTCKernel {
     }
     if (predLengths) checkInt32Array(where, 'predLengths', predLengths, samples, 'one per sample');
     if (labelLengths) checkInt32Array(where, 'labelLengths', labelLengths, samples, 'one per sample');
-    if (sampleWeight && sampleWeight.length !== samples) {
-      throw new ShapeError(
-        `${where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`,
-      );
-    }
+    checkSampleWeight(where, sampleWeight, samples);
     const inputs = [
       new NDArray(label, labelShape),
       predLengths ? new NDArray(predLengths, [samples]) : null,

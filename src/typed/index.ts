@@ -27,6 +27,7 @@
 export {
   type FloatArray,
   huberKernel,
+  type KernelOutputs,
   l1Kernel,
   l2Kernel,
   type LossKernel,

@@ -16,13 +16,29 @@ import {
 import { TripletLoss, type TripletLossOptions } from '../loss/triplet.js';
 import { ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
-import { checkFloatArray, OnePassRunner, requirePerSample } from './_one-pass.js';
+import { checkFloatArray, checkFloatOperands, OnePassRunner, requirePerSample } from './_one-pass.js';
 
 /** The float arrays the kernels take: float32 or float64, one type per call. */
 export type FloatArray = Float32Array | Float64Array;
 
+/**
+ * What every typed kernel call takes besides its inputs: the per-sample weights and the two
+ * outputs, all owned by the caller. The samples are the entries of `loss`.
+ */
+export interface KernelOutputs<T extends FloatArray> {
+  /** Optional weight per sample (`loss.length` entries), as the class's 1-D `sampleWeight`. */
+  readonly sampleWeight?: ArrayLike<number> | null;
+  /**
+   * Output, one entry per sample: each sample's loss as the class's `forward` gives it (the mean
+   * of ℓ over the sample's elements, times `weight` and the sample's weight).
+   */
+  readonly loss: FloatArray;
+  /** Output, laid out like `pred`, of its type: d(Σ loss)/d pred. */
+  readonly gradient: T;
+}
+
 /** One call of a {@link LossKernel}: inputs and outputs, all owned by the caller. */
-export interface LossKernelArguments<T extends FloatArray> {
+export interface LossKernelArguments<T extends FloatArray> extends KernelOutputs<T> {
   /**
    * Predictions: `samples × sampleSize` elements, each sample's elements consecutive
    * (row-major `(samples, …)`). `samples` is `loss.length`.
@@ -32,15 +48,6 @@ export interface LossKernelArguments<T extends FloatArray> {
   readonly label: T;
   /** TripletLoss only: the negatives, laid out like `pred`, of its type. */
   readonly negative?: T;
-  /** Optional weight per sample (`samples` entries), as the classes' 1-D `sampleWeight`. */
-  readonly sampleWeight?: ArrayLike<number> | null;
-  /**
-   * Output, `samples` entries: each sample's loss as the class's `forward` gives it (the mean of
-   * ℓ over the sample's elements, times `weight` and the sample's weight).
-   */
-  readonly loss: FloatArray;
-  /** Output, laid out like `pred`, of its type: d(Σ loss)/d pred. */
-  readonly gradient: T;
 }
 
 /**
@@ -96,12 +103,7 @@ export function lossKernel(loss: Loss): LossKernel {
   const runner = new OnePassRunner(loss, where);
   return <T extends FloatArray>(args: LossKernelArguments<T>): void => {
     const { pred, label, negative, sampleWeight, loss: out, gradient } = args;
-    if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
-      throw new ValueError(`${where}: pred must be a Float32Array or Float64Array`);
-    }
-    if (!(out instanceof Float32Array || out instanceof Float64Array)) {
-      throw new ValueError(`${where}: loss must be a Float32Array or Float64Array`);
-    }
+    checkFloatOperands(where, pred, out);
     const samples = out.length;
     const sampleSize = samples === 0 ? 0 : pred.length / samples;
     if (samples === 0 || !Number.isInteger(sampleSize) || sampleSize < 1) {

@@ -13,16 +13,18 @@ import { normalizeAxis } from '../ndarray/shape.js';
 import { runBlocks } from './_block.js';
 import {
   checkFloatArray,
+  checkFloatOperands,
   checkInt32Array,
+  checkSampleWeight,
   checkShape,
   naming,
   OnePassRunner,
   requirePerSample,
 } from './_one-pass.js';
-import type { FloatArray } from './kernels.js';
+import type { FloatArray, KernelOutputs } from './kernels.js';
 
 /** One call of a {@link SoftmaxCEKernel}: inputs and outputs, all owned by the caller. */
-export interface SoftmaxCEKernelArguments<T extends FloatArray> {
+export interface SoftmaxCEKernelArguments<T extends FloatArray> extends KernelOutputs<T> {
   /** Logits (log-probabilities with `fromLogits`), row-major of `predShape`, batch first. */
   readonly pred: T;
   /** pred's shape, batch first; default `[loss.length, pred.length / loss.length]`, i.e. (N, C). */
@@ -33,12 +35,6 @@ export interface SoftmaxCEKernelArguments<T extends FloatArray> {
    * of its type.
    */
   readonly label: Int32Array | T;
-  /** Optional weight per sample (`loss.length` entries), as the class's 1-D `sampleWeight`. */
-  readonly sampleWeight?: ArrayLike<number> | null;
-  /** Output, one entry per sample: the class's per-sample loss (the mean over the sample's rows). */
-  readonly loss: FloatArray;
-  /** Output, laid out like `pred`, of its type: d(Σ loss)/d pred. */
-  readonly gradient: T;
 }
 
 /** SoftmaxCrossEntropyLoss on typed arrays: writes the per-sample losses and their gradient. */
@@ -72,12 +68,7 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
   const blocks = blockKernel(loss);
   return <T extends FloatArray>(args: SoftmaxCEKernelArguments<T>): void => {
     const { pred, label, sampleWeight, loss: out, gradient } = args;
-    if (!(pred instanceof Float32Array || pred instanceof Float64Array)) {
-      throw new ValueError(`${where}: pred must be a Float32Array or Float64Array`);
-    }
-    if (!(out instanceof Float32Array || out instanceof Float64Array)) {
-      throw new ValueError(`${where}: loss must be a Float32Array or Float64Array`);
-    }
+    checkFloatOperands(where, pred, out);
     const samples = out.length;
     if (!args.predShape && (samples === 0 || pred.length % samples !== 0)) {
       throw new ShapeError(
@@ -104,11 +95,7 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
       labelArray = new NDArray(label, shape);
     }
     checkFloatArray(where, 'gradient', gradient, pred, pred.length);
-    if (sampleWeight && sampleWeight.length !== samples) {
-      throw new ShapeError(
-        `${where}: sampleWeight has ${sampleWeight.length} entries for ${samples} samples`,
-      );
-    }
+    checkSampleWeight(where, sampleWeight, samples);
     if (loss.sparseLabel && !loss.fromLogits) {
       const prepared = onePass.prepare([new NDArray(pred, shape), labelArray]);
       if (onePass.covers(prepared)) {

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Constant, create, Normal, One, Uniform, Xavier, Zero } from '../../src/init/initializer.js';
+import {
+  Constant,
+  create,
+  Normal,
+  One,
+  RandomInitializer,
+  Uniform,
+  Xavier,
+  Zero,
+} from '../../src/init/initializer.js';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
-import { RandomGenerator, seed } from '../../src/ndarray/random.js';
+import { normal, RandomGenerator, seed, uniform } from '../../src/ndarray/random.js';
 
 function moments(values: ArrayLike<number>): { mean: number; variance: number; min: number; max: number } {
   let total = 0;
@@ -62,6 +71,27 @@ describe('init', () => {
     assert.throws(() => new Xavier({ rndType: 'normal' as 'gaussian' }), ValueError);
     assert.throws(() => new Xavier({ factorType: 'sum' as 'avg' }), /factorType/);
     assert.throws(() => new Xavier({ magnitude: -1 }), /magnitude/);
+  });
+
+  test('the random initializers draw uniform(−s, s) or normal(0, s) at their scaleFor(shape)', () => {
+    const draws = (init: RandomInitializer, shape: number[]) =>
+      Array.from(init.create(shape, 'float64', new RandomGenerator(7)).data);
+    const cases: [RandomInitializer, number[], number][] = [
+      [new Uniform(0.3), [4, 5], 0.3],
+      [new Normal(0.2), [4, 5], 0.2],
+      [new Xavier(), [4, 5], Math.sqrt(3 / 4.5)],
+      [new Xavier({ rndType: 'gaussian', factorType: 'in' }), [4, 5], Math.sqrt(3 / 5)],
+    ];
+    for (const [init, shape, scale] of cases) {
+      assert.ok(init instanceof RandomInitializer);
+      assert.equal(init.scaleFor(shape), scale, init.toString());
+      const options = { dtype: 'float64' as const, generator: new RandomGenerator(7) };
+      const expected =
+        init.rndType === 'uniform'
+          ? uniform(-scale, scale, shape, options)
+          : normal(0, scale, shape, options);
+      assert.deepEqual(draws(init, shape), Array.from(expected.data), init.toString());
+    }
   });
 
   test('Zero, One and Constant fill every element, in the requested dtype', () => {
