@@ -451,7 +451,7 @@ function matmul(n: number): Workload {
   const result = (product: ArrayLike<number>) => ({ loss: [], grad: product });
   return {
     id: `M${n}`,
-    title: `matmul float32 [${n},${n}]·[${n},${n}]`,
+    title: `nd.dot float32 [${n},${n}]·[${n},${n}], float64 sums (DECISIONS 15)`,
     kind: 'matmul',
     elements: n * n,
     bytes: 4 * 3 * n * n,
