@@ -132,7 +132,9 @@ async function mulAddCeiling(steps: number): Promise<() => void> {
         (br_if $step (local.get $n)))
       (f32x4.extract_lane 0 ${sums.map((i) => `(local.get $c${i})`).reduce((x, y) => `(f32x4.add ${x} ${y})`)})))`;
   const module = (await wabt()).parseWat('ceiling.wat', text, { simd: true });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(module.toBinary({}).buffer)));
+  const instance = new WebAssembly.Instance(
+    new WebAssembly.Module(new Uint8Array(module.toBinary({}).buffer)),
+  );
   const run = instance.exports.run as (n: number) => number;
   return () => void run(steps);
 }
