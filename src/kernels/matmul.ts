@@ -9,8 +9,8 @@
  * copied to (only its last rows % 4 rows are packed, padded with zero rows); a transposed A is
  * packed once into panels of 4 rows, or, with few rows (5, 9, 10, 13–15), read in place by 5-row
  * float32 tiles (matmul-five.wat: a Dense(784→10) weight gradient needs 2 tiles instead of 3).
- * B is packed once into panels of 8 columns (4 for float64), or read in place when at most 16
- * rows read it, and then copied in one piece of the inner dimension (≤ 512 KiB) at a time, just
+ * B is packed once into panels of 8 columns (4 for float64; from a copy staged in the product's
+ * region, before A is copied in), or read in place when at most 16 rows read it, and then copied in one piece of the inner dimension (≤ 512 KiB) at a time, just
  * before its tiles, so that it is read from L2. Blocks of B's columns (1 MiB) and of A's rows
  * (512 KiB) stay in L2; an inner dimension over 1024 runs in pieces of at most 1024 (the tiles
  * add into the product after the first), so that strided reads stay within the TLB's reach.

@@ -19,9 +19,17 @@
 ;; x64 wasm code has 15 usable xmm registers, TurboFan hoists all of a step's loads ahead of the
 ;; arithmetic (more live vectors than registers spill), and 4 × 8 already keeps the multiply and
 ;; add ports busy. On this bench machine's Intel cores (Golden Cove class) multiplies issue on 2
-;; ports and adds on 2, one shared: a multiply plus an add per 4 lanes caps at 12 flop per cycle
-;; (≈ 48 GFLOP/s at 4 GHz; the tiles reach 42–45 with packed operands), a fused multiply-add on
-;; the 2 FMA ports at 16 (the relaxed module reaches ≈ 55). A 4 × 4 float32 tile for a ragged last panel of at most 4
+;; ports and adds on 2, one shared (measured: 1.93 multiplies, 2.0 adds or 1.47 multiply-add
+;; pairs per cycle): a multiply plus an add per 4 lanes caps at 12 flop per cycle, 41–44 GFLOP/s
+;; at the 3.5–3.9 GHz this shared VM runs at (bench/matmul.ts times that ceiling beside the
+;; products). A step of the 4 × 8 tile is 16 FP uops (5.33 cycles on 3 ports) and about 31 uops
+;; in all (2 vector and 4 splat loads, 3 lane address adds, the pointer step and branch, V8's
+;; loop stack check every 2 steps; ≈ 5.2 cycles at 6 per cycle): both limits meet, the tiles
+;; alone run at 11.5–12 flop per cycle, and packing A (no lane adds) measured no faster. A fused
+;; multiply-add could reach 16: the relaxed module's 4 × 8 tiles reach ≈ 46 on hot operands, not
+;; ≈ 59, as 8 accumulators are exactly latency (4) × ports (2), with no slack; a 6 × 8 fused tile
+;; (12 accumulators, no product temporaries: 15 registers) would be the next step there. A 4 × 4
+;; float32 tile for a ragged last panel of at most 4
 ;; columns was no faster than padding it to 8: with 4 accumulators the add latency shows.
 ;; float64: 4 × 4 tile, 8 f64x2 accumulators, the same shape.
 ;;
