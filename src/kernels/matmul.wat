@@ -26,9 +26,9 @@
 ;; in all (2 vector and 4 splat loads, 3 lane address adds, the pointer step and branch, V8's
 ;; loop stack check every 2 steps; ≈ 5.2 cycles at 6 per cycle): both limits meet, the tiles
 ;; alone run at 11.5–12 flop per cycle, and packing A (no lane adds) measured no faster. A fused
-;; multiply-add could reach 16: the relaxed module's 4 × 8 tiles reach ≈ 46 on hot operands, not
-;; ≈ 59, as 8 accumulators are exactly latency (4) × ports (2), with no slack; a 6 × 8 fused tile
-;; (12 accumulators, no product temporaries: 15 registers) would be the next step there. A 4 × 4
+;; multiply-add could reach 16: the relaxed module's 4 × 8 tiles reach 46–53 on hot operands (8
+;; accumulators are exactly FMA latency 4 × 2 ports, no slack), and 5 × 8 and 6 × 8 fused tiles
+;; measured slower still (33–40: TurboFan keeps a register per splat address and spills). A 4 × 4
 ;; float32 tile for a ragged last panel of at most 4
 ;; columns was no faster than padding it to 8: with 4 accumulators the add latency shows.
 ;; float64: 4 × 4 tile, 8 f64x2 accumulators, the same shape.
