@@ -1,5 +1,6 @@
 /**
- * Matrix-product throughput: the float32 kernel (src/kernels/matmul.ts) on square sizes, `nd.dot`
+ * Matrix-product throughput: the mul + add ceiling of wasm SIMD on this machine, the float32 kernel
+ * (src/kernels/matmul.ts, as Dense calls it) on square sizes, `nd.dot`
  * in float32 and float64, and the Dense(784→H) products and training steps of the issue's
  * shapes. Optionally times another checkout in the same process, alternating round by round
  * (like bench/compare-trees.ts), so both see the same machine load.
@@ -109,11 +110,46 @@ interface Case {
 }
 
 const cases: Case[] = [];
+
+/** Independent sums of the ceiling loop: 8-12 measured alike here; 16 spill (x64 wasm has 15 xmm). */
+const CEILING_SUMS = 12;
+/**
+ * The machine's ceiling for these kernels: f32x4 multiplies and adds (wasm SIMD has no fused
+ * multiply-add without relaxed SIMD) in 12 independent sums, operands from L1, in a loop of
+ * `steps` iterations of 12 · 8 flop. The matrix products can at best match it.
+ */
+async function mulAddCeiling(steps: number): Promise<() => void> {
+  const { default: wabt } = await import('wabt');
+  const sums = Array.from({ length: CEILING_SUMS }, (_, i) => i);
+  const text = `(module (memory 1)
+    (func (export "run") (param $n i32) (result f32) (local $p i32) (local $y v128)
+      ${sums.map((i) => `(local $c${i} v128)`).join(' ')}
+      (local.set $y (v128.load (i32.const 512)))
+      (loop $step
+        ${sums.map((i) => `(local.set $c${i} (f32x4.add (local.get $c${i}) (f32x4.mul (v128.load offset=${16 * (i % 8)} (local.get $p)) (local.get $y))))`).join('\n')}
+        (local.set $p (i32.and (i32.add (local.get $p) (i32.const 16)) (i32.const 255)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br_if $step (local.get $n)))
+      (f32x4.extract_lane 0 ${sums.map((i) => `(local.get $c${i})`).reduce((x, y) => `(f32x4.add ${x} ${y})`)})))`;
+  const module = (await wabt()).parseWat('ceiling.wat', text, { simd: true });
+  const instance = new WebAssembly.Instance(
+    new WebAssembly.Module(new Uint8Array(module.toBinary({}).buffer)),
+  );
+  const run = instance.exports.run as (n: number) => number;
+  return () => void run(steps);
+}
+const ceilingSteps = 1 << 20;
+const ceiling = await mulAddCeiling(ceilingSteps);
+cases.push({
+  label: `ceiling: f32x4 mul + add, ${CEILING_SUMS} independent sums from L1`,
+  flops: ceilingSteps * CEILING_SUMS * 8,
+  make: () => ceiling,
+});
 for (const n of quick ? [256, 512] : [256, 512, 1024]) {
   const a = seeded(n * n, 1);
   const b = seeded(n * n, 2);
   cases.push({
-    label: `kernel f32 ${n}³`,
+    label: `float32 accumulation (Dense, kernels entry) ${n}³`,
     flops: 2 * n ** 3,
     make: (tree) => kernelCall(tree.kernels, a, b, new Float32Array(n * n), n),
   });
@@ -124,7 +160,7 @@ for (const [dtype, n] of [
   ['float64', 512],
 ] as const) {
   cases.push({
-    label: `nd.dot ${dtype} ${n}³`,
+    label: `nd.dot (float64 accumulation, DECISIONS 15) ${dtype} ${n}³`,
     flops: 2 * n ** 3,
     make: ({ lib: { nd } }) => {
       nd.random.seed(3);

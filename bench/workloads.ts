@@ -305,6 +305,7 @@ export function workloads(only?: readonly string[]): Workload[] {
     list.push(trainingStep('W7b', 4096));
   }
   for (const n of [256, 512, 1024]) list.push(matmul(n));
+  if (trainerAvailable) list.push(denseProduct(512));
   // The tiny calls last, after every other loss ran in this process: their cost then includes
   // whatever the earlier workloads did to V8's call sites (the issue's "measured after").
   l2('W1s', 32, 10);
@@ -451,7 +452,7 @@ function matmul(n: number): Workload {
   const result = (product: ArrayLike<number>) => ({ loss: [], grad: product });
   return {
     id: `M${n}`,
-    title: `matmul float32 [${n},${n}]·[${n},${n}]`,
+    title: `nd.dot float32 [${n},${n}]·[${n},${n}], float64 sums (DECISIONS 15)`,
     kind: 'matmul',
     elements: n * n,
     bytes: 4 * 3 * n * n,
@@ -467,6 +468,41 @@ function matmul(n: number): Workload {
       };
     },
     pytorch: { kind: 'matmul', inputs: { a: torchInput(a!), b: torchInput(b!) } },
+    floor: null,
+  };
+}
+
+/**
+ * The product Dense computes, x · Wᵀ of two n×n float32 matrices (no bias, no autograd): gloss's
+ * float32-accumulating matrix kernel (src/kernels/matmul.ts), where nd.dot (the M rows) sums in
+ * float64 (DECISIONS 15). PyTorch gets Wᵀ as a matrix of its own, so torch.mm computes the same.
+ */
+function denseProduct(n: number): Workload {
+  const [x] = seeded(9, () => [nd.random.normal(0, 1, [n, n])]);
+  const g = gluon as unknown as { nn: { Dense: new (units: number, o?: object) => DenseLike } };
+  const net = new g.nn.Dense(n, { inUnits: n, useBias: false });
+  nd.random.seed(10);
+  net.initialize();
+  const weight = net.weight.data();
+  const result = (product: ArrayLike<number>) => ({ loss: [], grad: product });
+  return {
+    id: `M${n}d`,
+    title: `Dense x·Wᵀ float32 [${n},${n}]·[${n},${n}]ᵀ, float32 sums (kernels entry)`,
+    kind: 'matmul',
+    elements: n * n,
+    bytes: 4 * 3 * n * n,
+    flops: 2 * n * n * n,
+    gloss: () => result(net.forward(x!).data),
+    tfjs: (tf) => {
+      const [input, w] = tensorsOf(tf, x!, weight);
+      return () => {
+        const product = tf.matMul(input!, w!, false, true);
+        const data = product.dataSync();
+        product.dispose();
+        return result(data);
+      };
+    },
+    pytorch: { kind: 'matmul', inputs: { a: torchInput(x!), b: torchInput(nd.transpose(weight).copy()) } },
     floor: null,
   };
 }

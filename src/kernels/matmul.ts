@@ -9,8 +9,8 @@
  * copied to (only its last rows % 4 rows are packed, padded with zero rows); a transposed A is
  * packed once into panels of 4 rows, or, with few rows (5, 9, 10, 13–15), read in place by 5-row
  * float32 tiles (matmul-five.wat: a Dense(784→10) weight gradient needs 2 tiles instead of 3).
- * B is packed once into panels of 8 columns (4 for float64), or read in place when at most 16
- * rows read it, and then copied in one piece of the inner dimension (≤ 512 KiB) at a time, just
+ * B is packed once into panels of 8 columns (4 for float64; from a copy staged in the product's
+ * region, before A is copied in), or read in place when at most 16 rows read it, and then copied in one piece of the inner dimension (≤ 512 KiB) at a time, just
  * before its tiles, so that it is read from L2. Blocks of B's columns (1 MiB) and of A's rows
  * (512 KiB) stay in L2; an inner dimension over 1024 runs in pieces of at most 1024 (the tiles
  * add into the product after the first), so that strided reads stay within the TLB's reach.
@@ -216,7 +216,7 @@ interface MatmulLayout {
   readonly stagedA: number;
   /** A packed in panels of 4 rows (transposed A), else only its last rows % 4 rows; zero-padded. */
   readonly packedA: number;
-  /** B as stored. */
+  /** B as stored: in the product's region when B is packed whole (see scratchLayout). */
   readonly stagedB: number;
   readonly packedB: number;
   /** The product, rows × columns. */
@@ -250,10 +250,14 @@ function scratchLayout(
   const stagedA = SCRATCH_BASE;
   // (+ 16 bytes: a ragged panel of 5-row tiles reads up to 4 floats past A, into rows it discards)
   const packedA = stagedA + regionBytes(rows * inner * bytes + 16);
-  const stagedB = packedA + regionBytes((transposeA ? Math.ceil(rows / 4) * 4 : 4) * inner * bytes);
-  const packedB = stagedB + regionBytes(stagedRows * columns * bytes);
+  const afterA = packedA + regionBytes((transposeA ? Math.ceil(rows / 4) * 4 : 4) * inner * bytes);
+  // A B packed whole is staged in the product's region, dead once packed (before the tiles
+  // write the product): a region fewer in the caches, and the product's lines are there already.
+  const stagedBBytes = regionBytes(stagedRows * columns * bytes);
+  const packedB = packB ? afterA : afterA + stagedBBytes;
   const product = packedB + regionBytes(stagedRows * packedColumns * bytes);
-  const edge = product + regionBytes(rows * columns * bytes);
+  const stagedB = packB ? product : afterA;
+  const edge = product + Math.max(regionBytes(rows * columns * bytes), packB ? stagedBBytes : 0);
   const end = edge + regionBytes(5 * panel * bytes);
   return {
     bytes,
@@ -302,11 +306,13 @@ function matmulWasm(
   const { kernels } = scratch;
   const view = bytes === 4 ? scratch.f32 : scratch.f64;
   // One copy of each operand (float32 operands of a float64 product widen here).
-  copyIn(scratch, bytes, a, aOffset, rows * inner, stagedA);
+  // B first (packed now where it is packed whole), then A: what the tiles read is what went
+  // through the caches last.
   if (!layout.streamB) copyIn(scratch, bytes, b, bOffset, inner * columns, stagedB);
   const wholeRuns = layout.streamB
     ? null
     : columnRuns(kernels, layout, columns, inner, args.transposeB ?? false);
+  copyIn(scratch, bytes, a, aOffset, rows * inner, stagedA);
   const { pieceLength } = layout;
   const columnBlock = Math.max(1, Math.floor(COLUMN_BLOCK_BYTES / (pieceLength * bytes * layout.panel)));
   const rowBlocks: { reading: Reading; first: number; count: number }[] = [];

@@ -19,9 +19,17 @@
 ;; x64 wasm code has 15 usable xmm registers, TurboFan hoists all of a step's loads ahead of the
 ;; arithmetic (more live vectors than registers spill), and 4 × 8 already keeps the multiply and
 ;; add ports busy. On this bench machine's Intel cores (Golden Cove class) multiplies issue on 2
-;; ports and adds on 2, one shared: a multiply plus an add per 4 lanes caps at 12 flop per cycle
-;; (≈ 48 GFLOP/s at 4 GHz; the tiles reach 42–45 with packed operands), a fused multiply-add on
-;; the 2 FMA ports at 16 (the relaxed module reaches ≈ 55). A 4 × 4 float32 tile for a ragged last panel of at most 4
+;; ports and adds on 2, one shared (measured: 1.93 multiplies, 2.0 adds or 1.47 multiply-add
+;; pairs per cycle): a multiply plus an add per 4 lanes caps at 12 flop per cycle, 41–44 GFLOP/s
+;; at the 3.5–3.9 GHz this shared VM runs at (bench/matmul.ts times that ceiling beside the
+;; products). A step of the 4 × 8 tile is 16 FP uops (5.33 cycles on 3 ports) and about 31 uops
+;; in all (2 vector and 4 splat loads, 3 lane address adds, the pointer step and branch, V8's
+;; loop stack check every 2 steps; ≈ 5.2 cycles at 6 per cycle): both limits meet, the tiles
+;; alone run at 11.5–12 flop per cycle, and packing A (no lane adds) measured no faster. A fused
+;; multiply-add could reach 16: the relaxed module's 4 × 8 tiles reach 46–53 on hot operands (8
+;; accumulators are exactly FMA latency 4 × 2 ports, no slack), and 5 × 8 and 6 × 8 fused tiles
+;; measured slower still (33–40: TurboFan keeps a register per splat address and spills). A 4 × 4
+;; float32 tile for a ragged last panel of at most 4
 ;; columns was no faster than padding it to 8: with 4 accumulators the add latency shows.
 ;; float64: 4 × 4 tile, 8 f64x2 accumulators, the same shape.
 ;;
@@ -405,57 +413,85 @@
   )
 
   ;; The same layout when M(x, k) = src[x + k·innerStride] (a panel's lanes side by side) and
-  ;; `count` is a multiple of 8: 2 vector copies per panel and k. Row by row (k outer), so src
-  ;; is read front to back: a panel-by-panel order would touch a new page at every k.
+  ;; `count` is a multiple of 8: 2 vector copies per panel and k. In groups of 4 panels (128
+  ;; bytes of each row, two cache lines), rows in order within a group: src is read front to back
+  ;; within the group's columns and only 4 panels are written at a time (row by row across all
+  ;; panels wrote to count/8 places per row, 2-3x slower at n = 256-4096; a panel-by-panel order
+  ;; would touch a new page at every k).
   (func (export "packPanelsContiguous8")
     (param $src i32) (param $innerStride i32) (param $count i32) (param $inner i32) (param $dst i32)
-    (local $x i32) (local $k i32) (local $from i32) (local $to i32) (local $panelBytes i32)
+    (local $group i32) (local $groupEnd i32) (local $x i32) (local $k i32) (local $from i32) (local $to i32)
+    (local $rowFrom i32) (local $rowTo i32) (local $panelBytes i32) (local $rowBytes i32)
     (local.set $panelBytes (i32.mul (local.get $inner) (i32.const 32)))
-    (local.set $k (i32.const 0))
-    (block $rowsDone
-      (loop $row
-        (br_if $rowsDone (i32.ge_u (local.get $k) (local.get $inner)))
-        (local.set $from (i32.add (local.get $src) (i32.shl (i32.mul (local.get $k) (local.get $innerStride)) (i32.const 2))))
-        (local.set $to (i32.add (local.get $dst) (i32.mul (local.get $k) (i32.const 32))))
-        (local.set $x (i32.const 0))
-        (block $panelsDone
+    (local.set $rowBytes (i32.shl (local.get $innerStride) (i32.const 2)))
+    (if (i32.eqz (local.get $inner)) (then (return)))
+    (local.set $group (i32.const 0))
+    (block $groupsDone
+      (loop $nextGroup
+        (br_if $groupsDone (i32.ge_u (local.get $group) (local.get $count)))
+        (local.set $groupEnd (i32.add (local.get $group) (i32.const 32)))
+        (if (i32.gt_u (local.get $groupEnd) (local.get $count)) (then (local.set $groupEnd (local.get $count))))
+        (local.set $rowFrom (i32.add (local.get $src) (i32.shl (local.get $group) (i32.const 2))))
+        (local.set $rowTo (i32.add (local.get $dst) (i32.mul (i32.div_u (local.get $group) (i32.const 8)) (local.get $panelBytes))))
+        (local.set $k (i32.const 0))
+        (loop $row
+          (local.set $x (local.get $group))
+          (local.set $from (local.get $rowFrom))
+          (local.set $to (local.get $rowTo))
           (loop $panel
-            (br_if $panelsDone (i32.ge_u (local.get $x) (local.get $count)))
             (v128.store offset=0 (local.get $to) (v128.load offset=0 (local.get $from)))
             (v128.store offset=16 (local.get $to) (v128.load offset=16 (local.get $from)))
             (local.set $from (i32.add (local.get $from) (i32.const 32)))
             (local.set $to (i32.add (local.get $to) (local.get $panelBytes)))
             (local.set $x (i32.add (local.get $x) (i32.const 8)))
-            (br $panel)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $row)))
+            (br_if $panel (i32.lt_u (local.get $x) (local.get $groupEnd))))
+          (local.set $rowFrom (i32.add (local.get $rowFrom) (local.get $rowBytes)))
+          (local.set $rowTo (i32.add (local.get $rowTo) (i32.const 32)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $row (i32.lt_u (local.get $k) (local.get $inner))))
+        (local.set $group (local.get $groupEnd))
+        (br $nextGroup)))
   )
 
   ;; The same layout when M(x, k) = src[x + k·innerStride] (a panel's lanes side by side) and
-  ;; `count` is a multiple of 4: 2 vector copies per panel and k. Row by row (k outer), so src
-  ;; is read front to back: a panel-by-panel order would touch a new page at every k.
+  ;; `count` is a multiple of 4: 2 vector copies per panel and k. In groups of 4 panels (128
+  ;; bytes of each row, two cache lines), rows in order within a group: src is read front to back
+  ;; within the group's columns and only 4 panels are written at a time (row by row across all
+  ;; panels wrote to count/4 places per row, 2-3x slower at n = 256-4096; a panel-by-panel order
+  ;; would touch a new page at every k).
   (func (export "packPanelsContiguous4F64")
     (param $src i32) (param $innerStride i32) (param $count i32) (param $inner i32) (param $dst i32)
-    (local $x i32) (local $k i32) (local $from i32) (local $to i32) (local $panelBytes i32)
+    (local $group i32) (local $groupEnd i32) (local $x i32) (local $k i32) (local $from i32) (local $to i32)
+    (local $rowFrom i32) (local $rowTo i32) (local $panelBytes i32) (local $rowBytes i32)
     (local.set $panelBytes (i32.mul (local.get $inner) (i32.const 32)))
-    (local.set $k (i32.const 0))
-    (block $rowsDone
-      (loop $row
-        (br_if $rowsDone (i32.ge_u (local.get $k) (local.get $inner)))
-        (local.set $from (i32.add (local.get $src) (i32.shl (i32.mul (local.get $k) (local.get $innerStride)) (i32.const 3))))
-        (local.set $to (i32.add (local.get $dst) (i32.mul (local.get $k) (i32.const 32))))
-        (local.set $x (i32.const 0))
-        (block $panelsDone
+    (local.set $rowBytes (i32.shl (local.get $innerStride) (i32.const 3)))
+    (if (i32.eqz (local.get $inner)) (then (return)))
+    (local.set $group (i32.const 0))
+    (block $groupsDone
+      (loop $nextGroup
+        (br_if $groupsDone (i32.ge_u (local.get $group) (local.get $count)))
+        (local.set $groupEnd (i32.add (local.get $group) (i32.const 16)))
+        (if (i32.gt_u (local.get $groupEnd) (local.get $count)) (then (local.set $groupEnd (local.get $count))))
+        (local.set $rowFrom (i32.add (local.get $src) (i32.shl (local.get $group) (i32.const 3))))
+        (local.set $rowTo (i32.add (local.get $dst) (i32.mul (i32.div_u (local.get $group) (i32.const 4)) (local.get $panelBytes))))
+        (local.set $k (i32.const 0))
+        (loop $row
+          (local.set $x (local.get $group))
+          (local.set $from (local.get $rowFrom))
+          (local.set $to (local.get $rowTo))
           (loop $panel
-            (br_if $panelsDone (i32.ge_u (local.get $x) (local.get $count)))
             (v128.store offset=0 (local.get $to) (v128.load offset=0 (local.get $from)))
             (v128.store offset=16 (local.get $to) (v128.load offset=16 (local.get $from)))
             (local.set $from (i32.add (local.get $from) (i32.const 32)))
             (local.set $to (i32.add (local.get $to) (local.get $panelBytes)))
             (local.set $x (i32.add (local.get $x) (i32.const 4)))
-            (br $panel)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $row)))
+            (br_if $panel (i32.lt_u (local.get $x) (local.get $groupEnd))))
+          (local.set $rowFrom (i32.add (local.get $rowFrom) (local.get $rowBytes)))
+          (local.set $rowTo (i32.add (local.get $rowTo) (i32.const 32)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $row (i32.lt_u (local.get $k) (local.get $inner))))
+        (local.set $group (local.get $groupEnd))
+        (br $nextGroup)))
   )
 
   ;; dst[i] = src[i] widened from float32 to float64, i < count, front to back 4 at a time: src
