@@ -47,6 +47,9 @@ import type {
   UniformTargetParts,
 } from './_softmax-arguments.js';
 
+/** The arguments of {@link sparseSoftmaxCrossEntropyGradientOfOneChunk}: no scratch, no smoothing. */
+type OneChunkRows = Omit<SparseCrossEntropyGradientRows, 'normalizers' | 'uniformParts'>;
+
 // ---- the float64 reference --------------------------------------------------------------------
 
 /**
@@ -491,4 +494,36 @@ export function sparseSoftmaxCrossEntropyGradientOfCheckedRows(args: SparseCross
   // Too small for the kernel threads (startShares would decline): this thread does every row.
   if (args.x.length >= PARALLEL_MINIMUM || args.uniformParts) sparseSoftmaxCrossEntropyGradientRows(args);
   else lossAndGradient(args, args.labels.length);
+}
+
+/**
+ * {@link sparseSoftmaxCrossEntropyGradientOfCheckedRows}'s common small call, for checked
+ * arguments (a training step of a few hundred logits, where the JS around the kernel costs as
+ * much as the kernel): float32 logits that fit one kernel chunk, on the wasm backend, scales
+ * that fit float32. One kernel call, then each row's ℓ from the kernel's maximum and rest: the
+ * operations of wholeRows, sparseLosses and gradient, which have nothing else to do for such a
+ * call, so the loss and gradient have the same bits; the normalisers are not kept. Returns false
+ * when the call is of another kind or a row's maximum is not finite (the reference's row): then
+ * nothing it wrote counts, and the caller makes the general call.
+ */
+export function sparseSoftmaxCrossEntropyGradientOfOneChunk(args: OneChunkRows): boolean {
+  const { x, classes, labels, scales, loss, out } = args;
+  if (!(x instanceof Float32Array) || x.length > CHUNK || !scalesFitFloat32(scales)) return false;
+  const scratch = reserveScratch(arenaScratch(), SCRATCH_BYTES);
+  if (!scratch) return false;
+  const { f32, f64, i32, kernels } = scratch;
+  const rows = labels.length;
+  const inPlace = writesInPlace(scratch, out);
+  f32.set(x, X_AT >> 2);
+  f32.set(scales, SCALES_AT >> 2);
+  i32.set(labels, LABELS_AT >> 2);
+  const outAt = inPlace ? out.byteOffset : OUT_AT;
+  kernels.softmaxRowStatistics(X_AT, rows, classes, SCALES_AT, MAX_AT, REST_AT, outAt, LABELS_AT, 0, 0);
+  for (let r = 0; r < rows; r++) {
+    const maximum = f32[(MAX_AT >> 2) + r]!;
+    if (maximum - maximum !== 0) return false;
+    loss[r] = Math.log1p(f64[(REST_AT >> 3) + r]!) - (x[r * classes + labels[r]!]! - maximum);
+  }
+  if (!inPlace) out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + rows * classes));
+  return true;
 }

@@ -11,7 +11,10 @@ import {
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from '../../src/kernels/index.js';
-import { sparseSoftmaxCrossEntropyGradientOfCheckedRows } from '../../src/kernels/softmax.js';
+import {
+  sparseSoftmaxCrossEntropyGradientOfCheckedRows,
+  sparseSoftmaxCrossEntropyGradientOfOneChunk,
+} from '../../src/kernels/softmax.js';
 import { firstMismatch } from './_ulp.js';
 import { BACKENDS, randomCase, reference, run } from './_softmax-reference.js';
 
@@ -296,6 +299,8 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
             [32, 10],
             [7, 3],
             [256, 10],
+            [1638, 10],
+            [1639, 10],
             [3, 20000],
           ].map(([rows, classes]) => ({
             ...randomCase(rows!, classes!, 12, rows! * classes!),
@@ -322,6 +327,16 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
             ['logSum', got.normalizers.logSum, want.normalizers.logSum],
           ] as const)
             assert.deepEqual(a, b, `[${rows}, ${classes}] ${name}`);
+          // The one-chunk entry: float32 logits of one chunk with finite maxima on wasm, the same
+          // bits; any other call (js, float64, a NaN or infinite row, a longer call) declined.
+          const small = { loss: new Float64Array(rows).fill(7), out: got.out.slice().fill(7) };
+          const taken = sparseSoftmaxCrossEntropyGradientOfOneChunk({ x, classes, labels, scales, ...small });
+          const takes =
+            backend === 'wasm' && x instanceof Float32Array && x !== special && rows * classes <= 16384;
+          assert.equal(taken, takes, `[${rows}, ${classes}] one-chunk entry taken`);
+          if (!taken) continue;
+          assert.deepEqual(small.loss, want.loss, `[${rows}, ${classes}] one-chunk loss`);
+          assert.deepEqual(small.out, want.out, `[${rows}, ${classes}] one-chunk gradient`);
         }
         const x = new Float32Array(12);
         assert.throws(
