@@ -128,7 +128,14 @@
           (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $maxNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
-        (local.set $maximum (call $maxLanes (f32x4.pmax (local.get $largest) (local.get $other))))
+        ;; pmax across lanes (one instruction each): NaN lanes are tracked apart, and a −0 or +0
+        ;; maximum shifts every logit alike
+        (local.set $largest (f32x4.pmax (local.get $largest) (local.get $other)))
+        (local.set $largest (f32x4.pmax (local.get $largest)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $largest) (local.get $largest))))
+        (local.set $largest (f32x4.pmax (local.get $largest)
+          (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $largest) (local.get $largest))))
+        (local.set $maximum (f32x4.extract_lane 0 (local.get $largest)))
         (if (v128.any_true (local.get $nan)) (then (local.set $maximum (f32.const nan))))
         (f32.store (local.get $maxOut) (local.get $maximum))
         (f64.store (local.get $restOut) (f64.const 0))

@@ -212,11 +212,14 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
           [1e30, 0, -1e30, 1e30 * 0.5, 3, 1e30],
           [60, 0, 0, 0, 0, 0],
           [0, 0, 0, 0, 0, 0],
+          // signed zeros at the maximum (either may be the shift)
+          [-0, 0, -1, -0, 0, -3],
+          [-0, -I, -I, -I, -I, -I],
         ];
         const cases = [
           {
             x: Float32Array.from(special.flat()),
-            labels: Int32Array.from([0, 5, 2, 1, 4, 0, 0, 3]),
+            labels: Int32Array.from([0, 5, 2, 1, 4, 0, 0, 3, 3, 0]),
             classes: 6,
           },
           ...[
