@@ -508,6 +508,7 @@ export function sparseSoftmaxCrossEntropyGradientOfCheckedRows(args: SparseCross
  */
 export function sparseSoftmaxCrossEntropyGradientOfOneChunk(args: OneChunkRows): boolean {
   const { x, classes, labels, scales, loss, out } = args;
+  checkApart('sparseSoftmaxCrossEntropyGradientRows', x, out);
   if (!(x instanceof Float32Array) || x.length > CHUNK || !scalesFitFloat32(scales)) return false;
   const scratch = reserveScratch(arenaScratch(), SCRATCH_BYTES);
   if (!scratch) return false;

@@ -342,18 +342,19 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
           assert.deepEqual(small.out, want.out, `[${rows}, ${classes}] one-chunk gradient`);
         }
         const x = new Float32Array(12);
-        assert.throws(
-          () =>
-            sparseSoftmaxCrossEntropyGradientOfCheckedRows({
-              x: x.subarray(0, 6),
-              classes: 3,
-              labels: Int32Array.from([0, 1]),
-              scales: Float64Array.from([1, 1]),
-              loss: new Float64Array(2),
-              out: x.subarray(4, 10),
-            }),
-          /must not overlap x/,
-        );
+        const overlapping = {
+          x: x.subarray(0, 6),
+          classes: 3,
+          labels: Int32Array.from([0, 1]),
+          scales: Float64Array.from([1, 1]),
+          loss: new Float64Array(2),
+          out: x.subarray(4, 10),
+        };
+        for (const entry of [
+          sparseSoftmaxCrossEntropyGradientOfCheckedRows,
+          sparseSoftmaxCrossEntropyGradientOfOneChunk,
+        ])
+          assert.throws(() => entry(overlapping), /must not overlap x/, entry.name);
       } finally {
         setKernelBackend('auto');
       }
