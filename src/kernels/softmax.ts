@@ -509,14 +509,22 @@ export function sparseSoftmaxCrossEntropyGradientOfCheckedRows(args: SparseCross
 export function sparseSoftmaxCrossEntropyGradientOfOneChunk(args: OneChunkRows): boolean {
   const { x, classes, labels, scales, loss, out } = args;
   checkApart('sparseSoftmaxCrossEntropyGradientRows', x, out);
-  if (!(x instanceof Float32Array) || x.length > CHUNK || !scalesFitFloat32(scales)) return false;
+  if (!(x instanceof Float32Array) || x.length > CHUNK) return false;
   const scratch = reserveScratch(arenaScratch(), SCRATCH_BYTES);
   if (!scratch) return false;
   const { f32, f64, i32, kernels } = scratch;
   const rows = labels.length;
+  // The scales as float32, each distinct value checked once (usually all are one value).
+  for (let r = 0, checked = Number.NaN; r < rows; r++) {
+    const scale = scales[r]!;
+    if (scale !== checked) {
+      if (!scaleFitsFloat32(scale)) return false;
+      checked = scale;
+    }
+    f32[(SCALES_AT >> 2) + r] = scale;
+  }
   const inPlace = writesInPlace(scratch, out);
   f32.set(x, X_AT >> 2);
-  f32.set(scales, SCALES_AT >> 2);
   i32.set(labels, LABELS_AT >> 2);
   const outAt = inPlace ? out.byteOffset : OUT_AT;
   kernels.softmaxRowStatistics(X_AT, rows, classes, SCALES_AT, MAX_AT, REST_AT, outAt, LABELS_AT, 0, 0);
