@@ -365,10 +365,8 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const classes = layout.size;
     const out = gradient as FloatArray;
     // A row per sample and no options: a small float32 call is one kernel call (see there).
-    if (sampleSize === classes && !sparse) {
-      const rows = { x, classes, labels: labels!, scales, loss: sums, out };
-      if (sparseSoftmaxCrossEntropyGradientOfOneChunk(rows)) return;
-    }
+    const small = { x, classes, labels: labels!, scales, loss: sums, out };
+    if (sampleSize === classes && !sparse && sparseSoftmaxCrossEntropyGradientOfOneChunk(small)) return;
     const perSample = sampleSize / classes;
     const rows = x.length / classes;
     // Working memory read by nothing after this call returns: from the loss's CallMemory and
