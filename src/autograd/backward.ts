@@ -80,6 +80,7 @@ export function backward(
   options: BackwardRunOptions,
 ): NDArray[] | undefined {
   const where = options.variables ? 'autograd.grad' : 'backward';
+  if (heads.length === 1 && leafNodePass(where, heads[0]!, headGrads[0], options)) return undefined;
   // Each array's staged gradient; null for a head whose gradient is the implicit ones and whose
   // node accepts that without an array (see acceptsUnitHead), until something adds to it.
   const grads = new Map<NDArray, NDArray | null>();
@@ -96,11 +97,7 @@ export function backward(
       );
     }
     const given = headGrads[i];
-    if (given && !sameShape(given.shape, head.shape)) {
-      throw new ShapeError(
-        `${where}: headGrad ${i} has shape ${formatShape(given.shape)} but its head has shape ${formatShape(head.shape)}`,
-      );
-    }
+    if (given) checkHeadShape(where, i, given, head);
     if (given) accumulate(grads, head, cast(given, head.dtype));
     else if (!grads.has(head) && acceptsUnitHead(head, options, keep, stops)) grads.set(head, null);
     // (The same head twice adds ones to its unit head: an array of twos, see accumulate.)
@@ -141,12 +138,7 @@ export function backward(
         const grad = inputGrads[i];
         if (!node.needsGrad[i] || !grad) continue;
         const input = node.inputs[i]!;
-        if (!sameShape(grad.shape, input.shape)) {
-          throw new ShapeError(
-            `${where}: the backward of '${node.op}' returned a gradient of shape ${formatShape(grad.shape)} ` +
-              `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
-          );
-        }
+        checkGradientShape(where, node, i, grad);
         // (A unit head that is also an input of another head's node: its ones become an array
         // in the sum, see accumulate; its own rule runs later, in topological order.)
         accumulate(grads, input, grad);
@@ -183,6 +175,91 @@ export function backward(
     for (const callback of graphFreed) callback();
   }
   return result;
+}
+
+/**
+ * The usual training step's pass, without the general pass's maps and sort: one head that is not
+ * a variable, whose node's inputs that need a gradient are all leaves (variables), written into
+ * `.grad` without createGraph. The same checks, errors and effects in the same order as the
+ * general pass, which takes every other pass (returns false, having done nothing, for those).
+ */
+function leafNodePass(
+  where: string,
+  head: NDArray,
+  given: NDArray | null | undefined,
+  options: BackwardRunOptions,
+): boolean {
+  const node = head._node;
+  if (node === null || head._gradReq !== null || options.variables || options.createGraph) return false;
+  const { inputs, needsGrad } = node;
+  for (let i = 0; i < inputs.length; i++) if (needsGrad[i] && inputs[i]!._node !== null) return false;
+  if (given) checkHeadShape(where, 0, given, head);
+  // The head's gradient (null: the implicit ones of a node that accepts them, see acceptsUnitHead).
+  const gradOutput = given ? cast(given, head.dtype) : node.acceptsUnitHead ? null : ones(head);
+  checkRunnable(where, node, head);
+  const graphFreed: (() => void)[] = [];
+  const pass: BackwardPass = {
+    retainGraph: options.retainGraph,
+    onGraphFreed: options.retainGraph ? ignoreCallback : (callback) => graphFreed.push(callback),
+  };
+  // Each input's gradient, summed at the input's first position when it appears more than once.
+  const staged: (NDArray | null)[] = [];
+  const previousRecording = swapRecording(false);
+  try {
+    checkRunnable(where, node, head);
+    const inputGrads = node.backward!(gradOutput, pass);
+    for (let i = 0; i < inputs.length; i++) {
+      staged.push(null);
+      const grad = inputGrads[i];
+      if (!needsGrad[i] || !grad) continue;
+      checkGradientShape(where, node, i, grad);
+      const first = inputs.indexOf(inputs[i]!);
+      const existing = staged[first];
+      staged[first] = existing ? add(existing, grad) : grad;
+    }
+  } finally {
+    swapRecording(previousRecording);
+  }
+  // Every write prepared before any runs (see plannedWrites).
+  const writes: (() => void)[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!;
+    const gradReq = input._gradReq;
+    if (!needsGrad[i] || inputs.indexOf(input) !== i || (gradReq !== 'write' && gradReq !== 'add')) continue;
+    writes.push(gradientWrite(input, staged[i] ?? null, gradReq));
+  }
+  if (writes.length === 0) throw noVariables(where);
+  for (const write of writes) write();
+  if (!options.retainGraph) {
+    node.backward = null;
+    for (const callback of graphFreed) callback();
+  }
+  return true;
+}
+
+/** ShapeError unless head gradient `i` has its head's shape. */
+function checkHeadShape(where: string, i: number, given: NDArray, head: NDArray): void {
+  if (!sameShape(given.shape, head.shape)) {
+    throw new ShapeError(
+      `${where}: headGrad ${i} has shape ${formatShape(given.shape)} but its head has shape ${formatShape(head.shape)}`,
+    );
+  }
+}
+
+/** ShapeError unless the gradient a rule returned for input `i` of `node` has that input's shape. */
+function checkGradientShape(where: string, node: GraphNode, i: number, grad: NDArray): void {
+  const input = node.inputs[i]!;
+  if (!sameShape(grad.shape, input.shape)) {
+    throw new ShapeError(
+      `${where}: the backward of '${node.op}' returned a gradient of shape ${formatShape(grad.shape)} ` +
+        `for input ${i} of shape ${formatShape(input.shape)}; it must match the input`,
+    );
+  }
+}
+
+/** The error of a pass with no variable to write. */
+function noVariables(where: string): AutogradError {
+  return new AutogradError(`${where}: there are no inputs in the computation graph that require gradients`);
 }
 
 /** BackwardPass.onGraphFreed of a pass that retains the graph: it never frees it. */
@@ -264,9 +341,7 @@ function plannedWrites(
     }
     writes.push(gradientWrite(array, grad, gradReq));
   }
-  if (variables === 0) {
-    throw new AutogradError(`${where}: there are no inputs in the computation graph that require gradients`);
-  }
+  if (variables === 0) throw noVariables(where);
   return writes;
 }
 

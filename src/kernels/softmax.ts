@@ -20,15 +20,22 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { scaleFitsFloat32, scalesFitFloat32 } from './_scales.js';
 import { checkCount, checkLength, type FloatArray } from './_spans.js';
+import { arenaScratch, reserveScratch, type Scratch, wasmScratch } from './runtime.js';
 import {
-  ARENA_SCRATCH_BYTES,
-  arenaScratch,
-  regionBytes,
-  reserveScratch,
-  SCRATCH_BASE,
-  type Scratch,
-  wasmScratch,
-} from './runtime.js';
+  CHUNK,
+  head,
+  LABELS_AT,
+  MAX_AT,
+  OUT_AT,
+  REST_AT,
+  SCALES_AT,
+  SCRATCH_BYTES,
+  span,
+  UNIFORM_AT,
+  WEIGHTS_AT,
+  writesInPlace,
+  X_AT,
+} from './_softmax-scratch.js';
 import { PARALLEL_MINIMUM, startShares } from './threads.js';
 
 export type {
@@ -114,28 +121,6 @@ function scaleOf(scale: number | Float64Array, r: number): number {
 
 // ---- the wasm drivers -------------------------------------------------------------------------
 
-/** Floats of logits per call of the one-pass kernel (64 KiB): whole rows when they fit, else pieces of one. */
-const CHUNK = 16384;
-// The one-pass kernel's scratch in the arena instance (fixed offsets; x and out padded by 16
-// bytes: a row's last partial vector is read whole), then per row of a chunk: the float32
-// maximum, scale and label, and the float64 rest (scaledSoftmax: the float32 shift and
-// coefficient in the first two).
-const X_AT = SCRATCH_BASE;
-const OUT_AT = X_AT + regionBytes(CHUNK * 4 + 16);
-const MAX_AT = OUT_AT + regionBytes(CHUNK * 4 + 16);
-const SCALES_AT = MAX_AT + regionBytes(CHUNK * 4);
-const LABELS_AT = SCALES_AT + regionBytes(CHUNK * 4);
-const REST_AT = LABELS_AT + regionBytes(CHUNK * 4);
-// Label smoothing's parts (softmaxRowStatistics' weights and uniform): the f64 class weights, zero-padded by one
-// vector pair, and per row the f64 uniform scale in, the spread out (the same slot).
-const WEIGHTS_AT = REST_AT + regionBytes(CHUNK * 8);
-const UNIFORM_AT = WEIGHTS_AT + regionBytes(CHUNK * 8 + 32);
-const SCRATCH_BYTES = UNIFORM_AT + regionBytes(CHUNK * 8) - SCRATCH_BASE;
-// The arena's scratch area is reserved when the module loads, so a call never grows its memory
-// (which would detach the views of live gradient regions, see arena.ts).
-if (SCRATCH_BYTES > ARENA_SCRATCH_BYTES)
-  throw new Error('softmax.ts: scratch exceeds the arena scratch area');
-
 /** Where the one-pass kernel writes s · softmax(x) − s · onehot(label). */
 interface FusedGradient {
   readonly scales: Float64Array;
@@ -161,19 +146,6 @@ function normalize(rows: SoftmaxRows, fused: FusedGradient | null): boolean {
   if (rows.classes <= CHUNK) wholeRows(scratch, rows, fused, inPlace);
   else longRows(scratch, rows, fused, inPlace);
   return true;
-}
-
-/**
- * Whether `out` is float32 memory of the arena instance (a gradient region a loss call owns,
- * arena.ts) that the kernel may write in place: it reads, and writes back unchanged, up to 12
- * bytes past a row's last float, which must exist.
- */
-function writesInPlace({ f32 }: Scratch, out: FloatArray): boolean {
-  return (
-    out instanceof Float32Array &&
-    out.buffer === f32.buffer &&
-    out.byteOffset + out.byteLength + 16 <= f32.buffer.byteLength
-  );
 }
 
 /** Rows of at most CHUNK classes, as many per kernel call as fit a chunk. */
@@ -464,19 +436,6 @@ function lossAndGradient(args: SparseCrossEntropyGradientRows, n: number): void 
   gradient({ x, classes, shift, logSum, scale: scales, labels, out }, fused, fused && classes <= CHUNK);
 }
 
-/**
- * The `count` elements of `array` from `start`, as a view (the array itself when that is all of
- * it: a call that fits one chunk makes no views).
- */
-function span<T extends TypedArray>(array: T, start: number, count: number): T {
-  return start === 0 && array.length === count ? array : (array.subarray(start, start + count) as T);
-}
-
-/** The first `count` elements of `array`, as a view (the array itself when that is all of it). */
-function head<T extends TypedArray>(array: T, count: number): T {
-  return array.length === count ? array : (array.subarray(0, count) as T);
-}
-
 // ---- the trusted entry ------------------------------------------------------------------------
 
 /**
@@ -491,4 +450,53 @@ export function sparseSoftmaxCrossEntropyGradientOfCheckedRows(args: SparseCross
   // Too small for the kernel threads (startShares would decline): this thread does every row.
   if (args.x.length >= PARALLEL_MINIMUM || args.uniformParts) sparseSoftmaxCrossEntropyGradientRows(args);
   else lossAndGradient(args, args.labels.length);
+}
+
+/**
+ * {@link sparseSoftmaxCrossEntropyGradientOfCheckedRows}'s small call (a training step of a few
+ * hundred logits): float32 logits of one chunk, wasm, scales that fit float32. One kernel call
+ * (softmaxRowPairs: softmaxRowStatistics two rows at a time), then ℓ per row from its maximum
+ * and rest, as wholeRows, sparseLosses and gradient compute them: the same bits, without the
+ * normalisers. Returns false (nothing it wrote counts; the caller makes the general call) for
+ * another kind of call or a row whose maximum is not finite.
+ */
+export function sparseSoftmaxCrossEntropyGradientOfOneChunk(
+  args: Omit<SparseCrossEntropyGradientRows, 'normalizers' | 'uniformParts'>,
+): boolean {
+  const { x, classes, labels, scales, loss, out } = args;
+  checkApart('sparseSoftmaxCrossEntropyGradientRows', x, out);
+  if (!(x instanceof Float32Array) || x.length > CHUNK) return false;
+  const scratch = reserveScratch(arenaScratch(), SCRATCH_BYTES);
+  if (!scratch) return false;
+  const { f32, f64, i32, kernels } = scratch;
+  const rows = labels.length;
+  // The scales as float32, each distinct value checked once (usually all are one value).
+  for (let r = 0, checked = Number.NaN; r < rows; r++) {
+    const scale = scales[r]!;
+    if (scale !== checked) {
+      if (!scaleFitsFloat32(scale)) return false;
+      checked = scale;
+    }
+    f32[(SCALES_AT >> 2) + r] = scale;
+  }
+  const inPlace = writesInPlace(scratch, out);
+  f32.set(x, X_AT >> 2);
+  i32.set(labels, LABELS_AT >> 2);
+  const outAt = inPlace ? out.byteOffset : OUT_AT;
+  // Two rows at a time (the same bits as softmaxRowStatistics, faster), an odd last row alone.
+  const paired = rows & ~1;
+  if (kernels.softmaxRowPairs(X_AT, paired, classes, SCALES_AT, MAX_AT, REST_AT, outAt, LABELS_AT) !== 0)
+    return false;
+  if (paired < rows) {
+    const [r, at] = [paired, 4 * paired * classes];
+    const args = [SCALES_AT + 4 * r, MAX_AT + 4 * r, REST_AT + 8 * r, outAt + at, LABELS_AT + 4 * r] as const;
+    kernels.softmaxRowStatistics(X_AT + at, 1, classes, ...args, 0, 0);
+  }
+  for (let r = 0; r < rows; r++) {
+    const maximum = f32[(MAX_AT >> 2) + r]!;
+    if (maximum - maximum !== 0) return false;
+    loss[r] = Math.log1p(f64[(REST_AT >> 3) + r]!) - (x[r * classes + labels[r]!]! - maximum);
+  }
+  if (!inPlace) out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + rows * classes));
+  return true;
 }

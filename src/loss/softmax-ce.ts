@@ -11,7 +11,10 @@ import {
   softmaxGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from '../kernels/index.js';
-import { sparseSoftmaxCrossEntropyGradientOfCheckedRows } from '../kernels/softmax.js';
+import {
+  sparseSoftmaxCrossEntropyGradientOfCheckedRows,
+  sparseSoftmaxCrossEntropyGradientOfOneChunk,
+} from '../kernels/softmax.js';
 import { sparseTargetsOnePass } from './_softmax-one-pass-targets.js';
 import {
   denseTargetTwin,
@@ -360,6 +363,10 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const { layout, labels, sparse, total } = prepared.extra!;
     const x = prepared.arrays[0]!.data as FloatArray;
     const classes = layout.size;
+    const out = gradient as FloatArray;
+    // A row per sample and no options: a small float32 call is one kernel call (see there).
+    const small = { x, classes, labels: labels!, scales, loss: sums, out };
+    if (sampleSize === classes && !sparse && sparseSoftmaxCrossEntropyGradientOfOneChunk(small)) return;
     const perSample = sampleSize / classes;
     const rows = x.length / classes;
     // Working memory read by nothing after this call returns: from the loss's CallMemory and
@@ -373,7 +380,6 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
       for (let row = 0; row < rows; row++) rowScales[row] = scales[Math.floor(row / perSample)]!;
     }
     const loss = perSample === 1 ? sums : scratch.subarray(rows, 2 * rows);
-    const out = gradient as FloatArray;
     // With options: the kernel for the label alone, then their fix-up (_softmax-one-pass-targets.ts).
     // Without: the kernel's entry that skips its checks (prepare validated the labels, and every
     // array here is sized from pred).

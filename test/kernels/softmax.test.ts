@@ -11,7 +11,10 @@ import {
   sparseSoftmaxCrossEntropyGradientRows,
   sparseSoftmaxCrossEntropyRows,
 } from '../../src/kernels/index.js';
-import { sparseSoftmaxCrossEntropyGradientOfCheckedRows } from '../../src/kernels/softmax.js';
+import {
+  sparseSoftmaxCrossEntropyGradientOfCheckedRows,
+  sparseSoftmaxCrossEntropyGradientOfOneChunk,
+} from '../../src/kernels/softmax.js';
 import { firstMismatch } from './_ulp.js';
 import { BACKENDS, randomCase, reference, run } from './_softmax-reference.js';
 
@@ -209,11 +212,14 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
           [1e30, 0, -1e30, 1e30 * 0.5, 3, 1e30],
           [60, 0, 0, 0, 0, 0],
           [0, 0, 0, 0, 0, 0],
+          // signed zeros at the maximum (either may be the shift)
+          [-0, 0, -1, -0, 0, -3],
+          [-0, -I, -I, -I, -I, -I],
         ];
         const cases = [
           {
             x: Float32Array.from(special.flat()),
-            labels: Int32Array.from([0, 5, 2, 1, 4, 0, 0, 3]),
+            labels: Int32Array.from([0, 5, 2, 1, 4, 0, 0, 3, 3, 0]),
             classes: 6,
           },
           ...[
@@ -296,16 +302,38 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
             [32, 10],
             [7, 3],
             [256, 10],
+            [1638, 10],
+            [1639, 10],
             [3, 20000],
           ].map(([rows, classes]) => ({
             ...randomCase(rows!, classes!, 12, rows! * classes!),
             classes: classes!,
           })),
           { ...randomCase(9, 6, 4, 5), x: Float64Array.from(randomCase(9, 6, 4, 5).x), classes: 6 },
+          // the one-chunk entry's row pairs: short rows, odd counts, ties (whole logits), near-certain rows
+          ...[
+            [5, 1, 3],
+            [6, 2, 3],
+            [9, 3, 40],
+            [4, 4, 3],
+            [11, 5, 60],
+            [8, 17, 3],
+            [7, 33, 12],
+          ].map(([rows, classes, spread]) => {
+            const { x, labels } = randomCase(rows!, classes!, spread!, rows! + 7 * classes!);
+            return { x: spread === 3 ? x.map(Math.round) : x, labels, classes: classes! };
+          }),
         ];
-        for (const { x, labels, classes } of cases) {
+        // Regular scales, then 0 and ±Infinity among them (the label entry's −s branch).
+        const extremes = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0];
+        for (const [{ x, labels, classes }, extreme] of cases.flatMap((c) => [
+          [c, false] as const,
+          [c, true] as const,
+        ])) {
           const rows = labels.length;
-          const scales = Float64Array.from({ length: rows }, (_, r) => 0.5 + r / 7);
+          const scales = Float64Array.from({ length: rows }, (_, r) =>
+            extreme && r % 4 < 3 ? extremes[r % 4]! : 0.5 + r / 7,
+          );
           const outputs = [0, 1].map(() => ({
             loss: new Float64Array(rows),
             out:
@@ -322,20 +350,31 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
             ['logSum', got.normalizers.logSum, want.normalizers.logSum],
           ] as const)
             assert.deepEqual(a, b, `[${rows}, ${classes}] ${name}`);
+          // The one-chunk entry: float32 logits of one chunk with finite maxima on wasm, the same
+          // bits; any other call (js, float64, a NaN or infinite row, a longer call) declined.
+          const small = { loss: new Float64Array(rows).fill(7), out: got.out.slice().fill(7) };
+          const taken = sparseSoftmaxCrossEntropyGradientOfOneChunk({ x, classes, labels, scales, ...small });
+          const takes =
+            backend === 'wasm' && x instanceof Float32Array && x !== special && rows * classes <= 16384;
+          assert.equal(taken, takes, `[${rows}, ${classes}] one-chunk entry taken`);
+          if (!taken) continue;
+          assert.deepEqual(small.loss, want.loss, `[${rows}, ${classes}] one-chunk loss`);
+          assert.deepEqual(small.out, want.out, `[${rows}, ${classes}] one-chunk gradient`);
         }
         const x = new Float32Array(12);
-        assert.throws(
-          () =>
-            sparseSoftmaxCrossEntropyGradientOfCheckedRows({
-              x: x.subarray(0, 6),
-              classes: 3,
-              labels: Int32Array.from([0, 1]),
-              scales: Float64Array.from([1, 1]),
-              loss: new Float64Array(2),
-              out: x.subarray(4, 10),
-            }),
-          /must not overlap x/,
-        );
+        const overlapping = {
+          x: x.subarray(0, 6),
+          classes: 3,
+          labels: Int32Array.from([0, 1]),
+          scales: Float64Array.from([1, 1]),
+          loss: new Float64Array(2),
+          out: x.subarray(4, 10),
+        };
+        for (const entry of [
+          sparseSoftmaxCrossEntropyGradientOfCheckedRows,
+          sparseSoftmaxCrossEntropyGradientOfOneChunk,
+        ])
+          assert.throws(() => entry(overlapping), /must not overlap x/, entry.name);
       } finally {
         setKernelBackend('auto');
       }

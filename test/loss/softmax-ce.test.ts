@@ -337,6 +337,35 @@ describe('SoftmaxCrossEntropyLoss', () => {
     assert.deepEqual(results[0], results[1]);
   });
 
+  test('a float32 training step: a NaN or infinite row changes only its own row, in any memory', () => {
+    // [32, 10] keeps its gradient in the loss's memory, [512, 10] in an arena region; the small
+    // call's kernel entry declines a row whose maximum is not finite, and the general one then
+    // redoes the whole call: every other row must keep its bits.
+    for (const [rows, special] of [
+      [32, Number.NaN],
+      [512, Number.POSITIVE_INFINITY],
+    ] as const) {
+      const pred = array(logits(41, [rows, 10], 3), { dtype: 'float32' });
+      const labels = i32(Array.from({ length: rows }, (_, r) => (r * 7) % 10));
+      const step = (x: NDArray) =>
+        lossAndGradients(new SoftmaxCrossEntropyLoss(), ([p]) => [p!, labels], [x]);
+      const clean = step(pred);
+      const broken = pred.data.slice();
+      broken[5 * 10 + 3] = special;
+      const hit = step(array(broken, { dtype: 'float32' }).reshape([rows, 10]));
+      for (let r = 0; r < rows; r++) {
+        const row = (x: NDArray) => Array.from(x.data.subarray(r * 10, r * 10 + 10));
+        if (r === 5) {
+          assert.ok(!Number.isFinite(hit.loss.data[r]!), `[${rows}, 10] row 5's loss ${hit.loss.data[r]}`);
+          assert.ok(row(hit.grads[0]!).some(Number.isNaN), `[${rows}, 10] row 5's gradient`);
+          continue;
+        }
+        assert.equal(hit.loss.data[r], clean.loss.data[r], `[${rows}, 10] loss of row ${r}`);
+        assert.deepEqual(row(hit.grads[0]!), row(clean.grads[0]!), `[${rows}, 10] gradient of row ${r}`);
+      }
+    }
+  });
+
   test('a vocabulary larger than a kernel chunk (20,000 classes): one pass, float32 equals float64', () => {
     // A row longer than the kernels' 16,384-float chunk runs one row per kernel call.
     const loss = new SoftmaxCrossEntropyLoss();

@@ -34,11 +34,12 @@ export interface BackwardBlockCall<Extra, State> extends BlockCall<Extra, State>
 /**
  * Loss.forwardGradient's argument: each sample's `sampleSize` contiguous elements of
  * `prepared.arrays[0]`, its scale in `scales`, its Σ ℓ to write into `sums` and its scaled
- * gradient into `gradient`. `state` is undefined when gloss-ml/kernels calls it.
+ * gradient into `gradient`. No per-call state: a one-pass hook recomputes what it needs, so the
+ * pipeline makes none (`state` is always undefined; `_State` only names the loss's block state).
  */
-export interface ForwardGradientCall<Extra, State> {
+export interface ForwardGradientCall<Extra, _State> {
   readonly prepared: Prepared<Extra>;
-  readonly state: State;
+  readonly state: undefined;
   readonly sampleSize: number;
   readonly scales: Float64Array;
   readonly sums: Float64Array;

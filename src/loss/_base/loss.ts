@@ -263,7 +263,7 @@ export abstract class Loss<Extra = any, State = any> {
    * per sample and needs none) the base runs this instead of `forwardBlock`, so a training step
    * reads the inputs once: the backward only multiplies the stored gradient by the head gradient
    * (a plain copy for the usual head of ones). {@link canFuseGradient} may decline per call.
-   * It must not read `state`: gloss-ml/kernels calls it with none (see onePassKernel).
+   * It gets no per-call state (`state` is undefined): neither the pipeline nor gloss-ml/kernels makes one.
    */
   protected forwardGradient?(call: ForwardGradientCall<Extra, State>): void;
 

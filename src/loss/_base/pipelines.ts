@@ -111,7 +111,7 @@ export function onePassOp<Extra, State>(
  * The definition of one fused call's op: one object per call whose methods are its forward and
  * backward (rather than two closures and an object, on every training step).
  */
-class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSaved<State>> {
+class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSaved> {
   readonly name: string;
   /** The backward checks unitHead before reading gradOutput: no ones are made for a plain backward. */
   readonly acceptsUnitHead = true;
@@ -133,9 +133,8 @@ class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSa
     this.perSample = this.pred.size / this.layout.batch;
   }
 
-  forward(): ForwardResult<FusedSaved<State>> {
+  forward(): ForwardResult<FusedSaved> {
     const { hooks, prepared, weights, reduction, layout, pred } = this;
-    const state = hooks.createState(prepared);
     // The gradient belongs to this call's node until its graph is freed: a float32 one of at
     // least REGION_MINIMUM elements in a region of the kernels' arena memory, which the
     // one-pass kernels write in place (see arena.ts), otherwise memory of this loss's earlier
@@ -144,7 +143,7 @@ class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSa
     // the gradient (a new typed array of over 64 bytes costs a backing store, ~1 µs, per call).
     const batch = layout.batch;
     const perSampleMemory = hooks.callMemory.takeArray('float64', 2 * batch) as Float64Array;
-    const owner: FusedSaved<State> = { state, gradient: null, region: null, perSampleMemory };
+    const owner: FusedSaved = { gradient: null, region: null, perSampleMemory };
     if (pred.dtype === 'float32' && pred.size >= REGION_MINIMUM)
       owner.region = allocateRegion(pred.size, owner);
     const gradient = owner.region
@@ -156,7 +155,15 @@ class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSa
     for (let sample = 0; sample < batch; sample++)
       scales[sample] = weights ? unit * weights.ofSample(sample) : unit;
     const sums = perSampleMemory.subarray(batch, 2 * batch).fill(0);
-    hooks.forwardGradient!({ prepared, state, sampleSize: this.perSample, scales, sums, gradient });
+    // No per-call state: no one-pass hook reads it (see ForwardGradientCall), so none is made.
+    hooks.forwardGradient!({
+      prepared,
+      state: undefined,
+      sampleSize: this.perSample,
+      scales,
+      sums,
+      gradient,
+    });
     const dtype = outputDType(prepared);
     if (this.reduced) {
       if (weights)
@@ -173,11 +180,10 @@ class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSa
     return { output: new NDArray(out, [layout.batch]), saved: owner };
   }
 
-  backward(context: BackwardContext<undefined, FusedSaved<State>>): (NDArray | null)[] {
+  backward(context: BackwardContext<undefined, FusedSaved>): (NDArray | null)[] {
     const { saved, retainGraph, onGraphFreed } = context;
     const { hooks, prepared, weights, reduction, pred } = this;
     onGraphFreed(() => {
-      hooks.releaseState(saved.state);
       if (saved.region) releaseRegion(saved.region);
       if (saved.gradient) hooks.callMemory.giveBackArray(saved.gradient);
       hooks.callMemory.giveBackArray(saved.perSampleMemory);
@@ -413,11 +419,10 @@ function gradientArray<Extra, State>(
 }
 
 /**
- * What a fused call keeps for its backward: its state and its gradient, owned by the call, in an
- * arena region or else in ordinary memory.
+ * What a fused call keeps for its backward: its gradient, owned by the call, in an arena region
+ * or else in ordinary memory.
  */
-interface FusedSaved<State> {
-  readonly state: State;
+interface FusedSaved {
   gradient: TypedArray | null;
   region: ArenaRegion | null;
   /** The call's per-sample scales and sums (halves of one buffer), back to CallMemory with the rest. */
