@@ -206,7 +206,6 @@ function leafNodePass(
   const staged: (NDArray | null)[] = [];
   const previousRecording = swapRecording(false);
   try {
-    checkRunnable(where, node, head);
     const inputGrads = node.backward!(gradOutput, pass);
     for (let i = 0; i < inputs.length; i++) {
       staged.push(null);
