@@ -23,16 +23,16 @@ const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32
  * [0, MAX_ELEMENTS]. Shapes are multiplied in doubles, so an impossible shape shows up here as a
  * huge (or infinite) size rather than wrapping around.
  */
-export function checkElementCount(size: number, where: string, shape: readonly number[]): void {
+export function checkElementCount(size: number, where: string, shape?: readonly number[]): void {
   if (size > MAX_ELEMENTS) {
     throw new ShapeError(
-      `${where}: shape ${formatShape(shape)} needs ${size} elements, more than the limit of ` +
+      `${where}: shape ${formatShape(shape ?? [size])} needs ${size} elements, more than the limit of ` +
         `${MAX_ELEMENTS} (2^31 - 1) elements per array`,
     );
   }
   if (!Number.isInteger(size) || size < 0) {
     throw new ShapeError(
-      `${where}: shape ${formatShape(shape)} gives ${size} elements; an array needs a whole number >= 0`,
+      `${where}: shape ${formatShape(shape ?? [size])} gives ${size} elements; an array needs a whole number >= 0`,
     );
   }
 }
@@ -46,8 +46,9 @@ export function allocate(
   dtype: DType,
   size: number,
   where = 'allocate',
-  shape: readonly number[] = [size],
+  shape?: readonly number[],
 ): TypedArray {
+  // (No default `[size]` for shape: it would be a new array on every call; only errors read it.)
   checkElementCount(size, where, shape);
   try {
     switch (dtype) {
@@ -62,7 +63,7 @@ export function allocate(
     if (!(error instanceof RangeError)) throw error;
     throw new ShapeError(
       `${where}: cannot allocate ${size} ${dtype} elements (${size * BYTES_PER_ELEMENT[dtype]} bytes) ` +
-        `for shape ${formatShape(shape)}: ${error.message}`,
+        `for shape ${formatShape(shape ?? [size])}: ${error.message}`,
     );
   }
 }
