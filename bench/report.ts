@@ -122,7 +122,7 @@ export function markdown(run: Run): string {
   if (products.length > 0)
     lines.push(
       '',
-      'Matrix product, float32, one thread (gloss `nd.dot`, TF.js `tf.matMul` with `dataSync`, PyTorch `torch.mm`): ' +
+      "Matrix product, float32, one thread unless the row says otherwise (gloss `nd.dot` in the M rows and Dense's float32 kernel in the M…d rows, TF.js `tf.matMul` with `dataSync`, PyTorch `torch.mm`): " +
         'GFLOP/s from the median run (range from the slowest to the fastest run).',
       '',
       `| product | gloss GFLOP/s | ${libraries.map((l) => `${title(l)} GFLOP/s`).join(' | ')} | gloss/PyTorch time |`,

@@ -305,7 +305,13 @@ export function workloads(only?: readonly string[]): Workload[] {
     list.push(trainingStep('W7b', 4096));
   }
   for (const n of [256, 512, 1024]) list.push(matmul(n));
-  if (trainerAvailable) list.push(denseProduct(512));
+  if (trainerAvailable) {
+    list.push(denseProduct(512));
+    // The same product with the opt-in kernel threads (its rows split between two threads).
+    const dense = denseProduct(512);
+    if (twoCores)
+      list.push({ ...dense, id: 'M512dt', title: `${dense.title}, useKernelThreads(2)`, threads: 2 });
+  }
   // The tiny calls last, after every other loss ran in this process: their cost then includes
   // whatever the earlier workloads did to V8's call sites (the issue's "measured after").
   l2('W1s', 32, 10);

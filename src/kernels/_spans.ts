@@ -63,3 +63,19 @@ export function checkCount(where: string, name: string, value: number): void {
     throw new ValueError(`${where}: ${name} must be an integer >= 0, got ${String(value)}`);
   }
 }
+
+/** Whether two spans of views on the same buffer share a byte. */
+export function spansOverlap(
+  first: FloatArray,
+  firstOffset: number,
+  firstCount: number,
+  second: FloatArray,
+  secondOffset: number,
+  secondCount: number,
+): boolean {
+  const firstStart = first.byteOffset + firstOffset * first.BYTES_PER_ELEMENT;
+  const secondStart = second.byteOffset + secondOffset * second.BYTES_PER_ELEMENT;
+  const firstEnd = firstStart + firstCount * first.BYTES_PER_ELEMENT;
+  const secondEnd = secondStart + secondCount * second.BYTES_PER_ELEMENT;
+  return firstCount > 0 && secondCount > 0 && firstStart < secondEnd && secondStart < firstEnd;
+}

@@ -30,8 +30,9 @@
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
-import { checkCount, checkSpan, type FloatArray } from './_spans.js';
+import { checkCount, checkSpan, type FloatArray, spansOverlap } from './_spans.js';
 import { matmulRowDots, ROW_DOTS_COLUMNS } from './matmul-row-dots.js';
+import { startProductShares } from './matmul-shares.js';
 import {
   type KernelExports,
   regionBytes,
@@ -85,12 +86,12 @@ export function matmul(args: MatmulArguments): void {
   const bias = args.bias;
   if (bias) checkSpan(where, 'bias', bias, 0, columns);
   if (
-    (a.buffer === out.buffer && overlaps(a, aOffset, rows * inner, out, outOffset, rows * columns)) ||
-    (b.buffer === out.buffer && overlaps(b, bOffset, inner * columns, out, outOffset, rows * columns))
+    (a.buffer === out.buffer && spansOverlap(a, aOffset, rows * inner, out, outOffset, rows * columns)) ||
+    (b.buffer === out.buffer && spansOverlap(b, bOffset, inner * columns, out, outOffset, rows * columns))
   ) {
     throw new ValueError(`${where}: out must not overlap a or b`);
   }
-  if (bias && bias.buffer === out.buffer && overlaps(bias, 0, columns, out, outOffset, rows * columns)) {
+  if (bias && bias.buffer === out.buffer && spansOverlap(bias, 0, columns, out, outOffset, rows * columns)) {
     throw new ValueError(`${where}: out must not overlap bias`);
   }
   if (rows === 0 || columns === 0) return;
@@ -99,6 +100,23 @@ export function matmul(args: MatmulArguments): void {
     if (bias) addBiasRows(out, outOffset, bias, rows, columns);
     return;
   }
+  // With kernel threads (gloss-ml/node's useKernelThreads), a large product's later rows run on
+  // other threads, with the same bits (matmul-shares.ts).
+  const shares = startProductShares(args, aOffset, bOffset, outOffset);
+  if (!shares) {
+    multiply(args, aOffset, bOffset, outOffset);
+    return;
+  }
+  try {
+    multiply({ ...args, rows: shares.mine }, aOffset, bOffset, outOffset);
+  } finally {
+    shares.pending.finish();
+  }
+}
+
+/** {@link matmul} on checked arguments, on this thread. */
+function multiply(args: MatmulArguments, aOffset: number, bOffset: number, outOffset: number): void {
+  const { a, b, out, rows, columns, inner, bias } = args;
   const double =
     args.accumulation === 'float64' ||
     !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array);
@@ -135,22 +153,6 @@ function addBiasRows(
   for (let i = 0, at = outOffset; i < rows; i++, at += columns) {
     for (let j = 0; j < columns; j++) out[at + j]! += bias[j]!;
   }
-}
-
-/** Whether two spans of views on the same buffer share a byte. */
-function overlaps(
-  first: FloatArray,
-  firstOffset: number,
-  firstCount: number,
-  second: FloatArray,
-  secondOffset: number,
-  secondCount: number,
-): boolean {
-  const firstStart = first.byteOffset + firstOffset * first.BYTES_PER_ELEMENT;
-  const secondStart = second.byteOffset + secondOffset * second.BYTES_PER_ELEMENT;
-  const firstEnd = firstStart + firstCount * first.BYTES_PER_ELEMENT;
-  const secondEnd = secondStart + secondCount * second.BYTES_PER_ELEMENT;
-  return firstCount > 0 && secondCount > 0 && firstStart < secondEnd && secondStart < firstEnd;
 }
 
 function matmulJs(args: MatmulArguments, aOffset: number, bOffset: number, outOffset: number): void {

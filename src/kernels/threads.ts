@@ -1,9 +1,10 @@
 /**
  * The hook through which a platform layer (gloss/node's `useKernelThreads`) lends the kernels
  * other threads. The core never starts threads itself: it has no Node built-ins, and a browser's
- * main thread may not block on another thread. Only compute-bound one-pass kernels (binary
- * cross-entropy, sparse softmax cross-entropy) hand work to the pool; memory-bound ones would
- * spend more on copying their inputs to shared memory than another core saves them.
+ * main thread may not block on another thread. Only compute-bound kernels (the one-pass binary
+ * cross-entropy and sparse softmax cross-entropy, and large matrix products) hand work to the
+ * pool; memory-bound ones would spend more on copying their inputs to shared memory than another
+ * core saves them.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
@@ -27,12 +28,31 @@ export interface SegmentJob {
   readonly end: number;
 }
 
+/**
+ * A share of a matrix product (see matmul-shares.ts): rows `a.length / inner` of the product,
+ * the thread running the same `matmul` on them (A's rows, the whole of B, the bias) into `out`.
+ */
+export interface ProductJob {
+  /** This share's rows of A, row-major (never transposed). */
+  readonly a: Float32Array | Float64Array;
+  /** The whole of B, row-major (columns × inner when `transposeB`). */
+  readonly b: Float32Array | Float64Array;
+  /** This share's rows of the product, written when the share finishes. */
+  readonly out: Float32Array | Float64Array;
+  readonly bias: Float32Array | Float64Array | null;
+  readonly rows: number;
+  readonly columns: number;
+  readonly inner: number;
+  readonly transposeB: boolean;
+  readonly accumulation: 'float32' | 'float64' | null;
+}
+
 /** Other threads that run shares of kernel calls. */
 export interface KernelThreadPool {
   /** Threads ready to take a share now (they start asynchronously). */
   readonly ready: number;
   /** Hands `jobs` (one per ready thread) to the threads; `finish` blocks until their results are written. */
-  start(jobs: readonly SegmentJob[]): { finish(): void };
+  start(jobs: readonly (SegmentJob | ProductJob)[]): { finish(): void };
 }
 
 let pool: KernelThreadPool | null = null;

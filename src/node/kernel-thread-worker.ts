@@ -1,16 +1,19 @@
 /**
- * A kernel thread (see kernel-threads.ts): runs shares of one-pass kernel calls on shared memory
- * and reports through an Int32Array status word that the caller blocks on.
+ * A kernel thread (see kernel-threads.ts): runs shares of one-pass kernel calls and of matrix
+ * products on shared memory, and reports through an Int32Array status word that the caller blocks on.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runShare } from '../kernels/_shares.js';
+import { matmul } from '../kernels/matmul.js';
 import { ensureWasm } from '../kernels/runtime.js';
 import {
   ERROR_BYTES,
   JOB_DONE,
   JOB_FAILED,
   type JobMessage,
+  type ProductMessage,
+  sharedView,
   STATUS,
   STATUS_READY,
 } from './kernel-threads.js';
@@ -26,8 +29,30 @@ function fail(error: unknown): void {
   Atomics.notify(status, STATUS);
 }
 
-parentPort!.on('message', (job: JobMessage) => {
+/** A share of a matrix product: the same driver on this thread's rows, into shared memory. */
+function runProduct(job: ProductMessage): void {
+  const { buffer } = job;
+  matmul({
+    a: sharedView(buffer, job.a),
+    b: sharedView(buffer, job.b),
+    out: sharedView(buffer, job.out),
+    ...(job.bias ? { bias: sharedView(buffer, job.bias) } : {}),
+    ...(job.accumulation ? { accumulation: job.accumulation } : {}),
+    rows: job.rows,
+    columns: job.columns,
+    inner: job.inner,
+    transposeB: job.transposeB,
+  });
+}
+
+parentPort!.on('message', (job: JobMessage | ProductMessage) => {
   try {
+    if (job.kind === 'product') {
+      runProduct(job);
+      Atomics.store(status, STATUS, JOB_DONE);
+      Atomics.notify(status, STATUS);
+      return;
+    }
     const { layout, buffer, samples, sampleSize } = job;
     const count = samples * sampleSize;
     runShare(job.kernel, job.parameters, sampleSize, {

@@ -7,10 +7,13 @@
  * ```
  *
  * A large one-pass binary cross-entropy call (SigmoidBCE on logits, Logistic) or sparse softmax
- * cross-entropy call (SoftmaxCE, class axis last) then hands the later samples to the workers: their inputs are copied into shared memory, each worker runs the
- * same wasm kernel on its share while the calling thread runs the first one, and the calling
- * thread blocks until the workers' sums and gradients are copied back. Results are identical to
- * one thread's (every sample is computed whole by one thread with the same kernel). Off by
+ * cross-entropy call (SoftmaxCE, class axis last) then hands the later samples to the workers,
+ * and a large matrix product (`nd.dot`, Dense, the kernels entry's `matmul`; at least 2^22
+ * multiply-adds and 17 columns, A not transposed) its later rows: their inputs are copied into
+ * shared memory, each worker runs the same wasm kernel on its share while the calling thread
+ * runs the first one, and the calling thread blocks until the workers' results are copied back.
+ * Results are identical to one thread's (every sample, or product row, is computed whole by one
+ * thread with the same kernel). Off by
  * default: it pays only where another core is free and the kernel is compute-bound; the
  * memory-bound kernels never use it (the copy to shared memory would cost what they save).
  * Workers start in the background and are used once ready; they never keep the process alive.
@@ -18,7 +21,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ValueError } from '../ndarray/errors.js';
-import { type KernelThreadPool, type SegmentJob, setKernelThreadPool } from '../kernels/threads.js';
+import {
+  type KernelThreadPool,
+  type ProductJob,
+  type SegmentJob,
+  setKernelThreadPool,
+} from '../kernels/threads.js';
 
 /** Status words of a worker's status buffer: job state, readiness. */
 export const STATUS = 0;
@@ -40,8 +48,39 @@ interface JobLayout {
   readonly gradient: number;
 }
 
-/** What the calling thread posts to a worker. */
+/** Where a product share's array is in its shared buffer: byte offset, length, element type. */
+export interface SharedArray {
+  readonly at: number;
+  readonly length: number;
+  readonly double: boolean;
+}
+
+/** What the calling thread posts to a worker for a share of a matrix product. */
+export interface ProductMessage {
+  readonly kind: 'product';
+  readonly buffer: SharedArrayBuffer;
+  readonly a: SharedArray;
+  readonly b: SharedArray;
+  readonly out: SharedArray;
+  readonly bias: SharedArray | null;
+  readonly rows: number;
+  readonly columns: number;
+  readonly inner: number;
+  readonly transposeB: boolean;
+  readonly accumulation: 'float32' | 'float64' | null;
+}
+
+/** A view of `array`'s place in `buffer`. */
+export function sharedView(
+  buffer: SharedArrayBuffer,
+  { at, length, double }: SharedArray,
+): Float32Array | Float64Array {
+  return double ? new Float64Array(buffer, at, length) : new Float32Array(buffer, at, length);
+}
+
+/** What the calling thread posts to a worker for a share of a one-pass kernel call. */
 export interface JobMessage {
+  readonly kind: 'segment';
   readonly buffer: SharedArrayBuffer;
   readonly layout: JobLayout;
   readonly kernel: string;
@@ -102,7 +141,50 @@ class Thread {
   }
 
   /** Copies the job's share in and posts it; returns what finish needs. */
-  post(job: SegmentJob): () => void {
+  post(job: SegmentJob | ProductJob): () => void {
+    return 'columns' in job ? this.postProduct(job) : this.postSegment(job);
+  }
+
+  /** A product share: its rows of A, all of B and the bias copied in; its rows of out copied back. */
+  private postProduct(job: ProductJob): () => void {
+    let bytes = 0;
+    const place = (array: Float32Array | Float64Array): SharedArray => {
+      const at = bytes;
+      bytes += Math.ceil(array.byteLength / 8) * 8;
+      return { at, length: array.length, double: array instanceof Float64Array };
+    };
+    const a = place(job.a);
+    const b = place(job.b);
+    const bias = job.bias ? place(job.bias) : null;
+    const out = place(job.out);
+    if (this.buffer.byteLength < bytes) this.buffer = new SharedArrayBuffer(bytes);
+    const buffer = this.buffer;
+    sharedView(buffer, a).set(job.a);
+    sharedView(buffer, b).set(job.b);
+    if (bias && job.bias) sharedView(buffer, bias).set(job.bias);
+    Atomics.store(this.words, STATUS, JOB_RUNNING);
+    const message: ProductMessage = {
+      kind: 'product',
+      buffer,
+      a,
+      b,
+      out,
+      bias,
+      rows: job.rows,
+      columns: job.columns,
+      inner: job.inner,
+      transposeB: job.transposeB,
+      accumulation: job.accumulation,
+    };
+    this.worker.postMessage(message);
+    return () => {
+      // The wait's deadline grows with the work: the same rate as a one-pass share's elements.
+      this.wait((job.rows * job.columns * job.inner) / 64);
+      job.out.set(sharedView(buffer, out));
+    };
+  }
+
+  private postSegment(job: SegmentJob): () => void {
     const samples = job.end - job.begin;
     const count = samples * job.sampleSize;
     const first = job.begin * job.sampleSize;
@@ -117,6 +199,7 @@ class Thread {
     new Float64Array(buffer, layout.scales, samples).set(job.scales.subarray(job.begin, job.end));
     Atomics.store(this.words, STATUS, JOB_RUNNING);
     const message: JobMessage = {
+      kind: 'segment',
       buffer,
       layout,
       kernel: job.kernel,
@@ -168,7 +251,7 @@ class NodeKernelThreads implements KernelThreadPool {
     return this.threads.filter((t) => t.ready).length;
   }
 
-  start(jobs: readonly SegmentJob[]): { finish(): void } {
+  start(jobs: readonly (SegmentJob | ProductJob)[]): { finish(): void } {
     const ready = this.threads.filter((t) => t.ready);
     const finishers = jobs.map((job, i) => ready[i]!.post(job));
     return {

@@ -1,5 +1,6 @@
-// Opt-in kernel worker threads: a large binary cross-entropy call split across threads gives
-// exactly the single-thread results (each sample is computed whole by one thread, same kernel).
+// Opt-in kernel worker threads: a large binary cross-entropy call or matrix product split across
+// threads gives exactly the single-thread results (each sample or product row is computed whole
+// by one thread, same kernel).
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { record } from '../../src/autograd/index.js';
@@ -11,7 +12,9 @@ import { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
 import { SoftmaxCrossEntropyLoss } from '../../src/loss/softmax-ce.js';
 import { array } from '../../src/ndarray/create.js';
 import { kernelThreadsReady, useKernelThreads } from '../../src/node/kernel-threads.js';
-import { kernelThreadPool, PARALLEL_MINIMUM } from '../../src/kernels/threads.js';
+import { kernelThreadPool, PARALLEL_MINIMUM, setKernelThreadPool } from '../../src/kernels/threads.js';
+import { dot } from '../../src/ops/linalg.js';
+import { matmul } from '../../src/kernels/matmul.js';
 
 /** Loss values and the prediction's gradient of one recorded call. */
 function step(loss: { forward(...x: NDArray[]): NDArray }, pred: NDArray, label: NDArray) {
@@ -56,6 +59,49 @@ describe('kernel worker threads', () => {
     });
     useKernelThreads(1);
     assert.equal(kernelThreadPool(), null);
+  });
+
+  test('products split across worker threads equal single-thread products exactly (nd.dot, Dense)', async () => {
+    const generator = new RandomGenerator(5);
+    const a = normal(0, 1, [515, 512], { dtype: 'float32', generator });
+    const b = normal(0, 1, [512, 509], { dtype: 'float32', generator });
+    const x = normal(0, 1, [2049, 784], { dtype: 'float32', generator });
+    const w = normal(0, 1, [64, 784], { dtype: 'float32', generator });
+    const bias = normal(0, 1, [64], { dtype: 'float32', generator });
+    // x · wᵀ + bias in float32 sums, as a Dense(784→64) forward computes it.
+    const dense = () => {
+      const out = new Float32Array(2049 * 64);
+      matmul({
+        a: x.data as Float32Array,
+        b: w.data as Float32Array,
+        bias: bias.data as Float32Array,
+        out,
+        rows: 2049,
+        columns: 64,
+        inner: 784,
+        transposeB: true,
+      });
+      return { data: out };
+    };
+    const products = () => [dot(a, b), dot(a.astype('float64'), b), dense()];
+    const single = products().map((p) => Array.from(p.data));
+    useKernelThreads(2);
+    assert.equal(await kernelThreadsReady(), true, 'the worker starts');
+    let shares = 0;
+    const pool = kernelThreadPool()!;
+    setKernelThreadPool({
+      get ready() {
+        return pool.ready;
+      },
+      start(jobs) {
+        shares += jobs.length;
+        return pool.start(jobs);
+      },
+    });
+    const split = products().map((p) => Array.from(p.data));
+    assert.ok(shares >= 3, `every product was split (${shares} shares)`);
+    for (const [i, values] of split.entries()) assert.deepEqual(values, single[i], `product ${i}`);
+    useKernelThreads(1);
   });
 
   test('threads must be a positive integer', () => {
