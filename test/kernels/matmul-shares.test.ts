@@ -2,10 +2,10 @@
 // that runs each share on this thread (after the caller's own share, as a worker would finish)
 // stands in for gloss-ml/node's workers here; test/node/kernel-threads.test.ts runs real ones.
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { afterEach, describe, it, type TestContext } from 'node:test';
 import { matmul, type MatmulArguments } from '../../src/kernels/matmul.js';
 import { PRODUCT_PARALLEL_MINIMUM } from '../../src/kernels/matmul-shares.js';
-import { setKernelBackend } from '../../src/kernels/runtime.js';
+import { kernelBackend, setKernelBackend } from '../../src/kernels/runtime.js';
 import {
   kernelThreadPool,
   type KernelThreadPool,
@@ -98,9 +98,21 @@ function both(c: Case, pool: KernelThreadPool | null) {
 }
 
 describe('matmul across kernel threads', () => {
+  // Shares run only on the wasm backend: these tests choose it whatever GLOSS_KERNELS says (and
+  // skip where it cannot load), then put the previous choice back.
+  const previous = kernelBackend();
+  const onWasm = (t: TestContext): boolean => {
+    try {
+      setKernelBackend('wasm');
+      return true;
+    } catch {
+      t.skip('no WebAssembly SIMD here');
+      return false;
+    }
+  };
   afterEach(() => {
     setKernelThreadPool(null);
-    setKernelBackend('auto');
+    setKernelBackend(previous);
   });
 
   const cases: Case[] = [
@@ -114,7 +126,8 @@ describe('matmul across kernel threads', () => {
   ];
   for (const c of cases) {
     for (const ready of [1, 3]) {
-      it(`${JSON.stringify(c)} with ${ready} other thread(s): the single-thread bits, every row once`, () => {
+      it(`${JSON.stringify(c)} with ${ready} other thread(s): the single-thread bits, every row once`, (t) => {
+        if (!onWasm(t)) return;
         assert.ok(c.rows * c.columns * c.inner >= PRODUCT_PARALLEL_MINIMUM);
         const { pool, jobs } = inlinePool(ready);
         const { single, split } = both(c, pool);
@@ -128,7 +141,8 @@ describe('matmul across kernel threads', () => {
     }
   }
 
-  it('declines what it should: small or narrow products, a transposed A, the js backend, few rows', () => {
+  it('declines what it should: small or narrow products, a transposed A, the js backend, few rows', (t) => {
+    if (!onWasm(t)) return;
     const { pool, jobs } = inlinePool(1);
     both({ rows: 64, columns: 64, inner: 64 }, pool);
     both({ rows: 12, columns: 600, inner: 600 }, pool);
@@ -144,7 +158,8 @@ describe('matmul across kernel threads', () => {
     assert.equal(kernelThreadPool(), pool);
   });
 
-  it('a share that fails still leaves the product to the error, and the pool finished', () => {
+  it('a share that fails still leaves the product to the error, and the pool finished', (t) => {
+    if (!onWasm(t)) return;
     let finished = false;
     const failing: KernelThreadPool = {
       ready: 1,
