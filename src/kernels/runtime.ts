@@ -151,17 +151,6 @@ export interface KernelExports {
     weights: number,
     uniform: number,
   ): void;
-  /** softmaxRowStatistics with out, scales and labels, two rows at a time (softmax.wat); 1: declined. */
-  softmaxRowPairs(
-    x: number,
-    rows: number,
-    classes: number,
-    scales: number,
-    maxOut: number,
-    restOut: number,
-    out: number,
-    labels: number,
-  ): number;
   scaleFloats(values: number, count: number, factor: number): void;
   softmaxRowsScaled(
     x: number,

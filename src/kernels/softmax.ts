@@ -455,10 +455,10 @@ export function sparseSoftmaxCrossEntropyGradientOfCheckedRows(args: SparseCross
 /**
  * {@link sparseSoftmaxCrossEntropyGradientOfCheckedRows}'s small call (a training step of a few
  * hundred logits): float32 logits of one chunk, wasm, scales that fit float32. One kernel call
- * (softmaxRowPairs: softmaxRowStatistics two rows at a time), then ℓ per row from its maximum
- * and rest, as wholeRows, sparseLosses and gradient compute them: the same bits, without the
- * normalisers. Returns false (nothing it wrote counts; the caller makes the general call) for
- * another kind of call or a row whose maximum is not finite.
+ * (softmaxRowStatistics), then ℓ per row from its maximum and rest, as wholeRows, sparseLosses
+ * and gradient compute them: the same bits, without the normalisers. Returns false (nothing it
+ * wrote counts; the caller makes the general call) for another kind of call or a row whose
+ * maximum is not finite.
  */
 export function sparseSoftmaxCrossEntropyGradientOfOneChunk(
   args: Omit<SparseCrossEntropyGradientRows, 'normalizers' | 'uniformParts'>,
@@ -483,15 +483,7 @@ export function sparseSoftmaxCrossEntropyGradientOfOneChunk(
   f32.set(x, X_AT >> 2);
   i32.set(labels, LABELS_AT >> 2);
   const outAt = inPlace ? out.byteOffset : OUT_AT;
-  // Two rows at a time (the same bits as softmaxRowStatistics, faster), an odd last row alone.
-  const paired = rows & ~1;
-  if (kernels.softmaxRowPairs(X_AT, paired, classes, SCALES_AT, MAX_AT, REST_AT, outAt, LABELS_AT) !== 0)
-    return false;
-  if (paired < rows) {
-    const [r, at] = [paired, 4 * paired * classes];
-    const args = [SCALES_AT + 4 * r, MAX_AT + 4 * r, REST_AT + 8 * r, outAt + at, LABELS_AT + 4 * r] as const;
-    kernels.softmaxRowStatistics(X_AT + at, 1, classes, ...args, 0, 0);
-  }
+  kernels.softmaxRowStatistics(X_AT, rows, classes, SCALES_AT, MAX_AT, REST_AT, outAt, LABELS_AT, 0, 0);
   for (let r = 0; r < rows; r++) {
     const maximum = f32[(MAX_AT >> 2) + r]!;
     if (maximum - maximum !== 0) return false;

@@ -43,54 +43,6 @@
       (f64x2.add (f64x2.promote_low_f32x4 (local.get $e)) (call $promoteHigh (local.get $e))))
   )
 
-;; The largest lane of v by pmax (one instruction a step). Not NaN-aware: the kernels track NaN
-  ;; lanes apart. A ±0 maximum may come out as either zero, which shifts every logit alike.
-  ;; @inline
-  (func $pmaxLanes (param $v v128) (result f32)
-    (local.set $v (f32x4.pmax (local.get $v)
-      (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
-    (local.set $v (f32x4.pmax (local.get $v)
-      (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $v) (local.get $v))))
-    (f32x4.extract_lane 0 (local.get $v))
-  )
-
-;; A row's rest: the f64 lanes of `sum` added, then ties − 1 (the terms equal to the maximum,
-  ;; counted rather than summed, all but one of them exactly 1).
-  ;; @inline
-  (func $restOf (param $sum v128) (param $ties v128) (result f64)
-    (f64.add
-      (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum)))
-      (f64.convert_i32_s
-        (i32.sub
-          (i32.add
-            (i32.add (i32x4.extract_lane 0 (local.get $ties)) (i32x4.extract_lane 1 (local.get $ties)))
-            (i32.add (i32x4.extract_lane 2 (local.get $ties)) (i32x4.extract_lane 3 (local.get $ties))))
-          (i32.const 1))))
-  )
-
-  ;; The label's gradient entry s · (p − 1), rounded to f32, without cancellation (see
-  ;; softmaxRowStatistics): x_label and the row maximum m, the scale s, the row's rest, the
-  ;; label's e^{x − m} and the row's factor s / (1 + rest) (splat).
-  ;; @inline
-  (func $labelGradient (param $xLabel f32) (param $maximum f32) (param $scale f64) (param $rest f64)
-    (param $labelExp f32) (param $factor v128) (result f32)
-    (f32.demote_f64
-      (if (result f64) (f32.eq (local.get $xLabel) (local.get $maximum))
-        (then
-          (f64.div
-            (f64.mul (f64.neg (local.get $scale)) (local.get $rest))
-            (f64.add (f64.const 1) (local.get $rest))))
-        ;; s · p − s, except for an infinite s, where that is ∞ − ∞: p − 1 lies in (−1, −½] here,
-        ;; so s · (p − 1) = −s.
-        (else
-          (if (result f64) (f64.eq (f64.abs (local.get $scale)) (f64.const inf))
-            (then (f64.neg (local.get $scale)))
-            (else
-              (f64.sub
-                (f64.promote_f32 (f32.mul (local.get $labelExp) (f32x4.extract_lane 0 (local.get $factor))))
-                (local.get $scale)))))))
-  )
-
 ;; Per row: maxOut[r] (f32) = the row maximum m (NaN if the row holds a NaN), and, when m is
   ;; finite, restOut[r] (f64) = Σ exp(x_c − m) over every class but one that attains m (else 0;
   ;; the caller handles those rows). With out ≠ 0, also out[r, c] = scales[r] · e^{x_c − m} /
@@ -176,7 +128,14 @@
           (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (br_if $maxNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
-        (local.set $maximum (call $pmaxLanes (f32x4.pmax (local.get $largest) (local.get $other))))
+        ;; pmax across lanes (one instruction each): NaN lanes are tracked apart, and a −0 or +0
+        ;; maximum shifts every logit alike
+        (local.set $largest (f32x4.pmax (local.get $largest) (local.get $other)))
+        (local.set $largest (f32x4.pmax (local.get $largest)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $largest) (local.get $largest))))
+        (local.set $largest (f32x4.pmax (local.get $largest)
+          (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $largest) (local.get $largest))))
+        (local.set $maximum (f32x4.extract_lane 0 (local.get $largest)))
         (if (v128.any_true (local.get $nan)) (then (local.set $maximum (f32.const nan))))
         (f32.store (local.get $maxOut) (local.get $maximum))
         (f64.store (local.get $restOut) (f64.const 0))
@@ -213,7 +172,15 @@
               (local.set $p (i32.add (local.get $p) (i32.const 16)))
               (local.set $q (i32.add (local.get $q) (i32.const 16)))
               (br_if $sumNext (i32.lt_u (local.get $p) (local.get $rowEnd))))
-            (local.set $rest (call $restOf (local.get $sum) (local.get $ties)))
+            (local.set $rest
+              (f64.add
+                (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum)))
+                (f64.convert_i32_s
+                  (i32.sub
+                    (i32.add
+                      (i32.add (i32x4.extract_lane 0 (local.get $ties)) (i32x4.extract_lane 1 (local.get $ties)))
+                      (i32.add (i32x4.extract_lane 2 (local.get $ties)) (i32x4.extract_lane 3 (local.get $ties))))
+                    (i32.const 1)))))
             (f64.store (local.get $restOut) (local.get $rest))
             (if (i32.and (i32.ne (local.get $out) (i32.const 0)) (i32.ne (local.get $scales) (i32.const 0)))
               (then
@@ -257,8 +224,23 @@
                 (if (local.get $labels)
                   (then
                     (local.set $labelGradient
-                      (call $labelGradient (f32.load (i32.add (local.get $x) (local.get $at))) (local.get $maximum)
-                        (local.get $scale) (local.get $rest) (local.get $labelExp) (local.get $factor)))
+                      (f32.demote_f64
+                        (if (result f64)
+                          (f32.eq (f32.load (i32.add (local.get $x) (local.get $at))) (local.get $maximum))
+                          (then
+                            (f64.div
+                              (f64.mul (f64.neg (local.get $scale)) (local.get $rest))
+                              (f64.add (f64.const 1) (local.get $rest))))
+                          ;; s · p − s, except for an infinite s, where that is ∞ − ∞: p − 1 lies in
+                          ;; (−1, −½] here, so s · (p − 1) = −s.
+                          (else
+                            (if (result f64) (f64.eq (f64.abs (local.get $scale)) (f64.const inf))
+                              (then (f64.neg (local.get $scale)))
+                              (else
+                                (f64.sub
+                                  (f64.promote_f32
+                                    (f32.mul (local.get $labelExp) (f32x4.extract_lane 0 (local.get $factor))))
+                                  (local.get $scale))))))))
                     (if (local.get $weights)
                       (then
                         (local.set $labelGradient
@@ -276,147 +258,6 @@
         (local.set $uniform (select (i32.add (local.get $uniform) (i32.const 8)) (i32.const 0) (local.get $weights)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $nextRow)))
-  )
-
-;; softmaxRowStatistics with out, scales and labels and no smoothing (the one-chunk call of
-  ;; softmax.ts), two rows at a time: each row gets the same operations in the same order, so the
-  ;; same bits, but the two rows' chains (maximum, e^{x − m}, the sum, s / (1 + rest), the scaled
-  ;; row) are interleaved, so one row's latency overlaps the other's work. `rows` must be even.
-  ;; Returns 1, at the first pair with a NaN or a maximum that is not finite, leaving the outputs
-  ;; unfinished (the caller then makes the general call, whose reference takes such rows); else 0.
-  ;; Every store stays inside its row, as in softmaxRowStatistics (the other row's lanes of a
-  ;; partial vector are written back as they are).
-  (func (export "softmaxRowPairs")
-    (param $x i32) (param $rows i32) (param $classes i32) (param $scales i32)
-    (param $maxOut i32) (param $restOut i32) (param $out i32) (param $labels i32)
-    (result i32)
-    (local $rowBytes i32) (local $fullBytes i32) (local $tailMask v128) (local $o i32)
-    (local $xb i32) (local $outb i32) (local $va v128) (local $vb v128) (local $la v128) (local $lb v128)
-    (local $nan v128) (local $ma f32) (local $mb f32) (local $sa v128) (local $sb v128)
-    (local $ea v128) (local $eb v128) (local $qa v128) (local $qb v128) (local $sumA v128) (local $sumB v128)
-    (local $tiesA v128) (local $tiesB v128) (local $restA f64) (local $restB f64)
-    (local $scaleA f64) (local $scaleB f64) (local $fa v128) (local $fb v128)
-    (local $atA i32) (local $atB i32) (local $expA f32) (local $expB f32)
-    (local.set $rowBytes (i32.shl (local.get $classes) (i32.const 2)))
-    (local.set $fullBytes (i32.and (local.get $rowBytes) (i32.const -16)))
-    (local.set $tailMask
-      (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (i32.and (local.get $classes) (i32.const 3)))))
-    (block $rowsDone
-      (loop $nextPair
-        (br_if $rowsDone (i32.lt_u (local.get $rows) (i32.const 2)))
-        (local.set $xb (i32.add (local.get $x) (local.get $rowBytes)))
-        (local.set $outb (i32.add (local.get $out) (local.get $rowBytes)))
-        ;; the maxima (lanes past a row read as −Infinity), and any NaN of either row
-        (local.set $la (global.get $negativeInfinity))
-        (local.set $lb (global.get $negativeInfinity))
-        (local.set $nan (v128.const i64x2 0 0))
-        (local.set $o (i32.const 0))
-        (loop $maxNext
-          (local.set $va (v128.load (i32.add (local.get $x) (local.get $o))))
-          (local.set $vb (v128.load (i32.add (local.get $xb) (local.get $o))))
-          (if (i32.ge_u (local.get $o) (local.get $fullBytes))
-            (then
-              (local.set $va (v128.bitselect (local.get $va) (global.get $negativeInfinity) (local.get $tailMask)))
-              (local.set $vb (v128.bitselect (local.get $vb) (global.get $negativeInfinity) (local.get $tailMask)))))
-          (local.set $la (f32x4.pmax (local.get $la) (local.get $va)))
-          (local.set $lb (f32x4.pmax (local.get $lb) (local.get $vb)))
-          (local.set $nan (v128.or (local.get $nan)
-            (v128.or (f32x4.ne (local.get $va) (local.get $va)) (f32x4.ne (local.get $vb) (local.get $vb)))))
-          (local.set $o (i32.add (local.get $o) (i32.const 16)))
-          (br_if $maxNext (i32.lt_u (local.get $o) (local.get $rowBytes))))
-        (local.set $ma (call $pmaxLanes (local.get $la)))
-        (local.set $mb (call $pmaxLanes (local.get $lb)))
-        ;; m − m is 0 only for finite m
-        (if (i32.or (v128.any_true (local.get $nan))
-              (i32.or (f32.ne (f32.sub (local.get $ma) (local.get $ma)) (f32.const 0))
-                      (f32.ne (f32.sub (local.get $mb) (local.get $mb)) (f32.const 0))))
-          (then (return (i32.const 1))))
-        (f32.store (local.get $maxOut) (local.get $ma))
-        (f32.store offset=4 (local.get $maxOut) (local.get $mb))
-        ;; e^{x − m} stored, summed in f64 without the maxima (counted as ties)
-        (local.set $sa (f32x4.splat (local.get $ma)))
-        (local.set $sb (f32x4.splat (local.get $mb)))
-        (local.set $sumA (v128.const i64x2 0 0))
-        (local.set $sumB (v128.const i64x2 0 0))
-        (local.set $tiesA (v128.const i64x2 0 0))
-        (local.set $tiesB (v128.const i64x2 0 0))
-        (local.set $o (i32.const 0))
-        (loop $sumNext
-          (local.set $va (v128.load (i32.add (local.get $x) (local.get $o))))
-          (local.set $vb (v128.load (i32.add (local.get $xb) (local.get $o))))
-          (if (i32.ge_u (local.get $o) (local.get $fullBytes))
-            (then
-              (local.set $va (v128.bitselect (local.get $va) (global.get $negativeInfinity) (local.get $tailMask)))
-              (local.set $vb (v128.bitselect (local.get $vb) (global.get $negativeInfinity) (local.get $tailMask)))))
-          (local.set $ea (call $expNonPositive4 (f32x4.sub (local.get $va) (local.get $sa))))
-          (local.set $eb (call $expNonPositive4 (f32x4.sub (local.get $vb) (local.get $sb))))
-          ;; stored: a partial vector blended with what lies past the row
-          (v128.store (i32.add (local.get $out) (local.get $o))
-            (if (result v128) (i32.lt_u (local.get $o) (local.get $fullBytes))
-              (then (local.get $ea))
-              (else (v128.bitselect (local.get $ea)
-                (v128.load (i32.add (local.get $out) (local.get $o))) (local.get $tailMask)))))
-          (v128.store (i32.add (local.get $outb) (local.get $o))
-            (if (result v128) (i32.lt_u (local.get $o) (local.get $fullBytes))
-              (then (local.get $eb))
-              (else (v128.bitselect (local.get $eb)
-                (v128.load (i32.add (local.get $outb) (local.get $o))) (local.get $tailMask)))))
-          (local.set $qa (f32x4.eq (local.get $va) (local.get $sa)))
-          (local.set $qb (f32x4.eq (local.get $vb) (local.get $sb)))
-          (local.set $sumA (call $addBesidesMaxima (local.get $sumA) (local.get $ea) (local.get $qa)))
-          (local.set $sumB (call $addBesidesMaxima (local.get $sumB) (local.get $eb) (local.get $qb)))
-          (local.set $tiesA (i32x4.sub (local.get $tiesA) (local.get $qa)))
-          (local.set $tiesB (i32x4.sub (local.get $tiesB) (local.get $qb)))
-          (local.set $o (i32.add (local.get $o) (i32.const 16)))
-          (br_if $sumNext (i32.lt_u (local.get $o) (local.get $rowBytes))))
-        (local.set $restA (call $restOf (local.get $sumA) (local.get $tiesA)))
-        (local.set $restB (call $restOf (local.get $sumB) (local.get $tiesB)))
-        (f64.store (local.get $restOut) (local.get $restA))
-        (f64.store offset=8 (local.get $restOut) (local.get $restB))
-        ;; scaled: s / (1 + rest) rounded to f32 (the label's e read first)
-        (local.set $scaleA (f64.promote_f32 (f32.load (local.get $scales))))
-        (local.set $scaleB (f64.promote_f32 (f32.load offset=4 (local.get $scales))))
-        (local.set $fa (f32x4.splat (f32.demote_f64
-          (f64.div (local.get $scaleA) (f64.add (f64.const 1) (local.get $restA))))))
-        (local.set $fb (f32x4.splat (f32.demote_f64
-          (f64.div (local.get $scaleB) (f64.add (f64.const 1) (local.get $restB))))))
-        (local.set $atA (i32.shl (i32.load (local.get $labels)) (i32.const 2)))
-        (local.set $atB (i32.shl (i32.load offset=4 (local.get $labels)) (i32.const 2)))
-        (local.set $expA (f32.load (i32.add (local.get $out) (local.get $atA))))
-        (local.set $expB (f32.load (i32.add (local.get $outb) (local.get $atB))))
-        (local.set $o (i32.const 0))
-        (block $scaled
-          (br_if $scaled (i32.ge_u (local.get $o) (local.get $fullBytes)))
-          (loop $scaleNext
-            (v128.store (i32.add (local.get $out) (local.get $o))
-              (f32x4.mul (v128.load (i32.add (local.get $out) (local.get $o))) (local.get $fa)))
-            (v128.store (i32.add (local.get $outb) (local.get $o))
-              (f32x4.mul (v128.load (i32.add (local.get $outb) (local.get $o))) (local.get $fb)))
-            (local.set $o (i32.add (local.get $o) (i32.const 16)))
-            (br_if $scaleNext (i32.lt_u (local.get $o) (local.get $fullBytes)))))
-        (if (i32.and (local.get $classes) (i32.const 3))
-          (then
-            (local.set $va (v128.load (i32.add (local.get $out) (local.get $o))))
-            (v128.store (i32.add (local.get $out) (local.get $o))
-              (v128.bitselect (f32x4.mul (local.get $va) (local.get $fa)) (local.get $va) (local.get $tailMask)))
-            (local.set $vb (v128.load (i32.add (local.get $outb) (local.get $o))))
-            (v128.store (i32.add (local.get $outb) (local.get $o))
-              (v128.bitselect (f32x4.mul (local.get $vb) (local.get $fb)) (local.get $vb) (local.get $tailMask)))))
-        (f32.store (i32.add (local.get $out) (local.get $atA))
-          (call $labelGradient (f32.load (i32.add (local.get $x) (local.get $atA))) (local.get $ma)
-            (local.get $scaleA) (local.get $restA) (local.get $expA) (local.get $fa)))
-        (f32.store (i32.add (local.get $outb) (local.get $atB))
-          (call $labelGradient (f32.load (i32.add (local.get $xb) (local.get $atB))) (local.get $mb)
-            (local.get $scaleB) (local.get $restB) (local.get $expB) (local.get $fb)))
-        (local.set $x (i32.add (local.get $xb) (local.get $rowBytes)))
-        (local.set $out (i32.add (local.get $outb) (local.get $rowBytes)))
-        (local.set $labels (i32.add (local.get $labels) (i32.const 8)))
-        (local.set $scales (i32.add (local.get $scales) (i32.const 8)))
-        (local.set $maxOut (i32.add (local.get $maxOut) (i32.const 8)))
-        (local.set $restOut (i32.add (local.get $restOut) (i32.const 16)))
-        (local.set $rows (i32.sub (local.get $rows) (i32.const 2)))
-        (br $nextPair)))
-    (i32.const 0)
   )
 
   ;; out[r, c] = coefficient[r] · exp(x[r, c] − shift[r]) (shift and coefficient are f32 per

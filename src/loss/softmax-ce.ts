@@ -5,15 +5,12 @@ import { logSoftmax } from '../ops/activation.js';
 import { equal, mul, neg, where } from '../ops/elementwise.js';
 import { checkedIndexData, pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
+import { type FloatArray, isFloatArray } from '../kernels/_spans.js';
 import {
-  type FloatArray,
-  isFloatArray,
   softmaxGradientRows,
-  sparseSoftmaxCrossEntropyRows,
-} from '../kernels/index.js';
-import {
   sparseSoftmaxCrossEntropyGradientOfCheckedRows,
   sparseSoftmaxCrossEntropyGradientOfOneChunk,
+  sparseSoftmaxCrossEntropyRows,
 } from '../kernels/softmax.js';
 import { sparseTargetsOnePass } from './_softmax-one-pass-targets.js';
 import {
@@ -357,14 +354,14 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   }
 
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient).
-  // A sample holds sampleSize / classes consecutive rows.
+  // A sample holds sampleSize / classes consecutive rows; with one row per sample and no options,
+  // a small float32 call is one kernel call (sparseSoftmaxCrossEntropyGradientOfOneChunk).
   protected override forwardGradient(call: ForwardGradientCall<SoftmaxExtra, RowNormalizers | null>): void {
     const { prepared, sampleSize, scales, sums, gradient } = call;
     const { layout, labels, sparse, total } = prepared.extra!;
     const x = prepared.arrays[0]!.data as FloatArray;
     const classes = layout.size;
     const out = gradient as FloatArray;
-    // A row per sample and no options: a small float32 call is one kernel call (see there).
     const small = { x, classes, labels: labels!, scales, loss: sums, out };
     if (sampleSize === classes && !sparse && sparseSoftmaxCrossEntropyGradientOfOneChunk(small)) return;
     const perSample = sampleSize / classes;

@@ -310,30 +310,10 @@ describe('sparse softmax cross-entropy and gradient in one pass', () => {
             classes: classes!,
           })),
           { ...randomCase(9, 6, 4, 5), x: Float64Array.from(randomCase(9, 6, 4, 5).x), classes: 6 },
-          // the one-chunk entry's row pairs: short rows, odd counts, ties (whole logits), near-certain rows
-          ...[
-            [5, 1, 3],
-            [6, 2, 3],
-            [9, 3, 40],
-            [4, 4, 3],
-            [11, 5, 60],
-            [8, 17, 3],
-            [7, 33, 12],
-          ].map(([rows, classes, spread]) => {
-            const { x, labels } = randomCase(rows!, classes!, spread!, rows! + 7 * classes!);
-            return { x: spread === 3 ? x.map(Math.round) : x, labels, classes: classes! };
-          }),
         ];
-        // Regular scales, then 0 and ±Infinity among them (the label entry's −s branch).
-        const extremes = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0];
-        for (const [{ x, labels, classes }, extreme] of cases.flatMap((c) => [
-          [c, false] as const,
-          [c, true] as const,
-        ])) {
+        for (const { x, labels, classes } of cases) {
           const rows = labels.length;
-          const scales = Float64Array.from({ length: rows }, (_, r) =>
-            extreme && r % 4 < 3 ? extremes[r % 4]! : 0.5 + r / 7,
-          );
+          const scales = Float64Array.from({ length: rows }, (_, r) => 0.5 + r / 7);
           const outputs = [0, 1].map(() => ({
             loss: new Float64Array(rows),
             out:
