@@ -148,7 +148,11 @@ export class OnePassRunner {
     const sampleSize = prepared.arrays[0]!.size / samples;
     this.kernel.run({ prepared, state: undefined, sampleSize, scales, sums, gradient });
     for (let s = 0; s < samples; s++) {
-      const total = sampleWeight ? sums[s]! * sampleWeight[s]! : sums[s]!;
+      // (An infinite or NaN weight multiplies each ℓ element, as the class does.)
+      const w = sampleWeight ? sampleWeight[s]! : 1;
+      const total = Number.isFinite(w)
+        ? sums[s]! * w
+        : this.kernel.weighEachElement(prepared, s * count, (s + 1) * count, w);
       out[s] = weight === null ? total / count : total * unit;
     }
   }

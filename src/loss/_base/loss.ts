@@ -40,7 +40,7 @@ import type { BackwardBlockCall, ForwardBlockCall, ForwardGradientCall } from '.
 import { convertInputs, type LossInput, type Prepared, uniformPrepared } from './inputs.js';
 import type { BlockKernel, OnePassKernel } from './one-pass-kernel.js';
 import { alignSampleWeight, batchLayout, WeightReader } from './layout.js';
-import { blockOp, type LossHooks, onePassOp } from './pipelines.js';
+import { blockOp, type LossHooks, onePassOp, weighEachElement } from './pipelines.js';
 import {
   type CallReduction,
   LOSS_REDUCTIONS,
@@ -102,6 +102,8 @@ export abstract class Loss<Extra = any, State = any> {
             prepare: (inputs) => loss.prepare(inputs, inputs),
             canFuse: (prepared) => loss.canFuseGradient(prepared),
             run: loss.forwardGradient.bind(loss),
+            weighEachElement: (prepared, begin, end, weight) =>
+              weighEachElement(loss.hooks, prepared, begin, end, weight),
           }
         : null;
     bindBlocks = (loss) => ({

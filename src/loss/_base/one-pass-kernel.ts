@@ -23,6 +23,8 @@ export interface OnePassKernel<Extra = unknown> {
   canFuse(prepared: Prepared<Extra>): boolean;
   /** Loss.forwardGradient (see there and ForwardGradientCall for the fields of `call`). */
   run(call: ForwardGradientCall<Extra, undefined>): void;
+  /** Σ_k weight · ℓ_k over ℓ elements [begin, end), for an infinite or NaN weight (see weighEachElement in pipelines.ts). */
+  weighEachElement(prepared: Prepared<Extra>, begin: number, end: number, weight: number): number;
 }
 
 /** One call on a {@link BlockKernel}: its prepared inputs, its state and its gradient slots. */

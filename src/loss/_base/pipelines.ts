@@ -165,18 +165,21 @@ class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSa
       gradient,
     });
     const dtype = outputDType(prepared);
+    if (weights)
+      for (let sample = 0; sample < layout.batch; sample++) {
+        const weight = weights.ofSample(sample);
+        sums[sample] = Number.isFinite(weight)
+          ? sums[sample]! * weight
+          : weighEachElement(hooks, prepared, sample * layout.count, (sample + 1) * layout.count, weight);
+      }
     if (this.reduced) {
-      if (weights)
-        for (let sample = 0; sample < layout.batch; sample++) sums[sample]! *= weights.ofSample(sample);
       const out = allocate(dtype, 1);
       out[0] = reducedValue(sums, hooks.weight, reduction);
       return { output: new NDArray(out, []), saved: owner };
     }
     const out = allocate(dtype, layout.batch);
-    for (let sample = 0; sample < layout.batch; sample++) {
-      const total = weights ? sums[sample]! * weights.ofSample(sample) : sums[sample]!;
-      out[sample] = hooks.weight === null ? total / layout.count : total * unit;
-    }
+    for (let sample = 0; sample < layout.batch; sample++)
+      out[sample] = hooks.weight === null ? sums[sample]! / layout.count : sums[sample]! * unit;
     return { output: new NDArray(out, [layout.batch]), saved: owner };
   }
 
@@ -223,6 +226,35 @@ class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSa
     if (weights) grads.push(null);
     return grads;
   }
+}
+
+/**
+ * Σ_k w · ℓ_k over ℓ elements [begin, end) (one sample's), each ℓ_k from the loss's block hook:
+ * what the one-pass paths use for a sample whose weight w is infinite or NaN. They otherwise
+ * weigh the sample's sum (w · Σ_k ℓ_k, the same up to rounding), but with w = ∞ that is +∞
+ * where Gluon's ℓ · sampleWeight has ∞ · 0 = NaN (an ignored label, a hinge at rest), as the
+ * block path computes it. Such a weight is rare, so this makes the call's state for itself.
+ */
+export function weighEachElement<Extra, State>(
+  hooks: Pick<LossHooks<Extra, State>, 'createState' | 'releaseState' | 'forwardBlock'>,
+  prepared: Prepared<Extra>,
+  begin: number,
+  end: number,
+  weight: number,
+): number {
+  const state = hooks.createState(prepared);
+  const block = new Float64Array(Math.min(end - begin, BLOCK_SIZE));
+  let total = 0;
+  try {
+    for (let at = begin; at < end; at += block.length) {
+      const length = Math.min(block.length, end - at);
+      hooks.forwardBlock({ prepared, state, begin: at, end: at + length, out: block });
+      for (let k = 0; k < length; k++) total += block[k]! * weight;
+    }
+  } finally {
+    hooks.releaseState(state);
+  }
+  return total;
 }
 
 /** The single autograd node of a call, built on the block kernels. */

@@ -222,6 +222,39 @@ describe('loss pipelines (a toy loss through the base)', () => {
     assertClose(weights.grad!.data, expected(1, [1, 1]).loss, { rtol: 1e-15, atol: 0 });
   });
 
+  test('an infinite sampleWeight weighs each ℓ element on the one pass too: ∞ · 0 = NaN, as unrecorded', () => {
+    // Sample 1 has one element with x = y (ℓ = 0) and one with ℓ > 0: ∞ · 0 + ∞ · ℓ = NaN, where
+    // weighing the sample's sum would give +∞. Sample 0 keeps its bits; the one pass still runs.
+    const x1 = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
+    const y1 = [
+      [1.5, 2, 2],
+      [4, 4.5, 7],
+    ];
+    for (const w of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN]) {
+      const unrecorded = new ToyLoss().forward(array(x1, f64), array(y1, f64), array([2, w], f64));
+      const loss = new ToyLoss();
+      const x = array(x1, f64).attachGrad();
+      const out = record(() => loss.forward(x, array(y1, f64), array([2, w], f64)));
+      assert.equal(loss.calls.onePass, 1, 'the one pass ran');
+      assert.ok(
+        Number.isNaN(out.data[1]!) && Number.isNaN(unrecorded.data[1]!),
+        `w = ${w}: NaN on both paths`,
+      );
+      assert.equal(out.data[0], unrecorded.data[0]);
+      const clean = record(() => new ToyLoss().forward(array(x1, f64), array(y1, f64), array([2, 1], f64)));
+      assert.equal(out.data[0], clean.data[0], 'the other sample keeps its bits');
+    }
+    // Without a zero element, ∞ weighs to +∞ either way (and the sum's own rounding is kept).
+    const loss = new ToyLoss();
+    const out = record(() =>
+      loss.forward(array(x0, f64).attachGrad(), array(y0, f64), array([Number.POSITIVE_INFINITY, 1], f64)),
+    );
+    assert.equal(out.data[0], Number.POSITIVE_INFINITY);
+  });
+
   test('createGraph differentiates the twin: second derivatives are right on both paths', () => {
     for (const differentiateLabel of [false, true]) {
       const loss = new ToyLoss();
