@@ -36,12 +36,14 @@ export {
 } from './runtime.js';
 export { type SGDUpdateArguments, sgdUpdate } from './sgd.js';
 export { tripletLossGradient } from './triplet.js';
+export type {
+  RowNormalizers,
+  SoftmaxGradientRows,
+  SoftmaxRows,
+  SparseCrossEntropyGradientRows,
+  SparseCrossEntropyRows,
+} from './_softmax-arguments.js';
 export {
-  type RowNormalizers,
-  type SoftmaxGradientRows,
-  type SoftmaxRows,
-  type SparseCrossEntropyGradientRows,
-  type SparseCrossEntropyRows,
   softmaxGradientRows,
   softmaxRowNormalizers,
   softmaxRowNormalizersFloat64,

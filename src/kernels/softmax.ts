@@ -38,14 +38,6 @@ import {
 } from './_softmax-scratch.js';
 import { PARALLEL_MINIMUM, startShares } from './threads.js';
 
-export type {
-  RowNormalizers,
-  SoftmaxGradientRows,
-  SoftmaxRows,
-  SparseCrossEntropyGradientRows,
-  SparseCrossEntropyRows,
-  UniformTargetParts,
-} from './_softmax-arguments.js';
 import type {
   SoftmaxGradientRows,
   SoftmaxRows,

@@ -15,7 +15,8 @@ import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { lossBatchAxis } from './_base/validation.js';
-import { type RowNormalizers, softmaxRowNormalizersFloat64 } from '../kernels/softmax.js';
+import type { RowNormalizers } from '../kernels/_softmax-arguments.js';
+import { softmaxRowNormalizersFloat64 } from '../kernels/softmax.js';
 
 export type { RowNormalizers };
 

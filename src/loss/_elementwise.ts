@@ -1,14 +1,6 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
-import {
-  type BackwardBlockCall,
-  type ForwardBlockCall,
-  Loss,
-  lossBatchAxis,
-  type LossOptions,
-  type Prepared,
-  reshapeLike,
-} from './_base/index.js';
+import { Loss, lossBatchAxis, reshapeLike } from './_base/index.js';
 
 /**
  * Base of the elementwise losses: ℓ has the shape of the first input, and the other required
@@ -22,7 +14,7 @@ export abstract class ElementwiseLoss<Extra = undefined, State = undefined> exte
    * The required inputs (pred and label, or as `inputNames` calls them), each after the first
    * reshaped like it; ℓ has the first one's shape.
    */
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<Extra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<Extra> {
     const first = inputs[0]!;
     const names = this.inputNames;
     const arrays = [first];
@@ -65,11 +57,11 @@ export abstract class PairElementwiseLoss extends ElementwiseLoss {
   /** Assigns dℓ · ∂ℓ/∂pred and dℓ · ∂ℓ/∂label of each element to the gradient views given. */
   protected abstract slopes(operands: PairOperands, gradients: PairGradients): void;
 
-  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
+  protected forwardBlock({ prepared, begin, end, out }: Loss.ForwardBlockCall<undefined, undefined>): void {
     this.values(pairOperands(prepared, begin, end), out.subarray(0, end - begin));
   }
 
-  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<undefined, undefined>): void {
     const { prepared, begin, end, dLoss, grads } = call;
     const [dPred, dLabel] = grads;
     this.slopes(pairOperands(prepared, begin, end), {
@@ -81,7 +73,7 @@ export abstract class PairElementwiseLoss extends ElementwiseLoss {
 }
 
 /** Views of [begin, end) of the prepared pred and label. */
-function pairOperands({ arrays: [pred, label] }: Prepared, begin: number, end: number): PairOperands {
+function pairOperands({ arrays: [pred, label] }: Loss.Prepared, begin: number, end: number): PairOperands {
   return { pred: pred!.data.subarray(begin, end), label: label!.data.subarray(begin, end) };
 }
 
@@ -91,7 +83,7 @@ function pairOperands({ arrays: [pred, label] }: Prepared, begin: number, end: n
  */
 export abstract class PointwiseLoss extends PairElementwiseLoss {
   /** The pointwise losses take the base options only. */
-  constructor(options: LossOptions = {}) {
+  constructor(options: Loss.Options = {}) {
     super(options, []);
   }
 

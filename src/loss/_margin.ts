@@ -5,11 +5,11 @@
  * @module
  */
 import { type MarginInputs, type MarginKind, marginSlopes, marginValues } from '../kernels/margin.js';
-import { finiteOption, type LossOptions } from './_base/index.js';
+import { finiteOption, type Loss } from './_base/index.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 
 /** Options of the margin losses. */
-export interface MarginLossOptions extends LossOptions {
+export interface MarginLossOptions extends Loss.Options {
   /** The margin; a finite number (default 1). */
   margin?: number;
 }

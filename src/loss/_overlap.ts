@@ -28,17 +28,7 @@ import { softmax } from '../ops/activation.js';
 import { add, div, mul, neg, sigmoid, sub } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { sigmoidScalar } from '../kernels/elementwise.js';
-import {
-  type BackwardBlockCall,
-  choiceOption,
-  finiteOption,
-  type ForwardBlockCall,
-  integerOption,
-  Loss,
-  type LossOptions,
-  type Prepared,
-  reshapeLike,
-} from './_base/index.js';
+import { choiceOption, finiteOption, integerOption, Loss, reshapeLike } from './_base/index.js';
 import {
   allocateNormalizers,
   type ClassLayout,
@@ -52,7 +42,7 @@ import {
 export type OverlapActivation = 'none' | 'sigmoid' | 'softmax';
 
 /** Options every overlap loss takes. */
-export interface OverlapLossOptions extends LossOptions {
+export interface OverlapLossOptions extends Loss.Options {
   /** s, added to numerator and denominator; finite and > 0 (default 1e-5). */
   smooth?: number;
   /** `'none'` (pred holds probabilities, the default), `'sigmoid'` or `'softmax'` (pred holds logits). */
@@ -118,7 +108,7 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
     this.coefficients = coefficients(this.name);
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<OverlapExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<OverlapExtra> {
     const pred = inputs[0]!;
     if (pred.ndim === 0) {
       throw new ShapeError(`${this.name}: pred must have a batch axis, got shape ${formatShape(pred.shape)}`);
@@ -148,7 +138,7 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
   }
 
   /** Every sample's TP, FP and FN, summed once per call (the forward blocks only divide). */
-  protected override createState(prepared: Prepared<OverlapExtra>): OverlapState {
+  protected override createState(prepared: Loss.Prepared<OverlapExtra>): OverlapState {
     const extra = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     const y = prepared.arrays[1]!.data;
@@ -199,7 +189,8 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
     return new GivenProbabilities(x);
   }
 
-  protected forwardBlock({ state, begin, end, out }: ForwardBlockCall<OverlapExtra, OverlapState>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<OverlapExtra, OverlapState>): void {
+    const { state, begin, end, out } = call;
     const { truePositive: kappa, falsePositive: alpha, falseNegative: beta } = this.coefficients;
     for (let n = begin, j = 0; n < end; n++, j++) {
       const mismatch = alpha * state.falsePositive[n]! + beta * state.falseNegative[n]!;
@@ -212,7 +203,7 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
     return true;
   }
 
-  protected backwardBlock(call: BackwardBlockCall<OverlapExtra, OverlapState>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<OverlapExtra, OverlapState>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dPred, dLabel] = grads;
     const extra = prepared.extra!;
@@ -250,7 +241,7 @@ export abstract class OverlapLoss extends Loss<OverlapExtra, OverlapState> {
     }
   }
 
-  twin({ arrays: [pred, label] }: Prepared<OverlapExtra>): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared<OverlapExtra>): NDArray {
     const x = pred!;
     const y = label!;
     let p = x;

@@ -8,12 +8,8 @@
  * @module
  */
 import type { FloatArray } from '../kernels/index.js';
-import {
-  type RowNormalizers,
-  softmaxRowNormalizersFloat64,
-  sparseSoftmaxCrossEntropyGradientRows,
-  type UniformTargetParts,
-} from '../kernels/softmax.js';
+import type { RowNormalizers, UniformTargetParts } from '../kernels/_softmax-arguments.js';
+import { softmaxRowNormalizersFloat64, sparseSoftmaxCrossEntropyGradientRows } from '../kernels/softmax.js';
 import type { CallMemory } from './_call-memory.js';
 import { type SparseTargets, weightOf } from './_softmax-targets.js';
 

@@ -10,7 +10,7 @@ import { formatShape, ShapeError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
 import { sum } from '../ops/reduce.js';
-import { type Prepared, reshapeLike } from './_base/index.js';
+import { type Loss, reshapeLike } from './_base/index.js';
 import { type ClassLayout, classLayout } from './_class-rows.js';
 
 /**
@@ -24,7 +24,7 @@ export function prepareTriplets(
   names: readonly string[],
   batchAxis: number,
   inputs: readonly (NDArray | null)[],
-): Prepared<ClassLayout> {
+): Loss.Prepared<ClassLayout> {
   const [anchorName, positiveName, negativeName] = names as [string, string, string];
   const anchor = inputs[0]!;
   if (anchor.ndim === 0) {
@@ -45,7 +45,7 @@ export function prepareTriplets(
 }
 
 /** The data of the anchor, positive and negative of a prepared triplet call. */
-export function tripletData({ arrays }: Prepared<ClassLayout>): [TypedArray, TypedArray, TypedArray] {
+export function tripletData({ arrays }: Loss.Prepared<ClassLayout>): [TypedArray, TypedArray, TypedArray] {
   return [arrays[0]!.data, arrays[1]!.data, arrays[2]!.data];
 }
 

@@ -5,20 +5,10 @@ import { allocate } from '../ndarray/dtype.js';
 import { div, greater, maximum, mul, relu, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
-import {
-  type BackwardBlockCall,
-  checkSignLabels,
-  finiteOption,
-  type ForwardBlockCall,
-  Loss,
-  type LossOptions,
-  lossBatchAxis,
-  type Prepared,
-  reshapeLike,
-} from './_base/index.js';
+import { checkSignLabels, finiteOption, Loss, lossBatchAxis, reshapeLike } from './_base/index.js';
 
 /** Options of {@link CosineEmbeddingLoss}. */
-export interface CosineEmbeddingLossOptions extends LossOptions {
+export interface CosineEmbeddingLossOptions extends Loss.Options {
   /** Similarity below which a dissimilar (label −1) pair costs nothing; finite (default 0). */
   margin?: number;
 }
@@ -101,7 +91,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
     return ['label'];
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<CosineExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<CosineExtra> {
     const input2 = inputs[1]!;
     if (input2.ndim === 0) {
       throw new ShapeError(
@@ -132,7 +122,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
   }
 
   /** Four numbers per pair (see CosineState), filled by the forward blocks. */
-  protected override createState(prepared: Prepared<CosineExtra>): CosineState {
+  protected override createState(prepared: Loss.Prepared<CosineExtra>): CosineState {
     const pairs = prepared.extra!.labels.length;
     return {
       slope: new Float64Array(pairs),
@@ -143,7 +133,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
   }
 
   // ℓ is (M, 1): the block [begin, end) is the pairs [begin, end).
-  protected forwardBlock(call: ForwardBlockCall<CosineExtra, CosineState>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<CosineExtra, CosineState>): void {
     const { prepared, state, begin, end, out } = call;
     const { length, labels } = prepared.extra!;
     const { slope, inverseDenominator, cosineOverSquare1, cosineOverSquare2 } = state;
@@ -188,7 +178,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
   }
 
   // Each entry of input1 and input2 belongs to one pair, so to one ℓ element: assigned.
-  protected backwardBlock(call: BackwardBlockCall<CosineExtra, CosineState>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<CosineExtra, CosineState>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dInput1, dInput2] = grads;
     const { length } = prepared.extra!;
@@ -211,7 +201,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
     }
   }
 
-  twin(prepared: Prepared<CosineExtra>): NDArray {
+  twin(prepared: Loss.Prepared<CosineExtra>): NDArray {
     const { labels } = prepared.extra!;
     const [input1, input2] = prepared.arrays;
     const column = [labels.length, 1];

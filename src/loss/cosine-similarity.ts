@@ -4,18 +4,10 @@ import { normalizeAxis } from '../ndarray/shape.js';
 import { div, lesser, mul, neg, sqrt, square, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { type ClassLayout, classAxisLoss } from './_class-rows.js';
-import {
-  type BackwardBlockCall,
-  type ForwardBlockCall,
-  integerOption,
-  Loss,
-  type LossOptions,
-  type Prepared,
-  reshapeLike,
-} from './_base/index.js';
+import { integerOption, Loss, reshapeLike } from './_base/index.js';
 
 /** Options of {@link CosineSimilarityLoss}. */
-export interface CosineSimilarityLossOptions extends LossOptions {
+export interface CosineSimilarityLossOptions extends Loss.Options {
   /** The axis the vectors lie along (default −1, may be negative). */
   axis?: number;
 }
@@ -87,7 +79,7 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
     this.axis = integerOption(this.name, 'axis', options.axis, -1);
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<CosineSimilarityExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<CosineSimilarityExtra> {
     const pred = inputs[0]!;
     const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
     const { axis, layout, lossShape, batchAxis } = classAxisLoss(this.name, pred, this.axis, this.batchAxis);
@@ -105,7 +97,7 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
     };
   }
 
-  protected override createState(prepared: Prepared<CosineSimilarityExtra>): CosineSimilarityState {
+  protected override createState(prepared: Loss.Prepared<CosineSimilarityExtra>): CosineSimilarityState {
     const { outer, inner } = prepared.extra!;
     const rows = outer * inner;
     return {
@@ -117,7 +109,7 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
   }
 
   // ℓ has one element per row r = o · inner + i; the row's elements sit at (o · size + c) · inner + i.
-  protected forwardBlock(call: ForwardBlockCall<CosineSimilarityExtra, CosineSimilarityState>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<CosineSimilarityExtra, CosineSimilarityState>): void {
     const { prepared, state, begin, end, out } = call;
     const { size, inner } = prepared.extra!;
     const p = prepared.arrays[0]!.data;
@@ -149,7 +141,7 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
   // With ip = 1/‖p‖ (floored), cos = (p · y) · ip · iy and ∂ip/∂p_c = −p_c · ip³ off the floor
   // (0 on it): ∂cos/∂p_c = ip · (iy · y_c − (cos · ip) · p_c), and symmetrically for y. ℓ = −cos.
   // Each entry belongs to one row, so to one ℓ element: assigned.
-  protected backwardBlock(call: BackwardBlockCall<CosineSimilarityExtra, CosineSimilarityState>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<CosineSimilarityExtra, CosineSimilarityState>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dPred, dLabel] = grads;
     const { size, inner } = prepared.extra!;
@@ -169,7 +161,7 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
     }
   }
 
-  twin(prepared: Prepared<CosineSimilarityExtra>): NDArray {
+  twin(prepared: Loss.Prepared<CosineSimilarityExtra>): NDArray {
     const [pred, label] = prepared.arrays;
     const axis = normalizeAxis(this.axis, pred!.ndim, this.name, 'axis');
     return neg(sum(mul(this.normalized(pred!, axis), this.normalized(label!, axis)), axis, true));

@@ -15,16 +15,7 @@ import {
 } from '../ops/movement.js';
 import { logSumExp } from '../ops/reduce.js';
 import { isFloatArray } from '../kernels/index.js';
-import {
-  type BackwardBlockCall,
-  checkBoolean,
-  checkChoice,
-  checkRank,
-  type ForwardBlockCall,
-  Loss,
-  type LossOptions,
-  type Prepared,
-} from './_base/index.js';
+import { checkBoolean, checkChoice, checkRank, Loss } from './_base/index.js';
 import { backwardSamples } from './_ctc-backward.js';
 import { forwardSamples } from './_ctc-forward.js';
 import {
@@ -38,7 +29,7 @@ import {
 } from './_ctc-lattice.js';
 
 /** Options of {@link CTCLoss}. There is no `batchAxis`: the batch axis follows `labelLayout`. */
-export interface CTCLossOptions extends Omit<LossOptions, 'batchAxis'> {
+export interface CTCLossOptions extends Omit<Loss.Options, 'batchAxis'> {
   /** Layout of `pred`: `'NTC'` (default) for (batch, time, classes) or `'TNC'` for (time, batch, classes). */
   layout?: 'NTC' | 'TNC';
   /** Layout of `label`: `'NT'` (default) for (batch, width) or `'TN'` for (width, batch). */
@@ -160,7 +151,7 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
     }
     // Gluon's batch_axis is the position of N in label_layout; the loss itself is always (N,).
     const batchAxis = isObject && (given as CTCLossOptions).labelLayout === 'TN' ? 1 : 0;
-    super(isObject ? { ...options, batchAxis } : (given as LossOptions), CTC_OPTIONS);
+    super(isObject ? { ...options, batchAxis } : (given as Loss.Options), CTC_OPTIONS);
     this.layout = checkChoice(this.name, 'layout', options.layout === undefined ? 'NTC' : options.layout, [
       'NTC',
       'TNC',
@@ -190,7 +181,7 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
 
   // ---- validation ------------------------------------------------------------------------
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<CTCCall> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<CTCCall> {
     const where = this.name;
     const pred = inputs[0]!;
     const label = inputs[1]!;
@@ -303,7 +294,7 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
    * read it). Every element the kernels read is written first in the call. `prepare` takes the
    * state (it decodes the labels into it); this hands it to the pipeline.
    */
-  protected override createState(prepared: Prepared<CTCCall>): CTCState {
+  protected override createState(prepared: Loss.Prepared<CTCCall>): CTCState {
     return prepared.extra!.state;
   }
 
@@ -317,7 +308,8 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
    * fallback per sample (the derivation is at forwardSamples in _ctc-forward.ts); α and the
    * per-sample modes stay in the state for the backward.
    */
-  protected forwardBlock({ prepared, state, begin, end, out }: ForwardBlockCall<CTCCall, CTCState>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<CTCCall, CTCState>): void {
+    const { prepared, state, begin, end, out } = call;
     forwardSamples({
       setup: prepared.extra!,
       state,
@@ -348,7 +340,7 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
    * dℓ · (softmax(x_t) − γ_t) for samples [begin, end), γ from the β recursion and the α the
    * forward kept (the derivation is at backwardSamples in _ctc-backward.ts).
    */
-  protected backwardBlock(call: BackwardBlockCall<CTCCall, CTCState>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<CTCCall, CTCState>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dPred] = grads;
     const x = prepared.arrays[0]!.data;
@@ -376,7 +368,7 @@ export class CTCLoss extends Loss<CTCCall, CTCState> {
    * in the fused kernel. A sample whose every alignment has probability exactly 0 (−∞ logits on
    * its path) gives about 1e30 here instead of +Infinity.
    */
-  twin(prepared: Prepared<CTCCall>): NDArray {
+  twin(prepared: Loss.Prepared<CTCCall>): NDArray {
     const setup = prepared.extra!;
     const { batch, time, classes, blank, labelLengths, predLengths, feasible } = setup;
     const pred = prepared.arrays[0]!;

@@ -4,20 +4,10 @@ import { sameShape } from '../ndarray/shape.js';
 import { add, div, lesser, log, mul, sub, where } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { BlockSum } from './_block-sum.js';
-import {
-  type BackwardBlockCall,
-  booleanOption,
-  finiteOption,
-  type ForwardBlockCall,
-  Loss,
-  type LossOptions,
-  lossBatchAxis,
-  type Prepared,
-  reshapeLike,
-} from './_base/index.js';
+import { booleanOption, finiteOption, Loss, lossBatchAxis, reshapeLike } from './_base/index.js';
 
 /** Options of {@link GaussianNLLLoss}. */
-export interface GaussianNLLLossOptions extends LossOptions {
+export interface GaussianNLLLossOptions extends Loss.Options {
   /** Add the constant ½·log(2π) to every element (default false, as PyTorch). */
   full?: boolean;
   /** Floor on the variance, a finite number > 0 (default 1e-6). */
@@ -90,7 +80,7 @@ export class GaussianNLLLoss extends Loss<GaussianExtra, BlockSum | null> {
     this.eps = eps;
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<GaussianExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<GaussianExtra> {
     const pred = inputs[0]!;
     const target = reshapeLike(this.name, 'target', inputs[1]!, 'pred', pred);
     const variance = inputs[2]!;
@@ -127,12 +117,12 @@ export class GaussianNLLLoss extends Loss<GaussianExtra, BlockSum | null> {
   }
 
   /** The float64 sums of a per-row variance's gradient, which a row's ℓ elements all add into. */
-  protected override createState(prepared: Prepared<GaussianExtra>): BlockSum | null {
+  protected override createState(prepared: Loss.Prepared<GaussianExtra>): BlockSum | null {
     const variance = prepared.arrays[2]!;
     return prepared.extra!.varianceRun > 1 ? new BlockSum(variance.size, prepared.arrays[0]!.size) : null;
   }
 
-  protected forwardBlock(call: ForwardBlockCall<GaussianExtra, BlockSum | null>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<GaussianExtra, BlockSum | null>): void {
     const { prepared, begin, end, out } = call;
     const [pred, target, variance] = prepared.arrays;
     const [p, t, s] = [pred!.data, target!.data, variance!.data];
@@ -151,7 +141,7 @@ export class GaussianNLLLoss extends Loss<GaussianExtra, BlockSum | null> {
   // ∂ℓ/∂pred = d/v, ∂ℓ/∂target = −d/v (assigned: one ℓ element each); ∂ℓ/∂variance =
   // ½(1/v − (d/v)²) where variance ≥ eps and 0 below (the floor is constant there): assigned when
   // the variance has pred's shape, else summed over its row in float64 (BlockSum).
-  protected backwardBlock(call: BackwardBlockCall<GaussianExtra, BlockSum | null>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<GaussianExtra, BlockSum | null>): void {
     const { prepared, state: varianceSum, begin, end, dLoss, grads } = call;
     const [dPred, dTarget, dVariance] = grads;
     const [pred, target, variance] = prepared.arrays;
@@ -172,7 +162,7 @@ export class GaussianNLLLoss extends Loss<GaussianExtra, BlockSum | null> {
     if (dVariance && varianceSum) varianceSum.done(end - begin, dVariance);
   }
 
-  twin(prepared: Prepared<GaussianExtra>): NDArray {
+  twin(prepared: Loss.Prepared<GaussianExtra>): NDArray {
     const [pred, target, variance] = prepared.arrays;
     const { varianceRun } = prepared.extra!;
     const aligned = varianceRun > 1 ? reshape(variance!, [...pred!.shape.slice(0, -1), 1]) : variance!;

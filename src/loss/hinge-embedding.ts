@@ -1,10 +1,10 @@
 import type { NDArray } from '../ndarray/ndarray.js';
 import { equal, relu, sub, where } from '../ops/elementwise.js';
-import { checkSignLabels, finiteOption, type LossOptions, type Prepared } from './_base/index.js';
+import { checkSignLabels, finiteOption, type Loss } from './_base/index.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 
 /** Options of {@link HingeEmbeddingLoss}. */
-export interface HingeEmbeddingLossOptions extends LossOptions {
+export interface HingeEmbeddingLossOptions extends Loss.Options {
   /** Distance below which a dissimilar (label −1) pair costs something; finite (default 1). */
   margin?: number;
 }
@@ -59,7 +59,7 @@ export class HingeEmbeddingLoss extends PairElementwiseLoss {
   }
 
   // Elementwise, plus the labels checked to be ±1 (the blocks then read them from label itself).
-  protected override prepare(inputs: readonly (NDArray | null)[]): Prepared<undefined> {
+  protected override prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<undefined> {
     const prepared = super.prepare(inputs);
     checkSignLabels(this.name, 'label', prepared.arrays[1]!);
     return prepared;
@@ -92,7 +92,7 @@ export class HingeEmbeddingLoss extends PairElementwiseLoss {
     }
   }
 
-  twin(prepared: Prepared<undefined>): NDArray {
+  twin(prepared: Loss.Prepared<undefined>): NDArray {
     const [pred, label] = prepared.arrays;
     const gap = sub(this.margin, pred!);
     // relu′(0) = 0 and a NaN passes through, as in the block hooks.

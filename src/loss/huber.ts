@@ -2,11 +2,11 @@ import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { abs, greater, mul, square, sub, where } from '../ops/elementwise.js';
 import { ResidualElementwiseLoss } from './_residual.js';
-import { finiteOption, type LossOptions, type Prepared } from './_base/index.js';
+import { finiteOption, type Loss } from './_base/index.js';
 import type { ResidualLoss } from '../kernels/residual.js';
 
 /** Options of {@link HuberLoss}. */
-export interface HuberLossOptions extends LossOptions {
+export interface HuberLossOptions extends Loss.Options {
   /** Where the loss turns from quadratic to linear; a finite number > 0 (default 1). */
   rho?: number;
 }
@@ -55,7 +55,7 @@ export class HuberLoss extends ResidualElementwiseLoss {
 
   protected readonly residual: ResidualLoss;
 
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     return huberTwin(this.rho, pred!, label!);
   }
 }

@@ -19,17 +19,13 @@ import {
   Runs,
 } from './_class-rows.js';
 import {
-  type BackwardBlockCall,
   booleanOption,
   broadcastOffsets,
   checkBoolean,
   choiceOption,
-  type ForwardBlockCall,
   integerOption,
   Loss,
-  type LossOptions,
   lossBatchAxis,
-  type Prepared,
 } from './_base/index.js';
 import { BlockSum } from './_block-sum.js';
 
@@ -37,7 +33,7 @@ import { BlockSum } from './_block-sum.js';
 export type KLClassReduction = 'mean' | 'sum';
 
 /** Options of {@link KLDivLoss}. */
-export interface KLDivLossOptions extends LossOptions {
+export interface KLDivLossOptions extends Loss.Options {
   /** `pred` already holds log-probabilities (default true, as Gluon); false applies a log-softmax along `axis`. */
   fromLogits?: boolean;
   /** The class axis (default −1): used for the log-softmax and for `classReduction: 'sum'`. */
@@ -172,7 +168,7 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     );
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<KLExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<KLExtra> {
     const pred = inputs[0]!;
     const label = inputs[1]!;
     const fits =
@@ -206,7 +202,7 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
    * of ℓ may cover part of a row, whose normaliser needs all of it), the float64 sums of a
    * broadcast label's gradient, and the per-row sums the mean mode's pred gradient needs.
    */
-  protected override createState(prepared: Prepared<KLExtra>): KLState {
+  protected override createState(prepared: Loss.Prepared<KLExtra>): KLState {
     const { layout, labelIndex } = prepared.extra!;
     const [pred, label] = prepared.arrays;
     const rows = layout.outer * layout.inner;
@@ -225,7 +221,8 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     };
   }
 
-  protected forwardBlock({ prepared, state, begin, end, out }: ForwardBlockCall<KLExtra, KLState>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<KLExtra, KLState>): void {
+    const { prepared, state, begin, end, out } = call;
     const rows = classRows(prepared, state, begin, end);
     const label = denseLabel(prepared, state);
     // The label as given (t with logTarget, else the probabilities z themselves).
@@ -252,7 +249,7 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
   // every ℓ element of a row touches the whole row (see RowMass). label's gradient: each entry
   // gets one term (added onto its zero), or, when the label was broadcast, the terms are summed
   // in float64 over the broadcast axes (see BlockSum).
-  protected backwardBlock(call: BackwardBlockCall<KLExtra, KLState>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<KLExtra, KLState>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dPred, dLabel] = grads;
     const rows = classRows(prepared, state, begin, end);
@@ -287,7 +284,7 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
     }
   }
 
-  twin(prepared: Prepared<KLExtra>): NDArray {
+  twin(prepared: Loss.Prepared<KLExtra>): NDArray {
     const { axis } = prepared.extra!;
     const [pred, label] = prepared.arrays;
     const logProbabilities = this.fromLogits ? pred! : logSoftmax(pred!, axis);
@@ -363,12 +360,12 @@ class RowMass {
 }
 
 /** The block [begin, end) of pred's rows (or elements, with the Gluon mean) as the runs read it. */
-function classRows(prepared: Prepared<KLExtra>, state: KLState, begin: number, end: number): ClassRows {
+function classRows(prepared: Loss.Prepared<KLExtra>, state: KLState, begin: number, end: number): ClassRows {
   const { layout } = prepared.extra!;
   return { x: prepared.arrays[0]!.data, layout, normalizers: state.normalizers, begin, end };
 }
 
-function denseLabel(prepared: Prepared<KLExtra>, state: KLState): DenseLabel {
+function denseLabel(prepared: Loss.Prepared<KLExtra>, state: KLState): DenseLabel {
   return { z: state.targetProbabilities ?? prepared.arrays[1]!.data, labelIndex: prepared.extra!.labelIndex };
 }
 

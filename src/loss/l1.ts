@@ -1,11 +1,11 @@
 import type { NDArray } from '../ndarray/ndarray.js';
 import { abs, sub } from '../ops/elementwise.js';
 import { ResidualElementwiseLoss } from './_residual.js';
-import type { LossOptions, Prepared } from './_base/index.js';
+import type { Loss } from './_base/index.js';
 import type { ResidualLoss } from '../kernels/residual.js';
 
 /** Options of {@link L1Loss}. */
-export interface L1LossOptions extends LossOptions {
+export interface L1LossOptions extends Loss.Options {
   /** Scalar weight; null (the default) means none. */
   weight?: number | null;
 }
@@ -46,7 +46,7 @@ export class L1Loss extends ResidualElementwiseLoss {
     super(options, []);
   }
 
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     return abs(sub(label!, pred!));
   }
 }

@@ -1,11 +1,11 @@
 import { sub, square, mul } from '../ops/elementwise.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { ResidualElementwiseLoss } from './_residual.js';
-import type { LossOptions, Prepared } from './_base/index.js';
+import type { Loss } from './_base/index.js';
 import type { ResidualLoss } from '../kernels/residual.js';
 
 /** Options of {@link L2Loss}. */
-export interface L2LossOptions extends LossOptions {
+export interface L2LossOptions extends Loss.Options {
   /** Scalar weight; defaults to 1 (Gluon), and the ½ of the formula is always applied. */
   weight?: number | null;
 }
@@ -45,7 +45,7 @@ export class L2Loss extends ResidualElementwiseLoss {
     super(options, [], 1);
   }
 
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     return mul(square(sub(label!, pred!)), 0.5);
   }
 }

@@ -2,14 +2,7 @@ import { isFloat } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
-import {
-  asFloat,
-  choiceOption,
-  floatDTypeOf,
-  type ForwardGradientCall,
-  type LossOptions,
-  type Prepared,
-} from './_base/index.js';
+import { asFloat, choiceOption, floatDTypeOf, type Loss } from './_base/index.js';
 import {
   floatData,
   sigmoidBinaryCrossEntropyBackward,
@@ -22,7 +15,7 @@ import type { LogitCrossEntropyInputs } from '../kernels/binary-cross-entropy.js
 export type LogisticLabelFormat = 'signed' | 'binary';
 
 /** Options of {@link LogisticLoss}. */
-export interface LogisticLossOptions extends LossOptions {
+export interface LogisticLossOptions extends Loss.Options {
   /** `'signed'` (labels −1/1, the default) or `'binary'` (labels 0/1); case-sensitive. */
   labelFormat?: LogisticLabelFormat;
 }
@@ -92,7 +85,7 @@ export class LogisticLoss extends PairElementwiseLoss {
   }
 
   // Integer inputs are converted to the call's float dtype here, so the kernels read floats only.
-  protected override prepare(inputs: readonly (NDArray | null)[]): Prepared<undefined> {
+  protected override prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<undefined> {
     const prepared = super.prepare(inputs);
     const [pred, label] = prepared.arrays;
     if (isFloat(pred!.dtype) && isFloat(label!.dtype)) return prepared;
@@ -119,7 +112,7 @@ export class LogisticLoss extends PairElementwiseLoss {
   }
 
   // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
-  protected override forwardGradient(call: ForwardGradientCall<undefined, undefined>): void {
+  protected override forwardGradient(call: Loss.ForwardGradientCall<undefined, undefined>): void {
     const { prepared, sampleSize, scales, sums, gradient } = call;
     const [pred, label] = prepared.arrays;
     sigmoidBinaryCrossEntropyGradient(
@@ -138,7 +131,7 @@ export class LogisticLoss extends PairElementwiseLoss {
     });
   }
 
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     const z = this.labelFormat === 'signed' ? mul(add(label!, 1), 0.5) : label!;
     return add(mul(sub(1, z), softplus(pred!)), mul(z, softplus(neg(pred!))));
   }

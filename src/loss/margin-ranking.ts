@@ -1,16 +1,10 @@
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, greater, mul, sub, where } from '../ops/elementwise.js';
-import {
-  type BackwardBlockCall,
-  finiteOption,
-  type ForwardBlockCall,
-  type LossOptions,
-  type Prepared,
-} from './_base/index.js';
+import { finiteOption, type Loss } from './_base/index.js';
 import { ElementwiseLoss } from './_elementwise.js';
 
 /** Options of {@link MarginRankingLoss}. */
-export interface MarginRankingLossOptions extends LossOptions {
+export interface MarginRankingLossOptions extends Loss.Options {
   /** How far the preferred input must lead the other before the pair costs nothing (default 0). */
   margin?: number;
 }
@@ -63,7 +57,7 @@ export class MarginRankingLoss extends ElementwiseLoss {
     this.margin = finiteOption(this.name, 'margin', options.margin, 0);
   }
 
-  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<undefined, undefined>): void {
+  protected forwardBlock({ prepared, begin, end, out }: Loss.ForwardBlockCall<undefined, undefined>): void {
     const [input1, input2, label] = prepared.arrays;
     const a = input1!.data;
     const b = input2!.data;
@@ -78,7 +72,7 @@ export class MarginRankingLoss extends ElementwiseLoss {
 
   // relu′ is 1 only where the gap is strictly positive (NaN where it is NaN). Each gradient entry
   // depends on one ℓ element: assigned.
-  protected backwardBlock(call: BackwardBlockCall<undefined, undefined>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<undefined, undefined>): void {
     const { prepared, begin, end, dLoss, grads } = call;
     const [input1, input2, label] = prepared.arrays;
     const [dInput1, dInput2, dLabel] = grads;
@@ -96,7 +90,7 @@ export class MarginRankingLoss extends ElementwiseLoss {
     }
   }
 
-  twin({ arrays: [input1, input2, label] }: Prepared): NDArray {
+  twin({ arrays: [input1, input2, label] }: Loss.Prepared): NDArray {
     const gap = add(mul(mul(label!, sub(input1!, input2!)), -1), this.margin);
     // relu with relu′(0) = 0; `gap · 0` keeps a NaN (and gives no gradient).
     return where(greater(gap, 0), gap, mul(gap, 0));

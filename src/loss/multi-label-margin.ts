@@ -4,18 +4,11 @@ import { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, relu, sub } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
-import {
-  type BackwardBlockCall,
-  type ForwardBlockCall,
-  Loss,
-  type LossOptions,
-  type Prepared,
-  reshapeLike,
-} from './_base/index.js';
+import { Loss, reshapeLike } from './_base/index.js';
 import { classMatrix } from './_class-matrix.js';
 
 /** Options of {@link MultiLabelMarginLoss}: only the common ones. */
-export interface MultiLabelMarginLossOptions extends LossOptions {}
+export interface MultiLabelMarginLossOptions extends Loss.Options {}
 
 /** Per call: C, and each sample's target list (its length, and which classes are targets). */
 interface MultiLabelMarginExtra {
@@ -79,7 +72,7 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     return ['target'];
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<MultiLabelMarginExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<MultiLabelMarginExtra> {
     const pred = inputs[0]!;
     const { batch, classes, batchAxis } = classMatrix(this.name, pred, this.batchAxis);
     const target = reshapeLike(this.name, 'target', inputs[1]!, 'pred', pred).data;
@@ -143,7 +136,7 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     return total;
   }
 
-  protected forwardBlock(call: ForwardBlockCall<MultiLabelMarginExtra, undefined>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<MultiLabelMarginExtra, undefined>): void {
     const { prepared, begin, end, out } = call;
     const extra = prepared.extra!;
     const x = prepared.arrays[0]!.data;
@@ -155,7 +148,7 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     return true;
   }
 
-  protected backwardBlock(call: BackwardBlockCall<MultiLabelMarginExtra, undefined>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<MultiLabelMarginExtra, undefined>): void {
     const { prepared, begin, end, dLoss, grads } = call;
     const [dPred] = grads;
     if (!dPred) return;
@@ -170,7 +163,7 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     }
   }
 
-  twin({ arrays: [pred], extra }: Prepared<MultiLabelMarginExtra>): NDArray {
+  twin({ arrays: [pred], extra }: Loss.Prepared<MultiLabelMarginExtra>): NDArray {
     const { classes, targets, counts, isTarget } = extra!;
     const x = pred!;
     const batch = counts.length;

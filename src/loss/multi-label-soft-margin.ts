@@ -2,14 +2,7 @@ import { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import { sigmoidScalar, softplusScalar } from '../kernels/elementwise.js';
-import {
-  type BackwardBlockCall,
-  type ForwardBlockCall,
-  Loss,
-  type LossOptions,
-  type Prepared,
-  reshapeLike,
-} from './_base/index.js';
+import { Loss, reshapeLike } from './_base/index.js';
 import {
   type ClassWeightOption,
   checkClassWeightLength,
@@ -18,7 +11,7 @@ import {
 } from './_class-matrix.js';
 
 /** Options of {@link MultiLabelSoftMarginLoss}. */
-export interface MultiLabelSoftMarginLossOptions extends LossOptions {
+export interface MultiLabelSoftMarginLossOptions extends Loss.Options {
   /** One weight per class (PyTorch's `weight`); default none. */
   classWeight?: ClassWeightOption;
 }
@@ -75,7 +68,7 @@ export class MultiLabelSoftMarginLoss extends Loss<number> {
   }
 
   // extra is C.
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<number> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<number> {
     const pred = inputs[0]!;
     const { batch, classes, batchAxis } = classMatrix(this.name, pred, this.batchAxis);
     checkClassWeightLength(this.name, this.classWeight, classes);
@@ -83,7 +76,7 @@ export class MultiLabelSoftMarginLoss extends Loss<number> {
     return { arrays: [pred, label], sources: [0, 1], lossShape: [batch], batchAxis, extra: classes };
   }
 
-  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<number, undefined>): void {
+  protected forwardBlock({ prepared, begin, end, out }: Loss.ForwardBlockCall<number, undefined>): void {
     const [pred, label] = prepared.arrays;
     const classes = prepared.extra!;
     const x = pred!.data;
@@ -104,7 +97,7 @@ export class MultiLabelSoftMarginLoss extends Loss<number> {
     return true;
   }
 
-  protected backwardBlock(call: BackwardBlockCall<number, undefined>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<number, undefined>): void {
     const { prepared, begin, end, dLoss, grads } = call;
     const [pred, label] = prepared.arrays;
     const [dPred, dLabel] = grads;
@@ -122,7 +115,7 @@ export class MultiLabelSoftMarginLoss extends Loss<number> {
     }
   }
 
-  twin({ arrays: [pred, label], extra }: Prepared<number>): NDArray {
+  twin({ arrays: [pred, label], extra }: Loss.Prepared<number>): NDArray {
     const x = pred!;
     const y = label!;
     const terms = add(mul(y, softplus(neg(x))), mul(sub(1, y), softplus(x)));

@@ -4,14 +4,7 @@ import { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, relu, square, sub } from '../ops/elementwise.js';
 import { checkIndices, pick } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
-import {
-  type BackwardBlockCall,
-  finiteOption,
-  type ForwardBlockCall,
-  Loss,
-  type LossOptions,
-  type Prepared,
-} from './_base/index.js';
+import { finiteOption, Loss } from './_base/index.js';
 import {
   type ClassWeightOption,
   checkClassWeightLength,
@@ -21,7 +14,7 @@ import {
 } from './_class-matrix.js';
 
 /** Options of {@link MultiMarginLoss}. */
-export interface MultiMarginLossOptions extends LossOptions {
+export interface MultiMarginLossOptions extends Loss.Options {
   /** The exponent of the hinge: 1 or 2 (default 1). */
   p?: 1 | 2;
   /** The margin by which the true class must beat every other; finite (default 1). */
@@ -97,7 +90,7 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     return ['label'];
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<MultiMarginExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<MultiMarginExtra> {
     const pred = inputs[0]!;
     const { batch, classes, batchAxis } = classMatrix(this.name, pred, this.batchAxis);
     checkClassWeightLength(this.name, this.classWeight, classes);
@@ -145,7 +138,8 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     return total;
   }
 
-  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<MultiMarginExtra, undefined>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<MultiMarginExtra, undefined>): void {
+    const { prepared, begin, end, out } = call;
     const extra = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     for (let n = begin, j = 0; n < end; n++, j++) {
@@ -158,7 +152,7 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     return true;
   }
 
-  protected backwardBlock(call: BackwardBlockCall<MultiMarginExtra, undefined>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<MultiMarginExtra, undefined>): void {
     const { prepared, begin, end, dLoss, grads } = call;
     const [dPred] = grads;
     if (!dPred) return;
@@ -169,7 +163,7 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
     }
   }
 
-  twin({ arrays: [pred], extra }: Prepared<MultiMarginExtra>): NDArray {
+  twin({ arrays: [pred], extra }: Loss.Prepared<MultiMarginExtra>): NDArray {
     const { classes, labels } = extra!;
     const x = pred!;
     const batch = labels.length;

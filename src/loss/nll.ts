@@ -11,17 +11,10 @@ import {
   perClassOption,
   sparseClassLabels,
 } from './_class-rows.js';
-import {
-  type BackwardBlockCall,
-  type ForwardBlockCall,
-  integerOption,
-  Loss,
-  type LossOptions,
-  type Prepared,
-} from './_base/index.js';
+import { integerOption, Loss } from './_base/index.js';
 
 /** Options of {@link NLLLoss}. */
-export interface NLLLossOptions extends LossOptions {
+export interface NLLLossOptions extends Loss.Options {
   /** The class axis of `logProb` (default −1, may be negative; PyTorch's is 1). */
   axis?: number;
   /** One weight per class (PyTorch's `weight`): a length-C array or 1-D NDArray; default none. */
@@ -115,7 +108,7 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
     return ['label'];
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<NLLExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<NLLExtra> {
     const logProb = inputs[0]!;
     const { axis, layout, lossShape, batchAxis } = classAxisLoss(
       this.name,
@@ -140,14 +133,14 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
    * count without `classWeight`), as PyTorch's `reduction='mean'`. A batch with nothing counted
    * has 0 here; the reduction then gives 0, not NaN.
    */
-  protected override meanDenominator(prepared: Prepared<NLLExtra>): number {
+  protected override meanDenominator(prepared: Loss.Prepared<NLLExtra>): number {
     let total = 0;
     for (const w of prepared.extra!.rowWeights) total += w;
     return total;
   }
 
   // ℓ has one element per row, so the block [begin, end) of ℓ is the rows [begin, end).
-  protected forwardBlock({ prepared, begin, end, out }: ForwardBlockCall<NLLExtra, undefined>): void {
+  protected forwardBlock({ prepared, begin, end, out }: Loss.ForwardBlockCall<NLLExtra, undefined>): void {
     const { layout, labels, rowWeights } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
     for (let r = begin, j = 0; r < end; r++, j++) {
@@ -157,7 +150,7 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
   }
 
   // Each label entry belongs to one row (assigned); the other entries keep their zero.
-  protected backwardBlock(call: BackwardBlockCall<NLLExtra, undefined>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<NLLExtra, undefined>): void {
     const { prepared, begin, end, dLoss, grads } = call;
     const [dLogProb] = grads;
     if (!dLogProb) return;
@@ -168,7 +161,7 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
     }
   }
 
-  twin(prepared: Prepared<NLLExtra>): NDArray {
+  twin(prepared: Loss.Prepared<NLLExtra>): NDArray {
     const { axis, labels, rowWeights } = prepared.extra!;
     const logProb = prepared.arrays[0]!;
     const { lossShape } = prepared;

@@ -6,19 +6,10 @@ import { matmul } from '../ops/linalg.js';
 import { transpose } from '../ops/movement.js';
 import { logSumExp, sum } from '../ops/reduce.js';
 import { softplusScalar, sigmoidScalar } from '../kernels/elementwise.js';
-import {
-  type BackwardBlockCall,
-  checkRank,
-  finiteOption,
-  type ForwardBlockCall,
-  Loss,
-  type LossOptions,
-  lossBatchAxis,
-  type Prepared,
-} from './_base/index.js';
+import { checkRank, finiteOption, Loss, lossBatchAxis } from './_base/index.js';
 
 /** Options of {@link NTXentLoss}. */
-export interface NTXentLossOptions extends LossOptions {
+export interface NTXentLossOptions extends Loss.Options {
   /** The temperature τ > 0 that divides every cosine similarity (default 0.07, as Optax). */
   temperature?: number;
 }
@@ -113,7 +104,7 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
     return ['labels'];
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<NTXentExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<NTXentExtra> {
     const embeddings = inputs[0]!;
     checkRank(this.name, 'embeddings', embeddings, 2, 'rows, features');
     const given = inputs[1]!;
@@ -135,7 +126,7 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
   }
 
   /** The unit rows and their norms (O(N·D)), filled here; the rest is filled by the forward blocks. */
-  protected override createState(prepared: Prepared<NTXentExtra>): NTXentState {
+  protected override createState(prepared: Loss.Prepared<NTXentExtra>): NTXentState {
     const embeddings = prepared.arrays[0]!;
     const [rows, length] = embeddings.shape as [number, number];
     const unit = new Float64Array(rows * length);
@@ -165,7 +156,7 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
   }
 
   // ℓ is (N,): the block [begin, end) is the rows [begin, end), each against every row.
-  protected forwardBlock(call: ForwardBlockCall<NTXentExtra, NTXentState>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<NTXentExtra, NTXentState>): void {
     const { prepared, state, begin, end, out } = call;
     const { labels } = prepared.extra!;
     const { similarities, negativeLogSum } = state;
@@ -187,7 +178,7 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
 
   // Every ℓ_i touches every row: ∂/∂u is summed in float64 over the blocks of a pass and turned
   // into ∂/∂e (assigned) once the last row has arrived.
-  protected backwardBlock(call: BackwardBlockCall<NTXentExtra, NTXentState>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<NTXentExtra, NTXentState>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dEmbeddings] = grads;
     if (!dEmbeddings) return;
@@ -225,7 +216,7 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
   }
 
   /** s_ij = u_i · u_j / τ for every j, into the state's scratch row. */
-  private rowSimilarities(prepared: Prepared<NTXentExtra>, state: NTXentState, i: number): void {
+  private rowSimilarities(prepared: Loss.Prepared<NTXentExtra>, state: NTXentState, i: number): void {
     const [rows, length] = prepared.arrays[0]!.shape as [number, number];
     const { unit, similarities } = state;
     const base = i * length;
@@ -236,7 +227,7 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
     }
   }
 
-  twin(prepared: Prepared<NTXentExtra>): NDArray {
+  twin(prepared: Loss.Prepared<NTXentExtra>): NDArray {
     const { labels } = prepared.extra!;
     const embeddings = prepared.arrays[0]!;
     const rows = labels.length;

@@ -2,14 +2,7 @@ import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { add, exp, greater, log, mul, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import {
-  type BackwardBlockCall,
-  booleanOption,
-  type ForwardBlockCall,
-  type LossInput,
-  type LossOptions,
-  type Prepared,
-} from './_base/index.js';
+import { booleanOption, type Loss, type LossInput } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 import { expInto, isFloatArray } from '../kernels/index.js';
 
@@ -20,7 +13,7 @@ const DEFAULT_EPSILON = 1e-8;
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
 /** Options of {@link PoissonNLLLoss}. */
-export interface PoissonNLLLossOptions extends LossOptions {
+export interface PoissonNLLLossOptions extends Loss.Options {
   /** `pred` is the log of the rate (default true); otherwise it is the rate itself. */
   fromLogits?: boolean;
   /** Add Stirling's approximation of log(target!) where target > 1 (default false). */
@@ -106,7 +99,7 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
   protected override prepare(
     inputs: readonly (NDArray | null)[],
     raw: readonly (LossInput | null | undefined)[] = inputs,
-  ): Prepared<PoissonExtra> {
+  ): Loss.Prepared<PoissonExtra> {
     const prepared = super.prepare(inputs);
     return { ...prepared, extra: { epsilon: this.readEpsilon(raw[3], inputs[3] ?? null) } };
   }
@@ -139,7 +132,7 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
 
   // Stirling: log t! ≈ t·log t − t + ½·log(2π·t) = (t + ½)·log t − t + ½·log 2π (one log),
   // with derivative log t + 1/(2t).
-  protected forwardBlock(call: ForwardBlockCall<PoissonExtra, PoissonState | undefined>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<PoissonExtra, PoissonState | undefined>): void {
     const { prepared, state, begin, end, out } = call;
     const [pred, target] = prepared.arrays;
     const extra = prepared.extra;
@@ -172,7 +165,7 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
   // dℓ/dx = exp(x) − t, or 1 − t/(x + epsilon) for rates; dℓ/dt = −x, or −log(x + epsilon), plus
   // Stirling's log t + 1/(2t) where t > 1. Each gradient entry depends on one ℓ element: assigned,
   // in one float64 expression so a float32 gradient is rounded once.
-  protected backwardBlock(call: BackwardBlockCall<PoissonExtra, PoissonState | undefined>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<PoissonExtra, PoissonState | undefined>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [pred, target] = prepared.arrays;
     const extra = prepared.extra;
@@ -227,7 +220,7 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
     }
   }
 
-  twin({ arrays: [pred, target], extra }: Prepared<PoissonExtra>): NDArray {
+  twin({ arrays: [pred, target], extra }: Loss.Prepared<PoissonExtra>): NDArray {
     const x = pred!;
     const t = target!;
     let loss = this.fromLogits

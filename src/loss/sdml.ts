@@ -5,19 +5,11 @@ import { logSoftmax } from '../ops/activation.js';
 import { abs, add, equal, log, mul, neg, square, sub, where } from '../ops/elementwise.js';
 import { expandDims } from '../ops/movement.js';
 import { mean, sum } from '../ops/reduce.js';
-import {
-  type BackwardBlockCall,
-  checkFinite,
-  finiteOption,
-  type ForwardBlockCall,
-  Loss,
-  type LossOptions,
-  type Prepared,
-} from './_base/index.js';
+import { checkFinite, finiteOption, Loss } from './_base/index.js';
 import { BlockSum } from './_block-sum.js';
 
 /** Options of {@link SDMLLoss}. */
-export interface SDMLLossOptions extends LossOptions {
+export interface SDMLLossOptions extends Loss.Options {
   /** Label smoothing s in [0, 1] (default 0.3): the positive pair gets 1 − s, each other pair s / (N − 1). */
   smoothingParameter?: number;
   /** Accepted (and checked to be finite) but never applied, as in Gluon. */
@@ -130,7 +122,7 @@ export class SDMLLoss extends Loss<undefined, SDMLState> {
     this.smoothingParameter = smoothing;
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<undefined> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<undefined> {
     const [x1, x2] = inputs;
     if (x1!.ndim !== 2 || x2!.ndim !== 2 || x1!.shape[0] !== x2!.shape[0] || x1!.shape[1] !== x2!.shape[1]) {
       throw new ShapeError(
@@ -147,7 +139,7 @@ export class SDMLLoss extends Loss<undefined, SDMLState> {
   }
 
   /** Per-row normalisers and scratch rows (O(N + D)), and the float64 sums of x2's gradient. */
-  protected override createState(prepared: Prepared<undefined>): SDMLState {
+  protected override createState(prepared: Loss.Prepared<undefined>): SDMLState {
     const [batch, length] = prepared.arrays[0]!.shape as [number, number];
     return {
       shift: new Float64Array(batch),
@@ -159,7 +151,8 @@ export class SDMLLoss extends Loss<undefined, SDMLState> {
   }
 
   // ℓ is (N,): the block [begin, end) is the rows [begin, end) of x1, each against all of x2.
-  protected forwardBlock({ prepared, state, begin, end, out }: ForwardBlockCall<undefined, SDMLState>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<undefined, SDMLState>): void {
+    const { prepared, state, begin, end, out } = call;
     const [x1, x2] = prepared.arrays;
     const a = x1!.data;
     const b = x2!.data;
@@ -198,7 +191,7 @@ export class SDMLLoss extends Loss<undefined, SDMLState> {
 
   // Row i of x1 gets contributions from ℓ_i only: summed in a float64 row, then assigned. Every
   // ℓ_i touches every row of x2: summed in float64 across the blocks (see BlockSum).
-  protected backwardBlock(call: BackwardBlockCall<undefined, SDMLState>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<undefined, SDMLState>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dX1, dX2] = grads;
     const [x1, x2] = prepared.arrays;
@@ -229,7 +222,7 @@ export class SDMLLoss extends Loss<undefined, SDMLState> {
     if (dX2) x2Sum.done(end - begin, dX2);
   }
 
-  twin(prepared: Prepared<undefined>): NDArray {
+  twin(prepared: Loss.Prepared<undefined>): NDArray {
     const [x1, x2] = prepared.arrays;
     const batch = x1!.shape[0]!;
     const distances = sum(square(sub(expandDims(x1!, 1), expandDims(x2!, 0))), 2);

@@ -5,16 +5,12 @@ import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
 import {
   asFloat,
-  type BackwardBlockCall,
   booleanOption,
   broadcastOffsets,
   checkFinite,
   floatDTypeOf,
-  type ForwardBlockCall,
-  type ForwardGradientCall,
-  type LossOptions,
+  type Loss,
   lossBatchAxis,
-  type Prepared,
   reshapeLike,
 } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
@@ -35,7 +31,7 @@ import {
 } from '../kernels/binary-cross-entropy.js';
 
 /** Options of {@link SigmoidBinaryCrossEntropyLoss}. */
-export interface SigmoidBinaryCrossEntropyLossOptions extends LossOptions {
+export interface SigmoidBinaryCrossEntropyLossOptions extends Loss.Options {
   /** `pred` holds probabilities (already through a sigmoid) instead of logits (default false). */
   fromSigmoid?: boolean;
   /**
@@ -136,7 +132,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   // Integer inputs are converted to the call's float dtype here, so every kernel reads floats
   // (and the output dtype, that of the first float input, is unchanged). The copies are not
   // recorded: integer inputs have no gradient either way.
-  protected override prepare(inputs: readonly (NDArray | null)[]): Prepared<BceExtra> {
+  protected override prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<BceExtra> {
     const given = inputs[0]!;
     const givenPosWeight = inputs[3] ?? null;
     const dtype = floatDTypeOf([given, inputs[1], givenPosWeight]);
@@ -177,7 +173,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     return offsets;
   }
 
-  protected override createState(prepared: Prepared<BceExtra>): BceState | undefined {
+  protected override createState(prepared: Loss.Prepared<BceExtra>): BceState | undefined {
     const pred = prepared.arrays[0]!;
     const posWeight = prepared.arrays[2];
     if (!posWeight) return undefined;
@@ -190,14 +186,14 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
 
   // Every element of pred's and label's gradients belongs to one ℓ element and is assigned; so is
   // posWeight's when it has pred's layout (a broadcast one is summed through BlockSum).
-  protected override assignsGradient(prepared: Prepared<BceExtra>, index: number): boolean {
+  protected override assignsGradient(prepared: Loss.Prepared<BceExtra>, index: number): boolean {
     return index < 2 || prepared.arrays[2]!.size === prepared.arrays[0]!.size;
   }
 
   // Logits go through the kernel layer's fused BCE (wasm SIMD for float32, float64 Math
   // otherwise); probabilities through its float64 loop. Both are written out in
   // src/kernels/binary-cross-entropy.ts.
-  protected forwardBlock(call: ForwardBlockCall<BceExtra, BceState | undefined>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<BceExtra, BceState | undefined>): void {
     const { prepared, state, begin, end, out } = call;
     const block = blockOperands(prepared, state, begin, end);
     const loss = out.subarray(0, end - begin);
@@ -206,13 +202,13 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   }
 
   /** The one-pass kernel covers logits without posWeight. */
-  protected override canFuseGradient(prepared: Prepared<BceExtra>): boolean {
+  protected override canFuseGradient(prepared: Loss.Prepared<BceExtra>): boolean {
     return !this.fromSigmoid && prepared.arrays.length === 2;
   }
 
   // The same ℓ and gradient in one pass, for recorded calls on logits without posWeight (see
   // Loss.forwardGradient).
-  protected override forwardGradient(call: ForwardGradientCall<BceExtra, BceState | undefined>): void {
+  protected override forwardGradient(call: Loss.ForwardGradientCall<BceExtra, BceState | undefined>): void {
     const { prepared, sampleSize, scales, sums, gradient } = call;
     const [pred, label] = prepared.arrays;
     sigmoidBinaryCrossEntropyGradient(
@@ -224,7 +220,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   // Gradients of pred and label depend on one ℓ element each: the kernels assign them. A
   // broadcast posWeight's per-element gradient lands in the block scratch first and is summed
   // over its broadcast axes (see BlockSum).
-  protected backwardBlock(call: BackwardBlockCall<BceExtra, BceState | undefined>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<BceExtra, BceState | undefined>): void {
     const { prepared, state, begin, end, dLoss, grads: gradients } = call;
     const block = blockOperands(prepared, state, begin, end);
     const count = end - begin;
@@ -248,7 +244,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     }
   }
 
-  twin({ arrays: [pred, label, posWeight] }: Prepared<BceExtra>): NDArray {
+  twin({ arrays: [pred, label, posWeight] }: Loss.Prepared<BceExtra>): NDArray {
     const x = pred!;
     const z = label!;
     const positive = posWeight ? mul(posWeight, z) : z;
@@ -280,7 +276,7 @@ function checkPosWeightShape(where: string, posWeight: NDArray, pred: NDArray): 
  * state's buffer when it is broadcast. One object serves both forms (logits and probabilities).
  */
 function blockOperands(
-  { arrays: [pred, label, posWeight], extra }: Prepared<BceExtra>,
+  { arrays: [pred, label, posWeight], extra }: Loss.Prepared<BceExtra>,
   state: BceState | undefined,
   begin: number,
   end: number,

@@ -2,11 +2,11 @@ import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
-import { booleanOption, finiteOption, type LossOptions, type Prepared } from './_base/index.js';
+import { booleanOption, finiteOption, type Loss } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 
 /** Options of {@link SigmoidFocalLoss}. */
-export interface SigmoidFocalLossOptions extends LossOptions {
+export interface SigmoidFocalLossOptions extends Loss.Options {
   /** Weight α of the positive class, 1 − α of the negative one, in [0, 1]; null: no weighting (default 0.25). */
   alpha?: number | null;
   /** Focusing exponent γ ≥ 0 (default 2; 0 gives binary cross-entropy). */
@@ -133,7 +133,7 @@ export class SigmoidFocalLoss extends PairElementwiseLoss {
     }
   }
 
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     const x = pred!;
     const t = label!;
     const negative = sub(1, t);

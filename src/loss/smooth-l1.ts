@@ -1,12 +1,12 @@
 import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import type { ResidualLoss } from '../kernels/residual.js';
-import { finiteOption, type LossOptions, type Prepared } from './_base/index.js';
+import { finiteOption, type Loss } from './_base/index.js';
 import { ResidualElementwiseLoss } from './_residual.js';
 import { huberTwin } from './huber.js';
 
 /** Options of {@link SmoothL1Loss}. */
-export interface SmoothL1LossOptions extends LossOptions {
+export interface SmoothL1LossOptions extends Loss.Options {
   /** Where the loss turns from quadratic to linear; a finite number ≥ 0 (default 1; 0 gives L1). */
   beta?: number;
 }
@@ -63,7 +63,7 @@ export class SmoothL1Loss extends ResidualElementwiseLoss {
     this.residual = beta > 0 ? { kind: 'huber', rho: beta } : { kind: 'absolute' };
   }
 
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     return huberTwin(this.beta, pred!, label!);
   }
 }

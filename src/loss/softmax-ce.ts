@@ -40,20 +40,10 @@ import {
   type RowNormalizers,
   Runs,
 } from './_class-rows.js';
-import {
-  type BackwardBlockCall,
-  checkBoolean,
-  type ForwardBlockCall,
-  type ForwardGradientCall,
-  Loss,
-  type LossOptions,
-  lossBatchAxis,
-  type Prepared,
-  reshapeLike,
-} from './_base/index.js';
+import { checkBoolean, Loss, lossBatchAxis, reshapeLike } from './_base/index.js';
 
 /** Options of {@link SoftmaxCrossEntropyLoss}. */
-export interface SoftmaxCrossEntropyLossOptions extends LossOptions {
+export interface SoftmaxCrossEntropyLossOptions extends Loss.Options {
   /** The class axis of `pred` (default −1, may be negative). */
   axis?: number;
   /** Labels are class indices (true, the default) or distributions shaped like `pred` (false). */
@@ -205,7 +195,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     return this.sparseLabel ? ['label'] : [];
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<SoftmaxExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<SoftmaxExtra> {
     const pred = inputs[0]!;
     const axis = normalizeAxis(this.axis, pred.ndim, this.name, 'axis');
     // classLayout's (outer, size, inner) and ℓ's shape in one loop (no slices: this runs every step).
@@ -263,7 +253,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
    * the forward blocks (every row of ℓ is one row of pred) and read by the backward ones. Those
    * of a finished call come back from the loss's CallMemory (see releaseState).
    */
-  protected override createState(prepared: Prepared<SoftmaxExtra>): RowNormalizers | null {
+  protected override createState(prepared: Loss.Prepared<SoftmaxExtra>): RowNormalizers | null {
     if (this.fromLogits) return null;
     const { outer, inner } = prepared.extra!.layout;
     const rows = outer * inner;
@@ -277,7 +267,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   }
 
   /** Dense labels with options: the target weights prepare took for the call go back. */
-  protected override releasePrepared(prepared: Prepared<SoftmaxExtra>): void {
+  protected override releasePrepared(prepared: Loss.Prepared<SoftmaxExtra>): void {
     const denseWeights = prepared.extra!.denseWeights;
     if (denseWeights) this.callMemory.giveBackArray(denseWeights);
   }
@@ -296,7 +286,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
    * `cross_entropy(reduction='mean')`, label smoothing included; otherwise the number of rows
    * (dense labels: the number of positions, as PyTorch). Nothing counted gives 0, not NaN.
    */
-  protected override meanDenominator(prepared: Prepared<SoftmaxExtra>): number {
+  protected override meanDenominator(prepared: Loss.Prepared<SoftmaxExtra>): number {
     const sparse = prepared.extra!.sparse;
     if (!sparse) return super.meanDenominator(prepared);
     let total = 0;
@@ -307,7 +297,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   // ℓ has one element per row (the class axis has size 1), so the block [begin, end) of ℓ is the
   // rows [begin, end) of pred. Sparse labels on logits with the class axis last (the common case)
   // are contiguous rows for the kernel layer; other layouts walk the Runs of _class-rows.ts.
-  protected forwardBlock(call: ForwardBlockCall<SoftmaxExtra, RowNormalizers | null>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<SoftmaxExtra, RowNormalizers | null>): void {
     const { prepared, state: normalizers, begin, end, out } = call;
     const { layout, labels, sparse, denseWeights } = prepared.extra!;
     const loss = out.subarray(0, end - begin);
@@ -348,7 +338,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
    * of pred until the backward, as the block path's backward would hold one until the autograd
    * pass writes it into `.grad`, and takes each exponential once instead of twice.
    */
-  protected override canFuseGradient(prepared: Prepared<SoftmaxExtra>): boolean {
+  protected override canFuseGradient(prepared: Loss.Prepared<SoftmaxExtra>): boolean {
     const { layout, labels } = prepared.extra!;
     return labels !== null && !this.fromLogits && layout.inner === 1;
   }
@@ -356,7 +346,9 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient).
   // A sample holds sampleSize / classes consecutive rows; with one row per sample and no options,
   // a small float32 call is one kernel call (sparseSoftmaxCrossEntropyGradientOfOneChunk).
-  protected override forwardGradient(call: ForwardGradientCall<SoftmaxExtra, RowNormalizers | null>): void {
+  protected override forwardGradient(
+    call: Loss.ForwardGradientCall<SoftmaxExtra, RowNormalizers | null>,
+  ): void {
     const { prepared, sampleSize, scales, sums, gradient } = call;
     const { layout, labels, sparse, total } = prepared.extra!;
     const x = prepared.arrays[0]!.data as FloatArray;
@@ -403,7 +395,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   // Every entry of pred and label belongs to one row, so one ℓ element: the gradients are assigned.
   // Sparse: ∂ℓ/∂x = softmax(x) − onehot(label) (−onehot with fromLogits), the label's entry
   // p − 1 as expm1(log p); dense: see denseSoftmaxGradient, and ∂ℓ/∂z_c = −log p_c.
-  protected backwardBlock(call: BackwardBlockCall<SoftmaxExtra, RowNormalizers | null>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<SoftmaxExtra, RowNormalizers | null>): void {
     const { prepared, state: normalizers, begin, end, dLoss, grads } = call;
     const [dPred, dLabel] = grads;
     const { layout, labels, sparse, denseWeights, total } = prepared.extra!;
@@ -452,7 +444,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     }
   }
 
-  twin(prepared: Prepared<SoftmaxExtra>): NDArray {
+  twin(prepared: Loss.Prepared<SoftmaxExtra>): NDArray {
     const { axis, labels } = prepared.extra!;
     const pred = prepared.arrays[0]!;
     const logProbabilities = this.fromLogits ? pred : logSoftmax(pred, axis);
@@ -478,7 +470,7 @@ function normalizersKind(rows: number): string {
 }
 
 function classRows(
-  prepared: Prepared<SoftmaxExtra>,
+  prepared: Loss.Prepared<SoftmaxExtra>,
   normalizers: RowNormalizers | null,
   begin: number,
   end: number,

@@ -17,20 +17,11 @@ import {
   Runs,
   sparseClassLabels,
 } from './_class-rows.js';
-import {
-  type BackwardBlockCall,
-  booleanOption,
-  type ForwardBlockCall,
-  integerOption,
-  Loss,
-  type LossOptions,
-  type Prepared,
-  reshapeLike,
-} from './_base/index.js';
+import { booleanOption, integerOption, Loss, reshapeLike } from './_base/index.js';
 import { focalAlpha, focalGamma } from './sigmoid-focal.js';
 
 /** Options of {@link SoftmaxFocalLoss}. */
-export interface SoftmaxFocalLossOptions extends LossOptions {
+export interface SoftmaxFocalLossOptions extends Loss.Options {
   /**
    * Class weights a_j: one number for every class (default 0.25, as Keras), one per class (a
    * length-C array or NDArray), or null for none.
@@ -141,7 +132,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     return this.sparseLabel ? ['label'] : [];
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<FocalExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<FocalExtra> {
     const pred = inputs[0]!;
     const { axis, layout, lossShape, batchAxis } = classAxisLoss(this.name, pred, this.axis, this.batchAxis);
     const named = { name: 'pred', shape: pred.shape, axis };
@@ -163,7 +154,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
   }
 
   /** The row normalisers of the log-softmax (null with `fromLogits`), two numbers per row. */
-  protected override createState(prepared: Prepared<FocalExtra>): RowNormalizers | null {
+  protected override createState(prepared: Loss.Prepared<FocalExtra>): RowNormalizers | null {
     if (this.fromLogits) return null;
     const { outer, inner } = prepared.extra!.layout;
     return allocateNormalizers(outer * inner);
@@ -175,7 +166,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
   }
 
   // ℓ has one element per row: the block [begin, end) of ℓ is the rows [begin, end) of pred.
-  protected forwardBlock(call: ForwardBlockCall<FocalExtra, RowNormalizers | null>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<FocalExtra, RowNormalizers | null>): void {
     const { prepared, state, begin, end, out } = call;
     const { layout, labels, classAlpha } = prepared.extra!;
     const x = prepared.arrays[0]!.data;
@@ -204,7 +195,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     }
   }
 
-  protected backwardBlock(call: BackwardBlockCall<FocalExtra, RowNormalizers | null>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<FocalExtra, RowNormalizers | null>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dPred, dLabel] = grads;
     const { layout, labels, classAlpha } = prepared.extra!;
@@ -242,7 +233,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     }
   }
 
-  twin(prepared: Prepared<FocalExtra>): NDArray {
+  twin(prepared: Loss.Prepared<FocalExtra>): NDArray {
     const { axis, labels, classAlpha, layout } = prepared.extra!;
     const pred = prepared.arrays[0]!;
     const logP = this.fromLogits ? pred : logSoftmax(pred, axis);
@@ -321,7 +312,7 @@ function sparseBackward(
 }
 
 function classRows(
-  prepared: Prepared<FocalExtra>,
+  prepared: Loss.Prepared<FocalExtra>,
   state: RowNormalizers | null,
   begin: number,
   end: number,

@@ -5,18 +5,10 @@ import { normalizeAxis } from '../ndarray/shape.js';
 import { abs, add, lesserEqual, pow, relu, sub, where } from '../ops/elementwise.js';
 import type { ClassLayout } from './_class-rows.js';
 import { prepareTriplets, sumPerSample, tripletData } from './_triplets.js';
-import {
-  type BackwardBlockCall,
-  booleanOption,
-  finiteOption,
-  type ForwardBlockCall,
-  Loss,
-  type LossOptions,
-  type Prepared,
-} from './_base/index.js';
+import { booleanOption, finiteOption, Loss } from './_base/index.js';
 
 /** Options of {@link TripletMarginLoss}. */
-export interface TripletMarginLossOptions extends LossOptions {
+export interface TripletMarginLossOptions extends Loss.Options {
   /** How much farther the negative must be than the positive; finite (default 1). */
   margin?: number;
   /** The norm's order, a finite number ≥ 1 (default 2). */
@@ -105,11 +97,11 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
     this.swap = booleanOption(this.name, 'swap', options.swap, false);
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<TripletMarginExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<TripletMarginExtra> {
     return prepareTriplets(this.name, this.inputNames, this.batchAxis, inputs);
   }
 
-  protected override createState(prepared: Prepared<TripletMarginExtra>): TripletMarginState {
+  protected override createState(prepared: Loss.Prepared<TripletMarginExtra>): TripletMarginState {
     const batch = prepared.extra!.size;
     return {
       loss: new Float64Array(batch),
@@ -120,7 +112,7 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
   }
 
   // ℓ is (N,): the block [begin, end) is the samples [begin, end).
-  protected forwardBlock(call: ForwardBlockCall<TripletMarginExtra, TripletMarginState>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<TripletMarginExtra, TripletMarginState>): void {
     const { prepared, state, begin, end, out } = call;
     const layout = prepared.extra!;
     const [a, p, q] = tripletData(prepared);
@@ -148,7 +140,7 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
 
   // In an active sample: ∂d(x, y)/∂x = u(x − y + eps), ∂d(x, y)/∂y = −u, ℓ = d_ap − d_neg + m.
   // Each entry belongs to one sample, so to one ℓ element: assigned.
-  protected backwardBlock(call: BackwardBlockCall<TripletMarginExtra, TripletMarginState>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<TripletMarginExtra, TripletMarginState>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dAnchor, dPositive, dNegative] = grads;
     const { outer, size: batch, inner } = prepared.extra!;
@@ -212,7 +204,7 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
     return p === 2 ? ratio : Math.sign(ratio) * Math.abs(ratio) ** (p - 1);
   }
 
-  twin(prepared: Prepared<TripletMarginExtra>): NDArray {
+  twin(prepared: Loss.Prepared<TripletMarginExtra>): NDArray {
     const [anchor, positive, negative] = prepared.arrays;
     const axis = normalizeAxis(this.batchAxis, anchor!.ndim, this.name, 'batchAxis');
     const toPositive = this.twinDistance(anchor!, positive!, axis);

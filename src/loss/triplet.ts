@@ -2,21 +2,13 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
 import { add, relu, square, sub } from '../ops/elementwise.js';
-import {
-  type BackwardBlockCall,
-  finiteOption,
-  type ForwardBlockCall,
-  type ForwardGradientCall,
-  Loss,
-  type LossOptions,
-  type Prepared,
-} from './_base/index.js';
+import { finiteOption, Loss } from './_base/index.js';
 import { tripletLossGradient } from '../kernels/triplet.js';
 import type { ClassLayout } from './_class-rows.js';
 import { prepareTriplets, sumPerSample, tripletData } from './_triplets.js';
 
 /** Options of {@link TripletLoss}. */
-export interface TripletLossOptions extends LossOptions {
+export interface TripletLossOptions extends Loss.Options {
   /** The margin by which the negative must be farther than the positive; finite (default 1). */
   margin?: number;
 }
@@ -72,18 +64,18 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
     this.margin = finiteOption(this.name, 'margin', options.margin, 1);
   }
 
-  protected prepare(inputs: readonly (NDArray | null)[]): Prepared<TripletExtra> {
+  protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<TripletExtra> {
     return prepareTriplets(this.name, this.inputNames, this.batchAxis, inputs);
   }
 
   /** ℓ of every sample, kept by the forward blocks: its sign is the backward pass's switch. */
-  protected override createState(prepared: Prepared<TripletExtra>): Float64Array {
+  protected override createState(prepared: Loss.Prepared<TripletExtra>): Float64Array {
     return new Float64Array(prepared.extra!.size);
   }
 
   // ℓ is (N,): the block [begin, end) is the samples [begin, end), each spread over `outer`
   // runs of `inner` contiguous elements.
-  protected forwardBlock(call: ForwardBlockCall<TripletExtra, Float64Array>): void {
+  protected forwardBlock(call: Loss.ForwardBlockCall<TripletExtra, Float64Array>): void {
     const { prepared, state: losses, begin, end, out } = call;
     const { outer, size: batch, inner } = prepared.extra!;
     const [a, p, q] = tripletData(prepared);
@@ -107,7 +99,7 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
   }
 
   // Each entry belongs to one sample, so to one ℓ element: assigned.
-  protected backwardBlock(call: BackwardBlockCall<TripletExtra, Float64Array>): void {
+  protected backwardBlock(call: Loss.BackwardBlockCall<TripletExtra, Float64Array>): void {
     const { prepared, state: losses, begin, end, dLoss, grads } = call;
     const [dPred, dPositive, dNegative] = grads;
     const { outer, size: batch, inner } = prepared.extra!;
@@ -128,14 +120,14 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
   }
 
   /** One pass needs each sample's row of pred contiguous: the batch axis leads. */
-  protected override canFuseGradient(prepared: Prepared<TripletExtra>): boolean {
+  protected override canFuseGradient(prepared: Loss.Prepared<TripletExtra>): boolean {
     return prepared.extra!.outer === 1;
   }
 
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
   // each row is read twice while it is in cache, once for its distance and, when the sample is
   // active, once for 2·scale·(negative − positive).
-  protected override forwardGradient(call: ForwardGradientCall<TripletExtra, Float64Array>): void {
+  protected override forwardGradient(call: Loss.ForwardGradientCall<TripletExtra, Float64Array>): void {
     const { prepared, sampleSize, scales, sums, gradient } = call;
     const [a, p, q] = tripletData(prepared);
     // The wasm kernel reads every input as float32: a float64 positive or negative would be
@@ -152,7 +144,7 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
     }
   }
 
-  twin(prepared: Prepared<TripletExtra>): NDArray {
+  twin(prepared: Loss.Prepared<TripletExtra>): NDArray {
     const [pred, positive, negative] = prepared.arrays;
     const axis = normalizeAxis(this.batchAxis, pred!.ndim, this.name, 'batchAxis');
     const terms = sub(square(sub(positive!, pred!)), square(sub(negative!, pred!)));

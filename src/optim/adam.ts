@@ -2,15 +2,7 @@
  * Adam (MXNet 1.x `Adam`, kernel `adam_update`).
  * @module
  */
-import type { TypedArray } from '../ndarray/dtype.js';
-import {
-  checkNumber,
-  clipValue,
-  Optimizer,
-  type OptimizerOptions,
-  type OptimizerState,
-  type UpdateContext,
-} from './optimizer.js';
+import { checkNumber, clipValue, Optimizer, type OptimizerOptions, type UpdateContext } from './optimizer.js';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions extends OptimizerOptions {
@@ -65,15 +57,10 @@ export class Adam extends Optimizer {
     if ('epsilon' in values) this.epsilon = checkNumber(where, 'epsilon', values.epsilon, 0);
   }
 
-  protected applyUpdate(
-    weight: TypedArray,
-    grad: TypedArray,
-    state: OptimizerState,
-    context: UpdateContext,
-  ): void {
-    const { wd, rescaleGrad, clipGradient, count } = context;
+  protected applyUpdate(update: UpdateContext): void {
+    const { weight, grad, state, wd, rescaleGrad, clipGradient, count } = update;
     const { beta1, beta2, epsilon } = this;
-    const learningRate = (context.learningRate * Math.sqrt(1 - beta2 ** count)) / (1 - beta1 ** count);
+    const learningRate = (update.learningRate * Math.sqrt(1 - beta2 ** count)) / (1 - beta1 ** count);
     const mean = state.mean!;
     const variance = state.variance!;
     for (let i = 0; i < weight.length; i++) {

@@ -24,8 +24,17 @@ export interface OptimizerOptions {
 /** Per-weight state: named arrays laid out like the weight (e.g. Adam's `mean` and `variance`). */
 export type OptimizerState = Record<string, TypedArray>;
 
-/** The hyper-parameters of one update, after the parameter's multipliers are applied. */
+/**
+ * One update: the weight, its gradient and its state (all updated in place but the gradient), and
+ * the hyper-parameters after the parameter's multipliers are applied.
+ */
 export interface UpdateContext {
+  /** The weight's elements, updated in place. */
+  readonly weight: TypedArray;
+  /** The gradient's elements, laid out like the weight. */
+  readonly grad: TypedArray;
+  /** The weight's state arrays (see {@link Optimizer.stateNames}), updated in place. */
+  readonly state: OptimizerState;
   /** Learning rate × the parameter's lrMult. */
   readonly learningRate: number;
   /** Weight decay × the parameter's wdMult. */
@@ -126,12 +135,7 @@ export abstract class Optimizer {
   abstract setHyperParameters(values: Record<string, unknown>): void;
 
   /** The update formula: updates `weight` and `state` in place from `grad`. */
-  protected abstract applyUpdate(
-    weight: TypedArray,
-    grad: TypedArray,
-    state: OptimizerState,
-    context: UpdateContext,
-  ): void;
+  protected abstract applyUpdate(update: UpdateContext): void;
 
   /** Zero state arrays for a weight. */
   createState(weight: NDArray): OptimizerState {
@@ -174,7 +178,10 @@ export abstract class Optimizer {
         );
       }
     }
-    this.applyUpdate(weight.data, grad.data, state, {
+    this.applyUpdate({
+      weight: weight.data,
+      grad: grad.data,
+      state,
       learningRate: this.learningRate * (multipliers.lrMult ?? 1),
       wd: this.wd * (multipliers.wdMult ?? 1),
       rescaleGrad: this.rescaleGrad,

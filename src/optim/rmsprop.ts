@@ -2,7 +2,6 @@
  * RMSProp (MXNet 1.x `RMSProp`, kernels `rmsprop_update` and, when centered, `rmspropalex_update`).
  * @module
  */
-import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import {
   checkNumber,
@@ -10,7 +9,6 @@ import {
   clipValue,
   Optimizer,
   type OptimizerOptions,
-  type OptimizerState,
   type UpdateContext,
 } from './optimizer.js';
 
@@ -85,13 +83,8 @@ export class RMSProp extends Optimizer {
       this.clipWeights = checkOptionalBound(where, 'clipWeights', values.clipWeights);
   }
 
-  protected applyUpdate(
-    weight: TypedArray,
-    grad: TypedArray,
-    state: OptimizerState,
-    context: UpdateContext,
-  ): void {
-    const { learningRate: lr, wd, rescaleGrad, clipGradient } = context;
+  protected applyUpdate(update: UpdateContext): void {
+    const { weight, grad, state, learningRate: lr, wd, rescaleGrad, clipGradient } = update;
     const { gamma1, gamma2, epsilon } = this;
     const bound = this.clipWeights ?? Infinity;
     const n = state.n!;

@@ -4,15 +4,7 @@
  * @module
  */
 import { isFloatArray, sgdUpdate } from '../kernels/index.js';
-import type { TypedArray } from '../ndarray/dtype.js';
-import {
-  checkNumber,
-  clipValue,
-  Optimizer,
-  type OptimizerOptions,
-  type OptimizerState,
-  type UpdateContext,
-} from './optimizer.js';
+import { checkNumber, clipValue, Optimizer, type OptimizerOptions, type UpdateContext } from './optimizer.js';
 
 /** Options of {@link SGD}. */
 export interface SGDOptions extends OptimizerOptions {
@@ -52,13 +44,8 @@ export class SGD extends Optimizer {
       this.momentum = checkNumber('SGD.setHyperParameters', 'momentum', values.momentum, 0, 1);
   }
 
-  protected applyUpdate(
-    weight: TypedArray,
-    grad: TypedArray,
-    state: OptimizerState,
-    context: UpdateContext,
-  ): void {
-    const { learningRate: lr, wd, rescaleGrad, clipGradient } = context;
+  protected applyUpdate(update: UpdateContext): void {
+    const { weight, grad, state, learningRate: lr, wd, rescaleGrad, clipGradient } = update;
     if (this.momentum > 0) {
       const momentumState = state.momentum!;
       for (let i = 0; i < weight.length; i++) {

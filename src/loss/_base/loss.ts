@@ -8,22 +8,18 @@
  * For each call it converts the inputs, lets the loss validate and reshape them, runs the loss's
  * fused forward kernel block by block over the unreduced loss ℓ, and applies to each block —
  * always in this order — `sampleWeight` (per sample when it is 1-D of batch length, otherwise
- * broadcast to ℓ), the scalar `weight`, and the mean over
- * every non-batch axis, so ℓ never exists as a full buffer. All of that is exactly one autograd
- * node. Its backward scales the incoming per-sample gradient back into dℓ, block by block, and
- * calls the loss's analytic backward kernel, which writes straight into the final gradient
- * arrays. When gradients are recorded (`createGraph`), it differentiates the loss's composed twin
- * instead, so second derivatives of every loss are right.
+ * broadcast to ℓ), the scalar `weight`, and the mean over every non-batch axis, so ℓ never exists
+ * as a full buffer. All of that is exactly one autograd node. Its backward scales the incoming
+ * per-sample gradient back into dℓ and calls the loss's analytic backward kernel; when gradients
+ * are recorded (`createGraph`) it differentiates the loss's composed twin instead, so second
+ * derivatives of every loss are right.
  *
  * A recorded call that differentiates only the prediction (the usual training step) takes a
- * one-pass path where the loss offers one (`forwardGradient`: L2, L1, Huber, SigmoidBCE on
- * logits, Logistic, Triplet, SoftmaxCE with sparse labels): the forward computes the per-sample
- * sums and the gradient already scaled by weight, sampleWeight and 1/M, and the backward only
- * multiplies it by the head gradient. That gradient belongs to the call's node until the graph is
- * freed; only then does it go back to the loss's {@link CallMemory} for a later call, so no call
- * can ever be handed memory another call still needs. Gradients of the block path come from the
- * same memory and go back the same way; the autograd engine copies every gradient into `.grad`
- * only when the whole pass has succeeded.
+ * one-pass path where the loss offers one (`forwardGradient`): the forward computes the
+ * per-sample sums and the gradient already scaled by weight, sampleWeight and 1/M, and the
+ * backward only multiplies it by the head gradient. Gradient memory belongs to the call's node
+ * until the graph is freed, and only then goes back to the loss's {@link CallMemory}, so no call
+ * is ever handed memory another call still needs (docs/architecture.md).
  * @module
  */
 import { backward as runBackward } from '../../autograd/backward.js';
@@ -36,8 +32,12 @@ import { mean, sum } from '../../ops/reduce.js';
 import { mul } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
 import { CallMemory } from '../_call-memory.js';
-import type { BackwardBlockCall, ForwardBlockCall, ForwardGradientCall } from './hook-calls.js';
-import { convertInputs, type LossInput, type Prepared, uniformPrepared } from './inputs.js';
+import type {
+  BackwardBlockCall as BackwardBlock,
+  ForwardBlockCall as ForwardBlock,
+  ForwardGradientCall as ForwardGradient,
+} from './hook-calls.js';
+import { convertInputs, type LossInput, type Prepared as PreparedInputs, uniformPrepared } from './inputs.js';
 import type { BlockKernel, OnePassKernel } from './one-pass-kernel.js';
 import { alignSampleWeight, batchLayout, WeightReader } from './layout.js';
 import { blockOp, type LossHooks, onePassOp, weighEachElement } from './pipelines.js';
@@ -61,7 +61,7 @@ export type { BlockKernel, BlockKernelCall, OnePassKernel } from './one-pass-ker
 
 /** A call's prepared inputs, its sampleWeight apart, and the shape that weight takes against ℓ. */
 interface PreparedCall<Extra> {
-  readonly prepared: Prepared<Extra>;
+  readonly prepared: PreparedInputs<Extra>;
   readonly sampleWeight: NDArray | null;
   readonly weightShape: readonly number[] | null;
 }
@@ -207,14 +207,14 @@ export abstract class Loss<Extra = any, State = any> {
   protected abstract prepare(
     inputs: readonly (NDArray | null)[],
     raw: readonly (LossInput | null | undefined)[],
-  ): Prepared<Extra>;
+  ): PreparedInputs<Extra>;
 
   /**
    * Per-call state shared by the forward and backward blocks (for example SoftmaxCE's per-row
    * log-sum-exp). Keep it O(batch) where the math allows. It is created once per forward call
    * and kept for that call's backward passes (there may be several, with `retainGraph`).
    */
-  protected createState(_prepared: Prepared<Extra>): State {
+  protected createState(_prepared: PreparedInputs<Extra>): State {
     // A loss without per-call state declares State = undefined (the default of its base).
     return undefined as State;
   }
@@ -227,7 +227,7 @@ export abstract class Loss<Extra = any, State = any> {
    * 4096 elements long but may start and end anywhere, and a block may be forwarded again during
    * the backward pass (for sampleWeight's gradient), so the same block must give the same ℓ.
    */
-  protected abstract forwardBlock(call: ForwardBlockCall<Extra, State>): void;
+  protected abstract forwardBlock(call: ForwardBlock<Extra, State>): void;
 
   /**
    * Fused backward over a block of ℓ: `call` is `{ prepared, state, begin, end, dLoss, grads }`;
@@ -240,7 +240,7 @@ export abstract class Loss<Extra = any, State = any> {
    * several must be accumulated — in float64 across blocks, copied out when the pass has seen
    * every ℓ element, where float32 rounding per term would lose precision.
    */
-  protected abstract backwardBlock(call: BackwardBlockCall<Extra, State>): void;
+  protected abstract backwardBlock(call: BackwardBlock<Extra, State>): void;
 
   /**
    * Whether `backwardBlock` assigns every element of `prepared.arrays[index]`'s gradient over a
@@ -248,7 +248,7 @@ export abstract class Loss<Extra = any, State = any> {
    * into the variable's existing `.grad` buffer (see offeredGradientBuffer) need not be zeroed
    * first. Default false; a loss overrides it for the arrays where it holds.
    */
-  protected assignsGradient(_prepared: Prepared<Extra>, _index: number): boolean {
+  protected assignsGradient(_prepared: PreparedInputs<Extra>, _index: number): boolean {
     return false;
   }
 
@@ -267,14 +267,14 @@ export abstract class Loss<Extra = any, State = any> {
    * (a plain copy for the usual head of ones). {@link canFuseGradient} may decline per call.
    * It gets no per-call state (`state` is undefined): neither the pipeline nor gloss-ml/kernels makes one.
    */
-  protected forwardGradient?(call: ForwardGradientCall<Extra, State>): void;
+  protected forwardGradient?(call: ForwardGradient<Extra, State>): void;
 
   /**
    * Whether this call may use {@link forwardGradient} (default: whenever the loss has one); a
    * loss declines options its one-pass kernel does not cover, or a layout where arrays[0]'s
    * samples are not contiguous.
    */
-  protected canFuseGradient(_prepared: Prepared<Extra>): boolean {
+  protected canFuseGradient(_prepared: PreparedInputs<Extra>): boolean {
     return true;
   }
 
@@ -283,12 +283,12 @@ export abstract class Loss<Extra = any, State = any> {
    * elements. A loss with class weights or ignored labels returns the weighted count of the terms
    * it counts (PyTorch's `mean`); 0 (nothing counted) makes the result 0 rather than NaN.
    */
-  protected meanDenominator(prepared: Prepared<Extra>): number {
+  protected meanDenominator(prepared: PreparedInputs<Extra>): number {
     return sizeOf(prepared.lossShape);
   }
 
   /** The same ℓ as `forwardBlock`, composed from differentiable ops (slow, obviously right). */
-  abstract twin(prepared: Prepared<Extra>): NDArray;
+  abstract twin(prepared: PreparedInputs<Extra>): NDArray;
 
   /**
    * Inputs that are discrete (class indices, ±1 labels, lengths): they get no gradient. The
@@ -374,7 +374,7 @@ export abstract class Loss<Extra = any, State = any> {
   }
 
   /** This call's reduction: what the sum is divided by, or the shape 'none' returns. */
-  private callReduction(prepared: Prepared<Extra>): CallReduction {
+  private callReduction(prepared: PreparedInputs<Extra>): CallReduction {
     // The default asks nothing of the loss (and makes no closure on every training step).
     if (this.reduction === 'perSample') return resolveReduction('perSample', prepared, noDenominator);
     return resolveReduction(this.reduction, prepared, () => this.meanDenominator(prepared));
@@ -387,7 +387,7 @@ export abstract class Loss<Extra = any, State = any> {
    * value per sample that needs no gradient.
    */
   private fusesGradient(
-    prepared: Prepared<Extra>,
+    prepared: PreparedInputs<Extra>,
     sampleWeight: NDArray | null,
     weights: WeightReader | null,
   ): boolean {
@@ -421,7 +421,7 @@ export abstract class Loss<Extra = any, State = any> {
    * the call's prepared inputs: a loss whose `prepare` took memory from {@link callMemory} for
    * the call gives it back here. (A recorded call leaves that memory to the garbage collector.)
    */
-  protected releasePrepared(_prepared: Prepared<Extra>): void {}
+  protected releasePrepared(_prepared: PreparedInputs<Extra>): void {}
 
   /** Alias of {@link forward}: `loss.call(pred, label)`. */
   call(...inputs: (LossInput | null | undefined)[]): NDArray {
@@ -438,7 +438,7 @@ export abstract class Loss<Extra = any, State = any> {
   }
 
   private composedPipeline(
-    prepared: Prepared<Extra>,
+    prepared: PreparedInputs<Extra>,
     sampleWeight: NDArray | null,
     weightShape: readonly number[] | null,
     reduction: CallReduction,
@@ -462,7 +462,7 @@ export abstract class Loss<Extra = any, State = any> {
   }
 
   private twinGradients(
-    prepared: Prepared<Extra>,
+    prepared: PreparedInputs<Extra>,
     sampleWeight: NDArray | null,
     weightShape: readonly number[] | null,
     reduction: CallReduction,
@@ -479,6 +479,19 @@ export abstract class Loss<Extra = any, State = any> {
     })!;
     return grads.map((g, i) => (isFloat(variables[i]!.dtype) ? g : null));
   }
+}
+
+/**
+ * The types a loss file names when it implements the hooks, as `Loss.Prepared<Extra>`,
+ * `Loss.ForwardBlockCall<Extra, State>` and so on, so that a loss imports `Loss` and nothing else
+ * from the base to state its hooks' signatures.
+ */
+export declare namespace Loss {
+  type Options = LossOptions;
+  type Prepared<Extra = unknown> = PreparedInputs<Extra>;
+  type ForwardBlockCall<Extra, State> = ForwardBlock<Extra, State>;
+  type BackwardBlockCall<Extra, State> = BackwardBlock<Extra, State>;
+  type ForwardGradientCall<Extra, State> = ForwardGradient<Extra, State>;
 }
 
 /**
