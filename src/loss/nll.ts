@@ -65,7 +65,9 @@ interface NLLExtra {
  * −100; gloss ignores nothing unless asked, so a −100 label is a ValueError rather than silently
  * skipped: pass `ignoreIndex: -100` to keep PyTorch's behaviour.
  *
- * **Gradient**: −w_{y_r} at each row's label entry, 0 elsewhere and on ignored rows.
+ * **Gradient**: −w_{y_r} at each row's label entry, 0 elsewhere and on ignored rows. A recorded
+ * call that differentiates only `logProb`, with the class axis last, computes it during the
+ * forward (one pass; the backward hands it on).
  *
  * **Stability**: no exponentials or logarithms: the loss is exact. An ignored row gives 0 even
  * when its log-probabilities are NaN or −Infinity; a −Infinity at the label gives +Infinity.
@@ -146,6 +148,35 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
     for (let r = begin, j = 0; r < end; r++, j++) {
       const y = labels[r]!;
       out[j] = y === IGNORED_ROW ? 0 : -rowWeights[r]! * x[classEntry(layout, r, y)]!;
+    }
+  }
+
+  /** The one-pass path needs each sample's rows contiguous: the class axis last. */
+  protected override canFuseGradient(prepared: Loss.Prepared<NLLExtra>): boolean {
+    return prepared.extra!.layout.inner === 1;
+  }
+
+  // The same ℓ and logProb's gradient in one pass, for recorded calls (see Loss.forwardGradient):
+  // a sample holds sampleSize / C consecutive rows; each counted row adds forwardBlock's term to
+  // its sample's sum and gets −w_y · scale at its label entry, every other entry 0.
+  protected override forwardGradient(call: Loss.ForwardGradientCall<NLLExtra, undefined>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const { layout, labels, rowWeights } = prepared.extra!;
+    const x = prepared.arrays[0]!.data;
+    const classes = layout.size;
+    const rowsPerSample = sampleSize / classes;
+    gradient.fill(0);
+    for (let sample = 0, r = 0; sample < scales.length; sample++) {
+      const scale = scales[sample]!;
+      let total = 0;
+      for (const end = r + rowsPerSample; r < end; r++) {
+        const y = labels[r]!;
+        if (y === IGNORED_ROW) continue;
+        const at = r * classes + y;
+        total += -rowWeights[r]! * x[at]!;
+        gradient[at] = -rowWeights[r]! * scale;
+      }
+      sums[sample] = total;
     }
   }
 

@@ -8,6 +8,7 @@ import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { normal, RandomGenerator } from '../../src/ndarray/random.js';
 import { logSoftmax } from '../../src/ops/activation.js';
+import { record } from '../../src/autograd/index.js';
 import { assertFusedGradients, lossAndGradients } from './_closure-checks.js';
 import { assertClose, f32, f64 } from './_elementwise-checks.js';
 
@@ -70,6 +71,67 @@ describe('NLLLoss', () => {
     ]);
     const sampleWeight = f64([1.5, 0.25]);
     assertFusedGradients(loss, ([x, w]) => [x!, labels, w!], [logProb, sampleWeight]);
+  });
+
+  test('a recorded call that differentiates only logProb takes the one-pass path, with the block path\'s bits', () => {
+    // Counts the one-pass hook's calls: the block path runs where sampleWeight needs a gradient too.
+    class Counted extends NLLLoss {
+      onePassCalls = 0;
+      protected override forwardGradient(call: Parameters<NLLLoss['forwardGradient']>[0]): void {
+        this.onePassCalls++;
+        super.forwardGradient(call);
+      }
+    }
+    const generator = new RandomGenerator(8);
+    for (const dtype of ['float32', 'float64'] as const) {
+      // (N, d, C): two rows per sample, class axis last; a NaN and −∞ at a label and off it.
+      const values = normal(0, 3, [3, 2, 4], { dtype: 'float64', generator }).data;
+      values[1] = Number.NaN;
+      values[9] = Number.NEGATIVE_INFINITY;
+      values[17] = Number.NaN;
+      const logProb = array(values, { dtype }).reshape([3, 2, 4]);
+      const labels = i32([
+        [0, 2],
+        [-7, 3],
+        [1, -7],
+      ]);
+      const head = array([0.5, -2, 3], { dtype });
+      const options = { classWeight: [0.5, 2, 0, 1], ignoreIndex: -7, weight: 1.5 };
+      const onePass = new Counted(options);
+      const block = new Counted(options);
+      const sampleWeight = array([1, 0.25, 4], { dtype });
+      const x1 = array(logProb, { dtype }).attachGrad();
+      const out1 = record(() => onePass.forward(x1, labels, sampleWeight));
+      out1.backward(head);
+      const x2 = array(logProb, { dtype }).attachGrad();
+      const w2 = array(sampleWeight, { dtype }).attachGrad();
+      const out2 = record(() => block.forward(x2, labels, w2));
+      out2.backward(head);
+      assert.equal(onePass.onePassCalls, 1, dtype);
+      assert.equal(block.onePassCalls, 0, dtype);
+      assert.deepEqual(Array.from(out1.data), Array.from(out2.data), `${dtype} loss`);
+      // The same bits but for the sign of zeros (the one-pass backward scales its zeros by the head).
+      const unsigned = (data: ArrayLike<number>) => Array.from(data, (g) => g + 0);
+      assert.deepEqual(unsigned(x1.grad!.data), unsigned(x2.grad!.data), `${dtype} gradient`);
+      // Only the label entries of counted rows are non-zero; the gradient does not read logProb.
+      assert.equal(x1.grad!.data.filter((g) => g !== 0).length, 3, `${dtype} non-zero entries`);
+      assert.ok(Number.isNaN(out1.data[2]!) && Number.isFinite(out1.data[0]!), `${dtype} NaN stays in its sample`);
+    }
+  });
+
+  test('the one-pass path declines a class axis that is not last (the rows are not contiguous)', () => {
+    const logProb = normal(0, 1, [2, 3, 4], { dtype: 'float64', generator: new RandomGenerator(9) });
+    const labels = i32([
+      [0, 1, 2, 0],
+      [2, 2, 1, 0],
+    ]);
+    const loss = new NLLLoss({ axis: 1 });
+    const x = logProb.attachGrad();
+    record(() => loss.forward(x, labels)).backward();
+    const expected = new Float64Array(24);
+    for (let n = 0; n < 2; n++)
+      for (let i = 0; i < 4; i++) expected[(n * 3 + labels.data[n * 4 + i]!) * 4 + i] = -1 / 4;
+    assert.deepEqual(Array.from(x.grad!.data), Array.from(expected));
   });
 
   test("the 'mean' divisor is Σ w[y] over counted rows (PyTorch), 0 when every row is ignored", () => {
