@@ -73,7 +73,7 @@ describe('NLLLoss', () => {
     assertFusedGradients(loss, ([x, w]) => [x!, labels, w!], [logProb, sampleWeight]);
   });
 
-  test('a recorded call that differentiates only logProb takes the one-pass path, with the block path\'s bits', () => {
+  test("a recorded call that differentiates only logProb takes the one-pass path, with the block path's bits", () => {
     // Counts the one-pass hook's calls: the block path runs where sampleWeight needs a gradient too.
     class Counted extends NLLLoss {
       onePassCalls = 0;
@@ -115,7 +115,10 @@ describe('NLLLoss', () => {
       assert.deepEqual(unsigned(x1.grad!.data), unsigned(x2.grad!.data), `${dtype} gradient`);
       // Only the label entries of counted rows are non-zero; the gradient does not read logProb.
       assert.equal(x1.grad!.data.filter((g) => g !== 0).length, 3, `${dtype} non-zero entries`);
-      assert.ok(Number.isNaN(out1.data[2]!) && Number.isFinite(out1.data[0]!), `${dtype} NaN stays in its sample`);
+      assert.ok(
+        Number.isNaN(out1.data[2]!) && Number.isFinite(out1.data[0]!),
+        `${dtype} NaN stays in its sample`,
+      );
     }
   });
 
