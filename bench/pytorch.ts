@@ -16,6 +16,10 @@ export type PyTorchKind =
   | 'huber'
   | 'ctc'
   | 'triplet'
+  | 'kl_div'
+  | 'kl_div_logits'
+  | 'softmax_focal'
+  | 'nll'
   | 'dense_step'
   | 'matmul';
 

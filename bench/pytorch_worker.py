@@ -100,6 +100,24 @@ def build(kind, x, options):
     if kind == "triplet":
         pred, pos, neg, margin = x["pred"], x["positive"], x["negative"], float(options["margin"])
         return loss_step(pred, lambda: F.relu(((pos - pred).square() - (neg - pred).square()).sum(1) + margin))
+    if kind in ("kl_div", "kl_div_logits"):
+        # Gluon's KLDivLoss mean: the per-sample mean over classes of label * (log label - log p).
+        pred, label = x["pred"], x["label"]
+        log_p = (lambda: pred.log_softmax(1)) if kind == "kl_div_logits" else (lambda: pred)
+        return loss_step(pred, lambda: F.kl_div(log_p(), label, reduction="none").mean(1))
+    if kind == "softmax_focal":
+        # PyTorch has no softmax focal loss: -alpha (1 - p_y)^gamma log p_y, composed.
+        logits, labels = x["pred"], x["label"].long()
+        alpha, gamma = float(options["alpha"]), float(options["gamma"])
+
+        def focal():
+            log_p = logits.log_softmax(1).gather(1, labels[:, None])[:, 0]
+            return -alpha * (1 - log_p.exp()).pow(gamma) * log_p
+
+        return loss_step(logits, focal)
+    if kind == "nll":
+        log_p, labels = x["pred"], x["label"].long()
+        return loss_step(log_p, lambda: F.nll_loss(log_p, labels, reduction="none"))
     if kind == "dense_step":
         inputs, labels = x["x"], x["label"].long()
         batch = inputs.shape[0]
