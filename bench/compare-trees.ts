@@ -97,6 +97,24 @@ function workloads(lib: Library): Map<string, Step> {
   list.set('W6', step(new losses.TripletLoss!({ margin: 1 }), anchor, positive, negative));
   softmax('W8', 64, 50000);
   softmax('W9', 16, 131072);
+  {
+    // SoftmaxCE's family on W2's shape (bench/family-workloads.ts); a loss the other tree lacks is left out.
+    nd.random.seed(7);
+    const familyLogits = nd.random.normal(0, 2, [4096, 1000]);
+    const familyLabels = nd.random.randint(0, 1000, [4096]);
+    const target = nd.softmax(nd.random.normal(0, 1, [4096, 1000]));
+    const logProbabilities = nd.logSoftmax(familyLogits);
+    const family: [string, string, object, ReturnType<typeof nd.zeros>, unknown][] = [
+      ['W10', 'KLDivLoss', {}, logProbabilities, target],
+      ['W10l', 'KLDivLoss', { fromLogits: false }, familyLogits, target],
+      ['W11', 'SoftmaxFocalLoss', { alpha: 0.25, gamma: 2 }, familyLogits, familyLabels],
+      ['W12', 'NLLLoss', {}, logProbabilities, familyLabels],
+    ];
+    for (const [id, name, options, input, labelled] of family) {
+      const make = losses[name];
+      if (make) list.set(id, step(new make(options), input.copy(), labelled));
+    }
+  }
   const trainingStep = (id: string, batch: number) => {
     nd.random.seed(7);
     const x = nd.random.uniform(0, 1, [batch, 784]);
