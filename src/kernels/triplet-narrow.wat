@@ -9,17 +9,28 @@
 ;; (A fragment of the gloss kernel module, see memory.wat.)
 ;;
 ;; For segment (sample) j of `length` elements of the anchor a, positive p and negative q:
-;;   distance = Σ (p − a)² − (q − a)²   (float32 terms, summed in float64)
+;;   distance = Σ (p − q) · (p + q − 2a)   (float32 terms, summed in float64; the factored
+;;   difference of squares, see triplet.wat)
 ;;   ℓ = max(distance + margin, 0), NaN kept            → sums[j]
 ;;   gradient[i] = scales[j] · 2 · (q − p)[i] where ℓ > 0 (NaN where ℓ is NaN), else 0
 ;; The row is read twice while it is in cache: once for the distance, once for the gradient.
 ;; Whole vectors first, then one element at a time in lane 0 (zero lanes add nothing).
 
+  ;; (p − q) · (p + q − 2a) of float32 quadruples: (p − a)² − (q − a)² factored (triplet.wat).
+  ;; @inline
+  (func $tripletTerm4 (param $anchor v128) (param $positive v128) (param $negative v128) (result v128)
+    (f32x4.mul
+      (f32x4.sub (local.get $positive) (local.get $negative))
+      (f32x4.sub
+        (f32x4.add (local.get $positive) (local.get $negative))
+        (f32x4.add (local.get $anchor) (local.get $anchor))))
+  )
+
   (func (export "tripletSegmentsNarrow")
     (param $a i32) (param $p i32) (param $q i32) (param $length i32) (param $segments i32)
     (param $scales i32) (param $margin f64) (param $gradient i32) (param $sums i32)
     (local $sumsEnd i32) (local $row i32) (local $vectorBytes i32) (local $rowBytes i32) (local $k i32)
-    (local $toPositive v128) (local $toNegative v128) (local $term v128) (local $s0 v128) (local $s1 v128)
+    (local $term v128) (local $s0 v128) (local $s1 v128)
     (local $gap f64) (local $factor v128)
     (local.set $sumsEnd (i32.add (local.get $sums) (i32.shl (local.get $segments) (i32.const 3))))
     (local.set $rowBytes (i32.shl (local.get $length) (i32.const 2)))
@@ -34,18 +45,11 @@
         (block $vectorsDone
           (loop $vectors
             (br_if $vectorsDone (i32.ge_u (local.get $k) (local.get $vectorBytes)))
-            (local.set $toPositive
-              (f32x4.sub
-                (v128.load (i32.add (local.get $p) (local.get $k)))
-                (v128.load (i32.add (local.get $a) (local.get $k)))))
-            (local.set $toNegative
-              (f32x4.sub
-                (v128.load (i32.add (local.get $q) (local.get $k)))
-                (v128.load (i32.add (local.get $a) (local.get $k)))))
             (local.set $term
-              (f32x4.sub
-                (f32x4.mul (local.get $toPositive) (local.get $toPositive))
-                (f32x4.mul (local.get $toNegative) (local.get $toNegative))))
+              (call $tripletTerm4
+                (v128.load (i32.add (local.get $a) (local.get $k)))
+                (v128.load (i32.add (local.get $p) (local.get $k)))
+                (v128.load (i32.add (local.get $q) (local.get $k)))))
             (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $term))))
             (local.set $s1 (f64x2.add (local.get $s1) (call $promoteHigh (local.get $term))))
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
@@ -53,18 +57,11 @@
         (block $tailDone
           (loop $tail
             (br_if $tailDone (i32.ge_u (local.get $k) (local.get $rowBytes)))
-            (local.set $toPositive
-              (f32x4.sub
-                (v128.load32_zero (i32.add (local.get $p) (local.get $k)))
-                (v128.load32_zero (i32.add (local.get $a) (local.get $k)))))
-            (local.set $toNegative
-              (f32x4.sub
-                (v128.load32_zero (i32.add (local.get $q) (local.get $k)))
-                (v128.load32_zero (i32.add (local.get $a) (local.get $k)))))
             (local.set $term
-              (f32x4.sub
-                (f32x4.mul (local.get $toPositive) (local.get $toPositive))
-                (f32x4.mul (local.get $toNegative) (local.get $toNegative))))
+              (call $tripletTerm4
+                (v128.load32_zero (i32.add (local.get $a) (local.get $k)))
+                (v128.load32_zero (i32.add (local.get $p) (local.get $k)))
+                (v128.load32_zero (i32.add (local.get $q) (local.get $k)))))
             (local.set $s0 (f64x2.add (local.get $s0) (f64x2.promote_low_f32x4 (local.get $term))))
             (local.set $k (i32.add (local.get $k) (i32.const 4)))
             (br $tail)))

@@ -1,7 +1,7 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
-import { add, relu, square, sub } from '../ops/elementwise.js';
+import { add, mul, relu, sub } from '../ops/elementwise.js';
 import { finiteOption, Loss } from './_base/index.js';
 import { tripletLossGradient } from '../kernels/triplet.js';
 import type { ClassLayout } from './_class-rows.js';
@@ -40,9 +40,11 @@ type TripletExtra = ClassLayout;
  * 2 · (pred − negative) for the others, in samples where s_n + margin > 0; 0 elsewhere,
  * including on the kink itself (where the derivative is taken as 0).
  *
- * **Stability**: differences and squares accumulated in float64; an infinite input gives an
- * infinite or NaN loss in its own sample only, and an inactive sample (s_n + margin ≤ 0, even
- * s_n = −∞) has an exactly zero gradient.
+ * **Stability**: each element's (p − a)² − (q − a)² is taken as (p − q) · (p + q − 2a), which
+ * keeps its digits when the two distances nearly cancel (an anchor far from both, as 3e38 against
+ * values near 0, gives the true ℓ, not rounding noise); terms are accumulated in float64; an
+ * infinite input gives an infinite or NaN loss in its own sample only, and an inactive sample
+ * (s_n + margin ≤ 0, even s_n = −∞) has an exactly zero gradient.
  *
  * @example
  * ```ts
@@ -83,11 +85,8 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
       let distance = 0;
       for (let o = 0; o < outer; o++) {
         let total = 0;
-        for (let k = (o * batch + n) * inner, last = k + inner; k < last; k++) {
-          const toPositive = p[k]! - a[k]!;
-          const toNegative = q[k]! - a[k]!;
-          total += toPositive * toPositive - toNegative * toNegative;
-        }
+        for (let k = (o * batch + n) * inner, last = k + inner; k < last; k++)
+          total += distanceTerm(a[k]!, p[k]!, q[k]!);
         distance += total;
       }
       const gap = distance + this.margin;
@@ -147,11 +146,26 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
   twin(prepared: Loss.Prepared<TripletExtra>): NDArray {
     const [pred, positive, negative] = prepared.arrays;
     const axis = normalizeAxis(this.batchAxis, pred!.ndim, this.name, 'batchAxis');
-    const terms = sub(square(sub(positive!, pred!)), square(sub(negative!, pred!)));
+    // The factored term of distanceTerm: (p − q) · (p + q − 2a), whose gradients are the same
+    // 2(q − p), 2(p − a) and 2(a − q).
+    const terms = mul(sub(positive!, negative!), sub(add(positive!, negative!), add(pred!, pred!)));
     const gap = add(sumPerSample(terms, axis), this.margin);
     // relu′(0) = 0 and a NaN passes through, as in the block hooks.
     return relu(gap);
   }
+}
+
+/**
+ * One element's (p − a)² − (q − a)², the same in float64 as the wasm kernels' (triplet.wat).
+ *
+ * Derivation: (p − a)² − (q − a)² = ((p − a) − (q − a)) · ((p − a) + (q − a)) = (p − q) · (p + q − 2a).
+ * The difference of squares cancels whenever p and q are about equally far from a, and loses
+ * every digit when a is far from both (a = 3e38 with p, q near 0: both squares round to a², and
+ * the true term 2a · (q − p) ≈ 1e38 vanishes, so the sample's ℓ is rounding noise); the product
+ * of the two factors is within a few ulps of the true term whatever the inputs.
+ */
+function distanceTerm(a: number, p: number, q: number): number {
+  return (p - q) * (p + q - (a + a));
 }
 
 /** TripletLoss.forwardGradient's loops, on rows of `sampleSize` contiguous elements. */
@@ -169,11 +183,7 @@ function tripletOnePass(
     const first = n * sampleSize;
     const last = first + sampleSize;
     let distance = 0;
-    for (let k = first; k < last; k++) {
-      const toPositive = p[k]! - a[k]!;
-      const toNegative = q[k]! - a[k]!;
-      distance += toPositive * toPositive - toNegative * toNegative;
-    }
+    for (let k = first; k < last; k++) distance += distanceTerm(a[k]!, p[k]!, q[k]!);
     const gap = distance + margin;
     // relu that lets a NaN gap through (`NaN > 0` is false); an inactive sample has slope 0.
     const loss = gap > 0 || Number.isNaN(gap) ? gap : 0;

@@ -11,6 +11,9 @@ import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { build } from './_compare.js';
 import { type FuzzCase, sampleOf } from './generators/index.js';
 
+/** The smallest magnitude float32 rounds to Infinity (to within a half ulp): 2^128. */
+const FLOAT32_OVERFLOW = 2 ** 128;
+
 /** Elements of one sample: a sum over this many terms may round by up to as many ulps of Σ|terms|. */
 export const perSampleOf = (c: FuzzCase): number => (c.batch > 0 ? c.inputs[0]!.values.length / c.batch : 1);
 
@@ -23,17 +26,43 @@ export const perSampleOf = (c: FuzzCase): number => (c.batch > 0 ? c.inputs[0]!.
  * ±5.8e76 that cancel; anchors of ±3.4e38 in TripletLoss give squared distances of 1e77 that
  * cancel), ℓ_n in float64 is rounding noise, and two summation orders may disagree even in sign.
  * 0 (no slack) for inputs that are not all finite, or where the bound itself is not finite.
+ *
+ * The larger of two evaluations: every float input differentiated in float64 on the TypeScript
+ * kernels (the block path), and the first alone in the case's own dtype on the wasm kernels (the
+ * one-pass path where the loss has one, as the test's recorded call). A sample on a kink (a hinge
+ * or relu whose argument is rounding noise) has a zero gradient on its inactive side, which says
+ * nothing of the size of its terms; when the two evaluations fall on different sides, the active
+ * one gives it.
  */
 export function roundingScale(loss: Loss, c: FuzzCase): Float64Array {
-  const scale = new Float64Array(c.batch);
-  if (!c.finite) return scale;
+  if (!c.finite) return new Float64Array(c.batch);
+  const float64 = scaleOn(loss, c, 'js', 'float64', false);
+  const own = scaleOn(loss, c, 'wasm', undefined, true);
   setKernelBackend('js');
-  const inputs = build(c.inputs, 'float64');
-  const variables = c.inputs.flatMap((spec, i) =>
-    spec && !spec.scalar && spec.raw === undefined && spec.role !== 'discrete' && spec.dtype !== 'int32'
-      ? [i]
-      : [],
-  );
+  return float64.map((v, n) => Math.max(v, own[n]!));
+}
+
+/**
+ * roundingScale's sum for one evaluation: `backend`, the inputs in `float` (undefined: as drawn),
+ * every float input differentiated or only the first.
+ */
+function scaleOn(
+  loss: Loss,
+  c: FuzzCase,
+  backend: 'js' | 'wasm',
+  float: 'float64' | undefined,
+  firstOnly: boolean,
+): Float64Array {
+  const scale = new Float64Array(c.batch);
+  setKernelBackend(backend);
+  const inputs = build(c.inputs, float);
+  const variables = c.inputs
+    .flatMap((spec, i) =>
+      spec && !spec.scalar && spec.raw === undefined && spec.role !== 'discrete' && spec.dtype !== 'int32'
+        ? [i]
+        : [],
+    )
+    .slice(0, firstOnly ? 1 : undefined);
   let shared = 0;
   try {
     const arrays = variables.map((i) => (inputs[i] as NDArray).attachGrad());
@@ -42,8 +71,10 @@ export function roundingScale(loss: Loss, c: FuzzCase): Float64Array {
       const g = x.grad?.data;
       const layout = c.inputs[variables[k]!]!.layout;
       if (!g) return;
+      // A float32 gradient that overflowed is at least float32's overflow threshold in size.
+      const overflow = g instanceof Float32Array ? FLOAT32_OVERFLOW : Number.POSITIVE_INFINITY;
       for (let i = 0; i < x.data.length; i++) {
-        const term = Math.abs(x.data[i]! * g[i]!);
+        const term = Math.abs(x.data[i]!) * Math.min(Math.abs(g[i]!), overflow);
         if (layout) scale[sampleOf(layout, i)]! += term;
         else shared += term;
       }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setKernelBackend } from '../../src/kernels/index.js';
 import { TripletLoss } from '../../src/loss/triplet.js';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
@@ -217,6 +218,49 @@ describe('TripletLoss', () => {
       f64([[1, 0]]),
     );
     assert.equal(infinite.data[0], Number.POSITIVE_INFINITY);
+  });
+
+  test('an anchor far from both points: the true ℓ on every path and backend, not rounding noise', () => {
+    // a = 1e30 and p, q near 0: (p − a)² and (q − a)² both round to a², so the difference of
+    // squares gives 0 and ℓ = margin; the true term (p − q) · (p + q − 2a) is ±2e30 per element.
+    const backends = ['wasm', 'js'] as const;
+    try {
+      for (const backend of backends) {
+        setKernelBackend(backend);
+        for (const make of [f32, f64]) {
+          const rows = () => [
+            make([
+              [1e30, 1e30, 1e30, 1e30, 0],
+              [1e30, 1e30, 1e30, 1e30, 0],
+            ]),
+            make([
+              [1, 2, 1, 2, 0.5],
+              [2, 3, 2, 3, 0.5],
+            ]),
+            make([
+              [2, 3, 2, 3, 0.25],
+              [1, 2, 1, 2, 0.25],
+            ]),
+          ];
+          const [a, p, q] = rows();
+          // Row 0: Σ (p − q)(p + q − 2a) = 4 · 2e30 (less 12) plus 0.1875; row 1: −8e30, inactive.
+          const expected = [8e30, 0];
+          const unrecorded = new TripletLoss().forward(a!, p!, q!);
+          const { loss, grads } = lossAndGradients(new TripletLoss(), ([x, y, z]) => [x!, y!, z!], rows());
+          const where = `${backend} ${a!.dtype}`;
+          assertClose(unrecorded.data, expected, 1e-6, 0, `${where} unrecorded`);
+          assertClose(loss.data, expected, 1e-6, 0, `${where} recorded`);
+          // The anchor's gradient 2(q − p) on the active row, exact zeros on the inactive one.
+          assert.deepEqual(
+            Array.from(grads[0]!.data),
+            [2, 2, 2, 2, -0.5, 0, 0, 0, 0, 0],
+            `${where} gradient`,
+          );
+        }
+      }
+    } finally {
+      setKernelBackend('auto');
+    }
   });
 
   test('errors: element counts, a growing sampleWeight, axes, options', () => {
