@@ -11,7 +11,7 @@ import {
   residualSlopes,
   residualValues,
 } from '../kernels/residual.js';
-import type { ForwardGradientCall } from './_base/index.js';
+import type { Loss } from './_base/index.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 
 /** An elementwise loss of the residual label − pred. */
@@ -29,7 +29,7 @@ export abstract class ResidualElementwiseLoss extends PairElementwiseLoss {
   }
 
   // The same ℓ and gradient in one pass, for recorded calls (see Loss.forwardGradient).
-  protected override forwardGradient(call: ForwardGradientCall<undefined, undefined>): void {
+  protected override forwardGradient(call: Loss.ForwardGradientCall<undefined, undefined>): void {
     const { prepared, sampleSize, scales, sums, gradient } = call;
     const [pred, label] = prepared.arrays;
     residualLossGradient(

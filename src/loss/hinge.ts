@@ -1,7 +1,7 @@
 import type { NDArray } from '../ndarray/ndarray.js';
 import { mul, relu, sub } from '../ops/elementwise.js';
 import { type MarginLossOptions, MarginElementwiseLoss } from './_margin.js';
-import type { Prepared } from './_base/index.js';
+import type { Loss } from './_base/index.js';
 
 /** Options of {@link HingeLoss}: `margin` (default 1), `weight`, `batchAxis`. */
 export type HingeLossOptions = MarginLossOptions;
@@ -40,7 +40,7 @@ export class HingeLoss extends MarginElementwiseLoss {
 
   protected readonly kind = 'hinge';
 
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     return relu(sub(this.margin, mul(pred!, label!)));
   }
 }

@@ -1,10 +1,10 @@
 import type { NDArray } from '../ndarray/ndarray.js';
 import { abs, add, mul, softplus, sub } from '../ops/elementwise.js';
 import { PointwiseLoss } from './_elementwise.js';
-import type { LossOptions, Prepared } from './_base/index.js';
+import type { Loss } from './_base/index.js';
 
 /** Options of {@link LogCoshLoss}: `weight` and `batchAxis`. */
-export type LogCoshLossOptions = LossOptions;
+export type LogCoshLossOptions = Loss.Options;
 
 /**
  * Log-cosh loss (Keras `LogCosh`, Optax `log_cosh`), with r = pred − label:
@@ -57,7 +57,7 @@ export class LogCoshLoss extends PointwiseLoss {
 
   // |r| + softplus(−2|r|) − log 2: the derivative sign(r) · (1 − 2σ(−2|r|)) = tanh r, 0 at r = 0
   // (|x|′(0) = 0), and its second derivative 1 − tanh² r; no cosh to overflow.
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     const magnitude = abs(sub(pred!, label!));
     return sub(add(magnitude, softplus(mul(magnitude, -2))), Math.LN2);
   }

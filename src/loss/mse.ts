@@ -1,11 +1,11 @@
 import type { NDArray } from '../ndarray/ndarray.js';
 import { square, sub } from '../ops/elementwise.js';
 import type { ResidualLoss } from '../kernels/residual.js';
-import type { LossOptions, Prepared } from './_base/index.js';
+import type { Loss } from './_base/index.js';
 import { ResidualElementwiseLoss } from './_residual.js';
 
 /** Options of {@link MSELoss}: `weight` and `batchAxis`. */
-export type MSELossOptions = LossOptions;
+export type MSELossOptions = Loss.Options;
 
 /**
  * Mean squared error (PyTorch's `mse_loss`, without Gluon's ½):
@@ -47,7 +47,7 @@ export class MSELoss extends ResidualElementwiseLoss {
     super(options, []);
   }
 
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     return square(sub(label!, pred!));
   }
 }

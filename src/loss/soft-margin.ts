@@ -2,10 +2,10 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { mul, neg, softplus } from '../ops/elementwise.js';
 import { sigmoidScalar, softplusScalar } from '../kernels/elementwise.js';
 import { PointwiseLoss } from './_elementwise.js';
-import type { LossOptions, Prepared } from './_base/index.js';
+import type { Loss } from './_base/index.js';
 
 /** Options of {@link SoftMarginLoss}: `weight` and `batchAxis`. */
-export type SoftMarginLossOptions = LossOptions;
+export type SoftMarginLossOptions = Loss.Options;
 
 /**
  * Soft margin loss (PyTorch's `soft_margin_loss`), a two-class logistic loss on signed labels:
@@ -58,7 +58,7 @@ export class SoftMarginLoss extends PointwiseLoss {
     return -pred * sigmoidScalar(-label * pred);
   }
 
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     return softplus(neg(mul(label!, pred!)));
   }
 }

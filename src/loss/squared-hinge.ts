@@ -1,7 +1,7 @@
 import type { NDArray } from '../ndarray/ndarray.js';
 import { mul, relu, square, sub } from '../ops/elementwise.js';
 import { type MarginLossOptions, MarginElementwiseLoss } from './_margin.js';
-import type { Prepared } from './_base/index.js';
+import type { Loss } from './_base/index.js';
 
 /** Options of {@link SquaredHingeLoss}: `margin` (default 1), `weight`, `batchAxis`. */
 export type SquaredHingeLossOptions = MarginLossOptions;
@@ -40,7 +40,7 @@ export class SquaredHingeLoss extends MarginElementwiseLoss {
 
   protected readonly kind = 'squaredHinge';
 
-  twin({ arrays: [pred, label] }: Prepared): NDArray {
+  twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     return square(relu(sub(this.margin, mul(pred!, label!))));
   }
 }
