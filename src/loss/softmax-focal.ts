@@ -97,7 +97,16 @@ interface FocalExtra extends FocalAlpha {
  * SoftmaxCrossEntropyLoss), 1 − p_j = −expm1(log p_j) keeps its digits for a near-certain class,
  * and log p_j / (1 − p_j) is taken as its limit −1 where p_j = 1, so logits of any finite size
  * (±1e30 included) give finite losses and gradients. A zero label on an impossible class
- * (log p = −∞) contributes 0. Only two numbers per row are kept for the backward pass.
+ * (log p = −∞) contributes 0. Only two numbers per row are kept for the backward pass. A NaN
+ * logit makes its row's loss and gradient NaN and touches no other row.
+ *
+ * **Paths**: a recorded call with sparse labels and the class axis last, where only `pred`
+ * needs a gradient (SoftmaxCrossEntropyLoss's conditions), computes ℓ and the gradient in one
+ * call: with g_y as above, a row's gradient is (−g_y)·(softmax(pred) − onehot(label)), so the
+ * softmax kernels compute the row normalisers (wasm for float32) and then that gradient with a
+ * scale per row, the label's entry as −g_y·expm1(log p_y). Other calls (dense labels, another
+ * class axis, an unrecorded forward, a sampleWeight that needs a gradient, `reduction: 'none'`)
+ * take the block path, which uses the same kernels where the class axis is last.
  *
  * @example
  * ```ts
