@@ -97,10 +97,17 @@ export interface SparseFocalOnePass {
 }
 
 /**
- * ℓ and its scaled gradient in one call (SoftmaxFocalLoss's forwardGradient): the row
- * normalisers (wasm for float32), then per row ℓ = focalTerm(log p_y) and s_r = −scale·g_y in
- * float64, then s_r·(p − onehot(y)) by {@link scaledRowGradients}. With `fromLogits` only the
- * label's entry, scale·g_y, is nonzero.
+ * Logits per piece of a one-pass call: a piece's logits and gradient (512 KiB each in float32)
+ * stay in a core's L2 cache from the normaliser pass to the gradient pass, which then reads the
+ * logits from cache rather than memory (~10% of a [4096, 1000] float32 step).
+ */
+const PIECE_LOGITS = 1 << 17;
+
+/**
+ * ℓ and its scaled gradient in one call (SoftmaxFocalLoss's forwardGradient), piece by piece:
+ * the row normalisers (wasm for float32), then per row ℓ = focalTerm(log p_y) and
+ * s_r = −scale·g_y in float64, then s_r·(p − onehot(y)) by {@link scaledRowGradients}. With
+ * `fromLogits` only the label's entry, scale·g_y, is nonzero.
  */
 export function sparseFocalOnePass(args: SparseFocalOnePass): void {
   const { x, classes, labels, alpha, gamma, fromLogits, scales, sums, out, memory } = args;
@@ -109,27 +116,48 @@ export function sparseFocalOnePass(args: SparseFocalOnePass): void {
   // Per row its scale and (on logits) its two normalisers.
   const scratch = memory.takeArray('float64', 3 * rows) as Float64Array;
   const rowScales = scratch.subarray(0, rows);
-  const normalizers = fromLogits
-    ? null
-    : { shift: scratch.subarray(rows, 2 * rows), logSum: scratch.subarray(2 * rows) };
-  if (normalizers) softmaxRowNormalizers({ x, classes, ...normalizers });
-  for (let s = 0, r = 0; s < scales.length; s++) {
-    let total = 0;
-    for (const last = r + perSample; r < last; r++) {
+  const shift = scratch.subarray(rows, 2 * rows);
+  const logSum = scratch.subarray(2 * rows);
+  sums.fill(0);
+  const normalizers = fromLogits ? null : { shift, logSum };
+  const per = Math.max(1, Math.floor(PIECE_LOGITS / classes));
+  for (let begin = 0; begin < rows; begin += per) {
+    const end = Math.min(rows, begin + per);
+    const pieceX = rowsOf(x, begin, end, classes);
+    const pieceShift = rowsOf(shift, begin, end, 1);
+    const pieceLogSum = rowsOf(logSum, begin, end, 1);
+    if (normalizers) softmaxRowNormalizers({ x: pieceX, classes, shift: pieceShift, logSum: pieceLogSum });
+    for (let r = begin; r < end; r++) {
+      const s = Math.floor(r / perSample);
       const c = labels[r]!;
       const a = alphaOf(alpha, c);
       const logP = logProbabilityAt(x, normalizers, r * classes + c, r);
-      total += focalTerm(logP, 1, a, gamma);
+      sums[s]! += focalTerm(logP, 1, a, gamma);
       rowScales[r] = -scales[s]! * focalSlope(logP, 1, a, gamma);
     }
-    sums[s] = total;
+    if (normalizers)
+      scaledRowGradients({
+        x: pieceX,
+        classes,
+        shift: pieceShift,
+        logSum: pieceLogSum,
+        scale: rowsOf(rowScales, begin, end, 1),
+        labels: rowsOf(labels, begin, end, 1),
+        out: rowsOf(out, begin, end, classes),
+      });
   }
-  if (normalizers) scaledRowGradients({ x, classes, ...normalizers, scale: rowScales, labels, out });
-  else {
+  if (fromLogits) {
     out.fill(0);
     for (let r = 0; r < rows; r++) out[r * classes + labels[r]!] = -rowScales[r]!;
   }
   memory.giveBackArray(scratch);
+}
+
+/** Rows [begin, end) of `width` elements each, as a view (the array itself when that is all of it). */
+function rowsOf<T extends TypedArray>(array: T, begin: number, end: number, width: number): T {
+  return begin === 0 && end * width === array.length
+    ? array
+    : (array.subarray(begin * width, end * width) as T);
 }
 
 /** The arguments of {@link sparseFocalGradient}: a block's rows, dℓ per row, pred's gradient. */

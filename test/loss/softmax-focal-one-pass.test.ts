@@ -160,6 +160,22 @@ describe('SoftmaxFocalLoss one-pass path', () => {
     });
   }
 
+  test('a call of several pieces (the rows of a sample on both sides of a piece boundary) equals the block path', () => {
+    // 150 rows of 1000 logits: pieces of 131 rows, so sample 43 (rows 129-131) spans two.
+    for (const dtype of ['float32', 'float64'] as const) {
+      const pred = logits(19, [50, 3, 1000], dtype);
+      const label = classes(20, [50, 3], 1000);
+      const sampleWeight = array(
+        Array.from({ length: 50 }, (_, i) => 1 + (i % 4)),
+        { dtype },
+      );
+      const { onePass, block } = bothPaths({ alpha: 0.3, gamma: 2.5 }, pred, label, sampleWeight);
+      const { rtol, atol } = TOLERANCE[dtype];
+      assertClose(onePass.loss, block.loss, rtol, atol, `${dtype} loss`);
+      assertClose(onePass.grad, block.grad, rtol, atol, `${dtype} gradient`);
+    }
+  });
+
   test('float64 one-pass gradients equal finite differences and the twin (several rows per sample)', () => {
     const cases: [SoftmaxFocalLossOptions, number[]][] = [
       [{}, [4, 5]],
