@@ -1,8 +1,18 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { logSoftmax } from '../ops/activation.js';
 import { equal, expm1, mul, neg, pow, where } from '../ops/elementwise.js';
+import { checkedIndexData } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
+import type { FloatArray } from '../kernels/_spans.js';
+import {
+  alphaOf,
+  type FocalAlpha,
+  focalSlope,
+  focalTerm,
+  normalizeRows,
+  sparseFocalGradient,
+  sparseFocalOnePass,
+} from './_softmax-focal-rows.js';
 import {
   allocateNormalizers,
   type ClassLayout,
@@ -11,7 +21,6 @@ import {
   classAxisLoss,
   classEntry,
   logProbabilityAt,
-  logSoftmaxRows,
   perClassOption,
   type RowNormalizers,
   Runs,
@@ -40,14 +49,12 @@ export interface SoftmaxFocalLossOptions extends Loss.Options {
   fromLogits?: boolean;
 }
 
-/** Per-call settings the block functions read. */
-interface FocalExtra {
+/** Per-call settings the hooks read, the class weights a_c among them (see FocalAlpha). */
+interface FocalExtra extends FocalAlpha {
   readonly axis: number;
   readonly layout: ClassLayout;
   /** Each row's class (sparse labels), or null for dense labels. */
   readonly labels: Int32Array | null;
-  /** a_c for every class c (1 with `alpha: null`). */
-  readonly classAlpha: Float64Array;
 }
 
 /**
@@ -90,7 +97,16 @@ interface FocalExtra {
  * SoftmaxCrossEntropyLoss), 1 − p_j = −expm1(log p_j) keeps its digits for a near-certain class,
  * and log p_j / (1 − p_j) is taken as its limit −1 where p_j = 1, so logits of any finite size
  * (±1e30 included) give finite losses and gradients. A zero label on an impossible class
- * (log p = −∞) contributes 0. Only two numbers per row are kept for the backward pass.
+ * (log p = −∞) contributes 0. Only two numbers per row are kept for the backward pass. A NaN
+ * logit makes its row's loss and gradient NaN and touches no other row.
+ *
+ * **Paths**: a recorded call with sparse labels and the class axis last, where only `pred`
+ * needs a gradient (SoftmaxCrossEntropyLoss's conditions), computes ℓ and the gradient in one
+ * call: with g_y as above, a row's gradient is (−g_y)·(softmax(pred) − onehot(label)), so the
+ * softmax kernels compute the row normalisers (wasm for float32) and then that gradient with a
+ * scale per row, the label's entry as −g_y·expm1(log p_y). Other calls (dense labels, another
+ * class axis, an unrecorded forward, a sampleWeight that needs a gradient, `reduction: 'none'`)
+ * take the block path, which uses the same kernels where the class axis is last.
  *
  * @example
  * ```ts
@@ -136,28 +152,41 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     const pred = inputs[0]!;
     const { axis, layout, lossShape, batchAxis } = classAxisLoss(this.name, pred, this.axis, this.batchAxis);
     const named = { name: 'pred', shape: pred.shape, axis };
-    let classAlpha: Float64Array;
-    if (this.alpha instanceof Float64Array) {
-      checkPerClassLength(this.name, 'alpha', this.alpha, named);
-      classAlpha = this.alpha;
-    } else {
-      classAlpha = new Float64Array(layout.size).fill(this.alpha ?? 1);
-    }
+    const { alpha } = this;
+    const classAlpha = alpha instanceof Float64Array ? alpha : null;
+    if (classAlpha) checkPerClassLength(this.name, 'alpha', classAlpha, named);
+    const uniformAlpha = classAlpha ? 1 : ((alpha as number | null) ?? 1);
     if (!this.sparseLabel) {
       const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
-      const extra: FocalExtra = { axis, layout, labels: null, classAlpha };
+      const extra: FocalExtra = { axis, layout, labels: null, classAlpha, uniformAlpha };
       return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra };
     }
-    const labels = sparseClassLabels(this.name, inputs[1]!, named);
-    const extra: FocalExtra = { axis, layout, labels, classAlpha };
+    // int32 labels of the right count are checked in place (no copy per call), as SoftmaxCE's.
+    const label = inputs[1]!;
+    const labels =
+      label.data instanceof Int32Array && label.size === layout.outer * layout.inner
+        ? checkedIndexData(this.name, 'label', label, layout.size)
+        : sparseClassLabels(this.name, label, named);
+    const extra: FocalExtra = { axis, layout, labels, classAlpha, uniformAlpha };
     return { arrays: [pred], sources: [0], lossShape, batchAxis, extra };
   }
 
-  /** The row normalisers of the log-softmax (null with `fromLogits`), two numbers per row. */
+  /**
+   * The row normalisers of the log-softmax (null with `fromLogits`), two numbers per row, filled
+   * by the forward blocks and read by the backward ones; those of a finished call come back from
+   * the loss's CallMemory (see releaseState).
+   */
   protected override createState(prepared: Loss.Prepared<FocalExtra>): RowNormalizers | null {
     if (this.fromLogits) return null;
     const { outer, inner } = prepared.extra!.layout;
-    return allocateNormalizers(outer * inner);
+    const rows = outer * inner;
+    const free = this.callMemory.takeFree(normalizersKind(rows)) as RowNormalizers | undefined;
+    return free ?? allocateNormalizers(rows);
+  }
+
+  /** Called once nothing reads the call's normalisers any more (see Loss.releaseState). */
+  protected override releaseState(normalizers: RowNormalizers | null): void {
+    if (normalizers) this.callMemory.giveBack(normalizersKind(normalizers.shift.length), normalizers);
   }
 
   /** Every gradient element is assigned, except sparse labels with `fromLogits` (one entry per row). */
@@ -168,18 +197,15 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
   // ℓ has one element per row: the block [begin, end) of ℓ is the rows [begin, end) of pred.
   protected forwardBlock(call: Loss.ForwardBlockCall<FocalExtra, RowNormalizers | null>): void {
     const { prepared, state, begin, end, out } = call;
-    const { layout, labels, classAlpha } = prepared.extra!;
+    const extra = prepared.extra!;
+    const { layout, labels } = extra;
     const x = prepared.arrays[0]!.data;
-    if (state) logSoftmaxRows(x, layout, begin, end, state);
+    if (state) normalizeRows(x, layout, begin, end, state);
     if (labels) {
       for (let r = begin, j = 0; r < end; r++, j++) {
         const c = labels[r]!;
-        out[j] = focalTerm(
-          logProbabilityAt(x, state, classEntry(layout, r, c), r),
-          1,
-          classAlpha[c]!,
-          this.gamma,
-        );
+        const logP = logProbabilityAt(x, state, classEntry(layout, r, c), r);
+        out[j] = focalTerm(logP, 1, alphaOf(extra, c), this.gamma);
       }
       return;
     }
@@ -189,21 +215,53 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     for (const run = new Runs(rows, true); run.next(); ) {
       const { step, jStep, last } = run;
       for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep) {
-        const a = classAlpha[classOf(layout, k)]!;
+        const a = alphaOf(extra, classOf(layout, k));
         out[j]! += focalTerm(logProbabilityAt(x, state, k, r), z[k]!, a, this.gamma);
       }
     }
   }
 
+  /**
+   * The one-pass hook covers sparse labels with the class axis last, on logits or (`fromLogits`)
+   * log-probabilities; dense labels and another class axis take the block path.
+   */
+  protected override canFuseGradient(prepared: Loss.Prepared<FocalExtra>): boolean {
+    const { layout, labels } = prepared.extra!;
+    return labels !== null && layout.inner === 1;
+  }
+
+  // ℓ and pred's gradient in one call, for recorded calls (see Loss.forwardGradient): the row
+  // normalisers, then per row ℓ and its coefficient, then the scaled softmax gradient
+  // (sparseFocalOnePass). A sample holds sampleSize / classes consecutive rows.
+  protected override forwardGradient(
+    call: Loss.ForwardGradientCall<FocalExtra, RowNormalizers | null>,
+  ): void {
+    const { prepared, scales, sums, gradient } = call;
+    const extra = prepared.extra!;
+    sparseFocalOnePass({
+      x: prepared.arrays[0]!.data as FloatArray,
+      classes: extra.layout.size,
+      labels: extra.labels!,
+      alpha: extra,
+      gamma: this.gamma,
+      fromLogits: this.fromLogits,
+      scales,
+      sums,
+      out: gradient as FloatArray,
+      memory: this.callMemory,
+    });
+  }
+
   protected backwardBlock(call: Loss.BackwardBlockCall<FocalExtra, RowNormalizers | null>): void {
     const { prepared, state, begin, end, dLoss, grads } = call;
     const [dPred, dLabel] = grads;
-    const { layout, labels, classAlpha } = prepared.extra!;
+    const extra = prepared.extra!;
+    const { layout, labels } = extra;
     const x = prepared.arrays[0]!.data;
     const rows = classRows(prepared, state, begin, end);
     const { gamma } = this;
     if (labels) {
-      if (dPred) sparseBackward(rows, labels, classAlpha, gamma, dLoss, dPred);
+      if (dPred) sparseFocalGradient({ rows, labels, alpha: extra, gamma, dLoss, dPred });
       return;
     }
     const z = prepared.arrays[1]!.data;
@@ -213,7 +271,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
       for (const run = new Runs(rows, true); run.next(); ) {
         const { step, jStep, last } = run;
         for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep) {
-          const a = classAlpha[classOf(layout, k)]!;
+          const a = alphaOf(extra, classOf(layout, k));
           rowSums[j]! += dLoss[j]! * focalSlope(logProbabilityAt(x, state, k, r), z[k]!, a, gamma);
         }
       }
@@ -222,7 +280,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     for (const run = new Runs(rows, true); run.next(); ) {
       const { step, jStep, last } = run;
       for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep) {
-        const a = classAlpha[classOf(layout, k)]!;
+        const a = alphaOf(extra, classOf(layout, k));
         const logP = logProbabilityAt(x, state, k, r);
         if (dPred) {
           const slope = dLoss[j]! * focalSlope(logP, z[k]!, a, gamma);
@@ -234,7 +292,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
   }
 
   twin(prepared: Loss.Prepared<FocalExtra>): NDArray {
-    const { axis, labels, classAlpha, layout } = prepared.extra!;
+    const { axis, labels, classAlpha, uniformAlpha, layout } = prepared.extra!;
     const pred = prepared.arrays[0]!;
     const logP = this.fromLogits ? pred : logSoftmax(pred, axis);
     const modulation = pow(neg(expm1(logP)), this.gamma);
@@ -249,7 +307,9 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
       label = prepared.arrays[1]!;
     }
     const alphaShape = pred.shape.map((d, i) => (i === axis ? d : 1));
-    const alpha = new NDArray(Float64Array.from(classAlpha), alphaShape).astype(pred.dtype);
+    const alpha = classAlpha
+      ? new NDArray(Float64Array.from(classAlpha), alphaShape).astype(pred.dtype)
+      : uniformAlpha;
     // A zero label on an impossible class is a mask: that log p is replaced by 0 first, so
     // neither the value nor a gradient sees 0 · ∞.
     const masked = mul(equal(label, 0), equal(logP, Number.NEGATIVE_INFINITY));
@@ -258,57 +318,9 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
   }
 }
 
-// Derivation. With L = log p (from the shifted log-sum-exp) and u = 1 − p = −expm1(L), the term
-// of a class is T = −a·y·u^γ·L, so ∂T/∂y = −a·u^γ·L (focalTerm with y = 1) and, since
-// ∂u/∂L = −p, ∂T/∂L = −a·y·u^γ·(1 − γ·p·L/u). L/u → −1 as p → 1 (L ≈ −u), so it is taken as −1
-// where u = 0; p·L/u is 0 where p = 0 (L = −∞). Through the log-softmax, ∂/∂x_k = g_k − p_k Σ_j g_j.
-
-/** The term −a·y·(1 − p)^γ·log p of one class; 0 for a zero label (even where log p = −∞). */
-function focalTerm(logP: number, y: number, a: number, gamma: number): number {
-  if (y === 0) return 0;
-  return -a * y * (-Math.expm1(logP)) ** gamma * logP;
-}
-
-/** ∂(focalTerm)/∂log p: −a·y·(1 − p)^γ·(1 − γ·p·log p/(1 − p)); 0 for a zero label. */
-function focalSlope(logP: number, y: number, a: number, gamma: number): number {
-  if (y === 0) return 0;
-  if (gamma === 0) return -a * y;
-  const complement = -Math.expm1(logP);
-  const p = Math.exp(logP);
-  const pTimesRatio = p === 0 ? 0 : complement === 0 ? -p : (p * logP) / complement;
-  return -a * y * complement ** gamma * (1 - gamma * pTimesRatio);
-}
-
-/**
- * Sparse labels: only the label's class has a term, so ∂ℓ/∂x_k = −p_k·g for k ≠ label and
- * (1 − p)·g at the label (g alone at the label, 0 elsewhere, with fromLogits).
- */
-function sparseBackward(
-  rows: ClassRows,
-  labels: Int32Array,
-  classAlpha: Float64Array,
-  gamma: number,
-  dLoss: Float64Array,
-  dPred: TypedArray,
-): void {
-  const { x, layout, normalizers, begin, end } = rows;
-  const slopes = new Float64Array(end - begin);
-  for (let r = begin, j = 0; r < end; r++, j++) {
-    const c = labels[r]!;
-    const logP = logProbabilityAt(x, normalizers, classEntry(layout, r, c), r);
-    slopes[j] = dLoss[j]! * focalSlope(logP, 1, classAlpha[c]!, gamma);
-  }
-  if (normalizers) {
-    for (const run = new Runs(rows, true); run.next(); ) {
-      const { step, jStep, last } = run;
-      for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
-        dPred[k] = -slopes[j]! * Math.exp(logProbabilityAt(x, normalizers, k, r));
-    }
-  }
-  for (let r = begin, j = 0; r < end; r++, j++) {
-    const k = classEntry(layout, r, labels[r]!);
-    dPred[k] = normalizers ? -slopes[j]! * Math.expm1(logProbabilityAt(x, normalizers, k, r)) : slopes[j]!;
-  }
+/** The CallMemory kind of the normalisers of `rows` rows. */
+function normalizersKind(rows: number): string {
+  return `softmax-focal-normalizers ${rows}`;
 }
 
 function classRows(
