@@ -28,6 +28,8 @@ import {
   lossBatchAxis,
 } from './_base/index.js';
 import { BlockSum } from './_block-sum.js';
+import { KL_EPSILON, klDivOnePass } from './_kl-div-one-pass.js';
+import type { FloatArray } from '../kernels/_spans.js';
 
 /** How ℓ is reduced over the class axis before the per-sample mean. */
 export type KLClassReduction = 'mean' | 'sum';
@@ -54,7 +56,7 @@ export interface KLDivLossOptions extends Loss.Options {
 }
 
 /** The epsilon Gluon adds inside log(label + ε), kept so values match Gluon's. */
-const EPSILON = 1e-12;
+const EPSILON = KL_EPSILON;
 
 /** Per-call settings the kernels read. */
 interface KLExtra {
@@ -243,6 +245,34 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
         else out[j] = term;
       }
     }
+  }
+
+  /**
+   * The one-pass kernel (see _kl-div-one-pass.ts) covers a label of pred's shape (no broadcast),
+   * probabilities (not `logTarget`), and with `fromLogits: false` the class axis last; both
+   * classReductions (they differ only in the per-sample scale). Other calls take the block path.
+   */
+  protected override canFuseGradient(prepared: Loss.Prepared<KLExtra>): boolean {
+    const { layout, labelIndex } = prepared.extra!;
+    return labelIndex === null && !this.logTarget && (this.fromLogits || layout.inner === 1);
+  }
+
+  // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
+  // per row s · (p · Σ z − z) through the log-softmax, −s · z with fromLogits.
+  protected override forwardGradient(call: Loss.ForwardGradientCall<KLExtra, KLState>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [pred, label] = prepared.arrays;
+    klDivOnePass({
+      memory: this.callMemory,
+      x: pred!.data as FloatArray,
+      z: label!.data,
+      classes: prepared.extra!.layout.size,
+      fromLogits: this.fromLogits,
+      sampleSize,
+      scales,
+      sums,
+      gradient: gradient as FloatArray,
+    });
   }
 
   // pred's gradient: assigned per element, except that through the log-softmax of the Gluon mean
