@@ -28,7 +28,7 @@ import {
   lossBatchAxis,
 } from './_base/index.js';
 import { BlockSum } from './_block-sum.js';
-import { KL_EPSILON, klDivOnePass } from './_kl-div-one-pass.js';
+import { KL_EPSILON, klDivOnePass, klTerm } from './_kl-div-one-pass.js';
 import type { FloatArray } from '../kernels/_spans.js';
 
 /** How ℓ is reduced over the class axis before the per-sample mean. */
@@ -66,17 +66,6 @@ interface KLExtra {
   readonly layout: ClassLayout;
   /** For each element of pred, the offset of its label value; null when the shapes are equal. */
   readonly labelIndex: Int32Array | null;
-}
-
-/**
- * One term z · (log(z + ε) − log p). Its −z · log p part is crossEntropyTerm of _class-rows.ts,
- * kept inside one product here (Gluon's rounding) and with its own zero-label rule: a zero label
- * contributes 0 whatever log p is (0 · log 0 = 0: an impossible class with no label mass is not
- * an error), except that a NaN prediction still propagates.
- */
-function klTerm(z: number, logProbability: number): number {
-  if (z === 0) return Number.isNaN(logProbability) ? logProbability : 0;
-  return z * (Math.log(z + EPSILON) - logProbability);
 }
 
 /** ∂/∂z of z · (log(z + ε) − log p): log(z + ε) + z / (z + ε) − log p. */
