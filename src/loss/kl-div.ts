@@ -214,6 +214,11 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
 
   protected forwardBlock(call: Loss.ForwardBlockCall<KLExtra, KLState>): void {
     const { prepared, state, begin, end, out } = call;
+    const { layout, labelIndex } = prepared.extra!;
+    if (labelIndex === null && !this.logTarget && layout.inner === 1) {
+      contiguousTerms(call, this.classReduction === 'sum');
+      return;
+    }
     const rows = classRows(prepared, state, begin, end);
     const label = denseLabel(prepared, state);
     // The label as given (t with logTarget, else the probabilities z themselves).
@@ -238,12 +243,17 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
 
   /**
    * The one-pass kernel (see _kl-div-one-pass.ts) covers a label of pred's shape (no broadcast),
-   * probabilities (not `logTarget`), and with `fromLogits: false` the class axis last; both
-   * classReductions (they differ only in the per-sample scale). Other calls take the block path.
+   * probabilities (not `logTarget`), each sample's elements contiguous in pred (no axis longer
+   * than 1 before the batch axis) and, through the log-softmax, class rows that are contiguous
+   * (the class axis last) and inside one sample (not the batch axis); both classReductions (they
+   * differ only in the per-sample scale). Other calls take the block path.
    */
   protected override canFuseGradient(prepared: Loss.Prepared<KLExtra>): boolean {
-    const { layout, labelIndex } = prepared.extra!;
-    return labelIndex === null && !this.logTarget && (this.fromLogits || layout.inner === 1);
+    const { axis, layout, labelIndex } = prepared.extra!;
+    if (labelIndex !== null || this.logTarget) return false;
+    const { shape } = prepared.arrays[0]!;
+    for (let i = 0; i < prepared.batchAxis; i++) if (shape[i] !== 1) return false;
+    return this.fromLogits || (layout.inner === 1 && axis !== prepared.batchAxis);
   }
 
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
@@ -375,6 +385,34 @@ class RowMass {
     this.gradient = gradient;
     this.mass.fill(0);
     this.seen.fill(0);
+  }
+}
+
+/**
+ * forwardBlock for a label of pred's shape (probabilities) and rows contiguous along the class
+ * axis (or no log-softmax and no class sum, where the whole array is one row): the same terms in
+ * the same order as the runs, in plain loops (no per-element label offset or term selection).
+ * The block is the rows [begin, end) when `summed`, else the elements [begin, end).
+ */
+function contiguousTerms(call: Loss.ForwardBlockCall<KLExtra, KLState>, summed: boolean): void {
+  const { prepared, state, begin, end, out } = call;
+  const x = prepared.arrays[0]!.data;
+  const z = prepared.arrays[1]!.data;
+  const size = prepared.extra!.layout.size;
+  const normalizers = state.normalizers;
+  const first = summed ? begin * size : begin;
+  const last = summed ? end * size : end;
+  for (let k = first; k < last; ) {
+    const r = Math.floor(k / size);
+    const stop = Math.min(last, (r + 1) * size);
+    // log p = (x − shift) − logSum as logProbabilityAt (x itself with fromLogits).
+    const m = normalizers ? normalizers.shift[r]! : 0;
+    const l = normalizers ? normalizers.logSum[r]! : 0;
+    if (summed) {
+      let total = 0;
+      for (; k < stop; k++) total += klTerm(z[k]!, x[k]! - m - l);
+      out[r - begin] = total;
+    } else for (; k < stop; k++) out[k - begin] = klTerm(z[k]!, x[k]! - m - l);
   }
 }
 

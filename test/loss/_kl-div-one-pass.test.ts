@@ -329,6 +329,15 @@ describe('KLDivLoss one-pass path', () => {
       [{ fromLogits: false }, pred, distribution(72, [1, 4], 'float64')],
       [{ logTarget: true }, pred.logSoftmax(-1), distribution(73, [3, 4], 'float64').log()],
       [{ fromLogits: false, axis: 0 }, pred, distribution(74, [3, 4], 'float64')],
+      // The class axis is the batch axis: a softmax row holds several samples.
+      [{ fromLogits: false }, randomArray(77, [6], 1, 'float64'), distribution(78, [6], 'float64')],
+      // Samples along axis 1: each sample's elements are strided in pred.
+      [{ batchAxis: 1 }, pred.logSoftmax(-1), distribution(79, [3, 4], 'float64')],
+      [
+        { classReduction: 'sum', axis: 0, batchAxis: 1 },
+        pred.logSoftmax(0),
+        distribution(80, [4, 3], 'float64').transpose(),
+      ],
     ];
     for (const [options, p, z] of cases) {
       const loss = new CountingKLDiv(options);
@@ -336,7 +345,20 @@ describe('KLDivLoss one-pass path', () => {
       const out = record(() => loss.forward(variable, z));
       const [g] = grad(out, [variable]);
       assert.equal(loss.onePassCalls, 0, JSON.stringify(options));
-      assert.ok(Array.from(g!.data).every(Number.isFinite));
+      // The same numbers as the unrecorded forward and the twin's gradient.
+      assertClose(
+        out.data,
+        new KLDivLoss(options).forward(p, z).data,
+        1e-14,
+        0,
+        `${JSON.stringify(options)} loss`,
+      );
+      const twinVariable = array(p).attachGrad();
+      const [twin] = grad(
+        record(() => new KLDivLoss(options).reference(twinVariable, z)),
+        [twinVariable],
+      );
+      assertClose(g!.data, twin!.data, 1e-12, 1e-14, `${JSON.stringify(options)} gradient`);
     }
     // fromLogits with the class axis elsewhere: the terms are elementwise, so it still fuses.
     const loss = new CountingKLDiv({ classReduction: 'sum', axis: 1 });
