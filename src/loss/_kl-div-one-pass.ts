@@ -74,9 +74,18 @@ function logProbabilityTerms(call: KLOnePassCall): void {
   for (let sample = 0, k = 0; sample < scales.length; sample++) {
     const s = scales[sample]!;
     let total = 0;
+    // klTerm written out, reusing log(z + ε) while the label repeats (one-hot and smoothed labels).
+    let repeated = Number.NaN;
+    let logLabel = Number.NaN;
     for (const stop = k + sampleSize; k < stop; k++) {
       const v = z[k]!;
-      total += klTerm(v, x[k]!);
+      if (v !== 0) {
+        if (v !== repeated) {
+          repeated = v;
+          logLabel = Math.log(v + KL_EPSILON);
+        }
+        total += v * (logLabel - x[k]!);
+      } else if (Number.isNaN(x[k]!)) total = Number.NaN;
       gradient[k] = -s * v;
     }
     sums[sample] = total;
@@ -116,11 +125,21 @@ function logitPieces(call: KLOnePassCall): void {
       const l = logSum[r]!;
       let total = 0;
       let mass = 0;
+      // klTerm written out, reusing log(z + ε) while the label repeats (one-hot and smoothed labels).
+      let repeated = Number.NaN;
+      let logLabel = Number.NaN;
       for (const stop = k + classes; k < stop; k++) {
         const v = z[k]!;
         mass += v;
         // (x − shift) − logSum, as the block path's logProbabilityAt.
-        total += klTerm(v, x[k]! - m - l);
+        const logProbability = x[k]! - m - l;
+        if (v !== 0) {
+          if (v !== repeated) {
+            repeated = v;
+            logLabel = Math.log(v + KL_EPSILON);
+          }
+          total += v * (logLabel - logProbability);
+        } else if (Number.isNaN(logProbability)) total = Number.NaN;
       }
       sums[sample]! += total;
       rowScale[r] = scales[sample]! * mass;

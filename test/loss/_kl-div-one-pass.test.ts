@@ -135,6 +135,23 @@ describe('KLDivLoss one-pass path', () => {
             const weights = Array.from({ length: shape[0]! }, (_, n) => (n === 1 ? 0 : 0.5 + n));
             assertSamePaths(options, pred, label, array(weights, { dtype }), 'per-sample weights with a 0');
           }
+          // Smoothed one-hot labels (runs of one repeated value, whose log the loops reuse), with a
+          // NaN inside a run and a row of zeros.
+          const classes = 9;
+          const smoothed = Array.from({ length: 4 * classes }, (_, k): number =>
+            k % classes === Math.floor(k / classes) ? 0.92 : 0.01,
+          );
+          smoothed[2 * classes + 5] = Number.NaN;
+          smoothed.fill(0, 3 * classes);
+          const logits = randomArray(seed++, [4, classes], 2, dtype);
+          const pred = options.fromLogits === false ? logits : logits.logSoftmax(-1);
+          assertSamePaths(
+            options,
+            pred,
+            array(smoothed, { dtype }).reshape([4, classes]),
+            null,
+            'smoothed labels',
+          );
         }
       });
     }
