@@ -10,15 +10,22 @@
  *   kernels (softmaxRowNormalizers, softmaxGradientRows with the per-row scale s · Σ_c z_c) into
  *   float64 scratch, so a float32 gradient is rounded once, as on the block path.
  *
- * log(z + ε) is Math.log in float64, as on the block path. The kernel layer's vectorised float32
- * log (logInto) was measured as the alternative and rejected for accuracy: its error, float32
- * rounding of log z, is ~1e-7 · Σ z |log z| per row, which is small against the KL only when
- * the label is far from the prediction. At [64, 1000] float32 against the float64 value, the
- * worst relative error of a sample's KL was 5e-8 (as the block path) on random soft labels, but
- * 5e-4 when the label is the prediction plus 1% noise (KL ≈ 5e-5, a distillation run) and 70
- * (no correct digit) at 0.01% noise (KL ≈ 5e-9); with Math.log every case stays within one
- * float32 rounding. (It was also not the faster one here: the float32 logs go through wasm
- * memory a chunk at a time.)
+ * Accuracy against the float64 value (float32 [64, 1000], label = softmax(logits + noise), worst
+ * relative error of a sample's KL; measured with the block path's Math.log, which gives at most
+ * 5.7e-8, one float32 rounding, on every label below, zeros and 1e-40 included):
+ * - log(z + ε) is Math.log in float64, as on the block path, and reused while the label repeats
+ *   (one-hot and smoothed labels take a log per run). The kernel layer's vectorised float32 log
+ *   (logInto into a float32 scratch) was ~30% faster at [4096, 1000] (29 vs 42 ms a step with
+ *   fromLogits, on a busy machine) but its error, float32 rounding of log z (~1e-7 · Σ z |log z|
+ *   per row), is large against a small KL: 5e-6 at KL ≈ 5e-3, 7.5e-4 at KL ≈ 5e-5, 16 (no
+ *   digit) at KL ≈ 5e-9, so it was not taken.
+ * - Through the log-softmax the normalisers are softmaxRowNormalizers' (float32 exponentials
+ *   summed in float64, as SoftmaxCE's): an error δ ≲ 2e-7 in a row's log-sum-exp shifts its KL
+ *   by δ · Σ z, so the value is good to ~1e-7 absolute: 2.2e-6 relative at KL ≈ 5e-3, 2.5e-4 at
+ *   KL ≈ 5e-5, 11 at KL ≈ 5e-9 (the gradient is unaffected beyond float32 rounding of p). The
+ *   float64 normalisers (softmaxRowNormalizersFloat64) keep 5.4e-8 everywhere but cost a Math.exp
+ *   per element (62 → 102 ms a step). An unrecorded forward (the block path) keeps float64
+ *   normalisers, so an evaluation pass reports the float64 value.
  *
  * The zero-label rule is the block path's (see {@link klTerm}).
  * @module
