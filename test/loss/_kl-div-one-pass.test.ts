@@ -40,8 +40,12 @@ interface Outcome {
   readonly gradient: NDArray;
 }
 
-/** The one-pass call: recorded, only pred needs a gradient (asserts that the hook ran). */
-function onePass(
+/**
+ * A recorded call and pred's gradient, on the one-pass path (only pred needs a gradient) or the
+ * block path (the label needs one too); asserts which path ran.
+ */
+function runPath(
+  path: 'one-pass' | 'block',
   options: KLDivLossOptions,
   pred: NDArray,
   label: NDArray,
@@ -50,26 +54,10 @@ function onePass(
 ): Outcome {
   const loss = new CountingKLDiv(options);
   const p = array(pred).attachGrad();
-  const out = record(() => loss.forward(p, label, sampleWeight));
-  backward(out, head ?? null);
-  assert.equal(loss.onePassCalls, 1, 'the one-pass hook ran');
-  return { loss: out, gradient: p.grad! };
-}
-
-/** The block path: the same call with the label needing a gradient too. */
-function blockPath(
-  options: KLDivLossOptions,
-  pred: NDArray,
-  label: NDArray,
-  sampleWeight: NDArray | null = null,
-  head?: NDArray,
-): Outcome {
-  const loss = new CountingKLDiv(options);
-  const p = array(pred).attachGrad();
-  const z = array(label).attachGrad();
+  const z = path === 'block' ? array(label).attachGrad() : label;
   const out = record(() => loss.forward(p, z, sampleWeight));
   backward(out, head ?? null);
-  assert.equal(loss.onePassCalls, 0, 'the block path ran');
+  assert.equal(loss.onePassCalls, path === 'block' ? 0 : 1, `the ${path} path ran`);
   return { loss: out, gradient: p.grad! };
 }
 
@@ -83,8 +71,8 @@ function assertSamePaths(
 ): void {
   const shape = new KLDivLoss(options).forward(pred, label, sampleWeight).shape;
   const head = unevenHead(shape.reduce((a, b) => a * b, 1)).reshape(shape);
-  const fused = onePass(options, pred, label, sampleWeight, head);
-  const block = blockPath(options, pred, label, sampleWeight, head);
+  const fused = runPath('one-pass', options, pred, label, sampleWeight, head);
+  const block = runPath('block', options, pred, label, sampleWeight, head);
   const float32 = pred.dtype === 'float32';
   const largest = (values: NDArray) =>
     Math.max(0, ...Array.from(values.data, (v) => (Number.isFinite(v) ? Math.abs(v) : 0)));
@@ -212,10 +200,10 @@ describe('KLDivLoss one-pass path', () => {
       return total;
     });
     const options = { fromLogits: false, classReduction: 'sum' } as const;
-    assertClose(onePass(options, pred, label).loss.data, expected, 1e-13, 0, 'one-pass');
+    assertClose(runPath('one-pass', options, pred, label).loss.data, expected, 1e-13, 0, 'one-pass');
     assertClose(new KLDivLoss(options).forward(pred, label).data, expected, 1e-13, 0, 'unrecorded');
     // ∂/∂x = p · Σz − z per row (Σz = 1 here).
-    const gradient = onePass(options, pred, label).gradient.data;
+    const gradient = runPath('one-pass', options, pred, label).gradient.data;
     assertClose(
       gradient,
       Array.from(logP.data, (l, k) => Math.exp(l) - label.data[k]!),
@@ -251,8 +239,8 @@ describe('KLDivLoss one-pass path', () => {
         ],
         { dtype },
       );
-      const fused = onePass({ classReduction: 'sum' }, logProbabilities, labels);
-      const block = blockPath({ classReduction: 'sum' }, logProbabilities, labels);
+      const fused = runPath('one-pass', { classReduction: 'sum' }, logProbabilities, labels);
+      const block = runPath('block', { classReduction: 'sum' }, logProbabilities, labels);
       assertClose(fused.loss.data, block.loss.data, 1e-7, 0, 'fromLogits loss');
       assertClose(fused.gradient.data, block.gradient.data, 0, 0, 'fromLogits gradient');
       // Σ z · (log(z + ε) − log p) over the labelled classes only.
@@ -283,8 +271,8 @@ describe('KLDivLoss one-pass path', () => {
         { dtype },
       );
       for (const options of [{ fromLogits: false }, { fromLogits: false, classReduction: 'sum' as const }]) {
-        const one = onePass(options, logits, labels);
-        const other = blockPath(options, logits, labels);
+        const one = runPath('one-pass', options, logits, labels);
+        const other = runPath('block', options, logits, labels);
         assertClose(one.loss.data, other.loss.data, 1e-6, 0, `${JSON.stringify(options)} loss`);
         assertClose(
           one.gradient.data,
@@ -311,8 +299,8 @@ describe('KLDivLoss one-pass path', () => {
     ]);
     const weights = f64([Number.POSITIVE_INFINITY, 1, Number.NaN]);
     for (const options of [{ fromLogits: false }, { classReduction: 'sum' as const }]) {
-      const fused = onePass(options, pred, label, weights);
-      const block = blockPath(options, pred, label, weights);
+      const fused = runPath('one-pass', options, pred, label, weights);
+      const block = runPath('block', options, pred, label, weights);
       assertClose(fused.loss.data, block.loss.data, 1e-13, 0, `${JSON.stringify(options)} loss`);
     }
   });
