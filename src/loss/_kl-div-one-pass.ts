@@ -71,7 +71,9 @@ export interface KLOnePassCall {
 
 /** Writes `sums` and `gradient` as Loss.forwardGradient's contract asks (see the module comment). */
 export function klDivOnePass(call: KLOnePassCall): void {
-  if (call.fromLogits) logProbabilityTerms(call);
+  // An empty class axis (classReduction 'sum' keeps samples of no elements): every sum is 0.
+  if (call.x.length === 0) call.sums.fill(0);
+  else if (call.fromLogits) logProbabilityTerms(call);
   else logitPieces(call);
 }
 

@@ -372,6 +372,27 @@ describe('KLDivLoss one-pass path', () => {
     assert.equal(loss.onePassCalls, 1);
   });
 
+  test('an empty class axis (classReduction "sum"): zeros and an empty gradient, as the block path', () => {
+    for (const options of [
+      { fromLogits: false, classReduction: 'sum' as const },
+      { classReduction: 'sum' as const },
+    ]) {
+      for (const shape of [
+        [3, 0],
+        [3, 2, 0],
+      ]) {
+        const fused = runPath(
+          'one-pass',
+          options,
+          array(new Float64Array(0)).reshape(shape),
+          array(new Float64Array(0)).reshape(shape),
+        );
+        assert.deepEqual(Array.from(fused.loss.data), [0, 0, 0], `${JSON.stringify(options)} ${shape}`);
+        assert.deepEqual(fused.gradient.shape, shape);
+      }
+    }
+  });
+
   test('the loss object reuses its scratch and holds nothing between calls (same results twice)', () => {
     const loss: Loss = new KLDivLoss({ fromLogits: false });
     const pred = randomArray(81, [6, 7, 1000], 2, 'float32');
