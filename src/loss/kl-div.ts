@@ -1,4 +1,3 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import { formatShape, ShapeError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
@@ -28,6 +27,9 @@ import {
   lossBatchAxis,
 } from './_base/index.js';
 import { BlockSum } from './_block-sum.js';
+import { meanPredBackward, RowMass } from './_kl-div-row-mass.js';
+import { KL_EPSILON, klDivOnePass, klTerm } from './_kl-div-one-pass.js';
+import type { FloatArray } from '../kernels/_spans.js';
 
 /** How ℓ is reduced over the class axis before the per-sample mean. */
 export type KLClassReduction = 'mean' | 'sum';
@@ -54,7 +56,7 @@ export interface KLDivLossOptions extends Loss.Options {
 }
 
 /** The epsilon Gluon adds inside log(label + ε), kept so values match Gluon's. */
-const EPSILON = 1e-12;
+const EPSILON = KL_EPSILON;
 
 /** Per-call settings the kernels read. */
 interface KLExtra {
@@ -64,17 +66,6 @@ interface KLExtra {
   readonly layout: ClassLayout;
   /** For each element of pred, the offset of its label value; null when the shapes are equal. */
   readonly labelIndex: Int32Array | null;
-}
-
-/**
- * One term z · (log(z + ε) − log p). Its −z · log p part is crossEntropyTerm of _class-rows.ts,
- * kept inside one product here (Gluon's rounding) and with its own zero-label rule: a zero label
- * contributes 0 whatever log p is (0 · log 0 = 0: an impossible class with no label mass is not
- * an error), except that a NaN prediction still propagates.
- */
-function klTerm(z: number, logProbability: number): number {
-  if (z === 0) return Number.isNaN(logProbability) ? logProbability : 0;
-  return z * (Math.log(z + EPSILON) - logProbability);
 }
 
 /** ∂/∂z of z · (log(z + ε) − log p): log(z + ε) + z / (z + ε) − log p. */
@@ -131,6 +122,12 @@ function klLogTargetDerivative(t: number, logProbability: number): number {
  * **Stability**: the log-softmax is computed stably from per-row normalisers (no probability
  * buffer is stored); 0 · log 0 is 0, so labels of exactly 0 and impossible classes (log p = −∞)
  * give a zero term instead of NaN. A NaN stays in its own sample.
+ *
+ * **Training step**: a recorded call where only `pred` needs a gradient, with a label of pred's
+ * shape (not `logTarget`) and, with `fromLogits: false`, the class axis last, computes ℓ's sums and
+ * pred's gradient in one pass over cache-sized rows (see _kl-div-one-pass.ts: the softmax
+ * kernels' normalisers, so for float32 logits its value is good to ~1e-7 absolute where the
+ * unrecorded forward's float64 normalisers give float64 accuracy). Other calls take the block path.
  *
  * @example
  * ```ts
@@ -223,6 +220,11 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
 
   protected forwardBlock(call: Loss.ForwardBlockCall<KLExtra, KLState>): void {
     const { prepared, state, begin, end, out } = call;
+    const { layout, labelIndex } = prepared.extra!;
+    if (labelIndex === null && !this.logTarget && layout.inner === 1) {
+      contiguousTerms(call, this.classReduction === 'sum');
+      return;
+    }
     const rows = classRows(prepared, state, begin, end);
     const label = denseLabel(prepared, state);
     // The label as given (t with logTarget, else the probabilities z themselves).
@@ -243,6 +245,39 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
         else out[j] = term;
       }
     }
+  }
+
+  /**
+   * The one-pass kernel (see _kl-div-one-pass.ts) covers a label of pred's shape (no broadcast),
+   * probabilities (not `logTarget`), each sample's elements contiguous in pred (no axis longer
+   * than 1 before the batch axis) and, through the log-softmax, class rows that are contiguous
+   * (the class axis last) and inside one sample (not the batch axis); both classReductions (they
+   * differ only in the per-sample scale). Other calls take the block path.
+   */
+  protected override canFuseGradient(prepared: Loss.Prepared<KLExtra>): boolean {
+    const { axis, layout, labelIndex } = prepared.extra!;
+    if (labelIndex !== null || this.logTarget) return false;
+    const { shape } = prepared.arrays[0]!;
+    for (let i = 0; i < prepared.batchAxis; i++) if (shape[i] !== 1) return false;
+    return this.fromLogits || (layout.inner === 1 && axis !== prepared.batchAxis);
+  }
+
+  // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
+  // per row s · (p · Σ z − z) through the log-softmax, −s · z with fromLogits.
+  protected override forwardGradient(call: Loss.ForwardGradientCall<KLExtra, KLState>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [pred, label] = prepared.arrays;
+    klDivOnePass({
+      memory: this.callMemory,
+      x: pred!.data as FloatArray,
+      z: label!.data,
+      classes: prepared.extra!.layout.size,
+      fromLogits: this.fromLogits,
+      sampleSize,
+      scales,
+      sums,
+      gradient: gradient as FloatArray,
+    });
   }
 
   // pred's gradient: assigned per element, except that through the log-softmax of the Gluon mean
@@ -330,32 +365,30 @@ interface KLState {
 }
 
 /**
- * Through the log-softmax, ∂ℓ_j/∂x_k = [j = k] · (−z_j) + p_k · z_j for the ℓ elements j of k's
- * row, so pred's gradient is −g_k z_k + p_k · Σ_j g_j z_j: its second part needs the whole row's
- * dℓ, which a block boundary may split. Each block assigns the first part and adds g_j z_j to its
- * row's float64 sum; the block that completes a row (the last of its `size` elements) adds
- * p_k · sum to the whole row — or, when the whole row lies in that block (the usual case),
- * rewrites it from both parts at once, so a float32 gradient is rounded once. Every row
- * completes once per pass, so this is linear.
+ * forwardBlock for a label of pred's shape (probabilities) and rows contiguous along the class
+ * axis (or no log-softmax and no class sum, where the whole array is one row): the same terms in
+ * the same order as the runs, in plain loops (no per-element label offset or term selection).
+ * The block is the rows [begin, end) when `summed`, else the elements [begin, end).
  */
-class RowMass {
-  /** Σ g_j z_j over the elements of each row seen so far in this pass. */
-  readonly mass: Float64Array;
-  /** How many elements of each row have been seen in this pass. */
-  readonly seen: Int32Array;
-  private gradient: TypedArray | null = null;
-
-  constructor(rows: number) {
-    this.mass = new Float64Array(rows);
-    this.seen = new Int32Array(rows);
-  }
-
-  /** A new gradient array (a new backward pass) restarts the sums. */
-  begin(gradient: TypedArray): void {
-    if (gradient === this.gradient) return;
-    this.gradient = gradient;
-    this.mass.fill(0);
-    this.seen.fill(0);
+function contiguousTerms(call: Loss.ForwardBlockCall<KLExtra, KLState>, summed: boolean): void {
+  const { prepared, state, begin, end, out } = call;
+  const x = prepared.arrays[0]!.data;
+  const z = prepared.arrays[1]!.data;
+  const size = prepared.extra!.layout.size;
+  const normalizers = state.normalizers;
+  const first = summed ? begin * size : begin;
+  const last = summed ? end * size : end;
+  for (let k = first; k < last; ) {
+    const r = Math.floor(k / size);
+    const stop = Math.min(last, (r + 1) * size);
+    // log p = (x − shift) − logSum as logProbabilityAt (x itself with fromLogits).
+    const m = normalizers ? normalizers.shift[r]! : 0;
+    const l = normalizers ? normalizers.logSum[r]! : 0;
+    if (summed) {
+      let total = 0;
+      for (; k < stop; k++) total += klTerm(z[k]!, x[k]! - m - l);
+      out[r - begin] = total;
+    } else for (; k < stop; k++) out[k - begin] = klTerm(z[k]!, x[k]! - m - l);
   }
 }
 
@@ -367,46 +400,4 @@ function classRows(prepared: Loss.Prepared<KLExtra>, state: KLState, begin: numb
 
 function denseLabel(prepared: Loss.Prepared<KLExtra>, state: KLState): DenseLabel {
   return { z: state.targetProbabilities ?? prepared.arrays[1]!.data, labelIndex: prepared.extra!.labelIndex };
-}
-
-/** Gluon mean through the log-softmax: ∂/∂x_k = −g_k z_k + p_k · Σ_{j in k's row} g_j z_j (see RowMass). */
-function meanPredBackward(
-  rows: ClassRows,
-  label: DenseLabel,
-  rowMass: RowMass,
-  dLoss: Float64Array,
-  dPred: TypedArray,
-): void {
-  rowMass.begin(dPred);
-  const { mass, seen } = rowMass;
-  const { x, begin, end } = rows;
-  const { size, inner } = rows.layout;
-  const { shift, logSum } = rows.normalizers!;
-  const { z } = label;
-  for (const run = new Runs(rows, false); run.next(); ) {
-    const { step, last } = run;
-    for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j++) {
-      const weighted = dLoss[j]! * z[labelOffset(label, k)]!;
-      dPred[k] = -weighted;
-      mass[r]! += weighted;
-      if (++seen[r]! < size) continue;
-      const m = shift[r]!;
-      const l = logSum[r]!;
-      const total = mass[r]!;
-      // Row r = o · inner + i holds the elements o · size · inner + i + c · inner.
-      const rowStart = (r - (r % inner)) * size + (r % inner);
-      const rowEnd = rowStart + size * inner;
-      if (rowStart >= begin && rowEnd - inner < end) {
-        // The whole row is in this block: write each entry once, from its own dℓ (one rounding).
-        for (let q = rowStart; q < rowEnd; q += inner) {
-          const own = dLoss[q - begin]! * z[labelOffset(label, q)]!;
-          dPred[q] = Math.exp(x[q]! - m - l) * total - own;
-        }
-      } else {
-        for (let q = rowStart; q < rowEnd; q += inner) dPred[q]! += Math.exp(x[q]! - m - l) * total;
-      }
-      mass[r] = 0;
-      seen[r] = 0;
-    }
-  }
 }

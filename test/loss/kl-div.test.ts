@@ -4,6 +4,7 @@ import { KLDivLoss } from '../../src/loss/kl-div.js';
 import { SoftmaxCrossEntropyLoss } from '../../src/loss/softmax-ce.js';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
+import { array } from '../../src/ndarray/create.js';
 import { normal, RandomGenerator } from '../../src/ndarray/random.js';
 import { assertFusedGradients, assertSecondDerivative, lossAndGradients } from './_closure-checks.js';
 import { assertClose, assertConformance, f32, f64 } from './_elementwise-checks.js';
@@ -162,6 +163,36 @@ describe('KLDivLoss', () => {
       (c) => full.grads[1]!.data[c]! + full.grads[1]!.data[4 + c]! + full.grads[1]!.data[8 + c]!,
     );
     assertClose(broadcast.grads[1]!.data, summed, 1e-14, 0, 'label gradient');
+  });
+
+  test("the plain loops of a label of pred's shape give the runs' bits (a broadcast label walks the runs)", () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      for (const options of [
+        {},
+        { classReduction: 'sum' as const },
+        { fromLogits: false },
+        { fromLogits: false, classReduction: 'sum' as const },
+      ]) {
+        const pred = logits(25, [5, 3, 6]).astype(dtype);
+        const input = options.fromLogits === false ? pred : pred.logSoftmax(-1);
+        const row = distribution(26, [1, 1, 6]).astype(dtype);
+        const tiled = row.broadcastTo([5, 3, 6]).copy();
+        const loss = new KLDivLoss(options);
+        const what = `${dtype} ${JSON.stringify(options)}`;
+        assert.deepEqual(
+          Array.from(loss.forward(input, tiled).data),
+          Array.from(loss.forward(input, row).data),
+          what,
+        );
+        // A zero label beside log p = −∞ is still 0 on the plain loops.
+        const masked = input.toArray() as number[][][];
+        masked[0]![0]![0] = Number.NEGATIVE_INFINITY;
+        const zeroed = tiled.toArray() as number[][][];
+        zeroed[0]![0]![0] = 0;
+        const value = loss.forward(array(masked, { dtype }), array(zeroed, { dtype })).data[0]!;
+        assert.ok(Number.isFinite(value), `${what}: masked class`);
+      }
+    }
   });
 
   test('0 · log 0 is 0: zero labels, even on impossible classes, give finite values; NaN still propagates', () => {

@@ -1,0 +1,164 @@
+/**
+ * KLDivLoss's one-pass training step (see KLDivLoss.forwardGradient): for a label of pred's shape
+ * and, through the log-softmax, the class axis last, the per-sample sums of
+ * ℓ = z · (log(z + ε) − log p) and pred's scaled gradient, a piece of cache-sized rows at a time.
+ *
+ * Per row, with s the sample's scale (weight · sampleWeight / M, the factor that tells Gluon's
+ * class mean from classReduction 'sum'):
+ * - `fromLogits` (pred = log p): ∂/∂x_j = −s · z_j;
+ * - through the log-softmax: ∂/∂x_j = s · (p_j · Σ_c z_c − z_j), the first part from the softmax
+ *   kernels (softmaxRowNormalizers, softmaxGradientRows with the per-row scale s · Σ_c z_c) into
+ *   float64 scratch, so a float32 gradient is rounded once, as on the block path.
+ *
+ * Accuracy against the float64 value (float32 [64, 1000], label = softmax(logits + noise), worst
+ * relative error of a sample's KL; measured with the block path's Math.log, which gives at most
+ * 5.7e-8, one float32 rounding, on every label below, zeros and 1e-40 included):
+ * - log(z + ε) is Math.log in float64, as on the block path, and reused while the label repeats
+ *   (one-hot and smoothed labels take a log per run). The kernel layer's vectorised float32 log
+ *   (logInto into a float32 scratch) was ~30% faster at [4096, 1000] (29 vs 42 ms a step with
+ *   fromLogits, on a busy machine) but its error, float32 rounding of log z (~1e-7 · Σ z |log z|
+ *   per row), is large against a small KL: 5e-6 at KL ≈ 5e-3, 7.5e-4 at KL ≈ 5e-5, 16 (no
+ *   digit) at KL ≈ 5e-9, so it was not taken.
+ * - Through the log-softmax the normalisers are softmaxRowNormalizers' (float32 exponentials
+ *   summed in float64, as SoftmaxCE's): an error δ ≲ 2e-7 in a row's log-sum-exp shifts its KL
+ *   by δ · Σ z, so the value is good to ~1e-7 absolute: 2.2e-6 relative at KL ≈ 5e-3, 2.5e-4 at
+ *   KL ≈ 5e-5, 11 at KL ≈ 5e-9 (the gradient is unaffected beyond float32 rounding of p). The
+ *   float64 normalisers (softmaxRowNormalizersFloat64) keep 5.4e-8 everywhere but cost a Math.exp
+ *   per element (62 → 102 ms a step). An unrecorded forward (the block path) keeps float64
+ *   normalisers, so an evaluation pass reports the float64 value.
+ *
+ * The zero-label rule is the block path's (see {@link klTerm}).
+ * @module
+ */
+import type { TypedArray } from '../ndarray/dtype.js';
+import { softmaxGradientRows, softmaxRowNormalizers } from '../kernels/softmax.js';
+import type { FloatArray } from '../kernels/_spans.js';
+import type { CallMemory } from './_call-memory.js';
+
+/** The epsilon Gluon adds inside log(label + ε), kept so values match Gluon's. */
+export const KL_EPSILON = 1e-12;
+
+/**
+ * One term z · (log(z + ε) − log p). Its −z · log p part is crossEntropyTerm of _class-rows.ts,
+ * kept inside one product here (Gluon's rounding) and with its own zero-label rule: a zero label
+ * contributes 0 whatever log p is (0 · log 0 = 0: an impossible class with no label mass is not
+ * an error, nor is log p = +∞), except that a NaN prediction still propagates.
+ */
+export function klTerm(z: number, logProbability: number): number {
+  if (z === 0) return Number.isNaN(logProbability) ? logProbability : 0;
+  return z * (Math.log(z + KL_EPSILON) - logProbability);
+}
+
+/** Elements per piece: the rows of a piece and their scratch stay in cache between the passes. */
+const PIECE = 16384;
+
+/** One call of {@link klDivOnePass}: the fields of Loss.ForwardGradientCall, with pred and label as data. */
+export interface KLOnePassCall {
+  /** The loss's CallMemory: the scratch is taken from it and given back before the call returns. */
+  readonly memory: CallMemory;
+  /** pred: log-probabilities (`fromLogits`) or logits with the class axis last. */
+  readonly x: FloatArray;
+  /** The label, of pred's shape (probabilities). */
+  readonly z: TypedArray;
+  /** The class count (row length); read only through the log-softmax. */
+  readonly classes: number;
+  readonly fromLogits: boolean;
+  readonly sampleSize: number;
+  readonly scales: Float64Array;
+  readonly sums: Float64Array;
+  readonly gradient: FloatArray;
+}
+
+/** Writes `sums` and `gradient` as Loss.forwardGradient's contract asks (see the module comment). */
+export function klDivOnePass(call: KLOnePassCall): void {
+  // An empty class axis (classReduction 'sum' keeps samples of no elements): every sum is 0.
+  if (call.x.length === 0) call.sums.fill(0);
+  else if (call.fromLogits) logProbabilityTerms(call);
+  else logitPieces(call);
+}
+
+/** pred holds log-probabilities: ℓ_k = z_k · (log(z_k + ε) − x_k), ∂/∂x_k = −s · z_k, one loop. */
+function logProbabilityTerms(call: KLOnePassCall): void {
+  const { x, z, sampleSize, scales, sums, gradient } = call;
+  for (let sample = 0, k = 0; sample < scales.length; sample++) {
+    const s = scales[sample]!;
+    let total = 0;
+    // klTerm written out, reusing log(z + ε) while the label repeats (one-hot and smoothed labels).
+    let repeated = Number.NaN;
+    let logLabel = Number.NaN;
+    for (const stop = k + sampleSize; k < stop; k++) {
+      const v = z[k]!;
+      if (v !== 0) {
+        if (v !== repeated) {
+          repeated = v;
+          logLabel = Math.log(v + KL_EPSILON);
+        }
+        total += v * (logLabel - x[k]!);
+      } else if (Number.isNaN(x[k]!)) total = Number.NaN;
+      gradient[k] = -s * v;
+    }
+    sums[sample] = total;
+  }
+}
+
+/**
+ * pred holds logits, the class axis last: log p = (x − shift) − logSum from the softmax kernels'
+ * normalisers, ∂/∂x_j = s · (p_j · Σ_c z_c − z_j) with its first part by softmaxGradientRows.
+ * A piece is the rows of at most PIECE elements (one row if longer), so each pass after the
+ * first reads them from cache.
+ */
+function logitPieces(call: KLOnePassCall): void {
+  const { memory, x, z, classes, sampleSize, scales, sums, gradient } = call;
+  const rows = x.length / classes;
+  const perPiece = Math.max(1, Math.min(rows, Math.floor(PIECE / classes)));
+  const rowsPerSample = sampleSize / classes;
+  // Per row of a piece: the normalisers and the softmax scale; per element: s · Σz · p.
+  const scratch = memory.takeArray('float64', perPiece * (3 + classes)) as Float64Array;
+  sums.fill(0);
+  for (let first = 0; first < rows; first += perPiece) {
+    const count = Math.min(perPiece, rows - first);
+    const begin = first * classes;
+    const end = begin + count * classes;
+    const pieceRows = {
+      x: x.subarray(begin, end),
+      classes,
+      shift: scratch.subarray(0, count),
+      logSum: scratch.subarray(perPiece, perPiece + count),
+    };
+    const { shift, logSum } = pieceRows;
+    const rowScale = scratch.subarray(2 * perPiece, 2 * perPiece + count);
+    softmaxRowNormalizers(pieceRows);
+    for (let r = 0, k = begin; r < count; r++) {
+      const sample = Math.floor((first + r) / rowsPerSample);
+      const m = shift[r]!;
+      const l = logSum[r]!;
+      let total = 0;
+      let mass = 0;
+      // klTerm written out, reusing log(z + ε) while the label repeats (one-hot and smoothed labels).
+      let repeated = Number.NaN;
+      let logLabel = Number.NaN;
+      for (const stop = k + classes; k < stop; k++) {
+        const v = z[k]!;
+        mass += v;
+        // (x − shift) − logSum, as the block path's logProbabilityAt.
+        const logProbability = x[k]! - m - l;
+        if (v !== 0) {
+          if (v !== repeated) {
+            repeated = v;
+            logLabel = Math.log(v + KL_EPSILON);
+          }
+          total += v * (logLabel - logProbability);
+        } else if (Number.isNaN(logProbability)) total = Number.NaN;
+      }
+      sums[sample]! += total;
+      rowScale[r] = scales[sample]! * mass;
+    }
+    const out = scratch.subarray(3 * perPiece, 3 * perPiece + (end - begin));
+    softmaxGradientRows({ ...pieceRows, scale: rowScale, labels: null, out });
+    for (let r = 0, k = begin; r < count; r++) {
+      const s = scales[Math.floor((first + r) / rowsPerSample)]!;
+      for (const stop = k + classes; k < stop; k++) gradient[k] = out[k - begin]! - s * z[k]!;
+    }
+  }
+  memory.giveBackArray(scratch);
+}
