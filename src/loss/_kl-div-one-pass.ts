@@ -7,7 +7,7 @@
  * class mean from classReduction 'sum'):
  * - `fromLogits` (pred = log p): ∂/∂x_j = −s · z_j;
  * - through the log-softmax: ∂/∂x_j = s · (p_j · Σ_c z_c − z_j), the first part from the softmax
- *   kernels (softmaxRowNormalizers, softmaxGradientRows with the per-row scale s · Σ_c z_c) into
+ *   kernels (softmaxRowNormalizersFloat64, softmaxGradientRows with the per-row scale s · Σ_c z_c) into
  *   float64 scratch, so a float32 gradient is rounded once, as on the block path.
  *
  * Accuracy against the float64 value (float32 [64, 1000], label = softmax(logits + noise), worst
@@ -19,19 +19,20 @@
  *   fromLogits, on a busy machine) but its error, float32 rounding of log z (~1e-7 · Σ z |log z|
  *   per row), is large against a small KL: 5e-6 at KL ≈ 5e-3, 7.5e-4 at KL ≈ 5e-5, 16 (no
  *   digit) at KL ≈ 5e-9, so it was not taken.
- * - Through the log-softmax the normalisers are softmaxRowNormalizers' (float32 exponentials
- *   summed in float64, as SoftmaxCE's): an error δ ≲ 2e-7 in a row's log-sum-exp shifts its KL
- *   by δ · Σ z, so the value is good to ~1e-7 absolute: 2.2e-6 relative at KL ≈ 5e-3, 2.5e-4 at
- *   KL ≈ 5e-5, 11 at KL ≈ 5e-9 (the gradient is unaffected beyond float32 rounding of p). The
- *   float64 normalisers (softmaxRowNormalizersFloat64) keep 5.4e-8 everywhere but cost a Math.exp
- *   per element (62 → 102 ms a step). An unrecorded forward (the block path) keeps float64
- *   normalisers, so an evaluation pass reports the float64 value.
+ * - Through the log-softmax the normalisers are softmaxRowNormalizersFloat64's (a Math.exp per
+ *   element), as on the block path. The wasm kernel's (float32 exponentials summed in float64, as
+ *   SoftmaxCE's) was 40% faster (62 against 102 ms a step at [4096, 1000]), but an error δ ≲ 2e-7
+ *   in a row's log-sum-exp shifts its KL by δ · Σ z: 2.2e-6 relative at KL ≈ 5e-3, 2.5e-4 at
+ *   KL ≈ 5e-5, 11 at KL ≈ 5e-9. A training step would then report another KL than an evaluation
+ *   of the same inputs (the block path) just where the model fits its targets, so the float64
+ *   normalisers it is (5.4e-8 everywhere). SoftmaxCE does not need them: its value, log1p(rest)
+ *   − (x_y − m), keeps the kernel's relative accuracy, where KL is a small difference of large terms.
  *
  * The zero-label rule is the block path's (see {@link klTerm}).
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
-import { softmaxGradientRows, softmaxRowNormalizers } from '../kernels/softmax.js';
+import { softmaxGradientRows, softmaxRowNormalizersFloat64 } from '../kernels/softmax.js';
 import type { FloatArray } from '../kernels/_spans.js';
 import type { CallMemory } from './_call-memory.js';
 
@@ -127,7 +128,7 @@ function logitPieces(call: KLOnePassCall): void {
     };
     const { shift, logSum } = pieceRows;
     const rowScale = scratch.subarray(2 * perPiece, 2 * perPiece + count);
-    softmaxRowNormalizers(pieceRows);
+    softmaxRowNormalizersFloat64(pieceRows);
     for (let r = 0, k = begin; r < count; r++) {
       const sample = Math.floor((first + r) / rowsPerSample);
       const m = shift[r]!;

@@ -125,9 +125,9 @@ function klLogTargetDerivative(t: number, logProbability: number): number {
  *
  * **Training step**: a recorded call where only `pred` needs a gradient, with a label of pred's
  * shape (not `logTarget`) and, with `fromLogits: false`, the class axis last, computes ℓ's sums and
- * pred's gradient in one pass over cache-sized rows (see _kl-div-one-pass.ts: the softmax
- * kernels' normalisers, so for float32 logits its value is good to ~1e-7 absolute where the
- * unrecorded forward's float64 normalisers give float64 accuracy). Other calls take the block path.
+ * pred's gradient in one pass over cache-sized rows (see _kl-div-one-pass.ts), with the block
+ * path's float64 normalisers and logarithms, so a training step reports the KL an evaluation of
+ * the same inputs does. Other calls take the block path.
  *
  * @example
  * ```ts

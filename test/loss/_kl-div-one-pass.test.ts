@@ -290,6 +290,28 @@ describe('KLDivLoss one-pass path', () => {
     });
   }
 
+  test('a training step reports the KL an evaluation does, even where the model fits its targets (KL ≈ 1e-9)', () => {
+    // float32 logits and a label the softmax of nearly the same logits: each row's KL is ~1e-9, a
+    // small difference of terms of size ~7 that float32 exponentials in the normalisers would
+    // shift by ~1e-7 (an error of 100x); both paths use float64 normalisers and logarithms.
+    for (const backend of ['wasm', 'js'] as const) {
+      setKernelBackend(backend);
+      const logits = randomArray(41, [8, 1000], 2, 'float32');
+      const noise = randomArray(42, [8, 1000], 1e-4, 'float64');
+      const label = logits.astype('float64').add(noise).softmax(-1).astype('float32');
+      const loss = new CountingKLDiv({ fromLogits: false, classReduction: 'sum' });
+      const evaluation = loss.forward(logits, label);
+      const x = logits.copy().attachGrad();
+      const training = record(() => loss.forward(x, label));
+      assert.equal(loss.onePassCalls, 1, backend);
+      assert.ok(
+        evaluation.data.every((v) => Math.abs(v) < 1e-7),
+        `${backend}: KL ${evaluation.data}`,
+      );
+      assertClose(training.data, evaluation.data, 1e-6, 1e-16, `${backend}: recorded against unrecorded`);
+    }
+  });
+
   test('an infinite or NaN sampleWeight weighs each element as the block path does', () => {
     const pred = randomArray(51, [3, 4], 2, 'float64');
     const label = f64([
