@@ -105,6 +105,7 @@ function workloads(lib: Library): Map<string, Step> {
     const target = nd.softmax(nd.random.normal(0, 1, [4096, 1000]));
     const logProbabilities = nd.logSoftmax(familyLogits);
     const family: [string, string, object, ReturnType<typeof nd.zeros>, unknown][] = [
+      ['W2d', 'SoftmaxCrossEntropyLoss', { sparseLabel: false }, familyLogits, target],
       ['W10', 'KLDivLoss', {}, logProbabilities, target],
       ['W10l', 'KLDivLoss', { fromLogits: false }, familyLogits, target],
       ['W11', 'SoftmaxFocalLoss', { alpha: 0.25, gamma: 2 }, familyLogits, familyLabels],

@@ -1,7 +1,7 @@
 /**
- * SoftmaxCrossEntropyLoss's family on W2's shape [4096,1000] (issue 15, deliverable 1): KLDivLoss
- * on log-probabilities (W10, Gluon's default) and on logits (W10l), SoftmaxFocalLoss with sparse
- * labels (W11) and NLLLoss (W12). TF.js has none of them as a loss, so its steps compose them
+ * SoftmaxCrossEntropyLoss's family on W2's shape [4096,1000] (issue 15, deliverable 1):
+ * SoftmaxCrossEntropyLoss with dense labels (W2d), KLDivLoss on log-probabilities (W10, Gluon's
+ * default) and on logits (W10l), SoftmaxFocalLoss with sparse labels (W11) and NLLLoss (W12). TF.js has none of them as a loss, so its steps compose them
  * from its ops, as a TF.js user would; PyTorch has kl_div and nll_loss, and focal composed.
  */
 import { nd, type NDArray } from 'gloss-ml';
@@ -78,6 +78,27 @@ export function softmaxFamily(list: Workload[]): void {
       tfjsNote: 'tfjs has no KL-divergence loss: composed from logSoftmax, log, sub, mul and sum',
       pytorch: {
         kind: 'kl_div_logits',
+        inputs: { pred: torchInput(logits!), label: torchInput(target!) },
+      },
+      floor: denseFloor(logits!),
+    });
+  }
+  if (has('SoftmaxCrossEntropyLoss')) {
+    list.push({
+      id: 'W2d',
+      title: `SoftmaxCrossEntropyLoss dense labels [${N},${C}]`,
+      kind: 'loss',
+      elements: N * C,
+      bytes: denseBytes,
+      gloss: glossStep(new losses.SoftmaxCrossEntropyLoss!({ sparseLabel: false }), logits!, target!),
+      tfjs: (tf) => {
+        const [p, z] = tensorsOf(tf, logits!, target!);
+        return tfjsLossStep(tf, p!, (x) =>
+          tf.losses.softmaxCrossEntropy(z!, x, undefined, 0, tf.Reduction.SUM),
+        );
+      },
+      pytorch: {
+        kind: 'softmax_ce_dense',
         inputs: { pred: torchInput(logits!), label: torchInput(target!) },
       },
       floor: denseFloor(logits!),

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 export type PyTorchKind =
   | 'l2'
   | 'softmax_ce'
+  | 'softmax_ce_dense'
   | 'sigmoid_bce'
   | 'huber'
   | 'ctc'

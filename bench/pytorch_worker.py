@@ -79,6 +79,9 @@ def build(kind, x, options):
     if kind == "softmax_ce":
         logits, labels = x["pred"], x["label"].long()
         return loss_step(logits, lambda: F.cross_entropy(logits, labels, reduction="none"))
+    if kind == "softmax_ce_dense":
+        logits, target = x["pred"], x["label"]
+        return loss_step(logits, lambda: F.cross_entropy(logits, target, reduction="none"))
     if kind == "sigmoid_bce":
         pred, label = x["pred"], x["label"]
         return loss_step(pred, lambda: F.binary_cross_entropy_with_logits(pred, label, reduction="none").mean(1))

@@ -28,8 +28,7 @@ import {
 } from './_base/index.js';
 import { BlockSum } from './_block-sum.js';
 import { meanPredBackward, RowMass } from './_kl-div-row-mass.js';
-import { KL_EPSILON, klDivOnePass, klTerm } from './_kl-div-one-pass.js';
-import type { FloatArray } from '../kernels/_spans.js';
+import { denseTargetOnePass, KL_EPSILON, klTerm } from './_dense-target-one-pass.js';
 
 /** How ℓ is reduced over the class axis before the per-sample mean. */
 export type KLClassReduction = 'mean' | 'sum';
@@ -125,7 +124,7 @@ function klLogTargetDerivative(t: number, logProbability: number): number {
  *
  * **Training step**: a recorded call where only `pred` needs a gradient, with a label of pred's
  * shape (not `logTarget`) and, with `fromLogits: false`, the class axis last, computes ℓ's sums and
- * pred's gradient in one pass over cache-sized rows (see _kl-div-one-pass.ts), with the block
+ * pred's gradient in one pass over cache-sized rows (see _dense-target-one-pass.ts), with the block
  * path's float64 normalisers and logarithms, so a training step reports the KL an evaluation of
  * the same inputs does. Other calls take the block path.
  *
@@ -248,7 +247,7 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
   }
 
   /**
-   * The one-pass kernel (see _kl-div-one-pass.ts) covers a label of pred's shape (no broadcast),
+   * The one-pass kernel (see _dense-target-one-pass.ts) covers a label of pred's shape (no broadcast),
    * probabilities (not `logTarget`), each sample's elements contiguous in pred (no axis longer
    * than 1 before the batch axis) and, through the log-softmax, class rows that are contiguous
    * (the class axis last) and inside one sample (not the batch axis); both classReductions (they
@@ -265,19 +264,8 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient):
   // per row s · (p · Σ z − z) through the log-softmax, −s · z with fromLogits.
   protected override forwardGradient(call: Loss.ForwardGradientCall<KLExtra, KLState>): void {
-    const { prepared, sampleSize, scales, sums, gradient } = call;
-    const [pred, label] = prepared.arrays;
-    klDivOnePass({
-      memory: this.callMemory,
-      x: pred!.data as FloatArray,
-      z: label!.data,
-      classes: prepared.extra!.layout.size,
-      fromLogits: this.fromLogits,
-      sampleSize,
-      scales,
-      sums,
-      gradient: gradient as FloatArray,
-    });
+    const classes = call.prepared.extra!.layout.size;
+    denseTargetOnePass({ term: 'kl', memory: this.callMemory, classes, fromLogits: this.fromLogits }, call);
   }
 
   // pred's gradient: assigned per element, except that through the log-softmax of the Gluon mean

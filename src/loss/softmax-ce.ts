@@ -13,6 +13,7 @@ import {
   sparseSoftmaxCrossEntropyRows,
 } from '../kernels/softmax.js';
 import { sparseTargetsOnePass } from './_softmax-one-pass-targets.js';
+import { denseTargetOnePass } from './_dense-target-one-pass.js';
 import {
   denseTargetTwin,
   denseTargetWeights,
@@ -332,7 +333,8 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   }
 
   /**
-   * The one-pass kernel covers sparse labels on logits with the class axis last, at any class
+   * The one-pass kernel covers sparse labels (and dense ones without options: the loop of
+   * _dense-target-one-pass.ts, KLDivLoss's) on logits with the class axis last, at any class
    * count (a row longer than a kernel chunk runs in pieces merged by the online softmax
    * recurrence: each logit read once, see softmax.ts). It keeps a gradient the size
    * of pred until the backward, as the block path's backward would hold one until the autograd
@@ -340,7 +342,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
    */
   protected override canFuseGradient(prepared: Loss.Prepared<SoftmaxExtra>): boolean {
     const { layout, labels } = prepared.extra!;
-    return labels !== null && !this.fromLogits && layout.inner === 1;
+    return (labels !== null || !this.hasTargets) && !this.fromLogits && layout.inner === 1;
   }
 
   // The same ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient).
@@ -354,6 +356,11 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const x = prepared.arrays[0]!.data as FloatArray;
     const classes = layout.size;
     const out = gradient as FloatArray;
+    const memory = this.callMemory;
+    if (!labels) {
+      denseTargetOnePass({ term: 'crossEntropy', memory, classes, fromLogits: false }, call);
+      return;
+    }
     const small = { x, classes, labels: labels!, scales, loss: sums, out };
     if (sampleSize === classes && !sparse && sparseSoftmaxCrossEntropyGradientOfOneChunk(small)) return;
     const perSample = sampleSize / classes;
@@ -373,7 +380,6 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     // Without: the kernel's entry that skips its checks (prepare validated the labels, and every
     // array here is sized from pred).
     if (sparse) {
-      const memory = this.callMemory;
       sparseTargetsOnePass({ memory, x, classes, sparse, total, rowScales, loss, out, normalizers });
     } else
       sparseSoftmaxCrossEntropyGradientOfCheckedRows({

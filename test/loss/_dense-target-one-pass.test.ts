@@ -1,4 +1,4 @@
-// KLDivLoss's one-pass training path (src/loss/_kl-div-one-pass.ts) against its block path, the
+// KLDivLoss's one-pass training path (src/loss/_dense-target-one-pass.ts) against its block path, the
 // twin and finite differences. A recorded call where only pred needs a gradient takes the one-pass
 // path; the same call with the label needing a gradient too (or not recorded) takes the block path.
 import assert from 'node:assert/strict';

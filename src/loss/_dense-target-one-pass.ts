@@ -1,7 +1,9 @@
 /**
- * KLDivLoss's one-pass training step (see KLDivLoss.forwardGradient): for a label of pred's shape
- * and, through the log-softmax, the class axis last, the per-sample sums of
- * ℓ = z · (log(z + ε) − log p) and pred's scaled gradient, a piece of cache-sized rows at a time.
+ * The one-pass training step of the losses of a dense target z against log p (see
+ * Loss.forwardGradient): KLDivLoss, ℓ = z · (log(z + ε) − log p), and SoftmaxCrossEntropyLoss with
+ * dense labels, ℓ = −z · log p (crossEntropyTerm). For a label of pred's shape and, through the
+ * log-softmax, the class axis last: the per-sample sums of ℓ and pred's scaled gradient, the
+ * same for both, a piece of cache-sized rows at a time.
  *
  * Per row, with s the sample's scale (weight · sampleWeight / M, the factor that tells Gluon's
  * class mean from classReduction 'sum'):
@@ -19,22 +21,29 @@
  *   fromLogits, on a busy machine) but its error, float32 rounding of log z (~1e-7 · Σ z |log z|
  *   per row), is large against a small KL: 5e-6 at KL ≈ 5e-3, 7.5e-4 at KL ≈ 5e-5, 16 (no
  *   digit) at KL ≈ 5e-9, so it was not taken.
- * - Through the log-softmax the normalisers are softmaxRowNormalizersFloat64's (a Math.exp per
+ * - Through the log-softmax KL takes softmaxRowNormalizersFloat64's normalisers (a Math.exp per
  *   element), as on the block path. The wasm kernel's (float32 exponentials summed in float64, as
  *   SoftmaxCE's) was 40% faster (62 against 102 ms a step at [4096, 1000]), but an error δ ≲ 2e-7
  *   in a row's log-sum-exp shifts its KL by δ · Σ z: 2.2e-6 relative at KL ≈ 5e-3, 2.5e-4 at
  *   KL ≈ 5e-5, 11 at KL ≈ 5e-9. A training step would then report another KL than an evaluation
  *   of the same inputs (the block path) just where the model fits its targets, so the float64
- *   normalisers it is (5.4e-8 everywhere). SoftmaxCE does not need them: its value, log1p(rest)
- *   − (x_y − m), keeps the kernel's relative accuracy, where KL is a small difference of large terms.
+ *   normalisers it is (5.4e-8 everywhere). Cross-entropy takes the kernel's (wasm for float32): its
+ *   terms z · ((shift − x) + logSum) are all ≥ 0 (logSum ≥ 0 is the term of the row's maximum), so
+ *   they keep the normalisers' relative accuracy, where KL is a small difference of large terms.
  *
- * The zero-label rule is the block path's (see {@link klTerm}).
+ * The zero-label rules are the block paths' (see {@link klTerm} and crossEntropyTerm).
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
-import { softmaxGradientRows, softmaxRowNormalizersFloat64 } from '../kernels/softmax.js';
+import {
+  softmaxGradientRows,
+  softmaxRowNormalizers,
+  softmaxRowNormalizersFloat64,
+} from '../kernels/softmax.js';
 import type { FloatArray } from '../kernels/_spans.js';
+import type { Loss } from './_base/index.js';
 import type { CallMemory } from './_call-memory.js';
+import { crossEntropyTerm } from './_class-rows.js';
 
 /** The epsilon Gluon adds inside log(label + ε), kept so values match Gluon's. */
 export const KL_EPSILON = 1e-12;
@@ -53,33 +62,54 @@ export function klTerm(z: number, logProbability: number): number {
 /** Elements per piece: the rows of a piece and their scratch stay in cache between the passes. */
 const PIECE = 16384;
 
-/** One call of {@link klDivOnePass}: the fields of Loss.ForwardGradientCall, with pred and label as data. */
-export interface KLOnePassCall {
+/** What {@link denseTargetOnePass} needs besides the hook's call: the loss and its settings. */
+export interface DenseTarget {
+  /** Which loss: KL's z · (log(z + ε) − log p) or cross-entropy's −z · log p. */
+  readonly term: 'kl' | 'crossEntropy';
   /** The loss's CallMemory: the scratch is taken from it and given back before the call returns. */
   readonly memory: CallMemory;
-  /** pred: log-probabilities (`fromLogits`) or logits with the class axis last. */
-  readonly x: FloatArray;
-  /** The label, of pred's shape (probabilities). */
-  readonly z: TypedArray;
   /** The class count (row length); read only through the log-softmax. */
   readonly classes: number;
+  /** pred holds log-probabilities (KL only), else logits with the class axis last. */
   readonly fromLogits: boolean;
+}
+
+/** The hook's call flattened: pred (x) and the label (z, of pred's shape) as data. */
+interface Rows extends DenseTarget {
+  readonly x: FloatArray;
+  readonly z: TypedArray;
   readonly sampleSize: number;
   readonly scales: Float64Array;
   readonly sums: Float64Array;
   readonly gradient: FloatArray;
 }
 
-/** Writes `sums` and `gradient` as Loss.forwardGradient's contract asks (see the module comment). */
-export function klDivOnePass(call: KLOnePassCall): void {
+/**
+ * Writes `sums` and `gradient` of a forwardGradient call whose prepared arrays are [pred, label]
+ * as Loss.forwardGradient's contract asks (see the module comment).
+ */
+export function denseTargetOnePass(
+  target: DenseTarget,
+  { prepared, sampleSize, scales, sums, gradient }: Loss.ForwardGradientCall<unknown, unknown>,
+): void {
+  const [pred, label] = prepared.arrays;
+  const x = pred!.data as FloatArray;
+  const rows: Rows = {
+    ...target,
+    x,
+    z: label!.data,
+    sampleSize,
+    scales,
+    sums,
+    gradient: gradient as FloatArray,
+  };
   // An empty class axis (classReduction 'sum' keeps samples of no elements): every sum is 0.
-  if (call.x.length === 0) call.sums.fill(0);
-  else if (call.fromLogits) logProbabilityTerms(call);
-  else logitPieces(call);
+  if (x.length === 0) sums.fill(0);
+  else if (target.fromLogits && target.term === 'kl') logProbabilityTerms(rows);
+  else logitPieces(rows);
 }
 
-/** pred holds log-probabilities: ℓ_k = z_k · (log(z_k + ε) − x_k), ∂/∂x_k = −s · z_k, one loop. */
-function logProbabilityTerms(call: KLOnePassCall): void {
+function logProbabilityTerms(call: Rows): void {
   const { x, z, sampleSize, scales, sums, gradient } = call;
   for (let sample = 0, k = 0; sample < scales.length; sample++) {
     const s = scales[sample]!;
@@ -108,8 +138,9 @@ function logProbabilityTerms(call: KLOnePassCall): void {
  * A piece is the rows of at most PIECE elements (one row if longer), so each pass after the
  * first reads them from cache.
  */
-function logitPieces(call: KLOnePassCall): void {
+function logitPieces(call: Rows): void {
   const { memory, x, z, classes, sampleSize, scales, sums, gradient } = call;
+  const kl = call.term === 'kl';
   const rows = x.length / classes;
   const perPiece = Math.max(1, Math.min(rows, Math.floor(PIECE / classes)));
   const rowsPerSample = sampleSize / classes;
@@ -128,28 +159,37 @@ function logitPieces(call: KLOnePassCall): void {
     };
     const { shift, logSum } = pieceRows;
     const rowScale = scratch.subarray(2 * perPiece, 2 * perPiece + count);
-    softmaxRowNormalizersFloat64(pieceRows);
+    if (kl) softmaxRowNormalizersFloat64(pieceRows);
+    else softmaxRowNormalizers(pieceRows);
     for (let r = 0, k = begin; r < count; r++) {
       const sample = Math.floor((first + r) / rowsPerSample);
       const m = shift[r]!;
       const l = logSum[r]!;
       let total = 0;
       let mass = 0;
-      // klTerm written out, reusing log(z + ε) while the label repeats (one-hot and smoothed labels).
-      let repeated = Number.NaN;
-      let logLabel = Number.NaN;
-      for (const stop = k + classes; k < stop; k++) {
-        const v = z[k]!;
-        mass += v;
-        // (x − shift) − logSum, as the block path's logProbabilityAt.
-        const logProbability = x[k]! - m - l;
-        if (v !== 0) {
-          if (v !== repeated) {
-            repeated = v;
-            logLabel = Math.log(v + KL_EPSILON);
-          }
-          total += v * (logLabel - logProbability);
-        } else if (Number.isNaN(logProbability)) total = Number.NaN;
+      if (kl) {
+        // klTerm written out, reusing log(z + ε) while the label repeats (one-hot and smoothed labels).
+        let repeated = Number.NaN;
+        let logLabel = Number.NaN;
+        for (const stop = k + classes; k < stop; k++) {
+          const v = z[k]!;
+          mass += v;
+          // (x − shift) − logSum, as the block path's logProbabilityAt.
+          const logProbability = x[k]! - m - l;
+          if (v !== 0) {
+            if (v !== repeated) {
+              repeated = v;
+              logLabel = Math.log(v + KL_EPSILON);
+            }
+            total += v * (logLabel - logProbability);
+          } else if (Number.isNaN(logProbability)) total = Number.NaN;
+        }
+      } else {
+        for (const stop = k + classes; k < stop; k++) {
+          const v = z[k]!;
+          mass += v;
+          total += crossEntropyTerm(v, x[k]! - m - l);
+        }
       }
       sums[sample]! += total;
       rowScale[r] = scales[sample]! * mass;
