@@ -127,6 +127,11 @@ export class OnePassRunner {
     return this.kernel.canFuse(prepared);
   }
 
+  /** Gives back what `prepare` took for a call the hook does not cover (see Loss.releasePrepared). */
+  release(prepared: Prepared): void {
+    this.kernel.release(prepared);
+  }
+
   /** Writes the per-sample losses into `out` and d(Σ out)/d pred into `gradient`. */
   run(
     prepared: Prepared,

@@ -1,8 +1,8 @@
 /**
  * SoftmaxCrossEntropyLoss on caller-owned typed arrays, sparse (Int32Array class indices) or
- * dense (float rows) labels. Sparse labels on logits with the class axis last run the class's
- * one-pass hook (its training-step kernel); every other form runs its block hooks as its block
- * pipeline does (typed/_block.ts), into the caller's arrays.
+ * dense (float rows) labels. Logits with the class axis last and sparse labels, or dense ones
+ * without options, run the class's one-pass hook (its training-step kernel); every other form
+ * runs its block hooks as its block pipeline does (typed/_block.ts), into the caller's arrays.
  * @module
  */
 import { blockKernel } from '../loss/_base/loss.js';
@@ -43,8 +43,8 @@ export type SoftmaxCEKernel = <T extends FloatArray>(args: SoftmaxCEKernelArgume
 /**
  * SoftmaxCrossEntropyLoss on typed arrays, with the class's options (`axis` −1, `sparseLabel`
  * true, `fromLogits` false, `labelSmoothing`, `classWeight`, `ignoreIndex`, `weight`). Values
- * and gradients are the class's, bit for bit: sparse labels on logits with the class axis last
- * run its one-pass hook, the other forms its block hooks. Once the sizes are fixed nothing is
+ * and gradients are the class's, bit for bit: logits with the class axis last and sparse labels,
+ * or dense ones without options, run its one-pass hook, the other forms its block hooks. Once the sizes are fixed nothing is
  * allocated after the first call (int32 labels are checked in place; working memory, row
  * normalisers and dense target weights are the loss object's, reused from call to call).
  *
@@ -96,12 +96,13 @@ export function softmaxCEKernel(options: SoftmaxCrossEntropyLossOptions = {}): S
     }
     checkFloatArray(where, 'gradient', gradient, pred, pred.length);
     checkSampleWeight(where, sampleWeight, samples);
-    if (loss.sparseLabel && !loss.fromLogits) {
+    if (!loss.fromLogits) {
       const prepared = onePass.prepare([new NDArray(pred, shape), labelArray]);
       if (onePass.covers(prepared)) {
         onePass.run(prepared, sampleWeight ?? null, out, gradient);
         return;
       }
+      onePass.release(prepared);
     }
     const run = { weight: loss.weight, sampleWeight: sampleWeight ?? null, out, gradient };
     naming(where, () => runBlocks(blocks, [new NDArray(pred, shape), labelArray], run));

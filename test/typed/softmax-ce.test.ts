@@ -166,13 +166,17 @@ describe('softmaxCEKernel: memory per call', () => {
   // into the caller's arrays (no output, no head gradient). What a block form still allocates is
   // the scratch of two shared row helpers of loss/_class-rows.ts, one per block: the running
   // argmax of a non-last class axis (logSoftmaxRows, min(inner, rows)) and a dense label's
-  // per-row mass (denseSoftmaxGradient, rows).
+  // per-row mass (denseSoftmaxGradient, rows). Dense labels without options on the last axis run
+  // the one-pass hook, whose scratch is the loss's CallMemory.
   function helperScratch(options: SoftmaxCrossEntropyLossOptions, shape: number[]): number[] {
     const axis = options.axis === undefined || options.axis < 0 ? shape.length - 1 : options.axis;
     const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
     const rows = shape.reduce((a, b) => a * b, 1) / shape[axis]!;
     const normalized = !options.fromLogits && axis !== shape.length - 1 ? [Math.min(inner, rows)] : [];
-    return [...normalized, ...(options.sparseLabel === false ? [rows] : [])];
+    // Dense labels on logits along the last axis without options take the one-pass hook instead.
+    const onePass =
+      !options.fromLogits && axis === shape.length - 1 && !options.labelSmoothing && !options.classWeight;
+    return [...normalized, ...(options.sparseLabel === false && !onePass ? [rows] : [])];
   }
   for (const [name, options, shape] of [...cases, ...optionCases]) {
     for (const Type of [Float32Array, Float64Array]) {

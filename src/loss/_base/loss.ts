@@ -86,21 +86,20 @@ let bindBlocks: <Extra, State>(loss: Loss<Extra, State>) => BlockKernel<Extra, S
  * `forwardBlock`/`backwardBlock` pair (with optional per-call state from `createState`), and
  * `twin`, the same loss composed from differentiable NDArray ops.
  */
-// The defaults are `any` so that `Loss`, written without arguments, is the type of every loss
-// (user code writes `let loss: gluon.loss.Loss`): with `unknown` the protected hooks, which take
-// Extra and State as parameters, would make L2Loss not assignable to it.
+// `any` defaults make `Loss` without arguments the type of every loss (`let loss: gluon.loss.Loss`):
+// with `unknown`, the protected hooks taking Extra and State would make L2Loss not assignable.
 // biome-ignore lint/suspicious/noExplicitAny: the type of any loss, whatever its Extra and State
 export abstract class Loss<Extra = any, State = any> {
   /** Brand used by the registry to recognise loss classes. */
   static readonly isLoss = true;
-  // Grants onePassKernel (below) the hooks it hands to gloss-ml/kernels: code in the class body
-  // may read protected members, so no other module needs a cast to reach them.
+  // Grants onePassKernel (below) the protected hooks it hands to gloss-ml/kernels, without casts.
   static {
     bindOnePass = (loss) =>
       loss.forwardGradient
         ? {
             prepare: (inputs) => loss.prepare(inputs, inputs),
             canFuse: (prepared) => loss.canFuseGradient(prepared),
+            release: (prepared) => loss.releasePrepared(prepared),
             run: loss.forwardGradient.bind(loss),
             weighEachElement: (prepared, begin, end, weight) =>
               weighEachElement(loss.hooks, prepared, begin, end, weight),
@@ -481,11 +480,7 @@ export abstract class Loss<Extra = any, State = any> {
   }
 }
 
-/**
- * The types a loss file names when it implements the hooks, as `Loss.Prepared<Extra>`,
- * `Loss.ForwardBlockCall<Extra, State>` and so on, so that a loss imports `Loss` and nothing else
- * from the base to state its hooks' signatures.
- */
+/** The types of the hooks' arguments, named through the class: a loss file imports `Loss` alone. */
 export declare namespace Loss {
   type Options = LossOptions;
   type Prepared<Extra = unknown> = PreparedInputs<Extra>;
@@ -494,18 +489,12 @@ export declare namespace Loss {
   type ForwardGradientCall<Extra, State> = ForwardGradient<Extra, State>;
 }
 
-/**
- * @internal The one-pass path of `loss` (see {@link OnePassKernel}), or null when the loss has no
- * `forwardGradient`. Not part of the public index.
- */
+/** @internal The one-pass path of `loss` (see {@link OnePassKernel}); null without `forwardGradient`. */
 export function onePassKernel<Extra>(loss: Loss<Extra>): OnePassKernel<Extra> | null {
   return bindOnePass(loss);
 }
 
-/**
- * @internal The block hooks of `loss` bound to it (see {@link BlockKernel}), for the
- * gloss-ml/kernels forms a one-pass hook does not cover. Not part of the public index.
- */
+/** @internal The block hooks of `loss` (see {@link BlockKernel}), for forms a one-pass hook does not cover. */
 export function blockKernel<Extra, State>(loss: Loss<Extra, State>): BlockKernel<Extra, State> {
   return bindBlocks(loss);
 }

@@ -21,6 +21,8 @@ export interface OnePassKernel<Extra = unknown> {
   prepare(inputs: readonly (NDArray | null)[]): Prepared<Extra>;
   /** Whether this call's layout and options are covered by the one-pass hook. */
   canFuse(prepared: Prepared<Extra>): boolean;
+  /** Loss.releasePrepared: memory `prepare` took for a call the one-pass hook does not run. */
+  release(prepared: Prepared<Extra>): void;
   /** Loss.forwardGradient (see there and ForwardGradientCall for the fields of `call`). */
   run(call: ForwardGradientCall<Extra, undefined>): void;
   /** Σ_k weight · ℓ_k over ℓ elements [begin, end), for an infinite or NaN weight (see weighEachElement in pipelines.ts). */
