@@ -79,7 +79,8 @@ interface FocalExtra extends FocalAlpha {
  *
  * **Options**: `alpha` (default 0.25; a number in [0, 1], a length-C array of finite numbers, or
  * null), `gamma` (default 2, ≥ 0), `axis` (default −1), `sparseLabel` (default true),
- * `fromLogits` (default false), `weight` (default none), `batchAxis` (default 0).
+ * `fromLogits` (default false), `weight` (default none), `batchAxis` (default 0), `reduction`
+ * (default `'perSample'`).
  *
  * **From Keras**: `CategoricalFocalCrossentropy(alpha, gamma, from_logits=True, reduction=None)`
  * on logits is `new SoftmaxFocalLoss({ alpha, gamma, sparseLabel: false })` (or the default sparse
