@@ -65,7 +65,9 @@ interface TripletMarginState {
  * the swap, d(anchor, negative) is used.
  *
  * **Stability**: each norm is computed as m · (Σ (|v|/m)^p)^(1/p) with m = max |v|, in float64,
- * so it neither overflows nor underflows for any finite input and any p.
+ * so it neither overflows nor underflows for any finite input and any p. For p = 2 the difference
+ * of the two distances is (d₊² − d₋²) / (d₊ + d₋) with the numerator factored per element, which
+ * keeps its digits when both distances are large and nearly equal (an anchor far from both points).
  *
  * @example
  * ```ts
@@ -127,7 +129,7 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
           swapped = 1;
         }
       }
-      const gap = toPositive - toNegative + this.margin;
+      const gap = this.distanceGap(a, p, q, layout, n, toPositive, toNegative, swapped === 1) + this.margin;
       // relu that lets a NaN gap through (`NaN > 0` is false).
       const loss = gap > 0 || Number.isNaN(gap) ? gap : 0;
       state.loss[n] = loss;
@@ -193,6 +195,44 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
       }
     }
     return largest * (p === 2 ? Math.sqrt(total) : p === 1 ? total : total ** (1 / p));
+  }
+
+  /**
+   * d(a, p) − d_neg, sample n's distances given. For p = 2 it is taken as
+   * (d(a, p)² − d_neg²) / (d(a, p) + d_neg), with the numerator summed from the inputs in factored
+   * form: with u = a + eps, (u − p)² − (u − q)² = (q − p) · (2u − p − q), or, swapped (d_neg =
+   * d(p, q)), (u − p)² − (p − q + eps)² = (a + q − 2p) · (a − q + 2 · eps). Subtracting the two
+   * distances themselves loses every digit when both are large and nearly equal (an anchor at 1e30
+   * against points near 0: both round to 1e30, where the true gap is about 2); each factor here
+   * keeps its digits. The plain difference stays for other p, for two zero distances, and where
+   * the numerator overflows.
+   */
+  private distanceGap(
+    a: TypedArray,
+    p: TypedArray,
+    q: TypedArray,
+    { outer, size: batch, inner }: ClassLayout,
+    n: number,
+    toPositive: number,
+    toNegative: number,
+    swapped: boolean,
+  ): number {
+    const difference = toPositive - toNegative;
+    const denominator = toPositive + toNegative;
+    if (this.p !== 2 || denominator === 0 || !Number.isFinite(denominator)) return difference;
+    const eps = this.eps;
+    let numerator = 0;
+    for (let o = 0; o < outer; o++) {
+      for (let k = (o * batch + n) * inner, last = k + inner; k < last; k++) {
+        const anchor = a[k]!;
+        const positive = p[k]!;
+        const negative = q[k]!;
+        numerator += swapped
+          ? (anchor + negative - 2 * positive) * (anchor - negative + 2 * eps)
+          : (negative - positive) * (2 * (anchor + eps) - positive - negative);
+      }
+    }
+    return Number.isFinite(numerator) ? numerator / denominator : difference;
   }
 
   /** ∂‖v‖_p/∂v_k = sign(v_k) · (|v_k|/‖v‖)^(p−1), 0 for a zero norm; a ratio, so nothing overflows. */

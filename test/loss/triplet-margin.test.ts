@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { array } from '../../src/ndarray/create.js';
 import { ValueError } from '../../src/ndarray/errors.js';
 import { TripletMarginLoss } from '../../src/loss/triplet-margin.js';
 import { assertClose, assertGradients, f64, valueAndGradients } from './_elementwise-checks.js';
@@ -80,6 +81,41 @@ describe('TripletMarginLoss', () => {
     assertGradients(new TripletMarginLoss({ margin: 3 }), inputs);
     assertGradients(new TripletMarginLoss({ margin: 3, p: 1.5 }), inputs);
     assertGradients(new TripletMarginLoss({ margin: 3, swap: true }), inputs);
+  });
+
+  test('an anchor far from both points: the difference of distances keeps its digits (p = 2)', () => {
+    // d(a, p) and d(a, n) both round to 1e30; their true difference is (n − p)(2a − p − n)/(d₊ + d₋) ≈ −1.
+    for (const dtype of ['float32', 'float64'] as const) {
+      const anchor = array(
+        [
+          [1e30, 0],
+          [0, 1e30],
+        ],
+        { dtype },
+      );
+      const positive = array(
+        [
+          [2, 0],
+          [0, 1],
+        ],
+        { dtype },
+      );
+      const negative = array(
+        [
+          [1, 0],
+          [0, 2],
+        ],
+        { dtype },
+      );
+      const out = new TripletMarginLoss().forward(anchor, positive, negative);
+      // Sample 0: the positive is the nearer, d₊ − d₋ ≈ −1 and ℓ ≈ 0 (at the kink); sample 1: the
+      // negative is, d₊ − d₋ ≈ +1 and ℓ ≈ 2. Subtracting the rounded distances gave ℓ = 1 for both.
+      assert.ok(Math.abs(out.data[0]!) < 1e-6, `${dtype} sample 0: ${out.data[0]}`);
+      assertClose([out.data[1]!], [2], 1e-6, 0, `${dtype} sample 1`);
+      // Swapped: d(p, n) ≈ 1 replaces d(a, n) ≈ 1e30, and the gap is about 1e30.
+      const swapped = new TripletMarginLoss({ swap: true }).forward(anchor, positive, negative);
+      assertClose(swapped.data, [1e30, 1e30], 1e-6, 0, `${dtype} swapped`);
+    }
   });
 
   test('p below 1 (not a norm) is a ValueError', () => {
