@@ -3,7 +3,7 @@
  * with torch is installed, PyTorch on one thread (bench/pytorch_worker.py), on the workloads of
  * the performance issues, with identical seeded inputs. Every workload is first checked for
  * numerical agreement, then every cell (workload × library, plus the floor pass and the plain JS
- * loop) is measured in at least 3 runs, in rotating rounds; a cell whose spread (max/min − 1) is
+ * loop) is warmed up (after a garbage collection) and measured in at least 3 runs, in rotating rounds; a cell whose spread (max/min − 1) is
  * above 20% is measured again (bench/stats.ts). Reports the median and minimum of every cell and
  * ratios of medians from this run with their range. A full run (no filter, no --skip, not
  * --quick) writes bench/results.json, bench/results.md and the README's table; a partial run
@@ -40,6 +40,16 @@ const skip = new Set(argumentAfter('--skip')?.split(',') ?? []);
 const runNote = argumentAfter('--note');
 const budgetMs = quick ? 100 : 400;
 const options: MeasureOptions = { ...defaultMeasureOptions, maxReruns: quick ? 1 : 3 };
+
+/** A cell's untimed calls before its first run: until this many ms passed or WARM_UP_CALLS were made. */
+const warmUpMs = quick ? 50 : 200;
+const WARM_UP_CALLS = 20000;
+
+function warmUp(fn: () => unknown): void {
+  const start = performance.now();
+  for (let calls = 0; calls < WARM_UP_CALLS && (calls === 0 || performance.now() - start < warmUpMs); calls++)
+    fn();
+}
 
 /** One run of a cell: calls `fn` until `budget` ms passed (at least once); median ms per call. */
 function timeBatch(fn: () => unknown, budget: number, maxCalls: number): number {
@@ -176,6 +186,13 @@ async function measureTfjsSteps(w: TfjsStepWorkload, tf: Tf, backends: string[])
   }
   cells.set('loss-gloss', w.lossGloss);
   const maxCalls = quick ? 50 : 500;
+  // As the loss rows: a collected heap and warm cells before the first timed run.
+  (globalThis as { gc?: () => void }).gc?.();
+  for (const [cell, step] of cells) {
+    const backend = backends.find((b) => cell.endsWith(`-${b}`));
+    if (backend) await tf.setBackend(backend);
+    warmUp(step);
+  }
   const measured = await measureCells(
     [...cells.keys()],
     async (cell) => {
@@ -274,6 +291,17 @@ async function main(): Promise<void> {
       }
     }
     const maxCalls = quick ? 50 : 500;
+    // Every cell starts on a collected heap and warm: the earlier workloads' garbage is not
+    // charged to this one, and a tiny call's first runs (500 calls of a few µs) are not its JIT's
+    // tier-up, which otherwise showed as runs falling from 12 to 4 µs and decided which set was kept.
+    (globalThis as { gc?: () => void }).gc?.();
+    for (const [cell, step] of steps) {
+      if (step === 'pytorch') await worker!.time(w.id, warmUpMs, WARM_UP_CALLS);
+      else {
+        if (cell.startsWith('tfjs-')) await tf.setBackend(cell.slice(5));
+        warmUp(step);
+      }
+    }
     const measured = await measureCells(
       [...steps.keys()],
       async (cell) => {
