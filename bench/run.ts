@@ -3,8 +3,8 @@
  * with torch is installed, PyTorch on one thread (bench/pytorch_worker.py), on the workloads of
  * the performance issues, with identical seeded inputs. Every workload is first checked for
  * numerical agreement, then every cell (workload × library, plus the floor pass and the plain JS
- * loop) is warmed up (after a garbage collection) and measured in at least 3 runs, in rotating rounds; a cell whose spread (max/min − 1) is
- * above 20% is measured again (bench/stats.ts). Reports the median and minimum of every cell and
+ * loop) is warmed up (after a garbage collection) and measured in at least 3 runs, in rotating
+ * rounds; a cell whose spread (max/min − 1) is above 20% is measured again (bench/stats.ts). Reports the median and minimum of every cell and
  * ratios of medians from this run with their range. A full run (no filter, no --skip, not
  * --quick) writes bench/results.json, bench/results.md and the README's table; a partial run
  * writes bench/results-partial.json and .md only.
