@@ -111,25 +111,43 @@ export function denseTargetOnePass(
 
 function logProbabilityTerms(call: Rows): void {
   const { x, z, sampleSize, scales, sums, gradient } = call;
-  for (let sample = 0, k = 0; sample < scales.length; sample++) {
+  for (let sample = 0, k = 0; sample < scales.length; sample++, k += sampleSize) {
+    // log p = x itself: x − 0 − 0 is x, bit for bit (−0 and NaN included).
+    sums[sample] = klTermSum(z, x, k, k + sampleSize, 0, 0);
     const s = scales[sample]!;
-    let total = 0;
-    // klTerm written out, reusing log(z + ε) while the label repeats (one-hot and smoothed labels).
-    let repeated = Number.NaN;
-    let logLabel = Number.NaN;
-    for (const stop = k + sampleSize; k < stop; k++) {
-      const v = z[k]!;
-      if (v !== 0) {
-        if (v !== repeated) {
-          repeated = v;
-          logLabel = Math.log(v + KL_EPSILON);
-        }
-        total += v * (logLabel - x[k]!);
-      } else if (Number.isNaN(x[k]!)) total = Number.NaN;
-      gradient[k] = -s * v;
-    }
-    sums[sample] = total;
+    for (let j = k; j < k + sampleSize; j++) gradient[j] = -s * z[j]!;
   }
+}
+
+/**
+ * Σ klTerm(z_k, (x_k − shift) − logSum) over [begin, end), written out to take log(z + ε) once
+ * per run of a repeated label value (one-hot and smoothed labels), in klTerm's order and with its
+ * zero-label rule (a NaN log p under a zero label makes the sum NaN).
+ */
+function klTermSum(
+  z: TypedArray,
+  x: FloatArray,
+  begin: number,
+  end: number,
+  shift: number,
+  logSum: number,
+): number {
+  let total = 0;
+  let repeated = Number.NaN;
+  let logLabel = Number.NaN;
+  for (let k = begin; k < end; k++) {
+    const v = z[k]!;
+    // (x − shift) − logSum, as the block path's logProbabilityAt.
+    const logProbability = x[k]! - shift - logSum;
+    if (v !== 0) {
+      if (v !== repeated) {
+        repeated = v;
+        logLabel = Math.log(v + KL_EPSILON);
+      }
+      total += v * (logLabel - logProbability);
+    } else if (Number.isNaN(logProbability)) total = Number.NaN;
+  }
+  return total;
 }
 
 /**
@@ -165,32 +183,19 @@ function logitPieces(call: Rows): void {
       const sample = Math.floor((first + r) / rowsPerSample);
       const m = shift[r]!;
       const l = logSum[r]!;
+      const stop = k + classes;
       let total = 0;
       let mass = 0;
       if (kl) {
-        // klTerm written out, reusing log(z + ε) while the label repeats (one-hot and smoothed labels).
-        let repeated = Number.NaN;
-        let logLabel = Number.NaN;
-        for (const stop = k + classes; k < stop; k++) {
-          const v = z[k]!;
-          mass += v;
-          // (x − shift) − logSum, as the block path's logProbabilityAt.
-          const logProbability = x[k]! - m - l;
-          if (v !== 0) {
-            if (v !== repeated) {
-              repeated = v;
-              logLabel = Math.log(v + KL_EPSILON);
-            }
-            total += v * (logLabel - logProbability);
-          } else if (Number.isNaN(logProbability)) total = Number.NaN;
-        }
+        total = klTermSum(z, x, k, stop, m, l);
+        for (let j = k; j < stop; j++) mass += z[j]!;
       } else {
-        for (const stop = k + classes; k < stop; k++) {
-          const v = z[k]!;
-          mass += v;
-          total += crossEntropyTerm(v, x[k]! - m - l);
+        for (let j = k; j < stop; j++) {
+          mass += z[j]!;
+          total += crossEntropyTerm(z[j]!, x[j]! - m - l);
         }
       }
+      k = stop;
       sums[sample]! += total;
       rowScale[r] = scales[sample]! * mass;
     }
