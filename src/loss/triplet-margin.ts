@@ -7,6 +7,14 @@ import type { ClassLayout } from './_class-rows.js';
 import { prepareTriplets, sumPerSample, tripletData } from './_triplets.js';
 import { booleanOption, finiteOption, Loss } from './_base/index.js';
 
+/** A call's anchors (a), positives (p) and negatives (q), laid out around the batch axis. */
+interface Triplets {
+  readonly a: TypedArray;
+  readonly p: TypedArray;
+  readonly q: TypedArray;
+  readonly layout: ClassLayout;
+}
+
 /** Options of {@link TripletMarginLoss}. */
 export interface TripletMarginLossOptions extends Loss.Options {
   /** How much farther the negative must be than the positive; finite (default 1). */
@@ -118,6 +126,7 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
     const { prepared, state, begin, end, out } = call;
     const layout = prepared.extra!;
     const [a, p, q] = tripletData(prepared);
+    const triplets: Triplets = { a, p, q, layout };
     for (let n = begin, j = 0; n < end; n++, j++) {
       const toPositive = this.distance(a, p, layout, n);
       let toNegative = this.distance(a, q, layout, n);
@@ -129,7 +138,7 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
           swapped = 1;
         }
       }
-      const gap = this.distanceGap(a, p, q, layout, n, toPositive, toNegative, swapped === 1) + this.margin;
+      const gap = this.distanceGap(triplets, n, toPositive, toNegative, swapped === 1) + this.margin;
       // relu that lets a NaN gap through (`NaN > 0` is false).
       const loss = gap > 0 || Number.isNaN(gap) ? gap : 0;
       state.loss[n] = loss;
@@ -208,10 +217,7 @@ export class TripletMarginLoss extends Loss<TripletMarginExtra, TripletMarginSta
    * the numerator overflows.
    */
   private distanceGap(
-    a: TypedArray,
-    p: TypedArray,
-    q: TypedArray,
-    { outer, size: batch, inner }: ClassLayout,
+    { a, p, q, layout: { outer, size: batch, inner } }: Triplets,
     n: number,
     toPositive: number,
     toNegative: number,
