@@ -21,8 +21,10 @@ const sourceDir = join(root, 'src/kernels');
 const FRAGMENTS = [
   'memory.wat',
   'math.wat',
+  'math-float64.wat',
   'elementwise.wat',
   'softmax.wat',
+  'kl-div.wat',
   'binary-cross-entropy.wat',
   'binary-cross-entropy-narrow.wat',
   'residual.wat',

@@ -2,8 +2,9 @@
  * Vectorised transcendental maps, `destination[i] = f(source[i])` over two views of equal length:
  * exp, log, log1p, softplus and sigmoid. Float32 sources run through the wasm SIMD kernels
  * (within 2 ulp of the correctly rounded float32 result; exp into a float64 destination keeps
- * float64's range, see widenOverflows); float64 sources, and every source
- * under the `'js'` backend, use Math in float64. `destination` may be either float type (and
+ * float64's range, see widenOverflows); float64 sources use Math in float64, or for exp and log
+ * on the wasm backend math-float64.wat's fdlibm functions, the same bits about twice as fast;
+ * under the `'js'` backend every source uses Math. `destination` may be either float type (and
  * may be `source` itself).
  * @module
  */
@@ -15,6 +16,12 @@ import { type KernelExports, regionBytes, reserveScratch, SCRATCH_BASE, wasmScra
 const CHUNK = 4096;
 
 type MapKernel = 'mapExp' | 'mapLog' | 'mapLog1p' | 'mapSoftplus' | 'mapSigmoid';
+
+/** The float64 kernels of the maps that have one: Math's bits (math-float64.wat). */
+const FLOAT64_KERNELS: Partial<Record<MapKernel, 'mapExpF64' | 'mapLogF64'>> = {
+  mapExp: 'mapExpF64',
+  mapLog: 'mapLogF64',
+};
 
 /**
  * softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^−|x|): no overflow, and e^x's relative
@@ -40,6 +47,8 @@ function map(
   const count = source.length;
   if (destination.length !== count)
     throw new ValueError(`${where}: destination has ${destination.length} elements, source ${count}`);
+  const float64Kernel = source instanceof Float64Array ? FLOAT64_KERNELS[kernel] : undefined;
+  if (float64Kernel && mapFloat64(float64Kernel, source as Float64Array, destination)) return;
   const scratch = reserveScratch(
     source instanceof Float32Array ? wasmScratch() : null,
     regionBytes(Math.min(count, CHUNK) * 4),
@@ -58,6 +67,24 @@ function map(
     if (kernel === 'mapExp' && destination instanceof Float64Array)
       widenOverflows(source.subarray(start, start + length), destination.subarray(start, start + length));
   }
+}
+
+/** A float64 map on its wasm kernel, CHUNK elements a call; false (nothing done) without wasm. */
+function mapFloat64(
+  kernel: 'mapExpF64' | 'mapLogF64',
+  source: Float64Array,
+  destination: FloatArray,
+): boolean {
+  const scratch = reserveScratch(wasmScratch(), regionBytes(Math.min(source.length, CHUNK) * 8 + 16));
+  if (!scratch) return false;
+  const at = SCRATCH_BASE >> 3;
+  for (let start = 0; start < source.length; start += CHUNK) {
+    const length = Math.min(CHUNK, source.length - start);
+    scratch.f64.set(source.subarray(start, start + length), at);
+    scratch.kernels[kernel](SCRATCH_BASE, SCRATCH_BASE, length);
+    destination.set(scratch.f64.subarray(at, at + length), start);
+  }
+  return true;
 }
 
 /**

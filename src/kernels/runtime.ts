@@ -139,6 +139,23 @@ export interface KernelExports {
   mapLog1p(src: number, dst: number, count: number): void;
   mapSoftplus(src: number, dst: number, count: number): void;
   mapSigmoid(src: number, dst: number, count: number): void;
+  /** float64 e^x and log x, bit for bit fdlibm's (V8's Math.exp and Math.log): math-float64.wat. */
+  mapExpF64(src: number, dst: number, count: number): void;
+  mapLogF64(src: number, dst: number, count: number): void;
+  /** total + Σ e^(src[i] − shift) over i < count, i ≠ skip, in index order (math-float64.wat). */
+  expSumF64(src: number, float32: number, count: number, shift: number, skip: number, total: number): number;
+  /** total + Σ KLDivLoss terms over i < count, in index order (kl-div.wat). */
+  klTermSumF64(
+    z: number,
+    zFloat32: number,
+    x: number,
+    xFloat32: number,
+    count: number,
+    shift: number,
+    logSum: number,
+    epsilon: number,
+    total: number,
+  ): number;
   softmaxRowStatistics(
     x: number,
     rows: number,

@@ -21,6 +21,7 @@ import { ValueError } from '../ndarray/errors.js';
 import { scaleFitsFloat32, scalesFitFloat32 } from './_scales.js';
 import { checkCount, checkLength, type FloatArray } from './_spans.js';
 import { arenaScratch, reserveScratch, type Scratch, wasmScratch } from './runtime.js';
+import { float64Normalizers, referenceNormalizers } from './softmax-float64.js';
 import {
   CHUNK,
   head,
@@ -47,34 +48,6 @@ import type {
 } from './_softmax-arguments.js';
 
 // ---- the float64 reference --------------------------------------------------------------------
-
-/**
- * The normalisers of rows [begin, end) in float64, of any array (the exported form is
- * {@link softmaxRowNormalizersFloat64}). The maximum is the first one, except that a NaN wins.
- */
-function referenceNormalizers({ x, classes, shift, logSum }: SoftmaxRows, begin: number, end: number): void {
-  for (let r = begin; r < end; r++) {
-    const base = r * classes;
-    let maximum = Number.NEGATIVE_INFINITY;
-    let at = base - 1;
-    for (let k = base; k < base + classes; k++) {
-      const v = x[k]!;
-      if (v > maximum || Number.isNaN(v)) {
-        maximum = v;
-        at = k;
-      }
-    }
-    // m − m is 0 only for finite m; then the maximum's own term, exactly 1, is left to log1p.
-    const finite = maximum - maximum === 0;
-    const s = finite ? maximum : 0;
-    const skip = finite ? at : base - 1;
-    let total = 0;
-    for (let k = base; k < skip; k++) total += Math.exp(x[k]! - s);
-    for (let k = skip + 1; k < base + classes; k++) total += Math.exp(x[k]! - s);
-    shift[r] = s;
-    logSum[r] = finite ? Math.log1p(total) : Math.log(total);
-  }
-}
 
 /** ℓ_r = −log softmax(x_r)[label_r] = logSum − (x_label − shift): the difference keeps a small loss's digits. */
 function sparseLosses({ x, classes, shift, logSum, labels, loss }: SparseCrossEntropyRows): void {
@@ -130,7 +103,7 @@ interface FusedGradient {
 function normalize(rows: SoftmaxRows, fused: FusedGradient | null): boolean {
   const scratch = rows.x instanceof Float32Array ? reserveScratch(arenaScratch(), SCRATCH_BYTES) : null;
   if (!scratch) {
-    referenceNormalizers(rows, 0, rows.shift.length);
+    float64Normalizers(rows);
     return false;
   }
   // A gradient in the arena's memory is written there by the kernel, with no copy out.
@@ -334,10 +307,13 @@ export function softmaxRowNormalizers(rows: SoftmaxRows): void {
   normalize(rows, null);
 }
 
-/** {@link softmaxRowNormalizers} in float64 Math whatever the array and the backend. */
+/**
+ * {@link softmaxRowNormalizers} in float64 whatever the array and the backend: Math.exp's bits
+ * (softmax-float64.ts; fdlibm's e^x in wasm where that pays, the same bits).
+ */
 export function softmaxRowNormalizersFloat64(rows: SoftmaxRows): void {
   check('softmaxRowNormalizersFloat64', rows.shift.length, rows);
-  referenceNormalizers(rows, 0, rows.shift.length);
+  float64Normalizers(rows);
 }
 
 /**

@@ -15,15 +15,17 @@
  * Accuracy against the float64 value (float32 [64, 1000], label = softmax(logits + noise), worst
  * relative error of a sample's KL; measured with the block path's Math.log, which gives at most
  * 5.7e-8, one float32 rounding, on every label below, zeros and 1e-40 included):
- * - log(z + ε) is Math.log in float64, as on the block path, and reused while the label repeats
- *   (one-hot and smoothed labels take a log per run). The kernel layer's vectorised float32 log
- *   (logInto into a float32 scratch) was ~30% faster at [4096, 1000] (29 vs 42 ms a step with
- *   fromLogits, on a busy machine) but its error, float32 rounding of log z (~1e-7 · Σ z |log z|
- *   per row), is large against a small KL: 5e-6 at KL ≈ 5e-3, 7.5e-4 at KL ≈ 5e-5, 16 (no
- *   digit) at KL ≈ 5e-9, so it was not taken.
- * - Through the log-softmax KL takes softmaxRowNormalizersFloat64's normalisers (a Math.exp per
- *   element), as on the block path. The wasm kernel's (float32 exponentials summed in float64, as
- *   SoftmaxCE's) was 40% faster (62 against 102 ms a step at [4096, 1000]), but an error δ ≲ 2e-7
+ * - log(z + ε) is Math.log's float64 value, as on the block path: the term sums are
+ *   kernels/kl-div.ts's klTermSum, whose wasm kernel takes fdlibm's log (bit for bit Math.log)
+ *   where the labels change at every entry and the reference reuses Math.log while a label
+ *   repeats (one-hot and smoothed labels). The kernel layer's vectorised float32 log
+ *   (logInto into a float32 scratch) was ~30% faster than Math.log at [4096, 1000] (29 vs 42 ms
+ *   a step with fromLogits, on a busy machine) but its error, float32 rounding of log z
+ *   (~1e-7 · Σ z |log z| per row), is large against a small KL: 5e-6 at KL ≈ 5e-3, 7.5e-4 at
+ *   KL ≈ 5e-5, 16 (no digit) at KL ≈ 5e-9, so it was not taken.
+ * - Through the log-softmax KL takes softmaxRowNormalizersFloat64's normalisers (Math.exp's
+ *   float64 values, fdlibm's e^x in wasm where that pays), as on the block path. The float32
+ *   softmax kernel's (float32 exponentials summed in float64, as SoftmaxCE's) was 40% faster (62 against 102 ms a step at [4096, 1000]), but an error δ ≲ 2e-7
  *   in a row's log-sum-exp shifts its KL by δ · Σ z: 2.2e-6 relative at KL ≈ 5e-3, 2.5e-4 at
  *   KL ≈ 5e-5, 11 at KL ≈ 5e-9. A training step would then report another KL than an evaluation
  *   of the same inputs (the block path) just where the model fits its targets, so the float64
@@ -41,12 +43,12 @@ import {
   softmaxRowNormalizersFloat64,
 } from '../kernels/softmax.js';
 import type { FloatArray } from '../kernels/_spans.js';
+import { KL_EPSILON, klTermSum } from '../kernels/kl-div.js';
 import type { Loss } from './_base/index.js';
 import type { CallMemory } from './_call-memory.js';
 import { crossEntropyTerm } from './_class-rows.js';
 
-/** The epsilon Gluon adds inside log(label + ε), kept so values match Gluon's. */
-export const KL_EPSILON = 1e-12;
+export { KL_EPSILON };
 
 /**
  * One term z · (log(z + ε) − log p). Its −z · log p part is crossEntropyTerm of _class-rows.ts,
@@ -113,41 +115,18 @@ function logProbabilityTerms(call: Rows): void {
   const { x, z, sampleSize, scales, sums, gradient } = call;
   for (let sample = 0, k = 0; sample < scales.length; sample++, k += sampleSize) {
     // log p = x itself: x − 0 − 0 is x, bit for bit (−0 and NaN included).
-    sums[sample] = klTermSum(z, x, k, k + sampleSize, 0, 0);
-    const s = scales[sample]!;
-    for (let j = k; j < k + sampleSize; j++) gradient[j] = -s * z[j]!;
+    sums[sample] = klTermSum({ z, x, begin: k, end: k + sampleSize, shift: 0, logSum: 0 });
+    scaledLabels(z, gradient, k, k + sampleSize, -scales[sample]!);
   }
 }
 
 /**
- * Σ klTerm(z_k, (x_k − shift) − logSum) over [begin, end), written out to take log(z + ε) once
- * per run of a repeated label value (one-hot and smoothed labels), in klTerm's order and with its
- * zero-label rule (a NaN log p under a zero label makes the sum NaN).
+ * gradient[j] = factor · z[j] over [begin, end): a function of its own, so that its element
+ * accesses see only the call's two array types (inline in a loop that also saw the other losses'
+ * arrays, it ran at 2 ns an element).
  */
-function klTermSum(
-  z: TypedArray,
-  x: FloatArray,
-  begin: number,
-  end: number,
-  shift: number,
-  logSum: number,
-): number {
-  let total = 0;
-  let repeated = Number.NaN;
-  let logLabel = Number.NaN;
-  for (let k = begin; k < end; k++) {
-    const v = z[k]!;
-    // (x − shift) − logSum, as the block path's logProbabilityAt.
-    const logProbability = x[k]! - shift - logSum;
-    if (v !== 0) {
-      if (v !== repeated) {
-        repeated = v;
-        logLabel = Math.log(v + KL_EPSILON);
-      }
-      total += v * (logLabel - logProbability);
-    } else if (Number.isNaN(logProbability)) total = Number.NaN;
-  }
-  return total;
+function scaledLabels(z: TypedArray, gradient: FloatArray, begin: number, end: number, factor: number): void {
+  for (let j = begin; j < end; j++) gradient[j] = factor * z[j]!;
 }
 
 /**
@@ -187,7 +166,7 @@ function logitPieces(call: Rows): void {
       let total = 0;
       let mass = 0;
       if (kl) {
-        total = klTermSum(z, x, k, stop, m, l);
+        total = klTermSum({ z, x, begin: k, end: stop, shift: m, logSum: l });
         for (let j = k; j < stop; j++) mass += z[j]!;
       } else {
         for (let j = k; j < stop; j++) {

@@ -1,0 +1,106 @@
+/**
+ * The sum of KLDivLoss's terms z · (log(z + ε) − log p) over a run of elements, with log p =
+ * (x − shift) − logSum: its float64 reference and its wasm driver (kl-div.wat), which give the
+ * same bits. The reference takes Math.log(z + ε) once per run of a repeated label (one-hot and
+ * smoothed labels); the kernel takes fdlibm's log (bit for bit V8's Math.log, math-float64.wat)
+ * of every label, about twice as fast where the labels differ from one entry to the next (soft
+ * targets, distillation), so it runs where a sampled stretch of the labels mostly changes.
+ * @module
+ */
+import type { TypedArray } from '../ndarray/dtype.js';
+import type { FloatArray } from './_spans.js';
+import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
+
+/** The epsilon Gluon adds inside log(label + ε), kept so values match Gluon's. */
+export const KL_EPSILON = 1e-12;
+
+/** Elements of z and of x copied into wasm memory per call. */
+const CHUNK = 4096;
+/** Labels sampled (from a run's start) to choose between the kernel and the reference. */
+const SAMPLE = 64;
+
+/** The run of elements [begin, end) of the labels z and of pred x, and the row's normalisers. */
+export interface KLTerms {
+  readonly z: TypedArray;
+  readonly x: FloatArray;
+  readonly begin: number;
+  readonly end: number;
+  /** log p = (x − shift) − logSum: 0 and 0 when x holds log-probabilities. */
+  readonly shift: number;
+  readonly logSum: number;
+}
+
+/**
+ * Σ z_k · (log(z_k + ε) − ((x_k − shift) − logSum)) over [begin, end), added in index order.
+ * A zero label adds nothing (0 · log 0 = 0, whatever log p is), except that a NaN log p makes the
+ * sum NaN; a NaN or negative label gives NaN.
+ */
+export function klTermSum(terms: KLTerms): number {
+  const { z, begin, end } = terms;
+  const scratch =
+    end - begin >= SAMPLE &&
+    (z instanceof Float32Array || z instanceof Float64Array) &&
+    changesOften(z, begin)
+      ? reserveScratch(wasmScratch(), 2 * regionBytes(CHUNK * 8 + 16))
+      : null;
+  if (!scratch) return klTermSumReference(terms);
+  let total = 0;
+  for (let from = begin; from < end; from += CHUNK) {
+    const length = Math.min(CHUNK, end - from);
+    total = chunkSum(scratch, { ...terms, z: z as FloatArray, begin: from, end: from + length }, total);
+  }
+  return total;
+}
+
+/** Whether most of the SAMPLE labels from `begin` differ from the one before. */
+function changesOften(z: TypedArray, begin: number): boolean {
+  let changes = 0;
+  for (let k = begin + 1; k < begin + SAMPLE; k++) if (z[k] !== z[k - 1]) changes++;
+  return 2 * changes >= SAMPLE;
+}
+
+/** The float64 reference of {@link klTermSum}: Math.log(z + ε) once per run of a repeated label. */
+export function klTermSumReference({ z, x, begin, end, shift, logSum }: KLTerms): number {
+  let total = 0;
+  let repeated = Number.NaN;
+  let logLabel = Number.NaN;
+  for (let k = begin; k < end; k++) {
+    const v = z[k]!;
+    // (x − shift) − logSum, as the block path's logProbabilityAt.
+    const logProbability = x[k]! - shift - logSum;
+    if (v !== 0) {
+      if (v !== repeated) {
+        repeated = v;
+        logLabel = Math.log(v + KL_EPSILON);
+      }
+      total += v * (logLabel - logProbability);
+    } else if (Number.isNaN(logProbability)) total = Number.NaN;
+  }
+  return total;
+}
+
+/** `total` plus the sum of one chunk, z and x copied into scratch as they are. */
+function chunkSum(
+  scratch: Scratch,
+  { z, x, begin, end, shift, logSum }: KLTerms & { readonly z: FloatArray },
+  total: number,
+): number {
+  const length = end - begin;
+  const zAt = SCRATCH_BASE;
+  const xAt = SCRATCH_BASE + regionBytes(CHUNK * 8 + 16);
+  const zFloat32 = z instanceof Float32Array;
+  const xFloat32 = x instanceof Float32Array;
+  (zFloat32 ? scratch.f32 : scratch.f64).set(z.subarray(begin, end), zAt / (zFloat32 ? 4 : 8));
+  (xFloat32 ? scratch.f32 : scratch.f64).set(x.subarray(begin, end), xAt / (xFloat32 ? 4 : 8));
+  return scratch.kernels.klTermSumF64(
+    zAt,
+    zFloat32 ? 1 : 0,
+    xAt,
+    xFloat32 ? 1 : 0,
+    length,
+    shift,
+    logSum,
+    KL_EPSILON,
+    total,
+  );
+}

@@ -1,0 +1,48 @@
+;; The sum of KLDivLoss's terms over a run of elements (a fragment of the gloss kernel module, see
+;; memory.wat; src/kernels/kl-div.ts drives it and holds its float64 reference).
+
+  ;; total + Σ_i z_i · (log(z_i + ε) − ((x_i − shift) − logSum)) over i < count, added one by one
+  ;; in index order, with the reference's zero-label rule: a zero z_i adds nothing (+0) unless
+  ;; its log p is NaN, which makes the sum NaN. log and the products are the reference's float64
+  ;; operations (math-float64.wat's log is fdlibm's, bit for bit Math.log), so the sum is its
+  ;; bits. z and x are float32 (flag ≠ 0) or float64; a pair past an odd count reads one element
+  ;; more of each (callers pad).
+  (func (export "klTermSumF64")
+    (param $z i32) (param $zFloat32 i32) (param $x i32) (param $xFloat32 i32) (param $count i32)
+    (param $shift f64) (param $logSum f64) (param $epsilon f64) (param $total f64)
+    (result f64)
+    (local $i i32) (local $zStep i32) (local $xStep i32) (local $labels v128) (local $logP v128) (local $terms v128)
+    (local $shifts v128) (local $logSums v128) (local $epsilons v128)
+    (local.set $zStep (select (i32.const 8) (i32.const 16) (local.get $zFloat32)))
+    (local.set $xStep (select (i32.const 8) (i32.const 16) (local.get $xFloat32)))
+    (local.set $shifts (f64x2.splat (local.get $shift)))
+    (local.set $logSums (f64x2.splat (local.get $logSum)))
+    (local.set $epsilons (f64x2.splat (local.get $epsilon)))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
+        (local.set $labels (call $loadPairF64 (local.get $z) (local.get $zFloat32)))
+        ;; log p = (x − shift) − logSum, in that order
+        (local.set $logP
+          (f64x2.sub
+            (f64x2.sub (call $loadPairF64 (local.get $x) (local.get $xFloat32)) (local.get $shifts))
+            (local.get $logSums)))
+        (local.set $terms
+          (f64x2.mul (local.get $labels)
+            (f64x2.sub (call $logPairF64 (f64x2.add (local.get $labels) (local.get $epsilons))) (local.get $logP))))
+        ;; a zero label: +0, or its log p where that is NaN
+        (local.set $terms
+          (v128.bitselect
+            (v128.and (local.get $logP) (f64x2.ne (local.get $logP) (local.get $logP)))
+            (local.get $terms)
+            (f64x2.eq (local.get $labels) (f64x2.splat (f64.const 0)))))
+        (local.set $total (f64.add (local.get $total) (f64x2.extract_lane 0 (local.get $terms))))
+        (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $count))
+          (then (local.set $total (f64.add (local.get $total) (f64x2.extract_lane 1 (local.get $terms))))))
+        (local.set $z (i32.add (local.get $z) (local.get $zStep)))
+        (local.set $x (i32.add (local.get $x) (local.get $xStep)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+    (local.get $total)
+  )

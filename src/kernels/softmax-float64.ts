@@ -1,0 +1,104 @@
+/**
+ * The log-softmax normalisers of rows in float64 (`shift` and `logSum`, so that log softmax(x)_c
+ * = (x_c − shift) − logSum), of any array: the float64 reference of the softmax kernels
+ * (softmax.ts falls back to it for rows the float32 kernel cannot take) and the normalisers of
+ * the losses that need float64 ones (KLDivLoss, whose small sums are differences of large terms).
+ *
+ * Both paths give the same bits. The TypeScript loop takes Math.exp per element; on the wasm
+ * backend, rows of float32 or float64 logits of at least WASM_MINIMUM_CLASSES classes take the
+ * exponentials in math-float64.wat's `expSumF64`, which is fdlibm's e^x (bit for bit V8's
+ * Math.exp) summed in the same order, about twice as fast.
+ * @module
+ */
+import type { TypedArray } from '../ndarray/dtype.js';
+import type { SoftmaxRows } from './_softmax-arguments.js';
+import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
+
+/** Below this many classes a row's wasm call costs more than its Math.exp calls save. */
+const WASM_MINIMUM_CLASSES = 32;
+/** Logits copied into wasm memory per call: 32 KiB as float64. */
+const CHUNK = 4096;
+
+/**
+ * Where a row's finite maximum is (the first one), or base − 1 when its maximum is not finite
+ * (a NaN wins; +Infinity, or every entry −Infinity). The row's shift is that maximum, else 0,
+ * and its sum skips the maximum's own term, exactly 1, which log1p adds back.
+ */
+function finiteMaximumAt(x: TypedArray, base: number, classes: number): number {
+  let maximum = Number.NEGATIVE_INFINITY;
+  let at = base - 1;
+  for (let k = base; k < base + classes; k++) {
+    const v = x[k]!;
+    if (v > maximum || Number.isNaN(v)) {
+      maximum = v;
+      at = k;
+    }
+  }
+  // m − m is 0 only for finite m
+  return maximum - maximum === 0 ? at : base - 1;
+}
+
+/** Stores row r's normalisers from its sum of e^{x − shift} without the skipped entry. */
+function store({ shift, logSum }: SoftmaxRows, r: number, s: number, total: number, finite: boolean): void {
+  shift[r] = s;
+  logSum[r] = finite ? Math.log1p(total) : Math.log(total);
+}
+
+/** The float64 reference for rows [begin, end): Math.exp per entry, summed in index order. */
+export function referenceNormalizers(rows: SoftmaxRows, begin: number, end: number): void {
+  const { x, classes } = rows;
+  for (let r = begin; r < end; r++) {
+    const base = r * classes;
+    const skip = finiteMaximumAt(x, base, classes);
+    const s = skip < base ? 0 : (x[skip] as number);
+    let total = 0;
+    for (let k = base; k < skip; k++) total += Math.exp(x[k]! - s);
+    for (let k = skip + 1; k < base + classes; k++) total += Math.exp(x[k]! - s);
+    store(rows, r, s, total, skip >= base);
+  }
+}
+
+/** The normalisers of every row, in float64, with the wasm exponentials where they pay. */
+export function float64Normalizers(rows: SoftmaxRows): void {
+  const { x, classes } = rows;
+  const count = rows.shift.length;
+  const float = x instanceof Float32Array || x instanceof Float64Array;
+  const scratch =
+    float && classes >= WASM_MINIMUM_CLASSES
+      ? reserveScratch(wasmScratch(), regionBytes(Math.min(classes, CHUNK) * 8 + 16))
+      : null;
+  if (!scratch) {
+    referenceNormalizers(rows, 0, count);
+    return;
+  }
+  for (let r = 0; r < count; r++) {
+    const base = r * classes;
+    const skip = finiteMaximumAt(x, base, classes);
+    const s = skip < base ? 0 : x[skip]!;
+    const row = { x: x as Float32Array | Float64Array, base, classes };
+    store(rows, r, s, exponentialSum(scratch, row, s, skip), skip >= base);
+  }
+}
+
+/** Σ e^{x_k − s} over the row at base, k ≠ skip, in index order, CHUNK entries per wasm call. */
+function exponentialSum(
+  scratch: Scratch,
+  {
+    x,
+    base,
+    classes,
+  }: { readonly x: Float32Array | Float64Array; readonly base: number; readonly classes: number },
+  s: number,
+  skip: number,
+): number {
+  const float32 = x instanceof Float32Array;
+  const view = float32 ? scratch.f32 : scratch.f64;
+  const at = SCRATCH_BASE / view.BYTES_PER_ELEMENT;
+  let total = 0;
+  for (let begin = base; begin < base + classes; begin += CHUNK) {
+    const length = Math.min(CHUNK, base + classes - begin);
+    view.set(x.subarray(begin, begin + length), at);
+    total = scratch.kernels.expSumF64(SCRATCH_BASE, float32 ? 1 : 0, length, s, skip - begin, total);
+  }
+  return total;
+}
