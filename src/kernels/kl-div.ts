@@ -28,6 +28,11 @@ export interface KLTerms {
   /** log p = (x − shift) − logSum: 0 and 0 when x holds log-probabilities. */
   readonly shift: number;
   readonly logSum: number;
+  /**
+   * When given, its first entry gets the label mass Σ z_k over the run, summed in index order
+   * (what the gradient through the log-softmax scales p by), from the same pass.
+   */
+  readonly labelMass?: Float64Array;
 }
 
 /**
@@ -41,14 +46,17 @@ export function klTermSum(terms: KLTerms): number {
     end - begin >= SAMPLE &&
     (z instanceof Float32Array || z instanceof Float64Array) &&
     changesOften(z, begin)
-      ? reserveScratch(wasmScratch(), 2 * regionBytes(CHUNK * 8 + 16))
+      ? reserveScratch(wasmScratch(), 16 + 2 * regionBytes(CHUNK * 8 + 16))
       : null;
   if (!scratch) return klTermSumReference(terms);
+  const massAt = terms.labelMass ? SCRATCH_BASE : 0;
+  if (massAt) scratch.f64[massAt >> 3] = 0;
   let total = 0;
   for (let from = begin; from < end; from += CHUNK) {
     const length = Math.min(CHUNK, end - from);
     total = chunkSum(scratch, { ...terms, z: z as FloatArray, begin: from, end: from + length }, total);
   }
+  if (terms.labelMass) terms.labelMass[0] = scratch.f64[massAt >> 3]!;
   return total;
 }
 
@@ -60,12 +68,14 @@ function changesOften(z: TypedArray, begin: number): boolean {
 }
 
 /** The float64 reference of {@link klTermSum}: Math.log(z + ε) once per run of a repeated label. */
-export function klTermSumReference({ z, x, begin, end, shift, logSum }: KLTerms): number {
+export function klTermSumReference({ z, x, begin, end, shift, logSum, labelMass }: KLTerms): number {
   let total = 0;
+  let mass = 0;
   let repeated = Number.NaN;
   let logLabel = Number.NaN;
   for (let k = begin; k < end; k++) {
     const v = z[k]!;
+    mass += v;
     // (x − shift) − logSum, as the block path's logProbabilityAt.
     const logProbability = x[k]! - shift - logSum;
     if (v !== 0) {
@@ -76,18 +86,20 @@ export function klTermSumReference({ z, x, begin, end, shift, logSum }: KLTerms)
       total += v * (logLabel - logProbability);
     } else if (Number.isNaN(logProbability)) total = Number.NaN;
   }
+  if (labelMass) labelMass[0] = mass;
   return total;
 }
 
 /** `total` plus the sum of one chunk, z and x copied into scratch as they are. */
 function chunkSum(
   scratch: Scratch,
-  { z, x, begin, end, shift, logSum }: KLTerms & { readonly z: FloatArray },
+  { z, x, begin, end, shift, logSum, labelMass }: KLTerms & { readonly z: FloatArray },
   total: number,
 ): number {
   const length = end - begin;
-  const zAt = SCRATCH_BASE;
-  const xAt = SCRATCH_BASE + regionBytes(CHUNK * 8 + 16);
+  // The label mass at SCRATCH_BASE (read and added to by each chunk), then z, then x.
+  const zAt = SCRATCH_BASE + 16;
+  const xAt = zAt + regionBytes(CHUNK * 8 + 16);
   const zFloat32 = z instanceof Float32Array;
   const xFloat32 = x instanceof Float32Array;
   (zFloat32 ? scratch.f32 : scratch.f64).set(z.subarray(begin, end), zAt / (zFloat32 ? 4 : 8));
@@ -102,5 +114,6 @@ function chunkSum(
     logSum,
     KL_EPSILON,
     total,
+    labelMass ? SCRATCH_BASE : 0,
   );
 }

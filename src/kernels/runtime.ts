@@ -144,7 +144,9 @@ export interface KernelExports {
   mapLogF64(src: number, dst: number, count: number): void;
   /** total + Σ e^(src[i] − shift) over i < count, i ≠ skip, in index order (math-float64.wat). */
   expSumF64(src: number, float32: number, count: number, shift: number, skip: number, total: number): number;
-  /** total + Σ KLDivLoss terms over i < count, in index order (kl-div.wat). */
+  /** The first index of a row's finite maximum, −1 when its maximum is not finite (math-float64.wat). */
+  finiteMaximumAtF64(src: number, float32: number, count: number): number;
+  /** total + Σ KLDivLoss terms over i < count, in index order; Σ z added at massAt ≠ 0 (kl-div.wat). */
   klTermSumF64(
     z: number,
     zFloat32: number,
@@ -155,6 +157,7 @@ export interface KernelExports {
     logSum: number,
     epsilon: number,
     total: number,
+    massAt: number,
   ): number;
   softmaxRowStatistics(
     x: number,

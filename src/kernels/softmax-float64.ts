@@ -71,16 +71,28 @@ export function float64Normalizers(rows: SoftmaxRows): void {
     referenceNormalizers(rows, 0, count);
     return;
   }
+  const float32 = x instanceof Float32Array;
+  const view = float32 ? scratch.f32 : scratch.f64;
+  const at = SCRATCH_BASE / view.BYTES_PER_ELEMENT;
   for (let r = 0; r < count; r++) {
     const base = r * classes;
-    const skip = finiteMaximumAt(x, base, classes);
-    const s = skip < base ? 0 : x[skip]!;
     const row = { x: x as Float32Array | Float64Array, base, classes };
-    store(rows, r, s, exponentialSum(scratch, row, s, skip), skip >= base);
+    if (classes > CHUNK) {
+      const skip = finiteMaximumAt(x, base, classes);
+      const s = skip < base ? 0 : x[skip]!;
+      store(rows, r, s, exponentialSum(scratch, row, s, skip), skip >= base);
+      continue;
+    }
+    // A row of one chunk: copied in once, its maximum found and its exponentials summed there.
+    view.set(row.x.subarray(base, base + classes), at);
+    const found = scratch.kernels.finiteMaximumAtF64(SCRATCH_BASE, float32 ? 1 : 0, classes);
+    const s = found < 0 ? 0 : x[base + found]!;
+    const total = scratch.kernels.expSumF64(SCRATCH_BASE, float32 ? 1 : 0, classes, s, found, 0);
+    store(rows, r, s, total, found >= 0);
   }
 }
 
-/** Σ e^{x_k − s} over the row at base, k ≠ skip, in index order, CHUNK entries per wasm call. */
+/** Σ e^{x_k − s} over a long row at base, k ≠ skip, in index order, CHUNK entries per wasm call. */
 function exponentialSum(
   scratch: Scratch,
   {

@@ -142,6 +142,7 @@ function logitPieces(call: Rows): void {
   const perPiece = Math.max(1, Math.min(rows, Math.floor(PIECE / classes)));
   const rowsPerSample = sampleSize / classes;
   // Per row of a piece: the normalisers and the softmax scale; per element: s · Σz · p.
+  const labelMass = new Float64Array(1);
   const scratch = memory.takeArray('float64', perPiece * (3 + classes)) as Float64Array;
   sums.fill(0);
   for (let first = 0; first < rows; first += perPiece) {
@@ -166,8 +167,8 @@ function logitPieces(call: Rows): void {
       let total = 0;
       let mass = 0;
       if (kl) {
-        total = klTermSum({ z, x, begin: k, end: stop, shift: m, logSum: l });
-        for (let j = k; j < stop; j++) mass += z[j]!;
+        total = klTermSum({ z, x, begin: k, end: stop, shift: m, logSum: l, labelMass });
+        mass = labelMass[0]!;
       } else {
         for (let j = k; j < stop; j++) {
           mass += z[j]!;

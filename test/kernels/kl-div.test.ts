@@ -46,6 +46,14 @@ describe('KLDivLoss term sums', () => {
             // a run inside the arrays
             const inner = { ...terms, begin: 3, end: length - 2 };
             assert.ok(Object.is(klTermSum(inner), klTermSumReference(inner)));
+            // with the label mass from the same pass: Σ z in index order
+            const mass = new Float64Array(1);
+            const referenceMass = new Float64Array(1);
+            assert.ok(Object.is(klTermSum({ ...inner, labelMass: mass }), klTermSumReference(inner)));
+            klTermSumReference({ ...inner, labelMass: referenceMass });
+            let expectedMass = 0;
+            for (let k = 3; k < length - 2; k++) expectedMass += z[k]!;
+            assert.ok(Object.is(mass[0], expectedMass) && Object.is(referenceMass[0], expectedMass), `${mass[0]}`);
           }
         });
       }

@@ -11,7 +11,7 @@ function rowsOf(x: Float32Array | Float64Array, classes: number) {
   return { x, classes, shift: new Float64Array(count), logSum: new Float64Array(count) };
 }
 
-/** Rows of random logits, with special rows: NaN, +Infinity, all −Infinity, huge and tied. */
+/** Rows of random logits, with special rows: NaN, +Infinity, all −Infinity, huge, tied, signed zeros. */
 function logits(type: Float32ArrayConstructor | Float64ArrayConstructor, rows: number, classes: number) {
   const next = uniforms(rows * 7919 + classes);
   const x = new type(rows * classes).map(() => (next() - 0.5) * 30);
@@ -22,6 +22,12 @@ function logits(type: Float32ArrayConstructor | Float64ArrayConstructor, rows: n
     x.fill(3e38, 4 * classes, 4 * classes + 2);
     x.fill(-7, 5 * classes, 6 * classes);
     x[6 * classes - 1] = Number.NEGATIVE_INFINITY;
+  }
+  if (rows >= 7) {
+    // a maximum of 0 reached by −0 first, then +0: the first one is the shift
+    x.fill(-3, 6 * classes, 7 * classes);
+    x[6 * classes + 2] = -0;
+    x[6 * classes + 4] = 0;
   }
   return x;
 }
