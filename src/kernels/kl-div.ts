@@ -33,6 +33,12 @@ export interface KLTerms {
    * (what the gradient through the log-softmax scales p by), from the same pass.
    */
   readonly labelMass?: Float64Array;
+  /**
+   * When given, gets the gradient of the terms' sum with respect to log p, times a sample's scale
+   * s: out[k] = −s · z_k over the run (the float64 product, rounded once into out), from the same
+   * pass.
+   */
+  readonly gradient?: { readonly out: FloatArray; readonly scale: number };
 }
 
 /**
@@ -46,7 +52,7 @@ export function klTermSum(terms: KLTerms): number {
     end - begin >= SAMPLE &&
     (z instanceof Float32Array || z instanceof Float64Array) &&
     changesOften(z, begin)
-      ? reserveScratch(wasmScratch(), 16 + 2 * regionBytes(CHUNK * 8 + 16))
+      ? reserveScratch(wasmScratch(), 16 + 3 * regionBytes(CHUNK * 8 + 16))
       : null;
   if (!scratch) return klTermSumReference(terms);
   const massAt = terms.labelMass ? SCRATCH_BASE : 0;
@@ -68,7 +74,21 @@ function changesOften(z: TypedArray, begin: number): boolean {
 }
 
 /** The float64 reference of {@link klTermSum}: Math.log(z + ε) once per run of a repeated label. */
-export function klTermSumReference({ z, x, begin, end, shift, logSum, labelMass }: KLTerms): number {
+export function klTermSumReference({
+  z,
+  x,
+  begin,
+  end,
+  shift,
+  logSum,
+  labelMass,
+  gradient,
+}: KLTerms): number {
+  if (gradient) {
+    const { out, scale } = gradient;
+    const factor = -scale;
+    for (let k = begin; k < end; k++) out[k] = factor * z[k]!;
+  }
   let total = 0;
   let mass = 0;
   let repeated = Number.NaN;
@@ -93,18 +113,20 @@ export function klTermSumReference({ z, x, begin, end, shift, logSum, labelMass 
 /** `total` plus the sum of one chunk, z and x copied into scratch as they are. */
 function chunkSum(
   scratch: Scratch,
-  { z, x, begin, end, shift, logSum, labelMass }: KLTerms & { readonly z: FloatArray },
+  { z, x, begin, end, shift, logSum, labelMass, gradient }: KLTerms & { readonly z: FloatArray },
   total: number,
 ): number {
   const length = end - begin;
-  // The label mass at SCRATCH_BASE (read and added to by each chunk), then z, then x.
+  // The label mass at SCRATCH_BASE (read and added to by each chunk), then z, x and the gradient.
   const zAt = SCRATCH_BASE + 16;
   const xAt = zAt + regionBytes(CHUNK * 8 + 16);
+  const gradientAt = gradient ? xAt + regionBytes(CHUNK * 8 + 16) : 0;
+  const gradientFloat32 = gradient?.out instanceof Float32Array;
   const zFloat32 = z instanceof Float32Array;
   const xFloat32 = x instanceof Float32Array;
   (zFloat32 ? scratch.f32 : scratch.f64).set(z.subarray(begin, end), zAt / (zFloat32 ? 4 : 8));
   (xFloat32 ? scratch.f32 : scratch.f64).set(x.subarray(begin, end), xAt / (xFloat32 ? 4 : 8));
-  return scratch.kernels.klTermSumF64(
+  const sum = scratch.kernels.klTermSumF64(
     zAt,
     zFloat32 ? 1 : 0,
     xAt,
@@ -115,5 +137,14 @@ function chunkSum(
     KL_EPSILON,
     total,
     labelMass ? SCRATCH_BASE : 0,
+    gradientAt,
+    gradientFloat32 ? 1 : 0,
+    gradient ? -gradient.scale : 0,
   );
+  if (gradient) {
+    const view = gradientFloat32 ? scratch.f32 : scratch.f64;
+    const at = gradientAt / view.BYTES_PER_ELEMENT;
+    gradient.out.set(view.subarray(at, at + length), begin);
+  }
+  return sum;
 }

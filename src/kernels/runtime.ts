@@ -146,7 +146,10 @@ export interface KernelExports {
   expSumF64(src: number, float32: number, count: number, shift: number, skip: number, total: number): number;
   /** The first index of a row's finite maximum, −1 when its maximum is not finite (math-float64.wat). */
   finiteMaximumAtF64(src: number, float32: number, count: number): number;
-  /** total + Σ KLDivLoss terms over i < count, in index order; Σ z added at massAt ≠ 0 (kl-div.wat). */
+  /**
+   * total + Σ KLDivLoss terms over i < count, in index order; Σ z added at massAt ≠ 0, and
+   * gradientFactor · z written at gradientAt ≠ 0 (kl-div.wat).
+   */
   klTermSumF64(
     z: number,
     zFloat32: number,
@@ -158,6 +161,9 @@ export interface KernelExports {
     epsilon: number,
     total: number,
     massAt: number,
+    gradientAt: number,
+    gradientFloat32: number,
+    gradientFactor: number,
   ): number;
   softmaxRowStatistics(
     x: number,

@@ -53,7 +53,21 @@ describe('KLDivLoss term sums', () => {
             klTermSumReference({ ...inner, labelMass: referenceMass });
             let expectedMass = 0;
             for (let k = 3; k < length - 2; k++) expectedMass += z[k]!;
-            assert.ok(Object.is(mass[0], expectedMass) && Object.is(referenceMass[0], expectedMass), `${mass[0]}`);
+            assert.ok(
+              Object.is(mass[0], expectedMass) && Object.is(referenceMass[0], expectedMass),
+              `${mass[0]}`,
+            );
+            // with the gradient on log p from the same pass: −s · z over the run, nothing outside
+            for (const out of [new Float32Array(length).fill(7), new Float64Array(length).fill(7)]) {
+              const expectedOut = out.slice();
+              for (let k = 3; k < length - 2; k++) expectedOut[k] = -0.375 * z[k]!;
+              const withGradient = { ...inner, gradient: { out, scale: 0.375 } };
+              assert.ok(Object.is(klTermSum(withGradient), klTermSumReference(inner)));
+              assert.deepEqual(out, expectedOut);
+              out.fill(7);
+              klTermSumReference(withGradient);
+              assert.deepEqual(out, expectedOut);
+            }
           }
         });
       }
