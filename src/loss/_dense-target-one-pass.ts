@@ -141,9 +141,11 @@ function logitPieces(call: Rows): void {
   const rows = x.length / classes;
   const perPiece = Math.max(1, Math.min(rows, Math.floor(PIECE / classes)));
   const rowsPerSample = sampleSize / classes;
-  // Per row of a piece: the normalisers and the softmax scale; per element: s · Σz · p.
-  const labelMass = new Float64Array(1);
-  const scratch = memory.takeArray('float64', perPiece * (3 + classes)) as Float64Array;
+  // Per row of a piece: the normalisers and the softmax scale; per element: s · Σz · p; then
+  // one entry for a row's label mass (KL's kernel sums it with the terms).
+  const scratchLength = perPiece * (3 + classes);
+  const scratch = memory.takeArray('float64', scratchLength + 1) as Float64Array;
+  const labelMass = scratch.subarray(scratchLength);
   sums.fill(0);
   for (let first = 0; first < rows; first += perPiece) {
     const count = Math.min(perPiece, rows - first);
