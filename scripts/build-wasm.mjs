@@ -24,7 +24,7 @@ const FRAGMENTS = [
   'math-float64.wat',
   'elementwise.wat',
   'softmax.wat',
-  'kl-div.wat',
+  'dense-target.wat',
   'binary-cross-entropy.wat',
   'binary-cross-entropy-narrow.wat',
   'residual.wat',

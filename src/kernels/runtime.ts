@@ -147,10 +147,11 @@ export interface KernelExports {
   /** The first index of a row's finite maximum, −1 when its maximum is not finite (math-float64.wat). */
   finiteMaximumAtF64(src: number, float32: number, count: number): number;
   /**
-   * total + Σ KLDivLoss terms over i < count, in index order; Σ z added at massAt ≠ 0, and
-   * gradientFactor · z written at gradientAt ≠ 0 (kl-div.wat).
+   * total + Σ of KL's (kl ≠ 0) or the cross-entropy's terms over i < count, in index order; Σ z
+   * added at massAt ≠ 0, and gradientFactor · z written at gradientAt ≠ 0 (dense-target.wat).
    */
-  klTermSumF64(
+  denseTargetTermSumF64(
+    kl: number,
     z: number,
     zFloat32: number,
     x: number,
@@ -165,6 +166,16 @@ export interface KernelExports {
     gradientFloat32: number,
     gradientFactor: number,
   ): number;
+  /** dst[i] = a[i] − scale · z[i] in float64, rounded once into dst (dense-target.wat). */
+  subtractScaledLabelsF64(
+    a: number,
+    z: number,
+    zFloat32: number,
+    count: number,
+    scale: number,
+    dst: number,
+    dstFloat32: number,
+  ): void;
   softmaxRowStatistics(
     x: number,
     rows: number,

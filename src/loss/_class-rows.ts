@@ -279,14 +279,6 @@ export class Runs {
 }
 
 /**
- * The term −z · log p of a dense label, with a zero label on an impossible class (log p = −∞)
- * contributing 0 instead of 0 · ∞ = NaN: such a class is a mask. A NaN still propagates.
- */
-export function crossEntropyTerm(z: number, logProbability: number): number {
-  return z === 0 && logProbability === Number.NEGATIVE_INFINITY ? 0 : -(z * logProbability);
-}
-
-/**
  * pred's gradient, assigned, of ℓ_r = −Σ_c z_c log p_c + (terms without x) over the rows of the
  * block: ∂ℓ_r/∂log p_c = −z_c, and through the log-softmax ∂/∂x_c = p_c · Σ_j g_r z_j − g_r z_c
  * (−g_r z_c alone when pred holds log-probabilities). Σ_j g_r z_j is summed in float64 first, so

@@ -16,7 +16,7 @@
  * relative error of a sample's KL; measured with the block path's Math.log, which gives at most
  * 5.7e-8, one float32 rounding, on every label below, zeros and 1e-40 included):
  * - log(z + ε) is Math.log's float64 value, as on the block path: the term sums are
- *   kernels/kl-div.ts's klTermSum, whose wasm kernel takes fdlibm's log (bit for bit Math.log)
+ *   kernels/dense-target.ts's denseTargetTermSum, whose wasm kernel takes fdlibm's log (bit for bit Math.log)
  *   where the labels change at every entry and the reference reuses Math.log while a label
  *   repeats (one-hot and smoothed labels). The kernel layer's vectorised float32 log
  *   (logInto into a float32 scratch) was ~30% faster than Math.log at [4096, 1000] (29 vs 42 ms
@@ -33,7 +33,8 @@
  *   terms z · ((shift − x) + logSum) are all ≥ 0 (logSum ≥ 0 is the term of the row's maximum), so
  *   they keep the normalisers' relative accuracy, where KL is a small difference of large terms.
  *
- * The zero-label rules are the block paths' (see {@link klTerm} and crossEntropyTerm).
+ * The terms, and their zero-label rules, are the block paths' (klTerm and crossEntropyTerm of
+ * kernels/dense-target.ts).
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
@@ -43,23 +44,9 @@ import {
   softmaxRowNormalizersFloat64,
 } from '../kernels/softmax.js';
 import type { FloatArray } from '../kernels/_spans.js';
-import { KL_EPSILON, klTermSum } from '../kernels/kl-div.js';
+import { denseTargetTermSum, subtractScaledLabels } from '../kernels/dense-target.js';
 import type { Loss } from './_base/index.js';
 import type { CallMemory } from './_call-memory.js';
-import { crossEntropyTerm } from './_class-rows.js';
-
-export { KL_EPSILON };
-
-/**
- * One term z · (log(z + ε) − log p). Its −z · log p part is crossEntropyTerm of _class-rows.ts,
- * kept inside one product here (Gluon's rounding) and with its own zero-label rule: a zero label
- * contributes 0 whatever log p is (0 · log 0 = 0: an impossible class with no label mass is not
- * an error, nor is log p = +∞), except that a NaN prediction still propagates.
- */
-export function klTerm(z: number, logProbability: number): number {
-  if (z === 0) return Number.isNaN(logProbability) ? logProbability : 0;
-  return z * (Math.log(z + KL_EPSILON) - logProbability);
-}
 
 /** Elements per piece: the rows of a piece and their scratch stay in cache between the passes. */
 const PIECE = 16384;
@@ -117,7 +104,8 @@ function logProbabilityTerms(call: Rows): void {
     // log p = x itself: x − 0 − 0 is x, bit for bit (−0 and NaN included).
     // ∂/∂x_j = −s · z_j, written by the same pass.
     const scale = scales[sample]!;
-    sums[sample] = klTermSum({
+    sums[sample] = denseTargetTermSum({
+      term: 'kl',
       z,
       x,
       begin: k,
@@ -142,7 +130,7 @@ function logitPieces(call: Rows): void {
   const perPiece = Math.max(1, Math.min(rows, Math.floor(PIECE / classes)));
   const rowsPerSample = sampleSize / classes;
   // Per row of a piece: the normalisers and the softmax scale; per element: s · Σz · p; then
-  // one entry for a row's label mass (KL's kernel sums it with the terms).
+  // one entry for a row's label mass (the term sums give it from the same pass).
   const scratchLength = perPiece * (3 + classes);
   const scratch = memory.takeArray('float64', scratchLength + 1) as Float64Array;
   const labelMass = scratch.subarray(scratchLength);
@@ -166,26 +154,27 @@ function logitPieces(call: Rows): void {
       const m = shift[r]!;
       const l = logSum[r]!;
       const stop = k + classes;
-      let total = 0;
-      let mass = 0;
-      if (kl) {
-        total = klTermSum({ z, x, begin: k, end: stop, shift: m, logSum: l, labelMass });
-        mass = labelMass[0]!;
-      } else {
-        for (let j = k; j < stop; j++) {
-          mass += z[j]!;
-          total += crossEntropyTerm(z[j]!, x[j]! - m - l);
-        }
-      }
+      const total = denseTargetTermSum({
+        term: call.term,
+        z,
+        x,
+        begin: k,
+        end: stop,
+        shift: m,
+        logSum: l,
+        labelMass,
+      });
+      const mass = labelMass[0]!;
       k = stop;
       sums[sample]! += total;
       rowScale[r] = scales[sample]! * mass;
     }
     const out = scratch.subarray(3 * perPiece, 3 * perPiece + (end - begin));
     softmaxGradientRows({ ...pieceRows, scale: rowScale, labels: null, out });
-    for (let r = 0, k = begin; r < count; r++) {
-      const s = scales[Math.floor((first + r) / rowsPerSample)]!;
-      for (const stop = k + classes; k < stop; k++) gradient[k] = out[k - begin]! - s * z[k]!;
+    for (let r = 0, k = begin; r < count; r++, k += classes) {
+      const scale = scales[Math.floor((first + r) / rowsPerSample)]!;
+      const a = out.subarray(k - begin, k - begin + classes);
+      subtractScaledLabels({ a, z, begin: k, end: k + classes, scale, out: gradient });
     }
   }
   memory.giveBackArray(scratch);

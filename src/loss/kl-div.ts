@@ -28,7 +28,8 @@ import {
 } from './_base/index.js';
 import { BlockSum } from './_block-sum.js';
 import { meanPredBackward, RowMass } from './_kl-div-row-mass.js';
-import { denseTargetOnePass, KL_EPSILON, klTerm } from './_dense-target-one-pass.js';
+import { KL_EPSILON, klTerm } from '../kernels/dense-target.js';
+import { denseTargetOnePass } from './_dense-target-one-pass.js';
 
 /** How ℓ is reduced over the class axis before the per-sample mean. */
 export type KLClassReduction = 'mean' | 'sum';

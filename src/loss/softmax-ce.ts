@@ -28,13 +28,13 @@ import {
   sparseTargetTwin,
   totalWeight,
 } from './_softmax-targets.js';
+import { crossEntropyTerm } from '../kernels/dense-target.js';
 import {
   allocateNormalizers,
   type ClassLayout,
   type ClassRows,
   checkPerClassLength,
   IGNORED_ROW,
-  crossEntropyTerm,
   denseSoftmaxGradient,
   logProbabilityAt,
   logSoftmaxRows,
@@ -460,7 +460,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
       return denseTargetTwin(logProbabilities, prepared.arrays[1]!, this.targets, axis);
     if (labels) return neg(pick(logProbabilities, new NDArray(labels, prepared.lossShape), axis, true));
     const label = prepared.arrays[1]!;
-    // A zero label on an impossible class is a mask (see crossEntropyTerm in _class-rows.ts): replace that log p by 0
+    // A zero label on an impossible class is a mask (see crossEntropyTerm in kernels/dense-target.ts): replace that log p by 0
     // before multiplying, so neither the value nor any gradient sees 0 · ∞.
     const masked = mul(equal(label, 0), equal(logProbabilities, Number.NEGATIVE_INFINITY));
     const safe = where(masked, 0, logProbabilities);

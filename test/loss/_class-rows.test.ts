@@ -5,12 +5,12 @@ import {
   allocateNormalizers,
   type ClassRows,
   classLayout,
-  crossEntropyTerm,
   denseSoftmaxGradient,
   logProbabilityAt,
   logSoftmaxRows,
   Runs,
 } from '../../src/loss/_class-rows.js';
+import { crossEntropyTerm } from '../../src/kernels/dense-target.js';
 
 /** The elements of every run as [k, r, j, log p]. */
 function* elements(runs: Runs): Generator<[number, number, number, number]> {

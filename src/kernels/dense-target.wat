@@ -1,0 +1,112 @@
+;; The sums of the terms of a dense target z against log p over a run of elements: KLDivLoss's
+;; z · (log(z + ε) − log p) and the cross-entropy −z · log p of SoftmaxCrossEntropyLoss with
+;; dense labels (a fragment of the gloss kernel module, see memory.wat; src/kernels/dense-target.ts
+;; drives it and holds the float64 references).
+
+  ;; total + Σ_i term(z_i, log p_i) over i < count with log p_i = (x_i − shift) − logSum (in that
+  ;; order), added one by one in index order, the term chosen by $kl:
+  ;; - KL (≠ 0): z · (log(z + ε) − log p); a zero z adds +0, unless its log p is NaN, which makes
+  ;;   the sum NaN;
+  ;; - cross-entropy (0): −(z · log p); a zero z beside log p = −∞ (a masked class) adds +0.
+  ;; log and the products are the references' float64 operations (math-float64.wat's log is
+  ;; fdlibm's, bit for bit Math.log), so the sum is their bits. With $massAt ≠ 0 the float64 there
+  ;; gets Σ z_i added, in index order too (the label mass the gradient through the log-softmax
+  ;; needs). With $gradientAt ≠ 0 it also writes factor · z_i there (the gradient on log p, factor
+  ;; = −scale), float32 (flag ≠ 0: the float64 product rounded once) or float64. z and x are
+  ;; float32 (flag ≠ 0) or float64; a pair past an odd count reads one element more of each and
+  ;; writes one more (callers pad).
+  (func (export "denseTargetTermSumF64")
+    (param $kl i32) (param $z i32) (param $zFloat32 i32) (param $x i32) (param $xFloat32 i32) (param $count i32)
+    (param $shift f64) (param $logSum f64) (param $epsilon f64) (param $total f64) (param $massAt i32)
+    (param $gradientAt i32) (param $gradientFloat32 i32) (param $gradientFactor f64)
+    (result f64)
+    (local $i i32) (local $zStep i32) (local $xStep i32) (local $labels v128) (local $logP v128) (local $terms v128)
+    (local $shifts v128) (local $logSums v128) (local $epsilons v128) (local $mass f64)
+    (local.set $zStep (select (i32.const 8) (i32.const 16) (local.get $zFloat32)))
+    (local.set $xStep (select (i32.const 8) (i32.const 16) (local.get $xFloat32)))
+    (local.set $shifts (f64x2.splat (local.get $shift)))
+    (local.set $logSums (f64x2.splat (local.get $logSum)))
+    (local.set $epsilons (f64x2.splat (local.get $epsilon)))
+    (if (local.get $massAt) (then (local.set $mass (f64.load (local.get $massAt)))))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
+        (local.set $labels (call $loadPairF64 (local.get $z) (local.get $zFloat32)))
+        (if (local.get $gradientAt)
+          (then
+            (local.set $terms (f64x2.mul (f64x2.splat (local.get $gradientFactor)) (local.get $labels)))
+            (if (local.get $gradientFloat32)
+              (then
+                (v128.store64_lane 0 (local.get $gradientAt) (f32x4.demote_f64x2_zero (local.get $terms)))
+                (local.set $gradientAt (i32.add (local.get $gradientAt) (i32.const 8))))
+              (else
+                (v128.store (local.get $gradientAt) (local.get $terms))
+                (local.set $gradientAt (i32.add (local.get $gradientAt) (i32.const 16)))))))
+        (local.set $logP
+          (f64x2.sub
+            (f64x2.sub (call $loadPairF64 (local.get $x) (local.get $xFloat32)) (local.get $shifts))
+            (local.get $logSums)))
+        (if (local.get $kl)
+          (then
+            (local.set $terms
+              (f64x2.mul (local.get $labels)
+                (f64x2.sub (call $logPairF64 (f64x2.add (local.get $labels) (local.get $epsilons))) (local.get $logP))))
+            ;; a zero label: +0, or its log p where that is NaN
+            (local.set $terms
+              (v128.bitselect
+                (v128.and (local.get $logP) (f64x2.ne (local.get $logP) (local.get $logP)))
+                (local.get $terms)
+                (f64x2.eq (local.get $labels) (f64x2.splat (f64.const 0))))))
+          (else
+            ;; a zero label on a masked class (log p = −∞): +0
+            (local.set $terms
+              (v128.andnot
+                (f64x2.neg (f64x2.mul (local.get $labels) (local.get $logP)))
+                (v128.and
+                  (f64x2.eq (local.get $labels) (f64x2.splat (f64.const 0)))
+                  (f64x2.eq (local.get $logP) (f64x2.splat (f64.const -inf))))))))
+        (local.set $total (f64.add (local.get $total) (f64x2.extract_lane 0 (local.get $terms))))
+        (local.set $mass (f64.add (local.get $mass) (f64x2.extract_lane 0 (local.get $labels))))
+        (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $count))
+          (then
+            (local.set $total (f64.add (local.get $total) (f64x2.extract_lane 1 (local.get $terms))))
+            (local.set $mass (f64.add (local.get $mass) (f64x2.extract_lane 1 (local.get $labels))))))
+        (local.set $z (i32.add (local.get $z) (local.get $zStep)))
+        (local.set $x (i32.add (local.get $x) (local.get $xStep)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+    (if (local.get $massAt) (then (f64.store (local.get $massAt) (local.get $mass))))
+    (local.get $total)
+  )
+
+  ;; dst[i] = a[i] − scale · z[i] for i < count: a float64 (the scaled softmax s·Σz·p of the
+  ;; gradient through the log-softmax), z float32 ($zFloat32 ≠ 0) or float64, the difference taken
+  ;; in float64 and rounded once into dst (float32 with $dstFloat32 ≠ 0). dst may be a. A pair past
+  ;; an odd count reads and writes one element more (callers pad).
+  (func (export "subtractScaledLabelsF64")
+    (param $a i32) (param $z i32) (param $zFloat32 i32) (param $count i32) (param $scale f64)
+    (param $dst i32) (param $dstFloat32 i32)
+    (local $i i32) (local $zStep i32) (local $scales v128) (local $difference v128)
+    (local.set $zStep (select (i32.const 8) (i32.const 16) (local.get $zFloat32)))
+    (local.set $scales (f64x2.splat (local.get $scale)))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
+        (local.set $difference
+          (f64x2.sub
+            (v128.load (local.get $a))
+            (f64x2.mul (local.get $scales) (call $loadPairF64 (local.get $z) (local.get $zFloat32)))))
+        (if (local.get $dstFloat32)
+          (then
+            (v128.store64_lane 0 (local.get $dst) (f32x4.demote_f64x2_zero (local.get $difference)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 8))))
+          (else
+            (v128.store (local.get $dst) (local.get $difference))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $z (i32.add (local.get $z) (local.get $zStep)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+  )
