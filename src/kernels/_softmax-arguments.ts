@@ -29,6 +29,12 @@ export interface SoftmaxGradientRows extends SoftmaxRows {
   readonly scale: number | Float64Array;
   readonly labels: Int32Array | null;
   readonly out: FloatArray;
+  /**
+   * Dense labels z (x's shape) and a scale s_r per row, with `labels` null: out = scale_r ·
+   * softmax(x_r) − s_r · z_r, the difference taken in float64 and rounded once into out (the
+   * gradient through the log-softmax of a dense target, with scale_r = s_r · Σ z_r).
+   */
+  readonly denseLabels?: { readonly z: TypedArray; readonly scales: Float64Array } | null;
 }
 
 /** Sparse softmax cross-entropy and its gradient in one pass: rows = labels.length. */

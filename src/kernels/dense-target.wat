@@ -80,14 +80,16 @@
     (local.get $total)
   )
 
-  ;; dst[i] = a[i] − scale · z[i] for i < count: a float64 (the scaled softmax s·Σz·p of the
-  ;; gradient through the log-softmax), z float32 ($zFloat32 ≠ 0) or float64, the difference taken
-  ;; in float64 and rounded once into dst (float32 with $dstFloat32 ≠ 0). dst may be a. A pair past
-  ;; an odd count reads and writes one element more (callers pad).
+;; dst[i] = a[i] − scale · z[i] for i < count: a float32 ($aFloat32 ≠ 0: the softmax kernel's
+  ;; s·Σz·p, widened) or float64, z float32 ($zFloat32 ≠ 0) or float64, the difference taken in
+  ;; float64 and rounded once into dst (float32 with $dstFloat32 ≠ 0). dst may be a. A pair past
+  ;; an odd count reads one element more of a and z; dst gets exactly count elements (it may be
+  ;; a gradient region of the arena, whose neighbour must not change).
   (func (export "subtractScaledLabelsF64")
-    (param $a i32) (param $z i32) (param $zFloat32 i32) (param $count i32) (param $scale f64)
+    (param $a i32) (param $aFloat32 i32) (param $z i32) (param $zFloat32 i32) (param $count i32) (param $scale f64)
     (param $dst i32) (param $dstFloat32 i32)
-    (local $i i32) (local $zStep i32) (local $scales v128) (local $difference v128)
+    (local $i i32) (local $aStep i32) (local $zStep i32) (local $scales v128) (local $difference v128)
+    (local.set $aStep (select (i32.const 8) (i32.const 16) (local.get $aFloat32)))
     (local.set $zStep (select (i32.const 8) (i32.const 16) (local.get $zFloat32)))
     (local.set $scales (f64x2.splat (local.get $scale)))
     (local.set $i (i32.const 0))
@@ -96,16 +98,19 @@
         (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
         (local.set $difference
           (f64x2.sub
-            (v128.load (local.get $a))
+            (call $loadPairF64 (local.get $a) (local.get $aFloat32))
             (f64x2.mul (local.get $scales) (call $loadPairF64 (local.get $z) (local.get $zFloat32)))))
-        (if (local.get $dstFloat32)
+        (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $count))
           (then
-            (v128.store64_lane 0 (local.get $dst) (f32x4.demote_f64x2_zero (local.get $difference)))
-            (local.set $dst (i32.add (local.get $dst) (i32.const 8))))
+            (if (local.get $dstFloat32)
+              (then (v128.store64_lane 0 (local.get $dst) (f32x4.demote_f64x2_zero (local.get $difference))))
+              (else (v128.store (local.get $dst) (local.get $difference)))))
           (else
-            (v128.store (local.get $dst) (local.get $difference))
-            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (if (local.get $dstFloat32)
+              (then (f32.store (local.get $dst) (f32.demote_f64 (f64x2.extract_lane 0 (local.get $difference)))))
+              (else (f64.store (local.get $dst) (f64x2.extract_lane 0 (local.get $difference)))))))
+        (local.set $dst (i32.add (local.get $dst) (select (i32.const 8) (i32.const 16) (local.get $dstFloat32))))
+        (local.set $a (i32.add (local.get $a) (local.get $aStep)))
         (local.set $z (i32.add (local.get $z) (local.get $zStep)))
         (local.set $i (i32.add (local.get $i) (i32.const 2)))
         (br $next)))

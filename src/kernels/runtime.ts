@@ -169,6 +169,7 @@ export interface KernelExports {
   /** dst[i] = a[i] − scale · z[i] in float64, rounded once into dst (dense-target.wat). */
   subtractScaledLabelsF64(
     a: number,
+    aFloat32: number,
     z: number,
     zFloat32: number,
     count: number,

@@ -22,6 +22,7 @@ import { scaleFitsFloat32, scalesFitFloat32 } from './_scales.js';
 import { checkCount, checkLength, type FloatArray } from './_spans.js';
 import { arenaScratch, reserveScratch, type Scratch, wasmScratch } from './runtime.js';
 import { float64Normalizers, referenceNormalizers } from './softmax-float64.js';
+import { scaledSoftmax, scaleOf } from './softmax-scaled.js';
 import {
   CHUNK,
   head,
@@ -61,6 +62,7 @@ function sparseLosses({ x, classes, shift, logSum, labels, loss }: SparseCrossEn
 function gradient(args: SoftmaxGradientRows, fused: boolean, labelsFused: boolean): void {
   const { x, classes, shift, logSum, scale, labels, out } = args;
   const wasm = fused || scaledSoftmax(args);
+  const dense = args.denseLabels ?? null;
   for (let r = 0, row = 0; r < shift.length; r++, row += classes) {
     const l = logSum[r]!;
     // With wasm, only the rows with a NaN or infinite normaliser (NaN rows stay NaN).
@@ -68,7 +70,13 @@ function gradient(args: SoftmaxGradientRows, fused: boolean, labelsFused: boolea
     const s = scaleOf(scale, r);
     const m = shift[r]!;
     // (x − shift) − logSum, in that order: x − shift is exact near the maximum of huge logits.
-    for (let k = row; k < row + classes; k++) out[k] = s * Math.exp(x[k]! - m - l);
+    if (!dense) for (let k = row; k < row + classes; k++) out[k] = s * Math.exp(x[k]! - m - l);
+    else {
+      // − s_r · z in the same float64 expression: rounded once into out
+      const { z, scales } = dense;
+      const labelScale = scales[r]!;
+      for (let k = row; k < row + classes; k++) out[k] = s * Math.exp(x[k]! - m - l) - labelScale * z[k]!;
+    }
   }
   if (!labels) return;
   for (let r = 0; r < labels.length; r++) {
@@ -78,10 +86,6 @@ function gradient(args: SoftmaxGradientRows, fused: boolean, labelsFused: boolea
     // p − 1 = expm1(log p): no cancellation when p is within rounding of 1.
     out[k] = scaleOf(scale, r) * Math.expm1(x[k]! - shift[r]! - logSum[r]!);
   }
-}
-
-function scaleOf(scale: number | Float64Array, r: number): number {
-  return typeof scale === 'number' ? scale : scale[r]!;
 }
 
 // ---- the wasm drivers -------------------------------------------------------------------------
@@ -228,34 +232,6 @@ function longRows(
   }
 }
 
-/** s · softmax(x) of every row by wasm, when it may run: returns whether it did. */
-function scaledSoftmax(args: SoftmaxGradientRows): boolean {
-  const { x, classes, shift, logSum, scale, out } = args;
-  // The kernel takes float32 scales: one that would lose its value there runs the float64 loop.
-  const fits = typeof scale === 'number' ? scaleFitsFloat32(scale) : scalesFitFloat32(scale);
-  const scratch = fits && x instanceof Float32Array ? reserveScratch(arenaScratch(), SCRATCH_BYTES) : null;
-  if (!scratch) return false;
-  const { f32, kernels } = scratch;
-  // The one-pass kernel's layout: whole rows per call when they fit a chunk, else one piece of a
-  // row per call (the formula is elementwise); per row the f32 shift and coefficient.
-  const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK / classes)));
-  for (let start = 0; start < shift.length; start += per) {
-    const count = Math.min(per, shift.length - start);
-    for (let r = 0; r < count; r++) {
-      // s · e^{x − shift − logSum} = (s · e^{−logSum}) · e^{x − shift}: one multiply per element.
-      f32[(MAX_AT >> 2) + r] = shift[start + r]!;
-      f32[(SCALES_AT >> 2) + r] = scaleOf(scale, start + r) * Math.exp(-logSum[start + r]!);
-    }
-    for (let begin = start * classes, piece = 0; piece < classes; piece += CHUNK) {
-      const length = Math.min(CHUNK, classes - piece);
-      f32.set(x.subarray(begin + piece, begin + piece + count * length), X_AT >> 2);
-      kernels.softmaxRowsScaled(X_AT, count, length, MAX_AT, SCALES_AT, OUT_AT);
-      out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + count * length), begin + piece);
-    }
-  }
-  return true;
-}
-
 // ---- the checked kernels ----------------------------------------------------------------------
 
 /** A kernel's arguments, any of which it may take (x and out: rows · classes; the others: rows). */
@@ -330,11 +306,18 @@ export function sparseSoftmaxCrossEntropyRows(args: SparseCrossEntropyRows): voi
 
 /**
  * The softmax gradient of rows, assigned: `out[r·classes + c] = s_r · (softmax(x_r)_c − [c =
- * label_r])`, the one-hot term only with labels, from the normalisers of
+ * label_r])`, the one-hot term only with labels (with `denseLabels` instead, s_r · softmax(x_r)
+ * − t_r · z_r, see SoftmaxGradientRows), from the normalisers of
  * {@link softmaxRowNormalizers}. The label's entry is s · expm1(log p), exact even when p rounds to 1.
  */
 export function softmaxGradientRows(args: SoftmaxGradientRows): void {
-  check('softmaxGradientRows', args.shift.length, args);
+  const where = 'softmaxGradientRows';
+  check(where, args.shift.length, args);
+  if (args.denseLabels) {
+    checkLength(where, 'denseLabels.z', args.denseLabels.z, args.x.length);
+    checkLength(where, 'denseLabels.scales', args.denseLabels.scales, args.shift.length);
+    if (args.labels) throw new ValueError(`${where}: give labels or denseLabels, not both`);
+  }
   gradient(args, false, false);
 }
 

@@ -8,9 +8,10 @@
  * Per row, with s the sample's scale (weight · sampleWeight / M, the factor that tells Gluon's
  * class mean from classReduction 'sum'):
  * - `fromLogits` (pred = log p): ∂/∂x_j = −s · z_j;
- * - through the log-softmax: ∂/∂x_j = s · (p_j · Σ_c z_c − z_j), the first part from the softmax
- *   kernels (softmaxRowNormalizersFloat64, softmaxGradientRows with the per-row scale s · Σ_c z_c) into
- *   float64 scratch, so a float32 gradient is rounded once, as on the block path.
+ * - through the log-softmax: ∂/∂x_j = s · (p_j · Σ_c z_c − z_j), by the softmax kernels
+ *   (softmaxRowNormalizersFloat64, then softmaxGradientRows with the per-row scale s · Σ_c z_c
+ *   and the dense labels), the difference taken in float64 so a float32 gradient is rounded
+ *   once, as on the block path.
  *
  * Accuracy against the float64 value (float32 [64, 1000], label = softmax(logits + noise), worst
  * relative error of a sample's KL; measured with the block path's Math.log, which gives at most
@@ -44,7 +45,7 @@ import {
   softmaxRowNormalizersFloat64,
 } from '../kernels/softmax.js';
 import type { FloatArray } from '../kernels/_spans.js';
-import { denseTargetTermSum, subtractScaledLabels } from '../kernels/dense-target.js';
+import { denseTargetTermSum } from '../kernels/dense-target.js';
 import type { Loss } from './_base/index.js';
 import type { CallMemory } from './_call-memory.js';
 
@@ -119,7 +120,7 @@ function logProbabilityTerms(call: Rows): void {
 
 /**
  * pred holds logits, the class axis last: log p = (x − shift) − logSum from the softmax kernels'
- * normalisers, ∂/∂x_j = s · (p_j · Σ_c z_c − z_j) with its first part by softmaxGradientRows.
+ * normalisers, ∂/∂x_j = s · (p_j · Σ_c z_c − z_j) by softmaxGradientRows with dense labels.
  * A piece is the rows of at most PIECE elements (one row if longer), so each pass after the
  * first reads them from cache.
  */
@@ -129,9 +130,9 @@ function logitPieces(call: Rows): void {
   const rows = x.length / classes;
   const perPiece = Math.max(1, Math.min(rows, Math.floor(PIECE / classes)));
   const rowsPerSample = sampleSize / classes;
-  // Per row of a piece: the normalisers and the softmax scale; per element: s · Σz · p; then
-  // one entry for a row's label mass (the term sums give it from the same pass).
-  const scratchLength = perPiece * (3 + classes);
+  // Per row of a piece: the normalisers, the softmax's scale s · Σz and the labels' s; then one
+  // entry for a row's label mass (the term sums give it from the same pass).
+  const scratchLength = 4 * perPiece;
   const scratch = memory.takeArray('float64', scratchLength + 1) as Float64Array;
   const labelMass = scratch.subarray(scratchLength);
   sums.fill(0);
@@ -147,6 +148,7 @@ function logitPieces(call: Rows): void {
     };
     const { shift, logSum } = pieceRows;
     const rowScale = scratch.subarray(2 * perPiece, 2 * perPiece + count);
+    const labelScale = scratch.subarray(3 * perPiece, 3 * perPiece + count);
     if (kl) softmaxRowNormalizersFloat64(pieceRows);
     else softmaxRowNormalizers(pieceRows);
     for (let r = 0, k = begin; r < count; r++) {
@@ -168,14 +170,17 @@ function logitPieces(call: Rows): void {
       k = stop;
       sums[sample]! += total;
       rowScale[r] = scales[sample]! * mass;
+      labelScale[r] = scales[sample]!;
     }
-    const out = scratch.subarray(3 * perPiece, 3 * perPiece + (end - begin));
-    softmaxGradientRows({ ...pieceRows, scale: rowScale, labels: null, out });
-    for (let r = 0, k = begin; r < count; r++, k += classes) {
-      const scale = scales[Math.floor((first + r) / rowsPerSample)]!;
-      const a = out.subarray(k - begin, k - begin + classes);
-      subtractScaledLabels({ a, z, begin: k, end: k + classes, scale, out: gradient });
-    }
+    // s · Σz · p − s · z, in float64 and rounded once into the gradient (in place when it is an
+    // arena region)
+    softmaxGradientRows({
+      ...pieceRows,
+      scale: rowScale,
+      labels: null,
+      out: gradient.subarray(begin, end),
+      denseLabels: { z: z.subarray(begin, end), scales: labelScale },
+    });
   }
   memory.giveBackArray(scratch);
 }

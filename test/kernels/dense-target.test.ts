@@ -10,7 +10,6 @@ import {
   denseTargetTermSum,
   denseTargetTermSumReference,
   klTerm,
-  subtractScaledLabels,
 } from '../../src/kernels/dense-target.js';
 import { setKernelBackend } from '../../src/kernels/index.js';
 import { uniforms } from './_ulp.js';
@@ -149,35 +148,5 @@ describe('dense-target term sums', () => {
         }
       }
     });
-  }
-});
-
-describe('subtractScaledLabels: a − s·z, rounded once', () => {
-  afterEach(() => setKernelBackend('auto'));
-
-  for (const backend of ['wasm', 'js'] as const) {
-    for (const [zType, outType] of [
-      [Float32Array, Float32Array],
-      [Float64Array, Float64Array],
-      [Float64Array, Float32Array],
-    ] as const) {
-      for (const length of [5, 32, 33, 1000, 5000]) {
-        it(`${backend}, z ${zType.name}, out ${outType.name}, a row of ${length}: the float64 difference's bits`, () => {
-          setKernelBackend(backend);
-          const next = uniforms(length + 11);
-          const total = length + 7;
-          const z = new zType(total).map(() => next() * 1e-2);
-          z[4] = Number.NaN;
-          const a = new Float64Array(length).map(() => next() * 1e-3);
-          a[length - 1] = Number.POSITIVE_INFINITY;
-          const out = new outType(total).fill(3);
-          const expected = out.slice();
-          for (let k = 2; k < 2 + length; k++) expected[k] = a[k - 2]! - 0.625 * z[k]!;
-          subtractScaledLabels({ a, z, begin: 2, end: 2 + length, scale: 0.625, out });
-          for (let k = 0; k < total; k++)
-            assert.ok(Object.is(out[k], expected[k]), `entry ${k}: ${out[k]} vs ${expected[k]}`);
-        });
-      }
-    }
   }
 });
