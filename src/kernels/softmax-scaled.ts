@@ -3,7 +3,8 @@
  * part of softmax.ts's softmaxGradientRows: out = scale_r · softmax(x_r), and with dense labels
  * out = scale_r · softmax(x_r) − s_r · z_r (dense-target.wat's subtractScaledLabelsF64 on the
  * kernel's float32 output, the difference in float64 rounded once), written in place when out
- * is a gradient region of the arena.
+ * is a gradient region of the arena (with dense labels, or for every chunk but the last: the
+ * kernel's lanes past a row land in the memory that follows it).
  * @module
  */
 import { scaleFitsFloat32, scalesFitFloat32 } from './_scales.js';
@@ -42,7 +43,7 @@ export function scaledSoftmax(args: SoftmaxGradientRows): boolean {
     fits && floatLabels && x instanceof Float32Array ? reserveScratch(arenaScratch(), SCRATCH_BYTES) : null;
   if (!scratch) return false;
   const { f32, kernels } = scratch;
-  const inPlace = dense !== null && writesInPlace(scratch, out);
+  const inPlace = writesInPlace(scratch, out);
   // The one-pass kernel's layout: whole rows per call when they fit a chunk, else one piece of a
   // row per call (the formula is elementwise); per row the f32 shift and coefficient.
   const per = Math.max(1, Math.min(shift.length, Math.floor(CHUNK / classes)));
@@ -56,6 +57,13 @@ export function scaledSoftmax(args: SoftmaxGradientRows): boolean {
     for (let begin = start * classes, piece = 0; piece < classes; piece += CHUNK) {
       const length = Math.min(CHUNK, classes - piece);
       f32.set(x.subarray(begin + piece, begin + piece + count * length), X_AT >> 2);
+      // In place, the kernel's lanes past a row land in the next row, or past the chunk's last row
+      // in the next chunk, both written later: so all but the final chunk go straight into out.
+      const final = start + count >= shift.length && piece + length >= classes;
+      if (inPlace && !dense && !final) {
+        kernels.softmaxRowsScaled(X_AT, count, length, MAX_AT, SCALES_AT, out.byteOffset + 4 * (begin + piece));
+        continue;
+      }
       kernels.softmaxRowsScaled(X_AT, count, length, MAX_AT, SCALES_AT, OUT_AT);
       if (dense) {
         const chunk = { at: begin + piece, rows: count, length, firstRow: start };

@@ -90,6 +90,33 @@ describe('softmaxGradientRows with dense labels', () => {
     }
   }
 
+  for (const backend of ['wasm', 'js'] as const) {
+    for (const [rows, classes] of [
+      [32, 1001], // 2 chunks of 16 rows; the region ends on a line, so a spill would reach the next
+      [3, 20_001], // rows in 2 pieces
+    ] as const) {
+      it(`${backend} [${rows}, ${classes}], no dense labels: an arena region gets the plain array's bits`, () => {
+        setKernelBackend(backend);
+        const { x, shift, logSum, scale } = rowsOf(rows, classes, rows + classes);
+        const labels = new Int32Array(rows).map((_, r) => (r * 7) % classes);
+        const expected = new Float32Array(rows * classes);
+        softmaxGradientRows({ x, classes, shift, logSum, scale, labels, out: expected });
+        const owner = {};
+        const region = allocateRegion(rows * classes, owner);
+        const after = allocateRegion(16, owner);
+        try {
+          if (after) regionView(after).fill(5);
+          const out = region ? regionView(region) : new Float32Array(rows * classes);
+          softmaxGradientRows({ x, classes, shift, logSum, scale, labels, out });
+          assert.deepEqual(out, expected);
+          if (after) assert.deepEqual(regionView(after), new Float32Array(16).fill(5));
+        } finally {
+          for (const r of [region, after]) if (r) releaseRegion(r);
+        }
+      });
+    }
+  }
+
   it('checks the labels and the per-row scales', () => {
     const { x, z, classes, shift, logSum, scale, scales } = rowsOf(3, 8, 1);
     const out = new Float32Array(x.length);
