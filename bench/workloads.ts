@@ -309,7 +309,9 @@ function trainingStep(id: string, batch: number): Workload {
       const l = autograd.record(() => loss.forward(net.forward(x!), labels!));
       l.backward();
       trainer.step(batch);
-      return { loss: l.data, grad: Float32Array.from(net.weight.data().data) };
+      // The live weights, as the PyTorch worker returns layer.weight: the harness copies the
+      // first step's result for its comparisons, and a training step copies no weights.
+      return { loss: l.data, grad: net.weight.data().data };
     },
     tfjs: (tf) => {
       const [input] = tensorsOf(tf, x!);
