@@ -49,27 +49,7 @@ describe('softmaxGradientRows with dense labels', () => {
         const expected = new Float32Array(rows * classes);
         twoStep(data, expected);
         const { x, z, shift, logSum, scale, scales } = data;
-        const plain = new Float32Array(rows * classes).fill(9);
-        softmaxGradientRows({
-          x,
-          classes,
-          shift,
-          logSum,
-          scale,
-          labels: null,
-          out: plain,
-          denseLabels: { z, scales },
-        });
-        assert.deepEqual(plain, expected);
-        // In place into an arena region, between two other regions whose contents must not change.
-        const owner = {};
-        const before = allocateRegion(16, owner);
-        const region = allocateRegion(rows * classes, owner);
-        const after = allocateRegion(16, owner);
-        try {
-          if (before) regionView(before).fill(5);
-          if (after) regionView(after).fill(5);
-          const out = region ? regionView(region) : new Float32Array(rows * classes);
+        const into = (out: Float32Array) =>
           softmaxGradientRows({
             x,
             classes,
@@ -80,6 +60,19 @@ describe('softmaxGradientRows with dense labels', () => {
             out,
             denseLabels: { z, scales },
           });
+        const plain = new Float32Array(rows * classes).fill(9);
+        into(plain);
+        assert.deepEqual(plain, expected);
+        // In place into an arena region, between two other regions whose contents must not change.
+        const owner = {};
+        const before = allocateRegion(16, owner);
+        const region = allocateRegion(rows * classes, owner);
+        const after = allocateRegion(16, owner);
+        try {
+          if (before) regionView(before).fill(5);
+          if (after) regionView(after).fill(5);
+          const out = region ? regionView(region) : new Float32Array(rows * classes);
+          into(out);
           assert.deepEqual(out, expected);
           if (before) assert.deepEqual(regionView(before), new Float32Array(16).fill(5));
           if (after) assert.deepEqual(regionView(after), new Float32Array(16).fill(5));
