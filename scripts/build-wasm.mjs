@@ -22,6 +22,7 @@ const FRAGMENTS = [
   'memory.wat',
   'math.wat',
   'math-float64.wat',
+  'float64-rows.wat',
   'elementwise.wat',
   'softmax.wat',
   'dense-target.wat',
@@ -35,6 +36,7 @@ const FRAGMENTS = [
   'matmul.wat',
   'matmul-five.wat',
   'matmul-row-dots.wat',
+  'matmul-packing.wat',
   'sgd.wat',
 ];
 const GENERATED = join(sourceDir, 'kernels.generated.ts');

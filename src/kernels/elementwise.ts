@@ -17,7 +17,7 @@ const CHUNK = 4096;
 
 type MapKernel = 'mapExp' | 'mapLog' | 'mapLog1p' | 'mapSoftplus' | 'mapSigmoid';
 
-/** The float64 kernels of the maps that have one: Math's bits (math-float64.wat). */
+/** The float64 kernels of the maps that have one: Math's bits (float64-rows.wat). */
 const FLOAT64_KERNELS: Partial<Record<MapKernel, 'mapExpF64' | 'mapLogF64'>> = {
   mapExp: 'mapExpF64',
   mapLog: 'mapLogF64',

@@ -3,9 +3,9 @@
  * op(B) inner × columns, each operand optionally transposed (stored the other way round), all
  * row-major and contiguous from their offsets.
  *
- * On the wasm backend (matmul.wat): each operand is copied into scratch memory once; register
- * tiles of 4 × 8 floats (4 × 4 doubles) run over the inner dimension with their accumulators in
- * registers and are stored straight into the product. The tiles read a row-major A where it was
+ * On the wasm backend (matmul.wat, its packers in matmul-packing.wat): each operand is copied
+ * into scratch memory once; register tiles of 4 × 8 floats (4 × 4 doubles) run over the inner
+ * dimension with their accumulators in registers and are stored straight into the product. The tiles read a row-major A where it was
  * copied to (only its last rows % 4 rows are packed, padded with zero rows); a transposed A is
  * packed once into panels of 4 rows, or, with few rows (5, 9, 10, 13–15), read in place by 5-row
  * float32 tiles (matmul-five.wat: a Dense(784→10) weight gradient needs 2 tiles instead of 3).

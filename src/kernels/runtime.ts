@@ -91,7 +91,7 @@ export type MatmulTilesKernel = (
   edge: number,
 ) => void;
 
-/** matmul.wat's strided packer: M(x, k) = src[x·laneStride + k·innerStride] into panels. */
+/** matmul-packing.wat's strided packer: M(x, k) = src[x·laneStride + k·innerStride] into panels. */
 export type PackPanelsKernel = (
   src: number,
   laneStride: number,
@@ -101,7 +101,7 @@ export type PackPanelsKernel = (
   dst: number,
 ) => void;
 
-/** matmul.wat's packer for a panel's lanes side by side in src (whole panels only). */
+/** matmul-packing.wat's packer for a panel's lanes side by side in src (whole panels only). */
 export type PackContiguousPanelsKernel = (
   src: number,
   innerStride: number,
@@ -139,12 +139,12 @@ export interface KernelExports {
   mapLog1p(src: number, dst: number, count: number): void;
   mapSoftplus(src: number, dst: number, count: number): void;
   mapSigmoid(src: number, dst: number, count: number): void;
-  /** float64 e^x and log x, bit for bit fdlibm's (V8's Math.exp and Math.log): math-float64.wat. */
+  /** float64 e^x and log x, bit for bit fdlibm's (V8's Math.exp and Math.log): float64-rows.wat. */
   mapExpF64(src: number, dst: number, count: number): void;
   mapLogF64(src: number, dst: number, count: number): void;
-  /** total + Σ e^(src[i] − shift) over i < count, i ≠ skip, in index order (math-float64.wat). */
+  /** total + Σ e^(src[i] − shift) over i < count, i ≠ skip, in index order (float64-rows.wat). */
   expSumF64(src: number, float32: number, count: number, shift: number, skip: number, total: number): number;
-  /** The first index of a row's finite maximum, −1 when its maximum is not finite (math-float64.wat). */
+  /** The first index of a row's finite maximum, −1 when its maximum is not finite (float64-rows.wat). */
   finiteMaximumAtF64(src: number, float32: number, count: number): number;
   /**
    * total + Σ of KL's (kl ≠ 0) or the cross-entropy's terms over i < count, in index order; Σ z
@@ -218,16 +218,16 @@ export interface KernelExports {
   ctcAlphaLinear: CTCAlphaLinearKernel;
   /** ctc.wat's β recursion of one sample (see ctc.ts); returns 1, or 0 for a fallback. */
   ctcBetaLinear: CTCAlphaLinearKernel;
-  /** matmul.wat: the float32 and float64 products and their packers. */
+  /** matmul.wat: the float32 and float64 products; matmul-packing.wat: their packers. */
   matmulTiles: MatmulTilesKernel;
   matmulTilesF64: MatmulTilesKernel;
   matmulTiles5: MatmulTilesKernel;
-  /** matmul.wat's widening (float32 → float64) and rounding (float64 → float32) copies: src, dst, count. */
+  /** matmul-packing.wat's widening (float32 → float64) and rounding (float64 → float32) copies: src, dst, count. */
   widenFloat32: (src: number, dst: number, count: number) => void;
   narrowFloat64: (src: number, dst: number, count: number) => void;
   /** sgd.wat: weight, grad (float32 pointers), count, decay, learning rate, rescale, bound. */
   sgdUpdate: (weight: number, grad: number, count: number, ...scalars: number[]) => void;
-  /** matmul.wat's rows-against-rows float32 product: a, aRow, b, bRow, c, cRow (bytes), rows, columns, inner. */
+  /** matmul-row-dots.wat's rows-against-rows float32 product: a, aRow, b, bRow, c, cRow (bytes), rows, columns, inner. */
   matmulRowDots: (...pointersAndSizes: number[]) => void;
   packPanels4: PackPanelsKernel;
   packPanels8: PackPanelsKernel;

@@ -6,7 +6,7 @@
  *
  * Both paths give the same bits. The TypeScript loop takes Math.exp per element; on the wasm
  * backend, rows of float32 or float64 logits of at least WASM_MINIMUM_CLASSES classes take the
- * exponentials in math-float64.wat's `expSumF64`, which is fdlibm's e^x (bit for bit V8's
+ * exponentials in float64-rows.wat's `expSumF64`, which is fdlibm's e^x (bit for bit V8's
  * Math.exp) summed in the same order, about twice as fast.
  * @module
  */

@@ -61,7 +61,14 @@ export function scaledSoftmax(args: SoftmaxGradientRows): boolean {
       // in the next chunk, both written later: so all but the final chunk go straight into out.
       const final = start + count >= shift.length && piece + length >= classes;
       if (inPlace && !dense && !final) {
-        kernels.softmaxRowsScaled(X_AT, count, length, MAX_AT, SCALES_AT, out.byteOffset + 4 * (begin + piece));
+        kernels.softmaxRowsScaled(
+          X_AT,
+          count,
+          length,
+          MAX_AT,
+          SCALES_AT,
+          out.byteOffset + 4 * (begin + piece),
+        );
         continue;
       }
       kernels.softmaxRowsScaled(X_AT, count, length, MAX_AT, SCALES_AT, OUT_AT);
