@@ -67,6 +67,11 @@ export interface DenseTargetTerms {
    * pass.
    */
   readonly gradient?: { readonly out: FloatArray; readonly scale: number };
+  /**
+   * When given (end − begin entries), gets each element's term, terms[k − begin] = term(z_k,
+   * log p_k), the values the sum adds, from the same pass.
+   */
+  readonly terms?: Float64Array;
 }
 
 /**
@@ -82,14 +87,16 @@ export function denseTargetTermSum(terms: DenseTargetTerms): number {
       ? end - begin >= WASM_MINIMUM
       : end - begin >= SAMPLE && changesOften(z, begin);
   const scratch =
-    float && worthIt ? reserveScratch(wasmScratch(), 16 + 3 * regionBytes(CHUNK * 8 + 16)) : null;
+    float && worthIt ? reserveScratch(wasmScratch(), 16 + 4 * regionBytes(CHUNK * 8 + 16)) : null;
   if (!scratch) return denseTargetTermSumReference(terms);
   const massAt = terms.labelMass ? SCRATCH_BASE : 0;
   if (massAt) scratch.f64[massAt >> 3] = 0;
   let total = 0;
   for (let from = begin; from < end; from += CHUNK) {
     const length = Math.min(CHUNK, end - from);
-    total = chunkSum(scratch, { ...terms, z: z as FloatArray, begin: from, end: from + length }, total);
+    const termsOut = terms.terms ? terms.terms.subarray(from - begin, from - begin + length) : null;
+    const chunk = { ...terms, z: z as FloatArray, begin: from, end: from + length };
+    total = chunkSum(scratch, chunk, total, termsOut);
   }
   if (terms.labelMass) terms.labelMass[0] = scratch.f64[massAt >> 3]!;
   return total;
@@ -115,6 +122,13 @@ export function denseTargetTermSumReference(terms: DenseTargetTerms): number {
   }
   let total = 0;
   let mass = 0;
+  if (terms.terms) {
+    // Each term written, then the same sum of them (a NaN zero-label term replaces the sum in
+    // the loop below: NaN either way).
+    const out = terms.terms;
+    const of = terms.term === 'kl' ? klTerm : crossEntropyTerm;
+    for (let k = begin; k < end; k++) out[k - begin] = of(z[k]!, x[k]! - shift - logSum);
+  }
   if (terms.term === 'crossEntropy') {
     for (let k = begin; k < end; k++) {
       mass += z[k]!;
@@ -156,12 +170,14 @@ function chunkSum(
     gradient,
   }: DenseTargetTerms & { readonly z: FloatArray },
   total: number,
+  terms: Float64Array | null,
 ): number {
   const length = end - begin;
   // The label mass at SCRATCH_BASE (read and added to by each chunk), then z, x and the gradient.
   const zAt = SCRATCH_BASE + 16;
   const xAt = zAt + regionBytes(CHUNK * 8 + 16);
   const gradientAt = gradient ? xAt + regionBytes(CHUNK * 8 + 16) : 0;
+  const termsAt = terms ? xAt + 2 * regionBytes(CHUNK * 8 + 16) : 0;
   const gradientFloat32 = gradient?.out instanceof Float32Array;
   const zFloat32 = z instanceof Float32Array;
   const xFloat32 = x instanceof Float32Array;
@@ -182,7 +198,9 @@ function chunkSum(
     gradientAt,
     gradientFloat32 ? 1 : 0,
     gradient ? -gradient.scale : 0,
+    termsAt,
   );
+  if (terms) terms.set(scratch.f64.subarray(termsAt >> 3, (termsAt >> 3) + length));
   if (gradient) {
     const view = gradientFloat32 ? scratch.f32 : scratch.f64;
     const at = gradientAt / view.BYTES_PER_ELEMENT;

@@ -12,13 +12,14 @@
   ;; fdlibm's, bit for bit Math.log), so the sum is their bits. With $massAt ≠ 0 the float64 there
   ;; gets Σ z_i added, in index order too (the label mass the gradient through the log-softmax
   ;; needs). With $gradientAt ≠ 0 it also writes factor · z_i there (the gradient on log p, factor
-  ;; = −scale), float32 (flag ≠ 0: the float64 product rounded once) or float64. z and x are
-  ;; float32 (flag ≠ 0) or float64; a pair past an odd count reads one element more of each and
-  ;; writes one more (callers pad).
+  ;; = −scale), float32 (flag ≠ 0: the float64 product rounded once) or float64. With $termsAt ≠
+  ;; 0 it writes each element's term there too, float64 (the terms the sum adds: for a zero label
+  ;; +0, or its NaN log p). z and x are float32 (flag ≠ 0) or float64; a pair past an odd count
+  ;; reads one element more of each and writes one more (callers pad).
   (func (export "denseTargetTermSumF64")
     (param $kl i32) (param $z i32) (param $zFloat32 i32) (param $x i32) (param $xFloat32 i32) (param $count i32)
     (param $shift f64) (param $logSum f64) (param $epsilon f64) (param $total f64) (param $massAt i32)
-    (param $gradientAt i32) (param $gradientFloat32 i32) (param $gradientFactor f64)
+    (param $gradientAt i32) (param $gradientFloat32 i32) (param $gradientFactor f64) (param $termsAt i32)
     (result f64)
     (local $i i32) (local $zStep i32) (local $xStep i32) (local $labels v128) (local $logP v128) (local $terms v128)
     (local $shifts v128) (local $logSums v128) (local $epsilons v128) (local $mass f64)
@@ -66,6 +67,10 @@
                 (v128.and
                   (f64x2.eq (local.get $labels) (f64x2.splat (f64.const 0)))
                   (f64x2.eq (local.get $logP) (f64x2.splat (f64.const -inf))))))))
+        (if (local.get $termsAt)
+          (then
+            (v128.store (local.get $termsAt) (local.get $terms))
+            (local.set $termsAt (i32.add (local.get $termsAt) (i32.const 16)))))
         (local.set $total (f64.add (local.get $total) (f64x2.extract_lane 0 (local.get $terms))))
         (local.set $mass (f64.add (local.get $mass) (f64x2.extract_lane 0 (local.get $labels))))
         (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $count))

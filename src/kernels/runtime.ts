@@ -148,7 +148,8 @@ export interface KernelExports {
   finiteMaximumAtF64(src: number, float32: number, count: number): number;
   /**
    * total + Σ of KL's (kl ≠ 0) or the cross-entropy's terms over i < count, in index order; Σ z
-   * added at massAt ≠ 0, and gradientFactor · z written at gradientAt ≠ 0 (dense-target.wat).
+   * added at massAt ≠ 0, gradientFactor · z written at gradientAt ≠ 0, each term at termsAt ≠ 0
+   * (dense-target.wat).
    */
   denseTargetTermSumF64(
     kl: number,
@@ -165,6 +166,7 @@ export interface KernelExports {
     gradientAt: number,
     gradientFloat32: number,
     gradientFactor: number,
+    termsAt: number,
   ): number;
   /** dst[i] = a[i] − scale · z[i] in float64, rounded once into dst (dense-target.wat). */
   subtractScaledLabelsF64(

@@ -28,7 +28,8 @@ import {
 } from './_base/index.js';
 import { BlockSum } from './_block-sum.js';
 import { meanPredBackward, RowMass } from './_kl-div-row-mass.js';
-import { KL_EPSILON, klTerm } from '../kernels/dense-target.js';
+import type { FloatArray } from '../kernels/_spans.js';
+import { denseTargetTermSum, KL_EPSILON, klTerm } from '../kernels/dense-target.js';
 import { denseTargetOnePass } from './_dense-target-one-pass.js';
 
 /** How ℓ is reduced over the class axis before the per-sample mean. */
@@ -373,11 +374,12 @@ function contiguousTerms(call: Loss.ForwardBlockCall<KLExtra, KLState>, summed: 
     // log p = (x − shift) − logSum as logProbabilityAt (x itself with fromLogits).
     const m = normalizers ? normalizers.shift[r]! : 0;
     const l = normalizers ? normalizers.logSum[r]! : 0;
-    if (summed) {
-      let total = 0;
-      for (; k < stop; k++) total += klTerm(z[k]!, x[k]! - m - l);
-      out[r - begin] = total;
-    } else for (; k < stop; k++) out[k - begin] = klTerm(z[k]!, x[k]! - m - l);
+    // klTerm over the row, summed in order (denseTargetTermSum: the same terms and sum, fdlibm's
+    // log in wasm where the labels change at every entry), or each term into ℓ.
+    const run = { term: 'kl', z, x: x as FloatArray, begin: k, end: stop, shift: m, logSum: l } as const;
+    if (summed) out[r - begin] = denseTargetTermSum(run);
+    else denseTargetTermSum({ ...run, terms: out.subarray(k - begin, stop - begin) });
+    k = stop;
   }
 }
 

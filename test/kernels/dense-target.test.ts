@@ -76,6 +76,13 @@ describe('dense-target term sums', () => {
                 Object.is(mass[0], expectedMass) && Object.is(referenceMass[0], expectedMass),
                 `${mass[0]}`,
               );
+              // with each element's term from the same pass: the term functions' values
+              const eachTerm = new Float64Array(length - 5);
+              assert.ok(Object.is(denseTargetTermSum({ ...inner, terms: eachTerm }), innerSum));
+              const termOf = term === 'kl' ? klTerm : crossEntropyTerm;
+              for (let k = 3; k < length - 2; k++) {
+                assert.ok(Object.is(eachTerm[k - 3], termOf(z[k]!, x[k]! - shift - logSum)), `term ${k}`);
+              }
               // with the gradient on log p from the same pass: −s · z over the run, nothing outside
               for (const out of [new Float32Array(length).fill(7), new Float64Array(length).fill(7)]) {
                 const expectedOut = out.slice();
