@@ -162,3 +162,37 @@
         (br $scan)))
     (local.get $i)
   )
+
+  ;; dst[i] = scale · e^((src[i] − shift) − logSum) for i < count (a softmax row's gradient part
+  ;; from its normalisers, in the float64 reference's order), into float64 dst or float32 dst
+  ;; ($dstFloat32 ≠ 0, the float64 value rounded once). src is float32 ($float32 ≠ 0) or float64;
+  ;; a pair past an odd count reads and writes one element more (callers pad).
+  (func (export "scaledExpF64")
+    (param $src i32) (param $float32 i32) (param $count i32) (param $shift f64) (param $logSum f64) (param $scale f64)
+    (param $dst i32) (param $dstFloat32 i32)
+    (local $i i32) (local $step i32) (local $values v128) (local $shifts v128) (local $logSums v128) (local $scales v128)
+    (local.set $step (select (i32.const 8) (i32.const 16) (local.get $float32)))
+    (local.set $shifts (f64x2.splat (local.get $shift)))
+    (local.set $logSums (f64x2.splat (local.get $logSum)))
+    (local.set $scales (f64x2.splat (local.get $scale)))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
+        (local.set $values
+          (f64x2.mul (local.get $scales)
+            (call $expPairF64
+              (f64x2.sub
+                (f64x2.sub (call $loadPairF64 (local.get $src) (local.get $float32)) (local.get $shifts))
+                (local.get $logSums)))))
+        (if (local.get $dstFloat32)
+          (then
+            (v128.store64_lane 0 (local.get $dst) (f32x4.demote_f64x2_zero (local.get $values)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 8))))
+          (else
+            (v128.store (local.get $dst) (local.get $values))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))))
+        (local.set $src (i32.add (local.get $src) (local.get $step)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+  )

@@ -144,6 +144,17 @@ export interface KernelExports {
   mapLogF64(src: number, dst: number, count: number): void;
   /** total + Σ e^(src[i] − shift) over i < count, i ≠ skip, in index order (float64-rows.wat). */
   expSumF64(src: number, float32: number, count: number, shift: number, skip: number, total: number): number;
+  /** dst[i] = scale · e^((src[i] − shift) − logSum), float64 or rounded into float32 (float64-rows.wat). */
+  scaledExpF64(
+    src: number,
+    float32: number,
+    count: number,
+    shift: number,
+    logSum: number,
+    scale: number,
+    dst: number,
+    dstFloat32: number,
+  ): void;
   /** The first index of a row's finite maximum, −1 when its maximum is not finite (float64-rows.wat). */
   finiteMaximumAtF64(src: number, float32: number, count: number): number;
   /**

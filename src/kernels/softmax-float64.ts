@@ -12,6 +12,7 @@
  */
 import type { TypedArray } from '../ndarray/dtype.js';
 import type { SoftmaxRows } from './_softmax-arguments.js';
+import type { FloatArray } from './_spans.js';
 import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
 
 /** Below this many classes a row's wasm call costs more than its Math.exp calls save. */
@@ -113,4 +114,56 @@ function exponentialSum(
     total = scratch.kernels.expSumF64(SCRATCH_BASE, float32 ? 1 : 0, length, s, skip - begin, total);
   }
   return total;
+}
+
+/** One row's part of the softmax gradient, from its normalisers. */
+export interface ScaledExponentialRow {
+  readonly x: TypedArray;
+  readonly begin: number;
+  readonly end: number;
+  readonly shift: number;
+  readonly logSum: number;
+  readonly scale: number;
+  /** Written over [begin, end). */
+  readonly out: FloatArray;
+}
+
+/**
+ * out[k] = scale · e^{(x_k − shift) − logSum} over [begin, end): the float64 value (Math.exp's
+ * bits), rounded once into out; fdlibm's e^x in wasm (float64-rows.wat's scaledExpF64) for float
+ * rows of at least WASM_MINIMUM_CLASSES entries.
+ */
+export function scaledExponentials(row: ScaledExponentialRow): void {
+  const { x, begin, end, shift, logSum, scale, out } = row;
+  const float = x instanceof Float32Array || x instanceof Float64Array;
+  const scratch =
+    float && end - begin >= WASM_MINIMUM_CLASSES
+      ? reserveScratch(wasmScratch(), 2 * regionBytes(CHUNK * 8 + 16))
+      : null;
+  if (!scratch) {
+    // (x − shift) − logSum, in that order: x − shift is exact near the maximum of huge logits.
+    for (let k = begin; k < end; k++) out[k] = scale * Math.exp(x[k]! - shift - logSum);
+    return;
+  }
+  const float32 = x instanceof Float32Array;
+  const outFloat32 = out instanceof Float32Array;
+  const source = float32 ? scratch.f32 : scratch.f64;
+  const destination = outFloat32 ? scratch.f32 : scratch.f64;
+  const outAt = SCRATCH_BASE + regionBytes(CHUNK * 8 + 16);
+  for (let from = begin; from < end; from += CHUNK) {
+    const length = Math.min(CHUNK, end - from);
+    source.set((x as FloatArray).subarray(from, from + length), SCRATCH_BASE / source.BYTES_PER_ELEMENT);
+    scratch.kernels.scaledExpF64(
+      SCRATCH_BASE,
+      float32 ? 1 : 0,
+      length,
+      shift,
+      logSum,
+      scale,
+      outAt,
+      outFloat32 ? 1 : 0,
+    );
+    const at = outAt / destination.BYTES_PER_ELEMENT;
+    out.set(destination.subarray(at, at + length), from);
+  }
 }

@@ -21,7 +21,7 @@ import { ValueError } from '../ndarray/errors.js';
 import { scaleFitsFloat32, scalesFitFloat32 } from './_scales.js';
 import { checkCount, checkLength, type FloatArray } from './_spans.js';
 import { arenaScratch, reserveScratch, type Scratch, wasmScratch } from './runtime.js';
-import { float64Normalizers, referenceNormalizers } from './softmax-float64.js';
+import { float64Normalizers, referenceNormalizers, scaledExponentials } from './softmax-float64.js';
 import { scaledSoftmax, scaleOf } from './softmax-scaled.js';
 import {
   CHUNK,
@@ -70,7 +70,7 @@ function gradient(args: SoftmaxGradientRows, fused: boolean, labelsFused: boolea
     const s = scaleOf(scale, r);
     const m = shift[r]!;
     // (x − shift) − logSum, in that order: x − shift is exact near the maximum of huge logits.
-    if (!dense) for (let k = row; k < row + classes; k++) out[k] = s * Math.exp(x[k]! - m - l);
+    if (!dense) scaledExponentials({ x, begin: row, end: row + classes, shift: m, logSum: l, scale: s, out });
     else {
       // − s_r · z in the same float64 expression: rounded once into out
       const { z, scales } = dense;

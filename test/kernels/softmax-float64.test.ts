@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setKernelBackend, softmaxRowNormalizersFloat64 } from '../../src/kernels/index.js';
-import { referenceNormalizers } from '../../src/kernels/softmax-float64.js';
+import { referenceNormalizers, scaledExponentials } from '../../src/kernels/softmax-float64.js';
 import { uniforms } from './_ulp.js';
 
 function rowsOf(x: Float32Array | Float64Array, classes: number) {
@@ -73,4 +73,30 @@ describe('float64 softmax normalisers', () => {
     referenceNormalizers(single, 0, 1);
     assert.deepEqual([single.shift[0], single.logSum[0]], [4, 0]);
   });
+
+  for (const backend of ['wasm', 'js'] as const) {
+    for (const [xType, outType] of [
+      [Float32Array, Float32Array],
+      [Float64Array, Float64Array],
+      [Float64Array, Float32Array],
+    ] as const) {
+      for (const length of [5, 32, 33, 1001, 9001]) {
+        it(`${backend}: scaledExponentials, x ${xType.name}, out ${outType.name}, ${length} entries: Math.exp's bits`, () => {
+          setKernelBackend(backend);
+          const next = uniforms(length + 3);
+          const x = new xType(length + 4).map(() => (next() - 0.5) * 60);
+          x[2] = Number.NaN;
+          x[3] = Number.NEGATIVE_INFINITY;
+          x[length] = 800; // overflows: +Infinity
+          const out = new outType(length + 4).fill(7);
+          const expected = out.slice();
+          const [shift, logSum, scale] = [3.5, 1.25, 0.75];
+          for (let k = 2; k < length + 2; k++) expected[k] = scale * Math.exp(x[k]! - shift - logSum);
+          scaledExponentials({ x, begin: 2, end: length + 2, shift, logSum, scale, out });
+          for (let k = 0; k < out.length; k++)
+            assert.ok(Object.is(out[k], expected[k]), `entry ${k}: ${out[k]} vs ${expected[k]}`);
+        });
+      }
+    }
+  }
 });
