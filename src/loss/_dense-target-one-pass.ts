@@ -45,9 +45,10 @@ import {
   softmaxRowNormalizersFloat64,
 } from '../kernels/softmax.js';
 import type { FloatArray } from '../kernels/_spans.js';
-import { denseTargetTermSum } from '../kernels/dense-target.js';
+import { crossEntropyTerm, denseTargetTermSum, klTerm } from '../kernels/dense-target.js';
 import type { Loss } from './_base/index.js';
 import type { CallMemory } from './_call-memory.js';
+import { type ClassRows, logProbabilityAt, Runs } from './_class-rows.js';
 
 /** Elements per piece: the rows of a piece and their scratch stay in cache between the passes. */
 const PIECE = 16384;
@@ -183,4 +184,36 @@ function logitPieces(call: Rows): void {
     });
   }
   memory.giveBackArray(scratch);
+}
+
+/**
+ * The block path's losses of a dense target over the rows [begin, end) of `rows` (the class axis
+ * anywhere): loss[r − begin] = Σ_c term(z_c, log p_c) in class order from 0. Contiguous rows (the
+ * class axis last) by the kernel layer's denseTargetTermSum, others through the runs; x − 0 − 0
+ * is x bit for bit without normalisers, so both give logProbabilityAt's terms.
+ */
+export function denseTargetRowSums(
+  term: 'kl' | 'crossEntropy',
+  rows: ClassRows,
+  z: TypedArray,
+  loss: Float64Array,
+): void {
+  const { x, layout, normalizers, begin, end } = rows;
+  if (layout.inner === 1) {
+    const size = layout.size;
+    for (let r = begin; r < end; r++) {
+      const shift = normalizers ? normalizers.shift[r]! : 0;
+      const logSum = normalizers ? normalizers.logSum[r]! : 0;
+      const row = { z, x: x as FloatArray, begin: r * size, end: (r + 1) * size, shift, logSum };
+      loss[r - begin] = denseTargetTermSum({ term, ...row });
+    }
+    return;
+  }
+  const termOf = term === 'kl' ? klTerm : crossEntropyTerm;
+  loss.fill(0, 0, end - begin);
+  for (const run = new Runs(rows, true); run.next(); ) {
+    const { step, jStep, last } = run;
+    for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
+      loss[j]! += termOf(z[k]!, logProbabilityAt(x, normalizers, k, r));
+  }
 }

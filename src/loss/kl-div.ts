@@ -30,7 +30,7 @@ import { BlockSum } from './_block-sum.js';
 import { meanPredBackward, RowMass } from './_kl-div-row-mass.js';
 import type { FloatArray } from '../kernels/_spans.js';
 import { denseTargetTermSum, KL_EPSILON, klTerm } from '../kernels/dense-target.js';
-import { denseTargetOnePass } from './_dense-target-one-pass.js';
+import { denseTargetOnePass, denseTargetRowSums } from './_dense-target-one-pass.js';
 
 /** How ℓ is reduced over the class axis before the per-sample mean. */
 export type KLClassReduction = 'mean' | 'sum';
@@ -362,23 +362,23 @@ interface KLState {
  */
 function contiguousTerms(call: Loss.ForwardBlockCall<KLExtra, KLState>, summed: boolean): void {
   const { prepared, state, begin, end, out } = call;
-  const x = prepared.arrays[0]!.data;
+  const x = prepared.arrays[0]!.data as FloatArray;
   const z = prepared.arrays[1]!.data;
   const size = prepared.extra!.layout.size;
   const normalizers = state.normalizers;
-  const first = summed ? begin * size : begin;
-  const last = summed ? end * size : end;
-  for (let k = first; k < last; ) {
+  if (summed) {
+    denseTargetRowSums('kl', classRows(prepared, state, begin, end), z, out);
+    return;
+  }
+  for (let k = begin; k < end; ) {
     const r = Math.floor(k / size);
-    const stop = Math.min(last, (r + 1) * size);
-    // log p = (x − shift) − logSum as logProbabilityAt (x itself with fromLogits).
-    const m = normalizers ? normalizers.shift[r]! : 0;
-    const l = normalizers ? normalizers.logSum[r]! : 0;
-    // klTerm over the row, summed in order (denseTargetTermSum: the same terms and sum, fdlibm's
-    // log in wasm where the labels change at every entry), or each term into ℓ.
-    const run = { term: 'kl', z, x: x as FloatArray, begin: k, end: stop, shift: m, logSum: l } as const;
-    if (summed) out[r - begin] = denseTargetTermSum(run);
-    else denseTargetTermSum({ ...run, terms: out.subarray(k - begin, stop - begin) });
+    const stop = Math.min(end, (r + 1) * size);
+    // log p = (x − shift) − logSum as logProbabilityAt (x itself with fromLogits); each element's
+    // klTerm into ℓ by the kernel layer (fdlibm's log in wasm where the labels change).
+    const shift = normalizers ? normalizers.shift[r]! : 0;
+    const logSum = normalizers ? normalizers.logSum[r]! : 0;
+    const terms = out.subarray(k - begin, stop - begin);
+    denseTargetTermSum({ term: 'kl', z, x, begin: k, end: stop, shift, logSum, terms });
     k = stop;
   }
 }

@@ -13,7 +13,7 @@ import {
   sparseSoftmaxCrossEntropyRows,
 } from '../kernels/softmax.js';
 import { sparseTargetsOnePass } from './_softmax-one-pass-targets.js';
-import { denseTargetOnePass } from './_dense-target-one-pass.js';
+import { denseTargetOnePass, denseTargetRowSums } from './_dense-target-one-pass.js';
 import {
   denseTargetTwin,
   denseTargetWeights,
@@ -28,7 +28,6 @@ import {
   sparseTargetTwin,
   totalWeight,
 } from './_softmax-targets.js';
-import { crossEntropyTerm } from '../kernels/dense-target.js';
 import {
   allocateNormalizers,
   type ClassLayout,
@@ -324,12 +323,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
       return;
     }
     const z = denseWeights ?? prepared.arrays[1]!.data;
-    loss.fill(0);
-    for (const run = new Runs(rows, true); run.next(); ) {
-      const { step, jStep, last } = run;
-      for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
-        loss[j]! += crossEntropyTerm(z[k]!, logProbabilityAt(rows.x, normalizers, k, r));
-    }
+    denseTargetRowSums('crossEntropy', rows, z, loss);
   }
 
   /**
