@@ -17,22 +17,23 @@
  * relative error of a sample's KL; measured with the block path's Math.log, which gives at most
  * 5.7e-8, one float32 rounding, on every label below, zeros and 1e-40 included):
  * - log(z + ε) is Math.log's float64 value, as on the block path: the term sums are
- *   kernels/dense-target.ts's denseTargetTermSum, whose wasm kernel takes fdlibm's log (bit for bit Math.log)
- *   where the labels change at every entry and the reference reuses Math.log while a label
- *   repeats (one-hot and smoothed labels). The kernel layer's vectorised float32 log
- *   (logInto into a float32 scratch) was ~30% faster than Math.log at [4096, 1000] (29 vs 42 ms
- *   a step with fromLogits, on a busy machine) but its error, float32 rounding of log z
+ *   kernels/dense-target.ts's denseTargetTermSum, whose wasm kernel takes fdlibm's log (bit for
+ *   bit Math.log) where the labels change at every entry and the reference reuses Math.log while
+ *   a label repeats (one-hot and smoothed labels). The kernel layer's vectorised float32 log
+ *   (logInto into a float32 scratch) was ~30% faster than Math.log at [4096, 1000] (29 vs 42 ms a
+ *   step with fromLogits, on a busy machine) but its error, float32 rounding of log z
  *   (~1e-7 · Σ z |log z| per row), is large against a small KL: 5e-6 at KL ≈ 5e-3, 7.5e-4 at
  *   KL ≈ 5e-5, 16 (no digit) at KL ≈ 5e-9, so it was not taken.
  * - Through the log-softmax KL takes softmaxRowNormalizersFloat64's normalisers (Math.exp's
  *   float64 values, fdlibm's e^x in wasm where that pays), as on the block path. The float32
- *   softmax kernel's (float32 exponentials summed in float64, as SoftmaxCE's) was 40% faster (62 against 102 ms a step at [4096, 1000]), but an error δ ≲ 2e-7
- *   in a row's log-sum-exp shifts its KL by δ · Σ z: 2.2e-6 relative at KL ≈ 5e-3, 2.5e-4 at
- *   KL ≈ 5e-5, 11 at KL ≈ 5e-9. A training step would then report another KL than an evaluation
- *   of the same inputs (the block path) just where the model fits its targets, so the float64
- *   normalisers it is (5.4e-8 everywhere). Cross-entropy takes the kernel's (wasm for float32): its
- *   terms z · ((shift − x) + logSum) are all ≥ 0 (logSum ≥ 0 is the term of the row's maximum), so
- *   they keep the normalisers' relative accuracy, where KL is a small difference of large terms.
+ *   softmax kernel's (float32 exponentials summed in float64, as SoftmaxCE's) was 40% faster (62
+ *   against 102 ms a step at [4096, 1000]), but an error δ ≲ 2e-7 in a row's log-sum-exp shifts
+ *   its KL by δ · Σ z: 2.2e-6 relative at KL ≈ 5e-3, 2.5e-4 at KL ≈ 5e-5, 11 at KL ≈ 5e-9. A
+ *   training step would then report another KL than an evaluation of the same inputs (the block
+ *   path) just where the model fits its targets, so the float64 normalisers it is (5.4e-8
+ *   everywhere). Cross-entropy takes the kernel's (wasm for float32): its terms z · ((shift − x)
+ *   + logSum) are all ≥ 0 (logSum ≥ 0 is the term of the row's maximum), so they keep the
+ *   normalisers' relative accuracy, where KL is a small difference of large terms.
  *
  * The terms, and their zero-label rules, are the block paths' (klTerm and crossEntropyTerm of
  * kernels/dense-target.ts).
