@@ -122,19 +122,19 @@ export function denseTargetTermSumReference(terms: DenseTargetTerms): number {
   }
   let total = 0;
   let mass = 0;
-  if (terms.terms) {
-    // Each term written, then the same sum of them (a NaN zero-label term replaces the sum in
-    // the loop below: NaN either way).
-    const out = terms.terms;
-    const of = terms.term === 'kl' ? klTerm : crossEntropyTerm;
-    for (let k = begin; k < end; k++) out[k - begin] = of(z[k]!, x[k]! - shift - logSum);
-  }
-  if (terms.term === 'crossEntropy') {
+  const each = terms.terms;
+  if (each || terms.term === 'crossEntropy') {
+    // Term by term, each written where asked and added: a zero label's KL term of 0 adds nothing
+    // and a NaN one makes the sum NaN, as in the loop below.
+    const termOf = terms.term === 'kl' ? klTerm : crossEntropyTerm;
     for (let k = begin; k < end; k++) {
+      const value = termOf(z[k]!, x[k]! - shift - logSum);
+      if (each) each[k - begin] = value;
       mass += z[k]!;
-      total += crossEntropyTerm(z[k]!, x[k]! - shift - logSum);
+      total += value;
     }
   } else {
+    // KL's sum alone: log(z + ε) taken once per run of a repeated label.
     let repeated = Number.NaN;
     let logLabel = Number.NaN;
     for (let k = begin; k < end; k++) {
