@@ -72,20 +72,20 @@ export function float64Normalizers(rows: SoftmaxRows): void {
     referenceNormalizers(rows, 0, count);
     return;
   }
+  const floats = x as Float32Array | Float64Array;
   const float32 = x instanceof Float32Array;
   const view = float32 ? scratch.f32 : scratch.f64;
   const at = SCRATCH_BASE / view.BYTES_PER_ELEMENT;
   for (let r = 0; r < count; r++) {
     const base = r * classes;
-    const row = { x: x as Float32Array | Float64Array, base, classes };
     if (classes > CHUNK) {
       const skip = finiteMaximumAt(x, base, classes);
       const s = skip < base ? 0 : x[skip]!;
-      store(rows, r, s, exponentialSum(scratch, row, s, skip), skip >= base);
+      store(rows, r, s, exponentialSum(scratch, { x: floats, base, classes }, s, skip), skip >= base);
       continue;
     }
     // A row of one chunk: copied in once, its maximum found and its exponentials summed there.
-    view.set(row.x.subarray(base, base + classes), at);
+    view.set(floats.subarray(base, base + classes), at);
     const found = scratch.kernels.finiteMaximumAtF64(SCRATCH_BASE, float32 ? 1 : 0, classes);
     const s = found < 0 ? 0 : x[base + found]!;
     const total = scratch.kernels.expSumF64(SCRATCH_BASE, float32 ? 1 : 0, classes, s, found, 0);
