@@ -1,4 +1,5 @@
 import { formatShape, ShapeError } from './errors.js';
+import { carveSmallArray, isCarved } from './small-arrays.js';
 
 /** Element types an NDArray can hold. float32 is the default, as in MXNet. */
 export type DType = 'float32' | 'float64' | 'int32';
@@ -39,6 +40,8 @@ export function checkElementCount(size: number, where: string, shape?: readonly 
 
 /**
  * A zero-filled typed array of `size` elements for `dtype`: the one place arrays get their memory.
+ * One of 65 to 1,024 bytes is a view on a block shared with other small arrays (see
+ * small-arrays.ts): its `buffer` is not its own.
  * An impossible size, or one the engine cannot allocate, is a ShapeError naming `where` (the
  * function or op that asked) and `shape` (default `[size]`) instead of the engine's RangeError.
  */
@@ -50,6 +53,9 @@ export function allocate(
 ): TypedArray {
   // (No default `[size]` for shape: it would be a new array on every call; only errors read it.)
   checkElementCount(size, where, shape);
+  // Between V8's on-heap limit and 1 KiB an own backing store costs more than the array's use.
+  const bytes = size * BYTES_PER_ELEMENT[dtype];
+  if (isCarved(bytes)) return carveSmallArray(dtype, size, bytes);
   try {
     switch (dtype) {
       case 'float32':

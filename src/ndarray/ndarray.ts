@@ -38,7 +38,12 @@ export class NDArray {
   readonly shape: readonly number[];
   /** Element type: 'float32', 'float64' or 'int32'. */
   readonly dtype: DType;
-  /** The elements in row-major order. Writing to it bypasses autograd checks. */
+  /**
+   * The elements in row-major order. Writing to it bypasses autograd checks. Its `buffer` may hold
+   * other arrays too (arrays of 65 to 1,024 bytes are carved from shared 8 KiB blocks, as Node's
+   * `Buffer` pool does): read the buffer through `byteOffset` and `byteLength`, and send
+   * `data.slice()`, not `data.buffer`, in a transfer list.
+   */
   readonly data: TypedArray;
   /**
    * The gradient buffer written by backward, or null when no gradient is attached. Backward writes
