@@ -3,6 +3,36 @@
 ;; dense labels (a fragment of the gloss kernel module, see memory.wat; src/kernels/dense-target.ts
 ;; drives it and holds the float64 references).
 
+  ;; The cross-entropy terms of a pair, −(z · log p), a zero z beside log p = −∞ (a masked class)
+  ;; giving +0: the one home of the formula in wat (crossEntropyTerm is its float64 reference).
+  ;; @inline
+  (func $crossEntropyPair (param $labels v128) (param $logP v128) (result v128)
+    (v128.andnot
+      (f64x2.neg (f64x2.mul (local.get $labels) (local.get $logP)))
+      (v128.and
+        (f64x2.eq (local.get $labels) (f64x2.splat (f64.const 0)))
+        (f64x2.eq (local.get $logP) (f64x2.splat (f64.const -inf)))))
+  )
+
+  ;; log p = (x − shift) − logSum of a pair, in that order (the block path's logProbabilityAt).
+  ;; @inline
+  (func $logProbabilityPair (param $x v128) (param $shifts v128) (param $logSums v128) (result v128)
+    (f64x2.sub (f64x2.sub (local.get $x) (local.get $shifts)) (local.get $logSums))
+  )
+
+  ;; a − scale · z of a pair, in float64 (the dense labels' part of the softmax gradient).
+  ;; @inline
+  (func $minusScaledPair (param $a v128) (param $z v128) (param $scales v128) (result v128)
+    (f64x2.sub (local.get $a) (f64x2.mul (local.get $scales) (local.get $z)))
+  )
+
+  ;; The high two floats of a float32 vector, as doubles.
+  ;; @inline
+  (func $promoteHigh (param $v v128) (result v128)
+    (f64x2.promote_low_f32x4
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+  )
+
   ;; total + Σ_i term(z_i, log p_i) over i < count with log p_i = (x_i − shift) − logSum (in that
   ;; order), added one by one in index order, the term chosen by $kl:
   ;; - KL (≠ 0): z · (log(z + ε) − log p); a zero z adds +0, unless its log p is NaN, which makes
@@ -23,6 +53,7 @@
     (result f64)
     (local $i i32) (local $zStep i32) (local $xStep i32) (local $labels v128) (local $logP v128) (local $terms v128)
     (local $shifts v128) (local $logSums v128) (local $epsilons v128) (local $mass f64)
+    (local $zFour v128) (local $xFour v128)
     (local.set $zStep (select (i32.const 8) (i32.const 16) (local.get $zFloat32)))
     (local.set $xStep (select (i32.const 8) (i32.const 16) (local.get $xFloat32)))
     (local.set $shifts (f64x2.splat (local.get $shift)))
@@ -30,6 +61,40 @@
     (local.set $epsilons (f64x2.splat (local.get $epsilon)))
     (if (local.get $massAt) (then (local.set $mass (f64.load (local.get $massAt)))))
     (local.set $i (i32.const 0))
+    ;; The common call, cross-entropy of float32 z and x with nothing written but the sums: four
+    ;; elements a step with the flags out of the loop, the same operations and the same order of
+    ;; additions as the loop below, which takes the elements after the last whole four.
+    (if (i32.and
+          (i32.and (i32.eqz (local.get $kl)) (i32.and (local.get $zFloat32) (local.get $xFloat32)))
+          (i32.eqz (i32.or (local.get $gradientAt) (local.get $termsAt))))
+      (then
+        (block $fourDone
+          (loop $nextFour
+            (br_if $fourDone (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+            (local.set $zFour (v128.load (local.get $z)))
+            (local.set $xFour (v128.load (local.get $x)))
+            (local.set $labels (f64x2.promote_low_f32x4 (local.get $zFour)))
+            (local.set $terms
+              (call $crossEntropyPair (local.get $labels)
+                (call $logProbabilityPair
+                  (f64x2.promote_low_f32x4 (local.get $xFour)) (local.get $shifts) (local.get $logSums))))
+            (local.set $total (f64.add (local.get $total) (f64x2.extract_lane 0 (local.get $terms))))
+            (local.set $mass (f64.add (local.get $mass) (f64x2.extract_lane 0 (local.get $labels))))
+            (local.set $total (f64.add (local.get $total) (f64x2.extract_lane 1 (local.get $terms))))
+            (local.set $mass (f64.add (local.get $mass) (f64x2.extract_lane 1 (local.get $labels))))
+            (local.set $labels (call $promoteHigh (local.get $zFour)))
+            (local.set $terms
+              (call $crossEntropyPair (local.get $labels)
+                (call $logProbabilityPair
+                  (call $promoteHigh (local.get $xFour)) (local.get $shifts) (local.get $logSums))))
+            (local.set $total (f64.add (local.get $total) (f64x2.extract_lane 0 (local.get $terms))))
+            (local.set $mass (f64.add (local.get $mass) (f64x2.extract_lane 0 (local.get $labels))))
+            (local.set $total (f64.add (local.get $total) (f64x2.extract_lane 1 (local.get $terms))))
+            (local.set $mass (f64.add (local.get $mass) (f64x2.extract_lane 1 (local.get $labels))))
+            (local.set $z (i32.add (local.get $z) (i32.const 16)))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $nextFour)))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
@@ -45,9 +110,8 @@
                 (v128.store (local.get $gradientAt) (local.get $terms))
                 (local.set $gradientAt (i32.add (local.get $gradientAt) (i32.const 16)))))))
         (local.set $logP
-          (f64x2.sub
-            (f64x2.sub (call $loadPairF64 (local.get $x) (local.get $xFloat32)) (local.get $shifts))
-            (local.get $logSums)))
+          (call $logProbabilityPair
+            (call $loadPairF64 (local.get $x) (local.get $xFloat32)) (local.get $shifts) (local.get $logSums)))
         (if (local.get $kl)
           (then
             (local.set $terms
@@ -60,13 +124,7 @@
                 (local.get $terms)
                 (f64x2.eq (local.get $labels) (f64x2.splat (f64.const 0))))))
           (else
-            ;; a zero label on a masked class (log p = −∞): +0
-            (local.set $terms
-              (v128.andnot
-                (f64x2.neg (f64x2.mul (local.get $labels) (local.get $logP)))
-                (v128.and
-                  (f64x2.eq (local.get $labels) (f64x2.splat (f64.const 0)))
-                  (f64x2.eq (local.get $logP) (f64x2.splat (f64.const -inf))))))))
+            (local.set $terms (call $crossEntropyPair (local.get $labels) (local.get $logP)))))
         (if (local.get $termsAt)
           (then
             (v128.store (local.get $termsAt) (local.get $terms))
@@ -94,17 +152,43 @@
     (param $a i32) (param $aFloat32 i32) (param $z i32) (param $zFloat32 i32) (param $count i32) (param $scale f64)
     (param $dst i32) (param $dstFloat32 i32)
     (local $i i32) (local $aStep i32) (local $zStep i32) (local $scales v128) (local $difference v128)
+    (local $aFour v128) (local $zFour v128)
     (local.set $aStep (select (i32.const 8) (i32.const 16) (local.get $aFloat32)))
     (local.set $zStep (select (i32.const 8) (i32.const 16) (local.get $zFloat32)))
     (local.set $scales (f64x2.splat (local.get $scale)))
     (local.set $i (i32.const 0))
+    ;; All float32 (the softmax gradient's call): four elements a step, the same float64
+    ;; operations and roundings; the loop below takes the elements after the last whole four.
+    (if (i32.and (local.get $dstFloat32) (i32.and (local.get $aFloat32) (local.get $zFloat32)))
+      (then
+        (block $fourDone
+          (loop $nextFour
+            (br_if $fourDone (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $count)))
+            (local.set $aFour (v128.load (local.get $a)))
+            (local.set $zFour (v128.load (local.get $z)))
+            (v128.store (local.get $dst)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                (f32x4.demote_f64x2_zero
+                  (call $minusScaledPair
+                    (f64x2.promote_low_f32x4 (local.get $aFour)) (f64x2.promote_low_f32x4 (local.get $zFour))
+                    (local.get $scales)))
+                (f32x4.demote_f64x2_zero
+                  (call $minusScaledPair
+                    (call $promoteHigh (local.get $aFour)) (call $promoteHigh (local.get $zFour))
+                    (local.get $scales)))))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (local.set $z (i32.add (local.get $z) (i32.const 16)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $nextFour)))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
         (local.set $difference
-          (f64x2.sub
+          (call $minusScaledPair
             (call $loadPairF64 (local.get $a) (local.get $aFloat32))
-            (f64x2.mul (local.get $scales) (call $loadPairF64 (local.get $z) (local.get $zFloat32)))))
+            (call $loadPairF64 (local.get $z) (local.get $zFloat32))
+            (local.get $scales)))
         (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $count))
           (then
             (if (local.get $dstFloat32)

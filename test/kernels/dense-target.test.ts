@@ -45,7 +45,7 @@ describe('dense-target term sums', () => {
         [Float64Array, Float64Array],
         [Float32Array, Float64Array],
       ] as const) {
-        for (const length of [64, 65, 1000, 9001]) {
+        for (const length of [64, 65, 66, 67, 1000, 9001]) {
           it(`${backend}, ${term}, z ${zType.name}, x ${xType.name}, ${length} soft labels: the definition's bits`, () => {
             setKernelBackend(backend);
             const next = uniforms(length);
