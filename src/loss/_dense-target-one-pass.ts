@@ -11,7 +11,8 @@
  * - through the log-softmax: ∂/∂x_j = s · (p_j · Σ_c z_c − z_j), by the softmax kernels
  *   (softmaxRowNormalizersFloat64, then softmaxGradientRows with the per-row scale s · Σ_c z_c
  *   and the dense labels), the difference taken in float64 so a float32 gradient is rounded
- *   once, as on the block path.
+ *   once, as on the block path. For cross-entropy on float32 logits a piece runs those kernels
+ *   on one copy of its rows in wasm memory (kernels/dense-cross-entropy.ts), with the same bits.
  *
  * Accuracy against the float64 value (float32 [64, 1000], label = softmax(logits + noise), worst
  * relative error of a sample's KL; measured with the block path's Math.log, which gives at most
@@ -47,6 +48,7 @@ import {
 } from '../kernels/softmax.js';
 import type { FloatArray } from '../kernels/_spans.js';
 import { crossEntropyTerm, denseTargetTermSum, klTerm } from '../kernels/dense-target.js';
+import { denseCrossEntropyPiece } from '../kernels/dense-cross-entropy.js';
 import type { Loss } from './_base/index.js';
 import type { CallMemory } from './_call-memory.js';
 import { type ClassRows, logProbabilityAt, Runs } from './_class-rows.js';
@@ -132,9 +134,9 @@ function logitPieces(call: Rows): void {
   const rows = x.length / classes;
   const perPiece = Math.max(1, Math.min(rows, Math.floor(PIECE / classes)));
   const rowsPerSample = sampleSize / classes;
-  // Per row of a piece: the normalisers, the softmax's scale s · Σz and the labels' s; then one
-  // entry for a row's label mass (the term sums give it from the same pass).
-  const scratchLength = 4 * perPiece;
+  // Per row of a piece: the normalisers, the softmax's scale s · Σz, the labels' s and the term
+  // sum; then one entry for a row's label mass (the term sums give it from the same pass).
+  const scratchLength = 5 * perPiece;
   const scratch = memory.takeArray('float64', scratchLength + 1) as Float64Array;
   const labelMass = scratch.subarray(scratchLength);
   sums.fill(0);
@@ -151,6 +153,24 @@ function logitPieces(call: Rows): void {
     const { shift, logSum } = pieceRows;
     const rowScale = scratch.subarray(2 * perPiece, 2 * perPiece + count);
     const labelScale = scratch.subarray(3 * perPiece, 3 * perPiece + count);
+    if (!kl) {
+      const totals = scratch.subarray(4 * perPiece, 4 * perPiece + count);
+      for (let r = 0; r < count; r++) labelScale[r] = scales[Math.floor((first + r) / rowsPerSample)]!;
+      const out = gradient.subarray(begin, end);
+      const piece = {
+        ...pieceRows,
+        z: z.subarray(begin, end),
+        sampleScales: labelScale,
+        totals,
+        rowScales: rowScale,
+        out,
+      };
+      // The same kernels on one copy of the piece (kernels/dense-cross-entropy.ts), when it runs.
+      if (denseCrossEntropyPiece(piece)) {
+        for (let r = 0; r < count; r++) sums[Math.floor((first + r) / rowsPerSample)]! += totals[r]!;
+        continue;
+      }
+    }
     if (kl) softmaxRowNormalizersFloat64(pieceRows);
     else softmaxRowNormalizers(pieceRows);
     for (let r = 0, k = begin; r < count; r++) {
