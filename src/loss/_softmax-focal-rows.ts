@@ -14,6 +14,7 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import { scaleFitsFloat32 } from '../kernels/_scales.js';
 import { type FloatArray, isFloatArray } from '../kernels/_spans.js';
 import { softmaxGradientRows, softmaxRowNormalizers } from '../kernels/softmax.js';
+import { scaleKeptExponentials, softmaxNormalizersKeepingExponentials } from '../kernels/softmax-kept.js';
 import type { CallMemory } from './_call-memory.js';
 import {
   type ClassLayout,
@@ -126,7 +127,13 @@ export function sparseFocalOnePass(args: SparseFocalOnePass): void {
     const pieceX = rowsOf(x, begin, end, classes);
     const pieceShift = rowsOf(shift, begin, end, 1);
     const pieceLogSum = rowsOf(logSum, begin, end, 1);
-    if (normalizers) softmaxRowNormalizers({ x: pieceX, classes, shift: pieceShift, logSum: pieceLogSum });
+    const pieceRows = { x: pieceX, classes, shift: pieceShift, logSum: pieceLogSum };
+    const pieceOut = rowsOf(out, begin, end, classes);
+    // With the gradient in the arena, the normaliser pass keeps the exponentials for the gradient
+    // (kernels/softmax-kept.ts: the same bits, each exponential taken once).
+    const kept =
+      normalizers !== null && softmaxNormalizersKeepingExponentials({ ...pieceRows, out: pieceOut });
+    if (normalizers && !kept) softmaxRowNormalizers(pieceRows);
     for (let r = begin; r < end; r++) {
       const s = Math.floor(r / perSample);
       const c = labels[r]!;
@@ -135,16 +142,14 @@ export function sparseFocalOnePass(args: SparseFocalOnePass): void {
       sums[s]! += focalTerm(logP, 1, a, gamma);
       rowScales[r] = -scales[s]! * focalSlope(logP, 1, a, gamma);
     }
-    if (normalizers)
-      scaledRowGradients({
-        x: pieceX,
-        classes,
-        shift: pieceShift,
-        logSum: pieceLogSum,
-        scale: rowsOf(rowScales, begin, end, 1),
-        labels: rowsOf(labels, begin, end, 1),
-        out: rowsOf(out, begin, end, classes),
-      });
+    const gradientRows = {
+      ...pieceRows,
+      scale: rowsOf(rowScales, begin, end, 1),
+      labels: rowsOf(labels, begin, end, 1),
+      out: pieceOut,
+    };
+    if (kept) scaleKeptExponentials(gradientRows);
+    else if (normalizers) scaledRowGradients(gradientRows);
   }
   if (fromLogits) {
     out.fill(0);
