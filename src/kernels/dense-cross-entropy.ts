@@ -8,12 +8,13 @@
  * 1. softmax.wat's softmaxRowStatistics, for each row's normalisers, as softmax.ts's wholeRows;
  * 2. dense-target.wat's denseTargetTermSumF64, for the term sum and Σz in index order, as
  *    dense-target.ts's denseTargetTermSum;
- * 3. softmax.wat's softmaxRowsScaled and dense-target.wat's subtractScaledLabelsF64, for the
- *    gradient, as softmax-scaled.ts's scaledSoftmax.
+ * 3. for the gradient, softmax-scaled.ts's scaledSoftmax: softmaxRowsScaled's product of each
+ *    float32 exponential and the row's float32 coefficient, here from the exponentials step 1
+ *    kept (as softmax-kept.ts does), then dense-target.wat's subtractScaledLabelsF64.
  *
  * The general path copies the rows in once per family: x three times and z twice, with a kernel
- * call per row for the sums. Here each is copied once, and a [4096, 1000] step is about 15%
- * faster. A piece this does not take returns false with nothing written that counts: logits
+ * call per row for the sums, and takes every exponential twice. Here each is copied and taken
+ * once. A piece this does not take returns false with nothing written that counts: logits
  * that are not float32, a row's maximum that is not finite, more than one chunk of logits,
  * or the 'js' backend.
  * @module
@@ -26,7 +27,6 @@ import {
   MAX_AT,
   OUT_AT,
   REST_AT,
-  SCALES_AT,
   SCRATCH_BYTES,
   UNIFORM_AT,
   WEIGHTS_AT,
@@ -71,8 +71,9 @@ export function denseCrossEntropyPiece(piece: DenseCrossEntropyPiece): boolean {
   const zBytes = zFloat32 ? 4 : 8;
   f32.set(x, X_AT >> 2);
   (zFloat32 ? f32 : f64).set(z, WEIGHTS_AT / zBytes);
-  // 1. The normalisers, without the gradient (no out, no labels): wholeRows' call.
-  kernels.softmaxRowStatistics(X_AT, rows, classes, SCALES_AT, MAX_AT, REST_AT, 0, 0, 0, 0);
+  // 1. The normalisers (wholeRows' call), keeping each row's e^{x − m} at OUT_AT (scales 0:
+  // unscaled) for the gradient, as softmax-kept.ts does.
+  kernels.softmaxRowStatistics(X_AT, rows, classes, 0, MAX_AT, REST_AT, OUT_AT, 0, 0, 0);
   for (let r = 0; r < rows; r++) {
     const maximum = f32[(MAX_AT >> 2) + r]!;
     // The general path's float64 reference takes such a row (NaN or ±∞ at its maximum).
@@ -110,11 +111,9 @@ export function denseCrossEntropyPiece(piece: DenseCrossEntropyPiece): boolean {
     softmaxGradientRows({ x, classes, shift, logSum, scale: rowScales, labels: null, out, denseLabels });
     return true;
   }
-  for (let r = 0; r < rows; r++) {
-    f32[(MAX_AT >> 2) + r] = shift[r]!;
-    f32[(SCALES_AT >> 2) + r] = rowScales[r]! * Math.exp(-logSum[r]!);
-  }
-  kernels.softmaxRowsScaled(X_AT, rows, classes, MAX_AT, SCALES_AT, OUT_AT);
+  // The kept exponentials times scaledSoftmax's float32 coefficient: softmaxRowsScaled's product.
+  for (let r = 0; r < rows; r++)
+    kernels.scaleFloats(OUT_AT + 4 * r * classes, classes, rowScales[r]! * Math.exp(-logSum[r]!));
   const inPlace = writesInPlace(scratch, out);
   for (let r = 0; r < rows; r++) {
     const outAt = OUT_AT + 4 * r * classes;
