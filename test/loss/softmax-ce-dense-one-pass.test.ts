@@ -136,30 +136,35 @@ describe('SoftmaxCrossEntropyLoss dense labels, one-pass path', () => {
     }
   });
 
-  test('in a graph with L2Loss on the same pred: one backward sums both gradients', () => {
-    const pred = logitsOf(21, [4, 6], 'float32');
-    const label = targetsOf(22, [4, 6], 'float32');
-    const target = logitsOf(23, [4, 6], 'float32');
-    const cross = dense();
-    const x = array(pred).attachGrad();
-    record(() => cross.forward(x, label).add(new L2Loss().forward(x, target))).backward();
-    assert.equal(cross.onePassCalls, 1);
-    const alone = (loss: () => NDArray, variable: NDArray) => {
-      record(loss).backward();
-      return Array.from(variable.grad!.data);
-    };
-    const x1 = array(pred).attachGrad();
-    const x2 = array(pred).attachGrad();
-    const first = alone(() => dense().forward(x1, label), x1);
-    const second = alone(() => new L2Loss().forward(x2, target), x2);
-    assertClose(
-      x.grad!.data,
-      first.map((g, i) => g + second[i]!),
-      1e-6,
-      1e-7,
-      'sum of the two gradients',
-    );
-  });
+  // [64, 100] float32: the one-pass gradient lives in the kernels' arena (4096 elements or more).
+  for (const shape of [
+    [4, 6],
+    [64, 100],
+  ])
+    test(`in a graph with L2Loss on the same pred, ${shape.join('x')}: one backward sums both gradients`, () => {
+      const pred = logitsOf(21, shape, 'float32');
+      const label = targetsOf(22, shape, 'float32');
+      const target = logitsOf(23, shape, 'float32');
+      const cross = dense();
+      const x = array(pred).attachGrad();
+      record(() => cross.forward(x, label).add(new L2Loss().forward(x, target))).backward();
+      assert.equal(cross.onePassCalls, 1);
+      const alone = (loss: () => NDArray, variable: NDArray) => {
+        record(loss).backward();
+        return Array.from(variable.grad!.data);
+      };
+      const x1 = array(pred).attachGrad();
+      const x2 = array(pred).attachGrad();
+      const first = alone(() => dense().forward(x1, label), x1);
+      const second = alone(() => new L2Loss().forward(x2, target), x2);
+      assertClose(
+        x.grad!.data,
+        first.map((g, i) => g + second[i]!),
+        1e-6,
+        1e-7,
+        'sum of the two gradients',
+      );
+    });
 
   test('declines options and layouts it does not cover: they take the block path', () => {
     const pred = logitsOf(31, [3, 4], 'float32');
