@@ -157,6 +157,8 @@ export function inlineWat(text) {
     if (!isList(field, 'func') || !marked.has(field[1])) continue;
     const info = describe(field);
     if (!info.result) throw new Error(`wat-inline: ${info.name} must have a result`);
+    // Fragments share one namespace: a second definition would silently replace the first.
+    if (inlined.has(info.name)) throw new Error(`wat-inline: ${info.name} is defined twice`);
     const rename = new Map(
       [...info.params, ...info.locals].map((l) => [l.name, `${info.name}.${l.name.slice(1)}`]),
     );

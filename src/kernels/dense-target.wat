@@ -26,13 +26,6 @@
     (f64x2.sub (local.get $a) (f64x2.mul (local.get $scales) (local.get $z)))
   )
 
-  ;; The high two floats of a float32 vector, as doubles.
-  ;; @inline
-  (func $promoteHigh (param $v v128) (result v128)
-    (f64x2.promote_low_f32x4
-      (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
-  )
-
   ;; total + Σ_i term(z_i, log p_i) over i < count with log p_i = (x_i − shift) − logSum (in that
   ;; order), added one by one in index order, the term chosen by $kl:
   ;; - KL (≠ 0): z · (log(z + ε) − log p); a zero z adds +0, unless its log p is NaN, which makes
