@@ -1,11 +1,13 @@
 /**
  * Margin losses of the score s = pred · label (HingeLoss, SquaredHingeLoss): with the gap
- * g = margin − s, ℓ = relu(g) or relu(g)², elementwise. Float64 TypeScript for every dtype (a
+ * g = margin − s, ℓ = relu(g) or relu(g)², elementwise: the values and slopes of the block path,
+ * and both in one pass for a recorded call (marginLossGradient). Float64 TypeScript for every dtype (a
  * product and a max per element: memory-bound, no transcendental to vectorise); this file is the
  * only TypeScript home of these formulas, one loop per loss so each stays monomorphic.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
+import { checkSamples, type SampleGradients } from './_segments.js';
 
 /** Which margin loss: relu(g) or relu(g)². */
 export type MarginKind = 'hinge' | 'squaredHinge';
@@ -67,5 +69,38 @@ function slopesInto(
   } else {
     for (let i = 0; i < count; i++)
       out[i] = -2 * dLoss[i]! * active(margin - pred[i]! * label[i]!) * other[i]!;
+  }
+}
+
+/**
+ * The one-pass step of a recorded call (Loss.forwardGradient): `sums[s]` = Σ ℓ over sample s's
+ * elements and `gradient[k]` = scales[s] · ∂ℓ/∂pred[k], each element's value and slope the
+ * expressions of {@link marginValues} and {@link marginSlopes} with dℓ = scales[s], in one pass
+ * (the block path computes ℓ, then walks pred and label again for the slopes).
+ */
+export function marginLossGradient(inputs: MarginInputs, samples: SampleGradients): void {
+  const { kind, margin, pred, label } = inputs;
+  checkSamples('marginLossGradient', { pred, label }, samples);
+  const { sampleSize, scales, sums, gradient } = samples;
+  for (let sample = 0, k = 0; sample < scales.length; sample++) {
+    const scale = scales[sample]!;
+    let total = 0;
+    const end = k + sampleSize;
+    if (kind === 'hinge') {
+      for (; k < end; k++) {
+        const y = label[k]!;
+        const gap = margin - pred[k]! * y;
+        total += active(gap);
+        gradient[k] = gap > 0 ? -scale * y : 0;
+      }
+    } else {
+      for (; k < end; k++) {
+        const y = label[k]!;
+        const a = active(margin - pred[k]! * y);
+        total += a * a;
+        gradient[k] = -2 * scale * a * y;
+      }
+    }
+    sums[sample] = total;
   }
 }

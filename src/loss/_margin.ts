@@ -4,7 +4,13 @@
  * TypeScript home of these formulas). Each loss states its kind, TSDoc and twin.
  * @module
  */
-import { type MarginInputs, type MarginKind, marginSlopes, marginValues } from '../kernels/margin.js';
+import {
+  type MarginInputs,
+  type MarginKind,
+  marginLossGradient,
+  marginSlopes,
+  marginValues,
+} from '../kernels/margin.js';
 import { finiteOption, type Loss } from './_base/index.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 
@@ -33,6 +39,18 @@ export abstract class MarginElementwiseLoss extends PairElementwiseLoss {
 
   protected slopes(operands: PairOperands, gradients: PairGradients): void {
     marginSlopes(this.inputs(operands), gradients);
+  }
+
+  // ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient).
+  protected override forwardGradient(call: Loss.ForwardGradientCall<undefined, undefined>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [pred, label] = prepared.arrays;
+    marginLossGradient(this.inputs({ pred: pred!.data, label: label!.data }), {
+      sampleSize,
+      scales,
+      sums,
+      gradient,
+    });
   }
 
   /** The kernels' inputs: this loss's kind and margin with the block's views. */
