@@ -1,6 +1,6 @@
 import type { NDArray } from '../ndarray/ndarray.js';
 import { equal, relu, sub, where } from '../ops/elementwise.js';
-import { checkSignLabels, finiteOption, type Loss } from './_base/index.js';
+import { assertSignLabels, finiteOption, type Loss } from './_base/index.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 
 /** Options of {@link HingeEmbeddingLoss}. */
@@ -61,7 +61,7 @@ export class HingeEmbeddingLoss extends PairElementwiseLoss {
   // Elementwise, plus the labels checked to be ±1 (the blocks then read them from label itself).
   protected override prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<undefined> {
     const prepared = super.prepare(inputs);
-    checkSignLabels(this.name, 'label', prepared.arrays[1]!);
+    assertSignLabels(this.name, 'label', prepared.arrays[1]!);
     return prepared;
   }
 

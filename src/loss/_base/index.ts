@@ -28,6 +28,7 @@ export {
   choiceOption,
   finiteOption,
   integerOption,
+  assertSignLabels,
   checkSignLabels,
   lossBatchAxis,
   reshapeLike,

@@ -112,18 +112,26 @@ export function lossBatchAxis(where: string, batchAxis: number, lossShape: reado
 }
 
 /**
- * The values of `label` as ±1 (row-major), or a ValueError naming the loss, the argument and the
- * first position that holds anything else (NaN included).
+ * A ValueError naming the loss, the argument and the first position of `label` that holds
+ * anything but 1 or −1 (NaN included); nothing when every label is ±1. Allocates nothing.
  */
-export function checkSignLabels(where: string, name: string, label: NDArray): Int8Array {
-  const labels = new Int8Array(label.size);
+export function assertSignLabels(where: string, name: string, label: NDArray): void {
   const data = label.data;
-  for (let k = 0; k < labels.length; k++) {
+  // v · v is exactly 1 only for v = ±1 (NaN and ±∞ included: neither squares to 1). One pass with
+  // no branch on the label: random ±1 labels mispredict `v !== 1 && v !== -1` half the time, which
+  // made this check ~5 ns an element.
+  let bad = 0;
+  for (let k = 0; k < data.length; k++) {
     const v = data[k]!;
-    if (v !== 1 && v !== -1) {
-      throw new ValueError(`${where}: ${name} at flat position ${k} is ${v}; labels must be 1 or -1`);
-    }
-    labels[k] = v;
+    bad |= v * v !== 1 ? 1 : 0;
   }
-  return labels;
+  if (bad === 0) return;
+  const k = data.findIndex((v) => v !== 1 && v !== -1);
+  throw new ValueError(`${where}: ${name} at flat position ${k} is ${data[k]}; labels must be 1 or -1`);
+}
+
+/** The values of `label` as ±1 (row-major), after {@link assertSignLabels}. */
+export function checkSignLabels(where: string, name: string, label: NDArray): Int8Array {
+  assertSignLabels(where, name, label);
+  return Int8Array.from(label.data);
 }

@@ -10,6 +10,7 @@ import {
   checkFinite,
   checkKnownOptions,
   checkRank,
+  assertSignLabels,
   checkSignLabels,
   choiceOption,
   finiteOption,
@@ -125,11 +126,25 @@ describe('shape checks', () => {
       [[1, 0, -1], 1],
       [[1, -1, Number.NaN], 2],
       [[2, -1], 0],
+      [[1, -1, 1, Number.POSITIVE_INFINITY], 3],
+      [[-1, 1 + 2 ** -52, 0.5], 1],
+      [[1, -1, -(1 - 2 ** -53)], 2],
     ] as const) {
-      throwsNaming(() => checkSignLabels('HingeEmbeddingLoss', 'label', nd.array([...values])), ValueError, [
-        'HingeEmbeddingLoss',
-        `label at flat position ${position}`,
-      ]);
+      for (const dtype of ['float64', 'float32', 'int32'] as const) {
+        const array = nd.array([...values], { dtype });
+        // (int32 and float32 round some of these to ±1, which are then valid labels)
+        const expected = Array.from(array.data).findIndex((v) => v !== 1 && v !== -1);
+        if (expected < 0) {
+          assertSignLabels('HingeEmbeddingLoss', 'label', array);
+          continue;
+        }
+        if (dtype === 'float64') assert.equal(expected, position);
+        for (const check of [checkSignLabels, assertSignLabels])
+          throwsNaming(() => check('HingeEmbeddingLoss', 'label', array), ValueError, [
+            'HingeEmbeddingLoss',
+            `label at flat position ${expected}`,
+          ]);
+      }
     }
   });
 });
