@@ -104,4 +104,23 @@ export abstract class PointwiseLoss extends PairElementwiseLoss {
     if (dLabel)
       for (let j = 0; j < pred.length; j++) dLabel[j] = dLoss[j]! * this.labelSlope(pred[j]!, label[j]!);
   }
+
+  // ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient): each
+  // element's value and scaled slope as the block hooks compute them, without the block
+  // pipeline's second walk over pred and label.
+  protected override forwardGradient(call: Loss.ForwardGradientCall<undefined, undefined>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [predArray, labelArray] = prepared.arrays;
+    const pred = predArray!.data;
+    const label = labelArray!.data;
+    for (let sample = 0, k = 0; sample < scales.length; sample++) {
+      const scale = scales[sample]!;
+      let total = 0;
+      for (const end = k + sampleSize; k < end; k++) {
+        total += this.value(pred[k]!, label[k]!);
+        gradient[k] = scale * this.predSlope(pred[k]!, label[k]!);
+      }
+      sums[sample] = total;
+    }
+  }
 }

@@ -8,8 +8,8 @@ import { setKernelBackend } from '../../src/kernels/index.js';
 import { blockKernel, type Loss } from '../../src/loss/_base/loss.js';
 import { GaussianNLLLoss } from '../../src/loss/gaussian-nll.js';
 import { KLDivLoss } from '../../src/loss/kl-div.js';
-import { LogCoshLoss } from '../../src/loss/log-cosh.js';
-import { SoftMarginLoss } from '../../src/loss/soft-margin.js';
+import { PoissonNLLLoss } from '../../src/loss/poisson-nll.js';
+import { SigmoidFocalLoss } from '../../src/loss/sigmoid-focal.js';
 import { TripletMarginLoss } from '../../src/loss/triplet-margin.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { runBlocks } from '../../src/typed/_block.js';
@@ -27,13 +27,14 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
-  // A pointwise loss: ℓ has pred's shape, many elements per sample.
-  { name: 'LogCoshLoss', make: () => new LogCoshLoss(), shape: [5, 3, 4], others: 1 },
-  // The weight option, on a loss without a one-pass hook (a loss with one, e.g. HuberLoss, runs
-  // that in the class, whose sums round differently from its block hooks').
+  // An elementwise loss: ℓ has pred's shape, many elements per sample. (Each case is a loss
+  // without a one-pass hook: a loss with one, e.g. HuberLoss or LogCoshLoss, runs that in the
+  // class, whose sums round differently from its block hooks' once sampleWeight weighs them.)
+  { name: 'PoissonNLLLoss', make: () => new PoissonNLLLoss(), shape: [5, 3, 4], others: 1 },
+  // The weight option.
   {
-    name: 'SoftMarginLoss weight 2',
-    make: () => new SoftMarginLoss({ weight: 2 }),
+    name: 'SigmoidFocalLoss weight 2',
+    make: () => new SigmoidFocalLoss({ weight: 2 }),
     shape: [6, 7],
     others: 1,
   },
