@@ -1,8 +1,13 @@
 import { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
-import { sigmoidScalar, softplusScalar } from '../kernels/elementwise.js';
-import { Loss, reshapeLike } from './_base/index.js';
+import { isFloat } from '../ndarray/dtype.js';
+import {
+  type FloatArray,
+  sigmoidBinaryCrossEntropyBackward,
+  sigmoidBinaryCrossEntropyForward,
+} from '../kernels/index.js';
+import { asFloat, floatDTypeOf, Loss, reshapeLike } from './_base/index.js';
 import {
   type ClassWeightOption,
   checkClassWeightLength,
@@ -73,23 +78,40 @@ export class MultiLabelSoftMarginLoss extends Loss<number> {
     const { batch, classes, batchAxis } = classMatrix(this.name, pred, this.batchAxis);
     checkClassWeightLength(this.name, this.classWeight, classes);
     const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
-    return { arrays: [pred, label], sources: [0, 1], lossShape: [batch], batchAxis, extra: classes };
+    // Integer inputs become the call's float dtype here, so the kernels read floats only.
+    const arrays =
+      isFloat(pred.dtype) && isFloat(label.dtype)
+        ? [pred, label]
+        : [asFloat(pred, floatDTypeOf([pred, label])), asFloat(label, floatDTypeOf([pred, label]))];
+    return { arrays, sources: [0, 1], lossShape: [batch], batchAxis, extra: classes };
   }
 
+  /** Sample n's logits and labels: the binary cross-entropy kernels' operands (z = label, p = 1). */
+  private rowOperands({ arrays: [pred, label], extra }: Loss.Prepared<number>, n: number) {
+    const classes = extra!;
+    const row = <T extends FloatArray>(data: T) => data.subarray(n * classes, (n + 1) * classes) as T;
+    return {
+      logits: row(pred!.data as FloatArray),
+      labels: row(label!.data as FloatArray),
+      posWeight: null,
+      labelScale: 1,
+      labelShift: 0,
+    };
+  }
+
+  // Each class's term is SigmoidBCE's on logits, y·s(−x) + (1 − y)·s(x) with s(x) = log(1 + e^x),
+  // from the kernel layer (kernels/binary-cross-entropy.ts, where the stable form is derived).
   protected forwardBlock({ prepared, begin, end, out }: Loss.ForwardBlockCall<number, undefined>): void {
-    const [pred, label] = prepared.arrays;
     const classes = prepared.extra!;
-    const x = pred!.data;
-    const y = label!.data;
     const w = this.classWeight;
+    const terms = this.callMemory.takeArray('float64', classes) as Float64Array;
     for (let n = begin, j = 0; n < end; n++, j++) {
+      sigmoidBinaryCrossEntropyForward(this.rowOperands(prepared, n), terms);
       let total = 0;
-      for (let c = 0, k = n * classes; c < classes; c++, k++) {
-        const term = y[k]! * softplusScalar(-x[k]!) + (1 - y[k]!) * softplusScalar(x[k]!);
-        total += w ? w[c]! * term : term;
-      }
+      for (let c = 0; c < classes; c++) total += w ? w[c]! * terms[c]! : terms[c]!;
       out[j] = total / classes;
     }
+    this.callMemory.giveBackArray(terms);
   }
 
   // Each element belongs to one sample: assigned.
@@ -99,20 +121,24 @@ export class MultiLabelSoftMarginLoss extends Loss<number> {
 
   protected backwardBlock(call: Loss.BackwardBlockCall<number, undefined>): void {
     const { prepared, begin, end, dLoss, grads } = call;
-    const [pred, label] = prepared.arrays;
     const [dPred, dLabel] = grads;
     const classes = prepared.extra!;
-    const x = pred!.data;
-    const y = label!.data;
     const w = this.classWeight;
+    // Per class the scale g · w_c (g = dℓ/C): dpred = scale · (σ(x) − y), dlabel = −scale · x.
+    const scales = this.callMemory.takeArray('float64', classes) as Float64Array;
+    const row = (data: FloatArray | null, n: number) =>
+      data ? data.subarray(n * classes, (n + 1) * classes) : null;
     for (let n = begin, j = 0; n < end; n++, j++) {
       const g = dLoss[j]! / classes;
-      for (let c = 0, k = n * classes; c < classes; c++, k++) {
-        const scale = w ? g * w[c]! : g;
-        if (dPred) dPred[k] = scale * (sigmoidScalar(x[k]!) - y[k]!);
-        if (dLabel) dLabel[k] = -scale * x[k]!;
-      }
+      for (let c = 0; c < classes; c++) scales[c] = w ? g * w[c]! : g;
+      sigmoidBinaryCrossEntropyBackward(this.rowOperands(prepared, n), {
+        dLoss: scales,
+        dPred: row(dPred as FloatArray | null, n),
+        dLabels: row(dLabel as FloatArray | null, n),
+        dPosWeight: null,
+      });
     }
+    this.callMemory.giveBackArray(scales);
   }
 
   twin({ arrays: [pred, label], extra }: Loss.Prepared<number>): NDArray {

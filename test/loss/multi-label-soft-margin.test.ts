@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { record } from '../../src/autograd/index.js';
 import { array } from '../../src/ndarray/create.js';
+import type { NDArray } from '../../src/ndarray/ndarray.js';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { MultiLabelSoftMarginLoss } from '../../src/loss/multi-label-soft-margin.js';
 import { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
@@ -20,6 +22,37 @@ describe('MultiLabelSoftMarginLoss', () => {
     const out = new MultiLabelSoftMarginLoss().forward(X, Y);
     const bce = new SigmoidBinaryCrossEntropyLoss().forward(X, Y);
     assertClose(out.data, bce.data, 1e-15, 0, 'MultiLabelSoftMargin vs BCE');
+  });
+
+  test('int32 labels (and logits) are read as floats: the numbers of the float call, both float dtypes', () => {
+    const labels = [
+      [1, 0, 1],
+      [0, 1, 0],
+    ];
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = X.astype(dtype);
+      const run = (label: NDArray) => {
+        const variable = x.copy().attachGrad();
+        const value = record(() => new MultiLabelSoftMarginLoss().forward(variable, label));
+        value.backward();
+        return { value: Array.from(value.data), gradient: Array.from(variable.grad!.data) };
+      };
+      const asFloat = run(array(labels, { dtype }));
+      const asInt = run(array(labels, { dtype: 'int32' }));
+      assert.deepEqual(asInt.value, asFloat.value, `${dtype} value`);
+      assert.deepEqual(asInt.gradient, asFloat.gradient, `${dtype} gradient`);
+    }
+    const intLogits = new MultiLabelSoftMarginLoss().forward(
+      array([[2, -1, 0]], { dtype: 'int32' }),
+      array([[1, 0, 1]]),
+    );
+    assertClose(
+      intLogits.data,
+      new MultiLabelSoftMarginLoss().forward(f32([[2, -1, 0]]), f32([[1, 0, 1]])).data,
+      1e-7,
+      0,
+      'int logits',
+    );
   });
 
   test('classWeight multiplies each class before the mean (array or NDArray)', () => {
