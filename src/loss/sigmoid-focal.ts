@@ -133,6 +133,29 @@ export class SigmoidFocalLoss extends PairElementwiseLoss {
     }
   }
 
+  // ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient): each
+  // element's terms are taken once (one exponential and one log1p on logits) for both, where the
+  // block path takes them again for the slopes.
+  protected override forwardGradient(call: Loss.ForwardGradientCall<undefined, undefined>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [predArray, labelArray] = prepared.arrays;
+    const pred = predArray!.data;
+    const label = labelArray!.data;
+    const terms = this.fromSigmoid ? probabilityTerms : logitTerms;
+    const at = newTerms();
+    for (let sample = 0, k = 0; sample < scales.length; sample++) {
+      const scale = scales[sample]!;
+      let total = 0;
+      for (const end = k + sampleSize; k < end; k++) {
+        terms(pred[k]!, label[k]!, at);
+        combine(at, label[k]!, this.alpha, this.gamma);
+        total += at.loss;
+        gradient[k] = scale * at.dPred;
+      }
+      sums[sample] = total;
+    }
+  }
+
   twin({ arrays: [pred, label] }: Loss.Prepared): NDArray {
     const x = pred!;
     const t = label!;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { record } from '../../src/autograd/index.js';
 import { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
 import { SigmoidFocalLoss } from '../../src/loss/sigmoid-focal.js';
 import { ValueError } from '../../src/ndarray/errors.js';
@@ -101,6 +102,48 @@ describe('SigmoidFocalLoss', () => {
     );
     const infinite = new SigmoidFocalLoss({ fromSigmoid: true }).forward(f64([[0]]), f64([[1]]));
     assert.deepEqual(Array.from(infinite.data), [Number.POSITIVE_INFINITY]);
+  });
+
+  test('the one-pass step (only pred differentiated) equals the block path (label differentiated too)', () => {
+    class Counting extends SigmoidFocalLoss {
+      onePassCalls = 0;
+      protected override forwardGradient(call: Parameters<SigmoidFocalLoss['forwardGradient']>[0]): void {
+        this.onePassCalls++;
+        super.forwardGradient(call);
+      }
+    }
+    const generator = new RandomGenerator(31);
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const fromSigmoid of [false, true]) {
+        const raw = normal(0, 3, [6, 5], { dtype, generator });
+        raw.data[3] = 1e30;
+        raw.data[4] = -1e30;
+        raw.data[7] = 0;
+        raw.data[9] = Number.NaN;
+        const pred = fromSigmoid ? uniform(0, 1, [6, 5], { dtype, generator }) : raw;
+        if (fromSigmoid) {
+          pred.data[0] = 0;
+          pred.data[1] = 1;
+        }
+        const label = uniform(0, 1, [6, 5], { dtype, generator });
+        label.data[0] = 0;
+        label.data[1] = 1;
+        for (const options of [{}, { alpha: null, gamma: 0.5 }, { alpha: 0.9, gamma: 0 }]) {
+          const onePass = new Counting({ ...options, fromSigmoid });
+          const variable = pred.copy().attachGrad();
+          const value = record(() => onePass.forward(variable, label));
+          value.backward();
+          const fused = { loss: value, grads: [variable.grad!] };
+          assert.equal(onePass.onePassCalls, 1, 'the one-pass step ran');
+          const block = new Counting({ ...options, fromSigmoid });
+          const both = valueAndGradients(block, [pred.copy(), label.copy()]);
+          assert.equal(block.onePassCalls, 0, 'the block path ran');
+          const what = `${dtype} fromSigmoid ${fromSigmoid} ${JSON.stringify(options)}`;
+          assertClose(fused.loss.data, both.loss.data, 1e-15, 0, `${what}: loss`);
+          assertClose(fused.grads[0]!.data, both.grads[0]!.data, 1e-15, 0, `${what}: gradient`);
+        }
+      }
+    }
   });
 
   test('option errors name the loss, the option and the value', () => {

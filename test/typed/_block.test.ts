@@ -9,7 +9,6 @@ import { blockKernel, type Loss } from '../../src/loss/_base/loss.js';
 import { GaussianNLLLoss } from '../../src/loss/gaussian-nll.js';
 import { KLDivLoss } from '../../src/loss/kl-div.js';
 import { PoissonNLLLoss } from '../../src/loss/poisson-nll.js';
-import { SigmoidFocalLoss } from '../../src/loss/sigmoid-focal.js';
 import { TripletMarginLoss } from '../../src/loss/triplet-margin.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { runBlocks } from '../../src/typed/_block.js';
@@ -28,13 +27,13 @@ interface Case {
 
 const CASES: readonly Case[] = [
   // An elementwise loss: ℓ has pred's shape, many elements per sample. (Each case is a loss
-  // without a one-pass hook: a loss with one, e.g. HuberLoss or LogCoshLoss, runs that in the
+  // without a one-pass hook: a loss with one, e.g. HuberLoss, LogCoshLoss or SigmoidFocalLoss, runs that in the
   // class, whose sums round differently from its block hooks' once sampleWeight weighs them.)
   { name: 'PoissonNLLLoss', make: () => new PoissonNLLLoss(), shape: [5, 3, 4], others: 1 },
   // The weight option.
   {
-    name: 'SigmoidFocalLoss weight 2',
-    make: () => new SigmoidFocalLoss({ weight: 2 }),
+    name: 'PoissonNLLLoss weight 2, computeFull',
+    make: () => new PoissonNLLLoss({ weight: 2, computeFull: true }),
     shape: [6, 7],
     others: 1,
   },
