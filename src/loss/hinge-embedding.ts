@@ -68,27 +68,31 @@ export class HingeEmbeddingLoss extends PairElementwiseLoss {
   // ℓ at each element depends on that element's pred and label: the base hands over block views.
   protected values({ pred, label }: PairOperands, out: Float64Array): void {
     const margin = this.margin;
-    for (let j = 0; j < pred.length; j++) {
-      if (label[j] === 1) out[j] = pred[j]!;
-      else {
-        const gap = margin - pred[j]!;
-        // relu that lets a NaN gap through (`NaN > 0` is false).
-        out[j] = gap > 0 || Number.isNaN(gap) ? gap : 0;
-      }
-    }
+    for (let j = 0; j < pred.length; j++) out[j] = elementLoss(pred[j]!, label[j]!, margin);
   }
 
-  // dℓ/dpred: 1 for label 1; −1 strictly inside the hinge for label −1, 0 on and beyond it (a NaN
-  // gap gives NaN). The labels get no gradient (discreteInputs).
+  // The labels get no gradient (discreteInputs).
   protected slopes({ pred, label }: PairOperands, { dLoss, dPred }: PairGradients): void {
     if (!dPred) return;
     const margin = this.margin;
-    for (let j = 0; j < pred.length; j++) {
-      if (label[j] === 1) dPred[j] = dLoss[j]!;
-      else {
-        const gap = margin - pred[j]!;
-        dPred[j] = gap > 0 ? -dLoss[j]! : Number.isNaN(gap) ? gap : 0;
+    for (let j = 0; j < pred.length; j++) dPred[j] = scaledSlope(pred[j]!, label[j]!, margin, dLoss[j]!);
+  }
+
+  // ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient).
+  protected override forwardGradient(call: Loss.ForwardGradientCall<undefined, undefined>): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [predArray, labelArray] = prepared.arrays;
+    const pred = predArray!.data;
+    const label = labelArray!.data;
+    const margin = this.margin;
+    for (let sample = 0, k = 0; sample < scales.length; sample++) {
+      const scale = scales[sample]!;
+      let total = 0;
+      for (const end = k + sampleSize; k < end; k++) {
+        total += elementLoss(pred[k]!, label[k]!, margin);
+        gradient[k] = scaledSlope(pred[k]!, label[k]!, margin, scale);
       }
+      sums[sample] = total;
     }
   }
 
@@ -99,4 +103,21 @@ export class HingeEmbeddingLoss extends PairElementwiseLoss {
     const hinge = relu(gap);
     return where(equal(label!, 1), pred!, hinge);
   }
+}
+
+/** ℓ of one element: pred for label 1, relu(margin − pred) for label −1 (a NaN gap passes). */
+function elementLoss(pred: number, label: number, margin: number): number {
+  if (label === 1) return pred;
+  const gap = margin - pred;
+  return gap > 0 || Number.isNaN(gap) ? gap : 0;
+}
+
+/**
+ * scale · dℓ/dpred of one element: scale for label 1; −scale strictly inside the hinge for label
+ * −1, 0 on and beyond it, NaN for a NaN gap.
+ */
+function scaledSlope(pred: number, label: number, margin: number, scale: number): number {
+  if (label === 1) return scale;
+  const gap = margin - pred;
+  return gap > 0 ? -scale : Number.isNaN(gap) ? gap : 0;
 }

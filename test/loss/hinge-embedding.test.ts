@@ -24,6 +24,29 @@ describe('HingeEmbeddingLoss', () => {
     assertClose(pred.grad!.data, [1, -1, 0, 0], 0, 0, 'd/dpred');
   });
 
+  test('a recorded step (one pass) gives the unrecorded values and the closed-form gradient, NaN and ±Infinity included', () => {
+    const values = [5, 0.5, 1, 2, Number.NaN, Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+    const labels = f64([1, -1, -1, -1, 1, -1, -1, -1]);
+    for (const dtype of ['float32', 'float64'] as const) {
+      const loss = new HingeEmbeddingLoss({ reduction: 'none', margin: 1.5 });
+      const perElement = Array.from(loss.forward(array(values, { dtype }), labels).data);
+      assertClose(
+        perElement,
+        [5, 1, 0.5, 0, Number.NaN, Number.NaN, Number.POSITIVE_INFINITY, 0],
+        0,
+        0,
+        `${dtype} ℓ`,
+      );
+      const pred = array(values, { dtype }).attachGrad();
+      const summed = new HingeEmbeddingLoss({ reduction: 'sum', margin: 1.5 });
+      const out = record(() => summed.forward(pred, labels));
+      out.backward();
+      assert.ok(Number.isNaN(out.item()), 'a NaN element makes the sum NaN');
+      // label 1: 1 (NaN pred too); label −1: −1 inside, 0 on and beyond the hinge, NaN for a NaN gap
+      assertClose(pred.grad!.data, [1, -1, -1, 0, 1, Number.NaN, -1, 0], 0, 0, `${dtype} d/dpred`);
+    }
+  });
+
   test('labels other than ±1 are a ValueError naming the position; a wrong count is a ShapeError', () => {
     for (const bad of [0, 2, 0.5, Number.NaN]) {
       assert.throws(
