@@ -9,6 +9,9 @@ import { expInto, isFloatArray } from '../kernels/index.js';
 /** Gluon's default `epsilon` (the fourth positional input). */
 const DEFAULT_EPSILON = 1e-8;
 
+/** Elements whose exponentials the one-pass step takes per kernel call. */
+const ONE_PASS_CHUNK = 4096;
+
 /** ½·log(2π), the constant of Stirling's term. */
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -128,6 +131,47 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
 
   protected override createState(): PoissonState | undefined {
     return this.fromLogits ? { exponentials: new Float64Array(0) } : undefined;
+  }
+
+  /** The one-pass step covers the log-rate form of float predictions (the exponentials' kernel). */
+  protected override canFuseGradient(prepared: Loss.Prepared<PoissonExtra>): boolean {
+    return this.fromLogits && isFloatArray(prepared.arrays[0]!.data);
+  }
+
+  // ℓ and pred's gradient in one pass, for recorded calls (see Loss.forwardGradient): each e^x is
+  // taken once for both, where the block path takes it again for the slopes; ℓ and the gradient
+  // are forwardBlock's and backwardBlock's expressions.
+  protected override forwardGradient(
+    call: Loss.ForwardGradientCall<PoissonExtra, PoissonState | undefined>,
+  ): void {
+    const { prepared, sampleSize, scales, sums, gradient } = call;
+    const [pred, target] = prepared.arrays;
+    const x = pred!.data as Float32Array | Float64Array;
+    const t = target!.data;
+    const full = this.computeFull;
+    sums.fill(0);
+    // Working memory for one chunk's exponentials, given back before the call returns.
+    const e = this.callMemory.takeArray('float64', Math.min(x.length, ONE_PASS_CHUNK)) as Float64Array;
+    let sample = 0;
+    let inSample = 0;
+    let total = 0;
+    for (let start = 0; start < x.length; start += ONE_PASS_CHUNK) {
+      const end = Math.min(x.length, start + ONE_PASS_CHUNK);
+      expInto(x.subarray(start, end), e.subarray(0, end - start));
+      for (let k = start, j = 0; k < end; k++, j++) {
+        const count = t[k]!;
+        let value = e[j]! - count * x[k]!;
+        if (full && count > 1) value += (count + 0.5) * Math.log(count) - count + HALF_LOG_TWO_PI;
+        total += value;
+        gradient[k] = scales[sample]! * (e[j]! - count);
+        if (++inSample === sampleSize) {
+          sums[sample++] = total;
+          total = 0;
+          inSample = 0;
+        }
+      }
+    }
+    this.callMemory.giveBackArray(e);
   }
 
   // Stirling: log t! ≈ t·log t − t + ½·log(2π·t) = (t + ½)·log t − t + ½·log 2π (one log),

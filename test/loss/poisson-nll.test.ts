@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { normal, RandomGenerator, uniform } from '../../src/ndarray/random.js';
 import type { NDArray } from '../../src/ndarray/ndarray.js';
+import { record } from '../../src/autograd/index.js';
+import { array } from '../../src/ndarray/create.js';
 import { PoissonNLLLoss } from '../../src/loss/poisson-nll.js';
 import {
   assertClose,
@@ -281,5 +283,42 @@ describe('PoissonNLLLoss', () => {
       (e: Error) => e instanceof ValueError && e.message.includes('epsilon'),
     );
     assert.throws(() => loss.forward(f64([1, 2]), f64([1, 2]), null, Number.NaN), ValueError);
+  });
+
+  test('the one-pass step (only pred differentiated) equals the block path, across its 4096-element chunks', () => {
+    class Counting extends PoissonNLLLoss {
+      onePassCalls = 0;
+      protected override forwardGradient(call: Parameters<PoissonNLLLoss['forwardGradient']>[0]): void {
+        this.onePassCalls++;
+        super.forwardGradient(call);
+      }
+    }
+    const generator = new RandomGenerator(41);
+    for (const dtype of ['float32', 'float64'] as const) {
+      // 3 samples of 2000: the chunks of 4096 end inside sample 2.
+      const pred = normal(0, 2, [3, 2000], { dtype, generator });
+      pred.data[5] = 100;
+      pred.data[6] = -100;
+      pred.data[2500] = Number.NaN;
+      const target = uniform(0, 6, [3, 2000], { dtype, generator });
+      target.data.forEach((v, k) => {
+        target.data[k] = Math.floor(v);
+      });
+      for (const computeFull of [false, true]) {
+        const onePass = new Counting({ computeFull });
+        const variable = pred.copy().attachGrad();
+        const sampleWeight = array([0.5, 2, 1.25], { dtype });
+        const value = record(() => onePass.forward(variable, target, sampleWeight));
+        value.backward();
+        assert.equal(onePass.onePassCalls, 1, 'the one-pass step ran');
+        const block = new Counting({ computeFull });
+        const both = valueAndGradients(block, [pred.copy(), target.copy(), sampleWeight.copy()]);
+        assert.equal(block.onePassCalls, 0, 'the block path ran');
+        const what = `${dtype} computeFull ${computeFull}`;
+        assertClose(value.data, both.loss.data, dtype === 'float32' ? 1e-6 : 1e-13, 0, `${what}: loss`);
+        assertClose(variable.grad!.data, both.grads[0]!.data, 0, 0, `${what}: gradient`);
+        assert.ok(Number.isNaN(value.data[1]!), 'the NaN stays in its sample');
+      }
+    }
   });
 });

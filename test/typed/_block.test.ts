@@ -8,7 +8,6 @@ import { setKernelBackend } from '../../src/kernels/index.js';
 import { blockKernel, type Loss } from '../../src/loss/_base/loss.js';
 import { GaussianNLLLoss } from '../../src/loss/gaussian-nll.js';
 import { KLDivLoss } from '../../src/loss/kl-div.js';
-import { PoissonNLLLoss } from '../../src/loss/poisson-nll.js';
 import { TripletMarginLoss } from '../../src/loss/triplet-margin.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { runBlocks } from '../../src/typed/_block.js';
@@ -26,16 +25,23 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
-  // An elementwise loss: ℓ has pred's shape, many elements per sample. (Each case is a loss
-  // without a one-pass hook: a loss with one, e.g. HuberLoss, LogCoshLoss or SigmoidFocalLoss, runs that in the
-  // class, whose sums round differently from its block hooks' once sampleWeight weighs them.)
-  { name: 'PoissonNLLLoss', make: () => new PoissonNLLLoss(), shape: [5, 3, 4], others: 1 },
-  // The weight option.
+  // Each case is a loss without a one-pass hook: a loss with one (HuberLoss, PoissonNLLLoss,
+  // SigmoidFocalLoss …) runs that in the class, whose sums round differently from its block
+  // hooks' once sampleWeight weighs them. An elementwise loss, many elements per sample:
   {
-    name: 'PoissonNLLLoss weight 2, computeFull',
-    make: () => new PoissonNLLLoss({ weight: 2, computeFull: true }),
+    name: 'GaussianNLLLoss, three axes',
+    make: () => new GaussianNLLLoss(),
+    shape: [5, 3, 4],
+    others: 2,
+    positiveOthers: true,
+  },
+  // The weight option, on an elementwise loss of three inputs.
+  {
+    name: 'GaussianNLLLoss weight 2',
+    make: () => new GaussianNLLLoss({ weight: 2 }),
     shape: [6, 7],
-    others: 1,
+    others: 2,
+    positiveOthers: true,
   },
   {
     name: 'KLDivLoss',
