@@ -93,6 +93,20 @@ function checkGradients(
 }
 
 /**
+ * Whether the float32 wasm kernels may take these operands: every array float32. A float64 label
+ * or positive weight beside float32 logits takes the float64 loops instead, as the residual
+ * kernels do: staged into wasm memory it would be rounded to float32, and a float64 label's
+ * gradient −scale·x would be a float32 product (overflowing to ±∞ past 3.4e38).
+ */
+function float32Operands({ logits, labels, posWeight }: LogitCrossEntropyInputs): boolean {
+  return (
+    logits instanceof Float32Array &&
+    labels instanceof Float32Array &&
+    (posWeight === null || posWeight instanceof Float32Array)
+  );
+}
+
+/**
  * Copies the elements `start … start + length` of the inputs into the scratch regions and returns
  * the operands both wasm kernels start with, which point at them (runtime.ts's
  * LogitCrossEntropyOperands).
@@ -110,7 +124,7 @@ export function sigmoidBinaryCrossEntropyForward(inputs: LogitCrossEntropyInputs
   const { logits, labels, posWeight, labelScale, labelShift } = inputs;
   const count = logits.length;
   checkViews('sigmoidBinaryCrossEntropyForward', count, { labels, posWeight, loss });
-  const scratch = reserveScratch(logits instanceof Float32Array ? wasmScratch() : null, SCRATCH_BYTES);
+  const scratch = reserveScratch(float32Operands(inputs) ? wasmScratch() : null, SCRATCH_BYTES);
   if (!scratch) {
     for (let i = 0; i < count; i++) {
       const x = logits[i]!;
@@ -139,7 +153,7 @@ export function sigmoidBinaryCrossEntropyBackward(
   const count = logits.length;
   checkViews(where, count, { labels, posWeight });
   checkGradients(where, count, posWeight, gradients);
-  const scratch = reserveScratch(logits instanceof Float32Array ? wasmScratch() : null, SCRATCH_BYTES);
+  const scratch = reserveScratch(float32Operands(inputs) ? wasmScratch() : null, SCRATCH_BYTES);
   if (!scratch) {
     for (let i = 0; i < count; i++) {
       const g = dLoss[i]!;
@@ -198,9 +212,11 @@ export function sigmoidBinaryCrossEntropyGradient(
 ): void {
   const { sampleSize, scales, sums, gradient } = samples;
   const parameters = [labelScale, labelShift];
-  // Scales that lose precision as float32 run the float64 loop below (see scalesFitFloat32).
+  // Scales that lose precision as float32 run the float64 loop below (see scalesFitFloat32), and
+  // so do float64 labels beside float32 logits (see float32Operands).
   const fast =
     scalesFitFloat32(scales) &&
+    logits.constructor === labels.constructor &&
     runSegments(
       {
         where: 'sigmoidBinaryCrossEntropyGradient',

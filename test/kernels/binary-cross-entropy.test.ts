@@ -435,3 +435,41 @@ describe('binary cross-entropy in one pass (loss sums and scaled gradient)', () 
     }
   }
 });
+
+describe('binary cross-entropy: float64 labels beside float32 logits take the float64 loops', () => {
+  it('values and both gradients equal the js backend, past float32 range included', () => {
+    const logits = Float32Array.from([3e38, -2e38, 1, -0.5, 20]);
+    const labels = Float64Array.from([1, 0, 0.1, 0.3, 1 / 3]);
+    const run = (backend: 'js' | 'wasm') => {
+      setKernelBackend(backend);
+      try {
+        const inputs = { logits, labels, posWeight: null, labelScale: 1, labelShift: 0 };
+        const loss = new Float64Array(5);
+        sigmoidBinaryCrossEntropyForward(inputs, loss);
+        const dPred = new Float32Array(5);
+        const dLabels = new Float64Array(5);
+        const dLoss = new Float64Array(5).fill(-1.5);
+        sigmoidBinaryCrossEntropyBackward(inputs, { dLoss, dPred, dLabels, dPosWeight: null });
+        const sums = new Float64Array(1);
+        const gradient = new Float32Array(5);
+        sigmoidBinaryCrossEntropyGradient(
+          { logits, labels, labelScale: 1, labelShift: 0 },
+          { sampleSize: 5, scales: Float64Array.of(0.25), sums, gradient },
+        );
+        return {
+          loss: [...loss],
+          dPred: [...dPred],
+          dLabels: [...dLabels],
+          sums: [...sums],
+          gradient: [...gradient],
+        };
+      } finally {
+        setKernelBackend('auto');
+      }
+    };
+    const js = run('js');
+    const wasm = run('wasm');
+    assert.deepEqual(wasm, js);
+    assert.equal(js.dLabels[0], 1.5 * Math.fround(3e38), 'd/dlabel = −dLoss · x, finite past float32');
+  });
+});
