@@ -25,7 +25,10 @@ export const perSampleOf = (c: FuzzCase): number => (c.batch > 0 ? c.inputs[0]!.
  * ℓ_n's condition number: where the terms cancel (labels of ±3.4e38 in LogisticLoss give terms of
  * ±5.8e76 that cancel; anchors of ±3.4e38 in TripletLoss give squared distances of 1e77 that
  * cancel), ℓ_n in float64 is rounding noise, and two summation orders may disagree even in sign.
- * 0 (no slack) for inputs that are not all finite, or where the bound itself is not finite.
+ * 0 (no slack) for a sample whose bound is not finite: one whose own inputs are not all finite,
+ * or every sample when an element they all share is not (a sample of finite inputs beside one
+ * with a NaN or an infinity keeps its bound: its value is still summed, and rounded, differently
+ * by the one-pass and block paths).
  *
  * The larger of two evaluations: every float input differentiated in float64 on the TypeScript
  * kernels (the block path), and the first alone in the case's own dtype on the wasm kernels (the
@@ -35,7 +38,6 @@ export const perSampleOf = (c: FuzzCase): number => (c.batch > 0 ? c.inputs[0]!.
  * one gives it.
  */
 export function roundingScale(loss: Loss, c: FuzzCase): Float64Array {
-  if (!c.finite) return new Float64Array(c.batch);
   const float64 = scaleOn(loss, c, 'js', 'float64', false);
   const own = scaleOn(loss, c, 'wasm', undefined, true);
   setKernelBackend('js');
@@ -124,7 +126,8 @@ export function mismatchBeyondRounding(
   termEpsilon: number,
 ): number {
   const strict = close(a.data, b.data);
-  if (strict < 0 || !c.finite) return strict;
+  // (A case with a NaN or an infinity somewhere forgives only the samples whose bound is finite.)
+  if (strict < 0) return strict;
   const limit = a.dtype === 'float32' || b.dtype === 'float32' ? 2 ** 128 : Number.POSITIVE_INFINITY;
   const lift = (v: number) =>
     v === Number.POSITIVE_INFINITY ? limit : v === Number.NEGATIVE_INFINITY ? -limit : v;
