@@ -36,6 +36,7 @@ import {
 import { KL_EPSILON } from './dense-target.js';
 import { arenaScratch, reserveScratch } from './runtime.js';
 import { softmaxGradientRows } from './softmax.js';
+import { softmaxCoefficient, subtractStagedLabels } from './softmax-scaled.js';
 
 /** One piece of rows back to back: inputs, then what the call writes (one entry per row unless said). */
 export interface DenseCrossEntropyPiece {
@@ -113,23 +114,17 @@ export function denseCrossEntropyPiece(piece: DenseCrossEntropyPiece): boolean {
   }
   // The kept exponentials times scaledSoftmax's float32 coefficient: softmaxRowsScaled's product.
   for (let r = 0; r < rows; r++)
-    kernels.scaleFloats(OUT_AT + 4 * r * classes, classes, rowScales[r]! * Math.exp(-logSum[r]!));
+    kernels.scaleFloats(OUT_AT + 4 * r * classes, classes, softmaxCoefficient(rowScales[r]!, logSum[r]!));
   const inPlace = writesInPlace(scratch, out);
-  for (let r = 0; r < rows; r++) {
-    const outAt = OUT_AT + 4 * r * classes;
-    const destination = inPlace ? out.byteOffset + 4 * r * classes : outAt;
-    const labelsAt = WEIGHTS_AT + zBytes * r * classes;
-    kernels.subtractScaledLabelsF64(
-      outAt,
-      1,
-      labelsAt,
-      zFloat32 ? 1 : 0,
-      classes,
-      sampleScales[r]!,
-      destination,
-      1,
-    );
-  }
+  subtractStagedLabels(scratch, {
+    rows,
+    length: classes,
+    zFloat32,
+    scales: sampleScales,
+    out,
+    at: 0,
+    inPlace,
+  });
   if (!inPlace) out.set(f32.subarray(OUT_AT >> 2, (OUT_AT >> 2) + rows * classes));
   return true;
 }

@@ -20,6 +20,7 @@ import type { FloatArray } from './_spans.js';
 import { arenaScratch, reserveScratch } from './runtime.js';
 import { softmaxGradientRows } from './softmax.js';
 import { referenceNormalizers } from './softmax-float64.js';
+import { softmaxCoefficient } from './softmax-scaled.js';
 
 /** Rows and the gradient region their exponentials are kept in (rows · classes floats). */
 export interface RowsKeepingExponentials extends SoftmaxRows {
@@ -88,7 +89,7 @@ export function scaleKeptExponentials(rows: KeptExponentialsGradient): void {
       continue;
     }
     // scaledSoftmax's coefficient, rounded to float32 as it is there
-    kernels.scaleFloats(out.byteOffset + 4 * row, classes, s * Math.exp(-l));
+    kernels.scaleFloats(out.byteOffset + 4 * row, classes, softmaxCoefficient(s, l));
     const k = row + labels[r]!;
     // p − 1 = expm1(log p): no cancellation when p is within rounding of 1.
     out[k] = s * Math.expm1(x[k]! - shift[r]! - l);

@@ -8,6 +8,7 @@
  * @module
  */
 import { scaleFitsFloat32, scalesFitFloat32 } from './_scales.js';
+import type { FloatArray } from './_spans.js';
 import type { SoftmaxGradientRows } from './_softmax-arguments.js';
 import {
   CHUNK,
@@ -24,6 +25,14 @@ import { arenaScratch, reserveScratch, type Scratch } from './runtime.js';
 /** Row r's scale: one for every row, or one each. */
 export function scaleOf(scale: number | Float64Array, r: number): number {
   return typeof scale === 'number' ? scale : scale[r]!;
+}
+
+/**
+ * The factor of a row's scaled softmax, s · e^{−logSum}: s · e^{x − shift − logSum} is this times
+ * e^{x − shift}, one multiply per element. The kernels take it as a float32 (rounded once).
+ */
+export function softmaxCoefficient(scale: number, logSum: number): number {
+  return scale * Math.exp(-logSum);
 }
 
 /**
@@ -52,7 +61,7 @@ export function scaledSoftmax(args: SoftmaxGradientRows): boolean {
     for (let r = 0; r < count; r++) {
       // s · e^{x − shift − logSum} = (s · e^{−logSum}) · e^{x − shift}: one multiply per element.
       f32[(MAX_AT >> 2) + r] = shift[start + r]!;
-      f32[(SCALES_AT >> 2) + r] = scaleOf(scale, start + r) * Math.exp(-logSum[start + r]!);
+      f32[(SCALES_AT >> 2) + r] = softmaxCoefficient(scaleOf(scale, start + r), logSum[start + r]!);
     }
     for (let begin = start * classes, piece = 0; piece < classes; piece += CHUNK) {
       const length = Math.min(CHUNK, classes - piece);
@@ -85,11 +94,10 @@ export function scaledSoftmax(args: SoftmaxGradientRows): boolean {
 
 /**
  * The dense labels' part of one chunk, rows of `length` entries of out from `at`: z copied into
- * the scratch's label-smoothing weights (unused by this kernel), then per row the kernel's
- * output less s_r · z, into out in place or back over the output in scratch.
+ * the scratch's label-smoothing weights (unused by this kernel), then subtractStagedLabels.
  */
 function subtractLabels(
-  { f32, f64, kernels }: Scratch,
+  scratch: Scratch,
   { denseLabels, out }: SoftmaxGradientRows,
   chunk: { readonly at: number; readonly rows: number; readonly length: number; readonly firstRow: number },
   inPlace: boolean,
@@ -97,20 +105,41 @@ function subtractLabels(
   const { z, scales } = denseLabels!;
   const { at, rows, length, firstRow } = chunk;
   const zFloat32 = z instanceof Float32Array;
+  (zFloat32 ? scratch.f32 : scratch.f64).set(
+    z.subarray(at, at + rows * length),
+    WEIGHTS_AT / (zFloat32 ? 4 : 8),
+  );
+  const scalesOfRows = scales.subarray(firstRow, firstRow + rows);
+  subtractStagedLabels(scratch, { rows, length, zFloat32, scales: scalesOfRows, out, at, inPlace });
+}
+
+/** The rows subtractStagedLabels finishes, and where their labels and gradient are. */
+export interface StagedLabelRows {
+  readonly rows: number;
+  readonly length: number;
+  /** z at WEIGHTS_AT is float32 (else float64). */
+  readonly zFloat32: boolean;
+  /** s_r of each row. */
+  readonly scales: Float64Array;
+  /** The gradient; row r goes to its elements from at + r · length. */
+  readonly out: FloatArray;
+  readonly at: number;
+  /** Write into out, an arena gradient region, rather than back over OUT_AT. */
+  readonly inPlace: boolean;
+}
+
+/**
+ * Per row r, the scaled softmax at OUT_AT less s_r · z (z staged at WEIGHTS_AT): the difference
+ * in float64, rounded once into out in place or back over OUT_AT (dense-target.wat's
+ * subtractScaledLabelsF64, which writes exactly `length` elements a row).
+ */
+export function subtractStagedLabels({ kernels }: Scratch, rows: StagedLabelRows): void {
+  const { length, zFloat32, scales, out, at, inPlace } = rows;
   const zBytes = zFloat32 ? 4 : 8;
-  (zFloat32 ? f32 : f64).set(z.subarray(at, at + rows * length), WEIGHTS_AT / zBytes);
-  for (let r = 0; r < rows; r++) {
+  for (let r = 0; r < rows.rows; r++) {
     const outAt = OUT_AT + 4 * r * length;
     const destination = inPlace ? out.byteOffset + 4 * (at + r * length) : outAt;
-    kernels.subtractScaledLabelsF64(
-      outAt,
-      1,
-      WEIGHTS_AT + zBytes * r * length,
-      zFloat32 ? 1 : 0,
-      length,
-      scales[firstRow + r]!,
-      destination,
-      1,
-    );
+    const labelsAt = WEIGHTS_AT + zBytes * r * length;
+    kernels.subtractScaledLabelsF64(outAt, 1, labelsAt, zFloat32 ? 1 : 0, length, scales[r]!, destination, 1);
   }
 }
