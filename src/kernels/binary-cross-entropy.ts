@@ -98,7 +98,15 @@ function checkGradients(
  * kernels do: staged into wasm memory it would be rounded to float32, and a float64 label's
  * gradient −scale·x would be a float32 product (overflowing to ±∞ past 3.4e38).
  */
-function float32Operands({ logits, labels, posWeight }: LogitCrossEntropyInputs): boolean {
+function float32Operands({
+  logits,
+  labels,
+  posWeight = null,
+}: {
+  readonly logits: TypedArray;
+  readonly labels: TypedArray;
+  readonly posWeight?: TypedArray | null;
+}): boolean {
   return (
     logits instanceof Float32Array &&
     labels instanceof Float32Array &&
@@ -216,7 +224,7 @@ export function sigmoidBinaryCrossEntropyGradient(
   // so do float64 labels beside float32 logits (see float32Operands).
   const fast =
     scalesFitFloat32(scales) &&
-    logits.constructor === labels.constructor &&
+    float32Operands({ logits, labels }) &&
     runSegments(
       {
         where: 'sigmoidBinaryCrossEntropyGradient',

@@ -27,8 +27,11 @@ export interface MarginGradients {
   readonly dLabel: TypedArray | null;
 }
 
-/** relu that lets a NaN gap through (`NaN > 0` is false), so a NaN input stays in its sample. */
-function active(gap: number): number {
+/**
+ * relu that lets a NaN gap through (`NaN > 0` is false), so a NaN input stays in its sample: the
+ * margin losses' ℓ, and HingeEmbedding's and MarginRanking's hinge.
+ */
+export function reluPassingNaN(gap: number): number {
   return gap > 0 || Number.isNaN(gap) ? gap : 0;
 }
 
@@ -36,10 +39,10 @@ function active(gap: number): number {
 export function marginValues({ kind, margin, pred, label }: MarginInputs, values: Float64Array): void {
   const count = pred.length;
   if (kind === 'hinge') {
-    for (let i = 0; i < count; i++) values[i] = active(margin - pred[i]! * label[i]!);
+    for (let i = 0; i < count; i++) values[i] = reluPassingNaN(margin - pred[i]! * label[i]!);
   } else {
     for (let i = 0; i < count; i++) {
-      const a = active(margin - pred[i]! * label[i]!);
+      const a = reluPassingNaN(margin - pred[i]! * label[i]!);
       values[i] = a * a;
     }
   }
@@ -68,7 +71,7 @@ function slopesInto(
     for (let i = 0; i < count; i++) out[i] = margin - pred[i]! * label[i]! > 0 ? -dLoss[i]! * other[i]! : 0;
   } else {
     for (let i = 0; i < count; i++)
-      out[i] = -2 * dLoss[i]! * active(margin - pred[i]! * label[i]!) * other[i]!;
+      out[i] = -2 * dLoss[i]! * reluPassingNaN(margin - pred[i]! * label[i]!) * other[i]!;
   }
 }
 
@@ -90,13 +93,13 @@ export function marginLossGradient(inputs: MarginInputs, samples: SampleGradient
       for (; k < end; k++) {
         const y = label[k]!;
         const gap = margin - pred[k]! * y;
-        total += active(gap);
+        total += reluPassingNaN(gap);
         gradient[k] = gap > 0 ? -scale * y : 0;
       }
     } else {
       for (; k < end; k++) {
         const y = label[k]!;
-        const a = active(margin - pred[k]! * y);
+        const a = reluPassingNaN(margin - pred[k]! * y);
         total += a * a;
         gradient[k] = -2 * scale * a * y;
       }

@@ -1,5 +1,6 @@
 import type { NDArray } from '../ndarray/ndarray.js';
 import { equal, relu, sub, where } from '../ops/elementwise.js';
+import { reluPassingNaN } from '../kernels/margin.js';
 import { assertSignLabels, finiteOption, type Loss } from './_base/index.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
 
@@ -108,8 +109,7 @@ export class HingeEmbeddingLoss extends PairElementwiseLoss {
 /** ℓ of one element: pred for label 1, relu(margin − pred) for label −1 (a NaN gap passes). */
 function elementLoss(pred: number, label: number, margin: number): number {
   if (label === 1) return pred;
-  const gap = margin - pred;
-  return gap > 0 || Number.isNaN(gap) ? gap : 0;
+  return reluPassingNaN(margin - pred);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { NDArray } from '../ndarray/ndarray.js';
 import { add, greater, mul, sub, where } from '../ops/elementwise.js';
 import { finiteOption, type Loss } from './_base/index.js';
 import { ElementwiseLoss } from './_elementwise.js';
+import { reluPassingNaN } from '../kernels/margin.js';
 
 /** Options of {@link MarginRankingLoss}. */
 export interface MarginRankingLossOptions extends Loss.Options {
@@ -64,9 +65,7 @@ export class MarginRankingLoss extends ElementwiseLoss {
     const y = label!.data;
     const margin = this.margin;
     for (let k = begin, j = 0; k < end; k++, j++) {
-      const gap = margin - y[k]! * (a[k]! - b[k]!);
-      // relu that lets a NaN gap through (`NaN > 0` is false).
-      out[j] = gap > 0 || Number.isNaN(gap) ? gap : 0;
+      out[j] = reluPassingNaN(margin - y[k]! * (a[k]! - b[k]!));
     }
   }
 

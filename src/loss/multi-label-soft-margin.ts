@@ -1,7 +1,6 @@
 import { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, softplus, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
-import { isFloat } from '../ndarray/dtype.js';
 import {
   type FloatArray,
   sigmoidBinaryCrossEntropyBackward,
@@ -78,11 +77,10 @@ export class MultiLabelSoftMarginLoss extends Loss<number> {
     const { batch, classes, batchAxis } = classMatrix(this.name, pred, this.batchAxis);
     checkClassWeightLength(this.name, this.classWeight, classes);
     const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
-    // Integer inputs become the call's float dtype here, so the kernels read floats only.
-    const arrays =
-      isFloat(pred.dtype) && isFloat(label.dtype)
-        ? [pred, label]
-        : [asFloat(pred, floatDTypeOf([pred, label])), asFloat(label, floatDTypeOf([pred, label]))];
+    // Integer inputs become the call's float dtype here, so the kernels read floats only (asFloat
+    // returns a float input itself).
+    const dtype = floatDTypeOf([pred, label]);
+    const arrays = [asFloat(pred, dtype), asFloat(label, dtype)];
     return { arrays, sources: [0, 1], lossShape: [batch], batchAxis, extra: classes };
   }
 

@@ -15,6 +15,14 @@ const ONE_PASS_CHUNK = 4096;
 /** ½·log(2π), the constant of Stirling's term. */
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
+/**
+ * Stirling: log t! ≈ t·log t − t + ½·log(2π·t) = (t + ½)·log t − t + ½·log 2π (one log), with
+ * derivative log t + 1/(2t); `computeFull` adds it where t > 1.
+ */
+function stirlingLogFactorial(count: number): number {
+  return (count + 0.5) * Math.log(count) - count + HALF_LOG_TWO_PI;
+}
+
 /** Options of {@link PoissonNLLLoss}. */
 export interface PoissonNLLLossOptions extends Loss.Options {
   /** `pred` is the log of the rate (default true); otherwise it is the rate itself. */
@@ -161,7 +169,7 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
       for (let k = start, j = 0; k < end; k++, j++) {
         const count = t[k]!;
         let value = e[j]! - count * x[k]!;
-        if (full && count > 1) value += (count + 0.5) * Math.log(count) - count + HALF_LOG_TWO_PI;
+        if (full && count > 1) value += stirlingLogFactorial(count);
         total += value;
         gradient[k] = scales[sample]! * (e[j]! - count);
         if (++inSample === sampleSize) {
@@ -174,8 +182,7 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
     this.callMemory.giveBackArray(e);
   }
 
-  // Stirling: log t! ≈ t·log t − t + ½·log(2π·t) = (t + ½)·log t − t + ½·log 2π (one log),
-  // with derivative log t + 1/(2t).
+  // computeFull adds stirlingLogFactorial(t) where t > 1 (see there).
   protected forwardBlock(call: Loss.ForwardBlockCall<PoissonExtra, PoissonState | undefined>): void {
     const { prepared, state, begin, end, out } = call;
     const [pred, target] = prepared.arrays;
@@ -201,7 +208,7 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
       // exactly as adding inside the first loop would.
       for (let k = begin, j = 0; k < end; k++, j++) {
         const count = t[k]!;
-        if (count > 1) out[j]! += (count + 0.5) * Math.log(count) - count + HALF_LOG_TWO_PI;
+        if (count > 1) out[j]! += stirlingLogFactorial(count);
       }
     }
   }
