@@ -20,6 +20,13 @@
 ;; far from both (a = 3e38, p and q near 0: both squares round to a², the true term 2a·(q − p) ≈
 ;; 1e38 vanishes and the sample's ℓ is rounding noise); the product of the two factors has a
 ;; relative error of a few ulps whatever the inputs, at the same count of operations.
+;;
+;; The terms of a row can still cancel below their rounding errors (1e30 and 3.4e38 in one element,
+;; 3.4e38 and −1.6 in the next: squares of ~1e77 whose true sum is ~1e60), so the kernel also sums
+;; each term's error scale |d| · (|s| + |t|) (d = p − q, t = p + q, s = t − 2a: a term is off by
+;; at most 3u of it, u = 2^−53, and the sum by u per term) and marks a gap not above
+;; (n + 8) · 2^−53 times that sum with NaN when every input is finite: the driver (triplet.ts)
+;; recomputes that sample exactly. For float32 inputs no term underflows or overflows in float64.
 
   ;; (p − a)² − (q − a)² of float64 pairs, as (p − q) · (p + q − 2a) (see the derivation at the
   ;; top of this file).
@@ -32,12 +39,29 @@
         (f64x2.add (local.get $anchor) (local.get $anchor))))
   )
 
+  ;; size + |p − q| · (|p + q − 2a| + |p + q|): the scale of $tripletTerm2's rounding error (see
+  ;; the bound below; the same differences and sums, which the compiler computes once).
+  ;; @inline
+  (func $addErrorScale2 (param $size v128) (param $anchor v128) (param $positive v128) (param $negative v128) (result v128)
+    (local $total v128)
+    (local.set $total (f64x2.add (local.get $positive) (local.get $negative)))
+    (f64x2.add
+      (local.get $size)
+      (f64x2.mul
+        (f64x2.abs (f64x2.sub (local.get $positive) (local.get $negative)))
+        (f64x2.add
+          (f64x2.abs (f64x2.sub (local.get $total) (f64x2.add (local.get $anchor) (local.get $anchor))))
+          (f64x2.abs (local.get $total)))))
+  )
+
   (func (export "tripletSegments")
     (param $a i32) (param $p i32) (param $q i32) (param $length i32) (param $segments i32)
     (param $scales i32) (param $margin f64) (param $gradient i32) (param $sums i32)
     (local $sumsEnd i32) (local $row i32) (local $vectorBytes i32) (local $rowBytes i32) (local $k i32)
     (local $anchor v128) (local $positive v128) (local $negative v128) (local $s0 v128) (local $s1 v128)
-    (local $gap f64) (local $factor v128)
+    (local $gap f64) (local $factor v128) (local $size0 v128) (local $size1 v128) (local $size f64)
+    (local $anchorLow v128) (local $positiveLow v128) (local $negativeLow v128)
+    (local $anchorHigh v128) (local $positiveHigh v128) (local $negativeHigh v128)
     (local.set $sumsEnd (i32.add (local.get $sums) (i32.shl (local.get $segments) (i32.const 3))))
     (local.set $rowBytes (i32.shl (local.get $length) (i32.const 2)))
     (local.set $vectorBytes (i32.shl (i32.and (local.get $length) (i32.const -4)) (i32.const 2)))
@@ -47,6 +71,8 @@
         ;; Pass 1: the distance.
         (local.set $s0 (v128.const i64x2 0 0))
         (local.set $s1 (v128.const i64x2 0 0))
+        (local.set $size0 (v128.const i64x2 0 0))
+        (local.set $size1 (v128.const i64x2 0 0))
         (local.set $k (i32.const 0))
         (block $vectorsDone
           (loop $vectors
@@ -54,29 +80,35 @@
             (local.set $anchor (v128.load (i32.add (local.get $a) (local.get $k))))
             (local.set $positive (v128.load (i32.add (local.get $p) (local.get $k))))
             (local.set $negative (v128.load (i32.add (local.get $q) (local.get $k))))
+            (local.set $anchorLow (f64x2.promote_low_f32x4 (local.get $anchor)))
+            (local.set $positiveLow (f64x2.promote_low_f32x4 (local.get $positive)))
+            (local.set $negativeLow (f64x2.promote_low_f32x4 (local.get $negative)))
+            (local.set $anchorHigh (call $promoteHigh (local.get $anchor)))
+            (local.set $positiveHigh (call $promoteHigh (local.get $positive)))
+            (local.set $negativeHigh (call $promoteHigh (local.get $negative)))
             (local.set $s0
               (f64x2.add (local.get $s0)
-                (call $tripletTerm2
-                  (f64x2.promote_low_f32x4 (local.get $anchor))
-                  (f64x2.promote_low_f32x4 (local.get $positive))
-                  (f64x2.promote_low_f32x4 (local.get $negative)))))
+                (call $tripletTerm2 (local.get $anchorLow) (local.get $positiveLow) (local.get $negativeLow))))
             (local.set $s1
               (f64x2.add (local.get $s1)
-                (call $tripletTerm2
-                  (call $promoteHigh (local.get $anchor))
-                  (call $promoteHigh (local.get $positive))
-                  (call $promoteHigh (local.get $negative)))))
+                (call $tripletTerm2 (local.get $anchorHigh) (local.get $positiveHigh) (local.get $negativeHigh))))
+            (local.set $size0
+              (call $addErrorScale2 (local.get $size0) (local.get $anchorLow) (local.get $positiveLow) (local.get $negativeLow)))
+            (local.set $size1
+              (call $addErrorScale2 (local.get $size1) (local.get $anchorHigh) (local.get $positiveHigh) (local.get $negativeHigh)))
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (br $vectors)))
         (block $tailDone
           (loop $tail
             (br_if $tailDone (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $anchorLow (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $a) (local.get $k)))))
+            (local.set $positiveLow (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $p) (local.get $k)))))
+            (local.set $negativeLow (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $q) (local.get $k)))))
             (local.set $s0
               (f64x2.add (local.get $s0)
-                (call $tripletTerm2
-                  (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $a) (local.get $k))))
-                  (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $p) (local.get $k))))
-                  (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $q) (local.get $k)))))))
+                (call $tripletTerm2 (local.get $anchorLow) (local.get $positiveLow) (local.get $negativeLow))))
+            (local.set $size0
+              (call $addErrorScale2 (local.get $size0) (local.get $anchorLow) (local.get $positiveLow) (local.get $negativeLow)))
             (local.set $k (i32.add (local.get $k) (i32.const 4)))
             (br $tail)))
         (local.set $gap
@@ -85,6 +117,21 @@
             (f64.add
               (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0)))
               (f64.add (f64x2.extract_lane 0 (local.get $s1)) (f64x2.extract_lane 1 (local.get $s1))))))
+        ;; A finite error scale (every input finite) whose bound the gap does not clear: NaN, for
+        ;; the driver's exact path.
+        (local.set $size
+          (f64.add
+            (f64.add (f64x2.extract_lane 0 (local.get $size0)) (f64x2.extract_lane 1 (local.get $size0)))
+            (f64.add (f64x2.extract_lane 0 (local.get $size1)) (f64x2.extract_lane 1 (local.get $size1)))))
+        (if (i32.and
+              (f64.eq (f64.sub (local.get $size) (local.get $size)) (f64.const 0))
+              (i32.eqz
+                (f64.gt
+                  (f64.abs (local.get $gap))
+                  (f64.mul
+                    (local.get $size)
+                    (f64.mul (f64.convert_i32_u (i32.add (local.get $length) (i32.const 8))) (f64.const 0x1p-53))))))
+          (then (local.set $gap (f64.const nan))))
         ;; max(gap, 0) that keeps a NaN (NaN > 0 is false, NaN ≠ NaN is true).
         (if (i32.eqz (i32.or (f64.gt (local.get $gap) (f64.const 0)) (f64.ne (local.get $gap) (local.get $gap))))
           (then (local.set $gap (f64.const 0))))

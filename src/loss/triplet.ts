@@ -1,9 +1,14 @@
-import type { TypedArray } from '../ndarray/dtype.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
 import { add, mul, relu, sub } from '../ops/elementwise.js';
 import { finiteOption, Loss } from './_base/index.js';
-import { tripletLossGradient } from '../kernels/triplet.js';
+import {
+  type SampleElements,
+  type TripletInputs,
+  tripletGap,
+  tripletLossGradient,
+  tripletLossGradientFloat64,
+} from '../kernels/triplet.js';
 import type { ClassLayout } from './_class-rows.js';
 import { prepareTriplets, sumPerSample, tripletData } from './_triplets.js';
 
@@ -44,7 +49,10 @@ type TripletExtra = ClassLayout;
  * keeps its digits when the two distances nearly cancel (an anchor far from both, as 3e38 against
  * values near 0, gives the true ℓ, not rounding noise); terms are accumulated in float64; an
  * infinite input gives an infinite or NaN loss in its own sample only, and an inactive sample
- * (s_n + margin ≤ 0, even s_n = −∞) has an exactly zero gradient.
+ * (s_n + margin ≤ 0, even s_n = −∞) has an exactly zero gradient. Which side of the kink a sample
+ * is on is never left to rounding: when terms cancel below their rounding errors (1e30 and 3.4e38
+ * in one element, 3.4e38 and −1.6 in the next), a sample whose s_n + margin is within its error
+ * bound of 0 is recomputed exactly, so every path and backend gives the same ℓ and branch.
  *
  * @example
  * ```ts
@@ -80,16 +88,11 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
   protected forwardBlock(call: Loss.ForwardBlockCall<TripletExtra, Float64Array>): void {
     const { prepared, state: losses, begin, end, out } = call;
     const { outer, size: batch, inner } = prepared.extra!;
-    const [a, p, q] = tripletData(prepared);
+    const inputs = tripletInputs(prepared, this.margin);
+    const sample: SampleElements = { first: 0, runs: outer, stride: batch * inner, length: inner };
     for (let n = begin, j = 0; n < end; n++, j++) {
-      let distance = 0;
-      for (let o = 0; o < outer; o++) {
-        let total = 0;
-        for (let k = (o * batch + n) * inner, last = k + inner; k < last; k++)
-          total += distanceTerm(a[k]!, p[k]!, q[k]!);
-        distance += total;
-      }
-      const gap = distance + this.margin;
+      sample.first = n * inner;
+      const gap = tripletGap(inputs, sample);
       // relu that lets a NaN gap through (`NaN > 0` is false).
       const loss = gap > 0 || Number.isNaN(gap) ? gap : 0;
       losses[n] = loss;
@@ -128,25 +131,20 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
   // active, once for 2·scale·(negative − positive).
   protected override forwardGradient(call: Loss.ForwardGradientCall<TripletExtra, Float64Array>): void {
     const { prepared, sampleSize, scales, sums, gradient } = call;
-    const [a, p, q] = tripletData(prepared);
+    const inputs = tripletInputs(prepared, this.margin);
+    const samples = { sampleSize, scales, sums, gradient };
     // The wasm kernel reads every input as float32: a float64 positive or negative would be
     // rounded first. Mixed dtypes take the float64 loop.
-    const sameType = p.constructor === a.constructor && q.constructor === a.constructor;
-    if (
-      !sameType ||
-      !tripletLossGradient(
-        { anchor: a, positive: p, negative: q, margin: this.margin },
-        { sampleSize, scales, sums, gradient },
-      )
-    ) {
-      tripletOnePass(a, p, q, this.margin, sampleSize, scales, sums, gradient);
-    }
+    const { anchor, positive, negative } = inputs;
+    const sameType =
+      positive.constructor === anchor.constructor && negative.constructor === anchor.constructor;
+    if (!sameType || !tripletLossGradient(inputs, samples)) tripletLossGradientFloat64(inputs, samples);
   }
 
   twin(prepared: Loss.Prepared<TripletExtra>): NDArray {
     const [pred, positive, negative] = prepared.arrays;
     const axis = normalizeAxis(this.batchAxis, pred!.ndim, this.name, 'batchAxis');
-    // The factored term of distanceTerm: (p − q) · (p + q − 2a), whose gradients are the same
+    // The factored term of tripletGap (kernels/triplet.ts): (p − q) · (p + q − 2a), whose gradients are the same
     // 2(q − p), 2(p − a) and 2(a − q).
     const terms = mul(sub(positive!, negative!), sub(add(positive!, negative!), add(pred!, pred!)));
     const gap = add(sumPerSample(terms, axis), this.margin);
@@ -155,44 +153,8 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
   }
 }
 
-/**
- * One element's (p − a)² − (q − a)², the same in float64 as the wasm kernels' (triplet.wat).
- *
- * Derivation: (p − a)² − (q − a)² = ((p − a) − (q − a)) · ((p − a) + (q − a)) = (p − q) · (p + q − 2a).
- * The difference of squares cancels whenever p and q are about equally far from a, and loses
- * every digit when a is far from both (a = 3e38 with p, q near 0: both squares round to a², and
- * the true term 2a · (q − p) ≈ 1e38 vanishes, so the sample's ℓ is rounding noise); the product
- * of the two factors is within a few ulps of the true term whatever the inputs.
- */
-function distanceTerm(a: number, p: number, q: number): number {
-  return (p - q) * (p + q - (a + a));
-}
-
-/** TripletLoss.forwardGradient's loops, on rows of `sampleSize` contiguous elements. */
-function tripletOnePass(
-  a: TypedArray,
-  p: TypedArray,
-  q: TypedArray,
-  margin: number,
-  sampleSize: number,
-  scales: Float64Array,
-  sums: Float64Array,
-  gradient: TypedArray,
-): void {
-  for (let n = 0; n < scales.length; n++) {
-    const first = n * sampleSize;
-    const last = first + sampleSize;
-    let distance = 0;
-    for (let k = first; k < last; k++) distance += distanceTerm(a[k]!, p[k]!, q[k]!);
-    const gap = distance + margin;
-    // relu that lets a NaN gap through (`NaN > 0` is false); an inactive sample has slope 0.
-    const loss = gap > 0 || Number.isNaN(gap) ? gap : 0;
-    sums[n] = loss;
-    if (loss === 0) {
-      gradient.fill(0, first, last);
-      continue;
-    }
-    const g = 2 * scales[n]! * (Number.isNaN(loss) ? loss : 1);
-    for (let k = first; k < last; k++) gradient[k] = g * (q[k]! - p[k]!);
-  }
+/** The anchor, positive and negative of a prepared call with the loss's margin, as the kernels take them. */
+function tripletInputs(prepared: Loss.Prepared<TripletExtra>, margin: number): TripletInputs {
+  const [anchor, positive, negative] = tripletData(prepared);
+  return { anchor, positive, negative, margin };
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setKernelBackend, tripletLossGradient } from '../../src/kernels/index.js';
+import { exactGap, tripletGap, tripletLossGradientFloat64 } from '../../src/kernels/triplet.js';
 
 /** Odd samples have the negative right next to the anchor (active), even ones far (inactive). */
 function rows(samples: number, sampleSize: number, seed: number) {
@@ -96,6 +97,92 @@ describe('triplet loss kernel', () => {
     assert.ok(Array.from(gradient.subarray(0, 3)).every(Number.isNaN));
     assert.equal(sums[1], 0);
     assert.deepEqual(Array.from(gradient.subarray(3)), [0, 0, 0]);
+  });
+
+  it('rows whose terms cancel below their rounding: the wasm kernel and the float64 loop agree bit for bit', () => {
+    // Each sample is built to cancel: element pairs (x, y) and (y, x) of ±x² − y² at magnitudes
+    // from 1 to 2^120, plus one small term that decides the sign (±2^−k against squares of 2^2k).
+    const samples = 40;
+    const sampleSize = 6;
+    const anchor = new Float32Array(samples * sampleSize);
+    const positive = new Float32Array(samples * sampleSize);
+    const negative = new Float32Array(samples * sampleSize);
+    for (let s = 0; s < samples; s++) {
+      const big = 2 ** (3 * s);
+      const at = s * sampleSize;
+      positive.set([big, 4097, 1, 0, 2 ** -(s % 7), 0], at);
+      negative.set([0, 0, 4097, big, 0, s % 3 === 0 ? 2 ** -(s % 7) : 0], at);
+      anchor.set([0, 0, 0, 0, 0, 0], at);
+    }
+    const scales = Float64Array.from({ length: samples }, (_, s) => 0.25 + s);
+    const run = (f: typeof tripletLossGradientFloat64, margin: number) => {
+      const sums = new Float64Array(samples);
+      const gradient = new Float32Array(samples * sampleSize);
+      f({ anchor, positive, negative, margin }, { sampleSize, scales, sums, gradient });
+      return { sums, gradient };
+    };
+    const wasm = (...args: Parameters<typeof tripletLossGradientFloat64>) => {
+      assert.equal(tripletLossGradient(...args), true);
+    };
+    for (const margin of [0, -0.25, 1e-30, -1e-30]) {
+      const want = run(tripletLossGradientFloat64, margin);
+      const got = run(wasm, margin);
+      assert.deepEqual(Array.from(got.sums), Array.from(want.sums), `sums, margin ${margin}`);
+      assert.deepEqual(Array.from(got.gradient), Array.from(want.gradient), `gradient, margin ${margin}`);
+      // The exact gaps: 4097² − 4096 · 4098 = 1, plus or minus 2^−2k, plus the margin.
+      for (let s = 0; s < samples; s++) {
+        const small = 2 ** (-2 * (s % 7));
+        const gap = 1 + (s % 3 === 0 ? 0 : small) + margin;
+        assert.equal(want.sums[s], Math.max(gap, 0), `sample ${s}, margin ${margin}`);
+      }
+    }
+  });
+
+  it('tripletGap: the exact gap where float64 cancels or overflows, IEEE results for non-finite inputs', () => {
+    const one = { first: 0, runs: 1, stride: 0, length: 2 };
+    const gap = (a: number[], p: number[], q: number[], margin = 1) =>
+      tripletGap(
+        {
+          anchor: Float64Array.from(a),
+          positive: Float64Array.from(p),
+          negative: Float64Array.from(q),
+          margin,
+        },
+        one,
+      );
+    // (1e200)² − (1e200)²: ∞ − ∞ in float64, exactly 0.
+    assert.equal(gap([0, 0], [1e200, 0], [0, 1e200]), 1);
+    // 2^200 + (2^40 − 2^100)(2^40 + 2^100) = 2^80, 0 in float64.
+    assert.equal(gap([0, 0], [2 ** 100, 2 ** 40], [0, 2 ** 100], -1), 2 ** 80);
+    // An exact sum past float64's range is +Infinity, as the float64 loop gives.
+    assert.equal(gap([0, 0], [1e200, 1e200], [0, 0]), Number.POSITIVE_INFINITY);
+    assert.ok(Number.isNaN(gap([0, 0], [Number.POSITIVE_INFINITY, 0], [0, Number.POSITIVE_INFINITY])));
+    assert.equal(
+      exactGap(
+        {
+          anchor: Float64Array.of(Number.NaN),
+          positive: Float64Array.of(0),
+          negative: Float64Array.of(0),
+          margin: 1,
+        },
+        {
+          first: 0,
+          runs: 1,
+          stride: 0,
+          length: 1,
+        },
+      ),
+      null,
+    );
+    // Runs of a sample spread over an outer axis: elements 0 and 2 of [0, 1, 2, 3] (stride 2).
+    const spread = { first: 0, runs: 2, stride: 2, length: 1 };
+    const inputs = {
+      anchor: Float64Array.of(0, 5, 0, 5),
+      positive: Float64Array.of(2 ** 100, 5, 2 ** 40, 5),
+      negative: Float64Array.of(0, 5, 2 ** 100, 5),
+      margin: -1,
+    };
+    assert.equal(tripletGap(inputs, spread), 2 ** 80);
   });
 
   it('declines rows longer than a chunk (the loss then runs TypeScript), float64 anchors and the js backend', () => {

@@ -263,6 +263,71 @@ describe('TripletLoss', () => {
     }
   });
 
+  test('terms that cancel below their rounding: the exact ℓ and branch on every path, backend, dtype and batch axis', () => {
+    // margin −0.5. Sample 0: (2^100)² + (2^40 − 2^100)(2^40 + 2^100) = 2^80 exactly, 0 in float64
+    // (the two ~2^200 terms cancel below their rounding). Sample 1: 4097² − 4096 · 4098 = 1, 0 in
+    // float32 terms (4097² rounds to 4096 · 4098). Sample 2: 2^200 − 2^200, exactly 0: inactive.
+    // Sample 3: an ordinary active sample. Computed as summed, samples 0 and 1 were inactive.
+    const big = 2 ** 100;
+    const anchor = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [1, 2],
+    ];
+    const positive = [
+      [big, 2 ** 40],
+      [4097, 1],
+      [big, 0],
+      [2, 2],
+    ];
+    const negative = [
+      [0, big],
+      [0, 4097],
+      [0, big],
+      [1, 2],
+    ];
+    const expected = [2 ** 80, 0.5, 0, 0.5];
+    const transpose = (rows: number[][]) => rows[0]!.map((_, j) => rows.map((row) => row[j]!));
+    try {
+      for (const backend of ['wasm', 'js'] as const) {
+        setKernelBackend(backend);
+        for (const make of [f32, f64]) {
+          for (const batchAxis of [0, 1]) {
+            const layout = (rows: number[][]) => make(batchAxis === 0 ? rows : transpose(rows));
+            const inputs = () => [layout(anchor), layout(positive), layout(negative)];
+            const loss = new TripletLoss({ margin: -0.5, batchAxis });
+            const where = `${backend} ${make === f32 ? 'float32' : 'float64'} batchAxis ${batchAxis}`;
+            assert.deepEqual(Array.from(loss.forward(...inputs()).data), expected, `${where} unrecorded`);
+            // 2(q − p) where active, exact zeros where not.
+            const round = make === f32 ? Math.fround : (x: number) => x;
+            const slopes = [
+              [-2 * big, round(2 * (big - 2 ** 40))],
+              [-8194, 8192],
+              [0, 0],
+              [-2, 0],
+            ];
+            const want = batchAxis === 0 ? slopes.flat() : transpose(slopes).flat();
+            // Every input differentiated (the block path), then the anchor alone (the one-pass
+            // kernels where the batch axis leads).
+            const all = lossAndGradients(loss, ([x, y, z]) => [x!, y!, z!], inputs());
+            const [a, p, q] = inputs();
+            const anchorOnly = lossAndGradients(loss, ([x]) => [x!, p!, q!], [a!]);
+            for (const [path, recorded] of [
+              ['all inputs', all],
+              ['anchor only', anchorOnly],
+            ] as const) {
+              assert.deepEqual(Array.from(recorded.loss.data), expected, `${where} recorded, ${path}`);
+              assert.deepEqual(Array.from(recorded.grads[0]!.data), want, `${where} gradient, ${path}`);
+            }
+          }
+        }
+      }
+    } finally {
+      setKernelBackend('auto');
+    }
+  });
+
   test('errors: element counts, a growing sampleWeight, axes, options', () => {
     const x = points(15, [4, 2]);
     const loss = new TripletLoss();
