@@ -48,7 +48,8 @@ interface MultiLabelMarginExtra {
  * **Gradient**: each active pair (1 − x_j + x_i > 0) adds 1/C to ∂ℓ/∂x_i and −1/C to ∂ℓ/∂x_j; a
  * pair on the hinge (1 − x_j + x_i = 0) adds 0 (relu′(0) = 0, DECISIONS 10, as PyTorch's kernel).
  *
- * **Stability**: differences of scores in float64, no exponentials; O(C²) per sample. A NaN
+ * **Stability**: differences of scores in float64, taken before the 1 is added (two equal scores
+ * of 1e30 leave a hinge of exactly 1, where 1 − x_target + x_i gives 0), no exponentials; O(C²) per sample. A NaN
  * score makes its own sample NaN.
  *
  * @example
@@ -119,10 +120,12 @@ export class MultiLabelMarginLoss extends Loss<MultiLabelMarginExtra> {
     let total = 0;
     for (let t = 0; t < counts[n]!; t++) {
       const target = targets[row + t]!;
-      const shift = 1 - x[row + target]!;
+      const truth = x[row + target]!;
       for (let i = 0; i < classes; i++) {
         if (isTarget[row + i]) continue;
-        const hinge = shift + x[row + i]!;
+        // (x_i − x_target) + 1, the difference first (as MultiMarginLoss: exact for float32
+        // scores, so the hinge's sign is the true one).
+        const hinge = x[row + i]! - truth + 1;
         // relu that lets a NaN through (`NaN > 0` is false).
         if (hinge > 0 || Number.isNaN(hinge)) total += hinge;
         if (slopes) {

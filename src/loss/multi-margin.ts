@@ -56,7 +56,9 @@ interface MultiMarginExtra {
  * the same is subtracted from ∂ℓ/∂x_y. At the hinge (h_j = 0) the term's gradient is 0 (relu′(0)
  * = 0, DECISIONS 10; PyTorch's kernel also tests h_j > 0).
  *
- * **Stability**: differences of scores in float64; no exponentials. A NaN score makes its own
+ * **Stability**: differences of scores in float64, taken before the margin is added (so two equal
+ * scores of 1e30 leave a hinge of exactly `margin`, where PyTorch's margin − x_y + x_c gives 0); no
+ * exponentials. A NaN score makes its own
  * sample NaN. With p = 2 scores beyond ~1e19 overflow a float32 result (the true loss is that
  * large).
  *
@@ -119,12 +121,15 @@ export class MultiMarginLoss extends Loss<MultiMarginExtra> {
   ): number {
     const row = n * classes;
     const label = labels[n]!;
-    const shift = this.margin - x[row + label]!;
+    const truth = x[row + label]!;
     let total = 0;
     let toLabel = 0;
     for (let c = 0; c < classes; c++) {
       if (c === label) continue;
-      const hinge = shift + x[row + c]!;
+      // (x_c − x_y) + margin: the difference of two float32 scores is exact in float64, so the
+      // hinge is rounded once and its sign is the true one (margin − x_y first loses the margin
+      // against large scores: x_c = x_y = 1e30 gave 0, inactive, for a true hinge of 1).
+      const hinge = x[row + c]! - truth + this.margin;
       // relu that lets a NaN through (`NaN > 0` is false); 0 at and below the hinge.
       const active = hinge > 0 || Number.isNaN(hinge);
       if (active) total += this.p === 1 ? hinge : hinge * hinge;

@@ -5,7 +5,7 @@ import { NDArray } from '../../src/ndarray/ndarray.js';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { MultiLabelMarginLoss } from '../../src/loss/multi-label-margin.js';
 import { assertFusedGradients, lossAndGradients } from './_closure-checks.js';
-import { assertClose, f64 } from './_elementwise-checks.js';
+import { assertClose, f32, f64 } from './_elementwise-checks.js';
 
 const targets = (rows: number[][]) =>
   new NDArray(Int32Array.from(rows.flat()), [rows.length, rows[0]!.length]);
@@ -41,6 +41,16 @@ describe('MultiLabelMarginLoss', () => {
     // Pairs (1, 0) and (1, 2) sit on the hinge; (1, 3) is active: 1 − 1 + 0.5.
     assertClose(loss.data, [0.5 / 4], 1e-15, 0, 'loss');
     assertClose(grad(loss, [x])[0]!.data, [0, -0.25, 0, 0.25], 1e-15, 0, 'gradient');
+  });
+
+  test('large equal scores: the hinge (x_i − x_target) + 1 keeps the 1 (1e30 − 1e30 + 1, active)', () => {
+    for (const make of [f32, f64]) {
+      const x = make([[1e30, 1e30, -1e30]]).attachGrad();
+      const loss = record(() => new MultiLabelMarginLoss().forward(x, targets([[0, -1, 0]])));
+      // Pair (0, 1): (1e30 − 1e30) + 1 = 1, active; pair (0, 2): −2e30 + 1, inactive.
+      assertClose(loss.data, [1 / 3], make === f32 ? 1e-7 : 1e-15, 0, 'loss');
+      assertClose(grad(loss, [x])[0]!.data, [-1 / 3, 1 / 3, 0], 1e-7, 0, 'gradient');
+    }
   });
 
   test('gradients against finite differences and the twin', () => {

@@ -5,7 +5,7 @@ import { NDArray } from '../../src/ndarray/ndarray.js';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { MultiMarginLoss } from '../../src/loss/multi-margin.js';
 import { assertFusedGradients, lossAndGradients } from './_closure-checks.js';
-import { assertClose, f64 } from './_elementwise-checks.js';
+import { assertClose, f32, f64 } from './_elementwise-checks.js';
 
 const labels = (values: number[]) => new NDArray(Int32Array.from(values), [values.length]);
 
@@ -38,6 +38,16 @@ describe('MultiMarginLoss', () => {
     assertClose(grad(loss, [x])[0]!.data, [0, -1 / 3, 1 / 3], 1e-15, 0, 'gradient');
     const squared = record(() => new MultiMarginLoss({ p: 2 }).forward(x, labels([1])));
     assertClose(grad(squared, [x])[0]!.data, [0, -1 / 3, 1 / 3], 1e-15, 0, 'p 2 gradient 2h/C');
+  });
+
+  test('large equal scores: the hinge (x_c − x_y) + margin keeps the margin (1e30 − 1e30 + 1 = 1, active)', () => {
+    for (const make of [f32, f64]) {
+      const x = make([[1e30, 1e30, -1e30]]).attachGrad();
+      const loss = record(() => new MultiMarginLoss().forward(x, labels([0])));
+      // Class 1: (1e30 − 1e30) + 1 = 1, active; class 2: −2e30 + 1, inactive.
+      assertClose(loss.data, [1 / 3], make === f32 ? 1e-7 : 1e-15, 0, 'loss');
+      assertClose(grad(loss, [x])[0]!.data, [-1 / 3, 1 / 3, 0], 1e-7, 0, 'gradient');
+    }
   });
 
   test('gradients against finite differences and the twin (p 1 and 2, classWeight)', () => {
