@@ -15,6 +15,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import v8 from 'node:v8';
+import { useFusedMultiplyAdd } from 'gloss-ml';
 import { kernelThreadsReady, useKernelThreads } from 'gloss-ml/node';
 import { PyTorchWorker } from './pytorch.js';
 import { markdown, type Row, type Run, type TfjsStepCells, type TfjsStepRow, withTable } from './report.js';
@@ -28,6 +30,10 @@ import {
 } from './stats.js';
 import { type TfjsStepWorkload, tfjsStepWorkloads } from './tfjs-steps.js';
 import { type Step, type Tf, workloads } from './workloads.js';
+
+// Node 20 validates relaxed SIMD only with this V8 flag (Chrome 114+ and Node 22+ have it on): set
+// before any module compiles, for the M512f row alone; no other workload asks for it.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const args = process.argv.slice(2);
 const argumentAfter = (flag: string) => {
@@ -255,6 +261,13 @@ async function main(): Promise<void> {
   for (const w of workloads(only)) {
     const notes: string[] = [];
     if (w.tfjsNote) notes.push(w.tfjsNote);
+    if (w.fused) {
+      if (!useFusedMultiplyAdd(true)) {
+        console.log(`${w.id}: skipped, this engine has no relaxed SIMD`);
+        continue;
+      }
+      notes.push('gloss with useFusedMultiplyAdd(true): relaxed SIMD fused multiply-adds (opt-in)');
+    }
     if (w.threads) {
       useKernelThreads(w.threads);
       if (!(await kernelThreadsReady())) throw new Error(`${w.id}: the kernel threads did not start`);
@@ -340,6 +353,7 @@ async function main(): Promise<void> {
       notes,
     });
     if (w.threads) useKernelThreads(1);
+    if (w.fused) useFusedMultiplyAdd(false);
     console.log(
       `${w.id.padEnd(5)} ${[...measured].map(([name, c]) => `${name} ${c.median.toFixed(3)}/${c.min.toFixed(3)} (${(c.spread * 100).toFixed(0)}%${c.attempts > 1 ? `, ${c.attempts} sets` : ''})`).join(' | ')}`,
     );

@@ -36,6 +36,11 @@ export interface Workload {
   plain?: Step;
   /** Threads for gloss's compute-bound kernels during this workload (gloss-ml/node useKernelThreads). */
   threads?: number;
+  /**
+   * gloss's matrix products with fused multiply-adds during this workload (useFusedMultiplyAdd,
+   * relaxed SIMD): skipped where the engine has none.
+   */
+  fused?: boolean;
   /** Optional note on memory (W8). */
   logitsBytes?: number;
 }

@@ -210,6 +210,9 @@ export function workloads(only?: readonly string[]): Workload[] {
     const dense = denseProduct(512);
     if (twoCores)
       list.push({ ...dense, id: 'M512dt', title: `${dense.title}, useKernelThreads(2)`, threads: 2 });
+    // The same product with relaxed SIMD's fused multiply-add (opt-in: useFusedMultiplyAdd).
+    const fused = denseProduct(512);
+    list.push({ ...fused, id: 'M512f', title: `${fused.title}, useFusedMultiplyAdd(true)`, fused: true });
   }
   // The tiny calls last, after every other loss ran in this process: their cost then includes
   // whatever the earlier workloads did to V8's call sites (the issue's "measured after").

@@ -19,4 +19,10 @@ export { checkGradient, checkSecondGradient, numericGradient } from './testing/g
 export * as gluon from './gluon/index.js';
 export * as init from './init/index.js';
 export * as optimizer from './optim/index.js';
-export { ensureWasm, kernelBackend, setKernelBackend } from './kernels/index.js';
+export {
+  ensureWasm,
+  fusedMultiplyAdd,
+  kernelBackend,
+  setKernelBackend,
+  useFusedMultiplyAdd,
+} from './kernels/index.js';

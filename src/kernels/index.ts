@@ -29,10 +29,12 @@ export { matmul } from './matmul.js';
 export { type ResidualLoss, residualLossGradient } from './residual.js';
 export {
   ensureWasm,
+  fusedMultiplyAdd,
   type KernelBackend,
   type KernelBackendChoice,
   kernelBackend,
   setKernelBackend,
+  useFusedMultiplyAdd,
 } from './runtime.js';
 export { type SGDUpdateArguments, sgdUpdate } from './sgd.js';
 export { tripletLossGradient } from './triplet.js';

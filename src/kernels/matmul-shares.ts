@@ -13,7 +13,7 @@
  * @module
  */
 import type { MatmulArguments } from './matmul.js';
-import { kernelBackend } from './runtime.js';
+import { fusedMultiplyAdd, kernelBackend } from './runtime.js';
 import { kernelThreadPool, type ProductJob } from './threads.js';
 
 /** Products of fewer multiply-adds (rows · columns · inner) stay on the calling thread. */
@@ -65,6 +65,7 @@ export function startProductShares(
       inner,
       transposeB: args.transposeB ?? false,
       accumulation: args.accumulation ?? null,
+      fused: fusedMultiplyAdd(),
     });
   }
   return { mine: bounds[1]!, pending: pool.start(jobs) };

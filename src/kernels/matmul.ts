@@ -20,7 +20,7 @@
  * A float32 product accumulates in float32 (like any float32 BLAS) unless `accumulation` asks
  * for float64; any float64 array makes it a float64 product (float32 operands are copied as they
  * are and widened in wasm, a float32 result is rounded once at the end, in wasm). With
- * GLOSS_RELAXED_SIMD=1, where the engine validates relaxed SIMD (runtime.ts: Node 20 only with
+ * useFusedMultiplyAdd(true) (or GLOSS_RELAXED_SIMD=1), where the engine validates relaxed SIMD (runtime.ts: Node 20 only with
  * --experimental-wasm-relaxed-simd), the tiles use its fused multiply-add, whose single rounding
  * per step is engine-defined (opt-in, so that engines agree to the digit by default); else a
  * multiply and an add. Scratch grows to at most about

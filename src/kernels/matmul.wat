@@ -13,7 +13,7 @@
 ;; float32: 4 × 8 tile, 8 f32x4 accumulators; each step over k loads 2 vectors of B, splats 4
 ;; values of A and does 8 multiplies and 8 adds (wasm SIMD has no fused multiply-add without
 ;; relaxed-simd, so the sums round like a plain float32 loop's; scripts/build-wasm.mjs also builds
-;; these functions with relaxed_madd into a second module, used with GLOSS_RELAXED_SIMD=1 where the
+;; these functions with relaxed_madd into a second module, used after useFusedMultiplyAdd(true) where the
 ;; engine has it). Wider
 ;; tiles (5 × 8, 6 × 8, 4 × 12, 12 × 4, 8 × 4) and unrolling over k measured no faster in V8:
 ;; x64 wasm code has 15 usable xmm registers, TurboFan hoists all of a step's loads ahead of the

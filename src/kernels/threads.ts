@@ -45,6 +45,8 @@ export interface ProductJob {
   readonly inner: number;
   readonly transposeB: boolean;
   readonly accumulation: 'float32' | 'float64' | null;
+  /** Whether the calling thread's products use fused multiply-adds (the share must round alike). */
+  readonly fused: boolean;
 }
 
 /** Other threads that run shares of kernel calls. */

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runShare } from '../kernels/_shares.js';
 import { matmul } from '../kernels/matmul.js';
-import { ensureWasm } from '../kernels/runtime.js';
+import { ensureWasm, useFusedMultiplyAdd } from '../kernels/runtime.js';
 import {
   ERROR_BYTES,
   JOB_DONE,
@@ -32,6 +32,8 @@ function fail(error: unknown): void {
 /** A share of a matrix product: the same driver on this thread's rows, into shared memory. */
 function runProduct(job: ProductMessage): void {
   const { buffer } = job;
+  // The calling thread's choice, so that every share of the product rounds the same way.
+  useFusedMultiplyAdd(job.fused);
   matmul({
     a: sharedView(buffer, job.a),
     b: sharedView(buffer, job.b),

@@ -68,6 +68,7 @@ export interface ProductMessage {
   readonly inner: number;
   readonly transposeB: boolean;
   readonly accumulation: 'float32' | 'float64' | null;
+  readonly fused: boolean;
 }
 
 /** A view of `array`'s place in `buffer`. */
@@ -175,6 +176,7 @@ class Thread {
       inner: job.inner,
       transposeB: job.transposeB,
       accumulation: job.accumulation,
+      fused: job.fused,
     };
     this.worker.postMessage(message);
     return () => {

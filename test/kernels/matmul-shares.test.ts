@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it, type TestContext } from 'node:test';
 import { matmul, type MatmulArguments } from '../../src/kernels/matmul.js';
 import { PRODUCT_PARALLEL_MINIMUM } from '../../src/kernels/matmul-shares.js';
-import { kernelBackend, setKernelBackend } from '../../src/kernels/runtime.js';
+import { fusedMultiplyAdd, kernelBackend, setKernelBackend } from '../../src/kernels/runtime.js';
 import {
   kernelThreadPool,
   type KernelThreadPool,
@@ -135,6 +135,8 @@ describe('matmul across kernel threads', () => {
         const shared = jobs.reduce((sum, job) => sum + job.rows, 0);
         assert.ok(shared > 0 && shared < c.rows, `the caller keeps rows (${c.rows - shared} of ${c.rows})`);
         for (const job of jobs) assert.equal(job.a.length, job.rows * c.inner);
+        // A share rounds as the calling thread does (a worker sets the same choice).
+        for (const job of jobs) assert.equal(job.fused, fusedMultiplyAdd());
         assert.ok(!split.subarray(c.offset ?? 0).some(Number.isNaN), 'every element written');
         assert.deepEqual(split, single);
       });

@@ -1,7 +1,8 @@
 // The float32 matrix product on both backends, every transposition, against a float64 reference.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { matmul, setKernelBackend } from '../../src/kernels/index.js';
+import { fusedMultiplyAdd, matmul, setKernelBackend, useFusedMultiplyAdd } from '../../src/kernels/index.js';
+import { ValueError } from '../../src/ndarray/errors.js';
 import { KERNELS_RELAXED_WASM_BASE64 } from '../../src/kernels/kernels.generated.js';
 import { wasmScratch } from '../../src/kernels/runtime.js';
 import { uniforms } from './_ulp.js';
@@ -222,6 +223,55 @@ describe('matmul', () => {
     // matmul-fused.test.ts runs this file again with relaxed SIMD switched on
     if (process.env.GLOSS_EXPECT_FUSED === '1')
       assert.ok(fused, 'relaxed SIMD is on: the fused products run');
+  });
+
+  it('useFusedMultiplyAdd switches the products where the engine has relaxed SIMD, and back to the same bits', () => {
+    const bytes = Uint8Array.from(atob(KERNELS_RELAXED_WASM_BASE64), (c) => c.charCodeAt(0));
+    const available = WebAssembly.validate(bytes);
+    const initially = fusedMultiplyAdd();
+    const [m, n, k] = [33, 50, 40];
+    const next = uniforms(11);
+    const a = Float32Array.from({ length: m * k }, () => next() * 2 - 1);
+    const b = Float32Array.from({ length: k * n }, () => next() * 2 - 1);
+    const product = () => {
+      const out = new Float32Array(m * n);
+      matmul({ a, b, out, rows: m, columns: n, inner: k });
+      return out;
+    };
+    try {
+      assert.throws(() => useFusedMultiplyAdd('yes' as unknown as boolean), ValueError);
+      assert.equal(useFusedMultiplyAdd(false), false);
+      const plain = product();
+      assert.equal(
+        useFusedMultiplyAdd(true),
+        available,
+        'on exactly where the engine validates relaxed SIMD',
+      );
+      assert.equal(fusedMultiplyAdd(), available);
+      const fused = product();
+      if (!available) assert.deepEqual(fused, plain, 'nothing changes without relaxed SIMD');
+      else {
+        // One rounding per step instead of two: some sums move by an ulp, all stay within float32's error.
+        assert.ok(
+          fused.some((v, i) => v !== plain[i]),
+          'the fused products ran',
+        );
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let want = 0;
+            let size = 0;
+            for (let q = 0; q < k; q++) {
+              want += a[i * k + q]! * b[q * n + j]!;
+              size += Math.abs(a[i * k + q]! * b[q * n + j]!);
+            }
+            assert.ok(Math.abs(fused[i * n + j]! - want) <= k * 2 ** -23 * size, `[${i}, ${j}]`);
+          }
+      }
+      assert.equal(useFusedMultiplyAdd(false), false);
+      assert.deepEqual(product(), plain, 'back to the plain bits');
+    } finally {
+      useFusedMultiplyAdd(initially);
+    }
   });
 
   // A bias added to every row: in the row-dot kernel (float32 x · Wᵀ, ≤ 16 columns, odd and even
