@@ -117,6 +117,69 @@
         (br $lane)))
   )
 
+  ;; The same layout when M(x, k) = src[x·laneStride + k] (a row-major A: a panel's lanes are rows,
+  ;; each contiguous over k) and `count` is a multiple of 4: four k at a time by a 4 × 4 transpose of
+  ;; vectors (8 shuffles for 16 floats), the last inner % 4 one at a time.
+  (func (export "packRowPanels4")
+    (param $src i32) (param $laneStride i32) (param $count i32) (param $inner i32) (param $dst i32)
+    (local $x i32) (local $k i32) (local $row i32) (local $to i32) (local $rowBytes i32) (local $wholeBytes i32)
+    (local $innerBytes i32) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $low01 v128) (local $low23 v128) (local $high01 v128) (local $high23 v128)
+    (local.set $rowBytes (i32.shl (local.get $laneStride) (i32.const 2)))
+    (local.set $innerBytes (i32.shl (local.get $inner) (i32.const 2)))
+    (local.set $wholeBytes (i32.shl (i32.and (local.get $inner) (i32.const -4)) (i32.const 2)))
+    (local.set $x (i32.const 0))
+    (block $panelsDone
+      (loop $panel
+        (br_if $panelsDone (i32.ge_u (local.get $x) (local.get $count)))
+        (local.set $row (i32.add (local.get $src) (i32.mul (local.get $x) (local.get $rowBytes))))
+        ;; the panel's k-major block: 16 bytes per k
+        (local.set $to (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $x) (local.get $inner)) (i32.const 2))))
+        (local.set $k (i32.const 0))
+        (block $vectorsDone
+          (loop $vectors
+            (br_if $vectorsDone (i32.ge_u (local.get $k) (local.get $wholeBytes)))
+            (local.set $r0 (v128.load (i32.add (local.get $row) (local.get $k))))
+            (local.set $r1 (v128.load (i32.add (i32.add (local.get $row) (local.get $rowBytes)) (local.get $k))))
+            (local.set $r2
+              (v128.load (i32.add (i32.add (local.get $row) (i32.shl (local.get $rowBytes) (i32.const 1))) (local.get $k))))
+            (local.set $r3
+              (v128.load
+                (i32.add (i32.add (local.get $row) (i32.mul (local.get $rowBytes) (i32.const 3))) (local.get $k))))
+            ;; interleave rows 0, 1 and rows 2, 3 by lane pairs, then join their halves: out k + j
+            ;; holds lane j of the four rows
+            (local.set $low01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+            (local.set $low23 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+            (local.set $high01 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+            (local.set $high23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+            (v128.store offset=0 (local.get $to)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $low01) (local.get $low23)))
+            (v128.store offset=16 (local.get $to)
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $low01) (local.get $low23)))
+            (v128.store offset=32 (local.get $to)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $high01) (local.get $high23)))
+            (v128.store offset=48 (local.get $to)
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $high01) (local.get $high23)))
+            (local.set $to (i32.add (local.get $to) (i32.const 64)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $vectors)))
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $k) (local.get $innerBytes)))
+            (f32.store offset=0 (local.get $to) (f32.load (i32.add (local.get $row) (local.get $k))))
+            (f32.store offset=4 (local.get $to)
+              (f32.load (i32.add (i32.add (local.get $row) (local.get $rowBytes)) (local.get $k))))
+            (f32.store offset=8 (local.get $to)
+              (f32.load (i32.add (i32.add (local.get $row) (i32.shl (local.get $rowBytes) (i32.const 1))) (local.get $k))))
+            (f32.store offset=12 (local.get $to)
+              (f32.load (i32.add (i32.add (local.get $row) (i32.mul (local.get $rowBytes) (i32.const 3))) (local.get $k))))
+            (local.set $to (i32.add (local.get $to) (i32.const 16)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $tail)))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (br $panel)))
+  )
+
   ;; The same layout when M(x, k) = src[x + k·innerStride] (a panel's lanes side by side) and
   ;; `count` is a multiple of 4: 1 vector copy per panel and k. Row by row (k outer), so src
   ;; is read front to back: a panel-by-panel order would touch a new page at every k.

@@ -3,27 +3,30 @@
  * op(B) inner × columns, each operand optionally transposed (stored the other way round), all
  * row-major and contiguous from their offsets.
  *
- * On the wasm backend (matmul.wat, its packers in matmul-packing.wat): each operand is copied
- * into scratch memory once; register tiles of 4 × 8 floats (4 × 4 doubles) run over the inner
- * dimension with their accumulators in registers and are stored straight into the product. The tiles read a row-major A where it was
- * copied to (only its last rows % 4 rows are packed, padded with zero rows); a transposed A is
- * packed once into panels of 4 rows, or, with few rows (5, 9, 10, 13–15), read in place by 5-row
- * float32 tiles (matmul-five.wat: a Dense(784→10) weight gradient needs 2 tiles instead of 3).
- * B is packed once into panels of 8 columns (4 for float64; from a copy staged in the product's
- * region, before A is copied in), or read in place when at most 16 rows read it, and then copied in one piece of the inner dimension (≤ 512 KiB) at a time, just
- * before its tiles, so that it is read from L2. Blocks of B's columns (1 MiB) and of A's rows
- * (512 KiB) stay in L2; an inner dimension over 1024 runs in pieces of at most 1024 (the tiles
- * add into the product after the first), so that strided reads stay within the TLB's reach.
- * A float32 product with a transposed B of at most 16 columns (x · Wᵀ of a Dense layer with few
- * units) runs rows of A against rows of B instead (matmulRowDots), A copied in 256 KiB blocks.
+ * On the wasm backend (matmul.wat, its packers in matmul-packing.wat, how the tiles read each
+ * operand in matmul-readings.ts): each operand is copied into scratch memory once; register
+ * tiles of 4 × 8 floats (4 × 4 doubles) run over the inner dimension with their accumulators in
+ * registers and are stored straight into the product. The tiles read a row-major A where it was
+ * copied to (only its last rows % 4 rows are packed, padded with zero rows; with fused
+ * multiply-adds, a float32 A of up to 8 MiB is packed whole); a transposed A is packed once
+ * into panels of 4 rows, or, with few rows (5, 9, 10, 13–15), read in place by 5-row float32
+ * tiles (matmul-five.wat: a Dense(784→10) weight gradient needs 2 tiles instead of 3). B is
+ * packed once into panels of 8 columns (4 for float64; from a copy staged in the product's
+ * region, before A is copied in), or read in place when at most 16 rows read it, and then
+ * copied in one piece of the inner dimension (≤ 512 KiB) at a time, just before its tiles, so
+ * that it is read from L2. Blocks of B's columns (1 MiB) and of A's rows (512 KiB) stay in L2;
+ * an inner dimension over 1024 runs in pieces of at most 1024 (the tiles add into the product
+ * after the first), so that strided reads stay within the TLB's reach. A float32 product with a
+ * transposed B of at most 16 columns (x · Wᵀ of a Dense layer with few units) runs rows of A
+ * against rows of B instead (matmulRowDots), A copied in 256 KiB blocks.
  *
  * A float32 product accumulates in float32 (like any float32 BLAS) unless `accumulation` asks
  * for float64; any float64 array makes it a float64 product (float32 operands are copied as they
- * are and widened in wasm, a float32 result is rounded once at the end, in wasm). With
- * useFusedMultiplyAdd(true) (or GLOSS_RELAXED_SIMD=1), where the engine validates relaxed SIMD (runtime.ts: Node 20 only with
- * --experimental-wasm-relaxed-simd), the tiles use its fused multiply-add, whose single rounding
- * per step is engine-defined (opt-in, so that engines agree to the digit by default); else a
- * multiply and an add. Scratch grows to at most about
+ * are and widened in wasm, a float32 result is rounded once at the end, in wasm). After
+ * useFusedMultiplyAdd(true) (or with GLOSS_RELAXED_SIMD=1), where the engine validates relaxed
+ * SIMD (runtime.ts: Node 20 only with --experimental-wasm-relaxed-simd), the tiles use its fused
+ * multiply-add, whose single rounding per step is engine-defined (opt-in, so that engines agree
+ * to the digit by default); else a multiply and an add. Scratch grows to at most about
  * E·(2·rows·inner + 2·inner·columns + rows·columns) bytes, E the element size.
  *
  * The `'js'` backend runs a plain triple loop in float64, rounded into `out`'s precision.
@@ -31,16 +34,10 @@
  */
 import { ValueError } from '../ndarray/errors.js';
 import { checkCount, checkSpan, type FloatArray, spansOverlap } from './_spans.js';
+import { columnRuns, type Reading, readingsOfA } from './matmul-readings.js';
 import { matmulRowDots, ROW_DOTS_COLUMNS } from './matmul-row-dots.js';
 import { startProductShares } from './matmul-shares.js';
-import {
-  type KernelExports,
-  regionBytes,
-  reserveScratch,
-  SCRATCH_BASE,
-  type Scratch,
-  wasmScratch,
-} from './runtime.js';
+import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
 
 /** The operands and shape of one product; offsets default to 0, transpositions to false. */
 export interface MatmulArguments {
@@ -125,14 +122,12 @@ function multiply(args: MatmulArguments, aOffset: number, bOffset: number, outOf
   if (!double && float32Bias && args.transposeB && !args.transposeA && columns <= ROW_DOTS_COLUMNS) {
     if (matmulRowDots(wasm, args, aOffset, bOffset, outOffset)) return;
   }
-  const layout = scratchLayout(
-    rows,
-    columns,
-    inner,
-    double ? 8 : 4,
-    args.transposeA ?? false,
-    args.transposeB ?? false,
-  );
+  // With fused multiply-adds, a row-major A of up to 8 MiB is packed too: the tiles' loop over
+  // packed panels is shorter (matmul.wat), which pays there (~5% at n = 256-1024) and not for a
+  // multiply and an add; a larger A packed whole leaves the caches (7% slower at 4096 × 784).
+  const packRows = !double && wasm?.fused && rows * inner * 4 <= PACKED_A_BYTES;
+  const packA = args.transposeA === true ? 'transposed' : packRows ? 'rows' : 'ragged';
+  const layout = scratchLayout(rows, columns, inner, double ? 8 : 4, packA, args.transposeB ?? false);
   const scratch = reserveScratch(wasm, layout.end - SCRATCH_BASE);
   if (scratch) matmulWasm(scratch, layout, args, aOffset, bOffset, outOffset);
   else matmulJs(args, aOffset, bOffset, outOffset);
@@ -190,11 +185,13 @@ const INNER_PIECE = 1024;
  * less than 4-row ones: its k steps (rows floats apart) stay within a few cache lines.
  */
 const FIVE_ROW_TILES_ROWS = 16;
+/** The largest row-major float32 A packed whole for the fused tiles (see multiply). */
+const PACKED_A_BYTES = 1 << 23;
 /** The most bytes of a B read in place (see IN_PLACE_B_ROWS) copied in for one piece over k. */
 const STREAMED_B_BYTES = 1 << 19;
 
 /** Byte offsets of the scratch regions of one product. */
-interface MatmulLayout {
+export interface MatmulLayout {
   /** Element size in bytes: 4 (float32) or 8 (float64). */
   readonly bytes: 4 | 8;
   /** Columns per panel of B: 8 (float32) or 4 (float64). */
@@ -204,6 +201,8 @@ interface MatmulLayout {
    * (at most FIVE_ROW_TILES_ROWS) whose count 5-row tiles pad less than 4-row ones (5, 9, 10, 13–15).
    */
   readonly fiveRowTiles: boolean;
+  /** How much of A is packed: all of a transposed A, all rows of a row-major one, or its ragged rows. */
+  readonly packA: 'transposed' | 'rows' | 'ragged';
   /** Whether B is packed whole (else only its ragged last panel). */
   readonly packB: boolean;
   /**
@@ -233,9 +232,10 @@ function scratchLayout(
   columns: number,
   inner: number,
   bytes: 4 | 8,
-  transposeA: boolean,
+  packA: 'transposed' | 'rows' | 'ragged',
   transposeB: boolean,
 ): MatmulLayout {
+  const transposeA = packA === 'transposed';
   const panel = bytes === 4 ? 8 : 4;
   const fiveRowTiles =
     bytes === 4 &&
@@ -252,7 +252,7 @@ function scratchLayout(
   const stagedA = SCRATCH_BASE;
   // (+ 16 bytes: a ragged panel of 5-row tiles reads up to 4 floats past A, into rows it discards)
   const packedA = stagedA + regionBytes(rows * inner * bytes + 16);
-  const afterA = packedA + regionBytes((transposeA ? Math.ceil(rows / 4) * 4 : 4) * inner * bytes);
+  const afterA = packedA + regionBytes((packA === 'ragged' ? 4 : Math.ceil(rows / 4) * 4) * inner * bytes);
   // A B packed whole is staged in the product's region, dead once packed (before the tiles
   // write the product): a region fewer in the caches, and the product's lines are there already.
   const stagedBBytes = regionBytes(stagedRows * columns * bytes);
@@ -265,6 +265,7 @@ function scratchLayout(
     bytes,
     panel,
     fiveRowTiles,
+    packA,
     packB,
     streamB,
     pieceLength,
@@ -276,23 +277,6 @@ function scratchLayout(
     edge,
     end,
   };
-}
-
-/** Where the tiles read one operand: a start and byte strides (see matmul.wat). */
-interface Reading {
-  readonly at: number;
-  /** A: between the rows of a panel; unused for B. */
-  readonly lane: number;
-  /** Between consecutive k. */
-  readonly step: number;
-  /** Between panels (of 4 rows of A, of `panel` columns of B). */
-  readonly panelStride: number;
-}
-
-/** A run of B's columns read one way: [first, first + count). */
-interface ColumnRun extends Reading {
-  readonly first: number;
-  readonly count: number;
 }
 
 function matmulWasm(
@@ -330,9 +314,7 @@ function matmulWasm(
       count: rows,
     });
   }
-  const [whole, ragged] = layout.fiveRowTiles
-    ? [null, null]
-    : readingsOfA(kernels, layout, rows, inner, args.transposeA ?? false);
+  const [whole, ragged] = layout.fiveRowTiles ? [null, null] : readingsOfA(kernels, layout, rows, inner);
   // A transposed A is packed whole: its "whole" reading covers every row.
   const wholeRows = !whole ? 0 : ragged ? rows & ~3 : rows;
   const rowBlock = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (pieceLength * bytes * 4))) * 4;
@@ -409,91 +391,4 @@ function copyIn(
     return;
   }
   (bytes === 4 ? scratch.f32 : scratch.f64).set(source.subarray(offset, offset + count), at / bytes);
-}
-
-/**
- * How the tiles read A, as readings of its whole panels of 4 rows and of the ragged last rows % 4
- * (null when none). A row-major A is read where it was copied to (a panel's 4 rows inner apart)
- * and only its ragged rows are packed, padded with zero rows; a transposed A is packed whole
- * (vector copies, its panel rows being side by side), because its rows are far apart in memory.
- */
-function readingsOfA(
-  kernels: KernelExports,
-  layout: MatmulLayout,
-  rows: number,
-  inner: number,
-  transposeA: boolean,
-): [Reading, Reading | null] {
-  const { bytes, stagedA, packedA } = layout;
-  const packed = (at: number): Reading => ({
-    at,
-    lane: bytes,
-    step: 4 * bytes,
-    panelStride: 4 * inner * bytes,
-  });
-  const strided = bytes === 4 ? kernels.packPanels4 : kernels.packPanels4F64;
-  const wholeRows = rows & ~3;
-  if (transposeA) {
-    // op(A)(i, k) = A[k · rows + i]
-    if (wholeRows > 0) {
-      const contiguous = bytes === 4 ? kernels.packPanelsContiguous4 : kernels.packPanelsContiguous4F64;
-      contiguous(stagedA, rows, wholeRows, inner, packedA);
-    }
-    if (wholeRows < rows) {
-      const at = packedA + wholeRows * inner * bytes;
-      strided(stagedA + wholeRows * bytes, 1, rows, rows - wholeRows, inner, at);
-    }
-    return [packed(packedA), null];
-  }
-  // op(A)(i, k) = A[i · inner + k]
-  const whole: Reading = { at: stagedA, lane: inner * bytes, step: bytes, panelStride: 4 * inner * bytes };
-  if (wholeRows === rows) return [whole, null];
-  strided(stagedA + wholeRows * inner * bytes, inner, 1, rows - wholeRows, inner, packedA);
-  return [whole, packed(packedA)];
-}
-
-/**
- * How the tiles read B: packed whole into panels (transposed, or read by many row panels), else
- * its whole panels where it was copied to and only the ragged last panel packed.
- */
-function columnRuns(
-  kernels: KernelExports,
-  layout: MatmulLayout,
-  columns: number,
-  inner: number,
-  transposeB: boolean,
-): ColumnRun[] {
-  const { bytes, panel, stagedB, packedB } = layout;
-  const strided = bytes === 4 ? kernels.packPanels8 : kernels.packPanels4F64;
-  const packed = { lane: 0, step: panel * bytes, panelStride: inner * panel * bytes };
-  if (transposeB) {
-    // op(B)(k, j) = B[j · inner + k]
-    strided(stagedB, inner, 1, columns, inner, packedB);
-    return [{ at: packedB, ...packed, first: 0, count: columns }];
-  }
-  // op(B)(k, j) = B[k · columns + j]: a panel's columns side by side.
-  const whole = columns & -panel;
-  const runs: ColumnRun[] = [];
-  if (layout.packB) {
-    if (whole > 0) {
-      const contiguous = bytes === 4 ? kernels.packPanelsContiguous8 : kernels.packPanelsContiguous4F64;
-      contiguous(stagedB, columns, whole, inner, packedB);
-    }
-    runs.push({ at: packedB, ...packed, first: 0, count: columns });
-  } else if (whole > 0) {
-    runs.push({
-      at: stagedB,
-      lane: 0,
-      step: columns * bytes,
-      panelStride: panel * bytes,
-      first: 0,
-      count: whole,
-    });
-  }
-  if (whole < columns) {
-    const at = layout.packB ? packedB + whole * inner * bytes : packedB;
-    strided(stagedB + whole * bytes, 1, columns, columns - whole, inner, at);
-    if (!layout.packB) runs.push({ at, ...packed, first: whole, count: columns - whole });
-  }
-  return runs;
 }

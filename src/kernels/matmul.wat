@@ -48,7 +48,7 @@
     (param $c i32) (param $cStride i32) (param $rows i32) (param $columns i32) (param $inner i32) (param $accumulate i32)
     (param $edge i32)
     (local $i i32) (local $j i32) (local $aPanel i32) (local $bPanel i32) (local $ap i32) (local $bp i32) (local $bEnd i32)
-    (local $lane1 i32) (local $lane2 i32) (local $lane3 i32) (local $bSpan i32)
+    (local $lane1 i32) (local $lane2 i32) (local $lane3 i32) (local $bSpan i32) (local $packed i32)
     (local $cp i32) (local $full i32) (local $validRows i32) (local $validColumns i32) (local $r i32) (local $q i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $b0 v128) (local $b1 v128) (local $s v128)
@@ -56,6 +56,7 @@
     (local.set $lane2 (i32.mul (local.get $aLane) (i32.const 2)))
     (local.set $lane3 (i32.mul (local.get $aLane) (i32.const 3)))
     (local.set $bSpan (i32.mul (local.get $inner) (local.get $bStep)))
+    (local.set $packed (i32.and (i32.eq (local.get $aLane) (i32.const 4)) (i32.eq (local.get $aStep) (i32.const 16))))
     (local.set $j (i32.const 0))
     (local.set $bPanel (local.get $b))
     (loop $columnPanel
@@ -74,6 +75,30 @@
         (local.set $ap (local.get $aPanel))
         (local.set $bp (local.get $bPanel))
         (local.set $bEnd (i32.add (local.get $bPanel) (local.get $bSpan)))
+        ;; A packed in panels (lane 4 bytes, step 16): the splats at constant offsets from one
+        ;; pointer, three address additions fewer a step (worth ~4% with fused multiply-adds,
+        ;; whose loop is short enough for them to show); the same operations in the same order.
+        (if (local.get $packed)
+          (then
+        (loop $packedStep
+          (local.set $b0 (v128.load offset=0 (local.get $bp)))
+          (local.set $b1 (v128.load offset=16 (local.get $bp)))
+          (local.set $s (v128.load32_splat offset=0 (local.get $ap)))
+          (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $b0))))
+          (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $b1))))
+          (local.set $s (v128.load32_splat offset=4 (local.get $ap)))
+          (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $b0))))
+          (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $b1))))
+          (local.set $s (v128.load32_splat offset=8 (local.get $ap)))
+          (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $b0))))
+          (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $b1))))
+          (local.set $s (v128.load32_splat offset=12 (local.get $ap)))
+          (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
+          (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
+          (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+          (local.set $bp (i32.add (local.get $bp) (local.get $bStep)))
+          (br_if $packedStep (i32.ne (local.get $bp) (local.get $bEnd)))))
+          (else
         (loop $step
           (local.set $b0 (v128.load offset=0 (local.get $bp)))
           (local.set $b1 (v128.load offset=16 (local.get $bp)))
@@ -91,7 +116,7 @@
           (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
           (local.set $ap (i32.add (local.get $ap) (local.get $aStep)))
           (local.set $bp (i32.add (local.get $bp) (local.get $bStep)))
-          (br_if $step (i32.ne (local.get $bp) (local.get $bEnd))))
+          (br_if $step (i32.ne (local.get $bp) (local.get $bEnd))))))
         ;; a whole tile goes straight into C; a ragged one (past the last row or column) into
         ;; the edge buffer, whose valid part is then copied
         (local.set $validRows (i32.sub (local.get $rows) (local.get $i)))

@@ -246,6 +246,8 @@ export interface KernelExports {
   packPanels8: PackPanelsKernel;
   packPanels4F64: PackPanelsKernel;
   packPanelsContiguous4: PackContiguousPanelsKernel;
+  /** A row-major A's whole panels of 4 rows (src, row stride, count, inner, dst; see matmul-packing.wat). */
+  packRowPanels4: PackContiguousPanelsKernel;
   packPanelsContiguous8: PackContiguousPanelsKernel;
   packPanelsContiguous4F64: PackContiguousPanelsKernel;
 }

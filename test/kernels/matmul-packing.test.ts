@@ -61,3 +61,47 @@ describe('matmul packing: whole panels copied side by side', () => {
     }
   }
 });
+
+describe('matmul packing: a row-major A into panels of 4 rows (packRowPanels4)', () => {
+  const scratch = wasmScratch();
+  // [panels, inner, extra elements per source row]: inner % 4 of 0-3 (the one-at-a-time tail).
+  for (const [panels, inner, extra] of [
+    [1, 1, 0],
+    [1, 4, 0],
+    [2, 7, 1],
+    [3, 16, 0],
+    [5, 33, 3],
+    [2, 1030, 2],
+  ] as const) {
+    it(`${panels} panels, inner ${inner}, rows ${extra} longer`, (t) => {
+      if (!scratch) {
+        t.skip('no WebAssembly SIMD here');
+        return;
+      }
+      const count = panels * 4;
+      const stride = inner + extra;
+      const srcElements = count * stride;
+      const dstElements = count * inner;
+      const state = reserveScratch(scratch, (srcElements + dstElements + 64) * 4)!;
+      const src = SCRATCH_BASE;
+      const dst = src + srcElements * 4 + 128;
+      // M(x, k) = src[x·stride + k] = a value naming x and k; a sentinel around dst.
+      for (let x = 0; x < count; x++) {
+        for (let k = 0; k < stride; k++) state.f32[src / 4 + x * stride + k] = k * 1000 + x + 0.5;
+      }
+      state.f32.fill(-7, dst / 4 - 8, dst / 4 + dstElements + 8);
+      state.kernels.packRowPanels4(src, stride, count, inner, dst);
+      const at = dst / 4;
+      for (let x = 0; x < count; x++) {
+        for (let k = 0; k < inner; k++) {
+          const got = state.f32[at + packedIndex(x, k, 4, inner)];
+          if (got !== k * 1000 + x + 0.5) assert.fail(`M(${x}, ${k}) packed as ${got}`);
+        }
+      }
+      for (let i = 1; i <= 8; i++) {
+        assert.equal(state.f32[at - i], -7, 'nothing before the panels is written');
+        assert.equal(state.f32[at + dstElements - 1 + i], -7, 'nothing after the panels is written');
+      }
+    });
+  }
+});

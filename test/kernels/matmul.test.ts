@@ -274,6 +274,21 @@ describe('matmul', () => {
     }
   });
 
+  it('A row-major or transposed: the same bits (strided and packed panels run the same sums in the same order)', () => {
+    // 38 rows (a ragged panel), inner 1100 (two pieces over k, a tail of 4 k), 40 columns.
+    const [m, n, k] = [38, 40, 1100];
+    const next = uniforms(12);
+    const a = Float32Array.from({ length: m * k }, () => next() * 2 - 1);
+    const b = Float32Array.from({ length: k * n }, () => next() * 2 - 1);
+    const aT = new Float32Array(m * k);
+    for (let i = 0; i < m; i++) for (let q = 0; q < k; q++) aT[q * m + i] = a[i * k + q]!;
+    const rowMajor = new Float32Array(m * n);
+    const transposed = new Float32Array(m * n);
+    matmul({ a, b, out: rowMajor, rows: m, columns: n, inner: k });
+    matmul({ a: aT, b, out: transposed, rows: m, columns: n, inner: k, transposeA: true });
+    assert.deepEqual(transposed, rowMajor);
+  });
+
   // A bias added to every row: in the row-dot kernel (float32 x · Wᵀ, ≤ 16 columns, odd and even
   // counts), after the tiles, after the float64 sums, on the js backend, and for inner = 0.
   for (const backend of ['wasm', 'js'] as const) {
