@@ -18,6 +18,7 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import { roundScaled, SCALE, scaledInteger } from './_exact.js';
 import { scalesFitFloat32 } from './_scales.js';
+import { reluPassingNaN } from './margin.js';
 import { runSegments, type SampleGradients } from './_segments.js';
 
 /** The inputs of TripletLoss's kernels: three arrays of equal length and the margin. */
@@ -113,42 +114,31 @@ export function exactGap(inputs: TripletInputs, sample: SampleElements): number 
   return roundScaled(distance + (scaledInteger(margin) << BigInt(SCALE)), 2 * SCALE);
 }
 
-/** relu that lets a NaN gap through (`NaN > 0` is false). */
-function activeLoss(gap: number): number {
-  return gap > 0 || Number.isNaN(gap) ? gap : 0;
-}
-
 /**
- * The anchor's gradient of one sample whose ℓ is `loss`: 2 · scale · (q − p) where it is active
- * (NaN where ℓ is NaN), exact zeros where it is not (not 0 · (q − p), which an infinite input
- * would make NaN).
+ * Sample n's ℓ = max(gap, 0) (a NaN gap kept) into `sums`, and its anchor gradient: 2 · scale ·
+ * (q − p) where it is active (NaN where ℓ is NaN), exact zeros where it is not (not 0 · (q − p),
+ * which an infinite input would make NaN).
  */
-function writeSlopes(
-  inputs: TripletInputs,
-  first: number,
-  last: number,
-  loss: number,
-  scale: number,
-  gradient: TypedArray,
-): void {
+function writeSample(inputs: TripletInputs, samples: SampleGradients, n: number, gap: number): void {
+  const { sampleSize, scales, sums, gradient } = samples;
+  const loss = reluPassingNaN(gap);
+  sums[n] = loss;
+  const first = n * sampleSize;
   if (loss === 0) {
-    gradient.fill(0, first, last);
+    gradient.fill(0, first, first + sampleSize);
     return;
   }
   const { positive: p, negative: q } = inputs;
-  const g = 2 * scale * (Number.isNaN(loss) ? loss : 1);
-  for (let k = first; k < last; k++) gradient[k] = g * (q[k]! - p[k]!);
+  const g = 2 * scales[n]! * (Number.isNaN(loss) ? loss : 1);
+  for (let k = first; k < first + sampleSize; k++) gradient[k] = g * (q[k]! - p[k]!);
 }
 
 /** {@link tripletLossGradient}'s float64 loops, on samples of `sampleSize` contiguous elements. */
 export function tripletLossGradientFloat64(inputs: TripletInputs, samples: SampleGradients): void {
-  const { sampleSize, scales, sums, gradient } = samples;
-  const sample: SampleElements = { first: 0, runs: 1, stride: 0, length: sampleSize };
-  for (let n = 0; n < scales.length; n++) {
-    sample.first = n * sampleSize;
-    const loss = activeLoss(tripletGap(inputs, sample));
-    sums[n] = loss;
-    writeSlopes(inputs, sample.first, sample.first + sampleSize, loss, scales[n]!, gradient);
+  const sample: SampleElements = { first: 0, runs: 1, stride: 0, length: samples.sampleSize };
+  for (let n = 0; n < samples.scales.length; n++) {
+    sample.first = n * samples.sampleSize;
+    writeSample(inputs, samples, n, tripletGap(inputs, sample));
   }
 }
 
@@ -183,16 +173,13 @@ export function tripletLossGradient(inputs: TripletInputs, samples: SampleGradie
     samples,
   );
   if (!ran) return false;
-  const { sampleSize, scales, sums, gradient } = samples;
+  const { sampleSize, sums } = samples;
   const sample: SampleElements = { first: 0, runs: 1, stride: 0, length: sampleSize };
   for (let n = 0; n < sums.length; n++) {
     if (!Number.isNaN(sums[n]!)) continue;
     sample.first = n * sampleSize;
     const gap = exactGap(inputs, sample);
-    if (gap === null) continue;
-    const loss = activeLoss(gap);
-    sums[n] = loss;
-    writeSlopes(inputs, sample.first, sample.first + sampleSize, loss, scales[n]!, gradient);
+    if (gap !== null) writeSample(inputs, samples, n, gap);
   }
   return true;
 }

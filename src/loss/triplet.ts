@@ -9,6 +9,7 @@ import {
   tripletLossGradient,
   tripletLossGradientFloat64,
 } from '../kernels/triplet.js';
+import { reluPassingNaN } from '../kernels/margin.js';
 import type { ClassLayout } from './_class-rows.js';
 import { prepareTriplets, sumPerSample, tripletData } from './_triplets.js';
 
@@ -92,9 +93,7 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
     const sample: SampleElements = { first: 0, runs: outer, stride: batch * inner, length: inner };
     for (let n = begin, j = 0; n < end; n++, j++) {
       sample.first = n * inner;
-      const gap = tripletGap(inputs, sample);
-      // relu that lets a NaN gap through (`NaN > 0` is false).
-      const loss = gap > 0 || Number.isNaN(gap) ? gap : 0;
+      const loss = reluPassingNaN(tripletGap(inputs, sample));
       losses[n] = loss;
       out[j] = loss;
     }
