@@ -17,7 +17,8 @@
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
-import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import { KERNELS_RELAXED_WASM_BASE64 } from './kernels-relaxed.generated.js';
 
 /** Which implementation runs the kernels. */
 export type KernelBackend = 'wasm' | 'js';
@@ -418,14 +419,11 @@ export function setKernelBackend(backend: KernelBackendChoice): void {
 
 /**
  * Lets the matrix products (`nd.dot`, Dense, `gloss-ml/kernels`' `matmul`) use relaxed SIMD's
- * fused multiply-add, where the engine runs relaxed SIMD (Chrome 114+, Node 22+; Node 20 only
- * with `--experimental-wasm-relaxed-simd`), or go back to a multiply and an add. Returns whether
- * the fused products are in use now (false where the engine lacks relaxed SIMD or the wasm
- * module has not loaded; the choice then applies once it loads). Off by default, as is
- * GLOSS_RELAXED_SIMD=1, which sets the initial choice: a fused multiply-add rounds once where a
- * multiply and an add round twice, so float32 products then differ in the last digit from
- * engines without it. On the bench machine it is ~15% faster (npm run bench: M512f against
- * M512d). A process-wide setting, like {@link setKernelBackend}; kernel threads follow it.
+ * fused multiply-add where the engine has it (Chrome 114+, Node 22+; Node 20 with
+ * `--experimental-wasm-relaxed-simd`), or go back to a multiply and an add; returns whether the
+ * fused products are on. Off by default (GLOSS_RELAXED_SIMD=1 sets the initial choice): one
+ * rounding per step instead of two changes the last digit of float32 products. ~15% faster on
+ * the bench machine (M512f against M512d). Process-wide, like {@link setKernelBackend}.
  */
 export function useFusedMultiplyAdd(enabled: boolean): boolean {
   if (typeof enabled !== 'boolean')

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fusedMultiplyAdd, matmul, setKernelBackend, useFusedMultiplyAdd } from '../../src/kernels/index.js';
 import { ValueError } from '../../src/ndarray/errors.js';
-import { KERNELS_RELAXED_WASM_BASE64 } from '../../src/kernels/kernels.generated.js';
+import { KERNELS_RELAXED_WASM_BASE64 } from '../../src/kernels/kernels-relaxed.generated.js';
 import { wasmScratch } from '../../src/kernels/runtime.js';
 import { uniforms } from './_ulp.js';
 
