@@ -63,6 +63,13 @@ export type SegmentKernel = (
 export interface SegmentKernels {
   readonly narrow: SegmentKernel;
   readonly wide: SegmentKernel;
+  /**
+   * Whether a float32-lane gradient may overflow beside a finite ℓ, so that the driver must
+   * check it too (the binary cross-entropy's slope σ(x) − z grows with the label, not with ℓ).
+   * The residual and triplet slopes cannot: each overflows only where its ℓ does, or is bounded
+   * by the scale, so their memory-bound passes skip the extra read.
+   */
+  readonly gradientMayOverflow?: boolean;
 }
 
 /** How runSegments may split a call. */
@@ -156,12 +163,22 @@ export function runSegments(
     f32.set(scales.subarray(firstSample, firstSample + segments), SCALES_AT >> 2);
     const gradientAt = inPlace ? gradient.byteOffset + 4 * start : GRADIENT_AT;
     kernel.narrow(kernels, INPUTS_AT, length, segments, SCALES_AT, gradientAt, SUMS_AT);
-    if (!allFinite(f64, SUMS_AT >> 3, segments)) {
-      // Only the segments whose sum is not finite run again, each on its own, so every other
-      // sample keeps its float32-lane result whatever shares its chunk.
+    // A gradient that overflowed float32 beside a finite sum (a slope at the top of float32's
+    // range times a scale above 1, rounded up an ulp in float32 lanes: LogisticLoss with a label
+    // of 3.4e38 and weight 2 gave −Infinity for a true −3.4028e38) also sends its segment to the
+    // float64 kernel; finiteFloats reads the chunk's gradient while it is in cache.
+    const finiteGradient =
+      kernel.gradientMayOverflow !== true || kernels.finiteFloats(gradientAt, count) === 1;
+    if (!finiteGradient || !allFinite(f64, SUMS_AT >> 3, segments)) {
+      // Only the segments whose sum or gradient is not finite run again, each on its own, so
+      // every other sample keeps its float32-lane result whatever shares its chunk.
       for (let segment = 0; segment < segments; segment++) {
-        if (Number.isFinite(f64[(SUMS_AT >> 3) + segment]!)) continue;
         const offset = 4 * length * segment;
+        if (
+          Number.isFinite(f64[(SUMS_AT >> 3) + segment]!) &&
+          (finiteGradient || kernels.finiteFloats(gradientAt + offset, length) === 1)
+        )
+          continue;
         kernel.wide(
           kernels,
           INPUTS_AT.slice(0, inputs.length).map((at) => at + offset),
@@ -234,6 +251,7 @@ export const SEGMENT_KERNELS: Readonly<Record<string, (parameters: readonly numb
     return {
       narrow: segmentKernel((k) => k.sigmoidCrossEntropySegmentsNarrow),
       wide: segmentKernel((k) => k.sigmoidCrossEntropySegments),
+      gradientMayOverflow: true,
     };
   },
 };

@@ -42,19 +42,35 @@
 
   ;; ∂ℓ/∂x = (1 − z)·σ(x) − p·z·σ(−x), float64 pairs, from σ on x's side (`large`) and the
   ;; other (`small`): exact for z = 1 even where σ(x) rounds to 1, and 0 rather than ∞ · 0
-  ;; where σ(−x) underflows.
+  ;; where σ(−x) underflows. For a finite z outside [0, 1] it is σ(x)·((1 − z) + p·z) − p·z
+  ;; instead: σ(x) and σ(−x) are float32 exponentials whose sum misses 1 by up to ~1e-7, an
+  ;; error the first form multiplies by |z| (a label of 3.4e38 under weight 2 then rounded past
+  ;; float32's range, −∞ for a true −3.4028e38); the second multiplies only σ's own error.
   ;; @inline
   (func $crossEntropySlope2 (param $x v128) (param $z v128) (param $p v128) (param $large v128) (param $small v128)
     (result v128)
-    (local $nonNegative v128)
+    (local $nonNegative v128) (local $sigmoid v128) (local $outside v128)
     (local.set $nonNegative (f64x2.ge (local.get $x) (v128.const i64x2 0 0)))
-    (f64x2.sub
-      (f64x2.mul
-        (f64x2.sub (global.get $bceOne64) (local.get $z))
-        (v128.bitselect (local.get $large) (local.get $small) (local.get $nonNegative)))
-      (f64x2.mul
-        (f64x2.mul (local.get $p) (local.get $z))
-        (v128.bitselect (local.get $small) (local.get $large) (local.get $nonNegative))))
+    (local.set $sigmoid (v128.bitselect (local.get $large) (local.get $small) (local.get $nonNegative)))
+    ;; finite (z − z = 0) and not in [0, 1]
+    (local.set $outside
+      (v128.andnot
+        (f64x2.eq (f64x2.sub (local.get $z) (local.get $z)) (v128.const i64x2 0 0))
+        (v128.and
+          (f64x2.ge (local.get $z) (v128.const i64x2 0 0))
+          (f64x2.le (local.get $z) (global.get $bceOne64)))))
+    (v128.bitselect
+      (f64x2.sub
+        (f64x2.mul
+          (local.get $sigmoid)
+          (f64x2.add (f64x2.sub (global.get $bceOne64) (local.get $z)) (f64x2.mul (local.get $p) (local.get $z))))
+        (f64x2.mul (local.get $p) (local.get $z)))
+      (f64x2.sub
+        (f64x2.mul (f64x2.sub (global.get $bceOne64) (local.get $z)) (local.get $sigmoid))
+        (f64x2.mul
+          (f64x2.mul (local.get $p) (local.get $z))
+          (v128.bitselect (local.get $small) (local.get $large) (local.get $nonNegative))))
+      (local.get $outside))
   )
 
   (func (export "sigmoidCrossEntropyForward")

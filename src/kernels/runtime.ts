@@ -140,6 +140,8 @@ export interface KernelExports {
   mapLog1p(src: number, dst: number, count: number): void;
   mapSoftplus(src: number, dst: number, count: number): void;
   mapSigmoid(src: number, dst: number, count: number): void;
+  /** 1 when `count` float32 values from `src` are all finite, else 0 (elementwise.wat). */
+  finiteFloats(src: number, count: number): number;
   /** float64 e^x and log x, bit for bit fdlibm's (V8's Math.exp and Math.log): float64-rows.wat. */
   mapExpF64(src: number, dst: number, count: number): void;
   mapLogF64(src: number, dst: number, count: number): void;

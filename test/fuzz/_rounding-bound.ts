@@ -25,8 +25,8 @@ export const perSampleOf = (c: FuzzCase): number => (c.batch > 0 ? c.inputs[0]!.
  * ℓ_n's condition number: where the terms cancel (labels of ±3.4e38 in LogisticLoss give terms of
  * ±5.8e76 that cancel; anchors of ±3.4e38 in TripletLoss give squared distances of 1e77 that
  * cancel), ℓ_n in float64 is rounding noise, and two summation orders may disagree even in sign.
- * 0 (no slack) for a sample whose bound is not finite: one whose own inputs are not all finite,
- * or every sample when an element they all share is not (a sample of finite inputs beside one
+ * 0 (no slack) for a sample whose bound is not finite: one with a NaN or infinite input that its
+ * ℓ depends on (a nonzero slope), or every sample when an element they all share is not (a sample of finite inputs beside one
  * with a NaN or an infinity keeps its bound: its value is still summed, and rounded, differently
  * by the one-pass and block paths).
  *
@@ -76,6 +76,9 @@ function scaleOn(
       // A float32 gradient that overflowed is at least float32's overflow threshold in size.
       const overflow = g instanceof Float32Array ? FLOAT32_OVERFLOW : Number.POSITIVE_INFINITY;
       for (let i = 0; i < x.data.length; i++) {
+        // An element ℓ does not depend on (a zero slope: NLL's other classes) adds nothing, even
+        // a NaN or an infinity there (NaN · 0 would take the whole sample's slack away).
+        if (g[i] === 0) continue;
         const term = Math.abs(x.data[i]!) * Math.min(Math.abs(g[i]!), overflow);
         if (layout) scale[sampleOf(layout, i)]! += term;
         else shared += term;

@@ -473,3 +473,50 @@ describe('binary cross-entropy: float64 labels beside float32 logits take the fl
     assert.equal(js.dLabels[0], 1.5 * Math.fround(3e38), 'd/dlabel = −dLoss · x, finite past float32');
   });
 });
+
+describe('binary cross-entropy: slopes at the top of float32 range stay finite where the true one is', () => {
+  // LogisticLoss's signed labels (z = label / 2 + 1/2) of 3.4e38 and weight 2: the slope
+  // 2 · (σ(x) − z) is −3.4028234663852886e38 + 0.36, float32's largest finite value once rounded.
+  // Float32-lane slopes rounded it past float32's range (−Infinity) beside a finite ℓ, and so
+  // did the float64 kernel, whose σ(x) and σ(−x) are float32 exponentials: their sum misses 1 by
+  // ~1e-7, an error the (1 − z)·σ(x) − z·σ(−x) form multiplies by |z|.
+  const logits = Float32Array.from([-1.516108148609602, 0.25, 2, -3]);
+  const labels = Float32Array.from([3.4028234663852886e38, -3.4028234663852886e38, 3e38, 1]);
+  const run = (backend: 'js' | 'wasm', sampleSize: number) => {
+    setKernelBackend(backend);
+    try {
+      const samples = logits.length / sampleSize;
+      const sums = new Float64Array(samples);
+      const gradient = new Float32Array(logits.length);
+      sigmoidBinaryCrossEntropyGradient(
+        { logits, labels, labelScale: 0.5, labelShift: 0.5 },
+        { sampleSize, scales: new Float64Array(samples).fill(2), sums, gradient },
+      );
+      const dPred = new Float32Array(logits.length);
+      sigmoidBinaryCrossEntropyBackward(
+        { logits, labels, posWeight: null, labelScale: 0.5, labelShift: 0.5 },
+        { dLoss: new Float64Array(logits.length).fill(2), dPred, dLabels: null, dPosWeight: null },
+      );
+      return { gradient: [...gradient], dPred: [...dPred] };
+    } finally {
+      setKernelBackend('auto');
+    }
+  };
+  for (const sampleSize of [1, 4]) {
+    it(`one-pass (samples of ${sampleSize}) and block gradients on both backends`, () => {
+      const js = run('js', sampleSize);
+      const wasm = run('wasm', sampleSize);
+      for (const result of [js, wasm]) {
+        assert.equal(result.gradient[0], -3.4028234663852886e38);
+        assert.equal(result.dPred[0], -3.4028234663852886e38);
+        assert.ok(result.gradient.every(Number.isFinite) && result.dPred.every(Number.isFinite));
+      }
+      // Within float32 rounding of each other (the wasm exponentials are float32).
+      for (let k = 0; k < logits.length; k++)
+        assert.ok(
+          Math.abs(wasm.gradient[k]! - js.gradient[k]!) <= 2 ** -22 * Math.abs(js.gradient[k]!),
+          `[${k}]`,
+        );
+    });
+  }
+});
