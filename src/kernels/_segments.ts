@@ -127,7 +127,7 @@ export function checkSamples(
 
 /**
  * Runs the call's kernel over every sample (see SampleGradients). Returns false (nothing
- * written) unless the first input is float32 and the wasm backend is active, or when
+ * written) unless every input is float32 and the wasm backend is active, or when
  * `piecewise` is false and a sample is longer than a chunk (see SegmentOptions).
  */
 export function runSegments(
@@ -138,7 +138,10 @@ export function runSegments(
   const inputs = Object.values(call.inputs);
   const options: SegmentOptions = call;
   checkSamples(where, call.inputs, { sampleSize, scales, sums, gradient });
-  if (!(inputs[0] instanceof Float32Array)) return false;
+  // Every input is staged into float32 wasm memory: a float64 one beside float32 ones would be
+  // rounded first (a label of a tiny residual flips L1's slope; a float64 label's gradient
+  // becomes a float32 product), so any call that is not all float32 takes its float64 loops.
+  if (!inputs.every((input) => input instanceof Float32Array)) return false;
   // A per-sample value that is not a sum over elements (TripletLoss's max(Σ + margin, 0)) cannot
   // be assembled from pieces of a sample: such kernels take samples that fit a chunk.
   if (options.piecewise === false && sampleSize > CHUNK) return false;

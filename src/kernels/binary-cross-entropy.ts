@@ -93,9 +93,9 @@ function checkGradients(
 }
 
 /**
- * Whether the float32 wasm kernels may take these operands: every array float32. A float64 label
- * or positive weight beside float32 logits takes the float64 loops instead, as the residual
- * kernels do: staged into wasm memory it would be rounded to float32, and a float64 label's
+ * Whether the float32 block kernels may take these operands: every array float32 (runSegments
+ * applies the same rule to the one-pass kernels). A float64 label or positive weight beside
+ * float32 logits takes the float64 loops instead: staged into wasm memory it would be rounded to float32, and a float64 label's
  * gradient −scale·x would be a float32 product (overflowing to ±∞ past 3.4e38).
  */
 function float32Operands({
@@ -221,10 +221,9 @@ export function sigmoidBinaryCrossEntropyGradient(
   const { sampleSize, scales, sums, gradient } = samples;
   const parameters = [labelScale, labelShift];
   // Scales that lose precision as float32 run the float64 loop below (see scalesFitFloat32), and
-  // so do float64 labels beside float32 logits (see float32Operands).
+  // so do float64 labels beside float32 logits (runSegments declines them, as float32Operands).
   const fast =
     scalesFitFloat32(scales) &&
-    float32Operands({ logits, labels }) &&
     runSegments(
       {
         where: 'sigmoidBinaryCrossEntropyGradient',

@@ -69,21 +69,22 @@
   ;; float32-lane gradient, see _segments.ts). Whole vectors, then one float at a time: nothing
   ;; past `count` is read.
   (func (export "finiteFloats") (param $src i32) (param $count i32) (result i32)
-    (local $end i32) (local $vectorEnd i32) (local $sum v128) (local $tail f32)
+    (local $end i32) (local $vectorEnd i32) (local $sum v128) (local $tail f32) (local $v v128) (local $x f32)
     (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 2))))
     (local.set $vectorEnd
       (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
     (block $vectorsDone
       (loop $vectors
         (br_if $vectorsDone (i32.ge_u (local.get $src) (local.get $vectorEnd)))
-        (local.set $sum
-          (f32x4.add (local.get $sum) (f32x4.sub (v128.load (local.get $src)) (v128.load (local.get $src)))))
+        (local.set $v (v128.load (local.get $src)))
+        (local.set $sum (f32x4.add (local.get $sum) (f32x4.sub (local.get $v) (local.get $v))))
         (local.set $src (i32.add (local.get $src) (i32.const 16)))
         (br $vectors)))
     (block $tailDone
       (loop $tail
         (br_if $tailDone (i32.ge_u (local.get $src) (local.get $end)))
-        (local.set $tail (f32.add (local.get $tail) (f32.sub (f32.load (local.get $src)) (f32.load (local.get $src)))))
+        (local.set $x (f32.load (local.get $src)))
+        (local.set $tail (f32.add (local.get $tail) (f32.sub (local.get $x) (local.get $x))))
         (local.set $src (i32.add (local.get $src) (i32.const 4)))
         (br $tail)))
     ;; every lane (and the tail) still 0

@@ -315,7 +315,7 @@ function matmulWasm(
     });
   }
   const [whole, ragged] = layout.fiveRowTiles ? [null, null] : readingsOfA(kernels, layout, rows, inner);
-  // A transposed A is packed whole: its "whole" reading covers every row.
+  // An A packed whole (transposed, or every row for the fused tiles): its "whole" reading covers every row.
   const wholeRows = !whole ? 0 : ragged ? rows & ~3 : rows;
   const rowBlock = Math.max(1, Math.floor(ROW_BLOCK_BYTES / (pieceLength * bytes * 4))) * 4;
   for (let first = 0; whole && first < wholeRows; first += rowBlock) {

@@ -210,15 +210,16 @@ function residualSumsReference({ loss, pred: p, label: y }: ResidualInputs, samp
 
 /**
  * Writes each sample's `Σ ℓ(pred − label)` and the gradient with respect to pred (see
- * SampleGradients). Float32 pred and label of the same type run through the wasm kernels on that
- * backend (a float64 label would be rounded to float32 first, which at a tiny residual flips
- * L1's gradient sign); everything else, and a scale that would lose precision as a float32
- * (see scalesFitFloat32), runs the float64 loops above. Returns whether the wasm kernel ran.
+ * SampleGradients). Float32 pred and label run through the wasm kernels on that backend (mixed
+ * dtypes are declined by runSegments: a float64 label would be rounded to float32 first, which
+ * at a tiny residual flips L1's gradient sign); everything else, and a scale that would lose
+ * precision as a float32 (see scalesFitFloat32), runs the float64 loops above. Returns whether
+ * the wasm kernel ran.
  */
 export function residualLossGradient(inputs: ResidualInputs, samples: SampleGradients): boolean {
   const { loss, pred, label } = inputs;
   checkSamples('residualLossGradient', { pred, label }, samples);
-  if (pred.constructor !== label.constructor || !scalesFitFloat32(samples.scales)) {
+  if (!scalesFitFloat32(samples.scales)) {
     residualSumsReference(inputs, samples);
     return false;
   }

@@ -424,7 +424,7 @@ export function setKernelBackend(backend: KernelBackendChoice): void {
  * fused multiply-add where the engine has it (Chrome 114+, Node 22+; Node 20 with
  * `--experimental-wasm-relaxed-simd`), or go back to a multiply and an add; returns whether the
  * fused products are on. Off by default (GLOSS_RELAXED_SIMD=1 sets the initial choice): one
- * rounding per step instead of two changes the last digit of float32 products. ~15% faster on
+ * rounding per step instead of two changes the last digit of float32 products. 15–20% faster on
  * the bench machine (M512f against M512d). Process-wide, like {@link setKernelBackend}.
  */
 export function useFusedMultiplyAdd(enabled: boolean): boolean {

@@ -16,7 +16,7 @@
 ;; The row is read twice while it is in cache: once for the distance, once for the gradient.
 ;; Whole vectors first, then one element at a time in lane 0 (zero lanes add nothing).
 
-  ;; Each gap is vouched for as in triplet.ts (gapIsCertain): beside the distance, the kernel sums
+  ;; Each gap is vouched for as in triplet.ts (tripletGap): beside the distance, the kernel sums
 ;; |d| · (|s| + |t|) in float32 lanes (d = p − q, t = p + q, s = t − 2a), the scale of each float32
 ;; term's rounding error (3u of it at most, u = 2^−24, and u more where two terms are added in float32;
 ;; with the float64 sum's 2^−53 per term, under 2^−21 for rows of at most 16384 elements). A gap not above 2^−21 times that sum (plus 2^−130

@@ -8,7 +8,7 @@
  * with 1e30 and 3.4e38 against a row with 3.4e38 and −1.6: squares of ~1e77 whose true sum is
  * ~1e60, below the ~1e61 rounding of the float64 sum), and then the computed gap is rounding
  * noise whose sign picks the gradient's branch: 0 on one side, 2·(q − p) on the other. So every
- * path bounds its rounding error (see {@link gapIsCertain}) and recomputes a sample whose gap is
+ * path bounds its rounding error (see {@link tripletGap}) and recomputes a sample whose gap is
  * within that bound of 0 exactly, in BigInt arithmetic (kernels/_exact.ts), rounded once: the
  * same ℓ and the same branch on every path and backend. On ordinary inputs the bound is a few
  * ulps of the row's squared distances, so the exact path runs only for a gap that is zero to
@@ -44,7 +44,7 @@ export interface SampleElements {
 
 /**
  * The sample's gap Σ (p − a)² − (q − a)² + margin in float64, or, where its rounding error could
- * reach 0 (see gapIsCertain), the exact gap rounded once. NaN or ±Infinity when an input is.
+ * reach 0 (the bound below), the exact gap rounded once. NaN or ±Infinity when an input is.
  *
  * Derivation of each term: (p − a)² − (q − a)² = ((p − a) − (q − a)) · ((p − a) + (q − a)) =
  * (p − q) · (p + q − 2a). The difference of squares loses every digit when a is far from both p
@@ -72,25 +72,13 @@ export function tripletGap(inputs: TripletInputs, sample: SampleElements): numbe
   }
   const gap = distance + margin;
   const count = runs * length;
-  return gapIsCertain(gap, size * ((count + 8) * 2 ** -53) + count * 2 ** -1073)
-    ? gap
-    : uncertainGap(gap, inputs, sample);
-}
-
-/** {@link exactGap}, or `gap` itself when an input is not finite (kept apart from the loop above). */
-function uncertainGap(gap: number, inputs: TripletInputs, sample: SampleElements): number {
+  // The gap has the true one's sign when |gap| clears the bound of its rounding error. Each term
+  // d · s (d = p − q, t = p + q, s = t − 2a, u = 2^−53) is off by at most ~3u · |d| · (|s| + |t|):
+  // t's rounding is carried through s unscaled, hence |t|. A sum of n terms adds (n − 1)u ·
+  // Σ|d · s|, so the bound is (n + 8)u · Σ |d| · (|s| + |t|), plus n · 2^−1073 for terms that
+  // underflow. A NaN gap never clears it; exactGap then keeps it (an input is not finite).
+  if (Math.abs(gap) > size * ((count + 8) * 2 ** -53) + count * 2 ** -1073) return gap;
   return exactGap(inputs, sample) ?? gap;
-}
-
-/**
- * Whether a computed gap has the sign of the true one: |gap| above the bound of its rounding
- * error. Each term d · s, with d = p − q, t = p + q and s = t − 2a, is off by at most about
- * 4u · |d| · (|s| + |t|) (u the unit roundoff: t's rounding is carried through s unscaled), a sum
- * of n terms by (n − 1)u · Σ|d · s|, so `bound` = (n + 8)u · Σ |d| · (|s| + |t|) for float64
- * terms (plus n · 2^−1073 for underflow); a NaN gap is never certain.
- */
-export function gapIsCertain(gap: number, bound: number): boolean {
-  return Math.abs(gap) > bound;
 }
 
 /**

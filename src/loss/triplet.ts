@@ -132,19 +132,15 @@ export class TripletLoss extends Loss<TripletExtra, Float64Array> {
     const { prepared, sampleSize, scales, sums, gradient } = call;
     const inputs = tripletInputs(prepared, this.margin);
     const samples = { sampleSize, scales, sums, gradient };
-    // The wasm kernel reads every input as float32: a float64 positive or negative would be
-    // rounded first. Mixed dtypes take the float64 loop.
-    const { anchor, positive, negative } = inputs;
-    const sameType =
-      positive.constructor === anchor.constructor && negative.constructor === anchor.constructor;
-    if (!sameType || !tripletLossGradient(inputs, samples)) tripletLossGradientFloat64(inputs, samples);
+    // The wasm kernel declines what is not all float32 (mixed dtypes included): the float64 loop.
+    if (!tripletLossGradient(inputs, samples)) tripletLossGradientFloat64(inputs, samples);
   }
 
   twin(prepared: Loss.Prepared<TripletExtra>): NDArray {
     const [pred, positive, negative] = prepared.arrays;
     const axis = normalizeAxis(this.batchAxis, pred!.ndim, this.name, 'batchAxis');
-    // The factored term of tripletGap (kernels/triplet.ts): (p − q) · (p + q − 2a), whose gradients are the same
-    // 2(q − p), 2(p − a) and 2(a − q).
+    // The factored term of tripletGap (kernels/triplet.ts): (p − q) · (p + q − 2a), whose
+    // gradients are the same 2(q − p), 2(p − a) and 2(a − q).
     const terms = mul(sub(positive!, negative!), sub(add(positive!, negative!), add(pred!, pred!)));
     const gap = add(sumPerSample(terms, axis), this.margin);
     // relu′(0) = 0 and a NaN passes through, as in the block hooks.

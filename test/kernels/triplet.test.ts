@@ -198,6 +198,18 @@ describe('triplet loss kernel', () => {
     const samples = { sampleSize: 3, scales: Float64Array.from([1]), sums: new Float64Array(1) };
     const triplet = (x: Float32Array | Float64Array) => ({ anchor: x, positive: x, negative: x, margin: 1 });
     assert.equal(tripletLossGradient(triplet(f64), { ...samples, gradient: f64 }), false);
+    // A float64 positive beside float32 anchors: staged into float32 memory it would be rounded
+    // (1 + 2^−40 becomes 1), so the call is declined and nothing is written.
+    const mixedSums = Float64Array.of(7);
+    const mixed = {
+      anchor: Float32Array.of(0, 0, 0),
+      positive: Float64Array.of(1 + 2 ** -40, 0, 0),
+      negative: Float32Array.of(1, 0, 0),
+      margin: 0,
+    };
+    const mixedGradient = new Float32Array(3).fill(9);
+    assert.equal(tripletLossGradient(mixed, { ...samples, sums: mixedSums, gradient: mixedGradient }), false);
+    assert.deepEqual([...mixedSums, ...mixedGradient], [7, 9, 9, 9]);
     setKernelBackend('js');
     const f32 = new Float32Array(3);
     assert.equal(tripletLossGradient(triplet(f32), { ...samples, gradient: f32 }), false);
