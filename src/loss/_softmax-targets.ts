@@ -218,7 +218,7 @@ export function sparseTargetGradient(
             ((1 - smoothing) * weightOf(classWeight, y) + uniform * total) *
             Math.exp(logProbabilityAt(x, normalizers, k, r)) -
           g * own
-        : -g * own;
+        : 0 - g * own; // +0, not −0, where the target is 0 (pred holds log-probabilities)
     }
   }
   for (let r = begin; r < rows.end; r++) {

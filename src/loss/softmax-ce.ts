@@ -1,10 +1,8 @@
 import { formatShape, ShapeError, ValueError } from '../ndarray/errors.js';
-import { NDArray } from '../ndarray/ndarray.js';
+import type { NDArray } from '../ndarray/ndarray.js';
 import { normalizeAxis } from '../ndarray/shape.js';
 import { logSoftmax } from '../ops/activation.js';
-import { equal, mul, neg, where } from '../ops/elementwise.js';
-import { checkedIndexData, pick } from '../ops/movement.js';
-import { sum } from '../ops/reduce.js';
+import { checkedIndexData } from '../ops/movement.js';
 import { type FloatArray, isFloatArray } from '../kernels/_spans.js';
 import {
   softmaxGradientRows,
@@ -64,7 +62,7 @@ interface SoftmaxExtra {
   readonly layout: ClassLayout;
   /** Validated class index of every row (sparse labels; `sparse.ignored` for an ignored one), or null for dense labels. */
   readonly labels: Int32Array | null;
-  /** Sparse labels with labelSmoothing, classWeight or ignoreIndex set; null otherwise. */
+  /** Sparse labels and the options (their defaults when none is set); null for dense labels. */
   readonly sparse: SparseTargets | null;
   /** Dense labels with options: each element's weight of −log p, w_c · ((1 − ε) z + ε / C); else null. */
   readonly denseWeights: Float64Array | null;
@@ -243,7 +241,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
       targets.ignoreIndex === null
         ? { labels: checkedIndexData(this.name, 'label', label, layout.size), ignored: IGNORED_ROW }
         : sparseTargetLabels(this.name, label, named, targets.ignoreIndex);
-    const sparse = hasTargets ? { targets, labels, ignored } : null;
+    const sparse = { targets, labels, ignored };
     const extra: SoftmaxExtra = { axis, layout, labels, sparse, denseWeights: null, total };
     return { arrays: [pred], sources: [0], lossShape, batchAxis, extra, squeezedAxes: [axis] };
   }
@@ -272,12 +270,9 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     if (denseWeights) this.callMemory.giveBackArray(denseWeights);
   }
 
-  /**
-   * Every gradient element is assigned, except with sparse labels and `fromLogits`, where only
-   * the label's entry of each row is written (the others are 0).
-   */
+  /** Every gradient element is assigned (each entry of pred and label belongs to one row). */
   protected override assignsGradient(): boolean {
-    return !(this.sparseLabel && this.fromLogits) || this.hasTargets;
+    return true;
   }
 
   /**
@@ -288,7 +283,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
    */
   protected override meanDenominator(prepared: Loss.Prepared<SoftmaxExtra>): number {
     const sparse = prepared.extra!.sparse;
-    if (!sparse) return super.meanDenominator(prepared);
+    if (!sparse || !this.hasTargets) return super.meanDenominator(prepared);
     let total = 0;
     for (let r = 0; r < sparse.labels.length; r++) total += rowWeight(sparse, r);
     return total;
@@ -302,12 +297,7 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     const { layout, labels, sparse, denseWeights } = prepared.extra!;
     const loss = out.subarray(0, end - begin);
     const rows = classRows(prepared, normalizers, begin, end);
-    if (sparse) {
-      if (normalizers) logSoftmaxRows(rows.x, layout, begin, end, normalizers);
-      sparseTargetLosses(rows, sparse, loss);
-      return;
-    }
-    if (labels && normalizers && layout.inner === 1) {
+    if (labels && !this.hasTargets && normalizers && layout.inner === 1) {
       sparseSoftmaxCrossEntropyRows({
         ...contiguous(rows, normalizers),
         labels: labels.subarray(begin, end),
@@ -316,12 +306,11 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
       return;
     }
     if (normalizers) logSoftmaxRows(rows.x, layout, begin, end, normalizers);
-    // Sparse: ℓ = −log p_label; dense: ℓ = Σ_c −z_c · log p_c in class order (see crossEntropyTerm).
-    if (labels) {
-      for (let r = begin; r < end; r++)
-        loss[r - begin] = -logProbabilityAt(rows.x, normalizers, labelEntry(rows, r, labels), r);
+    if (sparse) {
+      sparseTargetLosses(rows, sparse, loss);
       return;
     }
+    // ℓ = Σ_c −z_c · log p_c in class order (see crossEntropyTerm).
     const z = denseWeights ?? prepared.arrays[1]!.data;
     denseTargetRowSums('crossEntropy', rows, z, loss);
   }
@@ -356,7 +345,8 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
       return;
     }
     const small = { x, classes, labels: labels!, scales, loss: sums, out };
-    if (sampleSize === classes && !sparse && sparseSoftmaxCrossEntropyGradientOfOneChunk(small)) return;
+    const plain = !this.hasTargets;
+    if (sampleSize === classes && plain && sparseSoftmaxCrossEntropyGradientOfOneChunk(small)) return;
     const perSample = sampleSize / classes;
     const rows = x.length / classes;
     // Working memory read by nothing after this call returns: from the loss's CallMemory and
@@ -373,8 +363,8 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
     // With options: the kernel for the label alone, then their fix-up (_softmax-one-pass-targets.ts).
     // Without: the kernel's entry that skips its checks (prepare validated the labels, and every
     // array here is sized from pred).
-    if (sparse) {
-      sparseTargetsOnePass({ memory, x, classes, sparse, total, rowScales, loss, out, normalizers });
+    if (!plain) {
+      sparseTargetsOnePass({ memory, x, classes, sparse: sparse!, total, rowScales, loss, out, normalizers });
     } else
       sparseSoftmaxCrossEntropyGradientOfCheckedRows({
         x,
@@ -393,20 +383,15 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   }
 
   // Every entry of pred and label belongs to one row, so one ℓ element: the gradients are assigned.
-  // Sparse: ∂ℓ/∂x = softmax(x) − onehot(label) (−onehot with fromLogits), the label's entry
-  // p − 1 as expm1(log p); dense: see denseSoftmaxGradient, and ∂ℓ/∂z_c = −log p_c.
+  // Sparse: ∂ℓ/∂x as sparseTargetGradient (softmax(x) − onehot(label) without options, the
+  // label's entry p − 1 as expm1(log p)); dense: see denseSoftmaxGradient, and ∂ℓ/∂z_c = −log p_c.
   protected backwardBlock(call: Loss.BackwardBlockCall<SoftmaxExtra, RowNormalizers | null>): void {
     const { prepared, state: normalizers, begin, end, dLoss, grads } = call;
     const [dPred, dLabel] = grads;
     const { layout, labels, sparse, denseWeights, total } = prepared.extra!;
     const rows = classRows(prepared, normalizers, begin, end);
-    const { x } = rows;
     const g = dLoss.subarray(0, end - begin);
-    if (sparse) {
-      if (dPred) sparseTargetGradient(rows, sparse, total, g, dPred);
-      return;
-    }
-    if (labels && normalizers && layout.inner === 1 && dPred && isFloatArray(dPred)) {
+    if (labels && !this.hasTargets && normalizers && layout.inner === 1 && dPred && isFloatArray(dPred)) {
       const out = dPred.subarray(begin * layout.size, end * layout.size);
       softmaxGradientRows({
         ...contiguous(rows, normalizers),
@@ -416,20 +401,10 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
       });
       return;
     }
-    if (labels && dPred) {
-      for (const run = new Runs(rows, true); normalizers && run.next(); ) {
-        const { step, jStep, last } = run;
-        for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep)
-          dPred[k] = g[j]! * Math.exp(logProbabilityAt(x, normalizers, k, r));
-      }
-      for (let r = begin; r < end; r++) {
-        const k = labelEntry(rows, r, labels);
-        dPred[k] = normalizers
-          ? g[r - begin]! * Math.expm1(logProbabilityAt(x, normalizers, k, r))
-          : -g[r - begin]!;
-      }
+    if (sparse) {
+      if (dPred) sparseTargetGradient(rows, sparse, total, g, dPred);
+      return;
     }
-    if (labels) return;
     const z = denseWeights ?? prepared.arrays[1]!.data;
     if (dPred) denseSoftmaxGradient(rows, { z, labelIndex: null }, dLoss, dPred);
     // ∂ℓ/∂z_c = −(1 − ε) · w_c · log p_c (−log p_c without options).
@@ -439,26 +414,17 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
       let c = step === 0 ? 0 : Math.floor(run.k / layout.inner) % layout.size;
       for (let k = run.k, r = run.r, j = run.j; k < last; k++, r += step, j += jStep, c += 1 - step) {
         const scale = denseWeights ? (1 - smoothing) * (classWeight ? classWeight[c]! : 1) : 1;
-        dLabel[k] = -g[j]! * scale * logProbabilityAt(x, normalizers, k, r);
+        dLabel[k] = -g[j]! * scale * logProbabilityAt(rows.x, normalizers, k, r);
       }
     }
   }
 
   twin(prepared: Loss.Prepared<SoftmaxExtra>): NDArray {
-    const { axis, labels } = prepared.extra!;
+    const { axis, sparse } = prepared.extra!;
     const pred = prepared.arrays[0]!;
     const logProbabilities = this.fromLogits ? pred : logSoftmax(pred, axis);
-    const { sparse } = prepared.extra!;
     if (sparse) return sparseTargetTwin(logProbabilities, sparse, axis, prepared.lossShape);
-    if (!this.sparseLabel && this.hasTargets)
-      return denseTargetTwin(logProbabilities, prepared.arrays[1]!, this.targets, axis);
-    if (labels) return neg(pick(logProbabilities, new NDArray(labels, prepared.lossShape), axis, true));
-    const label = prepared.arrays[1]!;
-    // A zero label on an impossible class is a mask (see crossEntropyTerm in kernels/dense-target.ts): replace that log p by 0
-    // before multiplying, so neither the value nor any gradient sees 0 · ∞.
-    const masked = mul(equal(label, 0), equal(logProbabilities, Number.NEGATIVE_INFINITY));
-    const safe = where(masked, 0, logProbabilities);
-    return neg(sum(mul(label, safe), axis, true));
+    return denseTargetTwin(logProbabilities, prepared.arrays[1]!, this.targets, axis);
   }
 }
 
@@ -476,12 +442,6 @@ function classRows(
   end: number,
 ) {
   return { x: prepared.arrays[0]!.data, layout: prepared.extra!.layout, normalizers, begin, end };
-}
-
-/** The offset in pred of the label's entry of row r. */
-function labelEntry({ layout: { size, inner } }: ClassRows, r: number, labels: Int32Array): number {
-  const o = Math.floor(r / inner);
-  return (o * size + labels[r]!) * inner + (r - o * inner);
 }
 
 /** Contiguous rows (the class axis last) of a block and their normalisers, as the kernels' views. */
