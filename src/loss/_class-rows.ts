@@ -17,6 +17,7 @@ import { normalizeAxis, sizeOf } from '../ndarray/shape.js';
 import { lossBatchAxis } from './_base/validation.js';
 import type { RowNormalizers } from '../kernels/_softmax-arguments.js';
 import { softmaxRowNormalizersFloat64 } from '../kernels/softmax.js';
+import type { CallMemory } from './_call-memory.js';
 
 export type { RowNormalizers };
 
@@ -67,6 +68,25 @@ export function allocateNormalizers(rows: number): RowNormalizers {
   // Halves of one buffer: a typed array of over 64 bytes costs a backing store (~1 µs) each.
   const both = new Float64Array(2 * rows);
   return { shift: both.subarray(0, rows), logSum: both.subarray(rows) };
+}
+
+/** The CallMemory kind of the normalisers of `rows` rows. */
+function normalizersKind(rows: number): string {
+  return `softmax-normalizers ${rows}`;
+}
+
+/**
+ * Normalisers for `rows` rows that one call keeps from its forward blocks to its backward ones
+ * (a loss's `createState`): those of a finished call from the loss's CallMemory, else new. Their
+ * contents are whatever that call left; the forward blocks fill them.
+ */
+export function takeNormalizers(memory: CallMemory, rows: number): RowNormalizers {
+  return (memory.takeFree(normalizersKind(rows)) as RowNormalizers | undefined) ?? allocateNormalizers(rows);
+}
+
+/** Gives a call's normalisers back (a loss's `releaseState`, once nothing reads them). */
+export function giveBackNormalizers(memory: CallMemory, normalizers: RowNormalizers | null): void {
+  if (normalizers) memory.giveBack(normalizersKind(normalizers.shift.length), normalizers);
 }
 
 // ---- log-softmax normalisers ---------------------------------------------------------------

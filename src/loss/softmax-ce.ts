@@ -27,7 +27,8 @@ import {
   totalWeight,
 } from './_softmax-targets.js';
 import {
-  allocateNormalizers,
+  giveBackNormalizers,
+  takeNormalizers,
   type ClassLayout,
   type ClassRows,
   checkPerClassLength,
@@ -254,14 +255,12 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
   protected override createState(prepared: Loss.Prepared<SoftmaxExtra>): RowNormalizers | null {
     if (this.fromLogits) return null;
     const { outer, inner } = prepared.extra!.layout;
-    const rows = outer * inner;
-    const free = this.callMemory.takeFree(normalizersKind(rows)) as RowNormalizers | undefined;
-    return free ?? allocateNormalizers(rows);
+    return takeNormalizers(this.callMemory, outer * inner);
   }
 
   /** Called once nothing reads the call's normalisers any more (see Loss.releaseState). */
   protected override releaseState(normalizers: RowNormalizers | null): void {
-    if (normalizers) this.callMemory.giveBack(normalizersKind(normalizers.shift.length), normalizers);
+    giveBackNormalizers(this.callMemory, normalizers);
   }
 
   /** Dense labels with options: the target weights prepare took for the call go back. */
@@ -429,11 +428,6 @@ export class SoftmaxCrossEntropyLoss extends Loss<SoftmaxExtra, RowNormalizers |
 }
 
 // ---- the rows of a block ---------------------------------------------------------------------
-
-/** The CallMemory kind of the normalisers of `rows` rows. */
-function normalizersKind(rows: number): string {
-  return `softmax-normalizers ${rows}`;
-}
 
 function classRows(
   prepared: Loss.Prepared<SoftmaxExtra>,

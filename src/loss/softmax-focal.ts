@@ -14,7 +14,8 @@ import {
   sparseFocalOnePass,
 } from './_softmax-focal-rows.js';
 import {
-  allocateNormalizers,
+  giveBackNormalizers,
+  takeNormalizers,
   type ClassLayout,
   type ClassRows,
   checkPerClassLength,
@@ -180,14 +181,12 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
   protected override createState(prepared: Loss.Prepared<FocalExtra>): RowNormalizers | null {
     if (this.fromLogits) return null;
     const { outer, inner } = prepared.extra!.layout;
-    const rows = outer * inner;
-    const free = this.callMemory.takeFree(normalizersKind(rows)) as RowNormalizers | undefined;
-    return free ?? allocateNormalizers(rows);
+    return takeNormalizers(this.callMemory, outer * inner);
   }
 
   /** Called once nothing reads the call's normalisers any more (see Loss.releaseState). */
   protected override releaseState(normalizers: RowNormalizers | null): void {
-    if (normalizers) this.callMemory.giveBack(normalizersKind(normalizers.shift.length), normalizers);
+    giveBackNormalizers(this.callMemory, normalizers);
   }
 
   /** Every gradient element is assigned, except sparse labels with `fromLogits` (one entry per row). */
@@ -317,11 +316,6 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     const safe = where(masked, 0, logP);
     return neg(sum(mul(mul(alpha, label), mul(modulation, safe)), axis, true));
   }
-}
-
-/** The CallMemory kind of the normalisers of `rows` rows. */
-function normalizersKind(rows: number): string {
-  return `softmax-focal-normalizers ${rows}`;
 }
 
 function classRows(
