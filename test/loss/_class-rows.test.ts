@@ -6,10 +6,13 @@ import {
   type ClassRows,
   classLayout,
   denseSoftmaxGradient,
+  giveBackNormalizers,
   logProbabilityAt,
   logSoftmaxRows,
   Runs,
+  takeNormalizers,
 } from '../../src/loss/_class-rows.js';
+import { CallMemory } from '../../src/loss/_call-memory.js';
 import { crossEntropyTerm } from '../../src/kernels/dense-target.js';
 
 /** The elements of every run as [k, r, j, log p]. */
@@ -140,4 +143,18 @@ test('logSoftmaxRows writes the normalisers of the rows [begin, end) only, on ei
       assert.ok(Math.abs(normalizers.shift[r]! + normalizers.logSum[r]! - logSumExp) < 1e-12);
     }
   }
+});
+
+test("takeNormalizers: a live call's normalisers are never handed out; given back, they serve the next call of that size", () => {
+  const memory = new CallMemory();
+  const first = takeNormalizers(memory, 3);
+  const second = takeNormalizers(memory, 3);
+  assert.notEqual(first.shift.buffer, second.shift.buffer);
+  assert.deepEqual([first.shift.length, first.logSum.length], [3, 3]);
+  giveBackNormalizers(memory, first);
+  giveBackNormalizers(memory, null);
+  // Another size is another kind: it does not take them.
+  assert.notEqual(takeNormalizers(memory, 4).shift.buffer, first.shift.buffer);
+  assert.equal(takeNormalizers(memory, 3), first);
+  assert.notEqual(takeNormalizers(memory, 3), first);
 });
