@@ -213,12 +213,15 @@ export function sparseTargetGradient(
       }
       const g = dLoss[j]!;
       const own = uniform * weightOf(classWeight, c);
+      const mass = (1 - smoothing) * weightOf(classWeight, y) + uniform * total;
+      // g · (M · p − w_c t_c), the difference first: an infinite g (sampleWeight) then keeps the
+      // sign of each entry where g · M · p − g · w_c t_c would be ∞ − ∞. With log-probabilities
+      // an entry of target 0 is 0, for any g (ℓ does not depend on it).
       dPred[k] = normalizers
-        ? g *
-            ((1 - smoothing) * weightOf(classWeight, y) + uniform * total) *
-            Math.exp(logProbabilityAt(x, normalizers, k, r)) -
-          g * own
-        : 0 - g * own; // +0, not −0, where the target is 0 (pred holds log-probabilities)
+        ? g * (mass * Math.exp(logProbabilityAt(x, normalizers, k, r)) - own)
+        : own === 0
+          ? 0
+          : -g * own;
     }
   }
   for (let r = begin; r < rows.end; r++) {

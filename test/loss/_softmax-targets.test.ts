@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { record } from '../../src/autograd/index.js';
 import { logSoftmax } from '../../src/ops/activation.js';
 import { NLLLoss } from '../../src/loss/nll.js';
 import { SoftmaxCrossEntropyLoss, type SoftmaxCrossEntropyLossOptions } from '../../src/loss/softmax-ce.js';
@@ -242,4 +243,29 @@ describe('SoftmaxCrossEntropyLoss options', () => {
     assert.equal(options.ignoreIndex, -100);
     assert.deepEqual(options.classWeight, [1, 2]);
   });
+});
+
+test('block rows with an infinite sampleWeight: ±Infinity by the sign of each entry, 0 where a log-probability target is 0, no NaN', () => {
+  // Class axis 0 (strided rows: the block path); column 0 weighs Infinity, column 1 weighs 1.
+  const values = [
+    [-1, -0.3],
+    [-2, -2],
+    [-0.5, -3],
+  ];
+  for (const fromLogits of [false, true])
+    for (const options of [{}, { classWeight: [1, 0, 1] }, { labelSmoothing: 0.1 }]) {
+      const x = array(values, { dtype: 'float64' });
+      x.attachGrad();
+      const loss = new SoftmaxCrossEntropyLoss({ axis: 0, fromLogits, ...options });
+      record(() => loss.forward(x, i32([0, 2]), array([Infinity, 1]))).backward();
+      const gradient = Array.from(x.grad!.data);
+      const where = `fromLogits ${fromLogits} ${JSON.stringify(options)}`;
+      // The label (row 0 of column 0) gets −Infinity; the other entries of column 0: +Infinity
+      // from logits (p_c above its target ε/C), 0 with log-probabilities unless ε > 0 (−Infinity).
+      assert.equal(gradient[0], -Infinity, where);
+      const smoothing = 'labelSmoothing' in options;
+      const others = fromLogits ? (smoothing ? -Infinity : 0) : Infinity;
+      assert.deepEqual([gradient[2], gradient[4]], [others, others], where);
+      for (const k of [1, 3, 5]) assert.ok(Number.isFinite(gradient[k]), `${where}: entry ${k}`);
+    }
 });
