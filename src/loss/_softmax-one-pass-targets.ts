@@ -11,7 +11,7 @@ import type { FloatArray } from '../kernels/index.js';
 import type { RowNormalizers, UniformTargetParts } from '../kernels/_softmax-arguments.js';
 import { softmaxRowNormalizersFloat64, sparseSoftmaxCrossEntropyGradientRows } from '../kernels/softmax.js';
 import type { CallMemory } from './_call-memory.js';
-import { type SparseTargets, weightOf } from './_softmax-targets.js';
+import { type SparseTargets, sparseTargetGradient, weightOf } from './_softmax-targets.js';
 
 /**
  * One call of the one-pass kernel on sparse labels with options, into `loss` (ℓ per row) and
@@ -47,6 +47,14 @@ export function sparseTargetsOnePass(args: {
     ...(uniformParts && { uniformParts }),
   });
   fixOnePass({ x, classes, sparse, total, sampleScales: rowScales, loss, out, uniformParts, scratch });
+  // A row whose scale is infinite or NaN (its sampleWeight): the kernel's s · M · p less
+  // s · (ε / C) · w_c is ∞ − ∞ there, so the block formula rewrites it, the difference first.
+  const layout = { outer: rows, size: classes, inner: 1 };
+  for (let r = 0; r < rows; r++) {
+    if (Number.isFinite(rowScales[r]!)) continue;
+    const row = { x, layout, normalizers, begin: r, end: r + 1 };
+    sparseTargetGradient(row, sparse, total, rowScales.subarray(r, r + 1), out);
+  }
   memory.giveBack(kind, scratch);
 }
 

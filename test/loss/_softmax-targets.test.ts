@@ -245,27 +245,33 @@ describe('SoftmaxCrossEntropyLoss options', () => {
   });
 });
 
-test('block rows with an infinite sampleWeight: ±Infinity by the sign of each entry, 0 where a log-probability target is 0, no NaN', () => {
-  // Class axis 0 (strided rows: the block path); column 0 weighs Infinity, column 1 weighs 1.
-  const values = [
+test('an infinite sampleWeight: ±Infinity by the sign of each entry, 0 where a log-probability target is 0, no NaN', () => {
+  // Class axis 0 (strided rows: the block path) or last (logits: the one-pass path); the first
+  // sample weighs Infinity, the second 1.
+  const columns = [
     [-1, -0.3],
     [-2, -2],
     [-0.5, -3],
   ];
-  for (const fromLogits of [false, true])
-    for (const options of [{}, { classWeight: [1, 0, 1] }, { labelSmoothing: 0.1 }]) {
-      const x = array(values, { dtype: 'float64' });
-      x.attachGrad();
-      const loss = new SoftmaxCrossEntropyLoss({ axis: 0, fromLogits, ...options });
-      record(() => loss.forward(x, i32([0, 2]), array([Infinity, 1]))).backward();
-      const gradient = Array.from(x.grad!.data);
-      const where = `fromLogits ${fromLogits} ${JSON.stringify(options)}`;
-      // The label (row 0 of column 0) gets −Infinity; the other entries of column 0: +Infinity
-      // from logits (p_c above its target ε/C), 0 with log-probabilities unless ε > 0 (−Infinity).
-      assert.equal(gradient[0], -Infinity, where);
-      const smoothing = 'labelSmoothing' in options;
-      const others = fromLogits ? (smoothing ? -Infinity : 0) : Infinity;
-      assert.deepEqual([gradient[2], gradient[4]], [others, others], where);
-      for (const k of [1, 3, 5]) assert.ok(Number.isFinite(gradient[k]), `${where}: entry ${k}`);
-    }
+  const rows = [columns.map((c) => c[0]!), columns.map((c) => c[1]!)];
+  for (const axis of [0, -1])
+    for (const fromLogits of [false, true])
+      for (const options of [{}, { classWeight: [1, 0, 1] }, { labelSmoothing: 0.1 }]) {
+        const x = array(axis === 0 ? columns : rows, { dtype: 'float64' });
+        x.attachGrad();
+        const loss = new SoftmaxCrossEntropyLoss({ axis, fromLogits, ...options });
+        const weight = axis === 0 ? array([Infinity, 1]) : array([[Infinity], [1]]);
+        record(() => loss.forward(x, i32([0, 2]), weight)).backward();
+        const gradient = Array.from(x.grad!.data);
+        const [label, otherA, otherB] = axis === 0 ? [0, 2, 4] : [0, 1, 2];
+        const finite = axis === 0 ? [1, 3, 5] : [3, 4, 5];
+        const where = `axis ${axis}, fromLogits ${fromLogits} ${JSON.stringify(options)}`;
+        // The label gets −Infinity; the first sample's other entries +Infinity from logits (p_c
+        // above its target ε/C), 0 with log-probabilities unless ε > 0 (−Infinity).
+        assert.equal(gradient[label], -Infinity, where);
+        const smoothing = 'labelSmoothing' in options;
+        const others = fromLogits ? (smoothing ? -Infinity : 0) : Infinity;
+        assert.deepEqual([gradient[otherA], gradient[otherB]], [others, others], where);
+        for (const k of finite) assert.ok(Number.isFinite(gradient[k]), `${where}: entry ${k}`);
+      }
 });
