@@ -64,18 +64,13 @@ export function checkCount(where: string, name: string, value: number): void {
   }
 }
 
-/** Whether two spans of views on the same buffer share a byte. */
-export function spansOverlap(
-  first: FloatArray,
-  firstOffset: number,
-  firstCount: number,
-  second: FloatArray,
-  secondOffset: number,
-  secondCount: number,
-): boolean {
-  const firstStart = first.byteOffset + firstOffset * first.BYTES_PER_ELEMENT;
-  const secondStart = second.byteOffset + secondOffset * second.BYTES_PER_ELEMENT;
-  const firstEnd = firstStart + firstCount * first.BYTES_PER_ELEMENT;
-  const secondEnd = secondStart + secondCount * second.BYTES_PER_ELEMENT;
-  return firstCount > 0 && secondCount > 0 && firstStart < secondEnd && secondStart < firstEnd;
+/** Whether two views share a byte of memory (the same buffer, overlapping byte ranges, neither empty). */
+export function viewsOverlap(first: ArrayBufferView, second: ArrayBufferView): boolean {
+  return (
+    first.buffer === second.buffer &&
+    first.byteLength > 0 &&
+    second.byteLength > 0 &&
+    first.byteOffset < second.byteOffset + second.byteLength &&
+    second.byteOffset < first.byteOffset + first.byteLength
+  );
 }

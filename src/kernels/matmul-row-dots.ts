@@ -48,25 +48,18 @@ function rowDotsLayout(rows: number, columns: number, inner: number): RowDotsLay
  * copied in once, A in blocks of rows, each block's dot products stored and copied out before
  * the next block comes in. False (nothing done) when the scratch cannot grow that far.
  */
-export function matmulRowDots(
-  wasm: Scratch | null,
-  args: MatmulArguments,
-  aOffset: number,
-  bOffset: number,
-  outOffset: number,
-): boolean {
+export function matmulRowDots(wasm: Scratch | null, args: MatmulArguments): boolean {
   const { a, b, out, rows, columns, inner } = args;
   const layout = rowDotsLayout(rows, columns, inner);
   const scratch = reserveScratch(wasm, layout.end - SCRATCH_BASE);
   if (!scratch) return false;
   const { f32, kernels } = scratch;
   const rowBytes = inner * 4;
-  f32.set(b.subarray(bOffset, bOffset + columns * inner), layout.b / 4);
-  if (args.bias) f32.set(args.bias.subarray(0, columns), layout.bias / 4);
+  f32.set(b, layout.b / 4);
+  if (args.bias) f32.set(args.bias, layout.bias / 4);
   for (let first = 0; first < rows; first += layout.blockRows) {
     const count = Math.min(layout.blockRows, rows - first);
-    const from = aOffset + first * inner;
-    f32.set(a.subarray(from, from + count * inner), layout.a / 4);
+    f32.set(a.subarray(first * inner, (first + count) * inner), layout.a / 4);
     (scratch.fused ?? kernels).matmulRowDots(
       layout.a,
       rowBytes,
@@ -80,7 +73,7 @@ export function matmulRowDots(
       args.bias ? layout.bias : 0,
     );
     const product = layout.product / 4;
-    out.set(f32.subarray(product, product + count * columns), outOffset + first * columns);
+    out.set(f32.subarray(product, product + count * columns), first * columns);
   }
   return true;
 }

@@ -36,9 +36,6 @@ const SHARE_ROWS = 8;
  */
 export function startProductShares(
   args: MatmulArguments,
-  aOffset: number,
-  bOffset: number,
-  outOffset: number,
 ): { mine: number; pending: { finish(): void } } | null {
   const pool = kernelThreadPool();
   const { a, b, out, rows, columns, inner } = args;
@@ -50,15 +47,14 @@ export function startProductShares(
   const bounds = Array.from({ length: shares + 1 }, (_, i) =>
     i === shares ? rows : 4 * Math.round((rows * i) / shares / 4),
   );
-  const wholeB = b.subarray(bOffset, bOffset + inner * columns);
   const jobs: ProductJob[] = [];
   for (let s = 1; s < shares; s++) {
     const begin = bounds[s]!;
     const end = bounds[s + 1]!;
     jobs.push({
-      a: a.subarray(aOffset + begin * inner, aOffset + end * inner),
-      b: wholeB,
-      out: out.subarray(outOffset + begin * columns, outOffset + end * columns),
+      a: a.subarray(begin * inner, end * inner),
+      b,
+      out: out.subarray(begin * columns, end * columns),
       bias: args.bias ?? null,
       rows: end - begin,
       columns,

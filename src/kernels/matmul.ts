@@ -1,7 +1,7 @@
 /**
  * Matrix product for Dense layers and `nd.dot`: `out = op(A) · op(B)` with op(A) rows × inner and
  * op(B) inner × columns, each operand optionally transposed (stored the other way round), all
- * row-major and contiguous from their offsets.
+ * row-major views of exactly their size (`subarray` for a matrix inside a larger array).
  *
  * On the wasm backend (matmul.wat, its packers in matmul-packing.wat, how the tiles read each
  * operand in matmul-readings.ts): each operand is copied into scratch memory once; register
@@ -33,23 +33,20 @@
  * @module
  */
 import { ValueError } from '../ndarray/errors.js';
-import { checkCount, checkSpan, type FloatArray, spansOverlap } from './_spans.js';
+import { checkCount, checkLength, type FloatArray, viewsOverlap } from './_spans.js';
 import { columnRuns, type Reading, readingsOfA } from './matmul-readings.js';
 import { matmulRowDots, ROW_DOTS_COLUMNS } from './matmul-row-dots.js';
 import { startProductShares } from './matmul-shares.js';
 import { regionBytes, reserveScratch, SCRATCH_BASE, type Scratch, wasmScratch } from './runtime.js';
 
-/** The operands and shape of one product; offsets default to 0, transpositions to false. */
+/** The operands and shape of one product (views of exactly their size); transpositions default to false. */
 export interface MatmulArguments {
   /** rows × inner, row-major (inner × rows when `transposeA`). */
   readonly a: FloatArray;
-  readonly aOffset?: number;
   /** inner × columns, row-major (columns × inner when `transposeB`). */
   readonly b: FloatArray;
-  readonly bOffset?: number;
   /** rows × columns, row-major, assigned (never read); must not overlap a or b. */
   readonly out: FloatArray;
-  readonly outOffset?: number;
   readonly rows: number;
   readonly columns: number;
   readonly inner: number;
@@ -67,52 +64,44 @@ export interface MatmulArguments {
   readonly accumulation?: 'float32' | 'float64';
 }
 
-/** `out[outOffset + i·columns + j] = Σ_k op(A)(i, k) · op(B)(k, j)`, assigned. */
+/** `out[i·columns + j] = Σ_k op(A)(i, k) · op(B)(k, j)`, assigned. */
 export function matmul(args: MatmulArguments): void {
   const { a, b, out, rows, columns, inner } = args;
-  const aOffset = args.aOffset ?? 0;
-  const bOffset = args.bOffset ?? 0;
-  const outOffset = args.outOffset ?? 0;
   const where = 'matmul';
   checkCount(where, 'rows', rows);
   checkCount(where, 'columns', columns);
   checkCount(where, 'inner', inner);
-  checkSpan(where, 'a', a, aOffset, rows * inner);
-  checkSpan(where, 'b', b, bOffset, inner * columns);
-  checkSpan(where, 'out', out, outOffset, rows * columns);
+  checkLength(where, 'a', a, rows * inner);
+  checkLength(where, 'b', b, inner * columns);
+  checkLength(where, 'out', out, rows * columns);
   const bias = args.bias;
-  if (bias) checkSpan(where, 'bias', bias, 0, columns);
-  if (
-    (a.buffer === out.buffer && spansOverlap(a, aOffset, rows * inner, out, outOffset, rows * columns)) ||
-    (b.buffer === out.buffer && spansOverlap(b, bOffset, inner * columns, out, outOffset, rows * columns))
-  ) {
+  if (bias) checkLength(where, 'bias', bias, columns);
+  if (viewsOverlap(a, out) || viewsOverlap(b, out))
     throw new ValueError(`${where}: out must not overlap a or b`);
-  }
-  if (bias && bias.buffer === out.buffer && spansOverlap(bias, 0, columns, out, outOffset, rows * columns)) {
-    throw new ValueError(`${where}: out must not overlap bias`);
-  }
+  if (bias && viewsOverlap(bias, out)) throw new ValueError(`${where}: out must not overlap bias`);
   if (rows === 0 || columns === 0) return;
   if (inner === 0) {
-    out.fill(0, outOffset, outOffset + rows * columns);
-    if (bias) addBiasRows(out, outOffset, bias, rows, columns);
+    out.fill(0);
+    if (bias) addBiasRows(out, bias, rows, columns);
     return;
   }
   // With kernel threads (gloss-ml/node's useKernelThreads), a large product's later rows run on
   // other threads, with the same bits (matmul-shares.ts).
-  const shares = startProductShares(args, aOffset, bOffset, outOffset);
+  const shares = startProductShares(args);
   if (!shares) {
-    multiply(args, aOffset, bOffset, outOffset);
+    multiply(args);
     return;
   }
   try {
-    multiply({ ...args, rows: shares.mine }, aOffset, bOffset, outOffset);
+    const mine = shares.mine;
+    multiply({ ...args, rows: mine, a: a.subarray(0, mine * inner), out: out.subarray(0, mine * columns) });
   } finally {
     shares.pending.finish();
   }
 }
 
 /** {@link matmul} on checked arguments, on this thread. */
-function multiply(args: MatmulArguments, aOffset: number, bOffset: number, outOffset: number): void {
+function multiply(args: MatmulArguments): void {
   const { a, b, out, rows, columns, inner, bias } = args;
   const double =
     args.accumulation === 'float64' ||
@@ -120,7 +109,7 @@ function multiply(args: MatmulArguments, aOffset: number, bOffset: number, outOf
   const wasm = wasmScratch();
   const float32Bias = !bias || bias instanceof Float32Array;
   if (!double && float32Bias && args.transposeB && !args.transposeA && columns <= ROW_DOTS_COLUMNS) {
-    if (matmulRowDots(wasm, args, aOffset, bOffset, outOffset)) return;
+    if (matmulRowDots(wasm, args)) return;
   }
   // With fused multiply-adds, a row-major A of up to 8 MiB is packed too: the tiles' loop over
   // packed panels is shorter (matmul.wat), which pays there (~5% at n = 256-1024) and not for a
@@ -129,28 +118,22 @@ function multiply(args: MatmulArguments, aOffset: number, bOffset: number, outOf
   const packA = args.transposeA === true ? 'transposed' : packRows ? 'rows' : 'ragged';
   const layout = scratchLayout(rows, columns, inner, double ? 8 : 4, packA, args.transposeB ?? false);
   const scratch = reserveScratch(wasm, layout.end - SCRATCH_BASE);
-  if (scratch) matmulWasm(scratch, layout, args, aOffset, bOffset, outOffset);
-  else matmulJs(args, aOffset, bOffset, outOffset);
-  if (bias) addBiasRows(out, outOffset, bias, rows, columns);
+  if (scratch) matmulWasm(scratch, layout, args);
+  else matmulJs(args);
+  if (bias) addBiasRows(out, bias, rows, columns);
 }
 
 /**
  * out[i, j] += bias[j]: a function of its own, so that its element accesses see only float
  * arrays (inline in a caller that saw every dtype, the loop ran several times slower).
  */
-function addBiasRows(
-  out: FloatArray,
-  outOffset: number,
-  bias: FloatArray,
-  rows: number,
-  columns: number,
-): void {
-  for (let i = 0, at = outOffset; i < rows; i++, at += columns) {
+function addBiasRows(out: FloatArray, bias: FloatArray, rows: number, columns: number): void {
+  for (let i = 0, at = 0; i < rows; i++, at += columns) {
     for (let j = 0; j < columns; j++) out[at + j]! += bias[j]!;
   }
 }
 
-function matmulJs(args: MatmulArguments, aOffset: number, bOffset: number, outOffset: number): void {
+function matmulJs(args: MatmulArguments): void {
   const { a, b, out, rows, columns, inner } = args;
   const aRow = args.transposeA ? 1 : inner;
   const aColumn = args.transposeA ? rows : 1;
@@ -159,9 +142,8 @@ function matmulJs(args: MatmulArguments, aOffset: number, bOffset: number, outOf
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < columns; j++) {
       let sum = 0;
-      for (let k = 0; k < inner; k++)
-        sum += a[aOffset + i * aRow + k * aColumn]! * b[bOffset + k * bRow + j * bColumn]!;
-      out[outOffset + i * columns + j] = sum;
+      for (let k = 0; k < inner; k++) sum += a[i * aRow + k * aColumn]! * b[k * bRow + j * bColumn]!;
+      out[i * columns + j] = sum;
     }
   }
 }
@@ -279,14 +261,7 @@ function scratchLayout(
   };
 }
 
-function matmulWasm(
-  scratch: Scratch,
-  layout: MatmulLayout,
-  args: MatmulArguments,
-  aOffset: number,
-  bOffset: number,
-  outOffset: number,
-): void {
+function matmulWasm(scratch: Scratch, layout: MatmulLayout, args: MatmulArguments): void {
   const { a, b, out, rows, columns, inner } = args;
   const { bytes, stagedA, stagedB, product, edge } = layout;
   const { kernels } = scratch;
@@ -294,11 +269,11 @@ function matmulWasm(
   // One copy of each operand (float32 operands of a float64 product widen here).
   // B first (packed now where it is packed whole), then A: what the tiles read is what went
   // through the caches last.
-  if (!layout.streamB) copyIn(scratch, bytes, b, bOffset, inner * columns, stagedB);
+  if (!layout.streamB) copyIn(scratch, bytes, b, stagedB);
   const wholeRuns = layout.streamB
     ? null
     : columnRuns(kernels, layout, columns, inner, args.transposeB ?? false);
-  copyIn(scratch, bytes, a, aOffset, rows * inner, stagedA);
+  copyIn(scratch, bytes, a, stagedA);
   const { pieceLength } = layout;
   const columnBlock = Math.max(1, Math.floor(COLUMN_BLOCK_BYTES / (pieceLength * bytes * layout.panel)));
   const rowBlocks: { reading: Reading; first: number; count: number }[] = [];
@@ -330,8 +305,7 @@ function matmulWasm(
     // A streamed B: this piece's rows copied in, its runs starting at the piece.
     let runStart = start;
     if (!runs) {
-      const from = bOffset + start * columns;
-      copyIn(scratch, bytes, b, from, length * columns, stagedB);
+      copyIn(scratch, bytes, b.subarray(start * columns, (start + length) * columns), stagedB);
       runs = columnRuns(kernels, layout, columns, length, false);
       runStart = 0;
     }
@@ -365,30 +339,23 @@ function matmulWasm(
   if (bytes === 8 && out instanceof Float32Array) {
     // A float64 product into float32: rounded in place in scratch, then a plain copy.
     kernels.narrowFloat64(product, product, rows * columns);
-    out.set(scratch.f32.subarray(product / 4, product / 4 + rows * columns), outOffset);
+    out.set(scratch.f32.subarray(product / 4, product / 4 + rows * columns));
   } else {
-    out.set(view.subarray(product / bytes, product / bytes + rows * columns), outOffset);
+    out.set(view.subarray(product / bytes, product / bytes + rows * columns));
   }
 }
 
 /**
- * Copies `count` elements of `source` from `offset` to byte `at` of scratch, as elements of
- * `bytes` bytes: float32 operands of a float64 product are copied as they are into the upper half
- * of their region, then widened in place (faster than a converting typed-array copy).
+ * Copies `source` to byte `at` of scratch, as elements of `bytes` bytes: float32 operands of a
+ * float64 product are copied as they are into the upper half of their region, then widened in
+ * place (faster than a converting typed-array copy).
  */
-function copyIn(
-  scratch: Scratch,
-  bytes: 4 | 8,
-  source: FloatArray,
-  offset: number,
-  count: number,
-  at: number,
-): void {
+function copyIn(scratch: Scratch, bytes: 4 | 8, source: FloatArray, at: number): void {
   if (bytes === 8 && source instanceof Float32Array) {
-    const upper = at + 4 * count;
-    scratch.f32.set(source.subarray(offset, offset + count), upper / 4);
-    scratch.kernels.widenFloat32(upper, at, count);
+    const upper = at + 4 * source.length;
+    scratch.f32.set(source, upper / 4);
+    scratch.kernels.widenFloat32(upper, at, source.length);
     return;
   }
-  (bytes === 4 ? scratch.f32 : scratch.f64).set(source.subarray(offset, offset + count), at / bytes);
+  (bytes === 4 ? scratch.f32 : scratch.f64).set(source, at / bytes);
 }

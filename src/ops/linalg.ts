@@ -182,13 +182,12 @@ const matmulOp = defineOp({
     const bData = b!.data;
     if (isFloatArray(aData) && isFloatArray(bData) && useKernel(out.data)) {
       for (let t = 0; t < count; t++) {
+        const aAt = indexA[t]! * m * k;
+        const bAt = indexB[t]! * k * n;
         matmulKernel({
-          a: aData,
-          aOffset: indexA[t]! * m * k,
-          b: bData,
-          bOffset: indexB[t]! * k * n,
-          out: out.data,
-          outOffset: t * m * n,
+          a: aData.subarray(aAt, aAt + m * k),
+          b: bData.subarray(bAt, bAt + k * n),
+          out: (out.data as FloatArray).subarray(t * m * n, (t + 1) * m * n),
           rows: m,
           columns: n,
           inner: k,

@@ -73,12 +73,9 @@ function both(c: Case, pool: KernelThreadPool | null) {
       c.double ? new Float64Array(offset + c.rows * c.columns) : new Float32Array(offset + c.rows * c.columns)
     ).fill(Number.NaN);
     const args: MatmulArguments = {
-      a,
-      b,
-      out,
-      aOffset: offset,
-      bOffset: offset,
-      outOffset: offset,
+      a: a.subarray(offset),
+      b: b.subarray(offset),
+      out: out.subarray(offset),
       rows: c.rows,
       columns: c.columns,
       inner: c.inner,

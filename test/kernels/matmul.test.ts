@@ -55,8 +55,9 @@ describe('matmul', () => {
           const a = random(m * k, m * 7 + k);
           const b = random(k * n, n * 13 + k);
           const out = new Float32Array(m * n + 2).fill(99);
-          matmul({ a, b, out, outOffset: 1, rows: m, columns: n, inner: k, transposeA: ta, transposeB: tb });
-          assert.equal(out[0], 99, 'nothing before outOffset is written');
+          const view = out.subarray(1, 1 + m * n);
+          matmul({ a, b, out: view, rows: m, columns: n, inner: k, transposeA: ta, transposeB: tb });
+          assert.equal(out[0], 99, 'nothing before the view is written');
           assert.equal(out[m * n + 1], 99, 'nothing after the product is written');
           const want = reference(a, b, m, n, k, ta, tb);
           // Float32 sums of k products of numbers in [−1, 1]: error ≲ k · 2^−24 · (typical size).
@@ -110,7 +111,8 @@ describe('matmul', () => {
           const transposeB = tb;
           if (precision === 'float32') {
             const out = new Float32Array(m * n + 2).fill(99);
-            matmul({ a, b, out, outOffset: 1, rows: m, columns: n, inner: k, transposeA, transposeB });
+            const view = out.subarray(1, 1 + m * n);
+            matmul({ a, b, out: view, rows: m, columns: n, inner: k, transposeA, transposeB });
             assert.equal(out[0], 99);
             assert.equal(out[m * n + 1], 99);
             // Float32 sums of k products in [−1, 1]: |error| ≤ k · 2^−24 · Σ|a·b| ≤ k² · 2^−24; the
@@ -189,18 +191,19 @@ describe('matmul', () => {
     setKernelBackend('auto');
   });
 
-  it('offsets into the operands, an empty inner dimension, and empty products', () => {
+  it('views into larger arrays, an empty inner dimension, and empty products', () => {
     setKernelBackend('wasm');
     const a = random(3 + 6, 1);
     const b = random(2 + 6, 2);
     const out = new Float32Array(4);
-    matmul({ a, aOffset: 3, b, bOffset: 2, out, rows: 2, columns: 2, inner: 3 });
+    matmul({ a: a.subarray(3), b: b.subarray(2), out, rows: 2, columns: 2, inner: 3 });
     const want = reference(a.subarray(3), b.subarray(2), 2, 2, 3, false, false);
     for (let i = 0; i < 4; i++) assert.ok(Math.abs(out[i]! - want[i]!) < 1e-6);
     out.fill(5);
-    matmul({ a, b, out, rows: 2, columns: 2, inner: 0 });
+    const empty = new Float32Array(0);
+    matmul({ a: empty, b: empty, out, rows: 2, columns: 2, inner: 0 });
     assert.deepEqual([...out], [0, 0, 0, 0], 'a sum over nothing is 0');
-    matmul({ a, b, out, rows: 0, columns: 2, inner: 3 }); // no rows: nothing to do
+    matmul({ a: empty, b: b.subarray(2), out: empty, rows: 0, columns: 2, inner: 3 }); // no rows: nothing to do
     setKernelBackend('auto');
   });
 
@@ -325,7 +328,7 @@ describe('matmul', () => {
     assert.throws(
       () =>
         matmul({ a, b, out: new Float32Array(4), bias: new Float32Array(1), rows: 2, columns: 2, inner: 2 }),
-      /bias needs elements \[0, 2\)/,
+      /matmul: bias must have 2 elements, got 1/,
     );
     assert.throws(
       () =>
@@ -345,12 +348,32 @@ describe('matmul', () => {
   it('rejects an output that overlaps an operand and short arrays', () => {
     const a = new Float32Array(8);
     assert.throws(
-      () => matmul({ a, b: new Float32Array(4), out: a, outOffset: 2, rows: 2, columns: 2, inner: 2 }),
+      () =>
+        matmul({
+          a: a.subarray(0, 4),
+          b: new Float32Array(4),
+          out: a.subarray(2, 6),
+          rows: 2,
+          columns: 2,
+          inner: 2,
+        }),
       /out must not overlap a or b/,
     );
     assert.throws(
-      () => matmul({ a, b: new Float32Array(3), out: new Float32Array(4), rows: 2, columns: 2, inner: 2 }),
-      /b needs elements \[0, 4\)/,
+      () =>
+        matmul({
+          a: a.subarray(0, 4),
+          b: new Float32Array(3),
+          out: new Float32Array(4),
+          rows: 2,
+          columns: 2,
+          inner: 2,
+        }),
+      /matmul: b must have 4 elements, got 3/,
+    );
+    assert.throws(
+      () => matmul({ a, b: new Float32Array(4), out: new Float32Array(4), rows: 2, columns: 2, inner: 2 }),
+      /matmul: a must have 4 elements, got 8/,
     );
   });
 });
@@ -368,18 +391,15 @@ describe('matmul: rows of A against rows of a transposed B', () => {
     [61, 2, 2049],
     [4, 15, 4],
   ] as const) {
-    it(`wasm: [${m}×${k}]·[${n}×${k}]ᵀ with offsets against float64`, () => {
+    it(`wasm: [${m}×${k}]·[${n}×${k}]ᵀ on views into larger arrays, against float64`, () => {
       setKernelBackend('wasm');
       const a = random(m * k + 3, m * 5 + k);
       const b = random(n * k + 2, n * 11 + k);
       const out = new Float32Array(m * n + 2).fill(99);
       matmul({
-        a,
-        aOffset: 3,
-        b,
-        bOffset: 2,
-        out,
-        outOffset: 1,
+        a: a.subarray(3),
+        b: b.subarray(2),
+        out: out.subarray(1, 1 + m * n),
         rows: m,
         columns: n,
         inner: k,
