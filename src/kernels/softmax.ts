@@ -19,7 +19,7 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { scaleFitsFloat32, scalesFitFloat32 } from './_scales.js';
-import { checkCount, checkLength, type FloatArray } from './_spans.js';
+import { checkCount, checkLength, type FloatArray, viewsOverlap } from './_spans.js';
 import { arenaScratch, reserveScratch, type Scratch, wasmScratch } from './runtime.js';
 import { float64Normalizers, referenceNormalizers, scaledExponentials } from './softmax-float64.js';
 import { scaledSoftmax, scaleOf } from './softmax-scaled.js';
@@ -263,11 +263,7 @@ function check(where: string, rows: number, args: Arguments): void {
 
 /** Throws unless `out` and `x` are disjoint memory (the label entries and non-finite rows re-read x). */
 function checkApart(where: string, x: TypedArray, out: TypedArray): void {
-  if (
-    out.buffer === x.buffer &&
-    out.byteOffset < x.byteOffset + x.byteLength &&
-    x.byteOffset < out.byteOffset + out.byteLength
-  )
+  if (viewsOverlap(out, x))
     throw new ValueError(
       `${where}: out must not overlap x (the label entries and non-finite rows re-read x)`,
     );
