@@ -27,9 +27,10 @@ export interface BlockRun {
 
 /**
  * Runs one call of `kernel` on `inputs`: each sample's loss into `out`, d(Σ out)/d pred into
- * `gradient`. With M = ℓ elements per sample, w a sample's weight in pred's type (the class
- * converts sampleWeight to it) and s = weight / M (1 / M without weight), as the pipeline:
- * out = (Σ ℓ · w) / M or · s, rounded to pred's type; dℓ = 1 · s · w.
+ * `gradient`. With M = ℓ elements per sample, w a sample's weight as given (a float64 number,
+ * as the class reads a float64 sampleWeight: it does not round one to pred's type) and
+ * s = weight / M (1 / M without weight), as the pipeline: out = (Σ ℓ · w) / M or · s, rounded to
+ * pred's type; dℓ = 1 · s · w.
  */
 export function runBlocks<Extra, State>(
   kernel: BlockKernel<Extra, State>,
@@ -43,7 +44,7 @@ export function runBlocks<Extra, State>(
   const count = batch === 0 ? 0 : total / batch;
   const layout = { inner: count, batch, count };
   const single = gradient instanceof Float32Array;
-  const weights = sampleWeight ? kernel.memory.takeArray(single ? 'float32' : 'float64', batch) : null;
+  const weights = sampleWeight ? kernel.memory.takeArray('float64', batch) : null;
   if (weights && sampleWeight) for (let n = 0; n < batch; n++) weights[n] = sampleWeight[n]!;
   // The pipeline's working memory: per-sample totals, a block of ℓ (or dℓ), sample indices.
   const blockLength = Math.min(total, BLOCK_SIZE);

@@ -26,7 +26,10 @@ export type FloatArray = Float32Array | Float64Array;
  * outputs, all owned by the caller. The samples are the entries of `loss`.
  */
 export interface KernelOutputs<T extends FloatArray> {
-  /** Optional weight per sample (`loss.length` entries), as the class's 1-D `sampleWeight`. */
+  /**
+   * Optional weight per sample (`loss.length` entries), as the class's 1-D `sampleWeight`: the
+   * numbers as given, not rounded to pred's type (the class given a Float64Array sampleWeight).
+   */
   readonly sampleWeight?: ArrayLike<number> | null;
   /**
    * Output, one entry per sample: each sample's loss as the class's `forward` gives it (the mean

@@ -38,8 +38,8 @@ export function classPath(
   const all: (NDArray | null)[] = [variable, ...inputs];
   if (sampleWeight) {
     while (all.length < loss.sampleWeightIndex) all.push(null);
-    const weights = pred instanceof Float32Array ? Float32Array.from(sampleWeight) : sampleWeight;
-    all[loss.sampleWeightIndex] = new NDArray(weights, [sampleWeight.length]);
+    // float64, as the kernels read the numbers they are given (not rounded to pred's type)
+    all[loss.sampleWeightIndex] = new NDArray(sampleWeight, [sampleWeight.length]);
   }
   const out = record(() => loss.forward(...all));
   out.backward();
