@@ -1,0 +1,236 @@
+/**
+ * Seeded fuzz test of gloss-ml/kernels (src/typed/): every valid fuzz case of a loss with a
+ * typed-array kernel that the kernel's layout can express (batch first, one weight per sample,
+ * labels of pred's type or int32 class indices, the per-sample reduction) runs through the kernel
+ * and through the class (`record(() => loss.forward(…))`, `backward()`), on both kernel backends.
+ * The kernel promises the class's numbers bit for bit (the same hooks run), so the per-sample
+ * losses and pred's gradient must be the same bits, NaN for NaN, +0 and −0 alike. The cases are
+ * the loss fuzz test's own (test/fuzz/generators/, the same seeds), perturbations included: NaN,
+ * ±Infinity, ±3.4e38 and subnormal inputs, extreme sample weights.
+ *
+ * Reproduce one case: GLOSS_FUZZ_CASE=<LossName>:<seed> node scripts/run-tests.mjs test/fuzz
+ * Other streams:      GLOSS_FUZZ_SEED=<n> (base seed), GLOSS_FUZZ_CASES=<n> (cases per loss).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { record } from '../../src/autograd/index.js';
+import { setKernelBackend } from '../../src/kernels/index.js';
+import type { Loss } from '../../src/loss/_base/index.js';
+import { ALL_LOSSES } from '../../src/loss/index.js';
+import type { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
+import { NDArray } from '../../src/ndarray/ndarray.js';
+import { type FloatArray, lossKernel, softmaxCEKernel } from '../../src/typed/index.js';
+import { build, describeCase } from './_compare.js';
+import { type FuzzCase, type InputSpec, makeCase } from './generators/index.js';
+
+const BASE_SEED = Number(process.env.GLOSS_FUZZ_SEED ?? 20261206);
+const CASES_PER_LOSS = Number(process.env.GLOSS_FUZZ_CASES ?? 150);
+const ONLY = process.env.GLOSS_FUZZ_CASE?.split(':');
+
+/** The loss fuzz test's seeds (test/fuzz/losses.test.ts), so that a case reproduces in both. */
+const caseSeed = (lossIndex: number, i: number): number => BASE_SEED * 1_000_000 + lossIndex * 50_000 + i;
+
+/** The losses gloss-ml/kernels has a kernel for (CTC's takes lengths, and has its own tests). */
+const TYPED = [
+  'L1Loss',
+  'L2Loss',
+  'HuberLoss',
+  'SigmoidBinaryCrossEntropyLoss',
+  'LogisticLoss',
+  'TripletLoss',
+  'SoftmaxCrossEntropyLoss',
+] as const;
+
+/** One call's inputs in the kernel's terms, or the reason the kernel's layout cannot express the case. */
+type Call =
+  | {
+      readonly pred: NDArray;
+      readonly others: readonly NDArray[];
+      readonly sampleWeight: NDArray | null;
+      readonly label: FloatArray | Int32Array;
+      readonly negative: FloatArray | null;
+    }
+  | string;
+
+/** The case's call for the typed kernel (see the module comment), built from the case's inputs. */
+function callOf(c: FuzzCase, loss: Loss): Call {
+  if (c.expected) return 'an error case';
+  if (c.batch === 0) return 'no samples';
+  const reduction = (c.options as { reduction?: string }).reduction;
+  if (reduction !== undefined && reduction !== 'perSample') return 'another reduction';
+  if (loss.batchAxis !== 0) return 'batchAxis not 0';
+  if ((loss as SigmoidBinaryCrossEntropyLoss).fromSigmoid) return 'fromSigmoid';
+  const specs = c.inputs;
+  if (specs.some((s) => s && (s.raw !== undefined || s.scalar))) return 'an input that is not an array';
+  const [predSpec, labelSpec, third] = specs;
+  if (!predSpec || predSpec.dtype === 'int32' || predSpec.shape.length === 0) return 'pred not a float array';
+  if (predSpec.shape[0] !== c.batch) return 'pred not batch first';
+  const weightIndex = loss.sampleWeightIndex;
+  const rest = specs.filter((s, i) => s && i > 2 && i !== weightIndex);
+  if (rest.length > 0) return `an input the kernel has not (${rest[0]!.name})`;
+  const weightSpec = specs[weightIndex] ?? null;
+  if (weightSpec && !perSample(weightSpec, c.batch)) return 'a sampleWeight not one per sample';
+  const triplet = c.lossName === 'TripletLoss';
+  if (!triplet && specs[2] && weightIndex !== 2) return 'a third input';
+  const arrays = build(specs) as (NDArray | null)[];
+  const pred = arrays[0]!;
+  const label = arrays[1];
+  if (!labelSpec || !label) return 'no label';
+  const sparse = c.lossName === 'SoftmaxCrossEntropyLoss' && (c.options.sparseLabel ?? true) === true;
+  let labelData: FloatArray | Int32Array;
+  if (c.lossName === 'SoftmaxCrossEntropyLoss' && pred.ndim < 2) return 'SoftmaxCE pred of rank < 2';
+  if (sparse) {
+    const values = label.data;
+    if (!Array.from(values).every((v) => Number.isInteger(v))) return 'class labels that are not integers';
+    labelData = values instanceof Int32Array ? values : Int32Array.from(values);
+  } else {
+    if (labelSpec.dtype !== predSpec.dtype || label.size !== pred.size)
+      return "a label not of pred's type and size";
+    labelData = label.data as FloatArray;
+  }
+  let negative: FloatArray | null = null;
+  if (triplet) {
+    const n = arrays[2];
+    if (!third || !n || third.dtype !== predSpec.dtype || n.size !== pred.size)
+      return 'a negative unlike pred';
+    negative = n.data as FloatArray;
+  }
+  const others = arrays.slice(1, triplet ? 3 : 2) as NDArray[];
+  return { pred, others, sampleWeight: weightSpec ? arrays[weightIndex]! : null, label: labelData, negative };
+}
+
+/** Whether a sampleWeight spec holds one value per sample (the kernels' 1-D sampleWeight). */
+function perSample(spec: InputSpec, batch: number): boolean {
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  return spec.layout !== null && spec.layout.inner === 1 && spec.layout.batch === batch && size === batch;
+}
+
+/** Bit for bit, NaN for NaN, +0 and −0 alike (the kernel's note in test/typed/_compare.ts). */
+function firstDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return 0;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!;
+    const b = expected[i]!;
+    if (!(Object.is(a, b) || (a === 0 && b === 0))) return i;
+  }
+  return -1;
+}
+
+/** Runs one case both ways on one backend; returns a failure message or null. */
+function checkCase(c: FuzzCase, backend: 'js' | 'wasm'): string | null {
+  setKernelBackend(backend);
+  const make = ALL_LOSSES[c.lossName as keyof typeof ALL_LOSSES] as unknown as new (o: object) => Loss;
+  const loss = new make(c.options);
+  const call = callOf(c, loss);
+  if (typeof call === 'string') return null;
+  const { pred, others, sampleWeight } = call;
+  // The class.
+  const variable = new NDArray(pred.data.slice(), pred.shape).attachGrad();
+  const all: (NDArray | null)[] = [variable, ...others];
+  if (sampleWeight) {
+    while (all.length < loss.sampleWeightIndex) all.push(null);
+    all[loss.sampleWeightIndex] = sampleWeight;
+  }
+  let expected: { loss: ArrayLike<number>; gradient: ArrayLike<number> } | Error;
+  try {
+    const out = record(() => loss.forward(...all));
+    out.backward();
+    expected = { loss: out.data, gradient: variable.grad!.data };
+  } catch (error) {
+    expected = error as Error;
+  }
+  // The kernel, on a loss object of its own (its memory is not the class's).
+  const data = pred.data as FloatArray;
+  const Type = data instanceof Float32Array ? Float32Array : Float64Array;
+  const lossOut = new Type(c.batch);
+  const gradient = new Type(data.length);
+  const weights = sampleWeight ? Array.from(sampleWeight.data) : null;
+  try {
+    if (c.lossName === 'SoftmaxCrossEntropyLoss') {
+      softmaxCEKernel(c.options)({
+        pred: data,
+        predShape: pred.shape,
+        label: call.label,
+        sampleWeight: weights,
+        loss: lossOut,
+        gradient,
+      });
+    } else {
+      lossKernel(new make(c.options))({
+        pred: data,
+        label: call.label as FloatArray,
+        ...(call.negative ? { negative: call.negative } : {}),
+        sampleWeight: weights,
+        loss: lossOut,
+        gradient,
+      });
+    }
+  } catch (error) {
+    if (expected instanceof Error) return null; // both refuse the call
+    return `[${backend}] the kernel threw where the class did not: ${(error as Error).message}`;
+  }
+  if (expected instanceof Error)
+    return `[${backend}] the class threw where the kernel did not: ${expected.message}`;
+  const lossAt = firstDifference(lossOut, expected.loss);
+  if (lossAt >= 0)
+    return `[${backend}] loss[${lossAt}]: kernel ${lossOut[lossAt]}, class ${expected.loss[lossAt]}`;
+  const gradientAt = firstDifference(gradient, expected.gradient);
+  if (gradientAt >= 0)
+    return `[${backend}] d/dpred[${gradientAt}]: kernel ${gradient[gradientAt]}, class ${expected.gradient[gradientAt]}`;
+  return null;
+}
+
+/** The backends that load here: the wasm kernels are optional, the TypeScript ones always run. */
+function availableBackends(): ('js' | 'wasm')[] {
+  try {
+    setKernelBackend('wasm');
+    return ['js', 'wasm'];
+  } catch {
+    return ['js'];
+  }
+}
+
+describe('typed-kernel fuzz: gloss-ml/kernels gives the class its bits', () => {
+  const backends = availableBackends();
+  const names = Object.keys(ALL_LOSSES);
+  for (const name of TYPED) {
+    const lossIndex = names.indexOf(name);
+    if (ONLY && ONLY[0] !== name) continue;
+    test(`${name}: ${ONLY ? 1 : CASES_PER_LOSS} seeded cases on ${backends.join(' and ')}`, (t) => {
+      const seeds = ONLY
+        ? [Number(ONLY[1])]
+        : Array.from({ length: CASES_PER_LOSS }, (_, i) => caseSeed(lossIndex, i));
+      const failures: string[] = [];
+      const skipped = new Map<string, number>();
+      let compared = 0;
+      try {
+        for (const seed of seeds) {
+          const c = makeCase(name, seed);
+          const make = ALL_LOSSES[name] as unknown as new (o: object) => Loss;
+          let reason: string;
+          try {
+            const call = callOf(c, new make(c.options));
+            reason = typeof call === 'string' ? call : '';
+          } catch {
+            reason = 'options the class refuses';
+          }
+          if (reason) {
+            skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
+            continue;
+          }
+          compared++;
+          for (const backend of backends) {
+            const failure = checkCase(c, backend);
+            if (failure) failures.push(`${failure}\n    ${describeCase(c)}`);
+          }
+        }
+      } finally {
+        setKernelBackend('auto');
+      }
+      const reasons = [...skipped].map(([r, n]) => `${n} ${r}`).join(', ');
+      t.diagnostic(`${name}: ${compared} cases compared; left out: ${reasons || 'none'}`);
+      assert.ok(ONLY || compared > 0, `${name}: no case the kernel can take`);
+      assert.deepEqual(failures, [], failures.join('\n'));
+    });
+  }
+});
