@@ -19,7 +19,7 @@ import type { Loss } from '../../src/loss/_base/index.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
 import type { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
-import { type FloatArray, lossKernel, softmaxCEKernel } from '../../src/typed/index.js';
+import { ctcKernel, type FloatArray, lossKernel, softmaxCEKernel } from '../../src/typed/index.js';
 import { build, describeCase } from './_compare.js';
 import { type FuzzCase, type InputSpec, makeCase } from './generators/index.js';
 
@@ -30,7 +30,7 @@ const ONLY = process.env.GLOSS_FUZZ_CASE?.split(':');
 /** The loss fuzz test's seeds (test/fuzz/losses.test.ts), so that a case reproduces in both. */
 const caseSeed = (lossIndex: number, i: number): number => BASE_SEED * 1_000_000 + lossIndex * 50_000 + i;
 
-/** The losses gloss-ml/kernels has a kernel for (CTC's takes lengths, and has its own tests). */
+/** The losses gloss-ml/kernels has a kernel for. */
 const TYPED = [
   'L1Loss',
   'L2Loss',
@@ -39,6 +39,7 @@ const TYPED = [
   'LogisticLoss',
   'TripletLoss',
   'SoftmaxCrossEntropyLoss',
+  'CTCLoss',
 ] as const;
 
 /** One call's inputs in the kernel's terms, or the reason the kernel's layout cannot express the case. */
@@ -49,8 +50,49 @@ type Call =
       readonly sampleWeight: NDArray | null;
       readonly label: FloatArray | Int32Array;
       readonly negative: FloatArray | null;
+      /** CTCLoss: label's shape and the optional lengths. */
+      readonly ctc?: {
+        readonly labelShape: readonly [number, number];
+        readonly predLengths: Int32Array | null;
+        readonly labelLengths: Int32Array | null;
+      };
     }
   | string;
+
+/** Integer values as class indices or lengths (the typed kernels take Int32Array), or null. */
+function integers(values: ArrayLike<number>): Int32Array | null {
+  return Array.from(values).every((v) => Number.isInteger(v) && Math.abs(v) < 2 ** 31)
+    ? Int32Array.from(values)
+    : null;
+}
+
+/** CTCLoss's call: (N, T, C) or (T, N, C) pred, a rank-2 label, lengths of N integers. */
+function ctcCallOf(c: FuzzCase, loss: Loss): Call {
+  const specs = c.inputs;
+  const arrays = build(specs) as (NDArray | null)[];
+  const [pred, label, predLengths, labelLengths] = arrays;
+  if (!pred || pred.dtype === 'int32' || pred.ndim !== 3) return 'pred not (N, T, C) floats';
+  if (label?.ndim !== 2) return 'a label not of rank 2';
+  const labels = integers(label.data);
+  if (!labels) return 'labels that are not integers';
+  const lengths = [predLengths, labelLengths].map((x) => (x ? integers(x.data) : null));
+  if ((predLengths && !lengths[0]) || (labelLengths && !lengths[1])) return 'lengths that are not integers';
+  const weightSpec = specs[loss.sampleWeightIndex] ?? null;
+  if (weightSpec && !perSample(weightSpec, c.batch)) return 'a sampleWeight not one per sample';
+  const others = arrays.slice(1, 4).map((x) => x ?? null) as NDArray[];
+  return {
+    pred,
+    others,
+    sampleWeight: weightSpec ? arrays[loss.sampleWeightIndex]! : null,
+    label: labels,
+    negative: null,
+    ctc: {
+      labelShape: label.shape as [number, number],
+      predLengths: lengths[0] ?? null,
+      labelLengths: lengths[1] ?? null,
+    },
+  };
+}
 
 /** The case's call for the typed kernel (see the module comment), built from the case's inputs. */
 function callOf(c: FuzzCase, loss: Loss): Call {
@@ -58,6 +100,11 @@ function callOf(c: FuzzCase, loss: Loss): Call {
   if (c.batch === 0) return 'no samples';
   const reduction = (c.options as { reduction?: string }).reduction;
   if (reduction !== undefined && reduction !== 'perSample') return 'another reduction';
+  if (c.lossName === 'CTCLoss') {
+    // (Its batch axis follows labelLayout; the kernel takes either layout.)
+    if (c.inputs.some((s) => s && (s.raw !== undefined || s.scalar))) return 'an input that is not an array';
+    return ctcCallOf(c, loss);
+  }
   if (loss.batchAxis !== 0) return 'batchAxis not 0';
   if ((loss as SigmoidBinaryCrossEntropyLoss).fromSigmoid) return 'fromSigmoid';
   const specs = c.inputs;
@@ -146,7 +193,17 @@ function checkCase(c: FuzzCase, backend: 'js' | 'wasm'): string | null {
   const gradient = new Type(data.length);
   const weights = sampleWeight ? Array.from(sampleWeight.data) : null;
   try {
-    if (c.lossName === 'SoftmaxCrossEntropyLoss') {
+    if (call.ctc) {
+      ctcKernel(c.options)({
+        pred: data,
+        predShape: pred.shape as [number, number, number],
+        label: call.label as Int32Array,
+        ...call.ctc,
+        sampleWeight: weights,
+        loss: lossOut,
+        gradient,
+      });
+    } else if (c.lossName === 'SoftmaxCrossEntropyLoss') {
       softmaxCEKernel(c.options)({
         pred: data,
         predShape: pred.shape,
