@@ -18,6 +18,7 @@ import { setKernelBackend } from '../../src/kernels/index.js';
 import type { Loss } from '../../src/loss/_base/index.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
 import type { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
+import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { ctcKernel, type FloatArray, lossKernel, softmaxCEKernel } from '../../src/typed/index.js';
 import { build, describeCase } from './_compare.js';
@@ -96,7 +97,6 @@ function ctcCallOf(c: FuzzCase, loss: Loss): Call {
 
 /** The case's call for the typed kernel (see the module comment), built from the case's inputs. */
 function callOf(c: FuzzCase, loss: Loss): Call {
-  if (c.expected) return 'an error case';
   if (c.batch === 0) return 'no samples';
   const reduction = (c.options as { reduction?: string }).reduction;
   if (reduction !== undefined && reduction !== 'perSample') return 'another reduction';
@@ -150,6 +150,27 @@ function callOf(c: FuzzCase, loss: Loss): Call {
 function perSample(spec: InputSpec, batch: number): boolean {
   const size = spec.shape.reduce((a, b) => a * b, 1);
   return spec.layout !== null && spec.layout.inner === 1 && spec.layout.batch === batch && size === batch;
+}
+
+/** The name a kernel's messages start with. */
+function kernelName(lossName: string): string {
+  if (lossName === 'SoftmaxCrossEntropyLoss') return 'softmaxCEKernel';
+  if (lossName === 'CTCLoss') return 'ctcKernel';
+  return `lossKernel(${lossName})`;
+}
+
+/**
+ * Null when the kernel refused a call the class refuses as it should: an error of the class's
+ * type (ShapeError or ValueError), its message starting with the kernel's name.
+ */
+function refusal(error: unknown, expected: Error, name: string, backend: string): string | null {
+  const typed = error instanceof ShapeError || error instanceof ValueError;
+  const message = error instanceof Error ? error.message : String(error);
+  if (!typed || error.constructor !== expected.constructor)
+    return `[${backend}] the kernel threw ${String(error)} where the class threw ${expected.name}: ${expected.message}`;
+  if (!message.startsWith(`${name}: `))
+    return `[${backend}] the kernel's error does not name ${name}: ${message}`;
+  return null;
 }
 
 /** Bit for bit, NaN for NaN, +0 and −0 alike (the kernel's note in test/typed/_compare.ts). */
@@ -223,8 +244,10 @@ function checkCase(c: FuzzCase, backend: 'js' | 'wasm'): string | null {
       });
     }
   } catch (error) {
-    if (expected instanceof Error) return null; // both refuse the call
-    return `[${backend}] the kernel threw where the class did not: ${(error as Error).message}`;
+    if (!(expected instanceof Error))
+      return `[${backend}] the kernel threw where the class did not: ${(error as Error).message}`;
+    // Both refuse the call: the kernel with a typed error of the class's kind, naming itself.
+    return refusal(error, expected, kernelName(c.lossName), backend);
   }
   if (expected instanceof Error)
     return `[${backend}] the class threw where the kernel did not: ${expected.message}`;
@@ -235,6 +258,19 @@ function checkCase(c: FuzzCase, backend: 'js' | 'wasm'): string | null {
   if (gradientAt >= 0)
     return `[${backend}] d/dpred[${gradientAt}]: kernel ${gradient[gradientAt]}, class ${expected.gradient[gradientAt]}`;
   return null;
+}
+
+/** Null when softmaxCEKernel or ctcKernel refuses options its class refuses, with the class's error type, named. */
+function refusedOptions(lossName: string, options: object, expected: Error): string | null {
+  const make =
+    lossName === 'SoftmaxCrossEntropyLoss' ? softmaxCEKernel : lossName === 'CTCLoss' ? ctcKernel : null;
+  if (!make) return null; // lossKernel takes a loss object: the class's constructor has refused them
+  try {
+    make(options);
+  } catch (error) {
+    return refusal(error, expected, kernelName(lossName), 'construct');
+  }
+  return `the kernel took options the class refuses: ${expected.message}`;
 }
 
 /** The backends that load here: the wasm kernels are optional, the TypeScript ones always run. */
@@ -260,22 +296,30 @@ describe('typed-kernel fuzz: gloss-ml/kernels gives the class its bits', () => {
       const failures: string[] = [];
       const skipped = new Map<string, number>();
       let compared = 0;
+      let refusals = 0;
       try {
         for (const seed of seeds) {
           const c = makeCase(name, seed);
           const make = ALL_LOSSES[name] as unknown as new (o: object) => Loss;
           let reason: string;
+          let loss: Loss | null = null;
           try {
-            const call = callOf(c, new make(c.options));
-            reason = typeof call === 'string' ? call : '';
-          } catch {
-            reason = 'options the class refuses';
+            loss = new make(c.options);
+          } catch (error) {
+            // Options the class refuses: a kernel that builds its own loss object refuses them too.
+            const failure = refusedOptions(name, c.options, error as Error);
+            if (failure) failures.push(`${failure}\n    ${describeCase(c)}`);
           }
+          if (loss) {
+            const call = callOf(c, loss);
+            reason = typeof call === 'string' ? call : '';
+          } else reason = 'options the class refuses';
           if (reason) {
             skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
             continue;
           }
           compared++;
+          if (c.expected) refusals++;
           for (const backend of backends) {
             const failure = checkCase(c, backend);
             if (failure) failures.push(`${failure}\n    ${describeCase(c)}`);
@@ -285,7 +329,9 @@ describe('typed-kernel fuzz: gloss-ml/kernels gives the class its bits', () => {
         setKernelBackend('auto');
       }
       const reasons = [...skipped].map(([r, n]) => `${n} ${r}`).join(', ');
-      t.diagnostic(`${name}: ${compared} cases compared; left out: ${reasons || 'none'}`);
+      t.diagnostic(
+        `${name}: ${compared} cases compared (${refusals} of them bad input both must refuse); left out: ${reasons || 'none'}`,
+      );
       assert.ok(ONLY || compared > 0, `${name}: no case the kernel can take`);
       assert.deepEqual(failures, [], failures.join('\n'));
     });
