@@ -61,6 +61,49 @@ describe('kernel worker threads', () => {
     assert.equal(kernelThreadPool(), null);
   });
 
+  test('SoftmaxCE with options split across threads: an infinite sampleWeight in a later share keeps its signs', async () => {
+    const generator = new RandomGenerator(4);
+    const pred = normal(0, 2, [1025, 300], { dtype: 'float32', generator });
+    assert.ok(pred.size >= PARALLEL_MINIMUM);
+    const classes = array(
+      Array.from({ length: 1025 }, (_, i) => (i * 37) % 300),
+      { dtype: 'int32' },
+    );
+    const weights = new Float32Array(1025).fill(1);
+    weights[1020] = Number.POSITIVE_INFINITY; // a row of the last share
+    const sampleWeight = array(weights);
+    const run = () => {
+      // A loss object of its own each run: no working memory left by the other run.
+      const loss = new SoftmaxCrossEntropyLoss({
+        labelSmoothing: 0.1,
+        classWeight: new Array(300).fill(0.5),
+      });
+      pred.attachGrad();
+      const out = record(() => loss.forward(pred, classes, sampleWeight));
+      out.backward();
+      return { loss: Array.from(out.data), grad: Array.from(pred.grad!.data) };
+    };
+    const single = run();
+    useKernelThreads(2);
+    assert.equal(await kernelThreadsReady(), true, 'the worker starts');
+    const split = run();
+    useKernelThreads(1);
+    const row = (values: number[]) => values.slice(1020 * 300, 1021 * 300);
+    // The infinite row: −Infinity at the label, ±Infinity elsewhere by the sign of M·p − (ε/C)·w_c.
+    assert.deepEqual(row(split.grad), row(single.grad));
+    assert.ok(
+      row(single.grad).every((v) => v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY),
+    );
+    // The other rows: the same numbers within float32 rounding (the shares' smoothing part is
+    // summed by the float64 reference, the calling thread's by the kernel).
+    for (let k = 0; k < single.grad.length; k++) {
+      const [a, b] = [split.grad[k]!, single.grad[k]!];
+      if (!Object.is(a, b))
+        assert.ok(Math.abs(a - b) <= 2 ** -22 * Math.abs(b), `gradient ${k}: ${a} vs ${b}`);
+    }
+    assert.equal(split.loss[1020], Number.POSITIVE_INFINITY);
+  });
+
   test('products split across worker threads equal single-thread products exactly (nd.dot, Dense)', async () => {
     const generator = new RandomGenerator(5);
     const a = normal(0, 1, [515, 512], { dtype: 'float32', generator });
