@@ -197,8 +197,13 @@ export function fixOnePass(args: {
         bias,
       });
     out[row + y]! += sampleScales[r]! * uniform * total;
+    // S = W · nll + Σ_c w_c (x_y − x_c), whose two parts cancel where the label's logit lies far
+    // below the others' and w_y is small (W · nll ≤ (W / w_y) · S): its rounding error, about
+    // C · 2⁻⁵³ · (W · nll + |S − W · nll|), then exceeds that of the non-negative terms
+    // Σ_c w_c · (−log p_c) by up to W / w_y. Past W · nll > 2S (at most five times theirs), and
+    // where nll is not finite, S is summed again from the row's float64 normalisers.
     let smoothingSum = total * nll + spreads[r]!;
-    if (nll - nll !== 0)
+    if (nll - nll !== 0 || total * nll > 2 * smoothingSum)
       smoothingSum = rowSmoothingSum(x.subarray(row, row + classes), classWeight, normalizers);
     loss[r] = (1 - smoothing) * weightOf(classWeight, y) * nll + uniform * smoothingSum;
   }

@@ -16,8 +16,9 @@
  * log-sum-exp), so S_r = W · nll_r + Σ_c w_c · (x_y − x_c), each difference taken per element in
  * float64 (never W · x_y − Σ_c w_c x_c, which cancels for large offsets). Its terms may have
  * either sign, but |x_y − x_c| ≤ (L − x_y) + (L − x_c), so the rounding error stays within about
- * C · 2⁻⁵³ · (W · nll_r + S_r) ≤ C · 2⁻⁵³ · (1 + W / w_y) · S_r. A row whose nll is not finite
- * (a −Infinity label logit, NaN, +Infinity) is recomputed from its normalisers.
+ * C · 2⁻⁵³ · (W · nll_r + S_r) ≤ C · 2⁻⁵³ · (1 + W / w_y) · S_r. A row where that factor
+ * shows (W · nll_r > 2 S_r: a label logit far below the others with a small w_y) or whose nll is
+ * not finite (a −Infinity label logit, NaN, +Infinity) is recomputed from its normalisers.
  *
  * Gradient: ∂ℓ_r/∂x_j = M_r · p_j − w_j t_j with M_r = Σ_c w_c t_c = (1 − ε) w_y + (ε / C) W; at the
  * label entry M_r · expm1(log p_y) + (ε / C)(W − w_y), exact when p_y rounds to 1.

@@ -107,3 +107,50 @@ for (const backend of ['wasm', 'js'] as const) {
     }
   });
 }
+
+// The fuzz test's GLOSS_FUZZ_CASE=SoftmaxCrossEntropyLoss:117302860: the label's logit lies far
+// below the others and its class weighs 0.0208 of W = 1.95, so S = W · nll + Σ_c w_c (x_y − x_c)
+// cancels 94-fold and lost ~45 ulps (2.4045285110896384e36 for 2.4045285110896505e36).
+for (const backend of ['wasm', 'js'] as const) {
+  test(`sparseTargetsOnePass (${backend} kernels): a row whose smoothing sum cancels is summed from its normalisers`, () => {
+    setKernelBackend(backend);
+    try {
+      for (const Type of [Float64Array, Float32Array]) {
+        const classWeight = [1.2562411430855835, 0.671695856616187, 0.02080041964610424];
+        const targets = softmaxTargets('test', { labelSmoothing: 0.99, classWeight }, true);
+        const total = totalWeight(targets, 3);
+        const x = Type.from([2.0027501030136934, -88.8, -3.4e38, 1, 2, 3]);
+        const labels = Int32Array.from([2, 2]);
+        const sparse: SparseTargets = { targets, labels, ignored: IGNORED_ROW };
+        const loss = new Float64Array(2);
+        const out = new Type(6);
+        sparseTargetsOnePass({
+          memory: new CallMemory(),
+          x,
+          classes: 3,
+          sparse,
+          total,
+          rowScales: Float64Array.from([1, 1]),
+          loss,
+          out,
+          normalizers: allocateNormalizers(2),
+        });
+        // The block functions sum non-negative terms: within a few ulps of the truth. (The float32
+        // kernel's nll carries its float32 exponentials' rounding, ~2⁻²³ of the row's log-sum-exp.)
+        const tolerance = Type === Float32Array && backend === 'wasm' ? 2 ** -20 : 8 * 2 ** -53;
+        const layout = { outer: 2, size: 3, inner: 1 };
+        const normalizers = allocateNormalizers(2);
+        logSoftmaxRows(x, layout, 0, 2, normalizers);
+        const expected = new Float64Array(2);
+        sparseTargetLosses({ x, layout, normalizers, begin: 0, end: 2 }, sparse, expected);
+        for (let r = 0; r < 2; r++)
+          assert.ok(
+            Math.abs(loss[r]! - expected[r]!) <= tolerance * expected[r]!,
+            `${Type.name} row ${r}: ${loss[r]} vs ${expected[r]}`,
+          );
+      }
+    } finally {
+      setKernelBackend('auto');
+    }
+  });
+}
