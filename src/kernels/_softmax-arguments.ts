@@ -43,7 +43,8 @@ export interface SparseCrossEntropyGradientRows extends Omit<SparseCrossEntropyR
   readonly out: FloatArray;
   /**
    * Scratch for the rows' normalisers, one entry per row each, owned by the caller (its contents
-   * on return are the normalisers); without it the call allocates its own.
+   * on return are the normalisers of the rows this thread computed, NaN for the rows another
+   * kernel thread took); without it the call allocates its own.
    */
   readonly normalizers?: RowNormalizers;
   /** Label smoothing's uniform part, done by the kernel where it can (see {@link UniformTargetParts}). */

@@ -361,6 +361,11 @@ export function sparseSoftmaxCrossEntropyGradientRows(args: SparseCrossEntropyGr
   } finally {
     split?.pending.finish();
   }
+  // The other threads' rows have no normalisers here: NaN, never what an earlier call left.
+  if (split && args.normalizers) {
+    args.normalizers.shift.fill(Number.NaN, split.mine);
+    args.normalizers.logSum.fill(Number.NaN, split.mine);
+  }
 }
 
 /** sparseSoftmaxCrossEntropyGradientRows of the first `n` rows of checked arguments, on this thread. */

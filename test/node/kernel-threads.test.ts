@@ -15,6 +15,7 @@ import { kernelThreadsReady, useKernelThreads } from '../../src/node/kernel-thre
 import { kernelThreadPool, PARALLEL_MINIMUM, setKernelThreadPool } from '../../src/kernels/threads.js';
 import { dot } from '../../src/ops/linalg.js';
 import { matmul } from '../../src/kernels/matmul.js';
+import { sparseSoftmaxCrossEntropyGradientRows } from '../../src/kernels/softmax.js';
 
 /** Loss values and the prediction's gradient of one recorded call. */
 function step(loss: { forward(...x: NDArray[]): NDArray }, pred: NDArray, label: NDArray) {
@@ -102,6 +103,38 @@ describe('kernel worker threads', () => {
         assert.ok(Math.abs(a - b) <= 2 ** -22 * Math.abs(b), `gradient ${k}: ${a} vs ${b}`);
     }
     assert.equal(split.loss[1020], Number.POSITIVE_INFINITY);
+  });
+
+  test("a split softmax call's normalisers: this thread's rows, NaN for the rows another thread took", async () => {
+    const rows = 1025;
+    const classes = 300;
+    const generator = new RandomGenerator(6);
+    const x = normal(0, 2, [rows, classes], { dtype: 'float32', generator }).data as Float32Array;
+    const call = () => {
+      const normalizers = { shift: new Float64Array(rows).fill(7), logSum: new Float64Array(rows).fill(7) };
+      sparseSoftmaxCrossEntropyGradientRows({
+        x,
+        classes,
+        labels: Int32Array.from({ length: rows }, (_, r) => r % classes),
+        scales: new Float64Array(rows).fill(1),
+        loss: new Float64Array(rows),
+        out: new Float32Array(rows * classes),
+        normalizers,
+      });
+      return normalizers;
+    };
+    const single = call();
+    useKernelThreads(2);
+    assert.equal(await kernelThreadsReady(), true, 'the worker starts');
+    const split = call();
+    useKernelThreads(1);
+    const computed = split.logSum.findIndex((v) => Number.isNaN(v));
+    assert.ok(computed > 0 && computed < rows, `the call was split (first NaN row ${computed})`);
+    for (let r = 0; r < rows; r++) {
+      if (r < computed)
+        assert.deepEqual([split.shift[r], split.logSum[r]], [single.shift[r], single.logSum[r]]);
+      else assert.ok(Number.isNaN(split.shift[r]!) && Number.isNaN(split.logSum[r]!), `row ${r}`);
+    }
   });
 
   test('products split across worker threads equal single-thread products exactly (nd.dot, Dense)', async () => {
