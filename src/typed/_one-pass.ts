@@ -145,7 +145,9 @@ export class OnePassRunner {
       this.scales = new Float64Array(samples);
       this.sums = new Float64Array(samples);
     }
-    const { scales, sums } = this;
+    const { scales } = this;
+    // Zeroed as the class's pipeline does: nothing of the last call's sums reaches this one's.
+    const sums = this.sums.fill(0);
     const weight = this.loss.weight;
     const count = sizeOf(prepared.lossShape) / samples;
     const unit = (weight === null ? 1 : weight) / count;

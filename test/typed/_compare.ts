@@ -73,7 +73,10 @@ export function assertKernelMatches<A extends { readonly loss: FloatArray; reado
   kernel(args);
   assertMatches(args.loss, expected.loss, 'per-sample loss');
   assertMatches(args.gradient, expected.gradient, 'gradient');
+  // A second call on the same kernel (its kept per-sample arrays hold the first call's values).
   args.gradient.fill(Number.NaN);
+  args.loss.fill(Number.NaN);
   kernel(args);
+  assertMatches(args.loss, expected.loss, 'per-sample loss, second call');
   assertMatches(args.gradient, expected.gradient, 'gradient, second call');
 }
