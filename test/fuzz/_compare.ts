@@ -2,9 +2,34 @@
  * Helpers of the loss fuzz test: building a case's inputs, printing a case so it reproduces, and
  * the comparisons (exact with NaN, within ulps, within float32 tolerance).
  */
+import { setKernelBackend } from '../../src/kernels/index.js';
 import type { DType } from '../../src/ndarray/dtype.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import type { FuzzCase, InputSpec } from './generators/index.js';
+
+/** The base seed of the case streams (GLOSS_FUZZ_SEED). */
+export const BASE_SEED = Number(process.env.GLOSS_FUZZ_SEED ?? 20261206);
+/** Cases drawn per loss (GLOSS_FUZZ_CASES). */
+export const CASES_PER_LOSS = Number(process.env.GLOSS_FUZZ_CASES ?? 150);
+/** GLOSS_FUZZ_CASE=<LossName>:<seed>: one case alone, as [name, seed], or undefined. */
+export const ONLY = process.env.GLOSS_FUZZ_CASE?.split(':');
+
+/**
+ * Distinct seeds for every (base seed, loss, case), shared by the fuzz tests so that one
+ * GLOSS_FUZZ_CASE reproduces a case in each; < 2^53 and reduced to 32 bits by the generator.
+ */
+export const caseSeed = (lossIndex: number, i: number): number =>
+  BASE_SEED * 1_000_000 + lossIndex * 50_000 + i;
+
+/** The backends that load here: the wasm kernels are optional, the TypeScript ones always run. */
+export function availableBackends(): ('js' | 'wasm')[] {
+  try {
+    setKernelBackend('wasm');
+    return ['js', 'wasm'];
+  } catch {
+    return ['js'];
+  }
+}
 
 /** One line that names everything about a case, and how to rerun it alone. */
 export function describeCase(c: FuzzCase): string {

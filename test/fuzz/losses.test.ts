@@ -27,7 +27,17 @@ import { NDArray } from '../../src/ndarray/ndarray.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
 import type { Loss } from '../../src/loss/_base/index.js';
 import { setKernelBackend } from '../../src/kernels/index.js';
-import { build, closeUlps, describeCase, firstMismatch, same } from './_compare.js';
+import {
+  availableBackends,
+  build,
+  CASES_PER_LOSS,
+  caseSeed,
+  closeUlps,
+  describeCase,
+  firstMismatch,
+  ONLY,
+  same,
+} from './_compare.js';
 import {
   boundOf,
   mismatchBeyondRounding,
@@ -44,13 +54,7 @@ import {
   sampleOf,
 } from './generators/index.js';
 
-const BASE_SEED = Number(process.env.GLOSS_FUZZ_SEED ?? 20261206);
-const CASES_PER_LOSS = Number(process.env.GLOSS_FUZZ_CASES ?? 150);
-const ONLY = process.env.GLOSS_FUZZ_CASE?.split(':');
 const INITIAL_BACKEND = ((k) => (k === 'js' || k === 'wasm' ? k : 'auto'))(process.env.GLOSS_KERNELS);
-
-/** Distinct seeds for every (base seed, loss, case); < 2^53 and reduced to 32 bits by the generator. */
-const caseSeed = (lossIndex: number, i: number): number => BASE_SEED * 1_000_000 + lossIndex * 50_000 + i;
 
 /** A check that failed: its id (for the KNOWN list) and the message. */
 interface Failure {
@@ -426,16 +430,6 @@ function checkConfined(c: FuzzCase, loss: Loss, backend: 'js' | 'wasm', run: Run
       () => `[${backend}] d/d${spec.name}[${bad}] ${reference[bad]} became ${g.data[bad]}`,
     );
   });
-}
-
-/** Whether the wasm kernels load here (they are optional); the JS backend always runs. */
-function availableBackends(): ('js' | 'wasm')[] {
-  try {
-    setKernelBackend('wasm');
-    return ['js', 'wasm'];
-  } catch {
-    return ['js'];
-  }
 }
 
 describe('loss fuzz', () => {

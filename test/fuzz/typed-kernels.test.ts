@@ -21,15 +21,8 @@ import type { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.j
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { ctcKernel, type FloatArray, lossKernel, softmaxCEKernel } from '../../src/typed/index.js';
-import { build, describeCase } from './_compare.js';
+import { availableBackends, build, CASES_PER_LOSS, caseSeed, describeCase, ONLY } from './_compare.js';
 import { type FuzzCase, type InputSpec, makeCase } from './generators/index.js';
-
-const BASE_SEED = Number(process.env.GLOSS_FUZZ_SEED ?? 20261206);
-const CASES_PER_LOSS = Number(process.env.GLOSS_FUZZ_CASES ?? 150);
-const ONLY = process.env.GLOSS_FUZZ_CASE?.split(':');
-
-/** The loss fuzz test's seeds (test/fuzz/losses.test.ts), so that a case reproduces in both. */
-const caseSeed = (lossIndex: number, i: number): number => BASE_SEED * 1_000_000 + lossIndex * 50_000 + i;
 
 /** The losses gloss-ml/kernels has a kernel for. */
 const TYPED = [
@@ -271,16 +264,6 @@ function refusedOptions(lossName: string, options: object, expected: Error): str
     return refusal(error, expected, kernelName(lossName), 'construct');
   }
   return `the kernel took options the class refuses: ${expected.message}`;
-}
-
-/** The backends that load here: the wasm kernels are optional, the TypeScript ones always run. */
-function availableBackends(): ('js' | 'wasm')[] {
-  try {
-    setKernelBackend('wasm');
-    return ['js', 'wasm'];
-  } catch {
-    return ['js'];
-  }
 }
 
 describe('typed-kernel fuzz: gloss-ml/kernels gives the class its bits', () => {
