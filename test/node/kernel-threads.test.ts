@@ -137,6 +137,81 @@ describe('kernel worker threads', () => {
     }
   });
 
+  test('split calls at the extremes equal single-thread calls (NaN, ±Infinity, ±3.4e38 and subnormal inputs; weights 0, 0.3, ±Infinity, NaN)', async () => {
+    const rows = 601;
+    const columns = 512;
+    const generator = new RandomGenerator(8);
+    const pred = normal(0, 3, [rows, columns], { dtype: 'float32', generator });
+    const binary = uniform(0, 1, [rows, columns], { dtype: 'float32', generator });
+    for (let i = 0; i < binary.size; i++) binary.data[i] = binary.data[i]! < 0.5 ? 0 : 1;
+    // Extremes in samples spread over every share (rows 0-600 split in two or three).
+    const extremes = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3.4e38, -3.4e38, 1e-45];
+    extremes.forEach((v, i) => {
+      for (const row of [5 + i, 300 + i, 590 + i]) pred.data[row * columns + ((i * 97) % columns)] = v;
+    });
+    binary.data[400 * columns + 3] = 3.4e38; // a soft label at the top of float32 (BCE's slope)
+    const weights = new Float32Array(rows).fill(1);
+    for (const [row, w] of [
+      [7, 0],
+      [310, 0.3],
+      [320, Number.POSITIVE_INFINITY],
+      [595, Number.NaN],
+      [597, Number.NEGATIVE_INFINITY],
+    ] as const)
+      weights[row] = w;
+    const sampleWeight = array(weights);
+    const classes = array(
+      Array.from({ length: rows }, (_, i) => (i * 37) % columns),
+      { dtype: 'int32' },
+    );
+    const makers: [string, () => { forward(...x: NDArray[]): NDArray }, NDArray][] = [
+      ['SigmoidBCE', () => new SigmoidBinaryCrossEntropyLoss(), binary],
+      ['Logistic', () => new LogisticLoss(), binary],
+      ['SoftmaxCE', () => new SoftmaxCrossEntropyLoss(), classes],
+    ];
+    const run = (make: () => { forward(...x: NDArray[]): NDArray }, label: NDArray, weighted: boolean) => {
+      // A loss object of its own each run: no working memory left by the other run.
+      const loss = make();
+      const x = pred.copy().attachGrad();
+      const out = record(() => (weighted ? loss.forward(x, label, sampleWeight) : loss.forward(x, label)));
+      out.backward();
+      return { loss: Array.from(out.data), grad: Array.from(x.grad!.data) };
+    };
+    const cases = makers.flatMap(([name, make, label]) =>
+      [false, true].map((weighted) => ({
+        name: `${name}${weighted ? ', sampleWeight' : ''}`,
+        make,
+        label,
+        weighted,
+      })),
+    );
+    const single = cases.map(({ make, label, weighted }) => run(make, label, weighted));
+    useKernelThreads(3);
+    assert.equal(await kernelThreadsReady(), true, 'the workers start');
+    const pool = kernelThreadPool()!;
+    const shares: number[] = [];
+    setKernelThreadPool({
+      get ready() {
+        return pool.ready;
+      },
+      start(jobs) {
+        shares[shares.length - 1]! += jobs.length;
+        return pool.start(jobs);
+      },
+    });
+    const split = cases.map(({ make, label, weighted }) => {
+      shares.push(0);
+      return run(make, label, weighted);
+    });
+    useKernelThreads(1);
+    cases.forEach(({ name }, i) => {
+      assert.ok(shares[i]! >= 2, `${name}: split (${shares[i]} shares)`);
+      assert.deepEqual(split[i]!.loss, single[i]!.loss, `${name}: loss`);
+      const at = split[i]!.grad.findIndex((v, k) => !Object.is(v, single[i]!.grad[k]));
+      assert.equal(at, -1, `${name}: gradient[${at}] ${split[i]!.grad[at]} vs ${single[i]!.grad[at]}`);
+    });
+  });
+
   test('products split across worker threads equal single-thread products exactly (nd.dot, Dense)', async () => {
     const generator = new RandomGenerator(5);
     const a = normal(0, 1, [515, 512], { dtype: 'float32', generator });
