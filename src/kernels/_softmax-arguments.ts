@@ -57,8 +57,8 @@ export interface SparseCrossEntropyGradientRows extends Omit<SparseCrossEntropyR
  * `uniform[r] · weights[c]` (uniform[r] = s_r · ε / C) from the gradient entry `out[r, c]` (in
  * float64, one rounding) and writes `spreads[r] = Σ_c weights[c] · (x_label − x_c)` (float64,
  * each difference in float64). Every other row — the js backend, float64 logits, rows longer
- * than a chunk (C > 16384), rows whose maximum is not finite, rows another kernel thread took,
- * scales that do not fit float32 — gets `done[r] = 0` and an unchanged gradient: the caller
+ * than a chunk (C > 16384), rows whose maximum is not finite, scales that do not fit float32 —
+ * gets `done[r] = 0` (a call with uniform parts is not split across kernel threads) and an unchanged gradient: the caller
  * does those in float64 (see fixOnePass in loss/_softmax-targets.ts).
  */
 export interface UniformTargetParts {

@@ -339,8 +339,11 @@ export function sparseSoftmaxCrossEntropyGradientRows(args: SparseCrossEntropyGr
     uniformParts.done.fill(0);
   }
   // With a kernel thread pool (gloss/node useKernelThreads), the other threads take the later
-  // rows of a large float32 call while this one runs the first share.
+  // rows of a large float32 call while this one runs the first share. Not with label smoothing's
+  // uniform part: a share does not carry it, so its rows would take the float64 fix-up afterwards
+  // (W2o with two threads: 23 ms against 16 ms on one) and round differently from this thread's.
   const split =
+    !uniformParts &&
     rows * classes >= PARALLEL_MINIMUM &&
     x instanceof Float32Array &&
     wasmScratch() &&
