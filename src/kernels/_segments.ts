@@ -12,15 +12,8 @@ import type { TypedArray } from '../ndarray/dtype.js';
 import { ValueError } from '../ndarray/errors.js';
 import { checkSpan } from './_spans.js';
 import { startShares } from './threads.js';
-import {
-  ARENA_SCRATCH_BYTES,
-  arenaScratch,
-  type KernelExports,
-  regionBytes,
-  type SigmoidCrossEntropySegmentsKernel,
-  reserveScratch,
-  SCRATCH_BASE,
-} from './runtime.js';
+import type { KernelExports, SigmoidCrossEntropySegmentsKernel } from './kernel-exports.js';
+import { ARENA_SCRATCH_BYTES, arenaScratch, regionBytes, reserveScratch, SCRATCH_BASE } from './runtime.js';
 
 /** Elements per kernel call: the float32 regions of a call fit in a core's L2 cache. */
 const CHUNK = 16384;

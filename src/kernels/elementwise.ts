@@ -10,7 +10,8 @@
  */
 import { ValueError } from '../ndarray/errors.js';
 import type { FloatArray } from './_spans.js';
-import { type KernelExports, regionBytes, reserveScratch, SCRATCH_BASE, wasmScratch } from './runtime.js';
+import type { KernelExports } from './kernel-exports.js';
+import { regionBytes, reserveScratch, SCRATCH_BASE, wasmScratch } from './runtime.js';
 
 /** Elements per wasm call: 16 KiB in, the same out, in place. */
 const CHUNK = 4096;

@@ -4,7 +4,7 @@
  * @module
  */
 import type { MatmulLayout } from './matmul.js';
-import type { KernelExports } from './runtime.js';
+import type { KernelExports } from './kernel-exports.js';
 
 /** Where the tiles read one operand: a start and byte strides (see matmul.wat). */
 export interface Reading {

@@ -10,7 +10,7 @@
 import type { TypedArray } from '../ndarray/dtype.js';
 import { scalesFitFloat32 } from './_scales.js';
 import { checkSamples, runSegments, type SampleGradients, type SegmentKernels } from './_segments.js';
-import type { KernelExports, ResidualSegmentsKernel } from './runtime.js';
+import type { KernelExports, ResidualSegmentsKernel } from './kernel-exports.js';
 
 /** Which residual loss: d²/2, d² (MSE), |d|, or Huber's with a given ρ > 0. */
 export type ResidualLoss =
