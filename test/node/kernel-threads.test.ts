@@ -25,6 +25,29 @@ function step(loss: { forward(...x: NDArray[]): NDArray }, pred: NDArray, label:
   return { loss: Array.from(out.data), grad: Array.from(pred.grad!.data) };
 }
 
+/**
+ * Wraps the installed pool so that every share it starts is counted; `sharesOf(run)` returns how
+ * many shares `run` started.
+ */
+function countingShares(): <T>(run: () => T) => { result: T; shares: number } {
+  const pool = kernelThreadPool()!;
+  let shares = 0;
+  setKernelThreadPool({
+    get ready() {
+      return pool.ready;
+    },
+    start(jobs) {
+      shares += jobs.length;
+      return pool.start(jobs);
+    },
+  });
+  return (run) => {
+    shares = 0;
+    const result = run();
+    return { result, shares };
+  };
+}
+
 describe('kernel worker threads', () => {
   after(() => useKernelThreads(1));
 
@@ -91,20 +114,9 @@ describe('kernel worker threads', () => {
     const single = cases.map(({ options }) => run(options));
     useKernelThreads(2);
     assert.equal(await kernelThreadsReady(), true, 'the worker starts');
-    const pool = kernelThreadPool()!;
-    let shares = 0;
-    setKernelThreadPool({
-      get ready() {
-        return pool.ready;
-      },
-      start(jobs) {
-        shares += jobs.length;
-        return pool.start(jobs);
-      },
-    });
+    const sharesOf = countingShares();
     const split = cases.map(({ options, splits }) => {
-      shares = 0;
-      const result = run(options);
+      const { result, shares } = sharesOf(() => run(options));
       assert.equal(shares > 0, splits, `${JSON.stringify(Object.keys(options))}: split ${shares}`);
       return result;
     });
@@ -204,20 +216,12 @@ describe('kernel worker threads', () => {
     const single = cases.map(({ make, label, weighted }) => run(make, label, weighted));
     useKernelThreads(3);
     assert.equal(await kernelThreadsReady(), true, 'the workers start');
-    const pool = kernelThreadPool()!;
+    const sharesOf = countingShares();
     const shares: number[] = [];
-    setKernelThreadPool({
-      get ready() {
-        return pool.ready;
-      },
-      start(jobs) {
-        shares[shares.length - 1]! += jobs.length;
-        return pool.start(jobs);
-      },
-    });
     const split = cases.map(({ make, label, weighted }) => {
-      shares.push(0);
-      return run(make, label, weighted);
+      const counted = sharesOf(() => run(make, label, weighted));
+      shares.push(counted.shares);
+      return counted.result;
     });
     useKernelThreads(1);
     cases.forEach(({ name }, i) => {
@@ -254,18 +258,7 @@ describe('kernel worker threads', () => {
     const single = products().map((p) => Array.from(p.data));
     useKernelThreads(2);
     assert.equal(await kernelThreadsReady(), true, 'the worker starts');
-    let shares = 0;
-    const pool = kernelThreadPool()!;
-    setKernelThreadPool({
-      get ready() {
-        return pool.ready;
-      },
-      start(jobs) {
-        shares += jobs.length;
-        return pool.start(jobs);
-      },
-    });
-    const split = products().map((p) => Array.from(p.data));
+    const { result: split, shares } = countingShares()(() => products().map((p) => Array.from(p.data)));
     assert.ok(shares >= 3, `every product was split (${shares} shares)`);
     for (const [i, values] of split.entries()) assert.deepEqual(values, single[i], `product ${i}`);
     useKernelThreads(1);
