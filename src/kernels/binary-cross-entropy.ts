@@ -95,18 +95,11 @@ function checkGradients(
 /**
  * Whether the float32 block kernels may take these operands: every array float32 (runSegments
  * applies the same rule to the one-pass kernels). A float64 label or positive weight beside
- * float32 logits takes the float64 loops instead: staged into wasm memory it would be rounded to float32, and a float64 label's
- * gradient −scale·x would be a float32 product (overflowing to ±∞ past 3.4e38).
+ * float32 logits takes the float64 loops instead: staged into wasm memory it would be rounded to
+ * float32, and a float64 label's gradient −scale·x would be a float32 product (overflowing to ±∞
+ * past 3.4e38).
  */
-function float32Operands({
-  logits,
-  labels,
-  posWeight = null,
-}: {
-  readonly logits: TypedArray;
-  readonly labels: TypedArray;
-  readonly posWeight?: TypedArray | null;
-}): boolean {
+function float32Operands({ logits, labels, posWeight }: LogitCrossEntropyInputs): boolean {
   return (
     logits instanceof Float32Array &&
     labels instanceof Float32Array &&
