@@ -12,7 +12,7 @@ import type { RowNormalizers, UniformTargetParts } from '../kernels/_softmax-arg
 import { softmaxRowNormalizersFloat64, sparseSoftmaxCrossEntropyGradientRows } from '../kernels/softmax.js';
 import type { CallMemory } from './_call-memory.js';
 import { allocateNormalizers } from './_class-rows.js';
-import { type SparseTargets, sparseTargetGradient, weightOf } from './_softmax-targets.js';
+import { type SparseTargets, sparseTargetGradient, targetMass, weightOf } from './_softmax-targets.js';
 
 /**
  * One call of the one-pass kernel on sparse labels with options, into `loss` (ℓ per row) and
@@ -114,7 +114,6 @@ function onePassArguments(
   const { targets, labels, ignored } = sparse;
   const { smoothing, classWeight } = targets;
   const rows = labels.length;
-  const uniform = (smoothing / classes) * total;
   let kernelLabels = labels;
   if (targets.ignoreIndex !== null) {
     kernelLabels = scratch.labels;
@@ -126,7 +125,7 @@ function onePassArguments(
   const scales = scratch.floats.subarray(0, rows);
   for (let r = 0; r < rows; r++) {
     const y = labels[r]!;
-    scales[r] = y === ignored ? 0 : sampleScales[r]! * ((1 - smoothing) * weightOf(classWeight, y) + uniform);
+    scales[r] = y === ignored ? 0 : sampleScales[r]! * targetMass(targets, y, classes, total);
   }
   if (smoothing === 0) return { kernelLabels, scales, uniformParts: null };
   const perRow = scratch.floats.subarray(rows, 3 * rows + classes);

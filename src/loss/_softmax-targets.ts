@@ -89,6 +89,14 @@ export function weightOf(classWeight: Float64Array | null, c: number): number {
   return classWeight ? classWeight[c]! : 1;
 }
 
+/**
+ * M = Σ_c w_c t_c = (1 − ε) · w_y + (ε / C) · W for a row of label y: the weight its softmax
+ * carries in the gradient M · p − w t (W = `total`, see totalWeight).
+ */
+export function targetMass(targets: SoftmaxTargets, y: number, classes: number, total: number): number {
+  return (1 - targets.smoothing) * weightOf(targets.classWeight, y) + (targets.smoothing / classes) * total;
+}
+
 /** W = Σ_c w_c (C without class weights), in float64. */
 export function totalWeight(targets: SoftmaxTargets, classes: number): number {
   if (!targets.classWeight) return classes;
@@ -214,7 +222,7 @@ export function sparseTargetGradient(
       }
       const g = dLoss[j]!;
       const own = uniform * weightOf(classWeight, c);
-      const mass = (1 - smoothing) * weightOf(classWeight, y) + uniform * total;
+      const mass = targetMass(targets, y, layout.size, total);
       // g · (M · p − w_c t_c), the difference first: an infinite g (sampleWeight) then keeps the
       // sign of each entry where g · M · p − g · w_c t_c would be ∞ − ∞. With log-probabilities
       // an entry of target 0 is 0, for any g (ℓ does not depend on it).
@@ -231,7 +239,7 @@ export function sparseTargetGradient(
     const k = classEntry(layout, r, y);
     const g = dLoss[r - begin]!;
     const wy = weightOf(classWeight, y);
-    const mass = (1 - smoothing) * wy + uniform * total;
+    const mass = targetMass(targets, y, layout.size, total);
     dPred[k] = normalizers
       ? g * (mass * Math.expm1(logProbabilityAt(x, normalizers, k, r)) + uniform * (total - wy))
       : -g * ((1 - smoothing) * wy + uniform * wy);
