@@ -49,8 +49,8 @@ interface MultiLabelMarginExtra {
  * pair on the hinge (1 − x_j + x_i = 0) adds 0 (relu′(0) = 0, DECISIONS 10, as PyTorch's kernel).
  *
  * **Stability**: differences of scores in float64, taken before the 1 is added (two equal scores
- * of 1e30 leave a hinge of exactly 1, where 1 − x_target + x_i gives 0), no exponentials; O(C²) per sample. A NaN
- * score makes its own sample NaN.
+ * of 1e30 leave a hinge of exactly 1, where 1 − x_target + x_i gives 0), no exponentials; O(C²)
+ * per sample. A NaN score makes its own sample NaN.
  *
  * @example
  * ```ts

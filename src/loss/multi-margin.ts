@@ -57,10 +57,9 @@ interface MultiMarginExtra {
  * = 0, DECISIONS 10; PyTorch's kernel also tests h_j > 0).
  *
  * **Stability**: differences of scores in float64, taken before the margin is added (so two equal
- * scores of 1e30 leave a hinge of exactly `margin`, where PyTorch's margin − x_y + x_c gives 0); no
- * exponentials. A NaN score makes its own
- * sample NaN. With p = 2 scores beyond ~1e19 overflow a float32 result (the true loss is that
- * large).
+ * scores of 1e30 leave a hinge of exactly `margin`, where PyTorch's margin − x_y + x_c gives 0);
+ * no exponentials. A NaN score makes its own sample NaN. With p = 2 scores beyond ~1e19 overflow
+ * a float32 result (the true loss is that large).
  *
  * @example
  * ```ts
