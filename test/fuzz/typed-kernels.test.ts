@@ -21,6 +21,7 @@ import type { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.j
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { ctcKernel, type FloatArray, lossKernel, softmaxCEKernel } from '../../src/typed/index.js';
+import { firstDifference } from '../typed/_compare.js';
 import { availableBackends, build, CASES_PER_LOSS, caseSeed, describeCase, ONLY } from './_compare.js';
 import { type FuzzCase, type InputSpec, makeCase } from './generators/index.js';
 
@@ -164,17 +165,6 @@ function refusal(error: unknown, expected: Error, name: string, backend: string)
   if (!message.startsWith(`${name}: `))
     return `[${backend}] the kernel's error does not name ${name}: ${message}`;
   return null;
-}
-
-/** Bit for bit, NaN for NaN, +0 and −0 alike (the kernel's note in test/typed/_compare.ts). */
-function firstDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) return 0;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!;
-    const b = expected[i]!;
-    if (!(Object.is(a, b) || (a === 0 && b === 0))) return i;
-  }
-  return -1;
 }
 
 /** Runs one case both ways on one backend; returns a failure message or null. */

@@ -51,13 +51,24 @@ export function classPath(
  * arrays, so not even the rounding may differ (stronger than the ulp or two the brief allows).
  */
 export function assertMatches(actual: FloatArray, expected: readonly number[], what: string): void {
-  // Bit for bit, except that +0 and −0 count as the same number: a sample of weight 0 gets the
-  // label entry s · (p − 1) from the wasm kernel as s·p − s = +0 on one path and as s · expm1(…)
-  // = −0 on the other, depending on where the gradient lives (in place in an arena region or not).
-  const same = (a: number, b: number) => Object.is(a, b) || (a === 0 && b === 0);
   const values = Array.from(actual);
-  const first = values.findIndex((v, i) => !same(v, expected[i]!));
-  if (first >= 0 || values.length !== expected.length) assert.deepEqual(values, expected, what);
+  if (firstDifference(values, expected) >= 0) assert.deepEqual(values, expected, what);
+}
+
+/**
+ * The first index where `actual` and `expected` differ, bit for bit except that +0 and −0 count as
+ * the same number (0 for different lengths), or −1. A sample of weight 0 gets the label entry
+ * s · (p − 1) from the wasm kernel as s·p − s = +0 on one path and as s · expm1(…) = −0 on the
+ * other, depending on where the gradient lives (in place in an arena region or not).
+ */
+export function firstDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return 0;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!;
+    const b = expected[i]!;
+    if (!(Object.is(a, b) || (a === 0 && b === 0))) return i;
+  }
+  return -1;
 }
 
 /**
