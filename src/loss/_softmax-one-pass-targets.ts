@@ -11,8 +11,7 @@ import type { FloatArray } from '../kernels/index.js';
 import type { RowNormalizers, UniformTargetParts } from '../kernels/_softmax-arguments.js';
 import { softmaxRowNormalizersFloat64, sparseSoftmaxCrossEntropyGradientRows } from '../kernels/softmax.js';
 import type { CallMemory } from './_call-memory.js';
-import { allocateNormalizers } from './_class-rows.js';
-import { type SparseTargets, sparseTargetGradient, targetMass, weightOf } from './_softmax-targets.js';
+import { type SparseTargets, targetMass, weightOf } from './_softmax-targets.js';
 
 /**
  * One call of the one-pass kernel on sparse labels with options, into `loss` (ℓ per row) and
@@ -48,21 +47,6 @@ export function sparseTargetsOnePass(args: {
     ...(uniformParts && { uniformParts }),
   });
   fixOnePass({ x, classes, sparse, total, sampleScales: rowScales, loss, out, uniformParts, scratch });
-  // A row whose scale is infinite or NaN (its sampleWeight): the kernel's s · M · p less
-  // s · (ε / C) · w_c is ∞ − ∞ there, so the block formula rewrites it, the difference first,
-  // from the row's float64 normalisers taken here (a row another kernel thread took comes back
-  // without its normalisers: those in `normalizers` are this thread's rows only).
-  const layout = { outer: 1, size: classes, inner: 1 };
-  let own: RowNormalizers | null = null;
-  for (let r = 0; r < rows; r++) {
-    if (Number.isFinite(rowScales[r]!)) continue;
-    own ??= allocateNormalizers(1);
-    const logits = x.subarray(r * classes, (r + 1) * classes);
-    softmaxRowNormalizersFloat64({ x: logits, classes, ...own });
-    const row = { x: logits, layout, normalizers: own, begin: 0, end: 1 };
-    const label = { ...sparse, labels: sparse.labels.subarray(r, r + 1) };
-    sparseTargetGradient(row, label, total, rowScales.subarray(r, r + 1), out.subarray(r * classes));
-  }
   memory.giveBack(kind, scratch);
 }
 

@@ -155,11 +155,15 @@ export class OnePassRunner {
     const sampleSize = prepared.arrays[0]!.size / samples;
     this.kernel.run({ prepared, state: undefined, sampleSize, scales, sums, gradient });
     for (let s = 0; s < samples; s++) {
-      // (An infinite or NaN weight multiplies each ℓ element, as the class does.)
+      // (An infinite or NaN weight: the sample's sum and gradient from the block hooks, as the
+      // class takes them.)
       const w = sampleWeight ? sampleWeight[s]! : 1;
-      const total = Number.isFinite(w)
-        ? sums[s]! * w
-        : this.kernel.weighEachElement(prepared, s * count, (s + 1) * count, w);
+      let total = sums[s]! * w;
+      if (!Number.isFinite(w)) {
+        const elements = { begin: s * count, end: (s + 1) * count, weight: w };
+        const own = { data: gradient, first: s * sampleSize, size: sampleSize, scale: scales[s]! };
+        total = this.kernel.weighEachElement(prepared, elements, own);
+      }
       out[s] = weight === null ? total / count : total * unit;
     }
   }

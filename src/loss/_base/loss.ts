@@ -101,8 +101,8 @@ export abstract class Loss<Extra = any, State = any> {
             canFuse: (prepared) => loss.canFuseGradient(prepared),
             release: (prepared) => loss.releasePrepared(prepared),
             run: loss.forwardGradient.bind(loss),
-            weighEachElement: (prepared, begin, end, weight) =>
-              weighEachElement(loss.hooks, prepared, begin, end, weight),
+            weighEachElement: (prepared, sample, gradient) =>
+              weighEachElement(loss.hooks, prepared, sample, gradient),
           }
         : null;
     bindBlocks = (loss) => ({

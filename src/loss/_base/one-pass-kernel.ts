@@ -8,6 +8,7 @@ import type { NDArray } from '../../ndarray/ndarray.js';
 import type { CallMemory } from '../_call-memory.js';
 import type { ForwardGradientCall } from './hook-calls.js';
 import type { Prepared } from './inputs.js';
+import type { SampleGradient } from './pipelines.js';
 
 /**
  * @internal A loss's one-pass path, for `gloss-ml/kernels` (src/typed): its `prepare`, its
@@ -25,8 +26,15 @@ export interface OnePassKernel<Extra = unknown> {
   release(prepared: Prepared<Extra>): void;
   /** Loss.forwardGradient (see there and ForwardGradientCall for the fields of `call`). */
   run(call: ForwardGradientCall<Extra, undefined>): void;
-  /** Σ_k weight · ℓ_k over ℓ elements [begin, end), for an infinite or NaN weight (see weighEachElement in pipelines.ts). */
-  weighEachElement(prepared: Prepared<Extra>, begin: number, end: number, weight: number): number;
+  /**
+   * Σ_k weight · ℓ_k over one sample's ℓ elements [begin, end), and its part of pred's gradient,
+   * from the block hooks: for an infinite or NaN weight (see weighEachElement in pipelines.ts).
+   */
+  weighEachElement(
+    prepared: Prepared<Extra>,
+    sample: { readonly begin: number; readonly end: number; readonly weight: number },
+    gradient: SampleGradient,
+  ): number;
 }
 
 /** One call on a {@link BlockKernel}: its prepared inputs, its state and its gradient slots. */

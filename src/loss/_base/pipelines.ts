@@ -168,9 +168,13 @@ class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSa
     if (weights)
       for (let sample = 0; sample < layout.batch; sample++) {
         const weight = weights.ofSample(sample);
-        sums[sample] = Number.isFinite(weight)
-          ? sums[sample]! * weight
-          : weighEachElement(hooks, prepared, sample * layout.count, (sample + 1) * layout.count, weight);
+        if (Number.isFinite(weight)) sums[sample] = sums[sample]! * weight;
+        else {
+          const elements = { begin: sample * layout.count, end: (sample + 1) * layout.count, weight };
+          const size = this.perSample;
+          const own = { data: gradient, first: sample * size, size, scale: scales[sample]! };
+          sums[sample] = weighEachElement(hooks, prepared, elements, own);
+        }
       }
     if (this.reduced) {
       const out = allocate(dtype, 1);
@@ -228,20 +232,38 @@ class OnePassDefinition<Extra, State> implements OpDefinition<undefined, FusedSa
   }
 }
 
+/** pred's gradient for {@link weighEachElement} to rewrite: the sample's elements of `data`. */
+export interface SampleGradient {
+  /** pred's whole gradient (the one-pass call's). */
+  readonly data: TypedArray;
+  /** The sample's elements [first, first + size) of it. */
+  readonly first: number;
+  readonly size: number;
+  /** d(Σ out)/dℓ of each of the sample's ℓ elements: the call's scale for it (its weight times the unit). */
+  readonly scale: number;
+}
+
 /**
- * Σ_k w · ℓ_k over ℓ elements [begin, end) (one sample's), each ℓ_k from the loss's block hook:
- * what the one-pass paths use for a sample whose weight w is infinite or NaN. They otherwise
- * weigh the sample's sum (w · Σ_k ℓ_k, the same up to rounding), but with w = ∞ that is +∞
- * where Gluon's ℓ · sampleWeight has ∞ · 0 = NaN (an ignored label, a hinge at rest), as the
- * block path computes it. Such a weight is rare, so this makes the call's state for itself.
+ * Σ_k w · ℓ_k over ℓ elements [begin, end) (one sample's), each ℓ_k from the loss's block hook,
+ * and with `gradient` the sample's part of pred's gradient from its backward hook: what the
+ * one-pass paths use for a sample whose weight w is infinite or NaN. They otherwise weigh the
+ * sample's sum (w · Σ_k ℓ_k, the same up to rounding) and scale its slopes, but with w = ∞ that
+ * is +∞ where Gluon's ℓ · sampleWeight has ∞ · 0 = NaN (an ignored label, a hinge at rest), and a
+ * kernel's w · a − w · b is ∞ − ∞ where the block hook can take a − b first. So such a sample
+ * gets what the block path gives it. The one-pass layout keeps a sample's pred elements
+ * contiguous and read by its own ℓ elements only, so rewriting them leaves every other sample's.
+ * Such a weight is rare, so this makes the call's state for itself.
  */
 export function weighEachElement<Extra, State>(
-  hooks: Pick<LossHooks<Extra, State>, 'createState' | 'releaseState' | 'forwardBlock'>,
+  hooks: Pick<
+    LossHooks<Extra, State>,
+    'createState' | 'releaseState' | 'forwardBlock' | 'backwardBlock' | 'assignsGradient'
+  >,
   prepared: Prepared<Extra>,
-  begin: number,
-  end: number,
-  weight: number,
+  sample: { readonly begin: number; readonly end: number; readonly weight: number },
+  gradient: SampleGradient | null,
 ): number {
+  const { begin, end, weight } = sample;
   const state = hooks.createState(prepared);
   const block = new Float64Array(Math.min(end - begin, BLOCK_SIZE));
   let total = 0;
@@ -250,6 +272,16 @@ export function weighEachElement<Extra, State>(
       const length = Math.min(block.length, end - at);
       hooks.forwardBlock({ prepared, state, begin: at, end: at + length, out: block });
       for (let k = 0; k < length; k++) total += block[k]! * weight;
+    }
+    if (gradient) {
+      const { data, first, size, scale } = gradient;
+      if (!hooks.assignsGradient(prepared, 0)) data.fill(0, first, first + size);
+      const grads = prepared.arrays.map((_, i) => (i === 0 ? data : null));
+      for (let at = begin; at < end; at += block.length) {
+        const length = Math.min(block.length, end - at);
+        block.fill(scale, 0, length);
+        hooks.backwardBlock({ prepared, state, begin: at, end: at + length, dLoss: block, grads });
+      }
     }
   } finally {
     hooks.releaseState(state);
