@@ -21,6 +21,7 @@ import { overlap } from './segmentation.js';
 import { ctc } from './sequence.js';
 
 export type { ErrorClass, Expected, FuzzCase, InputSpec, Role, SampleLayout } from './case.js';
+export { enlarged, LARGE_ELEMENTS } from './enlarge.js';
 export { FLOAT32_MAX, sampleOf } from './perturbations.js';
 
 /** Real predictions and labels without options of their own. */

@@ -1,0 +1,79 @@
+/**
+ * Large fuzz cases. The generators draw small shapes (every case below 4096 prediction
+ * elements), so on their own they never reach what only large calls run: a call of many blocks
+ * (4096 elements each), several kernel chunks, an arena gradient region (float32 on wasm, at
+ * least 4096 elements). `enlarged` repeats a valid case's batch until its prediction holds about
+ * LARGE_ELEMENTS values.
+ */
+import type { FuzzCase, InputSpec } from './case.js';
+
+/** Prediction elements a large case reaches: past the block size (4096) and a softmax chunk (16384). */
+export const LARGE_ELEMENTS = 20_000;
+
+/**
+ * The case with its batch repeated R times (R · the prediction's size ≈ LARGE_ELEMENTS).
+ * Repetition r of the prediction is scaled by 1 / (1 + (r mod 7) / 8): that keeps its domain (a
+ * probability stays in [0, 1], nothing overflows) and gives each block numbers of its own, so a
+ * block that read another's memory would show. The other per-sample inputs repeat unchanged;
+ * inputs shared by every sample (a broadcast posWeight) stay as they are. A NaN or infinity the
+ * case put into one sample stays in repetition 0 only (the others repeat the clean inputs), so
+ * the poisoned sample keeps its index and must stay confined across blocks; CTC's infeasible
+ * samples are infeasible in every repetition.
+ *
+ * Null for a case that is bad input (its expectation is about its own shapes), is already large,
+ * or whose per-sample inputs may not have the batch as their first axis: a batch below 2 (a
+ * first axis of length 1 may be a class or vector axis), a class axis 0, a prediction whose
+ * elements every sample shares (NTXent's embeddings), or a shared input shaped like the
+ * prediction (SDML's x2, which must keep its shape).
+ */
+export function enlarged(c: FuzzCase): FuzzCase | null {
+  const pred = c.inputs[0];
+  const options = c.options as {
+    axis?: unknown;
+    batchAxis?: unknown;
+    layout?: unknown;
+    labelLayout?: unknown;
+  };
+  if (c.expected || c.batch < 2 || !pred || pred.raw !== undefined || pred.scalar || !pred.layout)
+    return null;
+  if (typeof options.axis === 'number' && (options.axis + pred.shape.length) % pred.shape.length === 0)
+    return null;
+  const predShape = pred.shape.join();
+  if (c.inputs.some((spec) => spec && spec !== pred && !spec.layout && spec.shape.join() === predShape))
+    return null;
+  if ((options.batchAxis ?? 0) !== 0 || (options.layout ?? 'NTC') !== 'NTC') return null;
+  if ((options.labelLayout ?? 'NT') !== 'NT') return null;
+  const times = Math.ceil(LARGE_ELEMENTS / Math.max(pred.values.length, 1));
+  if (times < 2) return null;
+  const repeat = (specs: readonly (InputSpec | null)[], cleanSpecs: readonly (InputSpec | null)[]) =>
+    specs.map((spec, index) => {
+      if (!spec || spec.raw !== undefined || spec.scalar || spec.layout === null) return spec;
+      const size = spec.values.length;
+      if (spec.shape[0] !== c.batch || spec.layout.inner * c.batch !== size) return undefined;
+      const values = new Float64Array(size * times);
+      for (let r = 0; r < times; r++) {
+        const source = r === 0 ? spec.values : cleanSpecs[index]!.values;
+        const factor = index === 0 ? 1 / (1 + (r % 7) / 8) : 1;
+        for (let k = 0; k < size; k++) values[r * size + k] = source[k]! * factor;
+      }
+      return {
+        ...spec,
+        shape: [c.batch * times, ...spec.shape.slice(1)],
+        values,
+        layout: { inner: spec.layout.inner, batch: c.batch * times },
+      };
+    });
+  const clean = c.clean ?? c.inputs;
+  const inputs = repeat(c.inputs, clean);
+  if (inputs.includes(undefined)) return null;
+  return {
+    ...c,
+    options: { ...c.options },
+    inputs: inputs as (InputSpec | null)[],
+    batch: c.batch * times,
+    clean: c.clean ? (repeat(c.clean, c.clean) as (InputSpec | null)[]) : null,
+    infiniteSamples: Array.from({ length: times }, (_, r) =>
+      c.infiniteSamples.map((n) => n + r * c.batch),
+    ).flat(),
+  };
+}
