@@ -50,6 +50,7 @@ import {
   FLOAT32_MAX,
   type FuzzCase,
   type InputSpec,
+  enlarged,
   makeCase,
   sampleOf,
 } from './generators/index.js';
@@ -154,8 +155,8 @@ function runOn(
 }
 
 /** Counts how each kind of case ended (for the coverage line each loss prints). */
-function tally(counts: Map<string, number>, c: FuzzCase, outcome: string): void {
-  const key = `${c.perturbation.split(' ')[0]} ${outcome}`;
+function tally(counts: Map<string, number>, c: FuzzCase, outcome: string, size = ''): void {
+  const key = `${c.perturbation.split(' ')[0]}${size} ${outcome}`;
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
@@ -165,6 +166,7 @@ function checkCase(
   known: Map<string, { count: number; example: string }>,
   backends: readonly ('js' | 'wasm')[],
   counts: Map<string, number>,
+  size = '',
 ): Failure[] {
   const failures: Failure[] = [];
   const expect = (ok: boolean, check: string, what: () => string) => {
@@ -176,7 +178,7 @@ function checkCase(
         count: (seen?.count ?? 0) + 1,
         example: seen?.example ?? `${c.lossName}:${c.seed}`,
       });
-    } else failures.push({ check, message: `${check}: ${what()}\n    ${describeCase(c)}` });
+    } else failures.push({ check, message: `${check}${size}: ${what()}\n    ${describeCase(c)}` });
   };
   const LossClass = ALL_LOSSES[c.lossName]!;
   const names = [
@@ -216,7 +218,7 @@ function checkCase(
   try {
     loss = new LossClass(c.options);
   } catch (error) {
-    tally(counts, c, 'refused');
+    tally(counts, c, 'refused', size);
     checkError(error as Error, 'construct');
     expect(
       c.expected?.when === 'construct',
@@ -235,7 +237,7 @@ function checkCase(
   const runs = backends.map((backend) => ({ backend, run: runOn(backend, loss, c, c.inputs) }));
   let scale: Float64Array | null = null;
   const rounding = () => (scale ??= roundingScale(loss, c));
-  tally(counts, c, runs[0]!.run.error ? 'threw' : 'returned');
+  tally(counts, c, runs[0]!.run.error ? 'threw' : 'returned', size);
   for (const { backend, run } of runs) {
     const on = `[${backend}]`;
     run.inputs.forEach((x, i) => {
@@ -460,7 +462,13 @@ describe('loss fuzz', () => {
         ? [Number(ONLY[1])]
         : Array.from({ length: CASES_PER_LOSS }, (_, i) => caseSeed(lossIndex, i));
       const counts = new Map<string, number>();
-      for (const seed of seeds) failures.push(...checkCase(makeCase(name, seed), known, backends, counts));
+      for (const seed of seeds) {
+        const c = makeCase(name, seed);
+        failures.push(...checkCase(c, known, backends, counts));
+        // One case in eight again at about 20,000 prediction elements (generators/enlarge.ts).
+        const large = seed % 8 === 3 ? enlarged(c) : null;
+        if (large) failures.push(...checkCase(large, known, backends, counts, ' enlarged'));
+      }
       t.diagnostic(
         [...counts]
           .sort()
