@@ -23,7 +23,7 @@ import { NDArray } from '../../src/ndarray/ndarray.js';
 import { ctcKernel, type FloatArray, lossKernel, softmaxCEKernel } from '../../src/typed/index.js';
 import { firstDifference } from '../typed/_compare.js';
 import { availableBackends, build, CASES_PER_LOSS, caseSeed, describeCase, ONLY } from './_compare.js';
-import { type FuzzCase, type InputSpec, makeCase } from './generators/index.js';
+import { enlarged, type FuzzCase, type InputSpec, makeCase } from './generators/index.js';
 
 /** The losses gloss-ml/kernels has a kernel for. */
 const TYPED = [
@@ -270,6 +270,7 @@ describe('typed-kernel fuzz: gloss-ml/kernels gives the class its bits', () => {
       const skipped = new Map<string, number>();
       let compared = 0;
       let refusals = 0;
+      let enlargedCount = 0;
       try {
         for (const seed of seeds) {
           const c = makeCase(name, seed);
@@ -293,9 +294,15 @@ describe('typed-kernel fuzz: gloss-ml/kernels gives the class its bits', () => {
           }
           compared++;
           if (c.expected) refusals++;
+          // One case in four again at about 20,000 prediction elements (generators/enlarge.ts):
+          // many blocks, kernel chunks and, for float32 on wasm, the class's arena gradient region.
+          const large = seed % 4 === 1 ? enlarged(c) : null;
+          if (large) enlargedCount++;
           for (const backend of backends) {
-            const failure = checkCase(c, backend);
-            if (failure) failures.push(`${failure}\n    ${describeCase(c)}`);
+            for (const run of large ? [c, large] : [c]) {
+              const failure = checkCase(run, backend);
+              if (failure) failures.push(`${failure}\n    ${describeCase(run)}`);
+            }
           }
         }
       } finally {
@@ -303,7 +310,7 @@ describe('typed-kernel fuzz: gloss-ml/kernels gives the class its bits', () => {
       }
       const reasons = [...skipped].map(([r, n]) => `${n} ${r}`).join(', ');
       t.diagnostic(
-        `${name}: ${compared} cases compared (${refusals} of them bad input both must refuse); left out: ${reasons || 'none'}`,
+        `${name}: ${compared} cases compared (${refusals} of them bad input both must refuse, ${enlargedCount} also enlarged); left out: ${reasons || 'none'}`,
       );
       assert.ok(ONLY || compared > 0, `${name}: no case the kernel can take`);
       assert.deepEqual(failures, [], failures.join('\n'));
