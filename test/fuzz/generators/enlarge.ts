@@ -47,9 +47,13 @@ export function enlarged(c: FuzzCase): FuzzCase | null {
   if (times < 2) return null;
   const repeat = (specs: readonly (InputSpec | null)[], cleanSpecs: readonly (InputSpec | null)[]) =>
     specs.map((spec, index) => {
-      if (!spec || spec.raw !== undefined || spec.scalar || spec.layout === null) return spec;
+      if (!spec || spec.raw !== undefined || spec.scalar) return spec;
       const size = spec.values.length;
-      if (spec.shape[0] !== c.batch || spec.layout.inner * c.batch !== size) return undefined;
+      // A shared input: as it is, unless it broadcasts along other axes but holds the batch as
+      // its first axis (a KLDiv label shaped (N, 1, 1)), which repeats with the batch.
+      if (spec.layout === null) {
+        if (spec.shape.length !== pred.shape.length || spec.shape[0] !== c.batch) return spec;
+      } else if (spec.shape[0] !== c.batch || spec.layout.inner * c.batch !== size) return undefined;
       const values = new Float64Array(size * times);
       for (let r = 0; r < times; r++) {
         const source = r === 0 ? spec.values : cleanSpecs[index]!.values;
@@ -60,7 +64,7 @@ export function enlarged(c: FuzzCase): FuzzCase | null {
         ...spec,
         shape: [c.batch * times, ...spec.shape.slice(1)],
         values,
-        layout: { inner: spec.layout.inner, batch: c.batch * times },
+        layout: spec.layout && { inner: spec.layout.inner, batch: c.batch * times },
       };
     });
   const clean = c.clean ?? c.inputs;
