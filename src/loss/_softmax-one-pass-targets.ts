@@ -11,7 +11,7 @@ import type { FloatArray } from '../kernels/index.js';
 import type { RowNormalizers, UniformTargetParts } from '../kernels/_softmax-arguments.js';
 import { softmaxRowNormalizersFloat64, sparseSoftmaxCrossEntropyGradientRows } from '../kernels/softmax.js';
 import type { CallMemory } from './_call-memory.js';
-import { type SparseTargets, targetMass, weightOf } from './_softmax-targets.js';
+import { labelSlope, type SparseTargets, targetMass, weightOf } from './_softmax-targets.js';
 
 /**
  * One call of the one-pass kernel on sparse labels with options, into `loss` (ℓ per row) and
@@ -46,7 +46,18 @@ export function sparseTargetsOnePass(args: {
     normalizers,
     ...(uniformParts && { uniformParts }),
   });
-  fixOnePass({ x, classes, sparse, total, sampleScales: rowScales, loss, out, uniformParts, scratch });
+  fixOnePass({
+    x,
+    classes,
+    sparse,
+    total,
+    sampleScales: rowScales,
+    loss,
+    out,
+    uniformParts,
+    scratch,
+    rowNormalizers: normalizers,
+  });
   memory.giveBack(kind, scratch);
 }
 
@@ -127,7 +138,8 @@ function onePassArguments(
 /**
  * Turns the one-pass kernel's output for contiguous rows — `loss[r] = nll_r`, `out` the gradient
  * s_r · M_r · (p − onehot_y) — into the targets' loss and gradient: adds the uniform part's
- * −s_r (ε / C) w_j (and s_r (ε / C) W at the label), computes ℓ_r, and zeroes ignored rows.
+ * −s_r (ε / C) w_j, writes the label's entry again from its normalisers (labelSlope), computes
+ * ℓ_r, and zeroes ignored rows.
  * With `uniformParts` (smoothing), the rows whose spread the kernel wrote already have
  * −s_r (ε / C) w_j subtracted; the rows it did not take (done 0) get it here in float64 (uniformRowPart).
  */
@@ -144,8 +156,10 @@ export function fixOnePass(args: {
   readonly uniformParts: UniformTargetParts | null;
   /** The call's working memory, as onePassArguments had it. */
   readonly scratch: OnePassScratch;
+  /** The rows' normalisers, as the kernel wrote them. */
+  readonly rowNormalizers: RowNormalizers;
 }): void {
-  const { x, classes, sparse, total, sampleScales, loss, out, scratch } = args;
+  const { x, classes, sparse, total, sampleScales, loss, out, scratch, rowNormalizers } = args;
   const { targets, labels, ignored } = sparse;
   const { smoothing, classWeight } = targets;
   const uniform = smoothing / classes;
@@ -179,7 +193,10 @@ export function fixOnePass(args: {
         classWeight,
         bias,
       });
-    out[row + y]! += sampleScales[r]! * uniform * total;
+    // The label's entry from its log-probability, in float64 and rounded once: the kernel's
+    // s · M · (p − 1), less the uniform part, plus s · (ε / C) · W cancels where w_y ≪ W (see labelSlope).
+    const logProbability = x[row + y]! - rowNormalizers.shift[r]! - rowNormalizers.logSum[r]!;
+    out[row + y] = sampleScales[r]! * labelSlope(targets, y, classes, total, logProbability);
     // S = W · nll + Σ_c w_c (x_y − x_c), whose two parts cancel where the label's logit lies far
     // below the others' and w_y is small (W · nll ≤ (W / w_y) · S): its rounding error, about
     // C · 2⁻⁵³ · (W · nll + |S − W · nll|), then exceeds that of the non-negative terms

@@ -97,6 +97,32 @@ export function targetMass(targets: SoftmaxTargets, y: number, classes: number, 
   return (1 - targets.smoothing) * weightOf(targets.classWeight, y) + (targets.smoothing / classes) * total;
 }
 
+/**
+ * ∂ℓ/∂x_y at the label (before the head gradient), from log p_y: M · p_y − t_y · w_y, with t_y =
+ * (1 − ε) + ε / C the label's target and M = targetMass.
+ *
+ * Derivation: M · p − t · w = M · (p − 1) + (M − t · w), where M − t · w = (ε / C) · (W − w_y) ≥ 0.
+ * Where p > ½, and always without smoothing (the second part is then 0), that sum with
+ * p − 1 = expm1(log p): exact where p rounds to 1, and neither term exceeds M. Where p ≤ ½ with
+ * smoothing, M · p − t · w directly: the sum would cancel M · (p − 1) ≈ −M against
+ * (ε / C) · (W − w_y) when w_y ≪ W, leaving a label of class weight 0, whose entry is M · p, to the
+ * rounding of M (float32: 70% off and of the wrong sign at p ≈ 1e-8).
+ */
+export function labelSlope(
+  targets: SoftmaxTargets,
+  y: number,
+  classes: number,
+  total: number,
+  logProbability: number,
+): number {
+  const { smoothing, classWeight } = targets;
+  const wy = weightOf(classWeight, y);
+  const mass = targetMass(targets, y, classes, total);
+  if (smoothing === 0 || logProbability > -Math.LN2)
+    return mass * Math.expm1(logProbability) + (smoothing / classes) * (total - wy);
+  return mass * Math.exp(logProbability) - (1 - smoothing + smoothing / classes) * wy;
+}
+
 /** W = Σ_c w_c (C without class weights), in float64. */
 export function totalWeight(targets: SoftmaxTargets, classes: number): number {
   if (!targets.classWeight) return classes;
@@ -238,11 +264,9 @@ export function sparseTargetGradient(
     if (y === ignored) continue;
     const k = classEntry(layout, r, y);
     const g = dLoss[r - begin]!;
-    const wy = weightOf(classWeight, y);
-    const mass = targetMass(targets, y, layout.size, total);
     dPred[k] = normalizers
-      ? g * (mass * Math.expm1(logProbabilityAt(x, normalizers, k, r)) + uniform * (total - wy))
-      : -g * ((1 - smoothing) * wy + uniform * wy);
+      ? g * labelSlope(targets, y, layout.size, total, logProbabilityAt(x, normalizers, k, r))
+      : -g * ((1 - smoothing) * weightOf(classWeight, y) + uniform * weightOf(classWeight, y));
   }
 }
 

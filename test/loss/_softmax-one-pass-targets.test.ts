@@ -154,3 +154,56 @@ for (const backend of ['wasm', 'js'] as const) {
     }
   });
 }
+
+// The label's gradient entry is s · (M · p_y − t_y · w_y). The kernel writes s · M · (p_y − 1)
+// and the options add s · (ε / C) · W, whose sum cancels where t_y · w_y ≪ M: with w_y = 0 and
+// p_y ~ 1e-8 the float32 result was off by 70% (C = 20000) and of the wrong sign. It must be as
+// accurate as the float64 block functions, rounded once.
+for (const backend of ['wasm', 'js'] as const) {
+  test(`sparseTargetsOnePass (${backend} kernels): the label's entry where its class weighs little`, () => {
+    setKernelBackend(backend);
+    try {
+      for (const classes of [10, 1000, 20000]) {
+        const rows = 4;
+        const generator = new RandomGenerator(classes);
+        const x = Float32Array.from({ length: rows * classes }, () => 6 * generator.nextDouble() - 3);
+        // Labels on classes of weight 0 and 1e-6, and a label whose logit is the largest.
+        const classWeight = Array.from({ length: classes }, (_, c) => (c % 7) / 3);
+        classWeight[1] = 1e-6;
+        const labels = Int32Array.from([0, 7 % classes, 1, classes - 1]);
+        x[3 * classes + classes - 1] = 9;
+        const targets = softmaxTargets('test', { labelSmoothing: 0.2, classWeight }, true);
+        const total = totalWeight(targets, classes);
+        const sparse: SparseTargets = { targets, labels, ignored: IGNORED_ROW };
+        const rowScales = Float64Array.from([1, 0.5, 2, 1]);
+        const out = new Float32Array(rows * classes);
+        sparseTargetsOnePass({
+          memory: new CallMemory(),
+          x,
+          classes,
+          sparse,
+          total,
+          rowScales,
+          loss: new Float64Array(rows),
+          out,
+          normalizers: allocateNormalizers(rows),
+        });
+        const layout = { outer: rows, size: classes, inner: 1 };
+        const normalizers = allocateNormalizers(rows);
+        logSoftmaxRows(x, layout, 0, rows, normalizers);
+        const expected = new Float64Array(rows * classes);
+        sparseTargetGradient({ x, layout, normalizers, begin: 0, end: rows }, sparse, total, rowScales, expected);
+        for (let r = 0; r < rows; r++) {
+          const k = r * classes + labels[r]!;
+          // The float32 kernel's p carries its float32 exponentials' rounding (a few 2⁻²⁴).
+          assert.ok(
+            Math.abs(out[k]! - expected[k]!) <= 2 ** -20 * Math.abs(expected[k]!),
+            `C = ${classes}, row ${r}: label entry ${out[k]} vs ${expected[k]}`,
+          );
+        }
+      }
+    } finally {
+      setKernelBackend('auto');
+    }
+  });
+}

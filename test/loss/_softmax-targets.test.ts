@@ -275,3 +275,22 @@ test('an infinite sampleWeight: ±Infinity by the sign of each entry, 0 where a 
         for (const k of finite) assert.ok(Number.isFinite(gradient[k]), `${where}: entry ${k}`);
       }
 });
+
+test("the label's gradient entry where its class weighs 0 and p_y is tiny: M · p_y, not the rounding of M", () => {
+  // w = [1, 1, 0], ε = 0.1, label 2 of logits [0, 0, −69]: t_y · w_y = 0 and M = (ε / C) · W = 1/15,
+  // so the entry is M · p_y ≈ 3.4e-32. Written as M · (p_y − 1) + (ε / C) · W it was −M + M.
+  const options = { labelSmoothing: 0.1, classWeight: [1, 1, 0] };
+  for (const axis of [-1, 0]) {
+    const x =
+      axis === -1
+        ? array([[0, 0, -69]], { dtype: 'float64' })
+        : array([[0], [0], [-69]], { dtype: 'float64' });
+    x.attachGrad();
+    const out = record(() => new SoftmaxCrossEntropyLoss({ ...options, axis }).forward(x, array([2])));
+    out.backward();
+    const p = Math.exp(-69) / (2 + Math.exp(-69));
+    const expected = (0.1 / 3) * 2 * p;
+    const entry = x.grad!.data[2]!;
+    assert.ok(Math.abs(entry - expected) <= 1e-14 * expected, `axis ${axis}: ${entry} vs ${expected}`);
+  }
+});
