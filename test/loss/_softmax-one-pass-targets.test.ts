@@ -192,7 +192,13 @@ for (const backend of ['wasm', 'js'] as const) {
         const normalizers = allocateNormalizers(rows);
         logSoftmaxRows(x, layout, 0, rows, normalizers);
         const expected = new Float64Array(rows * classes);
-        sparseTargetGradient({ x, layout, normalizers, begin: 0, end: rows }, sparse, total, rowScales, expected);
+        sparseTargetGradient(
+          { x, layout, normalizers, begin: 0, end: rows },
+          sparse,
+          total,
+          rowScales,
+          expected,
+        );
         for (let r = 0; r < rows; r++) {
           const k = r * classes + labels[r]!;
           // The float32 kernel's p carries its float32 exponentials' rounding (a few 2⁻²⁴).
