@@ -66,8 +66,9 @@
   ;;
   ;; Label smoothing (weights ≠ 0, with out, scales and labels): weights holds w_c (f64 per
   ;; class, zero-padded by four past `classes`) and uniform[r] (f64) holds u_r = s_r · ε / C. For
-  ;; a row whose m is finite every gradient entry, the label's included, becomes
-  ;; f32(f64(g) − u_r · w_c) (g the entry above: the float64 reference's rounding exactly), and
+  ;; a row whose m is finite every gradient entry but the label's becomes f32(f64(g) − u_r · w_c)
+  ;; (g the entry above: the float64 reference's rounding exactly; the caller writes the label's
+  ;; entry from the row's normalisers), and
   ;; uniform[r] ← Σ_c w_c · (x_y − x_c), summed in f64 during the max pass (each difference in
   ;; f64: no cancellation for huge logits; lanes past the row read as x_y, a 0 difference); for
   ;; the other rows uniform[r] ← NaN (the caller's float64 path takes them).
@@ -241,13 +242,6 @@
                                   (f64.promote_f32
                                     (f32.mul (local.get $labelExp) (f32x4.extract_lane 0 (local.get $factor))))
                                   (local.get $scale))))))))
-                    (if (local.get $weights)
-                      (then
-                        (local.set $labelGradient
-                          (f32.demote_f64
-                            (f64.sub (f64.promote_f32 (local.get $labelGradient))
-                              (f64.mul (f64x2.extract_lane 0 (local.get $splatUniform))
-                                (f64.load (i32.add (local.get $weights) (i32.shl (local.get $at) (i32.const 1))))))))))
                     (f32.store (i32.add (local.get $out) (local.get $at)) (local.get $labelGradient))))))))
         (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
         (local.set $out (select (i32.add (local.get $out) (local.get $rowBytes)) (i32.const 0) (local.get $out)))

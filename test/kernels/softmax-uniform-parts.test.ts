@@ -1,6 +1,6 @@
 // The one-pass softmax kernel's label-smoothing parts (softmax.ts UniformTargetParts, softmax.wat
 // softmaxRowStatistics' weights and uniform) on both backends against the float64 reference written out here: the
-// gradient minus u_r · w_c (one float64 subtraction, one rounding: bit for bit) and the spread
+// gradient minus u_r · w_c but at the label (one float64 subtraction, one rounding: bit for bit) and the spread
 // Σ_c w_c · (x_y − x_c) in float64; rows the kernel cannot take are marked not done and left unchanged.
 // (Split from softmax.test.ts, which is near the file-size limit.)
 import assert from 'node:assert/strict';
@@ -78,8 +78,11 @@ function check(
       Object.is(spreads[r], want) || Math.abs(spreads[r]! - want) <= 1e-13 * (Math.abs(want) + classes),
       `row ${r}: spread ${spreads[r]} vs ${want}`,
     );
-    const expected = Float32Array.from(before, (g, c) => g - uniform[r]! * weights[c]!);
-    assert.deepEqual(row, expected, `row ${r}: gradient minus u · w, bit for bit`);
+    // The label's entry is left as it was (the caller writes it from the normalisers).
+    const expected = Float32Array.from(before, (g, c) =>
+      c === labels[r] ? g : g - uniform[r]! * weights[c]!,
+    );
+    assert.deepEqual(row, expected, `row ${r}: gradient minus u · w but at the label, bit for bit`);
   }
   return rowsDone;
 }
