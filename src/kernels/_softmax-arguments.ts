@@ -56,8 +56,8 @@ export interface SparseCrossEntropyGradientRows extends Omit<SparseCrossEntropyR
  * ε and class weights w): for each row the wasm kernel takes while it is in cache, it subtracts
  * `uniform[r] · weights[c]` (uniform[r] = s_r · ε / C) from every gradient entry `out[r, c]` but
  * the label's (in float64, one rounding; the caller writes the label's entry, whose smoothed form
- * would cancel, from the row's normalisers) and writes `spreads[r] = Σ_c weights[c] · (x_label − x_c)` (float64,
- * each difference in float64). Every other row — the js backend, float64 logits, rows longer
+ * would cancel, from the row's normalisers) and writes `spreads[r] = Σ_c weights[c] · (x_label −
+ * x_c)` (float64, each difference in float64). Every other row — the js backend, float64 logits, rows longer
  * than a chunk (C > 16384), rows whose maximum is not finite, scales that do not fit float32 —
  * gets `done[r] = 0` and an unchanged gradient: the caller does those in float64 (see fixOnePass
  * in loss/_softmax-one-pass-targets.ts). A call with uniform parts is not split across kernel
