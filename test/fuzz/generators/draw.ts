@@ -75,9 +75,14 @@ export const boolOption = (key: string) => (g: RandomGenerator, options: Record<
   if (chance(g, 0.7)) options[key] = chance(g, 0.5);
 };
 
-/** Per-class values in [0, 2). */
+/** Per-class values in [0, 2), some exactly 0 or tiny. */
 export const perClass = (g: RandomGenerator, classes: number) =>
-  Array.from({ length: classes }, () => 2 * g.nextDouble());
+  Array.from({ length: classes }, () => {
+    // About one class in ten weighs exactly 0 (a masked class, as PyTorch users pass them) and one
+    // in forty 1e-6, from the same draw (the stream of later draws is unchanged).
+    const weight = 2 * g.nextDouble();
+    return weight < 0.2 ? 0 : weight < 0.25 ? 1e-6 : weight;
+  });
 
 /** C finite non-negative class weights, sometimes. */
 export function classWeightOption(
