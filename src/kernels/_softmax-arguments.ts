@@ -57,11 +57,11 @@ export interface SparseCrossEntropyGradientRows extends Omit<SparseCrossEntropyR
  * `uniform[r] · weights[c]` (uniform[r] = s_r · ε / C) from every gradient entry `out[r, c]` but
  * the label's (in float64, one rounding; the caller writes the label's entry, whose smoothed form
  * would cancel, from the row's normalisers) and writes `spreads[r] = Σ_c weights[c] · (x_label −
- * x_c)` (float64, each difference in float64). Every other row — the js backend, float64 logits, rows longer
- * than a chunk (C > 16384), rows whose maximum is not finite, scales that do not fit float32 —
- * gets `done[r] = 0` and an unchanged gradient: the caller does those in float64 (see fixOnePass
- * in loss/_softmax-one-pass-targets.ts). A call with uniform parts is not split across kernel
- * threads.
+ * x_c)` (float64, each difference in float64). Every other row — the js backend, float64
+ * logits, rows longer than a chunk (C > 16384), rows whose maximum is not finite, scales that do
+ * not fit float32 — gets `done[r] = 0` and an unchanged gradient: the caller does those in
+ * float64 (see fixOnePass in loss/_softmax-one-pass-targets.ts). A call with uniform parts is not
+ * split across kernel threads.
  */
 export interface UniformTargetParts {
   /** w_c per class (all 1 without class weights): `classes` values. */

@@ -194,7 +194,7 @@ export function fixOnePass(args: {
         bias,
       });
     // The label's entry from its log-probability, in float64 and rounded once: the kernel's
-    // s · M · (p − 1), less the uniform part, plus s · (ε / C) · W cancels where w_y ≪ W (see labelSlope).
+    // s · M · (p − 1) plus s · (ε / C) · (W − w_y) cancels where w_y ≪ W (see labelSlope).
     const logProbability = x[row + y]! - rowNormalizers.shift[r]! - rowNormalizers.logSum[r]!;
     out[row + y] = sampleScales[r]! * labelSlope(targets, y, classes, total, logProbability);
     // S = W · nll + Σ_c w_c (x_y − x_c), whose two parts cancel where the label's logit lies far

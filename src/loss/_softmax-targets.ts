@@ -21,7 +21,8 @@
  * not finite (a −Infinity label logit, NaN, +Infinity) is recomputed from its normalisers.
  *
  * Gradient: ∂ℓ_r/∂x_j = M_r · p_j − w_j t_j with M_r = Σ_c w_c t_c = (1 − ε) w_y + (ε / C) W; at the
- * label entry M_r · expm1(log p_y) + (ε / C)(W − w_y), exact when p_y rounds to 1.
+ * label entry M_r · expm1(log p_y) + (ε / C)(W − w_y) where p_y > ½ (exact when p_y rounds to 1),
+ * else M_r · p_y − w_y t_y (no cancellation when w_y ≪ W): labelSlope, for both paths.
  * @module
  */
 import type { TypedArray } from '../ndarray/dtype.js';
@@ -264,9 +265,10 @@ export function sparseTargetGradient(
     if (y === ignored) continue;
     const k = classEntry(layout, r, y);
     const g = dLoss[r - begin]!;
+    const wy = weightOf(classWeight, y);
     dPred[k] = normalizers
       ? g * labelSlope(targets, y, layout.size, total, logProbabilityAt(x, normalizers, k, r))
-      : -g * ((1 - smoothing) * weightOf(classWeight, y) + uniform * weightOf(classWeight, y));
+      : -g * ((1 - smoothing) * wy + uniform * wy);
   }
 }
 
