@@ -31,6 +31,17 @@ export function availableBackends(): ('js' | 'wasm')[] {
   }
 }
 
+/**
+ * The inputs a case differentiates (float, continuous arrays): the first only for an even seed
+ * (the one-pass path), all of them for an odd one (the block path).
+ */
+export function variablesOf(c: FuzzCase): number[] {
+  const all = c.inputs.flatMap((x, i) =>
+    x && !x.scalar && x.raw === undefined && x.role !== 'discrete' && x.dtype !== 'int32' ? [i] : [],
+  );
+  return c.seed % 2 === 0 ? all.slice(0, 1) : all;
+}
+
 /** One line that names everything about a case, and how to rerun it alone. */
 export function describeCase(c: FuzzCase): string {
   const options = Object.entries(c.options)

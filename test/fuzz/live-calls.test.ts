@@ -24,7 +24,15 @@ import type { Loss } from '../../src/loss/_base/index.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
 import { NDArray } from '../../src/ndarray/ndarray.js';
 import { firstDifference } from '../typed/_compare.js';
-import { availableBackends, build, CASES_PER_LOSS, caseSeed, describeCase, ONLY } from './_compare.js';
+import {
+  availableBackends,
+  build,
+  CASES_PER_LOSS,
+  caseSeed,
+  describeCase,
+  ONLY,
+  variablesOf,
+} from './_compare.js';
 import { enlarged, type FuzzCase, type InputSpec, makeCase } from './generators/index.js';
 
 type LossClass = new (options: object) => Loss;
@@ -39,14 +47,6 @@ function inputsOf(specs: readonly (InputSpec | null)[], factor: number): (NDArra
   if (pred instanceof NDArray && factor !== 1)
     inputs[0] = new NDArray(pred.data.map((v) => v * factor) as typeof pred.data, pred.shape);
   return inputs;
-}
-
-/** The differentiated inputs (as in the loss fuzz test): the prediction only for an even seed, else all. */
-function variablesOf(c: FuzzCase): number[] {
-  const all = c.inputs.flatMap((x, i) =>
-    x && !x.scalar && x.raw === undefined && x.role !== 'discrete' && x.dtype !== 'int32' ? [i] : [],
-  );
-  return c.seed % 2 === 0 ? all.slice(0, 1) : all;
 }
 
 /** Marks the variables and returns them. */

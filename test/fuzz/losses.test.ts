@@ -37,6 +37,7 @@ import {
   firstMismatch,
   ONLY,
   same,
+  variablesOf,
 } from './_compare.js';
 import {
   boundOf,
@@ -111,14 +112,6 @@ interface Run {
   readonly twice?: (NDArray | null)[];
   readonly inputs: (NDArray | number | null)[];
   readonly before: (Float64Array | null)[];
-}
-
-/** Differentiable inputs: float, continuous; either the first only (the one-pass path) or all. */
-function variablesOf(c: FuzzCase): number[] {
-  const all = c.inputs.flatMap((x, i) =>
-    x && !x.scalar && x.role !== 'discrete' && x.dtype !== 'int32' ? [i] : [],
-  );
-  return c.seed % 2 === 0 ? all.slice(0, 1) : all;
 }
 
 function runOn(
