@@ -22,54 +22,10 @@ import { record } from '../../src/autograd/index.js';
 import { setKernelBackend } from '../../src/kernels/index.js';
 import type { Loss } from '../../src/loss/_base/index.js';
 import { ALL_LOSSES } from '../../src/loss/index.js';
-import { NDArray } from '../../src/ndarray/ndarray.js';
-import { firstDifference } from '../typed/_compare.js';
-import {
-  availableBackends,
-  build,
-  CASES_PER_LOSS,
-  caseSeed,
-  describeCase,
-  ONLY,
-  variablesOf,
-} from './_compare.js';
-import { enlarged, type FuzzCase, type InputSpec, makeCase } from './generators/index.js';
-
-type LossClass = new (options: object) => Loss;
-
-/** One call's results: ℓ and the gradient of each differentiated input, or the error it threw. */
-type Result = { readonly loss: ArrayLike<number>; readonly grads: ArrayLike<number>[] } | Error;
-
-/** The case's inputs with its prediction times `factor` (a new array each time). */
-function inputsOf(specs: readonly (InputSpec | null)[], factor: number): (NDArray | number | null)[] {
-  const inputs = build(specs);
-  const pred = inputs[0];
-  if (pred instanceof NDArray && factor !== 1)
-    inputs[0] = new NDArray(pred.data.map((v) => v * factor) as typeof pred.data, pred.shape);
-  return inputs;
-}
-
-/** Marks the variables and returns them. */
-function attach(inputs: (NDArray | number | null)[], variables: readonly number[]): NDArray[] {
-  return variables.map((i) => (inputs[i] as NDArray).attachGrad());
-}
-
-/** Copies of the variables' gradients (the memory behind `.grad` may be written again later). */
-const gradsOf = (variables: readonly NDArray[]) =>
-  variables.map((v) => (v.grad ? Float64Array.from(v.grad.data) : new Float64Array(0)));
-
-/** A call alone on a fresh loss object: recorded, then its backward. */
-function alone(make: LossClass, c: FuzzCase, factor: number): Result {
-  const inputs = inputsOf(c.inputs, factor);
-  const variables = attach(inputs, variablesOf(c));
-  try {
-    const out = record(() => new make(c.options).forward(...inputs));
-    if (variables.length > 0) out.backward();
-    return { loss: Float64Array.from(out.data), grads: gradsOf(variables) };
-  } catch (error) {
-    return error as Error;
-  }
-}
+import type { NDArray } from '../../src/ndarray/ndarray.js';
+import { availableBackends, CASES_PER_LOSS, caseSeed, describeCase, ONLY, variablesOf } from './_compare.js';
+import { alone, attach, difference, gradsOf, inputsOf, type LossClass, type Result } from './_calls.js';
+import { enlarged, type FuzzCase, makeCase } from './generators/index.js';
 
 /**
  * The two calls on one loss object, both live at once: forward A, forward B, an unrecorded call
@@ -111,24 +67,7 @@ function interleaved(make: LossClass, c: FuzzCase): [Result, Result] {
   return [firstResult, secondResult];
 }
 
-/** Null when `actual` is `expected` bit for bit (or both threw the same error); else what differs. */
-function difference(what: string, actual: Result, expected: Result): string | null {
-  if (expected instanceof Error || actual instanceof Error) {
-    if (expected instanceof Error && actual instanceof Error && expected.message === actual.message)
-      return null;
-    const describe = (r: Result) => (r instanceof Error ? `threw ${r.message}` : 'returned');
-    return `${what}: alone it ${describe(expected)}, beside another live call it ${describe(actual)}`;
-  }
-  const lossAt = firstDifference(actual.loss, expected.loss);
-  if (lossAt >= 0)
-    return `${what}: loss[${lossAt}] ${actual.loss[lossAt]} beside another live call, ${expected.loss[lossAt]} alone`;
-  for (let k = 0; k < expected.grads.length; k++) {
-    const at = firstDifference(actual.grads[k]!, expected.grads[k]!);
-    if (at >= 0)
-      return `${what}: gradient ${k} [${at}] ${actual.grads[k]![at]} beside another live call, ${expected.grads[k]![at]} alone`;
-  }
-  return null;
-}
+const LIVE = { actual: 'beside another live call', expected: 'alone' } as const;
 
 describe('live-calls fuzz: a call beside another live call on one loss object gives what it gives alone', () => {
   const backends = availableBackends();
@@ -165,8 +104,8 @@ describe('live-calls fuzz: a call beside another live call on one loss object gi
               const expectedSecond = alone(make, run, 0.5);
               const [first, second] = interleaved(make, run);
               for (const failure of [
-                difference(`[${backend}] the first call${size}`, first, expectedFirst),
-                difference(`[${backend}] the second call${size}`, second, expectedSecond),
+                difference(`[${backend}] the first call${size}`, first, expectedFirst, LIVE),
+                difference(`[${backend}] the second call${size}`, second, expectedSecond, LIVE),
               ])
                 if (failure) failures.push(`${failure}\n    ${describeCase(c)}`);
             }

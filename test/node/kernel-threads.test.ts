@@ -12,7 +12,8 @@ import { SigmoidBinaryCrossEntropyLoss } from '../../src/loss/sigmoid-bce.js';
 import { SoftmaxCrossEntropyLoss, type SoftmaxCrossEntropyLossOptions } from '../../src/loss/softmax-ce.js';
 import { array } from '../../src/ndarray/create.js';
 import { kernelThreadsReady, useKernelThreads } from '../../src/node/kernel-threads.js';
-import { kernelThreadPool, PARALLEL_MINIMUM, setKernelThreadPool } from '../../src/kernels/threads.js';
+import { kernelThreadPool, PARALLEL_MINIMUM } from '../../src/kernels/threads.js';
+import { countingShares } from './_counting-shares.js';
 import { dot } from '../../src/ops/linalg.js';
 import { matmul } from '../../src/kernels/matmul.js';
 import { sparseSoftmaxCrossEntropyGradientRows } from '../../src/kernels/softmax.js';
@@ -23,29 +24,6 @@ function step(loss: { forward(...x: NDArray[]): NDArray }, pred: NDArray, label:
   const out = record(() => loss.forward(pred, label));
   out.backward();
   return { loss: Array.from(out.data), grad: Array.from(pred.grad!.data) };
-}
-
-/**
- * Wraps the installed pool so that every share it starts is counted; `sharesOf(run)` returns how
- * many shares `run` started.
- */
-function countingShares(): <T>(run: () => T) => { result: T; shares: number } {
-  const pool = kernelThreadPool()!;
-  let shares = 0;
-  setKernelThreadPool({
-    get ready() {
-      return pool.ready;
-    },
-    start(jobs) {
-      shares += jobs.length;
-      return pool.start(jobs);
-    },
-  });
-  return (run) => {
-    shares = 0;
-    const result = run();
-    return { result, shares };
-  };
 }
 
 describe('kernel worker threads', () => {

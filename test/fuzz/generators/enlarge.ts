@@ -10,14 +10,27 @@ import type { FuzzCase, InputSpec } from './case.js';
 /** Prediction elements a large case reaches: past the block size (4096) and a softmax chunk (16384). */
 export const LARGE_ELEMENTS = 20_000;
 
+/** How large to make a case, and which repetition keeps its NaN or infinity. */
+export interface Enlargement {
+  /** The prediction's size to reach (at least; default LARGE_ELEMENTS). */
+  readonly elements?: number;
+  /**
+   * The repetition that keeps the case's poisoned sample: the first (default) or the last, which
+   * a call split across kernel threads hands to another thread.
+   */
+  readonly poisoned?: 'first' | 'last';
+}
+
 /**
- * The case with its batch repeated R times (R · the prediction's size ≈ LARGE_ELEMENTS).
+ * The case with its batch repeated R times (R · the prediction's size ≈ `elements`).
  * Repetition r of the prediction is scaled by 1 / (1 + (r mod 7) / 8): that keeps its domain (a
  * probability stays in [0, 1], nothing overflows) and gives each block numbers of its own, so a
  * block that read another's memory would show. The other per-sample inputs repeat unchanged;
  * inputs shared by every sample (a broadcast posWeight) stay as they are. A NaN or infinity the
- * case put into one sample stays in repetition 0 only (the others repeat the clean inputs), so
- * the poisoned sample keeps its index and must stay confined across blocks; CTC's infeasible
+ * case put into one sample stays in one repetition only (the others repeat the clean inputs): the
+ * first, where the sample keeps its index, or with `poisoned: 'last'` the last, which a call
+ * split across kernel threads hands to another thread. It must stay confined across blocks and
+ * shares. CTC's infeasible
  * samples are infeasible in every repetition.
  *
  * Null for a case that is bad input (its expectation is about its own shapes), is already large,
@@ -26,7 +39,10 @@ export const LARGE_ELEMENTS = 20_000;
  * elements every sample shares (NTXent's embeddings), or a shared input shaped like the
  * prediction (SDML's x2, which must keep its shape).
  */
-export function enlarged(c: FuzzCase): FuzzCase | null {
+export function enlarged(
+  c: FuzzCase,
+  { elements = LARGE_ELEMENTS, poisoned = 'first' }: Enlargement = {},
+): FuzzCase | null {
   const pred = c.inputs[0];
   const options = c.options as {
     axis?: unknown;
@@ -43,8 +59,9 @@ export function enlarged(c: FuzzCase): FuzzCase | null {
     return null;
   if ((options.batchAxis ?? 0) !== 0 || (options.layout ?? 'NTC') !== 'NTC') return null;
   if ((options.labelLayout ?? 'NT') !== 'NT') return null;
-  const times = Math.ceil(LARGE_ELEMENTS / Math.max(pred.values.length, 1));
+  const times = Math.ceil(elements / Math.max(pred.values.length, 1));
   if (times < 2) return null;
+  const poisonedRepetition = poisoned === 'first' ? 0 : times - 1;
   const repeat = (specs: readonly (InputSpec | null)[], cleanSpecs: readonly (InputSpec | null)[]) =>
     specs.map((spec, index) => {
       if (!spec || spec.raw !== undefined || spec.scalar) return spec;
@@ -56,7 +73,7 @@ export function enlarged(c: FuzzCase): FuzzCase | null {
       } else if (spec.shape[0] !== c.batch || spec.layout.inner * c.batch !== size) return undefined;
       const values = new Float64Array(size * times);
       for (let r = 0; r < times; r++) {
-        const source = r === 0 ? spec.values : cleanSpecs[index]!.values;
+        const source = r === poisonedRepetition ? spec.values : cleanSpecs[index]!.values;
         const factor = index === 0 ? 1 / (1 + (r % 7) / 8) : 1;
         for (let k = 0; k < size; k++) values[r * size + k] = source[k]! * factor;
       }
@@ -75,6 +92,7 @@ export function enlarged(c: FuzzCase): FuzzCase | null {
     options: { ...c.options },
     inputs: inputs as (InputSpec | null)[],
     batch: c.batch * times,
+    poisonedSample: c.poisonedSample === null ? null : c.poisonedSample + poisonedRepetition * c.batch,
     clean: c.clean ? (repeat(c.clean, c.clean) as (InputSpec | null)[]) : null,
     infiniteSamples: Array.from({ length: times }, (_, r) =>
       c.infiniteSamples.map((n) => n + r * c.batch),
