@@ -42,7 +42,8 @@ interface CosineSimilarityState {
  * the same number of elements (reshaped like `pred`); `sampleWeight` optional, broadcastable to ℓ,
  * which has `pred`'s shape with size 1 along `axis` (a 1-D array of batch length is per sample).
  *
- * **Output**: shape `(batch,)`.
+ * **Output**: shape `(batch,)`; with `reduction: 'none'`, one value per vector: `pred`'s shape
+ * without `axis` (as Keras's `CosineSimilarity(axis, reduction='none')`).
  *
  * **Options**: `axis` (default −1), `weight` (default none), `batchAxis` (default 0; it may not
  * be `axis`, a ShapeError).
@@ -94,6 +95,7 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
       lossShape,
       batchAxis,
       extra: layout,
+      squeezedAxes: [axis],
     };
   }
 

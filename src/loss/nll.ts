@@ -51,7 +51,8 @@ interface NLLExtra {
  * naming the first bad position and value; `sampleWeight` optional, broadcastable to ℓ (a 1-D
  * array of batch length is per sample).
  *
- * **Output**: shape `(batch,)`.
+ * **Output**: shape `(batch,)`; with `reduction: 'none'`, ℓ without its class axis (`(N, d…)` for
+ * `(N, C, d…)` with `axis: 1`, as PyTorch's `reduction='none'`).
  *
  * **Options**: `axis` (default −1), `classWeight` (default none; a length-C array or NDArray of
  * finite numbers, ShapeError at the call when its length is not C), `ignoreIndex` (default none;
@@ -127,7 +128,7 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
       rowWeights[r] = y === IGNORED_ROW ? 0 : this.classWeight ? this.classWeight[y]! : 1;
     }
     const extra: NLLExtra = { layout, axis, labels, rowWeights };
-    return { arrays: [logProb], sources: [0], lossShape, batchAxis, extra };
+    return { arrays: [logProb], sources: [0], lossShape, batchAxis, extra, squeezedAxes: [axis] };
   }
 
   /**

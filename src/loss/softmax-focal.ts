@@ -76,7 +76,8 @@ interface FocalExtra extends FocalAlpha {
  * like it (usually a distribution); `sampleWeight` optional, broadcastable to ℓ (a 1-D array of
  * batch length is per sample).
  *
- * **Output**: shape `(batch,)`.
+ * **Output**: shape `(batch,)`; with `reduction: 'none'`, ℓ without its class axis (as
+ * SoftmaxCrossEntropyLoss).
  *
  * **Options**: `alpha` (default 0.25; a number in [0, 1], a length-C array of finite numbers, or
  * null), `gamma` (default 2, ≥ 0), `axis` (default −1), `sparseLabel` (default true),
@@ -161,7 +162,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     if (!this.sparseLabel) {
       const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
       const extra: FocalExtra = { axis, layout, labels: null, classAlpha, uniformAlpha };
-      return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra };
+      return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra, squeezedAxes: [axis] };
     }
     // int32 labels of the right count are checked in place (no copy per call), as SoftmaxCE's.
     const label = inputs[1]!;
@@ -170,7 +171,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
         ? checkedIndexData(this.name, 'label', label, layout.size)
         : sparseClassLabels(this.name, label, named);
     const extra: FocalExtra = { axis, layout, labels, classAlpha, uniformAlpha };
-    return { arrays: [pred], sources: [0], lossShape, batchAxis, extra };
+    return { arrays: [pred], sources: [0], lossShape, batchAxis, extra, squeezedAxes: [axis] };
   }
 
   /**

@@ -13,7 +13,14 @@ import {
   type LossReduction,
   type Prepared,
 } from '../../../src/loss/_base/index.js';
-import { KLDivLoss, L2Loss, SoftmaxCrossEntropyLoss } from '../../../src/loss/index.js';
+import {
+  CosineSimilarityLoss,
+  KLDivLoss,
+  L2Loss,
+  NLLLoss,
+  SoftmaxCrossEntropyLoss,
+  SoftmaxFocalLoss,
+} from '../../../src/loss/index.js';
 import { array } from '../../../src/ndarray/create.js';
 import { ValueError } from '../../../src/ndarray/errors.js';
 import type { NDArray } from '../../../src/ndarray/ndarray.js';
@@ -110,6 +117,39 @@ describe('reduction option: values and shapes', () => {
         atol: 0,
       },
     );
+  });
+
+  test("NLL, SoftmaxFocal and CosineSimilarity leave their reduced axis out of 'none' too (PyTorch's nll_loss gives (N, d) for (N, C, d))", () => {
+    // (2, 3, 4): the class (or vector) axis is 1 or the last; 'none' drops it, as SoftmaxCE does.
+    const values = Array.from({ length: 24 }, (_, k) => Math.sin(k + 1) - 0.2);
+    const pred = array(values, f64).reshape([2, 3, 4]);
+    const other = array(
+      values.map((v) => Math.cos(3 * v)),
+      f64,
+    ).reshape([2, 3, 4]);
+    for (const [axis, classes, rows] of [
+      [1, 3, [2, 4]],
+      [-1, 4, [2, 3]],
+    ] as const) {
+      const labels = array(
+        Array.from({ length: rows[0] * rows[1] }, (_, r) => r % classes),
+        { dtype: 'int32' },
+      ).reshape([...rows]);
+      const losses = [
+        new NLLLoss({ axis, reduction: 'none' }).forward(pred, labels),
+        new SoftmaxFocalLoss({ axis, reduction: 'none' }).forward(pred, labels),
+        new CosineSimilarityLoss({ axis, reduction: 'none' }).forward(pred, other),
+      ];
+      for (const none of losses) assert.deepEqual([...none.shape], [...rows], `axis ${axis}`);
+      // NLL's ℓ is −logProb at the label, row by row in the order of the remaining axes.
+      const at = (n: number, c: number, j: number) =>
+        axis === 1 ? values[n * 12 + c * 4 + j]! : values[n * 12 + j * 4 + c]!;
+      const expected = Array.from({ length: rows[0] * rows[1] }, (_, r) => {
+        const n = Math.floor(r / rows[1]);
+        return -at(n, r % classes, r % rows[1]);
+      });
+      assertClose(losses[0]!.data, expected, { rtol: 0, atol: 0 });
+    }
   });
 
   test("KLDiv: 'none' is elementwise by default and per distribution with classReduction 'sum'", () => {
