@@ -54,7 +54,8 @@ interface CosineState {
  *
  * **Output**: shape `(M,)` — or `(1,)` with `batchAxis: 1`, which averages the `(M, 1)` column.
  *
- * **Options**: `margin` (default 0, finite), `weight` (default none), `batchAxis` (default 0,
+ * **Options**: `margin` (default 0, finite; above 1 no dissimilar pair costs anything, as in
+ * MXNet and PyTorch), `weight` (default none), `batchAxis` (default 0,
  * normalised against the rank 2 of ℓ).
  *
  * **Gradient**: ∂cos/∂x1 = x2 / (‖x1‖‖x2‖) − cos · x1 / ‖x1‖² (symmetrically for x2), times −1
@@ -167,11 +168,14 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
         out[j] = 1 - (floored ? cos : Math.min(cos, 1));
         slope[m] = -1;
       } else {
-        // numpy's clip(v, 0, cap) = min(max(v, 0), cap), with NaN passed through; its slope is 1
-        // strictly inside (0, cap], 0 on the lower kink and beyond the upper bound, NaN for NaN.
+        // clip(v, 0, cap) as max(min(v, cap), 0), with NaN passed through; its slope is 1 strictly
+        // inside (0, cap], 0 on the lower kink and beyond the upper bound, NaN for NaN. The lower
+        // bound is applied last: with margin > 1 the bounds cross (cap < 0), and the hinge is 0
+        // there, as MXNet's clip (which tests v > cap first, then v < 0) and PyTorch's
+        // max(0, cos − margin) give it; numpy's min(max(v, 0), cap) would give 1 − margin < 0.
         const shifted = cos - margin;
-        const lower = shifted > 0 ? shifted : Number.isNaN(shifted) ? shifted : 0;
-        out[j] = Math.min(lower, cap);
+        const upper = shifted > cap ? cap : shifted;
+        out[j] = upper > 0 ? upper : Number.isNaN(upper) ? upper : 0;
         slope[m] = shifted > 0 && shifted <= cap ? 1 : Number.isNaN(shifted) ? shifted : 0;
       }
     }
@@ -213,10 +217,9 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
     const denominator = sqrt(maximum(mul(square1, square2), NORM_FLOOR * NORM_FLOOR));
     const cos = div(dot, denominator);
     const shifted = sub(cos, this.margin);
-    // relu′(0) = 0 and a NaN passes through, as in the block hooks.
-    const lower = relu(shifted);
     const cap = 1 - this.margin;
-    const dissimilar = where(greater(lower, cap), cap, lower);
+    // The upper bound first, then relu (relu′(0) = 0, a NaN passes through), as the block hooks.
+    const dissimilar = relu(where(greater(shifted, cap), cap, shifted));
     const isSimilar = allocate(input2!.dtype, labels.length);
     for (let m = 0; m < labels.length; m++) isSimilar[m] = labels[m] === 1 ? 1 : 0;
     return where(new NDArray(isSimilar, column), sub(1, cos), dissimilar);

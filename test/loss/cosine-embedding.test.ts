@@ -184,12 +184,34 @@ describe('CosineEmbeddingLoss', () => {
     assertClose(grads[1]!.data.subarray(0, 6), [0, 0, 0, 0, 0, 0], 0, 0, 'partner gradient');
   });
 
-  test('the upper clip: cos − margin capped at 1 − margin (numpy clip, also for margin > 1)', () => {
+  test('the upper clip: cos − margin capped at 1 − margin; with margin > 1 the bounds cross and ℓ is 0', () => {
     const x = f64([[1, 2, 3]]);
     const parallel = new CosineEmbeddingLoss({ margin: -0.5 }).forward(x, x.mul(2), f64([-1]));
     assertClose(parallel.data, [1.5], 1e-15, 0, 'parallel, margin −0.5');
-    const wide = new CosineEmbeddingLoss({ margin: 1.5 }).forward(x, f64([[1, 0, 0]]), f64([-1]));
-    assertClose(wide.data, [-0.5], 0, 0, 'margin 1.5: min(max(v, 0), 1 − margin)');
+    // MXNet's clip tests v > 1 − margin first, then v < 0, so crossed bounds give 0 (PyTorch:
+    // max(0, cos − margin) = 0); numpy's min(max(v, 0), 1 − margin) would give 1 − margin < 0.
+    for (const margin of [1.5, 3]) {
+      const x1 = f64([
+        [1, 2, 3],
+        [1, 2, 3],
+        [0.5, -1, 2],
+      ]);
+      const x2 = f64([
+        [1, 0, 0],
+        [2, 4, 6],
+        [-0.5, 1, -2],
+      ]);
+      const labels = f64([-1, -1, -1]);
+      const { loss, grads } = lossAndGradients(
+        new CosineEmbeddingLoss({ margin }),
+        ([a]) => [a!, x2, labels],
+        [x1],
+      );
+      assert.deepEqual(Array.from(loss.data), [0, 0, 0], `margin ${margin}`);
+      assert.deepEqual(Array.from(grads[0]!.data), new Array(9).fill(0), `margin ${margin}: gradient`);
+      const twin = new CosineEmbeddingLoss({ margin }).reference(x1, x2, labels);
+      assert.deepEqual(Array.from(twin.data), [0, 0, 0], `margin ${margin}: twin`);
+    }
   });
 
   test('a NaN or infinite component makes only its own pair NaN', () => {
