@@ -257,13 +257,17 @@ export interface ProbabilityCrossEntropyInputs {
   readonly labels: FloatArray;
   /** The positive weight p of each element, or null for p = 1. */
   readonly posWeight: FloatArray | null;
+  /** z = labelScale · label + labelShift, as the logits form (1 and 0: the label itself). */
+  readonly labelScale: number;
+  readonly labelShift: number;
 }
 
-// With x a probability, z the label and p the positive weight (ε = PROBABILITY_EPSILON):
+// With x a probability, z = labelScale · label + labelShift and p the positive weight
+// (ε = PROBABILITY_EPSILON):
 //
 //     ℓ = −(p·z·log(x + ε) + (1 − z)·log(1 − x + ε))
 //     ∂ℓ/∂x = (1 − z)/(1 − x + ε) − p·z/(x + ε)
-//     ∂ℓ/∂z = log(1 − x + ε) − p·log(x + ε)
+//     ∂ℓ/∂label = (log(1 − x + ε) − p·log(x + ε)) · labelScale
 //     ∂ℓ/∂p = −z·log(x + ε)
 //
 // A term c·log(a) whose coefficient and argument are both 0 is 0·log 0 = 0: the constant 0,
@@ -284,13 +288,14 @@ export function probabilityCrossEntropyForward(
   inputs: ProbabilityCrossEntropyInputs,
   loss: Float64Array,
 ): void {
-  const { pred, labels, posWeight } = inputs;
+  const { pred, labels, posWeight, labelScale, labelShift } = inputs;
   const count = pred.length;
   checkViews('probabilityCrossEntropyForward', count, { labels, posWeight, loss });
   for (let i = 0; i < count; i++) {
     const x = pred[i]!;
-    const positive = (posWeight ? posWeight[i]! : 1) * labels[i]!;
-    const negative = 1 - labels[i]!;
+    const z = labelScale * labels[i]! + labelShift;
+    const positive = (posWeight ? posWeight[i]! : 1) * z;
+    const negative = 1 - z;
     const argPositive = x + PROBABILITY_EPSILON;
     const argNegative = 1 - x + PROBABILITY_EPSILON;
     loss[i] = -(positive * termLog(positive, argPositive) + negative * termLog(negative, argNegative));
@@ -306,7 +311,7 @@ export function probabilityCrossEntropyBackward(
   gradients: CrossEntropyGradients,
 ): void {
   const where = 'probabilityCrossEntropyBackward';
-  const { pred, labels, posWeight } = inputs;
+  const { pred, labels, posWeight, labelScale, labelShift } = inputs;
   const { dLoss, dPred, dLabels, dPosWeight } = gradients;
   const count = pred.length;
   checkViews(where, count, { labels, posWeight });
@@ -314,14 +319,15 @@ export function probabilityCrossEntropyBackward(
   for (let i = 0; i < count; i++) {
     const g = dLoss[i]!;
     const x = pred[i]!;
-    const z = labels[i]!;
+    const z = labelScale * labels[i]! + labelShift;
     const p = posWeight ? posWeight[i]! : 1;
     const argPositive = x + PROBABILITY_EPSILON;
     const argNegative = 1 - x + PROBABILITY_EPSILON;
     if (dPred) dPred[i] = g * (termSlope(1 - z, argNegative) - termSlope(p * z, argPositive));
     if (dLabels || dPosWeight) {
       const logPositive = termLog(p * z, argPositive);
-      if (dLabels) dLabels[i] = g * (termLog(1 - z, argNegative) - p * logPositive);
+      // labelScale inside the float64 product: a slope past float32's range can still fit once scaled.
+      if (dLabels) dLabels[i] = g * labelScale * (termLog(1 - z, argNegative) - p * logPositive);
       if (dPosWeight) dPosWeight[i] = -g * z * logPositive;
     }
   }

@@ -111,6 +111,13 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   /** Label smoothing ε: labels become z·(1 − ε) + ε/2. */
   readonly labelSmoothing: number;
   /**
+   * The smoothed label z·(1 − ε) + ε/2 as the kernels' affine map of the label, so that they
+   * apply it, and its factor 1 − ε in the label's gradient, in float64: composed from float32
+   * ops, a label slope past float32's range (a logit of −3.4e38 with posWeight 2) rounded to
+   * Infinity before the factor 0.01 of ε = 0.99 could bring it back to 7e36.
+   */
+  private readonly labelMap: { readonly labelScale: number; readonly labelShift: number };
+  /**
    * The last broadcast posWeight's offsets table, reused while the shapes repeat (a training loop
    * calls with the same shapes every step; the table has one entry per pred element).
    */
@@ -127,6 +134,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     if (smoothing < 0 || smoothing >= 1)
       throw new ValueError(`${this.name}: option labelSmoothing must be in [0, 1), got ${smoothing}`);
     this.labelSmoothing = smoothing;
+    this.labelMap = { labelScale: 1 - smoothing, labelShift: 0.5 * smoothing };
   }
 
   // Integer inputs are converted to the call's float dtype here, so every kernel reads floats
@@ -137,7 +145,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     const givenPosWeight = inputs[3] ?? null;
     const dtype = floatDTypeOf([given, inputs[1], givenPosWeight]);
     const pred = asFloat(given, dtype);
-    const label = this.smoothed(asFloat(reshapeLike(this.name, 'label', inputs[1]!, 'pred', given), dtype));
+    const label = asFloat(reshapeLike(this.name, 'label', inputs[1]!, 'pred', given), dtype);
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, pred.shape);
     if (!givenPosWeight) return { arrays: [pred, label], sources: [0, 1], lossShape: pred.shape, batchAxis };
     checkPosWeightShape(this.name, givenPosWeight, pred);
@@ -150,8 +158,8 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   }
 
   /**
-   * z·(1 − ε) + ε/2 composed from ops, so a recorded call differentiates the label through it;
-   * the label itself without smoothing (ε = 0, the default, costs nothing).
+   * z·(1 − ε) + ε/2 composed from ops, for the twin (the hooks' kernels apply labelMap); the
+   * label itself without smoothing.
    */
   private smoothed(label: NDArray): NDArray {
     const epsilon = this.labelSmoothing;
@@ -195,7 +203,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   // src/kernels/binary-cross-entropy.ts.
   protected forwardBlock(call: Loss.ForwardBlockCall<BceExtra, BceState | undefined>): void {
     const { prepared, state, begin, end, out } = call;
-    const block = blockOperands(prepared, state, begin, end);
+    const block = blockOperands(prepared, state, begin, end, this.labelMap);
     const loss = out.subarray(0, end - begin);
     if (this.fromSigmoid) probabilityCrossEntropyForward(block, loss);
     else sigmoidBinaryCrossEntropyForward(block, loss);
@@ -212,7 +220,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     const { prepared, sampleSize, scales, sums, gradient } = call;
     const [pred, label] = prepared.arrays;
     sigmoidBinaryCrossEntropyGradient(
-      { logits: pred!.data, labels: label!.data, labelScale: 1, labelShift: 0 },
+      { logits: pred!.data, labels: label!.data, ...this.labelMap },
       { sampleSize, scales, sums, gradient },
     );
   }
@@ -222,7 +230,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   // over its broadcast axes (see BlockSum).
   protected backwardBlock(call: Loss.BackwardBlockCall<BceExtra, BceState | undefined>): void {
     const { prepared, state, begin, end, dLoss, grads: gradients } = call;
-    const block = blockOperands(prepared, state, begin, end);
+    const block = blockOperands(prepared, state, begin, end, this.labelMap);
     const count = end - begin;
     const dPosWeight = gradients[2] ? floatData(this.name, gradients[2]) : null;
     const sum = dPosWeight && state ? state.posWeightGradient : null;
@@ -246,7 +254,7 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
 
   twin({ arrays: [pred, label, posWeight] }: Loss.Prepared<BceExtra>): NDArray {
     const x = pred!;
-    const z = label!;
+    const z = this.smoothed(label!);
     const positive = posWeight ? mul(posWeight, z) : z;
     const negative = sub(1, z);
     if (this.fromSigmoid) {
@@ -273,13 +281,15 @@ function checkPosWeightShape(where: string, posWeight: NDArray, pred: NDArray): 
 /**
  * The kernels' operands for elements [begin, end), as views: posWeight is null (p = 1),
  * posWeight's own data when it has pred's layout, or the block's values gathered into the
- * state's buffer when it is broadcast. One object serves both forms (logits and probabilities).
+ * state's buffer when it is broadcast; the label smoothing as `labelMap`. One object serves both
+ * forms (logits and probabilities).
  */
 function blockOperands(
   { arrays: [pred, label, posWeight], extra }: Loss.Prepared<BceExtra>,
   state: BceState | undefined,
   begin: number,
   end: number,
+  { labelScale, labelShift }: { readonly labelScale: number; readonly labelShift: number },
 ): LogitCrossEntropyInputs & ProbabilityCrossEntropyInputs {
   const count = end - begin;
   let p: FloatArray | null =
@@ -302,7 +312,7 @@ function blockOperands(
     pred: predView,
     labels: floatData('SigmoidBinaryCrossEntropyLoss', label!.data).subarray(begin, end),
     posWeight: p,
-    labelScale: 1,
-    labelShift: 0,
+    labelScale,
+    labelShift,
   };
 }

@@ -455,6 +455,57 @@ describe('SigmoidBinaryCrossEntropyLoss labelSmoothing (Keras)', () => {
     );
   });
 
+  test("float32: a label slope past float32's range still gives the label its scaled gradient (1 − ε) · slope", () => {
+    // Logits: ∂ℓ/∂z' = (p − 1)·softplus(−x) − x = 2.15 · 3.4e38 at x = −3.4e38, beyond float32;
+    // times 1 − ε = 0.01 it is 7.3e36. Probabilities: −p · log(0 + 1e-12) = 3e38 · 27.6, times 0.01.
+    const cases = [
+      { fromSigmoid: false, pred: -3.4e38, posWeight: 2.15 },
+      { fromSigmoid: true, pred: 0, posWeight: 3e38 },
+    ];
+    for (const backend of ['wasm', 'js'] as const) {
+      setKernelBackend(backend);
+      try {
+        for (const { fromSigmoid, pred, posWeight } of cases) {
+          const gradients = (dtype: 'float32' | 'float64') => {
+            const x = new NDArray(
+              dtype === 'float32' ? Float32Array.of(pred, 0.5) : Float64Array.of(pred, 0.5),
+              [2],
+            );
+            const z = new NDArray(
+              dtype === 'float32' ? Float32Array.of(0.46, 0.3) : Float64Array.of(0.46, 0.3),
+              [2],
+            ).attachGrad();
+            const w = new NDArray(
+              dtype === 'float32' ? Float32Array.of(posWeight, 1) : Float64Array.of(posWeight, 1),
+              [2],
+            );
+            const loss = new SigmoidBinaryCrossEntropyLoss({
+              fromSigmoid,
+              labelSmoothing: 0.99,
+              reduction: 'none',
+            });
+            const [dLabel] = grad(
+              record(() => loss.forward(x, z, null, w)),
+              [z],
+            );
+            return Array.from(dLabel!.data);
+          };
+          const wide = gradients('float64');
+          assert.ok(Math.abs(wide[0]!) > 1e36 && Math.abs(wide[0]!) < 3e38, `${fromSigmoid}: ${wide[0]}`);
+          const narrow = gradients('float32');
+          narrow.forEach((v, i) =>
+            assert.ok(
+              Math.abs(v - wide[i]!) <= 1e-6 * Math.abs(wide[i]!),
+              `[${backend}] fromSigmoid ${fromSigmoid} [${i}]: ${v} vs ${wide[i]}`,
+            ),
+          );
+        }
+      } finally {
+        setKernelBackend('auto');
+      }
+    }
+  });
+
   test('ε outside [0, 1) is a ValueError naming labelSmoothing', () => {
     for (const labelSmoothing of [-0.1, 1, 1.5, Number.NaN]) {
       assert.throws(
