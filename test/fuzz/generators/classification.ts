@@ -131,6 +131,9 @@ export function klDiv(g: RandomGenerator, dtype: DType): Draft {
   if (chance(g, 0.5)) options.fromLogits = chance(g, 0.5);
   const summed = chance(g, 0.3);
   if (summed || chance(g, 0.2)) options.classReduction = summed ? 'sum' : 'mean';
+  // PyTorch's log_target: the label holds log-probabilities, any real (e^t is its mass).
+  const logTarget = chance(g, 0.25);
+  if (logTarget) options.logTarget = true;
   const rank = g.nextInt(1, 5);
   const classAxis = g.nextInt(0, rank);
   if (classAxis !== rank - 1 || chance(g, 0.3)) options.axis = classAxis - (chance(g, 0.5) ? rank : 0);
@@ -148,8 +151,8 @@ export function klDiv(g: RandomGenerator, dtype: DType): Draft {
     'label',
     labelShape,
     dtype,
-    'probability',
-    draw(g, count(labelShape), 'probability'),
+    logTarget ? 'real' : 'probability',
+    draw(g, count(labelShape), logTarget ? 'real' : 'probability'),
     broadcast ? null : layout,
   );
   const draft: Draft = {

@@ -55,7 +55,10 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
     (o) => (o.labelFormat === 'binary' ? ['real', 'probability', [0, 1]] : ['real', 'real', signs]),
   ),
   SigmoidBinaryCrossEntropyLoss: elementwise(
-    (g, o) => (o.fromSigmoid = chance(g, 0.3)),
+    (g, o) => {
+      o.fromSigmoid = chance(g, 0.3);
+      if (chance(g, 0.3)) o.labelSmoothing = pick(g, [0, 0.1, 0.5, 0.99]);
+    },
     (o) => [o.fromSigmoid ? 'probability' : 'real', 'probability'],
   ),
   PoissonNLLLoss: elementwise(

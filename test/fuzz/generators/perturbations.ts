@@ -26,6 +26,8 @@ const BAD_OPTIONS: Readonly<Record<string, readonly unknown[]>> = {
   labelLayout: ['nt', 'NTC', null],
   blankLabel: ['Last', -1, 1.5, 'middle', null],
   zeroInfinity: [1, 'false', null],
+  // (null is logTarget's default, as undefined.)
+  logTarget: [1, 'true'],
   smoothingParameter: [1.0001, -0.1, Number.NaN, 2, '0.3', null],
   smooth: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1', null],
   activation: ['Sigmoid', 'relu', 1, null],
@@ -48,7 +50,7 @@ const LOSS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   HingeLoss: ['margin'],
   SquaredHingeLoss: ['margin'],
   LogisticLoss: ['labelFormat'],
-  SigmoidBinaryCrossEntropyLoss: ['fromSigmoid'],
+  SigmoidBinaryCrossEntropyLoss: ['fromSigmoid', 'labelSmoothing'],
   PoissonNLLLoss: ['fromLogits', 'computeFull'],
   SoftmaxCrossEntropyLoss: [
     'axis',
@@ -58,7 +60,7 @@ const LOSS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
     'ignoreIndex',
     'classWeight',
   ],
-  KLDivLoss: ['fromLogits', 'axis', 'classReduction'],
+  KLDivLoss: ['fromLogits', 'axis', 'classReduction', 'logTarget'],
   CosineEmbeddingLoss: ['margin'],
   TripletLoss: ['margin'],
   CTCLoss: ['layout', 'labelLayout', 'blankLabel', 'zeroInfinity'],
