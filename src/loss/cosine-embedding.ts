@@ -174,7 +174,7 @@ export class CosineEmbeddingLoss extends Loss<CosineExtra, CosineState> {
         // there, as MXNet's clip (which tests v > cap first, then v < 0) and PyTorch's
         // max(0, cos − margin) give it; numpy's min(max(v, 0), cap) would give 1 − margin < 0.
         const shifted = cos - margin;
-        const upper = shifted > cap ? cap : shifted;
+        const upper = Math.min(shifted, cap);
         out[j] = upper > 0 ? upper : Number.isNaN(upper) ? upper : 0;
         slope[m] = shifted > 0 && shifted <= cap ? 1 : Number.isNaN(shifted) ? shifted : 0;
       }

@@ -220,7 +220,12 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     const { prepared, sampleSize, scales, sums, gradient } = call;
     const [pred, label] = prepared.arrays;
     sigmoidBinaryCrossEntropyGradient(
-      { logits: pred!.data, labels: label!.data, ...this.labelMap },
+      {
+        logits: pred!.data,
+        labels: label!.data,
+        labelScale: this.labelMap.labelScale,
+        labelShift: this.labelMap.labelShift,
+      },
       { sampleSize, scales, sums, gradient },
     );
   }

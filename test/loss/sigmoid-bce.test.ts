@@ -493,12 +493,11 @@ describe('SigmoidBinaryCrossEntropyLoss labelSmoothing (Keras)', () => {
           const wide = gradients('float64');
           assert.ok(Math.abs(wide[0]!) > 1e36 && Math.abs(wide[0]!) < 3e38, `${fromSigmoid}: ${wide[0]}`);
           const narrow = gradients('float32');
-          narrow.forEach((v, i) =>
+          for (const [i, v] of narrow.entries())
             assert.ok(
               Math.abs(v - wide[i]!) <= 1e-6 * Math.abs(wide[i]!),
               `[${backend}] fromSigmoid ${fromSigmoid} [${i}]: ${v} vs ${wide[i]}`,
-            ),
-          );
+            );
         }
       } finally {
         setKernelBackend('auto');
