@@ -242,8 +242,15 @@ function combine(at: FocalTerms, t: number, alpha: number | null, gamma: number)
   const r = gamma === 0 || q === 0 ? 0 : crossEntropy / q;
   const scaled = a * modulation;
   at.loss = scaled * crossEntropy;
-  at.dPred = scaled * (at.dCrossEntropyPred + gamma * r * at.dQPred);
-  at.dLabel = dA * modulation * crossEntropy + scaled * (at.dCrossEntropyLabel + gamma * r * at.dQLabel);
+  // A zero slope of q (t = ½ for pred, p = ½ for the label) makes its focusing term 0, also where
+  // r is +Infinity (a probability of 0 or 1 under a soft label), rather than 0 · ∞ = NaN.
+  const focusPred = at.dQPred === 0 ? 0 : gamma * r * at.dQPred;
+  const focusLabel = at.dQLabel === 0 ? 0 : gamma * r * at.dQLabel;
+  at.dPred = scaled * (at.dCrossEntropyPred + focusPred);
+  // a_t's own slope dA is 0 without alpha (and at alpha ½): its term is then the constant 0, not
+  // 0 · BCE, which is NaN where BCE is +Infinity (a probability of 0 under a positive label).
+  const weightSlope = dA === 0 ? 0 : dA * modulation * crossEntropy;
+  at.dLabel = weightSlope + scaled * (at.dCrossEntropyLabel + focusLabel);
   return at;
 }
 

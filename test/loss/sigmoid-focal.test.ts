@@ -102,6 +102,26 @@ describe('SigmoidFocalLoss', () => {
     );
     const infinite = new SigmoidFocalLoss({ fromSigmoid: true }).forward(f64([[0]]), f64([[1]]));
     assert.deepEqual(Array.from(infinite.data), [Number.POSITIVE_INFINITY]);
+    // Without alpha weighting (or at alpha ½), p = 0 under a soft label t = ½: ℓ = +Infinity and
+    // ∂ℓ/∂t = −log p + log(1 − p) = +Infinity, not 0 · ∞ = NaN from the weight's zero slope.
+    for (const alpha of [null, 0.5]) {
+      for (const gamma of [0, 2]) {
+        const soft = valueAndGradients(new SigmoidFocalLoss({ fromSigmoid: true, alpha, gamma }), [
+          f64([[0]]),
+          f64([[0.5]]),
+        ]);
+        assert.deepEqual(
+          Array.from(soft.loss.data),
+          [Number.POSITIVE_INFINITY],
+          `alpha ${alpha}, gamma ${gamma}`,
+        );
+        assert.deepEqual(
+          soft.grads.map((g) => Array.from(g.data)),
+          [[Number.NEGATIVE_INFINITY], [Number.POSITIVE_INFINITY]],
+          `alpha ${alpha}, gamma ${gamma}: gradients`,
+        );
+      }
+    }
   });
 
   test('the one-pass step (only pred differentiated) equals the block path (label differentiated too)', () => {
