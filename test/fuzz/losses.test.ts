@@ -92,6 +92,16 @@ const FINITE_EXCEPTIONS: readonly { loss: string; when: (c: FuzzCase) => boolean
     reason: 'rates with epsilon 0: a rate of 0 has log 0 = −Infinity, an infinite true loss',
   },
   {
+    loss: 'SigmoidFocalLoss',
+    when: (c) => {
+      const pred = c.inputs[0]!;
+      const seen = (v: number) => (pred.dtype === 'float32' ? Math.fround(v) : v);
+      return c.options.fromSigmoid === true && pred.values.some((v) => seen(v) === 0 || seen(v) === 1);
+    },
+    reason:
+      'with fromSigmoid, logs are exact (no epsilon): a probability of 0 under a positive label (or 1 under a label below 1) has an infinite true loss, and infinite gradients, NaN where alpha weighting meets the infinite cross-entropy (∞ − ∞)',
+  },
+  {
     loss: 'KLDivLoss',
     when: (c) => c.options.logTarget === true && c.inputs[1]!.values.some((v) => v > 709),
     reason:

@@ -29,6 +29,7 @@ export function elementwise(
   extraOptions: (g: RandomGenerator, options: Record<string, unknown>) => void,
   roles: (options: Record<string, unknown>) => [pred: Role, label: Role, labelValues?: number[]],
   labelName = 'label',
+  withPosWeight = false,
 ): Generator {
   return (g, dtype) => {
     const options: Record<string, unknown> = {};
@@ -44,7 +45,7 @@ export function elementwise(
     const label = input(labelName, labelShape, dtype, labelRole, draw(g, count(shape), labelRole), layout);
     if (labelValues) label.values = label.values.map(() => pick(g, labelValues));
     const inputs: (InputSpec | null)[] = [pred, label];
-    if (options.fromSigmoid !== undefined && rank > 0 && chance(g, 0.3)) {
+    if (withPosWeight && rank > 0 && chance(g, 0.3)) {
       // SigmoidBCE's posWeight, broadcast along every axis but the last: shared by samples.
       const last = shape[rank - 1]!;
       inputs[2] = null;

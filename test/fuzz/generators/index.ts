@@ -60,6 +60,8 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
       if (chance(g, 0.3)) o.labelSmoothing = pick(g, [0, 0.1, 0.5, 0.99]);
     },
     (o) => [o.fromSigmoid ? 'probability' : 'real', 'probability'],
+    'label',
+    true,
   ),
   PoissonNLLLoss: elementwise(
     (g, o) => {
@@ -77,8 +79,9 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
     (g, options) => {
       if (chance(g, 0.5)) options.alpha = pick(g, [null, 0, 0.25, 1]);
       if (chance(g, 0.5)) options.gamma = pick(g, [0, 0.5, 1, 2, 3]);
+      if (chance(g, 0.3)) options.fromSigmoid = chance(g, 0.5);
     },
-    () => ['real', 'probability'],
+    (o) => [o.fromSigmoid === true ? 'probability' : 'real', 'probability'],
   ),
   KLDivLoss: klDiv,
   CosineEmbeddingLoss: cosine,
