@@ -91,6 +91,118 @@ const rows: [string, number | number[], number | number[]][] = [
   ],
 ];
 
+// The direct equivalents: gloss's reduction 'mean' is PyTorch's default reduction='mean'.
+const mean = { reduction: 'mean' } as const;
+const item = (out: NDArray) => out.item();
+const ignored = A(inputs.ignored);
+const signed = (t: NDArray) => t.sign();
+rows.push(
+  ['MSELoss', torch.mse, item(new L.MSELoss(mean).forward(x!, y!))],
+  ['L1Loss', torch.l1, item(new L.L1Loss(mean).forward(x!, y!))],
+  ['SmoothL1Loss(beta 2)', torch.smoothl1_2, item(new L.SmoothL1Loss({ beta: 2, ...mean }).forward(x!, y!))],
+  [
+    'huber_loss(δ=2) = 2 × HuberLoss(rho 2, mean)',
+    torch.huber2,
+    2 * item(new L.HuberLoss({ rho: 2, ...mean }).forward(x!, y!)),
+  ],
+  [
+    'SigmoidBCELoss with posWeight',
+    torch.bce_logits_pw,
+    item(new L.SigmoidBCELoss(mean).forward(x!, A(inputs.bin), null, A(inputs.pw))),
+  ],
+  [
+    'SigmoidBCELoss(fromSigmoid)',
+    torch.bce_probabilities,
+    item(new L.SigmoidBCELoss({ fromSigmoid: true, ...mean }).forward(x!.sigmoid(), A(inputs.bin))),
+  ],
+  [
+    'SoftmaxCELoss(classWeight, ignoreIndex, labelSmoothing)',
+    torch.ce_options,
+    item(
+      new L.SoftmaxCrossEntropyLoss({
+        classWeight: inputs.cw,
+        ignoreIndex: -1,
+        labelSmoothing: 0.1,
+        ...mean,
+      }).forward(logits!, ignored),
+    ),
+  ],
+  [
+    'SoftmaxCELoss(sparseLabel false)',
+    torch.ce_probabilities,
+    item(new L.SoftmaxCrossEntropyLoss({ sparseLabel: false, ...mean }).forward(logits!, probs!)),
+  ],
+  [
+    'NLLLoss(classWeight, ignoreIndex)',
+    torch.nll,
+    item(new L.NLLLoss({ classWeight: inputs.cw, ignoreIndex: -1, ...mean }).forward(logProbs, ignored)),
+  ],
+  [
+    "KLDivLoss(reduction 'batchmean')",
+    torch.kl_batchmean,
+    item(new L.KLDivLoss({ reduction: 'batchmean' }).forward(logProbs, probs!)),
+  ],
+  ["KLDivLoss(reduction 'mean')", torch.kl_mean, item(new L.KLDivLoss(mean).forward(logProbs, probs!))],
+  [
+    'KLDivLoss(logTarget, batchmean)',
+    torch.kl_log_target,
+    item(new L.KLDivLoss({ logTarget: true, reduction: 'batchmean' }).forward(logProbs, probs!.log())),
+  ],
+  [
+    'TripletMarginLoss(margin 0.5, p 1, swap)',
+    torch.triplet_margin,
+    item(new L.TripletMarginLoss({ margin: 0.5, p: 1, swap: true, ...mean }).forward(a!, p!, n!)),
+  ],
+  [
+    'CosineEmbeddingLoss(mean)',
+    torch.cosine_mean,
+    item(new L.CosineEmbeddingLoss({ margin: 0.2, ...mean }).forward(a!, p!, A([1, -1, 1, -1]))),
+  ],
+  ['SoftMarginLoss', torch.softmargin, item(new L.SoftMarginLoss(mean).forward(x!, signed(y!)))],
+  [
+    'MarginRankingLoss(margin 0.3)',
+    torch.margin_ranking,
+    item(new L.MarginRankingLoss({ margin: 0.3, ...mean }).forward(x!, y!, signed(a!))),
+  ],
+  [
+    'HingeEmbeddingLoss(margin 0.7)',
+    torch.hinge_embedding,
+    item(new L.HingeEmbeddingLoss({ margin: 0.7, ...mean }).forward(x!, signed(y!))),
+  ],
+  [
+    'MultiMarginLoss(p 2, margin 0.8, classWeight)',
+    torch.multi_margin,
+    item(
+      new L.MultiMarginLoss({ p: 2, margin: 0.8, classWeight: inputs.cw, ...mean }).forward(logits!, target),
+    ),
+  ],
+  [
+    'MultiLabelMarginLoss',
+    torch.multilabel_margin,
+    item(new L.MultiLabelMarginLoss(mean).forward(x!, A(inputs.ml_target))),
+  ],
+  [
+    'MultiLabelSoftMarginLoss(classWeight)',
+    torch.multilabel_soft_margin,
+    item(new L.MultiLabelSoftMarginLoss({ classWeight: inputs.cw, ...mean }).forward(x!, A(inputs.bin))),
+  ],
+  [
+    'GaussianNLLLoss(full)',
+    torch.gaussian_nll,
+    item(new L.GaussianNLLLoss({ full: true, ...mean }).forward(x!, y!, A(inputs.variance))),
+  ],
+  [
+    'PoissonNLLLoss(computeFull) = log_input True',
+    torch.poisson_log_input,
+    item(new L.PoissonNLLLoss({ computeFull: true, ...mean }).forward(x!, y!.abs())),
+  ],
+  [
+    'PoissonNLLLoss(fromLogits false) = log_input False',
+    torch.poisson_rates,
+    item(new L.PoissonNLLLoss({ fromLogits: false, ...mean }).forward(A(inputs.rates), y!.abs())),
+  ],
+);
+
 let failures = 0;
 for (const [name, expected, actual] of rows) {
   const e = [expected].flat();
