@@ -23,7 +23,7 @@ for (const name of files) {
   const parsed = JSON.parse(readFileSync(join(folder, name), 'utf8')) as CaseFile;
   describe(`fuzz references ${parsed.loss}`, () => {
     test('cases in every reduction', () => {
-      for (const reduction of ['perSample', 'none', 'sum', 'mean'])
+      for (const reduction of ['perSample', 'none', 'sum', 'mean', 'batchmean'])
         assert.ok(
           parsed.cases.some((c) => c.options?.reduction === reduction),
           reduction,
