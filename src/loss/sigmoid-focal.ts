@@ -2,7 +2,7 @@ import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
-import { booleanOption, finiteOption, type Loss } from './_base/index.js';
+import { booleanOption, checkProbabilities, finiteOption, type Loss } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 
 /** Options of {@link SigmoidFocalLoss}. */
@@ -57,7 +57,8 @@ const newTerms = (): FocalTerms => ({
  *
  * (a_t = 1 with `alpha: null`), then `sampleWeight`, `weight` and the mean over the non-batch axes.
  *
- * **Inputs**: `pred` any shape, real logits (probabilities in [0, 1] with `fromSigmoid`); `label`
+ * **Inputs**: `pred` any shape, real logits (with `fromSigmoid`, probabilities in [0, 1]: a finite
+ * value outside is a ValueError naming its position, as in PyTorch's BCELoss); `label`
  * the same number of elements (reshaped like `pred`), 0/1 targets; soft labels in [0, 1] are
  * meaningful, and any finite real is used as written (as for SigmoidBCE); `sampleWeight`
  * optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
@@ -106,6 +107,15 @@ export class SigmoidFocalLoss extends PairElementwiseLoss {
     this.alpha = focalAlpha(this.name, options.alpha);
     this.gamma = focalGamma(this.name, options.gamma);
     this.fromSigmoid = booleanOption(this.name, 'fromSigmoid', options.fromSigmoid, false);
+  }
+
+  // Elementwise; with fromSigmoid, pred checked to hold probabilities: log p of a p below 0 (or
+  // log(1 − p) above 1) is NaN, with no loss to give, so a finite value outside [0, 1] is a
+  // ValueError naming its position, as PyTorch's BCELoss has it.
+  protected override prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<undefined> {
+    const prepared = super.prepare(inputs);
+    if (this.fromSigmoid) checkProbabilities(this.name, 'pred', prepared.arrays[0]!);
+    return prepared;
   }
 
   // Every element of ℓ is one element of pred and label: the base hands over views of a block.

@@ -166,6 +166,36 @@ describe('SigmoidFocalLoss', () => {
     }
   });
 
+  test('fromSigmoid: a finite probability outside [0, 1] is a ValueError naming pred, its position and value; NaN and ±Infinity propagate', () => {
+    for (const [bad, position] of [
+      [[0.2, -1e-40], 1],
+      [[1.5, 0.3], 0],
+      [[0.2, -0.5], 1],
+    ] as const) {
+      assert.throws(
+        () => new SigmoidFocalLoss({ fromSigmoid: true }).forward(f64([[...bad]]), f64([[1, 0.5]])),
+        (error: Error) =>
+          error instanceof ValueError &&
+          new RegExp(`SigmoidFocalLoss: pred at flat position ${position} is ${bad[position]}`).test(
+            error.message,
+          ),
+      );
+    }
+    // Logits take any real; NaN and +Infinity probabilities make their own sample NaN.
+    assert.ok(Number.isFinite(new SigmoidFocalLoss().forward(f64([[1.5, -0.5]]), f64([[1, 0]])).data[0]!));
+    const poisoned = new SigmoidFocalLoss({ fromSigmoid: true }).forward(
+      f64([
+        [0.2, Number.NaN],
+        [0.3, 0.4],
+      ]),
+      f64([
+        [1, 0],
+        [1, 0],
+      ]),
+    );
+    assert.ok(Number.isNaN(poisoned.data[0]!) && Number.isFinite(poisoned.data[1]!));
+  });
+
   test('option errors name the loss, the option and the value', () => {
     assert.throws(
       () => new SigmoidFocalLoss({ alpha: -1 }),

@@ -24,6 +24,7 @@ export {
   checkBoolean,
   checkChoice,
   checkFinite,
+  checkProbabilities,
   checkRank,
   choiceOption,
   finiteOption,

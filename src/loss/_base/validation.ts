@@ -135,3 +135,19 @@ export function checkSignLabels(where: string, name: string, label: NDArray): In
   assertSignLabels(where, name, label);
   return Int8Array.from(label.data);
 }
+
+/**
+ * Throws a ValueError naming the first finite value of `x` outside [0, 1], for an input that
+ * holds probabilities (as PyTorch's BCELoss does): such a value has no loss (a logarithm of a
+ * negative number). NaN and ±Infinity propagate instead, confined to their sample (DECISIONS 9).
+ */
+export function checkProbabilities(where: string, name: string, x: NDArray): void {
+  const data = x.data;
+  for (let k = 0; k < data.length; k++) {
+    const v = data[k]!;
+    if ((v < 0 || v > 1) && Number.isFinite(v))
+      throw new ValueError(
+        `${where}: ${name} at flat position ${k} is ${v}; probabilities must lie in [0, 1]`,
+      );
+  }
+}

@@ -76,6 +76,11 @@ export interface Draft {
   breakValue?: (() => string) | undefined;
   infiniteSamples?: number[];
   sampleWeightIndex: number;
+  /**
+   * After the perturbation: the input whose values the loss must reject, or null (SigmoidFocal's
+   * probabilities with fromSigmoid, which a negative subnormal takes outside [0, 1]).
+   */
+  invalidAfterPerturbation?: (inputs: readonly (InputSpec | null)[]) => string | null;
 }
 
 /** A per-loss generator: one valid draft from the stream `g`, in the call's float dtype. */

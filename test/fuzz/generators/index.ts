@@ -75,13 +75,15 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   NLLLoss: nll,
   SoftmaxFocalLoss: softmaxFocal,
   NTXentLoss: ntxent,
-  SigmoidFocalLoss: elementwise(
-    (g, options) => {
-      if (chance(g, 0.5)) options.alpha = pick(g, [null, 0, 0.25, 1]);
-      if (chance(g, 0.5)) options.gamma = pick(g, [0, 0.5, 1, 2, 3]);
-      if (chance(g, 0.3)) options.fromSigmoid = chance(g, 0.5);
-    },
-    (o) => [o.fromSigmoid === true ? 'probability' : 'real', 'probability'],
+  SigmoidFocalLoss: probabilitiesChecked(
+    elementwise(
+      (g, options) => {
+        if (chance(g, 0.5)) options.alpha = pick(g, [null, 0, 0.25, 1]);
+        if (chance(g, 0.5)) options.gamma = pick(g, [0, 0.5, 1, 2, 3]);
+        if (chance(g, 0.3)) options.fromSigmoid = chance(g, 0.5);
+      },
+      (o) => [o.fromSigmoid === true ? 'probability' : 'real', 'probability'],
+    ),
   ),
   KLDivLoss: klDiv,
   CosineEmbeddingLoss: cosine,
@@ -184,5 +186,25 @@ export function makeCase(lossName: string, seed: number): FuzzCase {
     other.dtype = other.dtype === 'float32' ? 'float64' : 'float32';
   }
   applyPerturbation(g, c, draft);
+  const invalid = c.expected ? null : (draft.invalidAfterPerturbation?.(c.inputs) ?? null);
+  if (invalid) c.expected = { arguments: [invalid], classes: ['ValueError'], when: 'forward' };
   return c;
+}
+
+/**
+ * A generator whose `pred` holds probabilities when `fromSigmoid` is drawn: a finite value
+ * outside [0, 1] there (a negative subnormal) is a ValueError naming pred.
+ */
+function probabilitiesChecked(generator: Generator): Generator {
+  return (g, dtype) => {
+    const draft = generator(g, dtype);
+    if (draft.options.fromSigmoid === true) {
+      draft.invalidAfterPerturbation = ([pred]) => {
+        if (!pred || pred.raw !== undefined) return null;
+        const seen = (v: number) => (pred.dtype === 'float32' ? Math.fround(v) : v);
+        return pred.values.some((v) => Number.isFinite(v) && (seen(v) < 0 || seen(v) > 1)) ? 'pred' : null;
+      };
+    }
+    return draft;
+  };
 }
