@@ -36,12 +36,17 @@ export function classLayout(shape: readonly number[], axis: number): ClassLayout
   return { outer: sizeOf(shape.slice(0, axis)), size: shape[axis]!, inner: sizeOf(shape.slice(axis + 1)) };
 }
 
-/** A loss along a class axis: pred's normalised class axis and layout, ℓ's shape (that axis kept with size 1) and batch axis. */
+/**
+ * A loss along a class axis: pred's normalised class axis and layout, ℓ's shape (that axis kept
+ * with size 1) and batch axis, and `squeezedAxes` ([axis]: the axis `reduction: 'none'` leaves
+ * out, see Prepared.squeezedAxes).
+ */
 export interface ClassAxisLoss {
   readonly axis: number;
   readonly layout: ClassLayout;
   readonly lossShape: readonly number[];
   readonly batchAxis: number;
+  readonly squeezedAxes: readonly number[];
 }
 
 /** {@link ClassAxisLoss} of `pred` for the loss's `axis` and `batchAxis` options (ShapeError when out of range). */
@@ -54,7 +59,7 @@ export function classAxisLoss(
   const axis = normalizeAxis(axisOption, pred.ndim, where, 'axis');
   const lossShape = pred.shape.map((d, i) => (i === axis ? 1 : d));
   const batchAxis = lossBatchAxis(where, batchAxisOption, lossShape);
-  return { axis, layout: classLayout(pred.shape, axis), lossShape, batchAxis };
+  return { axis, layout: classLayout(pred.shape, axis), lossShape, batchAxis, squeezedAxes: [axis] };
 }
 
 /** The offset of row r's entry of class c in an array with this layout. */

@@ -83,7 +83,12 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
   protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<CosineSimilarityExtra> {
     const pred = inputs[0]!;
     const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
-    const { axis, layout, lossShape, batchAxis } = classAxisLoss(this.name, pred, this.axis, this.batchAxis);
+    const { axis, layout, lossShape, batchAxis, squeezedAxes } = classAxisLoss(
+      this.name,
+      pred,
+      this.axis,
+      this.batchAxis,
+    );
     if (batchAxis === axis) {
       throw new ShapeError(
         `${this.name}: batchAxis and axis are both axis ${axis} of pred ${formatShape(pred.shape)}; the vectors must lie along another axis than the samples`,
@@ -95,7 +100,7 @@ export class CosineSimilarityLoss extends Loss<CosineSimilarityExtra, CosineSimi
       lossShape,
       batchAxis,
       extra: layout,
-      squeezedAxes: [axis],
+      squeezedAxes,
     };
   }
 

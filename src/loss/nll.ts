@@ -113,7 +113,7 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
 
   protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<NLLExtra> {
     const logProb = inputs[0]!;
-    const { axis, layout, lossShape, batchAxis } = classAxisLoss(
+    const { axis, layout, lossShape, batchAxis, squeezedAxes } = classAxisLoss(
       this.name,
       logProb,
       this.axis,
@@ -128,7 +128,7 @@ export class NLLLoss extends Loss<NLLExtra, undefined> {
       rowWeights[r] = y === IGNORED_ROW ? 0 : this.classWeight ? this.classWeight[y]! : 1;
     }
     const extra: NLLExtra = { layout, axis, labels, rowWeights };
-    return { arrays: [logProb], sources: [0], lossShape, batchAxis, extra, squeezedAxes: [axis] };
+    return { arrays: [logProb], sources: [0], lossShape, batchAxis, extra, squeezedAxes };
   }
 
   /**

@@ -153,7 +153,12 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
 
   protected prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<FocalExtra> {
     const pred = inputs[0]!;
-    const { axis, layout, lossShape, batchAxis } = classAxisLoss(this.name, pred, this.axis, this.batchAxis);
+    const { axis, layout, lossShape, batchAxis, squeezedAxes } = classAxisLoss(
+      this.name,
+      pred,
+      this.axis,
+      this.batchAxis,
+    );
     const named = { name: 'pred', shape: pred.shape, axis };
     const { alpha } = this;
     const classAlpha = alpha instanceof Float64Array ? alpha : null;
@@ -162,7 +167,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     if (!this.sparseLabel) {
       const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
       const extra: FocalExtra = { axis, layout, labels: null, classAlpha, uniformAlpha };
-      return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra, squeezedAxes: [axis] };
+      return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra, squeezedAxes };
     }
     // int32 labels of the right count are checked in place (no copy per call), as SoftmaxCE's.
     const label = inputs[1]!;
@@ -171,7 +176,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
         ? checkedIndexData(this.name, 'label', label, layout.size)
         : sparseClassLabels(this.name, label, named);
     const extra: FocalExtra = { axis, layout, labels, classAlpha, uniformAlpha };
-    return { arrays: [pred], sources: [0], lossShape, batchAxis, extra, squeezedAxes: [axis] };
+    return { arrays: [pred], sources: [0], lossShape, batchAxis, extra, squeezedAxes };
   }
 
   /**
