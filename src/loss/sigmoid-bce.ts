@@ -158,12 +158,12 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
   }
 
   /**
-   * z·(1 − ε) + ε/2 composed from ops, for the twin (the hooks' kernels apply labelMap); the
-   * label itself without smoothing.
+   * labelMap composed from ops, for the twin (the hooks' kernels apply it themselves); the label
+   * itself without smoothing.
    */
   private smoothed(label: NDArray): NDArray {
-    const epsilon = this.labelSmoothing;
-    return epsilon === 0 ? label : add(mul(label, 1 - epsilon), 0.5 * epsilon);
+    const { labelScale, labelShift } = this.labelMap;
+    return this.labelSmoothing === 0 ? label : add(mul(label, labelScale), labelShift);
   }
 
   private posWeightOffsets(predShape: readonly number[], posWeightShape: readonly number[]): Int32Array {
