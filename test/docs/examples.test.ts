@@ -47,10 +47,12 @@ function exampleBlocks(source: string): { code: string[]; line: number }[] {
   return blocks;
 }
 
-/** The numbers a result comment states (all of them for an array, the first for a scalar), or null. */
-function statedNumbers(comment: string): number[] | null {
+/**
+ * The numbers a result comment states, as printed (all of them for an array, the first for a
+ * scalar), or null: their values and their decimal places both come from these.
+ */
+function statedNumbers(comment: string): string[] | null {
   const text = comment.trim();
-  const number = /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?/i;
   if (text.startsWith('[')) {
     let depth = 0;
     let end = 0;
@@ -60,10 +62,10 @@ function statedNumbers(comment: string): number[] | null {
     }
     const tokens = text.slice(0, end + 1).match(/-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?|NaN|-?Infinity/gi);
     if (!tokens || depth !== 0) return null;
-    return tokens.map(Number);
+    return tokens;
   }
-  const match = number.exec(text);
-  return match ? [Number(match[0])] : null;
+  const match = /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?/i.exec(text);
+  return match ? [match[0]] : null;
 }
 
 /** Decimal places of a printed number (for its rounding tolerance). */
@@ -144,8 +146,8 @@ test('the results stated in the API docs examples are what the code gives', (t) 
       }
       checks.forEach((check, index) => {
         checked++;
-        const printed = check.stated.match(/-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?|NaN|-?Infinity/gi) ?? [];
-        const stated = statedNumbers(check.stated)!;
+        const printed = statedNumbers(check.stated)!;
+        const stated = printed.map(Number);
         let actual: number[];
         try {
           actual = valuesOf(results.get(index));
