@@ -95,7 +95,6 @@ const rows: [string, number | number[], number | number[]][] = [
 const mean = { reduction: 'mean' } as const;
 const item = (out: NDArray) => out.item();
 const ignored = A(inputs.ignored);
-const signed = (t: NDArray) => t.sign();
 rows.push(
   ['MSELoss', torch.mse, item(new L.MSELoss(mean).forward(x!, y!))],
   ['L1Loss', torch.l1, item(new L.L1Loss(mean).forward(x!, y!))],
@@ -158,16 +157,16 @@ rows.push(
     torch.cosine_mean,
     item(new L.CosineEmbeddingLoss({ margin: 0.2, ...mean }).forward(a!, p!, A([1, -1, 1, -1]))),
   ],
-  ['SoftMarginLoss', torch.softmargin, item(new L.SoftMarginLoss(mean).forward(x!, signed(y!)))],
+  ['SoftMarginLoss', torch.softmargin, item(new L.SoftMarginLoss(mean).forward(x!, y!.sign()))],
   [
     'MarginRankingLoss(margin 0.3)',
     torch.margin_ranking,
-    item(new L.MarginRankingLoss({ margin: 0.3, ...mean }).forward(x!, y!, signed(a!))),
+    item(new L.MarginRankingLoss({ margin: 0.3, ...mean }).forward(x!, y!, a!.sign())),
   ],
   [
     'HingeEmbeddingLoss(margin 0.7)',
     torch.hinge_embedding,
-    item(new L.HingeEmbeddingLoss({ margin: 0.7, ...mean }).forward(x!, signed(y!))),
+    item(new L.HingeEmbeddingLoss({ margin: 0.7, ...mean }).forward(x!, y!.sign())),
   ],
   [
     'MultiMarginLoss(p 2, margin 0.8, classWeight)',
