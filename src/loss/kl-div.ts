@@ -21,6 +21,7 @@ import {
   booleanOption,
   broadcastOffsets,
   checkBoolean,
+  checkDomain,
   choiceOption,
   integerOption,
   Loss,
@@ -92,6 +93,13 @@ function klLogTargetDerivative(t: number, logProbability: number): number {
   return z * (t - logProbability + 1);
 }
 
+/** What a label of probabilities may hold (not with `logTarget`). */
+const NONNEGATIVE_TARGET = {
+  low: 0,
+  high: Number.POSITIVE_INFINITY,
+  rule: 'a probability label must be ≥ 0 (logTarget: true takes log-probabilities)',
+};
+
 /**
  * Kullback–Leibler divergence of the prediction from the label distribution:
  *
@@ -105,7 +113,8 @@ function klLogTargetDerivative(t: number, logProbability: number): number {
  * `kl_div(pred, t, log_target=True)`, no ε).
  *
  * **Inputs**: `pred` any shape, log-probabilities (logits with `fromLogits: false`); `label`
- * probabilities (≥ 0; a zero gives a zero term), NOT reshaped: it must broadcast to `pred`'s shape
+ * probabilities (≥ 0; a zero gives a zero term; a finite negative value is a ValueError naming its
+ * position, where Gluon and PyTorch return NaN; any real with `logTarget`), NOT reshaped: it must broadcast to `pred`'s shape
  * without enlarging it, e.g. `(1, C)` against `(N, C)`, otherwise a ShapeError;
  * `sampleWeight` optional, broadcastable to ℓ (a 1-D array of batch length is per sample).
  *
@@ -189,6 +198,9 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
         `${this.name}: classReduction 'sum' sums over axis ${axis}, which is also the batch axis of pred ${formatShape(pred.shape)}`,
       );
     }
+    // log(label + 1e-12) of a negative label is NaN (or, within 1e-12 of 0, a value of no
+    // distribution): no divergence to give.
+    if (!this.logTarget) checkDomain(this.name, 'label', label, NONNEGATIVE_TARGET);
     const labelIndex = broadcastOffsets(pred.shape, label.shape);
     const extra: KLExtra = { axis, layout, labelIndex };
     const squeezedAxes = summed ? [axis] : [];

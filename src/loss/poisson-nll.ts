@@ -2,7 +2,7 @@ import { ValueError } from '../ndarray/errors.js';
 import { NDArray } from '../ndarray/ndarray.js';
 import { add, exp, greater, log, mul, sub, where } from '../ops/elementwise.js';
 import { ElementwiseLoss } from './_elementwise.js';
-import { booleanOption, type Loss, type LossInput } from './_base/index.js';
+import { booleanOption, checkDomain, type Loss, type LossInput } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 import { expInto, isFloatArray } from '../kernels/index.js';
 
@@ -51,6 +51,13 @@ function blockExponentials(x: Float32Array | Float64Array, state: PoissonState, 
   return e;
 }
 
+/** What `pred` may hold with `fromLogits: false`. */
+const RATES = {
+  low: 0,
+  high: Number.POSITIVE_INFINITY,
+  rule: 'rates must be ≥ 0 (fromLogits: true takes log-rates)',
+};
+
 /**
  * Negative log-likelihood of a Poisson distribution, with x = pred, t = target:
  *
@@ -67,9 +74,10 @@ function blockExponentials(x: Float32Array | Float64Array, state: PoissonState, 
  * then weight, averaged over the non-batch axes (one value per sample).
  *
  * **Inputs** (positional, Gluon's order): `pred` any shape, real log-rates (or rates ≥ 0 when
- * `fromLogits` is false); `target` the same number of elements (reshaped like `pred`), counts ≥ 0
- * (any real accepted); `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch
- * length is per sample); `epsilon` optional plain number (default 1e-8), used only with rates.
+ * `fromLogits` is false: a finite negative rate is a ValueError naming its position, where Gluon
+ * and PyTorch return NaN); `target` the same number of elements (reshaped like `pred`), counts
+ * ≥ 0 (any real accepted); `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch
+ * length is per sample); `epsilon` optional plain number ≥ 0 (default 1e-8), used only with rates.
  *
  * **Output**: shape `(batch,)`.
  *
@@ -112,6 +120,9 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
     raw: readonly (LossInput | null | undefined)[] = inputs,
   ): Loss.Prepared<PoissonExtra> {
     const prepared = super.prepare(inputs);
+    // log(x + epsilon) of a negative rate is NaN (or, within epsilon of 0, a value of no
+    // distribution): no likelihood to give.
+    if (!this.fromLogits) checkDomain(this.name, 'pred', prepared.arrays[0]!, RATES);
     return { ...prepared, extra: { epsilon: this.readEpsilon(raw[3], inputs[3] ?? null) } };
   }
 
@@ -127,8 +138,8 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
       const shape = raw instanceof NDArray ? ` (got shape [${raw.shape.join(', ')}])` : '';
       throw new ValueError(`${this.name}: input epsilon must be a number${shape}`);
     }
-    if (!Number.isFinite(value))
-      throw new ValueError(`${this.name}: input epsilon must be finite, got ${value}`);
+    if (!(Number.isFinite(value) && value >= 0))
+      throw new ValueError(`${this.name}: input epsilon must be finite and ≥ 0, got ${value}`);
     return value;
   }
 

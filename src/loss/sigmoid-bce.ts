@@ -7,10 +7,12 @@ import {
   asFloat,
   booleanOption,
   broadcastOffsets,
+  checkDomain,
   checkFinite,
   floatDTypeOf,
   type Loss,
   lossBatchAxis,
+  PROBABILITIES,
   reshapeLike,
 } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
@@ -74,7 +76,8 @@ interface BceState {
  * then weight, averaged over the non-batch axes. Without `posWeight`, p = 1.
  *
  * **Inputs** (positional, Gluon's order): `pred` any shape, real logits (or probabilities in
- * [0, 1] with `fromSigmoid`); `label` the same number of elements (reshaped like `pred`),
+ * [0, 1] with `fromSigmoid`: a finite value outside is a ValueError naming its position, as
+ * PyTorch's BCELoss has it, where Gluon returns NaN); `label` the same number of elements (reshaped like `pred`),
  * documented as 0/1, but any finite real (a soft label) is accepted and used as written; `sampleWeight`
  * optional, broadcastable to `pred` (a 1-D array of batch length is per sample); `posWeight`
  * optional, broadcastable to `pred` without enlarging it (e.g. `[1, C]` against `[N, C]`).
@@ -147,6 +150,9 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     const pred = asFloat(given, dtype);
     const label = asFloat(reshapeLike(this.name, 'label', inputs[1]!, 'pred', given), dtype);
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, pred.shape);
+    // log(p + 1e-12) or log(1 − p + 1e-12) of a probability past either end is NaN (or, within
+    // 1e-12 of it, a value of no distribution): no loss to give.
+    if (this.fromSigmoid) checkDomain(this.name, 'pred', pred, PROBABILITIES);
     if (!givenPosWeight) return { arrays: [pred, label], sources: [0, 1], lossShape: pred.shape, batchAxis };
     checkPosWeightShape(this.name, givenPosWeight, pred);
     const posWeight = asFloat(givenPosWeight, dtype);

@@ -2,7 +2,7 @@ import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
-import { booleanOption, checkProbabilities, finiteOption, type Loss } from './_base/index.js';
+import { booleanOption, checkDomain, finiteOption, type Loss, PROBABILITIES } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
 
 /** Options of {@link SigmoidFocalLoss}. */
@@ -59,9 +59,10 @@ const newTerms = (): FocalTerms => ({
  *
  * **Inputs**: `pred` any shape, real logits (with `fromSigmoid`, probabilities in [0, 1]: a finite
  * value outside is a ValueError naming its position, as in PyTorch's BCELoss); `label`
- * the same number of elements (reshaped like `pred`), 0/1 targets; soft labels in [0, 1] are
- * meaningful, and any finite real is used as written (as for SigmoidBCE); `sampleWeight`
- * optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
+ * the same number of elements (reshaped like `pred`), 0/1 targets or soft labels in [0, 1]; a
+ * finite label outside [0, 1] is a ValueError naming its position (unlike SigmoidBCE, which uses
+ * any finite label as written: here 1 − p_t can be negative there, and a power γ of it NaN);
+ * `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch length is per sample).
  *
  * **Output**: shape `(batch,)`.
  *
@@ -109,12 +110,15 @@ export class SigmoidFocalLoss extends PairElementwiseLoss {
     this.fromSigmoid = booleanOption(this.name, 'fromSigmoid', options.fromSigmoid, false);
   }
 
-  // Elementwise; with fromSigmoid, pred checked to hold probabilities: log p of a p below 0 (or
-  // log(1 − p) above 1) is NaN, with no loss to give, so a finite value outside [0, 1] is a
-  // ValueError naming its position, as PyTorch's BCELoss has it.
+  // Elementwise; the label checked to lie in [0, 1] (outside, 1 − p_t can be negative and a
+  // fractional power of it NaN), and with fromSigmoid pred too (log p of a p below 0, or
+  // log(1 − p) above 1, is NaN): a finite value outside is a ValueError naming its position, as
+  // PyTorch's BCELoss has it for probabilities.
   protected override prepare(inputs: readonly (NDArray | null)[]): Loss.Prepared<undefined> {
     const prepared = super.prepare(inputs);
-    if (this.fromSigmoid) checkProbabilities(this.name, 'pred', prepared.arrays[0]!);
+    const [pred, label] = prepared.arrays;
+    if (this.fromSigmoid) checkDomain(this.name, 'pred', pred!, PROBABILITIES);
+    checkDomain(this.name, 'label', label!, { low: 0, high: 1, rule: 'labels must lie in [0, 1]' });
     return prepared;
   }
 

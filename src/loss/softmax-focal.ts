@@ -27,7 +27,7 @@ import {
   Runs,
   sparseClassLabels,
 } from './_class-rows.js';
-import { booleanOption, integerOption, Loss, reshapeLike } from './_base/index.js';
+import { booleanOption, checkDomain, integerOption, Loss, reshapeLike } from './_base/index.js';
 import { focalAlpha, focalGamma } from './sigmoid-focal.js';
 
 /** Options of {@link SoftmaxFocalLoss}. */
@@ -58,6 +58,13 @@ interface FocalExtra extends FocalAlpha {
   readonly labels: Int32Array | null;
 }
 
+/** What `pred` may hold with `fromLogits`. */
+const LOG_PROBABILITIES = {
+  low: Number.NEGATIVE_INFINITY,
+  high: 0,
+  rule: 'log-probabilities must be ≤ 0 (fromLogits: false takes raw scores)',
+};
+
 /**
  * Softmax focal loss (Keras `CategoricalFocalCrossentropy`, Lin et al. 2017), along the class
  * `axis`, with log p = log softmax(pred) and y the one-hot (sparse) or given (dense) label:
@@ -69,8 +76,9 @@ interface FocalExtra extends FocalAlpha {
  * then `sampleWeight`, `weight` and the mean over the non-batch axes. ℓ keeps the class axis
  * with size 1 (against `(N, C)` it is `(N, 1)`).
  *
- * **Inputs**: `pred` any shape with a class axis of length C, raw scores (log-probabilities with
- * `fromLogits`); `label` — sparse: one class index per row (`pred`'s element count without the
+ * **Inputs**: `pred` any shape with a class axis of length C, raw scores (log-probabilities ≤ 0
+ * with `fromLogits`: a finite positive value is a ValueError naming its position, since 1 − p
+ * would be negative and a power γ of it NaN); `label` — sparse: one class index per row (`pred`'s element count without the
  * class axis, any shape), int32 or float holding integers in [0, C), anything else a ValueError
  * naming the first bad position and value; dense: the same element count as `pred`, reshaped
  * like it (usually a distribution); `sampleWeight` optional, broadcastable to ℓ (a 1-D array of
@@ -159,6 +167,8 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
       this.axis,
       this.batchAxis,
     );
+    // A log-probability above 0 is a p above 1: 1 − p < 0, and (1 − p)^γ is NaN for a fractional γ.
+    if (this.fromLogits) checkDomain(this.name, 'pred', pred, LOG_PROBABILITIES);
     const named = { name: 'pred', shape: pred.shape, axis };
     const { alpha } = this;
     const classAlpha = alpha instanceof Float64Array ? alpha : null;

@@ -249,6 +249,73 @@ describe('KLDivLoss', () => {
     }
   });
 
+  test('a finite negative label is a ValueError naming it, its position and value (Gluon and PyTorch: NaN); not with logTarget', () => {
+    const pred = f64([
+      [-1, -2],
+      [-0.5, -1],
+    ]);
+    for (const options of [{}, { fromLogits: false }, { classReduction: 'sum' as const }]) {
+      for (const [label, position] of [
+        [
+          f64([
+            [0.5, -0.5],
+            [1, 0],
+          ]),
+          1,
+        ],
+        [
+          f64([
+            [0.5, 0.5],
+            [-1e-40, 1],
+          ]),
+          2,
+        ],
+        [f32([[1, -1e30]]), 1],
+      ] as const) {
+        assert.throws(
+          () => new KLDivLoss(options).forward(pred, label),
+          (error: Error) =>
+            error instanceof ValueError &&
+            error.message.startsWith(
+              `KLDivLoss: label at flat position ${position} is ${label.data[position]}; a probability label must be ≥ 0`,
+            ),
+        );
+      }
+    }
+    // Labels above 1 are finite terms (not a distribution, but a value); with logTarget any real is a log-probability.
+    assert.ok(
+      Number.isFinite(
+        new KLDivLoss().forward(
+          pred,
+          f64([
+            [2, 0],
+            [0, 3],
+          ]),
+        ).data[0]!,
+      ),
+    );
+    assert.ok(
+      Number.isFinite(
+        new KLDivLoss({ logTarget: true }).forward(
+          pred,
+          f64([
+            [-0.5, 0.5],
+            [1, -3],
+          ]),
+        ).data[0]!,
+      ),
+    );
+    // NaN and ±Infinity propagate into their own sample (DECISIONS 9).
+    const poisoned = new KLDivLoss().forward(
+      pred,
+      f64([
+        [Number.NaN, 0.5],
+        [0.5, 0.5],
+      ]),
+    );
+    assert.ok(Number.isNaN(poisoned.data[0]!) && Number.isFinite(poisoned.data[1]!));
+  });
+
   test('errors: shapes, options, and the class axis', () => {
     const pred = f64([
       [-1, -2],

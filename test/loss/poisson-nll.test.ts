@@ -269,6 +269,43 @@ describe('PoissonNLLLoss', () => {
     assertClose(grads[0]!.data.subarray(4), [-0.5, -1], 1e-15, 0, 'clean d/dpred');
   });
 
+  test('rates: a finite negative rate or a negative epsilon is a ValueError (Gluon and PyTorch: NaN); log-rates take any real', () => {
+    const rates = new PoissonNLLLoss({ fromLogits: false });
+    for (const [pred, position] of [
+      [f64([[1, -0.5]]), 1],
+      [f64([[-1e-40, 2]]), 0],
+    ] as const) {
+      for (const computeFull of [false, true]) {
+        assert.throws(
+          () => new PoissonNLLLoss({ fromLogits: false, computeFull }).forward(pred, f64([[1, 2]])),
+          (error: Error) =>
+            error instanceof ValueError &&
+            error.message.startsWith(
+              `PoissonNLLLoss: pred at flat position ${position} is ${pred.data[position]}; rates must be ≥ 0`,
+            ),
+        );
+      }
+    }
+    assert.throws(
+      () => rates.forward(f64([[0, 1]]), f64([[1, 2]]), null, -1e-8),
+      /PoissonNLLLoss: input epsilon must be finite and ≥ 0, got -1e-8/,
+    );
+    // A rate of 0 is valid (log(0 + epsilon) is finite); log-rates take any real.
+    assert.ok(Number.isFinite(rates.forward(f64([[0, 1]]), f64([[1, 2]])).data[0]!));
+    assert.ok(Number.isFinite(new PoissonNLLLoss().forward(f64([[-0.5, -3]]), f64([[1, 2]])).data[0]!));
+    const poisoned = rates.forward(
+      f64([
+        [Number.NaN, 1],
+        [1, 2],
+      ]),
+      f64([
+        [1, 2],
+        [1, 2],
+      ]),
+    );
+    assert.ok(Number.isNaN(poisoned.data[0]!) && Number.isFinite(poisoned.data[1]!));
+  });
+
   test('errors: option types, target count, epsilon', () => {
     assert.throws(() => new PoissonNLLLoss({ fromLogits: 'yes' as never }), ValueError);
     assert.throws(() => new PoissonNLLLoss({ computeFull: 1 as never }), ValueError);

@@ -166,7 +166,7 @@ describe('SigmoidFocalLoss', () => {
     }
   });
 
-  test('fromSigmoid: a finite probability outside [0, 1] is a ValueError naming pred, its position and value; NaN and ±Infinity propagate', () => {
+  test('a finite probability (fromSigmoid) or label outside [0, 1] is a ValueError naming the input, its position and value; NaN and ±Infinity propagate', () => {
     for (const [bad, position] of [
       [[0.2, -1e-40], 1],
       [[1.5, 0.3], 0],
@@ -183,6 +183,24 @@ describe('SigmoidFocalLoss', () => {
     }
     // Logits take any real; NaN and +Infinity probabilities make their own sample NaN.
     assert.ok(Number.isFinite(new SigmoidFocalLoss().forward(f64([[1.5, -0.5]]), f64([[1, 0]])).data[0]!));
+    // A label outside [0, 1] makes 1 − p_t negative where p is small (here 1 − p_t ≈ −0.49 at
+    // x = −5, t = 1.5), and its power γ = 0.5 NaN: a ValueError too, logits or probabilities.
+    for (const fromSigmoid of [false, true]) {
+      for (const [labels, position] of [
+        [[1.5, 0], 0],
+        [[1, -1e-40], 1],
+      ] as const) {
+        const pred = fromSigmoid ? f64([[0.0067, 0.5]]) : f64([[-5, 0]]);
+        assert.throws(
+          () => new SigmoidFocalLoss({ fromSigmoid, gamma: 0.5 }).forward(pred, f64([[...labels]])),
+          (error: Error) =>
+            error instanceof ValueError &&
+            error.message.startsWith(
+              `SigmoidFocalLoss: label at flat position ${position} is ${labels[position]}; labels must lie in [0, 1]`,
+            ),
+        );
+      }
+    }
     const poisoned = new SigmoidFocalLoss({ fromSigmoid: true }).forward(
       f64([
         [0.2, Number.NaN],

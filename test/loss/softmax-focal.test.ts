@@ -107,6 +107,59 @@ describe('SoftmaxFocalLoss', () => {
     assert.ok(Array.from(grads[0]!.data).every(Number.isFinite), `${grads[0]!.data}`);
   });
 
+  test('fromLogits: a positive log-probability is a ValueError naming pred, its position and value', () => {
+    // p = e^0.5 > 1 makes 1 − p negative, and (1 − p)^0.5 NaN: no loss to give.
+    for (const sparseLabel of [true, false]) {
+      const label = sparseLabel
+        ? i32([0, 1])
+        : f64([
+            [1, 0, 0],
+            [0, 1, 0],
+          ]);
+      for (const gamma of [0.5, 2]) {
+        assert.throws(
+          () =>
+            new SoftmaxFocalLoss({ fromLogits: true, sparseLabel, gamma }).forward(
+              f64([
+                [-1, -2, -0.5],
+                [-1, 0.5, -3],
+              ]),
+              label,
+            ),
+          (error: Error) =>
+            error instanceof ValueError &&
+            error.message.startsWith(
+              'SoftmaxFocalLoss: pred at flat position 4 is 0.5; log-probabilities must be ≤ 0',
+            ),
+        );
+      }
+      // 0 (p = 1) is valid; raw scores (the default) take any real.
+      const certain = new SoftmaxFocalLoss({ fromLogits: true, sparseLabel, gamma: 0.5 });
+      assert.ok(
+        Number.isFinite(
+          certain.forward(
+            f64([
+              [0, -40, -50],
+              [-40, 0, -50],
+            ]),
+            label,
+          ).data[0]!,
+        ),
+      );
+      assert.ok(
+        Number.isFinite(
+          new SoftmaxFocalLoss({ sparseLabel }).forward(
+            f64([
+              [1, 2, 3],
+              [4, 5, 6],
+            ]),
+            label,
+          ).data[0]!,
+        ),
+      );
+    }
+  });
+
   test('bad labels and options are typed errors naming the loss and the argument', () => {
     const pred = f64([
       [1, 2, 3],

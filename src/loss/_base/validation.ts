@@ -137,17 +137,31 @@ export function checkSignLabels(where: string, name: string, label: NDArray): In
 }
 
 /**
- * Throws a ValueError naming the first finite value of `x` outside [0, 1], for an input that
- * holds probabilities (as PyTorch's BCELoss does): such a value has no loss (a logarithm of a
- * negative number). NaN and ±Infinity propagate instead, confined to their sample (DECISIONS 9).
+ * The values an input may hold where its loss takes a logarithm or a fractional power of them
+ * (probabilities, rates, log-probabilities): [low, high], and the rule a message states.
  */
-export function checkProbabilities(where: string, name: string, x: NDArray): void {
+export interface Domain {
+  readonly low: number;
+  readonly high: number;
+  /** What the values must be, for the message, e.g. `probabilities must lie in [0, 1]`. */
+  readonly rule: string;
+}
+
+/** Probabilities: [0, 1]. */
+export const PROBABILITIES: Domain = { low: 0, high: 1, rule: 'probabilities must lie in [0, 1]' };
+
+/**
+ * Throws a ValueError naming the first finite value of `x` outside `domain`, for an input whose
+ * loss has no value there (a logarithm of a negative number is NaN; PyTorch's BCELoss rejects a
+ * probability outside [0, 1] the same way). NaN and ±Infinity propagate instead, confined to
+ * their sample (DECISIONS 9).
+ */
+export function checkDomain(where: string, name: string, x: NDArray, domain: Domain): void {
+  const { low, high } = domain;
   const data = x.data;
   for (let k = 0; k < data.length; k++) {
     const v = data[k]!;
-    if ((v < 0 || v > 1) && Number.isFinite(v))
-      throw new ValueError(
-        `${where}: ${name} at flat position ${k} is ${v}; probabilities must lie in [0, 1]`,
-      );
+    if ((v < low || v > high) && Number.isFinite(v))
+      throw new ValueError(`${where}: ${name} at flat position ${k} is ${v}; ${domain.rule}`);
   }
 }

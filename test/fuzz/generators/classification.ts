@@ -30,6 +30,8 @@ interface ClassAxisLoss {
   readonly sparseOnly?: { readonly predName: string };
   /** Draws the loss's own options once the class count is known. */
   readonly options?: (g: RandomGenerator, options: Record<string, unknown>, classes: number) => void;
+  /** Whether the scores are log-probabilities the loss checks to be ≤ 0 (drawn as −|v|). */
+  readonly nonPositiveScores?: (options: Record<string, unknown>) => boolean;
 }
 
 /** SoftmaxCE, SoftmaxFocal and NLL: scores with a class axis, sparse or dense labels. */
@@ -50,10 +52,9 @@ function classAxis(loss: ClassAxisLoss = {}): Generator {
     const shape = shapeWith(g, rank, axis, batch).map((d, i) => (i === classAxis ? classes : d));
     const lossShape = shape.map((d, i) => (i === classAxis ? 1 : d));
     const predName = loss.sparseOnly?.predName ?? 'pred';
-    const pred = input(predName, shape, dtype, 'real', draw(g, count(shape), 'real'), {
-      inner: innerOf(shape, axis),
-      batch,
-    });
+    const drawn = draw(g, count(shape), 'real');
+    const scores = loss.nonPositiveScores?.(options) ? drawn.map((v) => -Math.abs(v)) : drawn;
+    const pred = input(predName, shape, dtype, 'real', scores, { inner: innerOf(shape, axis), batch });
     const rows = count(lossShape);
     const rowLayout = { inner: innerOf(lossShape, axis), batch };
     let label: InputSpec;
@@ -116,6 +117,8 @@ export const softmaxFocal = classAxis({
     if (chance(g, 0.5)) options.alpha = pick(g, [null, 0, 0.25, 1, perClass(g, classes)]);
     if (chance(g, 0.5)) options.gamma = pick(g, [0, 0.5, 1, 2, 3]);
   },
+  // With fromLogits, pred holds log-probabilities: one above 0 is a ValueError (its p exceeds 1).
+  nonPositiveScores: (options) => options.fromLogits === true,
 });
 
 export const nll = classAxis({

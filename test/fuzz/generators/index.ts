@@ -54,28 +54,36 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
     (g, o) => chance(g, 0.6) && (o.labelFormat = pick(g, ['signed', 'binary'])),
     (o) => (o.labelFormat === 'binary' ? ['real', 'probability', [0, 1]] : ['real', 'real', signs]),
   ),
-  SigmoidBinaryCrossEntropyLoss: elementwise(
-    (g, o) => {
-      o.fromSigmoid = chance(g, 0.3);
-      if (chance(g, 0.3)) o.labelSmoothing = pick(g, [0, 0.1, 0.5, 0.99]);
-    },
-    (o) => [o.fromSigmoid ? 'probability' : 'real', 'probability'],
-    'label',
-    true,
+  SigmoidBinaryCrossEntropyLoss: domainChecked(
+    elementwise(
+      (g, o) => {
+        o.fromSigmoid = chance(g, 0.3);
+        if (chance(g, 0.3)) o.labelSmoothing = pick(g, [0, 0.1, 0.5, 0.99]);
+      },
+      (o) => [o.fromSigmoid ? 'probability' : 'real', 'probability'],
+      'label',
+      true,
+    ),
+    (o) => (o.fromSigmoid === true ? [probabilities(0)] : []),
   ),
-  PoissonNLLLoss: elementwise(
-    (g, o) => {
-      boolOption('fromLogits')(g, o);
-      boolOption('computeFull')(g, o);
-    },
-    (o) => [o.fromLogits === false ? 'nonnegative' : 'real', 'nonnegative'],
-    'target',
+  PoissonNLLLoss: domainChecked(
+    elementwise(
+      (g, o) => {
+        boolOption('fromLogits')(g, o);
+        boolOption('computeFull')(g, o);
+      },
+      (o) => [o.fromLogits === false ? 'nonnegative' : 'real', 'nonnegative'],
+      'target',
+    ),
+    (o) => (o.fromLogits === false ? [nonNegative(0)] : []),
   ),
   SoftmaxCrossEntropyLoss: softmaxCE,
   NLLLoss: nll,
-  SoftmaxFocalLoss: softmaxFocal,
+  SoftmaxFocalLoss: domainChecked(softmaxFocal, (o) =>
+    o.fromLogits === true ? [{ index: 0, low: Number.NEGATIVE_INFINITY, high: 0 }] : [],
+  ),
   NTXentLoss: ntxent,
-  SigmoidFocalLoss: probabilitiesChecked(
+  SigmoidFocalLoss: domainChecked(
     elementwise(
       (g, options) => {
         if (chance(g, 0.5)) options.alpha = pick(g, [null, 0, 0.25, 1]);
@@ -84,8 +92,9 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
       },
       (o) => [o.fromSigmoid === true ? 'probability' : 'real', 'probability'],
     ),
+    (o) => (o.fromSigmoid === true ? [probabilities(0), probabilities(1)] : [probabilities(1)]),
   ),
-  KLDivLoss: klDiv,
+  KLDivLoss: domainChecked(klDiv, (o) => (o.logTarget === true ? [] : [nonNegative(1)])),
   CosineEmbeddingLoss: cosine,
   TripletLoss: triplet,
   CTCLoss: ctc,
@@ -191,20 +200,39 @@ export function makeCase(lossName: string, seed: number): FuzzCase {
   return c;
 }
 
+/** An input's domain for the options drawn (checkDomain in src/loss/_base/validation.ts): [low, high]. */
+interface CheckedDomain {
+  readonly index: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+const probabilities = (index: number): CheckedDomain => ({ index, low: 0, high: 1 });
+const nonNegative = (index: number): CheckedDomain => ({ index, low: 0, high: Number.POSITIVE_INFINITY });
+
 /**
- * A generator whose `pred` holds probabilities when `fromSigmoid` is drawn: a finite value
- * outside [0, 1] there (a negative subnormal) is a ValueError naming pred.
+ * A generator whose inputs the loss checks against their domains (probabilities, rates,
+ * log-probabilities), listed in the order the loss checks them: a finite value outside one after
+ * the perturbation (a negative subnormal, an extreme value) is a ValueError naming that input.
  */
-function probabilitiesChecked(generator: Generator): Generator {
+function domainChecked(
+  generator: Generator,
+  domains: (options: Record<string, unknown>) => readonly CheckedDomain[],
+): Generator {
   return (g, dtype) => {
     const draft = generator(g, dtype);
-    if (draft.options.fromSigmoid === true) {
-      draft.invalidAfterPerturbation = ([pred]) => {
-        if (!pred || pred.raw !== undefined) return null;
-        const seen = (v: number) => (pred.dtype === 'float32' ? Math.fround(v) : v);
-        return pred.values.some((v) => Number.isFinite(v) && (seen(v) < 0 || seen(v) > 1)) ? 'pred' : null;
-      };
-    }
+    const checked = domains(draft.options);
+    if (checked.length === 0) return draft;
+    draft.invalidAfterPerturbation = (inputs) => {
+      for (const { index, low, high } of checked) {
+        const spec = inputs[index];
+        if (!spec || spec.raw !== undefined) continue;
+        const seen = (v: number) => (spec.dtype === 'float32' ? Math.fround(v) : v);
+        if (spec.values.some((v) => Number.isFinite(v) && (seen(v) < low || seen(v) > high)))
+          return spec.name;
+      }
+      return null;
+    };
     return draft;
   };
 }

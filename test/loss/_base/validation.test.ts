@@ -7,6 +7,7 @@ import {
   booleanOption,
   checkBoolean,
   checkChoice,
+  checkDomain,
   checkFinite,
   checkKnownOptions,
   checkRank,
@@ -16,6 +17,7 @@ import {
   finiteOption,
   integerOption,
   lossBatchAxis,
+  PROBABILITIES,
   reshapeLike,
 } from '../../../src/loss/_base/validation.js';
 import { ShapeError, ValueError } from '../../../src/ndarray/errors.js';
@@ -144,6 +146,34 @@ describe('shape checks', () => {
             'HingeEmbeddingLoss',
             `label at flat position ${expected}`,
           ]);
+      }
+    }
+  });
+});
+
+describe('value checks', () => {
+  it('checkDomain names the first finite value outside the domain, its position and the rule; NaN and ±Infinity pass', () => {
+    const rates = { low: 0, high: Number.POSITIVE_INFINITY, rule: 'rates must be ≥ 0' };
+    for (const dtype of ['float64', 'float32'] as const) {
+      // Valid: the bounds themselves, and the non-finite values DECISIONS 9 lets propagate.
+      checkDomain(
+        'SigmoidFocalLoss',
+        'pred',
+        nd.array([0, 1, 0.5, Number.NaN, Infinity, -Infinity], { dtype }),
+        PROBABILITIES,
+      );
+      checkDomain('PoissonNLLLoss', 'pred', nd.array([0, 1e30, Number.NaN, -Infinity], { dtype }), rates);
+      for (const [values, domain, position] of [
+        [[0.5, 1 + 2 ** -20, -1], PROBABILITIES, 1],
+        [[0.5, 0.25, -1e-40], PROBABILITIES, 2],
+        [[Infinity, -3, -2], rates, 1],
+      ] as const) {
+        const array = nd.array([...values], { dtype });
+        throwsNaming(() => checkDomain('SomeLoss', 'label', array, domain), ValueError, [
+          'SomeLoss',
+          `label at flat position ${position} is ${array.data[position]}`,
+          domain.rule,
+        ]);
       }
     }
   });
