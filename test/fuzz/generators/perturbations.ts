@@ -93,6 +93,7 @@ const PERTURBATIONS: readonly [string, number][] = [
   ['infinity', 10],
   ['extreme', 14],
   ['subnormal', 8],
+  ['outsideDomain', 6],
   ['int32', 5],
   ['badOption', 8],
   ['unknownOption', 3],
@@ -162,6 +163,19 @@ export function applyPerturbation(g: RandomGenerator, c: FuzzCase, draft: Draft)
           spec.values[i] = spec.role === 'nonnegative' ? Math.abs(value) : value;
         }
       }
+      break;
+    }
+    case 'outsideDomain': {
+      // One finite value outside what a probability or a non-negative input holds: a loss that
+      // checks that input's domain must say so (its draft's invalidAfterPerturbation names it, see
+      // domainChecked); one that accepts it as written (a soft label of 1.5, a negative sample
+      // weight) must still return finite values.
+      const target = continuous.filter((x) => x.role === 'probability' || x.role === 'nonnegative');
+      if (target.length === 0) break;
+      const spec = pick(g, target);
+      const at = g.nextInt(0, spec.values.length);
+      spec.values[at] = pick(g, spec.role === 'probability' ? [-0.5, 1.5, 3, -1e-30] : [-0.5, -3, -1e-30]);
+      c.perturbation += ` ${spec.name}[${at}] = ${spec.values[at]}`;
       break;
     }
     case 'int32': {
