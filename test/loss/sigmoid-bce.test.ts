@@ -306,7 +306,7 @@ describe('SigmoidBinaryCrossEntropyLoss', () => {
     );
   });
 
-  test('fromSigmoid: a finite probability outside [0, 1] is a ValueError naming pred, its position and value; NaN and ±Infinity propagate', () => {
+  test('fromSigmoid: a finite probability outside [0, 1] is a ValueError naming pred, its position and value', () => {
     // Gluon returns NaN past 1 + 1e-12 and a finite value between −1e-12 and 0; PyTorch's BCELoss
     // rejects both, as gloss does (a probability there has no loss).
     for (const [bad, position] of [
@@ -338,17 +338,6 @@ describe('SigmoidBinaryCrossEntropyLoss', () => {
         new SigmoidBinaryCrossEntropyLoss().forward(f64([[1.5, -0.5]]), f64([[1, 0]])).data[0]!,
       ),
     );
-    const poisoned = new SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true }).forward(
-      f64([
-        [0.2, Number.NaN],
-        [0.3, 0.4],
-      ]),
-      f64([
-        [1, 0],
-        [1, 0],
-      ]),
-    );
-    assert.ok(Number.isNaN(poisoned.data[0]!) && Number.isFinite(poisoned.data[1]!));
   });
 
   test('NaN stays in its own sample, posWeight included', () => {
