@@ -9,7 +9,7 @@
  * from the loss object's CallMemory and goes back, with the call's state, before it returns.
  * @module
  */
-import { BLOCK_SIZE, blockSum, blocks, sampleIndices } from '../loss/_base/layout.js';
+import { addSampleTotals, BLOCK_SIZE, blocks, sampleIndices } from '../loss/_base/layout.js';
 import { sizeOf } from '../ndarray/shape.js';
 import type { BlockKernel } from '../loss/_base/one-pass-kernel.js';
 import type { NDArray } from '../ndarray/ndarray.js';
@@ -49,23 +49,24 @@ export function runBlocks<Extra, State>(
   // The pipeline's working memory: per-sample totals, a block of ℓ (or dℓ), sample indices.
   const blockLength = Math.min(total, BLOCK_SIZE);
   const floats = kernel.memory.takeArray('float64', batch + blockLength) as Float64Array;
-  const indices = kernel.memory.takeArray('int32', blockLength) as Int32Array;
+  const indices = kernel.memory.takeArray('int32', 2 * blockLength) as Int32Array;
   const totals = floats.subarray(0, batch).fill(0);
   const block = floats.subarray(batch);
-  for (const [begin, end, sample] of blocks(total, layout)) {
-    const length = end - begin;
-    kernel.forward(call, begin, end, block);
-    if (weights) {
-      sampleIndices(begin, length, layout, indices);
-      for (let k = 0; k < length; k++) totals[indices[k]!]! += block[k]! * weights[indices[k]!]!;
-    } else if (sample >= 0) {
-      // The pipeline's sum of a block of one sample, in its order.
-      totals[sample]! += blockSum(block, length);
-    } else {
-      sampleIndices(begin, length, layout, indices);
-      for (let k = 0; k < length; k++) totals[indices[k]!]! += block[k]!;
-    }
-  }
+  const samples = indices.subarray(0, blockLength);
+  addSampleTotals({
+    total,
+    layout,
+    forward: (begin, end, out) => kernel.forward(call, begin, end, out),
+    // One weight per sample: each element's weight offset is its sample.
+    weights: weights && {
+      values: weights,
+      offsets: (begin, length, out) => sampleIndices(begin, length, layout, out),
+    },
+    totals,
+    block,
+    samples,
+    offsets: indices.subarray(blockLength),
+  });
   const scale = (weight === null ? 1 : weight) / count;
   for (let n = 0; n < batch; n++) {
     const value = weight === null ? totals[n]! / count : totals[n]! * scale;
@@ -75,8 +76,8 @@ export function runBlocks<Extra, State>(
   for (const [begin, end] of blocks(total, layout)) {
     const length = end - begin;
     if (weights) {
-      sampleIndices(begin, length, layout, indices);
-      for (let k = 0; k < length; k++) block[k] = 1 * scale * weights[indices[k]!]!;
+      sampleIndices(begin, length, layout, samples);
+      for (let k = 0; k < length; k++) block[k] = 1 * scale * weights[samples[k]!]!;
     } else block.fill(1 * scale, 0, length);
     kernel.backward(call, begin, end, block, gradient);
   }

@@ -37,11 +37,10 @@ export function* blocks(
 }
 
 /**
- * Σ block[0, length), the block pipeline's way: four partial sums (one chain of dependent float64
- * adds costs ~4 cycles per element), so every caller that must give its numbers bit for bit
- * (gloss-ml/kernels' block runner) sums in the same order.
+ * Σ block[0, length), the block pipeline's way (see {@link addSampleTotals}): four partial sums
+ * (one chain of dependent float64 adds costs ~4 cycles per element).
  */
-export function blockSum(block: Float64Array, length: number): number {
+function blockSum(block: Float64Array, length: number): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -72,6 +71,60 @@ export function sampleIndices(
     if (++within === inner) {
       within = 0;
       if (++sample === batch) sample = 0;
+    }
+  }
+}
+
+/** What {@link addSampleTotals} reads and writes; every array is the caller's working memory. */
+export interface SampleTotals {
+  /** ℓ's element count, and how its elements map to samples. */
+  readonly total: number;
+  readonly layout: { readonly inner: number; readonly batch: number; readonly count: number };
+  /** Writes ℓ's elements [begin, end) into out[0, end − begin). */
+  readonly forward: (begin: number, end: number, out: Float64Array) => void;
+  /** Each ℓ element's weight: `values[offset]`, the offsets as {@link WeightReader.offsets} gives them; or null. */
+  readonly weights: {
+    readonly values: ArrayLike<number>;
+    offsets(begin: number, length: number, out: Int32Array): void;
+  } | null;
+  /** One total per sample, added to (the caller zeroes them). */
+  readonly totals: Float64Array;
+  /** A block of ℓ, and each element's sample and weight offset: BLOCK_SIZE entries or ℓ's size. */
+  readonly block: Float64Array;
+  readonly samples: Int32Array;
+  readonly offsets: Int32Array;
+}
+
+/**
+ * Adds each sample's Σ ℓ · w to its total, ℓ computed block by block while it is in cache: the
+ * block pipeline's forward sums, in its order of operations (gloss-ml/kernels' block runner
+ * calls this too, so that its numbers are the class's bit for bit). A block of one sample is
+ * summed by {@link blockSum}.
+ */
+export function addSampleTotals({
+  total,
+  layout,
+  forward,
+  weights,
+  totals,
+  block,
+  samples,
+  offsets,
+}: SampleTotals): void {
+  for (const [begin, end, sample] of blocks(total, layout)) {
+    const length = end - begin;
+    forward(begin, end, block);
+    if (weights) {
+      sampleIndices(begin, length, layout, samples);
+      weights.offsets(begin, length, offsets);
+      const w = weights.values;
+      for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]! * w[offsets[k]!]!;
+    } else if (sample >= 0) {
+      // The whole block belongs to one sample (batch axis 0): a plain sum.
+      totals[sample]! += blockSum(block, length);
+    } else {
+      sampleIndices(begin, length, layout, samples);
+      for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]!;
     }
   }
 }

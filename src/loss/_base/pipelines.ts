@@ -20,9 +20,9 @@ import { type BackwardContext, defineOp, type ForwardResult, type OpDefinition }
 import { type ArenaRegion, allocateRegion, regionView, releaseRegion } from '../../kernels/arena.js';
 import type { CallMemory } from '../_call-memory.js';
 import {
+  addSampleTotals,
   BLOCK_SIZE,
   batchLayout,
-  blockSum,
   blocks,
   outputDType,
   sampleIndices,
@@ -321,23 +321,10 @@ export function blockOp<Extra, State>(
       const totals = floats.subarray(0, layout.batch).fill(0);
       const block = floats.subarray(layout.batch);
       const samples = indices.subarray(0, blockLength);
-      const offsets = weights ? indices.subarray(blockLength) : null;
-      for (const [begin, end, sample] of blocks(total, layout)) {
-        const length = end - begin;
-        forwardBlock({ prepared, state, begin, end, out: block });
-        if (weights && offsets) {
-          sampleIndices(begin, length, layout, samples);
-          weights.offsets(begin, length, offsets);
-          const w = weights.values;
-          for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]! * w[offsets[k]!]!;
-        } else if (sample >= 0) {
-          // The whole block belongs to one sample (batch axis 0): a plain sum.
-          totals[sample]! += blockSum(block, length);
-        } else {
-          sampleIndices(begin, length, layout, samples);
-          for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]!;
-        }
-      }
+      const offsets = indices.subarray(blockLength);
+      const forward = (begin: number, end: number, out: Float64Array) =>
+        forwardBlock({ prepared, state, begin, end, out });
+      addSampleTotals({ total, layout, forward, weights, totals, block, samples, offsets });
       if (!recorded) hooks.releaseState(state);
       let output: NDArray;
       if (reduction.kind !== 'perSample') {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  addSampleTotals,
   alignSampleWeight,
   BLOCK_SIZE,
   batchLayout,
@@ -64,6 +65,58 @@ describe('loss layout', () => {
         next = end;
       }
       assert.equal(next, total);
+    }
+  });
+
+  test('addSampleTotals: the Σ ℓ · w of each sample, every layout and weight pattern (integers: exact in any order)', () => {
+    for (const [shape, axis, weightShape] of [
+      [[3, 5000], 0, null],
+      [[3, 5000], 0, [3]],
+      [[700, 3], 0, [700, 3]],
+      [[4, 3, 2], 1, [1, 3, 1]],
+      [[4, 3, 2], 1, null],
+      [[2, 9000], 1, [2, 1]],
+    ] as [number[], number, number[] | null][]) {
+      const prepared = lossOf(shape, axis);
+      const layout = batchLayout(prepared);
+      const total = shape.reduce((a, b) => a * b, 1);
+      const loss = Float64Array.from({ length: total }, (_, k) => (k % 7) - 3);
+      const weight =
+        weightShape &&
+        array(
+          Array.from({ length: weightShape.reduce((a, b) => a * b, 1) }, (_, k) => (k % 5) + 1),
+          { dtype: 'float64' },
+        ).reshape(weightShape);
+      const weights =
+        weight && new WeightReader(weight, alignSampleWeight('Test', weight, prepared), prepared);
+      const expected = new Float64Array(layout.batch);
+      const offsets = new Int32Array(total);
+      weights?.offsets(0, total, offsets);
+      samplesByIndex(shape, axis).forEach((sample, k) => {
+        expected[sample]! += loss[k]! * (weights ? weights.values[offsets[k]!]! : 1);
+      });
+      const blockLength = Math.min(total, BLOCK_SIZE);
+      const totals = new Float64Array(layout.batch);
+      let calls = 0;
+      addSampleTotals({
+        total,
+        layout,
+        forward: (begin, end, out) => {
+          calls++;
+          out.set(loss.subarray(begin, end));
+        },
+        weights,
+        totals,
+        block: new Float64Array(blockLength),
+        samples: new Int32Array(blockLength),
+        offsets: new Int32Array(blockLength),
+      });
+      assert.deepEqual(
+        Array.from(totals),
+        Array.from(expected),
+        `${shape} axis ${axis} weight ${weightShape}`,
+      );
+      assert.equal(calls, [...blocks(total, layout)].length, 'one forward call per block');
     }
   });
 
