@@ -23,6 +23,7 @@ import {
   checkBoolean,
   checkDomain,
   choiceOption,
+  type Domain,
   integerOption,
   Loss,
   lossBatchAxis,
@@ -93,10 +94,9 @@ function klLogTargetDerivative(t: number, logProbability: number): number {
   return z * (t - logProbability + 1);
 }
 
-/** What a label of probabilities may hold (not with `logTarget`). */
-const NONNEGATIVE_TARGET = {
-  low: 0,
-  high: Number.POSITIVE_INFINITY,
+/** The probability labels Gluon's log(label + ε) has a value for (not with `logTarget`). */
+const GLUON_TARGETS: Domain = {
+  outside: (z) => z + KL_EPSILON < 0,
   rule: 'a probability label must be ≥ 0 (logTarget: true takes log-probabilities)',
 };
 
@@ -113,8 +113,9 @@ const NONNEGATIVE_TARGET = {
  * `kl_div(pred, t, log_target=True)`, no ε).
  *
  * **Inputs**: `pred` any shape, log-probabilities (logits with `fromLogits: false`); `label`
- * probabilities (≥ 0; a zero gives a zero term; a finite negative value is a ValueError naming its
- * position, where Gluon and PyTorch return NaN; any real with `logTarget`), NOT reshaped: it must broadcast to `pred`'s shape
+ * probabilities (≥ 0; a zero gives a zero term; a finite label below −1e-12, where Gluon's
+ * log(label + 1e-12) and PyTorch return NaN, is a ValueError naming its position; any real with
+ * `logTarget`), NOT reshaped: it must broadcast to `pred`'s shape
  * without enlarging it, e.g. `(1, C)` against `(N, C)`, otherwise a ShapeError;
  * `sampleWeight` optional, broadcastable to ℓ (a 1-D array of batch length is per sample).
  *
@@ -198,13 +199,16 @@ export class KLDivLoss extends Loss<KLExtra, KLState> {
         `${this.name}: classReduction 'sum' sums over axis ${axis}, which is also the batch axis of pred ${formatShape(pred.shape)}`,
       );
     }
-    // log(label + 1e-12) of a negative label is NaN (or, within 1e-12 of 0, a value of no
-    // distribution): no divergence to give.
-    if (!this.logTarget) checkDomain(this.name, 'label', label, NONNEGATIVE_TARGET);
     const labelIndex = broadcastOffsets(pred.shape, label.shape);
     const extra: KLExtra = { axis, layout, labelIndex };
     const squeezedAxes = summed ? [axis] : [];
     return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra, squeezedAxes };
+  }
+
+  // Gluon's log(label + ε) (ε = 1e-12) has a value down to −ε, kept (DECISIONS 12), and is NaN
+  // exactly below: a finite label there has no divergence.
+  protected override explainNaN(prepared: Loss.Prepared<KLExtra>): void {
+    if (!this.logTarget) checkDomain(this.name, 'label', prepared.arrays[1]!, GLUON_TARGETS);
   }
 
   /**

@@ -51,13 +51,6 @@ function blockExponentials(x: Float32Array | Float64Array, state: PoissonState, 
   return e;
 }
 
-/** What `pred` may hold with `fromLogits: false`. */
-const RATES = {
-  low: 0,
-  high: Number.POSITIVE_INFINITY,
-  rule: 'rates must be ≥ 0 (fromLogits: true takes log-rates)',
-};
-
 /**
  * Negative log-likelihood of a Poisson distribution, with x = pred, t = target:
  *
@@ -74,8 +67,8 @@ const RATES = {
  * then weight, averaged over the non-batch axes (one value per sample).
  *
  * **Inputs** (positional, Gluon's order): `pred` any shape, real log-rates (or rates ≥ 0 when
- * `fromLogits` is false: a finite negative rate is a ValueError naming its position, where Gluon
- * and PyTorch return NaN); `target` the same number of elements (reshaped like `pred`), counts
+ * `fromLogits` is false: a finite rate below −epsilon, where Gluon's log(x + epsilon) and
+ * PyTorch return NaN, is a ValueError naming its position); `target` the same number of elements (reshaped like `pred`), counts
  * ≥ 0 (any real accepted); `sampleWeight` optional, broadcastable to `pred` (a 1-D array of batch
  * length is per sample); `epsilon` optional plain number ≥ 0 (default 1e-8), used only with rates.
  *
@@ -120,10 +113,18 @@ export class PoissonNLLLoss extends ElementwiseLoss<PoissonExtra, PoissonState |
     raw: readonly (LossInput | null | undefined)[] = inputs,
   ): Loss.Prepared<PoissonExtra> {
     const prepared = super.prepare(inputs);
-    // log(x + epsilon) of a negative rate is NaN (or, within epsilon of 0, a value of no
-    // distribution): no likelihood to give.
-    if (!this.fromLogits) checkDomain(this.name, 'pred', prepared.arrays[0]!, RATES);
     return { ...prepared, extra: { epsilon: this.readEpsilon(raw[3], inputs[3] ?? null) } };
+  }
+
+  // log(x + epsilon) has a value down to x = −epsilon, kept (Gluon's formula), and is NaN exactly
+  // below: a finite rate there has no likelihood.
+  protected override explainNaN(prepared: Loss.Prepared<PoissonExtra>): void {
+    if (this.fromLogits) return;
+    const { epsilon } = prepared.extra!;
+    checkDomain(this.name, 'pred', prepared.arrays[0]!, {
+      outside: (x) => x + epsilon < 0,
+      rule: 'rates must be ≥ 0 (fromLogits: true takes log-rates)',
+    });
   }
 
   /**

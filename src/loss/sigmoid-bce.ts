@@ -9,10 +9,10 @@ import {
   broadcastOffsets,
   checkDomain,
   checkFinite,
+  type Domain,
   floatDTypeOf,
   type Loss,
   lossBatchAxis,
-  PROBABILITIES,
   reshapeLike,
 } from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
@@ -62,6 +62,12 @@ interface BceState {
   blockGradient: Float64Array;
 }
 
+/** The probabilities Gluon's formula has a value for (the kernels' arguments of log, as they compute them). */
+const GLUON_PROBABILITIES: Domain = {
+  outside: (p) => p + PROBABILITY_EPSILON < 0 || 1 - p + PROBABILITY_EPSILON < 0,
+  rule: 'probabilities must lie in [0, 1]',
+};
+
 /**
  * Binary cross-entropy with an optional weight p on the positive term, with x = pred, z = label:
  *
@@ -76,8 +82,9 @@ interface BceState {
  * then weight, averaged over the non-batch axes. Without `posWeight`, p = 1.
  *
  * **Inputs** (positional, Gluon's order): `pred` any shape, real logits (or probabilities in
- * [0, 1] with `fromSigmoid`: a finite value outside is a ValueError naming its position, as
- * PyTorch's BCELoss has it, where Gluon returns NaN); `label` the same number of elements (reshaped like `pred`),
+ * [0, 1] with `fromSigmoid`: a finite p where Gluon's formula is NaN, below −1e-12 or above
+ * 1 + 1e-12, is a ValueError naming its position, as PyTorch's BCELoss rejects p outside
+ * [0, 1]; within 1e-12 of [0, 1] Gluon's value is kept); `label` the same number of elements (reshaped like `pred`),
  * documented as 0/1, but any finite real (a soft label) is accepted and used as written; `sampleWeight`
  * optional, broadcastable to `pred` (a 1-D array of batch length is per sample); `posWeight`
  * optional, broadcastable to `pred` without enlarging it (e.g. `[1, C]` against `[N, C]`).
@@ -150,9 +157,6 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
     const pred = asFloat(given, dtype);
     const label = asFloat(reshapeLike(this.name, 'label', inputs[1]!, 'pred', given), dtype);
     const batchAxis = lossBatchAxis(this.name, this.batchAxis, pred.shape);
-    // log(p + 1e-12) or log(1 − p + 1e-12) of a probability past either end is NaN (or, within
-    // 1e-12 of it, a value of no distribution): no loss to give.
-    if (this.fromSigmoid) checkDomain(this.name, 'pred', pred, PROBABILITIES);
     if (!givenPosWeight) return { arrays: [pred, label], sources: [0, 1], lossShape: pred.shape, batchAxis };
     checkPosWeightShape(this.name, givenPosWeight, pred);
     const posWeight = asFloat(givenPosWeight, dtype);
@@ -161,6 +165,12 @@ export class SigmoidBinaryCrossEntropyLoss extends ElementwiseLoss<BceExtra, Bce
         posWeight.size === pred.size ? null : this.posWeightOffsets(pred.shape, posWeight.shape),
     };
     return { arrays: [pred, label, posWeight], sources: [0, 1, 3], lossShape: pred.shape, batchAxis, extra };
+  }
+
+  // Gluon's log(p + ε) and log(1 − p + ε) (ε = 1e-12) have a value within ε of [0, 1], kept
+  // (DECISIONS 12), and are NaN exactly beyond: a finite p there has no loss.
+  protected override explainNaN(prepared: Loss.Prepared<BceExtra>): void {
+    if (this.fromSigmoid) checkDomain(this.name, 'pred', prepared.arrays[0]!, GLUON_PROBABILITIES);
   }
 
   /**

@@ -2,8 +2,18 @@ import { ValueError } from '../ndarray/errors.js';
 import type { NDArray } from '../ndarray/ndarray.js';
 import { add, mul, neg, pow, sigmoid, softplus, sub } from '../ops/elementwise.js';
 import { type PairGradients, type PairOperands, PairElementwiseLoss } from './_elementwise.js';
-import { booleanOption, checkDomain, finiteOption, type Loss, PROBABILITIES } from './_base/index.js';
+import {
+  booleanOption,
+  checkDomain,
+  type Domain,
+  finiteOption,
+  type Loss,
+  PROBABILITIES,
+} from './_base/index.js';
 import { coefficientTimesLog } from './_coefficient-times-log.js';
+
+/** Targets: 0/1 or soft labels in [0, 1] (1 − p_t ≥ 0 there, so (1 − p_t)^γ has a value). */
+const LABELS: Domain = { outside: (t) => t < 0 || t > 1, rule: 'labels must lie in [0, 1]' };
 
 /** Options of {@link SigmoidFocalLoss}. */
 export interface SigmoidFocalLossOptions extends Loss.Options {
@@ -118,7 +128,7 @@ export class SigmoidFocalLoss extends PairElementwiseLoss {
     const prepared = super.prepare(inputs);
     const [pred, label] = prepared.arrays;
     if (this.fromSigmoid) checkDomain(this.name, 'pred', pred!, PROBABILITIES);
-    checkDomain(this.name, 'label', label!, { low: 0, high: 1, rule: 'labels must lie in [0, 1]' });
+    checkDomain(this.name, 'label', label!, LABELS);
     return prepared;
   }
 

@@ -27,7 +27,7 @@ import {
   Runs,
   sparseClassLabels,
 } from './_class-rows.js';
-import { booleanOption, checkDomain, integerOption, Loss, reshapeLike } from './_base/index.js';
+import { booleanOption, checkDomain, type Domain, integerOption, Loss, reshapeLike } from './_base/index.js';
 import { focalAlpha, focalGamma } from './sigmoid-focal.js';
 
 /** Options of {@link SoftmaxFocalLoss}. */
@@ -58,12 +58,16 @@ interface FocalExtra extends FocalAlpha {
   readonly labels: Int32Array | null;
 }
 
-/** What `pred` may hold with `fromLogits`. */
-const LOG_PROBABILITIES = {
-  low: Number.NEGATIVE_INFINITY,
-  high: 0,
+/** What `pred` may hold with `fromLogits`: a log-probability above 0 is a p above 1. */
+const LOG_PROBABILITIES: Domain = {
+  outside: (value) => value > 0,
   rule: 'log-probabilities must be ≤ 0 (fromLogits: false takes raw scores)',
 };
+
+/** The flat position in pred of each row's label entry (rows as `labels`, see ClassLayout). */
+function labelEntries({ size, inner }: ClassLayout, labels: Int32Array): Int32Array {
+  return labels.map((label, row) => (Math.floor(row / inner) * size + label) * inner + (row % inner));
+}
 
 /**
  * Softmax focal loss (Keras `CategoricalFocalCrossentropy`, Lin et al. 2017), along the class
@@ -77,8 +81,9 @@ const LOG_PROBABILITIES = {
  * with size 1 (against `(N, C)` it is `(N, 1)`).
  *
  * **Inputs**: `pred` any shape with a class axis of length C, raw scores (log-probabilities ≤ 0
- * with `fromLogits`: a finite positive value is a ValueError naming its position, since 1 − p
- * would be negative and a power γ of it NaN); `label` — sparse: one class index per row (`pred`'s element count without the
+ * with `fromLogits`: a finite positive value where the loss reads it, each row's label entry
+ * with sparse labels, is a ValueError naming its position, since 1 − p would be negative and a
+ * power γ of it NaN); `label` — sparse: one class index per row (`pred`'s element count without the
  * class axis, any shape), int32 or float holding integers in [0, C), anything else a ValueError
  * naming the first bad position and value; dense: the same element count as `pred`, reshaped
  * like it (usually a distribution); `sampleWeight` optional, broadcastable to ℓ (a 1-D array of
@@ -167,8 +172,6 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
       this.axis,
       this.batchAxis,
     );
-    // A log-probability above 0 is a p above 1: 1 − p < 0, and (1 − p)^γ is NaN for a fractional γ.
-    if (this.fromLogits) checkDomain(this.name, 'pred', pred, LOG_PROBABILITIES);
     const named = { name: 'pred', shape: pred.shape, axis };
     const { alpha } = this;
     const classAlpha = alpha instanceof Float64Array ? alpha : null;
@@ -176,6 +179,7 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
     const uniformAlpha = classAlpha ? 1 : ((alpha as number | null) ?? 1);
     if (!this.sparseLabel) {
       const label = reshapeLike(this.name, 'label', inputs[1]!, 'pred', pred);
+      if (this.fromLogits) checkDomain(this.name, 'pred', pred, LOG_PROBABILITIES);
       const extra: FocalExtra = { axis, layout, labels: null, classAlpha, uniformAlpha };
       return { arrays: [pred, label], sources: [0, 1], lossShape, batchAxis, extra, squeezedAxes };
     }
@@ -185,6 +189,10 @@ export class SoftmaxFocalLoss extends Loss<FocalExtra, RowNormalizers | null> {
       label.data instanceof Int32Array && label.size === layout.outer * layout.inner
         ? checkedIndexData(this.name, 'label', label, layout.size)
         : sparseClassLabels(this.name, label, named);
+    // 1 − p < 0 where a log-probability is above 0, and (1 − p)^γ NaN for a fractional γ: checked
+    // where the loss reads pred, each row's label entry with sparse labels (all of it when dense).
+    if (this.fromLogits)
+      checkDomain(this.name, 'pred', pred, LOG_PROBABILITIES, labelEntries(layout, labels));
     const extra: FocalExtra = { axis, layout, labels, classAlpha, uniformAlpha };
     return { arrays: [pred], sources: [0], lossShape, batchAxis, extra, squeezedAxes };
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { record } from '../../src/autograd/index.js';
 import { KLDivLoss } from '../../src/loss/kl-div.js';
 import { SoftmaxCrossEntropyLoss } from '../../src/loss/softmax-ce.js';
 import { ShapeError, ValueError } from '../../src/ndarray/errors.js';
@@ -249,7 +250,7 @@ describe('KLDivLoss', () => {
     }
   });
 
-  test('a finite negative label is a ValueError naming it, its position and value (Gluon and PyTorch: NaN); not with logTarget', () => {
+  test('a finite label below −1e-12 (where Gluon’s log(label + 1e-12) and PyTorch give NaN) is a ValueError naming it; recorded or not; not with logTarget', () => {
     const pred = f64([
       [-1, -2],
       [-0.5, -1],
@@ -266,23 +267,45 @@ describe('KLDivLoss', () => {
         [
           f64([
             [0.5, 0.5],
-            [-1e-40, 1],
+            [-2e-12, 1],
           ]),
           2,
         ],
-        [f32([[1, -1e30]]), 1],
+        [
+          f32([
+            [1, -1e30],
+            [0, 1],
+          ]),
+          1,
+        ],
       ] as const) {
-        assert.throws(
-          () => new KLDivLoss(options).forward(pred, label),
-          (error: Error) =>
-            error instanceof ValueError &&
-            error.message.startsWith(
-              `KLDivLoss: label at flat position ${position} is ${label.data[position]}; a probability label must be ≥ 0`,
-            ),
-        );
+        for (const recorded of [false, true]) {
+          const variable = pred.copy();
+          if (recorded) variable.attachGrad();
+          const run = () => new KLDivLoss(options).forward(variable, label);
+          assert.throws(
+            () => (recorded ? record(run) : run()),
+            (error: Error) =>
+              error instanceof ValueError &&
+              error.message.startsWith(
+                `KLDivLoss: label at flat position ${position} is ${label.data[position]}; a probability label must be ≥ 0`,
+              ),
+            `${JSON.stringify(options)} recorded ${recorded}`,
+          );
+        }
       }
     }
-    // Labels above 1 are finite terms (not a distribution, but a value); with logTarget any real is a log-probability.
+    // Within 1e-12 of 0, Gluon's finite term; labels above 1 are finite terms too (not a
+    // distribution, but a value); with logTarget any real is a log-probability.
+    const near = new KLDivLoss({ classReduction: 'sum' }).forward(
+      pred,
+      f64([
+        [-5e-13, 1],
+        [0.5, 0.5],
+      ]),
+    );
+    const term = -5e-13 * (Math.log(-5e-13 + 1e-12) + 1) + (Math.log(1 + 1e-12) + 2);
+    assertClose([near.data[0]!], [term], 1e-14, 0, 'Gluon’s term of a label within 1e-12 of 0');
     assert.ok(
       Number.isFinite(
         new KLDivLoss().forward(

@@ -269,28 +269,43 @@ describe('PoissonNLLLoss', () => {
     assertClose(grads[0]!.data.subarray(4), [-0.5, -1], 1e-15, 0, 'clean d/dpred');
   });
 
-  test('rates: a finite negative rate or a negative epsilon is a ValueError (Gluon and PyTorch: NaN); log-rates take any real', () => {
-    const rates = new PoissonNLLLoss({ fromLogits: false });
-    for (const [pred, position] of [
-      [f64([[1, -0.5]]), 1],
-      [f64([[-1e-40, 2]]), 0],
+  test('rates: a finite rate below −epsilon (where Gluon’s log(x + epsilon) and PyTorch give NaN) or a negative epsilon is a ValueError; recorded or not', () => {
+    for (const [pred, position, epsilon] of [
+      [f64([[1, -0.5]]), 1, undefined],
+      [f64([[-2e-8, 2]]), 0, undefined],
+      [f64([[1, -1e-40]]), 1, 0],
     ] as const) {
       for (const computeFull of [false, true]) {
-        assert.throws(
-          () => new PoissonNLLLoss({ fromLogits: false, computeFull }).forward(pred, f64([[1, 2]])),
-          (error: Error) =>
-            error instanceof ValueError &&
-            error.message.startsWith(
-              `PoissonNLLLoss: pred at flat position ${position} is ${pred.data[position]}; rates must be ≥ 0`,
-            ),
-        );
+        for (const recorded of [false, true]) {
+          const variable = pred.copy();
+          if (recorded) variable.attachGrad();
+          const run = () =>
+            new PoissonNLLLoss({ fromLogits: false, computeFull }).forward(
+              variable,
+              f64([[1, 2]]),
+              null,
+              epsilon,
+            );
+          assert.throws(
+            () => (recorded ? record(run) : run()),
+            (error: Error) =>
+              error instanceof ValueError &&
+              error.message.startsWith(
+                `PoissonNLLLoss: pred at flat position ${position} is ${pred.data[position]}; rates must be ≥ 0`,
+              ),
+          );
+        }
       }
     }
+    const rates = new PoissonNLLLoss({ fromLogits: false });
     assert.throws(
       () => rates.forward(f64([[0, 1]]), f64([[1, 2]]), null, -1e-8),
       /PoissonNLLLoss: input epsilon must be finite and ≥ 0, got -1e-8/,
     );
-    // A rate of 0 is valid (log(0 + epsilon) is finite); log-rates take any real.
+    // Down to −epsilon, Gluon's value (here t = 1 at x = −5e-9: −5e-9 − log(5e-9)); a rate of 0
+    // is valid; log-rates take any real.
+    const near = rates.forward(f64([[-5e-9]]), f64([[1]]));
+    assertClose(near.data, [-5e-9 - Math.log(-5e-9 + 1e-8)], 1e-14, 0, 'Gluon’s value within epsilon of 0');
     assert.ok(Number.isFinite(rates.forward(f64([[0, 1]]), f64([[1, 2]])).data[0]!));
     assert.ok(Number.isFinite(new PoissonNLLLoss().forward(f64([[-0.5, -3]]), f64([[1, 2]])).data[0]!));
     const poisoned = rates.forward(

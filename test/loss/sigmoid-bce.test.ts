@@ -306,33 +306,63 @@ describe('SigmoidBinaryCrossEntropyLoss', () => {
     );
   });
 
-  test('fromSigmoid: a finite probability outside [0, 1] is a ValueError naming pred, its position and value', () => {
-    // Gluon returns NaN past 1 + 1e-12 and a finite value between −1e-12 and 0; PyTorch's BCELoss
-    // rejects both, as gloss does (a probability there has no loss).
+  test('fromSigmoid: a term at 0·log 0 is 0, not NaN', () => {
+    // pred = −1e-12 makes pred + 1e-12 exactly 0, with label 0 multiplying its log.
+    const inputs = [f64([-1e-12, 0.5]), f64([0, 1])];
+    const { loss, grads } = valueAndGradients(
+      new SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true }),
+      inputs,
+    );
+    assertClose(loss.data, [-Math.log(1 + 1e-12 + 1e-12), -Math.log(0.5 + 1e-12)], 1e-15, 0, 'loss');
+    assertClose(grads[0]!.data, [1 / (1 + 2e-12), -1 / (0.5 + 1e-12)], 1e-12, 0, 'd/dpred');
+    assert.ok(Array.from(grads[1]!.data).every(Number.isFinite), `d/dlabel ${grads[1]!.data}`);
+    const variables = [f64([-1e-12, 0.5]).attachGrad(), f64([0, 1]).attachGrad()];
+    const reference = record(() =>
+      new SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true }).reference(...variables),
+    );
+    assertClose(reference.data, loss.data, 1e-15, 0, 'twin loss');
+    const twinGrads = grad(reference, variables);
+    assertClose(twinGrads[0]!.data, grads[0]!.data, 1e-15, 0, 'twin d/dpred');
+    assertClose(twinGrads[1]!.data, grads[1]!.data, 1e-15, 0, 'twin d/dlabel');
+  });
+
+  test('fromSigmoid: a finite probability where Gluon’s formula is NaN (below −1e-12, above 1 + 1e-12) is a ValueError naming pred, its position and value; recorded or not', () => {
+    // PyTorch's BCELoss rejects every p outside [0, 1]; gloss keeps Gluon's value within its 1e-12.
     for (const [bad, position] of [
-      [[-1e-12, 0.5], 0],
-      [[0.5, 1 + 1e-12], 1],
+      [[-2e-12, 0.5], 0],
+      [[0.5, 1 + 3e-12], 1],
       [[0.2, 1.5], 1],
-      [[-1e-40, 0.3], 0],
+      [[-0.5, 0.3], 0],
     ] as const) {
       for (const posWeight of [null, f64([2, 1])]) {
-        const inputs = [f64([[...bad]]), f64([[1, 0]]), null, posWeight];
-        assert.throws(
-          () => new SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true }).forward(...inputs),
-          (error: Error) =>
-            error instanceof ValueError &&
-            error.message.startsWith(
-              `SigmoidBinaryCrossEntropyLoss: pred at flat position ${position} is ${bad[position]}; probabilities must lie in [0, 1]`,
-            ),
-        );
+        for (const recorded of [false, true]) {
+          const pred = f64([[...bad]]);
+          if (recorded) pred.attachGrad();
+          const loss = new SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true });
+          const run = () => loss.forward(pred, f64([[1, 0]]), null, posWeight);
+          assert.throws(
+            () => (recorded ? record(run) : run()),
+            (error: Error) =>
+              error instanceof ValueError &&
+              error.message.startsWith(
+                `SigmoidBinaryCrossEntropyLoss: pred at flat position ${position} is ${bad[position]}; probabilities must lie in [0, 1]`,
+              ),
+          );
+        }
       }
+      assert.throws(
+        () =>
+          new SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true }).reference(f64([[...bad]]), f64([[1, 0]])),
+        ValueError,
+      );
     }
-    // The ends themselves are valid; logits take any real.
-    const ends = new SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true }).forward(
-      f64([[0, 1]]),
-      f64([[0, 1]]),
+    // Within 1e-12 of [0, 1], Gluon's finite value; logits take any real.
+    const near = new SigmoidBinaryCrossEntropyLoss({ fromSigmoid: true }).forward(
+      f64([[-5e-13, 1 + 5e-13]]),
+      f64([[1, 0]]),
     );
-    assertClose(ends.data, [-Math.log(1 + 1e-12)], 1e-15, 0, 'p = 0 and 1 on their own labels');
+    const gluon = (-Math.log(-5e-13 + 1e-12) - Math.log(1 - (1 + 5e-13) + 1e-12)) / 2;
+    assertClose(near.data, [gluon], 1e-14, 0, 'Gluon’s value within 1e-12 of the ends');
     assert.ok(
       Number.isFinite(
         new SigmoidBinaryCrossEntropyLoss().forward(f64([[1.5, -0.5]]), f64([[1, 0]])).data[0]!,

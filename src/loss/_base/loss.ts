@@ -5,21 +5,12 @@
  * option and shape checks in validation.ts, the base options (reduction included) and the JSON form
  * of a loss's options in options.ts.
  *
- * For each call it converts the inputs, lets the loss validate and reshape them, runs the loss's
- * fused forward kernel block by block over the unreduced loss ℓ, and applies to each block —
- * always in this order — `sampleWeight` (per sample when it is 1-D of batch length, otherwise
- * broadcast to ℓ), the scalar `weight`, and the mean over every non-batch axis, so ℓ never exists
- * as a full buffer. All of that is exactly one autograd node. Its backward scales the incoming
- * per-sample gradient back into dℓ and calls the loss's analytic backward kernel; when gradients
- * are recorded (`createGraph`) it differentiates the loss's composed twin instead, so second
- * derivatives of every loss are right.
- *
- * A recorded call that differentiates only the prediction (the usual training step) takes a
- * one-pass path where the loss offers one (`forwardGradient`): the forward computes the
- * per-sample sums and the gradient already scaled by weight, sampleWeight and 1/M, and the
- * backward only multiplies it by the head gradient. Gradient memory belongs to the call's node
- * until the graph is freed, and only then goes back to the loss's {@link CallMemory}, so no call
- * is ever handed memory another call still needs (docs/architecture.md).
+ * A call converts the inputs, lets the loss validate and reshape them, and becomes exactly one
+ * autograd node: ℓ block by block, each block weighted (`sampleWeight`, then `weight`) and
+ * reduced while in cache; or, for a recorded call that differentiates only the prediction, the
+ * loss's one-pass `forwardGradient`. With `createGraph` the backward differentiates the loss's
+ * composed twin, so second derivatives of every loss are right. Gradient memory belongs to the
+ * call's node until its graph is freed (docs/architecture.md).
  * @module
  */
 import { backward as runBackward } from '../../autograd/backward.js';
@@ -151,18 +142,13 @@ export abstract class Loss<Extra = any, State = any> {
     defaultWeight: number | null = null,
   ) {
     const where = (this.constructor as { lossName?: string }).lossName ?? this.constructor.name;
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object')
       throw new ValueError(`${where}: options must be an object, got ${String(options)}`);
-    }
     const names = [...BASE_OPTIONS, ...known];
     checkKnownOptions(where, options, names);
     this.construction = { names, given: { ...options } };
-    this.reduction = checkChoice(
-      where,
-      'reduction',
-      options.reduction === undefined ? 'perSample' : options.reduction,
-      LOSS_REDUCTIONS,
-    );
+    const reduction = options.reduction === undefined ? 'perSample' : options.reduction;
+    this.reduction = checkChoice(where, 'reduction', reduction, LOSS_REDUCTIONS);
     const weight = options.weight === undefined ? defaultWeight : options.weight;
     this.weight = weight === null ? null : checkFinite(where, 'weight', weight);
     // undefined means the default; null is rejected like any other non-integer, as for every option.
@@ -369,7 +355,7 @@ export abstract class Loss<Extra = any, State = any> {
     const op = fused
       ? onePassOp(hooks, prepared, weights, reduction)
       : blockOp(hooks, prepared, sampleWeight, weights, recorded, reduction);
-    return op(arrays, undefined);
+    return this.explained(prepared, op(arrays, undefined));
   }
 
   /** This call's reduction: what the sum is divided by, or the shape 'none' returns. */
@@ -422,6 +408,19 @@ export abstract class Loss<Extra = any, State = any> {
    */
   protected releasePrepared(_prepared: PreparedInputs<Extra>): void {}
 
+  /**
+   * Throws the ValueError for a finite input the loss's formula has no value for (checkDomain),
+   * if the call has one. Called only when a result holds a NaN, so it costs no pass over the
+   * inputs: a loss defines it for inputs whose formula is NaN exactly where they are out of range.
+   */
+  protected explainNaN?(prepared: PreparedInputs<Extra>): void;
+
+  /** `output`, once {@link explainNaN} (if the loss has it) has looked for the cause of a NaN in it. */
+  private explained(prepared: PreparedInputs<Extra>, output: NDArray): NDArray {
+    if (this.explainNaN && output.data.some(Number.isNaN)) this.explainNaN(prepared);
+    return output;
+  }
+
   /** Alias of {@link forward}: `loss.call(pred, label)`. */
   call(...inputs: (LossInput | null | undefined)[]): NDArray {
     return this.forward(...inputs);
@@ -433,7 +432,8 @@ export abstract class Loss<Extra = any, State = any> {
    */
   reference(...inputs: (LossInput | null | undefined)[]): NDArray {
     const { prepared, sampleWeight, weightShape } = this.prepareCall(inputs);
-    return this.composedPipeline(prepared, sampleWeight, weightShape, this.callReduction(prepared));
+    const reduction = this.callReduction(prepared);
+    return this.explained(prepared, this.composedPipeline(prepared, sampleWeight, weightShape, reduction));
   }
 
   private composedPipeline(

@@ -138,30 +138,39 @@ export function checkSignLabels(where: string, name: string, label: NDArray): In
 
 /**
  * The values an input may hold where its loss takes a logarithm or a fractional power of them
- * (probabilities, rates, log-probabilities): [low, high], and the rule a message states.
+ * (probabilities, rates, log-probabilities): `outside(v)` is true for a finite value the loss has
+ * no value for, and `rule` states the domain for the message.
  */
 export interface Domain {
-  readonly low: number;
-  readonly high: number;
+  readonly outside: (value: number) => boolean;
   /** What the values must be, for the message, e.g. `probabilities must lie in [0, 1]`. */
   readonly rule: string;
 }
 
 /** Probabilities: [0, 1]. */
-export const PROBABILITIES: Domain = { low: 0, high: 1, rule: 'probabilities must lie in [0, 1]' };
+export const PROBABILITIES: Domain = {
+  outside: (value) => value < 0 || value > 1,
+  rule: 'probabilities must lie in [0, 1]',
+};
 
 /**
- * Throws a ValueError naming the first finite value of `x` outside `domain`, for an input whose
- * loss has no value there (a logarithm of a negative number is NaN; PyTorch's BCELoss rejects a
- * probability outside [0, 1] the same way). NaN and ±Infinity propagate instead, confined to
- * their sample (DECISIONS 9).
+ * Throws a ValueError naming the first finite value of `x` outside `domain` (of those at the flat
+ * positions `at`, when the loss reads only those), for an input whose loss has no value there (a
+ * logarithm of a negative number is NaN; PyTorch's BCELoss rejects a probability outside [0, 1]
+ * the same way). NaN and ±Infinity propagate instead, confined to their sample (DECISIONS 9).
  */
-export function checkDomain(where: string, name: string, x: NDArray, domain: Domain): void {
-  const { low, high } = domain;
+export function checkDomain(
+  where: string,
+  name: string,
+  x: NDArray,
+  domain: Domain,
+  at?: ArrayLike<number>,
+): void {
   const data = x.data;
-  for (let k = 0; k < data.length; k++) {
+  for (let j = 0, count = at ? at.length : data.length; j < count; j++) {
+    const k = at ? at[j]! : j;
     const v = data[k]!;
-    if ((v < low || v > high) && Number.isFinite(v))
+    if (Number.isFinite(v) && domain.outside(v))
       throw new ValueError(`${where}: ${name} at flat position ${k} is ${v}; ${domain.rule}`);
   }
 }

@@ -64,7 +64,7 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
       'label',
       true,
     ),
-    (o) => (o.fromSigmoid === true ? [probabilities(0)] : []),
+    (o) => (o.fromSigmoid === true ? [gluonProbabilities(0)] : []),
   ),
   PoissonNLLLoss: domainChecked(
     elementwise(
@@ -75,12 +75,25 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
       (o) => [o.fromLogits === false ? 'nonnegative' : 'real', 'nonnegative'],
       'target',
     ),
-    (o) => (o.fromLogits === false ? [nonNegative(0)] : []),
+    // log(x + epsilon) is NaN below −epsilon (the epsilon input, or Gluon's 1e-8).
+    (o) =>
+      o.fromLogits === false
+        ? [{ index: 0, outside: (x, inputs) => x + (inputs[3]?.values[0] ?? 1e-8) < 0 }]
+        : [],
   ),
   SoftmaxCrossEntropyLoss: softmaxCE,
   NLLLoss: nll,
+  // With fromLogits, a log-probability above 0 where the loss reads pred (label entries when sparse).
   SoftmaxFocalLoss: domainChecked(softmaxFocal, (o) =>
-    o.fromLogits === true ? [{ index: 0, low: Number.NEGATIVE_INFINITY, high: 0 }] : [],
+    o.fromLogits === true
+      ? [
+          {
+            index: 0,
+            outside: (v) => v > 0,
+            positions: o.sparseLabel === false ? undefined : (inputs) => labelEntries(o, inputs),
+          },
+        ]
+      : [],
   ),
   NTXentLoss: ntxent,
   SigmoidFocalLoss: domainChecked(
@@ -94,7 +107,10 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
     ),
     (o) => (o.fromSigmoid === true ? [probabilities(0), probabilities(1)] : [probabilities(1)]),
   ),
-  KLDivLoss: domainChecked(klDiv, (o) => (o.logTarget === true ? [] : [nonNegative(1)])),
+  // Gluon's log(label + 1e-12) is NaN below −1e-12.
+  KLDivLoss: domainChecked(klDiv, (o) =>
+    o.logTarget === true ? [] : [{ index: 1, outside: (z) => z + 1e-12 < 0 }],
+  ),
   CosineEmbeddingLoss: cosine,
   TripletLoss: triplet,
   CTCLoss: ctc,
@@ -144,7 +160,7 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
       ],
       3,
     ),
-    () => [nonNegative(2)],
+    () => [{ index: 2, outside: (v) => v < 0 }],
   ),
   CosineSimilarityLoss: cosineSimilarity,
   TripletMarginLoss: tripletMargin,
@@ -209,15 +225,37 @@ export function makeCase(lossName: string, seed: number): FuzzCase {
   return c;
 }
 
-/** An input's domain for the options drawn (checkDomain in src/loss/_base/validation.ts): [low, high]. */
+/**
+ * An input's domain for the options drawn (checkDomain in src/loss/_base/validation.ts): `outside`
+ * is true for a finite value the loss has no value for (given the case's inputs: PoissonNLL's
+ * epsilon), as the loss computes it; `positions`, the flat positions the loss reads (all without).
+ */
 interface CheckedDomain {
   readonly index: number;
-  readonly low: number;
-  readonly high: number;
+  readonly outside: (value: number, inputs: readonly (InputSpec | null)[]) => boolean;
+  readonly positions?: ((inputs: readonly (InputSpec | null)[]) => readonly number[]) | undefined;
 }
 
-const probabilities = (index: number): CheckedDomain => ({ index, low: 0, high: 1 });
-const nonNegative = (index: number): CheckedDomain => ({ index, low: 0, high: Number.POSITIVE_INFINITY });
+const probabilities = (index: number): CheckedDomain => ({ index, outside: (v) => v < 0 || v > 1 });
+/** Gluon's probabilities (fromSigmoid): log(p + 1e-12) or log(1 − p + 1e-12) is NaN outside. */
+const gluonProbabilities = (index: number): CheckedDomain => ({
+  index,
+  outside: (p) => p + 1e-12 < 0 || 1 - p + 1e-12 < 0,
+});
+
+/** The flat position in pred of each row's label entry, for sparse labels along `axis` (default −1). */
+function labelEntries(
+  options: Record<string, unknown>,
+  [pred, label]: readonly (InputSpec | null)[],
+): number[] {
+  if (!pred || !label || label.raw !== undefined) return [];
+  const shape = pred.shape;
+  const given = typeof options.axis === 'number' ? options.axis : -1;
+  const axis = given < 0 ? given + shape.length : given;
+  const size = shape[axis] ?? 1;
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return Array.from(label.values, (c, row) => (Math.floor(row / inner) * size + c) * inner + (row % inner));
+}
 
 /**
  * A generator whose inputs the loss checks against their domains (probabilities, rates,
@@ -233,12 +271,12 @@ function domainChecked(
     const checked = domains(draft.options);
     if (checked.length === 0) return draft;
     draft.invalidAfterPerturbation = (inputs) => {
-      for (const { index, low, high } of checked) {
+      for (const { index, outside, positions } of checked) {
         const spec = inputs[index];
         if (!spec || spec.raw !== undefined) continue;
         const seen = (v: number) => (spec.dtype === 'float32' ? Math.fround(v) : v);
-        if (spec.values.some((v) => Number.isFinite(v) && (seen(v) < low || seen(v) > high)))
-          return spec.name;
+        const read = positions ? positions(inputs).map((k) => spec.values[k]!) : Array.from(spec.values);
+        if (read.some((v) => Number.isFinite(v) && outside(seen(v), inputs))) return spec.name;
       }
       return null;
     };

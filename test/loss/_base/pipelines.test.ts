@@ -271,4 +271,35 @@ describe('loss pipelines (a toy loss through the base)', () => {
       assertClose(second!.data, new Array(6).fill(2), { rtol: 1e-15, atol: 0 });
     }
   });
+
+  test('explainNaN runs only when a result holds a NaN, on every path and for reference; what it throws is thrown', () => {
+    /** The toy loss with explainNaN: counts its calls, rejects a finite label of 99. */
+    class Explaining extends ToyLoss {
+      explanations = 0;
+      protected override explainNaN(prepared: Prepared<{ readonly c: number }>): void {
+        this.explanations++;
+        if (prepared.arrays[1]!.data.includes(99)) throw new RangeError('label 99');
+      }
+    }
+    const nanLabel = y0.map((row, n) => row.map((v, j) => (n === 1 && j === 0 ? Number.NaN : v)));
+    const rejected = nanLabel.map((row) => row.map((v, j) => (j === 2 ? 99 : v)));
+    const x = () => array(x0, f64);
+    const paths: [string, LossOptions, (loss: Explaining, y: NDArray) => unknown][] = [
+      ['unrecorded', {}, (loss, y) => loss.forward(x(), y)],
+      ['one pass', {}, (loss, y) => record(() => loss.forward(x().attachGrad(), y))],
+      ['block, recorded', {}, (loss, y) => record(() => loss.forward(x().attachGrad(), y.attachGrad()))],
+      ["reduction 'none'", { reduction: 'none' }, (loss, y) => loss.forward(x(), y)],
+      ["reduction 'sum'", { reduction: 'sum' }, (loss, y) => record(() => loss.forward(x().attachGrad(), y))],
+      ['reference', {}, (loss, y) => loss.reference(x(), y)],
+    ];
+    for (const [path, options, run] of paths) {
+      const counts = [y0, nanLabel].map((label) => {
+        const loss = new Explaining(options);
+        run(loss, array(label, f64));
+        return loss.explanations;
+      });
+      assert.deepEqual(counts, [0, 1], `${path}: no call without a NaN, one with`);
+      assert.throws(() => run(new Explaining(options), array(rejected, f64)), /label 99/, path);
+    }
+  });
 });

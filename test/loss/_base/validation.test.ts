@@ -153,7 +153,7 @@ describe('shape checks', () => {
 
 describe('value checks', () => {
   it('checkDomain names the first finite value outside the domain, its position and the rule; NaN and ±Infinity pass', () => {
-    const rates = { low: 0, high: Number.POSITIVE_INFINITY, rule: 'rates must be ≥ 0' };
+    const rates = { outside: (v: number) => v < 0, rule: 'rates must be ≥ 0' };
     for (const dtype of ['float64', 'float32'] as const) {
       // Valid: the bounds themselves, and the non-finite values DECISIONS 9 lets propagate.
       checkDomain(
