@@ -40,6 +40,12 @@ interface NTXentState {
 }
 
 /**
+ * The smallest temperature: similarities lie in [−1, 1] (a rounding past), and divided by a
+ * smaller one (a subnormal) they overflow to ±Infinity, their log-sum-exp to ∞ − ∞ = NaN.
+ */
+const MIN_TEMPERATURE = 2 / Number.MAX_VALUE;
+
+/**
  * Normalised temperature-scaled cross-entropy (NT-Xent, the SimCLR / supervised contrastive loss)
  * with Optax `ntxent` semantics: rows of `embeddings` with equal `labels` are positives of each
  * other, every row with another label is a negative, and a row is never compared with itself.
@@ -57,7 +63,8 @@ interface NTXentState {
  *
  * **Output**: shape `(N,)`, one value per row.
  *
- * **Options**: `temperature` (default 0.07, > 0), `weight` (default none), `batchAxis` (0, the
+ * **Options**: `temperature` (default 0.07, > 0; below 2 / Number.MAX_VALUE ≈ 1.1e-308 a
+ * ValueError, since similarities / temperature would overflow), `weight` (default none), `batchAxis` (0, the
  * only axis ℓ has).
  *
  * **From Optax**: `optax.losses.ntxent(embeddings, labels, temperature)` is the mean over every
@@ -94,8 +101,10 @@ export class NTXentLoss extends Loss<NTXentExtra, NTXentState> {
   constructor(options: NTXentLossOptions = {}) {
     super(options, ['temperature']);
     const temperature = finiteOption(this.name, 'temperature', options.temperature, 0.07);
-    if (!(temperature > 0))
-      throw new ValueError(`${this.name}: option temperature must be > 0, got ${temperature}`);
+    if (!(temperature >= MIN_TEMPERATURE))
+      throw new ValueError(
+        `${this.name}: option temperature must be > 0 and at least ${MIN_TEMPERATURE} (similarities / temperature must stay finite), got ${temperature}`,
+      );
     this.temperature = temperature;
   }
 

@@ -108,7 +108,26 @@ describe('NTXentLoss', () => {
     assert.throws(() => new NTXentLoss().forward(x, f64([0, Number.NaN, 1])), ValueError);
     assert.throws(() => new NTXentLoss().forward(x, i32([0, 1])), /NTXentLoss: labels shape \[2\]/);
     assert.throws(() => new NTXentLoss().forward(x.reshape([3, 2, 1]), i32([0, 1, 2])), ShapeError);
-    assert.throws(() => new NTXentLoss({ temperature: 0 }), /temperature must be > 0, got 0/);
+    assert.throws(() => new NTXentLoss({ temperature: 0 }), /temperature must be > 0 .*, got 0/);
+    // A subnormal temperature overflowed every similarity / temperature, and the loss was NaN.
+    assert.throws(
+      () => new NTXentLoss({ temperature: 5e-324 }),
+      /temperature must be > 0 and at least 1\.1\d*e-308/,
+    );
+    // The smallest accepted one keeps the loss finite (the true values are huge or 0, not NaN).
+    const smallest = lossAndGradients(
+      new NTXentLoss({ temperature: 2 / Number.MAX_VALUE }),
+      ([e]) => [e!, i32([0, 0, 1])],
+      [x],
+    );
+    assert.ok(
+      Array.from(smallest.loss.data).every((v) => !Number.isNaN(v)),
+      `${smallest.loss.data}`,
+    );
+    assert.ok(
+      Array.from(smallest.grads[0]!.data).every((v) => !Number.isNaN(v)),
+      `${smallest.grads[0]!.data}`,
+    );
     assert.throws(
       () => new NTXentLoss({ temperature: null as never }),
       /temperature must be a finite number/,

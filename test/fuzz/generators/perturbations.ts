@@ -40,7 +40,7 @@ const BAD_OPTIONS: Readonly<Record<string, readonly unknown[]>> = {
   gamma: [-1, Number.NaN, Number.POSITIVE_INFINITY, '2', null],
   ignoreIndex: [0.5, Number.NaN, '1'],
   labelSmoothing: [1, -0.1, Number.NaN, Number.POSITIVE_INFINITY, '0.1'],
-  temperature: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '0.1', null],
+  temperature: [0, -1, 5e-324, Number.NaN, Number.POSITIVE_INFINITY, '0.1', null],
   full: [1, 'true', null],
   eps: [Number.NaN, Number.POSITIVE_INFINITY, '1e-6', null],
   swap: [1, 'false', null],
