@@ -65,8 +65,8 @@ const LOG_PROBABILITIES: Domain = {
 };
 
 /** The flat position in pred of each row's label entry (rows as `labels`, see ClassLayout). */
-function labelEntries({ size, inner }: ClassLayout, labels: Int32Array): Int32Array {
-  return labels.map((label, row) => (Math.floor(row / inner) * size + label) * inner + (row % inner));
+function labelEntries(layout: ClassLayout, labels: Int32Array): Int32Array {
+  return labels.map((label, row) => classEntry(layout, row, label));
 }
 
 /**
