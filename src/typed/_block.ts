@@ -49,23 +49,19 @@ export function runBlocks<Extra, State>(
   // The pipeline's working memory: per-sample totals, a block of ℓ (or dℓ), sample indices.
   const blockLength = Math.min(total, BLOCK_SIZE);
   const floats = kernel.memory.takeArray('float64', batch + blockLength) as Float64Array;
-  const indices = kernel.memory.takeArray('int32', 2 * blockLength) as Int32Array;
+  const indices = kernel.memory.takeArray('int32', blockLength) as Int32Array;
   const totals = floats.subarray(0, batch).fill(0);
   const block = floats.subarray(batch);
-  const samples = indices.subarray(0, blockLength);
   addSampleTotals({
     total,
     layout,
     forward: (begin, end, out) => kernel.forward(call, begin, end, out),
-    // One weight per sample: each element's weight offset is its sample.
-    weights: weights && {
-      values: weights,
-      offsets: (begin, length, out) => sampleIndices(begin, length, layout, out),
-    },
+    // One weight per sample: read at each element's sample.
+    weights: weights && { values: weights },
     totals,
     block,
-    samples,
-    offsets: indices.subarray(blockLength),
+    samples: indices,
+    offsets: indices,
   });
   const scale = (weight === null ? 1 : weight) / count;
   for (let n = 0; n < batch; n++) {
@@ -76,8 +72,8 @@ export function runBlocks<Extra, State>(
   for (const [begin, end] of blocks(total, layout)) {
     const length = end - begin;
     if (weights) {
-      sampleIndices(begin, length, layout, samples);
-      for (let k = 0; k < length; k++) block[k] = 1 * scale * weights[samples[k]!]!;
+      sampleIndices(begin, length, layout, indices);
+      for (let k = 0; k < length; k++) block[k] = 1 * scale * weights[indices[k]!]!;
     } else block.fill(1 * scale, 0, length);
     kernel.backward(call, begin, end, block, gradient);
   }

@@ -82,14 +82,20 @@ export interface SampleTotals {
   readonly layout: { readonly inner: number; readonly batch: number; readonly count: number };
   /** Writes ℓ's elements [begin, end) into out[0, end − begin). */
   readonly forward: (begin: number, end: number, out: Float64Array) => void;
-  /** Each ℓ element's weight: `values[offset]`, the offsets as {@link WeightReader.offsets} gives them; or null. */
+  /**
+   * Each ℓ element's weight: `values[offset]`, the offsets as {@link WeightReader.offsets} gives
+   * them (without `offsets`, an element's offset is its sample); or null.
+   */
   readonly weights: {
     readonly values: ArrayLike<number>;
-    offsets(begin: number, length: number, out: Int32Array): void;
+    readonly offsets?: (begin: number, length: number, out: Int32Array) => void;
   } | null;
   /** One total per sample, added to (the caller zeroes them). */
   readonly totals: Float64Array;
-  /** A block of ℓ, and each element's sample and weight offset: BLOCK_SIZE entries or ℓ's size. */
+  /**
+   * A block of ℓ, and each element's sample and weight offset (written only with
+   * `weights.offsets`, so it may be `samples` without): BLOCK_SIZE entries or ℓ's size.
+   */
   readonly block: Float64Array;
   readonly samples: Int32Array;
   readonly offsets: Int32Array;
@@ -116,9 +122,11 @@ export function addSampleTotals({
     forward(begin, end, block);
     if (weights) {
       sampleIndices(begin, length, layout, samples);
-      weights.offsets(begin, length, offsets);
+      // Per-sample weights read at each element's sample, which is already known.
+      const at = weights.offsets ? offsets : samples;
+      weights.offsets?.(begin, length, offsets);
       const w = weights.values;
-      for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]! * w[offsets[k]!]!;
+      for (let k = 0; k < length; k++) totals[samples[k]!]! += block[k]! * w[at[k]!]!;
     } else if (sample >= 0) {
       // The whole block belongs to one sample (batch axis 0): a plain sum.
       totals[sample]! += blockSum(block, length);

@@ -117,6 +117,23 @@ describe('loss layout', () => {
         `${shape} axis ${axis} weight ${weightShape}`,
       );
       assert.equal(calls, [...blocks(total, layout)].length, 'one forward call per block');
+      // One weight per sample given without offsets (gloss-ml/kernels' block runner): read at each
+      // element's sample, the same totals.
+      if (weight && weights?.perSample) {
+        const bySample = new Float64Array(layout.batch);
+        addSampleTotals({
+          total,
+          layout,
+          forward: (begin, end, out) => out.set(loss.subarray(begin, end)),
+          weights: { values: weight.data },
+          totals: bySample,
+          block: new Float64Array(blockLength),
+          samples: new Int32Array(blockLength),
+          // Left zero: an implementation that read it would weigh every element by values[0].
+          offsets: new Int32Array(blockLength),
+        });
+        assert.deepEqual(Array.from(bySample), Array.from(expected), `${shape} per-sample weights by sample`);
+      }
     }
   });
 
